@@ -1,0 +1,42 @@
+// `npm run dev` runs this before `wrangler dev`: local secrets, API docs assets, D1 migrations
+// and demo data (one user per role, username = role name, password DEMO_PASSWORD). Demo users
+// are written only to the local D1 under .wrangler/, never to staging or production.
+import { pbkdf2Sync, randomBytes, randomUUID } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { bin, copyDocsAssets, ensureDevVars, root, run } from "./lib.mjs";
+
+const ROLES = ["admin", "production_manager", "shift_manager", "engineer", "operator", "maintenance", "quality", "viewer"];
+// Same format as src/lib/passwords.ts hashPassword(): PBKDF2-SHA256, 100,000 iterations.
+const ITERATIONS = 100_000;
+const b64url = (buf) => buf.toString("base64url");
+function hashPassword(password) {
+  const salt = randomBytes(16);
+  return `pbkdf2_sha256$${ITERATIONS}$${b64url(salt)}$${b64url(pbkdf2Sync(password, salt, ITERATIONS, 32, "sha256"))}`;
+}
+const q = (s) => `'${String(s).replaceAll("'", "''")}'`;
+
+const vars = ensureDevVars();
+const password = vars.DEMO_PASSWORD || "floorline-demo";
+copyDocsAssets();
+
+run(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local"], { env: { CI: "true" } });
+
+// Upsert: re-running resets the demo users' passwords to DEMO_PASSWORD and re-activates them.
+const rows = ROLES.map((role) => `(${q(randomUUID())}, ${q(role)}, ${q(hashPassword(password))}, ${q(role)}, ${q(`${role}@demo.floorline.local`)}, 'Demo', ${q(role.replace("_", " "))})`);
+const sql = `INSERT INTO users (id, username, password_hash, role, email, first_name, last_name) VALUES\n${rows.join(",\n")}
+ON CONFLICT(username) DO UPDATE SET password_hash = excluded.password_hash, role = excluded.role, is_active = 1;\n`;
+mkdirSync(join(root, ".wrangler"), { recursive: true });
+const file = join(root, ".wrangler", "demo-seed.sql");
+writeFileSync(file, sql);
+run(bin("wrangler"), ["d1", "execute", "DB", "--local", "--file", file], { env: { CI: "true" } });
+
+console.log(`
+┌──────────────────────────────────────────────────────────────────────────┐
+  Floorline dev API → http://localhost:8787   (docs: /api/docs)
+  Demo users (local only): ${ROLES.join(", ")}
+  Password for each: ${password}   (DEMO_PASSWORD in .dev.vars)
+  curl -s localhost:8787/api/v1/auth/login -H 'content-type: application/json' \\
+       -d '{"username":"admin","password":"${password}"}'
+└──────────────────────────────────────────────────────────────────────────┘
+`);

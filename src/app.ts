@@ -1,0 +1,86 @@
+import { Hono, type MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { ccbackendAuthRoutes } from "./compat/ccbackend/auth";
+import { partsAuthRoutes } from "./compat/parts/auth";
+import { getConfig } from "./lib/config";
+import { AppError, errorResponse, toAppError } from "./lib/errors";
+import { guard } from "./lib/guard";
+import { log } from "./lib/logging";
+import { requestLog } from "./lib/request-log";
+import { apiKeyRoutes } from "./modules/api-keys/routes";
+import { authRoutes } from "./modules/auth/routes";
+import { docsRoutes } from "./modules/docs/routes";
+import { healthRoutes } from "./modules/health/routes";
+import { roleRoutes } from "./modules/roles/routes";
+import { userRoutes } from "./modules/users/routes";
+import type { AppEnv } from "./types";
+
+export interface CreateAppOptions {
+  /** Mounts extra routes before the catch-alls; tests use it to probe the guard. */
+  extend?: (app: Hono<AppEnv>) => void;
+}
+
+/** Header-editing middleware must leave WebSocket upgrades (101) alone. */
+const unlessUpgrade =
+  (mw: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> =>
+  (c, next) =>
+    c.req.header("upgrade")?.toLowerCase() === "websocket" ? next() : mw(c, next);
+
+/**
+ * Builds the API: middleware (request id → log → secure headers → CORS → 405 → guard), every
+ * module and compat surface, and the JSON error/404 handlers. Production and tests share it.
+ */
+export function createApp(options: CreateAppOptions = {}): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId({ generator: () => crypto.randomUUID() }));
+  app.use(requestLog());
+  app.use(unlessUpgrade(secureHeaders({ crossOriginResourcePolicy: "cross-origin" })));
+  app.use(
+    unlessUpgrade(async (c, next) => {
+      const origins = getConfig(c.env).corsOrigins;
+      return cors({
+        origin: origins === "*" ? "*" : (origin) => (origins.includes(origin) ? origin : null),
+        allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "Idempotency-Key", "If-Match", "X-Request-Id"],
+        exposeHeaders: ["X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed"],
+        maxAge: 600,
+      })(c, next);
+    }),
+  );
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        errorResponse(c, new AppError("METHOD_NOT_ALLOWED", `Method ${c.req.method} is not allowed here`, { headers: { Allow: methods.join(", ") } })),
+    }),
+  );
+  app.use(guard());
+
+  app.route("/health", healthRoutes);
+  app.route("/api/v1/auth", authRoutes);
+  app.route("/api/v1/users", userRoutes);
+  app.route("/api/v1/roles", roleRoutes);
+  app.route("/api/v1/api-keys", apiKeyRoutes);
+  app.route("/api", ccbackendAuthRoutes);
+  app.route("/api/parts", partsAuthRoutes);
+  app.route("/", docsRoutes(app));
+  options.extend?.(app);
+
+  app.notFound((c) => errorResponse(c, new AppError("NOT_FOUND", "Route not found")));
+  app.onError((err, c) => {
+    const appError = toAppError(err);
+    if (appError.status >= 500) {
+      log("error", "unhandled error", {
+        requestId: c.get("requestId"),
+        path: c.req.path,
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        stack: err instanceof Error ? err.stack : undefined,
+      });
+    }
+    return errorResponse(c, appError);
+  });
+  return app;
+}

@@ -1,0 +1,139 @@
+/**
+ * CCbackend's auth surface (seed 000), with its request fields and its `{success, message}` /
+ * `{success:false, error}` envelope and Chinese messages. Same services as /api/v1/auth.
+ *
+ * Deliberate change from the seed: `reset_password_no_auth` needs the single-use `reset_token`
+ * that `forgot_password` issues (the seed reset any password knowing only a username), and
+ * `PUT /api/reset_password` resets someone else's password only with `users:write`.
+ */
+import { Hono } from "hono";
+import { z } from "zod";
+import { createDb } from "../../db/client";
+import { getConfig } from "../../lib/config";
+import { AppError, forbidden } from "../../lib/errors";
+import { principalOf, route, validate } from "../../lib/route";
+import { hasPermission } from "../../lib/rbac";
+import type { AppEnv } from "../../types";
+import { authDeps, deliverResetToken, issueResetToken, login, resetPasswordWithToken, setPassword } from "../../modules/auth/service";
+import { findUserByUsername } from "../../modules/users/repo";
+import { NewPassword, Username } from "../../modules/users/schemas";
+import { createUser } from "../../modules/users/service";
+
+const TAGS = ["ccbackend"];
+const Credentials = z.object({ username: z.string().trim().min(1, "請提供帳號"), password: z.string().min(1, "請提供密碼").max(1024) });
+const UsernameBody = z.object({ username: z.string().trim().min(1, "請提供帳號") });
+const Ok = z.object({ success: z.literal(true), message: z.string() });
+
+export const ccbackendAuthRoutes = new Hono<AppEnv>()
+  .post(
+    "/auth/login",
+    route({
+      access: "public",
+      throttle: "login",
+      summary: "CCbackend login",
+      tags: TAGS,
+      responses: { 200: Ok.extend({ access_token: z.string(), username: z.string() }) },
+    }),
+    validate("json", Credentials),
+    async (c) => {
+      const body = c.req.valid("json");
+      try {
+        const { tokens, user } = await login(authDeps(c), { username: body.username, password: body.password, userAgent: c.req.header("user-agent") });
+        return c.json({ success: true as const, message: "登入成功", access_token: tokens.access_token, username: user.user.username });
+      } catch (err) {
+        if (err instanceof AppError && err.code === "AUTHENTICATION_ERROR") throw new AppError("AUTHENTICATION_ERROR", "帳號或密碼錯誤");
+        throw err;
+      }
+    },
+  )
+  .post(
+    "/register",
+    route({ access: "public", throttle: "register", summary: "CCbackend self-registration (role: SELF_REGISTRATION_ROLE)", tags: TAGS, responses: { 201: Ok } }),
+    validate("json", z.object({ username: Username, password: NewPassword })),
+    async (c) => {
+      const role = getConfig(c.env).SELF_REGISTRATION_ROLE.trim();
+      if (!role) throw forbidden("此系統未開放註冊");
+      const body = c.req.valid("json");
+      try {
+        await createUser(createDb(c.env.DB), { username: body.username, password: body.password, role });
+      } catch (err) {
+        if (err instanceof AppError && err.code === "CONFLICT") throw new AppError("CONFLICT", "使用者名稱已存在");
+        throw err;
+      }
+      return c.json({ success: true as const, message: "註冊成功" }, 201);
+    },
+  )
+  .post(
+    "/auth/verify_username",
+    route({ access: "public", throttle: "verify_username", summary: "CCbackend: does this username exist", tags: TAGS, responses: { 200: Ok } }),
+    validate("json", UsernameBody),
+    async (c) => {
+      const found = await findUserByUsername(createDb(c.env.DB), c.req.valid("json").username);
+      if (!found) throw new AppError("NOT_FOUND", "使用者不存在");
+      return c.json({ success: true as const, message: "使用者存在" });
+    },
+  )
+  .post(
+    "/auth/forgot_password",
+    route({
+      access: "public",
+      throttle: "forgot_password",
+      summary: "CCbackend: issue a single-use password-reset token (delivered via PASSWORD_RESET_WEBHOOK_URL; returned in development)",
+      tags: TAGS,
+      responses: { 200: Ok.extend({ expires_at: z.string(), delivered: z.boolean(), reset_token: z.string().optional() }) },
+    }),
+    validate("json", UsernameBody),
+    async (c) => {
+      const deps = authDeps(c);
+      let issued;
+      try {
+        issued = await issueResetToken(deps, c.req.valid("json").username);
+      } catch (err) {
+        if (err instanceof AppError && err.code === "NOT_FOUND") throw new AppError("NOT_FOUND", "使用者不存在");
+        throw err;
+      }
+      const { delivered, devToken } = await deliverResetToken(deps.config, issued);
+      return c.json({
+        success: true as const,
+        message: "已建立密碼重設請求",
+        expires_at: issued.expiresAt,
+        delivered,
+        ...(devToken ? { reset_token: devToken } : {}),
+      });
+    },
+  )
+  .post(
+    "/auth/reset_password_no_auth",
+    route({ access: "public", throttle: "reset_password", summary: "CCbackend: reset a password with a reset token", tags: TAGS, responses: { 200: Ok } }),
+    validate(
+      "json",
+      z.object({ username: z.string().trim().min(1, "請提供帳號"), new_password: NewPassword, reset_token: z.string().min(1, "請提供重設碼").max(256) }),
+    ),
+    async (c) => {
+      const body = c.req.valid("json");
+      try {
+        await resetPasswordWithToken(authDeps(c), body.username, body.reset_token, body.new_password);
+      } catch (err) {
+        if (err instanceof AppError && err.code === "NOT_FOUND") throw new AppError("NOT_FOUND", "使用者不存在");
+        if (err instanceof AppError && err.code === "VALIDATION_ERROR") throw new AppError("BAD_REQUEST", "重設碼無效或已過期");
+        throw err;
+      }
+      return c.json({ success: true as const, message: "密碼重設成功" });
+    },
+  )
+  .put(
+    "/reset_password",
+    route({ access: "authenticated", apiKey: false, summary: "CCbackend: set a user's password (others' need users:write)", tags: TAGS, responses: { 200: Ok } }),
+    validate("json", z.object({ target_username: z.string().trim().min(1, "請提供目標帳號"), new_password: NewPassword })),
+    async (c) => {
+      const principal = principalOf(c);
+      const body = c.req.valid("json");
+      const deps = authDeps(c);
+      const target = await findUserByUsername(deps.db, body.target_username);
+      if (!target) throw new AppError("NOT_FOUND", "使用者不存在");
+      const self = principal.kind === "user" && principal.userId === target.user.id;
+      if (!self && !hasPermission(principal.permissions, "users:write")) throw forbidden("無權限重設其他使用者的密碼");
+      await setPassword(deps, target.user.id, body.new_password, self && principal.kind === "user" ? principal.sessionId : undefined);
+      return c.json({ success: true as const, message: "密碼已更新" });
+    },
+  );

@@ -1,0 +1,112 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
+
+/** Roles: seed 004's built-ins plus RM365's runtime-created roles (`role_name`, `allowed_tabs`). */
+export const roles = sqliteTable("roles", {
+  name: text("name").primaryKey(),
+  description: text("description"),
+  /** Permissions of a custom role; built-in roles take theirs from `lib/rbac.ts`. */
+  permissions: text("permissions", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  allowedTabs: text("allowed_tabs", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  isBuiltin: integer("is_builtin", { mode: "boolean" }).notNull().default(false),
+  createdAt: text("created_at").notNull().default(now),
+  updatedAt: text("updated_at").notNull().default(now),
+});
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    username: text("username").notNull(),
+    email: text("email"),
+    firstName: text("first_name"),
+    lastName: text("last_name"),
+    employeeId: text("employee_id"),
+    role: text("role")
+      .notNull()
+      .references(() => roles.name, { onUpdate: "cascade", onDelete: "restrict" }),
+    department: text("department"),
+    shift: text("shift"),
+    skills: text("skills", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    certifications: text("certifications", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    /** RM365's per-user tabs; null means "the role's tabs". */
+    allowedTabs: text("allowed_tabs", { mode: "json" }).$type<string[] | null>(),
+    passwordHash: text("password_hash").notNull(),
+    isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+    createdAt: text("created_at").notNull().default(now),
+    updatedAt: text("updated_at").notNull().default(now),
+    lastLogin: text("last_login"),
+    passwordChangedAt: text("password_changed_at"),
+    version: integer("version").notNull().default(1),
+  },
+  (t) => [uniqueIndex("users_username_unique").on(t.username), index("users_role_idx").on(t.role)],
+);
+
+/** A login: the family of refresh tokens that descend from it. Revoking it ends them all. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: text("created_at").notNull().default(now),
+    expiresAt: text("expires_at").notNull(),
+    revokedAt: text("revoked_at"),
+    revokedReason: text("revoked_reason"),
+    userAgent: text("user_agent"),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
+export const refreshTokens = sqliteTable(
+  "refresh_tokens",
+  {
+    id: text("id").primaryKey(),
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: text("created_at").notNull().default(now),
+    expiresAt: text("expires_at").notNull(),
+    /** Set when the token is rotated; presenting it again means it leaked. */
+    usedAt: text("used_at"),
+  },
+  (t) => [uniqueIndex("refresh_tokens_hash_unique").on(t.tokenHash), index("refresh_tokens_session_idx").on(t.sessionId)],
+);
+
+export const passwordResetTokens = sqliteTable(
+  "password_reset_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: text("created_at").notNull().default(now),
+    expiresAt: text("expires_at").notNull(),
+    usedAt: text("used_at"),
+  },
+  (t) => [uniqueIndex("password_reset_tokens_hash_unique").on(t.tokenHash), index("password_reset_tokens_user_idx").on(t.userId)],
+);
+
+/** Seed 002's API keys, stored hashed, each with a scope of permissions and a rate limit. */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    /** First characters of the key, shown in lists so people can tell keys apart. */
+    prefix: text("prefix").notNull(),
+    keyHash: text("key_hash").notNull(),
+    permissions: text("permissions", { mode: "json" }).$type<string[]>().notNull(),
+    rateLimitPerMinute: integer("rate_limit_per_minute").notNull(),
+    createdBy: text("created_by").references(() => users.id, { onDelete: "set null" }),
+    createdAt: text("created_at").notNull().default(now),
+    revokedAt: text("revoked_at"),
+    lastUsedAt: text("last_used_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash_unique").on(t.keyHash)],
+);

@@ -1,0 +1,15 @@
+import { createApp } from "./app";
+import { cleanupExpired } from "./modules/maintenance/cleanup";
+
+export { InventoryRoom } from "../durable-objects/inventory-room";
+export { LineRoom } from "../durable-objects/line-room";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  /** Hourly: drop expired rate-limit windows, idempotency records, sessions and reset tokens. */
+  async scheduled(_controller, env) {
+    await cleanupExpired(env);
+  },
+} satisfies ExportedHandler<Env>;

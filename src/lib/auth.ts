@@ -1,0 +1,140 @@
+/**
+ * Authentication: access tokens (HS256 JWTs via jose) and API keys, resolved to a Principal.
+ * Every request re-reads the user, role and session in one query, so deactivating a user,
+ * changing a role or logging out takes effect at once rather than when the token expires.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import type { Context } from "hono";
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { createDb, type Db } from "../db/client";
+import { apiKeys, roles, sessions, users } from "../db/schema";
+import type { ApiKeyPrincipal, AppEnv, Principal, UserPrincipal } from "../types";
+import { type Config, getConfig } from "./config";
+import { sha256Hex } from "./encoding";
+import { AppError, unauthenticated } from "./errors";
+import { hitRateLimit } from "./rate-limit";
+import { rolePermissions } from "./rbac";
+
+export const JWT_ISSUER = "floorline";
+export const JWT_AUDIENCE = "floorline-api";
+const ALGORITHM = "HS256";
+
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+  username: string;
+  role: string;
+}
+
+/** Signs an access token; returns it with its lifetime in seconds. */
+export async function signAccessToken(config: Config, claims: AccessClaims, now = new Date()): Promise<{ token: string; expiresIn: number }> {
+  const expiresIn = config.ACCESS_TOKEN_TTL_MINUTES * 60;
+  const iat = Math.floor(now.getTime() / 1000);
+  const token = await new SignJWT({ sid: claims.sid, username: claims.username, role: claims.role })
+    .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
+    .setSubject(claims.sub)
+    .setIssuer(JWT_ISSUER)
+    .setAudience(JWT_AUDIENCE)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + expiresIn)
+    .setJti(crypto.randomUUID())
+    .sign(config.jwtKey);
+  return { token, expiresIn };
+}
+
+/**
+ * Verifies an access token: HS256 only (so `alg: none` and algorithm confusion fail), our
+ * issuer and audience, not expired. Failures are 401s that say why.
+ */
+export async function verifyAccessToken(config: Config, token: string): Promise<AccessClaims> {
+  if (token.split(".").length !== 3) throw unauthenticated("Malformed token", "malformed");
+  try {
+    const { payload } = await jwtVerify(token, config.jwtKey, { algorithms: [ALGORITHM], issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
+    const { sub, sid, username, role } = payload as Partial<Record<keyof AccessClaims, unknown>>;
+    if (typeof sub !== "string" || typeof sid !== "string" || typeof username !== "string" || typeof role !== "string") {
+      throw unauthenticated("Token is missing required claims", "invalid");
+    }
+    return { sub, sid, username, role };
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    if (err instanceof joseErrors.JWTExpired) throw unauthenticated("Token has expired", "expired");
+    if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid) throw unauthenticated("Malformed token", "malformed");
+    throw unauthenticated("Invalid token", "invalid");
+  }
+}
+
+/** Loads the user behind a verified token; the session must be live and the user active. */
+export async function loadUserPrincipal(db: Db, claims: AccessClaims, nowIso = new Date().toISOString()): Promise<UserPrincipal> {
+  const [row] = await db
+    .select({
+      username: users.username,
+      role: users.role,
+      isActive: users.isActive,
+      userTabs: users.allowedTabs,
+      rolePermissions: roles.permissions,
+      roleTabs: roles.allowedTabs,
+      revokedAt: sessions.revokedAt,
+      expiresAt: sessions.expiresAt,
+    })
+    .from(users)
+    .innerJoin(roles, eq(roles.name, users.role))
+    .innerJoin(sessions, and(eq(sessions.id, claims.sid), eq(sessions.userId, users.id)))
+    .where(eq(users.id, claims.sub))
+    .limit(1);
+  if (!row || !row.isActive || row.revokedAt !== null || row.expiresAt <= nowIso) {
+    throw unauthenticated("Session is no longer valid", "revoked");
+  }
+  return {
+    kind: "user",
+    userId: claims.sub,
+    username: row.username,
+    role: row.role,
+    permissions: rolePermissions(row.role, row.rolePermissions),
+    tabs: row.userTabs ?? row.roleTabs,
+    sessionId: claims.sid,
+  };
+}
+
+/** Resolves an API key, counting the call against the key's own rate limit. */
+export async function loadApiKeyPrincipal(c: Context<AppEnv>, db: Db, key: string): Promise<ApiKeyPrincipal> {
+  const keyHash = await sha256Hex(key);
+  const [row] = await db.select().from(apiKeys).where(eq(apiKeys.keyHash, keyHash)).limit(1);
+  if (!row || row.revokedAt !== null) throw unauthenticated("Invalid API key", "api_key_invalid");
+  const limit = await hitRateLimit(db, `api_key:${row.id}`, row.rateLimitPerMinute);
+  if (!limit.allowed) {
+    throw new AppError("RATE_LIMITED", `API key rate limit of ${row.rateLimitPerMinute} requests per minute exceeded`, { retryAfter: limit.retryAfter });
+  }
+  const lastUsed = row.lastUsedAt ? Date.parse(row.lastUsedAt) : 0;
+  if (Date.now() - lastUsed > 60_000) {
+    const touch = db.update(apiKeys).set({ lastUsedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))` }).where(eq(apiKeys.id, row.id));
+    c.executionCtx.waitUntil(touch.then(() => undefined));
+  }
+  return { kind: "api_key", keyId: row.id, name: row.name, permissions: new Set(rolePermissions("", row.permissions)) };
+}
+
+/** The API key a request carries: `X-API-Key`, or seed 002's `?api_key=`. */
+export const apiKeyOf = (c: Context<AppEnv>): string | undefined => c.req.header("x-api-key") ?? c.req.query("api_key") ?? undefined;
+
+/**
+ * Who is calling: a bearer access token, or else an API key. Throws a 401 that says what was
+ * wrong (missing, expired, malformed, invalid, revoked). Memoised on the context.
+ */
+export async function authenticate(c: Context<AppEnv>): Promise<Principal> {
+  const known = c.get("principal");
+  if (known) return known;
+  const config = getConfig(c.env);
+  const db = createDb(c.env.DB);
+  const header = c.req.header("authorization");
+  let principal: Principal;
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match?.[1]) throw unauthenticated("Authorization header must be 'Bearer <token>'", "malformed");
+    principal = await loadUserPrincipal(db, await verifyAccessToken(config, match[1]));
+  } else {
+    const key = apiKeyOf(c);
+    if (key === undefined) throw unauthenticated("Authentication required", "missing");
+    principal = await loadApiKeyPrincipal(c, db, key);
+  }
+  c.set("principal", principal);
+  return principal;
+}

@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { utf8 } from "./encoding";
+import { AppError } from "./errors";
+
+const intFrom = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
+
+/**
+ * Every environment variable and secret the API worker reads, with its default. `[vars]` in
+ * wrangler.toml set the plain ones; secrets come from `.dev.vars` locally and
+ * `wrangler secret put` when deployed. Parsed once per `env` object.
+ */
+export const ConfigSchema = z.object({
+  ENVIRONMENT: z.enum(["development", "test", "staging", "production"]).default("development"),
+  /** Comma-separated allowed origins, or `*`. */
+  CORS_ORIGINS: z.string().default("*"),
+  ACCESS_TOKEN_TTL_MINUTES: intFrom(60),
+  /** Lifetime of a session started with `remember_me: true`. */
+  REFRESH_TOKEN_TTL_DAYS: intFrom(14),
+  /** Lifetime of a session started without `remember_me` (one shift). */
+  SESSION_TTL_HOURS: intFrom(12),
+  /** Largest JSON/form body accepted outside upload routes. */
+  MAX_BODY_BYTES: intFrom(1024 * 1024),
+  /** Largest file upload (photos, STEP, CSV). */
+  MAX_UPLOAD_BYTES: intFrom(50 * 1024 * 1024),
+  /** Requests per minute per client IP on each unauthenticated auth endpoint. */
+  AUTH_RATE_LIMIT_PER_MINUTE: intFrom(20),
+  /** Rate limit given to API keys created without one. */
+  API_KEY_DEFAULT_RATE_LIMIT: intFrom(120),
+  /** Role given to users who sign up through CCbackend's `/api/register`; empty disables sign-up. */
+  SELF_REGISTRATION_ROLE: z.string().default("operator"),
+  PASSWORD_RESET_TTL_MINUTES: intFrom(30),
+  /** Secret: HS256 key for access tokens; at least 32 characters. */
+  JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
+  /** Secret, optional: URL that receives `{username, reset_token, expires_at}` from forgot_password. */
+  PASSWORD_RESET_WEBHOOK_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & { jwtKey: Uint8Array<ArrayBuffer>; corsOrigins: string[] | "*" };
+
+const cache = new WeakMap<object, Config>();
+
+/** The parsed configuration; a missing or bad secret is a 503 that names the variable. */
+export function getConfig(env: Env): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((i) => i.path.join("."));
+    throw new AppError("SERVICE_UNAVAILABLE", `Server is misconfigured: ${names.join(", ")}`, {
+      details: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    });
+  }
+  const origins = parsed.data.CORS_ORIGINS.trim();
+  const config: Config = {
+    ...parsed.data,
+    jwtKey: utf8(parsed.data.JWT_SECRET),
+    corsOrigins: origins === "*" ? "*" : origins.split(",").map((o) => o.trim()).filter(Boolean),
+  };
+  cache.set(env, config);
+  return config;
+}

@@ -1,0 +1,164 @@
+/**
+ * Roles, permissions and tabs: the one place that says who may do what.
+ *
+ * Permissions are `module:action`. Every route declares the permission it needs (see
+ * `lib/route.ts`); a route that declares none is denied. Seed 004's eight roles map to
+ * permission sets here; roles created at runtime (RM365's role editor) carry their own list.
+ * Users also carry RM365's allowed tabs, which Floorline enforces on the server for the routes
+ * that belong to a tab.
+ */
+export const PERMISSIONS = [
+  "users:read",
+  "users:write",
+  "roles:read",
+  "roles:write",
+  "api_keys:manage",
+  "system:read",
+  "equipment:read",
+  "equipment:write",
+  "equipment:delete",
+  "issue_reports:read",
+  "issue_reports:create",
+  "issue_reports:process",
+  "issue_reports:delete",
+  "parts:read",
+  "parts:write",
+  "parts:review",
+  "parts:delete",
+  "production:read",
+  "production:write",
+  "line:read",
+  "line:write",
+  "schedule:read",
+  "schedule:write",
+  "job:read",
+  "job:assign",
+  "job:accept",
+  "job:complete",
+  "oee:read",
+  "oee:calculate",
+  "downtime:read",
+  "downtime:write",
+  "andon:read",
+  "andon:create",
+  "andon:acknowledge",
+  "andon:resolve",
+  "andon:escalate",
+  "dashboard:read",
+  "reports:read",
+  "reports:generate",
+  "maintenance:read",
+  "maintenance:write",
+  "quality:read",
+  "quality:write",
+  "inventory:read",
+  "inventory:write",
+  "labels:read",
+  "labels:generate",
+  "attendance:read",
+  "attendance:clock",
+  "attendance:manage",
+  "enrollment:read",
+  "enrollment:write",
+  "salesdata:read",
+  "salesdata:import",
+  "fulfillment:read",
+  "fulfillment:pick",
+  "fulfillment:manage",
+  "legacy:read",
+] as const;
+
+export type Permission = (typeof PERMISSIONS)[number];
+
+const PERMISSION_SET: ReadonlySet<string> = new Set(PERMISSIONS);
+export const isPermission = (value: string): value is Permission => PERMISSION_SET.has(value);
+
+const READ_ALL = PERMISSIONS.filter((p) => p.endsWith(":read") && !p.startsWith("users:") && !p.startsWith("roles:"));
+
+/** Seed 004's roles. `admin` holds every permission (`*`). */
+export const BUILTIN_ROLES = {
+  admin: ["*"],
+  production_manager: [
+    ...READ_ALL,
+    "production:write", "line:write", "schedule:write", "job:assign", "job:accept", "job:complete",
+    "oee:calculate", "downtime:write", "andon:create", "andon:acknowledge", "andon:resolve", "andon:escalate",
+    "reports:generate", "equipment:write", "issue_reports:create", "issue_reports:process", "parts:write",
+    "parts:review", "maintenance:write", "quality:write", "inventory:write", "labels:generate",
+    "attendance:manage", "attendance:clock", "salesdata:import", "fulfillment:pick", "fulfillment:manage",
+    "users:read", "roles:read",
+  ],
+  shift_manager: [
+    ...READ_ALL,
+    "schedule:write", "job:assign", "job:accept", "job:complete", "oee:calculate", "downtime:write",
+    "andon:create", "andon:acknowledge", "andon:resolve", "andon:escalate", "reports:generate",
+    "equipment:write", "issue_reports:create", "issue_reports:process", "attendance:manage", "attendance:clock",
+    "users:read",
+  ],
+  engineer: [
+    ...READ_ALL,
+    "line:write", "oee:calculate", "downtime:write", "andon:create", "andon:acknowledge", "andon:resolve",
+    "equipment:write", "issue_reports:create", "issue_reports:process", "parts:write", "parts:review",
+    "maintenance:write", "reports:generate", "attendance:clock",
+  ],
+  operator: [
+    "production:read", "line:read", "job:read", "job:accept", "job:complete", "oee:read", "downtime:read",
+    "andon:read", "andon:create", "equipment:read", "equipment:write", "issue_reports:read", "issue_reports:create",
+    "dashboard:read", "parts:read", "inventory:read", "labels:read", "attendance:clock", "fulfillment:read",
+    "fulfillment:pick",
+  ],
+  maintenance: [
+    "production:read", "line:read", "job:read", "oee:read", "downtime:read", "downtime:write", "andon:read",
+    "andon:create", "andon:acknowledge", "andon:resolve", "equipment:read", "equipment:write", "issue_reports:read",
+    "issue_reports:create", "issue_reports:process", "maintenance:read", "maintenance:write", "dashboard:read",
+    "attendance:clock",
+  ],
+  quality: [
+    "production:read", "line:read", "job:read", "oee:read", "downtime:read", "andon:read", "andon:create",
+    "andon:acknowledge", "quality:read", "quality:write", "equipment:read", "issue_reports:read",
+    "issue_reports:create", "dashboard:read", "reports:read", "parts:read", "parts:review", "attendance:clock",
+  ],
+  viewer: READ_ALL,
+} as const satisfies Record<string, readonly (Permission | "*")[]>;
+
+export type BuiltinRole = keyof typeof BUILTIN_ROLES;
+export const BUILTIN_ROLE_NAMES = Object.keys(BUILTIN_ROLES) as BuiltinRole[];
+export const isBuiltinRole = (name: string): name is BuiltinRole => Object.hasOwn(BUILTIN_ROLES, name);
+
+/** RM365's tabs: `module` or `module.subtab`. */
+export const TABS = {
+  attendance: ["overview", "logs", "manual", "automatic"],
+  enrollment: ["management", "nfc", "card", "fingerprint"],
+  labels: ["generator", "history"],
+  salesdata: ["uk-sales", "fr-sales", "nl-sales", "upload", "history"],
+  magentodata: ["uk-magento", "fr-magento", "nl-magento", "upload", "history"],
+  inventory: ["management"],
+  orders: ["order-fulfillment", "order-progress", "order-tracking", "order-approval"],
+  usermanagement: ["management"],
+} as const;
+
+export const ALL_TABS: readonly string[] = Object.entries(TABS).flatMap(([module, subs]) => [
+  module,
+  ...subs.map((s) => `${module}.${s}`),
+]);
+const TAB_SET: ReadonlySet<string> = new Set(ALL_TABS);
+export const isTab = (value: string): boolean => TAB_SET.has(value);
+
+/** The permissions a role grants: built-in roles from code, others from their stored list. */
+export function rolePermissions(role: string, stored: readonly string[] | null | undefined): ReadonlySet<Permission | "*"> {
+  if (isBuiltinRole(role)) return new Set(BUILTIN_ROLES[role]);
+  return new Set((stored ?? []).filter((p): p is Permission | "*" => p === "*" || isPermission(p)));
+}
+
+export function hasPermission(granted: ReadonlySet<Permission | "*">, needed: Permission): boolean {
+  return granted.has("*") || granted.has(needed);
+}
+
+/**
+ * Whether a user's tabs open a route that belongs to `required`. A tab opens itself, its
+ * sub-tabs (`inventory` opens `inventory.management`) and its module (`inventory.management`
+ * opens routes declared on `inventory`).
+ */
+export function tabAllows(userTabs: readonly string[], required: string): boolean {
+  const requiredModule = required.split(".")[0];
+  return userTabs.some((tab) => tab === required || required.startsWith(`${tab}.`) || (!required.includes(".") && tab.split(".")[0] === requiredModule));
+}

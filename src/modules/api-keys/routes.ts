@@ -1,0 +1,38 @@
+import { Hono } from "hono";
+import { createDb } from "../../db/client";
+import { getConfig } from "../../lib/config";
+import { route, validate } from "../../lib/route";
+import type { AppEnv } from "../../types";
+import { ApiKeyList, ApiKeyResponse, CreateApiKeyBody, CreatedApiKeyResponse, IdParam, ListQuery } from "./schemas";
+import { createApiKey, listApiKeys, revokeApiKey } from "./service";
+
+const TAGS = ["api-keys"];
+
+export const apiKeyRoutes = new Hono<AppEnv>()
+  .post(
+    "/",
+    route({ access: "api_keys:manage", apiKey: false, summary: "Create an API key (the secret is shown only in this response)", tags: TAGS, responses: { 201: CreatedApiKeyResponse } }),
+    validate("json", CreateApiKeyBody),
+    async (c) => {
+      const principal = c.get("principal");
+      const created = await createApiKey(
+        createDb(c.env.DB),
+        c.req.valid("json"),
+        principal?.kind === "user" ? principal.userId : null,
+        getConfig(c.env).API_KEY_DEFAULT_RATE_LIMIT,
+      );
+      return c.json(created, 201);
+    },
+  )
+  .get(
+    "/",
+    route({ access: "api_keys:manage", apiKey: false, summary: "List API keys (never their secrets)", tags: TAGS, responses: { 200: ApiKeyList } }),
+    validate("query", ListQuery),
+    async (c) => c.json(await listApiKeys(createDb(c.env.DB), c.req.valid("query"))),
+  )
+  .delete(
+    "/:id",
+    route({ access: "api_keys:manage", apiKey: false, summary: "Revoke an API key", tags: TAGS, responses: { 200: ApiKeyResponse } }),
+    validate("param", IdParam),
+    async (c) => c.json(await revokeApiKey(createDb(c.env.DB), c.req.valid("param").id)),
+  );

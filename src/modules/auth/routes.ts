@@ -1,0 +1,98 @@
+import { Hono } from "hono";
+import { eq } from "drizzle-orm";
+import { createDb } from "../../db/client";
+import { users } from "../../db/schema";
+import { AppError, notFound } from "../../lib/errors";
+import { principalOf, route, validate } from "../../lib/route";
+import type { AppEnv, UserPrincipal } from "../../types";
+import { findUserById, toUserResponse } from "../users/repo";
+import { ProfileUpdate, UserResponse } from "../users/schemas";
+import { authDeps, changePassword, login, refresh, revokeSession } from "./service";
+import { ChangePasswordBody, LoginBody, LoginResponse, MessageResponse, RefreshBody, TokenResponse } from "./schemas";
+
+const TAGS = ["auth"];
+
+function userPrincipal(principal: ReturnType<typeof principalOf>): UserPrincipal {
+  if (principal.kind !== "user") throw new AppError("AUTHORIZATION_ERROR", "This endpoint is for signed-in users, not API keys");
+  return principal;
+}
+
+export const authRoutes = new Hono<AppEnv>()
+  .post(
+    "/login",
+    route({ access: "public", throttle: "login", summary: "Log in: access + refresh token, user, role and tabs", tags: TAGS, responses: { 200: LoginResponse } }),
+    validate("json", LoginBody),
+    async (c) => {
+      const body = c.req.valid("json");
+      const { tokens, user } = await login(authDeps(c), {
+        username: body.username,
+        password: body.password,
+        rememberMe: body.remember_me,
+        userAgent: c.req.header("user-agent"),
+      });
+      const profile = toUserResponse(user);
+      return c.json({ ...tokens, user: profile, role: profile.role, allowed_tabs: profile.allowed_tabs });
+    },
+  )
+  .post(
+    "/refresh",
+    route({
+      access: "public",
+      throttle: "refresh",
+      summary: "Rotate a refresh token (re-use of a rotated token revokes its whole family)",
+      tags: TAGS,
+      responses: { 200: TokenResponse },
+    }),
+    validate("json", RefreshBody),
+    async (c) => c.json(await refresh(authDeps(c), c.req.valid("json").refresh_token)),
+  )
+  .post(
+    "/logout",
+    route({ access: "authenticated", apiKey: false, summary: "End this session (its refresh tokens and access tokens)", tags: TAGS, responses: { 200: MessageResponse } }),
+    async (c) => {
+      const principal = userPrincipal(principalOf(c));
+      await revokeSession(createDb(c.env.DB), principal.sessionId, "logout");
+      return c.json({ message: "Logged out" });
+    },
+  )
+  .get(
+    "/me",
+    route({ access: "authenticated", apiKey: false, summary: "Who am I (RM365: username, role, allowed_tabs; plus the profile)", tags: TAGS, responses: { 200: UserResponse } }),
+    async (c) => c.json(await profileOf(c.env.DB, userPrincipal(principalOf(c)))),
+  )
+  .get(
+    "/profile",
+    route({ access: "authenticated", apiKey: false, summary: "My profile", tags: TAGS, responses: { 200: UserResponse } }),
+    async (c) => c.json(await profileOf(c.env.DB, userPrincipal(principalOf(c)))),
+  )
+  .put(
+    "/profile",
+    route({ access: "authenticated", apiKey: false, summary: "Update my email and name", tags: TAGS, responses: { 200: UserResponse } }),
+    validate("json", ProfileUpdate),
+    async (c) => {
+      const principal = userPrincipal(principalOf(c));
+      const body = c.req.valid("json");
+      const set: Partial<typeof users.$inferInsert> = { updatedAt: new Date().toISOString() };
+      if (body.email !== undefined) set.email = body.email;
+      if (body.first_name !== undefined) set.firstName = body.first_name;
+      if (body.last_name !== undefined) set.lastName = body.last_name;
+      await createDb(c.env.DB).update(users).set(set).where(eq(users.id, principal.userId));
+      return c.json(await profileOf(c.env.DB, principal));
+    },
+  )
+  .post(
+    "/change-password",
+    route({ access: "authenticated", apiKey: false, summary: "Change my password (other sessions end)", tags: TAGS, responses: { 200: MessageResponse } }),
+    validate("json", ChangePasswordBody),
+    async (c) => {
+      const body = c.req.valid("json");
+      await changePassword(authDeps(c), userPrincipal(principalOf(c)), body.current_password, body.new_password);
+      return c.json({ message: "Password changed" });
+    },
+  );
+
+async function profileOf(d1: D1Database, principal: UserPrincipal) {
+  const found = await findUserById(createDb(d1), principal.userId);
+  if (!found) throw notFound("User");
+  return toUserResponse(found);
+}

@@ -1,0 +1,235 @@
+/**
+ * Identity flows shared by every surface: login, refresh-token rotation with re-use detection,
+ * logout, password change and single-use reset tokens. Routes (v1 and CCbackend's) only reshape.
+ */
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { Context } from "hono";
+import { createDb, type Db } from "../../db/client";
+import { passwordResetTokens, refreshTokens, sessions, users } from "../../db/schema";
+import { signAccessToken } from "../../lib/auth";
+import { type Config, getConfig } from "../../lib/config";
+import { randomToken, sha256Hex } from "../../lib/encoding";
+import { AppError, notFound } from "../../lib/errors";
+import { log } from "../../lib/logging";
+import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from "../../lib/passwords";
+import type { AppEnv, UserPrincipal } from "../../types";
+import { findUserById, findUserByUsername, type UserWithRole } from "../users/repo";
+
+export interface AuthDeps {
+  db: Db;
+  d1: D1Database;
+  config: Config;
+}
+
+export const authDeps = (c: Context<AppEnv>): AuthDeps => ({ db: createDb(c.env.DB), d1: c.env.DB, config: getConfig(c.env) });
+
+export interface IssuedTokens {
+  access_token: string;
+  refresh_token: string;
+  token_type: "bearer";
+  expires_in: number;
+}
+
+const invalidCredentials = () => new AppError("AUTHENTICATION_ERROR", "Invalid credentials");
+const invalidRefresh = (message = "Invalid refresh token") => new AppError("AUTHENTICATION_ERROR", message);
+
+const addMs = (date: Date, ms: number) => new Date(date.getTime() + ms).toISOString();
+
+async function accessTokenFor(config: Config, user: UserWithRole["user"], sessionId: string) {
+  return signAccessToken(config, { sub: user.id, sid: sessionId, username: user.username, role: user.role });
+}
+
+/**
+ * Checks a username and password. Unknown usernames still cost one hash verification, so
+ * timing does not reveal which names exist. Legacy hashes are re-hashed to the native format.
+ */
+export async function checkCredentials(deps: AuthDeps, username: string, password: string): Promise<{ found: UserWithRole; rehash: string | null }> {
+  const found = await findUserByUsername(deps.db, username);
+  const ok = await verifyPassword(password, found?.user.passwordHash ?? DUMMY_HASH);
+  if (!found || !ok) throw invalidCredentials();
+  if (!found.user.isActive) throw new AppError("AUTHENTICATION_ERROR", "Account is disabled");
+  return { found, rehash: needsRehash(found.user.passwordHash) ? await hashPassword(password) : null };
+}
+
+/** Logs in: a new session (refresh-token family), its first refresh token, and an access token. */
+export async function login(
+  deps: AuthDeps,
+  input: { username: string; password: string; rememberMe?: boolean | undefined; userAgent?: string | undefined },
+): Promise<{ tokens: IssuedTokens; user: UserWithRole }> {
+  const { found, rehash } = await checkCredentials(deps, input.username, input.password);
+  const now = new Date();
+  const ttlMs = input.rememberMe ? deps.config.REFRESH_TOKEN_TTL_DAYS * 86_400_000 : deps.config.SESSION_TTL_HOURS * 3_600_000;
+  const sessionId = crypto.randomUUID();
+  const refresh = randomToken();
+  const expiresAt = addMs(now, ttlMs);
+  const userSet: Partial<typeof users.$inferInsert> = { lastLogin: now.toISOString() };
+  if (rehash) userSet.passwordHash = rehash;
+  await deps.db.batch([
+    deps.db.insert(sessions).values({ id: sessionId, userId: found.user.id, expiresAt, userAgent: input.userAgent?.slice(0, 256) ?? null }),
+    deps.db.insert(refreshTokens).values({ id: crypto.randomUUID(), sessionId, tokenHash: await sha256Hex(refresh), expiresAt }),
+    deps.db.update(users).set(userSet).where(eq(users.id, found.user.id)),
+  ]);
+  if (rehash) log("info", "password re-hashed to native format", { userId: found.user.id });
+  const access = await accessTokenFor(deps.config, found.user, sessionId);
+  return {
+    tokens: { access_token: access.token, refresh_token: refresh, token_type: "bearer", expires_in: access.expiresIn },
+    user: { ...found, user: { ...found.user, lastLogin: userSet.lastLogin ?? null } },
+  };
+}
+
+/** Revokes a whole session (refresh-token family); every access token of it stops working. */
+export async function revokeSession(db: Db, sessionId: string, reason: string): Promise<void> {
+  await db
+    .update(sessions)
+    .set({ revokedAt: new Date().toISOString(), revokedReason: reason })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+}
+
+/**
+ * Rotates a refresh token. Each token works once: presenting a rotated token again means it
+ * leaked, so the whole family is revoked. The "mark used" and "insert successor" writes run in
+ * one batch, the insert conditioned on the update having changed a row, so two concurrent
+ * refreshes with one token cannot both succeed.
+ */
+export async function refresh(deps: AuthDeps, token: string): Promise<IssuedTokens> {
+  const hash = await sha256Hex(token);
+  const [row] = await deps.db
+    .select({ id: refreshTokens.id, usedAt: refreshTokens.usedAt, expiresAt: refreshTokens.expiresAt, session: sessions })
+    .from(refreshTokens)
+    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+    .where(eq(refreshTokens.tokenHash, hash))
+    .limit(1);
+  if (!row) throw invalidRefresh();
+  const now = new Date();
+  const nowIso = now.toISOString();
+  if (row.session.revokedAt !== null) throw invalidRefresh("Session has been revoked");
+  if (row.usedAt !== null) {
+    await revokeSession(deps.db, row.session.id, "refresh_token_reuse");
+    log("warn", "refresh token re-use; session revoked", { sessionId: row.session.id, userId: row.session.userId });
+    throw invalidRefresh("Refresh token was already used; the session has been revoked");
+  }
+  if (row.expiresAt <= nowIso || row.session.expiresAt <= nowIso) throw invalidRefresh("Refresh token has expired");
+  const found = await findUserById(deps.db, row.session.userId);
+  if (!found || !found.user.isActive) throw invalidRefresh("Account is disabled");
+
+  const next = randomToken();
+  const sessionTtl = Date.parse(row.session.expiresAt) - Date.parse(row.session.createdAt);
+  const expiresAt = addMs(now, Math.max(sessionTtl, 60_000));
+  const results = await deps.d1.batch([
+    deps.d1.prepare("UPDATE refresh_tokens SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL").bind(nowIso, row.id),
+    deps.d1
+      .prepare("INSERT INTO refresh_tokens (id, session_id, token_hash, created_at, expires_at) SELECT ?1, ?2, ?3, ?4, ?5 WHERE changes() = 1")
+      .bind(crypto.randomUUID(), row.session.id, await sha256Hex(next), nowIso, expiresAt),
+    deps.d1.prepare("UPDATE sessions SET expires_at = ?1 WHERE id = ?2 AND changes() = 1").bind(expiresAt, row.session.id),
+  ]);
+  if (results[0]?.meta.changes !== 1) {
+    await revokeSession(deps.db, row.session.id, "refresh_token_reuse");
+    throw invalidRefresh("Refresh token was already used; the session has been revoked");
+  }
+  const access = await accessTokenFor(deps.config, found.user, row.session.id);
+  return { access_token: access.token, refresh_token: next, token_type: "bearer", expires_in: access.expiresIn };
+}
+
+/**
+ * Sets a new password and ends the user's sessions (all, or all but `keepSessionId`), in one
+ * batch so a password never changes without the old sessions going too.
+ */
+export async function setPassword(deps: AuthDeps, userId: string, newPassword: string, keepSessionId?: string): Promise<void> {
+  const now = new Date().toISOString();
+  const revoke = deps.db
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: "password_changed" })
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keepSessionId ? sql`${sessions.id} <> ${keepSessionId}` : undefined));
+  await deps.db.batch([
+    deps.db
+      .update(users)
+      .set({ passwordHash: await hashPassword(newPassword), passwordChangedAt: now, updatedAt: now, version: sql`${users.version} + 1` })
+      .where(eq(users.id, userId)),
+    revoke,
+  ]);
+}
+
+/** MS5's change-password: the current password must match; other sessions end. */
+export async function changePassword(deps: AuthDeps, principal: UserPrincipal, current: string, next: string): Promise<void> {
+  const found = await findUserById(deps.db, principal.userId);
+  if (!found || !(await verifyPassword(current, found.user.passwordHash))) {
+    throw new AppError("VALIDATION_ERROR", "Current password is incorrect", {
+      details: [{ path: "body.current_password", message: "Current password is incorrect" }],
+    });
+  }
+  await setPassword(deps, principal.userId, next, principal.sessionId);
+}
+
+export interface IssuedResetToken {
+  username: string;
+  token: string;
+  expiresAt: string;
+}
+
+/** Issues a single-use password-reset token; earlier unused tokens of the user stop working. */
+export async function issueResetToken(deps: AuthDeps, username: string): Promise<IssuedResetToken> {
+  const found = await findUserByUsername(deps.db, username);
+  if (!found || !found.user.isActive) throw notFound(`User '${username}'`);
+  const token = randomToken();
+  const now = new Date();
+  const expiresAt = addMs(now, deps.config.PASSWORD_RESET_TTL_MINUTES * 60_000);
+  await deps.db.batch([
+    deps.db
+      .update(passwordResetTokens)
+      .set({ usedAt: now.toISOString() })
+      .where(and(eq(passwordResetTokens.userId, found.user.id), isNull(passwordResetTokens.usedAt))),
+    deps.db.insert(passwordResetTokens).values({ id: crypto.randomUUID(), userId: found.user.id, tokenHash: await sha256Hex(token), expiresAt }),
+  ]);
+  return { username: found.user.username, token, expiresAt };
+}
+
+/**
+ * Spends a reset token: the token is marked used, the password set and every session ended,
+ * in one batch whose later writes only happen if the token was still unused.
+ */
+export async function resetPasswordWithToken(deps: AuthDeps, username: string, token: string, newPassword: string): Promise<void> {
+  const found = await findUserByUsername(deps.db, username);
+  if (!found) throw notFound(`User '${username}'`);
+  const [row] = await deps.db
+    .select()
+    .from(passwordResetTokens)
+    .where(and(eq(passwordResetTokens.tokenHash, await sha256Hex(token)), eq(passwordResetTokens.userId, found.user.id)))
+    .limit(1);
+  const nowIso = new Date().toISOString();
+  const invalid = () =>
+    new AppError("VALIDATION_ERROR", "Reset token is invalid, expired or already used", {
+      details: [{ path: "body.reset_token", message: "invalid, expired or already used" }],
+    });
+  if (!row || row.usedAt !== null || row.expiresAt <= nowIso) throw invalid();
+  const results = await deps.d1.batch([
+    deps.d1.prepare("UPDATE password_reset_tokens SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL").bind(nowIso, row.id),
+    deps.d1
+      .prepare("UPDATE users SET password_hash = ?1, password_changed_at = ?2, updated_at = ?2, version = version + 1 WHERE id = ?3 AND changes() = 1")
+      .bind(await hashPassword(newPassword), nowIso, found.user.id),
+    deps.d1
+      .prepare("UPDATE sessions SET revoked_at = ?1, revoked_reason = 'password_reset' WHERE user_id = ?2 AND revoked_at IS NULL AND changes() = 1")
+      .bind(nowIso, found.user.id),
+  ]);
+  if (results[0]?.meta.changes !== 1) throw invalid();
+}
+
+/**
+ * Hands a reset token to its owner. Factory staff rarely have mailboxes, so delivery is a
+ * webhook (PASSWORD_RESET_WEBHOOK_URL: mail, chat, or a supervisor's queue); in local
+ * development the token is also returned in the response so the flow can be tried end to end.
+ */
+export async function deliverResetToken(config: Config, issued: IssuedResetToken): Promise<{ delivered: boolean; devToken?: string }> {
+  let delivered = false;
+  if (config.PASSWORD_RESET_WEBHOOK_URL) {
+    const res = await fetch(config.PASSWORD_RESET_WEBHOOK_URL, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: issued.username, reset_token: issued.token, expires_at: issued.expiresAt }),
+    }).catch((err: unknown) => {
+      log("error", "password reset webhook failed", { error: String(err) });
+      return null;
+    });
+    delivered = res?.ok ?? false;
+  }
+  return config.ENVIRONMENT === "development" || config.ENVIRONMENT === "test" ? { delivered, devToken: issued.token } : { delivered };
+}

@@ -1,0 +1,75 @@
+import { Client } from "pg";
+import type { ProbeMessage } from "../../queues/messages";
+
+export type ComponentState = "up" | "down";
+
+export interface ComponentHealth {
+  status: ComponentState;
+  latencyMs: number;
+  error?: string;
+}
+
+export interface DetailedHealth {
+  status: "healthy" | "degraded" | "unhealthy";
+  timestamp: string;
+  environment: string;
+  components: Record<string, ComponentHealth>;
+}
+
+const TIMEOUT_MS = 3000;
+
+/** Runs one probe with a timeout, returning its status and latency. Never throws. */
+export async function probe(fn: () => Promise<unknown>, timeoutMs = TIMEOUT_MS): Promise<ComponentHealth> {
+  const started = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { status: "up", latencyMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    return { status: "down", latencyMs: Math.round(performance.now() - started), error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+async function checkHyperdrive(hyperdrive: Hyperdrive): Promise<void> {
+  const client = new Client({ connectionString: hyperdrive.connectionString, connectionTimeoutMillis: 2000 });
+  client.on("error", () => undefined); // errors after connect surface through the awaited calls
+  try {
+    await client.connect();
+    await client.query("select 1");
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Components whose failure makes the API unusable; the rest only degrade it. */
+const CRITICAL = new Set(["d1"]);
+
+/**
+ * Probes every binding: D1, R2, each Durable Object namespace (RPC ping), each queue (sends a
+ * probe message the consumer acknowledges) and Hyperdrive (`select 1` on the legacy Postgres).
+ */
+export async function checkAll(env: Env, requestId: string): Promise<DetailedHealth> {
+  const probeMessage: ProbeMessage = { type: "probe", requestId, sentAt: new Date().toISOString() };
+  const entries = await Promise.all(
+    Object.entries({
+      d1: () => env.DB.prepare("select 1").first(),
+      r2: () => env.FILES.head("health/probe"),
+      line_room: () => env.LINE_ROOM.get(env.LINE_ROOM.idFromName("__health__")).ping(),
+      inventory_room: () => env.INVENTORY_ROOM.get(env.INVENTORY_ROOM.idFromName("__health__")).ping(),
+      convert_queue: () => env.CONVERT_QUEUE.send(probeMessage, { contentType: "json" }),
+      documents_queue: () => env.DOCUMENTS_QUEUE.send(probeMessage, { contentType: "json" }),
+      hyperdrive: () => checkHyperdrive(env.LEGACY_DB),
+    }).map(async ([name, fn]) => [name, await probe(fn)] as const),
+  );
+  const components = Object.fromEntries(entries);
+  const down = entries.filter(([, h]) => h.status === "down").map(([name]) => name);
+  const status = down.some((n) => CRITICAL.has(n)) ? "unhealthy" : down.length > 0 ? "degraded" : "healthy";
+  return { status, timestamp: new Date().toISOString(), environment: env.ENVIRONMENT, components };
+}

@@ -1,0 +1,20 @@
+import { lt, or, and, isNotNull } from "drizzle-orm";
+import { createDb } from "../../db/client";
+import { idempotencyKeys, passwordResetTokens, rateLimits, sessions } from "../../db/schema";
+
+/**
+ * Deletes what has expired: rate-limit windows older than a day, idempotency records past their
+ * TTL, sessions (with their refresh tokens, by cascade) expired or revoked over 30 days ago, and
+ * spent or expired reset tokens. Run hourly by the cron trigger; one atomic batch.
+ */
+export async function cleanupExpired(env: Env, now = new Date()): Promise<void> {
+  const db = createDb(env.DB);
+  const nowIso = now.toISOString();
+  const monthAgo = new Date(now.getTime() - 30 * 86_400_000).toISOString();
+  await db.batch([
+    db.delete(rateLimits).where(lt(rateLimits.windowStart, Math.floor(now.getTime() / 1000) - 86_400)),
+    db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, now.getTime())),
+    db.delete(sessions).where(or(lt(sessions.expiresAt, monthAgo), and(isNotNull(sessions.revokedAt), lt(sessions.revokedAt, monthAgo)))),
+    db.delete(passwordResetTokens).where(or(lt(passwordResetTokens.expiresAt, nowIso), isNotNull(passwordResetTokens.usedAt))),
+  ]);
+}

@@ -1,0 +1,77 @@
+import { asc, eq, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { roles, users } from "../../db/schema";
+import { AppError, conflict, notFound } from "../../lib/errors";
+import { rolePermissions } from "../../lib/rbac";
+import type { CreateRoleBody, RoleResponse, UpdateRoleBody } from "./schemas";
+
+type RoleRow = typeof roles.$inferSelect;
+
+export const toRoleResponse = (r: RoleRow): RoleResponse => ({
+  role_name: r.name,
+  allowed_tabs: r.allowedTabs,
+  permissions: [...rolePermissions(r.name, r.permissions)].sort(),
+  description: r.description,
+  is_builtin: r.isBuiltin,
+});
+
+export async function listRoles(db: Db): Promise<RoleResponse[]> {
+  return (await db.select().from(roles).orderBy(asc(roles.name))).map(toRoleResponse);
+}
+
+async function findRole(db: Db, name: string): Promise<RoleRow> {
+  const [row] = await db.select().from(roles).where(eq(roles.name, name)).limit(1);
+  if (!row) throw notFound(`Role '${name}'`);
+  return row;
+}
+
+export async function createRole(db: Db, input: CreateRoleBody): Promise<RoleResponse> {
+  const [row] = await db
+    .insert(roles)
+    .values({ name: input.role_name, allowedTabs: input.allowed_tabs, permissions: input.permissions, description: input.description ?? null })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) throw conflict(`Role '${input.role_name}' already exists`);
+  return toRoleResponse(row);
+}
+
+/**
+ * Updates tabs, permissions, description, or renames (users follow by ON UPDATE CASCADE).
+ * Built-in roles keep their names and their permissions, which are defined in code.
+ */
+export async function updateRole(db: Db, input: UpdateRoleBody): Promise<RoleResponse> {
+  const role = await findRole(db, input.role_name);
+  if (role.isBuiltin && input.new_role_name !== undefined && input.new_role_name !== role.name) throw conflict(`Built-in role '${role.name}' cannot be renamed`);
+  if (role.isBuiltin && input.permissions !== undefined) {
+    throw new AppError("VALIDATION_ERROR", `Permissions of built-in role '${role.name}' are fixed`, {
+      details: [{ path: "body.permissions", message: "not editable on a built-in role" }],
+    });
+  }
+  const set: Partial<typeof roles.$inferInsert> = { updatedAt: new Date().toISOString() };
+  if (input.new_role_name !== undefined) set.name = input.new_role_name;
+  if (input.allowed_tabs !== undefined) set.allowedTabs = input.allowed_tabs;
+  if (input.permissions !== undefined) set.permissions = input.permissions;
+  if (input.description !== undefined) set.description = input.description;
+  try {
+    const [row] = await db.update(roles).set(set).where(eq(roles.name, role.name)).returning();
+    if (!row) throw notFound(`Role '${input.role_name}'`);
+    return toRoleResponse(row);
+  } catch (err) {
+    if (err instanceof Error && /UNIQUE|PRIMARY KEY/i.test(`${err.message} ${String(err.cause ?? "")}`)) throw conflict(`Role '${input.new_role_name}' already exists`);
+    throw err;
+  }
+}
+
+/** Deletes a custom role that no user holds. */
+export async function deleteRole(db: Db, name: string): Promise<void> {
+  const role = await findRole(db, name);
+  if (role.isBuiltin) throw conflict(`Built-in role '${name}' cannot be deleted`);
+  const [holders] = await db.select({ n: sql<number>`count(*)` }).from(users).where(eq(users.role, name));
+  if ((holders?.n ?? 0) > 0) throw conflict(`Role '${name}' is held by ${holders?.n} user(s); reassign them first`);
+  try {
+    await db.delete(roles).where(eq(roles.name, name));
+  } catch (err) {
+    if (err instanceof Error && /FOREIGN KEY/i.test(`${err.message} ${String(err.cause ?? "")}`)) throw conflict(`Role '${name}' is still held by a user`);
+    throw err;
+  }
+}

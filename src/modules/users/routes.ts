@@ -1,0 +1,83 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { createDb } from "../../db/client";
+import { AppError } from "../../lib/errors";
+import { route, validate } from "../../lib/route";
+import type { AppEnv } from "../../types";
+import { authDeps, issueResetToken } from "../auth/service";
+import { toUserResponse } from "./repo";
+import { CreateUserBody, UpdateUserBody, UserResponse, UsernameQuery } from "./schemas";
+import { createUser, deleteUser, listDetailed, listUsernames, updateUser } from "./service";
+
+const TAGS = ["users"];
+const TAB = "usermanagement";
+
+/** `If-Match: "3"` (or W/"3", or 3) → 3. Absent → undefined; anything else is a 422. */
+function expectedVersion(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
+  if (!match) {
+    throw new AppError("VALIDATION_ERROR", "If-Match must carry the user's version", { details: [{ path: "header.If-Match", message: "expected a version number" }] });
+  }
+  return Number(match[1]);
+}
+
+export const userRoutes = new Hono<AppEnv>()
+  .get(
+    "/",
+    route({ access: "users:read", tab: TAB, summary: "Usernames (RM365)", tags: TAGS, responses: { 200: z.array(z.string()) } }),
+    async (c) => c.json(await listUsernames(createDb(c.env.DB))),
+  )
+  .get(
+    "/detailed",
+    route({ access: "users:read", tab: TAB, summary: "Users with role and allowed tabs (RM365), plus MS5 profile fields", tags: TAGS, responses: { 200: z.array(UserResponse) } }),
+    async (c) => c.json(await listDetailed(createDb(c.env.DB))),
+  )
+  .post(
+    "/",
+    route({ access: "users:write", tab: TAB, summary: "Create a user", tags: TAGS, responses: { 201: UserResponse } }),
+    validate("json", CreateUserBody),
+    async (c) => c.json(toUserResponse(await createUser(createDb(c.env.DB), c.req.valid("json"))), 201),
+  )
+  .patch(
+    "/",
+    route({
+      access: "users:write",
+      tab: TAB,
+      summary: "Update a user: rename, password, role, tabs, profile (If-Match: version for a safe write)",
+      tags: TAGS,
+      responses: { 200: UserResponse },
+    }),
+    validate("json", UpdateUserBody),
+    async (c) => {
+      const updated = toUserResponse(await updateUser(createDb(c.env.DB), c.req.valid("json"), expectedVersion(c.req.header("if-match"))));
+      c.header("ETag", `"${updated.version}"`);
+      return c.json(updated);
+    },
+  )
+  .delete(
+    "/",
+    route({ access: "users:write", tab: TAB, summary: "Delete a user (?username=)", tags: TAGS, responses: { 200: z.object({ message: z.string() }) } }),
+    validate("query", UsernameQuery),
+    async (c) => {
+      const { username } = c.req.valid("query");
+      const principal = c.get("principal");
+      await deleteUser(createDb(c.env.DB), username, principal?.kind === "user" ? principal : undefined);
+      return c.json({ message: `User '${username}' deleted` });
+    },
+  )
+  .post(
+    "/password-reset",
+    route({
+      access: "users:write",
+      tab: TAB,
+      summary: "Issue a single-use password-reset token for a user (for staff without email)",
+      tags: TAGS,
+      responses: { 201: z.object({ username: z.string(), reset_token: z.string(), expires_at: z.string() }) },
+    }),
+    validate("json", z.object({ username: z.string().min(1) })),
+    async (c) => {
+      const issued = await issueResetToken(authDeps(c), c.req.valid("json").username);
+      return c.json({ username: issued.username, reset_token: issued.token, expires_at: issued.expiresAt }, 201);
+    },
+  );

@@ -1,0 +1,33 @@
+import type { Permission } from "./lib/rbac";
+
+/** A signed-in person, resolved from an access token on every request. */
+export interface UserPrincipal {
+  kind: "user";
+  userId: string;
+  username: string;
+  role: string;
+  permissions: ReadonlySet<Permission | "*">;
+  tabs: readonly string[];
+  sessionId: string;
+}
+
+/** A machine client holding an API key (seed 002's `X-API-Key`). */
+export interface ApiKeyPrincipal {
+  kind: "api_key";
+  keyId: string;
+  name: string;
+  permissions: ReadonlySet<Permission | "*">;
+}
+
+export type Principal = UserPrincipal | ApiKeyPrincipal;
+
+export interface AppVariables {
+  requestId: string;
+  principal: Principal | undefined;
+}
+
+/** The Hono environment every router in the app shares. `Env` comes from `wrangler types`. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: AppVariables;
+}

@@ -1,0 +1,48 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import type { Reporter } from "vitest/node";
+import { defineConfig } from "vitest/config";
+
+/** Ends the run with one plain `N passed, N failed` line that CI reads. */
+const summary: Reporter = {
+  onTestRunEnd(modules, unhandledErrors) {
+    let passed = 0;
+    let failed = unhandledErrors.length;
+    let skipped = 0;
+    for (const mod of modules) {
+      for (const test of mod.children.allTests()) {
+        const state = test.result().state;
+        if (state === "passed") passed++;
+        else if (state === "failed") failed++;
+        else skipped++;
+      }
+      if (mod.state() === "failed" && mod.children.size === 0) failed++;
+    }
+    console.log(`\nvitest: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+  },
+};
+
+// Tests run inside workerd (miniflare) with the bindings of wrangler.toml. Migrations are read
+// here (Node) and applied in test/setup.ts (inside the runtime).
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./migrations");
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            ENVIRONMENT: "test",
+            JWT_SECRET: "test-only-jwt-secret-0123456789abcdefghijklmnop",
+            TEST_MIGRATIONS: migrations,
+            AUTH_RATE_LIMIT_PER_MINUTE: "5",
+          },
+        },
+      }),
+    ],
+    test: {
+      include: ["test/**/*.test.ts"],
+      reporters: ["default", summary],
+      setupFiles: ["./test/setup.ts"],
+    },
+  };
+});

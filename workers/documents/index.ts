@@ -1,0 +1,16 @@
+import { log } from "../../src/lib/logging";
+import { DocumentsMessage } from "../../src/queues/messages";
+import { consumeBatch } from "../shared";
+
+/** Consumer of the documents queue. Label and report PDF jobs arrive with their issues. */
+export default {
+  async queue(batch, _env) {
+    await consumeBatch(batch.queue, batch.messages, DocumentsMessage, async (message, meta) => {
+      switch (message.type) {
+        case "probe":
+          log("info", "documents queue probe received", { requestId: message.requestId, messageId: meta.id, sentAt: message.sentAt });
+          return;
+      }
+    });
+  },
+} satisfies ExportedHandler<DocumentsEnv>;
