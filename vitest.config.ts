@@ -26,23 +26,30 @@ const summary: Reporter = {
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: {
-            ENVIRONMENT: "test",
-            JWT_SECRET: "test-only-jwt-secret-0123456789abcdefghijklmnop",
-            TEST_MIGRATIONS: migrations,
-            AUTH_RATE_LIMIT_PER_MINUTE: "5",
-          },
-        },
-      }),
-    ],
     test: {
-      include: ["test/**/*.test.ts"],
       reporters: ["default", summary],
-      setupFiles: ["./test/setup.ts"],
+      // One JSON line per request is right in production and noise in a test run.
+      onConsoleLog: (log: string) => !log.includes('"msg":"request"'),
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  ENVIRONMENT: "test",
+                  JWT_SECRET: "test-only-jwt-secret-0123456789abcdefghijklmnop",
+                  TEST_MIGRATIONS: migrations,
+                  AUTH_RATE_LIMIT_PER_MINUTE: "5",
+                },
+              },
+            }),
+          ],
+          test: { name: "workers", include: ["test/**/*.test.ts", "workers/**/*.test.ts"], exclude: ["test/node/**"], setupFiles: ["./test/setup.ts"] },
+        },
+        // Checks that need Node (e.g. OpenAPI validation with ajv, which compiles code at run time).
+        { test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" } },
+      ],
     },
   };
 });

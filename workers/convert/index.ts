@@ -4,7 +4,7 @@ import { consumeBatch } from "../shared";
 
 /** Consumer of the conversion queue. STEP → GLB jobs arrive with the parts issue. */
 export default {
-  async queue(batch, _env) {
+  async queue(batch, _env, _ctx) {
     await consumeBatch(batch.queue, batch.messages, ConvertMessage, async (message, meta) => {
       switch (message.type) {
         case "probe":

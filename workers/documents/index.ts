@@ -4,7 +4,7 @@ import { consumeBatch } from "../shared";
 
 /** Consumer of the documents queue. Label and report PDF jobs arrive with their issues. */
 export default {
-  async queue(batch, _env) {
+  async queue(batch, _env, _ctx) {
     await consumeBatch(batch.queue, batch.messages, DocumentsMessage, async (message, meta) => {
       switch (message.type) {
         case "probe":

@@ -1,0 +1,73 @@
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { idempotencyKeys, users } from "../../src/db/schema";
+import { call, db, loginAs, unique } from "../helpers";
+
+const countUsers = async (username: string) =>
+  (await db().select({ n: sql<number>`count(*)` }).from(users).where(sql`${users.username} = ${username}`))[0]?.n ?? 0;
+
+describe("Idempotency-Key on POST", () => {
+  it("a retry with the same key and body replays the first response and writes nothing twice", async () => {
+    const admin = await loginAs("admin");
+    const key = crypto.randomUUID();
+    const body = { username: unique("idem"), password: "password-123", role: "viewer" };
+    const first = await call("/api/v1/users", { token: admin.token, body, headers: { "idempotency-key": key } });
+    expect(first.status).toBe(201);
+    const retry = await call("/api/v1/users", { token: admin.token, body, headers: { "idempotency-key": key } });
+    expect(retry.status).toBe(201);
+    expect(retry.res.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.json).toEqual(first.json);
+    expect(await countUsers(body.username)).toBe(1);
+    // without the key, the same request is a new request: 409 duplicate
+    expect((await call("/api/v1/users", { token: admin.token, body })).status).toBe(409);
+  });
+
+  it("the same key with a different body is 409 and changes nothing", async () => {
+    const admin = await loginAs("admin");
+    const key = crypto.randomUUID();
+    const a = { username: unique("idem"), password: "password-123", role: "viewer" };
+    const b = { ...a, username: unique("idem") };
+    expect((await call("/api/v1/users", { token: admin.token, body: a, headers: { "idempotency-key": key } })).status).toBe(201);
+    const clash = await call("/api/v1/users", { token: admin.token, body: b, headers: { "idempotency-key": key } });
+    expect(clash.status).toBe(409);
+    expect(clash.json.error).toBe("CONFLICT");
+    expect(await countUsers(b.username)).toBe(0);
+  });
+
+  it("keys are per caller: another user's identical key runs as a new request", async () => {
+    const one = await loginAs("admin");
+    const two = await loginAs("admin");
+    const key = crypto.randomUUID();
+    const r1 = await call("/api/v1/users", { token: one.token, body: { username: unique("a"), password: "password-123", role: "viewer" }, headers: { "idempotency-key": key } });
+    const r2 = await call("/api/v1/users", { token: two.token, body: { username: unique("b"), password: "password-123", role: "viewer" }, headers: { "idempotency-key": key } });
+    expect([r1.status, r2.status]).toEqual([201, 201]);
+    expect(r2.res.headers.get("idempotent-replayed")).toBeNull();
+  });
+
+  it("a failed request releases its key, so the corrected retry runs", async () => {
+    const admin = await loginAs("admin");
+    const key = crypto.randomUUID();
+    const bad = await call("/api/v1/users", { token: admin.token, body: { username: unique("c"), password: "short", role: "viewer" }, headers: { "idempotency-key": key } });
+    expect(bad.status).toBe(422);
+    const good = await call("/api/v1/users", { token: admin.token, body: { username: unique("c"), password: "password-123", role: "viewer" }, headers: { "idempotency-key": key } });
+    expect(good.status).toBe(201);
+  });
+
+  it("stores replayed bodies encrypted, never the tokens in clear", async () => {
+    const u = await loginAs("viewer");
+    const key = crypto.randomUUID();
+    const first = await call("/api/v1/auth/login", { body: { username: u.username, password: u.password }, headers: { "idempotency-key": key, "cf-connecting-ip": "192.0.2.77" } });
+    const replay = await call("/api/v1/auth/login", { body: { username: u.username, password: u.password }, headers: { "idempotency-key": key, "cf-connecting-ip": "192.0.2.77" } });
+    expect(replay.json.access_token).toBe(first.json.access_token);
+    const rows = await db().select().from(idempotencyKeys).where(sql`${idempotencyKeys.key} = ${key}`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.responseBody).not.toContain(String(first.json.access_token));
+    expect(rows[0]?.responseBody).not.toContain("access_token");
+  });
+
+  it("rejects an unusable key", async () => {
+    const admin = await loginAs("admin");
+    const res = await call("/api/v1/users", { token: admin.token, body: { username: unique("d"), password: "password-123", role: "viewer" }, headers: { "idempotency-key": "x".repeat(300) } });
+    expect(res.status).toBe(422);
+  });
+});

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { call } from "../helpers";
+
+describe("OpenAPI document", () => {
+  it("is OpenAPI 3.1 and lists every route the app serves, with its permission", async () => {
+    const { status, json } = await call("/openapi.json");
+    expect(status).toBe(200);
+    expect(json.openapi).toBe("3.1.0");
+    const paths = json.paths ?? {};
+    const served = createApp()
+      .routes.filter((r) => r.method !== "ALL")
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
+    const documented = Object.entries(paths).flatMap(([path, ops]) => Object.keys(ops ?? {}).map((m) => `${m} ${path}`));
+    expect(new Set(documented)).toEqual(new Set(served));
+    expect(paths["/api/v1/users"]?.post?.["x-permission"]).toBe("users:write");
+    expect(paths["/api/v1/users"]?.post?.["x-tab"]).toBe("usermanagement");
+    expect(paths["/api/v1/auth/login"]?.post?.requestBody?.content?.["application/json"]?.schema?.required).toEqual(["username", "password"]);
+    expect(paths["/api/v1/api-keys/{id}"]?.delete?.parameters?.[0]).toMatchObject({ name: "id", in: "path", required: true });
+  });
+
+  it("/api/docs serves the interactive reference page", async () => {
+    const { status, res, json } = await call("/api/docs");
+    expect(status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/text\/html/);
+    expect(String(json)).toContain("/docs-assets/swagger-ui-bundle.js");
+    expect(String(json)).toContain("/docs-assets/init.js");
+  });
+});

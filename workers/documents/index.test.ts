@@ -1,0 +1,5 @@
+import { describeConsumer } from "../consumer-test";
+import worker from "./index";
+
+// Runs in the test runtime beside the API worker; typechecked by this worker's own tsconfig.
+describeConsumer("documents", worker, "floorline-documents");
