@@ -80,6 +80,7 @@ function operation(method: string, path: string, spec: RouteSpec, validations: V
   for (const [status, r] of Object.entries(spec.responses ?? {})) responses[status] = response(r, Number(status));
   if (Object.keys(responses).length === 0) responses["200"] = { description: "Success" };
   if (json || form || byTarget("query") || byTarget("param")) responses["422"] ??= errorRef("Validation failed; `details` names each field");
+  if (spec.throttle) responses["429"] ??= errorRef("Too many requests from this client; see Retry-After");
   if (spec.access !== "public") {
     responses["401"] ??= errorRef("Not authenticated");
     responses["403"] ??= errorRef("Not allowed");

@@ -29,6 +29,8 @@ export const healthRoutes = new Hono<AppEnv>()
     "/detailed",
     route({
       access: "public",
+      // It sends a probe message to each queue, so it is throttled like the auth endpoints.
+      throttle: "health_detailed",
       summary: "Readiness of every binding (D1, R2, Durable Objects, queues, Hyperdrive) with latency",
       tags: ["health"],
       responses: { 200: DetailedHealth, 503: { description: "D1 is unreachable", schema: DetailedHealth } },
