@@ -13,7 +13,7 @@ import { type Config, getConfig } from "./config";
 import { sha256Hex } from "./encoding";
 import { AppError, unauthenticated } from "./errors";
 import { hitRateLimit } from "./rate-limit";
-import { rolePermissions } from "./rbac";
+import { permissionSet, rolePermissions } from "./rbac";
 
 export const JWT_ISSUER = "floorline";
 export const JWT_AUDIENCE = "floorline-api";
@@ -109,7 +109,7 @@ export async function loadApiKeyPrincipal(c: Context<AppEnv>, db: Db, key: strin
     const touch = db.update(apiKeys).set({ lastUsedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))` }).where(eq(apiKeys.id, row.id));
     c.executionCtx.waitUntil(touch.then(() => undefined));
   }
-  return { kind: "api_key", keyId: row.id, name: row.name, permissions: new Set(rolePermissions("", row.permissions)) };
+  return { kind: "api_key", keyId: row.id, name: row.name, permissions: permissionSet(row.permissions) };
 }
 
 /** The API key a request carries: `X-API-Key`, or seed 002's `?api_key=`. */

@@ -143,10 +143,14 @@ export const ALL_TABS: readonly string[] = Object.entries(TABS).flatMap(([module
 const TAB_SET: ReadonlySet<string> = new Set(ALL_TABS);
 export const isTab = (value: string): boolean => TAB_SET.has(value);
 
+/** A stored permission list as a set, dropping names that no longer exist. */
+export function permissionSet(stored: readonly string[] | null | undefined): ReadonlySet<Permission | "*"> {
+  return new Set((stored ?? []).filter((p): p is Permission | "*" => p === "*" || isPermission(p)));
+}
+
 /** The permissions a role grants: built-in roles from code, others from their stored list. */
 export function rolePermissions(role: string, stored: readonly string[] | null | undefined): ReadonlySet<Permission | "*"> {
-  if (isBuiltinRole(role)) return new Set(BUILTIN_ROLES[role]);
-  return new Set((stored ?? []).filter((p): p is Permission | "*" => p === "*" || isPermission(p)));
+  return isBuiltinRole(role) ? new Set(BUILTIN_ROLES[role]) : permissionSet(stored);
 }
 
 export function hasPermission(granted: ReadonlySet<Permission | "*">, needed: Permission): boolean {

@@ -3,7 +3,9 @@ import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { JWT_AUDIENCE, JWT_ISSUER } from "../../src/lib/auth";
 import { fromBase64Url, toBase64Url, utf8 } from "../../src/lib/encoding";
-import { call, loginAs, str } from "../helpers";
+import { eq } from "drizzle-orm";
+import { sessions } from "../../src/db/schema";
+import { call, db, loginAs, makeUser, str } from "../helpers";
 
 /** The payload of a JWT, read without verifying it. */
 function claimsOf(token: string): Record<string, string> {
@@ -91,6 +93,24 @@ describe("refresh tokens", () => {
     const s = await loginAs("operator");
     const results = await Promise.all([1, 2, 3].map(() => call("/api/v1/auth/refresh", { body: { refresh_token: s.refresh } })));
     expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
+  });
+
+  it("sessions last one shift, or REFRESH_TOKEN_TTL_DAYS with remember_me, counted from the latest refresh", async () => {
+    const u = await makeUser("operator");
+    const expiryOf = async (sessionToken: string) => {
+      const [row] = await db().select({ expiresAt: sessions.expiresAt }).from(sessions).where(eq(sessions.id, str(claimsOf(sessionToken).sid)));
+      return Date.parse(str(row?.expiresAt)) - Date.now();
+    };
+    const hour = 3_600_000;
+    const shift = await call("/api/v1/auth/login", { body: { username: u.username, password: u.password } });
+    expect(await expiryOf(str(shift.json.access_token))).toBeGreaterThan(11.9 * hour);
+    expect(await expiryOf(str(shift.json.access_token))).toBeLessThanOrEqual(12 * hour);
+    const refreshed = await call("/api/v1/auth/refresh", { body: { refresh_token: str(shift.json.refresh_token) } });
+    expect(await expiryOf(str(refreshed.json.access_token))).toBeLessThanOrEqual(12 * hour);
+    const remembered = await call("/api/v1/auth/login", { body: { username: u.username, password: u.password, remember_me: true } });
+    expect(await expiryOf(str(remembered.json.access_token))).toBeGreaterThan(13.9 * 24 * hour);
+    const again = await call("/api/v1/auth/refresh", { body: { refresh_token: str(remembered.json.refresh_token) } });
+    expect(await expiryOf(str(again.json.access_token))).toBeLessThanOrEqual(14 * 24 * hour);
   });
 
   it("unknown refresh token is 401; missing is 422", async () => {

@@ -54,6 +54,8 @@ export const sessions = sqliteTable(
       .references(() => users.id, { onDelete: "cascade" }),
     createdAt: text("created_at").notNull().default(now),
     expiresAt: text("expires_at").notNull(),
+    /** Started with `remember_me`: each refresh extends it by REFRESH_TOKEN_TTL_DAYS, else SESSION_TTL_HOURS. */
+    rememberMe: integer("remember_me", { mode: "boolean" }).notNull().default(false),
     revokedAt: text("revoked_at"),
     revokedReason: text("revoked_reason"),
     userAgent: text("user_agent"),

@@ -35,6 +35,10 @@ const invalidRefresh = (message = "Invalid refresh token") => new AppError("AUTH
 
 const addMs = (date: Date, ms: number) => new Date(date.getTime() + ms).toISOString();
 
+/** How long a session lives past its latest login or refresh. */
+const sessionTtlMs = (config: Config, rememberMe: boolean) =>
+  rememberMe ? config.REFRESH_TOKEN_TTL_DAYS * 86_400_000 : config.SESSION_TTL_HOURS * 3_600_000;
+
 async function accessTokenFor(config: Config, user: UserWithRole["user"], sessionId: string) {
   return signAccessToken(config, { sub: user.id, sid: sessionId, username: user.username, role: user.role });
 }
@@ -58,14 +62,15 @@ export async function login(
 ): Promise<{ tokens: IssuedTokens; user: UserWithRole }> {
   const { found, rehash } = await checkCredentials(deps, input.username, input.password);
   const now = new Date();
-  const ttlMs = input.rememberMe ? deps.config.REFRESH_TOKEN_TTL_DAYS * 86_400_000 : deps.config.SESSION_TTL_HOURS * 3_600_000;
+  const rememberMe = input.rememberMe ?? false;
+  const ttlMs = sessionTtlMs(deps.config, rememberMe);
   const sessionId = crypto.randomUUID();
   const refresh = randomToken();
   const expiresAt = addMs(now, ttlMs);
   const userSet: Partial<typeof users.$inferInsert> = { lastLogin: now.toISOString() };
   if (rehash) userSet.passwordHash = rehash;
   await deps.db.batch([
-    deps.db.insert(sessions).values({ id: sessionId, userId: found.user.id, expiresAt, userAgent: input.userAgent?.slice(0, 256) ?? null }),
+    deps.db.insert(sessions).values({ id: sessionId, userId: found.user.id, expiresAt, rememberMe, userAgent: input.userAgent?.slice(0, 256) ?? null }),
     deps.db.insert(refreshTokens).values({ id: crypto.randomUUID(), sessionId, tokenHash: await sha256Hex(refresh), expiresAt }),
     deps.db.update(users).set(userSet).where(eq(users.id, found.user.id)),
   ]);
@@ -113,8 +118,7 @@ export async function refresh(deps: AuthDeps, token: string): Promise<IssuedToke
   if (!found || !found.user.isActive) throw invalidRefresh("Account is disabled");
 
   const next = randomToken();
-  const sessionTtl = Date.parse(row.session.expiresAt) - Date.parse(row.session.createdAt);
-  const expiresAt = addMs(now, Math.max(sessionTtl, 60_000));
+  const expiresAt = addMs(now, sessionTtlMs(deps.config, row.session.rememberMe));
   const results = await deps.d1.batch([
     deps.d1.prepare("UPDATE refresh_tokens SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL").bind(nowIso, row.id),
     deps.d1

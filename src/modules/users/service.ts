@@ -1,4 +1,4 @@
-import { and, eq, ne, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { roles, sessions, users } from "../../db/schema";
 import { AppError, conflict, notFound } from "../../lib/errors";
@@ -125,5 +125,5 @@ export async function deleteUser(db: Db, username: string, actor: UserPrincipal 
   if (existing.user.role === "admin" && existing.user.isActive && (await activeAdminCount(db)) <= 1) {
     throw conflict("The last active admin cannot be deleted");
   }
-  await db.delete(users).where(and(eq(users.id, existing.user.id), ne(users.id, actor?.userId ?? "")));
+  await db.delete(users).where(eq(users.id, existing.user.id));
 }

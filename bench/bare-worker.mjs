@@ -1,0 +1,15 @@
+// The benchmark's baseline: a bare Hono app answering the benchmarked API paths with fixed JSON,
+// touching no binding (no D1, no crypto, no middleware). It is bundled and served exactly like
+// the API worker, so the ratio bare/api isolates what Floorline itself adds per request.
+import { Hono } from "hono";
+
+const app = new Hono();
+
+app.get("/", (c) => c.text("ok"));
+app.get("/health", (c) => c.json({ status: "healthy", service: "bare", environment: "bench", timestamp: "2000-01-01T00:00:00.000Z" }));
+app.post("/api/v1/auth/login", (c) =>
+  c.json({ access_token: "bare-access-token", refresh_token: "bare-refresh-token", token_type: "bearer", expires_in: 3600, role: "admin" }),
+);
+app.get("/api/v1/auth/me", (c) => c.json({ id: "bare", username: "bench-admin", role: "admin", allowed_tabs: [] }));
+
+export default app;

@@ -1,0 +1,230 @@
+// `npm run bench`: loads the Floorline API and a bare Hono worker with autocannon, scenario by
+// scenario (bench/scenarios.mjs), and prints requests/s and p50/p99 latency for both plus the
+// ratio bare/api. See bench/README.md.
+//
+// Settings (environment variables):
+//   BENCH_DURATION     seconds of measured load per scenario and target (default 8)
+//   BENCH_WARMUP       seconds of unrecorded load before each measurement (default 2; 0 = none)
+//   BENCH_CONNECTIONS  concurrent keep-alive connections (default 10)
+//   BENCH_SCENARIOS    comma-separated substrings; only scenarios whose name contains one run
+//
+// Exit code 0 when every scenario was measured with only 2xx responses; 1 when a server did not
+// start or any request failed (a benchmark whose requests fail is not a measurement).
+import { mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { failureOf, load } from "./load.mjs";
+import { renderChecks, renderTable } from "./report.mjs";
+import { BENCH_USER, scenarios } from "./scenarios.mjs";
+import { applyMigrations, apiBindings, bundle, insertUser, readApiConfig, root, serve, versions, writeBareConfig } from "./workers.mjs";
+
+const settings = {
+  duration: positiveNumber("BENCH_DURATION", 8),
+  warmup: positiveNumber("BENCH_WARMUP", 2, { allowZero: true }),
+  connections: positiveNumber("BENCH_CONNECTIONS", 10, { integer: true }),
+  only: (process.env.BENCH_SCENARIOS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+};
+
+// Values the API reads from `.dev.vars` / secrets. The login throttle (per client IP, per
+// minute) must never trip under load: every request here comes from the same address.
+const API_VARS = {
+  JWT_SECRET: "bench-only-jwt-secret-0123456789abcdef-0123456789",
+  ENVIRONMENT: "production",
+  AUTH_RATE_LIMIT_PER_MINUTE: "100000000",
+};
+
+const tmp = mkdtempSync(join(tmpdir(), "floorline-bench-"));
+const servers = [];
+
+/** Disposes every Miniflare (and its workerd process) and deletes the temporary directory. */
+async function cleanup() {
+  await Promise.allSettled(servers.map((s) => s.mf.dispose()));
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+// Ctrl-C / kill: clean up synchronously. Miniflare installs its own SIGINT/SIGTERM listener that
+// calls process.exit() straight after ours, so an async cleanup here would never finish; its
+// exit hook stops the workerd processes.
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping`);
+    rmSync(tmp, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (error) {
+  console.error(`\n✗ bench failed: ${error instanceof Error ? (error.stack ?? error.message) : error}`);
+} finally {
+  await cleanup();
+}
+// Nothing should be left running; exit explicitly so a stray handle cannot keep us alive.
+process.exit(code);
+
+async function main() {
+  const selected = settings.only.length ? scenarios.filter((s) => settings.only.some((o) => s.name.includes(o))) : scenarios;
+  if (selected.length === 0) {
+    console.error(`✗ BENCH_SCENARIOS=${process.env.BENCH_SCENARIOS} matches no scenario (${scenarios.map((s) => s.name).join(" | ")})`);
+    return 1;
+  }
+  const v = versions();
+  const apiConfig = readApiConfig();
+
+  console.log(
+    `workers: wrangler ${v.wrangler} \`deploy --dry-run\` bundles, each served directly by Miniflare ${v.miniflare} ` +
+      `(own workerd process) on 127.0.0.1 — no \`wrangler dev\`, no dev proxy`,
+  );
+  console.log("• bundling the API and the bare worker with `wrangler deploy --dry-run` …");
+  const apiBundle = bundle(join(root, "wrangler.toml"), join(tmp, "api"));
+  const bareBundle = bundle(writeBareConfig(apiConfig, tmp), join(tmp, "bare"));
+
+  console.log("• starting both bundles in Miniflare …");
+  const runtime = { compatibilityDate: apiConfig.compatibility_date, compatibilityFlags: apiConfig.compatibility_flags ?? [] };
+  const targets = {};
+  try {
+    const { env, exports } = apiBindings(apiConfig, apiConfig.name, API_VARS);
+    targets.api = await startTarget("api", { name: apiConfig.name, bundle: apiBundle, env, exports, ...runtime });
+    targets.bare = await startTarget("bare", { name: "floorline-bench-bare", bundle: bareBundle, ...runtime });
+  } catch (error) {
+    console.error(`\n✗ a worker failed to start: ${error instanceof Error ? (error.stack ?? error.message) : error}`);
+    return 1;
+  }
+
+  // The API's D1 starts empty: schema, built-in roles, then the user the scenarios log in as.
+  const applied = await applyMigrations(targets.api.mf, "DB", join(root, "migrations"));
+  await insertUser(targets.api.mf, "DB", BENCH_USER);
+
+  console.log("");
+  console.log(`api:     ${targets.api.url}  (D1 migrated: ${applied.join(", ")}; user ${BENCH_USER.username})`);
+  console.log(`bare:    ${targets.bare.url}  (bench/bare-worker.mjs: bare Hono, fixed JSON, no bindings)`);
+  console.log(
+    `load:    autocannon ${v.autocannon}, ${settings.connections} connections, ${settings.warmup} s warm-up + ${settings.duration} s measured per scenario and target; ` +
+      `${availableParallelism()} CPUs, Node ${process.version}`,
+  );
+  console.log("");
+
+  const rows = [];
+  for (const scenario of selected) {
+    const row = { name: scenario.name, failures: [] };
+    rows.push(row);
+    for (const targetName of scenario.targets ?? ["api", "bare"]) {
+      const target = targets[targetName];
+      if (!target) throw new Error(`scenario "${scenario.name}" names unknown target "${targetName}"`);
+      const label = `${scenario.name} [${targetName}]`;
+      try {
+        row[targetName] = await measure(scenario, target, label);
+      } catch (error) {
+        const failure = `${label}: ${error instanceof Error ? error.message : error}`;
+        row.failures.push(failure);
+        console.error(`  ✗ ${failure}`);
+        printRecentLogs(target);
+      }
+    }
+  }
+
+  console.log("");
+  console.log(renderTable(rows));
+  console.log("");
+  console.log("bare/api = bare req/s ÷ api req/s on the same path, server and load: how many times more requests a bare Hono handler");
+  console.log("serves than Floorline does. 1.00× would mean the API adds nothing; the baseline row is the server's own ceiling.");
+  console.log("");
+  console.log("checks:");
+  console.log(renderChecks(rows));
+
+  const failures = rows.flatMap((r) => r.failures);
+  if (failures.length) {
+    console.error(`\n✗ ${failures.length} run(s) failed; a benchmark whose requests fail is not a measurement:\n  ${failures.join("\n  ")}`);
+    return 1;
+  }
+  console.log("\n✓ every request answered 2xx");
+  return 0;
+}
+
+/** Starts one worker and keeps the last warnings/errors it logged, for failure reports. */
+async function startTarget(targetName, options) {
+  const recent = [];
+  const onLog = (entry) => {
+    if (entry.level !== "warn" && entry.level !== "error") return;
+    recent.push(`${entry.level}: ${entry.message}`);
+    if (recent.length > 5) recent.shift();
+  };
+  const server = await serve({ ...options, stateDir: join(tmp, `state-${targetName}`), onLog });
+  servers.push(server);
+  return { name: targetName, ...server, recent };
+}
+
+function printRecentLogs(target) {
+  if (!target.recent.length) return;
+  console.error(`    last warnings/errors logged by the ${target.name} worker:`);
+  for (const line of target.recent) console.error(`      ${line.length > 400 ? `${line.slice(0, 400)}…` : line}`);
+}
+
+/**
+ * Runs one scenario against one target: setup, a single checked request (so a broken route
+ * fails with its status and body, not just a count), warm-up, then the measured load.
+ */
+async function measure(scenario, target, label) {
+  const ctx = {
+    target: target.name,
+    url: target.url,
+    mf: target.mf,
+    login: () => login(target.url),
+  };
+  const extra = (await scenario.setup?.(ctx)) ?? {};
+  const body = extra.body ?? scenario.body;
+  const request = {
+    url: `${target.url}${extra.path ?? scenario.path}`,
+    method: scenario.method ?? "GET",
+    headers: { ...scenario.headers, ...extra.headers },
+    body: body === undefined || typeof body === "string" ? body : JSON.stringify(body),
+  };
+
+  const probe = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
+  const probeText = await probe.text();
+  if (probe.status < 200 || probe.status > 299) throw new Error(`${request.method} ${request.url} answered ${probe.status}: ${probeText.slice(0, 300)}`);
+
+  if (settings.warmup > 0) {
+    const warm = await load({ ...request, connections: settings.connections, duration: settings.warmup });
+    const problem = failureOf(warm);
+    if (problem) throw new Error(`during warm-up: ${problem}`);
+  }
+  const run = await load({ ...request, connections: settings.connections, duration: settings.duration });
+  const problem = failureOf(run);
+  console.log(
+    `  ${label.padEnd(42)} ${run.rps.toFixed(1).padStart(9)} req/s   p50 ${run.p50.toFixed(2).padStart(8)} ms   p99 ${run.p99.toFixed(2).padStart(8)} ms${problem ? `   ✗ ${problem}` : ""}`,
+  );
+  if (problem) throw new Error(problem);
+  return run;
+}
+
+/** Logs BENCH_USER in on a target and returns the access token (the bare worker returns a fixed one). */
+async function login(baseUrl) {
+  const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: BENCH_USER.username, password: BENCH_USER.password }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`login on ${baseUrl} answered ${res.status}: ${text.slice(0, 300)}`);
+  const token = JSON.parse(text).access_token;
+  if (typeof token !== "string") throw new Error(`login on ${baseUrl} returned no access_token`);
+  return token;
+}
+
+function positiveNumber(name, fallback, { integer = false, allowZero = false } = {}) {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  const ok = Number.isFinite(value) && (allowZero ? value >= 0 : value > 0) && (!integer || Number.isInteger(value));
+  if (!ok) {
+    console.error(`✗ ${name}=${raw}: expected a ${integer ? "whole " : ""}number ${allowZero ? "≥ 0" : "> 0"}`);
+    process.exit(2);
+  }
+  return value;
+}

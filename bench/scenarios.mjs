@@ -1,0 +1,52 @@
+// What `npm run bench` measures. Each scenario is one request shape, loaded against every target
+// it lists: "api" (the Floorline worker) and "bare" (bench/bare-worker.mjs, a bare Hono app that
+// answers the same paths with fixed JSON). To add a scenario, append an object here and, when
+// the bare worker should answer it too, add its path to bench/bare-worker.mjs.
+//
+// Fields:
+//   name      row label in the table
+//   method    HTTP method (default GET)
+//   path      request path
+//   headers   request headers (optional)
+//   body      request body: a string, or an object sent as JSON (optional)
+//   targets   which workers to load (default ["api", "bare"]); a bare-only row has no ratio
+//   setup     optional async (ctx) => ({ headers?, body?, path? }), run once per target before
+//             the warm-up; what it returns is merged into the request. ctx is:
+//               ctx.target  "api" | "bare"
+//               ctx.url     the target's base URL (http://127.0.0.1:<port>)
+//               ctx.mf      its Miniflare instance (e.g. `await ctx.mf.getD1Database("DB")` to seed rows)
+//               ctx.login() logs BENCH_USER in on that target and resolves to the access token
+
+/** The user run.mjs inserts into the API's D1 before any scenario runs. */
+export const BENCH_USER = { username: "bench-admin", password: "bench-password-not-secret", role: "admin" };
+
+export const scenarios = [
+  {
+    name: "GET /health",
+    method: "GET",
+    path: "/health",
+  },
+  {
+    // PBKDF2-SHA256 with 100,000 iterations on every request: CPU-bound by design.
+    name: "POST /api/v1/auth/login",
+    method: "POST",
+    path: "/api/v1/auth/login",
+    headers: { "content-type": "application/json" },
+    body: { username: BENCH_USER.username, password: BENCH_USER.password },
+  },
+  {
+    name: "GET /api/v1/auth/me",
+    method: "GET",
+    path: "/api/v1/auth/me",
+    // One login per target; every request then reuses the same bearer token.
+    setup: async (ctx) => ({ headers: { authorization: `Bearer ${await ctx.login()}` } }),
+  },
+  {
+    // The floor: a Hono handler returning two bytes of text through the same workerd server.
+    // Nothing can be faster than this through this stack; it calibrates the other rows.
+    name: "baseline: bare Hono GET /",
+    method: "GET",
+    path: "/",
+    targets: ["bare"],
+  },
+];

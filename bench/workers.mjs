@@ -1,0 +1,179 @@
+// Builds and serves the two benchmarked workers: the Floorline API and the bare Hono baseline.
+//
+// Both go through the same path: `wrangler deploy --dry-run` bundles them (the exact bytes a
+// deploy would upload), then the `miniflare` package's `Miniflare` class serves each bundle on
+// 127.0.0.1 from its own workerd process. No `wrangler dev` and none of its proxy workers sit in
+// between, so what is measured is workerd + Miniflare's entry worker + the bundle.
+import { spawnSync } from "node:child_process";
+import { pbkdf2Sync, randomBytes, randomUUID } from "node:crypto";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { basename, dirname, extname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
+import { unstable_readConfig, unstable_splitSqlQuery } from "wrangler";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = (name) => join(root, "node_modules", ".bin", name);
+
+/** Versions printed in the "how the workers were run" line. */
+export function versions() {
+  const require = createRequire(import.meta.url);
+  const version = (pkg) => {
+    try {
+      return require(`${pkg}/package.json`).version;
+    } catch {
+      return "?";
+    }
+  };
+  return { miniflare: version("miniflare"), wrangler: version("wrangler"), autocannon: version("autocannon") };
+}
+
+/** The API's wrangler.toml, parsed by wrangler itself (top-level environment, `--env=`). */
+export function readApiConfig(configPath = join(root, "wrangler.toml")) {
+  return unstable_readConfig({ config: configPath, env: undefined });
+}
+
+/**
+ * Bundles one worker with `wrangler deploy --dry-run --outdir` (no Cloudflare account needed).
+ * Returns the directory of emitted ES modules and the entry module's name: wrangler names it
+ * after `main` (src/index.ts → index.js, bench/bare-worker.mjs → bare-worker.js).
+ */
+export function bundle(configPath, outdir) {
+  const { main } = unstable_readConfig({ config: configPath, env: undefined });
+  const args = ["deploy", "--dry-run", "-c", configPath, "--env=", "--outdir", outdir];
+  const result = spawnSync(bin("wrangler"), args, {
+    cwd: root,
+    encoding: "utf8",
+    // CI=true: no interactive prompts, no update check banners.
+    env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+  });
+  if (result.status !== 0) {
+    throw new Error(`wrangler ${args.join(" ")} failed (exit ${result.status ?? result.signal})\n${result.stdout}\n${result.stderr}`);
+  }
+  return { dir: outdir, mainModule: `${basename(main, extname(main))}.js` };
+}
+
+/**
+ * Writes a wrangler config for the bare worker next to the other temporary files. It copies the
+ * API's compatibility date, flags and minify setting so both bundles run on the same runtime
+ * behaviour; it declares no bindings.
+ */
+export function writeBareConfig(apiConfig, dir) {
+  const path = join(dir, "bare.wrangler.toml");
+  const toml = [
+    `name = "floorline-bench-bare"`,
+    `main = ${JSON.stringify(join(root, "bench", "bare-worker.mjs"))}`,
+    `compatibility_date = ${JSON.stringify(apiConfig.compatibility_date)}`,
+    `compatibility_flags = ${JSON.stringify(apiConfig.compatibility_flags ?? [])}`,
+    `minify = ${apiConfig.minify ? "true" : "false"}`,
+    "",
+  ].join("\n");
+  writeFileSync(path, toml);
+  return path;
+}
+
+/** Reads a bundle directory (see `bundle`) into Miniflare's module manifest. */
+function manifestOf({ dir: bundleDir, mainModule }) {
+  const modules = {};
+  for (const file of readdirSync(bundleDir)) {
+    const ext = extname(file);
+    if (ext === ".js" || ext === ".mjs") modules[file] = { type: "esm", contents: readFileSync(join(bundleDir, file), "utf8") };
+    else if (ext === ".wasm") modules[file] = { type: "wasm", contents: new Uint8Array(readFileSync(join(bundleDir, file))) };
+    // *.js.map and README.md are not modules.
+  }
+  if (!modules[mainModule]) throw new Error(`wrangler emitted no ${mainModule} in ${bundleDir}`);
+  return { mainModule, modulesRoot: bundleDir, modules };
+}
+
+/**
+ * Miniflare (v5 option format) bindings for the API worker, derived from its wrangler.toml so a
+ * new binding there shows up here. `extraVars` are the secrets and overrides of `.dev.vars`.
+ */
+export function apiBindings(config, workerName, extraVars) {
+  const env = {};
+  const exports = {};
+  for (const [name, value] of Object.entries({ ...config.vars, ...extraVars })) {
+    env[name] = typeof value === "string" ? { type: "text", value } : { type: "json", value };
+  }
+  for (const d1 of config.d1_databases ?? []) env[d1.binding] = { type: "d1", id: d1.database_id ?? d1.database_name };
+  for (const r2 of config.r2_buckets ?? []) env[r2.binding] = { type: "r2", name: r2.bucket_name };
+  for (const q of config.queues?.producers ?? []) env[q.binding] = { type: "queue", name: q.queue };
+  for (const kv of config.kv_namespaces ?? []) env[kv.binding] = { type: "kv", id: kv.id ?? kv.binding };
+  for (const h of config.hyperdrive ?? []) {
+    // Only /health/detailed opens it; nothing needs to listen on the connection string.
+    env[h.binding] = { type: "hyperdrive", id: h.id, dev: { connectionString: h.localConnectionString ?? "postgres://bench:bench@127.0.0.1:5432/bench" } };
+  }
+  // Durable Objects: the classes are exported by the same bundle. A class listed in a
+  // `new_sqlite_classes` migration gets SQLite-backed storage, as deployed.
+  const sqliteClasses = new Set((config.migrations ?? []).flatMap((m) => m.new_sqlite_classes ?? []));
+  for (const dob of config.durable_objects?.bindings ?? []) {
+    if (dob.script_name) throw new Error(`Durable Object ${dob.name} lives in another worker (${dob.script_name}); the bench does not serve it`);
+    env[dob.name] = { type: "durable-object", worker: workerName, exportName: dob.class_name };
+    exports[dob.class_name] = { type: "durable-object", storage: sqliteClasses.has(dob.class_name) ? "sqlite" : "legacy-kv" };
+  }
+  const unsupported = ["services", "workflows", "vectorize", "ai", "analytics_engine_datasets", "send_email", "browser"].filter((key) => {
+    const value = config[key];
+    return Array.isArray(value) ? value.length > 0 : Boolean(value);
+  });
+  if (unsupported.length) throw new Error(`bench/workers.mjs does not map these wrangler.toml bindings yet: ${unsupported.join(", ")}`);
+  return { env, exports };
+}
+
+/**
+ * Starts one worker bundle on 127.0.0.1 (ephemeral port) in its own Miniflare/workerd.
+ * Returns the instance and its base URL.
+ */
+export async function serve({ name, bundle: built, compatibilityDate, compatibilityFlags, env = {}, exports = {}, stateDir, onLog }) {
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    // No network: use Miniflare's placeholder `request.cf` instead of downloading one.
+    cf: false,
+    // Miniflare would otherwise print (through Node) one line per request.
+    logRequests: false,
+    // Storage (D1, R2, Durable Objects) under the bench's temporary directory.
+    resourcePersistencePath: stateDir,
+    // console.* from the worker arrives here instead of this terminal (the API logs every request).
+    handleStructuredLogs: onLog ?? (() => {}),
+    workers: [
+      {
+        config: { name, compatibilityDate, compatibilityFlags, manifest: manifestOf(built), env, exports },
+      },
+    ],
+  });
+  try {
+    const url = await mf.ready;
+    return { mf, url: url.href.replace(/\/$/, "") };
+  } catch (error) {
+    await mf.dispose().catch(() => {});
+    throw error;
+  }
+}
+
+/** Applies migrations/*.sql in name order through the D1 binding (as `wrangler d1 migrations apply`). */
+export async function applyMigrations(mf, binding, migrationsDir) {
+  const db = await mf.getD1Database(binding);
+  const files = readdirSync(migrationsDir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
+  for (const file of files) {
+    // wrangler's own splitter: knows about strings, comments and drizzle's breakpoint markers.
+    const statements = unstable_splitSqlQuery(readFileSync(join(migrationsDir, file), "utf8")).filter((s) => s.trim());
+    if (statements.length) await db.batch(statements.map((s) => db.prepare(s)));
+  }
+  return files;
+}
+
+/**
+ * Inserts a user in the API's native password format (src/lib/passwords.ts):
+ * `pbkdf2_sha256$100000$<salt b64url>$<hash b64url>`, PBKDF2-SHA256, 16-byte salt, 32-byte hash.
+ */
+export async function insertUser(mf, binding, { username, password, role }) {
+  const iterations = 100_000;
+  const salt = randomBytes(16);
+  const hash = pbkdf2Sync(password, salt, iterations, 32, "sha256");
+  const passwordHash = `pbkdf2_sha256$${iterations}$${salt.toString("base64url")}$${hash.toString("base64url")}`;
+  const db = await mf.getD1Database(binding);
+  await db.prepare("INSERT INTO users (id, username, password_hash, role) VALUES (?, ?, ?, ?)").bind(randomUUID(), username, passwordHash, role).run();
+}
