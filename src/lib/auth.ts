@@ -26,6 +26,17 @@ export interface AccessClaims {
   role: string;
 }
 
+// Importing the HMAC key is the costliest step of a verification; do it once per configuration.
+const hmacKeys = new WeakMap<Config, Promise<CryptoKey>>();
+function hmacKey(config: Config): Promise<CryptoKey> {
+  let key = hmacKeys.get(config);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", config.jwtKey, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    hmacKeys.set(config, key);
+  }
+  return key;
+}
+
 /** Signs an access token; returns it with its lifetime in seconds. */
 export async function signAccessToken(config: Config, claims: AccessClaims, now = new Date()): Promise<{ token: string; expiresIn: number }> {
   const expiresIn = config.ACCESS_TOKEN_TTL_MINUTES * 60;
@@ -38,7 +49,7 @@ export async function signAccessToken(config: Config, claims: AccessClaims, now 
     .setIssuedAt(iat)
     .setExpirationTime(iat + expiresIn)
     .setJti(crypto.randomUUID())
-    .sign(config.jwtKey);
+    .sign(await hmacKey(config));
   return { token, expiresIn };
 }
 
@@ -49,7 +60,7 @@ export async function signAccessToken(config: Config, claims: AccessClaims, now 
 export async function verifyAccessToken(config: Config, token: string): Promise<AccessClaims> {
   if (token.split(".").length !== 3) throw unauthenticated("Malformed token", "malformed");
   try {
-    const { payload } = await jwtVerify(token, config.jwtKey, { algorithms: [ALGORITHM], issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
+    const { payload } = await jwtVerify(token, await hmacKey(config), { algorithms: [ALGORITHM], issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
     const { sub, sid, username, role } = payload as Partial<Record<keyof AccessClaims, unknown>>;
     if (typeof sub !== "string" || typeof sid !== "string" || typeof username !== "string" || typeof role !== "string") {
       throw unauthenticated("Token is missing required claims", "invalid");
