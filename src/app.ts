@@ -7,7 +7,7 @@ import { ccbackendAuthRoutes } from "./compat/ccbackend/auth";
 import { partsAuthRoutes } from "./compat/parts/auth";
 import { getConfig } from "./lib/config";
 import { AppError, errorResponse, toAppError } from "./lib/errors";
-import { guard } from "./lib/guard";
+import { guard, platformMiddleware } from "./lib/guard";
 import { log } from "./lib/logging";
 import { requestLog } from "./lib/request-log";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
@@ -36,10 +36,11 @@ const unlessUpgrade =
 export function createApp(options: CreateAppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.use(requestId({ generator: () => crypto.randomUUID() }));
-  app.use(requestLog());
-  app.use(unlessUpgrade(secureHeaders({ crossOriginResourcePolicy: "cross-origin" })));
-  app.use(
+  const use = (mw: MiddlewareHandler<AppEnv>) => app.use(platformMiddleware(mw));
+  use(requestId({ generator: () => crypto.randomUUID() }));
+  use(requestLog());
+  use(unlessUpgrade(secureHeaders({ crossOriginResourcePolicy: "cross-origin" })));
+  use(
     unlessUpgrade(async (c, next) => {
       const origins = getConfig(c.env).corsOrigins;
       return cors({
@@ -50,7 +51,7 @@ export function createApp(options: CreateAppOptions = {}): Hono<AppEnv> {
       })(c, next);
     }),
   );
-  app.use(
+  use(
     methodNotAllowed({
       app,
       onMethodNotAllowed: (c, methods) =>

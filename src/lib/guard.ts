@@ -6,32 +6,47 @@ import { getConfig } from "./config";
 import { AppError } from "./errors";
 import { type RouteSpec, routeSpecOf } from "./route";
 
-/** The declaration of the route this request will reach, if any route of its method matched. */
-export function declaredRoute(routes: ReturnType<typeof matchedRoutes>): { matched: boolean; spec: RouteSpec | undefined } {
-  let matched = false;
+// The app-wide middleware createApp() installs (request id, log, headers, CORS, 405, guard).
+const platform = new WeakSet<object>();
+
+/** Marks middleware as app-wide, so the guard looks past it for the route's own handlers. */
+export function platformMiddleware<T extends MiddlewareHandler<AppEnv>>(mw: T): T {
+  platform.add(mw);
+  return mw;
+}
+
+export type RouteDeclaration = { kind: "none" } | { kind: "declared"; spec: RouteSpec } | { kind: "undeclared" };
+
+/**
+ * What the first handler that is not app-wide middleware will be: a `route()` declaration, or
+ * anything else (an undeclared handler, a validator placed before `route()`, an `.all()` or
+ * `.use()` handler). Only the first one counts, because it runs first.
+ */
+export function firstDeclaration(routes: ReturnType<typeof matchedRoutes>): RouteDeclaration {
   for (const r of routes) {
-    if (r.method === "ALL") continue;
-    matched = true;
+    if (platform.has(r.handler)) continue;
     const spec = routeSpecOf(r.handler);
-    if (spec) return { matched, spec };
+    return spec ? { kind: "declared", spec } : { kind: "undeclared" };
   }
-  return { matched, spec: undefined };
+  return { kind: "none" };
 }
 
 /**
- * Deny by default, then limit the body. A request whose route carries no `route()` declaration
- * is refused before any handler runs; unmatched requests fall through to the JSON 404/405.
+ * Deny by default, then limit the body. Unless the first handler a request would reach is a
+ * `route()` declaration, the request is refused before any of it runs; requests that match
+ * nothing fall through to the JSON 404/405.
  */
-export const guard = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-  const { matched, spec } = declaredRoute(matchedRoutes(c));
-  if (!matched) return next();
-  if (!spec) throw new AppError("AUTHORIZATION_ERROR", "This route declares no permission, so it is denied");
-  const config = getConfig(c.env);
-  const maxSize = spec.bodyLimit === "upload" ? config.MAX_UPLOAD_BYTES : config.MAX_BODY_BYTES;
-  return bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds ${maxSize} bytes`);
-    },
-  })(c, next);
-};
+export const guard = (): MiddlewareHandler<AppEnv> =>
+  platformMiddleware(async (c, next) => {
+    const first = firstDeclaration(matchedRoutes(c));
+    if (first.kind === "none") return next();
+    if (first.kind === "undeclared") throw new AppError("AUTHORIZATION_ERROR", "This route declares no permission, so it is denied");
+    const config = getConfig(c.env);
+    const maxSize = first.spec.bodyLimit === "upload" ? config.MAX_UPLOAD_BYTES : config.MAX_BODY_BYTES;
+    return bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds ${maxSize} bytes`);
+      },
+    })(c, next);
+  });

@@ -2,7 +2,8 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { route, routeSpecOf } from "../../src/lib/route";
+import { z } from "zod";
+import { route, routeSpecOf, validate } from "../../src/lib/route";
 import { arr, call, loginAs } from "../helpers";
 
 describe("unknown routes and methods", () => {
@@ -54,6 +55,42 @@ describe("deny by default", () => {
     expect(ran).toBe(false);
     const allowed = await app.fetch(new Request("http://localhost/api/v1/declared"), env, createExecutionContext());
     expect(allowed.status).toBe(200);
+  });
+
+  it("cannot be slipped past with .all(), .use(), an earlier overlapping route or a validator before route()", async () => {
+    const ran: string[] = [];
+    const app = createApp({
+      extend: (a) => {
+        a.all("/api/v1/probe/all", (c) => {
+          ran.push("all");
+          return c.json({ leaked: true });
+        });
+        a.use("/api/v1/probe/used/*", async (c) => {
+          ran.push("use");
+          return c.json({ leaked: true });
+        });
+        a.get("/api/v1/probe/used/x", route({ access: "public", summary: "probe", tags: ["test"] }), (c) => c.json({ ok: true }));
+        a.get("/api/v1/probe/items/:id", (c) => {
+          ran.push("overlap");
+          return c.json({ leaked: c.req.param("id") });
+        });
+        a.get("/api/v1/probe/items/stats", route({ access: "public", summary: "probe", tags: ["test"] }), (c) => c.json({ ok: true }));
+        a.post("/api/v1/probe/order", validate("json", z.object({ a: z.string() })), route({ access: "users:write", summary: "probe", tags: ["test"] }), (c) => {
+          ran.push("order");
+          return c.json({ leaked: true });
+        });
+      },
+    });
+    const send = (path: string, init?: RequestInit) => app.fetch(new Request(`http://localhost${path}`, init), env, createExecutionContext());
+    for (const [path, init] of [
+      ["/api/v1/probe/all", undefined],
+      ["/api/v1/probe/used/x", undefined],
+      ["/api/v1/probe/items/stats", undefined],
+      ["/api/v1/probe/order", { method: "POST", headers: { "content-type": "application/json" }, body: '{"a":"b"}' }],
+    ] as const) {
+      expect((await send(path, init)).status, path).toBe(403);
+    }
+    expect(ran).toEqual([]);
   });
 
   it("every route of the real app carries a declaration", () => {
