@@ -153,6 +153,16 @@ export function rolePermissions(role: string, stored: readonly string[] | null |
   return isBuiltinRole(role) ? new Set(BUILTIN_ROLES[role]) : permissionSet(stored);
 }
 
+/**
+ * Whether someone holding `held` may grant `wanted` or act on someone who holds it. Nobody
+ * grants more than they hold: `*` only from `*`.
+ */
+export function holdsAll(held: ReadonlySet<Permission | "*">, wanted: Iterable<string>): boolean {
+  if (held.has("*")) return true;
+  for (const p of wanted) if (p === "*" || !held.has(p as Permission)) return false;
+  return true;
+}
+
 export function hasPermission(granted: ReadonlySet<Permission | "*">, needed: Permission): boolean {
   return granted.has("*") || granted.has(needed);
 }

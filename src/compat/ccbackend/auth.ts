@@ -17,7 +17,7 @@ import type { AppEnv } from "../../types";
 import { authDeps, deliverResetToken, issueResetToken, login, resetPasswordWithToken, setPassword } from "../../modules/auth/service";
 import { findUserByUsername } from "../../modules/users/repo";
 import { NewPassword, Username } from "../../modules/users/schemas";
-import { createUser } from "../../modules/users/service";
+import { assertMayManage, createUser } from "../../modules/users/service";
 
 const TAGS = ["ccbackend"];
 const Credentials = z.object({ username: z.string().trim().min(1, "請提供帳號"), password: z.string().min(1, "請提供密碼").max(1024) });
@@ -129,10 +129,18 @@ export const ccbackendAuthRoutes = new Hono<AppEnv>()
       const principal = principalOf(c);
       const body = c.req.valid("json");
       const deps = authDeps(c);
+      // Permission before lookup, so the answer does not reveal which usernames exist.
+      const self = principal.kind === "user" && principal.username === body.target_username;
+      if (!self && !hasPermission(principal.permissions, "users:write")) throw forbidden("無權限重設其他使用者的密碼");
       const target = await findUserByUsername(deps.db, body.target_username);
       if (!target) throw new AppError("NOT_FOUND", "使用者不存在");
-      const self = principal.kind === "user" && principal.userId === target.user.id;
-      if (!self && !hasPermission(principal.permissions, "users:write")) throw forbidden("無權限重設其他使用者的密碼");
+      if (!self) {
+        try {
+          assertMayManage(principal, target);
+        } catch {
+          throw forbidden("無權限重設權限高於自己的使用者密碼");
+        }
+      }
       await setPassword(deps, target.user.id, body.new_password, self && principal.kind === "user" ? principal.sessionId : undefined);
       return c.json({ success: true as const, message: "密碼已更新" });
     },

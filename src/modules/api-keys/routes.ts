@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { createDb } from "../../db/client";
 import { getConfig } from "../../lib/config";
-import { route, validate } from "../../lib/route";
+import { principalOf, route, validate } from "../../lib/route";
 import type { AppEnv } from "../../types";
 import { ApiKeyList, ApiKeyResponse, CreateApiKeyBody, CreatedApiKeyResponse, IdParam, ListQuery } from "./schemas";
 import { createApiKey, listApiKeys, revokeApiKey } from "./service";
@@ -14,13 +14,7 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     route({ access: "api_keys:manage", apiKey: false, summary: "Create an API key (the secret is shown only in this response)", tags: TAGS, responses: { 201: CreatedApiKeyResponse } }),
     validate("json", CreateApiKeyBody),
     async (c) => {
-      const principal = c.get("principal");
-      const created = await createApiKey(
-        createDb(c.env.DB),
-        c.req.valid("json"),
-        principal?.kind === "user" ? principal.userId : null,
-        getConfig(c.env).API_KEY_DEFAULT_RATE_LIMIT,
-      );
+      const created = await createApiKey(createDb(c.env.DB), c.req.valid("json"), principalOf(c), getConfig(c.env).API_KEY_DEFAULT_RATE_LIMIT);
       return c.json(created, 201);
     },
   )

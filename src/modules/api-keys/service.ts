@@ -3,7 +3,9 @@ import type { z } from "zod";
 import type { Db } from "../../db/client";
 import { apiKeys } from "../../db/schema";
 import { randomToken, sha256Hex } from "../../lib/encoding";
-import { notFound } from "../../lib/errors";
+import { forbidden, notFound } from "../../lib/errors";
+import { holdsAll } from "../../lib/rbac";
+import type { Principal } from "../../types";
 import type { ApiKeyResponse, CreateApiKeyBody } from "./schemas";
 
 type Row = typeof apiKeys.$inferSelect;
@@ -11,7 +13,8 @@ type Row = typeof apiKeys.$inferSelect;
 const toResponse = ({ keyHash: _hash, ...row }: Row): z.infer<typeof ApiKeyResponse> => row;
 
 /** Creates a key `fl_<random>`; only its SHA-256 is stored, so the secret is returned once. */
-export async function createApiKey(db: Db, input: z.infer<typeof CreateApiKeyBody>, createdBy: string | null, defaultRateLimit: number) {
+export async function createApiKey(db: Db, input: z.infer<typeof CreateApiKeyBody>, actor: Principal, defaultRateLimit: number) {
+  if (!holdsAll(actor.permissions, input.permissions)) throw forbidden("You cannot give a key permissions you do not hold");
   const key = `fl_${randomToken(32)}`;
   const [row] = await db
     .insert(apiKeys)
@@ -22,7 +25,7 @@ export async function createApiKey(db: Db, input: z.infer<typeof CreateApiKeyBod
       keyHash: await sha256Hex(key),
       permissions: [...new Set(input.permissions)],
       rateLimitPerMinute: input.rateLimitPerMinute ?? defaultRateLimit,
-      createdBy,
+      createdBy: actor.kind === "user" ? actor.userId : null,
     })
     .returning();
   if (!row) throw new Error("api key insert returned nothing");

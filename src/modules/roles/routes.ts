@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { createDb } from "../../db/client";
 import { PERMISSIONS } from "../../lib/rbac";
-import { route, validate } from "../../lib/route";
+import { principalOf, route, validate } from "../../lib/route";
 import type { AppEnv } from "../../types";
 import { CreateRoleBody, RoleNameQuery, RoleResponse, UpdateRoleBody } from "./schemas";
 import { createRole, deleteRole, listRoles, updateRole } from "./service";
@@ -25,13 +25,13 @@ export const roleRoutes = new Hono<AppEnv>()
     "/",
     route({ access: "roles:write", tab: TAB, summary: "Create a role", tags: TAGS, responses: { 201: RoleResponse } }),
     validate("json", CreateRoleBody),
-    async (c) => c.json(await createRole(createDb(c.env.DB), c.req.valid("json")), 201),
+    async (c) => c.json(await createRole(createDb(c.env.DB), c.req.valid("json"), principalOf(c)), 201),
   )
   .patch(
     "/",
     route({ access: "roles:write", tab: TAB, summary: "Update a role's tabs, permissions or name", tags: TAGS, responses: { 200: RoleResponse } }),
     validate("json", UpdateRoleBody),
-    async (c) => c.json(await updateRole(createDb(c.env.DB), c.req.valid("json"))),
+    async (c) => c.json(await updateRole(createDb(c.env.DB), c.req.valid("json"), principalOf(c))),
   )
   .delete(
     "/",
@@ -39,7 +39,7 @@ export const roleRoutes = new Hono<AppEnv>()
     validate("query", RoleNameQuery),
     async (c) => {
       const { role_name } = c.req.valid("query");
-      await deleteRole(createDb(c.env.DB), role_name);
+      await deleteRole(createDb(c.env.DB), role_name, principalOf(c));
       return c.json({ message: `Role '${role_name}' deleted` });
     },
   );

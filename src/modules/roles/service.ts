@@ -1,8 +1,9 @@
 import { asc, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { roles, users } from "../../db/schema";
-import { AppError, conflict, notFound } from "../../lib/errors";
-import { rolePermissions } from "../../lib/rbac";
+import { AppError, conflict, forbidden, notFound } from "../../lib/errors";
+import { holdsAll, rolePermissions } from "../../lib/rbac";
+import type { Principal } from "../../types";
 import type { CreateRoleBody, RoleResponse, UpdateRoleBody } from "./schemas";
 
 type RoleRow = typeof roles.$inferSelect;
@@ -25,7 +26,13 @@ async function findRole(db: Db, name: string): Promise<RoleRow> {
   return row;
 }
 
-export async function createRole(db: Db, input: CreateRoleBody): Promise<RoleResponse> {
+/** Nobody grants, edits or deletes a role holding permissions they do not hold themselves. */
+function assertWithin(actor: Principal, permissions: Iterable<string>, what: string): void {
+  if (!holdsAll(actor.permissions, permissions)) throw forbidden(`You cannot ${what}: it grants permissions you do not hold`);
+}
+
+export async function createRole(db: Db, input: CreateRoleBody, actor: Principal): Promise<RoleResponse> {
+  assertWithin(actor, input.permissions, `create role '${input.role_name}'`);
   const [row] = await db
     .insert(roles)
     .values({ name: input.role_name, allowedTabs: input.allowed_tabs, permissions: input.permissions, description: input.description ?? null })
@@ -39,8 +46,10 @@ export async function createRole(db: Db, input: CreateRoleBody): Promise<RoleRes
  * Updates tabs, permissions, description, or renames (users follow by ON UPDATE CASCADE).
  * Built-in roles keep their names and their permissions, which are defined in code.
  */
-export async function updateRole(db: Db, input: UpdateRoleBody): Promise<RoleResponse> {
+export async function updateRole(db: Db, input: UpdateRoleBody, actor: Principal): Promise<RoleResponse> {
   const role = await findRole(db, input.role_name);
+  assertWithin(actor, rolePermissions(role.name, role.permissions), `change role '${role.name}'`);
+  if (input.permissions !== undefined) assertWithin(actor, input.permissions, `give role '${role.name}' those permissions`);
   if (role.isBuiltin && input.new_role_name !== undefined && input.new_role_name !== role.name) throw conflict(`Built-in role '${role.name}' cannot be renamed`);
   if (role.isBuiltin && input.permissions !== undefined) {
     throw new AppError("VALIDATION_ERROR", `Permissions of built-in role '${role.name}' are fixed`, {
@@ -63,8 +72,9 @@ export async function updateRole(db: Db, input: UpdateRoleBody): Promise<RoleRes
 }
 
 /** Deletes a custom role that no user holds. */
-export async function deleteRole(db: Db, name: string): Promise<void> {
+export async function deleteRole(db: Db, name: string, actor: Principal): Promise<void> {
   const role = await findRole(db, name);
+  assertWithin(actor, rolePermissions(role.name, role.permissions), `delete role '${name}'`);
   if (role.isBuiltin) throw conflict(`Built-in role '${name}' cannot be deleted`);
   const [holders] = await db.select({ n: sql<number>`count(*)` }).from(users).where(eq(users.role, name));
   if ((holders?.n ?? 0) > 0) throw conflict(`Role '${name}' is held by ${holders?.n} user(s); reassign them first`);

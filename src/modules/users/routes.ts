@@ -1,13 +1,13 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { createDb } from "../../db/client";
-import { AppError } from "../../lib/errors";
-import { route, validate } from "../../lib/route";
+import { AppError, notFound } from "../../lib/errors";
+import { principalOf, route, validate } from "../../lib/route";
 import type { AppEnv } from "../../types";
 import { authDeps, issueResetToken } from "../auth/service";
-import { toUserResponse } from "./repo";
+import { findUserByUsername, toUserResponse } from "./repo";
 import { CreateUserBody, UpdateUserBody, UserResponse, UsernameQuery } from "./schemas";
-import { createUser, deleteUser, listDetailed, listUsernames, updateUser } from "./service";
+import { assertMayManage, createUser, deleteUser, listDetailed, listUsernames, updateUser } from "./service";
 
 const TAGS = ["users"];
 const TAB = "usermanagement";
@@ -37,7 +37,7 @@ export const userRoutes = new Hono<AppEnv>()
     "/",
     route({ access: "users:write", tab: TAB, summary: "Create a user", tags: TAGS, responses: { 201: UserResponse } }),
     validate("json", CreateUserBody),
-    async (c) => c.json(toUserResponse(await createUser(createDb(c.env.DB), c.req.valid("json"))), 201),
+    async (c) => c.json(toUserResponse(await createUser(createDb(c.env.DB), c.req.valid("json"), principalOf(c))), 201),
   )
   .patch(
     "/",
@@ -50,7 +50,7 @@ export const userRoutes = new Hono<AppEnv>()
     }),
     validate("json", UpdateUserBody),
     async (c) => {
-      const updated = toUserResponse(await updateUser(createDb(c.env.DB), c.req.valid("json"), expectedVersion(c.req.header("if-match"))));
+      const updated = toUserResponse(await updateUser(createDb(c.env.DB), c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match"))));
       c.header("ETag", `"${updated.version}"`);
       return c.json(updated);
     },
@@ -61,8 +61,7 @@ export const userRoutes = new Hono<AppEnv>()
     validate("query", UsernameQuery),
     async (c) => {
       const { username } = c.req.valid("query");
-      const principal = c.get("principal");
-      await deleteUser(createDb(c.env.DB), username, principal?.kind === "user" ? principal : undefined);
+      await deleteUser(createDb(c.env.DB), username, principalOf(c));
       return c.json({ message: `User '${username}' deleted` });
     },
   )
@@ -77,7 +76,12 @@ export const userRoutes = new Hono<AppEnv>()
     }),
     validate("json", z.object({ username: z.string().min(1) })),
     async (c) => {
-      const issued = await issueResetToken(authDeps(c), c.req.valid("json").username);
+      const deps = authDeps(c);
+      const { username } = c.req.valid("json");
+      const target = await findUserByUsername(deps.db, username);
+      if (!target) throw notFound(`User '${username}'`);
+      assertMayManage(principalOf(c), target);
+      const issued = await issueResetToken(deps, username);
       return c.json({ username: issued.username, reset_token: issued.token, expires_at: issued.expiresAt }, 201);
     },
   );

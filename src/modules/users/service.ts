@@ -1,9 +1,10 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, ne, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { roles, sessions, users } from "../../db/schema";
-import { AppError, conflict, notFound } from "../../lib/errors";
+import { AppError, conflict, forbidden, notFound } from "../../lib/errors";
 import { hashPassword } from "../../lib/passwords";
-import type { UserPrincipal } from "../../types";
+import { holdsAll, rolePermissions } from "../../lib/rbac";
+import type { Principal } from "../../types";
 import { findUserById, findUserByUsername, listUsers, toUserResponse, type UserWithRole } from "./repo";
 import type { CreateUserBody, UpdateUserBody, UserResponse } from "./schemas";
 
@@ -11,16 +12,34 @@ const nowIso = () => new Date().toISOString();
 
 const isUniqueViolation = (err: unknown) => err instanceof Error && /UNIQUE constraint failed/i.test(`${err.message} ${String(err.cause ?? "")}`);
 
-async function assertRoleExists(db: Db, role: string): Promise<void> {
-  const [row] = await db.select({ name: roles.name }).from(roles).where(eq(roles.name, role)).limit(1);
+/** The permissions a role grants; 422 when the role does not exist. */
+async function grantsOfRole(db: Db, role: string) {
+  const [row] = await db.select().from(roles).where(eq(roles.name, role)).limit(1);
   if (!row) {
     throw new AppError("VALIDATION_ERROR", `Role '${role}' does not exist`, { details: [{ path: "body.role", message: "Unknown role" }] });
   }
+  return rolePermissions(row.name, row.permissions);
 }
 
-/** Creates a user; 409 when the username is taken (checked, and enforced by a unique index). */
-export async function createUser(db: Db, input: CreateUserBody): Promise<UserWithRole> {
-  await assertRoleExists(db, input.role);
+/** Nobody assigns a role that grants more than they hold themselves. */
+async function assertMayAssign(db: Db, actor: Principal | undefined, role: string): Promise<void> {
+  const grants = await grantsOfRole(db, role);
+  if (actor && !holdsAll(actor.permissions, grants)) throw forbidden(`You cannot assign role '${role}': it grants permissions you do not hold`);
+}
+
+/** Nobody changes, resets or deletes a user who holds permissions they do not. */
+export function assertMayManage(actor: Principal, target: UserWithRole): void {
+  if (!holdsAll(actor.permissions, rolePermissions(target.user.role, target.rolePermissions))) {
+    throw forbidden(`You cannot manage '${target.user.username}': they hold permissions you do not`);
+  }
+}
+
+/**
+ * Creates a user; 409 when the username is taken (checked, and enforced by a unique index).
+ * `actor` is who asks; self-registration (no actor) uses the configured role.
+ */
+export async function createUser(db: Db, input: CreateUserBody, actor?: Principal): Promise<UserWithRole> {
+  await assertMayAssign(db, actor, input.role);
   const id = crypto.randomUUID();
   try {
     await db.insert(users).values({
@@ -56,30 +75,38 @@ export async function listDetailed(db: Db): Promise<UserResponse[]> {
   return (await listUsers(db)).map(toUserResponse);
 }
 
-async function activeAdminCount(db: Db): Promise<number> {
+/**
+ * SQL condition: another active admin remains besides `userId`. Part of the write itself, so
+ * two admins demoting each other at once cannot both succeed.
+ */
+const anotherActiveAdmin = (userId: string) =>
+  sql`(select count(*) from ${users} where ${users.role} = 'admin' and ${users.isActive} = 1 and ${users.id} <> ${userId}) >= 1`;
+
+async function otherActiveAdmins(db: Db, userId: string): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`count(*)` })
     .from(users)
-    .where(and(eq(users.role, "admin"), eq(users.isActive, true)));
+    .where(and(eq(users.role, "admin"), eq(users.isActive, true), ne(users.id, userId)));
   return row?.n ?? 0;
 }
 
+const LAST_ADMIN = "The last active admin cannot be demoted, deactivated or deleted";
+
 /**
  * RM365's PATCH: rename, new password, role, tabs, and MS5's profile fields. `expectedVersion`
- * (from If-Match) makes a stale write a 409 that changes nothing. A new password ends the
- * user's sessions. The last active admin cannot be demoted or deactivated.
+ * (from If-Match) makes a stale write a 409 that changes nothing. A new password or
+ * deactivation ends the user's sessions in the same batch.
  */
-export async function updateUser(db: Db, input: UpdateUserBody, expectedVersion?: number): Promise<UserWithRole> {
+export async function updateUser(db: Db, input: UpdateUserBody, actor: Principal, expectedVersion?: number): Promise<UserWithRole> {
   const existing = await findUserByUsername(db, input.username);
   if (!existing) throw notFound(`User '${input.username}'`);
+  assertMayManage(actor, existing);
   const { user } = existing;
   if (expectedVersion !== undefined && expectedVersion !== user.version) {
     throw conflict(`User '${user.username}' was changed by someone else (version ${user.version}); reload and retry`);
   }
-  if (input.role !== undefined) await assertRoleExists(db, input.role);
-  const losesAdmin =
-    user.role === "admin" && user.isActive && ((input.role !== undefined && input.role !== "admin") || input.is_active === false);
-  if (losesAdmin && (await activeAdminCount(db)) <= 1) throw conflict("The last active admin cannot be demoted or deactivated");
+  if (input.role !== undefined) await assertMayAssign(db, actor, input.role);
+  const losesAdmin = user.role === "admin" && user.isActive && ((input.role !== undefined && input.role !== "admin") || input.is_active === false);
 
   const now = nowIso();
   const set: Partial<typeof users.$inferInsert> = { updatedAt: now, version: user.version + 1 };
@@ -100,14 +127,27 @@ export async function updateUser(db: Db, input: UpdateUserBody, expectedVersion?
   if (input.certifications !== undefined) set.certifications = input.certifications;
   if (input.is_active !== undefined) set.isActive = input.is_active;
 
+  const endSessions = input.new_password !== undefined || input.is_active === false;
   try {
     const [updated] = await db.batch([
-      db.update(users).set(set).where(and(eq(users.id, user.id), eq(users.version, user.version))).returning({ id: users.id }),
-      ...(input.new_password !== undefined || input.is_active === false
-        ? [db.update(sessions).set({ revokedAt: now, revokedReason: "credentials_changed" }).where(and(eq(sessions.userId, user.id), sql`${sessions.revokedAt} is null`))]
+      db
+        .update(users)
+        .set(set)
+        .where(and(eq(users.id, user.id), eq(users.version, user.version), losesAdmin ? anotherActiveAdmin(user.id) : undefined))
+        .returning({ id: users.id }),
+      // Runs after the update in the same transaction; a no-op when the update changed nothing.
+      ...(endSessions
+        ? [
+            db
+              .update(sessions)
+              .set({ revokedAt: now, revokedReason: "credentials_changed" })
+              .where(and(eq(sessions.userId, user.id), sql`${sessions.revokedAt} is null`, sql`changes() = 1`)),
+          ]
         : []),
     ]);
-    if (updated.length === 0) throw conflict(`User '${user.username}' was changed by someone else; reload and retry`);
+    if (updated.length === 0) {
+      throw conflict(losesAdmin && (await otherActiveAdmins(db, user.id)) === 0 ? LAST_ADMIN : `User '${user.username}' was changed by someone else; reload and retry`);
+    }
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`User '${input.new_username}' already exists`);
     throw err;
@@ -118,12 +158,15 @@ export async function updateUser(db: Db, input: UpdateUserBody, expectedVersion?
 }
 
 /** Deletes a user (and, by cascade, their sessions). Nobody deletes themself or the last admin. */
-export async function deleteUser(db: Db, username: string, actor: UserPrincipal | undefined): Promise<void> {
+export async function deleteUser(db: Db, username: string, actor: Principal): Promise<void> {
   const existing = await findUserByUsername(db, username);
   if (!existing) throw notFound(`User '${username}'`);
-  if (actor && existing.user.id === actor.userId) throw conflict("You cannot delete your own account");
-  if (existing.user.role === "admin" && existing.user.isActive && (await activeAdminCount(db)) <= 1) {
-    throw conflict("The last active admin cannot be deleted");
-  }
-  await db.delete(users).where(eq(users.id, existing.user.id));
+  if (actor.kind === "user" && existing.user.id === actor.userId) throw conflict("You cannot delete your own account");
+  assertMayManage(actor, existing);
+  const isActiveAdmin = existing.user.role === "admin" && existing.user.isActive;
+  const deleted = await db
+    .delete(users)
+    .where(and(eq(users.id, existing.user.id), isActiveAdmin ? anotherActiveAdmin(existing.user.id) : undefined))
+    .returning({ id: users.id });
+  if (deleted.length === 0) throw conflict(isActiveAdmin ? LAST_ADMIN : `User '${username}' was changed meanwhile; retry`);
 }
