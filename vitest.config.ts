@@ -41,6 +41,8 @@ export default defineConfig(async () => {
                   JWT_SECRET: "test-only-jwt-secret-0123456789abcdefghijklmnop",
                   TEST_MIGRATIONS: migrations,
                   AUTH_RATE_LIMIT_PER_MINUTE: "5",
+                  LOGIN_RATE_LIMIT_PER_USERNAME: "5",
+                  DEV_RETURN_RESET_TOKEN: "true",
                 },
               },
             }),

@@ -8,7 +8,7 @@ import { partsAuthRoutes } from "./compat/parts/auth";
 import { getConfig } from "./lib/config";
 import { AppError, errorResponse, toAppError } from "./lib/errors";
 import { guard, platformMiddleware } from "./lib/guard";
-import { log } from "./lib/logging";
+import { describeError, log } from "./lib/logging";
 import { requestLog } from "./lib/request-log";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
@@ -74,12 +74,7 @@ export function createApp(options: CreateAppOptions = {}): Hono<AppEnv> {
   app.onError((err, c) => {
     const appError = toAppError(err);
     if (appError.status >= 500) {
-      log("error", "unhandled error", {
-        requestId: c.get("requestId"),
-        path: c.req.path,
-        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
-        stack: err instanceof Error ? err.stack : undefined,
-      });
+      log("error", "unhandled error", { requestId: c.get("requestId"), path: c.req.path, ...describeError(err) });
     }
     return errorResponse(c, appError);
   });

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { log } from "../src/lib/logging";
+import { describeError, log } from "../src/lib/logging";
 
 export interface QueueMessageLike {
   readonly id: string;
@@ -31,7 +31,7 @@ export async function consumeBatch<T>(
       await handle(parsed.data, { id: msg.id, attempts: msg.attempts });
       msg.ack();
     } catch (err) {
-      log("error", "queue message failed", { queue, messageId: msg.id, attempts: msg.attempts, error: err instanceof Error ? err.message : String(err) });
+      log("error", "queue message failed", { queue, messageId: msg.id, attempts: msg.attempts, ...describeError(err) });
       msg.retry({ delaySeconds: Math.min(300, 2 ** msg.attempts * 5) });
     }
   }

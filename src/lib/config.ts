@@ -10,7 +10,8 @@ const intFrom = (fallback: number, min = 1) => z.coerce.number().int().min(min).
  * `wrangler secret put` when deployed. Parsed once per `env` object.
  */
 export const ConfigSchema = z.object({
-  ENVIRONMENT: z.enum(["development", "test", "staging", "production"]).default("development"),
+  /** Defaults to the strictest: a deploy that forgets to say gets production behaviour. */
+  ENVIRONMENT: z.enum(["development", "test", "staging", "production"]).default("production"),
   /** Comma-separated allowed origins, or `*`. */
   CORS_ORIGINS: z.string().default("*"),
   ACCESS_TOKEN_TTL_MINUTES: intFrom(60),
@@ -18,21 +19,35 @@ export const ConfigSchema = z.object({
   REFRESH_TOKEN_TTL_DAYS: intFrom(14),
   /** Lifetime of a session started without `remember_me` (one shift). */
   SESSION_TTL_HOURS: intFrom(12),
+  /** No session outlives this many days from its login, however often it is refreshed. */
+  SESSION_MAX_DAYS: intFrom(30),
   /** Largest JSON/form body accepted outside upload routes. */
   MAX_BODY_BYTES: intFrom(1024 * 1024),
   /** Largest file upload (photos, STEP, CSV). */
   MAX_UPLOAD_BYTES: intFrom(50 * 1024 * 1024),
   /** Requests per minute per client IP on each unauthenticated auth endpoint. */
-  AUTH_RATE_LIMIT_PER_MINUTE: intFrom(20),
+  AUTH_RATE_LIMIT_PER_MINUTE: intFrom(60),
   /** Rate limit given to API keys created without one. */
   API_KEY_DEFAULT_RATE_LIMIT: intFrom(120),
-  /** Role given to users who sign up through CCbackend's `/api/register`; empty disables sign-up. */
-  SELF_REGISTRATION_ROLE: z.string().default("operator"),
+  /** Role given to users who sign up through CCbackend's `/api/register`. */
+  SELF_REGISTRATION_ROLE: z.string().min(1).default("operator"),
+  /**
+   * CCbackend's anonymous sign-up: `open` (active at once; local dev), `approval` (created
+   * inactive until an admin sets is_active), `off` (403).
+   */
+  SELF_REGISTRATION: z.enum(["open", "approval", "off"]).default("approval"),
+  /** Requests per minute on login for one username, whatever the client address. */
+  LOGIN_RATE_LIMIT_PER_USERNAME: intFrom(10),
   PASSWORD_RESET_TTL_MINUTES: intFrom(30),
   /** Secret: HS256 key for access tokens; at least 32 characters. */
   JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
   /** Secret, optional: URL that receives `{username, reset_token, expires_at}` from forgot_password. */
   PASSWORD_RESET_WEBHOOK_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+  /**
+   * Local development only (set in .dev.vars): forgot_password also returns the reset token, so
+   * the flow can be tried without a webhook. Ignored in staging and production.
+   */
+  DEV_RETURN_RESET_TOKEN: z.enum(["true", "false", ""]).default("false").transform((v) => v === "true"),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { jwtKey: Uint8Array<ArrayBuffer>; corsOrigins: string[] | "*" };

@@ -8,45 +8,32 @@
  * since nothing was written. Stored bodies are encrypted with a key derived from JWT_SECRET, so
  * a copy of the database alone does not reveal the tokens a login response carried.
  */
-import { and, eq, lt } from "drizzle-orm";
+import { and, eq, lt, type SQL } from "drizzle-orm";
 import type { Context, Next } from "hono";
-import { createDb } from "../db/client";
+import { createDb, type Db } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
 import type { AppEnv } from "../types";
 import { getConfig } from "./config";
-import { fromBase64Url, randomBytes, toBase64Url, toHex, utf8 } from "./encoding";
+import { toHex, utf8 } from "./encoding";
 import { AppError, conflict } from "./errors";
+import { log } from "./logging";
+import { derivedKey, seal, unseal } from "./seal";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a first attempt holds its key before a retry may take it over. */
+const PENDING_LEASE_MS = 60 * 1000;
+/** Stored bodies stay well under D1's 2 MB row limit (sealed base64 grows by a third). */
+const MAX_STORED_BODY_CHARS = 512 * 1024;
 const REPLAYED_HEADERS = ["content-type", "location", "etag"];
 
 async function requestHash(c: Context<AppEnv>): Promise<string> {
   const body = new Uint8Array(await c.req.arrayBuffer());
-  const head = utf8(`${c.req.method} ${new URL(c.req.url).pathname}\n`);
+  const url = new URL(c.req.url);
+  const head = utf8(`${c.req.method} ${url.pathname}${url.search}\n`);
   const all = new Uint8Array(head.length + body.length);
   all.set(head);
   all.set(body, head.length);
   return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", all)));
-}
-
-async function cipherKey(secret: Uint8Array<ArrayBuffer>, label: string): Promise<CryptoKey> {
-  const hmac = await crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const raw = await crypto.subtle.sign("HMAC", hmac, utf8(`idempotency:${label}`));
-  return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-}
-
-async function seal(key: CryptoKey, text: string): Promise<string> {
-  const iv = randomBytes(12);
-  const data = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, utf8(text)));
-  return `${toBase64Url(iv)}.${toBase64Url(data)}`;
-}
-
-async function open(key: CryptoKey, sealed: string): Promise<string> {
-  const [ivText, dataText] = sealed.split(".");
-  const iv = fromBase64Url(ivText ?? "");
-  const data = fromBase64Url(dataText ?? "");
-  if (!iv || !data) throw new Error("stored idempotent response is corrupt");
-  return new TextDecoder().decode(await crypto.subtle.decrypt({ name: "AES-GCM", iv }, key, data));
 }
 
 /** Scope of a key: the caller, so two clients never share keys. */
@@ -79,18 +66,37 @@ export async function withIdempotency(c: Context<AppEnv>, next: Next): Promise<R
     .onConflictDoNothing()
     .returning({ key: idempotencyKeys.key });
 
-  const cipher = await cipherKey(getConfig(c.env).jwtKey, `${scope}\n${key}\n${hash}`);
+  // Keyed by the server secret and the request itself: a copy of the table alone reveals nothing.
+  const cipher = await derivedKey(`idempotency\n${scope}\n${key}\n${hash}`, getConfig(c.env).jwtKey);
   if (claimed.length === 0) {
     const [row] = await db.select().from(idempotencyKeys).where(where).limit(1);
     if (!row) throw conflict("Idempotency-Key is being released; retry");
     if (row.requestHash !== hash) throw conflict("Idempotency-Key was already used with a different request");
-    if (row.state !== "done" || row.responseStatus === null) throw conflict("A request with this Idempotency-Key is still in progress");
+    if (row.state !== "done" || row.responseStatus === null) {
+      // A first attempt that died (CPU limit, deploy) leaves its claim behind; after the lease
+      // a retry takes it over instead of being refused for the record's whole lifetime.
+      const takenOver =
+        now - row.createdAt > PENDING_LEASE_MS &&
+        (
+          await db
+            .update(idempotencyKeys)
+            .set({ createdAt: now })
+            .where(and(where, eq(idempotencyKeys.state, "pending"), eq(idempotencyKeys.createdAt, row.createdAt)))
+            .returning({ key: idempotencyKeys.key })
+        ).length === 1;
+      if (!takenOver) throw conflict("A request with this Idempotency-Key is still in progress; retry shortly");
+      return runAndStore(c, next, db, where, cipher);
+    }
     const headers = new Headers(JSON.parse(row.responseHeaders ?? "{}") as Record<string, string>);
     headers.set("Idempotent-Replayed", "true");
-    c.res = new Response(row.responseBody === null ? null : await open(cipher, row.responseBody), { status: row.responseStatus, headers });
+    c.res = new Response(row.responseBody === null ? null : await unseal(cipher, row.responseBody), { status: row.responseStatus, headers });
     return;
   }
+  return runAndStore(c, next, db, where, cipher);
+}
 
+/** Runs the handler for a claimed key, then stores a 2xx response or releases the key. */
+async function runAndStore(c: Context<AppEnv>, next: Next, db: Db, where: SQL | undefined, cipher: CryptoKey): Promise<void> {
   await next();
   const res = c.res;
   if (c.error || res.status < 200 || res.status >= 300) {
@@ -102,7 +108,14 @@ export async function withIdempotency(c: Context<AppEnv>, next: Next): Promise<R
     const value = res.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  const body = await res.clone().text();
+  let body = await res.clone().text();
+  if (body.length > MAX_STORED_BODY_CHARS) {
+    // Too big for a D1 row. The write happened, so a retry must still not repeat it: keep the
+    // outcome and answer retries with a short note instead of the original body.
+    log("warn", "idempotent response too large to store in full", { size: body.length });
+    body = JSON.stringify({ message: "This request was already processed; its response was too large to keep for replay" });
+    headers["content-type"] = "application/json";
+  }
   await db
     .update(idempotencyKeys)
     .set({ state: "done", responseStatus: res.status, responseHeaders: JSON.stringify(headers), responseBody: await seal(cipher, body) })

@@ -3,9 +3,15 @@ import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { JWT_AUDIENCE, JWT_ISSUER } from "../../src/lib/auth";
 import { fromBase64Url, toBase64Url, utf8 } from "../../src/lib/encoding";
-import { eq } from "drizzle-orm";
-import { sessions } from "../../src/db/schema";
+import { eq, isNotNull } from "drizzle-orm";
+import { refreshTokens, sessions } from "../../src/db/schema";
+import { REFRESH_REUSE_GRACE_MS } from "../../src/modules/auth/service";
 import { call, db, loginAs, makeUser, str } from "../helpers";
+
+async function expiryOf(sessionId: string): Promise<number> {
+  const [row] = await db().select({ expiresAt: sessions.expiresAt }).from(sessions).where(eq(sessions.id, sessionId));
+  return Date.parse(str(row?.expiresAt));
+}
 
 /** The payload of a JWT, read without verifying it. */
 function claimsOf(token: string): Record<string, string> {
@@ -63,7 +69,7 @@ describe("access tokens", () => {
 });
 
 describe("refresh tokens", () => {
-  it("rotate: each refresh returns a new pair and the old refresh token stops working", async () => {
+  it("rotate: each refresh returns a new pair", async () => {
     const s = await loginAs("operator");
     const first = await call("/api/v1/auth/refresh", { body: { refresh_token: s.refresh } });
     expect(first.status).toBe(200);
@@ -74,43 +80,75 @@ describe("refresh tokens", () => {
     expect(second.status).toBe(200);
   });
 
-  it("re-use of a rotated token revokes the whole family, including the newest tokens", async () => {
+  it("a retry within the grace window gets the same successor instead of a logout", async () => {
     const s = await loginAs("operator");
-    const rotated = await call("/api/v1/auth/refresh", { body: { refresh_token: s.refresh } });
-    const newest = str(rotated.json.refresh_token);
-    const newestAccess = str(rotated.json.access_token);
+    const first = await call("/api/v1/auth/refresh", { body: { refresh_token: s.refresh } });
+    const retry = await call("/api/v1/auth/refresh", { body: { refresh_token: s.refresh } });
+    expect(retry.status).toBe(200);
+    expect(retry.json.refresh_token).toBe(first.json.refresh_token);
+    expect((await call("/api/v1/auth/me", { token: str(retry.json.access_token) })).status).toBe(200);
+    expect((await call("/api/v1/auth/refresh", { body: { refresh_token: str(retry.json.refresh_token) } })).status).toBe(200);
+  });
+
+  it("re-use once the successor was used revokes the whole family, including the newest tokens", async () => {
+    const s = await loginAs("operator");
+    const b = await call("/api/v1/auth/refresh", { body: { refresh_token: s.refresh } });
+    const c = await call("/api/v1/auth/refresh", { body: { refresh_token: str(b.json.refresh_token) } });
+    expect(c.status).toBe(200);
 
     const replay = await call("/api/v1/auth/refresh", { body: { refresh_token: s.refresh } });
     expect(replay.status).toBe(401);
     expect(replay.json.message).toMatch(/already used/);
 
-    expect((await call("/api/v1/auth/refresh", { body: { refresh_token: newest } })).status).toBe(401);
-    expect((await call("/api/v1/auth/me", { token: newestAccess })).status).toBe(401);
+    expect((await call("/api/v1/auth/refresh", { body: { refresh_token: str(c.json.refresh_token) } })).status).toBe(401);
+    expect((await call("/api/v1/auth/me", { token: str(c.json.access_token) })).status).toBe(401);
     expect((await call("/api/v1/auth/me", { token: s.token })).status).toBe(401);
   });
 
-  it("concurrent refreshes with one token: at most one succeeds", async () => {
+  it("re-use after the grace window revokes the family", async () => {
     const s = await loginAs("operator");
-    const results = await Promise.all([1, 2, 3].map(() => call("/api/v1/auth/refresh", { body: { refresh_token: s.refresh } })));
-    expect(results.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
+    const b = await call("/api/v1/auth/refresh", { body: { refresh_token: s.refresh } });
+    const stale = new Date(Date.now() - REFRESH_REUSE_GRACE_MS - 5_000).toISOString();
+    await db().update(refreshTokens).set({ usedAt: stale }).where(isNotNull(refreshTokens.usedAt));
+    expect((await call("/api/v1/auth/refresh", { body: { refresh_token: s.refresh } })).status).toBe(401);
+    expect((await call("/api/v1/auth/me", { token: str(b.json.access_token) })).status).toBe(401);
   });
 
-  it("sessions last one shift, or REFRESH_TOKEN_TTL_DAYS with remember_me, counted from the latest refresh", async () => {
+  it("concurrent refreshes with one token all get the one successor, which works", async () => {
+    const s = await loginAs("operator");
+    const results = await Promise.all([1, 2, 3].map(() => call("/api/v1/auth/refresh", { body: { refresh_token: s.refresh } })));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(new Set(results.map((r) => r.json.refresh_token)).size).toBe(1);
+    for (const r of results) expect((await call("/api/v1/auth/me", { token: str(r.json.access_token) })).status).toBe(200);
+  });
+
+  it("sessions last one shift, or REFRESH_TOKEN_TTL_DAYS with remember_me, sliding from the latest refresh", async () => {
     const u = await makeUser("operator");
-    const expiryOf = async (sessionToken: string) => {
-      const [row] = await db().select({ expiresAt: sessions.expiresAt }).from(sessions).where(eq(sessions.id, str(claimsOf(sessionToken).sid)));
-      return Date.parse(str(row?.expiresAt)) - Date.now();
-    };
     const hour = 3_600_000;
     const shift = await call("/api/v1/auth/login", { body: { username: u.username, password: u.password } });
-    expect(await expiryOf(str(shift.json.access_token))).toBeGreaterThan(11.9 * hour);
-    expect(await expiryOf(str(shift.json.access_token))).toBeLessThanOrEqual(12 * hour);
-    const refreshed = await call("/api/v1/auth/refresh", { body: { refresh_token: str(shift.json.refresh_token) } });
-    expect(await expiryOf(str(refreshed.json.access_token))).toBeLessThanOrEqual(12 * hour);
+    const sid = str(claimsOf(str(shift.json.access_token)).sid);
+    const atLogin = await expiryOf(sid);
+    expect(atLogin - Date.now()).toBeGreaterThan(11.9 * hour);
+    expect(atLogin - Date.now()).toBeLessThanOrEqual(12 * hour);
+    // pretend two hours have passed, then refresh: the session slides to a full shift from now
+    await db().update(sessions).set({ expiresAt: new Date(atLogin - 2 * hour).toISOString() }).where(eq(sessions.id, sid));
+    expect((await call("/api/v1/auth/refresh", { body: { refresh_token: str(shift.json.refresh_token) } })).status).toBe(200);
+    const afterRefresh = await expiryOf(sid);
+    expect(afterRefresh - Date.now()).toBeGreaterThan(11.9 * hour);
+    expect(afterRefresh - Date.now()).toBeLessThanOrEqual(12 * hour);
+
     const remembered = await call("/api/v1/auth/login", { body: { username: u.username, password: u.password, remember_me: true } });
-    expect(await expiryOf(str(remembered.json.access_token))).toBeGreaterThan(13.9 * 24 * hour);
-    const again = await call("/api/v1/auth/refresh", { body: { refresh_token: str(remembered.json.refresh_token) } });
-    expect(await expiryOf(str(again.json.access_token))).toBeLessThanOrEqual(14 * 24 * hour);
+    expect((await expiryOf(str(claimsOf(str(remembered.json.access_token)).sid))) - Date.now()).toBeGreaterThan(13.9 * 24 * hour);
+  });
+
+  it("no refresh extends a session past SESSION_MAX_DAYS from its login", async () => {
+    const u = await makeUser("operator");
+    const login = await call("/api/v1/auth/login", { body: { username: u.username, password: u.password, remember_me: true } });
+    const sid = str(claimsOf(str(login.json.access_token)).sid);
+    const created = Date.now() - 29.5 * 86_400_000;
+    await db().update(sessions).set({ createdAt: new Date(created).toISOString() }).where(eq(sessions.id, sid));
+    expect((await call("/api/v1/auth/refresh", { body: { refresh_token: str(login.json.refresh_token) } })).status).toBe(200);
+    expect(await expiryOf(sid)).toBeLessThanOrEqual(created + 30 * 86_400_000);
   });
 
   it("unknown refresh token is 401; missing is 422", async () => {

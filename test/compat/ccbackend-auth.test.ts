@@ -3,7 +3,11 @@ import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { JWT_AUDIENCE, JWT_ISSUER } from "../../src/lib/auth";
 import { utf8 } from "../../src/lib/encoding";
-import { call, DEFAULT_PASSWORD, loginAs, makeUser, str, unique } from "../helpers";
+import { createExecutionContext } from "cloudflare:test";
+import { eq } from "drizzle-orm";
+import { createApp } from "../../src/app";
+import { passwordResetTokens } from "../../src/db/schema";
+import { call, db, DEFAULT_PASSWORD, loginAs, makeUser, str, unique } from "../helpers";
 
 describe("CCbackend auth surface (/api/...)", () => {
   it("login: 200 {success, message: 登入成功, access_token, username}; the token works on /api/v1 too", async () => {
@@ -65,6 +69,33 @@ describe("CCbackend auth surface (/api/...)", () => {
     const again = await call("/api/auth/reset_password_no_auth", { body: { username: u.username, new_password: "new-password-2", reset_token: token } });
     expect(again.status).toBe(400);
     expect((await call("/api/auth/login", { body: { username: u.username, password: "new-password-1" } })).status).toBe(200);
+  });
+
+  it("an expired reset token is refused", async () => {
+    const u = await makeUser("operator");
+    const token = str((await call("/api/auth/forgot_password", { body: { username: u.username } })).json.reset_token);
+    await db().update(passwordResetTokens).set({ expiresAt: new Date(Date.now() - 1000).toISOString() }).where(eq(passwordResetTokens.userId, u.id));
+    const res = await call("/api/auth/reset_password_no_auth", { body: { username: u.username, new_password: "new-password-1", reset_token: token } });
+    expect(res.status).toBe(400);
+    expect((await call("/api/auth/login", { body: { username: u.username, password: DEFAULT_PASSWORD } })).status).toBe(200);
+  });
+
+  it("registration waits for approval when SELF_REGISTRATION=approval, and is refused when off", async () => {
+    const app = createApp();
+    const send = (e: Record<string, unknown>, body: unknown) =>
+      app.fetch(new Request("http://localhost/api/register", { method: "POST", headers: { "content-type": "application/json", "cf-connecting-ip": unique("ip") }, body: JSON.stringify(body) }), { ...env, ...e }, createExecutionContext());
+    const username = unique("pending");
+    const pending = await send({ SELF_REGISTRATION: "approval" }, { username, password: "password-123" });
+    expect(pending.status).toBe(201);
+    expect(await pending.json()).toMatchObject({ success: true, pending_approval: true });
+    expect((await call("/api/auth/login", { body: { username, password: "password-123" } })).status).toBe(401);
+    const admin = await loginAs("admin");
+    await call("/api/v1/users", { method: "PATCH", token: admin.token, body: { username, is_active: true } });
+    expect((await call("/api/auth/login", { body: { username, password: "password-123" } })).status).toBe(200);
+
+    const off = await send({ SELF_REGISTRATION: "off" }, { username: unique("nope"), password: "password-123" });
+    expect(off.status).toBe(403);
+    expect(await off.json()).toMatchObject({ success: false });
   });
 
   it("a newer reset token makes the older one useless", async () => {

@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { idempotencyKeys, passwordResetTokens, rateLimits, sessions } from "../../src/db/schema";
+import { idempotencyKeys, passwordResetTokens, rateLimits, refreshTokens, sessions } from "../../src/db/schema";
+import { describeError } from "../../src/lib/logging";
 import { cleanupExpired } from "../../src/modules/maintenance/cleanup";
 import { db, makeUser } from "../helpers";
 
@@ -57,6 +58,10 @@ describe("hourly cleanup", () => {
         { scope: tag, key: "old", requestHash: "h", state: "done", createdAt: 0, expiresAt: 1 },
         { scope: tag, key: "live", requestHash: "h", state: "done", createdAt: 0, expiresAt: now.getTime() + 60_000 },
       ]),
+      db().insert(refreshTokens).values([
+        { id: `old-${tag}`, sessionId: `live-${tag}`, tokenHash: `old-${tag}`, expiresAt: old },
+        { id: `live-${tag}`, sessionId: `live-${tag}`, tokenHash: `live-${tag}`, expiresAt: future },
+      ]),
       db().insert(passwordResetTokens).values([
         { id: `old-${tag}`, userId: u.id, tokenHash: `old-${tag}`, expiresAt: old },
         { id: `live-${tag}`, userId: u.id, tokenHash: `live-${tag}`, expiresAt: future },
@@ -66,8 +71,25 @@ describe("hourly cleanup", () => {
     const ids = async (q: Promise<{ id: string }[]>) => (await q).map((r) => r.id).filter((id) => id.endsWith(tag)).sort();
     expect(await ids(db().select({ id: sessions.id }).from(sessions))).toEqual([`live-${tag}`]);
     expect(await ids(db().select({ id: passwordResetTokens.id }).from(passwordResetTokens))).toEqual([`live-${tag}`]);
+    expect(await ids(db().select({ id: refreshTokens.id }).from(refreshTokens))).toEqual([`live-${tag}`]);
     expect(await ids(db().select({ id: rateLimits.bucket }).from(rateLimits))).toEqual([`live-${tag}`]);
     const keys = await db().select({ key: idempotencyKeys.key }).from(idempotencyKeys).where(sql`${idempotencyKeys.scope} = ${tag}`);
     expect(keys.map((k) => k.key)).toEqual(["live"]);
+  });
+});
+
+describe("error logging", () => {
+  it("keeps bound parameters (hashes, tokens) out of logged query errors", async () => {
+    let caught: unknown;
+    try {
+      await db().insert(sessions).values({ id: "x", userId: "no-such-user", expiresAt: "pbkdf2_sha256$100000$SECRETSALT$SECRETHASH" });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(Error);
+    const logged = JSON.stringify(describeError(caught));
+    expect(logged).toContain("Failed query: insert into");
+    expect(logged).toContain("params: [redacted]");
+    expect(logged).not.toContain("SECRETHASH");
   });
 });

@@ -3,6 +3,12 @@ import { describe, expect, it } from "vitest";
 import { idempotencyKeys, users } from "../../src/db/schema";
 import { call, db, loginAs, unique } from "../helpers";
 
+/** The hash the middleware computes: method, path with query, then the body bytes. */
+async function requestHashOf(method: string, pathAndQuery: string, body: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${method} ${pathAndQuery}\n${body}`));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 const countUsers = async (username: string) =>
   (await db().select({ n: sql<number>`count(*)` }).from(users).where(sql`${users.username} = ${username}`))[0]?.n ?? 0;
 
@@ -63,6 +69,33 @@ describe("Idempotency-Key on POST", () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]?.responseBody).not.toContain(String(first.json.access_token));
     expect(rows[0]?.responseBody).not.toContain("access_token");
+  });
+
+  it("a retry while the first attempt still runs is 409; after the lease it takes the key over", async () => {
+    const admin = await loginAs("admin");
+    const key = crypto.randomUUID();
+    const body = { username: unique("lease"), password: "password-123", role: "viewer" };
+    const path = "/api/v1/users";
+    // The first attempt's claim, as it looks while that request is still running.
+    const hash = await requestHashOf("POST", path, JSON.stringify(body));
+    await db().insert(idempotencyKeys).values({ scope: `user:${admin.id}`, key, requestHash: hash, state: "pending", createdAt: Date.now(), expiresAt: Date.now() + 60_000 });
+    const busy = await call(path, { token: admin.token, body, headers: { "idempotency-key": key } });
+    expect(busy.status).toBe(409);
+    expect(busy.json.message).toMatch(/in progress/);
+    expect(await countUsers(body.username)).toBe(0);
+    // The first attempt died two minutes ago: a retry runs and completes.
+    await db().update(idempotencyKeys).set({ createdAt: Date.now() - 120_000 }).where(sql`${idempotencyKeys.key} = ${key}`);
+    const retry = await call(path, { token: admin.token, body, headers: { "idempotency-key": key } });
+    expect(retry.status).toBe(201);
+    expect(await countUsers(body.username)).toBe(1);
+  });
+
+  it("the query string is part of the request: same key and body on another query is 409", async () => {
+    const admin = await loginAs("admin");
+    const key = crypto.randomUUID();
+    const body = { username: unique("q"), password: "password-123", role: "viewer" };
+    expect((await call("/api/v1/users?source=a", { token: admin.token, body, headers: { "idempotency-key": key } })).status).toBe(201);
+    expect((await call("/api/v1/users?source=b", { token: admin.token, body, headers: { "idempotency-key": key } })).status).toBe(409);
   });
 
   it("rejects an unusable key", async () => {

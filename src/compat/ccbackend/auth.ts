@@ -48,19 +48,26 @@ export const ccbackendAuthRoutes = new Hono<AppEnv>()
   )
   .post(
     "/register",
-    route({ access: "public", throttle: "register", summary: "CCbackend self-registration (role: SELF_REGISTRATION_ROLE)", tags: TAGS, responses: { 201: Ok } }),
+    route({
+      access: "public",
+      throttle: "register",
+      summary: "CCbackend self-registration (SELF_REGISTRATION: open, approval = inactive until an admin activates, off)",
+      tags: TAGS,
+      responses: { 201: Ok.extend({ pending_approval: z.boolean() }) },
+    }),
     validate("json", z.object({ username: Username, password: NewPassword })),
     async (c) => {
-      const role = getConfig(c.env).SELF_REGISTRATION_ROLE.trim();
-      if (!role) throw forbidden("此系統未開放註冊");
+      const config = getConfig(c.env);
+      if (config.SELF_REGISTRATION === "off") throw forbidden("此系統未開放註冊");
+      const pending = config.SELF_REGISTRATION === "approval";
       const body = c.req.valid("json");
       try {
-        await createUser(createDb(c.env.DB), { username: body.username, password: body.password, role });
+        await createUser(createDb(c.env.DB), { username: body.username, password: body.password, role: config.SELF_REGISTRATION_ROLE, is_active: !pending });
       } catch (err) {
         if (err instanceof AppError && err.code === "CONFLICT") throw new AppError("CONFLICT", "使用者名稱已存在");
         throw err;
       }
-      return c.json({ success: true as const, message: "註冊成功" }, 201);
+      return c.json({ success: true as const, message: pending ? "註冊成功，待管理員啟用" : "註冊成功", pending_approval: pending }, 201);
     },
   )
   .post(

@@ -9,6 +9,8 @@ import { passwordResetTokens, refreshTokens, sessions, users } from "../../db/sc
 import { signAccessToken } from "../../lib/auth";
 import { type Config, getConfig } from "../../lib/config";
 import { randomToken, sha256Hex } from "../../lib/encoding";
+import { enforceRateLimit } from "../../lib/rate-limit";
+import { derivedKey, seal, unseal } from "../../lib/seal";
 import { AppError, notFound } from "../../lib/errors";
 import { log } from "../../lib/logging";
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from "../../lib/passwords";
@@ -60,25 +62,49 @@ export async function login(
   deps: AuthDeps,
   input: { username: string; password: string; rememberMe?: boolean | undefined; userAgent?: string | undefined },
 ): Promise<{ tokens: IssuedTokens; user: UserWithRole }> {
+  // Per account, whatever the address: slows guessing spread over many clients.
+  await enforceRateLimit(deps.db, `login_user:${input.username.toLowerCase()}`, deps.config.LOGIN_RATE_LIMIT_PER_USERNAME);
   const { found, rehash } = await checkCredentials(deps, input.username, input.password);
+  return startSession(deps, found, { rehash, rememberMe: input.rememberMe ?? false, userAgent: input.userAgent });
+}
+
+/**
+ * Writes a session for credentials just verified against `found.user.passwordHash`. Every write
+ * is conditioned on that hash still being the stored one, so a password changed or reset while
+ * the (possibly slow, legacy) verification ran cannot be outlived by a session made with the
+ * old password, nor overwritten by its re-hash.
+ */
+export async function startSession(
+  deps: AuthDeps,
+  found: UserWithRole,
+  opts: { rehash: string | null; rememberMe: boolean; userAgent?: string | undefined },
+): Promise<{ tokens: IssuedTokens; user: UserWithRole }> {
   const now = new Date();
-  const rememberMe = input.rememberMe ?? false;
-  const ttlMs = sessionTtlMs(deps.config, rememberMe);
+  const nowIso = now.toISOString();
   const sessionId = crypto.randomUUID();
   const refresh = randomToken();
-  const expiresAt = addMs(now, ttlMs);
-  const userSet: Partial<typeof users.$inferInsert> = { lastLogin: now.toISOString() };
-  if (rehash) userSet.passwordHash = rehash;
-  await deps.db.batch([
-    deps.db.insert(sessions).values({ id: sessionId, userId: found.user.id, expiresAt, rememberMe, userAgent: input.userAgent?.slice(0, 256) ?? null }),
-    deps.db.insert(refreshTokens).values({ id: crypto.randomUUID(), sessionId, tokenHash: await sha256Hex(refresh), expiresAt }),
-    deps.db.update(users).set(userSet).where(eq(users.id, found.user.id)),
+  const expiresAt = addMs(now, sessionTtlMs(deps.config, opts.rememberMe));
+  const { d1 } = deps;
+  const results = await d1.batch([
+    d1
+      .prepare(
+        `INSERT INTO sessions (id, user_id, created_at, expires_at, remember_me, user_agent)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?2 AND password_hash = ?7 AND is_active = 1)`,
+      )
+      .bind(sessionId, found.user.id, nowIso, expiresAt, opts.rememberMe ? 1 : 0, opts.userAgent?.slice(0, 256) ?? null, found.user.passwordHash),
+    d1
+      .prepare("INSERT INTO refresh_tokens (id, session_id, token_hash, created_at, expires_at) SELECT ?1, ?2, ?3, ?4, ?5 WHERE changes() = 1")
+      .bind(crypto.randomUUID(), sessionId, await sha256Hex(refresh), nowIso, expiresAt),
+    d1
+      .prepare("UPDATE users SET last_login = ?1, password_hash = coalesce(?2, password_hash) WHERE id = ?3 AND password_hash = ?4 AND changes() = 1")
+      .bind(nowIso, opts.rehash, found.user.id, found.user.passwordHash),
   ]);
-  if (rehash) log("info", "password re-hashed to native format", { userId: found.user.id });
+  if (results[0]?.meta.changes !== 1) throw new AppError("AUTHENTICATION_ERROR", "Credentials changed while signing in; sign in again");
+  if (opts.rehash) log("info", "password re-hashed to native format", { userId: found.user.id });
   const access = await accessTokenFor(deps.config, found.user, sessionId);
   return {
     tokens: { access_token: access.token, refresh_token: refresh, token_type: "bearer", expires_in: access.expiresIn },
-    user: { ...found, user: { ...found.user, lastLogin: userSet.lastLogin ?? null } },
+    user: { ...found, user: { ...found.user, lastLogin: nowIso } },
   };
 }
 
@@ -91,47 +117,87 @@ export async function revokeSession(db: Db, sessionId: string, reason: string): 
 }
 
 /**
- * Rotates a refresh token. Each token works once: presenting a rotated token again means it
- * leaked, so the whole family is revoked. The "mark used" and "insert successor" writes run in
- * one batch, the insert conditioned on the update having changed a row, so two concurrent
- * refreshes with one token cannot both succeed.
+ * How long a rotated refresh token still yields its successor: a tablet whose refresh
+ * response was lost on flaky Wi-Fi retries with the old token and must not be logged out.
  */
-export async function refresh(deps: AuthDeps, token: string): Promise<IssuedTokens> {
-  const hash = await sha256Hex(token);
-  const [row] = await deps.db
-    .select({ id: refreshTokens.id, usedAt: refreshTokens.usedAt, expiresAt: refreshTokens.expiresAt, session: sessions })
+export const REFRESH_REUSE_GRACE_MS = 30_000;
+
+/** The successor of a rotated token is kept encrypted under the old token itself. */
+const successorKey = (oldToken: string) => derivedKey("refresh-successor", oldToken);
+
+async function selectRefreshRow(db: Db, hash: string) {
+  const [row] = await db
+    .select({ id: refreshTokens.id, usedAt: refreshTokens.usedAt, expiresAt: refreshTokens.expiresAt, successor: refreshTokens.successorSealed, session: sessions })
     .from(refreshTokens)
     .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
     .where(eq(refreshTokens.tokenHash, hash))
     .limit(1);
+  return row;
+}
+
+/**
+ * A retry within the grace window gets the same successor the first call issued, as long as
+ * that successor is itself still unused. Returns null when the retry does not qualify.
+ */
+async function replaySuccessor(deps: AuthDeps, token: string, row: NonNullable<Awaited<ReturnType<typeof selectRefreshRow>>>): Promise<string | null> {
+  if (row.usedAt === null || row.successor === null || Date.now() - Date.parse(row.usedAt) > REFRESH_REUSE_GRACE_MS) return null;
+  const successor = await unseal(await successorKey(token), row.successor).catch(() => null);
+  if (!successor) return null;
+  const next = await selectRefreshRow(deps.db, await sha256Hex(successor));
+  return next && next.usedAt === null && next.session.revokedAt === null ? successor : null;
+}
+
+async function reuseDetected(deps: AuthDeps, session: { id: string; userId: string }): Promise<never> {
+  await revokeSession(deps.db, session.id, "refresh_token_reuse");
+  log("warn", "refresh token re-use; session revoked", { sessionId: session.id, userId: session.userId });
+  throw invalidRefresh("Refresh token was already used; the session has been revoked");
+}
+
+/**
+ * Rotates a refresh token. Each token works once; presenting a rotated token again after the
+ * grace window (or after its successor was used) means it leaked, so the whole family is
+ * revoked. "Mark used" and "insert successor" run in one batch, the insert conditioned on the
+ * update having changed a row, so two concurrent refreshes cannot mint two successors. A
+ * session slides by its TTL on each refresh but never past SESSION_MAX_DAYS from login.
+ */
+export async function refresh(deps: AuthDeps, token: string): Promise<IssuedTokens> {
+  const row = await selectRefreshRow(deps.db, await sha256Hex(token));
   if (!row) throw invalidRefresh();
   const now = new Date();
   const nowIso = now.toISOString();
   if (row.session.revokedAt !== null) throw invalidRefresh("Session has been revoked");
-  if (row.usedAt !== null) {
-    await revokeSession(deps.db, row.session.id, "refresh_token_reuse");
-    log("warn", "refresh token re-use; session revoked", { sessionId: row.session.id, userId: row.session.userId });
-    throw invalidRefresh("Refresh token was already used; the session has been revoked");
-  }
-  if (row.expiresAt <= nowIso || row.session.expiresAt <= nowIso) throw invalidRefresh("Refresh token has expired");
   const found = await findUserById(deps.db, row.session.userId);
   if (!found || !found.user.isActive) throw invalidRefresh("Account is disabled");
+  const issue = async (refreshToken: string): Promise<IssuedTokens> => {
+    const access = await accessTokenFor(deps.config, found.user, row.session.id);
+    return { access_token: access.token, refresh_token: refreshToken, token_type: "bearer", expires_in: access.expiresIn };
+  };
+  if (row.usedAt !== null) {
+    const successor = await replaySuccessor(deps, token, row);
+    return successor ? issue(successor) : reuseDetected(deps, row.session);
+  }
+  if (row.expiresAt <= nowIso || row.session.expiresAt <= nowIso) throw invalidRefresh("Refresh token has expired");
 
   const next = randomToken();
-  const expiresAt = addMs(now, sessionTtlMs(deps.config, row.session.rememberMe));
-  const results = await deps.d1.batch([
-    deps.d1.prepare("UPDATE refresh_tokens SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL").bind(nowIso, row.id),
-    deps.d1
+  const maxEnd = Date.parse(row.session.createdAt) + deps.config.SESSION_MAX_DAYS * 86_400_000;
+  const expiresAt = new Date(Math.min(now.getTime() + sessionTtlMs(deps.config, row.session.rememberMe), maxEnd)).toISOString();
+  const { d1 } = deps;
+  const results = await d1.batch([
+    d1
+      .prepare("UPDATE refresh_tokens SET used_at = ?1, successor_sealed = ?3 WHERE id = ?2 AND used_at IS NULL")
+      .bind(nowIso, row.id, await seal(await successorKey(token), next)),
+    d1
       .prepare("INSERT INTO refresh_tokens (id, session_id, token_hash, created_at, expires_at) SELECT ?1, ?2, ?3, ?4, ?5 WHERE changes() = 1")
       .bind(crypto.randomUUID(), row.session.id, await sha256Hex(next), nowIso, expiresAt),
-    deps.d1.prepare("UPDATE sessions SET expires_at = ?1 WHERE id = ?2 AND changes() = 1").bind(expiresAt, row.session.id),
+    d1.prepare("UPDATE sessions SET expires_at = ?1 WHERE id = ?2 AND changes() = 1").bind(expiresAt, row.session.id),
   ]);
   if (results[0]?.meta.changes !== 1) {
-    await revokeSession(deps.db, row.session.id, "refresh_token_reuse");
-    throw invalidRefresh("Refresh token was already used; the session has been revoked");
+    // Lost a race with a concurrent refresh of the same token: answer as its retry would be.
+    const again = await selectRefreshRow(deps.db, await sha256Hex(token));
+    const successor = again ? await replaySuccessor(deps, token, again) : null;
+    return successor ? issue(successor) : reuseDetected(deps, row.session);
   }
-  const access = await accessTokenFor(deps.config, found.user, row.session.id);
-  return { access_token: access.token, refresh_token: next, token_type: "bearer", expires_in: access.expiresIn };
+  return issue(next);
 }
 
 /**
@@ -219,8 +285,9 @@ export async function resetPasswordWithToken(deps: AuthDeps, username: string, t
 
 /**
  * Hands a reset token to its owner. Factory staff rarely have mailboxes, so delivery is a
- * webhook (PASSWORD_RESET_WEBHOOK_URL: mail, chat, or a supervisor's queue); in local
- * development the token is also returned in the response so the flow can be tried end to end.
+ * webhook (PASSWORD_RESET_WEBHOOK_URL: mail, chat, or a supervisor's queue). With
+ * DEV_RETURN_RESET_TOKEN=true outside staging/production (local .dev.vars only) the token is
+ * also returned in the response so the flow can be tried end to end.
  */
 export async function deliverResetToken(config: Config, issued: IssuedResetToken): Promise<{ delivered: boolean; devToken?: string }> {
   let delivered = false;
@@ -235,5 +302,6 @@ export async function deliverResetToken(config: Config, issued: IssuedResetToken
     });
     delivered = res?.ok ?? false;
   }
-  return config.ENVIRONMENT === "development" || config.ENVIRONMENT === "test" ? { delivered, devToken: issued.token } : { delivered };
+  const exposable = config.DEV_RETURN_RESET_TOKEN && config.ENVIRONMENT !== "staging" && config.ENVIRONMENT !== "production";
+  return exposable ? { delivered, devToken: issued.token } : { delivered };
 }

@@ -11,7 +11,7 @@ const Health = z.object({
   timestamp: z.string(),
 });
 
-const Component = z.object({ status: z.enum(["up", "down"]), latencyMs: z.number(), error: z.string().optional() });
+const Component = z.object({ status: z.enum(["up", "down"]), latencyMs: z.number() });
 const DetailedHealth = z.object({
   status: z.enum(["healthy", "degraded", "unhealthy"]),
   timestamp: z.string(),

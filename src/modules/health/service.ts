@@ -1,4 +1,5 @@
 import { Client } from "pg";
+import { log } from "../../lib/logging";
 import type { ProbeMessage } from "../../queues/messages";
 
 export type ComponentState = "up" | "down";
@@ -68,7 +69,11 @@ export async function checkAll(env: Env, requestId: string): Promise<DetailedHea
       hyperdrive: () => checkHyperdrive(env.LEGACY_DB),
     }).map(async ([name, fn]) => [name, await probe(fn)] as const),
   );
-  const components = Object.fromEntries(entries);
+  for (const [name, h] of entries) {
+    if (h.error) log("warn", "health probe failed", { requestId, component: name, error: h.error });
+  }
+  // Probe errors can name hosts or connection details: they go to the log, not the response.
+  const components = Object.fromEntries(entries.map(([name, { error: _error, ...h }]) => [name, h]));
   const down = entries.filter(([, h]) => h.status === "down").map(([name]) => name);
   const status = down.some((n) => CRITICAL.has(n)) ? "unhealthy" : down.length > 0 ? "degraded" : "healthy";
   return { status, timestamp: new Date().toISOString(), environment: env.ENVIRONMENT, components };
