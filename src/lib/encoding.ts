@@ -54,3 +54,9 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
 export async function sha256Hex(text: string): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", utf8(text))));
 }
+
+/** HMAC-SHA256 of `message` under `key`, base64url (the same shape as `randomToken(32)`). */
+export async function hmacToken(key: Uint8Array<ArrayBuffer>, message: string): Promise<string> {
+  const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return toBase64Url(new Uint8Array(await crypto.subtle.sign("HMAC", k, utf8(message))));
+}

@@ -22,8 +22,8 @@ import { derivedKey, seal, unseal } from "./seal";
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** How long a first attempt holds its key before a retry may take it over. */
 const PENDING_LEASE_MS = 60 * 1000;
-/** Stored bodies stay well under D1's 2 MB row limit (sealed base64 grows by a third). */
-const MAX_STORED_BODY_CHARS = 512 * 1024;
+/** Sealed bodies (ASCII base64url, so characters = bytes) stay well under D1's 2 MB row limit. */
+const MAX_STORED_BODY_BYTES = 1024 * 1024;
 const REPLAYED_HEADERS = ["content-type", "location", "etag"];
 
 async function requestHash(c: Context<AppEnv>): Promise<string> {
@@ -60,9 +60,10 @@ export async function withIdempotency(c: Context<AppEnv>, next: Next): Promise<R
 
   // Expired keys may be claimed again.
   await db.delete(idempotencyKeys).where(and(where, lt(idempotencyKeys.expiresAt, now)));
+  const claim = crypto.randomUUID();
   const claimed = await db
     .insert(idempotencyKeys)
-    .values({ scope, key, requestHash: hash, state: "pending", createdAt: now, expiresAt: now + IDEMPOTENCY_TTL_MS })
+    .values({ scope, key, requestHash: hash, state: "pending", claim, createdAt: now, expiresAt: now + IDEMPOTENCY_TTL_MS })
     .onConflictDoNothing()
     .returning({ key: idempotencyKeys.key });
 
@@ -80,27 +81,31 @@ export async function withIdempotency(c: Context<AppEnv>, next: Next): Promise<R
         (
           await db
             .update(idempotencyKeys)
-            .set({ createdAt: now })
-            .where(and(where, eq(idempotencyKeys.state, "pending"), eq(idempotencyKeys.createdAt, row.createdAt)))
+            .set({ createdAt: now, claim })
+            .where(and(where, eq(idempotencyKeys.state, "pending"), eq(idempotencyKeys.claim, row.claim)))
             .returning({ key: idempotencyKeys.key })
         ).length === 1;
       if (!takenOver) throw conflict("A request with this Idempotency-Key is still in progress; retry shortly");
-      return runAndStore(c, next, db, where, cipher);
+      return runAndStore(c, next, db, and(where, eq(idempotencyKeys.claim, claim)), cipher);
     }
     const headers = new Headers(JSON.parse(row.responseHeaders ?? "{}") as Record<string, string>);
     headers.set("Idempotent-Replayed", "true");
     c.res = new Response(row.responseBody === null ? null : await unseal(cipher, row.responseBody), { status: row.responseStatus, headers });
     return;
   }
-  return runAndStore(c, next, db, where, cipher);
+  return runAndStore(c, next, db, and(where, eq(idempotencyKeys.claim, claim)), cipher);
 }
 
-/** Runs the handler for a claimed key, then stores a 2xx response or releases the key. */
-async function runAndStore(c: Context<AppEnv>, next: Next, db: Db, where: SQL | undefined, cipher: CryptoKey): Promise<void> {
+/**
+ * Runs the handler for a claimed key, then stores a 2xx response or releases the key. `mine`
+ * selects the row only while this attempt still holds the claim, so an attempt that was taken
+ * over can neither overwrite nor delete its successor's outcome.
+ */
+async function runAndStore(c: Context<AppEnv>, next: Next, db: Db, mine: SQL | undefined, cipher: CryptoKey): Promise<void> {
   await next();
   const res = c.res;
   if (c.error || res.status < 200 || res.status >= 300) {
-    await db.delete(idempotencyKeys).where(where);
+    await db.delete(idempotencyKeys).where(mine);
     return;
   }
   const headers: Record<string, string> = {};
@@ -108,16 +113,16 @@ async function runAndStore(c: Context<AppEnv>, next: Next, db: Db, where: SQL | 
     const value = res.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  let body = await res.clone().text();
-  if (body.length > MAX_STORED_BODY_CHARS) {
+  let sealed = await seal(cipher, await res.clone().text());
+  if (sealed.length > MAX_STORED_BODY_BYTES) {
     // Too big for a D1 row. The write happened, so a retry must still not repeat it: keep the
     // outcome and answer retries with a short note instead of the original body.
-    log("warn", "idempotent response too large to store in full", { size: body.length });
-    body = JSON.stringify({ message: "This request was already processed; its response was too large to keep for replay" });
+    log("warn", "idempotent response too large to store in full", { sealedBytes: sealed.length });
+    sealed = await seal(cipher, JSON.stringify({ message: "This request was already processed; its response was too large to keep for replay" }));
     headers["content-type"] = "application/json";
   }
   await db
     .update(idempotencyKeys)
-    .set({ state: "done", responseStatus: res.status, responseHeaders: JSON.stringify(headers), responseBody: await seal(cipher, body) })
-    .where(where);
+    .set({ state: "done", responseStatus: res.status, responseHeaders: JSON.stringify(headers), responseBody: sealed })
+    .where(mine);
 }

@@ -48,6 +48,11 @@ export interface RouteSpec {
    * IP per bucket.
    */
   throttle?: string;
+  /**
+   * `false` on routes that mint credentials (login, refresh): replaying their stored response
+   * would hand out tokens that re-use detection should have refused. Default true.
+   */
+  idempotent?: boolean;
   /** `upload` routes accept bodies up to MAX_UPLOAD_BYTES; others MAX_BODY_BYTES. */
   bodyLimit?: "json" | "upload";
 }
@@ -92,7 +97,7 @@ export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
         );
       }
     }
-    return withIdempotency(c, next);
+    return spec.idempotent === false ? next() : withIdempotency(c, next);
   };
   routeSpecs.set(handler, spec);
   return handler;

@@ -1,14 +1,16 @@
 /** Small authenticated encryption helpers (AES-256-GCM via WebCrypto) for values kept in D1. */
 import { fromBase64Url, randomBytes, toBase64Url, utf8 } from "./encoding";
 
-/** An AES-GCM key derived from secret material (SHA-256 of it, labelled). */
-export async function derivedKey(label: string, material: string | Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
-  const bytes = typeof material === "string" ? utf8(material) : material;
-  const labelled = new Uint8Array(label.length + 1 + bytes.length);
-  labelled.set(utf8(`${label}\n`));
-  labelled.set(bytes, label.length + 1);
-  const raw = await crypto.subtle.digest("SHA-256", labelled);
-  return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+/** An AES-256-GCM key derived with HKDF-SHA256 from secret material and a context label. */
+export async function derivedKey(label: string, material: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+  const base = await crypto.subtle.importKey("raw", material, "HKDF", false, ["deriveKey"]);
+  return crypto.subtle.deriveKey(
+    { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: utf8(label) },
+    base,
+    { name: "AES-GCM", length: 256 },
+    false,
+    ["encrypt", "decrypt"],
+  );
 }
 
 /** Encrypts text; the result is `iv.ciphertext` in base64url. */

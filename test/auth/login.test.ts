@@ -77,6 +77,14 @@ describe("POST /api/v1/auth/login", () => {
     expect((await call("/api/v1/auth/login", { body: { username: u.username, password: u.password } })).status).toBe(429);
   });
 
+  it("two first logins of an imported user at once both succeed (the re-hash of one does not fail the other)", async () => {
+    const u = await makeUser("viewer");
+    await db().update(users).set({ passwordHash: "$2b$10$/sP7CNAVr06AxXGf8RUE.eKiL1tzT.4Pv.z3k5aret.aN5yxei5ea" }).where(eq(users.id, u.id));
+    const both = await Promise.all([1, 2].map(() => call("/api/v1/auth/login", { body: { username: u.username, password: "correct horse battery" } })));
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
+    expect((await call("/api/v1/auth/login", { body: { username: u.username, password: "correct horse battery" } })).status).toBe(200);
+  });
+
   it("a session cannot be started with a password that changed during verification", async () => {
     const u = await makeUser("operator");
     const deps = { db: db(), d1: env.DB, config: getConfig(env) };

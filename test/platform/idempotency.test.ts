@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { idempotencyKeys, users } from "../../src/db/schema";
-import { call, db, loginAs, unique } from "../helpers";
+import { call, db, loginAs, str, unique } from "../helpers";
 
 /** The hash the middleware computes: method, path with query, then the body bytes. */
 async function requestHashOf(method: string, pathAndQuery: string, body: string): Promise<string> {
@@ -59,16 +59,30 @@ describe("Idempotency-Key on POST", () => {
     expect(good.status).toBe(201);
   });
 
-  it("stores replayed bodies encrypted, never the tokens in clear", async () => {
-    const u = await loginAs("viewer");
+  it("stores replayed bodies encrypted: an API key's secret is never in the table in clear", async () => {
+    const admin = await loginAs("admin");
     const key = crypto.randomUUID();
-    const first = await call("/api/v1/auth/login", { body: { username: u.username, password: u.password }, headers: { "idempotency-key": key, "cf-connecting-ip": "192.0.2.77" } });
-    const replay = await call("/api/v1/auth/login", { body: { username: u.username, password: u.password }, headers: { "idempotency-key": key, "cf-connecting-ip": "192.0.2.77" } });
-    expect(replay.json.access_token).toBe(first.json.access_token);
+    const body = { name: "scanner", permissions: ["parts:read"] };
+    const first = await call("/api/v1/api-keys", { token: admin.token, body, headers: { "idempotency-key": key } });
+    const replay = await call("/api/v1/api-keys", { token: admin.token, body, headers: { "idempotency-key": key } });
+    expect(replay.res.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.json.key).toBe(first.json.key);
     const rows = await db().select().from(idempotencyKeys).where(sql`${idempotencyKeys.key} = ${key}`);
     expect(rows).toHaveLength(1);
-    expect(rows[0]?.responseBody).not.toContain(String(first.json.access_token));
-    expect(rows[0]?.responseBody).not.toContain("access_token");
+    expect(rows[0]?.responseBody).not.toContain(String(first.json.key));
+    expect(rows[0]?.responseBody).not.toContain("scanner");
+  });
+
+  it("is ignored on routes that mint credentials: a replayed refresh is judged afresh", async () => {
+    const u = await loginAs("viewer");
+    const key = crypto.randomUUID();
+    const ip = { "idempotency-key": key, "cf-connecting-ip": "192.0.2.80" };
+    const first = await call("/api/v1/auth/refresh", { body: { refresh_token: u.refresh }, headers: ip });
+    expect(first.status).toBe(200);
+    await call("/api/v1/auth/refresh", { body: { refresh_token: str(first.json.refresh_token) } });
+    const replay = await call("/api/v1/auth/refresh", { body: { refresh_token: u.refresh }, headers: ip });
+    expect(replay.status).toBe(401);
+    expect(replay.res.headers.get("idempotent-replayed")).toBeNull();
   });
 
   it("a retry while the first attempt still runs is 409; after the lease it takes the key over", async () => {
@@ -88,6 +102,10 @@ describe("Idempotency-Key on POST", () => {
     const retry = await call(path, { token: admin.token, body, headers: { "idempotency-key": key } });
     expect(retry.status).toBe(201);
     expect(await countUsers(body.username)).toBe(1);
+    // The takeover re-claimed the row: the dead attempt's release (by its old claim) misses it.
+    await db().delete(idempotencyKeys).where(sql`${idempotencyKeys.key} = ${key} and ${idempotencyKeys.claim} = ''`);
+    const replay = await call(path, { token: admin.token, body, headers: { "idempotency-key": key } });
+    expect(replay.res.headers.get("idempotent-replayed")).toBe("true");
   });
 
   it("the query string is part of the request: same key and body on another query is 409", async () => {

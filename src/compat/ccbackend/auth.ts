@@ -30,6 +30,7 @@ export const ccbackendAuthRoutes = new Hono<AppEnv>()
     route({
       access: "public",
       throttle: "login",
+      idempotent: false,
       summary: "CCbackend login",
       tags: TAGS,
       responses: { 200: Ok.extend({ access_token: z.string(), username: z.string() }) },

@@ -75,8 +75,6 @@ export const refreshTokens = sqliteTable(
     expiresAt: text("expires_at").notNull(),
     /** Set when the token is rotated; presenting it again (after a short grace) means it leaked. */
     usedAt: text("used_at"),
-    /** The successor issued at rotation, encrypted under this token: a retry within the grace gets it again. */
-    successorSealed: text("successor_sealed"),
   },
   (t) => [uniqueIndex("refresh_tokens_hash_unique").on(t.tokenHash), index("refresh_tokens_session_idx").on(t.sessionId)],
 );

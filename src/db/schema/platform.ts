@@ -20,6 +20,8 @@ export const idempotencyKeys = sqliteTable(
     requestHash: text("request_hash").notNull(),
     /** `pending` while the first request runs, `done` once its response is stored. */
     state: text("state", { enum: ["pending", "done"] }).notNull(),
+    /** Who holds a pending key: only that attempt may store or release it. */
+    claim: text("claim").notNull().default(""),
     responseStatus: integer("response_status"),
     responseHeaders: text("response_headers"),
     responseBody: text("response_body"),

@@ -20,7 +20,7 @@ function userPrincipal(principal: ReturnType<typeof principalOf>): UserPrincipal
 export const authRoutes = new Hono<AppEnv>()
   .post(
     "/login",
-    route({ access: "public", throttle: "login", summary: "Log in: access + refresh token, user, role and tabs", tags: TAGS, responses: { 200: LoginResponse } }),
+    route({ access: "public", throttle: "login", idempotent: false, summary: "Log in: access + refresh token, user, role and tabs", tags: TAGS, responses: { 200: LoginResponse } }),
     validate("json", LoginBody),
     async (c) => {
       const body = c.req.valid("json");
@@ -39,6 +39,7 @@ export const authRoutes = new Hono<AppEnv>()
     route({
       access: "public",
       throttle: "refresh",
+      idempotent: false,
       summary: "Rotate a refresh token (re-use of a rotated token revokes its whole family)",
       tags: TAGS,
       responses: { 200: TokenResponse },

@@ -8,9 +8,8 @@ import { createDb, type Db } from "../../db/client";
 import { passwordResetTokens, refreshTokens, sessions, users } from "../../db/schema";
 import { signAccessToken } from "../../lib/auth";
 import { type Config, getConfig } from "../../lib/config";
-import { randomToken, sha256Hex } from "../../lib/encoding";
+import { hmacToken, randomToken, sha256Hex } from "../../lib/encoding";
 import { enforceRateLimit } from "../../lib/rate-limit";
-import { derivedKey, seal, unseal } from "../../lib/seal";
 import { AppError, notFound } from "../../lib/errors";
 import { log } from "../../lib/logging";
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from "../../lib/passwords";
@@ -69,10 +68,11 @@ export async function login(
 }
 
 /**
- * Writes a session for credentials just verified against `found.user.passwordHash`. Every write
- * is conditioned on that hash still being the stored one, so a password changed or reset while
- * the (possibly slow, legacy) verification ran cannot be outlived by a session made with the
- * old password, nor overwritten by its re-hash.
+ * Writes a session for credentials just verified. The session is only written if the password
+ * has not been changed since it was read (password_changed_at), so a reset during a slow
+ * legacy verification cannot be outlived by a session made with the old password. The re-hash
+ * is applied only if the stored hash is still the one verified, so it never undoes a reset, and
+ * two first logins of an imported user at once both succeed.
  */
 export async function startSession(
   deps: AuthDeps,
@@ -89,14 +89,18 @@ export async function startSession(
     d1
       .prepare(
         `INSERT INTO sessions (id, user_id, created_at, expires_at, remember_me, user_agent)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?2 AND password_hash = ?7 AND is_active = 1)`,
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?2 AND password_changed_at IS ?7 AND is_active = 1)`,
       )
-      .bind(sessionId, found.user.id, nowIso, expiresAt, opts.rememberMe ? 1 : 0, opts.userAgent?.slice(0, 256) ?? null, found.user.passwordHash),
+      .bind(sessionId, found.user.id, nowIso, expiresAt, opts.rememberMe ? 1 : 0, opts.userAgent?.slice(0, 256) ?? null, found.user.passwordChangedAt),
     d1
       .prepare("INSERT INTO refresh_tokens (id, session_id, token_hash, created_at, expires_at) SELECT ?1, ?2, ?3, ?4, ?5 WHERE changes() = 1")
       .bind(crypto.randomUUID(), sessionId, await sha256Hex(refresh), nowIso, expiresAt),
     d1
-      .prepare("UPDATE users SET last_login = ?1, password_hash = coalesce(?2, password_hash) WHERE id = ?3 AND password_hash = ?4 AND changes() = 1")
+      .prepare(
+        `UPDATE users SET last_login = ?1,
+           password_hash = CASE WHEN password_hash = ?4 THEN coalesce(?2, password_hash) ELSE password_hash END
+         WHERE id = ?3 AND changes() = 1`,
+      )
       .bind(nowIso, opts.rehash, found.user.id, found.user.passwordHash),
   ]);
   if (results[0]?.meta.changes !== 1) throw new AppError("AUTHENTICATION_ERROR", "Credentials changed while signing in; sign in again");
@@ -122,12 +126,15 @@ export async function revokeSession(db: Db, sessionId: string, reason: string): 
  */
 export const REFRESH_REUSE_GRACE_MS = 30_000;
 
-/** The successor of a rotated token is kept encrypted under the old token itself. */
-const successorKey = (oldToken: string) => derivedKey("refresh-successor", oldToken);
+/**
+ * A token's successor is derived from it under the server secret, so a retry (or the loser of
+ * a concurrent refresh) recomputes exactly the successor the first call issued.
+ */
+const successorOf = (config: Config, token: string) => hmacToken(config.jwtKey, `refresh-successor\n${token}`);
 
 async function selectRefreshRow(db: Db, hash: string) {
   const [row] = await db
-    .select({ id: refreshTokens.id, usedAt: refreshTokens.usedAt, expiresAt: refreshTokens.expiresAt, successor: refreshTokens.successorSealed, session: sessions })
+    .select({ id: refreshTokens.id, usedAt: refreshTokens.usedAt, expiresAt: refreshTokens.expiresAt, session: sessions })
     .from(refreshTokens)
     .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
     .where(eq(refreshTokens.tokenHash, hash))
@@ -136,68 +143,56 @@ async function selectRefreshRow(db: Db, hash: string) {
 }
 
 /**
- * A retry within the grace window gets the same successor the first call issued, as long as
- * that successor is itself still unused. Returns null when the retry does not qualify.
- */
-async function replaySuccessor(deps: AuthDeps, token: string, row: NonNullable<Awaited<ReturnType<typeof selectRefreshRow>>>): Promise<string | null> {
-  if (row.usedAt === null || row.successor === null || Date.now() - Date.parse(row.usedAt) > REFRESH_REUSE_GRACE_MS) return null;
-  const successor = await unseal(await successorKey(token), row.successor).catch(() => null);
-  if (!successor) return null;
-  const next = await selectRefreshRow(deps.db, await sha256Hex(successor));
-  return next && next.usedAt === null && next.session.revokedAt === null ? successor : null;
-}
-
-async function reuseDetected(deps: AuthDeps, session: { id: string; userId: string }): Promise<never> {
-  await revokeSession(deps.db, session.id, "refresh_token_reuse");
-  log("warn", "refresh token re-use; session revoked", { sessionId: session.id, userId: session.userId });
-  throw invalidRefresh("Refresh token was already used; the session has been revoked");
-}
-
-/**
- * Rotates a refresh token. Each token works once; presenting a rotated token again after the
- * grace window (or after its successor was used) means it leaked, so the whole family is
- * revoked. "Mark used" and "insert successor" run in one batch, the insert conditioned on the
- * update having changed a row, so two concurrent refreshes cannot mint two successors. A
- * session slides by its TTL on each refresh but never past SESSION_MAX_DAYS from login.
+ * Rotates a refresh token. Each token works once; presenting a rotated token again within
+ * REFRESH_REUSE_GRACE_MS, while its successor is unused, returns that successor again (a
+ * retry). Later, or once the successor was used, it means the token leaked: the whole family
+ * is revoked. "Mark used" and "insert successor" run in one batch, the insert conditioned on the
+ * update having changed a row. A session slides by its TTL on each refresh but never past
+ * SESSION_MAX_DAYS from its login.
  */
 export async function refresh(deps: AuthDeps, token: string): Promise<IssuedTokens> {
   const row = await selectRefreshRow(deps.db, await sha256Hex(token));
   if (!row) throw invalidRefresh();
+  if (row.session.revokedAt !== null) throw invalidRefresh("Session has been revoked");
   const now = new Date();
   const nowIso = now.toISOString();
-  if (row.session.revokedAt !== null) throw invalidRefresh("Session has been revoked");
   const found = await findUserById(deps.db, row.session.userId);
   if (!found || !found.user.isActive) throw invalidRefresh("Account is disabled");
-  const issue = async (refreshToken: string): Promise<IssuedTokens> => {
-    const access = await accessTokenFor(deps.config, found.user, row.session.id);
-    return { access_token: access.token, refresh_token: refreshToken, token_type: "bearer", expires_in: access.expiresIn };
-  };
-  if (row.usedAt !== null) {
-    const successor = await replaySuccessor(deps, token, row);
-    return successor ? issue(successor) : reuseDetected(deps, row.session);
-  }
-  if (row.expiresAt <= nowIso || row.session.expiresAt <= nowIso) throw invalidRefresh("Refresh token has expired");
+  const next = await successorOf(deps.config, token);
+  const nextHash = await sha256Hex(next);
 
-  const next = randomToken();
+  if (row.usedAt === null && (row.expiresAt <= nowIso || row.session.expiresAt <= nowIso)) throw invalidRefresh("Refresh token has expired");
+  const rotated = row.usedAt === null && (await rotate(deps, row, nextHash, now));
+  if (!rotated) {
+    // Already rotated (earlier, or just now by a concurrent call): a retry within the grace
+    // gets the same successor, as long as nobody has used that successor yet.
+    const again = await selectRefreshRow(deps.db, nextHash);
+    const usedAt = row.usedAt ?? nowIso;
+    const withinGrace = now.getTime() - Date.parse(usedAt) <= REFRESH_REUSE_GRACE_MS;
+    if (!withinGrace || !again || again.usedAt !== null || again.session.revokedAt !== null) {
+      await revokeSession(deps.db, row.session.id, "refresh_token_reuse");
+      log("warn", "refresh token re-use; session revoked", { sessionId: row.session.id, userId: row.session.userId });
+      throw invalidRefresh("Refresh token was already used; the session has been revoked");
+    }
+  }
+  const access = await accessTokenFor(deps.config, found.user, row.session.id);
+  return { access_token: access.token, refresh_token: next, token_type: "bearer", expires_in: access.expiresIn };
+}
+
+/** The rotation batch; false when another call rotated the token first. */
+async function rotate(deps: AuthDeps, row: NonNullable<Awaited<ReturnType<typeof selectRefreshRow>>>, nextHash: string, now: Date): Promise<boolean> {
+  const nowIso = now.toISOString();
   const maxEnd = Date.parse(row.session.createdAt) + deps.config.SESSION_MAX_DAYS * 86_400_000;
   const expiresAt = new Date(Math.min(now.getTime() + sessionTtlMs(deps.config, row.session.rememberMe), maxEnd)).toISOString();
   const { d1 } = deps;
   const results = await d1.batch([
-    d1
-      .prepare("UPDATE refresh_tokens SET used_at = ?1, successor_sealed = ?3 WHERE id = ?2 AND used_at IS NULL")
-      .bind(nowIso, row.id, await seal(await successorKey(token), next)),
+    d1.prepare("UPDATE refresh_tokens SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL").bind(nowIso, row.id),
     d1
       .prepare("INSERT INTO refresh_tokens (id, session_id, token_hash, created_at, expires_at) SELECT ?1, ?2, ?3, ?4, ?5 WHERE changes() = 1")
-      .bind(crypto.randomUUID(), row.session.id, await sha256Hex(next), nowIso, expiresAt),
+      .bind(crypto.randomUUID(), row.session.id, nextHash, nowIso, expiresAt),
     d1.prepare("UPDATE sessions SET expires_at = ?1 WHERE id = ?2 AND changes() = 1").bind(expiresAt, row.session.id),
   ]);
-  if (results[0]?.meta.changes !== 1) {
-    // Lost a race with a concurrent refresh of the same token: answer as its retry would be.
-    const again = await selectRefreshRow(deps.db, await sha256Hex(token));
-    const successor = again ? await replaySuccessor(deps, token, again) : null;
-    return successor ? issue(successor) : reuseDetected(deps, row.session);
-  }
-  return issue(next);
+  return results[0]?.meta.changes === 1;
 }
 
 /**
