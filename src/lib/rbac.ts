@@ -163,6 +163,11 @@ export function holdsAll(held: ReadonlySet<Permission | "*">, wanted: Iterable<s
   return true;
 }
 
+/** Whether someone with tabs `held` may grant every tab in `wanted` (a tab or one under it). */
+export function holdsTabs(held: readonly string[], wanted: readonly string[]): boolean {
+  return wanted.every((tab) => held.some((h) => tab === h || tab.startsWith(`${h}.`)));
+}
+
 export function hasPermission(granted: ReadonlySet<Permission | "*">, needed: Permission): boolean {
   return granted.has("*") || granted.has(needed);
 }

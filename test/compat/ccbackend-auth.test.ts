@@ -106,21 +106,27 @@ describe("CCbackend auth surface (/api/...)", () => {
     expect((await call("/api/auth/reset_password_no_auth", { body: { username: u.username, new_password: "new-password-1", reset_token: second } })).status).toBe(200);
   });
 
-  it("PUT /api/reset_password: yourself always, others only with users:write", async () => {
+  it("PUT /api/reset_password is an administrator's tool: users:write + tab, and every target session ends", async () => {
     const op = await loginAs("operator");
-    const victim = await makeUser("viewer");
-    const denied = await call("/api/reset_password", { method: "PUT", token: op.token, body: { target_username: victim.username, new_password: "hijacked-1" } });
-    expect(denied.status).toBe(403);
-    expect(denied.json.success).toBe(false);
-    const self = await call("/api/reset_password", { method: "PUT", token: op.token, body: { target_username: op.username, new_password: "my-new-pass-1" } });
-    expect(self.status).toBe(200);
-    expect((await call("/api/v1/auth/me", { token: op.token })).status).toBe(200);
+    const victim = await loginAs("viewer");
+    for (const target of [victim.username, op.username]) {
+      const denied = await call("/api/reset_password", { method: "PUT", token: op.token, body: { target_username: target, new_password: "hijacked-1" } });
+      expect(denied.status).toBe(403);
+      expect(denied.json.success).toBe(false);
+    }
     const admin = await loginAs("admin");
     const other = await call("/api/reset_password", { method: "PUT", token: admin.token, body: { target_username: victim.username, new_password: "admin-set-1" } });
     expect(other.status).toBe(200);
+    expect(other.json).toMatchObject({ success: true, message: "密碼已更新" });
+    expect((await call("/api/v1/auth/me", { token: victim.token })).status).toBe(401);
     expect((await call("/api/auth/login", { body: { username: victim.username, password: DEFAULT_PASSWORD } })).status).toBe(401);
+    expect((await call("/api/auth/login", { body: { username: victim.username, password: "admin-set-1" } })).status).toBe(200);
     const unknown = await call("/api/reset_password", { method: "PUT", token: admin.token, body: { target_username: unique("ghost"), new_password: "admin-set-1" } });
     expect(unknown.status).toBe(404);
+    // even for yourself no session survives: a stolen token cannot become a lasting account
+    const self = await call("/api/reset_password", { method: "PUT", token: admin.token, body: { target_username: admin.username, new_password: "admin-own-1" } });
+    expect(self.status).toBe(200);
+    expect((await call("/api/v1/auth/me", { token: admin.token })).status).toBe(401);
   });
 
   it("auth failures answer as flask-jwt-extended did: 401 {msg} missing/expired, 422 malformed", async () => {

@@ -30,6 +30,19 @@ describe("nobody grants more than they hold", () => {
     expect((await call("/api/v1/auth/login", { body: { username: admin.username, password: admin.password } })).status).toBe(200);
   });
 
+  it("nobody grants RM365 tabs they do not hold, directly or through a role's tabs", async () => {
+    const { admin, role, actor } = await delegate(["users:read", "users:write"]);
+    const widen = await call("/api/v1/users", { method: "PATCH", token: actor.token, body: { username: actor.username, allowed_tabs: ["usermanagement", "salesdata"] } });
+    expect(widen.status).toBe(403);
+    expect((await call("/api/v1/users", { token: actor.token, body: { username: unique("x"), password: "password-123", role, allowed_tabs: ["orders"] } })).status).toBe(403);
+    expect((await call("/api/v1/users", { token: actor.token, body: { username: unique("x"), password: "password-123", role, allowed_tabs: ["usermanagement.management"] } })).status).toBe(201);
+    // a role whose own tabs exceed the delegate's cannot be handed out with them
+    const wide = unique("wide");
+    await call("/api/v1/roles", { token: admin.token, body: { role_name: wide, permissions: [], allowed_tabs: ["salesdata"] } });
+    expect((await call("/api/v1/users", { token: actor.token, body: { username: unique("x"), password: "password-123", role: wide } })).status).toBe(403);
+    expect((await call("/api/v1/users", { token: actor.token, body: { username: unique("x"), password: "password-123", role: wide, allowed_tabs: [] } })).status).toBe(201);
+  });
+
   it("a roles:write delegate cannot widen a role beyond its own permissions", async () => {
     const { role, actor } = await delegate(["roles:read", "roles:write"]);
     const own = await call("/api/v1/roles", { method: "PATCH", token: actor.token, body: { role_name: role, permissions: ["*"] } });
@@ -37,6 +50,7 @@ describe("nobody grants more than they hold", () => {
     expect((await call("/api/v1/roles", { token: actor.token, body: { role_name: unique("r"), permissions: ["users:write"] } })).status).toBe(403);
     expect((await call("/api/v1/roles", { method: "PATCH", token: actor.token, body: { role_name: "admin", allowed_tabs: [] } })).status).toBe(403);
     expect((await call("/api/v1/roles", { token: actor.token, body: { role_name: unique("r"), permissions: ["roles:read"] } })).status).toBe(201);
+    expect((await call("/api/v1/roles", { token: actor.token, body: { role_name: unique("r"), allowed_tabs: ["salesdata"] } })).status).toBe(403);
     expect((await call("/api/v1/api-keys", { token: actor.token })).status).toBe(403);
   });
 
@@ -50,6 +64,7 @@ describe("nobody grants more than they hold", () => {
   });
 
   it("PUT /api/reset_password answers 403 before revealing whether a username exists", async () => {
+    // (access is checked by route() before the handler looks anything up)
     const op = await loginAs("operator");
     const real = await makeUser("viewer");
     const a = await call("/api/reset_password", { method: "PUT", token: op.token, body: { target_username: real.username, new_password: "whatever-12" } });

@@ -77,6 +77,16 @@ describe("/api/v1/users (RM365 shapes)", () => {
     expect(badHeader.status).toBe(422);
   });
 
+  it("a user's own profile edit moves the version, so an admin's stale If-Match is caught", async () => {
+    const admin = await loginAs("admin");
+    const u = await loginAs("viewer");
+    const before = arr((await call("/api/v1/users/detailed", { token: admin.token })).json).find((r) => String(r.username) === u.username);
+    expect((await call("/api/v1/auth/profile", { method: "PUT", token: u.token, body: { email: "mine@example.com" } })).status).toBe(200);
+    const stale = await call("/api/v1/users", { method: "PATCH", token: admin.token, headers: { "if-match": `"${before?.version}"` }, body: { username: u.username, email: "admins@example.com" } });
+    expect(stale.status).toBe(409);
+    expect((await call("/api/v1/auth/me", { token: u.token })).json.email).toBe("mine@example.com");
+  });
+
   it("PATCH of an unknown user is 404", async () => {
     const admin = await loginAs("admin");
     expect((await call("/api/v1/users", { method: "PATCH", token: admin.token, body: { username: unique("ghost"), role: "viewer" } })).status).toBe(404);

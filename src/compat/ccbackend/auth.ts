@@ -2,9 +2,10 @@
  * CCbackend's auth surface (seed 000), with its request fields and its `{success, message}` /
  * `{success:false, error}` envelope and Chinese messages. Same services as /api/v1/auth.
  *
- * Deliberate change from the seed: `reset_password_no_auth` needs the single-use `reset_token`
+ * Deliberate changes from the seed: `reset_password_no_auth` needs the single-use `reset_token`
  * that `forgot_password` issues (the seed reset any password knowing only a username), and
- * `PUT /api/reset_password` resets someone else's password only with `users:write`.
+ * `PUT /api/reset_password` (no current password asked) needs `users:write` and the
+ * usermanagement tab; people change their own password at /api/v1/auth/change-password.
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -12,7 +13,6 @@ import { createDb } from "../../db/client";
 import { getConfig } from "../../lib/config";
 import { AppError, forbidden } from "../../lib/errors";
 import { principalOf, route, validate } from "../../lib/route";
-import { hasPermission } from "../../lib/rbac";
 import type { AppEnv } from "../../types";
 import { authDeps, deliverResetToken, issueResetToken, login, resetPasswordWithToken, setPassword } from "../../modules/auth/service";
 import { findUserByUsername } from "../../modules/users/repo";
@@ -93,13 +93,9 @@ export const ccbackendAuthRoutes = new Hono<AppEnv>()
     validate("json", UsernameBody),
     async (c) => {
       const deps = authDeps(c);
-      let issued;
-      try {
-        issued = await issueResetToken(deps, c.req.valid("json").username);
-      } catch (err) {
-        if (err instanceof AppError && err.code === "NOT_FOUND") throw new AppError("NOT_FOUND", "使用者不存在");
-        throw err;
-      }
+      const found = await findUserByUsername(deps.db, c.req.valid("json").username);
+      if (!found || !found.user.isActive) throw new AppError("NOT_FOUND", "使用者不存在");
+      const issued = await issueResetToken(deps, found);
       const { delivered, devToken } = await deliverResetToken(deps.config, issued);
       return c.json({
         success: true as const,
@@ -131,25 +127,28 @@ export const ccbackendAuthRoutes = new Hono<AppEnv>()
   )
   .put(
     "/reset_password",
-    route({ access: "authenticated", apiKey: false, summary: "CCbackend: set a user's password (others' need users:write)", tags: TAGS, responses: { 200: Ok } }),
+    route({
+      access: "users:write",
+      tab: "usermanagement",
+      apiKey: false,
+      summary: "CCbackend: set a user's password (an administrator's tool: every session of the target ends)",
+      tags: TAGS,
+      responses: { 200: Ok },
+    }),
     validate("json", z.object({ target_username: z.string().trim().min(1, "請提供目標帳號"), new_password: NewPassword })),
     async (c) => {
-      const principal = principalOf(c);
       const body = c.req.valid("json");
       const deps = authDeps(c);
-      // Permission before lookup, so the answer does not reveal which usernames exist.
-      const self = principal.kind === "user" && principal.username === body.target_username;
-      if (!self && !hasPermission(principal.permissions, "users:write")) throw forbidden("無權限重設其他使用者的密碼");
       const target = await findUserByUsername(deps.db, body.target_username);
       if (!target) throw new AppError("NOT_FOUND", "使用者不存在");
-      if (!self) {
-        try {
-          assertMayManage(principal, target);
-        } catch {
-          throw forbidden("無權限重設權限高於自己的使用者密碼");
-        }
+      try {
+        assertMayManage(principalOf(c), target);
+      } catch {
+        throw forbidden("無權限重設權限高於自己的使用者密碼");
       }
-      await setPassword(deps, target.user.id, body.new_password, self && principal.kind === "user" ? principal.sessionId : undefined);
+      // No current password is asked (the seed's contract), so no session survives the change:
+      // a stolen access token cannot turn into a lasting account.
+      await setPassword(deps, target.user.id, body.new_password);
       return c.json({ success: true as const, message: "密碼已更新" });
     },
   );

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { createDb } from "../../db/client";
 import { users } from "../../db/schema";
 import { AppError, notFound } from "../../lib/errors";
@@ -77,7 +77,11 @@ export const authRoutes = new Hono<AppEnv>()
       if (body.email !== undefined) set.email = body.email;
       if (body.first_name !== undefined) set.firstName = body.first_name;
       if (body.last_name !== undefined) set.lastName = body.last_name;
-      await createDb(c.env.DB).update(users).set(set).where(eq(users.id, principal.userId));
+      // The version moves with every write, so an admin's If-Match sees this change too.
+      await createDb(c.env.DB)
+        .update(users)
+        .set({ ...set, version: sql`${users.version} + 1` })
+        .where(eq(users.id, principal.userId));
       return c.json(await profileOf(c.env.DB, principal));
     },
   )

@@ -232,9 +232,7 @@ export interface IssuedResetToken {
 }
 
 /** Issues a single-use password-reset token; earlier unused tokens of the user stop working. */
-export async function issueResetToken(deps: AuthDeps, username: string): Promise<IssuedResetToken> {
-  const found = await findUserByUsername(deps.db, username);
-  if (!found || !found.user.isActive) throw notFound(`User '${username}'`);
+export async function issueResetToken(deps: AuthDeps, found: UserWithRole): Promise<IssuedResetToken> {
   const token = randomToken();
   const now = new Date();
   const expiresAt = addMs(now, deps.config.PASSWORD_RESET_TTL_MINUTES * 60_000);

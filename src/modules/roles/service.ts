@@ -1,9 +1,10 @@
 import { asc, eq, sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
+import { type Db, isConstraintError } from "../../db/client";
 import { roles, users } from "../../db/schema";
 import { AppError, conflict, forbidden, notFound } from "../../lib/errors";
 import { holdsAll, rolePermissions } from "../../lib/rbac";
 import type { Principal } from "../../types";
+import { assertMayGrantTabs } from "../users/service";
 import type { CreateRoleBody, RoleResponse, UpdateRoleBody } from "./schemas";
 
 type RoleRow = typeof roles.$inferSelect;
@@ -33,6 +34,7 @@ function assertWithin(actor: Principal, permissions: Iterable<string>, what: str
 
 export async function createRole(db: Db, input: CreateRoleBody, actor: Principal): Promise<RoleResponse> {
   assertWithin(actor, input.permissions, `create role '${input.role_name}'`);
+  assertMayGrantTabs(actor, input.allowed_tabs);
   const [row] = await db
     .insert(roles)
     .values({ name: input.role_name, allowedTabs: input.allowed_tabs, permissions: input.permissions, description: input.description ?? null })
@@ -50,6 +52,7 @@ export async function updateRole(db: Db, input: UpdateRoleBody, actor: Principal
   const role = await findRole(db, input.role_name);
   assertWithin(actor, rolePermissions(role.name, role.permissions), `change role '${role.name}'`);
   if (input.permissions !== undefined) assertWithin(actor, input.permissions, `give role '${role.name}' those permissions`);
+  if (input.allowed_tabs !== undefined) assertMayGrantTabs(actor, input.allowed_tabs);
   if (role.isBuiltin && input.new_role_name !== undefined && input.new_role_name !== role.name) throw conflict(`Built-in role '${role.name}' cannot be renamed`);
   if (role.isBuiltin && input.permissions !== undefined) {
     throw new AppError("VALIDATION_ERROR", `Permissions of built-in role '${role.name}' are fixed`, {
@@ -66,7 +69,7 @@ export async function updateRole(db: Db, input: UpdateRoleBody, actor: Principal
     if (!row) throw notFound(`Role '${input.role_name}'`);
     return toRoleResponse(row);
   } catch (err) {
-    if (err instanceof Error && /UNIQUE|PRIMARY KEY/i.test(`${err.message} ${String(err.cause ?? "")}`)) throw conflict(`Role '${input.new_role_name}' already exists`);
+    if (isConstraintError(err, "UNIQUE")) throw conflict(`Role '${input.new_role_name}' already exists`);
     throw err;
   }
 }
@@ -81,7 +84,7 @@ export async function deleteRole(db: Db, name: string, actor: Principal): Promis
   try {
     await db.delete(roles).where(eq(roles.name, name));
   } catch (err) {
-    if (err instanceof Error && /FOREIGN KEY/i.test(`${err.message} ${String(err.cause ?? "")}`)) throw conflict(`Role '${name}' is still held by a user`);
+    if (isConstraintError(err, "FOREIGN KEY")) throw conflict(`Role '${name}' is still held by a user`);
     throw err;
   }
 }

@@ -81,7 +81,7 @@ export const userRoutes = new Hono<AppEnv>()
       const target = await findUserByUsername(deps.db, username);
       if (!target) throw notFound(`User '${username}'`);
       assertMayManage(principalOf(c), target);
-      const issued = await issueResetToken(deps, username);
+      const issued = await issueResetToken(deps, target);
       return c.json({ username: issued.username, reset_token: issued.token, expires_at: issued.expiresAt }, 201);
     },
   );

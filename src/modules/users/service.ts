@@ -1,30 +1,43 @@
 import { and, eq, ne, sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
+import { type Db, isConstraintError } from "../../db/client";
 import { roles, sessions, users } from "../../db/schema";
 import { AppError, conflict, forbidden, notFound } from "../../lib/errors";
 import { hashPassword } from "../../lib/passwords";
-import { holdsAll, rolePermissions } from "../../lib/rbac";
+import { holdsAll, holdsTabs, rolePermissions } from "../../lib/rbac";
 import type { Principal } from "../../types";
 import { findUserById, findUserByUsername, listUsers, toUserResponse, type UserWithRole } from "./repo";
 import type { CreateUserBody, UpdateUserBody, UserResponse } from "./schemas";
 
 const nowIso = () => new Date().toISOString();
 
-const isUniqueViolation = (err: unknown) => err instanceof Error && /UNIQUE constraint failed/i.test(`${err.message} ${String(err.cause ?? "")}`);
+const isUniqueViolation = (err: unknown) => isConstraintError(err, "UNIQUE");
 
-/** The permissions a role grants; 422 when the role does not exist. */
-async function grantsOfRole(db: Db, role: string) {
+/** The role row; 422 when the role does not exist. */
+async function roleNamed(db: Db, role: string) {
   const [row] = await db.select().from(roles).where(eq(roles.name, role)).limit(1);
   if (!row) {
     throw new AppError("VALIDATION_ERROR", `Role '${role}' does not exist`, { details: [{ path: "body.role", message: "Unknown role" }] });
   }
-  return rolePermissions(row.name, row.permissions);
+  return row;
 }
 
-/** Nobody assigns a role that grants more than they hold themselves. */
-async function assertMayAssign(db: Db, actor: Principal | undefined, role: string): Promise<void> {
-  const grants = await grantsOfRole(db, role);
-  if (actor && !holdsAll(actor.permissions, grants)) throw forbidden(`You cannot assign role '${role}': it grants permissions you do not hold`);
+/** Nobody grants RM365 tabs they do not hold (admins, with `*`, hold them all). */
+export function assertMayGrantTabs(actor: Principal, tabs: readonly string[]): void {
+  if (actor.permissions.has("*")) return;
+  if (!holdsTabs(actor.kind === "user" ? actor.tabs : [], tabs)) throw forbidden("You cannot grant tabs you do not hold");
+}
+
+/**
+ * Nobody assigns a role that grants more than they hold themselves, permissions or (when the
+ * user will take the role's tabs) tabs.
+ */
+async function assertMayAssign(db: Db, actor: Principal | undefined, role: string, inheritsRoleTabs: boolean): Promise<void> {
+  const row = await roleNamed(db, role);
+  if (!actor) return;
+  if (!holdsAll(actor.permissions, rolePermissions(row.name, row.permissions))) {
+    throw forbidden(`You cannot assign role '${role}': it grants permissions you do not hold`);
+  }
+  if (inheritsRoleTabs) assertMayGrantTabs(actor, row.allowedTabs);
 }
 
 /** Nobody changes, resets or deletes a user who holds permissions they do not. */
@@ -39,7 +52,8 @@ export function assertMayManage(actor: Principal, target: UserWithRole): void {
  * `actor` is who asks; self-registration (no actor) uses the configured role.
  */
 export async function createUser(db: Db, input: CreateUserBody, actor?: Principal): Promise<UserWithRole> {
-  await assertMayAssign(db, actor, input.role);
+  await assertMayAssign(db, actor, input.role, !input.allowed_tabs);
+  if (actor && input.allowed_tabs) assertMayGrantTabs(actor, input.allowed_tabs);
   const id = crypto.randomUUID();
   try {
     await db.insert(users).values({
@@ -105,7 +119,9 @@ export async function updateUser(db: Db, input: UpdateUserBody, actor: Principal
   if (expectedVersion !== undefined && expectedVersion !== user.version) {
     throw conflict(`User '${user.username}' was changed by someone else (version ${user.version}); reload and retry`);
   }
-  if (input.role !== undefined) await assertMayAssign(db, actor, input.role);
+  const tabsAfter = input.allowed_tabs !== undefined ? input.allowed_tabs : user.allowedTabs;
+  if (input.role !== undefined) await assertMayAssign(db, actor, input.role, tabsAfter === null);
+  if (input.allowed_tabs) assertMayGrantTabs(actor, input.allowed_tabs);
   const losesAdmin = user.role === "admin" && user.isActive && ((input.role !== undefined && input.role !== "admin") || input.is_active === false);
 
   const now = nowIso();
@@ -166,7 +182,9 @@ export async function deleteUser(db: Db, username: string, actor: Principal): Pr
   const isActiveAdmin = existing.user.role === "admin" && existing.user.isActive;
   const deleted = await db
     .delete(users)
-    .where(and(eq(users.id, existing.user.id), isActiveAdmin ? anotherActiveAdmin(existing.user.id) : undefined))
+    .where(and(eq(users.id, existing.user.id), eq(users.version, existing.user.version), isActiveAdmin ? anotherActiveAdmin(existing.user.id) : undefined))
     .returning({ id: users.id });
-  if (deleted.length === 0) throw conflict(isActiveAdmin ? LAST_ADMIN : `User '${username}' was changed meanwhile; retry`);
+  if (deleted.length === 0) {
+    throw conflict(isActiveAdmin && (await otherActiveAdmins(db, existing.user.id)) === 0 ? LAST_ADMIN : `User '${username}' was changed meanwhile; reload and retry`);
+  }
 }
