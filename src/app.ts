@@ -40,15 +40,23 @@ export function createApp(options: CreateAppOptions = {}): Hono<AppEnv> {
   use(requestId({ generator: () => crypto.randomUUID() }));
   use(requestLog());
   use(unlessUpgrade(secureHeaders({ crossOriginResourcePolicy: "cross-origin" })));
+  // One CORS middleware per configuration (CORS_ORIGINS), built on first use.
+  const corsFor = new WeakMap<object, MiddlewareHandler<AppEnv>>();
   use(
-    unlessUpgrade(async (c, next) => {
-      const origins = getConfig(c.env).corsOrigins;
-      return cors({
-        origin: origins === "*" ? "*" : (origin) => (origins.includes(origin) ? origin : null),
-        allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "Idempotency-Key", "If-Match", "X-Request-Id"],
-        exposeHeaders: ["X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed"],
-        maxAge: 600,
-      })(c, next);
+    unlessUpgrade((c, next) => {
+      const config = getConfig(c.env);
+      let mw = corsFor.get(config);
+      if (!mw) {
+        const origins = config.corsOrigins;
+        mw = cors({
+          origin: origins === "*" ? "*" : (origin) => (origins.includes(origin) ? origin : null),
+          allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "Idempotency-Key", "If-Match", "X-Request-Id"],
+          exposeHeaders: ["X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed"],
+          maxAge: 600,
+        });
+        corsFor.set(config, mw);
+      }
+      return mw(c, next);
     }),
   );
   use(

@@ -141,6 +141,18 @@ describe("headers", () => {
     expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
   });
 
+  it("with a CORS_ORIGINS list, only listed origins are allowed", async () => {
+    const app = createApp();
+    const preflight = (origin: string) =>
+      app.fetch(
+        new Request("http://localhost/api/v1/auth/login", { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST" } }),
+        { ...env, CORS_ORIGINS: "https://tablets.example, https://office.example" },
+        createExecutionContext(),
+      );
+    expect((await preflight("https://office.example")).headers.get("access-control-allow-origin")).toBe("https://office.example");
+    expect((await preflight("https://evil.example")).headers.get("access-control-allow-origin")).toBeNull();
+  });
+
   it("answers CORS preflights from CORS_ORIGINS", async () => {
     const { status, res } = await call("/api/v1/auth/login", {
       method: "OPTIONS",
