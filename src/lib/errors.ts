@@ -114,7 +114,7 @@ function firstIssue(details: unknown): FieldIssue | undefined {
   return Array.isArray(details) ? (details[0] as FieldIssue | undefined) : undefined;
 }
 
-/** Renders an AppError in one surface's format. Pure, so tests can call it directly. */
+/** Renders an AppError in one surface's format (pure: no context needed). */
 export function renderError(err: AppError, surface: Surface, requestId: string): Rendered {
   if (surface === "ccbackend") {
     if (err.code === "AUTHENTICATION_ERROR" && err.authFailure) {

@@ -2,10 +2,10 @@
  * Identity flows shared by every surface: login, refresh-token rotation with re-use detection,
  * logout, password change and single-use reset tokens. Routes (v1 and CCbackend's) only reshape.
  */
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Context } from "hono";
 import { createDb, type Db } from "../../db/client";
-import { passwordResetTokens, refreshTokens, sessions, users } from "../../db/schema";
+import { passwordResetTokens, refreshTokens, sessions } from "../../db/schema";
 import { signAccessToken } from "../../lib/auth";
 import { type Config, getConfig } from "../../lib/config";
 import { hmacToken, randomToken, sha256Hex } from "../../lib/encoding";
@@ -196,22 +196,32 @@ async function rotate(deps: AuthDeps, row: NonNullable<Awaited<ReturnType<typeof
 }
 
 /**
- * Sets a new password and ends the user's sessions (all, or all but `keepSessionId`), in one
- * batch so a password never changes without the old sessions going too.
+ * Sets a new password and ends the user's sessions (all, or all but `keepSessionId`) in one
+ * batch, so a password never changes without the old sessions going too. With `onlyIf`, that
+ * statement runs first and the password changes only if it changed a row (e.g. spending a
+ * reset token); returns whether the password was set.
  */
-export async function setPassword(deps: AuthDeps, userId: string, newPassword: string, keepSessionId?: string): Promise<void> {
+export async function setPassword(
+  deps: AuthDeps,
+  userId: string,
+  newPassword: string,
+  opts: { keepSessionId?: string; reason?: string; onlyIf?: D1PreparedStatement } = {},
+): Promise<boolean> {
   const now = new Date().toISOString();
-  const revoke = deps.db
-    .update(sessions)
-    .set({ revokedAt: now, revokedReason: "password_changed" })
-    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), keepSessionId ? sql`${sessions.id} <> ${keepSessionId}` : undefined));
-  await deps.db.batch([
-    deps.db
-      .update(users)
-      .set({ passwordHash: await hashPassword(newPassword), passwordChangedAt: now, updatedAt: now, version: sql`${users.version} + 1` })
-      .where(eq(users.id, userId)),
-    revoke,
+  const { d1 } = deps;
+  // In a batch, changes() is the row count of the previous statement: each write runs only if
+  // the one before it did.
+  const chained = opts.onlyIf ? " AND changes() = 1" : "";
+  const results = await d1.batch([
+    ...(opts.onlyIf ? [opts.onlyIf] : []),
+    d1
+      .prepare(`UPDATE users SET password_hash = ?1, password_changed_at = ?2, updated_at = ?2, version = version + 1 WHERE id = ?3${chained}`)
+      .bind(await hashPassword(newPassword), now, userId),
+    d1
+      .prepare(`UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2 WHERE user_id = ?3 AND revoked_at IS NULL AND id IS NOT ?4${chained}`)
+      .bind(now, opts.reason ?? "password_changed", userId, opts.keepSessionId ?? null),
   ]);
+  return !opts.onlyIf || results[0]?.meta.changes === 1;
 }
 
 /** MS5's change-password: the current password must match; other sessions end. */
@@ -222,7 +232,7 @@ export async function changePassword(deps: AuthDeps, principal: UserPrincipal, c
       details: [{ path: "body.current_password", message: "Current password is incorrect" }],
     });
   }
-  await setPassword(deps, principal.userId, next, principal.sessionId);
+  await setPassword(deps, principal.userId, next, { keepSessionId: principal.sessionId });
 }
 
 export interface IssuedResetToken {
@@ -264,16 +274,8 @@ export async function resetPasswordWithToken(deps: AuthDeps, username: string, t
       details: [{ path: "body.reset_token", message: "invalid, expired or already used" }],
     });
   if (!row || row.usedAt !== null || row.expiresAt <= nowIso) throw invalid();
-  const results = await deps.d1.batch([
-    deps.d1.prepare("UPDATE password_reset_tokens SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL").bind(nowIso, row.id),
-    deps.d1
-      .prepare("UPDATE users SET password_hash = ?1, password_changed_at = ?2, updated_at = ?2, version = version + 1 WHERE id = ?3 AND changes() = 1")
-      .bind(await hashPassword(newPassword), nowIso, found.user.id),
-    deps.d1
-      .prepare("UPDATE sessions SET revoked_at = ?1, revoked_reason = 'password_reset' WHERE user_id = ?2 AND revoked_at IS NULL AND changes() = 1")
-      .bind(nowIso, found.user.id),
-  ]);
-  if (results[0]?.meta.changes !== 1) throw invalid();
+  const spend = deps.d1.prepare("UPDATE password_reset_tokens SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL").bind(nowIso, row.id);
+  if (!(await setPassword(deps, found.user.id, newPassword, { reason: "password_reset", onlyIf: spend }))) throw invalid();
 }
 
 /**

@@ -33,9 +33,6 @@ export async function listUsers(db: Db): Promise<UserWithRole[]> {
   return selectUsers(db).orderBy(asc(users.username));
 }
 
-export const usernameTaken = async (db: Db, username: string): Promise<boolean> =>
-  (await db.select({ id: users.id }).from(users).where(eq(users.username, username)).limit(1)).length > 0;
-
 /** The one place a user row becomes an API response. Never includes the password hash. */
 export function toUserResponse({ user, roleTabs, rolePermissions: stored }: UserWithRole): UserResponse {
   return {

@@ -80,5 +80,3 @@ export const UpdateUserBody = z
 export type UpdateUserBody = z.infer<typeof UpdateUserBody>;
 
 export const UsernameQuery = z.object({ username: z.string().min(1) });
-
-export const DetailedUser = UserResponse;
