@@ -6,6 +6,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { ccbackendAuthRoutes } from "./compat/ccbackend/auth";
 import { partsAuthRoutes } from "./compat/parts/auth";
 import { getConfig } from "./lib/config";
+import { depsMiddleware } from "./lib/deps";
 import { AppError, errorResponse, toAppError } from "./lib/errors";
 import { guard, platformMiddleware } from "./lib/guard";
 import { describeError, log } from "./lib/logging";
@@ -39,6 +40,7 @@ export function createApp(options: CreateAppOptions = {}): Hono<AppEnv> {
   const use = (mw: MiddlewareHandler<AppEnv>) => app.use(platformMiddleware(mw));
   use(requestId({ generator: () => crypto.randomUUID() }));
   use(requestLog());
+  use(depsMiddleware());
   use(unlessUpgrade(secureHeaders({ crossOriginResourcePolicy: "cross-origin" })));
   // One CORS middleware per configuration (CORS_ORIGINS), built on first use.
   const corsFor = new WeakMap<object, MiddlewareHandler<AppEnv>>();

@@ -1,3 +1,4 @@
+import type { Deps } from "./lib/deps";
 import type { Permission } from "./lib/rbac";
 
 /** A signed-in person, resolved from an access token on every request. */
@@ -24,6 +25,8 @@ export type Principal = UserPrincipal | ApiKeyPrincipal;
 export interface AppVariables {
   requestId: string;
   principal: Principal | undefined;
+  /** This request's dependencies (see lib/deps.ts). */
+  deps: Deps;
 }
 
 /** The Hono environment every router in the app shares. `Env` comes from `wrangler types`. */

@@ -1,8 +1,11 @@
 import { env, exports } from "cloudflare:workers";
 import { createDb } from "../src/db/client";
+import { createDeps, type DepsOptions } from "../src/lib/deps";
 import { createUser } from "../src/modules/users/service";
 
 export const db = () => createDb(env.DB);
+/** A request's dependencies, for calling services directly. */
+export const testDeps = (options: DepsOptions = {}) => createDeps(env, options);
 export const DEFAULT_PASSWORD = "test-password-1";
 
 let ipCounter = 0;
@@ -61,7 +64,7 @@ export function arr(value: unknown): Json[] {
 /** Creates a user with a role (and optional tabs) straight through the service. */
 export async function makeUser(role: string, extra: { allowed_tabs?: string[] | null; password?: string; username?: string } = {}) {
   const username = extra.username ?? unique(role);
-  const created = await createUser(db(), { username, password: extra.password ?? DEFAULT_PASSWORD, role, allowed_tabs: extra.allowed_tabs ?? null });
+  const created = await createUser(testDeps(), { username, password: extra.password ?? DEFAULT_PASSWORD, role, allowed_tabs: extra.allowed_tabs ?? null });
   return { username, id: created.user.id, password: extra.password ?? DEFAULT_PASSWORD };
 }
 

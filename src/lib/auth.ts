@@ -6,10 +6,10 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
-import { createDb, type Db } from "../db/client";
 import { apiKeys, roles, sessions, users } from "../db/schema";
 import type { ApiKeyPrincipal, AppEnv, Principal, UserPrincipal } from "../types";
-import { type Config, getConfig } from "./config";
+import type { Config } from "./config";
+import type { Deps } from "./deps";
 import { sha256Hex } from "./encoding";
 import { AppError, unauthenticated } from "./errors";
 import { hitRateLimit } from "./rate-limit";
@@ -75,7 +75,8 @@ export async function verifyAccessToken(config: Config, token: string): Promise<
 }
 
 /** Loads the user behind a verified token; the session must be live and the user active. */
-export async function loadUserPrincipal(db: Db, claims: AccessClaims, nowIso = new Date().toISOString()): Promise<UserPrincipal> {
+export async function loadUserPrincipal({ db, now }: Pick<Deps, "db" | "now">, claims: AccessClaims): Promise<UserPrincipal> {
+  const nowIso = now().toISOString();
   const [row] = await db
     .select({
       username: users.username,
@@ -107,20 +108,26 @@ export async function loadUserPrincipal(db: Db, claims: AccessClaims, nowIso = n
 }
 
 /** Resolves an API key, counting the call against the key's own rate limit. */
-export async function loadApiKeyPrincipal(c: Context<AppEnv>, db: Db, key: string): Promise<ApiKeyPrincipal> {
+export async function loadApiKeyPrincipal(deps: Pick<Deps, "db" | "now" | "waitUntil">, key: string): Promise<ApiKeyPrincipal> {
+  const { db } = deps;
   const keyHash = await sha256Hex(key);
   const [row] = await db.select().from(apiKeys).where(eq(apiKeys.keyHash, keyHash)).limit(1);
   if (!row || row.revokedAt !== null) throw unauthenticated("Invalid API key", "api_key_invalid");
-  const limit = await hitRateLimit(db, `api_key:${row.id}`, row.rateLimitPerMinute);
+  const limit = await hitRateLimit(deps, `api_key:${row.id}`, row.rateLimitPerMinute);
   if (!limit.allowed) {
     throw new AppError("RATE_LIMITED", `API key rate limit of ${row.rateLimitPerMinute} requests per minute exceeded`, { retryAfter: limit.retryAfter });
   }
   const lastUsed = row.lastUsedAt ? Date.parse(row.lastUsedAt) : 0;
-  if (Date.now() - lastUsed > 60_000) {
+  if (deps.now().getTime() - lastUsed > 60_000) {
     const touch = db.update(apiKeys).set({ lastUsedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))` }).where(eq(apiKeys.id, row.id));
-    c.executionCtx.waitUntil(touch.then(() => undefined));
+    deps.waitUntil(touch);
   }
   return { kind: "api_key", keyId: row.id, name: row.name, permissions: permissionSet(row.permissions) };
+}
+
+/** Resolves an access token (from a header, or a WebSocket's `?token=`) to a live principal. */
+export async function authenticateToken(deps: Pick<Deps, "db" | "now" | "config">, token: string): Promise<UserPrincipal> {
+  return loadUserPrincipal(deps, await verifyAccessToken(deps.config, token));
 }
 
 /** The API key a request carries: `X-API-Key`, or seed 002's `?api_key=`. */
@@ -133,18 +140,17 @@ export const apiKeyOf = (c: Context<AppEnv>): string | undefined => c.req.header
 export async function authenticate(c: Context<AppEnv>): Promise<Principal> {
   const known = c.get("principal");
   if (known) return known;
-  const config = getConfig(c.env);
-  const db = createDb(c.env.DB);
+  const deps = c.var.deps;
   const header = c.req.header("authorization");
   let principal: Principal;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1]) throw unauthenticated("Authorization header must be 'Bearer <token>'", "malformed");
-    principal = await loadUserPrincipal(db, await verifyAccessToken(config, match[1]));
+    principal = await authenticateToken(deps, match[1]);
   } else {
     const key = apiKeyOf(c);
     if (key === undefined) throw unauthenticated("Authentication required", "missing");
-    principal = await loadApiKeyPrincipal(c, db, key);
+    principal = await loadApiKeyPrincipal(deps, key);
   }
   c.set("principal", principal);
   return principal;

@@ -10,10 +10,9 @@
  */
 import { and, eq, lt, type SQL } from "drizzle-orm";
 import type { Context, Next } from "hono";
-import { createDb, type Db } from "../db/client";
+import type { Db } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
 import type { AppEnv } from "../types";
-import { getConfig } from "./config";
 import { toHex, utf8 } from "./encoding";
 import { AppError, conflict } from "./errors";
 import { log } from "./logging";
@@ -52,7 +51,7 @@ export async function withIdempotency(c: Context<AppEnv>, next: Next): Promise<R
       details: [{ path: "header.Idempotency-Key", message: "1-255 visible ASCII characters" }],
     });
   }
-  const db = createDb(c.env.DB);
+  const { db, config } = c.var.deps;
   const scope = idempotencyScope(c);
   const hash = await requestHash(c);
   const now = Date.now();
@@ -68,7 +67,7 @@ export async function withIdempotency(c: Context<AppEnv>, next: Next): Promise<R
     .returning({ key: idempotencyKeys.key });
 
   // Keyed by the server secret and the request itself: a copy of the table alone reveals nothing.
-  const cipher = await derivedKey(`idempotency\n${scope}\n${key}\n${hash}`, getConfig(c.env).jwtKey);
+  const cipher = await derivedKey(`idempotency\n${scope}\n${key}\n${hash}`, config.jwtKey);
   if (claimed.length === 0) {
     const [row] = await db.select().from(idempotencyKeys).where(where).limit(1);
     if (!row) throw conflict("Idempotency-Key is being released; retry");

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "../db/client";
+import type { Deps } from "./deps";
 import { rateLimits } from "../db/schema";
 import { AppError } from "./errors";
 
@@ -15,7 +15,7 @@ export interface RateLimitResult {
  * Counts one hit in a fixed window and says whether it is within `limit`. One upsert with
  * RETURNING, so concurrent requests cannot both take the last slot.
  */
-export async function hitRateLimit(db: Db, bucket: string, limit: number, windowSeconds = 60, nowMs = Date.now()): Promise<RateLimitResult> {
+export async function hitRateLimit({ db }: Pick<Deps, "db">, bucket: string, limit: number, windowSeconds = 60, nowMs = Date.now()): Promise<RateLimitResult> {
   const windowStart = Math.floor(nowMs / 1000 / windowSeconds) * windowSeconds;
   const [row] = await db
     .insert(rateLimits)
@@ -28,8 +28,8 @@ export async function hitRateLimit(db: Db, bucket: string, limit: number, window
 }
 
 /** Like `hitRateLimit`, but throws a 429 AppError when the limit is passed. */
-export async function enforceRateLimit(db: Db, bucket: string, limit: number, windowSeconds = 60): Promise<void> {
-  const result = await hitRateLimit(db, bucket, limit, windowSeconds);
+export async function enforceRateLimit(deps: Pick<Deps, "db">, bucket: string, limit: number, windowSeconds = 60): Promise<void> {
+  const result = await hitRateLimit(deps, bucket, limit, windowSeconds);
   if (!result.allowed) {
     throw new AppError("RATE_LIMITED", `Too many requests; retry in ${result.retryAfter} s`, { retryAfter: result.retryAfter });
   }

@@ -7,6 +7,8 @@
  * Users also carry RM365's allowed tabs, which Floorline enforces on the server for the routes
  * that belong to a tab.
  */
+import type { Principal } from "../types";
+
 export const PERMISSIONS = [
   "users:read",
   "users:write",
@@ -180,4 +182,25 @@ export function hasPermission(granted: ReadonlySet<Permission | "*">, needed: Pe
 export function tabAllows(userTabs: readonly string[], required: string): boolean {
   const requiredModule = required.split(".")[0];
   return userTabs.some((tab) => tab === required || required.startsWith(`${tab}.`) || (!required.includes(".") && tab.split(".")[0] === requiredModule));
+}
+
+/** `public`: anyone; `authenticated`: any signed-in user or API key; else the permission needed. */
+export type Access = "public" | "authenticated" | Permission;
+
+/** What a route declares about who may call it. */
+export interface AccessRule {
+  access: Access;
+  /** RM365 tab the route belongs to. */
+  tab?: string | undefined;
+  /** Whether an API key may call the route (default true). */
+  apiKey?: boolean | undefined;
+}
+
+/** Checks a principal against a route's declared access. Pure: tests call it directly. */
+export function isAllowed(principal: Principal, rule: AccessRule): boolean {
+  if (rule.access === "public") return true;
+  if (principal.kind === "api_key" && rule.apiKey === false) return false;
+  if (rule.access !== "authenticated" && !hasPermission(principal.permissions, rule.access)) return false;
+  if (rule.tab && principal.kind === "user" && !principal.permissions.has("*") && !tabAllows(principal.tabs, rule.tab)) return false;
+  return true;
 }

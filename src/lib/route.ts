@@ -14,16 +14,14 @@ import { zValidator } from "@hono/zod-validator";
 import type { Context, MiddlewareHandler, ValidationTargets } from "hono";
 import type { ZodType } from "zod";
 import type { AppEnv, Principal } from "../types";
-import { createDb } from "../db/client";
 import { authenticate } from "./auth";
-import { getConfig } from "./config";
 import { enforceRateLimit } from "./rate-limit";
 import { forbidden, type FieldIssue, validationError } from "./errors";
 import { withIdempotency } from "./idempotency";
-import { hasPermission, type Permission, tabAllows } from "./rbac";
+import { type Access, hasPermission, isAllowed } from "./rbac";
 
-/** `public`: anyone; `authenticated`: any signed-in user or API key; else the permission needed. */
-export type Access = "public" | "authenticated" | Permission;
+export type { Access } from "./rbac";
+
 
 export interface ResponseSpec {
   description?: string;
@@ -71,21 +69,13 @@ export const routeSpecOf = (handler: unknown): RouteSpec | undefined =>
 export const validationOf = (handler: unknown): ValidationMeta | undefined =>
   typeof handler === "function" ? validations.get(handler) : undefined;
 
-/** Checks a principal against a route's declared access. Pure: tests call it directly. */
-export function isAllowed(principal: Principal, spec: Pick<RouteSpec, "access" | "tab" | "apiKey">): boolean {
-  if (spec.access === "public") return true;
-  if (principal.kind === "api_key" && spec.apiKey === false) return false;
-  if (spec.access !== "authenticated" && !hasPermission(principal.permissions, spec.access)) return false;
-  if (spec.tab && principal.kind === "user" && !principal.permissions.has("*") && !tabAllows(principal.tabs, spec.tab)) return false;
-  return true;
-}
 
 /** Declares a route's access and documentation; enforces the access. */
 export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
   const handler: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (spec.throttle) {
       const ip = c.req.header("cf-connecting-ip") ?? "local";
-      await enforceRateLimit(createDb(c.env.DB), `throttle:${spec.throttle}:${ip}`, getConfig(c.env).AUTH_RATE_LIMIT_PER_MINUTE);
+      await enforceRateLimit(c.var.deps, `throttle:${spec.throttle}:${ip}`, c.var.deps.config.AUTH_RATE_LIMIT_PER_MINUTE);
     }
     if (spec.access !== "public") {
       const principal = await authenticate(c);

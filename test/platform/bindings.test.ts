@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { idempotencyKeys, passwordResetTokens, rateLimits, refreshTokens, sessions } from "../../src/db/schema";
 import { describeError } from "../../src/lib/logging";
 import { cleanupExpired } from "../../src/modules/maintenance/cleanup";
-import { db, makeUser } from "../helpers";
+import { db, makeUser, testDeps } from "../helpers";
 
 /** Reads one JSON message from a socket, failing after `ms`. */
 function nextMessage(ws: WebSocket, ms = 2000): Promise<Record<string, unknown>> {
@@ -67,7 +67,7 @@ describe("hourly cleanup", () => {
         { id: `live-${tag}`, userId: u.id, tokenHash: `live-${tag}`, expiresAt: future },
       ]),
     ]);
-    await cleanupExpired(env, now);
+    await cleanupExpired(testDeps({ now: () => now }));
     const ids = async (q: Promise<{ id: string }[]>) => (await q).map((r) => r.id).filter((id) => id.endsWith(tag)).sort();
     expect(await ids(db().select({ id: sessions.id }).from(sessions))).toEqual([`live-${tag}`]);
     expect(await ids(db().select({ id: passwordResetTokens.id }).from(passwordResetTokens))).toEqual([`live-${tag}`]);

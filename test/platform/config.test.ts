@@ -24,10 +24,10 @@ describe("configuration", () => {
   });
 
   it("reset tokens are returned only with DEV_RETURN_RESET_TOKEN, and never in staging or production", async () => {
-    expect((await deliverResetToken(withVars({ ENVIRONMENT: "development", DEV_RETURN_RESET_TOKEN: "true" }), issued)).devToken).toBe(issued.token);
-    expect((await deliverResetToken(withVars({ ENVIRONMENT: "development", DEV_RETURN_RESET_TOKEN: "false" }), issued)).devToken).toBeUndefined();
+    expect((await deliverResetToken({ config: withVars({ ENVIRONMENT: "development", DEV_RETURN_RESET_TOKEN: "true" }) }, issued)).devToken).toBe(issued.token);
+    expect((await deliverResetToken({ config: withVars({ ENVIRONMENT: "development", DEV_RETURN_RESET_TOKEN: "false" }) }, issued)).devToken).toBeUndefined();
     for (const environment of ["staging", "production"]) {
-      const out = await deliverResetToken(withVars({ ENVIRONMENT: environment, DEV_RETURN_RESET_TOKEN: "true" }), issued);
+      const out = await deliverResetToken({ config: withVars({ ENVIRONMENT: environment, DEV_RETURN_RESET_TOKEN: "true" }) }, issued);
       expect(out.devToken).toBeUndefined();
       expect(out.delivered).toBe(false);
     }

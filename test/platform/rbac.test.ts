@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BUILTIN_ROLES, holdsAll, PERMISSIONS, permissionSet, rolePermissions, tabAllows } from "../../src/lib/rbac";
-import { isAllowed } from "../../src/lib/route";
+import { isAllowed } from "../../src/lib/rbac";
 import type { ApiKeyPrincipal, UserPrincipal } from "../../src/types";
 
 const user = (permissions: string[], tabs: string[] = []): UserPrincipal => ({

@@ -9,12 +9,10 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
-import { createDb } from "../../db/client";
-import { getConfig } from "../../lib/config";
 import { AppError, forbidden } from "../../lib/errors";
 import { principalOf, route, validate } from "../../lib/route";
 import type { AppEnv } from "../../types";
-import { authDeps, deliverResetToken, issueResetToken, login, resetPasswordWithToken, setPassword } from "../../modules/auth/service";
+import { deliverResetToken, issueResetToken, login, resetPasswordWithToken, setPassword } from "../../modules/auth/service";
 import { findUserByUsername } from "../../modules/users/repo";
 import { NewPassword, Username } from "../../modules/users/schemas";
 import { assertMayManage, createUser } from "../../modules/users/service";
@@ -39,7 +37,7 @@ export const ccbackendAuthRoutes = new Hono<AppEnv>()
     async (c) => {
       const body = c.req.valid("json");
       try {
-        const { tokens, user } = await login(authDeps(c), { username: body.username, password: body.password, userAgent: c.req.header("user-agent") });
+        const { tokens, user } = await login(c.var.deps, { username: body.username, password: body.password, userAgent: c.req.header("user-agent") });
         return c.json({ success: true as const, message: "登入成功", access_token: tokens.access_token, username: user.user.username });
       } catch (err) {
         if (err instanceof AppError && err.code === "AUTHENTICATION_ERROR") throw new AppError("AUTHENTICATION_ERROR", "帳號或密碼錯誤");
@@ -58,12 +56,12 @@ export const ccbackendAuthRoutes = new Hono<AppEnv>()
     }),
     validate("json", z.object({ username: Username, password: NewPassword })),
     async (c) => {
-      const config = getConfig(c.env);
+      const config = c.var.deps.config;
       if (config.SELF_REGISTRATION === "off") throw forbidden("此系統未開放註冊");
       const pending = config.SELF_REGISTRATION === "approval";
       const body = c.req.valid("json");
       try {
-        await createUser(createDb(c.env.DB), { username: body.username, password: body.password, role: config.SELF_REGISTRATION_ROLE, is_active: !pending });
+        await createUser(c.var.deps, { username: body.username, password: body.password, role: config.SELF_REGISTRATION_ROLE, is_active: !pending });
       } catch (err) {
         if (err instanceof AppError && err.code === "CONFLICT") throw new AppError("CONFLICT", "使用者名稱已存在");
         throw err;
@@ -76,7 +74,7 @@ export const ccbackendAuthRoutes = new Hono<AppEnv>()
     route({ access: "public", throttle: "verify_username", summary: "CCbackend: does this username exist", tags: TAGS, responses: { 200: Ok } }),
     validate("json", UsernameBody),
     async (c) => {
-      const found = await findUserByUsername(createDb(c.env.DB), c.req.valid("json").username);
+      const found = await findUserByUsername(c.var.deps, c.req.valid("json").username);
       if (!found) throw new AppError("NOT_FOUND", "使用者不存在");
       return c.json({ success: true as const, message: "使用者存在" });
     },
@@ -92,11 +90,11 @@ export const ccbackendAuthRoutes = new Hono<AppEnv>()
     }),
     validate("json", UsernameBody),
     async (c) => {
-      const deps = authDeps(c);
-      const found = await findUserByUsername(deps.db, c.req.valid("json").username);
+      const deps = c.var.deps;
+      const found = await findUserByUsername(deps, c.req.valid("json").username);
       if (!found || !found.user.isActive) throw new AppError("NOT_FOUND", "使用者不存在");
       const issued = await issueResetToken(deps, found);
-      const { delivered, devToken } = await deliverResetToken(deps.config, issued);
+      const { delivered, devToken } = await deliverResetToken(deps, issued);
       return c.json({
         success: true as const,
         message: "已建立密碼重設請求",
@@ -116,7 +114,7 @@ export const ccbackendAuthRoutes = new Hono<AppEnv>()
     async (c) => {
       const body = c.req.valid("json");
       try {
-        await resetPasswordWithToken(authDeps(c), body.username, body.reset_token, body.new_password);
+        await resetPasswordWithToken(c.var.deps, body.username, body.reset_token, body.new_password);
       } catch (err) {
         if (err instanceof AppError && err.code === "NOT_FOUND") throw new AppError("NOT_FOUND", "使用者不存在");
         if (err instanceof AppError && err.code === "VALIDATION_ERROR") throw new AppError("BAD_REQUEST", "重設碼無效或已過期");
@@ -138,8 +136,8 @@ export const ccbackendAuthRoutes = new Hono<AppEnv>()
     validate("json", z.object({ target_username: z.string().trim().min(1, "請提供目標帳號"), new_password: NewPassword })),
     async (c) => {
       const body = c.req.valid("json");
-      const deps = authDeps(c);
-      const target = await findUserByUsername(deps.db, body.target_username);
+      const deps = c.var.deps;
+      const target = await findUserByUsername(deps, body.target_username);
       if (!target) throw new AppError("NOT_FOUND", "使用者不存在");
       try {
         assertMayManage(principalOf(c), target);

@@ -1,13 +1,11 @@
 import { Hono } from "hono";
-import { eq, sql } from "drizzle-orm";
-import { createDb } from "../../db/client";
-import { users } from "../../db/schema";
-import { AppError, notFound } from "../../lib/errors";
+import { AppError } from "../../lib/errors";
 import { principalOf, route, validate } from "../../lib/route";
 import type { AppEnv, UserPrincipal } from "../../types";
-import { findUserById, toUserResponse } from "../users/repo";
+import { toUserResponse } from "../users/repo";
 import { ProfileUpdate, UserResponse } from "../users/schemas";
-import { authDeps, changePassword, login, refresh, revokeSession } from "./service";
+import { getProfile, updateProfile } from "../users/service";
+import { changePassword, login, refresh, revokeSession } from "./service";
 import { ChangePasswordBody, LoginBody, LoginResponse, MessageResponse, RefreshBody, TokenResponse } from "./schemas";
 
 const TAGS = ["auth"];
@@ -24,7 +22,7 @@ export const authRoutes = new Hono<AppEnv>()
     validate("json", LoginBody),
     async (c) => {
       const body = c.req.valid("json");
-      const { tokens, user } = await login(authDeps(c), {
+      const { tokens, user } = await login(c.var.deps, {
         username: body.username,
         password: body.password,
         rememberMe: body.remember_me,
@@ -45,45 +43,32 @@ export const authRoutes = new Hono<AppEnv>()
       responses: { 200: TokenResponse },
     }),
     validate("json", RefreshBody),
-    async (c) => c.json(await refresh(authDeps(c), c.req.valid("json").refresh_token)),
+    async (c) => c.json(await refresh(c.var.deps, c.req.valid("json").refresh_token)),
   )
   .post(
     "/logout",
     route({ access: "authenticated", apiKey: false, summary: "End this session (its refresh tokens and access tokens)", tags: TAGS, responses: { 200: MessageResponse } }),
     async (c) => {
       const principal = userPrincipal(principalOf(c));
-      await revokeSession(createDb(c.env.DB), principal.sessionId, "logout");
+      await revokeSession(c.var.deps, principal.sessionId, "logout");
       return c.json({ message: "Logged out" });
     },
   )
   .get(
     "/me",
     route({ access: "authenticated", apiKey: false, summary: "Who am I (RM365: username, role, allowed_tabs; plus the profile)", tags: TAGS, responses: { 200: UserResponse } }),
-    async (c) => c.json(await profileOf(c.env.DB, userPrincipal(principalOf(c)))),
+    async (c) => c.json(await getProfile(c.var.deps, userPrincipal(principalOf(c)))),
   )
   .get(
     "/profile",
     route({ access: "authenticated", apiKey: false, summary: "My profile", tags: TAGS, responses: { 200: UserResponse } }),
-    async (c) => c.json(await profileOf(c.env.DB, userPrincipal(principalOf(c)))),
+    async (c) => c.json(await getProfile(c.var.deps, userPrincipal(principalOf(c)))),
   )
   .put(
     "/profile",
     route({ access: "authenticated", apiKey: false, summary: "Update my email and name", tags: TAGS, responses: { 200: UserResponse } }),
     validate("json", ProfileUpdate),
-    async (c) => {
-      const principal = userPrincipal(principalOf(c));
-      const body = c.req.valid("json");
-      const set: Partial<typeof users.$inferInsert> = { updatedAt: new Date().toISOString() };
-      if (body.email !== undefined) set.email = body.email;
-      if (body.first_name !== undefined) set.firstName = body.first_name;
-      if (body.last_name !== undefined) set.lastName = body.last_name;
-      // The version moves with every write, so an admin's If-Match sees this change too.
-      await createDb(c.env.DB)
-        .update(users)
-        .set({ ...set, version: sql`${users.version} + 1` })
-        .where(eq(users.id, principal.userId));
-      return c.json(await profileOf(c.env.DB, principal));
-    },
+    async (c) => c.json(await updateProfile(c.var.deps, c.req.valid("json"), userPrincipal(principalOf(c)))),
   )
   .post(
     "/change-password",
@@ -91,13 +76,7 @@ export const authRoutes = new Hono<AppEnv>()
     validate("json", ChangePasswordBody),
     async (c) => {
       const body = c.req.valid("json");
-      await changePassword(authDeps(c), userPrincipal(principalOf(c)), body.current_password, body.new_password);
+      await changePassword(c.var.deps, userPrincipal(principalOf(c)), body.current_password, body.new_password);
       return c.json({ message: "Password changed" });
     },
   );
-
-async function profileOf(d1: D1Database, principal: UserPrincipal) {
-  const found = await findUserById(createDb(d1), principal.userId);
-  if (!found) throw notFound("User");
-  return toUserResponse(found);
-}

@@ -3,26 +3,20 @@
  * logout, password change and single-use reset tokens. Routes (v1 and CCbackend's) only reshape.
  */
 import { and, eq, isNull } from "drizzle-orm";
-import type { Context } from "hono";
-import { createDb, type Db } from "../../db/client";
 import { passwordResetTokens, refreshTokens, sessions } from "../../db/schema";
 import { signAccessToken } from "../../lib/auth";
-import { type Config, getConfig } from "../../lib/config";
+import type { Config } from "../../lib/config";
+import type { Deps } from "../../lib/deps";
 import { hmacToken, randomToken, sha256Hex } from "../../lib/encoding";
 import { enforceRateLimit } from "../../lib/rate-limit";
 import { AppError, notFound } from "../../lib/errors";
 import { log } from "../../lib/logging";
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from "../../lib/passwords";
-import type { AppEnv, UserPrincipal } from "../../types";
+import type { UserPrincipal } from "../../types";
 import { findUserById, findUserByUsername, type UserWithRole } from "../users/repo";
 
-export interface AuthDeps {
-  db: Db;
-  d1: D1Database;
-  config: Config;
-}
-
-export const authDeps = (c: Context<AppEnv>): AuthDeps => ({ db: createDb(c.env.DB), d1: c.env.DB, config: getConfig(c.env) });
+/** What the identity flows need of a request's dependencies. */
+export type AuthDeps = Pick<Deps, "db" | "d1" | "config">;
 
 export interface IssuedTokens {
   access_token: string;
@@ -49,7 +43,7 @@ async function accessTokenFor(config: Config, user: UserWithRole["user"], sessio
  * timing does not reveal which names exist. Legacy hashes are re-hashed to the native format.
  */
 export async function checkCredentials(deps: AuthDeps, username: string, password: string): Promise<{ found: UserWithRole; rehash: string | null }> {
-  const found = await findUserByUsername(deps.db, username);
+  const found = await findUserByUsername(deps, username);
   const ok = await verifyPassword(password, found?.user.passwordHash ?? DUMMY_HASH);
   if (!found || !ok) throw invalidCredentials();
   if (!found.user.isActive) throw new AppError("AUTHENTICATION_ERROR", "Account is disabled");
@@ -62,7 +56,7 @@ export async function login(
   input: { username: string; password: string; rememberMe?: boolean | undefined; userAgent?: string | undefined },
 ): Promise<{ tokens: IssuedTokens; user: UserWithRole }> {
   // Per account, whatever the address: slows guessing spread over many clients.
-  await enforceRateLimit(deps.db, `login_user:${input.username.toLowerCase()}`, deps.config.LOGIN_RATE_LIMIT_PER_USERNAME);
+  await enforceRateLimit(deps, `login_user:${input.username.toLowerCase()}`, deps.config.LOGIN_RATE_LIMIT_PER_USERNAME);
   const { found, rehash } = await checkCredentials(deps, input.username, input.password);
   return startSession(deps, found, { rehash, rememberMe: input.rememberMe ?? false, userAgent: input.userAgent });
 }
@@ -113,8 +107,8 @@ export async function startSession(
 }
 
 /** Revokes a whole session (refresh-token family); every access token of it stops working. */
-export async function revokeSession(db: Db, sessionId: string, reason: string): Promise<void> {
-  await db
+export async function revokeSession(deps: AuthDeps, sessionId: string, reason: string): Promise<void> {
+  await deps.db
     .update(sessions)
     .set({ revokedAt: new Date().toISOString(), revokedReason: reason })
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
@@ -132,8 +126,8 @@ export const REFRESH_REUSE_GRACE_MS = 30_000;
  */
 const successorOf = (config: Config, token: string) => hmacToken(config.jwtKey, `refresh-successor\n${token}`);
 
-async function selectRefreshRow(db: Db, hash: string) {
-  const [row] = await db
+async function selectRefreshRow(deps: AuthDeps, hash: string) {
+  const [row] = await deps.db
     .select({ id: refreshTokens.id, usedAt: refreshTokens.usedAt, expiresAt: refreshTokens.expiresAt, session: sessions })
     .from(refreshTokens)
     .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
@@ -151,12 +145,12 @@ async function selectRefreshRow(db: Db, hash: string) {
  * SESSION_MAX_DAYS from its login.
  */
 export async function refresh(deps: AuthDeps, token: string): Promise<IssuedTokens> {
-  const row = await selectRefreshRow(deps.db, await sha256Hex(token));
+  const row = await selectRefreshRow(deps, await sha256Hex(token));
   if (!row) throw invalidRefresh();
   if (row.session.revokedAt !== null) throw invalidRefresh("Session has been revoked");
   const now = new Date();
   const nowIso = now.toISOString();
-  const found = await findUserById(deps.db, row.session.userId);
+  const found = await findUserById(deps, row.session.userId);
   if (!found || !found.user.isActive) throw invalidRefresh("Account is disabled");
   const next = await successorOf(deps.config, token);
   const nextHash = await sha256Hex(next);
@@ -166,11 +160,11 @@ export async function refresh(deps: AuthDeps, token: string): Promise<IssuedToke
   if (!rotated) {
     // Already rotated (earlier, or just now by a concurrent call): a retry within the grace
     // gets the same successor, as long as nobody has used that successor yet.
-    const again = await selectRefreshRow(deps.db, nextHash);
+    const again = await selectRefreshRow(deps, nextHash);
     const usedAt = row.usedAt ?? nowIso;
     const withinGrace = now.getTime() - Date.parse(usedAt) <= REFRESH_REUSE_GRACE_MS;
     if (!withinGrace || !again || again.usedAt !== null || again.session.revokedAt !== null) {
-      await revokeSession(deps.db, row.session.id, "refresh_token_reuse");
+      await revokeSession(deps, row.session.id, "refresh_token_reuse");
       log("warn", "refresh token re-use; session revoked", { sessionId: row.session.id, userId: row.session.userId });
       throw invalidRefresh("Refresh token was already used; the session has been revoked");
     }
@@ -226,7 +220,7 @@ export async function setPassword(
 
 /** MS5's change-password: the current password must match; other sessions end. */
 export async function changePassword(deps: AuthDeps, principal: UserPrincipal, current: string, next: string): Promise<void> {
-  const found = await findUserById(deps.db, principal.userId);
+  const found = await findUserById(deps, principal.userId);
   if (!found || !(await verifyPassword(current, found.user.passwordHash))) {
     throw new AppError("VALIDATION_ERROR", "Current password is incorrect", {
       details: [{ path: "body.current_password", message: "Current password is incorrect" }],
@@ -261,7 +255,7 @@ export async function issueResetToken(deps: AuthDeps, found: UserWithRole): Prom
  * in one batch whose later writes only happen if the token was still unused.
  */
 export async function resetPasswordWithToken(deps: AuthDeps, username: string, token: string, newPassword: string): Promise<void> {
-  const found = await findUserByUsername(deps.db, username);
+  const found = await findUserByUsername(deps, username);
   if (!found) throw notFound(`User '${username}'`);
   const [row] = await deps.db
     .select()
@@ -284,7 +278,7 @@ export async function resetPasswordWithToken(deps: AuthDeps, username: string, t
  * DEV_RETURN_RESET_TOKEN=true outside staging/production (local .dev.vars only) the token is
  * also returned in the response so the flow can be tried end to end.
  */
-export async function deliverResetToken(config: Config, issued: IssuedResetToken): Promise<{ delivered: boolean; devToken?: string }> {
+export async function deliverResetToken({ config }: Pick<Deps, "config">, issued: IssuedResetToken): Promise<{ delivered: boolean; devToken?: string }> {
   let delivered = false;
   if (config.PASSWORD_RESET_WEBHOOK_URL) {
     const res = await fetch(config.PASSWORD_RESET_WEBHOOK_URL, {

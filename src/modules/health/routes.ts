@@ -36,7 +36,7 @@ export const healthRoutes = new Hono<AppEnv>()
       responses: { 200: DetailedHealth, 503: { description: "D1 is unreachable", schema: DetailedHealth } },
     }),
     async (c) => {
-      const health = await checkAll(c.env, c.get("requestId"));
+      const health = await checkAll(c.var.deps);
       return c.json(health, health.status === "unhealthy" ? 503 : 200);
     },
   );

@@ -1,6 +1,7 @@
 import { Client } from "pg";
 import { log } from "../../lib/logging";
 import type { ProbeMessage } from "../../queues/messages";
+import type { Deps } from "../../lib/deps";
 
 export type ComponentState = "up" | "down";
 
@@ -56,7 +57,8 @@ const CRITICAL = new Set(["d1"]);
  * Probes every binding: D1, R2, each Durable Object namespace (RPC ping), each queue (sends a
  * probe message the consumer acknowledges) and Hyperdrive (`select 1` on the legacy Postgres).
  */
-export async function checkAll(env: Env, requestId: string): Promise<DetailedHealth> {
+export async function checkAll(deps: Pick<Deps, "env" | "requestId">): Promise<DetailedHealth> {
+  const { env, requestId } = deps;
   const probeMessage: ProbeMessage = { type: "probe", requestId, sentAt: new Date().toISOString() };
   const entries = await Promise.all(
     Object.entries({

@@ -1,5 +1,5 @@
 import { lt, or, and, isNotNull } from "drizzle-orm";
-import { createDb } from "../../db/client";
+import type { Deps } from "../../lib/deps";
 import { idempotencyKeys, passwordResetTokens, rateLimits, refreshTokens, sessions } from "../../db/schema";
 
 /**
@@ -7,8 +7,8 @@ import { idempotencyKeys, passwordResetTokens, rateLimits, refreshTokens, sessio
  * TTL, sessions (with their refresh tokens, by cascade) expired or revoked over 30 days ago, and
  * refresh tokens a day past their expiry, and spent or expired reset tokens. Run hourly by the cron trigger; one atomic batch.
  */
-export async function cleanupExpired(env: Env, now = new Date()): Promise<void> {
-  const db = createDb(env.DB);
+export async function cleanupExpired({ db, now: clock }: Pick<Deps, "db" | "now">): Promise<void> {
+  const now = clock();
   const nowIso = now.toISOString();
   const dayAgo = new Date(now.getTime() - 86_400_000).toISOString();
   const monthAgo = new Date(now.getTime() - 30 * 86_400_000).toISOString();

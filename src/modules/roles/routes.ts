@@ -1,6 +1,5 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { createDb } from "../../db/client";
 import { PERMISSIONS } from "../../lib/rbac";
 import { principalOf, route, validate } from "../../lib/route";
 import type { AppEnv } from "../../types";
@@ -14,7 +13,7 @@ export const roleRoutes = new Hono<AppEnv>()
   .get(
     "/",
     route({ access: "roles:read", tab: TAB, summary: "Roles with their tabs and permissions (RM365 shape)", tags: TAGS, responses: { 200: z.array(RoleResponse) } }),
-    async (c) => c.json(await listRoles(createDb(c.env.DB))),
+    async (c) => c.json(await listRoles(c.var.deps)),
   )
   .get(
     "/permissions",
@@ -25,13 +24,13 @@ export const roleRoutes = new Hono<AppEnv>()
     "/",
     route({ access: "roles:write", tab: TAB, summary: "Create a role", tags: TAGS, responses: { 201: RoleResponse } }),
     validate("json", CreateRoleBody),
-    async (c) => c.json(await createRole(createDb(c.env.DB), c.req.valid("json"), principalOf(c)), 201),
+    async (c) => c.json(await createRole(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
   )
   .patch(
     "/",
     route({ access: "roles:write", tab: TAB, summary: "Update a role's tabs, permissions or name", tags: TAGS, responses: { 200: RoleResponse } }),
     validate("json", UpdateRoleBody),
-    async (c) => c.json(await updateRole(createDb(c.env.DB), c.req.valid("json"), principalOf(c))),
+    async (c) => c.json(await updateRole(c.var.deps, c.req.valid("json"), principalOf(c))),
   )
   .delete(
     "/",
@@ -39,7 +38,7 @@ export const roleRoutes = new Hono<AppEnv>()
     validate("query", RoleNameQuery),
     async (c) => {
       const { role_name } = c.req.valid("query");
-      await deleteRole(createDb(c.env.DB), role_name, principalOf(c));
+      await deleteRole(c.var.deps, role_name, principalOf(c));
       return c.json({ message: `Role '${role_name}' deleted` });
     },
   );

@@ -1,5 +1,6 @@
 import { asc, eq, sql } from "drizzle-orm";
-import { type Db, isConstraintError } from "../../db/client";
+import { isConstraintError } from "../../db/client";
+import type { Deps } from "../../lib/deps";
 import { roles, users } from "../../db/schema";
 import { AppError, conflict, forbidden, notFound } from "../../lib/errors";
 import { holdsAll, rolePermissions } from "../../lib/rbac";
@@ -17,11 +18,11 @@ export const toRoleResponse = (r: RoleRow): RoleResponse => ({
   is_builtin: r.isBuiltin,
 });
 
-export async function listRoles(db: Db): Promise<RoleResponse[]> {
+export async function listRoles({ db }: Pick<Deps, "db">): Promise<RoleResponse[]> {
   return (await db.select().from(roles).orderBy(asc(roles.name))).map(toRoleResponse);
 }
 
-async function findRole(db: Db, name: string): Promise<RoleRow> {
+async function findRole({ db }: Pick<Deps, "db">, name: string): Promise<RoleRow> {
   const [row] = await db.select().from(roles).where(eq(roles.name, name)).limit(1);
   if (!row) throw notFound(`Role '${name}'`);
   return row;
@@ -32,7 +33,7 @@ function assertWithin(actor: Principal, permissions: Iterable<string>, what: str
   if (!holdsAll(actor.permissions, permissions)) throw forbidden(`You cannot ${what}: it grants permissions you do not hold`);
 }
 
-export async function createRole(db: Db, input: CreateRoleBody, actor: Principal): Promise<RoleResponse> {
+export async function createRole({ db }: Pick<Deps, "db">, input: CreateRoleBody, actor: Principal): Promise<RoleResponse> {
   assertWithin(actor, input.permissions, `create role '${input.role_name}'`);
   assertMayGrantTabs(actor, input.allowed_tabs);
   const [row] = await db
@@ -48,8 +49,9 @@ export async function createRole(db: Db, input: CreateRoleBody, actor: Principal
  * Updates tabs, permissions, description, or renames (users follow by ON UPDATE CASCADE).
  * Built-in roles keep their names and their permissions, which are defined in code.
  */
-export async function updateRole(db: Db, input: UpdateRoleBody, actor: Principal): Promise<RoleResponse> {
-  const role = await findRole(db, input.role_name);
+export async function updateRole(deps: Pick<Deps, "db">, input: UpdateRoleBody, actor: Principal): Promise<RoleResponse> {
+  const { db } = deps;
+  const role = await findRole(deps, input.role_name);
   assertWithin(actor, rolePermissions(role.name, role.permissions), `change role '${role.name}'`);
   if (input.permissions !== undefined) assertWithin(actor, input.permissions, `give role '${role.name}' those permissions`);
   if (input.allowed_tabs !== undefined) assertMayGrantTabs(actor, input.allowed_tabs);
@@ -75,8 +77,9 @@ export async function updateRole(db: Db, input: UpdateRoleBody, actor: Principal
 }
 
 /** Deletes a custom role that no user holds. */
-export async function deleteRole(db: Db, name: string, actor: Principal): Promise<void> {
-  const role = await findRole(db, name);
+export async function deleteRole(deps: Pick<Deps, "db">, name: string, actor: Principal): Promise<void> {
+  const { db } = deps;
+  const role = await findRole(deps, name);
   assertWithin(actor, rolePermissions(role.name, role.permissions), `delete role '${name}'`);
   if (role.isBuiltin) throw conflict(`Built-in role '${name}' cannot be deleted`);
   const [holders] = await db.select({ n: sql<number>`count(*)` }).from(users).where(eq(users.role, name));

@@ -1,5 +1,5 @@
 import { asc, eq, type SQL } from "drizzle-orm";
-import type { Db } from "../../db/client";
+import type { Deps } from "../../lib/deps";
 import { roles, users } from "../../db/schema";
 import { rolePermissions } from "../../lib/rbac";
 import type { UserResponse } from "./schemas";
@@ -11,7 +11,7 @@ export interface UserWithRole {
   rolePermissions: string[];
 }
 
-function selectUsers(db: Db, where?: SQL) {
+function selectUsers({ db }: Pick<Deps, "db">, where?: SQL) {
   const q = db
     .select({ user: users, roleTabs: roles.allowedTabs, rolePermissions: roles.permissions })
     .from(users)
@@ -19,18 +19,18 @@ function selectUsers(db: Db, where?: SQL) {
   return where ? q.where(where) : q;
 }
 
-export async function findUserByUsername(db: Db, username: string): Promise<UserWithRole | undefined> {
-  const [row] = await selectUsers(db, eq(users.username, username)).limit(1);
+export async function findUserByUsername(deps: Pick<Deps, "db">, username: string): Promise<UserWithRole | undefined> {
+  const [row] = await selectUsers(deps, eq(users.username, username)).limit(1);
   return row;
 }
 
-export async function findUserById(db: Db, id: string): Promise<UserWithRole | undefined> {
-  const [row] = await selectUsers(db, eq(users.id, id)).limit(1);
+export async function findUserById(deps: Pick<Deps, "db">, id: string): Promise<UserWithRole | undefined> {
+  const [row] = await selectUsers(deps, eq(users.id, id)).limit(1);
   return row;
 }
 
-export async function listUsers(db: Db): Promise<UserWithRole[]> {
-  return selectUsers(db).orderBy(asc(users.username));
+export async function listUsers(deps: Pick<Deps, "db">): Promise<UserWithRole[]> {
+  return selectUsers(deps).orderBy(asc(users.username));
 }
 
 /** The one place a user row becomes an API response. Never includes the password hash. */

@@ -1,10 +1,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { createDb } from "../../db/client";
 import { AppError, notFound } from "../../lib/errors";
 import { principalOf, route, validate } from "../../lib/route";
 import type { AppEnv } from "../../types";
-import { authDeps, issueResetToken } from "../auth/service";
+import { issueResetToken } from "../auth/service";
 import { findUserByUsername, toUserResponse } from "./repo";
 import { CreateUserBody, UpdateUserBody, UserResponse, UsernameQuery } from "./schemas";
 import { assertMayManage, createUser, deleteUser, listDetailed, listUsernames, updateUser } from "./service";
@@ -26,18 +25,18 @@ export const userRoutes = new Hono<AppEnv>()
   .get(
     "/",
     route({ access: "users:read", tab: TAB, summary: "Usernames (RM365)", tags: TAGS, responses: { 200: z.array(z.string()) } }),
-    async (c) => c.json(await listUsernames(createDb(c.env.DB))),
+    async (c) => c.json(await listUsernames(c.var.deps)),
   )
   .get(
     "/detailed",
     route({ access: "users:read", tab: TAB, summary: "Users with role and allowed tabs (RM365), plus MS5 profile fields", tags: TAGS, responses: { 200: z.array(UserResponse) } }),
-    async (c) => c.json(await listDetailed(createDb(c.env.DB))),
+    async (c) => c.json(await listDetailed(c.var.deps)),
   )
   .post(
     "/",
     route({ access: "users:write", tab: TAB, summary: "Create a user", tags: TAGS, responses: { 201: UserResponse } }),
     validate("json", CreateUserBody),
-    async (c) => c.json(toUserResponse(await createUser(createDb(c.env.DB), c.req.valid("json"), principalOf(c))), 201),
+    async (c) => c.json(toUserResponse(await createUser(c.var.deps, c.req.valid("json"), principalOf(c))), 201),
   )
   .patch(
     "/",
@@ -50,7 +49,7 @@ export const userRoutes = new Hono<AppEnv>()
     }),
     validate("json", UpdateUserBody),
     async (c) => {
-      const updated = toUserResponse(await updateUser(createDb(c.env.DB), c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match"))));
+      const updated = toUserResponse(await updateUser(c.var.deps, c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match"))));
       c.header("ETag", `"${updated.version}"`);
       return c.json(updated);
     },
@@ -61,7 +60,7 @@ export const userRoutes = new Hono<AppEnv>()
     validate("query", UsernameQuery),
     async (c) => {
       const { username } = c.req.valid("query");
-      await deleteUser(createDb(c.env.DB), username, principalOf(c));
+      await deleteUser(c.var.deps, username, principalOf(c));
       return c.json({ message: `User '${username}' deleted` });
     },
   )
@@ -76,9 +75,9 @@ export const userRoutes = new Hono<AppEnv>()
     }),
     validate("json", z.object({ username: z.string().min(1) })),
     async (c) => {
-      const deps = authDeps(c);
+      const deps = c.var.deps;
       const { username } = c.req.valid("json");
-      const target = await findUserByUsername(deps.db, username);
+      const target = await findUserByUsername(deps, username);
       if (!target) throw notFound(`User '${username}'`);
       assertMayManage(principalOf(c), target);
       const issued = await issueResetToken(deps, target);

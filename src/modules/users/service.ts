@@ -1,19 +1,20 @@
 import { and, eq, ne, sql } from "drizzle-orm";
-import { type Db, isConstraintError } from "../../db/client";
+import { isConstraintError } from "../../db/client";
+import type { Deps } from "../../lib/deps";
 import { roles, sessions, users } from "../../db/schema";
 import { AppError, conflict, forbidden, notFound } from "../../lib/errors";
 import { hashPassword } from "../../lib/passwords";
 import { holdsAll, holdsTabs, rolePermissions } from "../../lib/rbac";
-import type { Principal } from "../../types";
+import type { Principal, UserPrincipal } from "../../types";
 import { findUserById, findUserByUsername, listUsers, toUserResponse, type UserWithRole } from "./repo";
-import type { CreateUserBody, UpdateUserBody, UserResponse } from "./schemas";
+import type { CreateUserBody, ProfileUpdate, UpdateUserBody, UserResponse } from "./schemas";
 
 const nowIso = () => new Date().toISOString();
 
 const isUniqueViolation = (err: unknown) => isConstraintError(err, "UNIQUE");
 
 /** The role row; 422 when the role does not exist. */
-async function roleNamed(db: Db, role: string) {
+async function roleNamed({ db }: Pick<Deps, "db">, role: string) {
   const [row] = await db.select().from(roles).where(eq(roles.name, role)).limit(1);
   if (!row) {
     throw new AppError("VALIDATION_ERROR", `Role '${role}' does not exist`, { details: [{ path: "body.role", message: "Unknown role" }] });
@@ -31,8 +32,8 @@ export function assertMayGrantTabs(actor: Principal, tabs: readonly string[]): v
  * Nobody assigns a role that grants more than they hold themselves, permissions or (when the
  * user will take the role's tabs) tabs.
  */
-async function assertMayAssign(db: Db, actor: Principal | undefined, role: string, inheritsRoleTabs: boolean): Promise<void> {
-  const row = await roleNamed(db, role);
+async function assertMayAssign(deps: Pick<Deps, "db">, actor: Principal | undefined, role: string, inheritsRoleTabs: boolean): Promise<void> {
+  const row = await roleNamed(deps, role);
   if (!actor) return;
   if (!holdsAll(actor.permissions, rolePermissions(row.name, row.permissions))) {
     throw forbidden(`You cannot assign role '${role}': it grants permissions you do not hold`);
@@ -51,8 +52,9 @@ export function assertMayManage(actor: Principal, target: UserWithRole): void {
  * Creates a user; 409 when the username is taken (checked, and enforced by a unique index).
  * `actor` is who asks; self-registration (no actor) uses the configured role.
  */
-export async function createUser(db: Db, input: CreateUserBody, actor?: Principal): Promise<UserWithRole> {
-  await assertMayAssign(db, actor, input.role, !input.allowed_tabs);
+export async function createUser(deps: Pick<Deps, "db">, input: CreateUserBody, actor?: Principal): Promise<UserWithRole> {
+  const { db } = deps;
+  await assertMayAssign(deps, actor, input.role, !input.allowed_tabs);
   if (actor && input.allowed_tabs) assertMayGrantTabs(actor, input.allowed_tabs);
   const id = crypto.randomUUID();
   try {
@@ -76,17 +78,17 @@ export async function createUser(db: Db, input: CreateUserBody, actor?: Principa
     if (isUniqueViolation(err)) throw conflict(`User '${input.username}' already exists`);
     throw err;
   }
-  const created = await findUserById(db, id);
+  const created = await findUserById(deps, id);
   if (!created) throw new Error("user vanished after insert");
   return created;
 }
 
-export async function listUsernames(db: Db): Promise<string[]> {
-  return (await listUsers(db)).map((u) => u.user.username);
+export async function listUsernames(deps: Pick<Deps, "db">): Promise<string[]> {
+  return (await listUsers(deps)).map((u) => u.user.username);
 }
 
-export async function listDetailed(db: Db): Promise<UserResponse[]> {
-  return (await listUsers(db)).map(toUserResponse);
+export async function listDetailed(deps: Pick<Deps, "db">): Promise<UserResponse[]> {
+  return (await listUsers(deps)).map(toUserResponse);
 }
 
 /**
@@ -96,7 +98,7 @@ export async function listDetailed(db: Db): Promise<UserResponse[]> {
 const anotherActiveAdmin = (userId: string) =>
   sql`(select count(*) from ${users} where ${users.role} = 'admin' and ${users.isActive} = 1 and ${users.id} <> ${userId}) >= 1`;
 
-async function otherActiveAdmins(db: Db, userId: string): Promise<number> {
+async function otherActiveAdmins({ db }: Pick<Deps, "db">, userId: string): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`count(*)` })
     .from(users)
@@ -111,8 +113,9 @@ const LAST_ADMIN = "The last active admin cannot be demoted, deactivated or dele
  * (from If-Match) makes a stale write a 409 that changes nothing. A new password or
  * deactivation ends the user's sessions in the same batch.
  */
-export async function updateUser(db: Db, input: UpdateUserBody, actor: Principal, expectedVersion?: number): Promise<UserWithRole> {
-  const existing = await findUserByUsername(db, input.username);
+export async function updateUser(deps: Pick<Deps, "db">, input: UpdateUserBody, actor: Principal, expectedVersion?: number): Promise<UserWithRole> {
+  const { db } = deps;
+  const existing = await findUserByUsername(deps, input.username);
   if (!existing) throw notFound(`User '${input.username}'`);
   assertMayManage(actor, existing);
   const { user } = existing;
@@ -120,7 +123,7 @@ export async function updateUser(db: Db, input: UpdateUserBody, actor: Principal
     throw conflict(`User '${user.username}' was changed by someone else (version ${user.version}); reload and retry`);
   }
   const tabsAfter = input.allowed_tabs !== undefined ? input.allowed_tabs : user.allowedTabs;
-  if (input.role !== undefined) await assertMayAssign(db, actor, input.role, tabsAfter === null);
+  if (input.role !== undefined) await assertMayAssign(deps, actor, input.role, tabsAfter === null);
   if (input.allowed_tabs) assertMayGrantTabs(actor, input.allowed_tabs);
   const losesAdmin = user.role === "admin" && user.isActive && ((input.role !== undefined && input.role !== "admin") || input.is_active === false);
 
@@ -162,20 +165,41 @@ export async function updateUser(db: Db, input: UpdateUserBody, actor: Principal
         : []),
     ]);
     if (updated.length === 0) {
-      throw conflict(losesAdmin && (await otherActiveAdmins(db, user.id)) === 0 ? LAST_ADMIN : `User '${user.username}' was changed by someone else; reload and retry`);
+      throw conflict(losesAdmin && (await otherActiveAdmins(deps, user.id)) === 0 ? LAST_ADMIN : `User '${user.username}' was changed by someone else; reload and retry`);
     }
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`User '${input.new_username}' already exists`);
     throw err;
   }
-  const fresh = await findUserById(db, user.id);
+  const fresh = await findUserById(deps, user.id);
   if (!fresh) throw notFound(`User '${input.username}'`);
   return fresh;
 }
 
+/** The signed-in user's own profile. */
+export async function getProfile(deps: Pick<Deps, "db">, actor: UserPrincipal): Promise<UserResponse> {
+  const found = await findUserById(deps, actor.userId);
+  if (!found) throw notFound("User");
+  return toUserResponse(found);
+}
+
+/** Updates the signed-in user's email and name. The version moves, so an admin's If-Match sees it. */
+export async function updateProfile(deps: Pick<Deps, "db" | "now">, input: ProfileUpdate, actor: UserPrincipal): Promise<UserResponse> {
+  const set: Partial<typeof users.$inferInsert> = { updatedAt: deps.now().toISOString() };
+  if (input.email !== undefined) set.email = input.email;
+  if (input.first_name !== undefined) set.firstName = input.first_name;
+  if (input.last_name !== undefined) set.lastName = input.last_name;
+  await deps.db
+    .update(users)
+    .set({ ...set, version: sql`${users.version} + 1` })
+    .where(eq(users.id, actor.userId));
+  return getProfile(deps, actor);
+}
+
 /** Deletes a user (and, by cascade, their sessions). Nobody deletes themself or the last admin. */
-export async function deleteUser(db: Db, username: string, actor: Principal): Promise<void> {
-  const existing = await findUserByUsername(db, username);
+export async function deleteUser(deps: Pick<Deps, "db">, username: string, actor: Principal): Promise<void> {
+  const { db } = deps;
+  const existing = await findUserByUsername(deps, username);
   if (!existing) throw notFound(`User '${username}'`);
   if (actor.kind === "user" && existing.user.id === actor.userId) throw conflict("You cannot delete your own account");
   assertMayManage(actor, existing);
@@ -185,6 +209,6 @@ export async function deleteUser(db: Db, username: string, actor: Principal): Pr
     .where(and(eq(users.id, existing.user.id), eq(users.version, existing.user.version), isActiveAdmin ? anotherActiveAdmin(existing.user.id) : undefined))
     .returning({ id: users.id });
   if (deleted.length === 0) {
-    throw conflict(isActiveAdmin && (await otherActiveAdmins(db, existing.user.id)) === 0 ? LAST_ADMIN : `User '${username}' was changed meanwhile; reload and retry`);
+    throw conflict(isActiveAdmin && (await otherActiveAdmins(deps, existing.user.id)) === 0 ? LAST_ADMIN : `User '${username}' was changed meanwhile; reload and retry`);
   }
 }
