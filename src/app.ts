@@ -1,16 +1,20 @@
-import { Hono, type MiddlewareHandler } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { ccbackendAuthRoutes } from "./compat/ccbackend/auth";
+import { ccbackendSurface } from "./compat/ccbackend/surface";
 import { partsAuthRoutes } from "./compat/parts/auth";
+import { partsSurface } from "./compat/parts/surface";
 import { getConfig } from "./lib/config";
 import { depsMiddleware } from "./lib/deps";
 import { AppError, errorResponse, toAppError } from "./lib/errors";
 import { guard, platformMiddleware } from "./lib/guard";
 import { describeError, log } from "./lib/logging";
 import { requestLog } from "./lib/request-log";
+import { SurfaceMap, v1Surface } from "./lib/surface";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
 import { docsRoutes } from "./modules/docs/routes";
@@ -21,7 +25,7 @@ import type { AppEnv } from "./types";
 
 export interface CreateAppOptions {
   /** Mounts extra routes before the catch-alls; tests use it to probe the guard. */
-  extend?: (app: Hono<AppEnv>) => void;
+  extend?: (app: OpenAPIHono<AppEnv>) => void;
 }
 
 /** Header-editing middleware must leave WebSocket upgrades (101) alone. */
@@ -34,11 +38,14 @@ const unlessUpgrade =
  * Builds the API: middleware (request id → log → secure headers → CORS → 405 → guard), every
  * module and compat surface, and the JSON error/404 handlers. Production and tests share it.
  */
-export function createApp(options: CreateAppOptions = {}): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+  // Which error format answers under which path: the seeds' surfaces where they are mounted.
+  const surfaces = new SurfaceMap(v1Surface).add("/api/v1", v1Surface).add("/api", ccbackendSurface).add("/api/parts", partsSurface);
 
   const use = (mw: MiddlewareHandler<AppEnv>) => app.use(platformMiddleware(mw));
   use(requestId({ generator: () => crypto.randomUUID() }));
+  use(surfaces.middleware());
   use(requestLog());
   use(depsMiddleware());
   use(unlessUpgrade(secureHeaders({ crossOriginResourcePolicy: "cross-origin" })));
@@ -80,7 +87,7 @@ export function createApp(options: CreateAppOptions = {}): Hono<AppEnv> {
   app.route("/", docsRoutes(app));
   options.extend?.(app);
 
-  app.notFound((c) => errorResponse(c, new AppError("NOT_FOUND", "Route not found")));
+  app.notFound((c) => errorResponse(c, new AppError("NOT_FOUND", "Route not found", { reason: "route_not_found" })));
   app.onError((err, c) => {
     const appError = toAppError(err);
     if (appError.status >= 500) {

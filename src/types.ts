@@ -1,5 +1,6 @@
 import type { Deps } from "./lib/deps";
 import type { Permission } from "./lib/rbac";
+import type { Surface } from "./lib/surface";
 
 /** A signed-in person, resolved from an access token on every request. */
 export interface UserPrincipal {
@@ -27,6 +28,8 @@ export interface AppVariables {
   principal: Principal | undefined;
   /** This request's dependencies (see lib/deps.ts). */
   deps: Deps;
+  /** The API surface serving this path (error format). */
+  surface: Surface;
 }
 
 /** The Hono environment every router in the app shares. `Env` comes from `wrangler types`. */

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../types";
+import { v1Surface } from "./surface";
 
 /** MS5's error codes, plus the few the edge platform adds. */
 export const ERROR_STATUS = {
@@ -42,6 +43,11 @@ export interface AppErrorOptions {
   authFailure?: AuthFailure;
   /** Extra response headers (e.g. `Allow` on 405). */
   headers?: Record<string, string>;
+  /**
+   * Why, in a stable word (`invalid_credentials`, `user_not_found`): compat surfaces look it up
+   * in their table of seed messages and statuses, so nobody rewords errors by catching them.
+   */
+  reason?: string;
   cause?: unknown;
 }
 
@@ -52,6 +58,7 @@ export class AppError extends Error {
   readonly retryAfter: number | undefined;
   readonly authFailure: AuthFailure | undefined;
   readonly headers: Record<string, string> | undefined;
+  readonly reason: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -61,6 +68,7 @@ export class AppError extends Error {
     this.retryAfter = options.retryAfter;
     this.authFailure = options.authFailure;
     this.headers = options.headers;
+    this.reason = options.reason;
   }
 
   get status(): ContentfulStatusCode {
@@ -76,88 +84,12 @@ export const unauthenticated = (message: string, authFailure: AuthFailure) =>
 export const validationError = (message: string, issues: FieldIssue[]) =>
   new AppError("VALIDATION_ERROR", message, { details: issues });
 
-/**
- * The API surfaces Floorline serves. Each renders errors the way its seed's clients read them:
- * - `v1`: MS5's `{error, message, details}` plus RM365's `detail` and the request id.
- * - `ccbackend`: `{success:false, error}`; auth failures as flask-jwt-extended's `{msg}`.
- * - `parts`: Part Management's `{error, ...}`.
- */
-export type Surface = "v1" | "ccbackend" | "parts";
-
-/** Which surface a path belongs to: one rule, used by errors, 404s and 405s alike. */
-export function surfaceOf(path: string): Surface {
-  if (path.startsWith("/api/parts")) return "parts";
-  if (path.startsWith("/api/v1") || !path.startsWith("/api/")) {
-    // `/equipment` (the seed client's missing `/api` quirk) and `/uploads` belong to CCbackend.
-    if (path.startsWith("/equipment") || path.startsWith("/uploads/")) return "ccbackend";
-    return "v1";
-  }
-  return "ccbackend";
-}
-
-const CC_AUTH_MESSAGES: Record<AuthFailure, string> = {
-  missing: "Missing Authorization Header",
-  expired: "Token has expired",
-  malformed: "Invalid token",
-  invalid: "Signature verification failed",
-  revoked: "Token has been revoked",
-  api_key_missing: "Missing Authorization Header",
-  api_key_invalid: "Signature verification failed",
-};
-
-interface Rendered {
-  status: ContentfulStatusCode;
-  body: Record<string, unknown>;
-}
-
-function firstIssue(details: unknown): FieldIssue | undefined {
-  return Array.isArray(details) ? (details[0] as FieldIssue | undefined) : undefined;
-}
-
-/** Renders an AppError in one surface's format (pure: no context needed). */
-export function renderError(err: AppError, surface: Surface, requestId: string): Rendered {
-  if (surface === "ccbackend") {
-    if (err.code === "AUTHENTICATION_ERROR" && err.authFailure) {
-      return { status: err.authFailure === "malformed" ? 422 : 401, body: { msg: CC_AUTH_MESSAGES[err.authFailure] } };
-    }
-    const status = err.code === "VALIDATION_ERROR" ? 400 : err.status;
-    return { status, body: { success: false, error: err.message, requestId } };
-  }
-  if (surface === "parts") {
-    if (err.code === "AUTHENTICATION_ERROR") {
-      const missing = err.authFailure === "missing" || err.authFailure === "api_key_missing";
-      const error = missing ? "API key required" : err.authFailure === "api_key_invalid" ? "Invalid API key" : err.message;
-      return { status: 401, body: { error } };
-    }
-    if (err.code === "RATE_LIMITED") {
-      return { status: 429, body: { error: "Rate limited", message: err.message, retry_after: err.retryAfter ?? 60 } };
-    }
-    if (err.code === "VALIDATION_ERROR") {
-      const issue = firstIssue(err.details);
-      return {
-        status: 400,
-        body: { error: "Validation Error", details: issue?.message ?? err.message, field: issue?.path.replace(/^body\./, "") ?? null },
-      };
-    }
-    if (err.code === "NOT_FOUND" && err.message === "Route not found") return { status: 404, body: { error: "Not found" } };
-    return { status: err.status, body: { error: err.message } };
-  }
-  const body: Record<string, unknown> = {
-    error: err.code,
-    message: err.message,
-    detail: err.message,
-    details: err.details ?? null,
-    requestId,
-  };
-  if (err.retryAfter !== undefined) body.retry_after = err.retryAfter;
-  return { status: err.status, body };
-}
-
 /** Turns anything thrown into an AppError; unknown errors become a 500 that leaks nothing. */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof HTTPException) {
     if (err.status === 413) return new AppError("PAYLOAD_TOO_LARGE", "Request body is too large");
+    if (err.status === 415) return new AppError("UNSUPPORTED_MEDIA_TYPE", "Unsupported Media Type: send the declared content type");
     if (err.status === 401) return unauthenticated(err.message || "Authentication required", "invalid");
     if (err.status === 400) {
       return new AppError("BAD_REQUEST", err.message || "Malformed request", { details: [{ path: "body", message: err.message }] });
@@ -167,9 +99,9 @@ export function toAppError(err: unknown): AppError {
   return new AppError("INTERNAL_ERROR", "Internal server error", { cause: err });
 }
 
-/** Writes an error response for the request's surface. */
+/** Writes an error response in the format of the request's surface (see lib/surface.ts). */
 export function errorResponse(c: Context<AppEnv>, err: AppError): Response {
-  const { status, body } = renderError(err, surfaceOf(c.req.path), c.get("requestId") ?? "");
+  const { status, body } = (c.get("surface") ?? v1Surface).render(err, c.get("requestId") ?? "");
   const headers: Record<string, string> = { ...err.headers };
   if (err.retryAfter !== undefined) headers["Retry-After"] = String(err.retryAfter);
   return c.json(body, status, headers);

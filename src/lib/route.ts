@@ -1,46 +1,36 @@
 /**
- * Route declarations: every route says who may call it and how it is documented, in one
- * middleware placed first on the route:
+ * Route declarations: every route says who may call it, what it accepts and what it answers,
+ * in one `defineRoute()` call, and is registered on a router from `createRouter()`:
  *
- *   router.get("/", route({ access: "users:read", tab: "usermanagement", summary: "…", tags: ["users"],
- *     responses: { 200: UserList } }), validate("query", ListQuery), handler)
+ *   createRouter().openapi(
+ *     defineRoute({ method: "get", path: "/{id}", access: "users:read", tab: "usermanagement",
+ *       summary: "…", tags: ["users"], request: { params: IdParams },
+ *       responses: { 200: json(UserResponse, "The user") } }),
+ *     async (c) => c.json(await getUser(c.var.deps, c.req.valid("param").id), 200),
+ *   );
  *
- * `route()` authenticates and authorises; `validate()` wraps @hono/zod-validator so failures
- * are the one error shape with field paths. Both register metadata that `lib/openapi.ts` reads
- * to build the OpenAPI document, and that the app's deny-by-default guard checks: a route
- * without a `route()` declaration answers 403.
+ * `defineRoute()` builds an @hono/zod-openapi route whose first middleware is `route(spec)`:
+ * it throttles, authenticates, authorises and applies idempotency before any validator runs.
+ * Validation failures become the one error shape (`createRouter()`'s hook), and each handler's
+ * responses are typed against its declared schemas, so a handler that answers something else
+ * does not compile. The app's deny-by-default guard (lib/guard.ts) refuses any request whose
+ * first handler is not a `route()` declaration.
  */
-import { zValidator } from "@hono/zod-validator";
-import type { Context, MiddlewareHandler, ValidationTargets } from "hono";
+import { createRoute, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
 import type { ZodType } from "zod";
 import type { AppEnv, Principal } from "../types";
 import { authenticate } from "./auth";
-import { enforceRateLimit } from "./rate-limit";
-import { forbidden, type FieldIssue, validationError } from "./errors";
+import { type FieldIssue, forbidden, validationError } from "./errors";
 import { withIdempotency } from "./idempotency";
-import { type Access, hasPermission, isAllowed } from "./rbac";
+import { enforceRateLimit } from "./rate-limit";
+import { type AccessRule, hasPermission, isAllowed } from "./rbac";
+import { type Surface, v1Surface } from "./surface";
 
 export type { Access } from "./rbac";
 
-
-export interface ResponseSpec {
-  description?: string;
-  schema?: ZodType;
-  /** Defaults to application/json when a schema is given. */
-  contentType?: string;
-}
-
-export interface RouteSpec {
-  access: Access;
-  /** RM365 tab the route belongs to; users must hold it (API keys are scoped by permission only). */
-  tab?: string;
-  summary: string;
-  description?: string;
-  tags: string[];
-  responses?: Record<number, ResponseSpec | ZodType>;
-  /** Whether an API key may call this route (default true). */
-  apiKey?: boolean;
-  deprecated?: boolean;
+/** What a route declares beyond its OpenAPI operation: access and platform behaviour. */
+export interface RouteOptions extends AccessRule {
   /**
    * Throttle bucket for unauthenticated routes: AUTH_RATE_LIMIT_PER_MINUTE requests per client
    * IP per bucket.
@@ -51,31 +41,42 @@ export interface RouteSpec {
    * would hand out tokens that re-use detection should have refused. Default true.
    */
   idempotent?: boolean;
-  /** `upload` routes accept bodies up to MAX_UPLOAD_BYTES; others MAX_BODY_BYTES. */
+  /** `upload` routes accept bodies up to MAX_UPLOAD_BYTES and are never buffered; others MAX_BODY_BYTES. */
   bodyLimit?: "json" | "upload";
+  /** Responses carry credentials: `Cache-Control: no-store`. */
+  noStore?: boolean;
+  /** Errors this route answers beyond the surface's usual ones, for the docs: `{ 404: "No such user" }`. */
+  errors?: Record<number, string>;
 }
 
-export interface ValidationMeta {
-  target: keyof ValidationTargets;
-  schema: ZodType;
+/** The declaration `route()` enforces and the guard and access matrix read. */
+export interface RouteSpec extends RouteOptions {
+  summary: string;
+  tags: string[];
+  /** The surface whose error formats the route documents (default: `/api/v1`'s). */
+  surface?: Surface;
 }
+
+type OperationFields = "middleware" | "security" | "summary" | "tags";
+/** What `defineRoute()` takes: an OpenAPI route (method, path, request, responses) plus its access. */
+export type RouteDefinition = Omit<RouteConfig, OperationFields> & RouteOptions & { summary: string; tags: string[] };
 
 // Metadata hangs off the middleware functions themselves; Hono's `app.routes` lists them.
 const routeSpecs = new WeakMap<object, RouteSpec>();
-const validations = new WeakMap<object, ValidationMeta>();
 
 export const routeSpecOf = (handler: unknown): RouteSpec | undefined =>
   typeof handler === "function" ? routeSpecs.get(handler) : undefined;
-export const validationOf = (handler: unknown): ValidationMeta | undefined =>
-  typeof handler === "function" ? validations.get(handler) : undefined;
 
+/** A JSON response for a route's `responses`; keeps the schema's type, so handlers are checked against it. */
+export const json = <S extends ZodType>(schema: S, description: string) => ({ description, content: { "application/json": { schema } } });
 
-/** Declares a route's access and documentation; enforces the access. */
+/** Enforces a route's declaration: throttle, authentication, authorisation, idempotency, no-store. */
 export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
   const handler: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const { deps } = c.var;
     if (spec.throttle) {
       const ip = c.req.header("cf-connecting-ip") ?? "local";
-      await enforceRateLimit(c.var.deps, `throttle:${spec.throttle}:${ip}`, c.var.deps.config.AUTH_RATE_LIMIT_PER_MINUTE);
+      await enforceRateLimit(deps, `throttle:${spec.throttle}:${ip}`, deps.config.AUTH_RATE_LIMIT_PER_MINUTE);
     }
     if (spec.access !== "public") {
       const principal = await authenticate(c);
@@ -87,10 +88,60 @@ export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
         );
       }
     }
-    return spec.idempotent === false ? next() : withIdempotency(c, next);
+    if (spec.idempotent === false) await next();
+    else await withIdempotency(c, next);
+    if (spec.noStore) c.header("Cache-Control", "no-store");
   };
   routeSpecs.set(handler, spec);
   return handler;
+}
+
+const SECURITY_ALL = [{ bearerAuth: [] }, { apiKeyHeader: [] }, { apiKeyQuery: [] }];
+
+/**
+ * Makes a `defineRoute()` for one surface: its routes document that surface's error shapes.
+ * `/api/v1` uses `defineRoute`; a compat surface makes its own (`routeDefiner(ccbackendSurface)`).
+ */
+export function routeDefiner(surface: Surface) {
+  return function defineRoute<R extends RouteDefinition>(def: R): R & { middleware: MiddlewareHandler<AppEnv> } {
+    const { access, tab, apiKey, throttle, idempotent, bodyLimit, noStore, errors: declaredErrors = {}, ...operation } = def;
+    const spec: RouteSpec = { access, tab, apiKey, throttle, idempotent, bodyLimit, noStore, summary: def.summary, tags: def.tags, surface };
+    const request = operation.request;
+    const validates = Boolean(request?.body || request?.query || request?.params || request?.headers || request?.cookies);
+    const errors = surface.errorDocs({ authenticated: access !== "public", validates, throttled: throttle !== undefined });
+    for (const [status, description] of Object.entries(declaredErrors)) errors[Number(status)] = surface.errorDoc(Number(status), description);
+    const config = {
+      ...operation,
+      // A declared body is required, so a request without one (or without its content type)
+      // is refused rather than validated as empty.
+      ...(request?.body ? { request: { ...request, body: { required: true, ...request.body } } } : {}),
+      responses: { ...errors, ...operation.responses },
+      security: access === "public" ? [] : apiKey === false ? [{ bearerAuth: [] }] : SECURITY_ALL,
+      "x-permission": access,
+      ...(tab ? { "x-tab": tab } : {}),
+      middleware: [route(spec)],
+    };
+    return createRoute(config as unknown as RouteConfig) as unknown as R & { middleware: MiddlewareHandler<AppEnv> };
+  };
+}
+
+/** Declares a route of the canonical `/api/v1` surface (and the platform's own routes). */
+export const defineRoute = routeDefiner(v1Surface);
+
+const issuePath = (target: string, path: readonly PropertyKey[]) =>
+  [target === "json" || target === "form" ? "body" : target, ...path.map(String)].join(".");
+
+/** A router whose validation failures are the one error shape, naming every field path. */
+export function createRouter(): OpenAPIHono<AppEnv> {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (result.success) return;
+      const { target } = result;
+      const issues: FieldIssue[] = result.error.issues.map((issue) => ({ path: issuePath(target, issue.path), message: issue.message, code: issue.code }));
+      const what = target === "json" || target === "form" ? "request body" : target;
+      throw validationError(`Invalid ${what}: ${issues[0]?.path} ${issues[0]?.message}`, issues);
+    },
+  });
 }
 
 /** The signed-in principal of a route that is not public. */
@@ -98,23 +149,4 @@ export function principalOf(c: Context<AppEnv>): Principal {
   const principal = c.get("principal");
   if (!principal) throw new Error("principalOf() called on a route without authentication");
   return principal;
-}
-
-const issuePath = (target: string, path: readonly PropertyKey[]) =>
-  [target === "json" || target === "form" ? "body" : target, ...path.map(String)].join(".");
-
-/** Validates one part of the request with a zod schema; failures name every field path. */
-export function validate<Target extends keyof ValidationTargets, Schema extends ZodType>(target: Target, schema: Schema) {
-  const middleware = zValidator(target, schema, (result) => {
-    if (!result.success) {
-      const issues: FieldIssue[] = result.error.issues.map((issue) => ({
-        path: issuePath(target, issue.path),
-        message: issue.message,
-        code: issue.code,
-      }));
-      throw validationError(`Invalid ${target === "json" || target === "form" ? "request body" : target}: ${issues[0]?.path} ${issues[0]?.message}`, issues);
-    }
-  });
-  validations.set(middleware, { target, schema });
-  return middleware;
 }

@@ -9,14 +9,14 @@ describe("OpenAPI document (validated in Node)", () => {
   it("is a valid OpenAPI 3.1 document", async () => {
     const doc = buildOpenApi(createApp());
     const validator = new Validator();
-    const result = await validator.validate(doc);
+    const result = await validator.validate(JSON.parse(JSON.stringify(doc)) as Parameters<Validator["validate"]>[0]);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(validator.version).toBe("3.1");
   });
 
   it("gives every operation a unique operationId, a summary and tags", () => {
-    const doc = buildOpenApi(createApp()) as { paths: Record<string, Record<string, { operationId: string; summary: string; tags: string[] }>> };
+    const doc = buildOpenApi(createApp()) as unknown as { paths: Record<string, Record<string, { operationId: string; summary: string; tags: string[] }>> };
     const ops = Object.values(doc.paths).flatMap((p) => Object.values(p));
     const ids = ops.map((o) => o.operationId);
     expect(new Set(ids).size).toBe(ids.length);

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { z } from "zod";
 import { firstDeclaration } from "../../src/lib/guard";
-import { route, validate } from "../../src/lib/route";
+import { zValidator } from "@hono/zod-validator";
+import { route } from "../../src/lib/route";
 import { arr, call, loginAs } from "../helpers";
 
 describe("unknown routes and methods", () => {
@@ -76,7 +77,7 @@ describe("deny by default", () => {
           return c.json({ leaked: c.req.param("id") });
         });
         a.get("/api/v1/probe/items/stats", route({ access: "public", summary: "probe", tags: ["test"] }), (c) => c.json({ ok: true }));
-        a.post("/api/v1/probe/order", validate("json", z.object({ a: z.string() })), route({ access: "users:write", summary: "probe", tags: ["test"] }), (c) => {
+        a.post("/api/v1/probe/order", zValidator("json", z.object({ a: z.string() })), route({ access: "users:write", summary: "probe", tags: ["test"] }), (c) => {
           ran.push("order");
           return c.json({ leaked: true });
         });

@@ -19,6 +19,26 @@ describe("OpenAPI document", () => {
     expect(paths["/api/v1/api-keys/{id}"]?.delete?.parameters?.[0]).toMatchObject({ name: "id", in: "path", required: true });
   });
 
+  it("documents each surface's own error shapes and statuses", async () => {
+    const { json } = await call("/openapi.json");
+    const paths = json.paths ?? {};
+    const ref = (op: unknown, status: string) =>
+      (op as { responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }).responses?.[status]?.content?.["application/json"]?.schema?.$ref;
+    // v1: the one error shape, 422 for validation.
+    expect(ref(paths["/api/v1/users"]?.post, "422")).toBe("#/components/schemas/Error");
+    expect(ref(paths["/api/v1/users"]?.post, "403")).toBe("#/components/schemas/Error");
+    // CCbackend: {success:false,error}, validation as 400, flask-jwt's {msg} for 401/422.
+    const ccLogin = paths["/api/auth/login"]?.post;
+    expect(ref(ccLogin, "400")).toBe("#/components/schemas/CcbackendError");
+    expect(ref(ccLogin, "422")).toBeUndefined();
+    expect(ref(paths["/api/reset_password"]?.put, "401")).toBe("#/components/schemas/FlaskJwtError");
+    expect(ref(paths["/api/reset_password"]?.put, "403")).toBe("#/components/schemas/CcbackendError");
+    // Part Management: {error}.
+    expect(ref(paths["/api/parts/auth/check"]?.get, "401")).toBe("#/components/schemas/PartsError");
+    const schemas = json.components?.schemas ?? {};
+    for (const name of ["Error", "CcbackendError", "FlaskJwtError", "PartsError"]) expect(schemas[name], name).toBeDefined();
+  });
+
   it("/api/docs serves the interactive reference page", async () => {
     const { status, res, json } = await call("/api/docs");
     expect(status).toBe(200);

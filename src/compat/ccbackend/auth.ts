@@ -1,152 +1,152 @@
 /**
  * CCbackend's auth surface (seed 000), with its request fields and its `{success, message}` /
- * `{success:false, error}` envelope and Chinese messages. Same services as /api/v1/auth.
+ * `{success:false, error}` envelope and Chinese messages (see ./surface.ts). Same services as
+ * /api/v1/auth; errors carry reasons that the surface's table turns into the seed's words.
  *
  * Deliberate changes from the seed: `reset_password_no_auth` needs the single-use `reset_token`
  * that `forgot_password` issues (the seed reset any password knowing only a username), and
  * `PUT /api/reset_password` (no current password asked) needs `users:write` and the
- * usermanagement tab; people change their own password at /api/v1/auth/change-password.
+ * usermanagement tab and acts on others only; people change their own password at
+ * /api/v1/auth/change-password. Kept as the seed had it (its client relies on it):
+ * `verify_username` and `forgot_password` say whether a username exists. Both are throttled
+ * per client address.
  */
-import { Hono } from "hono";
 import { z } from "zod";
-import { AppError, forbidden } from "../../lib/errors";
-import { principalOf, route, validate } from "../../lib/route";
-import type { AppEnv } from "../../types";
+import { AppError } from "../../lib/errors";
+import { createRouter, json, principalOf, routeDefiner } from "../../lib/route";
 import { deliverResetToken, issueResetToken, login, resetPasswordWithToken, setPassword } from "../../modules/auth/service";
 import { findUserByUsername } from "../../modules/users/repo";
 import { NewPassword, Username } from "../../modules/users/schemas";
 import { assertMayManage, createUser } from "../../modules/users/service";
+import { ccbackendSurface } from "./surface";
 
+const defineRoute = routeDefiner(ccbackendSurface);
 const TAGS = ["ccbackend"];
-const Credentials = z.object({ username: z.string().trim().min(1, "請提供帳號"), password: z.string().min(1, "請提供密碼").max(1024) });
-const UsernameBody = z.object({ username: z.string().trim().min(1, "請提供帳號") });
+const AccountName = z.string().trim().min(1, "請提供帳號").max(256, "帳號過長");
+const Credentials = z.object({ username: AccountName, password: z.string().min(1, "請提供密碼").max(1024, "密碼過長") });
+const UsernameBody = z.object({ username: AccountName });
 const Ok = z.object({ success: z.literal(true), message: z.string() });
+const jsonBody = <T>(schema: T) => ({ body: { content: { "application/json": { schema } } } });
+const userNotFound = () => new AppError("NOT_FOUND", "User not found", { reason: "user_not_found" });
 
-export const ccbackendAuthRoutes = new Hono<AppEnv>()
-  .post(
-    "/auth/login",
-    route({
+export const ccbackendAuthRoutes = createRouter()
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/auth/login",
       access: "public",
       throttle: "login",
       idempotent: false,
+      noStore: true,
       summary: "CCbackend login",
       tags: TAGS,
-      responses: { 200: Ok.extend({ access_token: z.string(), username: z.string() }) },
+      request: jsonBody(Credentials),
+      responses: { 200: json(Ok.extend({ access_token: z.string(), username: z.string() }), "Signed in") },
     }),
-    validate("json", Credentials),
     async (c) => {
       const body = c.req.valid("json");
-      try {
-        const { tokens, user } = await login(c.var.deps, { username: body.username, password: body.password, userAgent: c.req.header("user-agent") });
-        return c.json({ success: true as const, message: "登入成功", access_token: tokens.access_token, username: user.user.username });
-      } catch (err) {
-        if (err instanceof AppError && err.code === "AUTHENTICATION_ERROR") throw new AppError("AUTHENTICATION_ERROR", "帳號或密碼錯誤");
-        throw err;
-      }
+      const { tokens, user } = await login(c.var.deps, { username: body.username, password: body.password, userAgent: c.req.header("user-agent") });
+      return c.json({ success: true as const, message: "登入成功", access_token: tokens.access_token, username: user.user.username }, 200);
     },
   )
-  .post(
-    "/register",
-    route({
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/register",
       access: "public",
       throttle: "register",
       summary: "CCbackend self-registration (SELF_REGISTRATION: open, approval = inactive until an admin activates, off)",
       tags: TAGS,
-      responses: { 201: Ok.extend({ pending_approval: z.boolean() }) },
+      request: jsonBody(z.object({ username: Username, password: NewPassword })),
+      responses: { 201: json(Ok.extend({ pending_approval: z.boolean() }), "Registered") },
     }),
-    validate("json", z.object({ username: Username, password: NewPassword })),
     async (c) => {
-      const config = c.var.deps.config;
-      if (config.SELF_REGISTRATION === "off") throw forbidden("此系統未開放註冊");
+      const { config } = c.var.deps;
+      if (config.SELF_REGISTRATION === "off") throw new AppError("AUTHORIZATION_ERROR", "Self-registration is off", { reason: "registration_closed" });
       const pending = config.SELF_REGISTRATION === "approval";
       const body = c.req.valid("json");
-      try {
-        await createUser(c.var.deps, { username: body.username, password: body.password, role: config.SELF_REGISTRATION_ROLE, is_active: !pending });
-      } catch (err) {
-        if (err instanceof AppError && err.code === "CONFLICT") throw new AppError("CONFLICT", "使用者名稱已存在");
-        throw err;
-      }
+      await createUser(c.var.deps, { username: body.username, password: body.password, role: config.SELF_REGISTRATION_ROLE, is_active: !pending });
       return c.json({ success: true as const, message: pending ? "註冊成功，待管理員啟用" : "註冊成功", pending_approval: pending }, 201);
     },
   )
-  .post(
-    "/auth/verify_username",
-    route({ access: "public", throttle: "verify_username", summary: "CCbackend: does this username exist", tags: TAGS, responses: { 200: Ok } }),
-    validate("json", UsernameBody),
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/auth/verify_username",
+      access: "public",
+      throttle: "verify_username",
+      summary: "CCbackend: does this username exist (the seed's contract; throttled)",
+      tags: TAGS,
+      request: jsonBody(UsernameBody),
+      responses: { 200: json(Ok, "It exists") },
+    }),
     async (c) => {
-      const found = await findUserByUsername(c.var.deps, c.req.valid("json").username);
-      if (!found) throw new AppError("NOT_FOUND", "使用者不存在");
-      return c.json({ success: true as const, message: "使用者存在" });
+      if (!(await findUserByUsername(c.var.deps, c.req.valid("json").username))) throw userNotFound();
+      return c.json({ success: true as const, message: "使用者存在" }, 200);
     },
   )
-  .post(
-    "/auth/forgot_password",
-    route({
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/auth/forgot_password",
       access: "public",
       throttle: "forgot_password",
+      noStore: true,
       summary: "CCbackend: issue a single-use password-reset token (delivered via PASSWORD_RESET_WEBHOOK_URL; returned in development)",
       tags: TAGS,
-      responses: { 200: Ok.extend({ expires_at: z.string(), delivered: z.boolean(), reset_token: z.string().optional() }) },
+      request: jsonBody(UsernameBody),
+      responses: { 200: json(Ok.extend({ expires_at: z.string(), delivered: z.boolean(), reset_token: z.string().optional() }), "Token issued") },
     }),
-    validate("json", UsernameBody),
     async (c) => {
-      const deps = c.var.deps;
+      const { deps } = c.var;
       const found = await findUserByUsername(deps, c.req.valid("json").username);
-      if (!found || !found.user.isActive) throw new AppError("NOT_FOUND", "使用者不存在");
+      if (!found || !found.user.isActive) throw userNotFound();
       const issued = await issueResetToken(deps, found);
       const { delivered, devToken } = await deliverResetToken(deps, issued);
-      return c.json({
-        success: true as const,
-        message: "已建立密碼重設請求",
-        expires_at: issued.expiresAt,
-        delivered,
-        ...(devToken ? { reset_token: devToken } : {}),
-      });
+      return c.json(
+        { success: true as const, message: "已建立密碼重設請求", expires_at: issued.expiresAt, delivered, ...(devToken ? { reset_token: devToken } : {}) },
+        200,
+      );
     },
   )
-  .post(
-    "/auth/reset_password_no_auth",
-    route({ access: "public", throttle: "reset_password", summary: "CCbackend: reset a password with a reset token", tags: TAGS, responses: { 200: Ok } }),
-    validate(
-      "json",
-      z.object({ username: z.string().trim().min(1, "請提供帳號"), new_password: NewPassword, reset_token: z.string().min(1, "請提供重設碼").max(256) }),
-    ),
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/auth/reset_password_no_auth",
+      access: "public",
+      throttle: "reset_password",
+      summary: "CCbackend: reset a password with a reset token",
+      tags: TAGS,
+      request: jsonBody(z.object({ username: AccountName, new_password: NewPassword, reset_token: z.string().min(1, "請提供重設碼").max(256, "重設碼無效或已過期") })),
+      responses: { 200: json(Ok, "Password reset") },
+    }),
     async (c) => {
       const body = c.req.valid("json");
-      try {
-        await resetPasswordWithToken(c.var.deps, body.username, body.reset_token, body.new_password);
-      } catch (err) {
-        if (err instanceof AppError && err.code === "NOT_FOUND") throw new AppError("NOT_FOUND", "使用者不存在");
-        if (err instanceof AppError && err.code === "VALIDATION_ERROR") throw new AppError("BAD_REQUEST", "重設碼無效或已過期");
-        throw err;
-      }
-      return c.json({ success: true as const, message: "密碼重設成功" });
+      await resetPasswordWithToken(c.var.deps, body.username, body.reset_token, body.new_password);
+      return c.json({ success: true as const, message: "密碼重設成功" }, 200);
     },
   )
-  .put(
-    "/reset_password",
-    route({
+  .openapi(
+    defineRoute({
+      method: "put",
+      path: "/reset_password",
       access: "users:write",
       tab: "usermanagement",
       apiKey: false,
-      summary: "CCbackend: set a user's password (an administrator's tool: every session of the target ends)",
+      summary: "CCbackend: set another user's password (an administrator's tool: every session of the target ends)",
       tags: TAGS,
-      responses: { 200: Ok },
+      request: jsonBody(z.object({ target_username: z.string().trim().min(1, "請提供目標帳號").max(256, "帳號過長"), new_password: NewPassword })),
+      responses: { 200: json(Ok, "Password set") },
     }),
-    validate("json", z.object({ target_username: z.string().trim().min(1, "請提供目標帳號"), new_password: NewPassword })),
     async (c) => {
       const body = c.req.valid("json");
-      const deps = c.var.deps;
+      const { deps } = c.var;
       const target = await findUserByUsername(deps, body.target_username);
-      if (!target) throw new AppError("NOT_FOUND", "使用者不存在");
-      try {
-        assertMayManage(principalOf(c), target);
-      } catch {
-        throw forbidden("無權限重設權限高於自己的使用者密碼");
-      }
+      if (!target) throw userNotFound();
+      assertMayManage(principalOf(c), target);
       // No current password is asked (the seed's contract), so no session survives the change:
       // a stolen access token cannot turn into a lasting account.
       await setPassword(deps, target.user.id, body.new_password);
-      return c.json({ success: true as const, message: "密碼已更新" });
+      return c.json({ success: true as const, message: "密碼已更新" }, 200);
     },
   );

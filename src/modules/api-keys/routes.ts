@@ -1,30 +1,46 @@
-import { Hono } from "hono";
-import { principalOf, route, validate } from "../../lib/route";
-import type { AppEnv } from "../../types";
+import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import { ApiKeyList, ApiKeyResponse, CreateApiKeyBody, CreatedApiKeyResponse, IdParam, ListQuery } from "./schemas";
 import { createApiKey, listApiKeys, revokeApiKey } from "./service";
 
 const TAGS = ["api-keys"];
 
-export const apiKeyRoutes = new Hono<AppEnv>()
-  .post(
-    "/",
-    route({ access: "api_keys:manage", apiKey: false, summary: "Create an API key (the secret is shown only in this response)", tags: TAGS, responses: { 201: CreatedApiKeyResponse } }),
-    validate("json", CreateApiKeyBody),
-    async (c) => {
-      const created = await createApiKey(c.var.deps, c.req.valid("json"), principalOf(c));
-      return c.json(created, 201);
-    },
+export const apiKeyRoutes = createRouter()
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/",
+      access: "api_keys:manage",
+      apiKey: false,
+      summary: "Create an API key (the secret is shown only in this response)",
+      tags: TAGS,
+      request: { body: { content: { "application/json": { schema: CreateApiKeyBody } } } },
+      responses: { 201: json(CreatedApiKeyResponse, "The key, with its secret") },
+    }),
+    async (c) => c.json(await createApiKey(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
   )
-  .get(
-    "/",
-    route({ access: "api_keys:manage", apiKey: false, summary: "List API keys (never their secrets)", tags: TAGS, responses: { 200: ApiKeyList } }),
-    validate("query", ListQuery),
-    async (c) => c.json(await listApiKeys(c.var.deps, c.req.valid("query"))),
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/",
+      access: "api_keys:manage",
+      apiKey: false,
+      summary: "List API keys (never their secrets)",
+      tags: TAGS,
+      request: { query: ListQuery },
+      responses: { 200: json(ApiKeyList, "A page of keys") },
+    }),
+    async (c) => c.json(await listApiKeys(c.var.deps, c.req.valid("query")), 200),
   )
-  .delete(
-    "/:id",
-    route({ access: "api_keys:manage", apiKey: false, summary: "Revoke an API key", tags: TAGS, responses: { 200: ApiKeyResponse } }),
-    validate("param", IdParam),
-    async (c) => c.json(await revokeApiKey(c.var.deps, c.req.valid("param").id)),
+  .openapi(
+    defineRoute({
+      method: "delete",
+      path: "/{id}",
+      access: "api_keys:manage",
+      apiKey: false,
+      summary: "Revoke an API key",
+      tags: TAGS,
+      request: { params: IdParam },
+      responses: { 200: json(ApiKeyResponse, "The revoked key") },
+    }),
+    async (c) => c.json(await revokeApiKey(c.var.deps, c.req.valid("param").id), 200),
   );

@@ -1,12 +1,11 @@
-import { Hono } from "hono";
 import { AppError } from "../../lib/errors";
-import { principalOf, route, validate } from "../../lib/route";
-import type { AppEnv, UserPrincipal } from "../../types";
+import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import type { UserPrincipal } from "../../types";
 import { toUserResponse } from "../users/repo";
 import { ProfileUpdate, UserResponse } from "../users/schemas";
 import { getProfile, updateProfile } from "../users/service";
-import { changePassword, login, refresh, revokeSession } from "./service";
 import { ChangePasswordBody, LoginBody, LoginResponse, MessageResponse, RefreshBody, TokenResponse } from "./schemas";
+import { changePassword, login, refresh, revokeSession } from "./service";
 
 const TAGS = ["auth"];
 
@@ -15,11 +14,22 @@ function userPrincipal(principal: ReturnType<typeof principalOf>): UserPrincipal
   return principal;
 }
 
-export const authRoutes = new Hono<AppEnv>()
-  .post(
-    "/login",
-    route({ access: "public", throttle: "login", idempotent: false, summary: "Log in: access + refresh token, user, role and tabs", tags: TAGS, responses: { 200: LoginResponse } }),
-    validate("json", LoginBody),
+const jsonBody = <T>(schema: T) => ({ body: { content: { "application/json": { schema } } } });
+
+export const authRoutes = createRouter()
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/login",
+      access: "public",
+      throttle: "login",
+      idempotent: false,
+      noStore: true,
+      summary: "Log in: access + refresh token, user, role and tabs",
+      tags: TAGS,
+      request: jsonBody(LoginBody),
+      responses: { 200: json(LoginResponse, "Signed in") },
+    }),
     async (c) => {
       const body = c.req.valid("json");
       const { tokens, user } = await login(c.var.deps, {
@@ -29,54 +39,90 @@ export const authRoutes = new Hono<AppEnv>()
         userAgent: c.req.header("user-agent"),
       });
       const profile = toUserResponse(user);
-      return c.json({ ...tokens, user: profile, role: profile.role, allowed_tabs: profile.allowed_tabs });
+      return c.json({ ...tokens, user: profile, role: profile.role, allowed_tabs: profile.allowed_tabs }, 200);
     },
   )
-  .post(
-    "/refresh",
-    route({
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/refresh",
       access: "public",
       throttle: "refresh",
       idempotent: false,
+      noStore: true,
       summary: "Rotate a refresh token (re-use of a rotated token revokes its whole family)",
       tags: TAGS,
-      responses: { 200: TokenResponse },
+      request: jsonBody(RefreshBody),
+      responses: { 200: json(TokenResponse, "New tokens") },
     }),
-    validate("json", RefreshBody),
-    async (c) => c.json(await refresh(c.var.deps, c.req.valid("json").refresh_token)),
+    async (c) => c.json(await refresh(c.var.deps, c.req.valid("json").refresh_token), 200),
   )
-  .post(
-    "/logout",
-    route({ access: "authenticated", apiKey: false, summary: "End this session (its refresh tokens and access tokens)", tags: TAGS, responses: { 200: MessageResponse } }),
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/logout",
+      access: "authenticated",
+      apiKey: false,
+      summary: "End this session (its refresh tokens and access tokens)",
+      tags: TAGS,
+      responses: { 200: json(MessageResponse, "Logged out") },
+    }),
     async (c) => {
-      const principal = userPrincipal(principalOf(c));
-      await revokeSession(c.var.deps, principal.sessionId, "logout");
-      return c.json({ message: "Logged out" });
+      await revokeSession(c.var.deps, userPrincipal(principalOf(c)).sessionId, "logout");
+      return c.json({ message: "Logged out" }, 200);
     },
   )
-  .get(
-    "/me",
-    route({ access: "authenticated", apiKey: false, summary: "Who am I (RM365: username, role, allowed_tabs; plus the profile)", tags: TAGS, responses: { 200: UserResponse } }),
-    async (c) => c.json(await getProfile(c.var.deps, userPrincipal(principalOf(c)))),
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/me",
+      access: "authenticated",
+      apiKey: false,
+      summary: "Who am I (RM365: username, role, allowed_tabs; plus the profile)",
+      tags: TAGS,
+      responses: { 200: json(UserResponse, "My profile") },
+    }),
+    async (c) => c.json(await getProfile(c.var.deps, userPrincipal(principalOf(c))), 200),
   )
-  .get(
-    "/profile",
-    route({ access: "authenticated", apiKey: false, summary: "My profile", tags: TAGS, responses: { 200: UserResponse } }),
-    async (c) => c.json(await getProfile(c.var.deps, userPrincipal(principalOf(c)))),
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/profile",
+      access: "authenticated",
+      apiKey: false,
+      summary: "My profile",
+      tags: TAGS,
+      responses: { 200: json(UserResponse, "My profile") },
+    }),
+    async (c) => c.json(await getProfile(c.var.deps, userPrincipal(principalOf(c))), 200),
   )
-  .put(
-    "/profile",
-    route({ access: "authenticated", apiKey: false, summary: "Update my email and name", tags: TAGS, responses: { 200: UserResponse } }),
-    validate("json", ProfileUpdate),
-    async (c) => c.json(await updateProfile(c.var.deps, c.req.valid("json"), userPrincipal(principalOf(c)))),
+  .openapi(
+    defineRoute({
+      method: "put",
+      path: "/profile",
+      access: "authenticated",
+      apiKey: false,
+      summary: "Update my email and name",
+      tags: TAGS,
+      request: jsonBody(ProfileUpdate),
+      responses: { 200: json(UserResponse, "My profile as stored") },
+    }),
+    async (c) => c.json(await updateProfile(c.var.deps, c.req.valid("json"), userPrincipal(principalOf(c))), 200),
   )
-  .post(
-    "/change-password",
-    route({ access: "authenticated", apiKey: false, summary: "Change my password (other sessions end)", tags: TAGS, responses: { 200: MessageResponse } }),
-    validate("json", ChangePasswordBody),
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/change-password",
+      access: "authenticated",
+      apiKey: false,
+      summary: "Change my password, proving the current one (other sessions end)",
+      tags: TAGS,
+      request: jsonBody(ChangePasswordBody),
+      responses: { 200: json(MessageResponse, "Changed") },
+    }),
     async (c) => {
       const body = c.req.valid("json");
       await changePassword(c.var.deps, userPrincipal(principalOf(c)), body.current_password, body.new_password);
-      return c.json({ message: "Password changed" });
+      return c.json({ message: "Password changed" }, 200);
     },
   );

@@ -9,7 +9,7 @@ import type { Config } from "../../lib/config";
 import type { Deps } from "../../lib/deps";
 import { hmacToken, randomToken, sha256Hex } from "../../lib/encoding";
 import { enforceRateLimit } from "../../lib/rate-limit";
-import { AppError, notFound } from "../../lib/errors";
+import { AppError } from "../../lib/errors";
 import { log } from "../../lib/logging";
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from "../../lib/passwords";
 import type { UserPrincipal } from "../../types";
@@ -25,7 +25,7 @@ export interface IssuedTokens {
   expires_in: number;
 }
 
-const invalidCredentials = () => new AppError("AUTHENTICATION_ERROR", "Invalid credentials");
+const invalidCredentials = () => new AppError("AUTHENTICATION_ERROR", "Invalid credentials", { reason: "invalid_credentials" });
 const invalidRefresh = (message = "Invalid refresh token") => new AppError("AUTHENTICATION_ERROR", message);
 
 const addMs = (date: Date, ms: number) => new Date(date.getTime() + ms).toISOString();
@@ -46,7 +46,7 @@ export async function checkCredentials(deps: AuthDeps, username: string, passwor
   const found = await findUserByUsername(deps, username);
   const ok = await verifyPassword(password, found?.user.passwordHash ?? DUMMY_HASH);
   if (!found || !ok) throw invalidCredentials();
-  if (!found.user.isActive) throw new AppError("AUTHENTICATION_ERROR", "Account is disabled");
+  if (!found.user.isActive) throw new AppError("AUTHENTICATION_ERROR", "Account is disabled", { reason: "invalid_credentials" });
   return { found, rehash: needsRehash(found.user.passwordHash) ? await hashPassword(password) : null };
 }
 
@@ -256,7 +256,7 @@ export async function issueResetToken(deps: AuthDeps, found: UserWithRole): Prom
  */
 export async function resetPasswordWithToken(deps: AuthDeps, username: string, token: string, newPassword: string): Promise<void> {
   const found = await findUserByUsername(deps, username);
-  if (!found) throw notFound(`User '${username}'`);
+  if (!found) throw new AppError("NOT_FOUND", `User '${username}' not found`, { reason: "user_not_found" });
   const [row] = await deps.db
     .select()
     .from(passwordResetTokens)
@@ -266,6 +266,7 @@ export async function resetPasswordWithToken(deps: AuthDeps, username: string, t
   const invalid = () =>
     new AppError("VALIDATION_ERROR", "Reset token is invalid, expired or already used", {
       details: [{ path: "body.reset_token", message: "invalid, expired or already used" }],
+      reason: "reset_token_invalid",
     });
   if (!row || row.usedAt !== null || row.expiresAt <= nowIso) throw invalid();
   const spend = deps.d1.prepare("UPDATE password_reset_tokens SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL").bind(nowIso, row.id);

@@ -1,6 +1,7 @@
-import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { z } from "zod";
 import { buildOpenApi } from "../../lib/openapi";
-import { route } from "../../lib/route";
+import { createRouter, defineRoute } from "../../lib/route";
 import type { AppEnv } from "../../types";
 
 /** Swagger UI, served from the worker's static assets (copied from swagger-ui-dist). */
@@ -19,17 +20,31 @@ const DOCS_HTML = `<!doctype html>
 </body>
 </html>`;
 
+const TAGS = ["docs"];
+
 /** `/openapi.json` and `/api/docs`. `app` is the whole application, whose routes are documented. */
-export function docsRoutes(app: Hono<AppEnv>) {
-  return new Hono<AppEnv>()
-    .get(
-      "/openapi.json",
-      route({ access: "public", summary: "OpenAPI 3.1 document of every route", tags: ["docs"], responses: { 200: { description: "OpenAPI document", contentType: "application/json" } } }),
-      (c) => c.json(buildOpenApi(app)),
+export function docsRoutes(app: OpenAPIHono<AppEnv>) {
+  return createRouter()
+    .openapi(
+      defineRoute({
+        method: "get",
+        path: "/openapi.json",
+        access: "public",
+        summary: "OpenAPI 3.1 document of every route",
+        tags: TAGS,
+        responses: { 200: { description: "OpenAPI document", content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } } },
+      }),
+      (c) => c.json(buildOpenApi(app) as unknown as Record<string, unknown>, 200),
     )
-    .get(
-      "/api/docs",
-      route({ access: "public", summary: "Interactive API reference", tags: ["docs"], responses: { 200: { description: "HTML page", contentType: "text/html" } } }),
+    .openapi(
+      defineRoute({
+        method: "get",
+        path: "/api/docs",
+        access: "public",
+        summary: "Interactive API reference",
+        tags: TAGS,
+        responses: { 200: { description: "HTML page", content: { "text/html": { schema: z.string() } } } },
+      }),
       (c) => {
         c.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'");
         return c.html(DOCS_HTML);

@@ -1,44 +1,78 @@
-import { Hono } from "hono";
 import { z } from "zod";
 import { PERMISSIONS } from "../../lib/rbac";
-import { principalOf, route, validate } from "../../lib/route";
-import type { AppEnv } from "../../types";
+import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import { CreateRoleBody, RoleNameQuery, RoleResponse, UpdateRoleBody } from "./schemas";
 import { createRole, deleteRole, listRoles, updateRole } from "./service";
 
 const TAGS = ["roles"];
 const TAB = "usermanagement";
+const Message = z.object({ message: z.string() });
 
-export const roleRoutes = new Hono<AppEnv>()
-  .get(
-    "/",
-    route({ access: "roles:read", tab: TAB, summary: "Roles with their tabs and permissions (RM365 shape)", tags: TAGS, responses: { 200: z.array(RoleResponse) } }),
-    async (c) => c.json(await listRoles(c.var.deps)),
+export const roleRoutes = createRouter()
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/",
+      access: "roles:read",
+      tab: TAB,
+      summary: "Roles with their tabs and permissions (RM365 shape)",
+      tags: TAGS,
+      responses: { 200: json(z.array(RoleResponse), "Every role") },
+    }),
+    async (c) => c.json(await listRoles(c.var.deps), 200),
   )
-  .get(
-    "/permissions",
-    route({ access: "roles:read", tab: TAB, summary: "Every permission a role can grant", tags: TAGS, responses: { 200: z.array(z.string()) } }),
-    (c) => c.json([...PERMISSIONS]),
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/permissions",
+      access: "roles:read",
+      tab: TAB,
+      summary: "Every permission a role can grant",
+      tags: TAGS,
+      responses: { 200: json(z.array(z.string()), "Permission names") },
+    }),
+    (c) => c.json([...PERMISSIONS], 200),
   )
-  .post(
-    "/",
-    route({ access: "roles:write", tab: TAB, summary: "Create a role", tags: TAGS, responses: { 201: RoleResponse } }),
-    validate("json", CreateRoleBody),
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/",
+      access: "roles:write",
+      tab: TAB,
+      summary: "Create a role",
+      tags: TAGS,
+      request: { body: { content: { "application/json": { schema: CreateRoleBody } } } },
+      responses: { 201: json(RoleResponse, "The new role") },
+    }),
     async (c) => c.json(await createRole(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
   )
-  .patch(
-    "/",
-    route({ access: "roles:write", tab: TAB, summary: "Update a role's tabs, permissions or name", tags: TAGS, responses: { 200: RoleResponse } }),
-    validate("json", UpdateRoleBody),
-    async (c) => c.json(await updateRole(c.var.deps, c.req.valid("json"), principalOf(c))),
+  .openapi(
+    defineRoute({
+      method: "patch",
+      path: "/",
+      access: "roles:write",
+      tab: TAB,
+      summary: "Update a role's tabs, permissions or name",
+      tags: TAGS,
+      request: { body: { content: { "application/json": { schema: UpdateRoleBody } } } },
+      responses: { 200: json(RoleResponse, "The role as stored") },
+    }),
+    async (c) => c.json(await updateRole(c.var.deps, c.req.valid("json"), principalOf(c)), 200),
   )
-  .delete(
-    "/",
-    route({ access: "roles:write", tab: TAB, summary: "Delete a custom role nobody holds (?role_name=)", tags: TAGS, responses: { 200: z.object({ message: z.string() }) } }),
-    validate("query", RoleNameQuery),
+  .openapi(
+    defineRoute({
+      method: "delete",
+      path: "/",
+      access: "roles:write",
+      tab: TAB,
+      summary: "Delete a custom role nobody holds (?role_name=)",
+      tags: TAGS,
+      request: { query: RoleNameQuery },
+      responses: { 200: json(Message, "Deleted") },
+    }),
     async (c) => {
       const { role_name } = c.req.valid("query");
       await deleteRole(c.var.deps, role_name, principalOf(c));
-      return c.json({ message: `Role '${role_name}' deleted` });
+      return c.json({ message: `Role '${role_name}' deleted` }, 200);
     },
   );

@@ -1,15 +1,14 @@
-import { Hono } from "hono";
 import { z } from "zod";
-import { AppError, notFound } from "../../lib/errors";
-import { principalOf, route, validate } from "../../lib/route";
-import type { AppEnv } from "../../types";
-import { issueResetToken } from "../auth/service";
-import { findUserByUsername, toUserResponse } from "./repo";
-import { CreateUserBody, UpdateUserBody, UserResponse, UsernameQuery } from "./schemas";
-import { assertMayManage, createUser, deleteUser, listDetailed, listUsernames, updateUser } from "./service";
+import { AppError } from "../../lib/errors";
+import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import { toUserResponse } from "./repo";
+import { CreateUserBody, UpdateUserBody, UserResponse, UsernameBody, UsernameQuery } from "./schemas";
+import { createPasswordResetToken, createUser, deleteUser, listDetailed, listUsernames, updateUser } from "./service";
 
 const TAGS = ["users"];
 const TAB = "usermanagement";
+const Message = z.object({ message: z.string() });
+const ResetToken = z.object({ username: z.string(), reset_token: z.string(), expires_at: z.string() });
 
 /** `If-Match: "3"` (or W/"3", or 3) → 3. Absent → undefined; anything else is a 422. */
 function expectedVersion(header: string | undefined): number | undefined {
@@ -21,66 +20,93 @@ function expectedVersion(header: string | undefined): number | undefined {
   return Number(match[1]);
 }
 
-export const userRoutes = new Hono<AppEnv>()
-  .get(
-    "/",
-    route({ access: "users:read", tab: TAB, summary: "Usernames (RM365)", tags: TAGS, responses: { 200: z.array(z.string()) } }),
-    async (c) => c.json(await listUsernames(c.var.deps)),
+export const userRoutes = createRouter()
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/",
+      access: "users:read",
+      tab: TAB,
+      summary: "Usernames (RM365)",
+      tags: TAGS,
+      responses: { 200: json(z.array(z.string()), "Every username") },
+    }),
+    async (c) => c.json(await listUsernames(c.var.deps), 200),
   )
-  .get(
-    "/detailed",
-    route({ access: "users:read", tab: TAB, summary: "Users with role and allowed tabs (RM365), plus MS5 profile fields", tags: TAGS, responses: { 200: z.array(UserResponse) } }),
-    async (c) => c.json(await listDetailed(c.var.deps)),
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/detailed",
+      access: "users:read",
+      tab: TAB,
+      summary: "Users with role and allowed tabs (RM365), plus MS5 profile fields",
+      tags: TAGS,
+      responses: { 200: json(z.array(UserResponse), "Every user") },
+    }),
+    async (c) => c.json(await listDetailed(c.var.deps), 200),
   )
-  .post(
-    "/",
-    route({ access: "users:write", tab: TAB, summary: "Create a user", tags: TAGS, responses: { 201: UserResponse } }),
-    validate("json", CreateUserBody),
-    async (c) => c.json(toUserResponse(await createUser(c.var.deps, c.req.valid("json"), principalOf(c))), 201),
-  )
-  .patch(
-    "/",
-    route({
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/",
       access: "users:write",
       tab: TAB,
-      summary: "Update a user: rename, password, role, tabs, profile (If-Match: version for a safe write)",
+      summary: "Create a user",
       tags: TAGS,
-      responses: { 200: UserResponse },
+      request: { body: { content: { "application/json": { schema: CreateUserBody } } } },
+      responses: { 201: json(UserResponse, "The new user") },
     }),
-    validate("json", UpdateUserBody),
+    async (c) => c.json(toUserResponse(await createUser(c.var.deps, c.req.valid("json"), principalOf(c))), 201),
+  )
+  .openapi(
+    defineRoute({
+      method: "patch",
+      path: "/",
+      access: "users:write",
+      tab: TAB,
+      summary: "Update another user: rename, password, role, tabs, profile (If-Match: version for a safe write)",
+      tags: TAGS,
+      request: { body: { content: { "application/json": { schema: UpdateUserBody } } } },
+      errors: { 404: "No such user", 409: "Stale If-Match, name taken, or the last admin" },
+      responses: { 200: json(UserResponse, "The user as stored; ETag carries its version") },
+    }),
     async (c) => {
       const updated = toUserResponse(await updateUser(c.var.deps, c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match"))));
       c.header("ETag", `"${updated.version}"`);
-      return c.json(updated);
+      return c.json(updated, 200);
     },
   )
-  .delete(
-    "/",
-    route({ access: "users:write", tab: TAB, summary: "Delete a user (?username=)", tags: TAGS, responses: { 200: z.object({ message: z.string() }) } }),
-    validate("query", UsernameQuery),
+  .openapi(
+    defineRoute({
+      method: "delete",
+      path: "/",
+      access: "users:write",
+      tab: TAB,
+      summary: "Delete a user (?username=)",
+      tags: TAGS,
+      request: { query: UsernameQuery },
+      responses: { 200: json(Message, "Deleted") },
+    }),
     async (c) => {
       const { username } = c.req.valid("query");
       await deleteUser(c.var.deps, username, principalOf(c));
-      return c.json({ message: `User '${username}' deleted` });
+      return c.json({ message: `User '${username}' deleted` }, 200);
     },
   )
-  .post(
-    "/password-reset",
-    route({
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/password-reset",
       access: "users:write",
       tab: TAB,
-      summary: "Issue a single-use password-reset token for a user (for staff without email)",
+      noStore: true,
+      summary: "Issue a single-use password-reset token for another user (for staff without email)",
       tags: TAGS,
-      responses: { 201: z.object({ username: z.string(), reset_token: z.string(), expires_at: z.string() }) },
+      request: { body: { content: { "application/json": { schema: UsernameBody } } } },
+      responses: { 201: json(ResetToken, "The token, shown once") },
     }),
-    validate("json", z.object({ username: z.string().min(1) })),
     async (c) => {
-      const deps = c.var.deps;
-      const { username } = c.req.valid("json");
-      const target = await findUserByUsername(deps, username);
-      if (!target) throw notFound(`User '${username}'`);
-      assertMayManage(principalOf(c), target);
-      const issued = await issueResetToken(deps, target);
+      const issued = await createPasswordResetToken(c.var.deps, c.req.valid("json").username, principalOf(c));
       return c.json({ username: issued.username, reset_token: issued.token, expires_at: issued.expiresAt }, 201);
     },
   );

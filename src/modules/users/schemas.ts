@@ -79,4 +79,5 @@ export const UpdateUserBody = z
   .strict();
 export type UpdateUserBody = z.infer<typeof UpdateUserBody>;
 
-export const UsernameQuery = z.object({ username: z.string().min(1) });
+export const UsernameQuery = z.object({ username: z.string().min(1).max(256) });
+export const UsernameBody = UsernameQuery;

@@ -4,6 +4,7 @@ import type { Deps } from "../../lib/deps";
 import { roles, sessions, users } from "../../db/schema";
 import { AppError, conflict, forbidden, notFound } from "../../lib/errors";
 import { hashPassword } from "../../lib/passwords";
+import { type AuthDeps, type IssuedResetToken, issueResetToken } from "../auth/service";
 import { holdsAll, holdsTabs, rolePermissions } from "../../lib/rbac";
 import type { Principal, UserPrincipal } from "../../types";
 import { findUserById, findUserByUsername, listUsers, toUserResponse, type UserWithRole } from "./repo";
@@ -44,7 +45,7 @@ async function assertMayAssign(deps: Pick<Deps, "db">, actor: Principal | undefi
 /** Nobody changes, resets or deletes a user who holds permissions they do not. */
 export function assertMayManage(actor: Principal, target: UserWithRole): void {
   if (!holdsAll(actor.permissions, rolePermissions(target.user.role, target.rolePermissions))) {
-    throw forbidden(`You cannot manage '${target.user.username}': they hold permissions you do not`);
+    throw new AppError("AUTHORIZATION_ERROR", `You cannot manage '${target.user.username}': they hold permissions you do not`, { reason: "may_not_manage" });
   }
 }
 
@@ -75,7 +76,7 @@ export async function createUser(deps: Pick<Deps, "db">, input: CreateUserBody, 
       isActive: input.is_active ?? true,
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict(`User '${input.username}' already exists`);
+    if (isUniqueViolation(err)) throw new AppError("CONFLICT", `User '${input.username}' already exists`, { reason: "username_taken" });
     throw err;
   }
   const created = await findUserById(deps, id);
@@ -174,6 +175,14 @@ export async function updateUser(deps: Pick<Deps, "db">, input: UpdateUserBody, 
   const fresh = await findUserById(deps, user.id);
   if (!fresh) throw notFound(`User '${input.username}'`);
   return fresh;
+}
+
+/** An administrator issues a reset token for someone they may manage (staff without email). */
+export async function createPasswordResetToken(deps: AuthDeps, username: string, actor: Principal): Promise<IssuedResetToken> {
+  const target = await findUserByUsername(deps, username);
+  if (!target) throw new AppError("NOT_FOUND", `User '${username}' not found`, { reason: "user_not_found" });
+  assertMayManage(actor, target);
+  return issueResetToken(deps, target);
 }
 
 /** The signed-in user's own profile. */
