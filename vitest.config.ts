@@ -1,4 +1,4 @@
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { cloudflareTest, type D1Migration, readD1Migrations } from "@cloudflare/vitest-plugin";
 import type { Reporter } from "vitest/node";
 import { defineConfig } from "vitest/config";
 
@@ -21,8 +21,32 @@ const summary: Reporter = {
   },
 };
 
+/**
+ * The workerd runtime every in-Workers project runs in: the bindings of wrangler.toml plus test
+ * secrets and tight throttles. One plugin instance per project, built from the same options.
+ */
+function workersRuntime(migrations: D1Migration[]) {
+  return cloudflareTest({
+    wrangler: { configPath: "./wrangler.toml" },
+    miniflare: {
+      bindings: {
+        ENVIRONMENT: "test",
+        JWT_SECRET: "test-only-jwt-secret-0123456789abcdefghijklmnop",
+        TEST_MIGRATIONS: migrations,
+        AUTH_RATE_LIMIT_PER_MINUTE: "5",
+        LOGIN_RATE_LIMIT_PER_USERNAME: "5",
+        DEV_RETURN_RESET_TOKEN: "true",
+      },
+    },
+  });
+}
+
 // Tests run inside workerd (miniflare) with the bindings of wrangler.toml. Migrations are read
 // here (Node) and applied in test/setup.ts (inside the runtime).
+//
+// Projects: `workers` (the everyday suite: `vitest run --project workers`), `slow` (same runtime;
+// tests that take seconds, e.g. legacy password hashes at their real work factors) and `node`.
+// `vitest run` (and so `npm test` and CI) runs all three.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   return {
@@ -32,22 +56,18 @@ export default defineConfig(async () => {
       onConsoleLog: (log: string) => !log.includes('"msg":"request"'),
       projects: [
         {
-          plugins: [
-            cloudflareTest({
-              wrangler: { configPath: "./wrangler.toml" },
-              miniflare: {
-                bindings: {
-                  ENVIRONMENT: "test",
-                  JWT_SECRET: "test-only-jwt-secret-0123456789abcdefghijklmnop",
-                  TEST_MIGRATIONS: migrations,
-                  AUTH_RATE_LIMIT_PER_MINUTE: "5",
-                  LOGIN_RATE_LIMIT_PER_USERNAME: "5",
-                  DEV_RETURN_RESET_TOKEN: "true",
-                },
-              },
-            }),
-          ],
-          test: { name: "workers", include: ["test/**/*.test.ts", "workers/**/*.test.ts"], exclude: ["test/node/**"], setupFiles: ["./test/setup.ts"] },
+          plugins: [workersRuntime(migrations)],
+          test: {
+            name: "workers",
+            include: ["test/**/*.test.ts", "workers/**/*.test.ts"],
+            exclude: ["test/node/**", "test/slow/**"],
+            setupFiles: ["./test/setup.ts"],
+          },
+        },
+        {
+          plugins: [workersRuntime(migrations)],
+          // Pure-JS key derivation runs far slower in the test runtime than in production V8.
+          test: { name: "slow", include: ["test/slow/**/*.test.ts"], setupFiles: ["./test/setup.ts"], testTimeout: 60_000 },
         },
         // Checks that need Node (e.g. OpenAPI validation with ajv, which compiles code at run time).
         { test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" } },

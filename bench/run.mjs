@@ -1,6 +1,7 @@
-// `npm run bench`: loads the Floorline API and a bare Hono worker with autocannon, scenario by
-// scenario (bench/scenarios.mjs), and prints requests/s and p50/p99 latency for both plus the
-// ratio bare/api. See bench/README.md.
+// `npm run bench`: loads the Floorline API and two baselines with autocannon, scenario by
+// scenario (bench/scenarios.mjs): a bare Hono worker (fixed JSON) and a minimal worker (jose JWT
+// verification + one D1 query). Prints requests/s and p50/p99 latency, the D1 round trips the
+// API reports per request, and the ratios bare/api and minimal/api. See bench/README.md.
 //
 // Settings (environment variables):
 //   BENCH_DURATION     seconds of measured load per scenario and target (default 8)
@@ -16,7 +17,8 @@ import { join } from "node:path";
 import { failureOf, load } from "./load.mjs";
 import { renderChecks, renderTable } from "./report.mjs";
 import { BENCH_USER, scenarios } from "./scenarios.mjs";
-import { applyMigrations, apiBindings, bundle, insertUser, readApiConfig, root, serve, versions, writeBareConfig } from "./workers.mjs";
+import { d1RoundTrips } from "./server-timing.mjs";
+import { applyMigrations, apiBindings, bundle, insertUser, readApiConfig, root, serve, userRow, versions, writeBaselineConfig } from "./workers.mjs";
 
 const settings = {
   duration: positiveNumber("BENCH_DURATION", 8),
@@ -81,29 +83,44 @@ async function main() {
     `workers: wrangler ${v.wrangler} \`deploy --dry-run\` bundles, each served directly by Miniflare ${v.miniflare} ` +
       `(own workerd process) on 127.0.0.1 — no \`wrangler dev\`, no dev proxy`,
   );
-  console.log("• bundling the API and the bare worker with `wrangler deploy --dry-run` …");
+  console.log("• bundling the API, the bare and the minimal worker with `wrangler deploy --dry-run` …");
   const apiBundle = bundle(join(root, "wrangler.toml"), join(tmp, "api"));
-  const bareBundle = bundle(writeBareConfig(apiConfig, tmp), join(tmp, "bare"));
+  const bareBundle = bundle(writeBaselineConfig(apiConfig, tmp, { name: "floorline-bench-bare", file: "bare-worker.mjs" }), join(tmp, "bare"));
+  const minimalBundle = bundle(writeBaselineConfig(apiConfig, tmp, { name: "floorline-bench-minimal", file: "minimal-worker.mjs" }), join(tmp, "minimal"));
 
-  console.log("• starting both bundles in Miniflare …");
+  console.log("• starting the three bundles in Miniflare …");
   const runtime = { compatibilityDate: apiConfig.compatibility_date, compatibilityFlags: apiConfig.compatibility_flags ?? [] };
   const targets = {};
   try {
     const { env, exports } = apiBindings(apiConfig, apiConfig.name, API_VARS);
     targets.api = await startTarget("api", { name: apiConfig.name, bundle: apiBundle, env, exports, ...runtime });
     targets.bare = await startTarget("bare", { name: "floorline-bench-bare", bundle: bareBundle, ...runtime });
+    const minimalEnv = { DB: { type: "d1", id: "floorline-bench-minimal" }, JWT_SECRET: { type: "text", value: API_VARS.JWT_SECRET } };
+    targets.minimal = await startTarget("minimal", { name: "floorline-bench-minimal", bundle: minimalBundle, env: minimalEnv, ...runtime });
   } catch (error) {
     console.error(`\n✗ a worker failed to start: ${error instanceof Error ? (error.stack ?? error.message) : error}`);
     return 1;
   }
 
-  // The API's D1 starts empty: schema, built-in roles, then the user the scenarios log in as.
-  const applied = await applyMigrations(targets.api.mf, "DB", join(root, "migrations"));
-  await insertUser(targets.api.mf, "DB", BENCH_USER);
+  // Each D1 starts empty: schema, built-in roles, then the user the scenarios log in as (the same
+  // row in both, so an access token from either worker names a user the other knows).
+  const user = userRow(BENCH_USER);
+  let applied = [];
+  for (const target of [targets.api, targets.minimal]) {
+    applied = await applyMigrations(target.mf, "DB", join(root, "migrations"));
+    await insertUser(target.mf, "DB", user);
+  }
+  try {
+    await checkTokenInterop(targets.api, targets.minimal);
+  } catch (error) {
+    console.error(`\n✗ ${error instanceof Error ? error.message : error}`);
+    return 1;
+  }
 
   console.log("");
   console.log(`api:     ${targets.api.url}  (D1 migrated: ${applied.join(", ")}; user ${BENCH_USER.username})`);
   console.log(`bare:    ${targets.bare.url}  (bench/bare-worker.mjs: bare Hono, fixed JSON, no bindings)`);
+  console.log(`minimal: ${targets.minimal.url}  (bench/minimal-worker.mjs: bare Hono + jose + one D1 query; same migrations and user; accepts the API's tokens)`);
   console.log(
     `load:    autocannon ${v.autocannon}, ${settings.connections} connections, ${settings.warmup} s warm-up + ${settings.duration} s measured per scenario and target; ` +
       `${availableParallelism()} CPUs, Node ${process.version}`,
@@ -114,7 +131,7 @@ async function main() {
   for (const scenario of selected) {
     const row = { name: scenario.name, failures: [] };
     rows.push(row);
-    for (const targetName of scenario.targets ?? ["api", "bare"]) {
+    for (const targetName of scenario.targets ?? ["api", "bare", "minimal"]) {
       const target = targets[targetName];
       if (!target) throw new Error(`scenario "${scenario.name}" names unknown target "${targetName}"`);
       const label = `${scenario.name} [${targetName}]`;
@@ -132,8 +149,10 @@ async function main() {
   console.log("");
   console.log(renderTable(rows));
   console.log("");
-  console.log("bare/api = bare req/s ÷ api req/s on the same path, server and load: how many times more requests a bare Hono handler");
-  console.log("serves than Floorline does. 1.00× would mean the API adds nothing; the baseline row is the server's own ceiling.");
+  console.log("bare/api    = bare req/s ÷ api req/s: how many bare Hono requests (fixed JSON, no work) one API request costs.");
+  console.log("minimal/api = minimal req/s ÷ api req/s: what Floorline's layers cost on top of the work the request cannot avoid");
+  console.log("              (jose JWT verification + one D1 query, or for login one lookup + PBKDF2 + a JWT). 1.00× = the layers are free.");
+  console.log("D1 queries / D1 waits: the API's Server-Timing d1q / d1w on the checked request (— when it sends none).");
   console.log("");
   console.log("checks:");
   console.log(renderChecks(rows));
@@ -189,6 +208,8 @@ async function measure(scenario, target, label) {
   const probe = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
   const probeText = await probe.text();
   if (probe.status < 200 || probe.status > 299) throw new Error(`${request.method} ${request.url} answered ${probe.status}: ${probeText.slice(0, 300)}`);
+  // Round trips are counted on this one request; the load does not read headers.
+  const d1 = d1RoundTrips(probe.headers);
 
   if (settings.warmup > 0) {
     const warm = await load({ ...request, connections: settings.connections, duration: settings.warmup });
@@ -198,10 +219,20 @@ async function measure(scenario, target, label) {
   const run = await load({ ...request, connections: settings.connections, duration: settings.duration });
   const problem = failureOf(run);
   console.log(
-    `  ${label.padEnd(42)} ${run.rps.toFixed(1).padStart(9)} req/s   p50 ${run.p50.toFixed(2).padStart(8)} ms   p99 ${run.p99.toFixed(2).padStart(8)} ms${problem ? `   ✗ ${problem}` : ""}`,
+    `  ${label.padEnd(42)} ${run.rps.toFixed(1).padStart(9)} req/s   p50 ${run.p50.toFixed(2).padStart(8)} ms   p99 ${run.p99.toFixed(2).padStart(8)} ms${d1.queries !== null || d1.waits !== null ? `   D1 ${d1.queries ?? "—"} q / ${d1.waits ?? "—"} w` : ""}${problem ? `   ✗ ${problem}` : ""}`,
   );
   if (problem) throw new Error(problem);
-  return run;
+  return { ...run, d1 };
+}
+
+/**
+ * The minimal worker hard-codes the API's JWT issuer and audience and gets its secret: a token
+ * the API issued must open the minimal worker's /me, or the two would not do the same work.
+ */
+async function checkTokenInterop(api, minimal) {
+  const res = await fetch(`${minimal.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${await login(api.url)}` } });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`the minimal worker refused an access token issued by the API (${res.status}: ${text.slice(0, 200)}); check bench/minimal-worker.mjs against src/lib/auth.ts`);
 }
 
 /** Logs BENCH_USER in on a target and returns the access token (the bare worker returns a fixed one). */

@@ -1,7 +1,8 @@
 // What `npm run bench` measures. Each scenario is one request shape, loaded against every target
-// it lists: "api" (the Floorline worker) and "bare" (bench/bare-worker.mjs, a bare Hono app that
-// answers the same paths with fixed JSON). To add a scenario, append an object here and, when
-// the bare worker should answer it too, add its path to bench/bare-worker.mjs.
+// it lists: "api" (the Floorline worker), "bare" (bench/bare-worker.mjs, a bare Hono app that
+// answers the same paths with fixed JSON) and "minimal" (bench/minimal-worker.mjs: the same path
+// doing only the unavoidable work, a jose JWT verification and one D1 query). To add a scenario,
+// append an object here and give the baselines that should answer it the same path.
 //
 // Fields:
 //   name      row label in the table
@@ -9,15 +10,16 @@
 //   path      request path
 //   headers   request headers (optional)
 //   body      request body: a string, or an object sent as JSON (optional)
-//   targets   which workers to load (default ["api", "bare"]); a bare-only row has no ratio
+//   targets   which workers to load (default ["api", "bare", "minimal"]); a ratio needs the API
+//             and that baseline
 //   setup     optional async (ctx) => ({ headers?, body?, path? }), run once per target before
 //             the warm-up; what it returns is merged into the request. ctx is:
-//               ctx.target  "api" | "bare"
+//               ctx.target  "api" | "bare" | "minimal"
 //               ctx.url     the target's base URL (http://127.0.0.1:<port>)
 //               ctx.mf      its Miniflare instance (e.g. `await ctx.mf.getD1Database("DB")` to seed rows)
 //               ctx.login() logs BENCH_USER in on that target and resolves to the access token
 
-/** The user run.mjs inserts into the API's D1 before any scenario runs. */
+/** The user run.mjs inserts into the API's and the minimal worker's D1 before any scenario runs. */
 export const BENCH_USER = { username: "bench-admin", password: "bench-password-not-secret", role: "admin" };
 
 export const scenarios = [
@@ -25,9 +27,12 @@ export const scenarios = [
     name: "GET /health",
     method: "GET",
     path: "/health",
+    // No binding, no auth: the minimal worker would be the bare one.
+    targets: ["api", "bare"],
   },
   {
-    // PBKDF2-SHA256 with 100,000 iterations on every request: CPU-bound by design.
+    // PBKDF2-SHA256 with 100,000 iterations on every request: CPU-bound by design. The minimal
+    // worker's nearest equivalent: one user lookup, the same PBKDF2, a signed JWT.
     name: "POST /api/v1/auth/login",
     method: "POST",
     path: "/api/v1/auth/login",

@@ -1,6 +1,7 @@
-// Builds and serves the two benchmarked workers: the Floorline API and the bare Hono baseline.
+// Builds and serves the benchmarked workers: the Floorline API and the two baselines (the bare
+// Hono worker and the minimal JWT + one-query worker).
 //
-// Both go through the same path: `wrangler deploy --dry-run` bundles them (the exact bytes a
+// All go through the same path: `wrangler deploy --dry-run` bundles them (the exact bytes a
 // deploy would upload), then the `miniflare` package's `Miniflare` class serves each bundle on
 // 127.0.0.1 from its own workerd process. No `wrangler dev` and none of its proxy workers sit in
 // between, so what is measured is workerd + Miniflare's entry worker + the bundle.
@@ -55,15 +56,16 @@ export function bundle(configPath, outdir) {
 }
 
 /**
- * Writes a wrangler config for the bare worker next to the other temporary files. It copies the
- * API's compatibility date, flags and minify setting so both bundles run on the same runtime
- * behaviour; it declares no bindings.
+ * Writes a wrangler config for a baseline worker (`bench/<file>`) next to the other temporary
+ * files and returns its path. It copies the API's compatibility date, flags and minify setting so
+ * every bundle runs on the same runtime behaviour; it declares no bindings (run.mjs gives the
+ * minimal worker its D1 and secret when serving it).
  */
-export function writeBareConfig(apiConfig, dir) {
-  const path = join(dir, "bare.wrangler.toml");
+export function writeBaselineConfig(apiConfig, dir, { name, file }) {
+  const path = join(dir, `${name}.wrangler.toml`);
   const toml = [
-    `name = "floorline-bench-bare"`,
-    `main = ${JSON.stringify(join(root, "bench", "bare-worker.mjs"))}`,
+    `name = ${JSON.stringify(name)}`,
+    `main = ${JSON.stringify(join(root, "bench", file))}`,
     `compatibility_date = ${JSON.stringify(apiConfig.compatibility_date)}`,
     `compatibility_flags = ${JSON.stringify(apiConfig.compatibility_flags ?? [])}`,
     `minify = ${apiConfig.minify ? "true" : "false"}`,
@@ -166,14 +168,20 @@ export async function applyMigrations(mf, binding, migrationsDir) {
 }
 
 /**
- * Inserts a user in the API's native password format (src/lib/passwords.ts):
- * `pbkdf2_sha256$100000$<salt b64url>$<hash b64url>`, PBKDF2-SHA256, 16-byte salt, 32-byte hash.
+ * A users row for `{ username, password, role }` in the API's native password format
+ * (src/lib/passwords.ts): `pbkdf2_sha256$100000$<salt b64url>$<hash b64url>`, PBKDF2-SHA256,
+ * 16-byte salt, 32-byte hash. Insert the same row into every worker's D1 so that one worker's
+ * access token names a user the others know too.
  */
-export async function insertUser(mf, binding, { username, password, role }) {
+export function userRow({ username, password, role }) {
   const iterations = 100_000;
   const salt = randomBytes(16);
   const hash = pbkdf2Sync(password, salt, iterations, 32, "sha256");
-  const passwordHash = `pbkdf2_sha256$${iterations}$${salt.toString("base64url")}$${hash.toString("base64url")}`;
+  return { id: randomUUID(), username, role, passwordHash: `pbkdf2_sha256$${iterations}$${salt.toString("base64url")}$${hash.toString("base64url")}` };
+}
+
+/** Inserts a `userRow()` through the D1 binding. */
+export async function insertUser(mf, binding, { id, username, passwordHash, role }) {
   const db = await mf.getD1Database(binding);
-  await db.prepare("INSERT INTO users (id, username, password_hash, role) VALUES (?, ?, ?, ?)").bind(randomUUID(), username, passwordHash, role).run();
+  await db.prepare("INSERT INTO users (id, username, password_hash, role) VALUES (?, ?, ?, ?)").bind(id, username, passwordHash, role).run();
 }

@@ -1,0 +1,91 @@
+// The benchmark's second baseline: the least a Worker must do to answer an authenticated read.
+// A bare Hono app that verifies the API's HS256 access token with jose (same secret, issuer and
+// audience as src/lib/auth.ts) and reads the user with one D1 query. No middleware, no ORM, no
+// validation library, no session check, no logging. It is bundled and served exactly like the
+// API worker, with a migrated D1 holding the bench user, so minimal/api shows what Floorline's
+// layers cost on top of the runtime, the router, a JWT verification and one D1 round trip.
+//
+// Every D1-using route reports its one query the way the API reports its own:
+// `Server-Timing: d1q;desc="1", d1w;desc="1"`.
+import { Hono } from "hono";
+import { jwtVerify, SignJWT } from "jose";
+
+// Must match JWT_ISSUER / JWT_AUDIENCE in src/lib/auth.ts; run.mjs checks at start-up that this
+// worker accepts a token the API issued.
+const ISSUER = "floorline";
+const AUDIENCE = "floorline-api";
+const ONE_QUERY = 'd1q;desc="1", d1w;desc="1"';
+
+// The API imports its HMAC key once per configuration; so does this worker.
+let hmacKey;
+const keyFor = (secret) =>
+  (hmacKey ??= crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]));
+
+const app = new Hono();
+
+app.get("/api/v1/auth/me", async (c) => {
+  const token = /^Bearer (\S+)$/.exec(c.req.header("authorization") ?? "")?.[1];
+  if (!token) return c.json({ error: "UNAUTHENTICATED" }, 401);
+  let sub;
+  try {
+    const { payload } = await jwtVerify(token, await keyFor(c.env.JWT_SECRET), { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE });
+    sub = payload.sub;
+  } catch {
+    return c.json({ error: "UNAUTHENTICATED" }, 401);
+  }
+  if (typeof sub !== "string") return c.json({ error: "UNAUTHENTICATED" }, 401);
+  const user = await c.env.DB.prepare("SELECT id, username, email, first_name, last_name, role, allowed_tabs FROM users WHERE id = ? AND is_active = 1")
+    .bind(sub)
+    .first();
+  c.header("server-timing", ONE_QUERY);
+  if (!user) return c.json({ error: "UNAUTHENTICATED" }, 401);
+  return c.json({ ...user, allowed_tabs: user.allowed_tabs === null ? null : JSON.parse(user.allowed_tabs) });
+});
+
+// Nearest equivalent of the API's login: one D1 lookup, PBKDF2-SHA256 (the API's native hash
+// format, 100,000 iterations) and a signed access token. No throttling, no session rows.
+app.post("/api/v1/auth/login", async (c) => {
+  let body;
+  try {
+    body = await c.req.json();
+  } catch {
+    return c.json({ error: "VALIDATION_ERROR" }, 422);
+  }
+  if (typeof body?.username !== "string" || typeof body?.password !== "string") return c.json({ error: "VALIDATION_ERROR" }, 422);
+  const user = await c.env.DB.prepare("SELECT id, username, role, password_hash FROM users WHERE username = ? AND is_active = 1").bind(body.username).first();
+  c.header("server-timing", ONE_QUERY);
+  if (!user || !(await verifyNative(body.password, user.password_hash))) return c.json({ error: "UNAUTHENTICATED" }, 401);
+  const expiresIn = 3600;
+  const iat = Math.floor(Date.now() / 1000);
+  const accessToken = await new SignJWT({ sid: crypto.randomUUID(), username: user.username, role: user.role })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(user.id)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + expiresIn)
+    .setJti(crypto.randomUUID())
+    .sign(await keyFor(c.env.JWT_SECRET));
+  return c.json({ access_token: accessToken, token_type: "bearer", expires_in: expiresIn, role: user.role });
+});
+
+/** Verifies `pbkdf2_sha256$<iterations>$<salt b64url>$<hash b64url>` through WebCrypto. */
+async function verifyNative(password, stored) {
+  const [prefix, iterText, saltText, hashText] = stored.split("$");
+  if (prefix !== "pbkdf2_sha256" || !/^\d+$/.test(iterText ?? "")) return false;
+  const salt = fromBase64Url(saltText ?? "");
+  const expected = fromBase64Url(hashText ?? "");
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(password), "PBKDF2", false, ["deriveBits"]);
+  const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations: Number(iterText) }, key, expected.length * 8);
+  const actual = new Uint8Array(bits);
+  let diff = actual.length ^ expected.length;
+  for (let i = 0; i < actual.length; i++) diff |= actual[i] ^ expected[i];
+  return diff === 0;
+}
+
+function fromBase64Url(text) {
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
+}
+
+export default app;
