@@ -30,6 +30,27 @@ for (const [path, pkg] of Object.entries(lock.packages)) {
     added++;
   }
 }
+// Biome's CLI ships one optional package per platform too: `@biomejs/cli-<os>-<cpu>[-musl]`.
+const BIOME_CPU = { x64: "x64", arm64: "arm64" };
+for (const [path, pkg] of Object.entries(lock.packages)) {
+  if (!path.endsWith("node_modules/@biomejs/biome")) continue;
+  for (const [name, wanted] of Object.entries(pkg.optionalDependencies ?? {})) {
+    const match = /^@biomejs\/cli-(\w+)-(x64|arm64)(-musl)?$/.exec(name);
+    if (!match || lock.packages[`node_modules/${name}`]) continue;
+    const [, os, cpu, musl] = match;
+    lock.packages[`node_modules/${name}`] = {
+      version: wanted,
+      cpu: [BIOME_CPU[cpu]],
+      dev: true,
+      license: "MIT OR Apache-2.0",
+      optional: true,
+      os: [os],
+      ...(musl ? { libc: ["musl"] } : {}),
+      engines: { node: ">=14.21.3" },
+    };
+    added++;
+  }
+}
 const sorted = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b))));
 lock.packages = sorted;
 writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
