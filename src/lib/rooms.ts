@@ -22,7 +22,8 @@ import type { Room } from "../../durable-objects/room";
 import { encodeRoomConnect, ROOM_CONNECT_HEADER, ROOM_CONNECT_URL, RoomName, type RoomPrincipal } from "../../durable-objects/messages";
 import type { AppEnv, UserPrincipal } from "../types";
 import { authenticateToken } from "./auth";
-import { AppError, renderError, surfaceOf } from "./errors";
+import { AppError } from "./errors";
+import { v1Surface } from "./surface";
 import { type AccessRule, hasPermission, isAllowed, type Permission } from "./rbac";
 
 /** What a connection needs besides a valid token. */
@@ -66,7 +67,8 @@ export async function connectToRoom<T extends AnyRoom>(
   access: RoomAccess = {},
 ): Promise<Response> {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-    const { body } = renderError(new AppError("BAD_REQUEST", "This endpoint expects a WebSocket upgrade"), surfaceOf(c.req.path), c.get("requestId") ?? "");
+    const surface = c.get("surface") ?? v1Surface;
+    const { body } = surface.render(new AppError("BAD_REQUEST", "This endpoint expects a WebSocket upgrade"), c.get("requestId") ?? "");
     return c.json(body, 426, { Upgrade: "websocket" });
   }
   const room = RoomName.safeParse(roomName);
