@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { idempotencyKeys, users } from "../../src/db/schema";
+import { isoNow } from "../../src/db/schema/columns";
 import { call, db, loginAs, str, unique } from "../helpers";
 
 /** The hash the middleware computes: method, path with query, then the body bytes. */
@@ -92,13 +93,13 @@ describe("Idempotency-Key on POST", () => {
     const path = "/api/v1/users";
     // The first attempt's claim, as it looks while that request is still running.
     const hash = await requestHashOf("POST", path, JSON.stringify(body));
-    await db().insert(idempotencyKeys).values({ scope: `user:${admin.id}`, key, requestHash: hash, state: "pending", createdAt: Date.now(), expiresAt: Date.now() + 60_000 });
+    await db().insert(idempotencyKeys).values({ scope: `user:${admin.id}`, key, requestHash: hash, state: "pending", createdAt: isoNow(), expiresAt: isoNow(new Date(Date.now() + 60_000)) });
     const busy = await call(path, { token: admin.token, body, headers: { "idempotency-key": key } });
     expect(busy.status).toBe(409);
     expect(busy.json.message).toMatch(/in progress/);
     expect(await countUsers(body.username)).toBe(0);
     // The first attempt died two minutes ago: a retry runs and completes.
-    await db().update(idempotencyKeys).set({ createdAt: Date.now() - 120_000 }).where(sql`${idempotencyKeys.key} = ${key}`);
+    await db().update(idempotencyKeys).set({ createdAt: isoNow(new Date(Date.now() - 120_000)) }).where(sql`${idempotencyKeys.key} = ${key}`);
     const retry = await call(path, { token: admin.token, body, headers: { "idempotency-key": key } });
     expect(retry.status).toBe(201);
     expect(await countUsers(body.username)).toBe(1);
