@@ -7,11 +7,21 @@
  * is 409, as is a retry while the first is still running. A non-2xx outcome releases the key,
  * since nothing was written. Stored bodies are encrypted with a key derived from JWT_SECRET, so
  * a copy of the database alone does not reveal the tokens a login response carried.
+ *
+ * "The same request" is judged by a hash of the method, path and query, and normally the body.
+ * Upload routes pass `{ hashBody: false }`: hashing the body means reading all of it, which
+ * would hold a whole upload (up to MAX_UPLOAD_BYTES) in memory before the handler streams it to
+ * R2, and would consume the stream the handler needs. Their hash covers the media type (without
+ * parameters: multipart boundaries are random per attempt, so a faithful retry carries another
+ * one) and the Content-Length instead. Another file of the same length under the same key would
+ * therefore replay the first response; the key is the client's promise that the request is the
+ * same, and the length check still catches most mistakes.
  */
 import { and, eq, lt, type SQL } from "drizzle-orm";
 import type { Context, Next } from "hono";
 import type { Db } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
+import { isoNow } from "../db/schema/columns";
 import type { AppEnv } from "../types";
 import { toHex, utf8 } from "./encoding";
 import { AppError, conflict } from "./errors";
@@ -25,9 +35,23 @@ const PENDING_LEASE_MS = 60 * 1000;
 const MAX_STORED_BODY_BYTES = 1024 * 1024;
 const REPLAYED_HEADERS = ["content-type", "location", "etag"];
 
-async function requestHash(c: Context<AppEnv>): Promise<string> {
-  const body = new Uint8Array(await c.req.arrayBuffer());
+export interface IdempotencyOptions {
+  /**
+   * Whether the request hash covers the body (default true). `false` on upload routes: the hash
+   * then covers the media type and Content-Length instead, and the body stream is left unread.
+   */
+  hashBody?: boolean;
+}
+
+async function requestHash(c: Context<AppEnv>, hashBody: boolean): Promise<string> {
   const url = new URL(c.req.url);
+  if (!hashBody) {
+    const mediaType = (c.req.header("content-type") ?? "").split(";", 1)[0]?.trim().toLowerCase().slice(0, 128) ?? "";
+    const length = c.req.header("content-length")?.trim().slice(0, 20) ?? "";
+    const text = `${c.req.method} ${url.pathname}${url.search}\nbody not hashed: ${mediaType} ${length}`;
+    return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", utf8(text))));
+  }
+  const body = new Uint8Array(await c.req.arrayBuffer());
   const head = utf8(`${c.req.method} ${url.pathname}${url.search}\n`);
   const all = new Uint8Array(head.length + body.length);
   all.set(head);
@@ -43,7 +67,7 @@ export function idempotencyScope(c: Context<AppEnv>): string {
 }
 
 /** Runs `next` at most once per (scope, Idempotency-Key); see the module comment. */
-export async function withIdempotency(c: Context<AppEnv>, next: Next): Promise<Response | void> {
+export async function withIdempotency(c: Context<AppEnv>, next: Next, options: IdempotencyOptions = {}): Promise<Response | void> {
   const key = c.req.header("idempotency-key");
   if (c.req.method !== "POST" || key === undefined) return next();
   if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
@@ -53,16 +77,17 @@ export async function withIdempotency(c: Context<AppEnv>, next: Next): Promise<R
   }
   const { db, config } = c.var.deps;
   const scope = idempotencyScope(c);
-  const hash = await requestHash(c);
+  const hash = await requestHash(c, options.hashBody ?? true);
   const now = Date.now();
+  const nowIso = isoNow(new Date(now));
   const where = and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key));
 
   // Expired keys may be claimed again.
-  await db.delete(idempotencyKeys).where(and(where, lt(idempotencyKeys.expiresAt, now)));
+  await db.delete(idempotencyKeys).where(and(where, lt(idempotencyKeys.expiresAt, nowIso)));
   const claim = crypto.randomUUID();
   const claimed = await db
     .insert(idempotencyKeys)
-    .values({ scope, key, requestHash: hash, state: "pending", claim, createdAt: now, expiresAt: now + IDEMPOTENCY_TTL_MS })
+    .values({ scope, key, requestHash: hash, state: "pending", claim, createdAt: nowIso, expiresAt: isoNow(new Date(now + IDEMPOTENCY_TTL_MS)) })
     .onConflictDoNothing()
     .returning({ key: idempotencyKeys.key });
 
@@ -76,11 +101,11 @@ export async function withIdempotency(c: Context<AppEnv>, next: Next): Promise<R
       // A first attempt that died (CPU limit, deploy) leaves its claim behind; after the lease
       // a retry takes it over instead of being refused for the record's whole lifetime.
       const takenOver =
-        now - row.createdAt > PENDING_LEASE_MS &&
+        now - Date.parse(row.createdAt) > PENDING_LEASE_MS &&
         (
           await db
             .update(idempotencyKeys)
-            .set({ createdAt: now, claim })
+            .set({ createdAt: nowIso, claim })
             .where(and(where, eq(idempotencyKeys.state, "pending"), eq(idempotencyKeys.claim, row.claim)))
             .returning({ key: idempotencyKeys.key })
         ).length === 1;

@@ -34,8 +34,8 @@ describe("hourly cleanup", () => {
         { bucket: `live-${tag}`, windowStart: Math.floor(now.getTime() / 1000), count: 1 },
       ]),
       db().insert(idempotencyKeys).values([
-        { scope: tag, key: "old", requestHash: "h", state: "done", createdAt: 0, expiresAt: 1 },
-        { scope: tag, key: "live", requestHash: "h", state: "done", createdAt: 0, expiresAt: now.getTime() + 60_000 },
+        { scope: tag, key: "old", requestHash: "h", state: "done", createdAt: old, expiresAt: old },
+        { scope: tag, key: "live", requestHash: "h", state: "done", createdAt: old, expiresAt: future },
       ]),
       db().insert(refreshTokens).values([
         { id: `old-${tag}`, sessionId: `live-${tag}`, tokenHash: `old-${tag}`, expiresAt: old },

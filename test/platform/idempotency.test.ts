@@ -1,6 +1,12 @@
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { withIdempotency } from "../../src/lib/idempotency";
+import { route } from "../../src/lib/route";
 import { idempotencyKeys, users } from "../../src/db/schema";
+import { isoNow } from "../../src/db/schema/columns";
 import { call, db, loginAs, str, unique } from "../helpers";
 
 /** The hash the middleware computes: method, path with query, then the body bytes. */
@@ -92,13 +98,13 @@ describe("Idempotency-Key on POST", () => {
     const path = "/api/v1/users";
     // The first attempt's claim, as it looks while that request is still running.
     const hash = await requestHashOf("POST", path, JSON.stringify(body));
-    await db().insert(idempotencyKeys).values({ scope: `user:${admin.id}`, key, requestHash: hash, state: "pending", createdAt: Date.now(), expiresAt: Date.now() + 60_000 });
+    await db().insert(idempotencyKeys).values({ scope: `user:${admin.id}`, key, requestHash: hash, state: "pending", createdAt: isoNow(), expiresAt: isoNow(new Date(Date.now() + 60_000)) });
     const busy = await call(path, { token: admin.token, body, headers: { "idempotency-key": key } });
     expect(busy.status).toBe(409);
     expect(busy.json.message).toMatch(/in progress/);
     expect(await countUsers(body.username)).toBe(0);
     // The first attempt died two minutes ago: a retry runs and completes.
-    await db().update(idempotencyKeys).set({ createdAt: Date.now() - 120_000 }).where(sql`${idempotencyKeys.key} = ${key}`);
+    await db().update(idempotencyKeys).set({ createdAt: isoNow(new Date(Date.now() - 120_000)) }).where(sql`${idempotencyKeys.key} = ${key}`);
     const retry = await call(path, { token: admin.token, body, headers: { "idempotency-key": key } });
     expect(retry.status).toBe(201);
     expect(await countUsers(body.username)).toBe(1);
@@ -120,5 +126,68 @@ describe("Idempotency-Key on POST", () => {
     const admin = await loginAs("admin");
     const res = await call("/api/v1/users", { token: admin.token, body: { username: unique("d"), password: "password-123", role: "viewer" }, headers: { "idempotency-key": "x".repeat(300) } });
     expect(res.status).toBe(422);
+  });
+});
+
+describe("Idempotency-Key on upload routes ({ hashBody: false })", () => {
+  let runs = 0;
+  // route() will pass { hashBody: false } itself for bodyLimit "upload"; until then a wrapper does.
+  const app = createApp({
+    extend: (a) =>
+      a.post(
+        "/api/v1/test/idempotent-upload",
+        route({ access: "public", summary: "probe", tags: ["test"], bodyLimit: "upload", idempotent: false }),
+        (c, next) => withIdempotency(c, next, { hashBody: false }),
+        async (c) => {
+          const untouched = !c.req.raw.bodyUsed;
+          let bytes = 0;
+          const reader = c.req.raw.body?.getReader();
+          for (let r = await reader?.read(); r && !r.done; r = await reader?.read()) bytes += r.value.length;
+          runs++;
+          return c.json({ untouched, bytes, run: runs }, 201);
+        },
+      ),
+  });
+  const send = (key: string, boundary: string, body: string) => {
+    const bytes = new TextEncoder().encode(body);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(bytes.subarray(0, 3));
+        controller.enqueue(bytes.subarray(3));
+        controller.close();
+      },
+    });
+    const headers = {
+      "content-type": `multipart/form-data; boundary=${boundary}`,
+      "content-length": String(bytes.length),
+      "idempotency-key": key,
+      "cf-connecting-ip": "192.0.2.90",
+    };
+    return app.fetch(new Request("http://localhost/api/v1/test/idempotent-upload", { method: "POST", headers, body: stream }), env, createExecutionContext());
+  };
+
+  it("leaves the body stream to the handler and replays a retry that carries another boundary", async () => {
+    const key = crypto.randomUUID();
+    const body = "--aaaa\r\nbody-of-one\r\n--aaaa--";
+    const first = await send(key, "aaaa", body);
+    expect(first.status).toBe(201);
+    const firstJson = await first.json<{ untouched: boolean; bytes: number; run: number }>();
+    expect(firstJson.untouched).toBe(true);
+    expect(firstJson.bytes).toBe(body.length);
+    // A retry of the same form: browsers pick a fresh boundary for every attempt.
+    const retry = await send(key, "bbbb", "--bbbb\r\nbody-of-one\r\n--bbbb--");
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(await retry.json()).toEqual(firstJson);
+    expect(runs).toBe(firstJson.run);
+  });
+
+  it("the same key with another Content-Length is 409 and the handler does not run", async () => {
+    const key = crypto.randomUUID();
+    expect((await send(key, "aaaa", "--aaaa\r\nshort\r\n--aaaa--")).status).toBe(201);
+    const before = runs;
+    const clash = await send(key, "aaaa", "--aaaa\r\na longer body\r\n--aaaa--");
+    expect(clash.status).toBe(409);
+    expect(runs).toBe(before);
   });
 });

@@ -1,4 +1,5 @@
 import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { createdAt, timestamp } from "./columns";
 
 /** Fixed-window counters for throttling (per IP on unauthenticated routes, per API key). */
 export const rateLimits = sqliteTable(
@@ -25,8 +26,9 @@ export const idempotencyKeys = sqliteTable(
     responseStatus: integer("response_status"),
     responseHeaders: text("response_headers"),
     responseBody: text("response_body"),
-    createdAt: integer("created_at").notNull(),
-    expiresAt: integer("expires_at").notNull(),
+    /** When the key was claimed (or taken over after the pending lease). */
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.scope, t.key] })],
 );

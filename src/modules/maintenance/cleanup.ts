@@ -14,7 +14,7 @@ export async function cleanupExpired({ db, now: clock }: Pick<Deps, "db" | "now"
   const monthAgo = new Date(now.getTime() - 30 * 86_400_000).toISOString();
   await db.batch([
     db.delete(rateLimits).where(lt(rateLimits.windowStart, Math.floor(now.getTime() / 1000) - 86_400)),
-    db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, now.getTime())),
+    db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, nowIso)),
     db.delete(sessions).where(or(lt(sessions.expiresAt, monthAgo), and(isNotNull(sessions.revokedAt), lt(sessions.revokedAt, monthAgo)))),
     // A refresh token past its own expiry can no longer be used, so it is no longer needed to detect re-use.
     db.delete(refreshTokens).where(lt(refreshTokens.expiresAt, dayAgo)),
