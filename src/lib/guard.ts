@@ -42,7 +42,16 @@ export const guard = (): MiddlewareHandler<AppEnv> =>
     if (first.kind === "none") return next();
     if (first.kind === "undeclared") throw new AppError("AUTHORIZATION_ERROR", "This route declares no permission, so it is denied");
     const config = getConfig(c.env);
-    const maxSize = first.spec.bodyLimit === "upload" ? config.MAX_UPLOAD_BYTES : config.MAX_BODY_BYTES;
+    if (first.spec.bodyLimit === "upload") {
+      // Hono's bodyLimit buffers a body that has no Content-Length; uploads stream instead, and
+      // lib/uploads.ts counts their bytes as they arrive. A declared length is checked up front.
+      const declared = c.req.header("content-length");
+      if (declared !== undefined && Number(declared) > config.MAX_UPLOAD_BYTES) {
+        throw new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds ${config.MAX_UPLOAD_BYTES} bytes`);
+      }
+      return next();
+    }
+    const maxSize = config.MAX_BODY_BYTES;
     return bodyLimit({
       maxSize,
       onError: () => {

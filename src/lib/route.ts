@@ -89,7 +89,8 @@ export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
       }
     }
     if (spec.idempotent === false) await next();
-    else await withIdempotency(c, next);
+    // Upload bodies stream to R2: their request hash leaves the body unread.
+    else await withIdempotency(c, next, { hashBody: spec.bodyLimit !== "upload" });
     if (spec.noStore) c.header("Cache-Control", "no-store");
   };
   routeSpecs.set(handler, spec);

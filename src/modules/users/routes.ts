@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AppError } from "../../lib/errors";
+import { expectedVersion, setETag } from "../../lib/etag";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import { toUserResponse } from "./repo";
 import { CreateUserBody, UpdateUserBody, UserResponse, UsernameBody, UsernameQuery } from "./schemas";
@@ -9,16 +9,6 @@ const TAGS = ["users"];
 const TAB = "usermanagement";
 const Message = z.object({ message: z.string() });
 const ResetToken = z.object({ username: z.string(), reset_token: z.string(), expires_at: z.string() });
-
-/** `If-Match: "3"` (or W/"3", or 3) → 3. Absent → undefined; anything else is a 422. */
-function expectedVersion(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const match = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
-  if (!match) {
-    throw new AppError("VALIDATION_ERROR", "If-Match must carry the user's version", { details: [{ path: "header.If-Match", message: "expected a version number" }] });
-  }
-  return Number(match[1]);
-}
 
 export const userRoutes = createRouter()
   .openapi(
@@ -72,7 +62,7 @@ export const userRoutes = createRouter()
     }),
     async (c) => {
       const updated = toUserResponse(await updateUser(c.var.deps, c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match"))));
-      c.header("ETag", `"${updated.version}"`);
+      setETag(c, updated.version);
       return c.json(updated, 200);
     },
   )
