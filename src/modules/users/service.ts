@@ -3,6 +3,7 @@ import { isConstraintError } from "../../db/client";
 import type { Deps } from "../../lib/deps";
 import { roles, sessions, users } from "../../db/schema";
 import { AppError, conflict, forbidden, notFound } from "../../lib/errors";
+import { usernameKey } from "../../lib/fields";
 import { hashPassword } from "../../lib/passwords";
 import { holdsAll, holdsTabs, rolePermissions } from "../../lib/rbac";
 import type { Principal, UserPrincipal } from "../../types";
@@ -61,6 +62,7 @@ export async function createUser(deps: Pick<Deps, "db">, input: CreateUserBody, 
     await db.insert(users).values({
       id,
       username: input.username,
+      usernameKey: usernameKey(input.username),
       passwordHash: await hashPassword(input.password),
       role: input.role,
       allowedTabs: input.allowed_tabs ?? null,
@@ -129,7 +131,10 @@ export async function updateUser(deps: Pick<Deps, "db">, input: UpdateUserBody, 
 
   const now = nowIso();
   const set: Partial<typeof users.$inferInsert> = { updatedAt: now, version: user.version + 1 };
-  if (input.new_username !== undefined) set.username = input.new_username;
+  if (input.new_username !== undefined) {
+    set.username = input.new_username;
+    set.usernameKey = usernameKey(input.new_username);
+  }
   if (input.new_password !== undefined) {
     set.passwordHash = await hashPassword(input.new_password);
     set.passwordChangedAt = now;
