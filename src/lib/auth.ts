@@ -12,8 +12,8 @@ import type { Config } from "./config";
 import type { Deps } from "./deps";
 import { sha256Hex } from "./encoding";
 import { AppError, unauthenticated } from "./errors";
-import { hitRateLimit } from "./rate-limit";
-import { permissionSet, rolePermissions } from "./rbac";
+import { limitApiKey } from "./rate-limit";
+import { effectiveTabs, intersectPermissions, permissionSet, rolePermissions } from "./rbac";
 
 export const JWT_ISSUER = "floorline";
 export const JWT_AUDIENCE = "floorline-api";
@@ -96,33 +96,66 @@ export async function loadUserPrincipal({ db, now }: Pick<Deps, "db" | "now">, c
   if (!row || !row.isActive || row.revokedAt !== null || row.expiresAt <= nowIso) {
     throw unauthenticated("Session is no longer valid", "revoked");
   }
+  const permissions = rolePermissions(row.role, row.rolePermissions);
   return {
     kind: "user",
     userId: claims.sub,
     username: row.username,
     role: row.role,
-    permissions: rolePermissions(row.role, row.rolePermissions),
-    tabs: row.userTabs ?? row.roleTabs,
+    permissions,
+    tabs: effectiveTabs(permissions, row.userTabs, row.roleTabs),
     sessionId: claims.sid,
   };
 }
 
-/** Resolves an API key, counting the call against the key's own rate limit. */
-export async function loadApiKeyPrincipal(deps: Pick<Deps, "db" | "now" | "waitUntil">, key: string): Promise<ApiKeyPrincipal> {
+/**
+ * Resolves an API key to what it may do now: its scope within its creator's current
+ * permissions, with the creator's current tabs. The key, its creator and the creator's role come
+ * from one query; a revoked key, or one whose creator is inactive or gone, is a 401. The call
+ * counts against the key's rate-limit tier (the rate-limiting binding, not D1).
+ */
+export async function loadApiKeyPrincipal(deps: Pick<Deps, "db" | "now" | "waitUntil" | "env">, key: string): Promise<ApiKeyPrincipal> {
   const { db } = deps;
   const keyHash = await sha256Hex(key);
-  const [row] = await db.select().from(apiKeys).where(eq(apiKeys.keyHash, keyHash)).limit(1);
+  const [row] = await db
+    .select({
+      id: apiKeys.id,
+      name: apiKeys.name,
+      scope: apiKeys.permissions,
+      rateLimitPerMinute: apiKeys.rateLimitPerMinute,
+      revokedAt: apiKeys.revokedAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      creatorId: users.id,
+      creatorActive: users.isActive,
+      creatorTabs: users.allowedTabs,
+      roleName: roles.name,
+      rolePermissions: roles.permissions,
+      roleTabs: roles.allowedTabs,
+    })
+    .from(apiKeys)
+    .leftJoin(users, eq(users.id, apiKeys.createdBy))
+    .leftJoin(roles, eq(roles.name, users.role))
+    .where(eq(apiKeys.keyHash, keyHash))
+    .limit(1);
   if (!row || row.revokedAt !== null) throw unauthenticated("Invalid API key", "api_key_invalid");
-  const limit = await hitRateLimit(deps, `api_key:${row.id}`, row.rateLimitPerMinute);
-  if (!limit.allowed) {
-    throw new AppError("RATE_LIMITED", `API key rate limit of ${row.rateLimitPerMinute} requests per minute exceeded`, { retryAfter: limit.retryAfter });
+  if (row.creatorId === null || row.creatorActive !== true || row.roleName === null || row.roleTabs === null) {
+    throw unauthenticated("API key is no longer valid: its creator is inactive or gone", "api_key_invalid");
   }
+  await limitApiKey(deps, row.id, row.rateLimitPerMinute);
   const lastUsed = row.lastUsedAt ? Date.parse(row.lastUsedAt) : 0;
   if (deps.now().getTime() - lastUsed > 60_000) {
     const touch = db.update(apiKeys).set({ lastUsedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))` }).where(eq(apiKeys.id, row.id));
     deps.waitUntil(touch);
   }
-  return { kind: "api_key", keyId: row.id, name: row.name, permissions: permissionSet(row.permissions) };
+  const creatorPermissions = rolePermissions(row.roleName, row.rolePermissions);
+  return {
+    kind: "api_key",
+    keyId: row.id,
+    name: row.name,
+    permissions: intersectPermissions(permissionSet(row.scope), creatorPermissions),
+    tabs: effectiveTabs(creatorPermissions, row.creatorTabs, row.roleTabs),
+    createdBy: row.creatorId,
+  };
 }
 
 /** Resolves an access token (from a header, or a WebSocket's `?token=`) to a live principal. */

@@ -26,5 +26,5 @@ export const apiKeyRoutes = new Hono<AppEnv>()
     "/:id",
     route({ access: "api_keys:manage", apiKey: false, summary: "Revoke an API key", tags: TAGS, responses: { 200: ApiKeyResponse } }),
     validate("param", IdParam),
-    async (c) => c.json(await revokeApiKey(c.var.deps, c.req.valid("param").id)),
+    async (c) => c.json(await revokeApiKey(c.var.deps, c.req.valid("param").id, principalOf(c))),
   );
