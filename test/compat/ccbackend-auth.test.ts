@@ -123,10 +123,11 @@ describe("CCbackend auth surface (/api/...)", () => {
     expect((await call("/api/auth/login", { body: { username: victim.username, password: "admin-set-1" } })).status).toBe(200);
     const unknown = await call("/api/reset_password", { method: "PUT", token: admin.token, body: { target_username: unique("ghost"), new_password: "admin-set-1" } });
     expect(unknown.status).toBe(404);
-    // even for yourself no session survives: a stolen token cannot become a lasting account
+    // not for yourself: your own password needs the current one (POST /api/v1/auth/change-password)
     const self = await call("/api/reset_password", { method: "PUT", token: admin.token, body: { target_username: admin.username, new_password: "admin-own-1" } });
-    expect(self.status).toBe(200);
-    expect((await call("/api/v1/auth/me", { token: admin.token })).status).toBe(401);
+    expect(self.status).toBe(403);
+    expect(self.json.error).toMatch(/change-password/);
+    expect((await call("/api/v1/auth/me", { token: admin.token })).status).toBe(200);
   });
 
   it("auth failures answer as flask-jwt-extended did: 401 {msg} missing/expired, 422 malformed", async () => {

@@ -12,10 +12,10 @@ import { z } from "zod";
 import { AppError, forbidden } from "../../lib/errors";
 import { principalOf, route, validate } from "../../lib/route";
 import type { AppEnv } from "../../types";
-import { deliverResetToken, issueResetToken, login, resetPasswordWithToken, setPassword } from "../../modules/auth/service";
+import { deliverResetToken, issueResetToken, login, resetPasswordWithToken } from "../../modules/auth/service";
 import { findUserByUsername } from "../../modules/users/repo";
 import { NewPassword, Username } from "../../modules/users/schemas";
-import { assertMayManage, createUser } from "../../modules/users/service";
+import { adminSetPassword, createUser, isOwnPasswordRefusal } from "../../modules/users/service";
 
 const TAGS = ["ccbackend"];
 const Credentials = z.object({ username: z.string().trim().min(1, "請提供帳號"), password: z.string().min(1, "請提供密碼").max(1024) });
@@ -136,17 +136,14 @@ export const ccbackendAuthRoutes = new Hono<AppEnv>()
     validate("json", z.object({ target_username: z.string().trim().min(1, "請提供目標帳號"), new_password: NewPassword })),
     async (c) => {
       const body = c.req.valid("json");
-      const deps = c.var.deps;
-      const target = await findUserByUsername(deps, body.target_username);
-      if (!target) throw new AppError("NOT_FOUND", "使用者不存在");
       try {
-        assertMayManage(principalOf(c), target);
-      } catch {
-        throw forbidden("無權限重設權限高於自己的使用者密碼");
+        await adminSetPassword(c.var.deps, principalOf(c), body.target_username, body.new_password);
+      } catch (err) {
+        if (err instanceof AppError && err.code === "NOT_FOUND") throw new AppError("NOT_FOUND", "使用者不存在");
+        if (isOwnPasswordRefusal(err)) throw forbidden("請至 /api/v1/auth/change-password 以目前密碼變更自己的密碼");
+        if (err instanceof AppError && err.code === "AUTHORIZATION_ERROR") throw forbidden("無權限重設權限高於自己的使用者密碼");
+        throw err;
       }
-      // No current password is asked (the seed's contract), so no session survives the change:
-      // a stolen access token cannot turn into a lasting account.
-      await setPassword(deps, target.user.id, body.new_password);
       return c.json({ success: true as const, message: "密碼已更新" });
     },
   );
