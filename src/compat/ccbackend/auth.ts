@@ -12,6 +12,7 @@ import { z } from "zod";
 import { AppError, forbidden } from "../../lib/errors";
 import { principalOf, route, validate } from "../../lib/route";
 import type { AppEnv } from "../../types";
+import { deviceTokenOf, setDeviceCookie } from "../../lib/auth";
 import { deliverResetToken, issueResetToken, login, resetPasswordWithToken } from "../../modules/auth/service";
 import { findUserByUsername } from "../../modules/users/repo";
 import { NewPassword, Username } from "../../modules/users/schemas";
@@ -37,7 +38,8 @@ export const ccbackendAuthRoutes = new Hono<AppEnv>()
     async (c) => {
       const body = c.req.valid("json");
       try {
-        const { tokens, user } = await login(c.var.deps, { username: body.username, password: body.password, userAgent: c.req.header("user-agent") });
+        const { tokens, user, deviceToken } = await login(c.var.deps, { username: body.username, password: body.password, userAgent: c.req.header("user-agent"), deviceToken: deviceTokenOf(c) });
+        setDeviceCookie(c, deviceToken);
         return c.json({ success: true as const, message: "登入成功", access_token: tokens.access_token, username: user.user.username });
       } catch (err) {
         if (err instanceof AppError && err.code === "AUTHENTICATION_ERROR") throw new AppError("AUTHENTICATION_ERROR", "帳號或密碼錯誤");

@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { deviceTokenOf, setDeviceCookie } from "../../lib/auth";
 import { AppError } from "../../lib/errors";
 import { principalOf, route, validate } from "../../lib/route";
 import type { AppEnv, UserPrincipal } from "../../types";
@@ -22,14 +23,16 @@ export const authRoutes = new Hono<AppEnv>()
     validate("json", LoginBody),
     async (c) => {
       const body = c.req.valid("json");
-      const { tokens, user } = await login(c.var.deps, {
+      const { tokens, user, deviceToken } = await login(c.var.deps, {
         username: body.username,
         password: body.password,
         rememberMe: body.remember_me,
         userAgent: c.req.header("user-agent"),
+        deviceToken: deviceTokenOf(c),
       });
+      setDeviceCookie(c, deviceToken);
       const profile = toUserResponse(user);
-      return c.json({ ...tokens, user: profile, role: profile.role, allowed_tabs: profile.allowed_tabs });
+      return c.json({ ...tokens, user: profile, role: profile.role, allowed_tabs: profile.allowed_tabs, device_token: deviceToken });
     },
   )
   .post(
