@@ -33,9 +33,13 @@ function workersRuntime(migrations: D1Migration[]) {
         ENVIRONMENT: "test",
         JWT_SECRET: "test-only-jwt-secret-0123456789abcdefghijklmnop",
         TEST_MIGRATIONS: migrations,
-        AUTH_RATE_LIMIT_PER_MINUTE: "5",
         LOGIN_RATE_LIMIT_PER_USERNAME: "5",
         DEV_RETURN_RESET_TOKEN: "true",
+      },
+      // Low limits so tests can reach them: the anonymous throttle and the 60/min API-key tier.
+      ratelimits: {
+        THROTTLE_ANON: { namespace_id: "1001", simple: { limit: 5, period: 60 } },
+        API_KEY_LIMIT_60: { namespace_id: "1002", simple: { limit: 3, period: 60 } },
       },
     },
   });

@@ -59,7 +59,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
         const origins = config.corsOrigins;
         mw = cors({
           origin: origins === "*" ? "*" : (origin) => (origins.includes(origin) ? origin : null),
-          allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "Idempotency-Key", "If-Match", "X-Request-Id"],
+          allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Device-Token", "Idempotency-Key", "If-Match", "X-Request-Id"],
           exposeHeaders: ["X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed"],
           maxAge: 600,
         });

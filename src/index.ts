@@ -1,6 +1,7 @@
 import { createApp } from "./app";
 import { createDeps } from "./lib/deps";
 import { cleanupExpired } from "./modules/maintenance/cleanup";
+import { rekeyUsernames } from "./modules/users/repo";
 
 export { InventoryRoom } from "../durable-objects/inventory-room";
 export { LineRoom } from "../durable-objects/line-room";
@@ -9,8 +10,13 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  /** Hourly: drop expired rate-limit windows, idempotency records, sessions and reset tokens. */
+  /**
+   * Hourly: drop expired rate-limit windows, idempotency records, sessions and reset tokens, and
+   * key imported usernames that migration 0004 could not (rekeyUsernames).
+   */
   async scheduled(_controller, env, ctx) {
-    await cleanupExpired(createDeps(env, { waitUntil: (p) => ctx.waitUntil(p) }));
+    const deps = createDeps(env, { waitUntil: (p) => ctx.waitUntil(p) });
+    await cleanupExpired(deps);
+    await rekeyUsernames(deps);
   },
 } satisfies ExportedHandler<Env>;

@@ -13,12 +13,19 @@ export interface UserPrincipal {
   sessionId: string;
 }
 
-/** A machine client holding an API key (seed 002's `X-API-Key`). */
+/**
+ * A machine client holding an API key (seed 002's `X-API-Key`). It acts within its creator's
+ * current rights, re-read on every request: `permissions` is the key's scope intersected with
+ * the creator's permissions, `tabs` the creator's effective tabs.
+ */
 export interface ApiKeyPrincipal {
   kind: "api_key";
   keyId: string;
   name: string;
   permissions: ReadonlySet<Permission | "*">;
+  tabs: readonly string[];
+  /** The user who created the key (a key acts for them). */
+  createdBy: string;
 }
 
 export type Principal = UserPrincipal | ApiKeyPrincipal;

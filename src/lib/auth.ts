@@ -5,15 +5,16 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import type { Context } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { apiKeys, roles, sessions, users } from "../db/schema";
 import type { ApiKeyPrincipal, AppEnv, Principal, UserPrincipal } from "../types";
 import type { Config } from "./config";
 import type { Deps } from "./deps";
-import { sha256Hex } from "./encoding";
+import { constantTimeEqual, fromBase64Url, randomToken, sha256Hex, toBase64Url, utf8 } from "./encoding";
 import { AppError, unauthenticated } from "./errors";
-import { hitRateLimit } from "./rate-limit";
-import { permissionSet, rolePermissions } from "./rbac";
+import { limitApiKey } from "./rate-limit";
+import { effectiveTabs, intersectPermissions, permissionSet, rolePermissions } from "./rbac";
 
 export const JWT_ISSUER = "floorline";
 export const JWT_AUDIENCE = "floorline-api";
@@ -55,12 +56,18 @@ export async function signAccessToken(config: Config, claims: AccessClaims, now 
 
 /**
  * Verifies an access token: HS256 only (so `alg: none` and algorithm confusion fail), our
- * issuer and audience, not expired. Failures are 401s that say why.
+ * issuer and audience, an `exp` that has not passed. Failures are 401s that say why.
  */
 export async function verifyAccessToken(config: Config, token: string): Promise<AccessClaims> {
   if (token.split(".").length !== 3) throw unauthenticated("Malformed token", "malformed");
   try {
-    const { payload } = await jwtVerify(token, await hmacKey(config), { algorithms: [ALGORITHM], issuer: JWT_ISSUER, audience: JWT_AUDIENCE });
+    // `exp` is required: jose only checks it when present, and a token without one never expires.
+    const { payload } = await jwtVerify(token, await hmacKey(config), {
+      algorithms: [ALGORITHM],
+      issuer: JWT_ISSUER,
+      audience: JWT_AUDIENCE,
+      requiredClaims: ["exp", "sub"],
+    });
     const { sub, sid, username, role } = payload as Partial<Record<keyof AccessClaims, unknown>>;
     if (typeof sub !== "string" || typeof sid !== "string" || typeof username !== "string" || typeof role !== "string") {
       throw unauthenticated("Token is missing required claims", "invalid");
@@ -96,33 +103,66 @@ export async function loadUserPrincipal({ db, now }: Pick<Deps, "db" | "now">, c
   if (!row || !row.isActive || row.revokedAt !== null || row.expiresAt <= nowIso) {
     throw unauthenticated("Session is no longer valid", "revoked");
   }
+  const permissions = rolePermissions(row.role, row.rolePermissions);
   return {
     kind: "user",
     userId: claims.sub,
     username: row.username,
     role: row.role,
-    permissions: rolePermissions(row.role, row.rolePermissions),
-    tabs: row.userTabs ?? row.roleTabs,
+    permissions,
+    tabs: effectiveTabs(permissions, row.userTabs, row.roleTabs),
     sessionId: claims.sid,
   };
 }
 
-/** Resolves an API key, counting the call against the key's own rate limit. */
-export async function loadApiKeyPrincipal(deps: Pick<Deps, "db" | "now" | "waitUntil">, key: string): Promise<ApiKeyPrincipal> {
+/**
+ * Resolves an API key to what it may do now: its scope within its creator's current
+ * permissions, with the creator's current tabs. The key, its creator and the creator's role come
+ * from one query; a revoked key, or one whose creator is inactive or gone, is a 401. The call
+ * counts against the key's rate-limit tier (the rate-limiting binding, not D1).
+ */
+export async function loadApiKeyPrincipal(deps: Pick<Deps, "db" | "now" | "waitUntil" | "env">, key: string): Promise<ApiKeyPrincipal> {
   const { db } = deps;
   const keyHash = await sha256Hex(key);
-  const [row] = await db.select().from(apiKeys).where(eq(apiKeys.keyHash, keyHash)).limit(1);
+  const [row] = await db
+    .select({
+      id: apiKeys.id,
+      name: apiKeys.name,
+      scope: apiKeys.permissions,
+      rateLimitPerMinute: apiKeys.rateLimitPerMinute,
+      revokedAt: apiKeys.revokedAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      creatorId: users.id,
+      creatorActive: users.isActive,
+      creatorTabs: users.allowedTabs,
+      roleName: roles.name,
+      rolePermissions: roles.permissions,
+      roleTabs: roles.allowedTabs,
+    })
+    .from(apiKeys)
+    .leftJoin(users, eq(users.id, apiKeys.createdBy))
+    .leftJoin(roles, eq(roles.name, users.role))
+    .where(eq(apiKeys.keyHash, keyHash))
+    .limit(1);
   if (!row || row.revokedAt !== null) throw unauthenticated("Invalid API key", "api_key_invalid");
-  const limit = await hitRateLimit(deps, `api_key:${row.id}`, row.rateLimitPerMinute);
-  if (!limit.allowed) {
-    throw new AppError("RATE_LIMITED", `API key rate limit of ${row.rateLimitPerMinute} requests per minute exceeded`, { retryAfter: limit.retryAfter });
+  if (row.creatorId === null || row.creatorActive !== true || row.roleName === null || row.roleTabs === null) {
+    throw unauthenticated("API key is no longer valid: its creator is inactive or gone", "api_key_invalid");
   }
+  await limitApiKey(deps, row.id, row.rateLimitPerMinute);
   const lastUsed = row.lastUsedAt ? Date.parse(row.lastUsedAt) : 0;
   if (deps.now().getTime() - lastUsed > 60_000) {
     const touch = db.update(apiKeys).set({ lastUsedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))` }).where(eq(apiKeys.id, row.id));
     deps.waitUntil(touch);
   }
-  return { kind: "api_key", keyId: row.id, name: row.name, permissions: permissionSet(row.permissions) };
+  const creatorPermissions = rolePermissions(row.roleName, row.rolePermissions);
+  return {
+    kind: "api_key",
+    keyId: row.id,
+    name: row.name,
+    permissions: intersectPermissions(permissionSet(row.scope), creatorPermissions),
+    tabs: effectiveTabs(creatorPermissions, row.creatorTabs, row.roleTabs),
+    createdBy: row.creatorId,
+  };
 }
 
 /** Resolves an access token (from a header, or a WebSocket's `?token=`) to a live principal. */
@@ -154,4 +194,66 @@ export async function authenticate(c: Context<AppEnv>): Promise<Principal> {
   }
   c.set("principal", principal);
   return principal;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Device tokens (login lockout; see `login` in modules/auth/service.ts)
+
+/** The cookie a browser keeps its device token in. `__Host-`: Secure, Path=/, no Domain. */
+export const DEVICE_COOKIE = "__Host-floorline_device";
+/** Header a tablet (not a browser) sends its device token back in. */
+export const DEVICE_HEADER = "x-device-token";
+/** How long a device token is honoured after it was issued (each login issues a fresh one). */
+export const DEVICE_TOKEN_TTL_SECONDS = 180 * 86_400;
+const DEVICE_TOKEN_MAX = 256;
+
+const deviceKeys = new WeakMap<Config, Promise<CryptoKey>>();
+function deviceKey(config: Config): Promise<CryptoKey> {
+  let key = deviceKeys.get(config);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", config.jwtKey, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    deviceKeys.set(config, key);
+  }
+  return key;
+}
+
+// Domain-separated from every other use of the key by the "device\n" prefix.
+const deviceMessage = (userId: string, nonce: string) => utf8(`device\n${userId}\n${nonce}`);
+
+/**
+ * A device token for a user who just logged in: `nonce.mac`, stateless. The nonce is
+ * `<issued-at, base36 seconds>.<16 random bytes>`; the mac is HMAC-SHA256 under the server
+ * secret of `"device\n" + userId + "\n" + nonce`, so it names one user and cannot be forged or
+ * moved to another account. Nothing is stored.
+ */
+export async function issueDeviceToken(config: Config, userId: string, now: Date): Promise<string> {
+  const nonce = `${Math.floor(now.getTime() / 1000).toString(36)}.${randomToken(16)}`;
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await deviceKey(config), deviceMessage(userId, nonce)));
+  return `${nonce}.${toBase64Url(mac)}`;
+}
+
+/** Whether `token` is a device token this server issued to `userId` within DEVICE_TOKEN_TTL_SECONDS. */
+export async function verifyDeviceToken(config: Config, userId: string, token: string | undefined, now: Date): Promise<boolean> {
+  if (!token || token.length > DEVICE_TOKEN_MAX) return false;
+  const cut = token.lastIndexOf(".");
+  if (cut < 0) return false;
+  const nonce = token.slice(0, cut);
+  const [issued, random, extra] = nonce.split(".");
+  const mac = fromBase64Url(token.slice(cut + 1));
+  if (!issued || !random || extra !== undefined || !/^[0-9a-z]{1,10}$/.test(issued) || !mac || mac.length !== 32) return false;
+  const age = now.getTime() / 1000 - Number.parseInt(issued, 36);
+  if (age < -300 || age > DEVICE_TOKEN_TTL_SECONDS) return false;
+  const expected = new Uint8Array(await crypto.subtle.sign("HMAC", await deviceKey(config), deviceMessage(userId, nonce)));
+  return constantTimeEqual(expected, mac);
+}
+
+/** The device token a login request carries: `X-Device-Token` (tablets), else the cookie (browsers). */
+export function deviceTokenOf(c: Context<AppEnv>): string | undefined {
+  const token = c.req.header(DEVICE_HEADER) ?? getCookie(c, DEVICE_COOKIE);
+  return token && token.length <= DEVICE_TOKEN_MAX ? token : undefined;
+}
+
+/** Hands a device token to a browser: HttpOnly, Secure, SameSite=Strict, for DEVICE_TOKEN_TTL_SECONDS. */
+export function setDeviceCookie(c: Context<AppEnv>, token: string): void {
+  setCookie(c, DEVICE_COOKIE, token, { httpOnly: true, secure: true, sameSite: "Strict", path: "/", maxAge: DEVICE_TOKEN_TTL_SECONDS });
 }

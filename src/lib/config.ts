@@ -25,8 +25,6 @@ export const ConfigSchema = z.object({
   MAX_BODY_BYTES: intFrom(1024 * 1024),
   /** Largest file upload (photos, STEP, CSV). */
   MAX_UPLOAD_BYTES: intFrom(50 * 1024 * 1024),
-  /** Requests per minute per client IP on each unauthenticated auth endpoint. */
-  AUTH_RATE_LIMIT_PER_MINUTE: intFrom(60),
   /** Rate limit given to API keys created without one. */
   API_KEY_DEFAULT_RATE_LIMIT: intFrom(120),
   /** Role given to users who sign up through CCbackend's `/api/register`. */

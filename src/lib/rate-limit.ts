@@ -1,36 +1,122 @@
-import { sql } from "drizzle-orm";
+/**
+ * Two kinds of limits, on two stores:
+ *
+ * - **Throttles** (per client IP on anonymous routes, per API key) use the Workers rate-limiting
+ *   binding (`[[ratelimits]]` in wrangler.toml): no D1 write per request, counts kept per
+ *   Cloudflare location and approximate. A binding's limit is fixed per namespace, so API keys
+ *   are served by tiers (API_KEY_RATE_TIERS): a key's `rate_limit_per_minute` is snapped down
+ *   to the nearest tier when the key is created (and again when it is used, for older rows),
+ *   and the key's responses show the limit actually enforced.
+ * - **Security counters** (failed logins, failed current-password checks) are exact D1 counters
+ *   in `rate_limits`, counting failures, not attempts. Bucket keys are SHA-256 hex of what they
+ *   count, so an anonymous caller can never make a row larger than a fixed size.
+ */
 import type { Deps } from "./deps";
-import { rateLimits } from "../db/schema";
+import { sha256Hex } from "./encoding";
 import { AppError } from "./errors";
 
-export interface RateLimitResult {
-  allowed: boolean;
-  count: number;
-  limit: number;
-  /** Seconds until the current window ends. */
-  retryAfter: number;
+/** The 429 every limit here throws. */
+export const rateLimited = (retryAfter: number, message = `Too many requests; retry in ${retryAfter} s`) =>
+  new AppError("RATE_LIMITED", message, { retryAfter });
+
+// ---------------------------------------------------------------------------------------------
+// Exact failure counters (D1)
+
+/** A bucket key of fixed size (64 hex characters), whatever it counts. */
+export const bucketKey = (purpose: string, subject: string): Promise<string> => sha256Hex(`${purpose}\n${subject}`);
+
+/** One failure slot taken in a window; hand `release` to a batch when the attempt succeeds. */
+export interface FailureSlot {
+  bucket: string;
+  windowStart: number;
 }
 
 /**
- * Counts one hit in a fixed window and says whether it is within `limit`. One upsert with
- * RETURNING, so concurrent requests cannot both take the last slot.
+ * Takes a failure slot before an attempt is checked: at most `limit` per fixed window of
+ * `windowSeconds`. Throws a 429 (Retry-After = the window's end) when none is left. The caller
+ * gives the slot back (`releaseFailureSlot`) when the attempt succeeds, so only failures count,
+ * while concurrent attempts can never run more than `limit` checks between them.
  */
-export async function hitRateLimit({ db }: Pick<Deps, "db">, bucket: string, limit: number, windowSeconds = 60, nowMs = Date.now()): Promise<RateLimitResult> {
-  const windowStart = Math.floor(nowMs / 1000 / windowSeconds) * windowSeconds;
-  const [row] = await db
-    .insert(rateLimits)
-    .values({ bucket, windowStart, count: 1 })
-    .onConflictDoUpdate({ target: [rateLimits.bucket, rateLimits.windowStart], set: { count: sql`${rateLimits.count} + 1` } })
-    .returning({ count: rateLimits.count });
-  const count = row?.count ?? 1;
-  const retryAfter = Math.max(1, windowStart + windowSeconds - Math.floor(nowMs / 1000));
-  return { allowed: count <= limit, count, limit, retryAfter };
+export async function takeFailureSlot(
+  deps: Pick<Deps, "d1" | "now">,
+  bucket: string,
+  limit: number,
+  windowSeconds: number,
+  message?: string,
+): Promise<FailureSlot> {
+  const nowSeconds = Math.floor(deps.now().getTime() / 1000);
+  const windowStart = Math.floor(nowSeconds / windowSeconds) * windowSeconds;
+  // The update only happens while the count is below the limit; when it is not, no row returns.
+  const row = await deps.d1
+    .prepare(
+      `INSERT INTO rate_limits (bucket, window_start, count) VALUES (?1, ?2, 1)
+       ON CONFLICT (bucket, window_start) DO UPDATE SET count = count + 1 WHERE count < ?3
+       RETURNING count`,
+    )
+    .bind(bucket, windowStart, limit)
+    .first<{ count: number }>();
+  if (!row) {
+    const retryAfter = Math.max(1, windowStart + windowSeconds - nowSeconds);
+    throw rateLimited(retryAfter, message);
+  }
+  return { bucket, windowStart };
 }
 
-/** Like `hitRateLimit`, but throws a 429 AppError when the limit is passed. */
-export async function enforceRateLimit(deps: Pick<Deps, "db">, bucket: string, limit: number, windowSeconds = 60): Promise<void> {
-  const result = await hitRateLimit(deps, bucket, limit, windowSeconds);
-  if (!result.allowed) {
-    throw new AppError("RATE_LIMITED", `Too many requests; retry in ${result.retryAfter} s`, { retryAfter: result.retryAfter });
+/** The statement that gives a failure slot back (the attempt succeeded). */
+export function releaseFailureSlot({ d1 }: Pick<Deps, "d1">, slot: FailureSlot): D1PreparedStatement {
+  return d1
+    .prepare("UPDATE rate_limits SET count = count - 1 WHERE bucket = ?1 AND window_start = ?2 AND count > 0")
+    .bind(slot.bucket, slot.windowStart);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Throttles (Workers rate-limiting binding)
+
+/** The binding's window. Its counters are per location and approximate, so a retry waits a whole one. */
+const BINDING_PERIOD_SECONDS = 60;
+
+/**
+ * The per-client throttle of an anonymous route: THROTTLE_ANON's limit (60 a minute; see
+ * wrangler.toml) per `name` and client key (the client IP). Throws a 429 with Retry-After when
+ * it is spent. The key is hashed, so a long header cannot make a long key.
+ */
+export async function throttle(deps: Pick<Deps, "env">, name: string, clientKey: string): Promise<void> {
+  const key = `ip:${name.slice(0, 64)}:${clientKey.length <= 64 ? clientKey : await sha256Hex(clientKey)}`;
+  const { success } = await deps.env.THROTTLE_ANON.limit({ key });
+  if (!success) throw rateLimited(BINDING_PERIOD_SECONDS);
+}
+
+/** The per-minute limits an API key can have; each is one binding (API_KEY_LIMIT_<n>). */
+export const API_KEY_RATE_TIERS = [60, 120, 300, 600, 1200, 6000] as const;
+export type ApiKeyRateTier = (typeof API_KEY_RATE_TIERS)[number];
+
+/** A requested per-minute limit snapped down to a tier (never below the lowest). */
+export function apiKeyRateTier(perMinute: number): ApiKeyRateTier {
+  let tier: ApiKeyRateTier = API_KEY_RATE_TIERS[0];
+  for (const t of API_KEY_RATE_TIERS) if (t <= perMinute) tier = t;
+  return tier;
+}
+
+function tierBinding(env: Env, tier: ApiKeyRateTier): RateLimit {
+  switch (tier) {
+    case 60:
+      return env.API_KEY_LIMIT_60;
+    case 120:
+      return env.API_KEY_LIMIT_120;
+    case 300:
+      return env.API_KEY_LIMIT_300;
+    case 600:
+      return env.API_KEY_LIMIT_600;
+    case 1200:
+      return env.API_KEY_LIMIT_1200;
+    case 6000:
+      return env.API_KEY_LIMIT_6000;
   }
+}
+
+/** Counts one request of an API key against its tier; 429 with Retry-After when spent. */
+export async function limitApiKey(deps: Pick<Deps, "env">, keyId: string, perMinute: number): Promise<void> {
+  const tier = apiKeyRateTier(perMinute);
+  const { success } = await tierBinding(deps.env, tier).limit({ key: `key:${keyId}` });
+  if (!success) throw rateLimited(BINDING_PERIOD_SECONDS, `API key rate limit of ${tier} requests per minute exceeded`);
 }

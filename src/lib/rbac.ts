@@ -170,6 +170,24 @@ export function holdsTabs(held: readonly string[], wanted: readonly string[]): b
   return wanted.every((tab) => held.some((h) => tab === h || tab.startsWith(`${h}.`)));
 }
 
+/**
+ * The permissions both sets grant: an API key's scope within its creator's current permissions.
+ * `*` on one side yields the other side.
+ */
+export function intersectPermissions(a: ReadonlySet<Permission | "*">, b: ReadonlySet<Permission | "*">): ReadonlySet<Permission | "*"> {
+  if (a.has("*")) return b;
+  if (b.has("*")) return a;
+  return new Set([...a].filter((p) => b.has(p)));
+}
+
+/**
+ * A user's effective tabs: their own list, or their role's when it is null. Holders of `*` hold
+ * every tab.
+ */
+export function effectiveTabs(permissions: ReadonlySet<Permission | "*">, userTabs: readonly string[] | null, roleTabs: readonly string[]): readonly string[] {
+  return permissions.has("*") ? ALL_TABS : (userTabs ?? roleTabs);
+}
+
 export function hasPermission(granted: ReadonlySet<Permission | "*">, needed: Permission): boolean {
   return granted.has("*") || granted.has(needed);
 }
@@ -201,6 +219,7 @@ export function isAllowed(principal: Principal, rule: AccessRule): boolean {
   if (rule.access === "public") return true;
   if (principal.kind === "api_key" && rule.apiKey === false) return false;
   if (rule.access !== "authenticated" && !hasPermission(principal.permissions, rule.access)) return false;
-  if (rule.tab && principal.kind === "user" && !principal.permissions.has("*") && !tabAllows(principal.tabs, rule.tab)) return false;
+  // API keys carry their creator's tabs, so a key opens no tab its creator lacks.
+  if (rule.tab && !principal.permissions.has("*") && !tabAllows(principal.tabs, rule.tab)) return false;
   return true;
 }

@@ -23,7 +23,7 @@ import type { AppEnv, Principal } from "../types";
 import { authenticate } from "./auth";
 import { type FieldIssue, forbidden, validationError } from "./errors";
 import { withIdempotency } from "./idempotency";
-import { enforceRateLimit } from "./rate-limit";
+import { throttle } from "./rate-limit";
 import { type AccessRule, hasPermission, isAllowed } from "./rbac";
 import { type Surface, v1Surface } from "./surface";
 
@@ -31,10 +31,7 @@ export type { Access } from "./rbac";
 
 /** What a route declares beyond its OpenAPI operation: access and platform behaviour. */
 export interface RouteOptions extends AccessRule {
-  /**
-   * Throttle bucket for unauthenticated routes: AUTH_RATE_LIMIT_PER_MINUTE requests per client
-   * IP per bucket.
-   */
+  /** Throttle bucket for unauthenticated routes: per client IP, on the THROTTLE_ANON rate-limiting binding. */
   throttle?: string;
   /**
    * `false` on routes that mint credentials (login, refresh): replaying their stored response
@@ -76,7 +73,7 @@ export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
     const { deps } = c.var;
     if (spec.throttle) {
       const ip = c.req.header("cf-connecting-ip") ?? "local";
-      await enforceRateLimit(deps, `throttle:${spec.throttle}:${ip}`, deps.config.AUTH_RATE_LIMIT_PER_MINUTE);
+      await throttle(deps, spec.throttle, ip);
     }
     if (spec.access !== "public") {
       const principal = await authenticate(c);

@@ -12,7 +12,9 @@ describe("API keys", () => {
   it("are created by admins, shown once, listed without their secret", async () => {
     const { admin, key, id, created } = await newKey(["parts:read"]);
     expect(key).toMatch(/^fl_[A-Za-z0-9_-]{43}$/);
-    expect(created).toMatchObject({ name: "cnc-router", permissions: ["parts:read"], rateLimitPerMinute: 120, prefix: key.slice(0, 10), revokedAt: null });
+    expect(created).toMatchObject({ name: "cnc-router", permissions: ["parts:read"], rate_limit_per_minute: 120, prefix: key.slice(0, 10), revoked_at: null, last_used_at: null });
+    expect(created.created_by).toBe(admin.id);
+    expect(created.created_at).toBeTypeOf("string");
     const list = await call("/api/v1/api-keys", { token: admin.token });
     expect(list.status).toBe(200);
     expect(list.json).toMatchObject({ limit: 50, offset: 0 });
@@ -46,10 +48,10 @@ describe("API keys", () => {
     expect((await call("/api/parts/auth/check", { headers: { "x-api-key": key } })).status).toBe(200);
     const revoked = await call(`/api/v1/api-keys/${id}`, { method: "DELETE", token: admin.token });
     expect(revoked.status).toBe(200);
-    expect(revoked.json.revokedAt).toBeTypeOf("string");
+    expect(revoked.json.revoked_at).toBeTypeOf("string");
     expect((await call("/api/parts/auth/check", { headers: { "x-api-key": key } })).status).toBe(401);
     expect((await call(`/api/v1/api-keys/${crypto.randomUUID()}`, { method: "DELETE", token: admin.token })).status).toBe(404);
-    const listed = await call("/api/v1/api-keys?includeRevoked=true", { token: admin.token });
+    const listed = await call("/api/v1/api-keys?include_revoked=true", { token: admin.token });
     expect(arr(listed.json.items).some((k) => String(k.id) === id)).toBe(true);
     const active = await call("/api/v1/api-keys", { token: admin.token });
     expect(arr(active.json.items).some((k) => String(k.id) === id)).toBe(false);
@@ -66,8 +68,18 @@ describe("API keys", () => {
     expect((await call("/api/v1/auth/me", { headers: { "x-api-key": key } })).status).toBe(403);
   });
 
+  it("snap a requested rate limit down to its tier and show the limit enforced", async () => {
+    expect((await newKey(["parts:read"], { rate_limit_per_minute: 250 })).created.rate_limit_per_minute).toBe(120);
+    expect((await newKey(["parts:read"], { rate_limit_per_minute: 6000 })).created.rate_limit_per_minute).toBe(6000);
+    const admin = await loginAs("admin");
+    const tooLow = await call("/api/v1/api-keys", { token: admin.token, body: { name: "x", permissions: ["parts:read"], rate_limit_per_minute: 3 } });
+    expect(tooLow.status).toBe(422);
+    expect(arr(tooLow.json.details)[0]?.path).toBe("body.rate_limit_per_minute");
+  });
+
   it("enforce each key's rate limit with Part Management's 429 shape", async () => {
-    const { key } = await newKey(["parts:read"], { rateLimitPerMinute: 3 });
+    // the 60-a-minute tier; vitest.config.ts lowers its binding (API_KEY_LIMIT_60) to 3
+    const { key } = await newKey(["parts:read"], { rate_limit_per_minute: 60 });
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await call("/api/parts/auth/check", { headers: { "x-api-key": key } })).status);
     expect(statuses).toEqual([200, 200, 200]);

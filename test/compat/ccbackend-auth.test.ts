@@ -98,12 +98,13 @@ describe("CCbackend auth surface (/api/...)", () => {
     expect(await off.json()).toMatchObject({ success: false });
   });
 
-  it("a newer reset token makes the older one useless", async () => {
+  it("a newer reset token leaves the older one valid, and spending one spends the others", async () => {
     const u = await makeUser("operator");
     const first = str((await call("/api/auth/forgot_password", { body: { username: u.username } })).json.reset_token);
     const second = str((await call("/api/auth/forgot_password", { body: { username: u.username } })).json.reset_token);
-    expect((await call("/api/auth/reset_password_no_auth", { body: { username: u.username, new_password: "new-password-1", reset_token: first } })).status).toBe(400);
-    expect((await call("/api/auth/reset_password_no_auth", { body: { username: u.username, new_password: "new-password-1", reset_token: second } })).status).toBe(200);
+    expect((await call("/api/auth/reset_password_no_auth", { body: { username: u.username, new_password: "new-password-1", reset_token: first } })).status).toBe(200);
+    expect((await call("/api/auth/reset_password_no_auth", { body: { username: u.username, new_password: "new-password-2", reset_token: second } })).status).toBe(400);
+    expect((await call("/api/auth/login", { body: { username: u.username, password: "new-password-1" } })).status).toBe(200);
   });
 
   it("PUT /api/reset_password is an administrator's tool: users:write + tab, and every target session ends", async () => {
@@ -123,10 +124,11 @@ describe("CCbackend auth surface (/api/...)", () => {
     expect((await call("/api/auth/login", { body: { username: victim.username, password: "admin-set-1" } })).status).toBe(200);
     const unknown = await call("/api/reset_password", { method: "PUT", token: admin.token, body: { target_username: unique("ghost"), new_password: "admin-set-1" } });
     expect(unknown.status).toBe(404);
-    // even for yourself no session survives: a stolen token cannot become a lasting account
+    // not for yourself: your own password needs the current one (POST /api/v1/auth/change-password)
     const self = await call("/api/reset_password", { method: "PUT", token: admin.token, body: { target_username: admin.username, new_password: "admin-own-1" } });
-    expect(self.status).toBe(200);
-    expect((await call("/api/v1/auth/me", { token: admin.token })).status).toBe(401);
+    expect(self.status).toBe(403);
+    expect(self.json.error).toMatch(/change-password/);
+    expect((await call("/api/v1/auth/me", { token: admin.token })).status).toBe(200);
   });
 
   it("auth failures answer as flask-jwt-extended did: 401 {msg} missing/expired, 422 malformed", async () => {

@@ -7,10 +7,10 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { firstDeclaration } from "../../src/lib/guard";
-import { BUILTIN_ROLE_NAMES, BUILTIN_ROLES, isAllowed, type Permission, permissionSet } from "../../src/lib/rbac";
+import { ALL_TABS, BUILTIN_ROLE_NAMES, BUILTIN_ROLES, isAllowed, type Permission, permissionSet } from "../../src/lib/rbac";
 import type { RouteSpec } from "../../src/lib/route";
 import type { Principal } from "../../src/types";
-import { arr, call, loginAs, str } from "../helpers";
+import { arr, call, loginAs, str, unique } from "../helpers";
 
 interface DeclaredRoute {
   method: string;
@@ -69,17 +69,31 @@ describe("access matrix", () => {
     const routes = declaredRoutes();
     expect(routes.length).toBeGreaterThan(20);
     const admin = await loginAs("admin");
-    const created = await call("/api/v1/api-keys", { token: admin.token, body: { name: "matrix", permissions: KEY_SCOPE } });
-    expect(created.status).toBe(201);
-    const keyCaller: Caller = {
-      name: "api_key",
-      credentials: async () => ({
-        headers: { "x-api-key": str(created.json.key) },
-        principal: { kind: "api_key", keyId: str(created.json.id), name: "matrix", permissions: permissionSet(KEY_SCOPE) },
-      }),
+    // A key minted by an admin, and one minted by someone without the usermanagement tab:
+    // a key carries (and is checked against) its creator's current tabs.
+    const keymaker = unique("keymaker");
+    const role = await call("/api/v1/roles", {
+      token: admin.token,
+      body: { role_name: keymaker, permissions: ["api_keys:manage", ...KEY_SCOPE], allowed_tabs: ["inventory"] },
+    });
+    expect(role.status).toBe(201);
+    const maker = await loginAs(keymaker);
+    const keyCaller = async (name: string, token: string, tabs: readonly string[]): Promise<Caller> => {
+      const created = await call("/api/v1/api-keys", { token, body: { name, permissions: KEY_SCOPE } });
+      expect(created.status, name).toBe(201);
+      const principal: Principal = {
+        kind: "api_key",
+        keyId: str(created.json.id),
+        name,
+        permissions: permissionSet(KEY_SCOPE),
+        tabs,
+        createdBy: "",
+      };
+      return { name, credentials: async () => ({ headers: { "x-api-key": str(created.json.key) }, principal }) };
     };
+    const keyCallers = [await keyCaller("api_key", admin.token, ALL_TABS), await keyCaller("api_key_no_user_tab", maker.token, ["inventory"])];
     const anonymous: Caller = { name: "anonymous", credentials: async () => ({ headers: {}, principal: undefined }) };
-    const callers = [...BUILTIN_ROLE_NAMES.map(userCaller), keyCaller, anonymous];
+    const callers = [...BUILTIN_ROLE_NAMES.map(userCaller), ...keyCallers, anonymous];
 
     const mismatches: string[] = [];
     const seen = new Set<string>();
@@ -92,6 +106,7 @@ describe("access matrix", () => {
         const expected = route.spec.access === "public" ? "through" : !creds.principal ? 401 : isAllowed(creds.principal, route.spec) ? "through" : 403;
         const got = status === 401 || status === 403 ? status : "through";
         seen.add(`${caller.name}:${got}`);
+        seen.add(`${caller.name} ${route.method} ${route.path}:${got}`);
         if (got !== expected) mismatches.push(`${caller.name} ${route.method} ${route.path}: expected ${expected}, got ${status}`);
         // A call that got through may have ended the session (logout); start afresh.
         if (got === "through" && route.method !== "GET" && creds.principal?.kind === "user") creds = await caller.credentials();
@@ -100,7 +115,10 @@ describe("access matrix", () => {
     expect(mismatches).toEqual([]);
     // Not vacuous: each kind of caller was both let through and refused somewhere.
     for (const name of ["viewer", "operator", "admin", "api_key"]) expect(seen.has(`${name}:through`), name).toBe(true);
-    for (const name of ["viewer", "operator", "api_key"]) expect(seen.has(`${name}:403`), name).toBe(true);
+    for (const name of ["viewer", "operator", "api_key", "api_key_no_user_tab"]) expect(seen.has(`${name}:403`), name).toBe(true);
+    // The tab makes the difference: the admin's key reads users, the other one's does not.
+    expect(seen.has("api_key GET /api/v1/users/detailed:through")).toBe(true);
+    expect(seen.has("api_key_no_user_tab GET /api/v1/users/detailed:403")).toBe(true);
     expect(seen.has("anonymous:401")).toBe(true);
   }, 60_000);
 });

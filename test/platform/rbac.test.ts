@@ -12,7 +12,14 @@ const user = (permissions: string[], tabs: string[] = []): UserPrincipal => ({
   tabs,
   sessionId: "s",
 });
-const key = (permissions: string[]): ApiKeyPrincipal => ({ kind: "api_key", keyId: "k", name: "k", permissions: permissionSet(permissions) });
+const key = (permissions: string[], tabs: string[] = []): ApiKeyPrincipal => ({
+  kind: "api_key",
+  keyId: "k",
+  name: "k",
+  permissions: permissionSet(permissions),
+  tabs,
+  createdBy: "u",
+});
 
 describe("roles and permissions", () => {
   it("built-in roles only name real permissions; admin holds all", () => {
@@ -65,8 +72,10 @@ describe("isAllowed", () => {
     expect(isAllowed(user(["*"], []), spec)).toBe(true);
   });
 
-  it("API keys are scoped by permission only, and refused where a route says so", () => {
-    expect(isAllowed(key(["users:read"]), { access: "users:read", tab: "usermanagement" })).toBe(true);
+  it("API keys need the permission and their creator's tab, and are refused where a route says so", () => {
+    expect(isAllowed(key(["users:read"], ["usermanagement"]), { access: "users:read", tab: "usermanagement" })).toBe(true);
+    expect(isAllowed(key(["users:read"]), { access: "users:read", tab: "usermanagement" })).toBe(false);
+    expect(isAllowed(key(["*"]), { access: "users:read", tab: "usermanagement" })).toBe(true);
     expect(isAllowed(key(["users:read"]), { access: "users:read", apiKey: false })).toBe(false);
     expect(isAllowed(key([]), { access: "authenticated" })).toBe(true);
     expect(isAllowed(key([]), { access: "public" })).toBe(true);

@@ -14,16 +14,17 @@
 import { z } from "zod";
 import { AppError } from "../../lib/errors";
 import { createRouter, json, principalOf, routeDefiner } from "../../lib/route";
-import { deliverResetToken, issueResetToken, login, resetPasswordWithToken, setPassword } from "../../modules/auth/service";
+import { deviceTokenOf, setDeviceCookie } from "../../lib/auth";
+import { deliverResetToken, issueResetToken, login, resetPasswordWithToken } from "../../modules/auth/service";
 import { findUserByUsername } from "../../modules/users/repo";
-import { NewPassword, Username } from "../../modules/users/schemas";
-import { assertMayManage, createUser } from "../../modules/users/service";
+import { LoginPassword, LookupUsername, NewPassword, Token, Username } from "../../lib/fields";
+import { adminSetPassword, createUser } from "../../modules/users/service";
 import { ccbackendSurface } from "./surface";
 
 const defineRoute = routeDefiner(ccbackendSurface);
 const TAGS = ["ccbackend"];
-const AccountName = z.string().trim().min(1, "請提供帳號").max(256, "帳號過長");
-const Credentials = z.object({ username: AccountName, password: z.string().min(1, "請提供密碼").max(1024, "密碼過長") });
+const AccountName = LookupUsername.min(1, "請提供帳號");
+const Credentials = z.object({ username: AccountName, password: LoginPassword.min(1, "請提供密碼") });
 const UsernameBody = z.object({ username: AccountName });
 const Ok = z.object({ success: z.literal(true), message: z.string() });
 const jsonBody = <T>(schema: T) => ({ body: { content: { "application/json": { schema } } } });
@@ -45,7 +46,13 @@ export const ccbackendAuthRoutes = createRouter()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const { tokens, user } = await login(c.var.deps, { username: body.username, password: body.password, userAgent: c.req.header("user-agent") });
+      const { tokens, user, deviceToken } = await login(c.var.deps, {
+        username: body.username,
+        password: body.password,
+        userAgent: c.req.header("user-agent"),
+        deviceToken: deviceTokenOf(c),
+      });
+      setDeviceCookie(c, deviceToken);
       return c.json({ success: true as const, message: "登入成功", access_token: tokens.access_token, username: user.user.username }, 200);
     },
   )
@@ -117,7 +124,7 @@ export const ccbackendAuthRoutes = createRouter()
       throttle: "reset_password",
       summary: "CCbackend: reset a password with a reset token",
       tags: TAGS,
-      request: jsonBody(z.object({ username: AccountName, new_password: NewPassword, reset_token: z.string().min(1, "請提供重設碼").max(256, "重設碼無效或已過期") })),
+      request: jsonBody(z.object({ username: AccountName, new_password: NewPassword, reset_token: Token.min(1, "請提供重設碼") })),
       responses: { 200: json(Ok, "Password reset") },
     }),
     async (c) => {
@@ -135,18 +142,14 @@ export const ccbackendAuthRoutes = createRouter()
       apiKey: false,
       summary: "CCbackend: set another user's password (an administrator's tool: every session of the target ends)",
       tags: TAGS,
-      request: jsonBody(z.object({ target_username: z.string().trim().min(1, "請提供目標帳號").max(256, "帳號過長"), new_password: NewPassword })),
+      request: jsonBody(z.object({ target_username: LookupUsername.min(1, "請提供目標帳號"), new_password: NewPassword })),
       responses: { 200: json(Ok, "Password set") },
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const { deps } = c.var;
-      const target = await findUserByUsername(deps, body.target_username);
-      if (!target) throw userNotFound();
-      assertMayManage(principalOf(c), target);
-      // No current password is asked (the seed's contract), so no session survives the change:
-      // a stolen access token cannot turn into a lasting account.
-      await setPassword(deps, target.user.id, body.new_password);
+      // No current password is asked (the seed's contract): others only, and no session of the
+      // target survives, so a stolen access token cannot turn into a lasting account.
+      await adminSetPassword(c.var.deps, principalOf(c), body.target_username, body.new_password);
       return c.json({ success: true as const, message: "密碼已更新" }, 200);
     },
   );

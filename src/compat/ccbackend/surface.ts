@@ -15,7 +15,7 @@ export const CC_REASONS: Readonly<Record<string, ReasonEntry>> = {
   user_not_found: { status: 404, message: "使用者不存在" },
   reset_token_invalid: { status: 400, message: "重設碼無效或已過期" },
   may_not_manage: { status: 403, message: "無權限重設權限高於自己的使用者密碼" },
-  own_password: { status: 403, message: "請使用變更密碼功能並輸入目前的密碼" },
+  own_password: { status: 403, message: "請至 /api/v1/auth/change-password 以目前密碼變更自己的密碼" },
   registration_closed: { status: 403, message: "此系統未開放註冊" },
   rate_limited: { status: 429, message: "請求過於頻繁，請稍後再試" },
 };

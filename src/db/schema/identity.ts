@@ -20,6 +20,11 @@ export const users = sqliteTable(
   {
     id: text("id").primaryKey(),
     username: text("username").notNull(),
+    /**
+     * What the username is unique under and looked up by: `usernameKey()` in lib/fields.ts
+     * (NFKC + case fold), so `Admin`, `ADMIN` and fullwidth `ａｄｍｉｎ` are all `admin`.
+     */
+    usernameKey: text("username_key").notNull(),
     email: text("email"),
     firstName: text("first_name"),
     lastName: text("last_name"),
@@ -41,7 +46,7 @@ export const users = sqliteTable(
     passwordChangedAt: text("password_changed_at"),
     version: integer("version").notNull().default(1),
   },
-  (t) => [uniqueIndex("users_username_unique").on(t.username), index("users_role_idx").on(t.role)],
+  (t) => [uniqueIndex("users_username_unique").on(t.username), uniqueIndex("users_username_key_unique").on(t.usernameKey), index("users_role_idx").on(t.role)],
 );
 
 /** A login: the family of refresh tokens that descend from it. Revoking it ends them all. */

@@ -42,5 +42,5 @@ export const apiKeyRoutes = createRouter()
       request: { params: IdParam },
       responses: { 200: json(ApiKeyResponse, "The revoked key") },
     }),
-    async (c) => c.json(await revokeApiKey(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await revokeApiKey(c.var.deps, c.req.valid("param").id, principalOf(c)), 200),
   );

@@ -4,15 +4,31 @@ import type { Deps } from "../../lib/deps";
 import { apiKeys } from "../../db/schema";
 import { randomToken, sha256Hex } from "../../lib/encoding";
 import { forbidden, notFound } from "../../lib/errors";
+import { apiKeyRateTier } from "../../lib/rate-limit";
 import { holdsAll } from "../../lib/rbac";
 import type { Principal } from "../../types";
 import type { ApiKeyResponse, CreateApiKeyBody } from "./schemas";
 
 type Row = typeof apiKeys.$inferSelect;
 
-const toResponse = ({ keyHash: _hash, ...row }: Row): z.infer<typeof ApiKeyResponse> => row;
+/** The one place a key row becomes a response (snake_case; never the hash). */
+const toResponse = (row: Row): ApiKeyResponse => ({
+  id: row.id,
+  name: row.name,
+  prefix: row.prefix,
+  permissions: row.permissions,
+  rate_limit_per_minute: apiKeyRateTier(row.rateLimitPerMinute),
+  created_by: row.createdBy,
+  created_at: row.createdAt,
+  revoked_at: row.revokedAt,
+  last_used_at: row.lastUsedAt,
+});
 
-/** Creates a key `fl_<random>`; only its SHA-256 is stored, so the secret is returned once. */
+/**
+ * Creates a key `fl_<random>`; only its SHA-256 is stored, so the secret is returned once. The
+ * requested rate limit is stored snapped down to its tier (the limit actually enforced). The key
+ * acts for its creator: within their permissions and tabs as they are at each request.
+ */
 export async function createApiKey({ db, config }: Pick<Deps, "db" | "config">, input: z.infer<typeof CreateApiKeyBody>, actor: Principal) {
   if (!holdsAll(actor.permissions, input.permissions)) throw forbidden("You cannot give a key permissions you do not hold");
   const key = `fl_${randomToken(32)}`;
@@ -24,16 +40,17 @@ export async function createApiKey({ db, config }: Pick<Deps, "db" | "config">, 
       prefix: key.slice(0, 10),
       keyHash: await sha256Hex(key),
       permissions: [...new Set(input.permissions)],
-      rateLimitPerMinute: input.rateLimitPerMinute ?? config.API_KEY_DEFAULT_RATE_LIMIT,
-      createdBy: actor.kind === "user" ? actor.userId : null,
+      rateLimitPerMinute: apiKeyRateTier(input.rate_limit_per_minute ?? config.API_KEY_DEFAULT_RATE_LIMIT),
+      createdBy: actor.kind === "user" ? actor.userId : actor.createdBy,
     })
     .returning();
   if (!row) throw new Error("api key insert returned nothing");
   return { ...toResponse(row), key };
 }
 
-export async function listApiKeys({ db }: Pick<Deps, "db">, q: { limit: number; offset: number; includeRevoked: boolean }) {
-  const where = q.includeRevoked ? undefined : isNull(apiKeys.revokedAt);
+/** Lists keys, newest first; revoked ones only with `include_revoked`. */
+export async function listApiKeys({ db }: Pick<Deps, "db">, q: { limit: number; offset: number; include_revoked: boolean }) {
+  const where = q.include_revoked ? undefined : isNull(apiKeys.revokedAt);
   const [items, [count]] = await Promise.all([
     db.select().from(apiKeys).where(where).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id)).limit(q.limit).offset(q.offset),
     db.select({ n: sql<number>`count(*)` }).from(apiKeys).where(where),
@@ -41,13 +58,18 @@ export async function listApiKeys({ db }: Pick<Deps, "db">, q: { limit: number; 
   return { items: items.map(toResponse), total: count?.n ?? 0, limit: q.limit, offset: q.offset };
 }
 
-/** Revokes a key; it stops working on the next request. Revoking twice is harmless. */
-export async function revokeApiKey({ db }: Pick<Deps, "db">, id: string) {
-  await db
+/**
+ * Revokes a key; it stops working on the next request. Revoking twice is harmless. Only someone
+ * holding every permission the key names may revoke it (403 otherwise), as for creating it.
+ */
+export async function revokeApiKey({ db }: Pick<Deps, "db">, id: string, actor: Principal) {
+  const [found] = await db.select().from(apiKeys).where(eq(apiKeys.id, id)).limit(1);
+  if (!found) throw notFound("API key");
+  if (!holdsAll(actor.permissions, found.permissions)) throw forbidden("You cannot revoke a key that grants permissions you do not hold");
+  const [row] = await db
     .update(apiKeys)
     .set({ revokedAt: new Date().toISOString() })
-    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
-  const [row] = await db.select().from(apiKeys).where(eq(apiKeys.id, id)).limit(1);
-  if (!row) throw notFound("API key");
-  return toResponse(row);
+    .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+    .returning();
+  return toResponse(row ?? found);
 }

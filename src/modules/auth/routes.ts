@@ -1,3 +1,4 @@
+import { deviceTokenOf, setDeviceCookie } from "../../lib/auth";
 import { AppError } from "../../lib/errors";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import type { UserPrincipal } from "../../types";
@@ -32,14 +33,16 @@ export const authRoutes = createRouter()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const { tokens, user } = await login(c.var.deps, {
+      const { tokens, user, deviceToken } = await login(c.var.deps, {
         username: body.username,
         password: body.password,
         rememberMe: body.remember_me,
         userAgent: c.req.header("user-agent"),
+        deviceToken: deviceTokenOf(c),
       });
+      setDeviceCookie(c, deviceToken);
       const profile = toUserResponse(user);
-      return c.json({ ...tokens, user: profile, role: profile.role, allowed_tabs: profile.allowed_tabs }, 200);
+      return c.json({ ...tokens, user: profile, role: profile.role, allowed_tabs: profile.allowed_tabs, device_token: deviceToken }, 200);
     },
   )
   .openapi(

@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { NewPassword, UserResponse } from "../users/schemas";
+import { LoginPassword, LookupUsername, NewPassword, Token } from "../../lib/fields";
+import { UserResponse } from "../users/schemas";
 
 export const LoginBody = z.object({
-  username: z.string().trim().min(1, "Username is required").max(256),
-  password: z.string().min(1, "Password is required").max(1024),
+  username: LookupUsername,
+  password: LoginPassword,
   remember_me: z.boolean().optional(),
 });
 
@@ -16,9 +17,11 @@ export const LoginResponse = z.object({
   user: UserResponse,
   role: z.string(),
   allowed_tabs: z.array(z.string()),
+  /** Send it back as `X-Device-Token` on later logins: failed logins from strangers cannot lock this device out. */
+  device_token: z.string(),
 });
 
-export const RefreshBody = z.object({ refresh_token: z.string().min(1, "refresh_token is required").max(512) });
+export const RefreshBody = z.object({ refresh_token: Token });
 export const TokenResponse = z.object({
   access_token: z.string(),
   refresh_token: z.string(),
@@ -28,9 +31,9 @@ export const TokenResponse = z.object({
 
 export const ChangePasswordBody = z
   .object({
-    current_password: z.string().min(1).max(1024),
+    current_password: LoginPassword,
     new_password: NewPassword,
-    confirm_password: z.string(),
+    confirm_password: z.string().max(1024),
   })
   .refine((b) => b.new_password === b.confirm_password, { message: "Passwords do not match", path: ["confirm_password"] })
   .refine((b) => b.new_password !== b.current_password, { message: "New password must differ from the current one", path: ["new_password"] });

@@ -4,19 +4,30 @@
  */
 import { and, eq, isNull } from "drizzle-orm";
 import { passwordResetTokens, refreshTokens, sessions } from "../../db/schema";
-import { signAccessToken } from "../../lib/auth";
+import { issueDeviceToken, signAccessToken, verifyDeviceToken } from "../../lib/auth";
 import type { Config } from "../../lib/config";
 import type { Deps } from "../../lib/deps";
 import { hmacToken, randomToken, sha256Hex } from "../../lib/encoding";
-import { enforceRateLimit } from "../../lib/rate-limit";
 import { AppError } from "../../lib/errors";
+import { LOOKUP_USERNAME_MAX, usernameKey } from "../../lib/fields";
 import { log } from "../../lib/logging";
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from "../../lib/passwords";
+import { bucketKey, rateLimited, releaseFailureSlot, takeFailureSlot } from "../../lib/rate-limit";
 import type { UserPrincipal } from "../../types";
 import { findUserById, findUserByUsername, type UserWithRole } from "../users/repo";
 
 /** What the identity flows need of a request's dependencies. */
 export type AuthDeps = Pick<Deps, "db" | "d1" | "config">;
+/** Flows that count failures also need the clock. */
+export type CountingAuthDeps = AuthDeps & Pick<Deps, "now">;
+
+/** Failed logins are counted in windows of this length (LOGIN_RATE_LIMIT_PER_USERNAME per window). */
+export const LOGIN_LOCKOUT_WINDOW_SECONDS = 15 * 60;
+/** Wrong current passwords allowed on change-password per window, per user. */
+export const CHANGE_PASSWORD_FAILURES = 5;
+export const CHANGE_PASSWORD_WINDOW_SECONDS = 15 * 60;
+/** Outstanding reset tokens kept per user, and the most issued per PASSWORD_RESET_TTL_MINUTES. */
+export const RESET_TOKENS_PER_USER = 3;
 
 export interface IssuedTokens {
   access_token: string;
@@ -39,26 +50,68 @@ async function accessTokenFor(config: Config, user: UserWithRole["user"], sessio
 }
 
 /**
- * Checks a username and password. Unknown usernames still cost one hash verification, so
- * timing does not reveal which names exist. Legacy hashes are re-hashed to the native format.
+ * Checks a password against a user already looked up (or against a dummy hash when there is
+ * none, so timing does not reveal which names exist). Unknown users, wrong passwords and
+ * disabled accounts all fail alike, so a disabled account's right password is not revealed.
  */
-export async function checkCredentials(deps: AuthDeps, username: string, password: string): Promise<{ found: UserWithRole; rehash: string | null }> {
-  const found = await findUserByUsername(deps, username);
+async function verifyCredentials(found: UserWithRole | undefined, password: string): Promise<{ found: UserWithRole; rehash: string | null }> {
   const ok = await verifyPassword(password, found?.user.passwordHash ?? DUMMY_HASH);
-  if (!found || !ok) throw invalidCredentials();
-  if (!found.user.isActive) throw new AppError("AUTHENTICATION_ERROR", "Account is disabled", { reason: "invalid_credentials" });
+  if (!found || !ok || !found.user.isActive) throw invalidCredentials();
   return { found, rehash: needsRehash(found.user.passwordHash) ? await hashPassword(password) : null };
 }
 
-/** Logs in: a new session (refresh-token family), its first refresh token, and an access token. */
-export async function login(
-  deps: AuthDeps,
-  input: { username: string; password: string; rememberMe?: boolean | undefined; userAgent?: string | undefined },
-): Promise<{ tokens: IssuedTokens; user: UserWithRole }> {
-  // Per account, whatever the address: slows guessing spread over many clients.
-  await enforceRateLimit(deps, `login_user:${input.username.toLowerCase()}`, deps.config.LOGIN_RATE_LIMIT_PER_USERNAME);
-  const { found, rehash } = await checkCredentials(deps, input.username, input.password);
-  return startSession(deps, found, { rehash, rememberMe: input.rememberMe ?? false, userAgent: input.userAgent });
+/** Checks a username and password (no failure counting; `login` adds that). Legacy hashes are re-hashed. */
+export async function checkCredentials(deps: AuthDeps, username: string, password: string): Promise<{ found: UserWithRole; rehash: string | null }> {
+  return verifyCredentials(await findUserByUsername(deps, username), password);
+}
+
+export interface LoginInput {
+  username: string;
+  password: string;
+  rememberMe?: boolean | undefined;
+  userAgent?: string | undefined;
+  /** The device token the client sent back (`X-Device-Token` or the device cookie), if any. */
+  deviceToken?: string | undefined;
+}
+
+/**
+ * Logs in: a new session (refresh-token family), its first refresh token, an access token, and
+ * a fresh device token for the client to keep.
+ *
+ * Lockout, after OWASP's device cookies, so that guessing stays slow without letting a stranger
+ * lock the owner out:
+ * - Each successful login issues a device token (`issueDeviceToken` in lib/auth.ts: stateless
+ *   `nonce.HMAC(secret, "device\n" + userId + "\n" + nonce)`, honoured for 180 days). Browsers
+ *   keep it in an HttpOnly Secure SameSite=Strict cookie; tablets get it as `device_token` in v1's
+ *   body and send it back as `X-Device-Token`.
+ * - A login that presents a valid device token for this user counts its failures against that
+ *   device token only. Any other login counts them against the username (its NFKC + case-folded
+ *   key, so `Admin` and `admin` share one count).
+ * - LOGIN_RATE_LIMIT_PER_USERNAME failures in a LOGIN_LOCKOUT_WINDOW_SECONDS window close the
+ *   bucket until the window ends (429 with Retry-After), right password or not. Strangers are
+ *   locked out; the owner's trusted devices keep their own count and still log in.
+ * - Only failures count: each attempt takes a slot before the password is checked (so
+ *   concurrent guesses never exceed the limit) and a success gives it back in its session batch.
+ * - Counters are exact D1 rows in `rate_limits` whose key is a SHA-256 of the bucket, so no
+ *   request can store more than a fixed number of bytes.
+ */
+export async function login(deps: CountingAuthDeps, input: LoginInput): Promise<{ tokens: IssuedTokens; user: UserWithRole; deviceToken: string }> {
+  const now = deps.now();
+  const found = await findUserByUsername(deps, input.username);
+  const trusted = found !== undefined && (await verifyDeviceToken(deps.config, found.user.id, input.deviceToken, now));
+  const bucket =
+    trusted && input.deviceToken
+      ? await bucketKey("login:device", input.deviceToken)
+      : await bucketKey("login:username", usernameKey(input.username.slice(0, LOOKUP_USERNAME_MAX + 1)));
+  const slot = await takeFailureSlot(deps, bucket, deps.config.LOGIN_RATE_LIMIT_PER_USERNAME, LOGIN_LOCKOUT_WINDOW_SECONDS, "Too many failed logins; try again later");
+  const { found: user, rehash } = await verifyCredentials(found, input.password);
+  const session = await startSession(deps, user, {
+    rehash,
+    rememberMe: input.rememberMe ?? false,
+    userAgent: input.userAgent,
+    also: [releaseFailureSlot(deps, slot)],
+  });
+  return { ...session, deviceToken: await issueDeviceToken(deps.config, user.user.id, now) };
 }
 
 /**
@@ -71,7 +124,7 @@ export async function login(
 export async function startSession(
   deps: AuthDeps,
   found: UserWithRole,
-  opts: { rehash: string | null; rememberMe: boolean; userAgent?: string | undefined },
+  opts: { rehash: string | null; rememberMe: boolean; userAgent?: string | undefined; also?: D1PreparedStatement[] },
 ): Promise<{ tokens: IssuedTokens; user: UserWithRole }> {
   const now = new Date();
   const nowIso = now.toISOString();
@@ -96,6 +149,7 @@ export async function startSession(
          WHERE id = ?3 AND changes() = 1`,
       )
       .bind(nowIso, opts.rehash, found.user.id, found.user.passwordHash),
+    ...(opts.also ?? []),
   ]);
   if (results[0]?.meta.changes !== 1) throw new AppError("AUTHENTICATION_ERROR", "Credentials changed while signing in; sign in again");
   if (opts.rehash) log("info", "password re-hashed to native format", { userId: found.user.id });
@@ -191,15 +245,16 @@ async function rotate(deps: AuthDeps, row: NonNullable<Awaited<ReturnType<typeof
 
 /**
  * Sets a new password and ends the user's sessions (all, or all but `keepSessionId`) in one
- * batch, so a password never changes without the old sessions going too. With `onlyIf`, that
- * statement runs first and the password changes only if it changed a row (e.g. spending a
- * reset token); returns whether the password was set.
+ * batch, so a password never changes without the old sessions going too; outstanding reset
+ * tokens are spent with it. With `onlyIf`, that statement runs first and the password changes
+ * only if it changed a row (e.g. spending a reset token); returns whether the password was set.
+ * `also` statements run at the end of the same batch, whatever happened.
  */
 export async function setPassword(
   deps: AuthDeps,
   userId: string,
   newPassword: string,
-  opts: { keepSessionId?: string; reason?: string; onlyIf?: D1PreparedStatement } = {},
+  opts: { keepSessionId?: string; reason?: string; onlyIf?: D1PreparedStatement; also?: D1PreparedStatement[] } = {},
 ): Promise<boolean> {
   const now = new Date().toISOString();
   const { d1 } = deps;
@@ -214,19 +269,38 @@ export async function setPassword(
     d1
       .prepare(`UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2 WHERE user_id = ?3 AND revoked_at IS NULL AND id IS NOT ?4${chained}`)
       .bind(now, opts.reason ?? "password_changed", userId, opts.keepSessionId ?? null),
+    // Only if this batch changed the password (its timestamp is this batch's).
+    d1
+      .prepare(
+        "UPDATE password_reset_tokens SET used_at = ?1 WHERE user_id = ?2 AND used_at IS NULL AND EXISTS (SELECT 1 FROM users WHERE id = ?2 AND password_changed_at = ?1)",
+      )
+      .bind(now, userId),
+    ...(opts.also ?? []),
   ]);
   return !opts.onlyIf || results[0]?.meta.changes === 1;
 }
 
-/** MS5's change-password: the current password must match; other sessions end. */
-export async function changePassword(deps: AuthDeps, principal: UserPrincipal, current: string, next: string): Promise<void> {
+/**
+ * MS5's change-password: the current password must match; other sessions end. Wrong current
+ * passwords are counted per user: CHANGE_PASSWORD_FAILURES in CHANGE_PASSWORD_WINDOW_SECONDS
+ * and further attempts are 429 until the window ends (a stolen access token cannot be used to
+ * guess the password that would make it a lasting account).
+ */
+export async function changePassword(deps: CountingAuthDeps, principal: UserPrincipal, current: string, next: string): Promise<void> {
+  const slot = await takeFailureSlot(
+    deps,
+    await bucketKey("change-password", principal.userId),
+    CHANGE_PASSWORD_FAILURES,
+    CHANGE_PASSWORD_WINDOW_SECONDS,
+    "Too many wrong current passwords; try again later",
+  );
   const found = await findUserById(deps, principal.userId);
   if (!found || !(await verifyPassword(current, found.user.passwordHash))) {
     throw new AppError("VALIDATION_ERROR", "Current password is incorrect", {
       details: [{ path: "body.current_password", message: "Current password is incorrect" }],
     });
   }
-  await setPassword(deps, principal.userId, next, { keepSessionId: principal.sessionId });
+  await setPassword(deps, principal.userId, next, { keepSessionId: principal.sessionId, also: [releaseFailureSlot(deps, slot)] });
 }
 
 export interface IssuedResetToken {
@@ -235,18 +309,46 @@ export interface IssuedResetToken {
   expiresAt: string;
 }
 
-/** Issues a single-use password-reset token; earlier unused tokens of the user stop working. */
+/**
+ * Issues a single-use password-reset token. Earlier tokens stay valid, so nobody can keep a user
+ * from resetting by asking for new ones: at most RESET_TOKENS_PER_USER are issued per user in
+ * any PASSWORD_RESET_TTL_MINUTES (a 429 beyond, with Retry-After), which is also a token's
+ * lifetime, so no more than that can be outstanding; should more ever be (older rows cleaned
+ * up), the oldest are dropped. The count is of the tokens table itself, in the same statement
+ * as the insert: an exact sliding window that concurrent requests cannot overrun.
+ */
 export async function issueResetToken(deps: AuthDeps, found: UserWithRole): Promise<IssuedResetToken> {
   const token = randomToken();
   const now = new Date();
-  const expiresAt = addMs(now, deps.config.PASSWORD_RESET_TTL_MINUTES * 60_000);
-  await deps.db.batch([
-    deps.db
-      .update(passwordResetTokens)
-      .set({ usedAt: now.toISOString() })
-      .where(and(eq(passwordResetTokens.userId, found.user.id), isNull(passwordResetTokens.usedAt))),
-    deps.db.insert(passwordResetTokens).values({ id: crypto.randomUUID(), userId: found.user.id, tokenHash: await sha256Hex(token), expiresAt }),
+  const nowIso = now.toISOString();
+  const ttlMs = deps.config.PASSWORD_RESET_TTL_MINUTES * 60_000;
+  const windowStart = new Date(now.getTime() - ttlMs).toISOString();
+  const expiresAt = addMs(now, ttlMs);
+  const { d1 } = deps;
+  const userId = found.user.id;
+  const [inserted] = await d1.batch([
+    d1
+      .prepare(
+        `INSERT INTO password_reset_tokens (id, user_id, token_hash, created_at, expires_at)
+         SELECT ?1, ?2, ?3, ?4, ?5 WHERE (SELECT count(*) FROM password_reset_tokens WHERE user_id = ?2 AND created_at > ?6) < ?7`,
+      )
+      .bind(crypto.randomUUID(), userId, await sha256Hex(token), nowIso, expiresAt, windowStart, RESET_TOKENS_PER_USER),
+    d1
+      .prepare(
+        `UPDATE password_reset_tokens SET used_at = ?1 WHERE user_id = ?2 AND used_at IS NULL AND id NOT IN (
+           SELECT id FROM password_reset_tokens WHERE user_id = ?2 AND used_at IS NULL AND expires_at > ?1
+           ORDER BY created_at DESC, rowid DESC LIMIT ?3)`,
+      )
+      .bind(nowIso, userId, RESET_TOKENS_PER_USER),
   ]);
+  if (inserted?.meta.changes !== 1) {
+    const oldest = await d1
+      .prepare("SELECT min(created_at) AS at FROM password_reset_tokens WHERE user_id = ?1 AND created_at > ?2")
+      .bind(userId, windowStart)
+      .first<{ at: string | null }>();
+    const freeAt = (oldest?.at ? Date.parse(oldest.at) : now.getTime()) + ttlMs;
+    throw rateLimited(Math.max(1, Math.ceil((freeAt - now.getTime()) / 1000)), "Too many password reset requests for this account; try again later");
+  }
   return { username: found.user.username, token, expiresAt };
 }
 

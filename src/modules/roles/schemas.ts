@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { Code } from "../../lib/fields";
 import { isPermission } from "../../lib/rbac";
 import { TabList } from "../users/schemas";
 
@@ -8,7 +9,9 @@ export const RoleName = z
   .min(1, "role_name is required")
   .max(64)
   .regex(/^[a-z0-9_-]+$/i, "role_name may contain letters, digits, _ and -");
-export const PermissionList = z.array(z.string().refine((p) => p === "*" || isPermission(p), { message: "Unknown permission" })).max(200);
+export const PermissionList = z.array(z.string().max(64).refine((p) => p === "*" || isPermission(p), { message: "Unknown permission" })).max(200);
+
+const Description = z.string().max(500).nullable().optional();
 
 /** RM365's role shape `{role_name, allowed_tabs}` plus Floorline's permissions. */
 export const RoleResponse = z.object({
@@ -21,19 +24,19 @@ export const RoleResponse = z.object({
 export type RoleResponse = z.infer<typeof RoleResponse>;
 
 export const CreateRoleBody = z
-  .object({ role_name: RoleName, allowed_tabs: TabList.default([]), permissions: PermissionList.default([]), description: z.string().max(500).nullable().optional() })
+  .object({ role_name: RoleName, allowed_tabs: TabList.default([]), permissions: PermissionList.default([]), description: Description })
   .strict();
 export type CreateRoleBody = z.infer<typeof CreateRoleBody>;
 
 export const UpdateRoleBody = z
   .object({
-    role_name: z.string().min(1),
+    role_name: Code,
     new_role_name: RoleName.optional(),
     allowed_tabs: TabList.optional(),
     permissions: PermissionList.optional(),
-    description: z.string().max(500).nullable().optional(),
+    description: Description,
   })
   .strict();
 export type UpdateRoleBody = z.infer<typeof UpdateRoleBody>;
 
-export const RoleNameQuery = z.object({ role_name: z.string().min(1) });
+export const RoleNameQuery = z.object({ role_name: Code });

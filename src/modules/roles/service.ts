@@ -28,7 +28,10 @@ async function findRole({ db }: Pick<Deps, "db">, name: string): Promise<RoleRow
   return row;
 }
 
-/** Nobody grants, edits or deletes a role holding permissions they do not hold themselves. */
+/**
+ * Nobody grants, edits or deletes a role holding permissions they do not hold themselves (nor,
+ * see `assertMayGrantTabs`, tabs).
+ */
 function assertWithin(actor: Principal, permissions: Iterable<string>, what: string): void {
   if (!holdsAll(actor.permissions, permissions)) throw forbidden(`You cannot ${what}: it grants permissions you do not hold`);
 }
@@ -53,6 +56,7 @@ export async function updateRole(deps: Pick<Deps, "db">, input: UpdateRoleBody, 
   const { db } = deps;
   const role = await findRole(deps, input.role_name);
   assertWithin(actor, rolePermissions(role.name, role.permissions), `change role '${role.name}'`);
+  assertMayGrantTabs(actor, role.allowedTabs);
   if (input.permissions !== undefined) assertWithin(actor, input.permissions, `give role '${role.name}' those permissions`);
   if (input.allowed_tabs !== undefined) assertMayGrantTabs(actor, input.allowed_tabs);
   if (role.isBuiltin && input.new_role_name !== undefined && input.new_role_name !== role.name) throw conflict(`Built-in role '${role.name}' cannot be renamed`);
@@ -81,6 +85,7 @@ export async function deleteRole(deps: Pick<Deps, "db">, name: string, actor: Pr
   const { db } = deps;
   const role = await findRole(deps, name);
   assertWithin(actor, rolePermissions(role.name, role.permissions), `delete role '${name}'`);
+  assertMayGrantTabs(actor, role.allowedTabs);
   if (role.isBuiltin) throw conflict(`Built-in role '${name}' cannot be deleted`);
   const [holders] = await db.select({ n: sql<number>`count(*)` }).from(users).where(eq(users.role, name));
   if ((holders?.n ?? 0) > 0) throw conflict(`Role '${name}' is held by ${holders?.n} user(s); reassign them first`);

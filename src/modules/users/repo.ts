@@ -1,6 +1,7 @@
-import { asc, eq, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, like, or, sql, type SQL } from "drizzle-orm";
 import type { Deps } from "../../lib/deps";
 import { roles, users } from "../../db/schema";
+import { LOOKUP_USERNAME_MAX, usernameKey } from "../../lib/fields";
 import { rolePermissions } from "../../lib/rbac";
 import type { UserResponse } from "./schemas";
 
@@ -19,9 +20,47 @@ function selectUsers({ db }: Pick<Deps, "db">, where?: SQL) {
   return where ? q.where(where) : q;
 }
 
+/**
+ * Finds a user by name, case-insensitively: by `username_key` (NFKC + case fold), or by the exact
+ * stored name (imported users whose key is still a placeholder; see migration 0004). An exact
+ * match wins over a key match.
+ */
 export async function findUserByUsername(deps: Pick<Deps, "db">, username: string): Promise<UserWithRole | undefined> {
-  const [row] = await selectUsers(deps, eq(users.username, username)).limit(1);
+  const name = username.trim();
+  if (name.length === 0 || name.length > LOOKUP_USERNAME_MAX) return undefined;
+  const [row] = await selectUsers(deps, or(eq(users.usernameKey, usernameKey(name)), eq(users.username, name)))
+    .orderBy(desc(sql`${users.username} = ${name}`))
+    .limit(1);
   return row;
+}
+
+/**
+ * Gives users keyed by a placeholder (`#<id>`, from migration 0004: non-ASCII names, and ASCII
+ * names that collided case-insensitively) their computed key, where no other user holds it.
+ * Idempotent; meant for the maintenance cron. Returns how many rows were rekeyed.
+ */
+export async function rekeyUsernames(deps: Pick<Deps, "db" | "d1">, chunk = 50, maxRows = 1000): Promise<number> {
+  let rekeyed = 0;
+  let after = "";
+  for (let seen = 0; seen < maxRows; seen += chunk) {
+    // Walk by id, so names that still collide are passed over rather than read again.
+    const pending = await deps.db
+      .select({ id: users.id, username: users.username })
+      .from(users)
+      .where(and(like(users.usernameKey, "#%"), gt(users.id, after)))
+      .orderBy(asc(users.id))
+      .limit(chunk);
+    if (pending.length === 0) break;
+    const results = await deps.d1.batch(
+      pending.map((u) =>
+        deps.d1.prepare("UPDATE OR IGNORE users SET username_key = ?1 WHERE id = ?2 AND username_key = ?3").bind(usernameKey(u.username), u.id, `#${u.id}`),
+      ),
+    );
+    rekeyed += results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
+    after = pending[pending.length - 1]?.id ?? after;
+    if (pending.length < chunk) break;
+  }
+  return rekeyed;
 }
 
 export async function findUserById(deps: Pick<Deps, "db">, id: string): Promise<UserWithRole | undefined> {

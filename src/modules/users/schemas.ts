@@ -1,15 +1,10 @@
 import { z } from "zod";
+import { Code, Email, LookupUsername, NewPassword, PersonName, ShortText, Username } from "../../lib/fields";
 import { isTab } from "../../lib/rbac";
 
-export const Username = z
-  .string()
-  .trim()
-  .min(1, "Username is required")
-  .max(64, "Username is at most 64 characters")
-  .regex(/^[\p{L}\p{N}_.@-]+$/u, "Username may contain letters, digits and _ . @ -");
-/** Policy for new passwords (logins accept whatever was stored before). */
-export const NewPassword = z.string().min(8, "Password must be at least 8 characters").max(256, "Password is at most 256 characters");
-export const Tab = z.string().refine(isTab, { message: "Unknown tab" });
+// Re-exported for the compat surfaces, which import them from here.
+export { NewPassword, Username };
+export const Tab = z.string().max(64).refine(isTab, { message: "Unknown tab" });
 export const TabList = z.array(Tab).max(100);
 
 /** A user as both seeds' clients read it: MS5's profile fields plus RM365's `allowed_tabs`. */
@@ -36,17 +31,17 @@ export const UserResponse = z.object({
 export type UserResponse = z.infer<typeof UserResponse>;
 
 const ProfileFields = {
-  email: z.email().max(254).nullable().optional(),
-  first_name: z.string().trim().max(100).nullable().optional(),
-  last_name: z.string().trim().max(100).nullable().optional(),
+  email: Email.nullable().optional(),
+  first_name: PersonName.nullable().optional(),
+  last_name: PersonName.nullable().optional(),
 };
 const ManagedFields = {
   ...ProfileFields,
-  employee_id: z.string().trim().max(64).nullable().optional(),
-  department: z.string().trim().max(100).nullable().optional(),
-  shift: z.string().trim().max(50).nullable().optional(),
-  skills: z.array(z.string().max(100)).max(100).optional(),
-  certifications: z.array(z.string().max(100)).max(100).optional(),
+  employee_id: ShortText.max(64).nullable().optional(),
+  department: ShortText.nullable().optional(),
+  shift: ShortText.max(50).nullable().optional(),
+  skills: z.array(ShortText).max(100).optional(),
+  certifications: z.array(ShortText).max(100).optional(),
   is_active: z.boolean().optional(),
 };
 
@@ -58,7 +53,7 @@ export const CreateUserBody = z
   .object({
     username: Username,
     password: NewPassword,
-    role: z.string().min(1).default("viewer"),
+    role: Code.default("viewer"),
     /** Omit or null: the role's tabs. */
     allowed_tabs: TabList.nullable().optional(),
     ...ManagedFields,
@@ -69,15 +64,16 @@ export type CreateUserBody = z.infer<typeof CreateUserBody>;
 /** RM365 `PATCH /users {username, new_username?, new_password?, role?, allowed_tabs?}`. */
 export const UpdateUserBody = z
   .object({
-    username: z.string().min(1),
+    username: LookupUsername,
     new_username: Username.optional(),
+    /** Someone else's password (an administrator's tool); one's own needs /auth/change-password. */
     new_password: NewPassword.optional(),
-    role: z.string().min(1).optional(),
+    role: Code.optional(),
     allowed_tabs: TabList.nullable().optional(),
     ...ManagedFields,
   })
   .strict();
 export type UpdateUserBody = z.infer<typeof UpdateUserBody>;
 
-export const UsernameQuery = z.object({ username: z.string().min(1).max(256) });
+export const UsernameQuery = z.object({ username: LookupUsername });
 export const UsernameBody = UsernameQuery;

@@ -3,10 +3,12 @@ import { isConstraintError } from "../../db/client";
 import type { Deps } from "../../lib/deps";
 import { roles, sessions, users } from "../../db/schema";
 import { AppError, conflict, forbidden, notFound } from "../../lib/errors";
+import { usernameKey } from "../../lib/fields";
 import { hashPassword } from "../../lib/passwords";
-import { type AuthDeps, type IssuedResetToken, issueResetToken } from "../auth/service";
-import { holdsAll, holdsTabs, rolePermissions } from "../../lib/rbac";
+import { effectiveTabs, holdsAll, holdsTabs, type Permission, rolePermissions } from "../../lib/rbac";
+import { type IssuedResetToken, issueResetToken } from "../auth/service";
 import type { Principal, UserPrincipal } from "../../types";
+import { type AuthDeps, setPassword } from "../auth/service";
 import { findUserById, findUserByUsername, listUsers, toUserResponse, type UserWithRole } from "./repo";
 import type { CreateUserBody, ProfileUpdate, UpdateUserBody, UserResponse } from "./schemas";
 
@@ -14,8 +16,10 @@ const nowIso = () => new Date().toISOString();
 
 const isUniqueViolation = (err: unknown) => isConstraintError(err, "UNIQUE");
 
+type RoleRow = typeof roles.$inferSelect;
+
 /** The role row; 422 when the role does not exist. */
-async function roleNamed({ db }: Pick<Deps, "db">, role: string) {
+async function roleNamed({ db }: Pick<Deps, "db">, role: string): Promise<RoleRow> {
   const [row] = await db.select().from(roles).where(eq(roles.name, role)).limit(1);
   if (!row) {
     throw new AppError("VALIDATION_ERROR", `Role '${role}' does not exist`, { details: [{ path: "body.role", message: "Unknown role" }] });
@@ -23,30 +27,64 @@ async function roleNamed({ db }: Pick<Deps, "db">, role: string) {
   return row;
 }
 
-/** Nobody grants RM365 tabs they do not hold (admins, with `*`, hold them all). */
-export function assertMayGrantTabs(actor: Principal, tabs: readonly string[]): void {
-  if (actor.permissions.has("*")) return;
-  if (!holdsTabs(actor.kind === "user" ? actor.tabs : [], tabs)) throw forbidden("You cannot grant tabs you do not hold");
+/** The user an actor acts as: themself, or for an API key the key's creator. */
+export const actingUserId = (actor: Principal): string => (actor.kind === "user" ? actor.userId : actor.createdBy);
+
+/** A user's permissions and effective tabs (their own list, or their role's when null). */
+function rightsOf(target: UserWithRole): { permissions: ReadonlySet<Permission | "*">; tabs: readonly string[] } {
+  const permissions = rolePermissions(target.user.role, target.rolePermissions);
+  return { permissions, tabs: effectiveTabs(permissions, target.user.allowedTabs, target.roleTabs) };
 }
 
 /**
- * Nobody assigns a role that grants more than they hold themselves, permissions or (when the
- * user will take the role's tabs) tabs.
+ * Nobody grants RM365 tabs they do not hold (admins, with `*`, hold them all). `tabs` is the
+ * effective list after the write: a user's own list, or their role's when it will be null.
  */
-async function assertMayAssign(deps: Pick<Deps, "db">, actor: Principal | undefined, role: string, inheritsRoleTabs: boolean): Promise<void> {
-  const row = await roleNamed(deps, role);
-  if (!actor) return;
-  if (!holdsAll(actor.permissions, rolePermissions(row.name, row.permissions))) {
-    throw forbidden(`You cannot assign role '${role}': it grants permissions you do not hold`);
-  }
-  if (inheritsRoleTabs) assertMayGrantTabs(actor, row.allowedTabs);
+export function assertMayGrantTabs(actor: Principal, tabs: readonly string[]): void {
+  if (actor.permissions.has("*")) return;
+  if (!holdsTabs(actor.tabs, tabs)) throw forbidden("You cannot grant tabs you do not hold");
 }
 
-/** Nobody changes, resets or deletes a user who holds permissions they do not. */
+/** Nobody assigns a role that grants permissions they do not hold. */
+function assertMayAssign(actor: Principal, role: RoleRow): void {
+  if (!holdsAll(actor.permissions, rolePermissions(role.name, role.permissions))) {
+    throw forbidden(`You cannot assign role '${role.name}': it grants permissions you do not hold`);
+  }
+}
+
+/**
+ * Nobody changes, resets or deletes a user who holds permissions or (effective) tabs they do
+ * not hold themselves.
+ */
 export function assertMayManage(actor: Principal, target: UserWithRole): void {
-  if (!holdsAll(actor.permissions, rolePermissions(target.user.role, target.rolePermissions))) {
+  const rights = rightsOf(target);
+  if (!holdsAll(actor.permissions, rights.permissions)) {
     throw new AppError("AUTHORIZATION_ERROR", `You cannot manage '${target.user.username}': they hold permissions you do not`, { reason: "may_not_manage" });
   }
+  if (!actor.permissions.has("*") && !holdsTabs(actor.tabs, rights.tabs)) {
+    throw forbidden(`You cannot manage '${target.user.username}': they hold tabs you do not`);
+  }
+}
+
+/** 403 for an admin tool aimed at the caller's own password: that takes the current one. */
+const ownPasswordRefused = () =>
+  new AppError("AUTHORIZATION_ERROR", "Change your own password at POST /api/v1/auth/change-password, which asks for the current one", {
+    reason: "own_password",
+  });
+
+/**
+ * An administrator sets someone else's password, no current password asked (CCbackend's
+ * `PUT /api/reset_password`): the target must exist (404), must not be the caller, nor an API
+ * key's creator (403: one's own password needs the current one), and the caller must hold the
+ * target's permissions and tabs (403). Every session of the target ends with the change.
+ */
+export async function adminSetPassword(deps: AuthDeps, actor: Principal, targetUsername: string, newPassword: string): Promise<UserWithRole> {
+  const target = await findUserByUsername(deps, targetUsername);
+  if (!target) throw new AppError("NOT_FOUND", `User '${targetUsername}' not found`, { reason: "user_not_found" });
+  if (actingUserId(actor) === target.user.id) throw ownPasswordRefused();
+  assertMayManage(actor, target);
+  await setPassword(deps, target.user.id, newPassword, { reason: "password_set_by_admin" });
+  return target;
 }
 
 /**
@@ -55,13 +93,17 @@ export function assertMayManage(actor: Principal, target: UserWithRole): void {
  */
 export async function createUser(deps: Pick<Deps, "db">, input: CreateUserBody, actor?: Principal): Promise<UserWithRole> {
   const { db } = deps;
-  await assertMayAssign(deps, actor, input.role, !input.allowed_tabs);
-  if (actor && input.allowed_tabs) assertMayGrantTabs(actor, input.allowed_tabs);
+  const role = await roleNamed(deps, input.role);
+  if (actor) {
+    assertMayAssign(actor, role);
+    assertMayGrantTabs(actor, effectiveTabs(rolePermissions(role.name, role.permissions), input.allowed_tabs ?? null, role.allowedTabs));
+  }
   const id = crypto.randomUUID();
   try {
     await db.insert(users).values({
       id,
       username: input.username,
+      usernameKey: usernameKey(input.username),
       passwordHash: await hashPassword(input.password),
       role: input.role,
       allowedTabs: input.allowed_tabs ?? null,
@@ -118,19 +160,28 @@ export async function updateUser(deps: Pick<Deps, "db">, input: UpdateUserBody, 
   const { db } = deps;
   const existing = await findUserByUsername(deps, input.username);
   if (!existing) throw notFound(`User '${input.username}'`);
+  if (input.new_password !== undefined && actingUserId(actor) === existing.user.id) throw ownPasswordRefused();
   assertMayManage(actor, existing);
   const { user } = existing;
   if (expectedVersion !== undefined && expectedVersion !== user.version) {
     throw conflict(`User '${user.username}' was changed by someone else (version ${user.version}); reload and retry`);
   }
-  const tabsAfter = input.allowed_tabs !== undefined ? input.allowed_tabs : user.allowedTabs;
-  if (input.role !== undefined) await assertMayAssign(deps, actor, input.role, tabsAfter === null);
-  if (input.allowed_tabs) assertMayGrantTabs(actor, input.allowed_tabs);
+  const roleAfter = input.role !== undefined ? await roleNamed(deps, input.role) : undefined;
+  if (roleAfter) assertMayAssign(actor, roleAfter);
+  if (roleAfter || input.allowed_tabs !== undefined) {
+    // The tabs the user will hold after this write, null (the role's) included.
+    const permissionsAfter = roleAfter ? rolePermissions(roleAfter.name, roleAfter.permissions) : rightsOf(existing).permissions;
+    const tabsAfter = input.allowed_tabs !== undefined ? input.allowed_tabs : user.allowedTabs;
+    assertMayGrantTabs(actor, effectiveTabs(permissionsAfter, tabsAfter, roleAfter ? roleAfter.allowedTabs : existing.roleTabs));
+  }
   const losesAdmin = user.role === "admin" && user.isActive && ((input.role !== undefined && input.role !== "admin") || input.is_active === false);
 
   const now = nowIso();
   const set: Partial<typeof users.$inferInsert> = { updatedAt: now, version: user.version + 1 };
-  if (input.new_username !== undefined) set.username = input.new_username;
+  if (input.new_username !== undefined) {
+    set.username = input.new_username;
+    set.usernameKey = usernameKey(input.new_username);
+  }
   if (input.new_password !== undefined) {
     set.passwordHash = await hashPassword(input.new_password);
     set.passwordChangedAt = now;
