@@ -14,7 +14,7 @@ import type { Deps } from "./deps";
 import { constantTimeEqual, fromBase64Url, randomToken, sha256Hex, toBase64Url, utf8 } from "./encoding";
 import { AppError, unauthenticated } from "./errors";
 import { limitApiKey } from "./rate-limit";
-import { effectiveTabs, intersectPermissions, permissionSet, rolePermissions } from "./rbac";
+import { effectiveTabs, intersectPermissions, isBuiltinRole, permissionSet, rolePermissions } from "./rbac";
 
 export const JWT_ISSUER = "floorline";
 export const JWT_AUDIENCE = "floorline-api";
@@ -25,7 +25,12 @@ export interface AccessClaims {
   sid: string;
   username: string;
   role: string;
+  /** The user's effective tabs when the token was issued (absent from older tokens). */
+  tabs?: string[] | undefined;
 }
+
+/** Most tabs a token carries; RM365 has fewer than 40. */
+const MAX_TOKEN_TABS = 64;
 
 // Importing the HMAC key is the costliest step of a verification; do it once per configuration.
 const hmacKeys = new WeakMap<Config, Promise<CryptoKey>>();
@@ -42,7 +47,7 @@ function hmacKey(config: Config): Promise<CryptoKey> {
 export async function signAccessToken(config: Config, claims: AccessClaims, now = new Date()): Promise<{ token: string; expiresIn: number }> {
   const expiresIn = config.ACCESS_TOKEN_TTL_MINUTES * 60;
   const iat = Math.floor(now.getTime() / 1000);
-  const token = await new SignJWT({ sid: claims.sid, username: claims.username, role: claims.role })
+  const token = await new SignJWT({ sid: claims.sid, username: claims.username, role: claims.role, ...(claims.tabs ? { tabs: claims.tabs } : {}) })
     .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
     .setSubject(claims.sub)
     .setIssuer(JWT_ISSUER)
@@ -68,11 +73,12 @@ export async function verifyAccessToken(config: Config, token: string): Promise<
       audience: JWT_AUDIENCE,
       requiredClaims: ["exp", "sub"],
     });
-    const { sub, sid, username, role } = payload as Partial<Record<keyof AccessClaims, unknown>>;
+    const { sub, sid, username, role, tabs } = payload as Partial<Record<keyof AccessClaims, unknown>>;
     if (typeof sub !== "string" || typeof sid !== "string" || typeof username !== "string" || typeof role !== "string") {
       throw unauthenticated("Token is missing required claims", "invalid");
     }
-    return { sub, sid, username, role };
+    const tabList = Array.isArray(tabs) && tabs.length <= MAX_TOKEN_TABS && tabs.every((t) => typeof t === "string") ? (tabs as string[]) : undefined;
+    return { sub, sid, username, role, tabs: tabList };
   } catch (err) {
     if (err instanceof AppError) throw err;
     if (err instanceof joseErrors.JWTExpired) throw unauthenticated("Token has expired", "expired");
@@ -174,24 +180,68 @@ export async function authenticateToken(deps: Pick<Deps, "db" | "now" | "config"
 export const apiKeyOf = (c: Context<AppEnv>): string | undefined => c.req.header("x-api-key") ?? c.req.query("api_key") ?? undefined;
 
 /**
+ * What an access token says about its holder, before the database confirms it: available when
+ * the role's permissions are in code (built-in roles) and the token carries the tabs. A read can
+ * run on it beside the session check (see `beginAuthentication`).
+ */
+export function claimedPrincipal(claims: AccessClaims): UserPrincipal | undefined {
+  if (!claims.tabs || !isBuiltinRole(claims.role)) return undefined;
+  return {
+    kind: "user",
+    userId: claims.sub,
+    username: claims.username,
+    role: claims.role,
+    permissions: rolePermissions(claims.role, null),
+    tabs: claims.tabs,
+    sessionId: claims.sid,
+  };
+}
+
+/** Whether two principals grant the same: same user, role, permissions and tabs. */
+export function sameAccess(a: Principal, b: Principal): boolean {
+  if (a.kind !== "user" || b.kind !== "user") return false;
+  const sameSet = (x: Iterable<string>, y: Iterable<string>) => {
+    const xs = new Set(x);
+    const ys = new Set(y);
+    return xs.size === ys.size && [...xs].every((v) => ys.has(v));
+  };
+  return a.userId === b.userId && a.username === b.username && a.role === b.role && a.sessionId === b.sessionId && sameSet(a.permissions, b.permissions) && sameSet(a.tabs, b.tabs);
+}
+
+export interface PendingAuthentication {
+  /** From the token alone, when it can say (built-in role, tabs claimed); not yet confirmed. */
+  claimed: UserPrincipal | undefined;
+  /** The principal as the database has it now: session live, user active, current rights. */
+  confirmed: Promise<Principal>;
+}
+
+/**
+ * Starts authenticating a request: checks the credential's form and (for tokens) signature
+ * without I/O, then starts the database check and returns without waiting for it. Callers that
+ * may act before it completes (reads) must await `confirmed` before answering.
+ */
+export async function beginAuthentication(c: Context<AppEnv>): Promise<PendingAuthentication> {
+  const deps = c.var.deps;
+  const header = c.req.header("authorization");
+  if (header !== undefined) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match?.[1]) throw unauthenticated("Authorization header must be 'Bearer <token>'", "malformed");
+    const claims = await verifyAccessToken(deps.config, match[1]);
+    return { claimed: claimedPrincipal(claims), confirmed: loadUserPrincipal(deps, claims) };
+  }
+  const key = apiKeyOf(c);
+  if (key === undefined) throw unauthenticated("Authentication required", "missing");
+  return { claimed: undefined, confirmed: loadApiKeyPrincipal(deps, key) };
+}
+
+/**
  * Who is calling: a bearer access token, or else an API key. Throws a 401 that says what was
  * wrong (missing, expired, malformed, invalid, revoked). Memoised on the context.
  */
 export async function authenticate(c: Context<AppEnv>): Promise<Principal> {
   const known = c.get("principal");
   if (known) return known;
-  const deps = c.var.deps;
-  const header = c.req.header("authorization");
-  let principal: Principal;
-  if (header !== undefined) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match?.[1]) throw unauthenticated("Authorization header must be 'Bearer <token>'", "malformed");
-    principal = await authenticateToken(deps, match[1]);
-  } else {
-    const key = apiKeyOf(c);
-    if (key === undefined) throw unauthenticated("Authentication required", "missing");
-    principal = await loadApiKeyPrincipal(deps, key);
-  }
+  const principal = await (await beginAuthentication(c)).confirmed;
   c.set("principal", principal);
   return principal;
 }

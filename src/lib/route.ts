@@ -20,8 +20,8 @@ import { createRoute, OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import type { ZodType } from "zod";
 import type { AppEnv, Principal } from "../types";
-import { authenticate } from "./auth";
-import { type FieldIssue, forbidden, validationError } from "./errors";
+import { beginAuthentication, sameAccess } from "./auth";
+import { type FieldIssue, forbidden, unauthenticated, validationError } from "./errors";
 import { withIdempotency } from "./idempotency";
 import { throttle } from "./rate-limit";
 import { type AccessRule, hasPermission, isAllowed } from "./rbac";
@@ -71,27 +71,51 @@ export const json = <S extends ZodType>(schema: S, description: string) => ({ de
 export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
   const handler: MiddlewareHandler<AppEnv> = async (c, next) => {
     const { deps } = c.var;
-    if (spec.throttle) {
-      const ip = c.req.header("cf-connecting-ip") ?? "local";
-      await throttle(deps, spec.throttle, ip);
-    }
-    if (spec.access !== "public") {
-      const principal = await authenticate(c);
-      if (!isAllowed(principal, spec)) {
-        throw forbidden(
-          spec.tab && spec.access !== "authenticated" && hasPermission(principal.permissions, spec.access)
-            ? `Your account does not have the '${spec.tab}' tab`
-            : `Permission '${spec.access}' is required`,
-        );
+    if (spec.throttle) await throttle(deps, spec.throttle, c.req.header("cf-connecting-ip") ?? "local");
+    const run = async () => {
+      // Upload bodies stream to R2: their request hash leaves the body unread.
+      if (spec.idempotent === false) await next();
+      else await withIdempotency(c, next, { hashBody: spec.bodyLimit !== "upload" });
+      if (spec.noStore) c.header("Cache-Control", "no-store");
+    };
+    if (spec.access === "public") return run();
+
+    const auth = await beginAuthentication(c);
+    if (c.req.method === "GET" && auth.claimed && isAllowed(auth.claimed, spec)) {
+      // A read runs on what the token claims while the session check is in flight, so it waits
+      // on one D1 round trip, not two. Its answer is only sent once the check confirms the
+      // claim; a failed check, or rights that changed since the token was issued, answer 401.
+      c.set("principal", auth.claimed);
+      const confirmed = auth.confirmed.then(
+        (principal) => ({ principal }),
+        (error: unknown) => ({ error }),
+      );
+      await run();
+      const outcome = await confirmed;
+      if ("error" in outcome) throw outcome.error;
+      if (!sameAccess(outcome.principal, auth.claimed)) {
+        c.set("principal", outcome.principal);
+        if (!isAllowed(outcome.principal, spec)) throw refusal(spec, outcome.principal);
+        throw unauthenticated("Your access changed since this token was issued; refresh it", "revoked");
       }
+      return;
     }
-    if (spec.idempotent === false) await next();
-    // Upload bodies stream to R2: their request hash leaves the body unread.
-    else await withIdempotency(c, next, { hashBody: spec.bodyLimit !== "upload" });
-    if (spec.noStore) c.header("Cache-Control", "no-store");
+    const principal = await auth.confirmed;
+    c.set("principal", principal);
+    if (!isAllowed(principal, spec)) throw refusal(spec, principal);
+    return run();
   };
   routeSpecs.set(handler, spec);
   return handler;
+}
+
+/** The 403 for a principal a route does not allow: the missing tab, or the missing permission. */
+function refusal(spec: RouteSpec, principal: Principal) {
+  return forbidden(
+    spec.tab && spec.access !== "authenticated" && spec.access !== "public" && hasPermission(principal.permissions, spec.access)
+      ? `Your account does not have the '${spec.tab}' tab`
+      : `Permission '${spec.access}' is required`,
+  );
 }
 
 const SECURITY_ALL = [{ bearerAuth: [] }, { apiKeyHeader: [] }, { apiKeyQuery: [] }];

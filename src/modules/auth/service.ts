@@ -12,6 +12,7 @@ import { AppError } from "../../lib/errors";
 import { LOOKUP_USERNAME_MAX, usernameKey } from "../../lib/fields";
 import { log } from "../../lib/logging";
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from "../../lib/passwords";
+import { effectiveTabs, rolePermissions } from "../../lib/rbac";
 import { bucketKey, rateLimited, releaseFailureSlot, takeFailureSlot } from "../../lib/rate-limit";
 import type { UserPrincipal } from "../../types";
 import { findUserById, findUserByUsername, type UserWithRole } from "../users/repo";
@@ -45,8 +46,10 @@ const addMs = (date: Date, ms: number) => new Date(date.getTime() + ms).toISOStr
 const sessionTtlMs = (config: Config, rememberMe: boolean) =>
   rememberMe ? config.REFRESH_TOKEN_TTL_DAYS * 86_400_000 : config.SESSION_TTL_HOURS * 3_600_000;
 
-async function accessTokenFor(config: Config, user: UserWithRole["user"], sessionId: string) {
-  return signAccessToken(config, { sub: user.id, sid: sessionId, username: user.username, role: user.role });
+/** An access token for a user: its claims include the effective tabs, so reads can start before the session check ends. */
+async function accessTokenFor(config: Config, { user, roleTabs, rolePermissions: stored }: UserWithRole, sessionId: string) {
+  const tabs = effectiveTabs(rolePermissions(user.role, stored), user.allowedTabs, roleTabs);
+  return signAccessToken(config, { sub: user.id, sid: sessionId, username: user.username, role: user.role, tabs: [...tabs] });
 }
 
 /**
@@ -153,7 +156,7 @@ export async function startSession(
   ]);
   if (results[0]?.meta.changes !== 1) throw new AppError("AUTHENTICATION_ERROR", "Credentials changed while signing in; sign in again");
   if (opts.rehash) log("info", "password re-hashed to native format", { userId: found.user.id });
-  const access = await accessTokenFor(deps.config, found.user, sessionId);
+  const access = await accessTokenFor(deps.config, found, sessionId);
   return {
     tokens: { access_token: access.token, refresh_token: refresh, token_type: "bearer", expires_in: access.expiresIn },
     user: { ...found, user: { ...found.user, lastLogin: nowIso } },
@@ -223,7 +226,7 @@ export async function refresh(deps: AuthDeps, token: string): Promise<IssuedToke
       throw invalidRefresh("Refresh token was already used; the session has been revoked");
     }
   }
-  const access = await accessTokenFor(deps.config, found.user, row.session.id);
+  const access = await accessTokenFor(deps.config, found, row.session.id);
   return { access_token: access.token, refresh_token: next, token_type: "bearer", expires_in: access.expiresIn };
 }
 

@@ -1,0 +1,70 @@
+/**
+ * Reads start on what the access token claims while the session check is in flight (one D1
+ * wait instead of two); the answer is released only when the check confirms the claim.
+ */
+import { describe, expect, it } from "vitest";
+import { call, loginAs, str, unique } from "../helpers";
+
+const d1 = (res: Response) => {
+  const timing = res.headers.get("server-timing") ?? "";
+  const read = (name: string) => Number(new RegExp(`${name};desc="(\\d+)"`).exec(timing)?.[1] ?? Number.NaN);
+  return { queries: read("d1q"), waits: read("d1w") };
+};
+
+describe("reads beside the session check", () => {
+  it("an authenticated read waits on one D1 round trip (session check and query run together)", async () => {
+    const u = await loginAs("viewer");
+    const me = await call("/api/v1/auth/me", { token: u.token });
+    expect(me.status).toBe(200);
+    expect(d1(me.res)).toEqual({ queries: 2, waits: 1 });
+    // A write waits for the check first.
+    const put = await call("/api/v1/auth/profile", { method: "PUT", token: u.token, body: { first_name: "Ada" } });
+    expect(put.status).toBe(200);
+    expect(d1(put.res).waits).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a revoked session gets 401, never the read's answer (not even its 404)", async () => {
+    const u = await loginAs("admin");
+    expect((await call("/api/v1/auth/logout", { method: "POST", token: u.token })).status).toBe(200);
+    const me = await call("/api/v1/auth/me", { token: u.token });
+    expect(me.status).toBe(401);
+    expect(me.json.username).toBeUndefined();
+    const listed = await call("/api/v1/users/detailed", { token: u.token });
+    expect(listed.status).toBe(401);
+    expect(Array.isArray(listed.json)).toBe(false);
+  });
+
+  it("rights that changed after the token was issued: 403 if now refused, else 401 to refresh; the stale answer is discarded", async () => {
+    const admin = await loginAs("admin");
+    const demoted = await loginAs("admin");
+    expect((await call("/api/v1/users/detailed", { token: demoted.token })).status).toBe(200);
+    const patch = await call("/api/v1/users", { method: "PATCH", token: admin.token, body: { username: demoted.username, role: "viewer" } });
+    expect(patch.status).toBe(200);
+    const stale = await call("/api/v1/users/detailed", { token: demoted.token });
+    expect(stale.status).toBe(403);
+    expect(Array.isArray(stale.json)).toBe(false);
+    // Tabs too: taking a tab away invalidates what the token claims.
+    const target = await loginAs("admin");
+    const u = await loginAs("production_manager");
+    expect((await call("/api/v1/auth/me", { token: u.token })).status).toBe(200);
+    const tabs = await call("/api/v1/users", { method: "PATCH", token: target.token, body: { username: u.username, allowed_tabs: ["inventory"] } });
+    expect(tabs.status).toBe(200);
+    expect((await call("/api/v1/auth/me", { token: u.token })).status).toBe(401);
+    // A refreshed token carries the new rights and reads again.
+    const refreshed = await call("/api/v1/auth/refresh", { body: { refresh_token: u.refresh } });
+    expect(refreshed.status).toBe(200);
+    const me = await call("/api/v1/auth/me", { token: str(refreshed.json.access_token) });
+    expect(me.status).toBe(200);
+    expect(me.json.allowed_tabs).toEqual(["inventory"]);
+  });
+
+  it("custom roles (permissions held in D1) wait for the check before the read", async () => {
+    const admin = await loginAs("admin");
+    const role = unique("custom");
+    expect((await call("/api/v1/roles", { token: admin.token, body: { role_name: role, permissions: ["equipment:read"], allowed_tabs: [] } })).status).toBe(201);
+    const u = await loginAs(role);
+    const me = await call("/api/v1/auth/me", { token: u.token });
+    expect(me.status).toBe(200);
+    expect(d1(me.res)).toEqual({ queries: 2, waits: 2 });
+  });
+});
