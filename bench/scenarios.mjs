@@ -47,6 +47,25 @@ export const scenarios = [
     setup: async (ctx) => ({ headers: { authorization: `Bearer ${await ctx.login()}` } }),
   },
   {
+    // The hardware-reader / CAD-client hot path: an API key (one D1 lookup joined with its
+    // creator, a rate-limiting-binding check, no D1 write per request).
+    name: "GET /api/parts/auth/check (API key)",
+    method: "GET",
+    path: "/api/parts/auth/check",
+    targets: ["api", "bare"],
+    setup: async (ctx) => {
+      if (ctx.target !== "api") return {};
+      const res = await fetch(`${ctx.url}/api/v1/api-keys`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${await ctx.login()}` },
+        body: JSON.stringify({ name: "bench", permissions: ["parts:read"], rate_limit_per_minute: 6000 }),
+      });
+      if (res.status !== 201) throw new Error(`creating the bench API key: ${res.status} ${await res.text()}`);
+      const { key } = await res.json();
+      return { headers: { "x-api-key": key } };
+    },
+  },
+  {
     // The floor: a Hono handler returning two bytes of text through the same workerd server.
     // Nothing can be faster than this through this stack; it calibrates the other rows.
     name: "baseline: bare Hono GET /",

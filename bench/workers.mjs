@@ -102,6 +102,11 @@ export function apiBindings(config, workerName, extraVars) {
   for (const r2 of config.r2_buckets ?? []) env[r2.binding] = { type: "r2", name: r2.bucket_name };
   for (const q of config.queues?.producers ?? []) env[q.binding] = { type: "queue", name: q.queue };
   for (const kv of config.kv_namespaces ?? []) env[kv.binding] = { type: "kv", id: kv.id ?? kv.binding };
+  // Rate-limiting bindings: all load comes from one address and one key, so the bench lifts
+  // every limit (the platform's throttles are measured by the tests, not here).
+  for (const rl of config.ratelimits ?? []) {
+    env[rl.name] = { type: "rate-limit", namespace: String(rl.namespace_id), simple: { limit: 1_000_000_000, period: rl.simple?.period ?? 60 } };
+  }
   for (const h of config.hyperdrive ?? []) {
     // Only /health/detailed opens it; nothing needs to listen on the connection string.
     env[h.binding] = { type: "hyperdrive", id: h.id, dev: { connectionString: h.localConnectionString ?? "postgres://bench:bench@127.0.0.1:5432/bench" } };
