@@ -11,6 +11,8 @@
  *   in `rate_limits`, counting failures, not attempts. Bucket keys are SHA-256 hex of what they
  *   count, so an anonymous caller can never make a row larger than a fixed size.
  */
+import { and, eq, gt, lt, sql } from "drizzle-orm";
+import { rateLimits } from "../db/schema";
 import type { Deps } from "./deps";
 import { sha256Hex } from "./encoding";
 import { AppError } from "./errors";
@@ -38,7 +40,7 @@ export interface FailureSlot {
  * while concurrent attempts can never run more than `limit` checks between them.
  */
 export async function takeFailureSlot(
-  deps: Pick<Deps, "d1" | "now">,
+  deps: Pick<Deps, "db" | "now">,
   bucket: string,
   limit: number,
   windowSeconds: number,
@@ -47,14 +49,11 @@ export async function takeFailureSlot(
   const nowSeconds = Math.floor(deps.now().getTime() / 1000);
   const windowStart = Math.floor(nowSeconds / windowSeconds) * windowSeconds;
   // The update only happens while the count is below the limit; when it is not, no row returns.
-  const row = await deps.d1
-    .prepare(
-      `INSERT INTO rate_limits (bucket, window_start, count) VALUES (?1, ?2, 1)
-       ON CONFLICT (bucket, window_start) DO UPDATE SET count = count + 1 WHERE count < ?3
-       RETURNING count`,
-    )
-    .bind(bucket, windowStart, limit)
-    .first<{ count: number }>();
+  const [row] = await deps.db
+    .insert(rateLimits)
+    .values({ bucket, windowStart, count: 1 })
+    .onConflictDoUpdate({ target: [rateLimits.bucket, rateLimits.windowStart], set: { count: sql`${rateLimits.count} + 1` }, setWhere: lt(rateLimits.count, limit) })
+    .returning({ count: rateLimits.count });
   if (!row) {
     const retryAfter = Math.max(1, windowStart + windowSeconds - nowSeconds);
     throw rateLimited(retryAfter, message);
@@ -63,10 +62,11 @@ export async function takeFailureSlot(
 }
 
 /** The statement that gives a failure slot back (the attempt succeeded). */
-export function releaseFailureSlot({ d1 }: Pick<Deps, "d1">, slot: FailureSlot): D1PreparedStatement {
-  return d1
-    .prepare("UPDATE rate_limits SET count = count - 1 WHERE bucket = ?1 AND window_start = ?2 AND count > 0")
-    .bind(slot.bucket, slot.windowStart);
+export function releaseFailureSlot({ db }: Pick<Deps, "db">, slot: FailureSlot) {
+  return db
+    .update(rateLimits)
+    .set({ count: sql`${rateLimits.count} - 1` })
+    .where(and(eq(rateLimits.bucket, slot.bucket), eq(rateLimits.windowStart, slot.windowStart), gt(rateLimits.count, 0)));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,20 +7,30 @@
  * only if the statement before it changed exactly one row: "spend the token, then set the
  * password", "rotate the refresh token, then insert its successor".
  */
-import { getTableColumns, type SQL, sql } from "drizzle-orm";
+import { getTableColumns, is, SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { Db } from "../db/client";
 
 /** Batch condition: the previous statement changed exactly one row. */
 export const afterOneChange: SQL = sql`changes() = 1`;
 
 /**
- * `INSERT INTO table (cols) SELECT values WHERE condition`: an insert that happens only when
- * `where` holds (e.g. `afterOneChange`, or an EXISTS on another table). Values are mapped to the
- * driver the way drizzle's own inserts map them (booleans, JSON).
+ * `INSERT INTO table SELECT values WHERE condition`: an insert that happens only when `where`
+ * holds (e.g. `afterOneChange`, or an EXISTS on another table). Columns left out take their
+ * defaults, and values are encoded as drizzle's own inserts encode them (booleans, JSON). The
+ * result is an ordinary drizzle insert, so it can go in a `db.batch`.
  */
-export function insertWhere<T extends SQLiteTable>(table: T, values: Partial<T["$inferInsert"]>, where: SQL): SQL {
-  const columns = Object.entries(getTableColumns(table)).filter(([key]) => Object.hasOwn(values, key));
-  const names = columns.map(([, column]) => sql.identifier(column.name));
-  const params = columns.map(([key, column]) => sql`${column.mapToDriverValue((values as Record<string, unknown>)[key])}`);
-  return sql`insert into ${table} (${sql.join(names, sql`, `)}) select ${sql.join(params, sql`, `)} where ${where}`;
+export function insertWhere<T extends SQLiteTable>({ db }: { db: Db }, table: T, values: T["$inferInsert"], where: SQL) {
+  const given = values as Record<string, unknown>;
+  const list = Object.entries(getTableColumns(table))
+    // As drizzle's own insert: every column but generated ones, in table order.
+    .filter(([, column]) => column.generated === undefined || column.generated.type === "byDefault")
+    .map(([key, column]) => {
+      const value = given[key];
+      if (value !== undefined) return sql.param(value, column);
+      const fallback: unknown = column.default ?? column.defaultFn?.();
+      if (fallback !== undefined && fallback !== null) return is(fallback, SQL) ? fallback : sql.param(fallback, column);
+      return sql`null`;
+    });
+  return db.insert(table).select(sql`select ${sql.join(list, sql`, `)} where ${where}`);
 }

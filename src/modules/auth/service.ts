@@ -2,8 +2,9 @@
  * Identity flows shared by every surface: login, refresh-token rotation with re-use detection,
  * logout, password change and single-use reset tokens. Routes (v1 and CCbackend's) only reshape.
  */
-import { and, eq, isNull } from "drizzle-orm";
-import { passwordResetTokens, refreshTokens, sessions } from "../../db/schema";
+import { and, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { passwordResetTokens, refreshTokens, sessions, users } from "../../db/schema";
 import { issueDeviceToken, signAccessToken, verifyDeviceToken } from "../../lib/auth";
 import type { Config } from "../../lib/config";
 import type { Deps } from "../../lib/deps";
@@ -11,6 +12,7 @@ import { hmacToken, randomToken, sha256Hex } from "../../lib/encoding";
 import { AppError } from "../../lib/errors";
 import { LOOKUP_USERNAME_MAX, usernameKey } from "../../lib/fields";
 import { log } from "../../lib/logging";
+import { afterOneChange, insertWhere } from "../../lib/sql";
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from "../../lib/passwords";
 import { effectiveTabs, rolePermissions } from "../../lib/rbac";
 import { bucketKey, rateLimited, releaseFailureSlot, takeFailureSlot } from "../../lib/rate-limit";
@@ -127,31 +129,32 @@ export async function login(deps: CountingAuthDeps, input: LoginInput): Promise<
 export async function startSession(
   deps: AuthDeps,
   found: UserWithRole,
-  opts: { rehash: string | null; rememberMe: boolean; userAgent?: string | undefined; also?: D1PreparedStatement[] },
+  opts: { rehash: string | null; rememberMe: boolean; userAgent?: string | undefined; also?: BatchItem<"sqlite">[] },
 ): Promise<{ tokens: IssuedTokens; user: UserWithRole }> {
   const now = new Date();
   const nowIso = now.toISOString();
   const sessionId = crypto.randomUUID();
   const refresh = randomToken();
   const expiresAt = addMs(now, sessionTtlMs(deps.config, opts.rememberMe));
-  const { d1 } = deps;
-  const results = await d1.batch([
-    d1
-      .prepare(
-        `INSERT INTO sessions (id, user_id, created_at, expires_at, remember_me, user_agent)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?2 AND password_changed_at IS ?7 AND is_active = 1)`,
-      )
-      .bind(sessionId, found.user.id, nowIso, expiresAt, opts.rememberMe ? 1 : 0, opts.userAgent?.slice(0, 256) ?? null, found.user.passwordChangedAt),
-    d1
-      .prepare("INSERT INTO refresh_tokens (id, session_id, token_hash, created_at, expires_at) SELECT ?1, ?2, ?3, ?4, ?5 WHERE changes() = 1")
-      .bind(crypto.randomUUID(), sessionId, await sha256Hex(refresh), nowIso, expiresAt),
-    d1
-      .prepare(
-        `UPDATE users SET last_login = ?1,
-           password_hash = CASE WHEN password_hash = ?4 THEN coalesce(?2, password_hash) ELSE password_hash END
-         WHERE id = ?3 AND changes() = 1`,
-      )
-      .bind(nowIso, opts.rehash, found.user.id, found.user.passwordHash),
+  const { db } = deps;
+  const userId = found.user.id;
+  const stillAsVerified = sql`exists (select 1 from ${users} where ${users.id} = ${userId} and ${users.passwordChangedAt} is ${found.user.passwordChangedAt} and ${users.isActive} = 1)`;
+  const results = await db.batch([
+    insertWhere(
+      deps,
+      sessions,
+      { id: sessionId, userId, createdAt: nowIso, expiresAt, rememberMe: opts.rememberMe, userAgent: opts.userAgent?.slice(0, 256) ?? null },
+      stillAsVerified,
+    ),
+    insertWhere(deps, refreshTokens, { id: crypto.randomUUID(), sessionId, tokenHash: await sha256Hex(refresh), createdAt: nowIso, expiresAt }, afterOneChange),
+    db
+      .update(users)
+      .set({
+        lastLogin: nowIso,
+        // Only over the hash that was verified: never undoes a reset that happened meanwhile.
+        passwordHash: sql`case when ${users.passwordHash} = ${found.user.passwordHash} then coalesce(${opts.rehash}, ${users.passwordHash}) else ${users.passwordHash} end`,
+      })
+      .where(and(eq(users.id, userId), afterOneChange)),
     ...(opts.also ?? []),
   ]);
   if (results[0]?.meta.changes !== 1) throw new AppError("AUTHENTICATION_ERROR", "Credentials changed while signing in; sign in again");
@@ -235,13 +238,17 @@ async function rotate(deps: AuthDeps, row: NonNullable<Awaited<ReturnType<typeof
   const nowIso = now.toISOString();
   const maxEnd = Date.parse(row.session.createdAt) + deps.config.SESSION_MAX_DAYS * 86_400_000;
   const expiresAt = new Date(Math.min(now.getTime() + sessionTtlMs(deps.config, row.session.rememberMe), maxEnd)).toISOString();
-  const { d1 } = deps;
-  const results = await d1.batch([
-    d1.prepare("UPDATE refresh_tokens SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL").bind(nowIso, row.id),
-    d1
-      .prepare("INSERT INTO refresh_tokens (id, session_id, token_hash, created_at, expires_at) SELECT ?1, ?2, ?3, ?4, ?5 WHERE changes() = 1")
-      .bind(crypto.randomUUID(), row.session.id, nextHash, nowIso, expiresAt),
-    d1.prepare("UPDATE sessions SET expires_at = ?1 WHERE id = ?2 AND changes() = 1").bind(expiresAt, row.session.id),
+  const { db } = deps;
+  const results = await db.batch([
+    db
+      .update(refreshTokens)
+      .set({ usedAt: nowIso })
+      .where(and(eq(refreshTokens.id, row.id), isNull(refreshTokens.usedAt))),
+    insertWhere(deps, refreshTokens, { id: crypto.randomUUID(), sessionId: row.session.id, tokenHash: nextHash, createdAt: nowIso, expiresAt }, afterOneChange),
+    db
+      .update(sessions)
+      .set({ expiresAt })
+      .where(and(eq(sessions.id, row.session.id), afterOneChange)),
   ]);
   return results[0]?.meta.changes === 1;
 }
@@ -257,30 +264,37 @@ export async function setPassword(
   deps: AuthDeps,
   userId: string,
   newPassword: string,
-  opts: { keepSessionId?: string; reason?: string; onlyIf?: D1PreparedStatement; also?: D1PreparedStatement[] } = {},
+  opts: { keepSessionId?: string; reason?: string; onlyIf?: BatchItem<"sqlite">; also?: BatchItem<"sqlite">[] } = {},
 ): Promise<boolean> {
   const now = new Date().toISOString();
-  const { d1 } = deps;
-  // In a batch, changes() is the row count of the previous statement: each write runs only if
-  // the one before it did.
-  const chained = opts.onlyIf ? " AND changes() = 1" : "";
-  const results = await d1.batch([
-    ...(opts.onlyIf ? [opts.onlyIf] : []),
-    d1
-      .prepare(`UPDATE users SET password_hash = ?1, password_changed_at = ?2, updated_at = ?2, version = version + 1 WHERE id = ?3${chained}`)
-      .bind(await hashPassword(newPassword), now, userId),
-    d1
-      .prepare(`UPDATE sessions SET revoked_at = ?1, revoked_reason = ?2 WHERE user_id = ?3 AND revoked_at IS NULL AND id IS NOT ?4${chained}`)
-      .bind(now, opts.reason ?? "password_changed", userId, opts.keepSessionId ?? null),
+  const { db } = deps;
+  // With `onlyIf`, each write runs only if the one before it changed a row.
+  const chained = opts.onlyIf ? afterOneChange : undefined;
+  const passwordHash = await hashPassword(newPassword);
+  const writes = [
+    db
+      .update(users)
+      .set({ passwordHash, passwordChangedAt: now, updatedAt: now, version: sql`${users.version} + 1` })
+      .where(and(eq(users.id, userId), chained)),
+    db
+      .update(sessions)
+      .set({ revokedAt: now, revokedReason: opts.reason ?? "password_changed" })
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), opts.keepSessionId ? ne(sessions.id, opts.keepSessionId) : undefined, chained)),
     // Only if this batch changed the password (its timestamp is this batch's).
-    d1
-      .prepare(
-        "UPDATE password_reset_tokens SET used_at = ?1 WHERE user_id = ?2 AND used_at IS NULL AND EXISTS (SELECT 1 FROM users WHERE id = ?2 AND password_changed_at = ?1)",
-      )
-      .bind(now, userId),
+    db
+      .update(passwordResetTokens)
+      .set({ usedAt: now })
+      .where(
+        and(
+          eq(passwordResetTokens.userId, userId),
+          isNull(passwordResetTokens.usedAt),
+          sql`exists (select 1 from ${users} where ${users.id} = ${userId} and ${users.passwordChangedAt} = ${now})`,
+        ),
+      ),
     ...(opts.also ?? []),
-  ]);
-  return !opts.onlyIf || results[0]?.meta.changes === 1;
+  ] as const;
+  const results = opts.onlyIf ? await db.batch([opts.onlyIf, ...writes]) : await db.batch(writes);
+  return !opts.onlyIf || (results[0] as D1Result).meta.changes === 1;
 }
 
 /**
@@ -327,28 +341,34 @@ export async function issueResetToken(deps: AuthDeps, found: UserWithRole): Prom
   const ttlMs = deps.config.PASSWORD_RESET_TTL_MINUTES * 60_000;
   const windowStart = new Date(now.getTime() - ttlMs).toISOString();
   const expiresAt = addMs(now, ttlMs);
-  const { d1 } = deps;
+  const { db } = deps;
   const userId = found.user.id;
-  const [inserted] = await d1.batch([
-    d1
-      .prepare(
-        `INSERT INTO password_reset_tokens (id, user_id, token_hash, created_at, expires_at)
-         SELECT ?1, ?2, ?3, ?4, ?5 WHERE (SELECT count(*) FROM password_reset_tokens WHERE user_id = ?2 AND created_at > ?6) < ?7`,
-      )
-      .bind(crypto.randomUUID(), userId, await sha256Hex(token), nowIso, expiresAt, windowStart, RESET_TOKENS_PER_USER),
-    d1
-      .prepare(
-        `UPDATE password_reset_tokens SET used_at = ?1 WHERE user_id = ?2 AND used_at IS NULL AND id NOT IN (
-           SELECT id FROM password_reset_tokens WHERE user_id = ?2 AND used_at IS NULL AND expires_at > ?1
-           ORDER BY created_at DESC, rowid DESC LIMIT ?3)`,
-      )
-      .bind(nowIso, userId, RESET_TOKENS_PER_USER),
+  const t = passwordResetTokens;
+  const [inserted] = await db.batch([
+    insertWhere(
+      deps,
+      t,
+      { id: crypto.randomUUID(), userId, tokenHash: await sha256Hex(token), createdAt: nowIso, expiresAt },
+      sql`(select count(*) from ${t} where ${t.userId} = ${userId} and ${t.createdAt} > ${windowStart}) < ${RESET_TOKENS_PER_USER}`,
+    ),
+    // Keep the newest RESET_TOKENS_PER_USER outstanding; should more ever be, the oldest go.
+    db
+      .update(t)
+      .set({ usedAt: nowIso })
+      .where(
+        and(
+          eq(t.userId, userId),
+          isNull(t.usedAt),
+          sql`${t.id} not in (select ${t.id} from ${t} where ${t.userId} = ${userId} and ${t.usedAt} is null and ${t.expiresAt} > ${nowIso}
+            order by ${t.createdAt} desc, rowid desc limit ${RESET_TOKENS_PER_USER})`,
+        ),
+      ),
   ]);
-  if (inserted?.meta.changes !== 1) {
-    const oldest = await d1
-      .prepare("SELECT min(created_at) AS at FROM password_reset_tokens WHERE user_id = ?1 AND created_at > ?2")
-      .bind(userId, windowStart)
-      .first<{ at: string | null }>();
+  if (inserted.meta.changes !== 1) {
+    const [oldest] = await db
+      .select({ at: sql<string | null>`min(${t.createdAt})` })
+      .from(t)
+      .where(and(eq(t.userId, userId), gt(t.createdAt, windowStart)));
     const freeAt = (oldest?.at ? Date.parse(oldest.at) : now.getTime()) + ttlMs;
     throw rateLimited(Math.max(1, Math.ceil((freeAt - now.getTime()) / 1000)), "Too many password reset requests for this account; try again later");
   }
@@ -374,7 +394,10 @@ export async function resetPasswordWithToken(deps: AuthDeps, username: string, t
       reason: "reset_token_invalid",
     });
   if (!row || row.usedAt !== null || row.expiresAt <= nowIso) throw invalid();
-  const spend = deps.d1.prepare("UPDATE password_reset_tokens SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL").bind(nowIso, row.id);
+  const spend = deps.db
+    .update(passwordResetTokens)
+    .set({ usedAt: nowIso })
+    .where(and(eq(passwordResetTokens.id, row.id), isNull(passwordResetTokens.usedAt)));
   if (!(await setPassword(deps, found.user.id, newPassword, { reason: "password_reset", onlyIf: spend }))) throw invalid();
 }
 

@@ -51,11 +51,16 @@ export async function rekeyUsernames(deps: Pick<Deps, "db" | "d1">, chunk = 50, 
       .orderBy(asc(users.id))
       .limit(chunk);
     if (pending.length === 0) break;
-    const results = await deps.d1.batch(
-      pending.map((u) =>
-        deps.d1.prepare("UPDATE OR IGNORE users SET username_key = ?1 WHERE id = ?2 AND username_key = ?3").bind(usernameKey(u.username), u.id, `#${u.id}`),
-      ),
-    );
+    // A key someone else already holds stays a placeholder.
+    const [first, ...rest] = pending.map((u) => {
+      const key = usernameKey(u.username);
+      return deps.db
+        .update(users)
+        .set({ usernameKey: key })
+        .where(and(eq(users.id, u.id), eq(users.usernameKey, `#${u.id}`), sql`${key} not in (select ${users.usernameKey} from ${users})`));
+    });
+    if (!first) break;
+    const results = await deps.db.batch([first, ...rest]);
     rekeyed += results.reduce((n, r) => n + (r.meta.changes ?? 0), 0);
     after = pending[pending.length - 1]?.id ?? after;
     if (pending.length < chunk) break;
