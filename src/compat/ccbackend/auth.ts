@@ -15,7 +15,7 @@ import { z } from "zod";
 import { AppError } from "../../lib/errors";
 import { createRouter, json, principalOf, routeDefiner } from "../../lib/route";
 import { deviceTokenOf, setDeviceCookie } from "../../lib/auth";
-import { deliverResetToken, issueResetToken, login, resetPasswordWithToken } from "../../modules/auth/service";
+import { login, requestPasswordReset, resetPasswordWithToken } from "../../modules/auth/service";
 import { findUserByUsername } from "../../modules/users/repo";
 import { LoginPassword, LookupUsername, NewPassword, Token, Username } from "../../lib/fields";
 import { adminSetPassword, createUser } from "../../modules/users/service";
@@ -105,15 +105,8 @@ export const ccbackendAuthRoutes = createRouter()
       responses: { 200: json(Ok.extend({ expires_at: z.string(), delivered: z.boolean(), reset_token: z.string().optional() }), "Token issued") },
     }),
     async (c) => {
-      const { deps } = c.var;
-      const found = await findUserByUsername(deps, c.req.valid("json").username);
-      if (!found || !found.user.isActive) throw userNotFound();
-      const issued = await issueResetToken(deps, found);
-      const { delivered, devToken } = await deliverResetToken(deps, issued);
-      return c.json(
-        { success: true as const, message: "已建立密碼重設請求", expires_at: issued.expiresAt, delivered, ...(devToken ? { reset_token: devToken } : {}) },
-        200,
-      );
+      const { expiresAt, delivered, devToken } = await requestPasswordReset(c.var.deps, c.req.valid("json").username);
+      return c.json({ success: true as const, message: "已建立密碼重設請求", expires_at: expiresAt, delivered, ...(devToken ? { reset_token: devToken } : {}) }, 200);
     },
   )
   .openapi(

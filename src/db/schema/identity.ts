@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { createdAt, id, sqlNow as now, version } from "./columns";
 
-const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`;
 
 /** Roles: seed 004's built-ins plus RM365's runtime-created roles (`role_name`, `allowed_tabs`). */
 export const roles = sqliteTable("roles", {
@@ -11,14 +11,14 @@ export const roles = sqliteTable("roles", {
   permissions: text("permissions", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
   allowedTabs: text("allowed_tabs", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
   isBuiltin: integer("is_builtin", { mode: "boolean" }).notNull().default(false),
-  createdAt: text("created_at").notNull().default(now),
+  createdAt: createdAt(),
   updatedAt: text("updated_at").notNull().default(now),
 });
 
 export const users = sqliteTable(
   "users",
   {
-    id: text("id").primaryKey(),
+    id: id(),
     username: text("username").notNull(),
     /**
      * What the username is unique under and looked up by: `usernameKey()` in lib/fields.ts
@@ -40,11 +40,11 @@ export const users = sqliteTable(
     allowedTabs: text("allowed_tabs", { mode: "json" }).$type<string[] | null>(),
     passwordHash: text("password_hash").notNull(),
     isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
-    createdAt: text("created_at").notNull().default(now),
+    createdAt: createdAt(),
     updatedAt: text("updated_at").notNull().default(now),
     lastLogin: text("last_login"),
     passwordChangedAt: text("password_changed_at"),
-    version: integer("version").notNull().default(1),
+    version: version(),
   },
   (t) => [uniqueIndex("users_username_unique").on(t.username), uniqueIndex("users_username_key_unique").on(t.usernameKey), index("users_role_idx").on(t.role)],
 );
@@ -53,11 +53,11 @@ export const users = sqliteTable(
 export const sessions = sqliteTable(
   "sessions",
   {
-    id: text("id").primaryKey(),
+    id: id(),
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    createdAt: text("created_at").notNull().default(now),
+    createdAt: createdAt(),
     expiresAt: text("expires_at").notNull(),
     /** Started with `remember_me`: each refresh extends it by REFRESH_TOKEN_TTL_DAYS, else SESSION_TTL_HOURS. */
     rememberMe: integer("remember_me", { mode: "boolean" }).notNull().default(false),
@@ -71,12 +71,12 @@ export const sessions = sqliteTable(
 export const refreshTokens = sqliteTable(
   "refresh_tokens",
   {
-    id: text("id").primaryKey(),
+    id: id(),
     sessionId: text("session_id")
       .notNull()
       .references(() => sessions.id, { onDelete: "cascade" }),
     tokenHash: text("token_hash").notNull(),
-    createdAt: text("created_at").notNull().default(now),
+    createdAt: createdAt(),
     expiresAt: text("expires_at").notNull(),
     /** Set when the token is rotated; presenting it again (after a short grace) means it leaked. */
     usedAt: text("used_at"),
@@ -87,12 +87,12 @@ export const refreshTokens = sqliteTable(
 export const passwordResetTokens = sqliteTable(
   "password_reset_tokens",
   {
-    id: text("id").primaryKey(),
+    id: id(),
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     tokenHash: text("token_hash").notNull(),
-    createdAt: text("created_at").notNull().default(now),
+    createdAt: createdAt(),
     expiresAt: text("expires_at").notNull(),
     usedAt: text("used_at"),
   },
@@ -103,7 +103,7 @@ export const passwordResetTokens = sqliteTable(
 export const apiKeys = sqliteTable(
   "api_keys",
   {
-    id: text("id").primaryKey(),
+    id: id(),
     name: text("name").notNull(),
     /** First characters of the key, shown in lists so people can tell keys apart. */
     prefix: text("prefix").notNull(),
@@ -111,7 +111,7 @@ export const apiKeys = sqliteTable(
     permissions: text("permissions", { mode: "json" }).$type<string[]>().notNull(),
     rateLimitPerMinute: integer("rate_limit_per_minute").notNull(),
     createdBy: text("created_by").references(() => users.id, { onDelete: "set null" }),
-    createdAt: text("created_at").notNull().default(now),
+    createdAt: createdAt(),
     revokedAt: text("revoked_at"),
     lastUsedAt: text("last_used_at"),
   },

@@ -402,6 +402,18 @@ export async function resetPasswordWithToken(deps: AuthDeps, username: string, t
 }
 
 /**
+ * The self-service reset request (CCbackend's forgot_password): a token for an active user,
+ * delivered to its owner. Unknown and inactive users are 404 (`user_not_found`): the seed's
+ * client relies on that answer.
+ */
+export async function requestPasswordReset(deps: AuthDeps, username: string): Promise<IssuedResetToken & { delivered: boolean; devToken?: string }> {
+  const found = await findUserByUsername(deps, username);
+  if (!found || !found.user.isActive) throw new AppError("NOT_FOUND", "User not found", { reason: "user_not_found" });
+  const issued = await issueResetToken(deps, found);
+  return { ...issued, ...(await deliverResetToken(deps, issued)) };
+}
+
+/**
  * Hands a reset token to its owner. Factory staff rarely have mailboxes, so delivery is a
  * webhook (PASSWORD_RESET_WEBHOOK_URL: mail, chat, or a supervisor's queue). With
  * DEV_RETURN_RESET_TOKEN=true outside staging/production (local .dev.vars only) the token is
