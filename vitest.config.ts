@@ -1,6 +1,6 @@
 import { cloudflareTest, type D1Migration, readD1Migrations } from "@cloudflare/vitest-plugin";
-import type { Reporter } from "vitest/node";
 import { defineConfig } from "vitest/config";
+import type { Reporter } from "vitest/node";
 
 /** Ends the run with one plain `N passed, N failed` line that CI reads. */
 const summary: Reporter = {

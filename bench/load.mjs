@@ -54,7 +54,12 @@ function percentile(sorted, p) {
 /** Why a run is not a measurement (non-2xx responses, socket errors, timeouts, nothing answered), or null. */
 export function failureOf(run) {
   const problems = [];
-  if (run.non2xx > 0) problems.push(`${run.non2xx} non-2xx responses (${Object.entries(run.statusCodes).map(([code, n]) => `${code}×${n}`).join(", ")})`);
+  if (run.non2xx > 0)
+    problems.push(
+      `${run.non2xx} non-2xx responses (${Object.entries(run.statusCodes)
+        .map(([code, n]) => `${code}×${n}`)
+        .join(", ")})`,
+    );
   // autocannon counts a timeout as an error too; report the two apart.
   if (run.errors - run.timeouts > 0) problems.push(`${run.errors - run.timeouts} socket/request errors`);
   if (run.timeouts > 0) problems.push(`${run.timeouts} timeouts`);

@@ -18,7 +18,7 @@ import { failureOf, load } from "./load.mjs";
 import { renderChecks, renderTable } from "./report.mjs";
 import { BENCH_USER, scenarios } from "./scenarios.mjs";
 import { d1RoundTrips } from "./server-timing.mjs";
-import { applyMigrations, apiBindings, bundle, insertUser, readApiConfig, root, serve, userRow, versions, writeBaselineConfig } from "./workers.mjs";
+import { apiBindings, applyMigrations, bundle, insertUser, readApiConfig, root, serve, userRow, versions, writeBaselineConfig } from "./workers.mjs";
 
 const settings = {
   duration: positiveNumber("BENCH_DURATION", 8),
@@ -119,7 +119,9 @@ async function main() {
   console.log("");
   console.log(`api:     ${targets.api.url}  (D1 migrated: ${applied.join(", ")}; user ${BENCH_USER.username})`);
   console.log(`bare:    ${targets.bare.url}  (bench/bare-worker.mjs: bare Hono, fixed JSON, no bindings)`);
-  console.log(`minimal: ${targets.minimal.url}  (bench/minimal-worker.mjs: bare Hono + jose + one D1 query; same migrations and user; accepts the API's tokens)`);
+  console.log(
+    `minimal: ${targets.minimal.url}  (bench/minimal-worker.mjs: bare Hono + jose + one D1 query; same migrations and user; accepts the API's tokens)`,
+  );
   console.log(
     `load:    autocannon ${v.autocannon}, ${settings.connections} connections, ${settings.warmup} s warm-up + ${settings.duration} s measured per scenario and target; ` +
       `${availableParallelism()} CPUs, Node ${process.version}`,
@@ -231,7 +233,10 @@ async function measure(scenario, target, label) {
 async function checkTokenInterop(api, minimal) {
   const res = await fetch(`${minimal.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${await login(api.url)}` } });
   const text = await res.text();
-  if (!res.ok) throw new Error(`the minimal worker refused an access token issued by the API (${res.status}: ${text.slice(0, 200)}); check bench/minimal-worker.mjs against src/lib/auth.ts`);
+  if (!res.ok)
+    throw new Error(
+      `the minimal worker refused an access token issued by the API (${res.status}: ${text.slice(0, 200)}); check bench/minimal-worker.mjs against src/lib/auth.ts`,
+    );
 }
 
 /** Logs BENCH_USER in on a target and returns the access token (the bare worker returns a fixed one). */

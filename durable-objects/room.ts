@@ -83,8 +83,17 @@ const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 const ROOM_ERROR_CODES: ReadonlySet<string> = new Set<RoomErrorCode>([
-  "MESSAGE_TOO_LARGE", "INVALID_JSON", "INVALID_MESSAGE", "UNKNOWN_TYPE", "VALIDATION_ERROR", "AUTHORIZATION_ERROR",
-  "BAD_REQUEST", "BUSINESS_LOGIC_ERROR", "CONFLICT", "NOT_FOUND", "INTERNAL_ERROR",
+  "MESSAGE_TOO_LARGE",
+  "INVALID_JSON",
+  "INVALID_MESSAGE",
+  "UNKNOWN_TYPE",
+  "VALIDATION_ERROR",
+  "AUTHORIZATION_ERROR",
+  "BAD_REQUEST",
+  "BUSINESS_LOGIC_ERROR",
+  "CONFLICT",
+  "NOT_FOUND",
+  "INTERNAL_ERROR",
 ]);
 const isRoomErrorCode = (code: string): code is RoomErrorCode => ROOM_ERROR_CODES.has(code);
 
@@ -229,7 +238,9 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
   // Hooks for subclasses.
 
   /** The first message a socket gets. Default: MS5's `system_alert`; override to send a snapshot. */
-  protected welcome(conn: Connection<State>): ServerMessageOf<Events> | ServerMessageOf<BaseEvents> | Promise<ServerMessageOf<Events> | ServerMessageOf<BaseEvents>> {
+  protected welcome(
+    conn: Connection<State>,
+  ): ServerMessageOf<Events> | ServerMessageOf<BaseEvents> | Promise<ServerMessageOf<Events> | ServerMessageOf<BaseEvents>> {
     const { userId, username, role } = conn.principal;
     return {
       type: "system_alert",

@@ -24,7 +24,10 @@ run(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local"], { env: { CI
 
 // Upsert: re-running resets the demo users' passwords to DEMO_PASSWORD and re-activates them.
 // username_key is the name's NFKC case fold (src/lib/fields.ts); for these ASCII names, lower case.
-const rows = ROLES.map((role) => `(${q(randomUUID())}, ${q(role)}, ${q(role.toLowerCase())}, ${q(hashPassword(password))}, ${q(role)}, ${q(`${role}@demo.floorline.local`)}, 'Demo', ${q(role.replace("_", " "))})`);
+const rows = ROLES.map(
+  (role) =>
+    `(${q(randomUUID())}, ${q(role)}, ${q(role.toLowerCase())}, ${q(hashPassword(password))}, ${q(role)}, ${q(`${role}@demo.floorline.local`)}, 'Demo', ${q(role.replace("_", " "))})`,
+);
 const sql = `INSERT INTO users (id, username, username_key, password_hash, role, email, first_name, last_name) VALUES\n${rows.join(",\n")}
 ON CONFLICT(username_key) DO UPDATE SET password_hash = excluded.password_hash, password_changed_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), role = excluded.role, is_active = 1;\n`;
 mkdirSync(join(root, ".wrangler"), { recursive: true });

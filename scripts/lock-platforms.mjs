@@ -26,7 +26,15 @@ for (const [path, pkg] of Object.entries(lock.packages)) {
     const name = `@cloudflare/workerd-${platform}`;
     const wanted = pkg.optionalDependencies?.[name];
     if (!wanted || lock.packages[`${base}${name}`] || lock.packages[`node_modules/${name}`]?.version === wanted) continue;
-    lock.packages[`${base}${name}`] = { version: wanted, cpu: gate.cpu, dev: true, license: "Apache-2.0", optional: true, os: gate.os, engines: { node: ">=16" } };
+    lock.packages[`${base}${name}`] = {
+      version: wanted,
+      cpu: gate.cpu,
+      dev: true,
+      license: "Apache-2.0",
+      optional: true,
+      os: gate.os,
+      engines: { node: ">=16" },
+    };
     added++;
   }
 }

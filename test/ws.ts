@@ -108,7 +108,9 @@ export class TestSocket {
 
   /** Sends a value as JSON, or a string/bytes as they are. */
   send(value: unknown): void {
-    this.ws.send(typeof value === "string" || value instanceof ArrayBuffer || ArrayBuffer.isView(value) ? (value as string | ArrayBuffer) : JSON.stringify(value));
+    this.ws.send(
+      typeof value === "string" || value instanceof ArrayBuffer || ArrayBuffer.isView(value) ? (value as string | ArrayBuffer) : JSON.stringify(value),
+    );
   }
 
   close(code = 1000, reason = "done"): void {

@@ -106,7 +106,7 @@ export async function loadUserPrincipal({ db, now }: Pick<Deps, "db" | "now">, c
     .innerJoin(sessions, and(eq(sessions.id, claims.sid), eq(sessions.userId, users.id)))
     .where(eq(users.id, claims.sub))
     .limit(1);
-  if (!row || !row.isActive || row.revokedAt !== null || row.expiresAt <= nowIso) {
+  if (!row?.isActive || row.revokedAt !== null || row.expiresAt <= nowIso) {
     throw unauthenticated("Session is no longer valid", "revoked");
   }
   const permissions = rolePermissions(row.role, row.rolePermissions);
@@ -205,7 +205,14 @@ export function sameAccess(a: Principal, b: Principal): boolean {
     const ys = new Set(y);
     return xs.size === ys.size && [...xs].every((v) => ys.has(v));
   };
-  return a.userId === b.userId && a.username === b.username && a.role === b.role && a.sessionId === b.sessionId && sameSet(a.permissions, b.permissions) && sameSet(a.tabs, b.tabs);
+  return (
+    a.userId === b.userId &&
+    a.username === b.username &&
+    a.role === b.role &&
+    a.sessionId === b.sessionId &&
+    sameSet(a.permissions, b.permissions) &&
+    sameSet(a.tabs, b.tabs)
+  );
 }
 
 export interface PendingAuthentication {

@@ -40,12 +40,18 @@ export const ConfigSchema = z.object({
   /** Secret: HS256 key for access tokens; at least 32 characters. */
   JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
   /** Secret, optional: URL that receives `{username, reset_token, expires_at}` from forgot_password. */
-  PASSWORD_RESET_WEBHOOK_URL: z.url().optional().or(z.literal("").transform(() => undefined)),
+  PASSWORD_RESET_WEBHOOK_URL: z
+    .url()
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
   /**
    * Local development only (set in .dev.vars): forgot_password also returns the reset token, so
    * the flow can be tried without a webhook. Ignored in staging and production.
    */
-  DEV_RETURN_RESET_TOKEN: z.enum(["true", "false", ""]).default("false").transform((v) => v === "true"),
+  DEV_RETURN_RESET_TOKEN: z
+    .enum(["true", "false", ""])
+    .default("false")
+    .transform((v) => v === "true"),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { jwtKey: Uint8Array<ArrayBuffer>; corsOrigins: string[] | "*" };
@@ -67,7 +73,13 @@ export function getConfig(env: object): Config {
   const config: Config = {
     ...parsed.data,
     jwtKey: utf8(parsed.data.JWT_SECRET),
-    corsOrigins: origins === "*" ? "*" : origins.split(",").map((o) => o.trim()).filter(Boolean),
+    corsOrigins:
+      origins === "*"
+        ? "*"
+        : origins
+            .split(",")
+            .map((o) => o.trim())
+            .filter(Boolean),
   };
   cache.set(env, config);
   return config;

@@ -117,7 +117,13 @@ export function createDeps(env: Env, options: DepsOptions = {}): Deps {
 export const depsMiddleware = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const deps = createDeps(c.env, {
     requestId: c.get("requestId"),
-    waitUntil: (promise) => c.executionCtx.waitUntil(promise.then(() => undefined, () => undefined)),
+    waitUntil: (promise) =>
+      c.executionCtx.waitUntil(
+        promise.then(
+          () => undefined,
+          () => undefined,
+        ),
+      ),
   });
   c.set("deps", deps);
   await next();

@@ -79,10 +79,8 @@ export class AppError extends Error {
 export const notFound = (what: string) => new AppError("NOT_FOUND", `${what} not found`);
 export const conflict = (message: string, details?: unknown) => new AppError("CONFLICT", message, { details });
 export const forbidden = (message = "You do not have permission to do this") => new AppError("AUTHORIZATION_ERROR", message);
-export const unauthenticated = (message: string, authFailure: AuthFailure) =>
-  new AppError("AUTHENTICATION_ERROR", message, { authFailure });
-export const validationError = (message: string, issues: FieldIssue[]) =>
-  new AppError("VALIDATION_ERROR", message, { details: issues });
+export const unauthenticated = (message: string, authFailure: AuthFailure) => new AppError("AUTHENTICATION_ERROR", message, { authFailure });
+export const validationError = (message: string, issues: FieldIssue[]) => new AppError("VALIDATION_ERROR", message, { details: issues });
 
 /** Turns anything thrown into an AppError; unknown errors become a 500 that leaks nothing. */
 export function toAppError(err: unknown): AppError {

@@ -67,7 +67,7 @@ export function idempotencyScope(c: Context<AppEnv>): string {
 }
 
 /** Runs `next` at most once per (scope, Idempotency-Key); see the module comment. */
-export async function withIdempotency(c: Context<AppEnv>, next: Next, options: IdempotencyOptions = {}): Promise<Response | void> {
+export async function withIdempotency(c: Context<AppEnv>, next: Next, options: IdempotencyOptions = {}): Promise<void> {
   const key = c.req.header("idempotency-key");
   if (c.req.method !== "POST" || key === undefined) return next();
   if (!/^[\x21-\x7e]{1,255}$/.test(key)) {

@@ -73,6 +73,12 @@ export async function paginate<Q extends SQLiteSelect>(db: Db, query: Q, page: P
   if (orderBy.at(-1) !== tiebreaker) orderBy.push(asc(tiebreaker));
   // Built before the query gains its ORDER BY/LIMIT: the count covers every matching row.
   const counted = db.select({ total: count() }).from(query.as("page_source"));
-  const [items, totals] = await db.batch([query.orderBy(...orderBy).limit(page.limit).offset(page.offset), counted]);
+  const [items, totals] = await db.batch([
+    query
+      .orderBy(...orderBy)
+      .limit(page.limit)
+      .offset(page.offset),
+    counted,
+  ]);
   return { items: items as Awaited<Q>[number][], total: totals[0]?.total ?? 0, limit: page.limit, offset: page.offset };
 }

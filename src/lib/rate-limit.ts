@@ -52,7 +52,11 @@ export async function takeFailureSlot(
   const [row] = await deps.db
     .insert(rateLimits)
     .values({ bucket, windowStart, count: 1 })
-    .onConflictDoUpdate({ target: [rateLimits.bucket, rateLimits.windowStart], set: { count: sql`${rateLimits.count} + 1` }, setWhere: lt(rateLimits.count, limit) })
+    .onConflictDoUpdate({
+      target: [rateLimits.bucket, rateLimits.windowStart],
+      set: { count: sql`${rateLimits.count} + 1` },
+      setWhere: lt(rateLimits.count, limit),
+    })
     .returning({ count: rateLimits.count });
   if (!row) {
     const retryAfter = Math.max(1, windowStart + windowSeconds - nowSeconds);

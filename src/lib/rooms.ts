@@ -18,13 +18,13 @@
  * Adding a client message or an event type: see durable-objects/room.ts.
  */
 import type { Context } from "hono";
-import type { Room } from "../../durable-objects/room";
 import { encodeRoomConnect, ROOM_CONNECT_HEADER, ROOM_CONNECT_URL, RoomName, type RoomPrincipal } from "../../durable-objects/messages";
+import type { Room } from "../../durable-objects/room";
 import type { AppEnv, UserPrincipal } from "../types";
 import { authenticateToken } from "./auth";
 import { AppError } from "./errors";
-import { v1Surface } from "./surface";
 import { type AccessRule, hasPermission, isAllowed, type Permission } from "./rbac";
+import { v1Surface } from "./surface";
 
 /** What a connection needs besides a valid token. */
 export interface RoomAccess {

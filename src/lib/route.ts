@@ -61,8 +61,7 @@ export type RouteDefinition = Omit<RouteConfig, OperationFields> & RouteOptions 
 // Metadata hangs off the middleware functions themselves; Hono's `app.routes` lists them.
 const routeSpecs = new WeakMap<object, RouteSpec>();
 
-export const routeSpecOf = (handler: unknown): RouteSpec | undefined =>
-  typeof handler === "function" ? routeSpecs.get(handler) : undefined;
+export const routeSpecOf = (handler: unknown): RouteSpec | undefined => (typeof handler === "function" ? routeSpecs.get(handler) : undefined);
 
 /** A JSON response for a route's `responses`; keeps the schema's type, so handlers are checked against it. */
 export const json = <S extends ZodType>(schema: S, description: string) => ({ description, content: { "application/json": { schema } } });
@@ -150,8 +149,7 @@ export function routeDefiner(surface: Surface) {
 /** Declares a route of the canonical `/api/v1` surface (and the platform's own routes). */
 export const defineRoute = routeDefiner(v1Surface);
 
-const issuePath = (target: string, path: readonly PropertyKey[]) =>
-  [target === "json" || target === "form" ? "body" : target, ...path.map(String)].join(".");
+const issuePath = (target: string, path: readonly PropertyKey[]) => [target === "json" || target === "form" ? "body" : target, ...path.map(String)].join(".");
 
 /** A router whose validation failures are the one error shape, naming every field path. */
 export function createRouter(): OpenAPIHono<AppEnv> {

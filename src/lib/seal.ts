@@ -4,13 +4,10 @@ import { fromBase64Url, randomBytes, toBase64Url, utf8 } from "./encoding";
 /** An AES-256-GCM key derived with HKDF-SHA256 from secret material and a context label. */
 export async function derivedKey(label: string, material: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
   const base = await crypto.subtle.importKey("raw", material, "HKDF", false, ["deriveKey"]);
-  return crypto.subtle.deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: utf8(label) },
-    base,
-    { name: "AES-GCM", length: 256 },
-    false,
-    ["encrypt", "decrypt"],
-  );
+  return crypto.subtle.deriveKey({ name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: utf8(label) }, base, { name: "AES-GCM", length: 256 }, false, [
+    "encrypt",
+    "decrypt",
+  ]);
 }
 
 /** Encrypts text; the result is `iv.ciphertext` in base64url. */

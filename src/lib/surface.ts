@@ -47,8 +47,7 @@ export function byReason(table: Readonly<Record<string, ReasonEntry>>, err: AppE
   return entry ?? { status: err.status, message: err.message };
 }
 
-export const firstIssue = (details: unknown): FieldIssue | undefined =>
-  Array.isArray(details) ? (details[0] as FieldIssue | undefined) : undefined;
+export const firstIssue = (details: unknown): FieldIssue | undefined => (Array.isArray(details) ? (details[0] as FieldIssue | undefined) : undefined);
 
 /** A JSON response for the docs. */
 export const jsonResponse = (schema: z.ZodType, description: string): ResponseConfig => ({
@@ -56,9 +55,7 @@ export const jsonResponse = (schema: z.ZodType, description: string): ResponseCo
   content: { "application/json": { schema } },
 });
 
-export const FieldIssueSchema = z
-  .object({ path: z.string(), message: z.string(), code: z.string().optional() })
-  .meta({ id: "FieldIssue" });
+export const FieldIssueSchema = z.object({ path: z.string(), message: z.string(), code: z.string().optional() }).meta({ id: "FieldIssue" });
 
 /** The one error shape of `/api/v1`: MS5's `{error, message, details}`, RM365's `detail`. */
 export const ErrorSchema = z
@@ -82,7 +79,10 @@ export const ErrorSchema = z
       .describe("MS5 error code"),
     message: z.string(),
     detail: z.string().describe("Same as message (RM365 clients read `detail`)"),
-    details: z.union([z.array(FieldIssueSchema), z.unknown()]).nullable().describe("Field-level problems: [{path, message, code}]"),
+    details: z
+      .union([z.array(FieldIssueSchema), z.unknown()])
+      .nullable()
+      .describe("Field-level problems: [{path, message, code}]"),
     requestId: z.string(),
     retry_after: z.number().int().optional().describe("Seconds, on 429"),
   })

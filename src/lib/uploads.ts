@@ -117,8 +117,7 @@ const encoder = new TextEncoder();
 
 const malformed = (message: string) =>
   new AppError("BAD_REQUEST", `Malformed multipart body: ${message}`, { details: [{ path: "body", message, code: "malformed_multipart" }] });
-const tooLarge = (path: string, message: string) =>
-  new AppError("PAYLOAD_TOO_LARGE", message, { details: [{ path, message, code: "too_large" }] });
+const tooLarge = (path: string, message: string) => new AppError("PAYLOAD_TOO_LARGE", message, { details: [{ path, message, code: "too_large" }] });
 const unsupported = (path: string, message: string) =>
   new AppError("UNSUPPORTED_MEDIA_TYPE", message, { details: [{ path, message, code: "unsupported_type" }] });
 
@@ -151,10 +150,12 @@ export async function receiveUpload(request: Request, options: ReceiveUploadOpti
     }
   };
   const outcome = run();
-  options.waitUntil?.(outcome.then(
-    () => undefined,
-    () => undefined,
-  ));
+  options.waitUntil?.(
+    outcome.then(
+      () => undefined,
+      () => undefined,
+    ),
+  );
   const { files, fields } = await outcome;
   await reader.cancel().catch(() => undefined);
   return { files, fields, discard: () => removeStored(options.bucket, { keys: files.map((f) => f.key), inflight: undefined }) };
@@ -238,7 +239,9 @@ async function readForm(
     }
     const path = `body.${part.name}`;
     if (options.fileFields && !options.fileFields.includes(part.name)) {
-      throw new AppError("VALIDATION_ERROR", `Field '${part.name}' does not take files`, { details: [{ path, message: "does not take files", code: "unexpected_file" }] });
+      throw new AppError("VALIDATION_ERROR", `Field '${part.name}' does not take files`, {
+        details: [{ path, message: "does not take files", code: "unexpected_file" }],
+      });
     }
     const filename = sanitizeFilename(part.filename);
     const sink = new FileSink(options, stored, buffer, path, filename);
@@ -436,8 +439,7 @@ const HEIF_BRANDS = new Set(["mif1", "msf1"]);
 const AVIF_BRANDS = new Set(["avif", "avis"]);
 
 const ascii = (bytes: Uint8Array, start: number, end: number) => String.fromCharCode(...bytes.subarray(start, end));
-const startsWith = (bytes: Uint8Array, prefix: readonly number[], at = 0) =>
-  bytes.length >= at + prefix.length && prefix.every((b, i) => bytes[at + i] === b);
+const startsWith = (bytes: Uint8Array, prefix: readonly number[], at = 0) => bytes.length >= at + prefix.length && prefix.every((b, i) => bytes[at + i] === b);
 
 /**
  * The kind of a file from its first bytes (up to 512 are looked at), or `undefined` when no
@@ -483,7 +485,11 @@ export function sanitizeFilename(raw: string): string {
   if (chars.length > MAX_FILENAME_LENGTH) {
     const dot = name.lastIndexOf(".");
     const extension = dot > 0 && name.length - dot <= 16 ? Array.from(name.slice(dot)) : [];
-    name = chars.slice(0, MAX_FILENAME_LENGTH - extension.length).join("").trimEnd() + extension.join("");
+    name =
+      chars
+        .slice(0, MAX_FILENAME_LENGTH - extension.length)
+        .join("")
+        .trimEnd() + extension.join("");
   }
   return name === "" ? "file" : name;
 }
@@ -619,7 +625,10 @@ export class MultipartReader {
     try {
       result = await this.reader.read();
     } catch (err) {
-      throw new AppError("BAD_REQUEST", "The upload was interrupted", { cause: err, details: [{ path: "body", message: "the request body ended with an error", code: "interrupted" }] });
+      throw new AppError("BAD_REQUEST", "The upload was interrupted", {
+        cause: err,
+        details: [{ path: "body", message: "the request body ended with an error", code: "interrupted" }],
+      });
     }
     if (result.done) return false;
     const chunk = result.value;

@@ -12,7 +12,14 @@ describe("API keys", () => {
   it("are created by admins, shown once, listed without their secret", async () => {
     const { admin, key, id, created } = await newKey(["parts:read"]);
     expect(key).toMatch(/^fl_[A-Za-z0-9_-]{43}$/);
-    expect(created).toMatchObject({ name: "cnc-router", permissions: ["parts:read"], rate_limit_per_minute: 120, prefix: key.slice(0, 10), revoked_at: null, last_used_at: null });
+    expect(created).toMatchObject({
+      name: "cnc-router",
+      permissions: ["parts:read"],
+      rate_limit_per_minute: 120,
+      prefix: key.slice(0, 10),
+      revoked_at: null,
+      last_used_at: null,
+    });
     expect(created.created_by).toBe(admin.id);
     expect(created.created_at).toBeTypeOf("string");
     const list = await call("/api/v1/api-keys", { token: admin.token });

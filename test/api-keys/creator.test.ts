@@ -44,7 +44,10 @@ describe("API keys act within their creator's current rights", () => {
   it("a key carries its creator's tabs: no usermanagement tab, no user routes", async () => {
     const admin = await loginAs("admin");
     const role = unique("keymaker");
-    await call("/api/v1/roles", { token: admin.token, body: { role_name: role, permissions: ["users:read", "users:write", "api_keys:manage"], allowed_tabs: ["inventory"] } });
+    await call("/api/v1/roles", {
+      token: admin.token,
+      body: { role_name: role, permissions: ["users:read", "users:write", "api_keys:manage"], allowed_tabs: ["inventory"] },
+    });
     const maker = await loginAs(role);
     expect((await call("/api/v1/users", { token: maker.token })).status).toBe(403);
     const { key } = await keyFrom(maker.token, ["users:read", "users:write"]);

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { rateLimits } from "../../src/db/schema";
-import { call, db, DEFAULT_PASSWORD, loginAs, makeUser, str } from "../helpers";
+import { call, DEFAULT_PASSWORD, db, loginAs, makeUser, str } from "../helpers";
 
 const LIMIT = Number(env.LOGIN_RATE_LIMIT_PER_USERNAME);
 
@@ -39,7 +39,10 @@ describe("login lockout with device tokens (OWASP device cookies)", () => {
     // the owner's tablet sends its device token back: still logs in
     expect((await v1Login(u.username, u.password, { "x-device-token": device })).status).toBe(200);
     // ... and so does the browser, through the cookie, on CCbackend's login too
-    const cc = await call("/api/auth/login", { body: { username: u.username, password: u.password }, headers: { cookie: `__Host-floorline_device=${device}` } });
+    const cc = await call("/api/auth/login", {
+      body: { username: u.username, password: u.password },
+      headers: { cookie: `__Host-floorline_device=${device}` },
+    });
     expect(cc.status).toBe(200);
     expect((await call("/api/auth/login", { body: { username: u.username, password: u.password } })).status).toBe(429);
   });
@@ -84,7 +87,9 @@ describe("login lockout with device tokens (OWASP device cookies)", () => {
     const huge = "a".repeat(200_000);
     const res = await call("/api/auth/login", { body: { username: huge, password: "whatever-1" } });
     expect([400, 401]).toContain(res.status);
-    const [row] = await db().select({ n: sql<number>`coalesce(max(length(${rateLimits.bucket})), 0)` }).from(rateLimits);
+    const [row] = await db()
+      .select({ n: sql<number>`coalesce(max(length(${rateLimits.bucket})), 0)` })
+      .from(rateLimits);
     expect(row?.n ?? 0).toBeLessThanOrEqual(128);
   });
 });
@@ -93,7 +98,10 @@ describe("change-password is throttled on wrong current passwords", () => {
   it("5 wrong current passwords in 15 minutes → 429 with Retry-After; the right one then waits too", async () => {
     const s = await loginAs("operator");
     const attempt = (current: string) =>
-      call("/api/v1/auth/change-password", { token: s.token, body: { current_password: current, new_password: "brand-new-pass", confirm_password: "brand-new-pass" } });
+      call("/api/v1/auth/change-password", {
+        token: s.token,
+        body: { current_password: current, new_password: "brand-new-pass", confirm_password: "brand-new-pass" },
+      });
     for (let i = 0; i < 5; i++) expect((await attempt(`wrong-${i}`)).status).toBe(422);
     const limited = await attempt("wrong-again");
     expect(limited.status).toBe(429);
@@ -106,7 +114,10 @@ describe("change-password is throttled on wrong current passwords", () => {
     let current = s.password;
     for (let i = 0; i < 6; i++) {
       const next = `new-password-${i}`;
-      const res = await call("/api/v1/auth/change-password", { token: s.token, body: { current_password: current, new_password: next, confirm_password: next } });
+      const res = await call("/api/v1/auth/change-password", {
+        token: s.token,
+        body: { current_password: current, new_password: next, confirm_password: next },
+      });
       expect(res.status).toBe(200);
       current = next;
     }

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { sessions, users } from "../../src/db/schema";
 import { getConfig } from "../../src/lib/config";
 import { checkCredentials, setPassword, startSession } from "../../src/modules/auth/service";
-import { arr, call, db, DEFAULT_PASSWORD, loginAs, makeUser, str, unique } from "../helpers";
+import { arr, call, DEFAULT_PASSWORD, db, loginAs, makeUser, str, unique } from "../helpers";
 
 describe("POST /api/v1/auth/login", () => {
   it("returns MS5's token fields and user plus RM365's role and allowed_tabs", async () => {
@@ -22,7 +22,10 @@ describe("POST /api/v1/auth/login", () => {
 
   it("401 with both seeds' error fields for a wrong password or unknown user", async () => {
     const u = await makeUser("viewer");
-    for (const body of [{ username: u.username, password: "nope-nope" }, { username: unique("ghost"), password: "whatever1" }]) {
+    for (const body of [
+      { username: u.username, password: "nope-nope" },
+      { username: unique("ghost"), password: "whatever1" },
+    ]) {
       const { status, json } = await call("/api/v1/auth/login", { body });
       expect(status).toBe(401);
       expect(json).toMatchObject({ error: "AUTHENTICATION_ERROR", message: "Invalid credentials", detail: "Invalid credentials" });

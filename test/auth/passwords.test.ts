@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { utf8 } from "../../src/lib/encoding";
 import {
   hashFormat,
   hashPassword,
@@ -8,7 +9,6 @@ import {
   WEBCRYPTO_PBKDF2_MAX_ITERATIONS,
   webCryptoPbkdf2,
 } from "../../src/lib/passwords";
-import { utf8 } from "../../src/lib/encoding";
 import { PASSWORD, WERKZEUG_PBKDF2, WERKZEUG_SCRYPT } from "../slow/legacy-hashes";
 
 // bcrypt from glibc/libxcrypt crypt(3) ($2b$, cost 10) for the same password.

@@ -61,7 +61,9 @@ describe("reads beside the session check", () => {
   it("custom roles (permissions held in D1) wait for the check before the read", async () => {
     const admin = await loginAs("admin");
     const role = unique("custom");
-    expect((await call("/api/v1/roles", { token: admin.token, body: { role_name: role, permissions: ["equipment:read"], allowed_tabs: [] } })).status).toBe(201);
+    expect((await call("/api/v1/roles", { token: admin.token, body: { role_name: role, permissions: ["equipment:read"], allowed_tabs: [] } })).status).toBe(
+      201,
+    );
     const u = await loginAs(role);
     const me = await call("/api/v1/auth/me", { token: u.token });
     expect(me.status).toBe(200);

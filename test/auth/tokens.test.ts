@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
+import { eq, isNotNull } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
+import { refreshTokens, sessions } from "../../src/db/schema";
 import { JWT_AUDIENCE, JWT_ISSUER } from "../../src/lib/auth";
 import { fromBase64Url, toBase64Url, utf8 } from "../../src/lib/encoding";
-import { eq, isNotNull } from "drizzle-orm";
-import { refreshTokens, sessions } from "../../src/db/schema";
 import { REFRESH_REUSE_GRACE_MS } from "../../src/modules/auth/service";
 import { call, db, loginAs, makeUser, str } from "../helpers";
 
@@ -42,7 +42,11 @@ describe("access tokens", () => {
     const claims = claimsOf(s.token);
     const now = Math.floor(Date.now() / 1000);
     const expired = await forge({ sub: claims.sub, sid: claims.sid, username: claims.username, role: claims.role }, env.JWT_SECRET, now - 10);
-    const wrongKey = await forge({ sub: claims.sub, sid: claims.sid, username: claims.username, role: claims.role }, "another-secret-another-secret-123456", now + 3600);
+    const wrongKey = await forge(
+      { sub: claims.sub, sid: claims.sid, username: claims.username, role: claims.role },
+      "another-secret-another-secret-123456",
+      now + 3600,
+    );
     const none = `${toBase64Url(utf8(JSON.stringify({ alg: "none", typ: "JWT" })))}.${payloadB64}.`;
     const tampered = s.token.replace(/\.[^.]+\./, `.${toBase64Url(utf8(JSON.stringify({ ...claims, role: "admin", sub: "someone-else" })))}.`);
 
@@ -63,7 +67,11 @@ describe("access tokens", () => {
   it("a token for a session that does not exist is refused even when correctly signed", async () => {
     const s = await loginAs("viewer");
     const claims = claimsOf(s.token);
-    const token = await forge({ sub: claims.sub, sid: crypto.randomUUID(), username: claims.username, role: "admin" }, env.JWT_SECRET, Math.floor(Date.now() / 1000) + 600);
+    const token = await forge(
+      { sub: claims.sub, sid: crypto.randomUUID(), username: claims.username, role: "admin" },
+      env.JWT_SECRET,
+      Math.floor(Date.now() / 1000) + 600,
+    );
     expect((await call("/api/v1/auth/me", { token })).status).toBe(401);
   });
 });
@@ -131,7 +139,10 @@ describe("refresh tokens", () => {
     expect(atLogin - Date.now()).toBeGreaterThan(11.9 * hour);
     expect(atLogin - Date.now()).toBeLessThanOrEqual(12 * hour);
     // pretend two hours have passed, then refresh: the session slides to a full shift from now
-    await db().update(sessions).set({ expiresAt: new Date(atLogin - 2 * hour).toISOString() }).where(eq(sessions.id, sid));
+    await db()
+      .update(sessions)
+      .set({ expiresAt: new Date(atLogin - 2 * hour).toISOString() })
+      .where(eq(sessions.id, sid));
     expect((await call("/api/v1/auth/refresh", { body: { refresh_token: str(shift.json.refresh_token) } })).status).toBe(200);
     const afterRefresh = await expiryOf(sid);
     expect(afterRefresh - Date.now()).toBeGreaterThan(11.9 * hour);
@@ -146,7 +157,10 @@ describe("refresh tokens", () => {
     const login = await call("/api/v1/auth/login", { body: { username: u.username, password: u.password, remember_me: true } });
     const sid = str(claimsOf(str(login.json.access_token)).sid);
     const created = Date.now() - 29.5 * 86_400_000;
-    await db().update(sessions).set({ createdAt: new Date(created).toISOString() }).where(eq(sessions.id, sid));
+    await db()
+      .update(sessions)
+      .set({ createdAt: new Date(created).toISOString() })
+      .where(eq(sessions.id, sid));
     expect((await call("/api/v1/auth/refresh", { body: { refresh_token: str(login.json.refresh_token) } })).status).toBe(200);
     expect(await expiryOf(sid)).toBeLessThanOrEqual(created + 30 * 86_400_000);
   });

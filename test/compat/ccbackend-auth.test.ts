@@ -1,13 +1,13 @@
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { JWT_AUDIENCE, JWT_ISSUER } from "../../src/lib/auth";
-import { utf8 } from "../../src/lib/encoding";
-import { createExecutionContext } from "cloudflare:test";
-import { eq } from "drizzle-orm";
 import { createApp } from "../../src/app";
 import { passwordResetTokens } from "../../src/db/schema";
-import { call, db, DEFAULT_PASSWORD, loginAs, makeUser, str, unique } from "../helpers";
+import { JWT_AUDIENCE, JWT_ISSUER } from "../../src/lib/auth";
+import { utf8 } from "../../src/lib/encoding";
+import { call, DEFAULT_PASSWORD, db, loginAs, makeUser, str, unique } from "../helpers";
 
 describe("CCbackend auth surface (/api/...)", () => {
   it("login: 200 {success, message: 登入成功, access_token, username}; the token works on /api/v1 too", async () => {
@@ -74,7 +74,10 @@ describe("CCbackend auth surface (/api/...)", () => {
   it("an expired reset token is refused", async () => {
     const u = await makeUser("operator");
     const token = str((await call("/api/auth/forgot_password", { body: { username: u.username } })).json.reset_token);
-    await db().update(passwordResetTokens).set({ expiresAt: new Date(Date.now() - 1000).toISOString() }).where(eq(passwordResetTokens.userId, u.id));
+    await db()
+      .update(passwordResetTokens)
+      .set({ expiresAt: new Date(Date.now() - 1000).toISOString() })
+      .where(eq(passwordResetTokens.userId, u.id));
     const res = await call("/api/auth/reset_password_no_auth", { body: { username: u.username, new_password: "new-password-1", reset_token: token } });
     expect(res.status).toBe(400);
     expect((await call("/api/auth/login", { body: { username: u.username, password: DEFAULT_PASSWORD } })).status).toBe(200);
@@ -83,7 +86,15 @@ describe("CCbackend auth surface (/api/...)", () => {
   it("registration waits for approval when SELF_REGISTRATION=approval, and is refused when off", async () => {
     const app = createApp();
     const send = (e: Record<string, unknown>, body: unknown) =>
-      app.fetch(new Request("http://localhost/api/register", { method: "POST", headers: { "content-type": "application/json", "cf-connecting-ip": unique("ip") }, body: JSON.stringify(body) }), { ...env, ...e }, createExecutionContext());
+      app.fetch(
+        new Request("http://localhost/api/register", {
+          method: "POST",
+          headers: { "content-type": "application/json", "cf-connecting-ip": unique("ip") },
+          body: JSON.stringify(body),
+        }),
+        { ...env, ...e },
+        createExecutionContext(),
+      );
     const username = unique("pending");
     const pending = await send({ SELF_REGISTRATION: "approval" }, { username, password: "password-123" });
     expect(pending.status).toBe(201);
@@ -102,8 +113,12 @@ describe("CCbackend auth surface (/api/...)", () => {
     const u = await makeUser("operator");
     const first = str((await call("/api/auth/forgot_password", { body: { username: u.username } })).json.reset_token);
     const second = str((await call("/api/auth/forgot_password", { body: { username: u.username } })).json.reset_token);
-    expect((await call("/api/auth/reset_password_no_auth", { body: { username: u.username, new_password: "new-password-1", reset_token: first } })).status).toBe(200);
-    expect((await call("/api/auth/reset_password_no_auth", { body: { username: u.username, new_password: "new-password-2", reset_token: second } })).status).toBe(400);
+    expect(
+      (await call("/api/auth/reset_password_no_auth", { body: { username: u.username, new_password: "new-password-1", reset_token: first } })).status,
+    ).toBe(200);
+    expect(
+      (await call("/api/auth/reset_password_no_auth", { body: { username: u.username, new_password: "new-password-2", reset_token: second } })).status,
+    ).toBe(400);
     expect((await call("/api/auth/login", { body: { username: u.username, password: "new-password-1" } })).status).toBe(200);
   });
 
@@ -116,16 +131,28 @@ describe("CCbackend auth surface (/api/...)", () => {
       expect(denied.json.success).toBe(false);
     }
     const admin = await loginAs("admin");
-    const other = await call("/api/reset_password", { method: "PUT", token: admin.token, body: { target_username: victim.username, new_password: "admin-set-1" } });
+    const other = await call("/api/reset_password", {
+      method: "PUT",
+      token: admin.token,
+      body: { target_username: victim.username, new_password: "admin-set-1" },
+    });
     expect(other.status).toBe(200);
     expect(other.json).toMatchObject({ success: true, message: "密碼已更新" });
     expect((await call("/api/v1/auth/me", { token: victim.token })).status).toBe(401);
     expect((await call("/api/auth/login", { body: { username: victim.username, password: DEFAULT_PASSWORD } })).status).toBe(401);
     expect((await call("/api/auth/login", { body: { username: victim.username, password: "admin-set-1" } })).status).toBe(200);
-    const unknown = await call("/api/reset_password", { method: "PUT", token: admin.token, body: { target_username: unique("ghost"), new_password: "admin-set-1" } });
+    const unknown = await call("/api/reset_password", {
+      method: "PUT",
+      token: admin.token,
+      body: { target_username: unique("ghost"), new_password: "admin-set-1" },
+    });
     expect(unknown.status).toBe(404);
     // not for yourself: your own password needs the current one (POST /api/v1/auth/change-password)
-    const self = await call("/api/reset_password", { method: "PUT", token: admin.token, body: { target_username: admin.username, new_password: "admin-own-1" } });
+    const self = await call("/api/reset_password", {
+      method: "PUT",
+      token: admin.token,
+      body: { target_username: admin.username, new_password: "admin-own-1" },
+    });
     expect(self.status).toBe(403);
     expect(self.json.error).toMatch(/change-password/);
     expect((await call("/api/v1/auth/me", { token: admin.token })).status).toBe(200);

@@ -23,7 +23,8 @@ describe("OpenAPI document", () => {
     const { json } = await call("/openapi.json");
     const paths = json.paths ?? {};
     const ref = (op: unknown, status: string) =>
-      (op as { responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }).responses?.[status]?.content?.["application/json"]?.schema?.$ref;
+      (op as { responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> }).responses?.[status]?.content?.["application/json"]
+        ?.schema?.$ref;
     // v1: the one error shape, 422 for validation.
     expect(ref(paths["/api/v1/users"]?.post, "422")).toBe("#/components/schemas/Error");
     expect(ref(paths["/api/v1/users"]?.post, "403")).toBe("#/components/schemas/Error");

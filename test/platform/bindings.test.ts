@@ -25,29 +25,43 @@ describe("hourly cleanup", () => {
     const future = new Date(now.getTime() + 86_400_000).toISOString();
     const tag = crypto.randomUUID();
     await db().batch([
-      db().insert(sessions).values([
-        { id: `old-${tag}`, userId: u.id, expiresAt: old },
-        { id: `live-${tag}`, userId: u.id, expiresAt: future },
-      ]),
-      db().insert(rateLimits).values([
-        { bucket: `old-${tag}`, windowStart: 1000, count: 3 },
-        { bucket: `live-${tag}`, windowStart: Math.floor(now.getTime() / 1000), count: 1 },
-      ]),
-      db().insert(idempotencyKeys).values([
-        { scope: tag, key: "old", requestHash: "h", state: "done", createdAt: old, expiresAt: old },
-        { scope: tag, key: "live", requestHash: "h", state: "done", createdAt: old, expiresAt: future },
-      ]),
-      db().insert(refreshTokens).values([
-        { id: `old-${tag}`, sessionId: `live-${tag}`, tokenHash: `old-${tag}`, expiresAt: old },
-        { id: `live-${tag}`, sessionId: `live-${tag}`, tokenHash: `live-${tag}`, expiresAt: future },
-      ]),
-      db().insert(passwordResetTokens).values([
-        { id: `old-${tag}`, userId: u.id, tokenHash: `old-${tag}`, expiresAt: old },
-        { id: `live-${tag}`, userId: u.id, tokenHash: `live-${tag}`, expiresAt: future },
-      ]),
+      db()
+        .insert(sessions)
+        .values([
+          { id: `old-${tag}`, userId: u.id, expiresAt: old },
+          { id: `live-${tag}`, userId: u.id, expiresAt: future },
+        ]),
+      db()
+        .insert(rateLimits)
+        .values([
+          { bucket: `old-${tag}`, windowStart: 1000, count: 3 },
+          { bucket: `live-${tag}`, windowStart: Math.floor(now.getTime() / 1000), count: 1 },
+        ]),
+      db()
+        .insert(idempotencyKeys)
+        .values([
+          { scope: tag, key: "old", requestHash: "h", state: "done", createdAt: old, expiresAt: old },
+          { scope: tag, key: "live", requestHash: "h", state: "done", createdAt: old, expiresAt: future },
+        ]),
+      db()
+        .insert(refreshTokens)
+        .values([
+          { id: `old-${tag}`, sessionId: `live-${tag}`, tokenHash: `old-${tag}`, expiresAt: old },
+          { id: `live-${tag}`, sessionId: `live-${tag}`, tokenHash: `live-${tag}`, expiresAt: future },
+        ]),
+      db()
+        .insert(passwordResetTokens)
+        .values([
+          { id: `old-${tag}`, userId: u.id, tokenHash: `old-${tag}`, expiresAt: old },
+          { id: `live-${tag}`, userId: u.id, tokenHash: `live-${tag}`, expiresAt: future },
+        ]),
     ]);
     await cleanupExpired(testDeps({ now: () => now }));
-    const ids = async (q: Promise<{ id: string }[]>) => (await q).map((r) => r.id).filter((id) => id.endsWith(tag)).sort();
+    const ids = async (q: Promise<{ id: string }[]>) =>
+      (await q)
+        .map((r) => r.id)
+        .filter((id) => id.endsWith(tag))
+        .sort();
     expect(await ids(db().select({ id: sessions.id }).from(sessions))).toEqual([`live-${tag}`]);
     expect(await ids(db().select({ id: passwordResetTokens.id }).from(passwordResetTokens))).toEqual([`live-${tag}`]);
     expect(await ids(db().select({ id: refreshTokens.id }).from(refreshTokens))).toEqual([`live-${tag}`]);

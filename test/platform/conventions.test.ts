@@ -1,10 +1,10 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app";
-import { z } from "zod";
-import { firstDeclaration } from "../../src/lib/guard";
 import { zValidator } from "@hono/zod-validator";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createApp } from "../../src/app";
+import { firstDeclaration } from "../../src/lib/guard";
 import { route } from "../../src/lib/route";
 import { arr, call, loginAs } from "../helpers";
 
@@ -77,10 +77,15 @@ describe("deny by default", () => {
           return c.json({ leaked: c.req.param("id") });
         });
         a.get("/api/v1/probe/items/stats", route({ access: "public", summary: "probe", tags: ["test"] }), (c) => c.json({ ok: true }));
-        a.post("/api/v1/probe/order", zValidator("json", z.object({ a: z.string() })), route({ access: "users:write", summary: "probe", tags: ["test"] }), (c) => {
-          ran.push("order");
-          return c.json({ leaked: true });
-        });
+        a.post(
+          "/api/v1/probe/order",
+          zValidator("json", z.object({ a: z.string() })),
+          route({ access: "users:write", summary: "probe", tags: ["test"] }),
+          (c) => {
+            ran.push("order");
+            return c.json({ leaked: true });
+          },
+        );
       },
     });
     const send = (path: string, init?: RequestInit) => app.fetch(new Request(`http://localhost${path}`, init), env, createExecutionContext());

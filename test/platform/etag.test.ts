@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { etagFor, expectedVersion, parseIfMatch, setETag } from "../../src/lib/etag";
 import { AppError } from "../../src/lib/errors";
+import { etagFor, expectedVersion, parseIfMatch, setETag } from "../../src/lib/etag";
 
 function rejection(header: string): AppError {
   try {
@@ -32,7 +32,7 @@ describe("If-Match", () => {
     expect(expectedVersion('W/"7"')).toBe(7);
   });
 
-  it.each(['"abc"', '"3", "4"', "w/\"3\"", '"3', "-1", "3.0", '""', "", '"1e3"', '"9999999999999999"', `"${"1".repeat(100)}"`])(
+  it.each(['"abc"', '"3", "4"', 'w/"3"', '"3', "-1", "3.0", '""', "", '"1e3"', '"9999999999999999"', `"${"1".repeat(100)}"`])(
     "refuses %j with 422 naming header.If-Match",
     (header) => {
       const err = rejection(header);

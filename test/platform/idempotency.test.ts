@@ -3,10 +3,10 @@ import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { withIdempotency } from "../../src/lib/idempotency";
-import { route } from "../../src/lib/route";
 import { idempotencyKeys, users } from "../../src/db/schema";
 import { isoNow } from "../../src/db/schema/columns";
+import { withIdempotency } from "../../src/lib/idempotency";
+import { route } from "../../src/lib/route";
 import { call, db, loginAs, str, unique } from "../helpers";
 
 /** The hash the middleware computes: method, path with query, then the body bytes. */
@@ -50,8 +50,16 @@ describe("Idempotency-Key on POST", () => {
     const one = await loginAs("admin");
     const two = await loginAs("admin");
     const key = crypto.randomUUID();
-    const r1 = await call("/api/v1/users", { token: one.token, body: { username: unique("a"), password: "password-123", role: "viewer" }, headers: { "idempotency-key": key } });
-    const r2 = await call("/api/v1/users", { token: two.token, body: { username: unique("b"), password: "password-123", role: "viewer" }, headers: { "idempotency-key": key } });
+    const r1 = await call("/api/v1/users", {
+      token: one.token,
+      body: { username: unique("a"), password: "password-123", role: "viewer" },
+      headers: { "idempotency-key": key },
+    });
+    const r2 = await call("/api/v1/users", {
+      token: two.token,
+      body: { username: unique("b"), password: "password-123", role: "viewer" },
+      headers: { "idempotency-key": key },
+    });
     expect([r1.status, r2.status]).toEqual([201, 201]);
     expect(r2.res.headers.get("idempotent-replayed")).toBeNull();
   });
@@ -59,9 +67,17 @@ describe("Idempotency-Key on POST", () => {
   it("a failed request releases its key, so the corrected retry runs", async () => {
     const admin = await loginAs("admin");
     const key = crypto.randomUUID();
-    const bad = await call("/api/v1/users", { token: admin.token, body: { username: unique("c"), password: "short", role: "viewer" }, headers: { "idempotency-key": key } });
+    const bad = await call("/api/v1/users", {
+      token: admin.token,
+      body: { username: unique("c"), password: "short", role: "viewer" },
+      headers: { "idempotency-key": key },
+    });
     expect(bad.status).toBe(422);
-    const good = await call("/api/v1/users", { token: admin.token, body: { username: unique("c"), password: "password-123", role: "viewer" }, headers: { "idempotency-key": key } });
+    const good = await call("/api/v1/users", {
+      token: admin.token,
+      body: { username: unique("c"), password: "password-123", role: "viewer" },
+      headers: { "idempotency-key": key },
+    });
     expect(good.status).toBe(201);
   });
 
@@ -98,13 +114,18 @@ describe("Idempotency-Key on POST", () => {
     const path = "/api/v1/users";
     // The first attempt's claim, as it looks while that request is still running.
     const hash = await requestHashOf("POST", path, JSON.stringify(body));
-    await db().insert(idempotencyKeys).values({ scope: `user:${admin.id}`, key, requestHash: hash, state: "pending", createdAt: isoNow(), expiresAt: isoNow(new Date(Date.now() + 60_000)) });
+    await db()
+      .insert(idempotencyKeys)
+      .values({ scope: `user:${admin.id}`, key, requestHash: hash, state: "pending", createdAt: isoNow(), expiresAt: isoNow(new Date(Date.now() + 60_000)) });
     const busy = await call(path, { token: admin.token, body, headers: { "idempotency-key": key } });
     expect(busy.status).toBe(409);
     expect(busy.json.message).toMatch(/in progress/);
     expect(await countUsers(body.username)).toBe(0);
     // The first attempt died two minutes ago: a retry runs and completes.
-    await db().update(idempotencyKeys).set({ createdAt: isoNow(new Date(Date.now() - 120_000)) }).where(sql`${idempotencyKeys.key} = ${key}`);
+    await db()
+      .update(idempotencyKeys)
+      .set({ createdAt: isoNow(new Date(Date.now() - 120_000)) })
+      .where(sql`${idempotencyKeys.key} = ${key}`);
     const retry = await call(path, { token: admin.token, body, headers: { "idempotency-key": key } });
     expect(retry.status).toBe(201);
     expect(await countUsers(body.username)).toBe(1);
@@ -124,7 +145,11 @@ describe("Idempotency-Key on POST", () => {
 
   it("rejects an unusable key", async () => {
     const admin = await loginAs("admin");
-    const res = await call("/api/v1/users", { token: admin.token, body: { username: unique("d"), password: "password-123", role: "viewer" }, headers: { "idempotency-key": "x".repeat(300) } });
+    const res = await call("/api/v1/users", {
+      token: admin.token,
+      body: { username: unique("d"), password: "password-123", role: "viewer" },
+      headers: { "idempotency-key": "x".repeat(300) },
+    });
     expect(res.status).toBe(422);
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createDb } from "../../src/db/client";
 import { apiKeys, roles, users } from "../../src/db/schema";
-import { MAX_PAGE_LIMIT, pageOf, PageQuery, paginate } from "../../src/lib/pagination";
+import { MAX_PAGE_LIMIT, PageQuery, pageOf, paginate } from "../../src/lib/pagination";
 import { db, makeUser, unique } from "../helpers";
 
 /** Inserts `n` API keys that all share one name, so only the tiebreaker orders them. */
@@ -62,14 +62,20 @@ describe("PageQuery", () => {
     expect(PageQuery.parse({ limit: String(MAX_PAGE_LIMIT) }).limit).toBe(200);
   });
 
-  it.each([{ limit: "0" }, { limit: "201" }, { limit: "abc" }, { limit: "1.5" }, { limit: "9".repeat(400) }, { offset: "-1" }, { offset: "100001" }, { offset: "x" }])(
-    "refuses %j",
-    (query) => {
-      const parsed = PageQuery.safeParse(query);
-      expect(parsed.success).toBe(false);
-      expect(parsed.error?.issues[0]?.path).toEqual([Object.keys(query)[0]]);
-    },
-  );
+  it.each([
+    { limit: "0" },
+    { limit: "201" },
+    { limit: "abc" },
+    { limit: "1.5" },
+    { limit: "9".repeat(400) },
+    { offset: "-1" },
+    { offset: "100001" },
+    { offset: "x" },
+  ])("refuses %j", (query) => {
+    const parsed = PageQuery.safeParse(query);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toEqual([Object.keys(query)[0]]);
+  });
 
   it("extends with a list's own filters", () => {
     const Query = PageQuery.extend({ role: z.string().max(64).optional() });

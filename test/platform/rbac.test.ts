@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BUILTIN_ROLES, holdsAll, PERMISSIONS, permissionSet, rolePermissions, tabAllows } from "../../src/lib/rbac";
-import { isAllowed } from "../../src/lib/rbac";
+import { BUILTIN_ROLES, holdsAll, isAllowed, PERMISSIONS, permissionSet, rolePermissions, tabAllows } from "../../src/lib/rbac";
 import type { ApiKeyPrincipal, UserPrincipal } from "../../src/types";
 
 const user = (permissions: string[], tabs: string[] = []): UserPrincipal => ({
@@ -32,7 +31,18 @@ describe("roles and permissions", () => {
 
   it("MS5's operator: reads, job accept/complete, andon create, no acknowledge", () => {
     const op = rolePermissions("operator", null);
-    for (const p of ["production:read", "line:read", "job:accept", "job:complete", "oee:read", "downtime:read", "andon:read", "andon:create", "equipment:read", "dashboard:read"] as const) {
+    for (const p of [
+      "production:read",
+      "line:read",
+      "job:accept",
+      "job:complete",
+      "oee:read",
+      "downtime:read",
+      "andon:read",
+      "andon:create",
+      "equipment:read",
+      "dashboard:read",
+    ] as const) {
       expect(op.has(p), p).toBe(true);
     }
     expect(op.has("andon:acknowledge")).toBe(false);

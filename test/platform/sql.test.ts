@@ -9,10 +9,7 @@ describe("insertWhere", () => {
     const deps = testDeps();
     const yes = unique("role_yes");
     const no = unique("role_no");
-    await deps.db.batch([
-      insertWhere(deps, roles, { name: yes, allowedTabs: ["inventory"] }, sql`1 = 1`),
-      insertWhere(deps, roles, { name: no }, sql`1 = 0`),
-    ]);
+    await deps.db.batch([insertWhere(deps, roles, { name: yes, allowedTabs: ["inventory"] }, sql`1 = 1`), insertWhere(deps, roles, { name: no }, sql`1 = 0`)]);
     const [row] = await deps.db.select().from(roles).where(eq(roles.name, yes));
     expect(row).toMatchObject({ name: yes, allowedTabs: ["inventory"], permissions: [], isBuiltin: false });
     expect(row?.createdAt).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { route } from "../../src/lib/route";
-import { PART_BYTES, receiveUpload, type ReceiveUploadOptions, sanitizeFilename, sniffKind } from "../../src/lib/uploads";
+import { PART_BYTES, type ReceiveUploadOptions, receiveUpload, sanitizeFilename, sniffKind } from "../../src/lib/uploads";
 import type { Json } from "../helpers";
 
 // ---------------------------------------------------------------------------------------------
@@ -436,7 +436,7 @@ describe("receiveUpload: malformed bodies and interrupted clients", () => {
     ["headers that never end", bytes(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="a"\r\nX: ${"y".repeat(9000)}`), {}, 400],
     ["a body with no boundary at all", enc.encode("just some bytes"), {}, 400],
     ["not multipart", enc.encode('{"a":1}'), { contentType: "application/json" }, 415],
-    ["a boundary with a character RFC 2046 forbids", multipart([]), { contentType: "multipart/form-data; boundary=\"a@b\"" }, 400],
+    ["a boundary with a character RFC 2046 forbids", multipart([]), { contentType: 'multipart/form-data; boundary="a@b"' }, 400],
     ["a boundary longer than 70 characters", multipart([], "b".repeat(71)), { boundary: "b".repeat(71) }, 400],
   ];
   it.each(cases)("%s → 4xx, nothing stored", async (_, body, opts, expected) => {
@@ -474,20 +474,23 @@ describe("receiveUpload: chunk boundaries", () => {
       { name: "file", filename: "drawing.pdf", data: bytes("%PDF-1.7\n", tricky, filler(3000, 2), tricky) },
     ]);
 
-  it.each([[[1]], [[2]], [[3]], [[7]], [[BOUNDARY.length + 3]], [[1, 61, 5, 13]]])("gives the same result when the body arrives in chunks of %j", async (chunks) => {
-    const body = form();
-    const reference = await send("documents", body, { chunks: [body.length] });
-    expect(reference.status).toBe(201);
-    const split = await send("documents", body, { chunks });
-    expect(split.status).toBe(201);
-    expect(split.json.fields).toEqual(reference.json.fields);
-    const strip = (files: Json | undefined) => (files as unknown as { key: string }[]).map(({ key: _key, ...rest }) => rest);
-    expect(strip(split.json.files)).toEqual(strip(reference.json.files));
-    const [first, second] = split.json.files as unknown as { key: string }[];
-    expect(await objectBytes(first?.key ?? "")).toEqual(bytes("a,b\n", tricky, "\nend"));
-    expect(await objectBytes(second?.key ?? "")).toEqual(bytes("%PDF-1.7\n", tricky, filler(3000, 2), tricky));
-    expect(split.json.fields).toEqual({ note: `line one\r\n--${BOUNDARY.slice(0, -2)}\r\nline two` });
-  });
+  it.each([[[1]], [[2]], [[3]], [[7]], [[BOUNDARY.length + 3]], [[1, 61, 5, 13]]])(
+    "gives the same result when the body arrives in chunks of %j",
+    async (chunks) => {
+      const body = form();
+      const reference = await send("documents", body, { chunks: [body.length] });
+      expect(reference.status).toBe(201);
+      const split = await send("documents", body, { chunks });
+      expect(split.status).toBe(201);
+      expect(split.json.fields).toEqual(reference.json.fields);
+      const strip = (files: Json | undefined) => (files as unknown as { key: string }[]).map(({ key: _key, ...rest }) => rest);
+      expect(strip(split.json.files)).toEqual(strip(reference.json.files));
+      const [first, second] = split.json.files as unknown as { key: string }[];
+      expect(await objectBytes(first?.key ?? "")).toEqual(bytes("a,b\n", tricky, "\nend"));
+      expect(await objectBytes(second?.key ?? "")).toEqual(bytes("%PDF-1.7\n", tricky, filler(3000, 2), tricky));
+      expect(split.json.fields).toEqual({ note: `line one\r\n--${BOUNDARY.slice(0, -2)}\r\nline two` });
+    },
+  );
 
   it("splits every position of the delimiter across two chunks", async () => {
     const body = multipart([{ name: "file", filename: "s.step", data: step() }]);

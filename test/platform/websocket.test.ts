@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import { encodeRoomConnect, MAX_CLIENT_MESSAGE_BYTES, PING, PONG } from "../../durable-objects/messages";
 import { createApp } from "../../src/app";
 import { signAccessToken } from "../../src/lib/auth";
-import { route } from "../../src/lib/route";
 import { connectToRoom } from "../../src/lib/rooms";
+import { route } from "../../src/lib/route";
 import { call, loginAs, testDeps, unique } from "../helpers";
 import { eventually, type Fetch, openSocket, type TestSocket } from "../ws";
 
@@ -42,7 +42,10 @@ describe("connectToRoom: the upgrade", () => {
     const lineId = unique("line");
     const socket = await openLine(lineId, user.token);
     const welcome = await socket.next();
-    expect(welcome).toMatchObject({ type: "system_alert", data: { message: "Connected", room: lineId, user: { id: user.id, username: user.username, role: "operator" }, last_seq: 0 } });
+    expect(welcome).toMatchObject({
+      type: "system_alert",
+      data: { message: "Connected", room: lineId, user: { id: user.id, username: user.username, role: "operator" }, last_seq: 0 },
+    });
     expect(typeof welcome.timestamp).toBe("string");
 
     socket.send({ type: "ping", timestamp: new Date().toISOString() });
@@ -82,7 +85,11 @@ describe("connectToRoom: the upgrade", () => {
   it("an expired token, or one whose session was logged out, is refused with close 1008", async () => {
     const user = await loginAs("operator");
     const { config } = testDeps();
-    const { token: expired } = await signAccessToken(config, { sub: user.id, sid: "gone", username: user.username, role: "operator" }, new Date(Date.now() - 3 * 3600_000));
+    const { token: expired } = await signAccessToken(
+      config,
+      { sub: user.id, sid: "gone", username: user.username, role: "operator" },
+      new Date(Date.now() - 3 * 3600_000),
+    );
     const lineId = unique("line");
     expect(await (await openLine(lineId, expired)).closed()).toEqual({ code: 1008, reason: "Token has expired" });
 

@@ -7,8 +7,7 @@
 export const PASSWORD = "correct horse battery";
 
 /** Werkzeug `pbkdf2:sha256:600000`, above WebCrypto's production cap: verified in pure JS. */
-export const WERKZEUG_PBKDF2 =
-  "pbkdf2:sha256:600000$0SYvwv3zGegPE07q$6c81eb247f8b4162781bc8afb0a7c8d2d30236af83651ee4d2a06f3c342bcadd";
+export const WERKZEUG_PBKDF2 = "pbkdf2:sha256:600000$0SYvwv3zGegPE07q$6c81eb247f8b4162781bc8afb0a7c8d2d30236af83651ee4d2a06f3c342bcadd";
 
 /** Werkzeug `scrypt:32768:8:1`. */
 export const WERKZEUG_SCRYPT =

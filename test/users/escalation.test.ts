@@ -22,7 +22,11 @@ describe("nobody grants more than they hold", () => {
     const peer = await call("/api/v1/users", { token: actor.token, body: { username: unique("peer"), password: "password-123", role } });
     expect(peer.status).toBe(201);
 
-    const adminReset = await call("/api/reset_password", { method: "PUT", token: actor.token, body: { target_username: admin.username, new_password: "taken-over-1" } });
+    const adminReset = await call("/api/reset_password", {
+      method: "PUT",
+      token: actor.token,
+      body: { target_username: admin.username, new_password: "taken-over-1" },
+    });
     expect(adminReset.status).toBe(403);
     expect((await call("/api/v1/users/password-reset", { token: actor.token, body: { username: admin.username } })).status).toBe(403);
     expect((await call(`/api/v1/users?username=${admin.username}`, { method: "DELETE", token: actor.token })).status).toBe(403);
@@ -32,15 +36,30 @@ describe("nobody grants more than they hold", () => {
 
   it("nobody grants RM365 tabs they do not hold, directly or through a role's tabs", async () => {
     const { admin, role, actor } = await delegate(["users:read", "users:write"]);
-    const widen = await call("/api/v1/users", { method: "PATCH", token: actor.token, body: { username: actor.username, allowed_tabs: ["usermanagement", "salesdata"] } });
+    const widen = await call("/api/v1/users", {
+      method: "PATCH",
+      token: actor.token,
+      body: { username: actor.username, allowed_tabs: ["usermanagement", "salesdata"] },
+    });
     expect(widen.status).toBe(403);
-    expect((await call("/api/v1/users", { token: actor.token, body: { username: unique("x"), password: "password-123", role, allowed_tabs: ["orders"] } })).status).toBe(403);
-    expect((await call("/api/v1/users", { token: actor.token, body: { username: unique("x"), password: "password-123", role, allowed_tabs: ["usermanagement.management"] } })).status).toBe(201);
+    expect(
+      (await call("/api/v1/users", { token: actor.token, body: { username: unique("x"), password: "password-123", role, allowed_tabs: ["orders"] } })).status,
+    ).toBe(403);
+    expect(
+      (
+        await call("/api/v1/users", {
+          token: actor.token,
+          body: { username: unique("x"), password: "password-123", role, allowed_tabs: ["usermanagement.management"] },
+        })
+      ).status,
+    ).toBe(201);
     // a role whose own tabs exceed the delegate's cannot be handed out with them
     const wide = unique("wide");
     await call("/api/v1/roles", { token: admin.token, body: { role_name: wide, permissions: [], allowed_tabs: ["salesdata"] } });
     expect((await call("/api/v1/users", { token: actor.token, body: { username: unique("x"), password: "password-123", role: wide } })).status).toBe(403);
-    expect((await call("/api/v1/users", { token: actor.token, body: { username: unique("x"), password: "password-123", role: wide, allowed_tabs: [] } })).status).toBe(201);
+    expect(
+      (await call("/api/v1/users", { token: actor.token, body: { username: unique("x"), password: "password-123", role: wide, allowed_tabs: [] } })).status,
+    ).toBe(201);
   });
 
   it("a roles:write delegate cannot widen a role beyond its own permissions", async () => {

@@ -6,7 +6,14 @@ async function setup() {
   const admin = await loginAs("admin");
   const role = unique("tabbed");
   // The role's own tabs are wide; its delegate users are narrowed to usermanagement.
-  expect((await call("/api/v1/roles", { token: admin.token, body: { role_name: role, permissions: ["users:read", "users:write"], allowed_tabs: ["usermanagement", "salesdata"] } })).status).toBe(201);
+  expect(
+    (
+      await call("/api/v1/roles", {
+        token: admin.token,
+        body: { role_name: role, permissions: ["users:read", "users:write"], allowed_tabs: ["usermanagement", "salesdata"] },
+      })
+    ).status,
+  ).toBe(201);
   const actor = await loginAs(role, { allowed_tabs: ["usermanagement"] });
   return { admin, role, actor };
 }
@@ -30,7 +37,10 @@ describe("RM365 tabs: nobody grants or manages tabs they do not hold", () => {
   it("creating a user who takes the role's wider tabs is refused", async () => {
     const { role, actor } = await setup();
     expect((await call("/api/v1/users", { token: actor.token, body: { username: unique("x"), password: "password-123", role } })).status).toBe(403);
-    expect((await call("/api/v1/users", { token: actor.token, body: { username: unique("x"), password: "password-123", role, allowed_tabs: ["usermanagement"] } })).status).toBe(201);
+    expect(
+      (await call("/api/v1/users", { token: actor.token, body: { username: unique("x"), password: "password-123", role, allowed_tabs: ["usermanagement"] } }))
+        .status,
+    ).toBe(201);
   });
 
   it("managing a user requires holding their effective tabs (edit, reset, delete, reset token)", async () => {
@@ -50,6 +60,8 @@ describe("RM365 tabs: nobody grants or manages tabs they do not hold", () => {
   it("admins hold every tab", async () => {
     const { admin, role } = await setup();
     const wider = await makeUser(role);
-    expect((await call("/api/v1/users", { method: "PATCH", token: admin.token, body: { username: wider.username, allowed_tabs: null, department: "QA" } })).status).toBe(200);
+    expect(
+      (await call("/api/v1/users", { method: "PATCH", token: admin.token, body: { username: wider.username, allowed_tabs: null, department: "QA" } })).status,
+    ).toBe(200);
   });
 });

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { users } from "../../src/db/schema";
 import { rekeyUsernames } from "../../src/modules/users/repo";
-import { call, db, DEFAULT_PASSWORD, loginAs, makeUser, testDeps, unique } from "../helpers";
+import { call, DEFAULT_PASSWORD, db, loginAs, makeUser, testDeps, unique } from "../helpers";
 
 const register = (username: string) => call("/api/register", { body: { username, password: "password-123" } });
 
@@ -11,8 +11,8 @@ describe("usernames: NFKC, case-insensitive, one script", () => {
   it("Admin, ADMIN, fullwidth ａｄｍｉｎ and Cyrillic аdmin cannot be registered beside admin", async () => {
     const base = unique("boss").toLowerCase();
     expect((await register(base)).status).toBe(201);
-    const fullwidth = [...base].map((ch) => (/[a-z0-9]/.test(ch) ? String.fromCodePoint(ch.codePointAt(0)! + 0xfee0) : ch)).join("");
-    for (const name of [base[0]!.toUpperCase() + base.slice(1), base.toUpperCase(), fullwidth]) {
+    const fullwidth = [...base].map((ch) => (/[a-z0-9]/.test(ch) ? String.fromCodePoint((ch.codePointAt(0) ?? 0) + 0xfee0) : ch)).join("");
+    for (const name of [base.charAt(0).toUpperCase() + base.slice(1), base.toUpperCase(), fullwidth]) {
       const res = await register(name);
       expect(res.status, name).toBe(409);
     }
@@ -61,7 +61,10 @@ describe("usernames: NFKC, case-insensitive, one script", () => {
     const u = await makeUser("viewer");
     // an imported name that is neither NFKC nor lower case (the import stores it as is)
     const imported = `Ｉｍｐｏｒｔｅｄ${unique("").slice(1, 6)}`;
-    await db().update(users).set({ username: imported, usernameKey: imported.normalize("NFKC").toLowerCase() }).where(eq(users.id, u.id));
+    await db()
+      .update(users)
+      .set({ username: imported, usernameKey: imported.normalize("NFKC").toLowerCase() })
+      .where(eq(users.id, u.id));
     const res = await call("/api/v1/auth/login", { body: { username: imported.normalize("NFKC").toUpperCase(), password: DEFAULT_PASSWORD } });
     expect(res.status).toBe(200);
     expect(res.json.user?.username).toBe(imported);

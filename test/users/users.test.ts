@@ -17,7 +17,10 @@ describe("/api/v1/users (RM365 shapes)", () => {
   it("POST creates (201), duplicate is 409, bad tab / role are 422 with field paths", async () => {
     const admin = await loginAs("admin");
     const username = unique("newbie");
-    const created = await call("/api/v1/users", { token: admin.token, body: { username, password: "password-123", role: "operator", allowed_tabs: ["inventory"] } });
+    const created = await call("/api/v1/users", {
+      token: admin.token,
+      body: { username, password: "password-123", role: "operator", allowed_tabs: ["inventory"] },
+    });
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({ username, role: "operator", allowed_tabs: ["inventory"], is_active: true });
     expect((await call("/api/v1/auth/login", { body: { username, password: "password-123" } })).status).toBe(200);
@@ -26,7 +29,10 @@ describe("/api/v1/users (RM365 shapes)", () => {
     expect(dup.status).toBe(409);
     expect(dup.json.error).toBe("CONFLICT");
 
-    const badTab = await call("/api/v1/users", { token: admin.token, body: { username: unique("x"), password: "password-123", role: "operator", allowed_tabs: ["inventory", "warp-drive"] } });
+    const badTab = await call("/api/v1/users", {
+      token: admin.token,
+      body: { username: unique("x"), password: "password-123", role: "operator", allowed_tabs: ["inventory", "warp-drive"] },
+    });
     expect(badTab.status).toBe(422);
     expect(arr(badTab.json.details)[0]?.path).toBe("body.allowed_tabs.1");
 
@@ -66,14 +72,29 @@ describe("/api/v1/users (RM365 shapes)", () => {
   it("If-Match with a stale version is 409 and changes nothing", async () => {
     const admin = await loginAs("admin");
     const u = await makeUser("viewer");
-    const first = await call("/api/v1/users", { method: "PATCH", token: admin.token, headers: { "if-match": '"1"' }, body: { username: u.username, department: "Packing" } });
+    const first = await call("/api/v1/users", {
+      method: "PATCH",
+      token: admin.token,
+      headers: { "if-match": '"1"' },
+      body: { username: u.username, department: "Packing" },
+    });
     expect(first.status).toBe(200);
     expect(first.json.version).toBe(2);
-    const stale = await call("/api/v1/users", { method: "PATCH", token: admin.token, headers: { "if-match": '"1"' }, body: { username: u.username, department: "Welding" } });
+    const stale = await call("/api/v1/users", {
+      method: "PATCH",
+      token: admin.token,
+      headers: { "if-match": '"1"' },
+      body: { username: u.username, department: "Welding" },
+    });
     expect(stale.status).toBe(409);
     const now = arr((await call("/api/v1/users/detailed", { token: admin.token })).json).find((r) => String(r.username) === u.username);
     expect(now?.department).toBe("Packing");
-    const badHeader = await call("/api/v1/users", { method: "PATCH", token: admin.token, headers: { "if-match": "yesterday" }, body: { username: u.username } });
+    const badHeader = await call("/api/v1/users", {
+      method: "PATCH",
+      token: admin.token,
+      headers: { "if-match": "yesterday" },
+      body: { username: u.username },
+    });
     expect(badHeader.status).toBe(422);
   });
 
@@ -82,7 +103,12 @@ describe("/api/v1/users (RM365 shapes)", () => {
     const u = await loginAs("viewer");
     const before = arr((await call("/api/v1/users/detailed", { token: admin.token })).json).find((r) => String(r.username) === u.username);
     expect((await call("/api/v1/auth/profile", { method: "PUT", token: u.token, body: { email: "mine@example.com" } })).status).toBe(200);
-    const stale = await call("/api/v1/users", { method: "PATCH", token: admin.token, headers: { "if-match": `"${before?.version}"` }, body: { username: u.username, email: "admins@example.com" } });
+    const stale = await call("/api/v1/users", {
+      method: "PATCH",
+      token: admin.token,
+      headers: { "if-match": `"${before?.version}"` },
+      body: { username: u.username, email: "admins@example.com" },
+    });
     expect(stale.status).toBe(409);
     expect((await call("/api/v1/auth/me", { token: u.token })).json.email).toBe("mine@example.com");
   });
@@ -133,13 +159,20 @@ describe("/api/v1/roles", () => {
   it("a custom role grants exactly its permissions and tabs", async () => {
     const admin = await loginAs("admin");
     const role = unique("auditor");
-    const created = await call("/api/v1/roles", { token: admin.token, body: { role_name: role, allowed_tabs: ["usermanagement"], permissions: ["users:read"] } });
+    const created = await call("/api/v1/roles", {
+      token: admin.token,
+      body: { role_name: role, allowed_tabs: ["usermanagement"], permissions: ["users:read"] },
+    });
     expect(created.status).toBe(201);
     const auditor = await loginAs(role);
     expect((await call("/api/v1/users", { token: auditor.token })).status).toBe(200);
     expect((await call("/api/v1/users", { token: auditor.token, body: { username: unique("n"), password: "password-123", role: "viewer" } })).status).toBe(403);
     const renamed = unique("auditor2");
-    const patch = await call("/api/v1/roles", { method: "PATCH", token: admin.token, body: { role_name: role, new_role_name: renamed, permissions: ["users:read", "users:write"] } });
+    const patch = await call("/api/v1/roles", {
+      method: "PATCH",
+      token: admin.token,
+      body: { role_name: role, new_role_name: renamed, permissions: ["users:read", "users:write"] },
+    });
     expect(patch.status).toBe(200);
     // users follow the rename (ON UPDATE CASCADE) and pick up the new permission at once
     const me = await call("/api/v1/auth/me", { token: auditor.token });

@@ -12,12 +12,12 @@
  * per client address.
  */
 import { z } from "zod";
-import { AppError } from "../../lib/errors";
-import { createRouter, json, principalOf, routeDefiner } from "../../lib/route";
 import { deviceTokenOf, setDeviceCookie } from "../../lib/auth";
+import { AppError } from "../../lib/errors";
+import { LoginPassword, LookupUsername, NewPassword, Token, Username } from "../../lib/fields";
+import { createRouter, json, principalOf, routeDefiner } from "../../lib/route";
 import { login, requestPasswordReset, resetPasswordWithToken } from "../../modules/auth/service";
 import { findUserByUsername } from "../../modules/users/repo";
-import { LoginPassword, LookupUsername, NewPassword, Token, Username } from "../../lib/fields";
 import { adminSetPassword, createUser } from "../../modules/users/service";
 import { ccbackendSurface } from "./surface";
 
@@ -106,7 +106,10 @@ export const ccbackendAuthRoutes = createRouter()
     }),
     async (c) => {
       const { expiresAt, delivered, devToken } = await requestPasswordReset(c.var.deps, c.req.valid("json").username);
-      return c.json({ success: true as const, message: "已建立密碼重設請求", expires_at: expiresAt, delivered, ...(devToken ? { reset_token: devToken } : {}) }, 200);
+      return c.json(
+        { success: true as const, message: "已建立密碼重設請求", expires_at: expiresAt, delivered, ...(devToken ? { reset_token: devToken } : {}) },
+        200,
+      );
     },
   )
   .openapi(

@@ -33,9 +33,7 @@ const CC_AUTH_MESSAGES: Record<AuthFailure, string> = {
 export const CcErrorSchema = z
   .object({ success: z.literal(false), error: z.string(), requestId: z.string() })
   .meta({ id: "CcbackendError", description: "CCbackend's error envelope" });
-export const FlaskJwtErrorSchema = z
-  .object({ msg: z.string() })
-  .meta({ id: "FlaskJwtError", description: "flask-jwt-extended's authentication error" });
+export const FlaskJwtErrorSchema = z.object({ msg: z.string() }).meta({ id: "FlaskJwtError", description: "flask-jwt-extended's authentication error" });
 
 const ccError = (description: string): ResponseConfig => jsonResponse(CcErrorSchema, description);
 

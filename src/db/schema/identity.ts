@@ -2,7 +2,6 @@ import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, id, sqlNow as now, version } from "./columns";
 
-
 /** Roles: seed 004's built-ins plus RM365's runtime-created roles (`role_name`, `allowed_tabs`). */
 export const roles = sqliteTable("roles", {
   name: text("name").primaryKey(),

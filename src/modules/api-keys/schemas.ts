@@ -39,7 +39,10 @@ export const CreatedApiKeyResponse = ApiKeyResponse.extend({ key: z.string() });
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-  include_revoked: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  include_revoked: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
 });
 
 export const ApiKeyList = z.object({

@@ -1,7 +1,7 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { z } from "zod";
-import type { Deps } from "../../lib/deps";
 import { apiKeys } from "../../db/schema";
+import type { Deps } from "../../lib/deps";
 import { randomToken, sha256Hex } from "../../lib/encoding";
 import { forbidden, notFound } from "../../lib/errors";
 import { apiKeyRateTier } from "../../lib/rate-limit";

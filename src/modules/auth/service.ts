@@ -12,10 +12,10 @@ import { hmacToken, randomToken, sha256Hex } from "../../lib/encoding";
 import { AppError } from "../../lib/errors";
 import { LOOKUP_USERNAME_MAX, usernameKey } from "../../lib/fields";
 import { log } from "../../lib/logging";
-import { afterOneChange, insertWhere } from "../../lib/sql";
 import { DUMMY_HASH, hashPassword, needsRehash, verifyPassword } from "../../lib/passwords";
-import { effectiveTabs, rolePermissions } from "../../lib/rbac";
 import { bucketKey, rateLimited, releaseFailureSlot, takeFailureSlot } from "../../lib/rate-limit";
+import { effectiveTabs, rolePermissions } from "../../lib/rbac";
+import { afterOneChange, insertWhere } from "../../lib/sql";
 import type { UserPrincipal } from "../../types";
 import { findUserById, findUserByUsername, type UserWithRole } from "../users/repo";
 
@@ -45,8 +45,7 @@ const invalidRefresh = (message = "Invalid refresh token") => new AppError("AUTH
 const addMs = (date: Date, ms: number) => new Date(date.getTime() + ms).toISOString();
 
 /** How long a session lives past its latest login or refresh. */
-const sessionTtlMs = (config: Config, rememberMe: boolean) =>
-  rememberMe ? config.REFRESH_TOKEN_TTL_DAYS * 86_400_000 : config.SESSION_TTL_HOURS * 3_600_000;
+const sessionTtlMs = (config: Config, rememberMe: boolean) => (rememberMe ? config.REFRESH_TOKEN_TTL_DAYS * 86_400_000 : config.SESSION_TTL_HOURS * 3_600_000);
 
 /** An access token for a user: its claims include the effective tabs, so reads can start before the session check ends. */
 async function accessTokenFor(config: Config, { user, roleTabs, rolePermissions: stored }: UserWithRole, sessionId: string) {
@@ -108,7 +107,13 @@ export async function login(deps: CountingAuthDeps, input: LoginInput): Promise<
     trusted && input.deviceToken
       ? await bucketKey("login:device", input.deviceToken)
       : await bucketKey("login:username", usernameKey(input.username.slice(0, LOOKUP_USERNAME_MAX + 1)));
-  const slot = await takeFailureSlot(deps, bucket, deps.config.LOGIN_RATE_LIMIT_PER_USERNAME, LOGIN_LOCKOUT_WINDOW_SECONDS, "Too many failed logins; try again later");
+  const slot = await takeFailureSlot(
+    deps,
+    bucket,
+    deps.config.LOGIN_RATE_LIMIT_PER_USERNAME,
+    LOGIN_LOCKOUT_WINDOW_SECONDS,
+    "Too many failed logins; try again later",
+  );
   const { found: user, rehash } = await verifyCredentials(found, input.password);
   const session = await startSession(deps, user, {
     rehash,
@@ -211,7 +216,7 @@ export async function refresh(deps: AuthDeps, token: string): Promise<IssuedToke
   const now = new Date();
   const nowIso = now.toISOString();
   const found = await findUserById(deps, row.session.userId);
-  if (!found || !found.user.isActive) throw invalidRefresh("Account is disabled");
+  if (!found?.user.isActive) throw invalidRefresh("Account is disabled");
   const next = await successorOf(deps.config, token);
   const nextHash = await sha256Hex(next);
 
@@ -408,7 +413,7 @@ export async function resetPasswordWithToken(deps: AuthDeps, username: string, t
  */
 export async function requestPasswordReset(deps: AuthDeps, username: string): Promise<IssuedResetToken & { delivered: boolean; devToken?: string }> {
   const found = await findUserByUsername(deps, username);
-  if (!found || !found.user.isActive) throw new AppError("NOT_FOUND", "User not found", { reason: "user_not_found" });
+  if (!found?.user.isActive) throw new AppError("NOT_FOUND", "User not found", { reason: "user_not_found" });
   const issued = await issueResetToken(deps, found);
   return { ...issued, ...(await deliverResetToken(deps, issued)) };
 }

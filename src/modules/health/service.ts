@@ -1,7 +1,7 @@
 import { Client } from "pg";
+import type { Deps } from "../../lib/deps";
 import { log } from "../../lib/logging";
 import type { ProbeMessage } from "../../queues/messages";
-import type { Deps } from "../../lib/deps";
 
 export type ComponentState = "up" | "down";
 

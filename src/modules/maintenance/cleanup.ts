@@ -1,6 +1,6 @@
-import { lt, or, and, isNotNull } from "drizzle-orm";
-import type { Deps } from "../../lib/deps";
+import { and, isNotNull, lt, or } from "drizzle-orm";
 import { idempotencyKeys, passwordResetTokens, rateLimits, refreshTokens, sessions } from "../../db/schema";
+import type { Deps } from "../../lib/deps";
 
 /**
  * Deletes what has expired: rate-limit windows older than a day, idempotency records past their

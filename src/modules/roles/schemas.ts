@@ -9,7 +9,14 @@ export const RoleName = z
   .min(1, "role_name is required")
   .max(64)
   .regex(/^[a-z0-9_-]+$/i, "role_name may contain letters, digits, _ and -");
-export const PermissionList = z.array(z.string().max(64).refine((p) => p === "*" || isPermission(p), { message: "Unknown permission" })).max(200);
+export const PermissionList = z
+  .array(
+    z
+      .string()
+      .max(64)
+      .refine((p) => p === "*" || isPermission(p), { message: "Unknown permission" }),
+  )
+  .max(200);
 
 const Description = z.string().max(500).nullable().optional();
 

@@ -1,7 +1,7 @@
 import { asc, eq, sql } from "drizzle-orm";
 import { isConstraintError } from "../../db/client";
-import type { Deps } from "../../lib/deps";
 import { roles, users } from "../../db/schema";
+import type { Deps } from "../../lib/deps";
 import { AppError, conflict, forbidden, notFound } from "../../lib/errors";
 import { holdsAll, rolePermissions } from "../../lib/rbac";
 import type { Principal } from "../../types";
@@ -59,7 +59,8 @@ export async function updateRole(deps: Pick<Deps, "db">, input: UpdateRoleBody, 
   assertMayGrantTabs(actor, role.allowedTabs);
   if (input.permissions !== undefined) assertWithin(actor, input.permissions, `give role '${role.name}' those permissions`);
   if (input.allowed_tabs !== undefined) assertMayGrantTabs(actor, input.allowed_tabs);
-  if (role.isBuiltin && input.new_role_name !== undefined && input.new_role_name !== role.name) throw conflict(`Built-in role '${role.name}' cannot be renamed`);
+  if (role.isBuiltin && input.new_role_name !== undefined && input.new_role_name !== role.name)
+    throw conflict(`Built-in role '${role.name}' cannot be renamed`);
   if (role.isBuiltin && input.permissions !== undefined) {
     throw new AppError("VALIDATION_ERROR", `Permissions of built-in role '${role.name}' are fixed`, {
       details: [{ path: "body.permissions", message: "not editable on a built-in role" }],

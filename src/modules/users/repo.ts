@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, gt, like, or, sql, type SQL } from "drizzle-orm";
-import type { Deps } from "../../lib/deps";
+import { and, asc, desc, eq, gt, like, or, type SQL, sql } from "drizzle-orm";
 import { roles, users } from "../../db/schema";
+import type { Deps } from "../../lib/deps";
 import { LOOKUP_USERNAME_MAX, usernameKey } from "../../lib/fields";
 import { rolePermissions } from "../../lib/rbac";
 import type { UserResponse } from "./schemas";

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { expectedVersion, setETag } from "../../lib/etag";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import { toUserResponse } from "./repo";
-import { CreateUserBody, UpdateUserBody, UserResponse, UsernameBody, UsernameQuery } from "./schemas";
+import { CreateUserBody, UpdateUserBody, UsernameBody, UsernameQuery, UserResponse } from "./schemas";
 import { createPasswordResetToken, createUser, deleteUser, listDetailed, listUsernames, updateUser } from "./service";
 
 const TAGS = ["users"];

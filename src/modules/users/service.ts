@@ -1,14 +1,13 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import { isConstraintError } from "../../db/client";
-import type { Deps } from "../../lib/deps";
 import { roles, sessions, users } from "../../db/schema";
+import type { Deps } from "../../lib/deps";
 import { AppError, conflict, forbidden, notFound } from "../../lib/errors";
 import { usernameKey } from "../../lib/fields";
 import { hashPassword } from "../../lib/passwords";
 import { effectiveTabs, holdsAll, holdsTabs, type Permission, rolePermissions } from "../../lib/rbac";
-import { type IssuedResetToken, issueResetToken } from "../auth/service";
 import type { Principal, UserPrincipal } from "../../types";
-import { type AuthDeps, setPassword } from "../auth/service";
+import { type AuthDeps, type IssuedResetToken, issueResetToken, setPassword } from "../auth/service";
 import { findUserById, findUserByUsername, listUsers, toUserResponse, type UserWithRole } from "./repo";
 import type { CreateUserBody, ProfileUpdate, UpdateUserBody, UserResponse } from "./schemas";
 
@@ -217,7 +216,9 @@ export async function updateUser(deps: Pick<Deps, "db">, input: UpdateUserBody, 
         : []),
     ]);
     if (updated.length === 0) {
-      throw conflict(losesAdmin && (await otherActiveAdmins(deps, user.id)) === 0 ? LAST_ADMIN : `User '${user.username}' was changed by someone else; reload and retry`);
+      throw conflict(
+        losesAdmin && (await otherActiveAdmins(deps, user.id)) === 0 ? LAST_ADMIN : `User '${user.username}' was changed by someone else; reload and retry`,
+      );
     }
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(`User '${input.new_username}' already exists`);
@@ -269,6 +270,8 @@ export async function deleteUser(deps: Pick<Deps, "db">, username: string, actor
     .where(and(eq(users.id, existing.user.id), eq(users.version, existing.user.version), isActiveAdmin ? anotherActiveAdmin(existing.user.id) : undefined))
     .returning({ id: users.id });
   if (deleted.length === 0) {
-    throw conflict(isActiveAdmin && (await otherActiveAdmins(deps, existing.user.id)) === 0 ? LAST_ADMIN : `User '${username}' was changed meanwhile; reload and retry`);
+    throw conflict(
+      isActiveAdmin && (await otherActiveAdmins(deps, existing.user.id)) === 0 ? LAST_ADMIN : `User '${username}' was changed meanwhile; reload and retry`,
+    );
   }
 }
