@@ -2,8 +2,9 @@
 // and demo data (one user per role, username = role name, password DEMO_PASSWORD). Demo users
 // are written only to the local D1 under .wrangler/, never to staging or production.
 import { pbkdf2Sync, randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { bin, copyDocsAssets, ensureDevVars, root, run } from "./lib.mjs";
 
 const ROLES = ["admin", "production_manager", "shift_manager", "engineer", "operator", "maintenance", "quality", "viewer"];
@@ -34,6 +35,31 @@ mkdirSync(join(root, ".wrangler"), { recursive: true });
 const file = join(root, ".wrangler", "demo-seed.sql");
 writeFileSync(file, sql);
 run(bin("wrangler"), ["d1", "execute", "DB", "--local", "--file", file], { env: { CI: "true" } });
+
+// Each domain's demo data: scripts/demo/<domain>.mjs exports `seed(ctx)`; they run in name order,
+// after the users above exist. Re-running must be harmless (upsert, or skip what is there).
+const demoDir = join(root, "scripts", "demo");
+const ctx = {
+  /** Runs SQL against the local D1. */
+  sql(text, name = "demo") {
+    const path = join(root, ".wrangler", `${name}.sql`);
+    writeFileSync(path, text);
+    run(bin("wrangler"), ["d1", "execute", "DB", "--local", "--file", path], { env: { CI: "true" } });
+  },
+  /** Puts a file into the local R2 bucket FILES under `key`. */
+  putObject(key, path, contentType) {
+    run(bin("wrangler"), ["r2", "object", "put", `floorline-files/${key}`, "--local", "--file", path, "--content-type", contentType], { env: { CI: "true" } });
+  },
+  /** SQL string literal. */
+  q,
+  root,
+};
+for (const file of readdirSync(demoDir)
+  .filter((f) => f.endsWith(".mjs"))
+  .sort()) {
+  const { seed } = await import(pathToFileURL(join(demoDir, file)).href);
+  await seed(ctx);
+}
 
 console.log(`
 ┌──────────────────────────────────────────────────────────────────────────┐
