@@ -37,6 +37,7 @@ export const apiKeyRoutes = createRouter()
       path: "/{id}",
       access: "api_keys:manage",
       apiKey: false,
+      errors: { 404: "No such key" },
       summary: "Revoke an API key",
       tags: TAGS,
       request: { params: IdParam },
