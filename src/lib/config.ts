@@ -25,7 +25,7 @@ export const ConfigSchema = z.object({
   MAX_BODY_BYTES: intFrom(1024 * 1024),
   /** Largest file upload (photos, STEP, CSV). */
   MAX_UPLOAD_BYTES: intFrom(50 * 1024 * 1024),
-  /** Rate limit given to API keys created without one. */
+  /** Rate limit given to API keys created without one (snapped down to a tier: 60, 120, 300, 600, 1200, 6000). */
   API_KEY_DEFAULT_RATE_LIMIT: intFrom(120),
   /** Role given to users who sign up through CCbackend's `/api/register`. */
   SELF_REGISTRATION_ROLE: z.string().min(1).default("operator"),
@@ -34,7 +34,10 @@ export const ConfigSchema = z.object({
    * inactive until an admin sets is_active), `off` (403).
    */
   SELF_REGISTRATION: z.enum(["open", "approval", "off"]).default("approval"),
-  /** Requests per minute on login for one username, whatever the client address. */
+  /**
+   * Failed logins per 15 minutes on one username from devices it has not signed in on before
+   * (a device token's own failures count separately; see `login()`).
+   */
   LOGIN_RATE_LIMIT_PER_USERNAME: intFrom(10),
   PASSWORD_RESET_TTL_MINUTES: intFrom(30),
   /** Secret: HS256 key for access tokens; at least 32 characters. */
