@@ -264,15 +264,8 @@ export const DEVICE_HEADER = "x-device-token";
 export const DEVICE_TOKEN_TTL_SECONDS = 180 * 86_400;
 const DEVICE_TOKEN_MAX = 256;
 
-const deviceKeys = new WeakMap<Config, Promise<CryptoKey>>();
-function deviceKey(config: Config): Promise<CryptoKey> {
-  let key = deviceKeys.get(config);
-  if (!key) {
-    key = crypto.subtle.importKey("raw", config.jwtKey, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
-    deviceKeys.set(config, key);
-  }
-  return key;
-}
+/** The device-token MAC key: the JWT key, kept apart by the message's "device\n" prefix. */
+const deviceKey = hmacKey;
 
 // Domain-separated from every other use of the key by the "device\n" prefix.
 const deviceMessage = (userId: string, nonce: string) => utf8(`device\n${userId}\n${nonce}`);

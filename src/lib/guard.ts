@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Hono, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "../types";
@@ -29,6 +29,19 @@ export function firstDeclaration(routes: ReturnType<typeof matchedRoutes>): Rout
     return spec ? { kind: "declared", spec } : { kind: "undeclared" };
   }
   return { kind: "none" };
+}
+
+/** Every route of an app (method and path) with the declaration the guard sees first. */
+export function routeTable(app: Hono<AppEnv>): { method: string; path: string; declaration: RouteDeclaration }[] {
+  const groups = new Map<string, { method: string; path: string; handlers: typeof app.routes }>();
+  for (const r of app.routes) {
+    if (r.method === "ALL") continue;
+    const key = `${r.method} ${r.path}`;
+    const group = groups.get(key) ?? { method: r.method, path: r.path, handlers: [] };
+    group.handlers.push(r);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map(({ method, path, handlers }) => ({ method, path, declaration: firstDeclaration(handlers) }));
 }
 
 /**

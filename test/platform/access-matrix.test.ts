@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { firstDeclaration } from "../../src/lib/guard";
+import { routeTable } from "../../src/lib/guard";
 import { ALL_TABS, BUILTIN_ROLE_NAMES, BUILTIN_ROLES, isAllowed, type Permission, permissionSet } from "../../src/lib/rbac";
 import type { RouteSpec } from "../../src/lib/route";
 import type { Principal } from "../../src/types";
@@ -19,18 +19,9 @@ interface DeclaredRoute {
 }
 
 function declaredRoutes(): DeclaredRoute[] {
-  const app = createApp();
-  const groups = new Map<string, typeof app.routes>();
-  for (const r of app.routes) {
-    if (r.method === "ALL") continue;
-    const key = `${r.method} ${r.path}`;
-    groups.set(key, [...(groups.get(key) ?? []), r]);
-  }
-  return [...groups].flatMap(([key, handlers]) => {
-    const first = firstDeclaration(handlers);
-    const [method = "", path = ""] = key.split(" ");
-    return first.kind === "declared" ? [{ method, path, spec: first.spec }] : [];
-  });
+  return routeTable(createApp()).flatMap(({ method, path, declaration }) =>
+    declaration.kind === "declared" ? [{ method, path, spec: declaration.spec }] : [],
+  );
 }
 
 /** Path parameters filled with a probe value; nothing of that name exists. */
