@@ -23,7 +23,7 @@ import type { Db } from "../db/client";
 import { idempotencyKeys } from "../db/schema";
 import { isoNow } from "../db/schema/columns";
 import type { AppEnv } from "../types";
-import { toHex, utf8 } from "./encoding";
+import { sha256Hex, toHex, utf8 } from "./encoding";
 import { AppError, conflict } from "./errors";
 import { log } from "./logging";
 import { derivedKey, seal, unseal } from "./seal";
@@ -60,10 +60,13 @@ async function requestHash(c: Context<AppEnv>, hashBody: boolean): Promise<strin
 }
 
 /** Scope of a key: the caller, so two clients never share keys. */
-export function idempotencyScope(c: Context<AppEnv>): string {
+export async function idempotencyScope(c: Context<AppEnv>): Promise<string> {
   const p = c.get("principal");
   if (p) return p.kind === "user" ? `user:${p.userId}` : `api_key:${p.keyId}`;
-  return `ip:${c.req.header("cf-connecting-ip") ?? "local"}`;
+  // Cloudflare sets this header; a longer value than an address can only be forged (locally),
+  // and is hashed so an anonymous caller cannot make the stored key long.
+  const ip = c.req.header("cf-connecting-ip") ?? "local";
+  return `ip:${ip.length <= 64 ? ip : await sha256Hex(ip)}`;
 }
 
 /** Runs `next` at most once per (scope, Idempotency-Key); see the module comment. */
@@ -76,7 +79,7 @@ export async function withIdempotency(c: Context<AppEnv>, next: Next, options: I
     });
   }
   const { db, config } = c.var.deps;
-  const scope = idempotencyScope(c);
+  const scope = await idempotencyScope(c);
   const hash = await requestHash(c, options.hashBody ?? true);
   const now = Date.now();
   const nowIso = isoNow(new Date(now));

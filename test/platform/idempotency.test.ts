@@ -1,6 +1,6 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { idempotencyKeys, users } from "../../src/db/schema";
@@ -214,5 +214,22 @@ describe("Idempotency-Key on upload routes ({ hashBody: false })", () => {
     const clash = await send(key, "aaaa", "--aaaa\r\na longer body\r\n--aaaa--");
     expect(clash.status).toBe(409);
     expect(runs).toBe(before);
+  });
+});
+
+describe("what an anonymous caller can make us store", () => {
+  it("a forged, huge client address does not make a long idempotency record", async () => {
+    const key = unique("anon-key");
+    const ip = "x".repeat(10_000);
+    const res = await call("/api/auth/verify_username", { body: { username: unique("nobody") }, headers: { "idempotency-key": key, "cf-connecting-ip": ip } });
+    expect(res.status).toBe(404);
+    const ok = await call("/api/register", {
+      body: { username: unique("anon"), password: "a-long-password" },
+      headers: { "idempotency-key": key, "cf-connecting-ip": ip },
+    });
+    expect(ok.status).toBe(201);
+    const rows = await db().select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.scope.length).toBeLessThanOrEqual(70);
   });
 });
