@@ -18,7 +18,7 @@ import { LoginPassword, LookupUsername, NewPassword, Token, Username } from "../
 import { createRouter, json, principalOf, routeDefiner } from "../../lib/route";
 import { login, requestPasswordReset, resetPasswordWithToken } from "../../modules/auth/service";
 import { findUserByUsername } from "../../modules/users/repo";
-import { adminSetPassword, createUser } from "../../modules/users/service";
+import { adminSetPassword, selfRegister } from "../../modules/users/service";
 import { ccbackendSurface } from "./surface";
 
 const defineRoute = routeDefiner(ccbackendSurface);
@@ -70,11 +70,7 @@ export const ccbackendAuthRoutes = createRouter()
       responses: { 201: json(Ok.extend({ pending_approval: z.boolean() }), "Registered") },
     }),
     async (c) => {
-      const { config } = c.var.deps;
-      if (config.SELF_REGISTRATION === "off") throw new AppError("AUTHORIZATION_ERROR", "Self-registration is off", { reason: "registration_closed" });
-      const pending = config.SELF_REGISTRATION === "approval";
-      const body = c.req.valid("json");
-      await createUser(c.var.deps, { username: body.username, password: body.password, role: config.SELF_REGISTRATION_ROLE, is_active: !pending });
+      const { pending } = await selfRegister(c.var.deps, c.req.valid("json"));
       return c.json({ success: true as const, message: pending ? "註冊成功，待管理員啟用" : "註冊成功", pending_approval: pending }, 201);
     },
   )

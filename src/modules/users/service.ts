@@ -237,6 +237,19 @@ export async function createPasswordResetToken(deps: AuthDeps, username: string,
   return issueResetToken(deps, target);
 }
 
+/**
+ * Anonymous sign-up (CCbackend's `/api/register`), as SELF_REGISTRATION says: `off` refuses
+ * (`registration_closed`), `approval` creates the account inactive until an admin activates
+ * it, `open` active at once; always with SELF_REGISTRATION_ROLE.
+ */
+export async function selfRegister(deps: Pick<Deps, "db" | "config">, input: { username: string; password: string }): Promise<{ pending: boolean }> {
+  const { config } = deps;
+  if (config.SELF_REGISTRATION === "off") throw new AppError("AUTHORIZATION_ERROR", "Self-registration is off", { reason: "registration_closed" });
+  const pending = config.SELF_REGISTRATION === "approval";
+  await createUser(deps, { username: input.username, password: input.password, role: config.SELF_REGISTRATION_ROLE, is_active: !pending });
+  return { pending };
+}
+
 /** The signed-in user's own profile. */
 export async function getProfile(deps: Pick<Deps, "db">, actor: UserPrincipal): Promise<UserResponse> {
   const found = await findUserById(deps, actor.userId);
