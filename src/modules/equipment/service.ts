@@ -8,7 +8,7 @@
  * with the current record. So `version` (`UPD_CNT`) always equals the number of log rows, the
  * log is complete, and a batch of many items is all-or-nothing even against concurrent writers.
  */
-import { and, asc, count, desc, eq, gte, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, isNull, max, or, type SQL, sql } from "drizzle-orm";
 import { isConstraintError } from "../../db/client";
 import { type EquipmentAction, equipment, equipmentLog, equipmentMaintenance, type FieldChanges, issueReports } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
@@ -238,7 +238,13 @@ async function commitOrStale(deps: DbDeps, planned: readonly PlannedChange[], no
   } catch (err) {
     if (!isConstraintError(err, "UNIQUE")) throw err;
     const codes = planned.map((p) => p.current.code);
-    const fresh = await liveByCode(deps, codes);
+    const [fresh, latest] = await Promise.all([
+      liveByCode(deps, codes),
+      latestLogVersions(
+        deps,
+        planned.map((p) => p.current.id),
+      ),
+    ]);
     const [single] = planned;
     if (planned.length === 1 && single) {
       const item = fresh.get(single.current.code);
@@ -247,11 +253,27 @@ async function commitOrStale(deps: DbDeps, planned: readonly PlannedChange[], no
     throw batchRejected(
       planned.flatMap((p, index) => {
         const item = fresh.get(p.current.code);
-        if (item?.version === p.current.version) return [];
-        return [problem(index, p.current.code, item ? "stale" : "not_found", item?.version)];
+        if (!item || item.id !== p.current.id) return [problem(index, p.current.code, "not_found")];
+        const newest = Math.max(item.version, latest.get(p.current.id) ?? 0);
+        return newest === p.current.version ? [] : [problem(index, p.current.code, "stale", newest)];
       }),
     );
   }
+}
+
+/** The highest log version of each item: past the version read means someone else wrote. */
+async function latestLogVersions({ db }: Pick<Deps, "db">, ids: readonly string[]): Promise<Map<string, number>> {
+  const latest = new Map<string, number>();
+  const [first, ...rest] = chunks(ids, MAX_BOUND_PARAMS - 10).map((group) =>
+    db
+      .select({ id: equipmentLog.equipmentId, version: max(equipmentLog.version) })
+      .from(equipmentLog)
+      .where(inArray(equipmentLog.equipmentId, group))
+      .groupBy(equipmentLog.equipmentId),
+  );
+  if (!first) return latest;
+  for (const rows of await db.batch([first, ...rest])) for (const row of rows) latest.set(row.id, row.version ?? 0);
+  return latest;
 }
 
 /** Live items by code, in as few queries as the parameter limit allows (one batch). */
