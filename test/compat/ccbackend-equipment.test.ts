@@ -130,7 +130,7 @@ describe("CCbackend README walk-through", () => {
         expect(etag).toBeTruthy();
         const again = await fetchRaw(url, { "if-none-match": etag ?? "" });
         expect(again.status).toBe(304);
-        await again.body?.cancel();
+        await again.arrayBuffer();
       }
     }
 
