@@ -259,3 +259,35 @@ describe("the log is the lock", () => {
     expect(parseClientTime("soon")).toBeUndefined();
   });
 });
+
+describe("/openapi.json", () => {
+  it("documents both surfaces, with permissions and the multipart upload bodies", async () => {
+    const doc = (await call("/openapi.json")).json;
+    const paths = doc.paths ?? {};
+    for (const path of [
+      "/api/v1/equipment",
+      "/api/v1/equipment/{code}",
+      "/api/v1/equipment/{code}/log",
+      "/api/v1/equipment/status",
+      "/api/v1/equipment/{code}/faults",
+      "/api/v1/equipment/{code}/maintenance",
+      "/api/v1/issue-reports",
+      "/api/v1/issue-reports/{id}",
+      "/api/equipment",
+      "/api/equipment/batch",
+      "/api/equipment/{ccm_id}",
+      "/api/equipment/status_counts",
+      "/api/equipment/logs/{ccm_id}",
+      "/api/report/upload",
+      "/api/reports",
+      "/api/report/{report_id}",
+      "/equipment",
+      "/uploads/{filename}",
+    ]) {
+      expect(paths[path], path).toBeDefined();
+    }
+    expect(paths["/api/equipment/{ccm_id}"]?.delete?.["x-permission"]).toBe("equipment:delete");
+    expect(paths["/api/report/upload"]?.post?.requestBody?.content?.["multipart/form-data"]?.schema?.required).toEqual(["ccm_id", "issue_type"]);
+    expect(paths["/api/v1/issue-reports"]?.post?.requestBody?.content?.["multipart/form-data"]).toBeDefined();
+  });
+});
