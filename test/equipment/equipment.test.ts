@@ -250,6 +250,18 @@ describe("the log is the lock", () => {
     await expect(updateEquipment(deps, b?.code ?? "", { status: "清洗" }, operatorPrincipal)).rejects.toMatchObject({ status: 409, reason: "equipment_stale" });
   });
 
+  it("a status change of an item on a line is announced to that line's room; other changes are not", async () => {
+    const pending: Promise<unknown>[] = [];
+    const deps = testDeps({ waitUntil: (p) => pending.push(p) });
+    const line = unique("L-ROOM");
+    const item = await createEquipment(deps, { code: unique("ROOM"), production_line: line, status: "running" }, operatorPrincipal);
+    await updateEquipment(deps, item.code, { comment: "no status change" }, operatorPrincipal);
+    await updateEquipment(deps, item.code, { status: "fault", comment: "jam" }, operatorPrincipal);
+    await batchUpdateEquipment(deps, [{ code: item.code, status: "running" }], operatorPrincipal);
+    const published = (await Promise.all(pending)) as { seq: number }[];
+    expect(published.map((p) => p.seq).sort()).toEqual([1, 2]);
+  });
+
   it("reads the client's time formats and refuses impossible dates", () => {
     expect(parseClientTime("2026-02-12 10:00:00")).toBe("2026-02-12T10:00:00.000Z");
     expect(parseClientTime("Thu, 12 Feb 2026 10:00:00 GMT")).toBe("2026-02-12T10:00:00.000Z");

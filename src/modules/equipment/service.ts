@@ -30,6 +30,8 @@ import type {
 } from "./schemas";
 
 type DbDeps = Pick<Deps, "db" | "now">;
+/** Writes that change a status also tell the item's line room (MS5's `equipment_status_update`). */
+type WriteDeps = Pick<Deps, "db" | "now" | "rooms" | "waitUntil">;
 type LogInsert = typeof equipmentLog.$inferInsert;
 type LogRow = typeof equipmentLog.$inferSelect;
 
@@ -220,7 +222,7 @@ async function commitChanges({ db }: Pick<Deps, "db">, planned: readonly Planned
  * fields keep their value. `expectedVersion` (the body's `version` or If-Match) must be the
  * current version: otherwise 409 with the current record, and nothing changes.
  */
-export async function updateEquipment(deps: DbDeps, code: string, input: UpdateEquipment, actor: Principal, expectedVersion?: number): Promise<Equipment> {
+export async function updateEquipment(deps: WriteDeps, code: string, input: UpdateEquipment, actor: Principal, expectedVersion?: number): Promise<Equipment> {
   const current = await requireEquipment(deps, code);
   for (const expected of [input.version, expectedVersion]) {
     if (expected !== undefined && expected !== current.version) throw staleVersion(toEquipment(current));
@@ -228,7 +230,32 @@ export async function updateEquipment(deps: DbDeps, code: string, input: UpdateE
   const now = deps.now().toISOString();
   const plan = planChange(current, input, actorName(actor), now);
   await commitOrStale(deps, [plan], now);
+  announceStatusChanges(deps, [plan]);
   return afterChange(plan);
+}
+
+/**
+ * After a committed write: each item on a production line whose status moved is announced to
+ * that line's room as MS5's `equipment_status_update`. Best effort, after the response (a
+ * tablet that misses it resyncs from `GET /api/v1/equipment/status`).
+ */
+function announceStatusChanges({ rooms, waitUntil }: Pick<Deps, "rooms" | "waitUntil">, planned: readonly PlannedChange[]): void {
+  for (const { current, log } of planned) {
+    const line = current.productionLine;
+    if (line === null || (log.status === current.status && log.subStatus === current.subStatus)) continue;
+    const data = {
+      equipment_code: current.code,
+      status: log.status ?? null,
+      sub_status: log.subStatus ?? null,
+      previous_status: current.status,
+      previous_sub_status: current.subStatus,
+      comment: log.comment ?? null,
+      version: log.version,
+      updated_by: log.updatedBy,
+      updated_at: log.updatedAt ?? null,
+    };
+    waitUntil(rooms.line.get(rooms.line.idFromName(line)).publish({ type: "equipment_status_update", line_id: line, data }));
+  }
 }
 
 /** Commits; a stale item (someone wrote in between) becomes 409 with the item as it is now. */
@@ -318,7 +345,7 @@ const batchRejected = (problems: BatchProblem[]) =>
  * a status, sub-status or comment; `sub_status` defaults to `status`. Any unknown, duplicated,
  * empty or stale item refuses the whole batch with a 409 naming each one.
  */
-export async function batchUpdateEquipment(deps: DbDeps, items: readonly BatchItem[], actor: Principal): Promise<Equipment[]> {
+export async function batchUpdateEquipment(deps: WriteDeps, items: readonly BatchItem[], actor: Principal): Promise<Equipment[]> {
   const problems: BatchProblem[] = [];
   const seen = new Set<string>();
   items.forEach((item, index) => {
@@ -353,6 +380,7 @@ export async function batchUpdateEquipment(deps: DbDeps, items: readonly BatchIt
     return plan;
   });
   await commitOrStale(deps, planned, now);
+  announceStatusChanges(deps, planned);
   return planned.map(afterChange);
 }
 
