@@ -8,7 +8,7 @@
  * with the current record. So `version` (`UPD_CNT`) always equals the number of log rows, the
  * log is complete, and a batch of many items is all-or-nothing even against concurrent writers.
  */
-import { and, asc, count, desc, eq, gte, inArray, isNull, max, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNull, max, or, type SQL, sql } from "drizzle-orm";
 import { isConstraintError } from "../../db/client";
 import { type EquipmentAction, equipment, equipmentLog, equipmentMaintenance, type FieldChanges, issueReports } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
@@ -37,6 +37,9 @@ type LogRow = typeof equipmentLog.$inferSelect;
 
 /** D1 binds at most 100 parameters per statement: chunk multi-row writes below that. */
 const MAX_BOUND_PARAMS = 100;
+
+/** Log rows per multi-row insert: every column may bind a parameter. */
+const LOG_ROWS_PER_INSERT = Math.floor(MAX_BOUND_PARAMS / Object.keys(getTableColumns(equipmentLog)).length);
 
 const chunks = <T>(items: readonly T[], size: number): T[][] => {
   const out: T[][] = [];
@@ -187,10 +190,12 @@ const afterChange = ({ current, set, log }: PlannedChange): Equipment =>
  * when any item was stale; nothing is written then.
  */
 async function commitChanges({ db }: Pick<Deps, "db">, planned: readonly PlannedChange[], now: string): Promise<void> {
-  const logRows = planned.map((p) => p.log);
-  const perRow = Object.keys(logRows[0] ?? {}).length || 1;
-  const inserts = chunks(logRows, Math.max(1, Math.floor(MAX_BOUND_PARAMS / perRow))).map((rows) => db.insert(equipmentLog).values(rows));
-  // Items whose master fields change get their own update; the rest move together.
+  const inserts = chunks(
+    planned.map((p) => p.log),
+    LOG_ROWS_PER_INSERT,
+  ).map((rows) => db.insert(equipmentLog).values(rows));
+  // Items whose master fields change get their own update; the rest move together. Neither
+  // needs a version check: the log rows inserted first already claimed each next version.
   const withFields = planned.filter((p) => Object.keys(p.set).length > 0);
   const bare = planned.filter((p) => Object.keys(p.set).length === 0);
   const updates = [
