@@ -196,6 +196,9 @@ describe("/api/v1/equipment", () => {
     expect(arr(bad.json.details).map((d) => d.path)).toEqual(["body.code", "body.start_time"]);
     expect((await call("/api/v1/equipment", { token: operator, body: { code: "x".repeat(65) } })).status).toBe(422);
     expect((await call("/api/v1/equipment", { token: operator, body: { code: "OK", extra: 1 } })).status).toBe(422);
+    const code = str((await create()).code);
+    expect((await call(`/api/v1/equipment/${code}`, { method: "PATCH", token: operator, body: { version: 1 } })).status).toBe(422);
+    expect((await history(code)).length).toBe(1);
     expect((await call("/api/v1/equipment", { token: viewer, body: { code: unique("V") } })).status).toBe(403);
   });
 });

@@ -124,6 +124,9 @@ export const UpdateEquipment = z
     version: z.number().int().min(1).optional(),
   })
   .strict()
+  .refine((body) => Object.entries(body).some(([key, value]) => key !== "version" && value !== undefined), {
+    message: "Give at least one field to change (or a comment)",
+  })
   .meta({ id: "UpdateEquipment" });
 export type UpdateEquipment = z.infer<typeof UpdateEquipment>;
 
