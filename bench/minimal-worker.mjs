@@ -88,4 +88,57 @@ function fromBase64Url(text) {
   return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
 }
 
+/** The access token's subject, or null: the same jose check as /me. */
+async function subjectOf(c) {
+  const token = /^Bearer (\S+)$/.exec(c.req.header("authorization") ?? "")?.[1];
+  if (!token) return null;
+  try {
+    const { payload } = await jwtVerify(token, await keyFor(c.env.JWT_SECRET), { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE });
+    return typeof payload.sub === "string" ? payload.sub : null;
+  } catch {
+    return null;
+  }
+}
+
+const httpDate = (iso) => (iso === null ? null : new Date(iso).toUTCString());
+
+// CCbackend's equipment list: a JWT check and one query, every live item joined with its
+// current log row, as a bare array in the seed's field names.
+app.get("/api/equipment", async (c) => {
+  if (!(await subjectOf(c))) return c.json({ msg: "Missing Authorization Header" }, 401);
+  const { results } = await c.env.DB.prepare(
+    "SELECT e.code, e.size, e.box_id, e.user_name, e.start_time, e.version, l.status, l.sub_status, l.comment, l.updated_by, l.updated_at FROM equipment e JOIN equipment_log l ON l.equipment_id = e.id AND l.version = e.version WHERE e.deleted_at IS NULL ORDER BY e.code",
+  ).all();
+  c.header("server-timing", ONE_QUERY);
+  return c.json(
+    results.map((r) => ({
+      CCM_ID: r.code,
+      CC_SIZE: r.size,
+      BOX_ID: r.box_id,
+      USER_NAME: r.user_name,
+      CC_STARTTIME: httpDate(r.start_time),
+      UPD_CNT: r.version,
+      CC_STATUS: r.status,
+      CC_SUBSTATUS: r.sub_status,
+      COMMENT: r.comment,
+      UPDATE_BY: r.updated_by,
+      UPDATE_TIME: httpDate(r.updated_at),
+    })),
+  );
+});
+
+// The canonical list: a JWT check and one query for a page of 50 with the total beside it.
+app.get("/api/v1/equipment", async (c) => {
+  if (!(await subjectOf(c))) return c.json({ error: "UNAUTHENTICATED" }, 401);
+  const limit = Math.min(Number(c.req.query("limit") ?? 50) || 50, 200);
+  const { results } = await c.env.DB.prepare(
+    "SELECT e.id, e.code, e.name, e.production_line, e.size, e.box_id, e.user_name, e.start_time, e.created_by, e.created_at, e.version, l.status, l.sub_status, l.comment, l.updated_by, l.updated_at, (SELECT count(*) FROM equipment WHERE deleted_at IS NULL) AS total FROM equipment e JOIN equipment_log l ON l.equipment_id = e.id AND l.version = e.version WHERE e.deleted_at IS NULL ORDER BY e.code, e.id LIMIT ?",
+  )
+    .bind(limit)
+    .all();
+  c.header("server-timing", ONE_QUERY);
+  const items = results.map(({ total: _total, ...r }) => r);
+  return c.json({ items, total: results[0]?.total ?? 0, limit, offset: 0 });
+});
+
 export default app;

@@ -66,6 +66,27 @@ export const scenarios = [
     },
   },
   {
+    // CCbackend's client's main screen: every item joined with its latest log row, a bare array
+    // (200 items seeded; equipment:read via the bench admin's token).
+    name: "GET /api/equipment (CCbackend, 200 items)",
+    method: "GET",
+    path: "/api/equipment",
+    setup: async (ctx) => {
+      if (ctx.target !== "bare") await seedEquipment(ctx.mf);
+      return ctx.target === "bare" ? {} : { headers: { authorization: `Bearer ${await ctx.login()}` } };
+    },
+  },
+  {
+    // The canonical list: one page of 50 and its total in one D1 round trip.
+    name: "GET /api/v1/equipment?limit=50",
+    method: "GET",
+    path: "/api/v1/equipment?limit=50",
+    setup: async (ctx) => {
+      if (ctx.target !== "bare") await seedEquipment(ctx.mf);
+      return ctx.target === "bare" ? {} : { headers: { authorization: `Bearer ${await ctx.login()}` } };
+    },
+  },
+  {
     // The floor: a Hono handler returning two bytes of text through the same workerd server.
     // Nothing can be faster than this through this stack; it calibrates the other rows.
     name: "baseline: bare Hono GET /",
@@ -74,3 +95,33 @@ export const scenarios = [
     targets: ["bare"],
   },
 ];
+
+/** Number of registry items the equipment scenarios read. */
+export const BENCH_EQUIPMENT = 200;
+
+/**
+ * Seeds BENCH_EQUIPMENT items, each with two log rows (so "latest" means something), into a
+ * target's D1. Fixed ids and INSERT OR IGNORE: running it again changes nothing.
+ */
+export async function seedEquipment(mf) {
+  const db = await mf.getD1Database("DB");
+  const statements = [];
+  for (let n = 0; n < BENCH_EQUIPMENT; n++) {
+    const id = `bench-eq-${n}`;
+    const code = `CC-${String(n).padStart(4, "0")}`;
+    const start = new Date(Date.UTC(2026, 0, 1) + n * 60_000).toISOString();
+    statements.push(
+      db
+        .prepare(
+          "INSERT OR IGNORE INTO equipment (id, code, size, box_id, user_name, start_time, created_by, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, 'bench-admin', ?, ?, 2)",
+        )
+        .bind(id, code, ["S", "M", "L"][n % 3], `BOX${n % 17}`, `user${n % 9}`, start, start, start),
+      db
+        .prepare(
+          "INSERT OR IGNORE INTO equipment_log (equipment_id, version, action, input_date, status, sub_status, comment, updated_by, updated_at) VALUES (?, 1, 'create', ?, '在廠', '在廠', '入庫', 'bench-admin', ?), (?, 2, 'status', ?, ?, ?, '檢查', 'bench-admin', ?)",
+        )
+        .bind(id, start, start, id, start, ["清洗", "維修", "報廢"][n % 3], ["清洗", "頭部修補", "報廢"][n % 3], start),
+    );
+  }
+  await db.batch(statements);
+}

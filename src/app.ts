@@ -5,6 +5,8 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { ccbackendAuthRoutes } from "./compat/ccbackend/auth";
+import { ccbackendEquipmentRootRoutes, ccbackendEquipmentRoutes } from "./compat/ccbackend/equipment";
+import { ccbackendPhotoRoutes, ccbackendReportRoutes } from "./compat/ccbackend/reports";
 import { ccbackendSurface } from "./compat/ccbackend/surface";
 import { partsAuthRoutes } from "./compat/parts/auth";
 import { partsSurface } from "./compat/parts/surface";
@@ -18,7 +20,9 @@ import { SurfaceMap, v1Surface } from "./lib/surface";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
 import { docsRoutes } from "./modules/docs/routes";
+import { equipmentRoutes } from "./modules/equipment/routes";
 import { healthRoutes } from "./modules/health/routes";
+import { issueReportRoutes } from "./modules/issue-reports/routes";
 import { roleRoutes } from "./modules/roles/routes";
 import { userRoutes } from "./modules/users/routes";
 import type { AppEnv } from "./types";
@@ -42,6 +46,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>();
   // Which error format answers under which path: the seeds' surfaces where they are mounted.
   const surfaces = new SurfaceMap(v1Surface).add("/api/v1", v1Surface).add("/api", ccbackendSurface).add("/api/parts", partsSurface);
+  surfaces.add("/equipment", ccbackendSurface).add("/uploads", ccbackendSurface).add("/static/uploads", ccbackendSurface);
 
   const use = (mw: MiddlewareHandler<AppEnv>) => app.use(platformMiddleware(mw));
   use(requestId({ generator: () => crypto.randomUUID() }));
@@ -82,7 +87,13 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/users", userRoutes);
   app.route("/api/v1/roles", roleRoutes);
   app.route("/api/v1/api-keys", apiKeyRoutes);
+  app.route("/api/v1/equipment", equipmentRoutes);
+  app.route("/api/v1/issue-reports", issueReportRoutes);
   app.route("/api", ccbackendAuthRoutes);
+  app.route("/api", ccbackendEquipmentRoutes);
+  app.route("/api", ccbackendReportRoutes);
+  app.route("/", ccbackendEquipmentRootRoutes);
+  app.route("/", ccbackendPhotoRoutes);
   app.route("/api/parts", partsAuthRoutes);
   app.route("/", docsRoutes(app));
   options.extend?.(app);

@@ -18,6 +18,13 @@ export const CC_REASONS: Readonly<Record<string, ReasonEntry>> = {
   own_password: { status: 403, message: "請至 /api/v1/auth/change-password 以目前密碼變更自己的密碼" },
   registration_closed: { status: 403, message: "此系統未開放註冊" },
   rate_limited: { status: 429, message: "請求過於頻繁，請稍後再試" },
+  equipment_not_found: { status: 404, message: "未找到該器材" },
+  equipment_exists: { status: 409, message: "CCM ID 已存在，請使用不同的 ID" },
+  equipment_stale: { status: 409, message: "器材資料已被他人更新 (UPD_CNT 已變更)，請重新整理後再試" },
+  report_not_found: { status: 404, message: "未找到該回報或沒有資料更新" },
+  report_not_found_for_delete: { status: 404, message: "未找到該回報或沒有資料刪除" },
+  report_stale: { status: 409, message: "回報資料已被他人更新，請重新整理後再試" },
+  image_not_found: { status: 404, message: "圖片檔案不存在" },
 };
 
 const CC_AUTH_MESSAGES: Record<AuthFailure, string> = {

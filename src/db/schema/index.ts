@@ -1,2 +1,3 @@
+export * from "./equipment";
 export * from "./identity";
 export * from "./platform";
