@@ -1,6 +1,7 @@
 import { createApp } from "./app";
 import { createDeps } from "./lib/deps";
 import { cleanupExpired } from "./modules/maintenance/cleanup";
+import { sweepPendingFileDeletions } from "./modules/issue-reports/service";
 import { rekeyUsernames } from "./modules/users/repo";
 
 export { InventoryRoom } from "../durable-objects/inventory-room";
@@ -17,6 +18,7 @@ export default {
   async scheduled(_controller, env, ctx) {
     const deps = createDeps(env, { waitUntil: (p) => ctx.waitUntil(p) });
     await cleanupExpired(deps);
+    await sweepPendingFileDeletions(deps);
     await rekeyUsernames(deps);
   },
 } satisfies ExportedHandler<Env>;
