@@ -1,0 +1,29 @@
+/**
+ * Pushing line events: every event goes to its line's room and to the floor room (MS5's `/ws/`,
+ * where tablets subscribe to lines by id). Call after the write has committed.
+ */
+import { FLOOR_ROOM, type LineEventMessage } from "../../../durable-objects/line-room";
+import type { Deps } from "../../lib/deps";
+import { describeError, log } from "../../lib/logging";
+
+/** The stub of a line's room (or of the floor room). */
+export const lineRoom = (deps: Pick<Deps, "rooms">, name: string) => deps.rooms.line.get(deps.rooms.line.idFromName(name));
+
+/**
+ * Publishes `message` to its line's room and to the floor room. The write it reports has
+ * committed, so a failed push is logged, not thrown: the tablets resynchronise from the next
+ * snapshot, and the client's request still succeeded.
+ */
+export async function publishLine(deps: Pick<Deps, "rooms" | "requestId">, message: LineEventMessage): Promise<void> {
+  const results = await Promise.allSettled([lineRoom(deps, message.line_id).publish(message), lineRoom(deps, FLOOR_ROOM).publish(message)]);
+  for (const result of results) {
+    if (result.status === "rejected") log("error", "line event not pushed", { requestId: deps.requestId, type: message.type, ...describeError(result.reason) });
+  }
+}
+
+/** Publishes to the floor room only (the line's room has already published it). */
+export async function publishFloor(deps: Pick<Deps, "rooms" | "requestId">, message: LineEventMessage): Promise<void> {
+  await lineRoom(deps, FLOOR_ROOM)
+    .publish(message)
+    .catch((err: unknown) => log("error", "line event not pushed to the floor", { requestId: deps.requestId, type: message.type, ...describeError(err) }));
+}
