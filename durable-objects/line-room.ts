@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { createDeps } from "../src/lib/deps";
 import { describeError, log } from "../src/lib/logging";
-import { AndonTimer, dueEscalations, nextDeadline, recordEscalation } from "../src/modules/andon/escalation";
+import { AndonTimer, acknowledgeTimer, dueEscalations, nextDeadline, recordEscalation } from "../src/modules/andon/escalation";
 import { toAndonEvent } from "../src/modules/andon/mappers";
 import type { ClientMessageOf, JsonObject, JsonValue, MessageSchemas, ServerMessageOf } from "./messages";
 import { type Connection, Room } from "./room";
@@ -148,15 +148,21 @@ export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketSt
   }
 
   /**
-   * An andon changed: keep (or drop, with `null`) its escalation clocks, move the alarm to the
-   * earliest deadline, and publish `message` (the `andon_event`) to this room.
+   * Keeps (or, with `null`, drops) an andon's escalation clocks and moves the alarm to the
+   * earliest deadline. The andon service calls it before writing a new andon to D1: should that
+   * write fail, the alarm finds no andon and drops the clocks.
    */
-  async andonChanged(id: string, timer: AndonTimer | null, message: LineEventMessage): Promise<{ seq: number; delivered: number }> {
+  async setAndonTimer(id: string, timer: AndonTimer | null): Promise<void> {
     const kv = this.ctx.storage.kv;
     if (timer && nextDeadline(timer) !== null) kv.put(TIMER_PREFIX + id, AndonTimer.parse(timer));
     else kv.delete(TIMER_PREFIX + id);
     await this.scheduleAlarm();
-    return this.publish(message);
+  }
+
+  /** Stops an andon's acknowledge clock (its resolve clock keeps running). */
+  async acknowledgeAndon(id: string): Promise<void> {
+    const timer = this.ctx.storage.kv.get<AndonTimer>(TIMER_PREFIX + id);
+    if (timer) await this.setAndonTimer(id, acknowledgeTimer(timer));
   }
 
   /** The escalation clocks this room runs (tests, diagnostics). */
@@ -176,13 +182,20 @@ export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketSt
     for (const stored of await this.andonTimers()) {
       const { steps, timer } = dueEscalations(stored, now);
       if (steps.length === 0) continue;
-      let resolved = false;
+      let next: AndonTimer | null = timer;
       for (const step of steps) {
-        const row = await recordEscalation(deps, stored.id, step, now);
-        if (!row) {
-          resolved = true;
+        const { row, escalated } = await recordEscalation(deps, stored.id, step, now);
+        if (!row || row.status === "resolved") {
+          next = null;
           break;
         }
+        if (!escalated && row.acknowledgedAt !== null && step.reason === "acknowledge_timeout") {
+          // Acknowledged meanwhile (the room missed it): D1 is the truth; only the resolve clock runs.
+          next = { ...acknowledgeTimer(stored), level: row.escalationLevel };
+          break;
+        }
+        // Already recorded by an earlier run of this alarm: not pushed twice.
+        if (!escalated) continue;
         const event: LineEventMessage = {
           type: "escalation_event",
           line_id: stored.lineId,
@@ -198,7 +211,7 @@ export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketSt
         await this.publish(event);
         await floor.publish(event).catch((err: unknown) => log("warn", "floor room publish failed", describeError(err)));
       }
-      if (!resolved && nextDeadline(timer) !== null) this.ctx.storage.kv.put(TIMER_PREFIX + stored.id, timer);
+      if (next && nextDeadline(next) !== null) this.ctx.storage.kv.put(TIMER_PREFIX + stored.id, next);
       else this.ctx.storage.kv.delete(TIMER_PREFIX + stored.id);
     }
     await this.scheduleAlarm();

@@ -15,6 +15,7 @@ import { guard, platformMiddleware } from "./lib/guard";
 import { describeError, log } from "./lib/logging";
 import { requestLog } from "./lib/request-log";
 import { SurfaceMap, v1Surface } from "./lib/surface";
+import { andonRoutes } from "./modules/andon/routes";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
 import { docsRoutes } from "./modules/docs/routes";
@@ -85,6 +86,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/api-keys", apiKeyRoutes);
   app.route("/api/v1/production", productionRoutes);
   app.route("/api/v1/jobs", jobRoutes);
+  app.route("/api/v1/andon", andonRoutes);
   app.route("/ws", wsRoutes);
   app.route("/api", ccbackendAuthRoutes);
   app.route("/api/parts", partsAuthRoutes);

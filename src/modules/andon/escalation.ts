@@ -16,7 +16,7 @@
  *   out, climbs one tier too (`resolve_timeout`) and restarts;
  * - at the last tier the clocks stop: there is no one above to call.
  */
-import { and, eq, lt, ne, sql } from "drizzle-orm";
+import { and, eq, isNull, lt, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import { ANDON_PRIORITIES, andonEscalations, andonEvents, type EscalationPolicy } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
@@ -121,23 +121,27 @@ export function dueEscalations(timer: AndonTimer, now: Date): { steps: Escalatio
 }
 
 /**
- * Records one escalation in D1, once: the escalation row (unique per andon and level) and the
- * andon's level and status, in one batch. An andon resolved meanwhile is left alone. Returns the
- * andon as it now stands, or null when it is resolved or gone (the room then drops its timer).
+ * Records one escalation in D1, once: the andon's level and status, and the escalation row
+ * (unique per andon and level), in one batch. The andon climbs only if it is unresolved, below
+ * this level and, for an acknowledge timeout, still unacknowledged; D1 is the truth, so a room
+ * whose clocks missed an acknowledgement or a resolution corrects itself here. Returns the andon
+ * as it now stands (null when gone) and whether it climbed.
  */
 export async function recordEscalation(deps: Pick<Deps, "db">, eventId: string, step: EscalationStep, now: Date) {
   const { db } = deps;
   const at = now.toISOString();
-  // The andon climbs only if it is still open and below this level; the escalation row is
-  // written only when it did (changes() = 1), so an alarm that runs twice records it once.
-  const [, , rows] = await db.batch([
+  const conditions = [eq(andonEvents.id, eventId), ne(andonEvents.status, "resolved"), lt(andonEvents.escalationLevel, step.level)];
+  if (step.reason === "acknowledge_timeout") conditions.push(isNull(andonEvents.acknowledgedAt));
+  // The escalation row is written only when the andon climbed (changes() = 1), so an alarm that
+  // runs twice records it once.
+  const [climbed, , rows] = await db.batch([
     db
       .update(andonEvents)
       .set({
         escalationLevel: step.level,
         status: sql`case when ${andonEvents.status} = 'open' then 'escalated' else ${andonEvents.status} end`,
       })
-      .where(and(eq(andonEvents.id, eventId), ne(andonEvents.status, "resolved"), lt(andonEvents.escalationLevel, step.level))),
+      .where(and(...conditions)),
     insertWhere(
       deps,
       andonEscalations,
@@ -146,6 +150,5 @@ export async function recordEscalation(deps: Pick<Deps, "db">, eventId: string, 
     ).onConflictDoNothing(),
     db.select().from(andonEvents).where(eq(andonEvents.id, eventId)).limit(1),
   ]);
-  const row = rows[0];
-  return row && row.status !== "resolved" ? row : null;
+  return { row: rows[0] ?? null, escalated: climbed.meta.changes === 1 };
 }
