@@ -87,7 +87,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/production", productionRoutes);
   app.route("/api/v1/jobs", jobRoutes);
   app.route("/api/v1/andon", andonRoutes);
-  app.route("/ws", wsRoutes);
+  app.route("/", wsRoutes);
   app.route("/api", ccbackendAuthRoutes);
   app.route("/api/parts", partsAuthRoutes);
   app.route("/", docsRoutes(app));

@@ -246,33 +246,35 @@ const WsQuery = z.object({
 });
 const upgraded = { 101: { description: "Switching Protocols: the socket (closed at once with 1008 when the token or permission is refused)" } };
 
-export const wsRoutes = createRouter()
-  .openapi(
-    defineRoute({
-      method: "get",
-      path: "/",
-      access: "public",
-      summary: "MS5 live events over WebSocket (?token=; optional line_id); see the README's protocol",
-      tags: TAGS,
-      request: { query: WsQuery },
-      errors: { 426: "Not a WebSocket upgrade" },
-      responses: upgraded,
-    }),
-    (c) => {
-      const lineId = c.req.valid("query").line_id;
-      return connectToRoom(c, c.var.deps.rooms.line, lineId ? lineId : FLOOR_ROOM, { access: "line:read" });
-    },
-  )
-  .openapi(
-    defineRoute({
-      method: "get",
-      path: "/lines/{id}",
-      access: "public",
-      summary: "One line's live events over WebSocket (?token=)",
-      tags: TAGS,
-      request: { params: IdParam, query: WsQuery.pick({ token: true }) },
-      errors: { 426: "Not a WebSocket upgrade" },
-      responses: upgraded,
-    }),
-    (c) => connectToRoom(c, c.var.deps.rooms.line, c.req.valid("param").id, { access: "line:read" }),
-  );
+const floorSocket = (path: "/ws/" | "/ws") =>
+  defineRoute({
+    method: "get",
+    path,
+    access: "public",
+    summary: `MS5 live events over WebSocket (?token=; optional line_id)${path === "/ws" ? " — same as /ws/" : ""}; see the README's protocol`,
+    tags: TAGS,
+    request: { query: WsQuery },
+    errors: { 426: "Not a WebSocket upgrade" },
+    responses: upgraded,
+  });
+
+export const wsRoutes = createRouter();
+for (const path of ["/ws/", "/ws"] as const) {
+  wsRoutes.openapi(floorSocket(path), (c) => {
+    const lineId = c.req.valid("query").line_id;
+    return connectToRoom(c, c.var.deps.rooms.line, lineId ? lineId : FLOOR_ROOM, { access: "line:read" });
+  });
+}
+wsRoutes.openapi(
+  defineRoute({
+    method: "get",
+    path: "/ws/lines/{id}",
+    access: "public",
+    summary: "One line's live events over WebSocket (?token=)",
+    tags: TAGS,
+    request: { params: IdParam, query: WsQuery.pick({ token: true }) },
+    errors: { 426: "Not a WebSocket upgrade" },
+    responses: upgraded,
+  }),
+  (c) => connectToRoom(c, c.var.deps.rooms.line, c.req.valid("param").id, { access: "line:read" }),
+);
