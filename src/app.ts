@@ -20,6 +20,7 @@ import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
 import { docsRoutes } from "./modules/docs/routes";
 import { healthRoutes } from "./modules/health/routes";
+import { countRoutes, downtimeRoutes, oeeRoutes } from "./modules/oee/routes";
 import { jobRoutes, productionRoutes, wsRoutes } from "./modules/production/routes";
 import { roleRoutes } from "./modules/roles/routes";
 import { userRoutes } from "./modules/users/routes";
@@ -87,6 +88,9 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/production", productionRoutes);
   app.route("/api/v1/jobs", jobRoutes);
   app.route("/api/v1/andon", andonRoutes);
+  app.route("/api/v1/production", countRoutes);
+  app.route("/api/v1/oee", oeeRoutes);
+  app.route("/api/v1/downtime", downtimeRoutes);
   app.route("/", wsRoutes);
   app.route("/api", ccbackendAuthRoutes);
   app.route("/api/parts", partsAuthRoutes);
