@@ -18,6 +18,7 @@ import { SurfaceMap, v1Surface } from "./lib/surface";
 import { andonRoutes } from "./modules/andon/routes";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
+import { dashboardRoutes } from "./modules/dashboard/routes";
 import { docsRoutes } from "./modules/docs/routes";
 import { healthRoutes } from "./modules/health/routes";
 import { countRoutes, downtimeRoutes, oeeRoutes } from "./modules/oee/routes";
@@ -91,6 +92,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/production", countRoutes);
   app.route("/api/v1/oee", oeeRoutes);
   app.route("/api/v1/downtime", downtimeRoutes);
+  app.route("/api/v1/dashboard", dashboardRoutes);
   app.route("/", wsRoutes);
   app.route("/api", ccbackendAuthRoutes);
   app.route("/api/parts", partsAuthRoutes);

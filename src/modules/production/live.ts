@@ -2,7 +2,7 @@
  * Pushing line events: every event goes to its line's room and to the floor room (MS5's `/ws/`,
  * where tablets subscribe to lines by id). Call after the write has committed.
  */
-import { FLOOR_ROOM, type LineEventMessage } from "../../../durable-objects/line-room";
+import { FLOOR_ROOM, type LineEventMessage, type LineLiveState } from "../../../durable-objects/line-room";
 import type { Deps } from "../../lib/deps";
 import { describeError, log } from "../../lib/logging";
 
@@ -26,4 +26,19 @@ export async function publishFloor(deps: Pick<Deps, "rooms" | "requestId">, mess
   await lineRoom(deps, FLOOR_ROOM)
     .publish(message)
     .catch((err: unknown) => log("error", "line event not pushed to the floor", { requestId: deps.requestId, type: message.type, ...describeError(err) }));
+}
+
+/** What a room's `live()` answers. */
+export interface RoomLive {
+  seq: number;
+  lines: { [lineId: string]: LineLiveState };
+}
+
+/**
+ * The live state a room holds (one line, or every line the floor room has seen). Typed here
+ * because the RPC stub's inferred type of the recursive JSON state is too deep for tsc.
+ */
+export function roomLive(deps: Pick<Deps, "rooms">, name: string, lineId?: string): Promise<RoomLive> {
+  const stub = lineRoom(deps, name) as unknown as { live(lineId?: string): Promise<RoomLive> };
+  return stub.live(lineId);
 }
