@@ -34,7 +34,7 @@ describe("dashboard", () => {
     expect(after.json.live).toMatchObject({ open_andons: [], running_downtime: [] });
 
     const lines = await call("/api/v1/dashboard/lines", { token: op.token });
-    const mine = arr(lines.json.items).find((i) => i.line?.id === lineId);
+    const mine = arr(lines.json.items).find((i) => str(i.line?.id) === lineId);
     expect(mine?.live).toMatchObject({ open_andons: [], active_jobs: [{ id: job.json.id }] });
 
     const summary = await call("/api/v1/dashboard/summary", { token: op.token });
