@@ -274,7 +274,10 @@ export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketSt
         return;
       }
     }
-    const lineTarget = sub.target_id !== null && this.ctx.storage.kv.get(LIVE_PREFIX + sub.target_id) !== undefined ? sub.target_id : null;
+    // A line subscription's target is a line id; other topics' targets may be ids of records
+    // (an andon, an equipment code), whose line's state is the one with that key if any.
+    const known = sub.target_id !== null && this.ctx.storage.kv.get(LIVE_PREFIX + sub.target_id) !== undefined;
+    const lineTarget = sub.target_id !== null && (known || sub.subscription_type === "line") ? sub.target_id : null;
     this.send(conn, { type: "subscription_confirmed", data: { ...head, resync: "snapshot", seq, snapshot: { lines: this.liveLines(lineTarget) } } });
   }
 
