@@ -154,9 +154,15 @@ export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketSt
    */
   async setAndonTimer(id: string, timer: AndonTimer | null): Promise<void> {
     const kv = this.ctx.storage.kv;
-    if (timer && nextDeadline(timer) !== null) kv.put(TIMER_PREFIX + id, AndonTimer.parse(timer));
+    const deadline = timer ? nextDeadline(timer) : null;
+    if (timer && deadline !== null) kv.put(TIMER_PREFIX + id, AndonTimer.parse(timer));
     else kv.delete(TIMER_PREFIX + id);
-    await this.scheduleAlarm();
+    // Only ever bring the alarm forward here (one read, no scan of every open andon): an alarm
+    // that fires early finds nothing due and sets itself to the true earliest deadline.
+    if (deadline === null) return;
+    const at = Math.max(Date.parse(deadline), Date.now());
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || at < current) await this.ctx.storage.setAlarm(at);
   }
 
   /** Stops an andon's acknowledge clock (its resolve clock keeps running). */
