@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { REPLAY_LOG_SIZE } from "../../durable-objects/line-room";
-import { call, loginAs, str, unique } from "../helpers";
+import { disconnectUser } from "../../src/modules/production/live";
+import { call, loginAs, str, testDeps, unique } from "../helpers";
 import { openSocket, type TestSocket } from "../ws";
 
 const room = (name: string) => env.LINE_ROOM.get(env.LINE_ROOM.idFromName(name));
@@ -150,5 +151,22 @@ describe("WS /ws/ (MS5's floor feed)", () => {
     expect(await socket.next("andon_event")).toMatchObject({ data: { priority: "critical" } });
     expect(socket.pending().filter((m) => m.type === "andon_event")).toEqual([]);
     socket.close();
+  });
+});
+
+describe("deactivated users", () => {
+  it("disconnectUser closes the user's sockets in the floor room and the line rooms (1008), no one else's", async () => {
+    const pm = await loginAs("production_manager");
+    const [gone, stays] = [await loginAs("operator"), await loginAs("operator")];
+    const lineId = await makeLine(pm.token);
+    const floor = await join("/ws/", gone.token);
+    const line = await join(`/ws/lines/${lineId}`, gone.token);
+    const other = await join(`/ws/lines/${lineId}`, stays.token);
+    expect(await disconnectUser(testDeps(), gone.id)).toBe(2);
+    expect(await floor.closed()).toEqual({ code: 1008, reason: "Account deactivated" });
+    expect(await line.closed()).toEqual({ code: 1008, reason: "Account deactivated" });
+    other.send({ type: "ping", timestamp: "x" });
+    expect(await other.next()).toMatchObject({ type: "pong" });
+    other.close();
   });
 });

@@ -3,6 +3,7 @@
  * where tablets subscribe to lines by id). Call after the write has committed.
  */
 import { FLOOR_ROOM, type LineEventMessage, type LineLiveState } from "../../../durable-objects/line-room";
+import { productionLines } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { describeError, log } from "../../lib/logging";
 
@@ -41,4 +42,20 @@ export interface RoomLive {
 export function roomLive(deps: Pick<Deps, "rooms">, name: string, lineId?: string): Promise<RoomLive> {
   const stub = lineRoom(deps, name) as unknown as { live(lineId?: string): Promise<RoomLive> };
   return stub.live(lineId);
+}
+
+/**
+ * Closes a user's sockets in the floor room and in every line's room (1008): call it when a
+ * user is deactivated. A room the user is not in answers 0 without waking any socket.
+ */
+export async function disconnectUser(deps: Pick<Deps, "db" | "rooms" | "requestId">, userId: string): Promise<number> {
+  const lines = await deps.db.select({ id: productionLines.id }).from(productionLines);
+  const names = [FLOOR_ROOM, ...lines.map((l) => l.id)];
+  const results = await Promise.allSettled(names.map((name) => lineRoom(deps, name).disconnectUser(userId)));
+  let closed = 0;
+  for (const result of results) {
+    if (result.status === "fulfilled") closed += result.value;
+    else log("error", "closing a deactivated user's sockets failed", { requestId: deps.requestId, ...describeError(result.reason) });
+  }
+  return closed;
 }
