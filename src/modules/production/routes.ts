@@ -23,6 +23,8 @@ import {
   ScheduleList,
   ScheduleQuery,
   UpdateLine,
+  UpdateProduct,
+  UpdateSchedule,
 } from "./schemas";
 import {
   assignJob,
@@ -32,12 +34,16 @@ import {
   deleteLine,
   getJob,
   getLine,
+  getProduct,
+  getSchedule,
   listLines,
   listProducts,
   listSchedules,
   myJobs,
   transitionJob,
   updateLine,
+  updateProduct,
+  updateSchedule,
 } from "./service";
 
 const TAGS = ["production"];
@@ -145,6 +151,58 @@ export const productionRoutes = createRouter()
       responses: { 201: json(Product, "The new product") },
     }),
     async (c) => c.json(await createProduct(c.var.deps, c.req.valid("json")), 201),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/products/{id}",
+      access: "production:read",
+      summary: "Get a product",
+      tags: TAGS,
+      request: { params: IdParam },
+      errors: { 404: "No such product" },
+      responses: { 200: json(Product, "The product") },
+    }),
+    async (c) => c.json(await getProduct(c.var.deps, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "put",
+      path: "/products/{id}",
+      access: "production:write",
+      summary: "Update a product",
+      tags: TAGS,
+      request: { params: IdParam, body: { content: { "application/json": { schema: UpdateProduct } } } },
+      errors: { 404: "No such product" },
+      responses: { 200: json(Product, "The product") },
+    }),
+    async (c) => c.json(await updateProduct(c.var.deps, c.req.valid("param").id, c.req.valid("json")), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/schedules/{id}",
+      access: "schedule:read",
+      summary: "Get a production schedule",
+      tags: TAGS,
+      request: { params: IdParam },
+      errors: { 404: "No such schedule" },
+      responses: { 200: json(Schedule, "The schedule") },
+    }),
+    async (c) => c.json(await getSchedule(c.var.deps, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "put",
+      path: "/schedules/{id}",
+      access: "schedule:write",
+      summary: "Update a production schedule (times, quantity, status, notes)",
+      tags: TAGS,
+      request: { params: IdParam, body: { content: { "application/json": { schema: UpdateSchedule } } } },
+      errors: { 404: "No such schedule", 409: "Changed concurrently" },
+      responses: { 200: json(Schedule, "The schedule") },
+    }),
+    async (c) => c.json(await updateSchedule(c.var.deps, c.req.valid("param").id, c.req.valid("json")), 200),
   )
   .openapi(
     defineRoute({

@@ -84,6 +84,15 @@ export const CreateProduct = z
   })
   .strict();
 export type CreateProduct = z.infer<typeof CreateProduct>;
+export const UpdateProduct = z
+  .object({
+    name: Name.optional(),
+    description: LongText.nullable().optional(),
+    ideal_cycle_time: z.number().positive().max(86_400).nullable().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+export type UpdateProduct = z.infer<typeof UpdateProduct>;
 export const ProductList = pageOf(Product);
 
 export const Schedule = z
@@ -113,6 +122,16 @@ export const CreateSchedule = z
   .strict()
   .refine((s) => Date.parse(s.scheduled_end) > Date.parse(s.scheduled_start), { path: ["scheduled_end"], message: "Must be after scheduled_start" });
 export type CreateSchedule = z.infer<typeof CreateSchedule>;
+export const UpdateSchedule = z
+  .object({
+    scheduled_start: Iso.optional(),
+    scheduled_end: Iso.optional(),
+    target_quantity: z.number().int().min(1).max(100_000_000).optional(),
+    status: z.enum(SCHEDULE_STATUSES).optional(),
+    notes: LongText.nullable().optional(),
+  })
+  .strict();
+export type UpdateSchedule = z.infer<typeof UpdateSchedule>;
 export const ScheduleQuery = PageQuery.extend({ line_id: Code.optional(), status: z.enum(SCHEDULE_STATUSES).optional() });
 export const ScheduleList = pageOf(Schedule);
 

@@ -6,7 +6,7 @@ import { type PageParams, paginate } from "../../lib/pagination";
 import { hasPermission } from "../../lib/rbac";
 import type { Principal } from "../../types";
 import { publishLine } from "./live";
-import type { CreateJob, CreateLine, CreateProduct, CreateSchedule, Job, JobAction, Line, UpdateLine } from "./schemas";
+import type { CreateJob, CreateLine, CreateProduct, CreateSchedule, Job, JobAction, Line, UpdateLine, UpdateProduct, UpdateSchedule } from "./schemas";
 
 type LineRow = typeof productionLines.$inferSelect;
 type ProductRow = typeof products.$inferSelect;
@@ -168,6 +168,26 @@ export async function createProduct({ db }: Pick<Deps, "db">, input: CreateProdu
   return toProduct(row);
 }
 
+/** One product. */
+export async function getProduct({ db }: Pick<Deps, "db">, id: string) {
+  const [row] = await db.select().from(products).where(eq(products.id, id)).limit(1);
+  if (!row) throw notFound("Product");
+  return toProduct(row);
+}
+
+/** Updates a product's name, description, ideal cycle time or enabled flag. */
+export async function updateProduct({ db }: Pick<Deps, "db">, id: string, input: UpdateProduct) {
+  const set: Partial<typeof products.$inferInsert> = {};
+  if (input.name !== undefined) set.name = input.name;
+  if (input.description !== undefined) set.description = input.description;
+  if (input.ideal_cycle_time !== undefined) set.idealCycleTime = input.ideal_cycle_time;
+  if (input.enabled !== undefined) set.enabled = input.enabled;
+  if (Object.keys(set).length === 0) return getProduct({ db }, id);
+  const [row] = await db.update(products).set(set).where(eq(products.id, id)).returning();
+  if (!row) throw notFound("Product");
+  return toProduct(row);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Schedules
 
@@ -224,6 +244,47 @@ export async function createSchedule({ db }: Pick<Deps, "db">, input: CreateSche
     })
     .returning();
   if (!row) throw new Error("schedule insert returned nothing");
+  return toSchedule(row);
+}
+
+/** One schedule. */
+export async function getSchedule({ db }: Pick<Deps, "db">, id: string) {
+  const [row] = await db.select().from(productionSchedules).where(eq(productionSchedules.id, id)).limit(1);
+  if (!row) throw notFound("Production schedule");
+  return toSchedule(row);
+}
+
+/**
+ * Updates a schedule's times, quantity, status or notes. The end must stay after the start (the
+ * stored one where only one side changes); the write is conditional on the times read, so a
+ * concurrent change of them is 409 rather than a schedule that ends before it starts.
+ */
+export async function updateSchedule({ db }: Pick<Deps, "db">, id: string, input: UpdateSchedule) {
+  const [current] = await db.select().from(productionSchedules).where(eq(productionSchedules.id, id)).limit(1);
+  if (!current) throw notFound("Production schedule");
+  const start = input.scheduled_start ? new Date(input.scheduled_start).toISOString() : current.scheduledStart;
+  const end = input.scheduled_end ? new Date(input.scheduled_end).toISOString() : current.scheduledEnd;
+  if (end <= start) {
+    throw new AppError("VALIDATION_ERROR", "Invalid request body: body.scheduled_end Must be after scheduled_start", {
+      details: [{ path: "body.scheduled_end", message: "Must be after scheduled_start" }],
+    });
+  }
+  const set: Partial<typeof productionSchedules.$inferInsert> = { scheduledStart: start, scheduledEnd: end };
+  if (input.target_quantity !== undefined) set.targetQuantity = input.target_quantity;
+  if (input.status !== undefined) set.status = input.status;
+  if (input.notes !== undefined) set.notes = input.notes;
+  const [row] = await db
+    .update(productionSchedules)
+    .set(set)
+    .where(
+      and(
+        eq(productionSchedules.id, id),
+        eq(productionSchedules.scheduledStart, current.scheduledStart),
+        eq(productionSchedules.scheduledEnd, current.scheduledEnd),
+      ),
+    )
+    .returning();
+  if (!row) throw conflict("The schedule's times were changed by someone else; reload it");
   return toSchedule(row);
 }
 
