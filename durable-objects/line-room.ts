@@ -3,6 +3,7 @@ import { createDeps } from "../src/lib/deps";
 import { describeError, log } from "../src/lib/logging";
 import { AndonTimer, acknowledgeTimer, dueEscalations, nextDeadline, recordEscalation } from "../src/modules/andon/escalation";
 import { toAndonEvent } from "../src/modules/andon/mappers";
+import { FLOOR_ROOM, REPLAY_LOG_SIZE } from "./line-protocol";
 import type { ClientMessageOf, JsonObject, JsonValue, MessageSchemas, ServerMessageOf } from "./messages";
 import { type Connection, Room } from "./room";
 
@@ -13,11 +14,7 @@ export type SubscriptionType = z.infer<typeof SubscriptionType>;
 const FilterValue = z.union([z.string().max(256), z.number(), z.boolean(), z.null()]);
 const Filters = z.record(z.string().max(64), FilterValue).refine((filters) => Object.keys(filters).length <= 20, "At most 20 filters");
 
-/**
- * The room every line's events are also published to: MS5's tablets connect to `/ws/` without
- * naming a line and subscribe to the lines they show.
- */
-export const FLOOR_ROOM = "~floor";
+export { FLOOR_ROOM, REPLAY_LOG_SIZE } from "./line-protocol";
 
 /** MS5's client messages (fields beside `type`, as its tablets send them). */
 export const LineMessages = {
@@ -84,8 +81,6 @@ export interface LineSocketState {
 }
 
 const MAX_SUBSCRIPTIONS = 50;
-/** Events kept for replay after a reconnect; an older `last_seq` gets a snapshot instead. */
-export const REPLAY_LOG_SIZE = 256;
 const LIVE_PREFIX = "live:";
 const LOG_PREFIX = "log:";
 const TIMER_PREFIX = "andon:";

@@ -1,6 +1,6 @@
 import { count, eq, inArray } from "drizzle-orm";
+import { FLOOR_ROOM } from "../../../durable-objects/line-protocol";
 import type { LineLiveState } from "../../../durable-objects/line-room";
-import { FLOOR_ROOM } from "../../../durable-objects/line-room";
 import { andonEvents, productionLines } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { currentOee } from "../oee/service";

@@ -2,7 +2,9 @@
  * Pushing line events: every event goes to its line's room and to the floor room (MS5's `/ws/`,
  * where tablets subscribe to lines by id). Call after the write has committed.
  */
-import { FLOOR_ROOM, type LineEventMessage, type LineLiveState } from "../../../durable-objects/line-room";
+
+import { FLOOR_ROOM } from "../../../durable-objects/line-protocol";
+import type { LineEventMessage, LineLiveState } from "../../../durable-objects/line-room";
 import { productionLines } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { describeError, log } from "../../lib/logging";

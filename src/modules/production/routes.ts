@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FLOOR_ROOM } from "../../../durable-objects/line-room";
+import { FLOOR_ROOM } from "../../../durable-objects/line-protocol";
 import { expectedVersion, setETag } from "../../lib/etag";
 import { PageQuery } from "../../lib/pagination";
 import { connectToRoom } from "../../lib/rooms";
@@ -308,6 +308,8 @@ const floorSocket = (path: "/ws/" | "/ws") =>
   defineRoute({
     method: "get",
     path,
+    // "/ws/" and "/ws" would both be named getWs.
+    operationId: path === "/ws" ? "getWsWithoutSlash" : "getWs",
     access: "public",
     summary: `MS5 live events over WebSocket (?token=; optional line_id)${path === "/ws" ? " — same as /ws/" : ""}; see the README's protocol`,
     tags: TAGS,
