@@ -107,9 +107,9 @@ export async function acknowledgeAndon(deps: AndonDeps, id: string, actor: Princ
     .where(and(eq(andonEvents.id, id), inArray(andonEvents.status, ["open", "escalated"])))
     .returning();
   if (!row) return refuse(deps, id, "acknowledge");
-  await lineRoom(deps, row.lineId).acknowledgeAndon(id);
   const andon = toAndonEvent(row);
-  await push(deps, andon, "acknowledged");
+  // The clock change and the pushes are independent: one round trip, not two.
+  await Promise.all([lineRoom(deps, row.lineId).acknowledgeAndon(id), push(deps, andon, "acknowledged")]);
   return andon;
 }
 
@@ -130,8 +130,7 @@ export async function resolveAndon(deps: AndonDeps, id: string, notes: string | 
     .where(and(eq(andonEvents.id, id), inArray(andonEvents.status, ["open", "acknowledged", "escalated"])))
     .returning();
   if (!row) return refuse(deps, id, "resolve");
-  await lineRoom(deps, row.lineId).setAndonTimer(id, null);
   const andon = toAndonEvent(row);
-  await push(deps, andon, "resolved");
+  await Promise.all([lineRoom(deps, row.lineId).setAndonTimer(id, null), push(deps, andon, "resolved")]);
   return andon;
 }
