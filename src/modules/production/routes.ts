@@ -318,6 +318,7 @@ const floorSocket = (path: "/ws/" | "/ws") =>
     responses: upgraded,
   });
 
+/** The WebSocket upgrades, mounted at the root: `/ws/`, `/ws` and `/ws/lines/{id}` (see the README's protocol). */
 export const wsRoutes = createRouter();
 for (const path of ["/ws/", "/ws"] as const) {
   wsRoutes.openapi(floorSocket(path), (c) => {
