@@ -100,9 +100,10 @@ describe("WS /ws/ (MS5's floor feed)", () => {
   });
 
   it("a last_seq older than the replay log gets a fresh snapshot instead", async () => {
-    const lineId = unique("line");
+    const lineId = await makeLine((await loginAs("production_manager")).token);
     const stub = room(lineId);
-    for (let i = 0; i < REPLAY_LOG_SIZE + 5; i++) await stub.publish({ type: "oee_update", line_id: lineId, data: { oee: i / 1000 } });
+    // Creating the line published its status (seq 1); 260 more events follow.
+    for (let i = 0; i < REPLAY_LOG_SIZE + 4; i++) await stub.publish({ type: "oee_update", line_id: lineId, data: { oee: (i + 1) / 1000 } });
     const op = await loginAs("operator");
     const socket = await join(`/ws/lines/${lineId}`, op.token);
     socket.send({ type: "subscribe", subscription_type: "oee", target_id: lineId, last_seq: 1 });
@@ -121,6 +122,14 @@ describe("WS /ws/ (MS5's floor feed)", () => {
     for (let i = 0; i < REPLAY_LOG_SIZE; i++) replayed.push((await socket.next("oee_update")).seq);
     expect(replayed).toEqual(Array.from({ length: REPLAY_LOG_SIZE }, (_, i) => i + 6));
     socket.close();
+  });
+
+  it("a line that does not exist gets no room: close 1008", async () => {
+    const op = await loginAs("operator");
+    expect(await (await openSocket(`/ws/lines/${unique("nope")}`, { token: op.token })).closed()).toEqual({ code: 1008, reason: "Unknown production line" });
+    expect((await (await openSocket(`/ws/?line_id=${unique("nope")}`, { token: op.token })).closed()).code).toBe(1008);
+    // Without an upgrade header: the API's 426, never a socket.
+    expect((await call(`/ws/lines/${unique("nope")}?token=${op.token}`)).status).toBe(426);
   });
 
   it("bad frames get error frames and the socket stays open", async () => {

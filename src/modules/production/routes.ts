@@ -2,7 +2,7 @@ import { z } from "zod";
 import { FLOOR_ROOM } from "../../../durable-objects/line-protocol";
 import { expectedVersion, setETag } from "../../lib/etag";
 import { PageQuery } from "../../lib/pagination";
-import { connectToRoom } from "../../lib/rooms";
+import { connectToRoom, refuseSocket } from "../../lib/rooms";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import {
   CreateJob,
@@ -36,6 +36,7 @@ import {
   getLine,
   getProduct,
   getSchedule,
+  lineExists,
   listLines,
   listProducts,
   listSchedules,
@@ -318,11 +319,15 @@ const floorSocket = (path: "/ws/" | "/ws") =>
     responses: upgraded,
   });
 
+/** Only a WebSocket upgrade may be answered with a (closed) socket; anything else gets connectToRoom's 426. */
+const isUpgrade = (header: string | undefined) => header?.toLowerCase() === "websocket";
+
 /** The WebSocket upgrades, mounted at the root: `/ws/`, `/ws` and `/ws/lines/{id}` (see the README's protocol). */
 export const wsRoutes = createRouter();
 for (const path of ["/ws/", "/ws"] as const) {
-  wsRoutes.openapi(floorSocket(path), (c) => {
+  wsRoutes.openapi(floorSocket(path), async (c) => {
     const lineId = c.req.valid("query").line_id;
+    if (lineId && isUpgrade(c.req.header("upgrade")) && !(await lineExists(c.var.deps, lineId))) return refuseSocket("Unknown production line");
     return connectToRoom(c, c.var.deps.rooms.line, lineId ? lineId : FLOOR_ROOM, { access: "line:read" });
   });
 }
@@ -337,5 +342,10 @@ wsRoutes.openapi(
     errors: { 426: "Not a WebSocket upgrade" },
     responses: upgraded,
   }),
-  (c) => connectToRoom(c, c.var.deps.rooms.line, c.req.valid("param").id, { access: "line:read" }),
+  async (c) => {
+    // No room is made for a line that does not exist (a caller cannot mint Durable Objects).
+    const { id } = c.req.valid("param");
+    if (isUpgrade(c.req.header("upgrade")) && !(await lineExists(c.var.deps, id))) return refuseSocket("Unknown production line");
+    return connectToRoom(c, c.var.deps.rooms.line, id, { access: "line:read" });
+  },
 );

@@ -58,6 +58,12 @@ export async function findLine({ db }: Pick<Deps, "db">, id: string): Promise<Li
   return row;
 }
 
+/** Whether a line exists (the WebSocket upgrades check it: no room for a line that is not). */
+export async function lineExists({ db }: Pick<Deps, "db">, id: string): Promise<boolean> {
+  const [row] = await db.select({ id: productionLines.id }).from(productionLines).where(eq(productionLines.id, id)).limit(1);
+  return row !== undefined;
+}
+
 /** One line. */
 export async function getLine(deps: Pick<Deps, "db">, id: string): Promise<Line> {
   return toLine(await findLine(deps, id));
