@@ -51,3 +51,52 @@ app.get("/api/equipment", (c) => c.json(CC_EQUIPMENT));
 app.get("/api/v1/equipment", (c) => c.json(V1_PAGE));
 
 export default app;
+
+// --- Production floor (issue 7) ---------------------------------------------------------------
+// The same paths with fixed JSON, and for the andon fan-out baseline a bare hibernating Durable
+// Object room: `GET /ws/lines/:id` joins it (no token check), `POST /api/v1/andon/events`
+// broadcasts one fixed andon_event to every socket in line `line_id`'s room. No storage, no
+// sequence numbers, no validation: what fan-out costs on the platform itself.
+import { DurableObject } from "cloudflare:workers";
+
+const FIXED_LINE = { id: "bare-line", line_code: "L-BARE", name: "Bare", status: "running", enabled: true };
+app.get("/api/v1/production/lines", (c) => c.json({ items: [FIXED_LINE], total: 1, limit: 50, offset: 0 }));
+app.get("/api/v1/oee/lines/:id/current", (c) =>
+  c.json({ line_id: c.req.param("id"), availability: 0.9, performance: 0.9, quality: 0.99, oee: 0.8019, good_parts: 99, total_parts: 100 }),
+);
+app.get("/ws/lines/:id", (c) => {
+  if (!c.env?.BARE_ROOM) return c.text("no room binding", 500);
+  const ns = c.env.BARE_ROOM;
+  return ns.get(ns.idFromName(c.req.param("id"))).fetch(c.req.raw);
+});
+app.post("/api/v1/andon/events", async (c) => {
+  const body = await c.req.json().catch(() => ({}));
+  const lineId = typeof body.line_id === "string" ? body.line_id : "bare-line";
+  const event = { id: crypto.randomUUID(), line_id: lineId, status: "open", priority: body.priority ?? "high", description: body.description ?? "" };
+  if (c.env?.BARE_ROOM) await c.env.BARE_ROOM.get(c.env.BARE_ROOM.idFromName(lineId)).broadcast(event);
+  return c.json(event, 201);
+});
+app.put("/api/v1/andon/events/:id/acknowledge", (c) => c.json({ id: c.req.param("id"), status: "acknowledged" }));
+
+/** A bare hibernating room: accept, broadcast, nothing else. */
+export class BareRoom extends DurableObject {
+  async fetch() {
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1]);
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+  async broadcast(data) {
+    const payload = JSON.stringify({ type: "andon_event", line_id: data.line_id, data, timestamp: new Date().toISOString() });
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.send(payload);
+      } catch {}
+    }
+  }
+  async webSocketMessage() {}
+  async webSocketClose(ws, code) {
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, "bye");
+    } catch {}
+  }
+}

@@ -14,6 +14,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fanout } from "./fanout.mjs";
 import { failureOf, load } from "./load.mjs";
 import { renderChecks, renderTable } from "./report.mjs";
 import { BENCH_USER, scenarios } from "./scenarios.mjs";
@@ -93,7 +94,12 @@ async function main() {
   try {
     const { env, exports } = apiBindings(apiConfig, apiConfig.name, API_VARS);
     targets.api = await startTarget("api", { name: apiConfig.name, bundle: apiBundle, env, exports, ...runtime });
-    targets.bare = await startTarget("bare", { name: "floorline-bench-bare", bundle: bareBundle, ...runtime });
+    // The bare worker's hibernating room, the fan-out baseline (bench/bare-worker.mjs).
+    const bareRoom = {
+      env: { BARE_ROOM: { type: "durable-object", worker: "floorline-bench-bare", exportName: "BareRoom" } },
+      exports: { BareRoom: { type: "durable-object", storage: "sqlite" } },
+    };
+    targets.bare = await startTarget("bare", { name: "floorline-bench-bare", bundle: bareBundle, ...bareRoom, ...runtime });
     const minimalEnv = { DB: { type: "d1", id: "floorline-bench-minimal" }, JWT_SECRET: { type: "text", value: API_VARS.JWT_SECRET } };
     targets.minimal = await startTarget("minimal", { name: "floorline-bench-minimal", bundle: minimalBundle, env: minimalEnv, ...runtime });
   } catch (error) {
@@ -206,6 +212,19 @@ async function measure(scenario, target, label) {
     body: body === undefined || typeof body === "string" ? body : JSON.stringify(body),
   };
 
+  if (scenario.fanout) {
+    const post = async () => {
+      const res = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
+      const text = await res.text();
+      if (res.status !== 201) throw new Error(`${request.method} ${request.url} answered ${res.status}: ${text.slice(0, 300)}`);
+      return JSON.parse(text).id;
+    };
+    const run = await fanout({ wsUrl: `${target.url.replace(/^http/, "ws")}${extra.ws}`, post, ...scenario.fanout });
+    console.log(
+      `  ${label.padEnd(42)} ${run.rps.toFixed(1).padStart(9)} msg/s   p50 ${run.p50.toFixed(2).padStart(8)} ms   p99 ${run.p99.toFixed(2).padStart(8)} ms (POST → last client)`,
+    );
+    return run;
+  }
   const probe = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
   const probeText = await probe.text();
   if (probe.status < 200 || probe.status > 299) throw new Error(`${request.method} ${request.url} answered ${probe.status}: ${probeText.slice(0, 300)}`);
@@ -213,11 +232,11 @@ async function measure(scenario, target, label) {
   const d1 = d1RoundTrips(probe.headers);
 
   if (settings.warmup > 0) {
-    const warm = await load({ ...request, connections: settings.connections, duration: settings.warmup });
+    const warm = await load({ ...request, nextPath: extra.nextPath, connections: settings.connections, duration: settings.warmup });
     const problem = failureOf(warm);
     if (problem) throw new Error(`during warm-up: ${problem}`);
   }
-  const run = await load({ ...request, connections: settings.connections, duration: settings.duration });
+  const run = await load({ ...request, nextPath: extra.nextPath, connections: settings.connections, duration: settings.duration });
   const problem = failureOf(run);
   console.log(
     `  ${label.padEnd(42)} ${run.rps.toFixed(1).padStart(9)} req/s   p50 ${run.p50.toFixed(2).padStart(8)} ms   p99 ${run.p99.toFixed(2).padStart(8)} ms${d1.queries !== null || d1.waits !== null ? `   D1 ${d1.queries ?? "—"} q / ${d1.waits ?? "—"} w` : ""}${problem ? `   ✗ ${problem}` : ""}`,

@@ -65,6 +65,115 @@ export const scenarios = [
       return { headers: { "x-api-key": key } };
     },
   },
+  // --- Production floor (issue 7) -------------------------------------------------------------
+  {
+    name: "GET /api/v1/production/lines",
+    method: "GET",
+    path: "/api/v1/production/lines",
+    setup: async (ctx) => {
+      const token = await ctx.login();
+      if (ctx.target === "api") await benchLine(ctx, token);
+      return { headers: { authorization: `Bearer ${token}` } };
+    },
+  },
+  {
+    // Each request raises an andon: D1 insert, the line room's escalation clock, the push to the
+    // line room and the floor room (no socket listening here; see the fan-out rows).
+    name: "POST /api/v1/andon/events",
+    method: "POST",
+    path: "/api/v1/andon/events",
+    headers: { "content-type": "application/json" },
+    targets: ["api", "bare"],
+    setup: async (ctx) => {
+      const token = await ctx.login();
+      const lineId = ctx.target === "api" ? await benchLine(ctx, token) : "bare-line";
+      return { headers: { authorization: `Bearer ${token}` }, body: { line_id: lineId, event_type: "stop", priority: "high", description: "bench" } };
+    },
+  },
+  {
+    // Acknowledge: a conditional update, the room's clock change and the push. Acknowledging
+    // twice is a 409, so each request acknowledges a fresh andon raised in setup (`nextPath`).
+    name: "PUT /api/v1/andon/events/{id}/acknowledge",
+    method: "PUT",
+    targets: ["api", "bare"],
+    path: "/api/v1/andon/events/x/acknowledge",
+    setup: async (ctx) => {
+      const token = await ctx.login();
+      if (ctx.target !== "api") return { headers: { authorization: `Bearer ${token}` } };
+      const lineId = await benchLine(ctx, token);
+      const ids = [];
+      for (let i = 0; i < 20_000; i++) ids.push(crypto.randomUUID());
+      // Raised straight in D1 (raising 20,000 through the API would dominate the bench's time);
+      // the room has no clocks for them, which acknowledging does not need.
+      const db = await ctx.mf.getD1Database("DB");
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        await db.batch(
+          chunk.map((id) =>
+            db
+              .prepare(
+                "INSERT INTO andon_events (id, line_id, event_type, priority, description, reported_by, reported_at) VALUES (?, ?, 'stop', 'high', 'bench', 'bench', ?)",
+              )
+              .bind(id, lineId, new Date().toISOString()),
+          ),
+        );
+      }
+      // The checked request takes the first; the load takes the rest in turn.
+      let next = 1;
+      return {
+        headers: { authorization: `Bearer ${token}` },
+        path: `/api/v1/andon/events/${ids[0]}/acknowledge`,
+        nextPath: () => `/api/v1/andon/events/${ids[next++ % ids.length]}/acknowledge`,
+      };
+    },
+  },
+  {
+    name: "GET /api/v1/oee/lines/{id}/current",
+    method: "GET",
+    path: "/api/v1/oee/lines/bare-line/current",
+    targets: ["api", "bare"],
+    setup: async (ctx) => {
+      const token = await ctx.login();
+      if (ctx.target !== "api") return { headers: { authorization: `Bearer ${token}` } };
+      const lineId = await benchLine(ctx, token);
+      const now = Date.now();
+      for (let h = 3; h > 0; h--) {
+        const res = await fetch(`${ctx.url}/api/v1/production/counts`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+          body: JSON.stringify({
+            line_id: lineId,
+            period_start: new Date(now - h * 600_000).toISOString(),
+            period_end: new Date(now - (h - 1) * 600_000).toISOString(),
+            total_count: 300,
+            good_count: 290,
+          }),
+        });
+        if (res.status !== 201) throw new Error(`recording bench counts: ${res.status} ${await res.text()}`);
+      }
+      return { headers: { authorization: `Bearer ${token}` }, path: `/api/v1/oee/lines/${lineId}/current` };
+    },
+  },
+  // Andon fan-out: N sockets on one line; each round POSTs an andon and waits for the last socket
+  // to receive it. api req/s = messages delivered per second per room; p50/p99 = POST → last
+  // client (ms). bare = a bare hibernating Durable Object that only broadcasts.
+  ...[100, 500, 1000].map((clients) => ({
+    name: `andon fan-out N=${clients} (msgs/s; POST → last client)`,
+    fanout: { clients, rounds: Number(process.env.BENCH_FANOUT_ROUNDS ?? 30) },
+    method: "POST",
+    path: "/api/v1/andon/events",
+    headers: { "content-type": "application/json" },
+    targets: ["api", "bare"],
+    setup: async (ctx) => {
+      const token = await ctx.login();
+      const lineId = ctx.target === "api" ? await benchLine(ctx, token) : `bare-${clients}`;
+      return {
+        headers: { authorization: `Bearer ${token}` },
+        body: { line_id: lineId, event_type: "stop", priority: "low", description: "fan-out" },
+        ws: `/ws/lines/${lineId}?token=${token}`,
+      };
+    },
+  })),
   {
     // CCbackend's client's main screen: every item joined with its latest log row, a bare array
     // (200 items seeded; equipment:read via the bench admin's token).
@@ -95,6 +204,17 @@ export const scenarios = [
     targets: ["bare"],
   },
 ];
+
+/** Creates a production line on the API for a scenario and returns its id. */
+async function benchLine(ctx, token) {
+  const res = await fetch(`${ctx.url}/api/v1/production/lines`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ line_code: `BENCH-${crypto.randomUUID().slice(0, 8)}`, name: "Bench line", ideal_cycle_time: 1.8 }),
+  });
+  if (res.status !== 201) throw new Error(`creating the bench line: ${res.status} ${await res.text()}`);
+  return (await res.json()).id;
+}
 
 /** Number of registry items the equipment scenarios read. */
 export const BENCH_EQUIPMENT = 200;

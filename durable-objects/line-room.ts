@@ -1,23 +1,63 @@
 import { z } from "zod";
-import type { ClientMessageOf, JsonObject, MessageSchemas, ServerMessageOf } from "./messages";
+import { createDeps } from "../src/lib/deps";
+import { describeError, log } from "../src/lib/logging";
+import { AndonTimer, acknowledgeTimer, dueEscalations, nextDeadline, recordEscalation } from "../src/modules/andon/escalation";
+import { toAndonEvent } from "../src/modules/andon/mappers";
+import { FLOOR_ROOM, REPLAY_LOG_SIZE } from "./line-protocol";
+import type { ClientMessageOf, JsonObject, JsonValue, MessageSchemas, ServerMessageOf } from "./messages";
 import { type Connection, Room } from "./room";
 
 /** MS5's subscription topics. */
 export const SubscriptionType = z.enum(["line", "equipment", "job", "oee", "downtime", "andon", "escalation"]);
 export type SubscriptionType = z.infer<typeof SubscriptionType>;
 
-const Filters = z
-  .record(z.string().max(64), z.union([z.string().max(256), z.number(), z.boolean(), z.null()]))
-  .refine((filters) => Object.keys(filters).length <= 20, "At most 20 filters");
+const FilterValue = z.union([z.string().max(256), z.number(), z.boolean(), z.null()]);
+const Filters = z.record(z.string().max(64), FilterValue).refine((filters) => Object.keys(filters).length <= 20, "At most 20 filters");
+
+export { FLOOR_ROOM, REPLAY_LOG_SIZE } from "./line-protocol";
 
 /** MS5's client messages (fields beside `type`, as its tablets send them). */
 export const LineMessages = {
-  subscribe: z.object({ subscription_type: SubscriptionType, target_id: z.string().min(1).max(64).optional(), filters: Filters.optional() }),
+  subscribe: z.object({
+    subscription_type: SubscriptionType,
+    target_id: z.string().min(1).max(64).optional(),
+    filters: Filters.optional(),
+    /** The last sequence number this client saw (after a reconnect): missed events are replayed. */
+    last_seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  }),
   unsubscribe: z.object({ subscription_type: SubscriptionType, target_id: z.string().min(1).max(64).optional() }),
 } satisfies MessageSchemas;
 
 /** A line event as MS5 sends it: `{type, line_id, data, timestamp}` (plus our `seq`). */
 type LineEvent = { line_id: string; data: JsonObject };
+
+/** What one line looks like right now, as the room has seen it: what a snapshot carries. */
+export interface LineLiveState {
+  [key: string]: JsonValue;
+  line: JsonObject | null;
+  oee: JsonObject | null;
+  /** Open andons by id. */
+  andons: { [id: string]: JsonObject };
+  /** Jobs not yet completed or cancelled, by id. */
+  jobs: { [id: string]: JsonObject };
+  /** Downtime still running, by id. */
+  downtime: { [id: string]: JsonObject };
+  /** Last status per equipment code. */
+  equipment: { [code: string]: JsonObject };
+}
+
+type Subscription = { subscription_type: SubscriptionType; target_id: string | null; filters?: Record<string, string | number | boolean | null> | undefined };
+
+/** The reply to `subscribe`: how the client is brought up to date. */
+type SubscriptionReply = {
+  subscription_type: SubscriptionType;
+  target_id: string | null;
+  /** `replay`: the missed events follow, in order; `snapshot`: `snapshot` is the state as of `seq`. */
+  resync: "replay" | "snapshot";
+  /** The sequence number the snapshot reflects, or the last one replayed. */
+  seq: number;
+  snapshot?: { lines: { [lineId: string]: LineLiveState } } | undefined;
+};
 
 /** What a line room sends: MS5's events, and the subscription replies. */
 export type LineEvents = {
@@ -28,21 +68,26 @@ export type LineEvents = {
   downtime_event: LineEvent;
   job_update: LineEvent;
   escalation_event: LineEvent;
-  subscription_confirmed: { data: Subscription };
-  unsubscription_confirmed: { data: Subscription };
+  subscription_confirmed: { data: SubscriptionReply };
+  unsubscription_confirmed: { data: Omit<Subscription, "filters"> };
 };
 
-type Subscription = { subscription_type: SubscriptionType; target_id: string | null };
+type TopicEvent = Exclude<keyof LineEvents, "subscription_confirmed" | "unsubscription_confirmed">;
+export type LineEventMessage = ServerMessageOf<Pick<LineEvents, TopicEvent>>;
 
-/** Per socket: what it subscribed to (none = everything on this line). */
+/** Per socket: what it subscribed to (none = everything in this room). */
 export interface LineSocketState {
   subscriptions: Subscription[];
 }
 
 const MAX_SUBSCRIPTIONS = 50;
+const LIVE_PREFIX = "live:";
+const LOG_PREFIX = "log:";
+const TIMER_PREFIX = "andon:";
+const logKey = (seq: number) => `${LOG_PREFIX}${String(seq).padStart(15, "0")}`;
 
 // Which topic each event belongs to, for sockets that subscribed to some topics only.
-const TOPIC: Record<Exclude<keyof LineEvents, "subscription_confirmed" | "unsubscription_confirmed">, SubscriptionType> = {
+const TOPIC: Record<TopicEvent, SubscriptionType> = {
   line_status_update: "line",
   oee_update: "oee",
   andon_event: "andon",
@@ -51,35 +96,277 @@ const TOPIC: Record<Exclude<keyof LineEvents, "subscription_confirmed" | "unsubs
   job_update: "job",
   escalation_event: "escalation",
 };
+const isTopicEvent = (type: string): type is TopicEvent => Object.hasOwn(TOPIC, type);
+
+const emptyLive = (): LineLiveState => ({ line: null, oee: null, andons: {}, jobs: {}, downtime: {}, equipment: {} });
+const str = (v: JsonValue | undefined): string | null => (typeof v === "string" ? v : null);
+const obj = (v: JsonValue | undefined): JsonObject | null => (typeof v === "object" && v !== null && !Array.isArray(v) ? v : null);
+
+/** Whether an event is about `target`: its line, its record's id, or its equipment. */
+function concerns(message: LineEventMessage, target: string): boolean {
+  const data = message.data;
+  const andon = obj(data.andon);
+  return message.line_id === target || str(data.id) === target || str(data.equipment_code) === target || str(andon?.id) === target;
+}
+
+function passesFilters(message: LineEventMessage, filters: Subscription["filters"]): boolean {
+  if (!filters) return true;
+  const data = message.data;
+  return Object.entries(filters).every(([key, value]) => !Object.hasOwn(data, key) || data[key] === value);
+}
 
 /**
- * One production line's room: the tablets watching that line, and the andon/OEE/job events
- * the production services `publish()` to it. MS5's `subscribe` narrows what a socket gets to
- * some topics (target ids are recorded for the line domain to filter on).
+ * One production line's room (named by the line's id), and the floor room (`FLOOR_ROOM`) that
+ * every line's events also reach. It keeps, in its storage, so eviction loses nothing:
+ * - each line's live state (line status, OEE, open andons, active jobs, running downtime),
+ *   updated by every event it publishes, for the snapshot a subscriber gets;
+ * - the last `REPLAY_LOG_SIZE` events, so a tablet that reconnects with `last_seq` gets exactly
+ *   what it missed;
+ * - in a line's own room, the escalation clocks of its open andons, run by the object's alarm.
  */
 export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketState> {
   protected readonly messages = LineMessages;
 
+  // ---------------------------------------------------------------------------------------------
+  // RPC
+
+  /** Publishes an event and records it (live state, replay log) under the same sequence number. */
+  override async publish(message: ServerMessageOf<LineEvents>): Promise<{ seq: number; delivered: number }> {
+    const result = this.broadcast(message, (conn) => this.shouldDeliver(conn, message));
+    if (isTopicEvent(message.type)) this.record(message as LineEventMessage, result.seq);
+    return result;
+  }
+
+  /** The live state of the lines this room has seen (one for a line room), and its sequence. */
+  async live(lineId?: string): Promise<{ seq: number; lines: { [lineId: string]: LineLiveState } }> {
+    return { seq: this.lastSeq(), lines: this.liveLines(lineId ?? null) };
+  }
+
+  /**
+   * Keeps (or, with `null`, drops) an andon's escalation clocks and moves the alarm to the
+   * earliest deadline. The andon service calls it before writing a new andon to D1: should that
+   * write fail, the alarm finds no andon and drops the clocks.
+   */
+  async setAndonTimer(id: string, timer: AndonTimer | null): Promise<void> {
+    const kv = this.ctx.storage.kv;
+    const deadline = timer ? nextDeadline(timer) : null;
+    if (timer && deadline !== null) kv.put(TIMER_PREFIX + id, AndonTimer.parse(timer));
+    else kv.delete(TIMER_PREFIX + id);
+    // Only ever bring the alarm forward here (one read, no scan of every open andon): an alarm
+    // that fires early finds nothing due and sets itself to the true earliest deadline.
+    if (deadline === null) return;
+    const at = Math.max(Date.parse(deadline), Date.now());
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || at < current) await this.ctx.storage.setAlarm(at);
+  }
+
+  /** Stops an andon's acknowledge clock (its resolve clock keeps running). */
+  async acknowledgeAndon(id: string): Promise<void> {
+    const timer = this.ctx.storage.kv.get<AndonTimer>(TIMER_PREFIX + id);
+    if (timer) await this.setAndonTimer(id, acknowledgeTimer(timer));
+  }
+
+  /**
+   * Closes every socket of `userId` in this room (1008, "Account deactivated"): a deactivated
+   * user must not keep watching. Returns how many were closed.
+   */
+  async disconnectUser(userId: string, reason = "Account deactivated"): Promise<number> {
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets(`user:${userId}`)) {
+      try {
+        ws.close(1008, reason.slice(0, 120));
+        closed++;
+      } catch {
+        /* already closing */
+      }
+    }
+    return closed;
+  }
+
+  /** The escalation clocks this room runs (tests, diagnostics). */
+  async andonTimers(): Promise<AndonTimer[]> {
+    return [...this.ctx.storage.kv.list<AndonTimer>({ prefix: TIMER_PREFIX })].map(([, timer]) => timer);
+  }
+
+  /**
+   * The alarm: every andon whose deadline has passed climbs, one recorded tier at a time
+   * (D1 first, then `escalation_event` here and on the floor room). A failure leaves the timer
+   * as it was and throws, so the runtime retries the alarm.
+   */
+  override async alarm(): Promise<void> {
+    const now = new Date();
+    const deps = createDeps(this.env);
+    const floor = this.env.LINE_ROOM.get(this.env.LINE_ROOM.idFromName(FLOOR_ROOM));
+    for (const stored of await this.andonTimers()) {
+      const { steps, timer } = dueEscalations(stored, now);
+      if (steps.length === 0) continue;
+      let next: AndonTimer | null = timer;
+      for (const step of steps) {
+        const { row, escalated } = await recordEscalation(deps, stored.id, step, now);
+        if (!row || row.status === "resolved") {
+          next = null;
+          break;
+        }
+        if (!escalated && row.acknowledgedAt !== null && step.reason === "acknowledge_timeout") {
+          // Acknowledged meanwhile (the room missed it): D1 is the truth; only the resolve clock runs.
+          next = { ...acknowledgeTimer(stored), level: row.escalationLevel };
+          break;
+        }
+        // Already recorded by an earlier run of this alarm: not pushed twice.
+        if (!escalated) continue;
+        const event: LineEventMessage = {
+          type: "escalation_event",
+          line_id: stored.lineId,
+          data: {
+            andon: toAndonEvent(row),
+            level: step.level,
+            escalated_to: step.escalatedTo,
+            reason: step.reason,
+            due_at: step.dueAt,
+            escalated_at: now.toISOString(),
+          },
+        };
+        await this.publish(event);
+        await floor.publish(event).catch((err: unknown) => log("warn", "floor room publish failed", describeError(err)));
+      }
+      if (next && nextDeadline(next) !== null) this.ctx.storage.kv.put(TIMER_PREFIX + stored.id, next);
+      else this.ctx.storage.kv.delete(TIMER_PREFIX + stored.id);
+    }
+    await this.scheduleAlarm();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
   protected override onMessage(conn: Connection<LineSocketState>, message: ClientMessageOf<typeof LineMessages>): void {
     const current = conn.state?.subscriptions ?? [];
-    const sub: Subscription = { subscription_type: message.subscription_type, target_id: message.target_id ?? null };
-    const same = (s: Subscription) => s.subscription_type === sub.subscription_type && s.target_id === sub.target_id;
+    const key = { subscription_type: message.subscription_type, target_id: message.target_id ?? null };
+    const same = (s: Subscription) => s.subscription_type === key.subscription_type && s.target_id === key.target_id;
     switch (message.type) {
       case "subscribe": {
-        const next = current.some(same) ? current : [...current, sub].slice(-MAX_SUBSCRIPTIONS);
-        this.send(this.setState(conn, { subscriptions: next }), { type: "subscription_confirmed", data: sub });
+        const sub: Subscription = { ...key, ...(message.filters ? { filters: message.filters } : {}) };
+        const next = [...current.filter((s) => !same(s)), sub].slice(-MAX_SUBSCRIPTIONS);
+        const updated = this.setState(conn, { subscriptions: next });
+        this.resync(updated, sub, message.last_seq);
         return;
       }
       case "unsubscribe":
-        this.send(this.setState(conn, { subscriptions: current.filter((s) => !same(s)) }), { type: "unsubscription_confirmed", data: sub });
+        this.send(this.setState(conn, { subscriptions: current.filter((s) => !same(s)) }), { type: "unsubscription_confirmed", data: key });
         return;
     }
   }
 
   protected override shouldDeliver(conn: Connection<LineSocketState>, message: ServerMessageOf<LineEvents>): boolean {
+    if (!isTopicEvent(message.type)) return true;
+    const event = message as LineEventMessage;
     const subs = conn.state?.subscriptions ?? [];
-    if (subs.length === 0 || !(message.type in TOPIC)) return true;
-    const topic = TOPIC[message.type as keyof typeof TOPIC];
-    return subs.some((s) => s.subscription_type === topic);
+    if (subs.length === 0) return true;
+    const topic = TOPIC[event.type];
+    return subs.some(
+      (s) =>
+        (s.subscription_type === "line" || s.subscription_type === topic) &&
+        (s.target_id === null || concerns(event, s.target_id)) &&
+        passesFilters(event, s.filters),
+    );
+  }
+
+  /**
+   * Brings a subscriber up to date: with a `last_seq` still in the replay log, the events after
+   * it that this socket would have received, in order; otherwise a snapshot and the sequence
+   * number it reflects (the client drops any event at or below it).
+   */
+  private resync(conn: Connection<LineSocketState>, sub: Subscription, lastSeen: number | undefined): void {
+    const seq = this.lastSeq();
+    const head = { subscription_type: sub.subscription_type, target_id: sub.target_id };
+    if (lastSeen !== undefined && lastSeen <= seq) {
+      const missed = this.loggedSince(lastSeen);
+      if (missed !== null) {
+        this.send(conn, { type: "subscription_confirmed", data: { ...head, resync: "replay", seq } });
+        for (const entry of missed) {
+          if (!this.shouldDeliver(conn, entry.message)) continue;
+          try {
+            conn.ws.send(JSON.stringify({ ...entry.message, timestamp: entry.timestamp, seq: entry.seq }));
+          } catch {
+            return;
+          }
+        }
+        return;
+      }
+    }
+    // A line subscription's target is a line id; other topics' targets may be ids of records
+    // (an andon, an equipment code), whose line's state is the one with that key if any.
+    const known = sub.target_id !== null && this.ctx.storage.kv.get(LIVE_PREFIX + sub.target_id) !== undefined;
+    const lineTarget = sub.target_id !== null && (known || sub.subscription_type === "line") ? sub.target_id : null;
+    this.send(conn, { type: "subscription_confirmed", data: { ...head, resync: "snapshot", seq, snapshot: { lines: this.liveLines(lineTarget) } } });
+  }
+
+  /** The logged events after `seq`, or null when some of them are no longer kept. */
+  private loggedSince(seq: number): { seq: number; timestamp: string; message: LineEventMessage }[] | null {
+    const last = this.lastSeq();
+    if (seq >= last) return [];
+    const entries = [...this.ctx.storage.kv.list<{ timestamp: string; message: LineEventMessage }>({ start: logKey(seq + 1), end: logKey(last + 1) })];
+    const found = entries.map(([key, value]) => ({ seq: Number(key.slice(LOG_PREFIX.length)), ...value }));
+    // Every number in (seq, last] must be there: the first one proves nothing was trimmed.
+    if (found[0]?.seq !== seq + 1) return null;
+    return found;
+  }
+
+  private liveLines(lineId: string | null): { [lineId: string]: LineLiveState } {
+    const kv = this.ctx.storage.kv;
+    if (lineId !== null) return { [lineId]: kv.get<LineLiveState>(LIVE_PREFIX + lineId) ?? emptyLive() };
+    const lines: { [lineId: string]: LineLiveState } = {};
+    for (const [key, value] of kv.list<LineLiveState>({ prefix: LIVE_PREFIX, limit: 500 })) lines[key.slice(LIVE_PREFIX.length)] = value;
+    return lines;
+  }
+
+  /** Applies an event to its line's live state and appends it to the replay log. */
+  private record(message: LineEventMessage, seq: number): void {
+    const kv = this.ctx.storage.kv;
+    const key = LIVE_PREFIX + message.line_id;
+    const live = kv.get<LineLiveState>(key) ?? emptyLive();
+    const data = message.data;
+    const id = str(data.id);
+    const keep = (map: { [id: string]: JsonObject }, itemId: string | null, open: boolean) => {
+      if (itemId === null) return;
+      if (open) map[itemId] = data;
+      else delete map[itemId];
+    };
+    switch (message.type) {
+      case "line_status_update":
+        live.line = data;
+        break;
+      case "oee_update":
+        live.oee = data;
+        break;
+      case "andon_event":
+        keep(live.andons, id, data.status !== "resolved");
+        break;
+      case "escalation_event": {
+        const andon = obj(data.andon);
+        const andonId = str(andon?.id);
+        if (andon && andonId !== null && live.andons[andonId]) live.andons[andonId] = andon;
+        break;
+      }
+      case "job_update":
+        keep(live.jobs, id, data.status !== "completed" && data.status !== "cancelled");
+        break;
+      case "downtime_event":
+        keep(live.downtime, id, data.end_time === null || data.end_time === undefined);
+        break;
+      case "equipment_status_update": {
+        const code = str(data.equipment_code);
+        if (code !== null) live.equipment[code] = data;
+        break;
+      }
+    }
+    kv.put(key, live);
+    kv.put(logKey(seq), { timestamp: new Date().toISOString(), message });
+    if (seq > REPLAY_LOG_SIZE) kv.delete(logKey(seq - REPLAY_LOG_SIZE));
+  }
+
+  private async scheduleAlarm(): Promise<void> {
+    const deadlines = (await this.andonTimers()).map(nextDeadline).filter((d): d is string => d !== null);
+    const earliest = deadlines.sort()[0];
+    if (earliest === undefined) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.max(Date.parse(earliest), Date.now()));
   }
 }

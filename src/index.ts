@@ -1,7 +1,7 @@
 import { createApp } from "./app";
 import { createDeps } from "./lib/deps";
-import { cleanupExpired } from "./modules/maintenance/cleanup";
 import { sweepPendingFileDeletions } from "./modules/issue-reports/service";
+import { cleanupExpired } from "./modules/maintenance/cleanup";
 import { rekeyUsernames } from "./modules/users/repo";
 
 export { InventoryRoom } from "../durable-objects/inventory-room";

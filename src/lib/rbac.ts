@@ -68,6 +68,7 @@ export const PERMISSIONS = [
   "fulfillment:pick",
   "fulfillment:manage",
   "legacy:read",
+  "production:count",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
@@ -111,6 +112,7 @@ export const BUILTIN_ROLES = {
     "fulfillment:manage",
     "users:read",
     "roles:read",
+    "production:count",
   ],
   shift_manager: [
     ...READ_ALL,
@@ -131,6 +133,7 @@ export const BUILTIN_ROLES = {
     "attendance:manage",
     "attendance:clock",
     "users:read",
+    "production:count",
   ],
   engineer: [
     ...READ_ALL,
@@ -170,6 +173,7 @@ export const BUILTIN_ROLES = {
     "attendance:clock",
     "fulfillment:read",
     "fulfillment:pick",
+    "production:count",
   ],
   maintenance: [
     "production:read",

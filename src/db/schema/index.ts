@@ -1,3 +1,4 @@
 export * from "./equipment";
 export * from "./identity";
 export * from "./platform";
+export * from "./production";

@@ -1,0 +1,78 @@
+import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import { AndonEvent, AndonEventDetail, AndonList, AndonQuery, CreateAndon, IdParam, ResolveBody, ResolveQuery } from "./schemas";
+import { acknowledgeAndon, createAndon, getAndon, listAndons, resolveAndon } from "./service";
+
+const TAGS = ["andon"];
+
+/** `/api/v1/andon`: MS5's andon calls with alarm-driven escalation. */
+export const andonRoutes = createRouter()
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/events",
+      access: "andon:create",
+      summary: "Raise an andon on a line; pushes andon_event and starts its escalation clocks",
+      tags: TAGS,
+      request: { body: { content: { "application/json": { schema: CreateAndon } } } },
+      responses: { 201: json(AndonEvent, "The new andon") },
+    }),
+    async (c) => c.json(await createAndon(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/events",
+      access: "andon:read",
+      summary: "List andons, newest first, with filters",
+      tags: TAGS,
+      request: { query: AndonQuery },
+      responses: { 200: json(AndonList, "A page of andons") },
+    }),
+    async (c) => c.json(await listAndons(c.var.deps, c.req.valid("query")), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/events/{id}",
+      access: "andon:read",
+      summary: "One andon with its escalations",
+      tags: TAGS,
+      request: { params: IdParam },
+      errors: { 404: "No such andon" },
+      responses: { 200: json(AndonEventDetail, "The andon") },
+    }),
+    async (c) => c.json(await getAndon(c.var.deps, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "put",
+      path: "/events/{id}/acknowledge",
+      access: "andon:acknowledge",
+      summary: "Acknowledge an andon (stops its acknowledge clock); pushes andon_event",
+      tags: TAGS,
+      request: { params: IdParam },
+      errors: { 404: "No such andon", 409: "Already acknowledged or resolved" },
+      responses: { 200: json(AndonEvent, "The andon") },
+    }),
+    async (c) => c.json(await acknowledgeAndon(c.var.deps, c.req.valid("param").id, principalOf(c)), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "put",
+      path: "/events/{id}/resolve",
+      access: "andon:resolve",
+      summary: "Resolve an andon (resolution_notes in the JSON body or, as MS5 sent it, the query); pushes andon_event",
+      tags: TAGS,
+      request: {
+        params: IdParam,
+        query: ResolveQuery,
+        body: { required: false, content: { "application/json": { schema: ResolveBody } } },
+      },
+      errors: { 404: "No such andon", 409: "Already resolved" },
+      responses: { 200: json(AndonEvent, "The andon") },
+    }),
+    async (c) => {
+      const notes = c.req.valid("json")?.resolution_notes ?? c.req.valid("query").resolution_notes ?? null;
+      return c.json(await resolveAndon(c.var.deps, c.req.valid("param").id, notes, principalOf(c)), 200);
+    },
+  );

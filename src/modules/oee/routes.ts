@@ -1,0 +1,128 @@
+import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import {
+  CalculateOee,
+  Counts,
+  CreateCounts,
+  CreateDowntime,
+  DailyQuery,
+  DailySummary,
+  Downtime,
+  DowntimeList,
+  DowntimeQuery,
+  EndDowntime,
+  HistoryQuery,
+  IdParam,
+  OeeHistory,
+  OeeResult,
+} from "./schemas";
+import { calculateOee, currentOee, dailySummary, endDowntime, listDowntime, oeeHistory, recordCounts, recordDowntime } from "./service";
+
+const TAGS = ["oee"];
+
+/** `/api/v1/oee`: MS5's OEE routes. */
+export const oeeRoutes = createRouter()
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/calculate",
+      access: "oee:calculate",
+      summary: "Calculate a line's OEE over a period (default: today UTC so far); stored and pushed as oee_update",
+      tags: TAGS,
+      request: { body: { content: { "application/json": { schema: CalculateOee } } } },
+      responses: { 200: json(OeeResult, "The OEE and every input") },
+    }),
+    async (c) => c.json(await calculateOee(c.var.deps, c.req.valid("json")), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/lines/{id}",
+      access: "oee:read",
+      summary: "A line's stored OEE calculations, newest first",
+      tags: TAGS,
+      request: { params: IdParam, query: HistoryQuery },
+      errors: { 404: "No such line" },
+      responses: { 200: json(OeeHistory, "A page of calculations") },
+    }),
+    async (c) => c.json(await oeeHistory(c.var.deps, c.req.valid("param").id, c.req.valid("query")), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/lines/{id}/current",
+      access: "oee:read",
+      summary: "A line's OEE today (UTC) so far, from its counts and downtime",
+      tags: TAGS,
+      request: { params: IdParam },
+      errors: { 404: "No such line" },
+      responses: { 200: json(OeeResult, "The OEE and every input") },
+    }),
+    async (c) => c.json(await currentOee(c.var.deps, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/lines/{id}/daily-summary",
+      access: "oee:read",
+      summary: "One UTC day: its OEE from its totals, and MS5's averaged figure beside it",
+      tags: TAGS,
+      request: { params: IdParam, query: DailyQuery },
+      errors: { 404: "No such line" },
+      responses: { 200: json(DailySummary, "The day") },
+    }),
+    async (c) => c.json(await dailySummary(c.var.deps, c.req.valid("param").id, c.req.valid("query").date), 200),
+  );
+
+/** `/api/v1/downtime`: stops, planned and unplanned. */
+export const downtimeRoutes = createRouter()
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/events",
+      access: "downtime:write",
+      summary: "Record a stop (no end_time: still running); pushes downtime_event and oee_update",
+      tags: ["downtime"],
+      request: { body: { content: { "application/json": { schema: CreateDowntime } } } },
+      responses: { 201: json(Downtime, "The stop") },
+    }),
+    async (c) => c.json(await recordDowntime(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
+  )
+  .openapi(
+    defineRoute({
+      method: "put",
+      path: "/events/{id}/end",
+      access: "downtime:write",
+      summary: "End a running stop (default: now); pushes downtime_event and oee_update",
+      tags: ["downtime"],
+      request: { params: IdParam, body: { content: { "application/json": { schema: EndDowntime } } } },
+      errors: { 404: "No such stop", 409: "Already ended" },
+      responses: { 200: json(Downtime, "The stop") },
+    }),
+    async (c) => c.json(await endDowntime(c.var.deps, c.req.valid("param").id, c.req.valid("json").end_time), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/events",
+      access: "downtime:read",
+      summary: "List stops, latest first",
+      tags: ["downtime"],
+      request: { query: DowntimeQuery },
+      responses: { 200: json(DowntimeList, "A page of stops") },
+    }),
+    async (c) => c.json(await listDowntime(c.var.deps, c.req.valid("query")), 200),
+  );
+
+/** `/api/v1/production/counts`: parts made per period. */
+export const countRoutes = createRouter().openapi(
+  defineRoute({
+    method: "post",
+    path: "/counts",
+    access: "production:count",
+    summary: "Record parts made (total, good) over a period; pushes oee_update",
+    tags: ["production"],
+    request: { body: { content: { "application/json": { schema: CreateCounts } } } },
+    responses: { 201: json(Counts, "The count") },
+  }),
+  async (c) => c.json(await recordCounts(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
+);
