@@ -7,6 +7,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { ccbackendAuthRoutes } from "./compat/ccbackend/auth";
 import { ccbackendSurface } from "./compat/ccbackend/surface";
 import { partsAuthRoutes } from "./compat/parts/auth";
+import { partsCompatRootRoutes, partsCompatRoutes } from "./compat/parts/parts";
 import { partsSurface } from "./compat/parts/surface";
 import { getConfig } from "./lib/config";
 import { depsMiddleware } from "./lib/deps";
@@ -19,6 +20,7 @@ import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
 import { docsRoutes } from "./modules/docs/routes";
 import { healthRoutes } from "./modules/health/routes";
+import { partRoutes } from "./modules/parts/routes";
 import { roleRoutes } from "./modules/roles/routes";
 import { userRoutes } from "./modules/users/routes";
 import type { AppEnv } from "./types";
@@ -84,6 +86,9 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/api-keys", apiKeyRoutes);
   app.route("/api", ccbackendAuthRoutes);
   app.route("/api/parts", partsAuthRoutes);
+  app.route("/api/v1/parts", partRoutes);
+  app.route("/api/parts/", partsCompatRootRoutes);
+  app.route("/api/parts", partsCompatRoutes);
   app.route("/", docsRoutes(app));
   options.extend?.(app);
 
