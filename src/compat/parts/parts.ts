@@ -6,7 +6,9 @@
 import { z } from "zod";
 import { LongText } from "../../lib/fields";
 import { createRouter, json, principalOf, routeDefiner } from "../../lib/route";
-import { MiscInfo, type Part, PartCategory, PartIdParam, PartType, SORT_FIELDS, WorkerName } from "../../modules/parts/schemas";
+import { getConversion, openModel, openPartFile, uploadPartFile } from "../../modules/parts/files";
+import { streamFile } from "../../modules/parts/routes";
+import { ConversionJob, MiscInfo, type Part, PartCategory, PartIdParam, PartType, SORT_FIELDS, WorkerName } from "../../modules/parts/schemas";
 import { createPart, deletePart, getPart, leaderboard, listParts, partStats, transitionPart, updatePart } from "../../modules/parts/service";
 import { ASSIGNED_REQUIRED, NO_DATA, partsSurface } from "./surface";
 
@@ -178,6 +180,19 @@ const CompleteBody = z.preprocess(camelizeOptional, z.object({ miscInfo: MiscInf
 const Optional = z.preprocess(camelizeOptional, z.object({}).loose());
 
 const Message = z.object({ message: z.string() });
+const Binary = z.string().meta({ format: "binary" });
+const FileResponse = { 200: { description: "The file", content: { "application/octet-stream": { schema: Binary } } } };
+/** The seed's upload answer; `conversion` (STEP only) says the job is queued. */
+const UploadAnswer = z
+  .object({
+    message: z.string(),
+    filename: z.string(),
+    file_path: z.string(),
+    conversion: z
+      .object({ success: z.boolean(), error: z.string().nullable(), gltf_path: z.string().nullable(), state: z.string(), job_id: z.string() })
+      .optional(),
+  })
+  .meta({ id: "CompatPartUpload" });
 const CategoryParam = z.object({
   category: z
     .string()
@@ -378,4 +393,89 @@ export const partsCompatRoutes = createRouter()
       responses: PartResponse,
     }),
     async (c) => c.json(toCompatPart(await transitionPart(c.var.deps, { id: c.req.valid("param").id, transition: { action: "revert" } }, principalOf(c))), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/{id}/upload",
+      access: "parts:write",
+      bodyLimit: "upload",
+      summary: "Upload a STEP (.step/.stp, queued for conversion) or PDF; multipart field `file`",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: { ...NOT_FOUND, 413: "Too large", 415: "Neither STEP nor PDF (judged by content)" },
+      responses: { 201: json(UploadAnswer, "Stored") },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const result = await uploadPartFile(c.var.deps, { id, request: c.req.raw }, principalOf(c));
+      const answer: z.infer<typeof UploadAnswer> = { message: "File uploaded successfully", filename: result.filename, file_path: `/api/parts/${id}/file` };
+      if (result.job) {
+        const failed = result.job.state === "failed";
+        answer.conversion = {
+          success: !failed,
+          error: result.job.error,
+          gltf_path: failed ? null : `/api/parts/${id}/model`,
+          state: result.job.state,
+          job_id: result.job.job_id,
+        };
+      }
+      return c.json(answer, 201);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/download",
+      access: "parts:read",
+      summary: "Download the file (attachment, original name)",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: { 404: "No file associated with this part" },
+      responses: FileResponse,
+    }),
+    async (c) => streamFile(c, await openPartFile(c.var.deps, c.req.valid("param").id), "attachment"),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/file",
+      access: "parts:read",
+      summary: "The file, inline",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: { 404: "No file associated with this part" },
+      responses: FileResponse,
+    }),
+    async (c) => streamFile(c, await openPartFile(c.var.deps, c.req.valid("param").id), "inline"),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/model",
+      access: "parts:read",
+      summary: "The GLB (model/gltf-binary) when converted; 202 with the job while queued or converting",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: { 404: "No file associated with this part", 500: "Model conversion failed" },
+      responses: { 200: { description: "The GLB", content: { "model/gltf-binary": { schema: Binary } } }, 202: json(ConversionJob, "Not converted yet") },
+    }),
+    async (c) => {
+      const model = await openModel(c.var.deps, c.req.valid("param").id);
+      if ("pending" in model) return c.json(model.pending, 202);
+      return streamFile(c, model.ready, "inline");
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/conversion",
+      access: "parts:read",
+      summary: "The conversion job (Floorline addition)",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: { 404: "No STEP file" },
+      responses: { 200: json(ConversionJob, "The job") },
+    }),
+    async (c) => c.json(await getConversion(c.var.deps, c.req.valid("param").id), 200),
   );

@@ -1,13 +1,16 @@
 import type { Context } from "hono";
+import { z } from "zod";
 import { expectedVersion, setETag } from "../../lib/etag";
 import { PageQuery } from "../../lib/pagination";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import type { AppEnv } from "../../types";
+import { contentDisposition, getConversion, openModel, openPartFile, type StoredFile, uploadPartFile } from "./files";
 import {
   ApproveBody,
   AssignBody,
   CategoryParam,
   CompleteBody,
+  ConversionJob,
   CreatePartBody,
   Deleted,
   Leaderboard,
@@ -18,10 +21,24 @@ import {
   PartStats,
   TransitionList,
   UpdatePartBody,
+  UploadResponse,
 } from "./schemas";
 import { createPart, deletePart, getPart, leaderboard, listParts, partHistory, partStats, transitionPart, updatePart } from "./service";
 
 const TAGS = ["parts"];
+const Binary = z.string().meta({ format: "binary" });
+const DownloadQuery = z.object({ download: z.enum(["true", "false"]).optional() });
+
+/** Streams a stored file with its type, length and disposition. */
+export function streamFile(c: Context<AppEnv>, file: StoredFile, disposition: "inline" | "attachment") {
+  return c.body(file.body, 200, {
+    "Content-Type": file.contentType,
+    "Content-Length": String(file.size),
+    "Content-Disposition": contentDisposition(disposition, file.filename),
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, no-cache",
+  });
+}
 const ifMatch = (c: Context<AppEnv>) => expectedVersion(c.req.header("if-match"));
 const CONFLICT = { 409: "Illegal transition (details: current category, status, allowed_actions) or stale If-Match" };
 
@@ -240,4 +257,70 @@ export const partRoutes = createRouter()
     );
     setETag(c, part.version);
     return c.json(part, 200);
-  });
+  })
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/{id}/file",
+      access: "parts:write",
+      bodyLimit: "upload",
+      summary: "Upload the part's file (multipart field `file`): STEP (queued for GLB conversion) or PDF, judged by content",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: { 400: "No file", 404: "No such part", 413: "Too large (STEP over the conversion cap)", 415: "Neither STEP nor PDF" },
+      responses: { 201: json(UploadResponse, "Stored; a STEP's conversion is queued") },
+    }),
+    async (c) => {
+      const result = await uploadPartFile(c.var.deps, { id: c.req.valid("param").id, request: c.req.raw }, principalOf(c));
+      return c.json({ part: result.part, filename: result.filename, kind: result.kind, conversion: result.job }, 201);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/file",
+      access: "parts:read",
+      summary: "The part's file (inline; `?download=true` for an attachment with its original name)",
+      tags: TAGS,
+      request: { params: PartIdParam, query: DownloadQuery },
+      errors: { 404: "No such part or no file" },
+      responses: { 200: { description: "The file", content: { "application/octet-stream": { schema: Binary } } } },
+    }),
+    async (c) => {
+      const file = await openPartFile(c.var.deps, c.req.valid("param").id);
+      return streamFile(c, file, c.req.valid("query").download === "true" ? "attachment" : "inline");
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/model",
+      access: "parts:read",
+      summary: "The 3D model (binary glTF) when converted; 202 with the job while queued or converting",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: { 404: "No such part or no STEP file", 409: "The conversion failed (details: the job)" },
+      responses: {
+        200: { description: "The GLB", content: { "model/gltf-binary": { schema: Binary } } },
+        202: json(ConversionJob, "Not converted yet: the job"),
+      },
+    }),
+    async (c) => {
+      const model = await openModel(c.var.deps, c.req.valid("param").id);
+      if ("pending" in model) return c.json(model.pending, 202);
+      return streamFile(c, model.ready, "inline");
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/conversion",
+      access: "parts:read",
+      summary: "The part's STEP → GLB conversion job: state, attempts, error, timings",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: { 404: "No such part or no STEP file" },
+      responses: { 200: json(ConversionJob, "The job") },
+    }),
+    async (c) => c.json(await getConversion(c.var.deps, c.req.valid("param").id), 200),
+  );

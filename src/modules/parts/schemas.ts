@@ -159,3 +159,12 @@ export const ConversionJob = z
 export type ConversionJob = z.infer<typeof ConversionJob>;
 
 export const Deleted = z.object({ message: z.string() });
+
+export const UploadResponse = z
+  .object({
+    part: Part,
+    filename: z.string(),
+    kind: z.enum(["step", "pdf"]),
+    conversion: ConversionJob.nullable().describe("The queued STEP → GLB job; null for a PDF"),
+  })
+  .meta({ id: "PartUpload" });
