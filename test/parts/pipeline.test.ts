@@ -13,7 +13,7 @@ import cubeIn from "../../../shared/fixtures/step/cube-in.step?raw";
 import dm1 from "../../../shared/fixtures/step/dm1-id-214.stp?raw";
 import io1 from "../../../shared/fixtures/step/io1-cm-214.stp?raw";
 import rounded from "../../../shared/fixtures/step/rounded-cube.step?raw";
-import { uploadPartFile } from "../../src/modules/parts/files";
+import { getConversion, openModel, REQUEUE_AFTER_MS, uploadPartFile } from "../../src/modules/parts/files";
 import { ConvertMessage } from "../../src/queues/messages";
 import type { Principal } from "../../src/types";
 import { convertStep, MAX_ATTEMPTS } from "../../workers/convert/job";
@@ -257,6 +257,27 @@ describe("STEP → GLB pipeline", () => {
     expect(dropped.explicitAcks).toHaveLength(1);
     expect(await env.FILES.head(`parts/models/${orphan.jobId}.glb`)).toBeNull();
   }, 60_000);
+
+  it("a job queued long ago and never started is re-sent once when read", async () => {
+    const { token } = await loginAs("engineer");
+    const id = await newPart(token);
+    const actor: Principal = { kind: "user", userId: "u", username: "t", role: "engineer", permissions: new Set(["parts:write"]), tabs: [], sessionId: "s" };
+    const sent: unknown[] = [];
+    const pending: Promise<unknown>[] = [];
+    const later = new Date(Date.now() + REQUEUE_AFTER_MS + 1000);
+    const deps = {
+      ...testDeps({ now: () => later, waitUntil: (p) => void pending.push(p) }),
+      queues: { convert: { send: async (m: unknown) => void sent.push(m) } as unknown as Queue, documents: env.DOCUMENTS_QUEUE },
+    };
+    const form = new FormData();
+    form.append("file", new File([cube], "cube.stp"));
+    await uploadPartFile({ ...deps, now: () => new Date() }, { id, request: new Request("http://x/u", { method: "POST", body: form }) }, actor);
+    expect(sent).toHaveLength(1);
+    await Promise.all([getConversion(deps, id), getConversion(deps, id), openModel(deps, id)]);
+    await Promise.all(pending);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toEqual(sent[0]);
+  });
 
   it("only holders of parts:write upload; viewers may read the model", async () => {
     const viewer = await loginAs("viewer");

@@ -152,11 +152,40 @@ export async function uploadPartFile(
   return { part: toPart(row), filename: file.filename, kind, job: toJob(job) };
 }
 
+/** A job still queued, never started, this long after it was queued has lost its message. */
+export const REQUEUE_AFTER_MS = 2 * 60_000;
+
+type RequeueDeps = Pick<Deps, "db" | "queues" | "waitUntil" | "now" | "requestId">;
+
+/**
+ * Re-sends the message of a job that was queued long ago and never started (the send failed
+ * after the write, or the queue lost it; demo data starts this way). Claims the job by moving
+ * its `queuedAt` first, so concurrent readers send it once.
+ */
+function requeueIfLost(deps: RequeueDeps, job: JobRow): void {
+  if (job.state !== "queued" || job.attempts > 0 || deps.now().getTime() - Date.parse(job.queuedAt) < REQUEUE_AFTER_MS) return;
+  const claim = deps.db
+    .update(conversionJobs)
+    .set({ queuedAt: deps.now().toISOString() })
+    .where(and(eq(conversionJobs.partId, job.partId), eq(conversionJobs.jobId, job.jobId), eq(conversionJobs.queuedAt, job.queuedAt)))
+    .returning({ jobId: conversionJobs.jobId });
+  const message: ConvertStepMessage = { type: "convert_step", partId: job.partId, jobId: job.jobId, stepKey: job.stepKey, requestId: deps.requestId };
+  deps.waitUntil(
+    claim.then(async (claimed) => {
+      if (claimed.length === 0) return;
+      await deps.queues.convert.send(message, { contentType: "json" });
+      log("info", "conversion re-queued", { partId: job.partId, jobId: job.jobId });
+    }),
+  );
+}
+
 /** The part's conversion job (404 when it has none: no STEP uploaded). */
-export async function getConversion({ db }: Pick<Deps, "db">, id: number): Promise<ConversionJob> {
+export async function getConversion(deps: RequeueDeps, id: number): Promise<ConversionJob> {
+  const { db } = deps;
   await loadPart({ db }, id);
   const [job] = await db.select().from(conversionJobs).where(eq(conversionJobs.partId, id));
   if (!job) throw new AppError("NOT_FOUND", "This part has no STEP file to convert", { reason: "no_model" });
+  requeueIfLost(deps, job);
   return toJob(job);
 }
 
@@ -177,14 +206,18 @@ export async function openPartFile({ db, files }: Pick<Deps, "db" | "files">, id
 }
 
 /** The model when ready (a GLB stream), or the job while it is queued or converting. */
-export async function openModel({ db, files }: Pick<Deps, "db" | "files">, id: number): Promise<{ ready: StoredFile } | { pending: ConversionJob }> {
+export async function openModel(deps: RequeueDeps & Pick<Deps, "files">, id: number): Promise<{ ready: StoredFile } | { pending: ConversionJob }> {
+  const { db, files } = deps;
   const part = await loadPart({ db }, id);
   const [job] = await db.select().from(conversionJobs).where(eq(conversionJobs.partId, id));
   if (!job) throw new AppError("NOT_FOUND", "No file associated with this part", { reason: "no_file_stored" });
   if (job.state === "failed") {
     throw new AppError("CONFLICT", `Model conversion failed: ${job.error ?? "unknown error"}`, { reason: "conversion_failed", details: toJob(job) });
   }
-  if (job.state !== "ready" || !job.glbKey) return { pending: toJob(job) };
+  if (job.state !== "ready" || !job.glbKey) {
+    requeueIfLost(deps, job);
+    return { pending: toJob(job) };
+  }
   const object = await files.get(job.glbKey);
   if (!object) throw new AppError("NOT_FOUND", "Model not found on server", { reason: "file_missing" });
   const stem = (part.file ?? `part-${id}`).replace(/\.[^.]*$/, "");
