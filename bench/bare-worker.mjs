@@ -12,6 +12,30 @@ app.post("/api/v1/auth/login", (c) =>
 );
 app.get("/api/v1/auth/me", (c) => c.json({ id: "bare", username: "bench-admin", role: "admin", allowed_tabs: [] }));
 app.get("/api/parts/auth/check", (c) => c.json({ status: "authenticated", message: "API key is valid", timestamp: "2000-01-01T00:00:00.000Z" }));
+// Parts lists: 50 fixed parts in the seed's and in the v1 shape.
+const barePart = (id) => ({
+  id,
+  type: "cnc",
+  material: "6061",
+  materialThickness: null,
+  name: `Part ${id}`,
+  partId: `P-${id}`,
+  subsystem: "Drive",
+  assigned: null,
+  status: "Pending",
+  miscInfo: null,
+  notes: null,
+  file: null,
+  onshapeUrl: null,
+  claimedDate: null,
+  createdAt: "2000-01-01T00:00:00.000Z",
+  updatedAt: "2000-01-01T00:00:00.000Z",
+  category: "review",
+  amount: 1,
+});
+const bareParts = Array.from({ length: 50 }, (_, i) => barePart(i + 1));
+app.get("/api/parts/", (c) => c.json({ parts: bareParts, total: 50, limit: null, offset: 0 }));
+app.get("/api/v1/parts", (c) => c.json({ items: bareParts, total: 50, limit: 50, offset: 0 }));
 
 // The equipment scenarios: the same shapes, fixed (200 items in CCbackend's bare array; a page of 50).
 const ccItem = (n) => ({

@@ -196,6 +196,39 @@ export const scenarios = [
     },
   },
   {
+    // The Part Management web client's board load: every part (50 here) by API key, seed shape.
+    name: "GET /api/parts/ (list)",
+    method: "GET",
+    path: "/api/parts/",
+    targets: ["api", "bare"],
+    setup: async (ctx) => {
+      if (ctx.target !== "api") return {};
+      const token = await ctx.login();
+      await seedParts(ctx.url, token);
+      const res = await fetch(`${ctx.url}/api/v1/api-keys`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ name: "bench-parts", permissions: ["parts:read"], rate_limit_per_minute: 6000 }),
+      });
+      if (res.status !== 201) throw new Error(`creating the bench API key: ${res.status} ${await res.text()}`);
+      const { key } = await res.json();
+      return { headers: { "x-api-key": key } };
+    },
+  },
+  {
+    // The v1 list: one page of 50 with its total (one D1 batch), by bearer token.
+    name: "GET /api/v1/parts?limit=50",
+    method: "GET",
+    path: "/api/v1/parts?limit=50",
+    targets: ["api", "bare"],
+    setup: async (ctx) => {
+      if (ctx.target !== "api") return {};
+      const token = await ctx.login();
+      await seedParts(ctx.url, token);
+      return { headers: { authorization: `Bearer ${token}` } };
+    },
+  },
+  {
     // The floor: a Hono handler returning two bytes of text through the same workerd server.
     // Nothing can be faster than this through this stack; it calibrates the other rows.
     name: "baseline: bare Hono GET /",
@@ -244,4 +277,25 @@ export async function seedEquipment(mf) {
     );
   }
   await db.batch(statements);
+}
+
+/** Makes sure the API has at least 50 parts (created through the API itself). */
+async function seedParts(url, token) {
+  const probe = await fetch(`${url}/api/v1/parts?limit=1`, { headers: { authorization: `Bearer ${token}` } });
+  const { total } = await probe.json();
+  for (let i = total; i < 50; i++) {
+    const res = await fetch(`${url}/api/v1/parts`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        type: i % 3 === 0 ? "hand" : "cnc",
+        name: `Bench part ${i}`,
+        part_id: `B-${i}`,
+        material: "6061",
+        subsystem: "Drive",
+        notes: "bench",
+      }),
+    });
+    if (res.status !== 201) throw new Error(`seeding parts: ${res.status} ${await res.text()}`);
+  }
 }

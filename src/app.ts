@@ -9,6 +9,7 @@ import { ccbackendEquipmentRootRoutes, ccbackendEquipmentRoutes } from "./compat
 import { ccbackendPhotoRoutes, ccbackendReportRoutes } from "./compat/ccbackend/reports";
 import { ccbackendSurface } from "./compat/ccbackend/surface";
 import { partsAuthRoutes } from "./compat/parts/auth";
+import { partsCompatRootRoutes, partsCompatRoutes } from "./compat/parts/parts";
 import { partsSurface } from "./compat/parts/surface";
 import { getConfig } from "./lib/config";
 import { depsMiddleware } from "./lib/deps";
@@ -26,6 +27,7 @@ import { equipmentRoutes } from "./modules/equipment/routes";
 import { healthRoutes } from "./modules/health/routes";
 import { issueReportRoutes } from "./modules/issue-reports/routes";
 import { countRoutes, downtimeRoutes, oeeRoutes } from "./modules/oee/routes";
+import { partRoutes } from "./modules/parts/routes";
 import { jobRoutes, productionRoutes, wsRoutes } from "./modules/production/routes";
 import { roleRoutes } from "./modules/roles/routes";
 import { userRoutes } from "./modules/users/routes";
@@ -107,6 +109,9 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", ccbackendEquipmentRootRoutes);
   app.route("/", ccbackendPhotoRoutes);
   app.route("/api/parts", partsAuthRoutes);
+  app.route("/api/v1/parts", partRoutes);
+  app.route("/api/parts/", partsCompatRootRoutes);
+  app.route("/api/parts", partsCompatRoutes);
   app.route("/", docsRoutes(app));
   options.extend?.(app);
 

@@ -11,8 +11,21 @@ export const ProbeMessage = z.object({
 });
 export type ProbeMessage = z.infer<typeof ProbeMessage>;
 
-/** Messages of the conversion queue (STEP → GLB); conversion jobs join in their issue. */
-export const ConvertMessage = z.discriminatedUnion("type", [ProbeMessage]);
+/**
+ * Convert a part's uploaded STEP to GLB. `jobId` names the upload: the worker drops a message
+ * whose job is no longer the part's (re-uploaded or deleted meanwhile).
+ */
+export const ConvertStepMessage = z.object({
+  type: z.literal("convert_step"),
+  partId: z.number().int().positive(),
+  jobId: z.uuid(),
+  stepKey: z.string().min(1).max(200),
+  requestId: z.string().max(100),
+});
+export type ConvertStepMessage = z.infer<typeof ConvertStepMessage>;
+
+/** Messages of the conversion queue (STEP → GLB). */
+export const ConvertMessage = z.discriminatedUnion("type", [ProbeMessage, ConvertStepMessage]);
 export type ConvertMessage = z.infer<typeof ConvertMessage>;
 
 /** Messages of the documents queue (label PDFs, production reports). */

@@ -9,7 +9,18 @@ import { byReason, firstIssue, jsonResponse, type ReasonEntry, type Surface } fr
 
 export const PARTS_REASONS: Readonly<Record<string, ReasonEntry>> = {
   route_not_found: { status: 404, message: "Not found" },
+  part_not_found: { status: 404, message: "Part not found" },
+  part_not_completed: { status: 400, message: "Part is not completed" },
+  no_file_stored: { status: 404, message: "No file associated with this part" },
+  file_missing: { status: 404, message: "File not found on server" },
+  no_model: { status: 404, message: "No file associated with this part" },
+  conversion_failed: { status: 500, message: "Model conversion failed" },
 };
+
+/** Validation messages the seed answered as a bare `{error}` (not its `Validation Error` shape). */
+export const NO_DATA = "No data provided";
+export const ASSIGNED_REQUIRED = "Assigned user required";
+const PLAIN_VALIDATION = new Set([NO_DATA, ASSIGNED_REQUIRED, "No file provided"]);
 
 export const PartsErrorSchema = z.object({ error: z.string() }).meta({ id: "PartsError", description: "Part Management's error" });
 export const PartsValidationErrorSchema = z
@@ -34,6 +45,7 @@ export const partsSurface: Surface = {
     }
     if (err.code === "VALIDATION_ERROR") {
       const issue = firstIssue(err.details);
+      if (issue && PLAIN_VALIDATION.has(issue.message)) return { status: 400, body: { error: issue.message } };
       return {
         status: 400,
         body: { error: "Validation Error", details: issue?.message ?? err.message, field: issue?.path.replace(/^body\./, "") ?? null },

@@ -1,0 +1,110 @@
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { createdAt, id, timestamp, timestamps, version } from "./columns";
+
+/** Part types (seeds 001/002): how a part is fabricated. */
+export const PART_TYPES = ["cnc", "hand", "misc"] as const;
+export type PartType = (typeof PART_TYPES)[number];
+
+/** Workflow categories: the board's columns. */
+export const PART_CATEGORIES = ["review", "cnc", "hand", "misc", "completed"] as const;
+export type PartCategory = (typeof PART_CATEGORIES)[number];
+
+/** Statuses the seeds write (Aerie's `Reviewed`; 001 said `Approved`). */
+export const PART_STATUSES = ["Pending", "Reviewed", "In Progress", "Already Started", "Completed"] as const;
+export type PartStatus = (typeof PART_STATUSES)[number];
+
+/** A hand worker recorded in `miscInfo.handWorkers` when a hand part is assigned. */
+export interface HandWorker {
+  name: string;
+  timestamp: string;
+}
+
+/** Seed 002's free-form `miscInfo`: short scalar values, plus the hand workers list. */
+export type MiscInfo = Record<string, string | number | boolean | null | HandWorker[]>;
+
+/**
+ * Parts (seeds 001/002). The id stays an integer, as the seeds' clients use it in URLs and
+ * compare it as a number. `status`/`category` change only through the lifecycle (service).
+ */
+export const parts = sqliteTable(
+  "parts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    type: text("type", { enum: PART_TYPES }).notNull(),
+    name: text("name").notNull(),
+    partId: text("part_id").notNull(),
+    material: text("material").notNull(),
+    materialThickness: text("material_thickness"),
+    subsystem: text("subsystem").notNull(),
+    assigned: text("assigned"),
+    status: text("status", { enum: PART_STATUSES }).notNull().default("Pending"),
+    category: text("category", { enum: PART_CATEGORIES }).notNull().default("review"),
+    notes: text("notes"),
+    onshapeUrl: text("onshape_url"),
+    claimedDate: timestamp("claimed_date"),
+    miscInfo: text("misc_info", { mode: "json" }).$type<MiscInfo | null>(),
+    amount: integer("amount").notNull().default(1),
+    /** The uploaded file's original (sanitised) name, as the seeds' `file`. */
+    file: text("file"),
+    /** Where the uploaded file is in R2, its kind (`step` | `pdf`), type and size. */
+    fileKey: text("file_key"),
+    fileKind: text("file_kind", { enum: ["step", "pdf"] }),
+    fileContentType: text("file_content_type"),
+    fileSize: integer("file_size"),
+    ...timestamps(),
+    version: version(),
+  },
+  (t) => [index("parts_category_idx").on(t.category), index("parts_created_idx").on(t.createdAt)],
+);
+
+/** Lifecycle actions. */
+export const PART_ACTIONS = ["approve", "assign", "unclaim", "complete", "revert"] as const;
+export type PartAction = (typeof PART_ACTIONS)[number];
+
+/** Every lifecycle transition: who, when, from → to. Readable as a part's history. */
+export const partTransitions = sqliteTable(
+  "part_transitions",
+  {
+    id: id(),
+    partId: integer("part_id")
+      .notNull()
+      .references(() => parts.id, { onDelete: "cascade" }),
+    action: text("action", { enum: PART_ACTIONS }).notNull(),
+    fromCategory: text("from_category", { enum: PART_CATEGORIES }).notNull(),
+    fromStatus: text("from_status", { enum: PART_STATUSES }).notNull(),
+    toCategory: text("to_category", { enum: PART_CATEGORIES }).notNull(),
+    toStatus: text("to_status", { enum: PART_STATUSES }).notNull(),
+    /** The assignee after the transition (assign/unclaim). */
+    assigned: text("assigned"),
+    /** Who: a username, or `api_key:<name>`. */
+    actor: text("actor").notNull(),
+    at: createdAt(),
+  },
+  (t) => [index("part_transitions_part_idx").on(t.partId, t.at)],
+);
+
+/** Conversion job states. */
+export const CONVERSION_STATES = ["queued", "converting", "ready", "failed"] as const;
+export type ConversionState = (typeof CONVERSION_STATES)[number];
+
+/**
+ * The STEP → GLB job of a part's current file (one per part: a re-upload replaces it). The
+ * worker only acts on a message whose `jobId` is still the part's job.
+ */
+export const conversionJobs = sqliteTable("conversion_jobs", {
+  partId: integer("part_id")
+    .primaryKey()
+    .references(() => parts.id, { onDelete: "cascade" }),
+  jobId: text("job_id").notNull(),
+  state: text("state", { enum: CONVERSION_STATES }).notNull().default("queued"),
+  stepKey: text("step_key").notNull(),
+  glbKey: text("glb_key"),
+  glbSize: integer("glb_size"),
+  meshes: integer("meshes"),
+  triangles: integer("triangles"),
+  attempts: integer("attempts").notNull().default(0),
+  error: text("error"),
+  queuedAt: createdAt(),
+  startedAt: timestamp("started_at"),
+  finishedAt: timestamp("finished_at"),
+});

@@ -1,0 +1,326 @@
+import type { Context } from "hono";
+import { z } from "zod";
+import { expectedVersion, setETag } from "../../lib/etag";
+import { PageQuery } from "../../lib/pagination";
+import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import type { AppEnv } from "../../types";
+import { contentDisposition, getConversion, openModel, openPartFile, type StoredFile, uploadPartFile } from "./files";
+import {
+  ApproveBody,
+  AssignBody,
+  CategoryParam,
+  CompleteBody,
+  ConversionJob,
+  CreatePartBody,
+  Deleted,
+  Leaderboard,
+  ListPartsQuery,
+  Part,
+  PartIdParam,
+  PartList,
+  PartStats,
+  TransitionList,
+  UpdatePartBody,
+  UploadResponse,
+} from "./schemas";
+import { createPart, deletePart, getPart, leaderboard, listParts, partHistory, partStats, transitionPart, updatePart } from "./service";
+
+const TAGS = ["parts"];
+const Binary = z.string().meta({ format: "binary" });
+const DownloadQuery = z.object({ download: z.enum(["true", "false"]).optional() });
+
+/** Streams a stored file with its type, length and disposition. */
+export function streamFile(c: Context<AppEnv>, file: StoredFile, disposition: "inline" | "attachment") {
+  return c.body(file.body, 200, {
+    "Content-Type": file.contentType,
+    "Content-Length": String(file.size),
+    "Content-Disposition": contentDisposition(disposition, file.filename),
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, no-cache",
+  });
+}
+const ifMatch = (c: Context<AppEnv>) => expectedVersion(c.req.header("if-match"));
+const CONFLICT = { 409: "Illegal transition (details: current category, status, allowed_actions) or stale If-Match" };
+
+const transition = <A extends "unclaim" | "revert">(action: A) =>
+  defineRoute({
+    method: "post",
+    path: `/{id}/${action}`,
+    access: "parts:write",
+    summary: action === "unclaim" ? "Unclaim a part (clears the assignee)" : "Revert a completed part to its fabrication category",
+    tags: TAGS,
+    request: { params: PartIdParam },
+    errors: { 404: "No such part", ...CONFLICT },
+    responses: { 200: json(Part, "The part after the transition") },
+  });
+
+export const partRoutes = createRouter()
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/",
+      access: "parts:read",
+      summary: "List parts: category, search, sort, pagination",
+      tags: TAGS,
+      request: { query: ListPartsQuery },
+      responses: { 200: json(PartList, "A page of parts") },
+    }),
+    async (c) => c.json(await listParts(c.var.deps, c.req.valid("query")), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/stats",
+      access: "parts:read",
+      summary: "Counts by category, status and assignment",
+      tags: TAGS,
+      responses: { 200: json(PartStats, "Statistics") },
+    }),
+    async (c) => c.json(await partStats(c.var.deps), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/leaderboard",
+      access: "parts:read",
+      summary: "Scores from completed parts (assignee +1, −1 if completed incorrectly; earlier hand workers +0.5)",
+      tags: TAGS,
+      responses: { 200: json(Leaderboard, "The leaderboard, highest first") },
+    }),
+    async (c) => c.json(await leaderboard(c.var.deps), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/categories/{category}",
+      access: "parts:read",
+      summary: "List the parts of one category",
+      tags: TAGS,
+      request: { params: CategoryParam, query: ListPartsQuery.omit({ category: true }) },
+      responses: { 200: json(PartList, "A page of parts") },
+    }),
+    async (c) => c.json(await listParts(c.var.deps, { ...c.req.valid("query"), category: c.req.valid("param").category }), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/",
+      access: "parts:write",
+      summary: "Create a part (in review, Pending)",
+      tags: TAGS,
+      request: { body: { content: { "application/json": { schema: CreatePartBody } } } },
+      responses: { 201: json(Part, "The new part") },
+    }),
+    async (c) => {
+      const part = await createPart(c.var.deps, c.req.valid("json"), principalOf(c));
+      setETag(c, part.version);
+      return c.json(part, 201);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}",
+      access: "parts:read",
+      summary: "One part (ETag: its version)",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: { 404: "No such part" },
+      responses: { 200: json(Part, "The part") },
+    }),
+    async (c) => {
+      const part = await getPart(c.var.deps, c.req.valid("param").id);
+      setETag(c, part.version);
+      return c.json(part, 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "patch",
+      path: "/{id}",
+      access: "parts:write",
+      summary: "Edit a part's fields (If-Match: its version); the lifecycle state changes only through its actions",
+      tags: TAGS,
+      request: { params: PartIdParam, body: { content: { "application/json": { schema: UpdatePartBody } } } },
+      errors: { 404: "No such part", 409: "Stale If-Match" },
+      responses: { 200: json(Part, "The part") },
+    }),
+    async (c) => {
+      const part = await updatePart(c.var.deps, { id: c.req.valid("param").id, patch: c.req.valid("json"), expectedVersion: ifMatch(c) }, principalOf(c));
+      setETag(c, part.version);
+      return c.json(part, 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "delete",
+      path: "/{id}",
+      access: "parts:delete",
+      summary: "Delete a part, its history, its files and its model (If-Match optional)",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: { 404: "No such part", 409: "Stale If-Match" },
+      responses: { 200: json(Deleted, "Deleted") },
+    }),
+    async (c) => c.json(await deletePart(c.var.deps, { id: c.req.valid("param").id, expectedVersion: ifMatch(c) }, principalOf(c)), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/history",
+      access: "parts:read",
+      summary: "The part's lifecycle transitions (who, when, from → to), oldest first",
+      tags: TAGS,
+      request: { params: PartIdParam, query: PageQuery },
+      errors: { 404: "No such part" },
+      responses: { 200: json(TransitionList, "A page of transitions") },
+    }),
+    async (c) => c.json(await partHistory(c.var.deps, { id: c.req.valid("param").id, ...c.req.valid("query") }), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/{id}/approve",
+      access: "parts:review",
+      summary: "Approve a part in review: Reviewed, moved to its type's category",
+      tags: TAGS,
+      request: { params: PartIdParam, body: { content: { "application/json": { schema: ApproveBody } } } },
+      errors: { 404: "No such part", ...CONFLICT },
+      responses: { 200: json(Part, "The part after the transition") },
+    }),
+    async (c) => {
+      const part = await transitionPart(
+        c.var.deps,
+        { id: c.req.valid("param").id, transition: { action: "approve", ...c.req.valid("json") }, expectedVersion: ifMatch(c) },
+        principalOf(c),
+      );
+      setETag(c, part.version);
+      return c.json(part, 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/{id}/assign",
+      access: "parts:write",
+      summary: "Assign a part: In Progress, claimed now (hand parts record the hand worker)",
+      tags: TAGS,
+      request: { params: PartIdParam, body: { content: { "application/json": { schema: AssignBody } } } },
+      errors: { 404: "No such part", ...CONFLICT },
+      responses: { 200: json(Part, "The part after the transition") },
+    }),
+    async (c) => {
+      const part = await transitionPart(
+        c.var.deps,
+        { id: c.req.valid("param").id, transition: { action: "assign", ...c.req.valid("json") }, expectedVersion: ifMatch(c) },
+        principalOf(c),
+      );
+      setETag(c, part.version);
+      return c.json(part, 200);
+    },
+  )
+  .openapi(transition("unclaim"), async (c) => {
+    const part = await transitionPart(
+      c.var.deps,
+      { id: c.req.valid("param").id, transition: { action: "unclaim" }, expectedVersion: ifMatch(c) },
+      principalOf(c),
+    );
+    setETag(c, part.version);
+    return c.json(part, 200);
+  })
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/{id}/complete",
+      access: "parts:write",
+      summary: "Complete a part: Completed, category completed",
+      tags: TAGS,
+      request: { params: PartIdParam, body: { content: { "application/json": { schema: CompleteBody } } } },
+      errors: { 404: "No such part", ...CONFLICT },
+      responses: { 200: json(Part, "The part after the transition") },
+    }),
+    async (c) => {
+      const part = await transitionPart(
+        c.var.deps,
+        { id: c.req.valid("param").id, transition: { action: "complete", ...c.req.valid("json") }, expectedVersion: ifMatch(c) },
+        principalOf(c),
+      );
+      setETag(c, part.version);
+      return c.json(part, 200);
+    },
+  )
+  .openapi(transition("revert"), async (c) => {
+    const part = await transitionPart(
+      c.var.deps,
+      { id: c.req.valid("param").id, transition: { action: "revert" }, expectedVersion: ifMatch(c) },
+      principalOf(c),
+    );
+    setETag(c, part.version);
+    return c.json(part, 200);
+  })
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/{id}/file",
+      access: "parts:write",
+      bodyLimit: "upload",
+      summary: "Upload the part's file (multipart field `file`): STEP (queued for GLB conversion) or PDF, judged by content",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: { 400: "No file", 404: "No such part", 413: "Too large (STEP over the conversion cap)", 415: "Neither STEP nor PDF" },
+      responses: { 201: json(UploadResponse, "Stored; a STEP's conversion is queued") },
+    }),
+    async (c) => {
+      const result = await uploadPartFile(c.var.deps, { id: c.req.valid("param").id, request: c.req.raw }, principalOf(c));
+      return c.json({ part: result.part, filename: result.filename, kind: result.kind, conversion: result.job }, 201);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/file",
+      access: "parts:read",
+      summary: "The part's file (inline; `?download=true` for an attachment with its original name)",
+      tags: TAGS,
+      request: { params: PartIdParam, query: DownloadQuery },
+      errors: { 404: "No such part or no file" },
+      responses: { 200: { description: "The file", content: { "application/octet-stream": { schema: Binary } } } },
+    }),
+    async (c) => {
+      const file = await openPartFile(c.var.deps, c.req.valid("param").id);
+      return streamFile(c, file, c.req.valid("query").download === "true" ? "attachment" : "inline");
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/model",
+      access: "parts:read",
+      summary: "The 3D model (binary glTF) when converted; 202 with the job while queued or converting",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: { 404: "No such part or no STEP file", 409: "The conversion failed (details: the job)" },
+      responses: {
+        200: { description: "The GLB", content: { "model/gltf-binary": { schema: Binary } } },
+        202: json(ConversionJob, "Not converted yet: the job"),
+      },
+    }),
+    async (c) => {
+      const model = await openModel(c.var.deps, c.req.valid("param").id);
+      if ("pending" in model) return c.json(model.pending, 202);
+      return streamFile(c, model.ready, "inline");
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/conversion",
+      access: "parts:read",
+      summary: "The part's STEP → GLB conversion job: state, attempts, error, timings",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: { 404: "No such part or no STEP file" },
+      responses: { 200: json(ConversionJob, "The job") },
+    }),
+    async (c) => c.json(await getConversion(c.var.deps, c.req.valid("param").id), 200),
+  );
