@@ -19,6 +19,7 @@ import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { authRoutes } from "./modules/auth/routes";
 import { docsRoutes } from "./modules/docs/routes";
 import { healthRoutes } from "./modules/health/routes";
+import { inventoryRoutes } from "./modules/inventory/routes";
 import { roleRoutes } from "./modules/roles/routes";
 import { userRoutes } from "./modules/users/routes";
 import type { AppEnv } from "./types";
@@ -82,6 +83,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/users", userRoutes);
   app.route("/api/v1/roles", roleRoutes);
   app.route("/api/v1/api-keys", apiKeyRoutes);
+  app.route("/api/v1/inventory", inventoryRoutes);
   app.route("/api", ccbackendAuthRoutes);
   app.route("/api/parts", partsAuthRoutes);
   app.route("/", docsRoutes(app));

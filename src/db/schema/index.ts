@@ -1,2 +1,3 @@
 export * from "./identity";
+export * from "./inventory";
 export * from "./platform";
