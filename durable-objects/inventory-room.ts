@@ -42,8 +42,8 @@ const RECENT_KEY = "inventory:recent";
  *
  * On connect a socket gets the base's `system_alert`, then a `snapshot` (presence, cursors, the
  * last {@link RECENT_CHANGES} stock changes with their `seq`, and `last_seq`); every later event
- * carries `seq` > `last_seq`, so a reconnecting scanner applies the changes it missed and sees
- * a gap if there is one.
+ * it receives carries the next `seq` (each socket gets every numbered event; only cursor moves go
+ * unnumbered), so a reconnecting scanner applies the changes it missed and can tell a gap.
  */
 export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvents, Cursor> {
   protected readonly messages = InventoryMessages;
@@ -61,6 +61,12 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
   }
 
   protected override onConnect(conn: Connection<Cursor>): void {
+    const others = this.connected().filter((c) => c.id !== conn.id);
+    if (!others.some((c) => c.principal.userId === conn.principal.userId)) {
+      this.broadcast({ type: "user_joined", data: who(conn) }, (c) => c.id !== conn.id);
+    }
+    // After the join the others were told of, so its `last_seq` covers it: the next numbered
+    // event this socket gets (presence_update, just below) is `last_seq + 1`.
     this.send(conn, {
       type: "snapshot",
       data: {
@@ -70,10 +76,6 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
         recent_changes: this.ctx.storage.kv.get<RecentChange[]>(RECENT_KEY) ?? [],
       },
     });
-    const others = this.connected().filter((c) => c.id !== conn.id);
-    if (!others.some((c) => c.principal.userId === conn.principal.userId)) {
-      this.broadcast({ type: "user_joined", data: who(conn) }, (c) => c.id !== conn.id);
-    }
     this.broadcast({ type: "presence_update", data: { users: this.users() } });
   }
 
@@ -89,7 +91,9 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
       case "cursor": {
         const cursor: Cursor = { sku: message.data.sku, field: message.data.field ?? null };
         this.setState(conn, cursor);
-        this.broadcast({ type: "cursor_updated", data: { ...who(conn), ...cursor } }, (c) => c.id !== conn.id);
+        // Cursors are ephemeral (the snapshot carries where everyone is): sent to the others
+        // without a seq, so the numbered stream of changes has no holes for anyone.
+        for (const other of this.connected()) if (other.id !== conn.id) this.send(other, { type: "cursor_updated", data: { ...who(conn), ...cursor } });
         return;
       }
     }
