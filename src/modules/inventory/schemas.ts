@@ -8,7 +8,7 @@ export const MAX_QUANTITY = 1_000_000_000;
 /** Largest single adjustment (either sign). */
 export const MAX_DELTA = 1_000_000;
 /** Most lines in one bulk (scanned-list) adjustment. */
-export const MAX_BULK_LINES = 500;
+export const MAX_BULK_LINES = 200;
 
 /** SKUs are stored normalised: trimmed, NFKC, upper case; letters, digits and `. _ - /`. */
 export const Sku = z

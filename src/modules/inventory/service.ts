@@ -335,34 +335,48 @@ async function applyLines(deps: InventoryDeps, lines: Line[], actor: Principal):
       }),
     ];
   });
+  // The reads of what was written, in statements of at most PARAMS_PER_STATEMENT ids each.
+  const reads = chunks(ids).flatMap((chunk) => [
+    db.select().from(inventoryAdjustments).where(inArray(inventoryAdjustments.id, chunk)),
+    db
+      .select()
+      .from(t)
+      .where(inArray(t.id, db.select({ id: inventoryAdjustments.itemId }).from(inventoryAdjustments).where(inArray(inventoryAdjustments.id, chunk)))),
+  ]);
   const [first, ...rest] = writes;
   if (!first) return { adjustments: [], items: [] };
   try {
-    const results = await db.batch([
-      first,
-      ...rest,
-      db.select().from(inventoryAdjustments).where(inArray(inventoryAdjustments.id, ids)).orderBy(asc(inventoryAdjustments.seq)),
-      db
-        .select()
-        .from(t)
-        .where(or(...lines.map(lineWhere)))
-        .orderBy(asc(t.sku)),
-    ]);
-    const items = results.at(-1) as ItemRow[];
-    const adjustments = results.at(-2) as AdjustmentRow[];
-    return { adjustments, items };
+    const results = await db.batch([first, ...rest, ...reads]);
+    const readResults = results.slice(writes.length);
+    const adjustments = readResults.filter((_, i) => i % 2 === 0).flat() as AdjustmentRow[];
+    const items = new Map((readResults.filter((_, i) => i % 2 === 1).flat() as ItemRow[]).map((r) => [r.id, r]));
+    return { adjustments: adjustments.sort((a, b) => a.seq - b.seq), items: [...items.values()].sort((a, b) => a.sku.localeCompare(b.sku)) };
   } catch (err) {
     if (!isCheckError(err)) throw err;
     throw await explainRefusal(deps, lines);
   }
 }
 
+/** D1 allows 100 bound parameters per statement; reads by id list stay under it. */
+const PARAMS_PER_STATEMENT = 90;
+
+function chunks<T>(list: T[], size = PARAMS_PER_STATEMENT): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
 /** Why a batch of lines was refused, from the items as they are now. */
 async function explainRefusal(deps: Pick<Deps, "db">, lines: Line[]): Promise<AppError> {
-  const rows = await deps.db
-    .select()
-    .from(inventoryItems)
-    .where(or(...lines.map(lineWhere)));
+  const t = inventoryItems;
+  const skus = [...new Set(lines.flatMap((l) => ("sku" in l.by ? [l.by.sku] : [])))];
+  const barcodes = [...new Set(lines.flatMap((l) => ("barcode" in l.by ? [l.by.barcode] : [])))];
+  const rows = (
+    await Promise.all([
+      ...chunks(skus).map((chunk) => deps.db.select().from(t).where(inArray(t.sku, chunk))),
+      ...chunks(barcodes).map((chunk) => deps.db.select().from(t).where(inArray(t.barcode, chunk))),
+    ])
+  ).flat();
   const find = (line: Line) => rows.find((r) => ("sku" in line.by ? r.sku === line.by.sku : r.barcode === line.by.barcode));
   const missing = lines.map((line, index) => ({ line, index })).filter(({ line }) => !find(line));
   if (missing.length > 0) {
