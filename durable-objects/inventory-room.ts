@@ -50,14 +50,28 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
 
   /** Pushes a server event; stock changes are also remembered for the snapshot. */
   override async publish(message: ServerMessageOf<InventoryEvents>): Promise<{ seq: number; delivered: number }> {
-    const result = await super.publish(message);
-    if (message.type === "inventory_changed") {
-      const kv = this.ctx.storage.kv;
-      const recent = kv.get<RecentChange[]>(RECENT_KEY) ?? [];
-      recent.push({ ...message.data, seq: result.seq, timestamp: new Date().toISOString() });
-      kv.put(RECENT_KEY, recent.slice(-RECENT_CHANGES));
-    }
+    const [result] = await this.publishMany([message]);
+    if (!result) throw new Error("publishMany returned nothing");
     return result;
+  }
+
+  /**
+   * Pushes several events in order, in one RPC (a bulk adjustment's changes), remembering the
+   * stock changes for the snapshot with one storage write.
+   */
+  async publishMany(messages: ServerMessageOf<InventoryEvents>[]): Promise<{ seq: number; delivered: number }[]> {
+    const results: { seq: number; delivered: number }[] = [];
+    const changes: RecentChange[] = [];
+    for (const message of messages) {
+      const result = await super.publish(message);
+      results.push(result);
+      if (message.type === "inventory_changed") changes.push({ ...message.data, seq: result.seq, timestamp: new Date().toISOString() });
+    }
+    if (changes.length > 0) {
+      const kv = this.ctx.storage.kv;
+      kv.put(RECENT_KEY, [...(kv.get<RecentChange[]>(RECENT_KEY) ?? []), ...changes].slice(-RECENT_CHANGES));
+    }
+    return results;
   }
 
   protected override onConnect(conn: Connection<Cursor>): void {

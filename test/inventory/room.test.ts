@@ -122,6 +122,33 @@ describe("inventory room (per location)", () => {
     again.close();
   });
 
+  it("a bulk adjustment pushes each line's change, in order, with consecutive seqs", async () => {
+    const manager = await loginAs("production_manager");
+    const location = unique("Aisle");
+    const [x, y] = [await createItem(manager.token, location, 5), await createItem(manager.token, location, 5)];
+    const { socket } = await join(location, manager.token);
+    const r = await call("/api/v1/inventory/adjustments/bulk", {
+      token: manager.token,
+      body: {
+        adjustments: [
+          { sku: x, delta: -1, reason: "scan" },
+          { sku: y, delta: -2, reason: "scan" },
+          { sku: x, delta: -3, reason: "scan" },
+        ],
+      },
+    });
+    expect(r.status).toBe(201);
+    const got = [await socket.next("inventory_changed"), await socket.next("inventory_changed"), await socket.next("inventory_changed")];
+    expect(got.map((m) => [m.data?.sku, m.data?.old_value, m.data?.new_value])).toEqual([
+      [x, 5, 4],
+      [y, 5, 3],
+      [x, 4, 1],
+    ]);
+    const seqs = got.map((m) => Number(m.seq));
+    expect(seqs).toEqual([seqs[0], Number(seqs[0]) + 1, Number(seqs[0]) + 2]);
+    socket.close();
+  });
+
   it("the inventory tab and permission are needed to join (close 1008)", async () => {
     const noTab = await loginAs("production_manager", { allowed_tabs: ["labels"] });
     const refused: TestSocket = await open(unique("L"), noTab.token);

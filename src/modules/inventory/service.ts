@@ -89,7 +89,7 @@ function pushChanges(deps: Pick<Deps, "rooms" | "waitUntil">, actor: Principal, 
   const work = [...byLocation].map(async ([location, list]) => {
     try {
       const room = rooms.get(rooms.idFromName(location));
-      for (const change of list) await room.publish({ type: "inventory_changed", data: { user_id: who.userId, username: who.username, ...change } });
+      await room.publishMany(list.map((change) => ({ type: "inventory_changed", data: { user_id: who.userId, username: who.username, ...change } })));
     } catch (err) {
       log("warn", "inventory room push failed", { location, ...describeError(err) });
     }
