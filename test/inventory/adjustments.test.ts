@@ -164,6 +164,19 @@ describe("inventory adjustments", () => {
     expect((await call("/api/v1/inventory/adjustments/bulk", { token: manager.token, body: { adjustments: [] } })).status).toBe(422);
   });
 
+  it("a retried adjustment with the same Idempotency-Key is applied once (flaky Wi-Fi)", async () => {
+    const manager = await loginAs("production_manager");
+    const it1 = await item(manager.token, { quantity: 10 });
+    const headers = { "idempotency-key": crypto.randomUUID() };
+    const first = await call(`/api/v1/inventory/items/${it1.sku}/adjustments`, { token: manager.token, headers, body: { delta: -2, reason: "pick" } });
+    const retry = await call(`/api/v1/inventory/items/${it1.sku}/adjustments`, { token: manager.token, headers, body: { delta: -2, reason: "pick" } });
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.json).toEqual(first.json);
+    expect((await call(`/api/v1/inventory/items/${it1.sku}`, { token: manager.token })).json).toMatchObject({ quantity: 8 });
+    expect(await historyOf(it1.id)).toHaveLength(1);
+  });
+
   it("the service creates items for direct callers too", async () => {
     const manager = await loginAs("production_manager");
     const actor: UserPrincipal = {
