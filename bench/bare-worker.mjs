@@ -74,6 +74,40 @@ const V1_PAGE = { items: Array.from({ length: 50 }, (_, n) => v1Item(n)), total:
 app.get("/api/equipment", (c) => c.json(CC_EQUIPMENT));
 app.get("/api/v1/equipment", (c) => c.json(V1_PAGE));
 
+// Inventory (issue 9): fixed JSON of the same shapes.
+const benchItem = {
+  id: "bare",
+  sku: "BENCH-HOT-0000",
+  name: "Bench item",
+  barcode: null,
+  location: "Bench",
+  quantity: 1001,
+  reorder_level: 0,
+  allow_negative: false,
+  low_stock: false,
+  version: 2,
+  created_at: "2000-01-01T00:00:00.000Z",
+  updated_at: "2000-01-01T00:00:00.000Z",
+};
+const benchAdjustment = {
+  id: "bare",
+  seq: 1,
+  item_id: "bare",
+  sku: "BENCH-HOT-0000",
+  location: "Bench",
+  delta: 1,
+  reason: "bench",
+  quantity_after: 1001,
+  user_id: "bare",
+  username: "bench-admin",
+  created_at: "2000-01-01T00:00:00.000Z",
+};
+app.get("/api/v1/inventory/items", (c) => c.json({ items: Array.from({ length: 50 }, () => benchItem), total: 60, limit: 50, offset: 0 }));
+app.post("/api/v1/inventory/items/:sku/adjustments", (c) => c.json({ adjustment: benchAdjustment, item: benchItem }, 201));
+app.post("/api/v1/inventory/adjustments/bulk", (c) =>
+  c.json({ adjustments: Array.from({ length: 50 }, () => benchAdjustment), items: Array.from({ length: 50 }, () => benchItem) }, 201),
+);
+
 export default app;
 
 // --- Production floor (issue 7) ---------------------------------------------------------------

@@ -155,4 +155,18 @@ app.get("/api/v1/equipment", async (c) => {
   return c.json({ items, total: results[0]?.total ?? 0, limit, offset: 0 });
 });
 
+// Inventory (issue 9): the items page with JWT verification and one query (no count, no mapping).
+app.get("/api/v1/inventory/items", async (c) => {
+  const token = /^Bearer (\S+)$/.exec(c.req.header("authorization") ?? "")?.[1];
+  if (!token) return c.json({ error: "UNAUTHENTICATED" }, 401);
+  try {
+    await jwtVerify(token, await keyFor(c.env.JWT_SECRET), { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE });
+  } catch {
+    return c.json({ error: "UNAUTHENTICATED" }, 401);
+  }
+  const { results } = await c.env.DB.prepare("SELECT * FROM inventory_items ORDER BY sku LIMIT 50").all();
+  c.header("server-timing", ONE_QUERY);
+  return c.json({ items: results, limit: 50, offset: 0 });
+});
+
 export default app;

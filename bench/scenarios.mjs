@@ -229,6 +229,48 @@ export const scenarios = [
     },
   },
   {
+    // Inventory (issue 9): one page of 50 items by SKU with its total, one D1 batch. The minimal
+    // worker: JWT verification + the same page query, no count.
+    name: "GET /api/v1/inventory/items?limit=50",
+    method: "GET",
+    path: "/api/v1/inventory/items?limit=50",
+    setup: async (ctx) => {
+      const token = await ctx.login();
+      if (ctx.target === "api") await benchItems(ctx, token, 60);
+      if (ctx.target === "minimal") await benchItemRows(ctx, 60);
+      return { headers: { authorization: `Bearer ${token}` } };
+    },
+  },
+  {
+    // Adjustments per second on one hot item: every request updates the same row (D1's single
+    // writer serialises them) and records a history row in the same batch, then reads both back.
+    name: "POST /api/v1/inventory/items/{sku}/adjustments (one hot item)",
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: { delta: 1, reason: "bench" },
+    targets: ["api", "bare"],
+    setup: async (ctx) => {
+      const token = ctx.target === "api" ? await ctx.login() : "";
+      if (ctx.target === "api") await benchItems(ctx, token, 1, "HOT");
+      return { path: "/api/v1/inventory/items/BENCH-HOT-0000/adjustments", headers: { authorization: `Bearer ${token}` } };
+    },
+  },
+  {
+    // Adjustments across many items: a scanned list of 50 lines over 50 items, all-or-nothing in
+    // one batch. Adjustments per second = requests per second × 50.
+    name: "POST /api/v1/inventory/adjustments/bulk (50 items per request)",
+    method: "POST",
+    path: "/api/v1/inventory/adjustments/bulk",
+    headers: { "content-type": "application/json" },
+    body: { adjustments: Array.from({ length: 50 }, (_, i) => ({ sku: `BENCH-MANY-${String(i).padStart(4, "0")}`, delta: 1, reason: "bench" })) },
+    targets: ["api", "bare"],
+    setup: async (ctx) => {
+      const token = ctx.target === "api" ? await ctx.login() : "";
+      if (ctx.target === "api") await benchItems(ctx, token, 50, "MANY");
+      return { headers: { authorization: `Bearer ${token}` } };
+    },
+  },
+  {
     // The floor: a Hono handler returning two bytes of text through the same workerd server.
     // Nothing can be faster than this through this stack; it calibrates the other rows.
     name: "baseline: bare Hono GET /",
@@ -298,4 +340,29 @@ async function seedParts(url, token) {
     });
     if (res.status !== 201) throw new Error(`seeding parts: ${res.status} ${await res.text()}`);
   }
+}
+
+/** Creates `count` inventory items through the API (`BENCH-<group>-0000`…), ignoring ones that exist. */
+async function benchItems(ctx, token, count, group = "LIST") {
+  for (let i = 0; i < count; i++) {
+    const res = await fetch(`${ctx.url}/api/v1/inventory/items`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        sku: `BENCH-${group}-${String(i).padStart(4, "0")}`,
+        name: `Bench item ${i}`,
+        location: "Bench",
+        quantity: 1000,
+        barcode: `BENCH${group}${i}`,
+      }),
+    });
+    if (res.status !== 201 && res.status !== 409) throw new Error(`creating bench items: ${res.status} ${await res.text()}`);
+  }
+}
+
+/** The same rows straight into the minimal worker's D1 (it has no create route). */
+async function benchItemRows(ctx, count) {
+  const db = await ctx.mf.getD1Database("DB");
+  const insert = db.prepare("INSERT OR IGNORE INTO inventory_items (id, sku, name, location, quantity) VALUES (?, ?, ?, 'Bench', 1000)");
+  await db.batch(Array.from({ length: count }, (_, i) => insert.bind(`bench-${i}`, `BENCH-LIST-${String(i).padStart(4, "0")}`, `Bench item ${i}`)));
 }

@@ -25,6 +25,7 @@ import { dashboardRoutes } from "./modules/dashboard/routes";
 import { docsRoutes } from "./modules/docs/routes";
 import { equipmentRoutes } from "./modules/equipment/routes";
 import { healthRoutes } from "./modules/health/routes";
+import { inventoryRoutes } from "./modules/inventory/routes";
 import { issueReportRoutes } from "./modules/issue-reports/routes";
 import { countRoutes, downtimeRoutes, oeeRoutes } from "./modules/oee/routes";
 import { partRoutes } from "./modules/parts/routes";
@@ -103,6 +104,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/downtime", downtimeRoutes);
   app.route("/api/v1/dashboard", dashboardRoutes);
   app.route("/", wsRoutes);
+  app.route("/api/v1/inventory", inventoryRoutes);
   app.route("/api", ccbackendAuthRoutes);
   app.route("/api", ccbackendEquipmentRoutes);
   app.route("/api", ccbackendReportRoutes);
