@@ -178,4 +178,13 @@ describe("deactivated users", () => {
     expect(await other.next()).toMatchObject({ type: "pong" });
     other.close();
   });
+
+  it("deactivating a user (PATCH is_active: false) closes their open sockets at once", async () => {
+    const admin = await loginAs("admin");
+    const gone = await loginAs("operator");
+    const floor = await join("/ws/", gone.token);
+    const patched = await call("/api/v1/users", { method: "PATCH", token: admin.token, body: { username: gone.username, is_active: false } });
+    expect(patched.status).toBe(200);
+    expect(await floor.closed()).toEqual({ code: 1008, reason: "Account deactivated" });
+  });
 });

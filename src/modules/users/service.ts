@@ -8,6 +8,7 @@ import { hashPassword } from "../../lib/passwords";
 import { effectiveTabs, holdsAll, holdsTabs, type Permission, rolePermissions } from "../../lib/rbac";
 import type { Principal, UserPrincipal } from "../../types";
 import { type AuthDeps, type IssuedResetToken, issueResetToken, setPassword } from "../auth/service";
+import { disconnectUser } from "../production/live";
 import { findUserById, findUserByUsername, listUsers, toUserResponse, type UserWithRole } from "./repo";
 import type { CreateUserBody, ProfileUpdate, UpdateUserBody, UserResponse } from "./schemas";
 
@@ -155,7 +156,12 @@ const LAST_ADMIN = "The last active admin cannot be demoted, deactivated or dele
  * (from If-Match) makes a stale write a 409 that changes nothing. A new password or
  * deactivation ends the user's sessions in the same batch.
  */
-export async function updateUser(deps: Pick<Deps, "db">, input: UpdateUserBody, actor: Principal, expectedVersion?: number): Promise<UserWithRole> {
+export async function updateUser(
+  deps: Pick<Deps, "db" | "rooms" | "requestId">,
+  input: UpdateUserBody,
+  actor: Principal,
+  expectedVersion?: number,
+): Promise<UserWithRole> {
   const { db } = deps;
   const existing = await findUserByUsername(deps, input.username);
   if (!existing) throw notFound(`User '${input.username}'`);
@@ -224,6 +230,8 @@ export async function updateUser(deps: Pick<Deps, "db">, input: UpdateUserBody, 
     if (isUniqueViolation(err)) throw conflict(`User '${input.new_username}' already exists`);
     throw err;
   }
+  // Sessions ended with the write; sockets already open would otherwise outlive them.
+  if (input.is_active === false) await disconnectUser(deps, user.id);
   const fresh = await findUserById(deps, user.id);
   if (!fresh) throw notFound(`User '${input.username}'`);
   return fresh;
