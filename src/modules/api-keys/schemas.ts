@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Code, ShortText } from "../../lib/fields";
+import { PageQuery, pageOf } from "../../lib/pagination";
 import { API_KEY_RATE_TIERS } from "../../lib/rate-limit";
 import { PermissionList } from "../roles/schemas";
 
@@ -36,20 +37,13 @@ export type ApiKeyResponse = z.infer<typeof ApiKeyResponse>;
 /** Creation is the only time the secret is shown. */
 export const CreatedApiKeyResponse = ApiKeyResponse.extend({ key: z.string() });
 
-export const ListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+export const ListQuery = PageQuery.extend({
   include_revoked: z
     .enum(["true", "false"])
     .default("false")
     .transform((v) => v === "true"),
 });
 
-export const ApiKeyList = z.object({
-  items: z.array(ApiKeyResponse),
-  total: z.number().int(),
-  limit: z.number().int(),
-  offset: z.number().int(),
-});
+export const ApiKeyList = pageOf(ApiKeyResponse);
 
 export const IdParam = z.object({ id: Code });

@@ -1,9 +1,10 @@
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import type { z } from "zod";
 import { apiKeys } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { randomToken, sha256Hex } from "../../lib/encoding";
 import { forbidden, notFound } from "../../lib/errors";
+import { paginate } from "../../lib/pagination";
 import { apiKeyRateTier } from "../../lib/rate-limit";
 import { holdsAll } from "../../lib/rbac";
 import type { Principal } from "../../types";
@@ -50,12 +51,13 @@ export async function createApiKey({ db, config }: Pick<Deps, "db" | "config">, 
 
 /** Lists keys, newest first; revoked ones only with `include_revoked`. */
 export async function listApiKeys({ db }: Pick<Deps, "db">, q: { limit: number; offset: number; include_revoked: boolean }) {
-  const where = q.include_revoked ? undefined : isNull(apiKeys.revokedAt);
-  const [items, [count]] = await Promise.all([
-    db.select().from(apiKeys).where(where).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id)).limit(q.limit).offset(q.offset),
-    db.select({ n: sql<number>`count(*)` }).from(apiKeys).where(where),
-  ]);
-  return { items: items.map(toResponse), total: count?.n ?? 0, limit: q.limit, offset: q.offset };
+  const query = db
+    .select()
+    .from(apiKeys)
+    .where(q.include_revoked ? undefined : isNull(apiKeys.revokedAt))
+    .$dynamic();
+  const page = await paginate(db, query, q, { orderBy: [desc(apiKeys.createdAt), desc(apiKeys.id)], tiebreaker: apiKeys.id });
+  return { ...page, items: page.items.map(toResponse) };
 }
 
 /**

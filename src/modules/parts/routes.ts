@@ -19,6 +19,7 @@ import {
   PartIdParam,
   PartList,
   PartStats,
+  type TransitionInput,
   TransitionList,
   UpdatePartBody,
   UploadResponse,
@@ -40,6 +41,12 @@ export function streamFile(c: Context<AppEnv>, file: StoredFile, disposition: "i
   });
 }
 const ifMatch = (c: Context<AppEnv>) => expectedVersion(c.req.header("if-match"));
+/** Runs one lifecycle action on a part (If-Match honoured) and sets the part's ETag. */
+async function applyTransition(c: Context<AppEnv>, id: number, transition: TransitionInput) {
+  const part = await transitionPart(c.var.deps, { id, transition, expectedVersion: ifMatch(c) }, principalOf(c));
+  setETag(c, part.version);
+  return part;
+}
 const CONFLICT = { 409: "Illegal transition (details: current category, status, allowed_actions) or stale If-Match" };
 
 const transition = <A extends "unclaim" | "revert">(action: A) =>
@@ -188,15 +195,7 @@ export const partRoutes = createRouter()
       errors: { 404: "No such part", ...CONFLICT },
       responses: { 200: json(Part, "The part after the transition") },
     }),
-    async (c) => {
-      const part = await transitionPart(
-        c.var.deps,
-        { id: c.req.valid("param").id, transition: { action: "approve", ...c.req.valid("json") }, expectedVersion: ifMatch(c) },
-        principalOf(c),
-      );
-      setETag(c, part.version);
-      return c.json(part, 200);
-    },
+    async (c) => c.json(await applyTransition(c, c.req.valid("param").id, { action: "approve", ...c.req.valid("json") }), 200),
   )
   .openapi(
     defineRoute({
@@ -209,25 +208,9 @@ export const partRoutes = createRouter()
       errors: { 404: "No such part", ...CONFLICT },
       responses: { 200: json(Part, "The part after the transition") },
     }),
-    async (c) => {
-      const part = await transitionPart(
-        c.var.deps,
-        { id: c.req.valid("param").id, transition: { action: "assign", ...c.req.valid("json") }, expectedVersion: ifMatch(c) },
-        principalOf(c),
-      );
-      setETag(c, part.version);
-      return c.json(part, 200);
-    },
+    async (c) => c.json(await applyTransition(c, c.req.valid("param").id, { action: "assign", ...c.req.valid("json") }), 200),
   )
-  .openapi(transition("unclaim"), async (c) => {
-    const part = await transitionPart(
-      c.var.deps,
-      { id: c.req.valid("param").id, transition: { action: "unclaim" }, expectedVersion: ifMatch(c) },
-      principalOf(c),
-    );
-    setETag(c, part.version);
-    return c.json(part, 200);
-  })
+  .openapi(transition("unclaim"), async (c) => c.json(await applyTransition(c, c.req.valid("param").id, { action: "unclaim" }), 200))
   .openapi(
     defineRoute({
       method: "post",
@@ -239,25 +222,9 @@ export const partRoutes = createRouter()
       errors: { 404: "No such part", ...CONFLICT },
       responses: { 200: json(Part, "The part after the transition") },
     }),
-    async (c) => {
-      const part = await transitionPart(
-        c.var.deps,
-        { id: c.req.valid("param").id, transition: { action: "complete", ...c.req.valid("json") }, expectedVersion: ifMatch(c) },
-        principalOf(c),
-      );
-      setETag(c, part.version);
-      return c.json(part, 200);
-    },
+    async (c) => c.json(await applyTransition(c, c.req.valid("param").id, { action: "complete", ...c.req.valid("json") }), 200),
   )
-  .openapi(transition("revert"), async (c) => {
-    const part = await transitionPart(
-      c.var.deps,
-      { id: c.req.valid("param").id, transition: { action: "revert" }, expectedVersion: ifMatch(c) },
-      principalOf(c),
-    );
-    setETag(c, part.version);
-    return c.json(part, 200);
-  })
+  .openapi(transition("revert"), async (c) => c.json(await applyTransition(c, c.req.valid("param").id, { action: "revert" }), 200))
   .openapi(
     defineRoute({
       method: "post",
