@@ -39,6 +39,8 @@ export interface Surface {
 export interface ReasonEntry {
   status: ContentfulStatusCode;
   message: string;
+  /** Fields the seed's client reads beside the message, from the error's details (in its shape). */
+  extra?: (details: unknown) => Record<string, unknown>;
 }
 
 /** Looks an error's reason up in a surface's table; the error's own status and message otherwise. */

@@ -78,10 +78,29 @@ describe("CCbackend equipment: the seed's answers", () => {
     expect(before?.UPD_CNT).toBe(2);
     const stale = await call(`/api/equipment/${code}`, { method: "PUT", token, body: { ...body, CC_STATUS: "報廢", UPD_CNT: 1 } });
     expect(stale.status).toBe(409);
-    expect(stale.json).toMatchObject({ success: false, error: expect.stringContaining("UPD_CNT") });
+    expect(stale.json).toMatchObject({ success: false, error: expect.stringContaining("UPD_CNT"), current: before });
     const staleHeader = await call(`/api/equipment/${code}`, { method: "PUT", token, headers: { "if-match": '"1"' }, body: { ...body, CC_STATUS: "報廢" } });
     expect(staleHeader.status).toBe(409);
     expect(await listed(code)).toEqual(before);
+    expect(await logCount(code)).toBe(2);
+  });
+
+  it("a retry of one's own write whose response was lost → 200 and no second log row; the same retry by someone else → 409", async () => {
+    const code = await add();
+    const body = { CC_STARTTIME: "2026-03-01 08:00:00", CC_STATUS: "維修", CC_SUBSTATUS: "換拉鍊", COMMENT: "拉鍊壞了", UPD_CNT: 1 };
+    expect((await call(`/api/equipment/${code}`, { method: "PUT", token, body })).status).toBe(200);
+    const after = await listed(code);
+    const retry = await call(`/api/equipment/${code}`, { method: "PUT", token, body });
+    expect(retry.status).toBe(200);
+    expect(await listed(code)).toEqual(after);
+    expect(await logCount(code)).toBe(2);
+    // A different change with the old version is a real conflict.
+    const changed = await call(`/api/equipment/${code}`, { method: "PUT", token, body: { ...body, COMMENT: "另一個" } });
+    expect(changed.status).toBe(409);
+    // So is the same write sent by someone who did not make it.
+    const other = await makeUser("operator");
+    const otherToken = str((await call("/api/auth/login", { body: { username: other.username, password: DEFAULT_PASSWORD } })).json.access_token);
+    expect((await call(`/api/equipment/${code}`, { method: "PUT", token: otherToken, body })).status).toBe(409);
     expect(await logCount(code)).toBe(2);
   });
 

@@ -8,7 +8,9 @@
  *
  * Deliberate differences from the seed (its code, not its README):
  * - `UPD_CNT` is a version: a PUT or batch item carrying a stale one (or a stale If-Match) is 409
- *   and changes nothing; omit it to write unconditionally, as the seed's client does.
+ *   and changes nothing, with the item as it is now in `current`; omit it to write
+ *   unconditionally, as the seed's client does. Resending one's own last write with the version
+ *   it was made from (a response lost on the Wi-Fi) is answered 200, not 409.
  * - A PUT leaves fields it does not name as they are (the seed nulled them).
  * - The batch is all-or-nothing: an unknown, repeated, empty or stale item refuses it whole with
  *   409 naming each (the seed skipped such items silently).
@@ -20,7 +22,7 @@ import { z } from "zod";
 import { expectedVersion } from "../../lib/etag";
 import { LongText, ShortText } from "../../lib/fields";
 import { createRouter, json, principalOf, routeDefiner } from "../../lib/route";
-import { ClientTime, type Equipment, EquipmentCode, type LogEntry, StatusText } from "../../modules/equipment/schemas";
+import { ClientTime, EquipmentCode, type LogEntry, StatusText } from "../../modules/equipment/schemas";
 import {
   batchUpdateEquipment,
   createEquipment,
@@ -30,6 +32,7 @@ import {
   statusCounts,
   updateEquipment,
 } from "../../modules/equipment/service";
+import { CcEquipment, httpDate, toCc } from "./records";
 import { ccbackendSurface } from "./surface";
 
 const defineRoute = routeDefiner(ccbackendSurface);
@@ -37,41 +40,8 @@ const TAGS = ["ccbackend"];
 const jsonBody = <T>(schema: T) => ({ body: { content: { "application/json": { schema } } } });
 const Ok = z.object({ success: z.literal(true), message: z.string() });
 
-/** Flask's `jsonify` of a datetime: RFC 1123, GMT. */
-export const httpDate = (iso: string | null): string | null => (iso === null ? null : new Date(iso).toUTCString());
-
 /** The seed's forms send `""` for an empty input: that is "no value". */
 const blankIsNull = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === "" ? null : v), schema.nullable().optional());
-
-const CcEquipment = z
-  .object({
-    CCM_ID: z.string(),
-    CC_SIZE: z.string().nullable(),
-    BOX_ID: z.string().nullable(),
-    USER_NAME: z.string().nullable(),
-    CC_STARTTIME: z.string().nullable(),
-    UPD_CNT: z.number().int(),
-    CC_STATUS: z.string().nullable(),
-    CC_SUBSTATUS: z.string().nullable(),
-    COMMENT: z.string().nullable(),
-    UPDATE_BY: z.string().nullable(),
-    UPDATE_TIME: z.string().nullable(),
-  })
-  .meta({ id: "CcbackendEquipment" });
-
-const toCc = (e: Equipment): z.infer<typeof CcEquipment> => ({
-  CCM_ID: e.code,
-  CC_SIZE: e.size,
-  BOX_ID: e.box_id,
-  USER_NAME: e.user_name,
-  CC_STARTTIME: httpDate(e.start_time),
-  UPD_CNT: e.version,
-  CC_STATUS: e.status,
-  CC_SUBSTATUS: e.sub_status,
-  COMMENT: e.comment,
-  UPDATE_BY: e.updated_by,
-  UPDATE_TIME: httpDate(e.updated_at),
-});
 
 const CcLogEntry = z
   .object({
@@ -219,7 +189,7 @@ export const ccbackendEquipmentRoutes = createRouter()
       summary: "CCbackend: change an item (CC_STARTTIME and CC_STATUS required; UPD_CNT or If-Match for a safe write)",
       tags: TAGS,
       request: { params: IdParams, ...jsonBody(UpdateBody) },
-      errors: { 404: "未找到該器材", 409: "UPD_CNT is stale: nothing changed" },
+      errors: { 404: "未找到該器材", 409: "UPD_CNT is stale: nothing changed; `current` is the item now" },
       responses: { 200: json(Ok, "器材更新成功") },
     }),
     async (c) => {

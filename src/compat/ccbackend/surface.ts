@@ -8,6 +8,14 @@ import type { ResponseConfig } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import type { AuthFailure } from "../../lib/errors";
 import { byReason, firstIssue, jsonResponse, type ReasonEntry, type Surface } from "../../lib/surface";
+import { Equipment } from "../../modules/equipment/schemas";
+import { CcEquipment, toCc } from "./records";
+
+/** A stale write's 409 carries the item as it is now, so the client can show it and retry. */
+function currentItem(details: unknown): Record<string, unknown> {
+  const parsed = Equipment.safeParse((details as { current?: unknown } | null)?.current);
+  return parsed.success ? { current: toCc(parsed.data) } : {};
+}
 
 export const CC_REASONS: Readonly<Record<string, ReasonEntry>> = {
   invalid_credentials: { status: 401, message: "帳號或密碼錯誤" },
@@ -20,7 +28,7 @@ export const CC_REASONS: Readonly<Record<string, ReasonEntry>> = {
   rate_limited: { status: 429, message: "請求過於頻繁，請稍後再試" },
   equipment_not_found: { status: 404, message: "未找到該器材" },
   equipment_exists: { status: 409, message: "CCM ID 已存在，請使用不同的 ID" },
-  equipment_stale: { status: 409, message: "器材資料已被他人更新 (UPD_CNT 已變更)，請重新整理後再試" },
+  equipment_stale: { status: 409, message: "器材資料已被他人更新 (UPD_CNT 已變更)，請重新整理後再試", extra: currentItem },
   report_not_found: { status: 404, message: "未找到該回報或沒有資料更新" },
   report_not_found_for_delete: { status: 404, message: "未找到該回報或沒有資料刪除" },
   report_stale: { status: 409, message: "回報資料已被他人更新，請重新整理後再試" },
@@ -38,7 +46,12 @@ const CC_AUTH_MESSAGES: Record<AuthFailure, string> = {
 };
 
 export const CcErrorSchema = z
-  .object({ success: z.literal(false), error: z.string(), requestId: z.string() })
+  .object({
+    success: z.literal(false),
+    error: z.string(),
+    requestId: z.string(),
+    current: CcEquipment.optional().describe("With a stale write (409): the item as it is now"),
+  })
   .meta({ id: "CcbackendError", description: "CCbackend's error envelope" });
 export const FlaskJwtErrorSchema = z.object({ msg: z.string() }).meta({ id: "FlaskJwtError", description: "flask-jwt-extended's authentication error" });
 
@@ -52,8 +65,8 @@ export const ccbackendSurface: Surface = {
     }
     const reason = err.reason ?? (err.code === "RATE_LIMITED" ? "rate_limited" : undefined);
     if (reason !== undefined && CC_REASONS[reason]) {
-      const { status, message } = byReason(CC_REASONS, err, reason);
-      return { status, body: { success: false, error: message, requestId } };
+      const { status, message, extra } = byReason(CC_REASONS, err, reason);
+      return { status, body: { success: false, error: message, requestId, ...extra?.(err.details) } };
     }
     // The compat schemas carry the seed's own messages ("請提供帳號"); the seed answered 400.
     const message = err.code === "VALIDATION_ERROR" ? (firstIssue(err.details)?.message ?? err.message) : err.message;

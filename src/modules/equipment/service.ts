@@ -229,14 +229,29 @@ async function commitChanges({ db }: Pick<Deps, "db">, planned: readonly Planned
  */
 export async function updateEquipment(deps: WriteDeps, code: string, input: UpdateEquipment, actor: Principal, expectedVersion?: number): Promise<Equipment> {
   const current = await requireEquipment(deps, code);
+  const by = actorName(actor);
   for (const expected of [input.version, expectedVersion]) {
-    if (expected !== undefined && expected !== current.version) throw staleVersion(toEquipment(current));
+    if (expected === undefined || expected === current.version) continue;
+    if (isOwnReplay(current, input, by, expected)) return toEquipment(current);
+    throw staleVersion(toEquipment(current));
   }
   const now = deps.now().toISOString();
-  const plan = planChange(current, input, actorName(actor), now);
+  const plan = planChange(current, input, by, now);
   await commitOrStale(deps, [plan], now);
   announceStatusChanges(deps, [plan]);
   return afterChange(plan);
+}
+
+/**
+ * A tablet whose response was lost sends the same write again with the version it read. When
+ * that write is the item's latest (one version on, by the same person) and the item already holds
+ * exactly what it asks for, the retry is answered with the item instead of a 409.
+ */
+function isOwnReplay(current: EquipmentRow, input: UpdateEquipment, by: string, expected: number): boolean {
+  if (expected !== current.version - 1 || current.updatedBy !== by) return false;
+  if (Object.keys(masterChanges(current, input).changes).length > 0) return false;
+  const same = <T>(wanted: T | undefined, now: T) => wanted === undefined || wanted === now;
+  return same(input.status, current.status) && same(input.sub_status, current.subStatus) && (input.comment ?? null) === current.comment;
 }
 
 /**
