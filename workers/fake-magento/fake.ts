@@ -1,8 +1,8 @@
 /**
  * A fake of the few Magento 2 REST endpoints Floorline reads: `GET /rest/V1/orders` and
  * `GET /rest/V1/invoices` with `searchCriteria`, behind a Bearer token. Tests route the API
- * worker's outbound fetch to it; `npm run dev` serves it from a dev-only worker
- * (workers/fake-magento/index.ts) that is never deployed.
+ * worker's outbound fetch to it (test/magento/fake-shop.ts); `npm run dev` serves it on loopback
+ * from scripts/fake-magento.mjs. It is not part of any deployed worker.
  *
  * Orders are plain data (orders.json for dev); invoices are derived from each order's
  * `invoices` list, their items from the order's invoiced quantities, as Magento does.
@@ -50,10 +50,12 @@ interface Filter {
 }
 
 /** `searchCriteria[filter_groups][g][filters][f][field|value|condition_type]`: groups AND, filters OR. */
-function parseSearchCriteria(params: URLSearchParams): { groups: Filter[][]; pageSize: number; currentPage: number } {
+function parseSearchCriteria(params: URLSearchParams): { groups: Filter[][]; pageSize: number; currentPage: number; sort?: { field: string; desc: boolean } } {
   const groups = new Map<string, Map<string, Partial<Filter>>>();
   let pageSize = 20;
   let currentPage = 1;
+  const sortField = params.get("searchCriteria[sortOrders][0][field]");
+  const sort = sortField ? { field: sortField, desc: params.get("searchCriteria[sortOrders][0][direction]") === "DESC" } : undefined;
   for (const [key, value] of params) {
     const filter = /^searchCriteria\[filter_groups\]\[(\d+)\]\[filters\]\[(\d+)\]\[(field|value|condition_type)\]$/.exec(key);
     if (filter) {
@@ -76,6 +78,7 @@ function parseSearchCriteria(params: URLSearchParams): { groups: Filter[][]; pag
     ),
     pageSize,
     currentPage,
+    ...(sort ? { sort } : {}),
   };
 }
 
@@ -132,6 +135,10 @@ export function createFakeMagento(options: { token: string; orders: readonly Fak
       else if (url.pathname === "/rest/V1/invoices") records = options.orders.flatMap(invoicesOf);
       else return json({ message: "Request does not match any route." }, 404);
       const found = records.filter((record) => criteria.groups.every((group) => group.some((filter) => matches(record, filter))));
+      const { sort } = criteria;
+      if (sort) {
+        found.sort((a, b) => String(a[sort.field] ?? "").localeCompare(String(b[sort.field] ?? "")) * (sort.desc ? -1 : 1));
+      }
       const start = (criteria.currentPage - 1) * criteria.pageSize;
       return json({
         items: found.slice(start, start + criteria.pageSize).map((record) => JSON.parse(JSON.stringify(record))),
