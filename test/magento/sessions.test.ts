@@ -148,6 +148,21 @@ describe("magento pick sessions", () => {
     expect(await scansOf(id)).toBe(24);
   });
 
+  it("a scan retried with the same Idempotency-Key (lost response on flaky Wi-Fi) counts once", async () => {
+    const picker = await loginAs("operator");
+    const id = str((await start(picker.token, shop.addOrder([{ sku: "RETRY", qty_ordered: 5 }]))).json.session_id);
+    const headers = { "idempotency-key": crypto.randomUUID() };
+    const body = { session_id: id, sku: "RETRY", quantity: 2 };
+    const first = await call("/api/v1/magento/session/scan", { token: picker.token, body, headers });
+    const retry = await call("/api/v1/magento/session/scan", { token: picker.token, body, headers });
+    expect(first.status).toBe(200);
+    expect(retry.status).toBe(200);
+    expect(retry.res.headers.get("idempotent-replayed")).toBe("true");
+    expect(retry.json).toEqual(first.json);
+    expect(arr((await call(`/api/v1/magento/session/${id}`, { token: picker.token })).json.items)[0]?.qty_scanned).toBe(2);
+    expect(await scansOf(id)).toBe(1);
+  });
+
   it("one open session per order, even when two tablets start it at once; cancel releases the order", async () => {
     const picker = await loginAs("operator");
     const order = shop.addOrder();
