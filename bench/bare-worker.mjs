@@ -108,6 +108,22 @@ app.post("/api/v1/inventory/adjustments/bulk", (c) =>
   c.json({ adjustments: Array.from({ length: 50 }, () => benchAdjustment), items: Array.from({ length: 50 }, () => benchItem) }, 201),
 );
 
+// Magento pick & pack (issue 10): a scan's answer, fixed.
+app.post("/api/v1/magento/session/scan", (c) =>
+  c.json({
+    success: true,
+    message: "Scanned 1 × BENCH-SKU-0; 999999999 to go",
+    sku: "BENCH-SKU-0",
+    qty_expected: 1000000000,
+    qty_scanned: 1,
+    qty_remaining: 999999999,
+    is_complete: false,
+    is_overpicked: false,
+    all_items_complete: false,
+    session_status: "in_progress",
+  }),
+);
+
 export default app;
 
 // --- Production floor (issue 7) ---------------------------------------------------------------

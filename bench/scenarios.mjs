@@ -271,6 +271,24 @@ export const scenarios = [
     },
   },
   {
+    // Magento pick & pack (issue 10): one scan of one unit into an open session of 10 lines. One
+    // D1 batch: the conditional increment, the scan's audit row and the session's version (both
+    // chained on changes()), and the session with its lines read back. Every request hits the
+    // same line (D1's single writer serialises them), expecting far more units than the run scans.
+    name: "POST /api/v1/magento/session/scan (one hot line)",
+    method: "POST",
+    path: "/api/v1/magento/session/scan",
+    headers: { "content-type": "application/json" },
+    body: { session_id: "bench-magento-session", sku: "BENCH-SKU-0", quantity: 1 },
+    targets: ["api", "bare"],
+    setup: async (ctx) => {
+      if (ctx.target !== "api") return {};
+      const token = await ctx.login();
+      await benchPickSession(ctx);
+      return { headers: { authorization: `Bearer ${token}` } };
+    },
+  },
+  {
     // The floor: a Hono handler returning two bytes of text through the same workerd server.
     // Nothing can be faster than this through this stack; it calibrates the other rows.
     name: "baseline: bare Hono GET /",
@@ -365,4 +383,24 @@ async function benchItemRows(ctx, count) {
   const db = await ctx.mf.getD1Database("DB");
   const insert = db.prepare("INSERT OR IGNORE INTO inventory_items (id, sku, name, location, quantity) VALUES (?, ?, ?, 'Bench', 1000)");
   await db.batch(Array.from({ length: count }, (_, i) => insert.bind(`bench-${i}`, `BENCH-LIST-${String(i).padStart(4, "0")}`, `Bench item ${i}`)));
+}
+
+/** An open pick session with 10 lines straight in the API's D1 (no Magento in the bench). */
+async function benchPickSession(ctx) {
+  const db = await ctx.mf.getD1Database("DB");
+  const now = new Date().toISOString();
+  await db.batch([
+    db
+      .prepare(
+        "INSERT OR IGNORE INTO fulfillment_sessions (id, order_number, order_id, invoice_number, session_type, status, owner_id, owner_name, created_at, updated_at) VALUES ('bench-magento-session', 'BENCH-1', 1, 'BENCH-INV-1', 'pick', 'in_progress', 'bench', 'bench-admin', ?, ?)",
+      )
+      .bind(now, now),
+    ...Array.from({ length: 10 }, (_, i) =>
+      db
+        .prepare(
+          "INSERT OR IGNORE INTO fulfillment_items (session_id, sku, name, position, qty_ordered, qty_invoiced, qty_expected) VALUES ('bench-magento-session', ?, ?, ?, 1000000000, 1000000000, 1000000000)",
+        )
+        .bind(`BENCH-SKU-${i}`, `Bench item ${i}`, i),
+    ),
+  ]);
 }

@@ -77,6 +77,7 @@ export const ErrorSchema = z
         "RATE_LIMITED",
         "INTERNAL_ERROR",
         "SERVICE_UNAVAILABLE",
+        "BAD_GATEWAY",
       ])
       .describe("MS5 error code"),
     message: z.string(),

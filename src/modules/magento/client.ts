@@ -1,0 +1,234 @@
+/**
+ * A small Magento 2 REST client: orders and invoices by `searchCriteria`, with a Bearer
+ * integration token (`MAGENTO_BASE_URL`, secret `MAGENTO_TOKEN`).
+ *
+ * Every call has a deadline (`AbortSignal.timeout`, MAGENTO_TIMEOUT_MS per attempt) and is
+ * retried a bounded number of times (MAGENTO_RETRIES) with exponential backoff on network
+ * errors, timeouts, 429 and 5xx. Anything else that is not a 2xx, and any answer whose JSON does
+ * not match the shapes below, is a 502 that says what went wrong upstream, never a 500. The
+ * shapes bound every string and list this API stores.
+ */
+import { z } from "zod";
+import { AppError } from "../../lib/errors";
+import { describeError, log } from "../../lib/logging";
+
+const ConfigSchema = z.object({
+  MAGENTO_BASE_URL: z.url({ protocol: /^https?$/ }).max(2048),
+  MAGENTO_TOKEN: z.string().min(1).max(2048),
+  /** Deadline of one attempt, in milliseconds. */
+  MAGENTO_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(8000),
+  /** Retries after a failed attempt (network error, timeout, 429, 5xx). */
+  MAGENTO_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+});
+
+/** How to reach the shop. `fetch` and `sleep` are the runtime's unless a test passes its own. */
+export interface MagentoClient {
+  baseUrl: string;
+  token: string;
+  timeoutMs: number;
+  retries: number;
+  /** First backoff delay in milliseconds; doubles per retry. */
+  backoffMs: number;
+  fetch: (request: Request) => Promise<Response>;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** The client configured from the worker's environment (`deps.env`); 503 naming what is missing. */
+export function magentoClient(deps: { env: object }, overrides: Partial<MagentoClient> = {}): MagentoClient {
+  const parsed = ConfigSchema.safeParse(deps.env);
+  if (!parsed.success) {
+    const names = [...new Set(parsed.error.issues.map((i) => i.path.join(".")))];
+    throw new AppError("SERVICE_UNAVAILABLE", `Magento is not configured: ${names.join(", ")}`, { reason: "magento_not_configured" });
+  }
+  const config = parsed.data;
+  return {
+    baseUrl: config.MAGENTO_BASE_URL.replace(/\/+$/, ""),
+    token: config.MAGENTO_TOKEN,
+    timeoutMs: config.MAGENTO_TIMEOUT_MS,
+    retries: config.MAGENTO_RETRIES,
+    backoffMs: 200,
+    // Looked up at call time, so the runtime's (or a test's) current fetch is used.
+    fetch: (request) => fetch(request),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    ...overrides,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Upstream shapes (only the fields Floorline reads; others are dropped).
+
+const Qty = z.number().min(0).max(1_000_000);
+const Sku = z.string().trim().min(1).max(64);
+const Name = z.string().max(255);
+const IncrementId = z.string().trim().min(1).max(32);
+
+export const MagentoOrderItem = z.object({
+  item_id: z.number().int(),
+  sku: Sku,
+  name: Name.nullish(),
+  qty_ordered: Qty,
+  qty_invoiced: Qty.default(0),
+  product_type: z.string().max(32).nullish(),
+  parent_item_id: z.number().int().nullish(),
+});
+
+export const MagentoOrder = z.object({
+  entity_id: z.number().int(),
+  increment_id: IncrementId,
+  state: z.string().max(32).nullish(),
+  status: z.string().max(32).nullish(),
+  created_at: z.string().max(32).nullish(),
+  customer_firstname: z.string().max(255).nullish(),
+  customer_lastname: z.string().max(255).nullish(),
+  items: z.array(MagentoOrderItem).max(500),
+});
+export type MagentoOrder = z.infer<typeof MagentoOrder>;
+
+/** Invoice states: 1 pending, 2 paid, 3 canceled. */
+export const INVOICE_STATE = { pending: 1, paid: 2, canceled: 3 } as const;
+
+export const MagentoInvoice = z.object({
+  entity_id: z.number().int(),
+  increment_id: IncrementId,
+  order_id: z.number().int(),
+  state: z.number().int(),
+  created_at: z.string().max(32).nullish(),
+  grand_total: z.number().nullish(),
+});
+export type MagentoInvoice = z.infer<typeof MagentoInvoice>;
+
+const searchResult = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item).max(500), total_count: z.number().int().min(0) });
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+/** One `searchCriteria` filter; filters in one group are OR-ed, groups are AND-ed. */
+export interface Filter {
+  field: string;
+  value: string | number;
+  condition?: "eq" | "neq" | "in" | "gteq" | "lteq" | "like";
+}
+
+export interface Search {
+  /** AND of groups, each an OR of filters. */
+  groups: Filter[][];
+  pageSize: number;
+  currentPage?: number;
+  sort?: { field: string; direction: "ASC" | "DESC" };
+}
+
+/** Magento's bracketed `searchCriteria` query string. */
+export function searchCriteria(search: Search): URLSearchParams {
+  const params = new URLSearchParams();
+  search.groups.forEach((group, g) => {
+    group.forEach((filter, f) => {
+      const prefix = `searchCriteria[filter_groups][${g}][filters][${f}]`;
+      params.set(`${prefix}[field]`, filter.field);
+      params.set(`${prefix}[value]`, String(filter.value));
+      params.set(`${prefix}[condition_type]`, filter.condition ?? "eq");
+    });
+  });
+  params.set("searchCriteria[pageSize]", String(search.pageSize));
+  params.set("searchCriteria[currentPage]", String(search.currentPage ?? 1));
+  if (search.sort) {
+    params.set("searchCriteria[sortOrders][0][field]", search.sort.field);
+    params.set("searchCriteria[sortOrders][0][direction]", search.sort.direction);
+  }
+  return params;
+}
+
+const upstream = (message: string, details?: unknown) => new AppError("BAD_GATEWAY", message, { reason: "magento_unavailable", details });
+
+const retryable = (status: number) => status === 429 || status >= 500;
+
+/**
+ * GETs `/rest/V1/<resource>?searchCriteria…` and validates the answer. Retries network errors,
+ * timeouts, 429 and 5xx with backoff; every failure left at the end is a 502.
+ */
+async function search<T extends z.ZodType>(client: MagentoClient, resource: "orders" | "invoices", query: Search, item: T) {
+  const url = `${client.baseUrl}/rest/V1/${resource}?${searchCriteria(query)}`;
+  let lastProblem = "";
+  for (let attempt = 0; attempt <= client.retries; attempt++) {
+    if (attempt > 0) await client.sleep(client.backoffMs * 2 ** (attempt - 1));
+    let res: Response;
+    try {
+      res = await client.fetch(
+        new Request(url, {
+          headers: { authorization: `Bearer ${client.token}`, accept: "application/json" },
+          signal: AbortSignal.timeout(client.timeoutMs),
+        }),
+      );
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+      lastProblem = timedOut ? `Magento did not answer within ${client.timeoutMs} ms` : "Magento could not be reached";
+      log("warn", "magento request failed", { resource, attempt, ...describeError(err) });
+      continue;
+    }
+    if (retryable(res.status)) {
+      await res.body?.cancel();
+      lastProblem = `Magento answered HTTP ${res.status}`;
+      log("warn", "magento request failed", { resource, attempt, status: res.status });
+      continue;
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw upstream(`Magento refused the request (HTTP ${res.status})`, { upstream_status: res.status });
+    }
+    let body: unknown;
+    try {
+      body = await res.json();
+    } catch {
+      throw upstream("Magento answered with something that is not JSON");
+    }
+    const parsed = searchResult(item).safeParse(body);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.slice(0, 5).map((i) => ({ path: i.path.join("."), message: i.message }));
+      throw upstream(`Magento's ${resource} answer has an unexpected shape`, issues);
+    }
+    return parsed.data;
+  }
+  throw upstream(`${lastProblem} (${client.retries + 1} attempts)`);
+}
+
+/** The order with this increment id (the customer-facing order number), or undefined. */
+export async function findOrder(client: MagentoClient, orderNumber: string): Promise<MagentoOrder | undefined> {
+  const result = await search(client, "orders", { groups: [[{ field: "increment_id", value: orderNumber }]], pageSize: 1 }, MagentoOrder);
+  return result.items[0];
+}
+
+/** An order's invoices, oldest first. */
+export async function findInvoices(client: MagentoClient, orderId: number): Promise<MagentoInvoice[]> {
+  const result = await search(
+    client,
+    "invoices",
+    { groups: [[{ field: "order_id", value: orderId }]], pageSize: 50, sort: { field: "created_at", direction: "ASC" } },
+    MagentoInvoice,
+  );
+  return result.items;
+}
+
+/** A page of invoices in one state (default paid), newest first. */
+export async function listInvoices(client: MagentoClient, page: { pageSize: number; currentPage: number; state: number }) {
+  return search(
+    client,
+    "invoices",
+    {
+      groups: [[{ field: "state", value: page.state }]],
+      pageSize: page.pageSize,
+      currentPage: page.currentPage,
+      sort: { field: "created_at", direction: "DESC" },
+    },
+    MagentoInvoice,
+  );
+}
+
+/** Orders by entity id (at most one page of 100). */
+export async function findOrdersByIds(client: MagentoClient, ids: readonly number[]): Promise<MagentoOrder[]> {
+  const result = await search(
+    client,
+    "orders",
+    { groups: [[{ field: "entity_id", value: ids.slice(0, 100).join(","), condition: "in" }]], pageSize: 100 },
+    MagentoOrder,
+  );
+  return result.items;
+}
