@@ -194,6 +194,7 @@ describe("label job validation and limits", () => {
       { item_ids: [item?.id], template: { page_width_mm: 50, page_height_mm: 50, label_width_mm: 60, label_height_mm: 20 } },
       { item_ids: [item?.id], line_date: "22/11/2026" },
       { item_ids: [item?.id], surprise: true },
+      { item_ids: Array.from({ length: 2001 }, (_, i) => `SKU-${i}`), template: "qr-50x25" },
     ];
     for (const body of bodies) {
       const res = await call("/api/v1/labels/start-job", { token: manager.token, body });

@@ -12,8 +12,8 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { createDb, type Db } from "../../src/db/client";
 import { labelJobs } from "../../src/db/schema";
 import { describeError, log } from "../../src/lib/logging";
-import { csvLine, itemsById, jobKeys, labelData } from "../../src/modules/labels/items";
-import { LabelDocument, labelsPerPage } from "../../src/modules/labels/render";
+import { csvLine, itemsById, jobKeys, type LabelItem, labelData } from "../../src/modules/labels/items";
+import { LabelDocument, type LabelTemplate, labelsPerPage } from "../../src/modules/labels/render";
 import type { LabelJobMessage } from "../../src/queues/messages";
 
 /** Labels rendered between two progress writes. */
@@ -30,6 +30,59 @@ export interface LabelJobDeps {
 export type LabelJobOutcome = "completed" | "failed" | "gone" | "retry";
 
 const CSV_HEADER = ["position", "page", "slot", "item_id", "sku", "name", "value", "symbology", "location", "line_date"];
+
+/** What a job renders from: its id (the PDF title), template, item ids in order and line date. */
+export interface LabelJobSpec {
+  id: string;
+  template: LabelTemplate;
+  itemIds: readonly string[];
+  lineDate: string | null;
+}
+
+/**
+ * The rendering half of a job, without D1 or R2 (the bench runs exactly this): every label in
+ * order (items missing from `items` skipped), `progress(done)` every `progressEvery` labels
+ * (it answers false to stop: the job is gone), then the PDF and the CSV.
+ */
+export async function renderLabelJob(
+  job: LabelJobSpec,
+  items: ReadonlyMap<string, LabelItem>,
+  progressEvery: number,
+  progress: (done: number) => Promise<boolean>,
+): Promise<{ pdf: Uint8Array; csv: string; pages: number; labels: number; symbols: number; skipped: number } | null> {
+  const { template } = job;
+  const doc = await LabelDocument.create(template, `Labels ${job.id}`);
+  const perPage = labelsPerPage(template);
+  const csv: string[] = [csvLine(CSV_HEADER)];
+  let skipped = 0;
+  for (const [index, itemId] of job.itemIds.entries()) {
+    const item = items.get(itemId);
+    if (!item) skipped++;
+    else {
+      const label = labelData(item, template.symbology, job.lineDate);
+      const position = doc.labels;
+      doc.add(label);
+      csv.push(
+        csvLine([
+          position + 1,
+          Math.floor(position / perPage) + 1,
+          (position % perPage) + 1,
+          item.id,
+          item.sku,
+          item.name,
+          label.value,
+          template.symbology,
+          item.location,
+          job.lineDate,
+        ]),
+      );
+    }
+    const done = index + 1;
+    if (done % progressEvery === 0 && done < job.itemIds.length && !(await progress(done))) return null;
+  }
+  const pdf = await doc.save();
+  return { pdf, csv: csv.join(""), pages: doc.pages, labels: doc.labels, symbols: doc.symbols, skipped };
+}
 
 export interface LabelJobOptions {
   /** This delivery's attempt (1 first); the last one marks a failure instead of retrying. */
@@ -56,49 +109,22 @@ export async function runLabelJob(deps: LabelJobDeps, message: Pick<LabelJobMess
 
   const keys = jobKeys(id);
   try {
-    const template = job.template;
     const items = await itemsById(db, job.itemIds);
-    const doc = await LabelDocument.create(template, `Labels ${id}`);
-    const perPage = labelsPerPage(template);
-    const csv: string[] = [csvLine(CSV_HEADER)];
-    let skipped = 0;
-    for (const [index, itemId] of job.itemIds.entries()) {
-      const item = items.get(itemId);
-      if (!item) skipped++;
-      else {
-        const label = labelData(item, template.symbology, job.lineDate);
-        const position = doc.labels;
-        doc.add(label);
-        csv.push(
-          csvLine([
-            position + 1,
-            Math.floor(position / perPage) + 1,
-            (position % perPage) + 1,
-            item.id,
-            item.sku,
-            item.name,
-            label.value,
-            template.symbology,
-            item.location,
-            job.lineDate,
-          ]),
-        );
-      }
-      const done = index + 1;
-      if (done % progressEvery === 0 && done < job.total) {
-        const still = await db
-          .update(labelJobs)
-          .set({ done })
-          .where(and(eq(labelJobs.id, id), eq(labelJobs.status, "processing")))
-          .returning({ id: labelJobs.id });
-        if (still.length === 0) return "gone";
-        await onProgress?.(done);
-      }
-    }
-    const pdf = await doc.save();
+    const rendered = await renderLabelJob({ id, template: job.template, itemIds: job.itemIds, lineDate: job.lineDate }, items, progressEvery, async (done) => {
+      const still = await db
+        .update(labelJobs)
+        .set({ done })
+        .where(and(eq(labelJobs.id, id), eq(labelJobs.status, "processing")))
+        .returning({ id: labelJobs.id });
+      if (still.length === 0) return false;
+      await onProgress?.(done);
+      return true;
+    });
+    if (!rendered) return "gone";
+    const { pdf, csv, pages, skipped, labels, symbols } = rendered;
     await Promise.all([
       files.put(keys.pdf, pdf, { httpMetadata: { contentType: "application/pdf" } }),
-      files.put(keys.csv, csv.join(""), { httpMetadata: { contentType: "text/csv; charset=utf-8" } }),
+      files.put(keys.csv, csv, { httpMetadata: { contentType: "text/csv; charset=utf-8" } }),
     ]);
     const finished = await db
       .update(labelJobs)
@@ -106,7 +132,7 @@ export async function runLabelJob(deps: LabelJobDeps, message: Pick<LabelJobMess
         status: "completed",
         done: job.total,
         skipped,
-        pages: doc.pages,
+        pages,
         pdfKey: keys.pdf,
         csvKey: keys.csv,
         pdfBytes: pdf.byteLength,
@@ -119,7 +145,7 @@ export async function runLabelJob(deps: LabelJobDeps, message: Pick<LabelJobMess
       await files.delete([keys.pdf, keys.csv]);
       return "gone";
     }
-    log("info", "label job completed", { jobId: id, labels: doc.labels, pages: doc.pages, symbols: doc.symbols, skipped, bytes: pdf.byteLength });
+    log("info", "label job completed", { jobId: id, labels, pages, symbols, skipped, bytes: pdf.byteLength });
     return "completed";
   } catch (err) {
     log("error", "label job failed", { jobId: id, attempt, ...describeError(err) });

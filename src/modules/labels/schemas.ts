@@ -5,6 +5,12 @@ import { LABEL_FIELDS, SYMBOLOGIES } from "./render";
 
 /** Most labels in one job: 1,429 pages of the RM365 sheet, rendered in one queue message. */
 export const MAX_JOB_LABELS = 10_000;
+/**
+ * Most distinct values in one job with a 2-D symbology (QR, Data Matrix): bwip-js encodes one
+ * in 3–9 ms, and each XObject stays in memory until the PDF is saved (see bench/labels.mjs), so
+ * a job stays well inside a Worker's CPU time and 128 MB.
+ */
+export const MAX_JOB_VALUES_2D = 2_000;
 /** Most labels on one page of a custom template. */
 export const MAX_LABELS_PER_PAGE = 200;
 

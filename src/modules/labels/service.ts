@@ -22,7 +22,7 @@ import type { LabelJobMessage } from "../../queues/messages";
 import type { Principal } from "../../types";
 import { itemsByRef, jobKeys, labelData } from "./items";
 import { LabelDocument, type LabelTemplate, symbologyProblem } from "./render";
-import type { JobListQuery, LabelJob, SingleLabelQuery, StartJobBody } from "./schemas";
+import { type JobListQuery, type LabelJob, MAX_JOB_VALUES_2D, type SingleLabelQuery, type StartJobBody } from "./schemas";
 import { BUILTIN_TEMPLATES, DEFAULT_TEMPLATE, resolveTemplate } from "./templates";
 
 type JobRow = typeof labelJobs.$inferSelect;
@@ -112,6 +112,11 @@ async function resolveItems(deps: Pick<Deps, "db">, refs: readonly string[], tem
 export async function startJob(deps: Pick<Deps, "db" | "queues" | "requestId">, input: StartJobBody, actor: Principal) {
   requireItemAccess(actor);
   const template = resolveTemplate(input.template);
+  if ((template.symbology === "qrcode" || template.symbology === "datamatrix") && new Set(input.item_ids).size > MAX_JOB_VALUES_2D) {
+    throw new AppError("VALIDATION_ERROR", `At most ${MAX_JOB_VALUES_2D} different items per ${template.symbology} job`, {
+      details: [{ path: "body.item_ids", message: `at most ${MAX_JOB_VALUES_2D} different items with a 2-D symbology` }],
+    });
+  }
   const who = whoIs(actor);
   const [active] = await deps.db
     .select({ n: count() })
