@@ -124,6 +124,24 @@ app.post("/api/v1/magento/session/scan", (c) =>
   }),
 );
 
+// Labels (issue 9): a job's progress and a one-label PDF, as fixed bodies.
+app.get("/api/v1/labels/job/:id", (c) =>
+  c.json({
+    id: c.req.param("id"),
+    job_id: c.req.param("id"),
+    status: "processing",
+    template_id: "rm365",
+    item_count: 1000,
+    done: 500,
+    total: 1000,
+    progress: 0.5,
+    pages: null,
+    error: null,
+  }),
+);
+const BARE_PDF = new TextEncoder().encode("%PDF-1.7\n%bare\n".padEnd(3000, " "));
+app.get("/api/v1/labels/items/:sku/pdf", (c) => c.body(BARE_PDF, 200, { "content-type": "application/pdf" }));
+
 export default app;
 
 // --- Production floor (issue 7) ---------------------------------------------------------------

@@ -169,4 +169,18 @@ app.get("/api/v1/inventory/items", async (c) => {
   return c.json({ items: results, limit: 50, offset: 0 });
 });
 
+// Labels (issue 9): a job's progress with JWT verification and one query by id.
+app.get("/api/v1/labels/job/:id", async (c) => {
+  const token = /^Bearer (\S+)$/.exec(c.req.header("authorization") ?? "")?.[1];
+  if (!token) return c.json({ error: "UNAUTHENTICATED" }, 401);
+  try {
+    await jwtVerify(token, await keyFor(c.env.JWT_SECRET), { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE });
+  } catch {
+    return c.json({ error: "UNAUTHENTICATED" }, 401);
+  }
+  const job = await c.env.DB.prepare("SELECT * FROM label_jobs WHERE id = ?").bind(c.req.param("id")).first();
+  c.header("server-timing", ONE_QUERY);
+  return job ? c.json(job) : c.json({ error: "NOT_FOUND" }, 404);
+});
+
 export default app;

@@ -22,6 +22,9 @@
 /** The user run.mjs inserts into the API's and the minimal worker's D1 before any scenario runs. */
 export const BENCH_USER = { username: "bench-admin", password: "bench-password-not-secret", role: "admin" };
 
+/** The label job the progress-poll scenario reads (a fixed id, in the API's or the minimal worker's D1). */
+const BENCH_LABEL_JOB = "00000000-0000-4000-a000-00000000b001";
+
 export const scenarios = [
   {
     name: "GET /health",
@@ -270,6 +273,31 @@ export const scenarios = [
       return { headers: { authorization: `Bearer ${token}` } };
     },
   },
+  // --- Labels (issue 9) --------------------------------------------------------------------------
+  // Label rendering itself (labels/s in the documents worker's code path) is `node bench/labels.mjs`.
+  {
+    // The generator's poll while a job renders: JWT, tab + permission, one job read by id.
+    name: "GET /api/v1/labels/job/{id} (progress poll)",
+    method: "GET",
+    path: `/api/v1/labels/job/${BENCH_LABEL_JOB}`,
+    setup: async (ctx) => {
+      const token = await ctx.login();
+      if (ctx.target !== "bare") await benchLabelJob(ctx);
+      return { headers: { authorization: `Bearer ${token}` } };
+    },
+  },
+  {
+    // One label rendered on request: item read, bwip-js Code 128, pdf-lib page, PDF bytes out.
+    name: "GET /api/v1/labels/items/{sku}/pdf (one label, synchronous)",
+    method: "GET",
+    path: "/api/v1/labels/items/BENCH-LABEL-0000/pdf",
+    targets: ["api", "bare"],
+    setup: async (ctx) => {
+      const token = ctx.target === "api" ? await ctx.login() : "";
+      if (ctx.target === "api") await benchItems(ctx, token, 1, "LABEL");
+      return { headers: { authorization: `Bearer ${token}` } };
+    },
+  },
   {
     // Magento pick & pack (issue 10): one scan of one unit into an open session of 10 lines. One
     // D1 batch: the conditional increment, the scan's audit row and the session's version (both
@@ -403,4 +431,33 @@ async function benchPickSession(ctx) {
         .bind(`BENCH-SKU-${i}`, `Bench item ${i}`, i),
     ),
   ]);
+}
+
+/** Inserts the bench label job (half done) straight into the target's D1. */
+async function benchLabelJob(ctx) {
+  const db = await ctx.mf.getD1Database("DB");
+  await db
+    .prepare(
+      "INSERT OR IGNORE INTO label_jobs (id, status, template_id, template, item_ids, total, done, created_by, username) VALUES (?, 'processing', 'rm365', ?, '[]', 1000, 500, 'bench', 'bench-admin')",
+    )
+    .bind(
+      BENCH_LABEL_JOB,
+      JSON.stringify({
+        id: "rm365",
+        name: "RM365",
+        page_width_mm: 103,
+        page_height_mm: 200,
+        label_width_mm: 69,
+        label_height_mm: 27,
+        columns: 1,
+        rows: 7,
+        margin_left_mm: 17,
+        margin_top_mm: 5.5,
+        gap_x_mm: 0,
+        gap_y_mm: 0,
+        symbology: "code128",
+        fields: ["name", "sku", "line_date"],
+      }),
+    )
+    .run();
 }

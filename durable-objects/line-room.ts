@@ -166,23 +166,6 @@ export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketSt
     if (timer) await this.setAndonTimer(id, acknowledgeTimer(timer));
   }
 
-  /**
-   * Closes every socket of `userId` in this room (1008, "Account deactivated"): a deactivated
-   * user must not keep watching. Returns how many were closed.
-   */
-  async disconnectUser(userId: string, reason = "Account deactivated"): Promise<number> {
-    let closed = 0;
-    for (const ws of this.ctx.getWebSockets(`user:${userId}`)) {
-      try {
-        ws.close(1008, reason.slice(0, 120));
-        closed++;
-      } catch {
-        /* already closing */
-      }
-    }
-    return closed;
-  }
-
   /** The escalation clocks this room runs (tests, diagnostics). */
   async andonTimers(): Promise<AndonTimer[]> {
     return [...this.ctx.storage.kv.list<AndonTimer>({ prefix: TIMER_PREFIX })].map(([, timer]) => timer);

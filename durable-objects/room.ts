@@ -146,6 +146,26 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
     return { ok: true, sockets: this.connected().length };
   }
 
+  /**
+   * Closes every socket of `userId` in this room (1008, "Account deactivated"): a deactivated
+   * user must not keep watching. The room's close hook runs at once (presence is updated for
+   * everyone else now, not when the client's close frame arrives). Returns how many closed.
+   */
+  async disconnectUser(userId: string, reason = "Account deactivated"): Promise<number> {
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets(`user:${userId}`)) {
+      if (this.#gone.has(ws)) continue;
+      try {
+        ws.close(1008, reason.slice(0, 120));
+        closed++;
+      } catch {
+        /* already closing */
+      }
+      await this.gone(ws, 1008, reason);
+    }
+    return closed;
+  }
+
   /** Who is connected now, oldest first (presence, tests, admin views). */
   async connections(): Promise<ConnectionInfo[]> {
     return this.connected().map(({ id, principal, connectedAt }) => ({

@@ -27,6 +27,7 @@ import { equipmentRoutes } from "./modules/equipment/routes";
 import { healthRoutes } from "./modules/health/routes";
 import { inventoryRoutes } from "./modules/inventory/routes";
 import { issueReportRoutes } from "./modules/issue-reports/routes";
+import { labelRoutes } from "./modules/labels/routes";
 import { magentoRoutes } from "./modules/magento/routes";
 import { countRoutes, downtimeRoutes, oeeRoutes } from "./modules/oee/routes";
 import { partRoutes } from "./modules/parts/routes";
@@ -107,6 +108,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", wsRoutes);
   app.route("/api/v1/inventory", inventoryRoutes);
   app.route("/api/v1/magento", magentoRoutes);
+  app.route("/api/v1/labels", labelRoutes);
   app.route("/api", ccbackendAuthRoutes);
   app.route("/api", ccbackendEquipmentRoutes);
   app.route("/api", ccbackendReportRoutes);

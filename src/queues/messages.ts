@@ -28,6 +28,17 @@ export type ConvertStepMessage = z.infer<typeof ConvertStepMessage>;
 export const ConvertMessage = z.discriminatedUnion("type", [ProbeMessage, ConvertStepMessage]);
 export type ConvertMessage = z.infer<typeof ConvertMessage>;
 
+/**
+ * Render a label job's PDF and CSV (labels module). The job row holds what to print; the
+ * worker claims it, so a message delivered twice or for a deleted job does no harm.
+ */
+export const LabelJobMessage = z.object({
+  type: z.literal("label_job"),
+  jobId: z.uuid(),
+  requestId: z.string().max(100),
+});
+export type LabelJobMessage = z.infer<typeof LabelJobMessage>;
+
 /** Messages of the documents queue (label PDFs, production reports). */
-export const DocumentsMessage = z.discriminatedUnion("type", [ProbeMessage]);
+export const DocumentsMessage = z.discriminatedUnion("type", [ProbeMessage, LabelJobMessage]);
 export type DocumentsMessage = z.infer<typeof DocumentsMessage>;

@@ -8,6 +8,7 @@ import { hashPassword } from "../../lib/passwords";
 import { effectiveTabs, holdsAll, holdsTabs, type Permission, rolePermissions } from "../../lib/rbac";
 import type { Principal, UserPrincipal } from "../../types";
 import { type AuthDeps, type IssuedResetToken, issueResetToken, setPassword } from "../auth/service";
+import { disconnectInventoryUser } from "../inventory/live";
 import { disconnectUser } from "../production/live";
 import { findUserById, findUserByUsername, listUsers, toUserResponse, type UserWithRole } from "./repo";
 import type { CreateUserBody, ProfileUpdate, UpdateUserBody, UserResponse } from "./schemas";
@@ -231,7 +232,7 @@ export async function updateUser(
     throw err;
   }
   // Sessions ended with the write; sockets already open would otherwise outlive them.
-  if (input.is_active === false) await disconnectUser(deps, user.id);
+  if (input.is_active === false) await Promise.all([disconnectUser(deps, user.id), disconnectInventoryUser(deps, user.id)]);
   const fresh = await findUserById(deps, user.id);
   if (!fresh) throw notFound(`User '${input.username}'`);
   return fresh;

@@ -1,0 +1,178 @@
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import { z } from "zod";
+import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import type { AppEnv } from "../../types";
+import { ItemParams, JobListQuery, JobPage, JobParams, LabelJob, SingleLabelQuery, StartJobBody, StartJobResult, TemplateList } from "./schemas";
+import { deleteJob, getJob, listJobs, listTemplates, openJobFile, singleLabel, startJob, watchJob } from "./service";
+
+const TAGS = ["labels"];
+/** Any labels tab opens the job views (the generator follows the job it started). */
+const TAB = "labels";
+const GENERATOR = "labels.generator";
+const HISTORY = "labels.history";
+const Message = z.object({ message: z.string() });
+const Binary = z.string().meta({ format: "binary" });
+
+/** A file response: its type, length and a download name. */
+function download(c: Context<AppEnv>, file: { body: ReadableStream | Uint8Array; size: number; contentType: string; filename: string }, inline: boolean) {
+  return c.body(file.body as ReadableStream, 200, {
+    "Content-Type": file.contentType,
+    "Content-Length": String(file.size),
+    "Content-Disposition": `${inline ? "inline" : "attachment"}; filename="${file.filename}"`,
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, no-cache",
+  });
+}
+
+/** `/api/v1/labels`: RM365's label jobs, templates and single labels. */
+export const labelRoutes = createRouter()
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/templates",
+      access: "labels:read",
+      tab: TAB,
+      summary: "The built-in label templates (size, grid, symbology, fields); rm365 is the default",
+      tags: TAGS,
+      responses: { 200: json(TemplateList, "Templates") },
+    }),
+    (c) => c.json(listTemplates(), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/start-job",
+      access: "labels:generate",
+      tab: GENERATOR,
+      summary: `Queue a label job (RM365): {item_ids (ids or SKUs, in print order, at most 10,000), line_date?, template? (id or spec)}; needs inventory:read too`,
+      tags: TAGS,
+      request: { body: { content: { "application/json": { schema: StartJobBody } } } },
+      errors: {
+        403: "No inventory:read or inventory tab (labels show items)",
+        409: "Five jobs of yours are already queued or running",
+        422: "Unknown items, values the symbology cannot encode, or a template that does not fit its page; nothing queued",
+        503: "The queue refused the job; nothing saved",
+      },
+      responses: { 202: json(StartJobResult, "Queued: follow GET /labels/job/{id} or /labels/job/{id}/events") },
+    }),
+    async (c) => c.json(await startJob(c.var.deps, c.req.valid("json"), principalOf(c)), 202),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/jobs",
+      access: "labels:read",
+      tab: HISTORY,
+      summary: "Label jobs, newest first (?status=, ?mine=true, ?limit=&offset=)",
+      tags: TAGS,
+      request: { query: JobListQuery },
+      responses: { 200: json(JobPage, "One page of jobs") },
+    }),
+    async (c) => c.json(await listJobs(c.var.deps, c.req.valid("query"), principalOf(c)), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/job/{id}",
+      access: "labels:read",
+      tab: TAB,
+      summary: "One job with its progress (done of total)",
+      tags: TAGS,
+      request: { params: JobParams },
+      errors: { 404: "No such job" },
+      responses: { 200: json(LabelJob, "The job") },
+    }),
+    async (c) => c.json(await getJob(c.var.deps, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/job/{id}/events",
+      access: "labels:read",
+      tab: TAB,
+      summary: "A job's progress pushed as Server-Sent Events (`progress` while it runs, then `completed`, `failed` or `deleted`)",
+      tags: TAGS,
+      request: { params: JobParams },
+      errors: { 404: "No such job" },
+      responses: {
+        200: { description: "text/event-stream of {job_id, status, done, total, pages, error}", content: { "text/event-stream": { schema: z.string() } } },
+      },
+    }),
+    async (c) => {
+      let aborted = false;
+      const events = await watchJob(c.var.deps, c.req.valid("param").id, { aborted: () => aborted });
+      return streamSSE(c, async (stream) => {
+        stream.onAbort(() => {
+          aborted = true;
+        });
+        for await (const event of events) {
+          const name = event.status === "queued" || event.status === "processing" ? "progress" : event.status;
+          await stream.writeSSE({ event: name, data: JSON.stringify(event) });
+        }
+      });
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/job/{id}/pdf",
+      access: "labels:read",
+      tab: TAB,
+      summary: "The job's PDF (RM365 sheet: 7 labels of 69×27 mm per 103×200 mm page by default); needs inventory:read too",
+      tags: TAGS,
+      request: { params: JobParams },
+      errors: { 403: "No inventory:read or inventory tab", 404: "No such job", 409: "Not completed yet (details: status, done, total)" },
+      responses: { 200: { description: "The PDF", content: { "application/pdf": { schema: Binary } } } },
+    }),
+    async (c) => download(c, await openJobFile(c.var.deps, c.req.valid("param").id, "pdf", principalOf(c)), true),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/job/{id}/csv",
+      access: "labels:read",
+      tab: TAB,
+      summary: "The job's labels as CSV (position, page, slot, item_id, sku, name, value, symbology, location, line_date); needs inventory:read too",
+      tags: TAGS,
+      request: { params: JobParams },
+      errors: { 403: "No inventory:read or inventory tab", 404: "No such job", 409: "Not completed yet" },
+      responses: { 200: { description: "CSV", content: { "text/csv": { schema: z.string() } } } },
+    }),
+    async (c) => download(c, await openJobFile(c.var.deps, c.req.valid("param").id, "csv", principalOf(c)), false),
+  )
+  .openapi(
+    defineRoute({
+      method: "delete",
+      path: "/job/{id}",
+      access: "labels:generate",
+      tab: HISTORY,
+      summary: "Delete a job and its files (your own; any for an administrator); a running job stops",
+      tags: TAGS,
+      request: { params: JobParams },
+      errors: { 403: "Not your job", 404: "No such job" },
+      responses: { 200: json(Message, "Deleted") },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      await deleteJob(c.var.deps, id, principalOf(c));
+      return c.json({ message: `Label job '${id}' deleted` }, 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/items/{item}/pdf",
+      access: "labels:generate",
+      tab: GENERATOR,
+      summary: "One item's label as a PDF, rendered now (?template=, ?line_date=, ?copies= up to 100); the item by id or SKU; needs inventory:read too",
+      tags: TAGS,
+      request: { params: ItemParams, query: SingleLabelQuery },
+      errors: { 403: "No inventory:read or inventory tab", 404: "No such item", 422: "Unknown template, or a value its symbology cannot encode" },
+      responses: { 200: { description: "The PDF", content: { "application/pdf": { schema: Binary } } } },
+    }),
+    async (c) => {
+      const { pdf, filename } = await singleLabel(c.var.deps, c.req.valid("param").item, c.req.valid("query"), principalOf(c));
+      return download(c, { body: pdf, size: pdf.byteLength, contentType: "application/pdf", filename }, true);
+    },
+  );

@@ -1,0 +1,309 @@
+/**
+ * Labels: RM365's label jobs and single labels.
+ *
+ * A job is one row (what to print, the template, who asked, progress) and one message on the
+ * documents queue; the documents worker renders the PDF and CSV into R2 and writes `done` every
+ * few hundred labels (workers/documents/labels.ts), so progress is readable while it runs and
+ * streamed to the requester by `GET /labels/job/{id}/events`. One label renders synchronously.
+ *
+ * Who may print what: labels carry item data (SKU, name, barcode, location), so creating a job,
+ * rendering a label and downloading a job's PDF or CSV also need read access to inventory
+ * (`inventory:read` and the `inventory` tab), not only the labels permission: nobody prints
+ * what they could not read.
+ */
+import { and, count, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { labelJobs } from "../../db/schema";
+import type { Deps } from "../../lib/deps";
+import { AppError, type FieldIssue } from "../../lib/errors";
+import { describeError, log } from "../../lib/logging";
+import { type Page, paginate } from "../../lib/pagination";
+import { isAllowed } from "../../lib/rbac";
+import type { LabelJobMessage } from "../../queues/messages";
+import type { Principal } from "../../types";
+import { itemsByRef, jobKeys, labelData } from "./items";
+import { LabelDocument, type LabelTemplate, symbologyProblem } from "./render";
+import { type JobListQuery, type LabelJob, MAX_JOB_VALUES_2D, type SingleLabelQuery, type StartJobBody } from "./schemas";
+import { BUILTIN_TEMPLATES, DEFAULT_TEMPLATE, resolveTemplate } from "./templates";
+
+type JobRow = typeof labelJobs.$inferSelect;
+
+/** Label jobs one user may have queued or running at once (each may hold 10,000 labels). */
+export const MAX_ACTIVE_JOBS = 5;
+
+/** A queued job never started this long after it was queued has lost its message: re-send it. */
+export const REQUEUE_AFTER_MS = 2 * 60_000;
+
+/** Who an actor is on a job: the user, or an API key's creator. */
+function whoIs(actor: Principal): { userId: string; username: string } {
+  return actor.kind === "user" ? { userId: actor.userId, username: actor.username } : { userId: actor.createdBy, username: `api-key:${actor.name}` };
+}
+
+/** 403 unless the actor may read inventory items (what labels print). */
+function requireItemAccess(actor: Principal): void {
+  if (!isAllowed(actor, { access: "inventory:read", tab: "inventory" })) {
+    throw new AppError("AUTHORIZATION_ERROR", "Labels show inventory items: 'inventory:read' and the 'inventory' tab are required", {
+      reason: "labels_need_inventory",
+    });
+  }
+}
+
+/** The wire shape of a job row. */
+export function toJob(row: JobRow): LabelJob {
+  return {
+    id: row.id,
+    job_id: row.id,
+    status: row.status,
+    template_id: row.templateId,
+    template: row.template,
+    item_count: row.total,
+    line_date: row.lineDate,
+    done: row.done,
+    total: row.total,
+    progress: row.total === 0 ? 1 : row.done / row.total,
+    skipped: row.skipped,
+    pages: row.pages,
+    pdf_bytes: row.pdfBytes,
+    error: row.error,
+    created_by: row.createdBy,
+    username: row.username,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+    started_at: row.startedAt,
+    finished_at: row.finishedAt,
+  };
+}
+
+/** The built-in templates. */
+export function listTemplates(): { templates: LabelTemplate[]; default_template: string } {
+  return { templates: [...BUILTIN_TEMPLATES], default_template: DEFAULT_TEMPLATE };
+}
+
+const MAX_LISTED_PROBLEMS = 20;
+
+/**
+ * Resolves what a request names into items in print order: 422 listing (up to 20) references
+ * that match no item, or whose value the template's symbology cannot encode. Nothing is written.
+ */
+async function resolveItems(deps: Pick<Deps, "db">, refs: readonly string[], template: LabelTemplate) {
+  const found = await itemsByRef(deps.db, refs);
+  const problems: FieldIssue[] = [];
+  const items = [];
+  for (const [index, ref] of refs.entries()) {
+    const item = found.get(ref);
+    if (!item) problems.push({ path: `body.item_ids.${index}`, message: `No item '${ref}'` });
+    else {
+      const problem = symbologyProblem(template.symbology, labelData(item, template.symbology, null).value);
+      if (problem) problems.push({ path: `body.item_ids.${index}`, message: `Item '${item.sku}': ${problem}` });
+      items.push(item);
+    }
+    if (problems.length >= MAX_LISTED_PROBLEMS) break;
+  }
+  if (problems.length > 0) {
+    throw new AppError("VALIDATION_ERROR", "Some items cannot be printed; nothing was queued", { details: problems, reason: "label_items_invalid" });
+  }
+  return items;
+}
+
+/**
+ * Starts a label job (RM365's `start-job`): checks every item exists and encodes in the
+ * template's symbology, records the job, then queues it. A failed send deletes the job again,
+ * so a job that exists is always on its way.
+ */
+export async function startJob(deps: Pick<Deps, "db" | "queues" | "requestId">, input: StartJobBody, actor: Principal) {
+  requireItemAccess(actor);
+  const template = resolveTemplate(input.template);
+  if ((template.symbology === "qrcode" || template.symbology === "datamatrix") && new Set(input.item_ids).size > MAX_JOB_VALUES_2D) {
+    throw new AppError("VALIDATION_ERROR", `At most ${MAX_JOB_VALUES_2D} different items per ${template.symbology} job`, {
+      details: [{ path: "body.item_ids", message: `at most ${MAX_JOB_VALUES_2D} different items with a 2-D symbology` }],
+    });
+  }
+  const who = whoIs(actor);
+  const [active] = await deps.db
+    .select({ n: count() })
+    .from(labelJobs)
+    .where(and(eq(labelJobs.createdBy, who.userId), inArray(labelJobs.status, ["queued", "processing"])));
+  if ((active?.n ?? 0) >= MAX_ACTIVE_JOBS) {
+    throw new AppError("CONFLICT", `You have ${MAX_ACTIVE_JOBS} label jobs queued or running; wait for one to finish`, { reason: "label_jobs_busy" });
+  }
+  const items = await resolveItems(deps, input.item_ids, template);
+  const id = crypto.randomUUID();
+  await deps.db.insert(labelJobs).values({
+    id,
+    templateId: template.id,
+    template,
+    itemIds: items.map((i) => i.id),
+    lineDate: input.line_date ?? null,
+    total: items.length,
+    createdBy: who.userId,
+    username: who.username,
+  });
+  const message: LabelJobMessage = { type: "label_job", jobId: id, requestId: deps.requestId };
+  try {
+    await deps.queues.documents.send(message, { contentType: "json" });
+  } catch (err) {
+    log("error", "could not enqueue label job", { jobId: id, ...describeError(err) });
+    await deps.db.delete(labelJobs).where(eq(labelJobs.id, id));
+    throw new AppError("SERVICE_UNAVAILABLE", "The label job could not be queued; nothing was saved. Try again.");
+  }
+  return { status: "queued" as const, job_id: id, item_count: items.length };
+}
+
+/** Jobs, newest first; `?status=`, `?mine=true` for the caller's own. */
+export async function listJobs(deps: Pick<Deps, "db">, query: JobListQuery, actor: Principal): Promise<Page<LabelJob>> {
+  const conditions: SQL[] = [];
+  if (query.status) conditions.push(eq(labelJobs.status, query.status));
+  if (query.mine === "true") conditions.push(eq(labelJobs.createdBy, whoIs(actor).userId));
+  const q = deps.db
+    .select()
+    .from(labelJobs)
+    .where(and(...conditions))
+    .$dynamic();
+  const page = await paginate(deps.db, q, query, { orderBy: [desc(labelJobs.createdAt)], tiebreaker: labelJobs.id });
+  return { ...page, items: page.items.map(toJob) };
+}
+
+async function loadJob(db: Deps["db"], id: string): Promise<JobRow> {
+  const [row] = await db.select().from(labelJobs).where(eq(labelJobs.id, id)).limit(1);
+  if (!row) throw new AppError("NOT_FOUND", `Label job '${id}' not found`, { reason: "label_job_not_found" });
+  return row;
+}
+
+type JobDeps = Pick<Deps, "db" | "queues" | "waitUntil" | "now" | "requestId">;
+
+/**
+ * Re-sends the message of a job queued long ago and never claimed (the queue lost it, or the
+ * demo data queued it with no worker running). Claims the re-send by moving `updated_at`
+ * first, so concurrent readers send it once.
+ */
+function requeueIfLost(deps: JobDeps, row: JobRow): void {
+  if (row.status !== "queued" || row.attempts > 0 || deps.now().getTime() - Date.parse(row.updatedAt) < REQUEUE_AFTER_MS) return;
+  const claim = deps.db
+    .update(labelJobs)
+    .set({ updatedAt: deps.now().toISOString() })
+    .where(and(eq(labelJobs.id, row.id), eq(labelJobs.status, "queued"), eq(labelJobs.updatedAt, row.updatedAt)))
+    .returning({ id: labelJobs.id });
+  const message: LabelJobMessage = { type: "label_job", jobId: row.id, requestId: deps.requestId };
+  deps.waitUntil(
+    claim.then(async (claimed) => {
+      if (claimed.length === 0) return;
+      await deps.queues.documents.send(message, { contentType: "json" });
+      log("info", "label job re-queued", { jobId: row.id });
+    }),
+  );
+}
+
+/** One job with its progress. */
+export async function getJob(deps: JobDeps, id: string): Promise<LabelJob> {
+  const row = await loadJob(deps.db, id);
+  requeueIfLost(deps, row);
+  return toJob(row);
+}
+
+/** Progress of a job, read cheaply (the SSE stream polls it). */
+export async function jobProgress(deps: Pick<Deps, "db">, id: string): Promise<Pick<LabelJob, "status" | "done" | "total" | "pages" | "error"> | null> {
+  const [row] = await deps.db
+    .select({ status: labelJobs.status, done: labelJobs.done, total: labelJobs.total, pages: labelJobs.pages, error: labelJobs.error })
+    .from(labelJobs)
+    .where(eq(labelJobs.id, id))
+    .limit(1);
+  return row ?? null;
+}
+
+/** A finished job's PDF or CSV from R2; 409 while the job is not completed. */
+export async function openJobFile(deps: Pick<Deps, "db" | "files">, id: string, kind: "pdf" | "csv", actor: Principal) {
+  const row = await loadJob(deps.db, id);
+  requireItemAccess(actor);
+  if (row.status !== "completed") {
+    throw new AppError("CONFLICT", `Label job '${id}' is ${row.status}, not completed`, {
+      reason: "label_job_not_ready",
+      details: { status: row.status, done: row.done, total: row.total },
+    });
+  }
+  const key = kind === "pdf" ? row.pdfKey : row.csvKey;
+  const object = key ? await deps.files.get(key) : null;
+  if (!object) throw new AppError("NOT_FOUND", `The ${kind.toUpperCase()} of label job '${id}' is missing`, { reason: "label_file_missing" });
+  return {
+    body: object.body,
+    size: object.size,
+    contentType: kind === "pdf" ? "application/pdf" : "text/csv; charset=utf-8",
+    filename: `labels-${id.slice(0, 8)}.${kind}`,
+  };
+}
+
+/**
+ * Deletes a job and its files: the creator's own, or any for a holder of every permission. A
+ * job being rendered stops at its next progress write (it finds its row gone).
+ */
+export async function deleteJob(deps: Pick<Deps, "db" | "files" | "waitUntil">, id: string, actor: Principal): Promise<void> {
+  const row = await loadJob(deps.db, id);
+  if (row.createdBy !== whoIs(actor).userId && !actor.permissions.has("*")) {
+    throw new AppError("AUTHORIZATION_ERROR", "Only the job's creator or an administrator may delete it", { reason: "label_job_not_yours" });
+  }
+  const deleted = await deps.db.delete(labelJobs).where(eq(labelJobs.id, id)).returning({ id: labelJobs.id });
+  if (deleted.length === 0) throw new AppError("NOT_FOUND", `Label job '${id}' not found`, { reason: "label_job_not_found" });
+  const keys = jobKeys(id);
+  deps.waitUntil(deps.files.delete([keys.pdf, keys.csv]));
+}
+
+/** Most copies of one label rendered synchronously. */
+export const MAX_SINGLE_COPIES = 100;
+
+/** One item's label as a PDF, rendered now (no job): `copies` of it on the template's sheet. */
+export async function singleLabel(
+  deps: Pick<Deps, "db">,
+  ref: string,
+  query: SingleLabelQuery,
+  actor: Principal,
+): Promise<{ pdf: Uint8Array; filename: string }> {
+  requireItemAccess(actor);
+  const template = resolveTemplate(query.template, "query.template");
+  const item = (await itemsByRef(deps.db, [ref])).get(ref);
+  if (!item) throw new AppError("NOT_FOUND", `No item '${ref}'`, { reason: "item_not_found" });
+  const label = labelData(item, template.symbology, query.line_date ?? null);
+  const problem = symbologyProblem(template.symbology, label.value);
+  if (problem) throw new AppError("VALIDATION_ERROR", `Item '${item.sku}': ${problem}`, { details: [{ path: "query.template", message: problem }] });
+  const doc = await LabelDocument.create(template, `Label ${item.sku}`);
+  for (let i = 0; i < Math.min(query.copies, MAX_SINGLE_COPIES); i++) doc.add(label);
+  return { pdf: await doc.save(), filename: `label-${item.sku.replace(/[^A-Z0-9._-]/g, "_")}.pdf` };
+}
+
+/** One progress event of a job, as the SSE stream sends it. */
+export type JobProgressEvent = Pick<LabelJob, "status" | "done" | "total" | "pages" | "error"> & { job_id: string };
+
+const FINISHED: ReadonlySet<string> = new Set(["completed", "failed"]);
+
+/**
+ * A job's progress as it changes: the current state at once, then each change (polled every
+ * `intervalMs`), ending after `completed`/`failed`, a deletion (`deleted`), or `maxMs`. 404 up
+ * front when there is no such job. The documents worker writes progress every few hundred
+ * labels, so this relays it to the requester without holding any socket open in the worker.
+ */
+export async function watchJob(
+  deps: Pick<Deps, "db">,
+  id: string,
+  options: { intervalMs?: number; maxMs?: number; aborted?: () => boolean } = {},
+): Promise<AsyncIterable<JobProgressEvent | { job_id: string; status: "deleted" }>> {
+  const first = await jobProgress(deps, id);
+  if (!first) throw new AppError("NOT_FOUND", `Label job '${id}' not found`, { reason: "label_job_not_found" });
+  const intervalMs = options.intervalMs ?? 1000;
+  const deadline = Date.now() + (options.maxMs ?? 5 * 60_000);
+  const aborted = options.aborted ?? (() => false);
+  return {
+    async *[Symbol.asyncIterator]() {
+      let last = { job_id: id, ...first };
+      yield last;
+      while (!FINISHED.has(last.status) && !aborted() && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, intervalMs));
+        const now = await jobProgress(deps, id);
+        if (!now) {
+          yield { job_id: id, status: "deleted" as const };
+          return;
+        }
+        if (now.status !== last.status || now.done !== last.done) {
+          last = { job_id: id, ...now };
+          yield last;
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * Reads a label PDF back the way a scanner would see it: parses each page's content stream for
+ * the barcode XObjects it draws (in label order), rasterises each XObject's `re` rectangles to
+ * a bitmap (with a quiet zone) and decodes the bitmap with zxing's JS port.
+ */
+import {
+  type BarcodeFormat,
+  BinaryBitmap,
+  Code128Reader,
+  DataMatrixReader,
+  DecodeHintType,
+  EAN13Reader,
+  HybridBinarizer,
+  QRCodeReader,
+  type Reader,
+  RGBLuminanceSource,
+} from "@zxing/library";
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, type PDFRef } from "pdf-lib";
+
+/** One zxing reader per symbology, so a symbol is only ever read as what it claims to be. */
+const READERS: Record<string, () => Reader> = {
+  code128: () => new Code128Reader(),
+  ean13: () => new EAN13Reader(),
+  qrcode: () => new QRCodeReader(),
+  datamatrix: () => new DataMatrixReader(),
+};
+
+const text = (stream: PDFRawStream) => new TextDecoder().decode(stream.getContents());
+
+/** The rectangles (`x y w h re`) of a content stream, in its own units. */
+export function rectangles(content: string): [number, number, number, number][] {
+  const out: [number, number, number, number][] = [];
+  for (const m of content.matchAll(/(-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (-?[\d.]+) re/g)) out.push([Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])]);
+  return out;
+}
+
+/**
+ * Rasterises module-unit rectangles: `scale` pixels per module, `quiet` modules of white around,
+ * linear symbols (`height` 1) drawn `barPixels` tall. Returns luminances (0 dark, 255 light).
+ */
+export function rasterise(rects: [number, number, number, number][], opts: { scale?: number; quiet?: number; barPixels?: number } = {}) {
+  const scale = opts.scale ?? 3;
+  const quiet = opts.quiet ?? 10;
+  const maxX = Math.max(...rects.map(([x, , w]) => x + w));
+  const maxY = Math.max(...rects.map(([, y, , h]) => y + h));
+  const linear = maxY <= 1;
+  const unitY = linear ? (opts.barPixels ?? 40) : scale;
+  const width = Math.ceil((maxX + 2 * quiet) * scale);
+  const height = Math.ceil(linear ? unitY + 2 * quiet * scale : (maxY + 2 * quiet) * scale);
+  const lum = new Uint8ClampedArray(width * height).fill(255);
+  const offX = quiet * scale;
+  const offY = linear ? quiet * scale : quiet * scale;
+  const rowsHigh = linear ? unitY : maxY * scale;
+  for (const [x, y, w, h] of rects) {
+    const x0 = Math.round(offX + x * scale);
+    const x1 = Math.round(offX + (x + w) * scale);
+    // PDF y grows upwards: flip into bitmap rows.
+    const y0 = Math.round(offY + rowsHigh - (y + h) * unitY);
+    const y1 = Math.round(offY + rowsHigh - y * unitY);
+    for (let py = y0; py < y1; py++) lum.fill(0, py * width + x0, py * width + x1);
+  }
+  return { lum, width, height };
+}
+
+/** Decodes a rasterised symbol; returns the text and zxing's format name. */
+export function decodeBitmap(bitmap: { lum: Uint8ClampedArray; width: number; height: number }, symbology: string): { text: string; format: BarcodeFormat } {
+  const make = READERS[symbology];
+  if (!make) throw new Error(`no reader for ${symbology}`);
+  const hints = new Map<DecodeHintType, unknown>([[DecodeHintType.TRY_HARDER, true]]);
+  const result = make().decode(new BinaryBitmap(new HybridBinarizer(new RGBLuminanceSource(bitmap.lum, bitmap.width, bitmap.height))), hints);
+  return { text: result.getText(), format: result.getBarcodeFormat() };
+}
+
+/** One drawn barcode: which page, its transform (`cm`) and the module rectangles of its XObject. */
+export interface DrawnSymbol {
+  page: number;
+  matrix: number[];
+  rects: [number, number, number, number][];
+}
+
+/** Every barcode the PDF draws, page by page in drawing order, with the page count. */
+export async function symbolsOf(pdf: Uint8Array): Promise<{ pages: number; sizes: [number, number][]; symbols: DrawnSymbol[] }> {
+  const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  const symbols: DrawnSymbol[] = [];
+  const cache = new Map<string, [number, number, number, number][]>();
+  const pages = doc.getPages();
+  pages.forEach((page, index) => {
+    const contents = page.node.Contents();
+    const streams = contents instanceof PDFArray ? contents.asArray().map((ref) => doc.context.lookup(ref)) : [contents];
+    const content = streams
+      .map((stream) => {
+        if (!(stream instanceof PDFRawStream)) throw new Error(`page ${index}: expected raw content streams`);
+        return text(stream);
+      })
+      .join("\n");
+    const xobjects = page.node.Resources()?.lookup(PDFName.of("XObject"), PDFDict);
+    for (const m of content.matchAll(/q ([-\d. ]+) cm \/(\w+) Do Q/g)) {
+      const name = m[2] ?? "";
+      const ref = xobjects?.get(PDFName.of(name)) as PDFRef | undefined;
+      if (!ref) throw new Error(`page ${index}: XObject ${name} missing`);
+      const key = ref.toString();
+      let rects = cache.get(key);
+      if (!rects) {
+        const stream = doc.context.lookup(ref);
+        if (!(stream instanceof PDFRawStream)) throw new Error(`XObject ${name} is not a raw stream`);
+        rects = rectangles(text(stream));
+        cache.set(key, rects);
+      }
+      symbols.push({ page: index, matrix: (m[1] ?? "").split(" ").map(Number), rects });
+    }
+  });
+  return { pages: pages.length, sizes: pages.map((p) => [p.getWidth(), p.getHeight()]), symbols };
+}
+
+/** Decodes every barcode of a label PDF, in label order. */
+export async function decodePdf(pdf: Uint8Array, symbology: string): Promise<{ pages: number; sizes: [number, number][]; values: string[] }> {
+  const { pages, sizes, symbols } = await symbolsOf(pdf);
+  const decoded = new Map<[number, number, number, number][], string>();
+  const values = symbols.map(({ rects }) => {
+    let value = decoded.get(rects);
+    if (value === undefined) {
+      value = decodeBitmap(rasterise(rects), symbology).text;
+      decoded.set(rects, value);
+    }
+    return value;
+  });
+  return { pages, sizes, values };
+}
