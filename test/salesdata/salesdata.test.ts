@@ -1,7 +1,12 @@
 import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import type { Db } from "../../src/db/client";
+import { salesImports } from "../../src/db/schema";
 import { csvRecords, parseRegionDate, parseRegionNumber, validateRow } from "../../src/modules/salesdata/csv";
-import { arr, call, type Json, loginAs, str, unique } from "../helpers";
+import { importSalesFile } from "../../src/modules/salesdata/service";
+import type { Principal } from "../../src/types";
+import { arr, call, type Json, loginAs, str, testDeps, unique } from "../helpers";
 
 const HEADER =
   "order_number,created_at,sku,name,qty,price,status,currency,grand_total,customer_email,customer_full_name,billing_address,shipping_address,customer_group_code";
@@ -256,6 +261,35 @@ describe("sales CSV import", () => {
     expect(record.json).toMatchObject({ status: "completed", rows_total: 5_600, rows_done: 5_600 });
   });
 
+  it("shows rows_done moving, batch by batch, while a long import runs", async () => {
+    const deps = testDeps();
+    const filename = `${unique("progress")}.csv`;
+    const seen: { status: string; done: number; total: number }[] = [];
+    const realBatch = deps.db.batch.bind(deps.db);
+    // After each D1 batch, read the import's record as another client polling it would.
+    const spy = (async (statements: Parameters<Db["batch"]>[0]) => {
+      const out = await realBatch(statements);
+      const [row] = await deps.db
+        .select({ status: salesImports.status, done: salesImports.rowsDone, total: salesImports.rowsTotal })
+        .from(salesImports)
+        .where(eq(salesImports.filename, filename));
+      if (row) seen.push(row);
+      return out;
+    }) as unknown as Db["batch"];
+    const db = new Proxy(deps.db, { get: (target, prop, receiver) => (prop === "batch" ? spy : Reflect.get(target, prop, receiver)) });
+    const tag = unique("PROG");
+    const form = new FormData();
+    form.append("file", new File([csv(Array.from({ length: 12_000 }, (_, i) => ukLine({ order: `${tag}-${i}`, sku: "S" })))], filename));
+    const actor: Principal = { kind: "user", userId: "u-progress", username: "progress", role: "admin", permissions: new Set(["*"]), tabs: [], sessionId: "" };
+    const result = await importSalesFile({ ...deps, db }, { request: new Request("http://localhost/", { method: "POST", body: form }), region: "uk" }, actor);
+    expect(result.rows_imported).toBe(12_000);
+    expect(seen.filter((s) => s.status === "importing")).toEqual([
+      { status: "importing", done: 5_000, total: 12_000 },
+      { status: "importing", done: 10_000, total: 12_000 },
+      { status: "importing", done: 12_000, total: 12_000 },
+    ]);
+  });
+
   it("refuses what is not a sales CSV: a wrong header, no rows, broken quoting, binary, another region", async () => {
     const admin = await loginAs("admin");
     const header = await upload(admin.token, "nl", "a,b,c\r\n1,2,3\r\n");
@@ -341,6 +375,14 @@ describe("sales summary", () => {
       ["2031-01", 25.5],
       ["2031-02", 30],
     ]);
+    // Totals are sales data: a caller with only the FR tab sees FR's and DE's (no DE tab exists), never UK's.
+    const frOnly = await loginAs("viewer", { allowed_tabs: ["salesdata.fr-sales"] });
+    const theirs = await call("/api/v1/salesdata/summary?group_by=country&from=2031-01-01&to=2031-12-31", { token: frOnly.token });
+    expect(theirs.status).toBe(200);
+    expect(theirs.json.groups).toEqual([{ key: "de", currency: "EUR", orders: 1, lines: 1, quantity: 4, revenue: 9 }]);
+    const ukAsked = await call("/api/v1/salesdata/summary?group_by=sku&region=uk", { token: frOnly.token });
+    expect(ukAsked.status).toBe(403);
+    expect(ukAsked.json.message).toBe("Your account does not have the 'salesdata.uk-sales' tab");
     expect((await call("/api/v1/salesdata/summary?group_by=week", { token: admin.token })).status).toBe(422);
     expect((await call("/api/v1/salesdata/summary?group_by=sku&from=2031-02-01&to=2031-01-01", { token: admin.token })).status).toBe(422);
   });

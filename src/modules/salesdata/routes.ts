@@ -21,17 +21,9 @@ import {
   UploadQuery,
   UploadResult,
 } from "./schemas";
-import { getSalesImport, importSalesFile, listSalesImports, listSalesRows, salesSummary } from "./service";
+import { getSalesImport, importSalesFile, listSalesImports, listSalesRows, REGION_TABS, salesSummary } from "./service";
 
 const TAGS = ["salesdata"];
-
-/** The RM365 tab each region's data belongs to. */
-export const REGION_TABS: Record<SalesRegion, string> = {
-  uk: "salesdata.uk-sales",
-  fr: "salesdata.fr-sales",
-  nl: "salesdata.nl-sales",
-  de: "salesdata",
-};
 
 const router = createRouter()
   .openapi(
@@ -67,12 +59,12 @@ const router = createRouter()
       path: "/summary",
       access: "salesdata:read",
       tab: "salesdata",
-      summary: "Aggregates per SKU, country or month (per currency): orders, lines, quantity, revenue",
+      summary: "Aggregates per SKU, country or month (per currency): orders, lines, quantity, revenue; only regions whose tab the caller holds",
       tags: TAGS,
       request: { query: SummaryQuery },
       responses: { 200: json(Summary, "The groups") },
     }),
-    async (c) => c.json(await salesSummary(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await salesSummary(c.var.deps, c.req.valid("query"), principalOf(c)), 200),
   )
   .openapi(
     defineRoute({

@@ -17,13 +17,14 @@
  *    A re-run (the same file uploaded again after a failure, or the same orders in another file)
  *    rewrites the same lines, so nothing doubles.
  */
-import { and, asc, count, desc, eq, gte, type like, lt, or, type SQL, sql } from "drizzle-orm";
-import { type SalesImportStatus, type SalesRegion, salesImports, salesRows } from "../../db/schema";
+import { and, asc, count, desc, eq, gte, inArray, type like, lt, or, type SQL, sql } from "drizzle-orm";
+import { SALES_REGIONS, type SalesImportStatus, type SalesRegion, salesImports, salesRows } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import type { FieldIssue } from "../../lib/errors";
-import { AppError, notFound } from "../../lib/errors";
+import { AppError, forbidden, notFound } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
 import { type Page, paginate } from "../../lib/pagination";
+import { tabAllows } from "../../lib/rbac";
 import { receiveUpload } from "../../lib/uploads";
 import type { Principal } from "../../types";
 import { actorName } from "../equipment/repo";
@@ -39,6 +40,18 @@ import {
   UploadFields,
   type UploadResult,
 } from "./schemas";
+
+/** The RM365 tab each region's data belongs to (DE, which RM365 had no tab for: the module's). */
+export const REGION_TABS: Record<SalesRegion, string> = {
+  uk: "salesdata.uk-sales",
+  fr: "salesdata.fr-sales",
+  nl: "salesdata.nl-sales",
+  de: "salesdata",
+};
+
+/** The regions whose data `actor` may read: those whose tab it holds. */
+export const regionsOf = (actor: Principal): SalesRegion[] =>
+  SALES_REGIONS.filter((region) => actor.permissions.has("*") || tabAllows(actor.tabs, REGION_TABS[region]));
 
 /** R2 prefix of kept originals. */
 export const SALES_FILE_PREFIX = "salesdata/";
@@ -186,8 +199,27 @@ export async function importSalesFile(
     return { status: "success", message, rows_imported: 0, errors: [], rows_failed: 0, errors_more: 0, import_id: importId, duplicate_of: original.id };
   }
 
+  // From here on the request body is fully read: the work goes on if the client disconnects
+  // (`waitUntil` keeps the isolate up), so an import is never cut off by a dropped tablet.
+  const work = runImport(deps, { importId, key: file.key, region: input.region, partial, started });
+  deps.waitUntil(work);
+  return work;
+}
+
+interface ImportRun {
+  importId: string;
+  key: string;
+  region: SalesRegion;
+  partial: boolean;
+  started: Date;
+}
+
+/** Passes 1 and 2 of an upload whose record exists (status `validating`). */
+async function runImport(deps: Pick<Deps, "db" | "files" | "now">, run: ImportRun): Promise<UploadResult> {
+  const { importId, started, partial } = run;
+  const input = { region: run.region };
   try {
-    const checked = await validateFile(deps, file.key, input.region);
+    const checked = await validateFile(deps, run.key, input.region);
     if (checked.rowsTotal === 0) {
       const message = "The file has no order lines (a header row, then one line per order item)";
       await finish(deps, importId, started, { status: "rejected", message, ...validationCounts(checked) });
@@ -205,7 +237,7 @@ export async function importSalesFile(
       .update(salesImports)
       .set({ status: "importing", ...validationCounts(checked) })
       .where(eq(salesImports.id, importId));
-    const written = await writeRows(deps, importId, file.key, input.region);
+    const written = await writeRows(deps, importId, run.key, input.region);
     const skipped = checked.rowsFailed > 0 ? `; ${checked.rowsFailed} rows with errors were skipped` : "";
     const message = `Imported ${written} rows into ${input.region.toUpperCase()} sales data${skipped}`;
     await finish(deps, importId, started, { status: "completed", message, rowsImported: written });
@@ -437,12 +469,17 @@ const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00.000Z`) + 8
  * orders, lines, quantity and revenue (Σ qty × price). `from`/`to` are whole UTC days,
  * inclusive. SKU and country groups come largest revenue first, months in order.
  */
-export async function salesSummary(deps: Pick<Deps, "db">, query: SummaryQuery): Promise<Summary> {
+export async function salesSummary(deps: Pick<Deps, "db">, query: SummaryQuery, actor: Principal): Promise<Summary> {
   const t = salesRows;
+  // Totals are sales data too: only the regions whose tab the caller holds are counted.
+  const regions = regionsOf(actor);
+  if (query.region !== undefined && !regions.includes(query.region)) {
+    throw forbidden(`Your account does not have the '${REGION_TABS[query.region]}' tab`);
+  }
   const key: SQL<string> =
     query.group_by === "sku" ? sql<string>`${t.sku}` : query.group_by === "country" ? sql<string>`${t.region}` : sql<string>`substr(${t.orderedAt}, 1, 7)`;
   const where = and(
-    query.region === undefined ? undefined : eq(t.region, query.region),
+    query.region === undefined ? (regions.length === SALES_REGIONS.length ? undefined : inArray(t.region, regions)) : eq(t.region, query.region),
     query.from === undefined ? undefined : gte(t.orderedAt, `${query.from}T00:00:00.000Z`),
     query.to === undefined ? undefined : lt(t.orderedAt, nextDay(query.to)),
   );
