@@ -98,24 +98,47 @@ const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
  */
 export function parseRegionNumber(text: string, region: SalesRegion): number | undefined {
   const format = REGION_FORMATS[region];
+  const { grouped, plainLocal, groupSeparators } = numberPatterns(region);
   const value = text.trim();
   if (value === "") return undefined;
-  const sign = "[-+]?";
-  const digits = "\\d+";
-  const dec = escapeRe(format.decimal);
-  const groups = format.thousands.map(escapeRe).join("|");
-  const grouped = new RegExp(`^${sign}\\d{1,3}(?:(?:${groups})\\d{3})+(?:${dec}\\d+)?$`);
-  const plainLocal = new RegExp(`^${sign}${digits}(?:${dec}${digits})?$`);
-  const plainMachine = /^[-+]?\d+(?:\.\d+)?$/;
   let normalised: string | undefined;
   if (plainLocal.test(value)) normalised = value.replace(format.decimal, ".");
   else if (grouped.test(value)) {
     const [whole = "", fraction] = value.split(format.decimal);
-    normalised = `${whole.replace(new RegExp(groups, "g"), "")}${fraction === undefined ? "" : `.${fraction}`}`;
-  } else if (plainMachine.test(value)) normalised = value;
+    normalised = `${whole.replace(groupSeparators, "")}${fraction === undefined ? "" : `.${fraction}`}`;
+  } else if (PLAIN_MACHINE.test(value)) normalised = value;
   if (normalised === undefined) return undefined;
   const n = Number(normalised);
   return Number.isFinite(n) ? n : undefined;
+}
+
+const PLAIN_MACHINE = /^[-+]?\d+(?:\.\d+)?$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|\+00:00)?)?$/;
+
+interface RegionPatterns {
+  grouped: RegExp;
+  plainLocal: RegExp;
+  groupSeparators: RegExp;
+  localDate: RegExp;
+}
+// Built once per region: a 100,000-line file checks three numbers and a date per line.
+const patterns = new Map<SalesRegion, RegionPatterns>();
+function numberPatterns(region: SalesRegion): RegionPatterns {
+  let found = patterns.get(region);
+  if (!found) {
+    const format = REGION_FORMATS[region];
+    const dec = escapeRe(format.decimal);
+    const groups = format.thousands.map(escapeRe).join("|");
+    const seps = format.dateSeparators.map(escapeRe).join("");
+    found = {
+      grouped: new RegExp(`^[-+]?\\d{1,3}(?:(?:${groups})\\d{3})+(?:${dec}\\d+)?$`),
+      plainLocal: new RegExp(`^[-+]?\\d+(?:${dec}\\d+)?$`),
+      groupSeparators: new RegExp(groups, "g"),
+      localDate: new RegExp(`^(\\d{1,2})[${seps}](\\d{1,2})[${seps}](\\d{4})(?:[ T](\\d{1,2}):(\\d{2})(?::(\\d{2}))?)?$`),
+    };
+    patterns.set(region, found);
+  }
+  return found;
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
@@ -127,9 +150,8 @@ const pad = (n: number, width = 2) => String(n).padStart(width, "0");
  */
 export function parseRegionDate(text: string, region: SalesRegion): string | undefined {
   const value = text.trim();
-  const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|\+00:00)?)?$/.exec(value);
-  const seps = REGION_FORMATS[region].dateSeparators.map(escapeRe).join("");
-  const local = new RegExp(`^(\\d{1,2})[${seps}](\\d{1,2})[${seps}](\\d{4})(?:[ T](\\d{1,2}):(\\d{2})(?::(\\d{2}))?)?$`).exec(value);
+  const iso = ISO_DATE.exec(value);
+  const local = iso ? null : numberPatterns(region).localDate.exec(value);
   let parts: { y: number; mo: number; d: number; h: number; mi: number; s: number; ms: number };
   if (iso) {
     parts = {
