@@ -59,8 +59,8 @@ export const SALES_FILE_PREFIX = "salesdata/";
 export const MAX_REPORTED_ERRORS = 100;
 /** Rows per INSERT (one JSON parameter). */
 export const ROWS_PER_STATEMENT = 500;
-/** A statement's JSON stays well under D1's 2 MB per value. */
-const MAX_STATEMENT_JSON = 1024 * 1024;
+/** A statement's JSON (estimated) stays well under D1's 2 MB per value, and a batch near 5 MB at most. */
+const MAX_STATEMENT_JSON = 512 * 1024;
 /** INSERT statements per `db.batch` (one D1 round trip, one transaction). */
 export const STATEMENTS_PER_BATCH = 10;
 
