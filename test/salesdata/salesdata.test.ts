@@ -295,6 +295,9 @@ describe("sales CSV import", () => {
     const header = await upload(admin.token, "nl", "a,b,c\r\n1,2,3\r\n");
     expect(header.status).toBe(422);
     expect(header.json.message).toBe("Row 1: Not enough columns in the header (expected 14, got 3); nothing was imported");
+    const rejected = await call("/api/v1/salesdata/imports?region=nl&status=rejected&limit=200", { token: admin.token });
+    expect(arr(rejected.json.items).some((i) => i.message === header.json.message && i.finished_at !== null)).toBe(true);
+    expect((await call("/api/v1/salesdata/imports?region=nl&status=validating", { token: admin.token })).json.total).toBe(0);
     const empty = await upload(admin.token, "nl", `${HEADER}\r\n`);
     expect(empty.status).toBe(422);
     expect(empty.json.message).toMatch(/no order lines/);

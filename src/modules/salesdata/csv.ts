@@ -7,7 +7,8 @@
  * - The delimiter is read off the header line: `,`, `;` (what French, Dutch and German exports
  *   use beside decimal commas) or a tab, whichever it has most of.
  * - `Row n` counts records as a spreadsheet counts rows: the header is row 1, the first order
- *   line row 2 (a quoted field spanning lines is still one row).
+ *   line row 2 (a quoted field spanning lines is still one row; blank lines are skipped and not
+ *   counted).
  * - Numbers and dates follow the region (REGION_FORMATS); dates without a zone are taken as UTC
  *   (Magento exports its `created_at` in UTC).
  */

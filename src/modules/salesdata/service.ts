@@ -219,7 +219,11 @@ async function runImport(deps: Pick<Deps, "db" | "files" | "now">, run: ImportRu
   const { importId, started, partial } = run;
   const input = { region: run.region };
   try {
-    const checked = await validateFile(deps, run.key, input.region);
+    const checked = await validateFile(deps, run.key, input.region).catch(async (err: unknown) => {
+      // A file that is not a sales CSV at all (header width, broken quoting) is recorded too.
+      if (err instanceof AppError) await finish(deps, importId, started, { status: "rejected", message: err.message, errors: [err.message] });
+      throw err;
+    });
     if (checked.rowsTotal === 0) {
       const message = "The file has no order lines (a header row, then one line per order item)";
       await finish(deps, importId, started, { status: "rejected", message, ...validationCounts(checked) });
