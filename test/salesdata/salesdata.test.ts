@@ -290,6 +290,35 @@ describe("sales CSV import", () => {
     ]);
   });
 
+  it("an import cut off part-way is recorded as failed with its progress, and uploading the file again finishes it without doubles", async () => {
+    const deps = testDeps();
+    const realBatch = deps.db.batch.bind(deps.db);
+    let batches = 0;
+    // Batch 1 records the import, batch 2 writes the first 5,000 lines, batch 3 (the last 1,000) fails.
+    const failing = (async (statements: Parameters<Db["batch"]>[0]) => {
+      if (++batches === 3) throw new Error("D1 went away");
+      return realBatch(statements);
+    }) as unknown as Db["batch"];
+    const db = new Proxy(deps.db, { get: (target, prop, receiver) => (prop === "batch" ? failing : Reflect.get(target, prop, receiver)) });
+    const tag = unique("CUT");
+    const text = csv(Array.from({ length: 6_000 }, (_, i) => ukLine({ order: `${tag}-${i}`, sku: "S" })));
+    const form = () => {
+      const f = new FormData();
+      f.append("file", new File([text], "cut.csv"));
+      return new Request("http://localhost/", { method: "POST", body: f });
+    };
+    const actor: Principal = { kind: "user", userId: "u-cut", username: "cut", role: "admin", permissions: new Set(["*"]), tabs: [], sessionId: "" };
+    await expect(importSalesFile({ ...deps, db }, { request: form(), region: "uk" }, actor)).rejects.toThrow("D1 went away");
+    const [cut] = await deps.db.select().from(salesImports).where(eq(salesImports.filename, "cut.csv")).orderBy(salesImports.startedAt);
+    expect(cut).toMatchObject({ status: "failed", rowsDone: 5_000, rowsTotal: 6_000 });
+    expect(cut?.finishedAt).not.toBeNull();
+
+    const again = await importSalesFile(testDeps(), { request: form(), region: "uk" }, actor);
+    expect(again).toMatchObject({ rows_imported: 6_000, duplicate_of: null });
+    const admin = await loginAs("admin");
+    expect((await listRegion(admin.token, "uk", tag)).total_count).toBe(6_000);
+  });
+
   it("refuses what is not a sales CSV: a wrong header, no rows, broken quoting, binary, another region", async () => {
     const admin = await loginAs("admin");
     const header = await upload(admin.token, "nl", "a,b,c\r\n1,2,3\r\n");
