@@ -169,7 +169,7 @@ export async function importSalesFile(
   const started = deps.now();
   const importId = crypto.randomUUID();
   const who = { userId: actor.kind === "user" ? actor.userId : null, username: actorName(actor) };
-  const [previous] = await deps.db.batch([
+  const recorded = deps.db.batch([
     deps.db
       .select({ id: salesImports.id, r2Key: salesImports.r2Key, finishedAt: salesImports.finishedAt })
       .from(salesImports)
@@ -190,6 +190,11 @@ export async function importSalesFile(
       startedAt: started.toISOString(),
     }),
   ]);
+  // No record, no kept original: the stored file goes if the record cannot be written.
+  const [previous] = await recorded.catch(async (err: unknown) => {
+    await upload.discard();
+    throw err;
+  });
   const original = previous[0];
   if (original) {
     // The same bytes were imported before: nothing to write, and no second copy to keep.
@@ -200,7 +205,9 @@ export async function importSalesFile(
   }
 
   // From here on the request body is fully read: the work goes on if the client disconnects
-  // (`waitUntil` keeps the isolate up), so an import is never cut off by a dropped tablet.
+  // (`waitUntil` keeps the isolate up, within the platform's allowance after a disconnect), so a
+  // dropped tablet does not cut an import short; one that is cut off stays `failed`/`importing`
+  // with its `rows_done`, and uploading the file again finishes it.
   const work = runImport(deps, { importId, key: file.key, region: input.region, partial, started });
   deps.waitUntil(work);
   return work;
