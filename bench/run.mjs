@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { fanout } from "./fanout.mjs";
 import { failureOf, load } from "./load.mjs";
 import { renderChecks, renderTable } from "./report.mjs";
+import { csvImport } from "./salesdata.mjs";
 import { BENCH_USER, scenarios } from "./scenarios.mjs";
 import { d1RoundTrips } from "./server-timing.mjs";
 import { apiBindings, applyMigrations, bundle, insertUser, readApiConfig, root, serve, userRow, versions, writeBaselineConfig } from "./workers.mjs";
@@ -222,6 +223,14 @@ async function measure(scenario, target, label) {
     const run = await fanout({ wsUrl: `${target.url.replace(/^http/, "ws")}${extra.ws}`, post, ...scenario.fanout });
     console.log(
       `  ${label.padEnd(42)} ${run.rps.toFixed(1).padStart(9)} msg/s   p50 ${run.p50.toFixed(2).padStart(8)} ms   p99 ${run.p99.toFixed(2).padStart(8)} ms (POST → last client)`,
+    );
+    return run;
+  }
+  if (scenario.csvImport) {
+    const run = await csvImport({ url: target.url, headers: request.headers, ...scenario.csvImport });
+    const cpu = run.cpuSeconds.map((s) => s.toFixed(2)).join(", ");
+    console.log(
+      `  ${label.padEnd(42)} ${run.rps.toFixed(0).padStart(9)} rows/s p50 ${run.p50.toFixed(0).padStart(8)} ms   p99 ${run.p99.toFixed(0).padStart(8)} ms per upload; workerd CPU per upload ${cpu} s`,
     );
     return run;
   }

@@ -33,6 +33,7 @@ import { countRoutes, downtimeRoutes, oeeRoutes } from "./modules/oee/routes";
 import { partRoutes } from "./modules/parts/routes";
 import { jobRoutes, productionRoutes, wsRoutes } from "./modules/production/routes";
 import { roleRoutes } from "./modules/roles/routes";
+import { salesdataRoutes } from "./modules/salesdata/routes";
 import { userRoutes } from "./modules/users/routes";
 import type { AppEnv } from "./types";
 
@@ -109,6 +110,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/inventory", inventoryRoutes);
   app.route("/api/v1/magento", magentoRoutes);
   app.route("/api/v1/labels", labelRoutes);
+  app.route("/api/v1/salesdata", salesdataRoutes);
   app.route("/api", ccbackendAuthRoutes);
   app.route("/api", ccbackendEquipmentRoutes);
   app.route("/api", ccbackendReportRoutes);

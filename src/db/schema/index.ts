@@ -6,3 +6,4 @@ export * from "./magento";
 export * from "./parts";
 export * from "./platform";
 export * from "./production";
+export * from "./salesdata";

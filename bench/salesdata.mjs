@@ -1,0 +1,96 @@
+// Sales CSV import (RM365): rows per second into D1 through `POST /api/v1/salesdata/{region}/upload`.
+//
+// Not an autocannon run: each upload is one generated file of `rows` order lines (its own order
+// numbers, so no upload is a duplicate of another), sent multipart as a client would, one after
+// another, `uploads` times. Reported as a load() result so report.mjs can print it:
+//   rps      rows imported per second over all uploads (Σ rows ÷ Σ upload time)
+//   p50/p99  the upload's time, request sent → answer received, ms
+// And, per upload, the CPU seconds every workerd process under this bench spent meanwhile (read
+// from /proc; includes local D1's SQLite work, which runs in the same process locally, so it is
+// an upper bound of the Worker's own CPU time).
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+
+const HEADER =
+  "order_number,created_at,sku,name,qty,price,status,currency,grand_total,customer_email,customer_full_name,billing_address,shipping_address,customer_group_code";
+
+/** A UK export of `rows` lines, two lines per order, realistic widths (~200 bytes a line). */
+export function generateCsv(rows, tag) {
+  const lines = [HEADER];
+  for (let i = 0; i < rows; i++) {
+    const order = `${tag}-${String(Math.floor(i / 2)).padStart(7, "0")}`;
+    const day = String(1 + (i % 28)).padStart(2, "0");
+    lines.push(
+      `${order},2026-02-${day} 10:${String(i % 60).padStart(2, "0")}:00,SKU-${i % 2 === 0 ? "A" : "B"}-${i % 500},"Hex bolt M${6 + (i % 6)}, zinc",${1 + (i % 5)},${(2.5 + (i % 40)).toFixed(2)},complete,GBP,${(20 + (i % 300)).toFixed(2)},customer${i % 997}@example.com,Customer ${i % 997},"${i % 90} High Street, Leeds LS1 4AP","${i % 90} High Street, Leeds LS1 4AP",General`,
+    );
+  }
+  return `${lines.join("\r\n")}\r\n`;
+}
+
+/** CPU seconds (user + system) of every workerd process that is a child of this one. */
+function workerdCpuSeconds() {
+  let out = "";
+  try {
+    out = execFileSync("ps", ["-o", "pid=,comm=", "--ppid", String(process.pid)], { encoding: "utf8" });
+  } catch {
+    return Number.NaN;
+  }
+  let ticks = 0;
+  for (const line of out.trim().split("\n")) {
+    const [pid, comm] = line.trim().split(/\s+/);
+    if (!comm?.includes("workerd")) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return ticks / 100;
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+
+/** Runs `uploads` imports of `rows` lines each against `url`, one at a time. */
+export async function csvImport({ url, headers, rows, uploads }) {
+  const times = [];
+  const cpu = [];
+  const statusCodes = {};
+  let imported = 0;
+  let non2xx = 0;
+  for (let n = 0; n < uploads; n++) {
+    const text = generateCsv(rows, `B${crypto.randomUUID().slice(0, 8)}`);
+    const form = new FormData();
+    form.append("file", new Blob([text], { type: "text/csv" }), `bench-${rows}.csv`);
+    const cpu0 = workerdCpuSeconds();
+    const started = performance.now();
+    const res = await fetch(`${url}/api/v1/salesdata/uk/upload`, { method: "POST", headers, body: form });
+    const body = await res.text();
+    times.push(performance.now() - started);
+    cpu.push(workerdCpuSeconds() - cpu0);
+    statusCodes[res.status] = (statusCodes[res.status] ?? 0) + 1;
+    if (res.status !== 200) {
+      non2xx++;
+      throw new Error(`upload of ${rows} rows answered ${res.status}: ${body.slice(0, 300)}`);
+    }
+    const result = JSON.parse(body);
+    if (result.rows_imported !== rows) throw new Error(`upload of ${rows} rows imported ${result.rows_imported}`);
+    imported += result.rows_imported;
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const seconds = times.reduce((a, b) => a + b, 0) / 1000;
+  return {
+    rps: imported / seconds,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    requests: uploads,
+    duration: seconds,
+    statusCodes,
+    non2xx,
+    errors: 0,
+    timeouts: 0,
+    cpuSeconds: cpu,
+    bytes: Buffer.byteLength(generateCsv(1, "X")) * rows,
+  };
+}

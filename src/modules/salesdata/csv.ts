@@ -1,0 +1,330 @@
+/**
+ * Reading RM365's sales CSV: a header row, then 14 columns by position (CONTRACTS.md), each row
+ * checked on its own with RM365's messages (`Row n: Not enough columns (expected 14, got k)`).
+ *
+ * - Parsing is csv-parse's WHATWG stream form (`csv-parse/stream`), fed from R2 as the bytes
+ *   arrive, so a file of any size costs about one chunk and the parser's record queue in memory.
+ * - The delimiter is read off the header line: `,`, `;` (what French, Dutch and German exports
+ *   use beside decimal commas) or a tab, whichever it has most of.
+ * - `Row n` counts records as a spreadsheet counts rows: the header is row 1, the first order
+ *   line row 2 (a quoted field spanning lines is still one row; blank lines are skipped and not
+ *   counted).
+ * - Numbers and dates follow the region (REGION_FORMATS); dates without a zone are taken as UTC
+ *   (Magento exports its `created_at` in UTC).
+ */
+import { parse } from "csv-parse/stream";
+import type { SalesRegion } from "../../db/schema";
+
+export const SALES_COLUMNS = [
+  "order_number",
+  "created_at",
+  "sku",
+  "name",
+  "qty",
+  "price",
+  "status",
+  "currency",
+  "grand_total",
+  "customer_email",
+  "customer_full_name",
+  "billing_address",
+  "shipping_address",
+  "customer_group_code",
+] as const;
+export const EXPECTED_COLUMNS = SALES_COLUMNS.length;
+
+/** Longest value kept per text column; a longer one is a row error, never truncated. */
+const MAX_LENGTH: Record<string, number> = {
+  order_number: 64,
+  sku: 64,
+  name: 255,
+  status: 64,
+  customer_email: 254,
+  customer_full_name: 200,
+  billing_address: 1000,
+  shipping_address: 1000,
+  customer_group_code: 64,
+};
+/** A record longer than this (bytes) stops the parse: no honest order line is 64 KiB. */
+export const MAX_RECORD_BYTES = 64 * 1024;
+const MAX_SHOWN_VALUE = 40;
+
+/** How a region writes numbers and dates. */
+export interface RegionFormat {
+  /** The decimal separator of its exports. */
+  decimal: "." | ",";
+  /** Thousands separators it may use. */
+  thousands: readonly string[];
+  /** Day-month-year separators it may use (`DD/MM/YYYY`, `DD-MM-YYYY`, `DD.MM.YYYY`). */
+  dateSeparators: readonly string[];
+  /** How the error messages describe its formats. */
+  numberExample: string;
+  dateExample: string;
+}
+
+export const REGION_FORMATS: Record<SalesRegion, RegionFormat> = {
+  uk: { decimal: ".", thousands: [","], dateSeparators: ["/"], numberExample: "1,234.56", dateExample: "DD/MM/YYYY [HH:MM[:SS]]" },
+  fr: { decimal: ",", thousands: [" ", "\u00a0", "\u202f"], dateSeparators: ["/"], numberExample: "1 234,56", dateExample: "DD/MM/YYYY [HH:MM[:SS]]" },
+  nl: { decimal: ",", thousands: ["."], dateSeparators: ["-", "/"], numberExample: "1.234,56", dateExample: "DD-MM-YYYY [HH:MM[:SS]]" },
+  de: { decimal: ",", thousands: ["."], dateSeparators: ["."], numberExample: "1.234,56", dateExample: "DD.MM.YYYY [HH:MM[:SS]]" },
+};
+
+/** One valid order line, as stored. */
+export interface SalesLine {
+  order_number: string;
+  /** ISO 8601 UTC with milliseconds. */
+  created_at: string;
+  sku: string;
+  name: string;
+  qty: number;
+  price: number;
+  status: string;
+  currency: string;
+  grand_total: number;
+  customer_email: string;
+  customer_full_name: string;
+  billing_address: string;
+  shipping_address: string;
+  customer_group_code: string;
+}
+
+export type RowResult = { ok: true; line: SalesLine } | { ok: false; error: string };
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Parses a number as `region` writes it: its decimal separator and thousands grouping, or a
+ * plain machine number (`12.5000`, as Magento writes prices in every locale) when that is not
+ * ambiguous (a `.` in a decimal-comma region is grouping only when it groups by three).
+ */
+export function parseRegionNumber(text: string, region: SalesRegion): number | undefined {
+  const format = REGION_FORMATS[region];
+  const { grouped, plainLocal, groupSeparators } = numberPatterns(region);
+  const value = text.trim();
+  if (value === "") return undefined;
+  let normalised: string | undefined;
+  if (plainLocal.test(value)) normalised = value.replace(format.decimal, ".");
+  else if (grouped.test(value)) {
+    const [whole = "", fraction] = value.split(format.decimal);
+    normalised = `${whole.replace(groupSeparators, "")}${fraction === undefined ? "" : `.${fraction}`}`;
+  } else if (PLAIN_MACHINE.test(value)) normalised = value;
+  if (normalised === undefined) return undefined;
+  const n = Number(normalised);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+const PLAIN_MACHINE = /^[-+]?\d+(?:\.\d+)?$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|\+00:00)?)?$/;
+
+interface RegionPatterns {
+  grouped: RegExp;
+  plainLocal: RegExp;
+  groupSeparators: RegExp;
+  localDate: RegExp;
+}
+// Built once per region: a 100,000-line file checks three numbers and a date per line.
+const patterns = new Map<SalesRegion, RegionPatterns>();
+function numberPatterns(region: SalesRegion): RegionPatterns {
+  let found = patterns.get(region);
+  if (!found) {
+    const format = REGION_FORMATS[region];
+    const dec = escapeRe(format.decimal);
+    const groups = format.thousands.map(escapeRe).join("|");
+    const seps = format.dateSeparators.map(escapeRe).join("");
+    found = {
+      grouped: new RegExp(`^[-+]?\\d{1,3}(?:(?:${groups})\\d{3})+(?:${dec}\\d+)?$`),
+      plainLocal: new RegExp(`^[-+]?\\d+(?:${dec}\\d+)?$`),
+      groupSeparators: new RegExp(groups, "g"),
+      localDate: new RegExp(`^(\\d{1,2})[${seps}](\\d{1,2})[${seps}](\\d{4})(?:[ T](\\d{1,2}):(\\d{2})(?::(\\d{2}))?)?$`),
+    };
+    patterns.set(region, found);
+  }
+  return found;
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+
+/**
+ * Parses an order date as `region` writes it (`DD/MM/YYYY`, `DD-MM-YYYY`, `DD.MM.YYYY` with an
+ * optional `HH:MM[:SS]`), or ISO 8601 (`YYYY-MM-DD[ T]HH:MM[:SS[.fff]][Z]`), into ISO 8601 UTC.
+ * Impossible dates (31/02) are refused; times without a zone are UTC.
+ */
+export function parseRegionDate(text: string, region: SalesRegion): string | undefined {
+  const value = text.trim();
+  const iso = ISO_DATE.exec(value);
+  const local = iso ? null : numberPatterns(region).localDate.exec(value);
+  let parts: { y: number; mo: number; d: number; h: number; mi: number; s: number; ms: number };
+  if (iso) {
+    parts = {
+      y: Number(iso[1]),
+      mo: Number(iso[2]),
+      d: Number(iso[3]),
+      h: Number(iso[4] ?? 0),
+      mi: Number(iso[5] ?? 0),
+      s: Number(iso[6] ?? 0),
+      ms: Math.floor(Number(`0.${iso[7] ?? "0"}`) * 1000),
+    };
+  } else if (local) {
+    parts = {
+      y: Number(local[3]),
+      mo: Number(local[2]),
+      d: Number(local[1]),
+      h: Number(local[4] ?? 0),
+      mi: Number(local[5] ?? 0),
+      s: Number(local[6] ?? 0),
+      ms: 0,
+    };
+  } else return undefined;
+  const { y, mo, d, h, mi, s, ms } = parts;
+  if (y < 1970 || y > 2999 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return undefined;
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms));
+  if (date.getUTCDate() !== d || date.getUTCMonth() !== mo - 1) return undefined;
+  return `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}.${pad(ms, 3)}Z`;
+}
+
+const shown = (value: string) => JSON.stringify(value.length > MAX_SHOWN_VALUE ? `${value.slice(0, MAX_SHOWN_VALUE)}…` : value);
+
+/**
+ * Checks one data record (`row` is its spreadsheet row number) and turns it into an order line,
+ * or names the first thing wrong with it in RM365's words.
+ */
+export function validateRow(fields: readonly string[], row: number, region: SalesRegion): RowResult {
+  if (fields.length < EXPECTED_COLUMNS) return { ok: false, error: `Row ${row}: Not enough columns (expected ${EXPECTED_COLUMNS}, got ${fields.length})` };
+  if (fields.length > EXPECTED_COLUMNS) return { ok: false, error: `Row ${row}: Too many columns (expected ${EXPECTED_COLUMNS}, got ${fields.length})` };
+  const v = Object.fromEntries(SALES_COLUMNS.map((name, i) => [name, (fields[i] ?? "").trim()])) as Record<(typeof SALES_COLUMNS)[number], string>;
+  const fail = (error: string): RowResult => ({ ok: false, error: `Row ${row}: ${error}` });
+  for (const required of ["order_number", "sku", "created_at"] as const) {
+    if (v[required] === "") return fail(`Missing ${required}`);
+  }
+  for (const [name, max] of Object.entries(MAX_LENGTH)) {
+    const value = v[name as keyof typeof v];
+    if (value.length > max) return fail(`${name} is longer than ${max} characters`);
+  }
+  const format = REGION_FORMATS[region];
+  const createdAt = parseRegionDate(v.created_at, region);
+  if (createdAt === undefined) return fail(`Invalid created_at ${shown(v.created_at)} (expected ${format.dateExample} or YYYY-MM-DD HH:MM:SS)`);
+  const numbers: Partial<Record<"qty" | "price" | "grand_total", number>> = {};
+  for (const name of ["qty", "price", "grand_total"] as const) {
+    const n = parseRegionNumber(v[name], region);
+    if (n === undefined) return fail(`Invalid ${name} ${shown(v[name])} (expected a number like ${format.numberExample})`);
+    if (n < 0 && name === "qty") return fail(`Invalid qty ${shown(v.qty)} (must not be negative)`);
+    numbers[name] = n;
+  }
+  if (!/^[A-Za-z]{3}$/.test(v.currency)) return fail(`Invalid currency ${shown(v.currency)} (expected a 3-letter code like GBP or EUR)`);
+  return {
+    ok: true,
+    line: {
+      order_number: v.order_number,
+      created_at: createdAt,
+      sku: v.sku,
+      name: v.name,
+      qty: numbers.qty ?? 0,
+      price: numbers.price ?? 0,
+      status: v.status,
+      currency: v.currency.toUpperCase(),
+      grand_total: numbers.grand_total ?? 0,
+      customer_email: v.customer_email,
+      customer_full_name: v.customer_full_name,
+      billing_address: v.billing_address,
+      shipping_address: v.shipping_address,
+      customer_group_code: v.customer_group_code,
+    },
+  };
+}
+
+/** The delimiter a header line uses most: `,`, `;` or tab (`,` on a tie). */
+export function chooseDelimiter(headerLine: string): "," | ";" | "\t" {
+  const count = (c: string) => headerLine.split(c).length - 1;
+  const candidates = [",", ";", "\t"] as const;
+  let best: "," | ";" | "\t" = ",";
+  for (const c of candidates) if (count(c) > count(best)) best = c;
+  return best;
+}
+
+/** One CSV record and its spreadsheet row number (the header is row 1). */
+export interface CsvRecord {
+  row: number;
+  fields: string[];
+}
+
+/** A file that cannot be read as CSV at all (a stray quote, a record past MAX_RECORD_BYTES). */
+export class CsvFormatError extends Error {
+  constructor(
+    message: string,
+    readonly row: number,
+  ) {
+    super(message);
+    this.name = "CsvFormatError";
+  }
+}
+
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * The records of a CSV byte stream, header first, as they are parsed. Bytes are read only as
+ * fast as records are taken (the parser's queue holds at most ~1,000 records).
+ */
+export async function* csvRecords(body: ReadableStream<Uint8Array>): AsyncGenerator<CsvRecord> {
+  const reader = body.getReader();
+  // The header line (or its first 64 KiB) decides the delimiter.
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  let ended = false;
+  while (headBytes < HEAD_BYTES) {
+    const chunk = await reader.read();
+    if (chunk.done) {
+      ended = true;
+      break;
+    }
+    head.push(chunk.value);
+    headBytes += chunk.value.length;
+    if (chunk.value.includes(10)) break;
+  }
+  const headText = new TextDecoder().decode(concatBytes(head).subarray(0, HEAD_BYTES));
+  const delimiter = chooseDelimiter(headText.split(/\r?\n/, 1)[0] ?? "");
+  const toBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const source = new ReadableStream<Buffer>({
+    start(controller) {
+      for (const chunk of head) controller.enqueue(toBuffer(chunk));
+      if (ended) controller.close();
+    },
+    async pull(controller) {
+      const chunk = await reader.read();
+      if (chunk.done) controller.close();
+      else controller.enqueue(toBuffer(chunk.value));
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  const parser = parse({ delimiter, bom: true, relax_column_count: true, skip_empty_lines: true, max_record_size: MAX_RECORD_BYTES, info: true });
+  const records = source.pipeThrough(parser) as ReadableStream<{ record: string[]; info: { records: number } }>;
+  const recordReader = records.getReader();
+  let row = 0;
+  try {
+    for (;;) {
+      let next: ReadableStreamReadResult<{ record: string[]; info: { records: number } }>;
+      try {
+        next = await recordReader.read();
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        throw new CsvFormatError(`Row ${row + 1}: The file is not valid CSV (${message.slice(0, 200)})`, row + 1);
+      }
+      if (next.done) return;
+      row = next.value.info.records;
+      yield { row, fields: next.value.record };
+    }
+  } finally {
+    await recordReader.cancel().catch(() => undefined);
+  }
+}
+
+function concatBytes(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

@@ -1,0 +1,114 @@
+/**
+ * `/api/v1/salesdata` (RM365): per-region order lines, CSV upload, import history, aggregates.
+ * Tabs: a region's list belongs to its sub-tab (`salesdata.uk-sales`, …; DE, which RM365 had no
+ * tab for, to `salesdata`), uploads to `salesdata.upload`, history to `salesdata.history`.
+ */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { SalesRegion } from "../../db/schema";
+import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import type { AppEnv } from "../../types";
+import {
+  ImportIdParams,
+  ImportList,
+  ImportListQuery,
+  RegionParams,
+  SalesImport,
+  SalesList,
+  SalesListQuery,
+  Summary,
+  SummaryQuery,
+  UploadForm,
+  UploadQuery,
+  UploadResult,
+} from "./schemas";
+import { getSalesImport, importSalesFile, listSalesImports, listSalesRows, REGION_TABS, salesSummary } from "./service";
+
+const TAGS = ["salesdata"];
+
+const router = createRouter()
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/imports",
+      access: "salesdata:read",
+      tab: "salesdata.history",
+      summary: "Import history, newest first (filters: region, status)",
+      tags: TAGS,
+      request: { query: ImportListQuery },
+      responses: { 200: json(ImportList, "A page of imports") },
+    }),
+    async (c) => c.json(await listSalesImports(c.var.deps, c.req.valid("query")), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/imports/{id}",
+      access: "salesdata:read",
+      tab: "salesdata.history",
+      summary: "One import: status, counts, row errors, and rows_done while it runs",
+      tags: TAGS,
+      request: { params: ImportIdParams },
+      errors: { 404: "No such import" },
+      responses: { 200: json(SalesImport, "The import") },
+    }),
+    async (c) => c.json(await getSalesImport(c.var.deps, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/summary",
+      access: "salesdata:read",
+      tab: "salesdata",
+      summary: "Aggregates per SKU, country or month (per currency): orders, lines, quantity, revenue; only regions whose tab the caller holds",
+      tags: TAGS,
+      request: { query: SummaryQuery },
+      responses: { 200: json(Summary, "The groups") },
+    }),
+    async (c) => c.json(await salesSummary(c.var.deps, c.req.valid("query"), principalOf(c)), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/{region}/upload",
+      access: "salesdata:import",
+      tab: "salesdata.upload",
+      bodyLimit: "upload",
+      summary:
+        "Import a region's sales CSV (multipart `file`; header row, then 14 columns by position). All or nothing unless `partial=true`; the same file or the same orders again never double",
+      tags: TAGS,
+      request: { params: RegionParams, query: UploadQuery },
+      // Documented only: the body streams to R2 through receiveUpload, never through a validator.
+      requestBody: { required: true, content: { "multipart/form-data": { schema: UploadForm } } },
+      errors: {
+        400: "Malformed multipart body",
+        413: "File over MAX_UPLOAD_BYTES: nothing stored",
+        415: "Not UTF-8 text",
+        422: "Bad rows (each named in `details`, the first 100 and how many more) or not CSV: nothing imported",
+      },
+      responses: { 200: json(UploadResult, "Imported (or already imported: `duplicate_of`)") },
+    }),
+    async (c) => {
+      const { region } = c.req.valid("param");
+      const { partial } = c.req.valid("query");
+      return c.json(await importSalesFile(c.var.deps, { request: c.req.raw, region, partial }, principalOf(c)), 200);
+    },
+  );
+
+/** A region's list: one route per region, so each declares its own tab. */
+function regionList(app: OpenAPIHono<AppEnv>, region: SalesRegion) {
+  return app.openapi(
+    defineRoute({
+      method: "get",
+      path: `/${region}`,
+      access: "salesdata:read",
+      tab: REGION_TABS[region],
+      summary: `${region.toUpperCase()} order lines, newest first (RM365: limit, offset, search)`,
+      tags: TAGS,
+      request: { query: SalesListQuery },
+      responses: { 200: json(SalesList, `A page of ${region.toUpperCase()} order lines`) },
+    }),
+    async (c) => c.json(await listSalesRows(c.var.deps, region, c.req.valid("query")), 200),
+  );
+}
+
+export const salesdataRoutes = regionList(regionList(regionList(regionList(router, "uk"), "fr"), "nl"), "de");

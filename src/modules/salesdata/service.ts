@@ -1,0 +1,538 @@
+/**
+ * Sales data (RM365): per-region order lines imported from CSV exports, their import history,
+ * and aggregates per SKU, country and month.
+ *
+ * An upload:
+ * 1. streams to R2 (`receiveUpload`, `salesdata/<uuid>.csv`, kind judged by bytes: UTF-8 text),
+ *    and an import record is written (`validating`);
+ * 2. the same bytes (region + SHA-256) already imported → recorded as `duplicate`, nothing written;
+ * 3. pass 1 parses the original back from R2 as a stream and checks every row; any bad row and
+ *    no `partial` → `rejected`, 422 naming every bad row (the first 100, and how many more),
+ *    nothing written;
+ * 4. pass 2 parses it again and upserts the valid rows on their natural key (region + order
+ *    number + SKU): 500 rows per statement, carried as ONE bound JSON parameter and unpacked by
+ *    `json_each` (so D1's 100-parameter limit never binds), 10 statements per `db.batch` plus the
+ *    import's `rows_done`, committed together. A file of up to 5,000 lines is therefore one
+ *    atomic batch; a longer one commits batch by batch and shows its progress in `rows_done`.
+ *    A re-run (the same file uploaded again after a failure, or the same orders in another file)
+ *    rewrites the same lines, so nothing doubles.
+ */
+import { and, asc, count, desc, eq, gte, inArray, type like, lt, or, type SQL, sql } from "drizzle-orm";
+import { SALES_REGIONS, type SalesImportStatus, type SalesRegion, salesImports, salesRows } from "../../db/schema";
+import type { Deps } from "../../lib/deps";
+import type { FieldIssue } from "../../lib/errors";
+import { AppError, forbidden, notFound } from "../../lib/errors";
+import { describeError, log } from "../../lib/logging";
+import { type Page, paginate } from "../../lib/pagination";
+import { tabAllows } from "../../lib/rbac";
+import { receiveUpload } from "../../lib/uploads";
+import type { Principal } from "../../types";
+import { actorName } from "../equipment/repo";
+import { CsvFormatError, csvRecords, EXPECTED_COLUMNS, type SalesLine, validateRow } from "./csv";
+import {
+  type ImportListQuery,
+  type SalesImport,
+  type SalesList,
+  type SalesListQuery,
+  type SalesRow,
+  type Summary,
+  type SummaryQuery,
+  UploadFields,
+  type UploadResult,
+} from "./schemas";
+
+/** The RM365 tab each region's data belongs to (DE, which RM365 had no tab for: the module's). */
+export const REGION_TABS: Record<SalesRegion, string> = {
+  uk: "salesdata.uk-sales",
+  fr: "salesdata.fr-sales",
+  nl: "salesdata.nl-sales",
+  de: "salesdata",
+};
+
+/** The regions whose data `actor` may read: those whose tab it holds. */
+export const regionsOf = (actor: Principal): SalesRegion[] =>
+  SALES_REGIONS.filter((region) => actor.permissions.has("*") || tabAllows(actor.tabs, REGION_TABS[region]));
+
+/** R2 prefix of kept originals. */
+export const SALES_FILE_PREFIX = "salesdata/";
+/** Row errors kept and answered; the rest are counted (`errors_more`). */
+export const MAX_REPORTED_ERRORS = 100;
+/** Rows per INSERT (one JSON parameter). */
+export const ROWS_PER_STATEMENT = 500;
+/** A statement's JSON (estimated) stays well under D1's 2 MB per value, and a batch near 5 MB at most. */
+const MAX_STATEMENT_JSON = 512 * 1024;
+/** INSERT statements per `db.batch` (one D1 round trip, one transaction). */
+export const STATEMENTS_PER_BATCH = 10;
+
+type ImportRow = typeof salesImports.$inferSelect;
+type Row = typeof salesRows.$inferSelect;
+
+/** The one place an import row becomes a response. */
+export const toSalesImport = (row: ImportRow): SalesImport => ({
+  id: row.id,
+  region: row.region,
+  filename: row.filename,
+  sha256: row.sha256,
+  r2_key: row.r2Key,
+  size_bytes: row.sizeBytes,
+  status: row.status,
+  partial: row.partial,
+  rows_total: row.rowsTotal,
+  rows_done: row.rowsDone,
+  rows_imported: row.rowsImported,
+  rows_failed: row.rowsFailed,
+  errors: row.errors,
+  errors_more: row.errorsMore,
+  message: row.message,
+  duplicate_of: row.duplicateOf,
+  user_id: row.userId,
+  username: row.username,
+  started_at: row.startedAt,
+  finished_at: row.finishedAt,
+  duration_ms: row.durationMs,
+});
+
+/** The one place an order line becomes a response. */
+export const toSalesRow = (row: Row): SalesRow => ({
+  id: row.id,
+  region: row.region,
+  order_number: row.orderNumber,
+  created_at: row.orderedAt,
+  sku: row.sku,
+  name: row.name,
+  qty: row.qty,
+  price: row.price,
+  status: row.status,
+  currency: row.currency,
+  grand_total: row.grandTotal,
+  customer_email: row.customerEmail,
+  customer_full_name: row.customerFullName,
+  billing_address: row.billingAddress,
+  shipping_address: row.shippingAddress,
+  customer_group_code: row.customerGroupCode,
+  import_id: row.importId,
+  imported_at: row.updatedAt,
+});
+
+/** What pass 1 found. */
+interface Validation {
+  rowsTotal: number;
+  rowsFailed: number;
+  errors: string[];
+  errorsMore: number;
+}
+
+/** The upload's input: the raw request (streamed), its region and `?partial=`. */
+export interface UploadInput {
+  request: Request;
+  region: SalesRegion;
+  partial?: boolean | undefined;
+}
+
+/**
+ * Imports one region's CSV upload (see the module comment for the steps). Answers RM365's
+ * `{status, message, rows_imported, errors}` plus the import's id; a file with bad rows (without
+ * `partial`) is a 422 naming them, with nothing written.
+ */
+export async function importSalesFile(
+  deps: Pick<Deps, "db" | "files" | "now" | "waitUntil" | "config">,
+  input: UploadInput,
+  actor: Principal,
+): Promise<UploadResult> {
+  const upload = await receiveUpload(input.request, {
+    bucket: deps.files,
+    prefix: SALES_FILE_PREFIX,
+    accept: ["csv", "text"],
+    maxFileBytes: deps.config.MAX_UPLOAD_BYTES,
+    maxFiles: 1,
+    fileFields: ["file"],
+    waitUntil: deps.waitUntil,
+  });
+  const file = upload.files[0];
+  let fields: { partial?: boolean | undefined };
+  try {
+    const parsed = UploadFields.safeParse(upload.fields);
+    if (!parsed.success) {
+      const issues: FieldIssue[] = parsed.error.issues.map((i) => ({ path: ["body", ...i.path.map(String)].join("."), message: i.message, code: i.code }));
+      throw new AppError("VALIDATION_ERROR", `Invalid request body: ${issues[0]?.path} ${issues[0]?.message}`, { details: issues });
+    }
+    fields = parsed.data;
+    if (!file)
+      throw new AppError("VALIDATION_ERROR", "A CSV file is required in the 'file' field", {
+        details: [{ path: "body.file", message: "required", code: "required" }],
+      });
+  } catch (err) {
+    await upload.discard();
+    throw err;
+  }
+  const partial = input.partial ?? fields.partial ?? false;
+  const started = deps.now();
+  const importId = crypto.randomUUID();
+  const who = { userId: actor.kind === "user" ? actor.userId : null, username: actorName(actor) };
+  const recorded = deps.db.batch([
+    deps.db
+      .select({ id: salesImports.id, r2Key: salesImports.r2Key, finishedAt: salesImports.finishedAt })
+      .from(salesImports)
+      .where(and(eq(salesImports.region, input.region), eq(salesImports.sha256, file.sha256), eq(salesImports.status, "completed")))
+      .orderBy(asc(salesImports.createdAt))
+      .limit(1),
+    deps.db.insert(salesImports).values({
+      id: importId,
+      region: input.region,
+      filename: file.filename,
+      sha256: file.sha256,
+      r2Key: file.key,
+      sizeBytes: file.size,
+      status: "validating",
+      partial,
+      errors: [],
+      ...who,
+      startedAt: started.toISOString(),
+    }),
+  ]);
+  // No record, no kept original: the stored file goes if the record cannot be written.
+  const [previous] = await recorded.catch(async (err: unknown) => {
+    await upload.discard();
+    throw err;
+  });
+  const original = previous[0];
+  if (original) {
+    // The same bytes were imported before: nothing to write, and no second copy to keep.
+    const message = `This file was already imported for ${input.region.toUpperCase()} (import ${original.id}); nothing was changed`;
+    await finish(deps, importId, started, { status: "duplicate", duplicateOf: original.id, r2Key: original.r2Key, message });
+    await upload.discard();
+    return { status: "success", message, rows_imported: 0, errors: [], rows_failed: 0, errors_more: 0, import_id: importId, duplicate_of: original.id };
+  }
+
+  // From here on the request body is fully read: the work goes on if the client disconnects
+  // (`waitUntil` keeps the isolate up, within the platform's allowance after a disconnect), so a
+  // dropped tablet does not cut an import short; one that is cut off stays `failed`/`importing`
+  // with its `rows_done`, and uploading the file again finishes it.
+  const work = runImport(deps, { importId, key: file.key, region: input.region, partial, started });
+  deps.waitUntil(work);
+  return work;
+}
+
+interface ImportRun {
+  importId: string;
+  key: string;
+  region: SalesRegion;
+  partial: boolean;
+  started: Date;
+}
+
+/** Passes 1 and 2 of an upload whose record exists (status `validating`). */
+async function runImport(deps: Pick<Deps, "db" | "files" | "now">, run: ImportRun): Promise<UploadResult> {
+  const { importId, started, partial } = run;
+  const input = { region: run.region };
+  try {
+    const checked = await validateFile(deps, run.key, input.region).catch(async (err: unknown) => {
+      // A file that is not a sales CSV at all (header width, broken quoting) is recorded too.
+      if (err instanceof AppError) await finish(deps, importId, started, { status: "rejected", message: err.message, errors: [err.message] });
+      throw err;
+    });
+    if (checked.rowsTotal === 0) {
+      const message = "The file has no order lines (a header row, then one line per order item)";
+      await finish(deps, importId, started, { status: "rejected", message, ...validationCounts(checked) });
+      throw new AppError("VALIDATION_ERROR", message, { details: [{ path: "body.file", message, code: "empty_file" }] });
+    }
+    if (checked.rowsFailed > 0 && (!partial || checked.rowsFailed === checked.rowsTotal)) {
+      const more = checked.errorsMore > 0 ? ` (the first ${checked.errors.length} are listed)` : "";
+      const message = `${checked.rowsFailed} of ${checked.rowsTotal} rows failed validation${more}; nothing was imported`;
+      await finish(deps, importId, started, { status: "rejected", message, ...validationCounts(checked) });
+      const details: FieldIssue[] = checked.errors.map((error) => ({ path: "body.file", message: error, code: "invalid_row" }));
+      if (checked.errorsMore > 0) details.push({ path: "body.file", message: `…and ${checked.errorsMore} more rows`, code: "more_invalid_rows" });
+      throw new AppError("VALIDATION_ERROR", message, { details, reason: "sales_rows_invalid" });
+    }
+    await deps.db
+      .update(salesImports)
+      .set({ status: "importing", ...validationCounts(checked) })
+      .where(eq(salesImports.id, importId));
+    const written = await writeRows(deps, importId, run.key, input.region);
+    const skipped = checked.rowsFailed > 0 ? `; ${checked.rowsFailed} rows with errors were skipped` : "";
+    const message = `Imported ${written} rows into ${input.region.toUpperCase()} sales data${skipped}`;
+    await finish(deps, importId, started, { status: "completed", message, rowsImported: written });
+    return {
+      status: "success",
+      message,
+      rows_imported: written,
+      errors: checked.errors,
+      rows_failed: checked.rowsFailed,
+      errors_more: checked.errorsMore,
+      import_id: importId,
+      duplicate_of: null,
+    };
+  } catch (err) {
+    if (!(err instanceof AppError)) {
+      log("error", "sales import failed", { importId, ...describeError(err) });
+      await finish(deps, importId, started, { status: "failed", message: "The import stopped on an internal error; upload the file again to finish it" }).catch(
+        () => undefined,
+      );
+    }
+    throw err;
+  }
+}
+
+const validationCounts = (v: Validation) => ({ rowsTotal: v.rowsTotal, rowsFailed: v.rowsFailed, errors: v.errors, errorsMore: v.errorsMore });
+
+/** Ends an import: its status, message and timings (and counts when given). */
+async function finish(
+  deps: Pick<Deps, "db" | "now">,
+  importId: string,
+  started: Date,
+  outcome: { status: SalesImportStatus; message: string } & Partial<
+    Pick<ImportRow, "rowsImported" | "rowsTotal" | "rowsFailed" | "errors" | "errorsMore" | "duplicateOf" | "r2Key">
+  >,
+): Promise<void> {
+  const ended = deps.now();
+  await deps.db
+    .update(salesImports)
+    .set({ ...outcome, finishedAt: ended.toISOString(), durationMs: Math.max(0, ended.getTime() - started.getTime()) })
+    .where(eq(salesImports.id, importId));
+}
+
+async function openOriginal(files: R2Bucket, key: string): Promise<ReadableStream<Uint8Array>> {
+  const object = await files.get(key);
+  if (!object) throw new Error(`sales import: the original ${key} is missing from R2`);
+  return object.body;
+}
+
+/** A file that is not CSV at all, as a 422 naming the row where reading stopped. */
+const unreadable = (err: CsvFormatError) =>
+  new AppError("VALIDATION_ERROR", `${err.message}; nothing was imported`, { details: [{ path: "body.file", message: err.message, code: "invalid_csv" }] });
+
+/** Pass 1: reads every record, counts them and keeps the first row errors. */
+async function validateFile(deps: Pick<Deps, "files">, key: string, region: SalesRegion): Promise<Validation> {
+  const result: Validation = { rowsTotal: 0, rowsFailed: 0, errors: [], errorsMore: 0 };
+  const fail = (error: string) => {
+    result.rowsFailed++;
+    if (result.errors.length < MAX_REPORTED_ERRORS) result.errors.push(error);
+    else result.errorsMore++;
+  };
+  try {
+    for await (const { row, fields } of csvRecords(await openOriginal(deps.files, key))) {
+      if (row === 1) {
+        // The header: its names are not checked (exports name them differently), its width is.
+        if (fields.length !== EXPECTED_COLUMNS) {
+          const what = fields.length < EXPECTED_COLUMNS ? "Not enough" : "Too many";
+          const message = `Row 1: ${what} columns in the header (expected ${EXPECTED_COLUMNS}, got ${fields.length})`;
+          throw new AppError("VALIDATION_ERROR", `${message}; nothing was imported`, { details: [{ path: "body.file", message, code: "invalid_header" }] });
+        }
+        continue;
+      }
+      result.rowsTotal++;
+      const checked = validateRow(fields, row, region);
+      if (!checked.ok) fail(checked.error);
+    }
+  } catch (err) {
+    if (err instanceof CsvFormatError) throw unreadable(err);
+    throw err;
+  }
+  return result;
+}
+
+/** Pass 2: upserts the valid rows in batches, moving `rows_done` with each; returns how many. */
+async function writeRows(deps: Pick<Deps, "db" | "files" | "now">, importId: string, key: string, region: SalesRegion): Promise<number> {
+  let done = 0;
+  let statement: SalesLine[] = [];
+  let statementBytes = 0;
+  let batch: string[] = [];
+  let batchRows = 0;
+  const flushBatch = async () => {
+    if (batch.length === 0) return;
+    const now = deps.now().toISOString();
+    done += batchRows;
+    const [first, ...rest] = batch.map((payload) => upsertLines(deps, region, importId, now, payload));
+    if (!first) return;
+    await deps.db.batch([first, ...rest, deps.db.update(salesImports).set({ rowsDone: done, rowsImported: done }).where(eq(salesImports.id, importId))]);
+    batch = [];
+    batchRows = 0;
+  };
+  const flushStatement = async () => {
+    if (statement.length === 0) return;
+    batch.push(JSON.stringify(statement.map(lineTuple)));
+    batchRows += statement.length;
+    statement = [];
+    statementBytes = 0;
+    if (batch.length >= STATEMENTS_PER_BATCH) await flushBatch();
+  };
+  try {
+    for await (const { row, fields } of csvRecords(await openOriginal(deps.files, key))) {
+      if (row === 1) continue;
+      const checked = validateRow(fields, row, region);
+      if (!checked.ok) continue;
+      statement.push(checked.line);
+      // A generous estimate of the line's JSON size: its text plus the numbers and quoting.
+      statementBytes += fields.reduce((n, f) => n + f.length * 2 + 8, 0);
+      if (statement.length >= ROWS_PER_STATEMENT || statementBytes >= MAX_STATEMENT_JSON) await flushStatement();
+    }
+  } catch (err) {
+    if (err instanceof CsvFormatError) throw unreadable(err);
+    throw err;
+  }
+  await flushStatement();
+  await flushBatch();
+  return done;
+}
+
+/** A line as the JSON array `upsertLines` unpacks (the 14 columns in file order). */
+const lineTuple = (l: SalesLine) => [
+  l.order_number,
+  l.created_at,
+  l.sku,
+  l.name,
+  l.qty,
+  l.price,
+  l.status,
+  l.currency,
+  l.grand_total,
+  l.customer_email,
+  l.customer_full_name,
+  l.billing_address,
+  l.shipping_address,
+  l.customer_group_code,
+];
+
+/** `$[i]` of the current json_each element (a constant path, not a parameter). */
+const field = (i: number) => sql`json_extract(value, ${sql.raw(`'$[${i}]'`)})`;
+const excluded = (column: { name: string }) => sql`excluded.${sql.identifier(column.name)}`;
+
+/**
+ * One INSERT … SELECT FROM json_each(?) of up to ROWS_PER_STATEMENT lines, upserting on the
+ * natural key. The select lists the table's columns in order (drizzle's insert-select contract).
+ */
+function upsertLines(deps: Pick<Deps, "db">, region: SalesRegion, importId: string, now: string, payload: string) {
+  const t = salesRows;
+  const columns = Array.from({ length: 14 }, (_, i) => field(i));
+  return deps.db
+    .insert(t)
+    .select(sql`select null, ${region}, ${sql.join(columns, sql`, `)}, ${importId}, ${now}, ${now} from json_each(${payload}) where true`)
+    .onConflictDoUpdate({
+      target: [t.region, t.orderNumber, t.sku],
+      set: {
+        orderedAt: excluded(t.orderedAt),
+        name: excluded(t.name),
+        qty: excluded(t.qty),
+        price: excluded(t.price),
+        status: excluded(t.status),
+        currency: excluded(t.currency),
+        grandTotal: excluded(t.grandTotal),
+        customerEmail: excluded(t.customerEmail),
+        customerFullName: excluded(t.customerFullName),
+        billingAddress: excluded(t.billingAddress),
+        shippingAddress: excluded(t.shippingAddress),
+        customerGroupCode: excluded(t.customerGroupCode),
+        importId: excluded(t.importId),
+        updatedAt: excluded(t.updatedAt),
+      },
+    });
+}
+
+/** `%`, `_` and `\` taken literally in a LIKE pattern (with `ESCAPE '\'`). */
+const likeContains = (column: Parameters<typeof like>[0], text: string) => sql`${column} like ${`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
+
+/** RM365's region list: newest orders first, `search` over order, SKU, product and customer. */
+export async function listSalesRows(deps: Pick<Deps, "db">, region: SalesRegion, query: SalesListQuery): Promise<SalesList> {
+  const search = query.search ? query.search : undefined;
+  const where = and(
+    eq(salesRows.region, region),
+    search === undefined
+      ? undefined
+      : or(
+          likeContains(salesRows.orderNumber, search),
+          likeContains(salesRows.sku, search),
+          likeContains(salesRows.name, search),
+          likeContains(salesRows.customerFullName, search),
+          likeContains(salesRows.customerEmail, search),
+        ),
+  );
+  const page = await paginate(deps.db, deps.db.select().from(salesRows).where(where).$dynamic(), query, {
+    orderBy: [desc(salesRows.orderedAt), desc(salesRows.id)],
+    tiebreaker: salesRows.id,
+  });
+  return { status: "success", region, data: page.items.map(toSalesRow), total_count: page.total, limit: page.limit, offset: page.offset };
+}
+
+/** Import history, newest first, by region and status. */
+export async function listSalesImports(deps: Pick<Deps, "db">, query: ImportListQuery): Promise<Page<SalesImport>> {
+  const where = and(
+    query.region === undefined ? undefined : eq(salesImports.region, query.region),
+    query.status === undefined ? undefined : eq(salesImports.status, query.status),
+  );
+  const page = await paginate(deps.db, deps.db.select().from(salesImports).where(where).$dynamic(), query, {
+    orderBy: [desc(salesImports.createdAt)],
+    tiebreaker: salesImports.id,
+  });
+  return { ...page, items: page.items.map(toSalesImport) };
+}
+
+/** One import, with its progress while it runs. */
+export async function getSalesImport(deps: Pick<Deps, "db">, id: string): Promise<SalesImport> {
+  const [row] = await deps.db.select().from(salesImports).where(eq(salesImports.id, id)).limit(1);
+  if (!row) throw notFound(`Sales import ${id}`);
+  return toSalesImport(row);
+}
+
+const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString();
+
+/**
+ * Aggregates per SKU, country (region) or month (of the order date), per currency: distinct
+ * orders, lines, quantity and revenue (Σ qty × price). `from`/`to` are whole UTC days,
+ * inclusive. SKU and country groups come largest revenue first, months in order.
+ */
+export async function salesSummary(deps: Pick<Deps, "db">, query: SummaryQuery, actor: Principal): Promise<Summary> {
+  const t = salesRows;
+  // Totals are sales data too: only the regions whose tab the caller holds are counted.
+  const regions = regionsOf(actor);
+  if (query.region !== undefined && !regions.includes(query.region)) {
+    throw forbidden(`Your account does not have the '${REGION_TABS[query.region]}' tab`);
+  }
+  const key: SQL<string> =
+    query.group_by === "sku" ? sql<string>`${t.sku}` : query.group_by === "country" ? sql<string>`${t.region}` : sql<string>`substr(${t.orderedAt}, 1, 7)`;
+  const where = and(
+    query.region === undefined ? (regions.length === SALES_REGIONS.length ? undefined : inArray(t.region, regions)) : eq(t.region, query.region),
+    query.from === undefined ? undefined : gte(t.orderedAt, `${query.from}T00:00:00.000Z`),
+    query.to === undefined ? undefined : lt(t.orderedAt, nextDay(query.to)),
+  );
+  const revenue = sql<number>`round(sum(${t.qty} * ${t.price}), 2)`;
+  const grouped = deps.db
+    .select({
+      key: key.as("group_key"),
+      currency: t.currency,
+      orders: sql<number>`count(distinct ${t.orderNumber})`.as("orders"),
+      lines: count().as("lines"),
+      quantity: sql<number>`sum(${t.qty})`.as("quantity"),
+      revenue: revenue.as("revenue"),
+    })
+    .from(t)
+    .where(where)
+    .groupBy(key, t.currency);
+  const sub = grouped.as("groups");
+  const order = query.group_by === "month" ? [asc(sub.key), asc(sub.currency)] : [desc(sub.revenue), asc(sub.key), asc(sub.currency)];
+  const [groups, totals] = await deps.db.batch([
+    deps.db
+      .select()
+      .from(sub)
+      .orderBy(...order)
+      .limit(query.limit)
+      .offset(query.offset),
+    deps.db.select({ total: count() }).from(sub),
+  ]);
+  return {
+    group_by: query.group_by,
+    from: query.from ?? null,
+    to: query.to ?? null,
+    region: query.region ?? null,
+    groups: groups.map((g) => ({
+      key: String(g.key),
+      currency: g.currency,
+      orders: Number(g.orders),
+      lines: Number(g.lines),
+      quantity: Number(g.quantity),
+      revenue: Number(g.revenue),
+    })),
+    total_groups: totals[0]?.total ?? 0,
+    limit: query.limit,
+    offset: query.offset,
+  };
+}
