@@ -4,6 +4,8 @@
  * 2026-03-29 at 01:00 UTC, so from then on 08:00 plant time is 07:00 UTC.
  */
 import { describe, expect, it } from "vitest";
+import { attendanceConfig } from "../../src/modules/attendance/config";
+import { employeeDays } from "../../src/modules/attendance/reports";
 import { clock } from "../../src/modules/attendance/service";
 import { plantDate, plantInstant } from "../../src/modules/attendance/time";
 import type { Principal } from "../../src/types";
@@ -56,6 +58,40 @@ describe("plant time", () => {
     expect(plantInstant("2026-10-26", 8 * 60, "Europe/London").toISOString()).toBe("2026-10-26T08:00:00.000Z");
     expect(plantInstant("2026-07-01", 0, "America/New_York").toISOString()).toBe("2026-07-01T04:00:00.000Z");
     expect(plantDate(new Date("2026-03-29T23:30:00.000Z"), "Europe/London")).toBe("2026-03-30");
+  });
+});
+
+describe("configured plant", () => {
+  it("reads the zone and shift from vars; a night shift in New York counts on its clock-in day and is late by plant time", () => {
+    const config = attendanceConfig({
+      env: {
+        ATTENDANCE_TIME_ZONE: "America/New_York",
+        ATTENDANCE_SHIFT_START: "22:00",
+        ATTENDANCE_SHIFT_END: "06:00",
+        ATTENDANCE_GRACE_MINUTES: "0",
+      } as unknown as Env,
+    });
+    expect(config).toMatchObject({ timeZone: "America/New_York", shiftStart: 22 * 60, shiftEnd: 6 * 60, graceMinutes: 0 });
+    // Monday 2026-11-02 (EST, UTC-5): in 22:07 local = 03:07Z Tuesday, out 06:00 local = 11:00Z → 7 h 53 min.
+    const days = employeeDays(
+      [{ id: "e", active: true }],
+      [
+        { id: "i", employeeId: "e", direction: "in", at: "2026-11-03T03:07:00.000Z", closedBy: "o" },
+        { id: "o", employeeId: "e", direction: "out", at: "2026-11-03T11:00:00.000Z", closedBy: null },
+      ],
+      "2026-11-02",
+      "2026-11-03",
+      "2026-11-10",
+      config,
+    );
+    expect(days.map((d) => [d.date, Math.round(d.workedMs / 60_000), d.late, d.lateMinutes, d.absent])).toEqual([
+      ["2026-11-02", 473, true, 7, false],
+      ["2026-11-03", 0, false, 0, true],
+    ]);
+  });
+
+  it("a bad zone is a 503 naming the variable, not a wrong report", () => {
+    expect(() => attendanceConfig({ env: { ATTENDANCE_TIME_ZONE: "Mars/Olympus" } as unknown as Env })).toThrow(/ATTENDANCE_TIME_ZONE/);
   });
 });
 
