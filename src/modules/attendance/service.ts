@@ -12,8 +12,8 @@
  * `last_event_id` moved and writes nothing (409). A card revoked between the read and the write
  * fails the same statement.
  */
-import { and, asc, desc, eq, gt, isNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { and, asc, desc, eq, exists, gt, isNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
+import { alias, type SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { isConstraintError } from "../../db/client";
 import { attendanceCorrections, attendanceEmployees, attendanceEvents } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
@@ -45,6 +45,10 @@ import type {
 import { plantDate, plantDayBounds, plantTime } from "./time";
 
 type EventRow = typeof attendanceEvents.$inferSelect;
+/** The events table under another name, for "this event exists" sub-selects inside writes to it. */
+const other = alias(attendanceEvents, "other_event");
+/** SQL: an event with this id exists (was written earlier in the same batch). */
+const eventExists = (db: Deps["db"], id: string) => exists(db.select({ id: other.id }).from(other).where(eq(other.id, id)));
 type CorrectionRow = typeof attendanceCorrections.$inferSelect;
 type Direction = "in" | "out";
 
@@ -283,15 +287,7 @@ export async function clockObserved(
     deps.db
       .update(ev)
       .set({ closedBy: eventId })
-      .where(
-        and(
-          eq(ev.id, observed.lastEventId ?? ""),
-          eq(ev.direction, "in"),
-          isNull(ev.closedBy),
-          sql`${direction} = 'out'`,
-          sql`exists (select 1 from ${ev} as written where written.id = ${eventId})`,
-        ),
-      ),
+      .where(and(eq(ev.id, observed.lastEventId ?? ""), eq(ev.direction, "in"), isNull(ev.closedBy), sql`${direction} = 'out'`, eventExists(deps.db, eventId))),
   ]);
   if (moved.length === 0) {
     const [now2] = await deps.db.select().from(e).where(eq(e.id, observed.id)).limit(1);
@@ -527,13 +523,18 @@ export async function closeOpenIn(
   const correctionId = crypto.randomUUID();
   const ev = attendanceEvents;
   const e = attendanceEmployees;
-  const written = sql`exists (select 1 from ${ev} as written where written.id = ${outId})`;
+  const written = eventExists(deps.db, outId);
   const [, , , , rows, corrections] = await deps.db.batch([
     insertWhere(
       deps,
       ev,
       { id: outId, employeeId: open.employeeId, direction: "out", at: outIso, source: "correction", actorId: who.id, actorName: who.name },
-      sql`exists (select 1 from ${ev} as open_in where open_in.id = ${open.id} and open_in.closed_by is null)`,
+      exists(
+        deps.db
+          .select({ id: other.id })
+          .from(other)
+          .where(and(eq(other.id, open.id), isNull(other.closedBy))),
+      ),
     ),
     deps.db
       .update(ev)
