@@ -194,6 +194,23 @@ describe("forgotten clock-outs and corrections", () => {
     expect(arr(hours.json.rows)[0]).toMatchObject({ hours: 8, open_clock_ins: 0 });
   });
 
+  it("two managers closing the same clock-out at once: one wins, one audit row", async () => {
+    const { m, e } = await week();
+    const open = arr((await call(`/api/v1/attendance/forgotten-clock-outs?employee_id=${e.id}`, { token: m.token })).json.items);
+    const eventId = str(open[0]?.event_id);
+    const other = await loginAs("shift_manager");
+    const [a, b] = await Promise.all([
+      call(`/api/v1/attendance/events/${eventId}/close`, { token: m.token, body: { clock_out: "2026-04-02T15:00:00Z", reason: "first" } }),
+      call(`/api/v1/attendance/events/${eventId}/close`, { token: other.token, body: { clock_out: "2026-04-02T15:30:00Z", reason: "second" } }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([201, 409]);
+    expect(arr((await call(`/api/v1/attendance/corrections?event_id=${eventId}`, { token: m.token })).json.items)).toHaveLength(1);
+    const outs = arr(
+      (await call(`/api/v1/attendance/logs?employee_id=${e.id}&from_date=2026-04-02&to_date=2026-04-02&direction=out`, { token: m.token })).json,
+    );
+    expect(outs).toHaveLength(1);
+  });
+
   it("moves an event's time between its neighbours, audited before → after", async () => {
     const { m, e } = await week();
     const logs = await call(`/api/v1/attendance/logs?employee_id=${e.id}&from_date=2026-03-30&to_date=2026-03-30&direction=in`, { token: m.token });

@@ -1,8 +1,10 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { attendanceEvents } from "../../src/db/schema";
+import { clockObserved } from "../../src/modules/attendance/service";
+import { employeeByCard } from "../../src/modules/enrollment/repo";
 import { manager } from "../attendance/fixtures";
-import { arr, call, db, loginAs, str } from "../helpers";
+import { arr, call, db, loginAs, str, testDeps } from "../helpers";
 
 const randomUid = () => [...crypto.getRandomValues(new Uint8Array(7))].map((b) => b.toString(16).padStart(2, "0")).join(":");
 const events = (employeeId: string) => db().select().from(attendanceEvents).where(eq(attendanceEvents.employeeId, employeeId));
@@ -46,6 +48,27 @@ describe("cards", () => {
     expect((await call(`/api/v1/enrollment/cards/${str(card.json.id)}/revoke`, { token: m.token, body: { reason: "Lost" } })).status).toBe(409);
     expect((await call("/api/v1/enrollment/cards", { token: m.token, body: { employee_id: b.id, uid } })).status).toBe(201);
     expect((await m.clock({ card_uid: uid }, {}, "/api/v1/attendance/clock-by-card")).json.employee_id).toBe(b.id);
+  });
+
+  it("a card revoked after the reader's lookup but before its write does not clock", async () => {
+    const m = await manager();
+    const a = await m.employee();
+    const uid = randomUid();
+    const card = await call("/api/v1/enrollment/cards", { token: m.token, body: { employee_id: a.id, uid } });
+    const found = await employeeByCard(db(), uid.replaceAll(":", "").toUpperCase());
+    if (!found) throw new Error("card not found");
+    await call(`/api/v1/enrollment/cards/${str(card.json.id)}/revoke`, { token: m.token, body: { reason: "Stolen" } });
+    const actor = {
+      kind: "user" as const,
+      userId: m.admin.id,
+      username: m.admin.username,
+      role: "admin",
+      permissions: new Set(["*" as const]),
+      tabs: [],
+      sessionId: "",
+    };
+    await expect(clockObserved(testDeps(), found.employee, found.credential, undefined, "card", actor)).rejects.toThrow(/not enrolled/);
+    expect(await events(a.id)).toEqual([]);
   });
 
   it("replace is all or nothing: a new UID in use leaves the old card working", async () => {
