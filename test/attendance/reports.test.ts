@@ -97,7 +97,7 @@ describe("configured plant", () => {
 
 describe("work hours", () => {
   it("per day: hours, late and absent against the shift, a night shift across midnight and DST on its clock-in day", async () => {
-    const { m, e } = await week();
+    const { m, e, department } = await week();
     const res = await call(`/api/v1/attendance/work-hours?from_date=2026-03-28&to_date=2026-04-03&employee_id=${e.id}`, { token: m.token });
     expect(res.status).toBe(200);
     const rows = Object.fromEntries(arr(res.json.rows).map((r) => [str(r.period), r]));
@@ -109,6 +109,13 @@ describe("work hours", () => {
     expect(rows["2026-04-02"]).toMatchObject({ hours: 0, open_clock_ins: 1, days_present: 1, absent_days: 0 });
     expect(rows["2026-04-03"]).toMatchObject({ hours: 8.5, late_days: 0, first_in: "2026-04-03T06:55:00.000Z", last_out: "2026-04-03T15:25:00.000Z" });
     expect(res.json.shift).toEqual({ start: "08:00", end: "16:00", grace_minutes: 5, work_days: [1, 2, 3, 4, 5] });
+    const csv = await call(`/api/v1/attendance/work-hours.csv?from_date=2026-03-30&to_date=2026-03-30&employee_id=${e.id}`, { token: m.token });
+    expect(csv.res.headers.get("content-type")).toMatch(/text\/csv/);
+    expect(String(csv.json).split("\r\n")).toEqual([
+      "employee,employee_code,department,period,hours,days_present,late_days,late_minutes,absent_days,open_clock_ins,first_in,last_out",
+      `${e.name},${e.code},${department},2026-03-30,8.5,1,1,10,0,0,2026-03-30T07:10:00.000Z,2026-03-30T15:40:00.000Z`,
+      "",
+    ]);
   });
 
   it("per ISO week, and the daily stats and weekly chart agree", async () => {

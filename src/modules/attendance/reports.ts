@@ -18,7 +18,7 @@ import type { EmployeeRow } from "../enrollment/repo";
 import { type AttendanceConfig, attendanceConfig } from "./config";
 import type { DailyStats, DayQuery, DayStat, RangeQuery, Summary, WeeklyChart, WeekQuery, WorkHours, WorkHoursQuery, WorkHoursRow } from "./schemas";
 import { MAX_REPORT_DAYS } from "./schemas";
-import { countForgotten } from "./service";
+import { countForgotten, csvLine } from "./service";
 import { addDays, daysBetween, isoWeekday, plantDate, plantDayBounds, plantInstant, weekStart } from "./time";
 
 type EventRow = typeof attendanceEvents.$inferSelect;
@@ -286,4 +286,44 @@ export async function summary(deps: ReportDeps, query: DayQuery): Promise<Summar
     total_hours: hours(days.reduce((sum, d) => sum + d.workedMs, 0)),
     forgotten_clock_outs: Number(forgotten[0]?.n ?? 0),
   };
+}
+
+/** The work-hours report as CSV (one line per employee and period), for payroll. */
+export async function workHoursCsv(deps: ReportDeps, query: WorkHoursQuery): Promise<string> {
+  const report = await workHours(deps, query);
+  const header = csvLine([
+    "employee",
+    "employee_code",
+    "department",
+    "period",
+    "hours",
+    "days_present",
+    "late_days",
+    "late_minutes",
+    "absent_days",
+    "open_clock_ins",
+    "first_in",
+    "last_out",
+  ]);
+  return (
+    header +
+    report.rows
+      .map((r) =>
+        csvLine([
+          r.employee,
+          r.employee_code,
+          r.department,
+          r.period,
+          r.hours,
+          r.days_present,
+          r.late_days,
+          r.late_minutes,
+          r.absent_days,
+          r.open_clock_ins,
+          r.first_in,
+          r.last_out,
+        ]),
+      )
+      .join("")
+  );
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { expectedVersion, setETag } from "../../lib/etag";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
-import { dailyStats, summary, weeklyChart, workHours } from "./reports";
+import { dailyStats, summary, weeklyChart, workHours, workHoursCsv } from "./reports";
 import {
   ClockBody,
   ClockByCardBody,
@@ -317,4 +317,27 @@ export const attendanceRoutes = createRouter()
       responses: { 200: json(WorkHours, "Rows per employee and period") },
     }),
     async (c) => c.json(await workHours(c.var.deps, c.req.valid("query")), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/work-hours.csv",
+      access: "attendance:read",
+      tab: TAB.overview,
+      summary: "The work-hours report as CSV (same query), for payroll",
+      tags: TAGS,
+      request: { query: WorkHoursQuery },
+      responses: {
+        200: {
+          description:
+            "CSV: employee, employee_code, department, period, hours, days_present, late_days, late_minutes, absent_days, open_clock_ins, first_in, last_out",
+          content: { "text/csv": { schema: z.string() } },
+        },
+      },
+    }),
+    async (c) =>
+      c.body(await workHoursCsv(c.var.deps, c.req.valid("query")), 200, {
+        "content-type": "text/csv; charset=utf-8",
+        "content-disposition": 'attachment; filename="work-hours.csv"',
+      }),
   );

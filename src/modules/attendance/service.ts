@@ -372,7 +372,8 @@ export async function listLogs(deps: Pick<Deps, "db" | "env">, query: LogQuery):
 
 const CSV_CHUNK = 500;
 const encoder = new TextEncoder();
-const csvLine = (cells: (string | number | boolean | null)[]) => `${cells.map(csvCell).join(",")}\r\n`;
+/** One CSV line (CRLF), cells quoted as needed and formula-looking text defused. */
+export const csvLine = (cells: (string | number | boolean | null)[]) => `${cells.map(csvCell).join(",")}\r\n`;
 
 /** The filtered log as CSV, in recording order, streamed a chunk at a time (keyset on seq). */
 export function exportLogsCsv(deps: Pick<Deps, "db" | "env">, query: Omit<LogQuery, "limit" | "offset">): ReadableStream<Uint8Array> {
