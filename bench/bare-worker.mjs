@@ -192,3 +192,30 @@ export class BareRoom extends DurableObject {
     } catch {}
   }
 }
+
+// --- Attendance (issue 10) --------------------------------------------------------------------
+const benchClock = {
+  status: "success",
+  direction: "in",
+  message: "Bench employee 0 clocked in",
+  employee_id: "bench-emp-0",
+  employee_code: "BENCH-0",
+  employee_name: "Bench employee 0",
+  event_id: "bare",
+  timestamp: "2000-01-01T00:00:00.000Z",
+};
+const benchLog = {
+  id: "bare",
+  employee: "Bench employee 0",
+  employee_id: "bench-emp-0",
+  employee_code: "BENCH-0",
+  department: "Bench",
+  date: "2026-01-05",
+  time: "07:00:00",
+  direction: "in",
+  timestamp: "2026-01-05T07:00:00.000Z",
+  source: "card",
+  recorded_by: "bench",
+};
+app.post("/api/v1/attendance/clock-by-card", (c) => c.json(benchClock));
+app.get("/api/v1/attendance/logs", (c) => c.json(Array.from({ length: 50 }, () => benchLog)));

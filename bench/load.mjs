@@ -9,7 +9,7 @@ import autocannon from "autocannon";
  * Loads `url` for `duration` seconds with `connections` keep-alive connections, one request in
  * flight per connection. Resolves to throughput, latency percentiles and failure counts.
  */
-export async function load({ url, method = "GET", headers = {}, body, connections, duration, nextPath }) {
+export async function load({ url, method = "GET", headers = {}, body, connections, duration, nextPath, nextBody }) {
   let latencies = new Float64Array(1 << 16);
   let count = 0;
   const instance = autocannon({
@@ -23,6 +23,8 @@ export async function load({ url, method = "GET", headers = {}, body, connection
     timeout: 30, // seconds; a queued PBKDF2 login can take a while, it is not an error
     // A scenario whose every request needs its own path (e.g. acknowledging a fresh andon).
     ...(nextPath ? { requests: [{ setupRequest: (req) => ({ ...req, path: nextPath() }) }] } : {}),
+    // A scenario whose every request needs its own body (e.g. a different card at each tap).
+    ...(nextBody ? { requests: [{ setupRequest: (req) => ({ ...req, body: nextBody() }) }] } : {}),
   });
   instance.on("response", (_client, _status, _bytes, responseTime) => {
     if (count === latencies.length) {

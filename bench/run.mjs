@@ -241,11 +241,11 @@ async function measure(scenario, target, label) {
   const d1 = d1RoundTrips(probe.headers);
 
   if (settings.warmup > 0) {
-    const warm = await load({ ...request, nextPath: extra.nextPath, connections: settings.connections, duration: settings.warmup });
+    const warm = await load({ ...request, nextPath: extra.nextPath, nextBody: extra.nextBody, connections: settings.connections, duration: settings.warmup });
     const problem = failureOf(warm);
     if (problem) throw new Error(`during warm-up: ${problem}`);
   }
-  const run = await load({ ...request, nextPath: extra.nextPath, connections: settings.connections, duration: settings.duration });
+  const run = await load({ ...request, nextPath: extra.nextPath, nextBody: extra.nextBody, connections: settings.connections, duration: settings.duration });
   const problem = failureOf(run);
   console.log(
     `  ${label.padEnd(42)} ${run.rps.toFixed(1).padStart(9)} req/s   p50 ${run.p50.toFixed(2).padStart(8)} ms   p99 ${run.p99.toFixed(2).padStart(8)} ms${d1.queries !== null || d1.waits !== null ? `   D1 ${d1.queries ?? "—"} q / ${d1.waits ?? "—"} w` : ""}${problem ? `   ✗ ${problem}` : ""}`,

@@ -329,6 +329,47 @@ export const scenarios = [
     targets: ["api"],
     setup: async (ctx) => ({ headers: { authorization: `Bearer ${await ctx.login()}` } }),
   })),
+  // --- Attendance (issue 10) -----------------------------------------------------------------
+  {
+    // A hardware reader's tap: API key (scoped to attendance:clock) lookup, the card → employee
+    // join, then one batch that moves the employee's state (conditioned on the state read and on
+    // the card still being active) and writes the event. Each request taps the next of 500 cards,
+    // so taps on one card never overlap (they would be refused as simultaneous, by design).
+    name: "POST /api/v1/attendance/clock-by-card (reader key, 500 cards)",
+    method: "POST",
+    path: "/api/v1/attendance/clock-by-card",
+    headers: { "content-type": "application/json" },
+    body: { card_uid: "BE0000000000" },
+    targets: ["api", "bare"],
+    setup: async (ctx) => {
+      if (ctx.target !== "api") return {};
+      const token = await ctx.login();
+      await benchEmployees(ctx, BENCH_CARDS);
+      const key = await fetch(`${ctx.url}/api/v1/api-keys`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ name: "bench reader", permissions: ["attendance:clock"], rate_limit_per_minute: 6000 }),
+      });
+      if (key.status !== 201) throw new Error(`creating the bench reader key: ${key.status} ${await key.text()}`);
+      let next = 1;
+      return {
+        headers: { "x-api-key": (await key.json()).key },
+        nextBody: () => JSON.stringify({ card_uid: benchCardUid(next++ % BENCH_CARDS) }),
+      };
+    },
+  },
+  {
+    // RM365's log: 50 events newest first with their employees, and the total, in one D1 batch.
+    // The minimal worker: JWT verification + the same join, no count.
+    name: "GET /api/v1/attendance/logs?limit=50",
+    method: "GET",
+    path: "/api/v1/attendance/logs?limit=50",
+    setup: async (ctx) => {
+      const token = await ctx.login();
+      if (ctx.target !== "bare") await benchEmployees(ctx, 100, 2_000);
+      return { headers: { authorization: `Bearer ${token}` } };
+    },
+  },
   {
     // The floor: a Hono handler returning two bytes of text through the same workerd server.
     // Nothing can be faster than this through this stack; it calibrates the other rows.
@@ -473,4 +514,29 @@ async function benchLabelJob(ctx) {
       }),
     )
     .run();
+}
+
+const BENCH_CARDS = 500;
+/** The UID of bench card n: `BE0000000000`, `BE0000000001`, … */
+function benchCardUid(n) {
+  return `BE${String(n).padStart(10, "0")}`;
+}
+
+/**
+ * `count` employees with a card each (`benchCardUid(n)`) and, when asked, `events` clock events
+ * spread over them, straight into D1 (creating them through the API would dominate the setup).
+ */
+async function benchEmployees(ctx, count, events = 0) {
+  const db = await ctx.mf.getD1Database("DB");
+  const employee = db.prepare("INSERT OR IGNORE INTO attendance_employees (id, code, name, department) VALUES (?, ?, ?, 'Bench')");
+  const card = db.prepare("INSERT OR IGNORE INTO enrollment_cards (id, employee_id, uid) VALUES (?, ?, ?)");
+  const statements = [];
+  for (let n = 0; n < count; n++)
+    statements.push(employee.bind(`bench-emp-${n}`, `BENCH-${n}`, `Bench employee ${n}`), card.bind(`bench-card-${n}`, `bench-emp-${n}`, benchCardUid(n)));
+  const event = db.prepare("INSERT OR IGNORE INTO attendance_events (id, employee_id, direction, at, source, actor_name) VALUES (?, ?, ?, ?, 'card', 'bench')");
+  const start = Date.UTC(2026, 0, 5, 7);
+  for (let i = 0; i < events; i++) {
+    statements.push(event.bind(`bench-ev-${i}`, `bench-emp-${i % count}`, i % 2 === 0 ? "in" : "out", new Date(start + i * 60_000).toISOString()));
+  }
+  for (let i = 0; i < statements.length; i += 500) await db.batch(statements.slice(i, i + 500));
 }

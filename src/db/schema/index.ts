@@ -1,3 +1,4 @@
+export * from "./attendance";
 export * from "./equipment";
 export * from "./identity";
 export * from "./inventory";
