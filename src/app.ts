@@ -30,6 +30,7 @@ import { issueReportRoutes } from "./modules/issue-reports/routes";
 import { countRoutes, downtimeRoutes, oeeRoutes } from "./modules/oee/routes";
 import { partRoutes } from "./modules/parts/routes";
 import { jobRoutes, productionRoutes, wsRoutes } from "./modules/production/routes";
+import { reportRoutes } from "./modules/reports/routes";
 import { roleRoutes } from "./modules/roles/routes";
 import { userRoutes } from "./modules/users/routes";
 import type { AppEnv } from "./types";
@@ -105,6 +106,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/dashboard", dashboardRoutes);
   app.route("/", wsRoutes);
   app.route("/api/v1/inventory", inventoryRoutes);
+  app.route("/api/v1/reports", reportRoutes);
   app.route("/api", ccbackendAuthRoutes);
   app.route("/api", ccbackendEquipmentRoutes);
   app.route("/api", ccbackendReportRoutes);

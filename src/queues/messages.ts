@@ -28,6 +28,17 @@ export type ConvertStepMessage = z.infer<typeof ConvertStepMessage>;
 export const ConvertMessage = z.discriminatedUnion("type", [ProbeMessage, ConvertStepMessage]);
 export type ConvertMessage = z.infer<typeof ConvertMessage>;
 
+/**
+ * Render a production report (issue 7 part 7). `reportId` names the `production_reports` row,
+ * which holds everything the worker needs; a row that is already ready is left alone.
+ */
+export const ProductionReportMessage = z.object({
+  type: z.literal("production_report"),
+  reportId: z.uuid(),
+  requestId: z.string().max(100),
+});
+export type ProductionReportMessage = z.infer<typeof ProductionReportMessage>;
+
 /** Messages of the documents queue (label PDFs, production reports). */
-export const DocumentsMessage = z.discriminatedUnion("type", [ProbeMessage]);
+export const DocumentsMessage = z.discriminatedUnion("type", [ProbeMessage, ProductionReportMessage]);
 export type DocumentsMessage = z.infer<typeof DocumentsMessage>;

@@ -1,15 +1,19 @@
 import { log } from "../../src/lib/logging";
 import { DocumentsMessage } from "../../src/queues/messages";
 import { consumeBatch } from "../shared";
+import reportFont from "./generated/report-font.bin";
+import { renderProductionReport } from "./reports";
 
 /** Consumer of the documents queue. Label and report PDF jobs arrive with their issues. */
 export default {
-  async queue(batch, _env, _ctx) {
+  async queue(batch, env, _ctx) {
     await consumeBatch(batch.queue, batch.messages, DocumentsMessage, async (message, meta) => {
       switch (message.type) {
         case "probe":
           log("info", "documents queue probe received", { requestId: message.requestId, messageId: meta.id, sentAt: message.sentAt });
           return;
+        case "production_report":
+          return renderProductionReport({ db: env.DB, files: env.FILES, font: reportFont, now: () => new Date() }, message, meta);
       }
     });
   },

@@ -4,3 +4,4 @@ export * from "./inventory";
 export * from "./parts";
 export * from "./platform";
 export * from "./production";
+export * from "./reports";
