@@ -1,10 +1,11 @@
-// Builds the CJK font the documents worker embeds in production reports: Noto Sans TC (OFL-1.1,
-// from the @expo-google-fonts/noto-sans-tc package) cut down with HarfBuzz's subsetter
+// Builds the CJK font the documents worker embeds in production reports: Noto Sans SC (OFL-1.1,
+// from the @expo-google-fonts/noto-sans-sc package) cut down with HarfBuzz's subsetter
 // (harfbuzzjs) to the characters a factory report needs:
 //   - the 3,755 level-1 (most used) hanzi of GB 2312 (Simplified),
 //   - the 5,401 frequently used hanzi of Big5 (Traditional; seed 000's vocabulary is Traditional),
 //   - ASCII, Latin-1, general punctuation, CJK symbols and punctuation, full-width forms.
-// The full font is 7 MB; the subset is about 2 MB (1.2 MB gzipped), which keeps the documents
+// Google's Noto Sans SC covers both sets (its TC sibling lacks ~970 of the simplified ones). The
+// full font is 10.5 MB; the subset is about 2 MB (1.2 MB gzipped), which keeps the documents
 // worker well inside the deploy limit. Characters outside it are drawn as '?' (see
 // workers/documents/report-pdf.ts). `npm install` runs this (postinstall), and so does
 // `npm run dev`; it rebuilds only when its inputs change. Output: workers/documents/generated/.
@@ -14,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { root } from "./lib.mjs";
 
-const SOURCE = join(root, "node_modules", "@expo-google-fonts", "noto-sans-tc", "400Regular", "NotoSansTC_400Regular.ttf");
+const SOURCE = join(root, "node_modules", "@expo-google-fonts", "noto-sans-sc", "400Regular", "NotoSansSC_400Regular.ttf");
 const SUBSETTER = join(root, "node_modules", "harfbuzzjs", "dist", "harfbuzz-subset.wasm");
 const OUT_DIR = join(root, "workers", "documents", "generated");
 const OUT = join(OUT_DIR, "report-font.bin");

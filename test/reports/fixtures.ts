@@ -1,10 +1,17 @@
 import { eq } from "drizzle-orm";
+import hbSubset from "harfbuzzjs/dist/harfbuzz-subset.wasm";
 import { andonEvents, downtimeEvents, productionCounts, productionLines, users } from "../../src/db/schema";
+import reportFont from "../../workers/documents/generated/report-font.bin";
+import type { ReportFont } from "../../workers/documents/report-pdf";
 import { db, makeUser, unique } from "../helpers";
+
+/** The font and subsetter the documents worker renders with. */
+export const REPORT_FONT: ReportFont = { bytes: reportFont, subsetter: hbSubset };
 
 /** The reporter's name, in Chinese, as it must come out of the PDF. */
 export const REPORTER_NAME = "張偉明";
-export const LINE_NAME = "包裝線一號 Bagging 1";
+/** Traditional and Simplified: the font must carry both. */
+export const LINE_NAME = "包裝線一號 包装线一号 Bagging 1";
 export const DOWN_REASON = "卡膜 Film jam";
 export const ANDON_TEXT = "包裝機停止 packer stopped";
 export const ANDON_NOTES = "更換膜卷 replaced the roll";

@@ -1,9 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import reportFont from "../../workers/documents/generated/report-font.bin";
 import { gatherReport, reportPeriods } from "../../workers/documents/report-data";
 import { renderReportPdf } from "../../workers/documents/report-pdf";
-import { ANDON_NOTES, ANDON_TEXT, DOWN_REASON, LINE_NAME, REPORTER_NAME, seedLine } from "./fixtures";
+import { ANDON_NOTES, ANDON_TEXT, DOWN_REASON, LINE_NAME, REPORT_FONT, REPORTER_NAME, seedLine } from "./fixtures";
 import { pdfText } from "./pdf-text";
 
 const NOW = new Date("2026-11-12T00:00:00.000Z");
@@ -100,14 +99,16 @@ describe("report PDF", () => {
   it("parses, and its text (read through the font's ToUnicode map) holds the figures and the Chinese names", async () => {
     const { lineId, lineCode } = await seedLine();
     const data = await gatherReport(env.DB, spec([lineId]), NOW);
-    const rendered = await renderReportPdf(data, reportFont);
+    const rendered = await renderReportPdf(data, REPORT_FONT);
     expect(rendered.missing).toEqual([]);
-    const { pages, runs, fonts } = await pdfText(rendered.pdf);
+    const { pages, runs, fonts, blank } = await pdfText(rendered.pdf);
+    // Every character drawn has an outline in the embedded font (not just a ToUnicode entry).
+    expect(blank).toEqual([]);
     expect(pages).toBe(rendered.pages);
     expect(pages).toBeGreaterThanOrEqual(1);
-    // One embedded font, subset to the glyphs drawn: the whole file is far smaller than the 2 MB font.
+    // One embedded font, cut to the characters drawn: the whole file is far smaller than the 2 MB font.
     expect(fonts).toHaveLength(1);
-    expect(fonts[0]).toMatch(/^\/NotoSansTC-Regular/);
+    expect(fonts[0]).toMatch(/^\/NotoSansSC-Regular/);
     expect(rendered.pdf.byteLength).toBeLessThan(200_000);
     const text = runs.flat();
     expect(text).toContain("生產報告 Production report");
@@ -132,7 +133,7 @@ describe("report PDF", () => {
   it("draws characters outside the font subset as '?' and reports them, without failing", async () => {
     const { lineId } = await seedLine();
     const data = await gatherReport(env.DB, spec([lineId], { title: "Report 𪚥 🏭 ok" }), NOW);
-    const rendered = await renderReportPdf(data, reportFont);
+    const rendered = await renderReportPdf(data, REPORT_FONT);
     expect(rendered.missing).toEqual(["𪚥", "🏭"]);
     const { runs } = await pdfText(rendered.pdf);
     expect(runs.flat()).toContain("Report ? ? ok");

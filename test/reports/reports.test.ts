@@ -2,17 +2,17 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { DocumentsMessage } from "../../src/queues/messages";
-import reportFont from "../../workers/documents/generated/report-font.bin";
+import type { ReportFont } from "../../workers/documents/report-pdf";
 import { REPORT_MAX_ATTEMPTS, renderProductionReport } from "../../workers/documents/reports";
 import { consumeBatch } from "../../workers/shared";
 import { call, loginAs, str, unique } from "../helpers";
-import { LINE_NAME, REPORTER_NAME, seedLine } from "./fixtures";
+import { LINE_NAME, REPORT_FONT, REPORTER_NAME, seedLine } from "./fixtures";
 import { pdfText } from "./pdf-text";
 
 const body = (lineId: string, extra: Record<string, unknown> = {}) => ({ line_ids: [lineId], start_date: "2026-11-10", end_date: "2026-11-11", ...extra });
 
 /** Runs the documents consumer on one report as the queue would deliver it (attempt `attempts`). */
-async function consume(reportId: string, attempts = 1, font: ArrayBuffer | Uint8Array = reportFont) {
+async function consume(reportId: string, attempts = 1, font: ReportFont = REPORT_FONT) {
   const batch = createMessageBatch("floorline-documents", [
     { id: crypto.randomUUID(), timestamp: new Date(), attempts, body: { type: "production_report", reportId, requestId: "test" } },
   ]);
@@ -57,8 +57,9 @@ describe("production reports over HTTP", () => {
     );
     const bytes = new Uint8Array(await download.arrayBuffer());
     expect(bytes.byteLength).toBe(ready.json.pdf_bytes);
-    const { pages, runs } = await pdfText(bytes);
+    const { pages, runs, blank } = await pdfText(bytes);
     expect(pages).toBe(ready.json.page_count);
+    expect(blank).toEqual([]);
     expect(runs.flat()).toEqual(expect.arrayContaining(["週報 Weekly", REPORTER_NAME, "66.0%"]));
     expect(runs.flat().some((t) => t.endsWith(LINE_NAME))).toBe(true);
   });
@@ -115,7 +116,7 @@ describe("report job states", () => {
     const { lineId } = await seedLine();
     const manager = await loginAs("production_manager");
     const id = str((await call("/api/v1/reports/production/generate", { token: manager.token, body: body(lineId) })).json.id);
-    const broken = new Uint8Array([0, 1, 2, 3]);
+    const broken = { ...REPORT_FONT, bytes: new Uint8Array([0, 1, 2, 3]) };
 
     const first = await consume(id, 1, broken);
     expect(first.retryMessages).toHaveLength(1);

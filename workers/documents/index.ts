@@ -1,3 +1,4 @@
+import hbSubset from "harfbuzzjs/dist/harfbuzz-subset.wasm";
 import { log } from "../../src/lib/logging";
 import { DocumentsMessage } from "../../src/queues/messages";
 import { consumeBatch } from "../shared";
@@ -13,7 +14,11 @@ export default {
           log("info", "documents queue probe received", { requestId: message.requestId, messageId: meta.id, sentAt: message.sentAt });
           return;
         case "production_report":
-          return renderProductionReport({ db: env.DB, files: env.FILES, font: reportFont, now: () => new Date() }, message, meta);
+          return renderProductionReport(
+            { db: env.DB, files: env.FILES, font: { bytes: reportFont, subsetter: hbSubset }, now: () => new Date() },
+            message,
+            meta,
+          );
       }
     });
   },

@@ -3,3 +3,9 @@ declare module "*/generated/report-font.bin" {
   const bytes: ArrayBuffer;
   export default bytes;
 }
+
+/** HarfBuzz's subsetter, imported as a compiled module (wrangler's CompiledWasm rule). */
+declare module "harfbuzzjs/dist/harfbuzz-subset.wasm" {
+  const module: WebAssembly.Module;
+  export default module;
+}

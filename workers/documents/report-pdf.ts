@@ -1,12 +1,22 @@
 /**
  * Draws a production report (report-data.ts) as an A4 landscape PDF with pdf-lib. Every string,
- * Latin or Chinese, is drawn with the one embedded CJK font (a Noto Sans TC subset built by
- * scripts/report-font.mjs), embedded subset again to the glyphs the report uses. A character the
- * font lacks is drawn as '?' and reported to the caller, never a failed render.
+ * Latin or Chinese, is drawn with the one embedded CJK font: the Noto Sans SC subset built by
+ * scripts/report-font.mjs, cut again by HarfBuzz (font-subset.ts) to the characters this report
+ * uses. A character the font lacks is drawn as '?' and reported to the caller, never a failed
+ * render.
  */
 import fontkit from "@pdf-lib/fontkit";
 import { PDFDocument, type PDFFont, type PDFPage, rgb } from "pdf-lib";
+import { subsetFont } from "./font-subset";
 import type { AndonCall, LineReport, PeriodFigures, ReportData } from "./report-data";
+
+/** The report font and the subsetter that cuts it per document. */
+export interface ReportFont {
+  /** TrueType bytes (workers/documents/generated/report-font.bin). */
+  bytes: ArrayBuffer | Uint8Array;
+  /** harfbuzzjs's harfbuzz-subset.wasm. */
+  subsetter: WebAssembly.Module;
+}
 
 const PAGE: [number, number] = [841.89, 595.28];
 const MARGIN = 36;
@@ -256,11 +266,20 @@ function drawLine(w: Writer, line: LineReport, data: ReportData) {
   );
 }
 
-/** Renders `data` to PDF bytes with `fontBytes` (a TrueType font with CJK glyphs). */
-export async function renderReportPdf(data: ReportData, fontBytes: ArrayBuffer | Uint8Array): Promise<RenderedReport> {
+/** Every character the report may draw: its data, and ASCII and the punctuation of its labels. */
+function codePointsOf(data: ReportData): Set<number> {
+  const points = new Set<number>();
+  for (let c = 0x20; c < 0x7f; c++) points.add(c);
+  for (const ch of `${JSON.stringify(data)}–—·…×−`) points.add(ch.codePointAt(0) ?? 0x3f);
+  return points;
+}
+
+/** Renders `data` to PDF bytes with the report font. */
+export async function renderReportPdf(data: ReportData, reportFont: ReportFont): Promise<RenderedReport> {
   const doc = await PDFDocument.create();
   doc.registerFontkit(fontkit);
-  const font = await doc.embedFont(fontBytes, { subset: true });
+  // Embedded whole: it is already cut to this report's characters (tens of kilobytes).
+  const font = await doc.embedFont(await subsetFont(reportFont.subsetter, reportFont.bytes, codePointsOf(data)), { subset: false });
   const when = new Date(data.generatedAt);
   doc.setTitle(data.title);
   doc.setProducer("Floorline");

@@ -13,7 +13,7 @@ import { productionReports } from "../../src/db/schema";
 import { describeError, log } from "../../src/lib/logging";
 import type { ProductionReportMessage } from "../../src/queues/messages";
 import { gatherReport } from "./report-data";
-import { renderReportPdf } from "./report-pdf";
+import { type ReportFont, renderReportPdf } from "./report-pdf";
 
 /** Deliveries of one message: the first plus `max_retries` (3, workers/documents/wrangler.toml). */
 export const REPORT_MAX_ATTEMPTS = 4;
@@ -24,8 +24,8 @@ export const reportPdfKey = (reportId: string) => `reports/production/${reportId
 export interface ReportContext {
   db: D1Database;
   files: R2Bucket;
-  /** The CJK font (workers/documents/generated/report-font.bin). */
-  font: ArrayBuffer | Uint8Array;
+  /** The CJK font and its subsetter. */
+  font: ReportFont;
   now: () => Date;
 }
 
