@@ -141,6 +141,31 @@ app.get("/api/v1/labels/job/:id", (c) =>
 );
 const BARE_PDF = new TextEncoder().encode("%PDF-1.7\n%bare\n".padEnd(3000, " "));
 app.get("/api/v1/labels/items/:sku/pdf", (c) => c.body(BARE_PDF, 200, { "content-type": "application/pdf" }));
+// Production reports (issue 7 part 7): a job of the API's shape, and 16 KB of "PDF".
+const benchReport = {
+  id: "bare",
+  title: "Production report 2026-11-01 – 2026-11-07",
+  state: "queued",
+  line_ids: ["bare-line"],
+  start_date: "2026-11-01",
+  end_date: "2026-11-07",
+  group_by: "shift",
+  utc_offset_minutes: 0,
+  shift_start_hour: 6,
+  requested_by: "bare",
+  attempts: 0,
+  error: null,
+  page_count: null,
+  pdf_bytes: null,
+  pdf_url: "/api/v1/reports/production/bare/pdf",
+  created_at: "2000-01-01T00:00:00.000Z",
+  updated_at: "2000-01-01T00:00:00.000Z",
+  started_at: null,
+  finished_at: null,
+};
+const benchPdf = new Uint8Array(16_000).fill(0x20);
+app.post("/api/v1/reports/production/generate", (c) => c.json(benchReport, 202));
+app.get("/api/v1/reports/production/:id/pdf", (c) => c.body(benchPdf, 200, { "content-type": "application/pdf" }));
 
 export default app;
 

@@ -370,6 +370,49 @@ export const scenarios = [
       return { headers: { authorization: `Bearer ${token}` } };
     },
   },
+  // --- Production reports (issue 7 part 7) --------------------------------------------------
+  {
+    // Each request records a report job (one insert after checking the line) and sends it to
+    // the documents queue; the render itself runs in the documents worker, not measured here.
+    name: "POST /api/v1/reports/production/generate",
+    method: "POST",
+    path: "/api/v1/reports/production/generate",
+    headers: { "content-type": "application/json" },
+    targets: ["api", "bare"],
+    setup: async (ctx) => {
+      const token = await ctx.login();
+      const lineId = ctx.target === "api" ? await benchLine(ctx, token) : "bare-line";
+      return {
+        headers: { authorization: `Bearer ${token}` },
+        body: { line_ids: [lineId], start_date: "2026-11-01", end_date: "2026-11-07", group_by: "shift" },
+      };
+    },
+  },
+  {
+    // A ready report's PDF (16 KB, about the size of a one-line weekly report) streamed from R2
+    // after the job row is read.
+    name: "GET /api/v1/reports/production/{id}/pdf (16 KB, ready)",
+    method: "GET",
+    path: "/api/v1/reports/production/bare/pdf",
+    targets: ["api", "bare"],
+    setup: async (ctx) => {
+      const token = await ctx.login();
+      if (ctx.target !== "api") return { headers: { authorization: `Bearer ${token}` } };
+      const id = crypto.randomUUID();
+      const key = `reports/production/${id}.pdf`;
+      const pdf = new Uint8Array(16_000).fill(0x20);
+      pdf.set(new TextEncoder().encode("%PDF-1.7\n"));
+      await (await ctx.mf.getR2Bucket("FILES")).put(key, pdf, { httpMetadata: { contentType: "application/pdf" } });
+      const db = await ctx.mf.getD1Database("DB");
+      await db
+        .prepare(
+          "INSERT INTO production_reports (id, title, state, line_ids, start_date, end_date, group_by, requested_by, pdf_key, pdf_bytes, page_count) VALUES (?, 'bench', 'ready', '[]', '2026-11-01', '2026-11-07', 'day', 'bench', ?, ?, 2)",
+        )
+        .bind(id, key, pdf.byteLength)
+        .run();
+      return { headers: { authorization: `Bearer ${token}` }, path: `/api/v1/reports/production/${id}/pdf` };
+    },
+  },
   {
     // The floor: a Hono handler returning two bytes of text through the same workerd server.
     // Nothing can be faster than this through this stack; it calibrates the other rows.

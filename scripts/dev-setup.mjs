@@ -20,6 +20,7 @@ const q = (s) => `'${String(s).replaceAll("'", "''")}'`;
 const vars = ensureDevVars();
 const password = vars.DEMO_PASSWORD || "floorline-demo";
 copyDocsAssets();
+run(process.execPath, [join(root, "scripts", "report-font.mjs")]); // the reports' CJK font, if npm install did not build it
 
 run(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local"], { env: { CI: "true" } });
 

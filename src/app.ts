@@ -34,6 +34,7 @@ import { magentoRoutes } from "./modules/magento/routes";
 import { countRoutes, downtimeRoutes, oeeRoutes } from "./modules/oee/routes";
 import { partRoutes } from "./modules/parts/routes";
 import { jobRoutes, productionRoutes, wsRoutes } from "./modules/production/routes";
+import { reportRoutes } from "./modules/reports/routes";
 import { roleRoutes } from "./modules/roles/routes";
 import { salesdataRoutes } from "./modules/salesdata/routes";
 import { userRoutes } from "./modules/users/routes";
@@ -115,6 +116,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/salesdata", salesdataRoutes);
   app.route("/api/v1/attendance", attendanceRoutes);
   app.route("/api/v1/enrollment", enrollmentRoutes);
+  app.route("/api/v1/reports", reportRoutes);
   app.route("/api", ccbackendAuthRoutes);
   app.route("/api", ccbackendEquipmentRoutes);
   app.route("/api", ccbackendReportRoutes);

@@ -39,6 +39,17 @@ export const LabelJobMessage = z.object({
 });
 export type LabelJobMessage = z.infer<typeof LabelJobMessage>;
 
+/**
+ * Render a production report (issue 7 part 7). `reportId` names the `production_reports` row,
+ * which holds everything the worker needs; a row that is already ready is left alone.
+ */
+export const ProductionReportMessage = z.object({
+  type: z.literal("production_report"),
+  reportId: z.uuid(),
+  requestId: z.string().max(100),
+});
+export type ProductionReportMessage = z.infer<typeof ProductionReportMessage>;
+
 /** Messages of the documents queue (label PDFs, production reports). */
-export const DocumentsMessage = z.discriminatedUnion("type", [ProbeMessage, LabelJobMessage]);
+export const DocumentsMessage = z.discriminatedUnion("type", [ProbeMessage, LabelJobMessage, ProductionReportMessage]);
 export type DocumentsMessage = z.infer<typeof DocumentsMessage>;

@@ -1,7 +1,10 @@
+import hbSubset from "harfbuzzjs/dist/harfbuzz-subset.wasm";
 import { log } from "../../src/lib/logging";
 import { DocumentsMessage } from "../../src/queues/messages";
 import { consumeBatch } from "../shared";
+import reportFont from "./generated/report-font.bin";
 import { handleLabelJob } from "./labels";
+import { renderProductionReport } from "./reports";
 
 /** Consumer of the documents queue. Label and report PDF jobs arrive with their issues. */
 export default {
@@ -13,6 +16,12 @@ export default {
           return;
         case "label_job":
           return handleLabelJob(env, message, meta.attempts);
+        case "production_report":
+          return renderProductionReport(
+            { db: env.DB, files: env.FILES, font: { bytes: reportFont, subsetter: hbSubset }, now: () => new Date() },
+            message,
+            meta,
+          );
       }
     });
   },

@@ -7,4 +7,5 @@ export * from "./magento";
 export * from "./parts";
 export * from "./platform";
 export * from "./production";
+export * from "./reports";
 export * from "./salesdata";

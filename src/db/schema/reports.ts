@@ -1,0 +1,39 @@
+/**
+ * Production reports (seed 004, issue 7 part 7): one row per requested PDF. The API records the
+ * request and queues it on the documents queue; the documents worker moves it
+ * queued → rendering → ready | failed and writes the PDF to R2 under `pdf_key`.
+ */
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { id, timestamp, timestamps } from "./columns";
+
+export const REPORT_STATES = ["queued", "rendering", "ready", "failed"] as const;
+export const REPORT_GROUPINGS = ["day", "shift"] as const;
+
+export const productionReports = sqliteTable(
+  "production_reports",
+  {
+    id: id(),
+    title: text("title").notNull(),
+    state: text("state", { enum: REPORT_STATES }).notNull().default("queued"),
+    /** Lines the report covers (ids, in the order requested). */
+    lineIds: text("line_ids", { mode: "json" }).$type<string[]>().notNull(),
+    /** First and last day covered (YYYY-MM-DD, inclusive), in the report's UTC offset. */
+    startDate: text("start_date").notNull(),
+    endDate: text("end_date").notNull(),
+    groupBy: text("group_by", { enum: REPORT_GROUPINGS }).notNull(),
+    /** Minutes east of UTC that days and shifts are counted in (the plant's clock). */
+    utcOffsetMinutes: integer("utc_offset_minutes").notNull().default(0),
+    /** Hour (plant clock) the first of three 8-hour shifts starts. */
+    shiftStartHour: integer("shift_start_hour").notNull().default(6),
+    requestedBy: text("requested_by").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    error: text("error"),
+    pdfKey: text("pdf_key"),
+    pdfBytes: integer("pdf_bytes"),
+    pageCount: integer("page_count"),
+    startedAt: timestamp("started_at"),
+    finishedAt: timestamp("finished_at"),
+    ...timestamps(),
+  },
+  (t) => [index("production_reports_created_idx").on(t.createdAt, t.id)],
+);

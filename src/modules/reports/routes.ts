@@ -1,0 +1,106 @@
+import type { Context } from "hono";
+import { z } from "zod";
+import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import type { AppEnv } from "../../types";
+import { contentDisposition } from "../parts/files";
+import { GenerateReport, ProductionReport, ReportIdParam, ReportList, ReportListQuery } from "./schemas";
+import { generateReport, getReport, listReports, openReportPdf } from "./service";
+
+const TAGS = ["reports"];
+const Binary = z.string().meta({ format: "binary" });
+/** Seconds a client polling a pending report should wait. */
+const RETRY_AFTER = "5";
+
+const generateSpec = (path: string, summary: string) =>
+  defineRoute({
+    method: "post",
+    path,
+    access: "reports:generate",
+    summary,
+    tags: TAGS,
+    errors: { 403: "Missing reports:generate or line:read", 503: "The documents queue refused the job" },
+    request: { body: { content: { "application/json": { schema: GenerateReport } } } },
+    responses: { 202: json(ProductionReport, "The queued report job; poll it or its pdf_url") },
+  });
+
+const pdfSpec = (path: string, summary: string) =>
+  defineRoute({
+    method: "get",
+    path,
+    access: "reports:read",
+    summary,
+    tags: TAGS,
+    errors: { 404: "No such report", 409: "The report failed; its error is in the details" },
+    request: { params: ReportIdParam },
+    responses: {
+      200: { description: "The PDF", content: { "application/pdf": { schema: Binary } } },
+      202: json(ProductionReport, "Not rendered yet (Retry-After says when to look again)"),
+    },
+  });
+
+async function generate(c: Context<AppEnv>, input: GenerateReport) {
+  const report = await generateReport(c.var.deps, input, principalOf(c));
+  c.header("Location", `/api/v1/reports/production/${report.id}`);
+  return report;
+}
+
+async function pdf(c: Context<AppEnv>, id: string) {
+  const result = await openReportPdf(c.var.deps, id, principalOf(c));
+  if ("pending" in result) {
+    c.header("Retry-After", RETRY_AFTER);
+    return { pending: result.pending };
+  }
+  const file = result.ready;
+  return {
+    response: c.body(file.body, 200, {
+      "Content-Type": "application/pdf",
+      "Content-Length": String(file.size),
+      "Content-Disposition": contentDisposition("attachment", file.filename),
+      "X-Content-Type-Options": "nosniff",
+      "Cache-Control": "private, no-cache",
+    }),
+  };
+}
+
+/** MS5's report routes under `/api/v1/reports`: the README's paths and the seed code's. */
+export const reportRoutes = createRouter()
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/production",
+      access: "reports:read",
+      summary: "List production reports, newest first",
+      tags: TAGS,
+      errors: { 403: "Missing reports:read or line:read" },
+      request: { query: ReportListQuery },
+      responses: { 200: json(ReportList, "A page of reports") },
+    }),
+    async (c) => c.json(await listReports(c.var.deps, c.req.valid("query"), principalOf(c)), 200),
+  )
+  .openapi(generateSpec("/production/generate", "Generate a production PDF report (queued on the documents queue)"), async (c) =>
+    c.json(await generate(c, c.req.valid("json")), 202),
+  )
+  .openapi(generateSpec("/production", "Generate a production PDF report (the seed code's path)"), async (c) =>
+    c.json(await generate(c, c.req.valid("json")), 202),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/production/{id}",
+      access: "reports:read",
+      summary: "A production report's state",
+      tags: TAGS,
+      errors: { 404: "No such report" },
+      request: { params: ReportIdParam },
+      responses: { 200: json(ProductionReport, "The report") },
+    }),
+    async (c) => c.json(await getReport(c.var.deps, c.req.valid("param").id, principalOf(c)), 200),
+  )
+  .openapi(pdfSpec("/production/{id}/pdf", "Download a production report's PDF; 202 with its state while pending"), async (c) => {
+    const out = await pdf(c, c.req.valid("param").id);
+    return "pending" in out ? c.json(out.pending, 202) : out.response;
+  })
+  .openapi(pdfSpec("/{id}/pdf", "Download a production report's PDF (the seed code's path)"), async (c) => {
+    const out = await pdf(c, c.req.valid("param").id);
+    return "pending" in out ? c.json(out.pending, 202) : out.response;
+  });

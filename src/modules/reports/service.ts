@@ -1,0 +1,160 @@
+/**
+ * Production reports (seed 004): the API records a request and queues it on the documents
+ * queue; the documents worker (workers/documents/reports.ts) renders the PDF to R2. Reports
+ * show lines' figures, so every read and every request also needs the right to read lines.
+ */
+import { asc, desc, eq, inArray } from "drizzle-orm";
+import { productionLines, productionReports } from "../../db/schema";
+import type { Deps } from "../../lib/deps";
+import { AppError, forbidden } from "../../lib/errors";
+import { log } from "../../lib/logging";
+import { paginate } from "../../lib/pagination";
+import { hasPermission } from "../../lib/rbac";
+import type { ProductionReportMessage } from "../../queues/messages";
+import type { Principal } from "../../types";
+import { actorId } from "../production/service";
+import { type GenerateReport, MAX_REPORT_LINES, type ProductionReport, type ReportListQuery } from "./schemas";
+
+type Row = typeof productionReports.$inferSelect;
+
+/** The one place a report row becomes a response. */
+const toReport = (row: Row): ProductionReport => ({
+  id: row.id,
+  title: row.title,
+  state: row.state,
+  line_ids: row.lineIds,
+  start_date: row.startDate,
+  end_date: row.endDate,
+  group_by: row.groupBy,
+  utc_offset_minutes: row.utcOffsetMinutes,
+  shift_start_hour: row.shiftStartHour,
+  requested_by: row.requestedBy,
+  attempts: row.attempts,
+  error: row.error,
+  page_count: row.pageCount,
+  pdf_bytes: row.pdfBytes,
+  pdf_url: `/api/v1/reports/production/${row.id}/pdf`,
+  created_at: row.createdAt,
+  updated_at: row.updatedAt,
+  started_at: row.startedAt,
+  finished_at: row.finishedAt,
+});
+
+/**
+ * A report shows its lines' output, OEE, downtime and andon calls: only a caller who may read
+ * those lines may request or read it. Line access is the `line:read` permission (it covers
+ * every line); this is the one place to narrow it if lines ever get their own access lists.
+ */
+function assertMayReadLines(actor: Principal): void {
+  if (!hasPermission(actor.permissions, "line:read")) throw forbidden("Permission 'line:read' is required: reports show production lines");
+}
+
+const bodyError = (path: string, message: string) =>
+  new AppError("VALIDATION_ERROR", `Invalid request body: ${path} ${message}`, { details: [{ path, message }] });
+
+/** The lines a request names (all enabled ones when it names none), checked to exist. */
+async function linesFor({ db }: Pick<Deps, "db">, input: GenerateReport): Promise<string[]> {
+  const named = [...new Set([...(input.line_ids ?? []), ...(input.line_id ? [input.line_id] : [])])];
+  if (named.length === 0) {
+    const rows = await db
+      .select({ id: productionLines.id })
+      .from(productionLines)
+      .where(eq(productionLines.enabled, true))
+      .orderBy(asc(productionLines.lineCode))
+      .limit(MAX_REPORT_LINES + 1);
+    if (rows.length === 0) throw bodyError("body.line_ids", "No enabled production line to report on");
+    if (rows.length > MAX_REPORT_LINES) throw bodyError("body.line_ids", `More than ${MAX_REPORT_LINES} enabled lines: name the lines to report on`);
+    return rows.map((r) => r.id);
+  }
+  if (named.length > MAX_REPORT_LINES) throw bodyError("body.line_ids", `A report covers at most ${MAX_REPORT_LINES} lines`);
+  const found = await db.select({ id: productionLines.id }).from(productionLines).where(inArray(productionLines.id, named));
+  const known = new Set(found.map((r) => r.id));
+  const missing = named.filter((id) => !known.has(id));
+  if (missing.length > 0) throw bodyError("body.line_ids", `No such production line: ${missing.join(", ")}`);
+  return named;
+}
+
+/**
+ * Records a report request and queues it for the documents worker (202 with the job). If the
+ * queue refuses the message, the report is marked failed and the request answers 503.
+ */
+export async function generateReport(deps: Pick<Deps, "db" | "queues" | "requestId">, input: GenerateReport, actor: Principal): Promise<ProductionReport> {
+  assertMayReadLines(actor);
+  const lineIds = await linesFor(deps, input);
+  const [row] = await deps.db
+    .insert(productionReports)
+    .values({
+      id: crypto.randomUUID(),
+      title: input.title ?? `Production report ${input.start_date} – ${input.end_date}`,
+      lineIds,
+      startDate: input.start_date,
+      endDate: input.end_date,
+      groupBy: input.group_by,
+      utcOffsetMinutes: input.utc_offset_minutes,
+      shiftStartHour: input.shift_start_hour,
+      requestedBy: actorId(actor),
+    })
+    .returning();
+  if (!row) throw new Error("report insert returned nothing");
+  const message: ProductionReportMessage = { type: "production_report", reportId: row.id, requestId: deps.requestId.slice(0, 100) };
+  try {
+    await deps.queues.documents.send(message, { contentType: "json" });
+  } catch (err) {
+    await deps.db
+      .update(productionReports)
+      .set({ state: "failed", error: "The documents queue refused the job; request the report again" })
+      .where(eq(productionReports.id, row.id));
+    log("error", "report could not be queued", { reportId: row.id, error: err instanceof Error ? err.message : String(err) });
+    throw new AppError("SERVICE_UNAVAILABLE", "The report could not be queued; try again", { cause: err });
+  }
+  return toReport(row);
+}
+
+async function findReport({ db }: Pick<Deps, "db">, id: string): Promise<Row> {
+  const [row] = await db.select().from(productionReports).where(eq(productionReports.id, id)).limit(1);
+  if (!row) throw new AppError("NOT_FOUND", "Production report not found", { reason: "report_not_found" });
+  return row;
+}
+
+/** One report's state. */
+export async function getReport(deps: Pick<Deps, "db">, id: string, actor: Principal): Promise<ProductionReport> {
+  assertMayReadLines(actor);
+  return toReport(await findReport(deps, id));
+}
+
+/** Reports, newest first, optionally in one state. */
+export async function listReports({ db }: Pick<Deps, "db">, q: ReportListQuery, actor: Principal) {
+  assertMayReadLines(actor);
+  const query = db
+    .select()
+    .from(productionReports)
+    .where(q.state ? eq(productionReports.state, q.state) : undefined)
+    .$dynamic();
+  const page = await paginate(db, query, q, { orderBy: [desc(productionReports.createdAt), desc(productionReports.id)], tiebreaker: productionReports.id });
+  return { ...page, items: page.items.map(toReport) };
+}
+
+export interface ReportPdf {
+  body: ReadableStream;
+  size: number;
+  filename: string;
+}
+
+/**
+ * A report's PDF when it is ready, or its state while it is queued or rendering. A failed
+ * report answers 409 with its error (request a new one).
+ */
+export async function openReportPdf(
+  deps: Pick<Deps, "db" | "files">,
+  id: string,
+  actor: Principal,
+): Promise<{ pending: ProductionReport } | { ready: ReportPdf }> {
+  assertMayReadLines(actor);
+  const row = await findReport(deps, id);
+  if (row.state === "queued" || row.state === "rendering") return { pending: toReport(row) };
+  if (row.state === "failed")
+    throw new AppError("CONFLICT", `The report failed: ${row.error ?? "unknown error"}`, { reason: "report_failed", details: toReport(row) });
+  const object = row.pdfKey ? await deps.files.get(row.pdfKey) : null;
+  if (!object) throw new AppError("INTERNAL_ERROR", "The report's PDF is missing from storage; request the report again");
+  return { ready: { body: object.body, size: object.size, filename: `production-report-${row.startDate}-${row.endDate}-${row.id.slice(0, 8)}.pdf` } };
+}

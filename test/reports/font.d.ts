@@ -1,0 +1,1 @@
+/// <reference path="../../workers/documents/report-font.d.ts" />
