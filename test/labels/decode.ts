@@ -35,15 +35,15 @@ export function rectangles(content: string): [number, number, number, number][] 
 }
 
 /**
- * Rasterises module-unit rectangles: `scale` pixels per module, `quiet` modules of white around,
+ * Rasterises module-unit rectangles: `scale` pixels per module (3 linear, 8 two-dimensional), `quiet` modules of white around,
  * linear symbols (`height` 1) drawn `barPixels` tall. Returns luminances (0 dark, 255 light).
  */
 export function rasterise(rects: [number, number, number, number][], opts: { scale?: number; quiet?: number; barPixels?: number } = {}) {
-  const scale = opts.scale ?? 3;
-  const quiet = opts.quiet ?? 10;
   const maxX = Math.max(...rects.map(([x, , w]) => x + w));
   const maxY = Math.max(...rects.map(([, y, , h]) => y + h));
   const linear = maxY <= 1;
+  const scale = opts.scale ?? (linear ? 3 : 8);
+  const quiet = opts.quiet ?? 10;
   const unitY = linear ? (opts.barPixels ?? 40) : scale;
   const width = Math.ceil((maxX + 2 * quiet) * scale);
   const height = Math.ceil(linear ? unitY + 2 * quiet * scale : (maxY + 2 * quiet) * scale);
@@ -62,13 +62,41 @@ export function rasterise(rects: [number, number, number, number][], opts: { sca
   return { lum, width, height };
 }
 
-/** Decodes a rasterised symbol; returns the text and zxing's format name. */
-export function decodeBitmap(bitmap: { lum: Uint8ClampedArray; width: number; height: number }, symbology: string): { text: string; format: BarcodeFormat } {
+/** Decodes a rasterised symbol (`pure`: a clean symbol, read without locating it); returns the text and zxing's format name. */
+export function decodeBitmap(
+  bitmap: { lum: Uint8ClampedArray; width: number; height: number },
+  symbology: string,
+  pure = false,
+): { text: string; format: BarcodeFormat } {
   const make = READERS[symbology];
   if (!make) throw new Error(`no reader for ${symbology}`);
   const hints = new Map<DecodeHintType, unknown>([[DecodeHintType.TRY_HARDER, true]]);
+  if (pure) hints.set(DecodeHintType.PURE_BARCODE, true);
   const result = make().decode(new BinaryBitmap(new HybridBinarizer(new RGBLuminanceSource(bitmap.lum, bitmap.width, bitmap.height))), hints);
   return { text: result.getText(), format: result.getBarcodeFormat() };
+}
+
+/**
+ * Decodes a symbol's module rectangles as a scanner would. zxing's JS port locates QR codes less
+ * reliably than the zxing-cpp core that phone and handheld scanners use: for about 1 symbol in
+ * 600 its detector misjudges the module size from the finder patterns at every pixel scale,
+ * although zxing-cpp reads the same bitmap (checked by hand on such symbols). So a 2-D symbol
+ * is looked at at a few scales and, failing those, read as a pure symbol (zxing skips its
+ * detector and reads the module grid, still checking format, error correction and data). A
+ * symbol that reads in none of these ways fails.
+ */
+export function decodeSymbol(rects: [number, number, number, number][], symbology: string): { text: string; format: BarcodeFormat } {
+  const linear = Math.max(...rects.map(([, y, , h]) => y + h)) <= 1;
+  const attempts: { scale: number; pure?: boolean }[] = linear ? [{ scale: 3 }] : [{ scale: 8 }, { scale: 5 }, { scale: 4 }, { scale: 8, pure: true }];
+  let lastError: unknown;
+  for (const { scale, pure } of attempts) {
+    try {
+      return decodeBitmap(rasterise(rects, { scale }), symbology, pure);
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError;
 }
 
 /** One drawn barcode: which page, its transform (`cm`) and the module rectangles of its XObject. */
@@ -119,7 +147,7 @@ export async function decodePdf(pdf: Uint8Array, symbology: string): Promise<{ p
   const values = symbols.map(({ rects }) => {
     let value = decoded.get(rects);
     if (value === undefined) {
-      value = decodeBitmap(rasterise(rects), symbology).text;
+      value = decodeSymbol(rects, symbology).text;
       decoded.set(rects, value);
     }
     return value;
