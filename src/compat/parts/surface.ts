@@ -15,6 +15,7 @@ export const PARTS_REASONS: Readonly<Record<string, ReasonEntry>> = {
   file_missing: { status: 404, message: "File not found on server" },
   no_model: { status: 404, message: "No file associated with this part" },
   conversion_failed: { status: 500, message: "Model conversion failed" },
+  view_not_found: { status: 404, message: "View not found" },
 };
 
 /** Validation messages the seed answered as a bare `{error}` (not its `Validation Error` shape). */
