@@ -35,6 +35,7 @@ const partsError = (description: string): ResponseConfig => jsonResponse(PartsEr
 
 export const partsSurface: Surface = {
   name: "parts",
+  bodyApiKey: true,
   render(err) {
     if (err.code === "AUTHENTICATION_ERROR") {
       const missing = err.authFailure === "missing" || err.authFailure === "api_key_missing";
