@@ -6,8 +6,9 @@
 import { z } from "zod";
 import { LongText } from "../../lib/fields";
 import { createRouter, json, principalOf, routeDefiner } from "../../lib/route";
+import { getPartDrawing } from "../../modules/parts/drawing";
 import { getConversion, openModel, openPartFile, uploadPartFile } from "../../modules/parts/files";
-import { serveView, streamFile } from "../../modules/parts/routes";
+import { DrawingResponses, serveDrawing, serveView, streamFile } from "../../modules/parts/routes";
 import { ConversionJob, MiscInfo, type Part, PartCategory, PartIdParam, PartType, PartViewParam, SORT_FIELDS, WorkerName } from "../../modules/parts/schemas";
 import { createPart, deletePart, getPart, leaderboard, listParts, partStats, transitionPart, updatePart } from "../../modules/parts/service";
 import { listPartViews, openPartView, type PartViewInfo, uploadPartViews } from "../../modules/parts/views";
@@ -538,4 +539,17 @@ export const partsCompatRoutes = createRouter()
       const { id, n } = c.req.valid("param");
       return serveView(c, await openPartView(c.var.deps, { id, n, ifNoneMatch: c.req.header("if-none-match") }));
     },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/drawing",
+      access: "parts:read",
+      summary: "The part's drawing PDF from Onshape (its onshapeUrl), fetched once and cached; 202 while Onshape exports it",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: { ...NOT_FOUND, 409: "Onshape account not connected", 503: "Onshape is not configured or unreachable" },
+      responses: DrawingResponses,
+    }),
+    async (c) => serveDrawing(c, await getPartDrawing(c.var.deps, c.req.valid("param").id, principalOf(c))),
   );

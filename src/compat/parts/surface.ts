@@ -68,3 +68,6 @@ export const partsSurface: Surface = {
   },
   errorDoc: (_status, description) => partsError(description),
 };
+
+/** Seed 002's Onshape routes (`/api/auth/onshape/*`): Part Management's errors, no body API key. */
+export const onshapeSurface: Surface = { ...partsSurface, name: "onshape", bodyApiKey: false };

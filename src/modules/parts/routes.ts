@@ -4,6 +4,7 @@ import { expectedVersion, setETag } from "../../lib/etag";
 import { PageQuery } from "../../lib/pagination";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import type { AppEnv } from "../../types";
+import { type DrawingResult, getPartDrawing } from "./drawing";
 import { contentDisposition, getConversion, openModel, openPartFile, type StoredFile, uploadPartFile } from "./files";
 import {
   ApproveBody,
@@ -13,6 +14,7 @@ import {
   ConversionJob,
   CreatePartBody,
   Deleted,
+  DrawingPending,
   Leaderboard,
   ListPartsQuery,
   Part,
@@ -53,6 +55,26 @@ export function serveView(c: Context<AppEnv>, view: { notModified: string } | { 
   const { image } = view;
   return c.body(image.body, 200, { ...headers, ETag: image.etag, "Content-Type": image.contentType, "Content-Length": String(image.size) });
 }
+/** The drawing PDF (inline, cached by the client until revalidated), or 202 while Onshape exports it. */
+export function serveDrawing(c: Context<AppEnv>, drawing: DrawingResult) {
+  if ("pending" in drawing) {
+    c.header("Retry-After", String(drawing.pending.retry_after));
+    return c.json(drawing.pending, 202);
+  }
+  const { ready } = drawing;
+  return c.body(ready.body, 200, {
+    "Content-Type": "application/pdf",
+    "Content-Length": String(ready.size),
+    "Content-Disposition": contentDisposition("inline", ready.filename),
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, no-cache",
+  });
+}
+/** The drawing route's answers (both surfaces). */
+export const DrawingResponses = {
+  200: { description: "The drawing PDF", content: { "application/pdf": { schema: Binary } } },
+  202: json(DrawingPending, "Onshape is exporting the drawing; ask again after Retry-After seconds"),
+};
 const v1Views = (id: number, views: PartViewInfo[]) => ({
   items: views.map((v) => ({ ...v, url: `/api/v1/parts/${id}/views/${v.n}` })),
   total: views.length,
@@ -369,4 +391,22 @@ export const partRoutes = createRouter()
       const { id, n } = c.req.valid("param");
       return serveView(c, await openPartView(c.var.deps, { id, n, ifNoneMatch: c.req.header("if-none-match") }));
     },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/drawing",
+      access: "parts:read",
+      summary: "The part's drawing PDF from Onshape (its onshape_url), fetched once with your Onshape connection and cached",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: {
+        404: "No such part, no onshape_url, or no such drawing in Onshape",
+        409: "Your Onshape account is not connected",
+        422: "onshape_url is not a drawing on the configured Onshape",
+        503: "Onshape is not configured or unreachable",
+      },
+      responses: DrawingResponses,
+    }),
+    async (c) => serveDrawing(c, await getPartDrawing(c.var.deps, c.req.valid("param").id, principalOf(c))),
   );

@@ -189,3 +189,7 @@ export const PartView = z
   })
   .meta({ id: "PartView" });
 export const PartViewList = z.object({ items: z.array(PartView), total: z.number().int() }).meta({ id: "PartViewList" });
+
+export const DrawingPending = z
+  .object({ state: z.literal("pending"), retry_after: z.number().int().describe("Seconds to wait before asking again") })
+  .meta({ id: "PartDrawingPending" });
