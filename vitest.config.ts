@@ -35,6 +35,12 @@ function workersRuntime(migrations: D1Migration[]) {
         TEST_MIGRATIONS: migrations,
         LOGIN_RATE_LIMIT_PER_USERNAME: "5",
         DEV_RETURN_RESET_TOKEN: "true",
+        // A fake Onshape (test/parts/onshape.test.ts mocks these hosts; nothing reaches the internet).
+        ONSHAPE_BASE_URL: "https://onshape.test",
+        ONSHAPE_OAUTH_URL: "https://oauth.onshape.test",
+        ONSHAPE_CLIENT_ID: "test-client",
+        ONSHAPE_CLIENT_SECRET: "test-client-secret",
+        ONSHAPE_TOKEN_KEY: "test-only-onshape-token-key-0123456789abcdef",
       },
       // Low limits so tests can reach them: the anonymous throttle and the 60/min API-key tier.
       ratelimits: {

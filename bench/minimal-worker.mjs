@@ -183,7 +183,37 @@ app.get("/api/v1/labels/job/:id", async (c) => {
   return job ? c.json(job) : c.json({ error: "NOT_FOUND" }, 404);
 });
 
-export default app;
+// Part Management's list (issue 8): a JWT check and one query, a page of parts (newest first)
+// with the total beside it, in the seed's camelCase envelope `{parts,total,limit,offset}`.
+app.get("/api/parts/", async (c) => {
+  if (!(await subjectOf(c))) return c.json({ error: "API key required" }, 401);
+  const limit = Math.min(Number(c.req.query("limit") ?? 50) || 50, 1000);
+  const { results } = await c.env.DB.prepare("SELECT p.*, (SELECT count(*) FROM parts) AS total FROM parts p ORDER BY p.created_at DESC, p.id DESC LIMIT ?")
+    .bind(limit)
+    .all();
+  c.header("server-timing", ONE_QUERY);
+  const parts = results.map((r) => ({
+    id: r.id,
+    type: r.type,
+    material: r.material,
+    materialThickness: r.material_thickness,
+    name: r.name,
+    partId: r.part_id,
+    subsystem: r.subsystem,
+    assigned: r.assigned,
+    status: r.status,
+    miscInfo: r.misc_info === null ? null : JSON.parse(r.misc_info),
+    notes: r.notes,
+    file: r.file,
+    onshapeUrl: r.onshape_url,
+    claimedDate: r.claimed_date,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    category: r.category,
+    amount: r.amount,
+  }));
+  return c.json({ parts, total: results[0]?.total ?? 0, limit, offset: 0 });
+});
 
 // Attendance (issue 10): the log page with JWT verification and one join (no count, no mapping).
 app.get("/api/v1/attendance/logs", async (c) => {
@@ -200,3 +230,5 @@ app.get("/api/v1/attendance/logs", async (c) => {
   c.header("server-timing", ONE_QUERY);
   return c.json(results);
 });
+
+export default app;

@@ -232,6 +232,22 @@ export const scenarios = [
     },
   },
   {
+    // Part Management's board with a page size (issue 8), against all three: the API (bearer
+    // token, seed shape, page + total in one D1 batch), the bare worker's fixed JSON, and the
+    // minimal worker (JWT verification and one query: the page with its total, mapped to the
+    // seed's camelCase).
+    name: "GET /api/parts/?limit=50",
+    method: "GET",
+    path: "/api/parts/?limit=50",
+    setup: async (ctx) => {
+      if (ctx.target === "bare") return {};
+      const token = await ctx.login();
+      if (ctx.target === "api") await seedParts(ctx.url, token);
+      if (ctx.target === "minimal") await benchPartRows(ctx, 50);
+      return { headers: { authorization: `Bearer ${token}` } };
+    },
+  },
+  {
     // Inventory (issue 9): one page of 50 items by SKU with its total, one D1 batch. The minimal
     // worker: JWT verification + the same page query, no count.
     name: "GET /api/v1/inventory/items?limit=50",
@@ -582,4 +598,11 @@ async function benchEmployees(ctx, count, events = 0) {
     statements.push(event.bind(`bench-ev-${i}`, `bench-emp-${i % count}`, i % 2 === 0 ? "in" : "out", new Date(start + i * 60_000).toISOString()));
   }
   for (let i = 0; i < statements.length; i += 500) await db.batch(statements.slice(i, i + 500));
+}
+
+/** Inserts `count` parts straight into the minimal worker's D1 (the API seeds through itself). */
+async function benchPartRows(ctx, count) {
+  const db = await ctx.mf.getD1Database("DB");
+  const insert = db.prepare("INSERT OR IGNORE INTO parts (id, type, name, part_id, material, subsystem, notes) VALUES (?, ?, ?, ?, '6061', 'Drive', 'bench')");
+  await db.batch(Array.from({ length: count }, (_, i) => insert.bind(i + 1, i % 3 === 0 ? "hand" : "cnc", `Bench part ${i}`, `B-${i}`)));
 }

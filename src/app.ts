@@ -9,8 +9,9 @@ import { ccbackendEquipmentRootRoutes, ccbackendEquipmentRoutes } from "./compat
 import { ccbackendPhotoRoutes, ccbackendReportRoutes } from "./compat/ccbackend/reports";
 import { ccbackendSurface } from "./compat/ccbackend/surface";
 import { partsAuthRoutes } from "./compat/parts/auth";
+import { onshapeAuthRoutes } from "./compat/parts/onshape";
 import { partsCompatRootRoutes, partsCompatRoutes } from "./compat/parts/parts";
-import { partsSurface } from "./compat/parts/surface";
+import { onshapeSurface, partsSurface } from "./compat/parts/surface";
 import { getConfig } from "./lib/config";
 import { depsMiddleware } from "./lib/deps";
 import { AppError, errorResponse, toAppError } from "./lib/errors";
@@ -60,6 +61,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   // Which error format answers under which path: the seeds' surfaces where they are mounted.
   const surfaces = new SurfaceMap(v1Surface).add("/api/v1", v1Surface).add("/api", ccbackendSurface).add("/api/parts", partsSurface);
   surfaces.add("/equipment", ccbackendSurface).add("/uploads", ccbackendSurface).add("/static/uploads", ccbackendSurface);
+  surfaces.add("/api/auth/onshape", onshapeSurface).add("/api/parts/auth/onshape", onshapeSurface);
 
   const use = (mw: MiddlewareHandler<AppEnv>) => app.use(platformMiddleware(mw));
   use(requestId({ generator: () => crypto.randomUUID() }));
@@ -126,6 +128,8 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/parts", partRoutes);
   app.route("/api/parts/", partsCompatRootRoutes);
   app.route("/api/parts", partsCompatRoutes);
+  app.route("/api/auth/onshape", onshapeAuthRoutes);
+  app.route("/api/parts/auth/onshape", onshapeAuthRoutes);
   app.route("/", docsRoutes(app));
   options.extend?.(app);
 

@@ -179,6 +179,36 @@ export async function authenticateToken(deps: Pick<Deps, "db" | "now" | "config"
 /** The API key a request carries: `X-API-Key`, or seed 002's `?api_key=`. */
 export const apiKeyOf = (c: Context<AppEnv>): string | undefined => c.req.header("x-api-key") ?? c.req.query("api_key") ?? undefined;
 
+/** Longest API key looked for in a body (the header and query carry the same keys). */
+const MAX_BODY_API_KEY = 512;
+
+/**
+ * Seed 002's third way to present an API key: `{"api_key": "…"}` in a JSON body, on the surfaces
+ * that accept it (`Surface.bodyApiKey`: `/api/parts` only). The body is read only when it is JSON
+ * and declares a Content-Length within MAX_BODY_BYTES, so an anonymous caller cannot make the
+ * server buffer more than any JSON route takes (upload routes have no buffered-body limit). The
+ * bytes stay in Hono's body cache: validators and the idempotency hash read the same body.
+ * Handlers never see the key as a field (the compat schemas drop `api_key`).
+ */
+export async function bodyApiKeyOf(c: Context<AppEnv>): Promise<string | undefined> {
+  if (!c.get("surface")?.bodyApiKey || c.req.method === "GET" || c.req.method === "HEAD") return undefined;
+  const mediaType = (c.req.header("content-type") ?? "").split(";", 1)[0]?.trim().toLowerCase();
+  const length = c.req.header("content-length")?.trim();
+  if (mediaType !== "application/json" || !length || !/^\d{1,16}$/.test(length)) return undefined;
+  if (Number(length) === 0 || Number(length) > c.var.deps.config.MAX_BODY_BYTES) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(new TextDecoder().decode(await c.req.arrayBuffer()));
+  } catch (err) {
+    // Malformed JSON is the validator's to refuse; anything else (a body over its limit) is not ours to hide.
+    if (err instanceof SyntaxError) return undefined;
+    throw err;
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
+  const key = (body as Record<string, unknown>).api_key;
+  return typeof key === "string" && key.length > 0 && key.length <= MAX_BODY_API_KEY ? key : undefined;
+}
+
 /**
  * What an access token says about its holder, before the database confirms it: available when
  * the role's permissions are in code (built-in roles) and the token carries the tabs. A read can
@@ -236,7 +266,7 @@ export async function beginAuthentication(c: Context<AppEnv>): Promise<PendingAu
     const claims = await verifyAccessToken(deps.config, match[1]);
     return { claimed: claimedPrincipal(claims), confirmed: loadUserPrincipal(deps, claims) };
   }
-  const key = apiKeyOf(c);
+  const key = apiKeyOf(c) ?? (await bodyApiKeyOf(c));
   if (key === undefined) throw unauthenticated("Authentication required", "missing");
   return { claimed: undefined, confirmed: loadApiKeyPrincipal(deps, key) };
 }

@@ -33,6 +33,8 @@ export interface Surface {
   errorDocs(route: ErrorDocContext): Record<number, ResponseConfig>;
   /** One more error a route declares it can answer (404, 409, …), in this surface's shape. */
   errorDoc(status: number, description: string): ResponseConfig;
+  /** Seed 002: an API key may also come as `api_key` in a JSON body (see `bodyApiKeyOf`). */
+  bodyApiKey?: boolean;
 }
 
 /** A surface's translation of one error reason: the seed's status and message. */

@@ -6,10 +6,12 @@
 import { z } from "zod";
 import { LongText } from "../../lib/fields";
 import { createRouter, json, principalOf, routeDefiner } from "../../lib/route";
+import { getPartDrawing } from "../../modules/parts/drawing";
 import { getConversion, openModel, openPartFile, uploadPartFile } from "../../modules/parts/files";
-import { streamFile } from "../../modules/parts/routes";
-import { ConversionJob, MiscInfo, type Part, PartCategory, PartIdParam, PartType, SORT_FIELDS, WorkerName } from "../../modules/parts/schemas";
+import { DrawingResponses, serveDrawing, serveView, streamFile } from "../../modules/parts/routes";
+import { ConversionJob, MiscInfo, type Part, PartCategory, PartIdParam, PartType, PartViewParam, SORT_FIELDS, WorkerName } from "../../modules/parts/schemas";
 import { createPart, deletePart, getPart, leaderboard, listParts, partStats, transitionPart, updatePart } from "../../modules/parts/service";
+import { listPartViews, openPartView, type PartViewInfo, uploadPartViews } from "../../modules/parts/views";
 import { ASSIGNED_REQUIRED, NO_DATA, partsSurface } from "./surface";
 
 const defineRoute = routeDefiner(partsSurface);
@@ -193,6 +195,15 @@ const UploadAnswer = z
       .optional(),
   })
   .meta({ id: "CompatPartUpload" });
+/** A view as the seed's client lists it (camelCase, `index` and `url`). */
+const CompatView = z.object({ index: z.number().int(), url: z.string(), contentType: z.string(), size: z.number().int(), updatedAt: z.string() });
+const CompatViews = z.object({ views: z.array(CompatView), count: z.number().int() }).meta({ id: "CompatPartViews" });
+const CompatViewsUploaded = CompatViews.extend({ message: z.string() }).meta({ id: "CompatPartViewsUploaded" });
+const compatViews = (id: number, views: PartViewInfo[]) => ({
+  views: views.map((v) => ({ index: v.n, url: `/api/parts/${id}/views/${v.n}`, contentType: v.content_type, size: v.size, updatedAt: v.updated_at })),
+  count: views.length,
+});
+const Image = { 200: { description: "The image", content: { "image/png": { schema: Binary } } }, 304: { description: "Not modified" } };
 const CategoryParam = z.object({
   category: z
     .string()
@@ -478,4 +489,67 @@ export const partsCompatRoutes = createRouter()
       responses: { 200: json(ConversionJob, "The job") },
     }),
     async (c) => c.json(await getConversion(c.var.deps, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/{id}/views",
+      access: "parts:write",
+      bodyLimit: "upload",
+      summary: "Upload view thumbnails: multipart view_0 … view_7 (PNG, JPEG or WebP by content, ≤ 2 MiB each)",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: { ...NOT_FOUND, 413: "Too large or too many", 415: "Not an image", 422: "A file outside view_0 … view_7" },
+      responses: { 201: json(CompatViewsUploaded, "Stored; every view of the part") },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const views = await uploadPartViews(c.var.deps, { id, request: c.req.raw }, principalOf(c));
+      return c.json({ message: "Views uploaded successfully", ...compatViews(id, views) }, 201);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/views",
+      access: "parts:read",
+      summary: "The part's view thumbnails",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: NOT_FOUND,
+      responses: { 200: json(CompatViews, "Views") },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      return c.json(compatViews(id, await listPartViews(c.var.deps, id)), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/views/{n}",
+      access: "parts:read",
+      summary: "One view image (ETag; If-None-Match → 304)",
+      tags: TAGS,
+      request: { params: PartViewParam },
+      errors: { 404: "View not found" },
+      responses: Image,
+    }),
+    async (c) => {
+      const { id, n } = c.req.valid("param");
+      return serveView(c, await openPartView(c.var.deps, { id, n, ifNoneMatch: c.req.header("if-none-match") }));
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/drawing",
+      access: "parts:read",
+      summary: "The part's drawing PDF from Onshape (its onshapeUrl), fetched once and cached; 202 while Onshape exports it",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: { ...NOT_FOUND, 409: "Onshape account not connected", 503: "Onshape is not configured or unreachable" },
+      responses: DrawingResponses,
+    }),
+    async (c) => serveDrawing(c, await getPartDrawing(c.var.deps, c.req.valid("param").id, principalOf(c))),
   );

@@ -15,6 +15,7 @@ export const PARTS_REASONS: Readonly<Record<string, ReasonEntry>> = {
   file_missing: { status: 404, message: "File not found on server" },
   no_model: { status: 404, message: "No file associated with this part" },
   conversion_failed: { status: 500, message: "Model conversion failed" },
+  view_not_found: { status: 404, message: "View not found" },
 };
 
 /** Validation messages the seed answered as a bare `{error}` (not its `Validation Error` shape). */
@@ -34,6 +35,7 @@ const partsError = (description: string): ResponseConfig => jsonResponse(PartsEr
 
 export const partsSurface: Surface = {
   name: "parts",
+  bodyApiKey: true,
   render(err) {
     if (err.code === "AUTHENTICATION_ERROR") {
       const missing = err.authFailure === "missing" || err.authFailure === "api_key_missing";
@@ -66,3 +68,6 @@ export const partsSurface: Surface = {
   },
   errorDoc: (_status, description) => partsError(description),
 };
+
+/** Seed 002's Onshape routes (`/api/auth/onshape/*`): Part Management's errors, no body API key. */
+export const onshapeSurface: Surface = { ...partsSurface, name: "onshape", bodyApiKey: false };

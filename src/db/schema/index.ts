@@ -4,6 +4,7 @@ export * from "./identity";
 export * from "./inventory";
 export * from "./labels";
 export * from "./magento";
+export * from "./onshape";
 export * from "./parts";
 export * from "./platform";
 export * from "./production";

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { createdAt, id, timestamp, timestamps, version } from "./columns";
 
 /** Part types (seeds 001/002): how a part is fabricated. */
@@ -107,4 +107,48 @@ export const conversionJobs = sqliteTable("conversion_jobs", {
   queuedAt: createdAt(),
   startedAt: timestamp("started_at"),
   finishedAt: timestamp("finished_at"),
+});
+
+/** How many view thumbnails a part keeps (seed: multipart `view_0` … `view_7`). */
+export const MAX_PART_VIEWS = 8;
+
+/** A part's view thumbnails (images in R2), one row per slot `n` (0 … MAX_PART_VIEWS − 1). */
+export const partViews = sqliteTable(
+  "part_views",
+  {
+    partId: integer("part_id")
+      .notNull()
+      .references(() => parts.id, { onDelete: "cascade" }),
+    n: integer("n").notNull(),
+    key: text("key").notNull(),
+    contentType: text("content_type").notNull(),
+    size: integer("size").notNull(),
+    sha256: text("sha256").notNull(),
+    ...timestamps(),
+  },
+  (t) => [primaryKey({ columns: [t.partId, t.n] })],
+);
+
+/** A drawing fetch from Onshape: `pending` while Onshape translates, `ready` once cached in R2. */
+export const DRAWING_STATES = ["pending", "ready", "failed"] as const;
+export type DrawingState = (typeof DRAWING_STATES)[number];
+
+/**
+ * The part's drawing PDF, fetched once from Onshape and cached in R2. Keyed by the part; the
+ * Onshape ids say which drawing it is, so a changed `onshapeUrl` fetches afresh.
+ */
+export const partDrawings = sqliteTable("part_drawings", {
+  partId: integer("part_id")
+    .primaryKey()
+    .references(() => parts.id, { onDelete: "cascade" }),
+  documentId: text("document_id").notNull(),
+  workspaceId: text("workspace_id").notNull(),
+  elementId: text("element_id").notNull(),
+  state: text("state", { enum: DRAWING_STATES }).notNull(),
+  /** Onshape's translation id while pending. */
+  translationId: text("translation_id"),
+  key: text("key"),
+  size: integer("size"),
+  error: text("error"),
+  ...timestamps(),
 });

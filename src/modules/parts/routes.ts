@@ -4,6 +4,7 @@ import { expectedVersion, setETag } from "../../lib/etag";
 import { PageQuery } from "../../lib/pagination";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import type { AppEnv } from "../../types";
+import { type DrawingResult, getPartDrawing } from "./drawing";
 import { contentDisposition, getConversion, openModel, openPartFile, type StoredFile, uploadPartFile } from "./files";
 import {
   ApproveBody,
@@ -13,18 +14,22 @@ import {
   ConversionJob,
   CreatePartBody,
   Deleted,
+  DrawingPending,
   Leaderboard,
   ListPartsQuery,
   Part,
   PartIdParam,
   PartList,
   PartStats,
+  PartViewList,
+  PartViewParam,
   type TransitionInput,
   TransitionList,
   UpdatePartBody,
   UploadResponse,
 } from "./schemas";
 import { createPart, deletePart, getPart, leaderboard, listParts, partHistory, partStats, transitionPart, updatePart } from "./service";
+import { listPartViews, openPartView, type PartViewInfo, uploadPartViews, type ViewImage } from "./views";
 
 const TAGS = ["parts"];
 const Binary = z.string().meta({ format: "binary" });
@@ -40,6 +45,47 @@ export function streamFile(c: Context<AppEnv>, file: StoredFile, disposition: "i
     "Cache-Control": "private, no-cache",
   });
 }
+/**
+ * Serves a view image with its ETag (its SHA-256), or 304 when the client already holds it.
+ * Views are replaced under the same URL, so caches must revalidate (`no-cache`).
+ */
+export function serveView(c: Context<AppEnv>, view: { notModified: string } | { image: ViewImage }) {
+  const headers = { "Cache-Control": "private, no-cache", "X-Content-Type-Options": "nosniff" };
+  if ("notModified" in view) return c.body(null, 304, { ...headers, ETag: view.notModified });
+  const { image } = view;
+  return c.body(image.body, 200, { ...headers, ETag: image.etag, "Content-Type": image.contentType, "Content-Length": String(image.size) });
+}
+/** The drawing PDF (inline, cached by the client until revalidated), or 202 while Onshape exports it. */
+export function serveDrawing(c: Context<AppEnv>, drawing: DrawingResult) {
+  if ("pending" in drawing) {
+    c.header("Retry-After", String(drawing.pending.retry_after));
+    return c.json(drawing.pending, 202);
+  }
+  const { ready } = drawing;
+  return c.body(ready.body, 200, {
+    "Content-Type": "application/pdf",
+    "Content-Length": String(ready.size),
+    "Content-Disposition": contentDisposition("inline", ready.filename),
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, no-cache",
+  });
+}
+/** The drawing route's answers (both surfaces). */
+export const DrawingResponses = {
+  200: { description: "The drawing PDF", content: { "application/pdf": { schema: Binary } } },
+  202: json(DrawingPending, "Onshape is exporting the drawing; ask again after Retry-After seconds"),
+};
+const v1Views = (id: number, views: PartViewInfo[]) => ({
+  items: views.map((v) => ({ ...v, url: `/api/v1/parts/${id}/views/${v.n}` })),
+  total: views.length,
+});
+const ImageResponse = {
+  200: {
+    description: "The image (ETag: its SHA-256)",
+    content: { "image/png": { schema: Binary }, "image/jpeg": { schema: Binary }, "image/webp": { schema: Binary } },
+  },
+  304: { description: "Not modified (If-None-Match matched)" },
+};
 const ifMatch = (c: Context<AppEnv>) => expectedVersion(c.req.header("if-match"));
 /** Runs one lifecycle action on a part (If-Match honoured) and sets the part's ETag. */
 async function applyTransition(c: Context<AppEnv>, id: number, transition: TransitionInput) {
@@ -290,4 +336,77 @@ export const partRoutes = createRouter()
       responses: { 200: json(ConversionJob, "The job") },
     }),
     async (c) => c.json(await getConversion(c.var.deps, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/{id}/views",
+      access: "parts:write",
+      bodyLimit: "upload",
+      summary: "Upload view thumbnails (multipart fields view_0 … view_7; PNG, JPEG or WebP by content, ≤ 2 MiB each); replaces those slots",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: {
+        400: "No view, or a field twice",
+        404: "No such part",
+        413: "Too large or too many",
+        415: "Not an image",
+        422: "A file outside view_0 … view_7",
+      },
+      responses: { 201: json(PartViewList, "Every view of the part") },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      return c.json(v1Views(id, await uploadPartViews(c.var.deps, { id, request: c.req.raw }, principalOf(c))), 201);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/views",
+      access: "parts:read",
+      summary: "The part's view thumbnails, by slot",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: { 404: "No such part" },
+      responses: { 200: json(PartViewList, "Every view of the part") },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      return c.json(v1Views(id, await listPartViews(c.var.deps, id)), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/views/{n}",
+      access: "parts:read",
+      summary: "One view image (ETag; If-None-Match → 304)",
+      tags: TAGS,
+      request: { params: PartViewParam },
+      errors: { 404: "No such part or view" },
+      responses: ImageResponse,
+    }),
+    async (c) => {
+      const { id, n } = c.req.valid("param");
+      return serveView(c, await openPartView(c.var.deps, { id, n, ifNoneMatch: c.req.header("if-none-match") }));
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{id}/drawing",
+      access: "parts:read",
+      summary: "The part's drawing PDF from Onshape (its onshape_url), fetched once with your Onshape connection and cached",
+      tags: TAGS,
+      request: { params: PartIdParam },
+      errors: {
+        404: "No such part, no onshape_url, or no such drawing in Onshape",
+        409: "Your Onshape account is not connected",
+        422: "onshape_url is not a drawing on the configured Onshape",
+        503: "Onshape is not configured or unreachable",
+      },
+      responses: DrawingResponses,
+    }),
+    async (c) => serveDrawing(c, await getPartDrawing(c.var.deps, c.req.valid("param").id, principalOf(c))),
   );

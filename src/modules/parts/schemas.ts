@@ -168,3 +168,28 @@ export const UploadResponse = z
     conversion: ConversionJob.nullable().describe("The queued STEP → GLB job; null for a PDF"),
   })
   .meta({ id: "PartUpload" });
+
+/** A part id and a view slot (0 … 7). */
+export const PartViewParam = PartIdParam.extend({
+  n: z
+    .string()
+    .regex(/^[0-7]$/, "View number is 0 to 7")
+    .transform(Number)
+    .openapi({ param: { name: "n", in: "path" }, example: "0" }),
+});
+
+export const PartView = z
+  .object({
+    n: z.number().int().min(0).max(7),
+    url: z.string().describe("Where the image is served"),
+    content_type: z.string(),
+    size: z.number().int(),
+    sha256: z.string().describe("Also the image's ETag"),
+    updated_at: z.string(),
+  })
+  .meta({ id: "PartView" });
+export const PartViewList = z.object({ items: z.array(PartView), total: z.number().int() }).meta({ id: "PartViewList" });
+
+export const DrawingPending = z
+  .object({ state: z.literal("pending"), retry_after: z.number().int().describe("Seconds to wait before asking again") })
+  .meta({ id: "PartDrawingPending" });

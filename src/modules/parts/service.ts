@@ -4,7 +4,18 @@
  * return the v1 shape, which the compat surface renames.
  */
 import { and, asc, desc, eq, type SQL, sql } from "drizzle-orm";
-import { conversionJobs, type MiscInfo, type PartAction, type PartCategory, type PartStatus, type PartType, parts, partTransitions } from "../../db/schema";
+import {
+  conversionJobs,
+  type MiscInfo,
+  type PartAction,
+  type PartCategory,
+  type PartStatus,
+  type PartType,
+  partDrawings,
+  parts,
+  partTransitions,
+  partViews,
+} from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { paginate } from "../../lib/pagination";
@@ -18,7 +29,8 @@ type TransitionRow = typeof partTransitions.$inferSelect;
 /** Who did it, as history records it: the username, or `api_key:<name>`. */
 export const actorName = (actor: Principal): string => (actor.kind === "user" ? actor.username : `api_key:${actor.name}`);
 
-const partNotFound = () => new AppError("NOT_FOUND", "Part not found", { reason: "part_not_found" });
+/** The 404 for a part id that does not exist. */
+export const partNotFound = () => new AppError("NOT_FOUND", "Part not found", { reason: "part_not_found" });
 
 // ---------------------------------------------------------------------------------------------
 // The state machine
@@ -268,8 +280,10 @@ export async function updatePart(
 }
 
 /**
- * Deletes a part with its history and conversion job; its stored files (upload, GLB) are
- * removed after the response. With `expectedVersion`, a stale delete is 409.
+ * Deletes a part with its history, conversion job, views and cached drawing; its stored objects
+ * (upload, GLB, view images, drawing PDF) are removed after the response. Every statement of the
+ * batch holds only while the part is still at the version read, so a stale delete (409) changes
+ * nothing, and the object keys come from the rows actually deleted.
  */
 export async function deletePart(
   { db, files, waitUntil }: Pick<Deps, "db" | "files" | "waitUntil">,
@@ -278,20 +292,31 @@ export async function deletePart(
 ): Promise<{ message: string }> {
   const part = await loadPart({ db }, input.id);
   if (input.expectedVersion !== undefined && part.version !== input.expectedVersion) throw staleVersion(part);
-  const [job] = await db
-    .select({ glbKey: conversionJobs.glbKey, stepKey: conversionJobs.stepKey })
-    .from(conversionJobs)
-    .where(eq(conversionJobs.partId, part.id));
-  const [, , deleted] = await db.batch([
-    db.delete(partTransitions).where(eq(partTransitions.partId, part.id)),
-    db.delete(conversionJobs).where(eq(conversionJobs.partId, part.id)),
+  const current = sql`exists (select 1 from ${parts} where ${parts.id} = ${part.id} and ${parts.version} = ${part.version})`;
+  const [, jobs, views, drawings, deleted] = await db.batch([
+    db.delete(partTransitions).where(and(eq(partTransitions.partId, part.id), current)),
+    db
+      .delete(conversionJobs)
+      .where(and(eq(conversionJobs.partId, part.id), current))
+      .returning({ glbKey: conversionJobs.glbKey, stepKey: conversionJobs.stepKey }),
+    db
+      .delete(partViews)
+      .where(and(eq(partViews.partId, part.id), current))
+      .returning({ key: partViews.key }),
+    db
+      .delete(partDrawings)
+      .where(and(eq(partDrawings.partId, part.id), current))
+      .returning({ key: partDrawings.key }),
     db
       .delete(parts)
       .where(and(eq(parts.id, part.id), eq(parts.version, part.version)))
-      .returning({ id: parts.id }),
+      .returning({ id: parts.id, fileKey: parts.fileKey }),
   ]);
-  if (deleted.length === 0) throw staleVersion(await loadPart({ db }, input.id));
-  const keys = [part.fileKey, job?.glbKey, job?.stepKey].filter((k): k is string => typeof k === "string");
+  const gone = deleted[0];
+  if (!gone) throw staleVersion(await loadPart({ db }, input.id));
+  const keys = [gone.fileKey, ...jobs.flatMap((j) => [j.glbKey, j.stepKey]), ...views.map((v) => v.key), ...drawings.map((d) => d.key)].filter(
+    (k): k is string => typeof k === "string",
+  );
   if (keys.length > 0) waitUntil(files.delete([...new Set(keys)]));
   return { message: "Part deleted successfully" };
 }

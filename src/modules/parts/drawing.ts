@@ -1,0 +1,181 @@
+/**
+ * A part's drawing PDF from Onshape (seed 002's `GET /api/parts/<id>/drawing`): fetched once and
+ * cached in R2. The part's `onshapeUrl` must be a drawing on ONSHAPE_BASE_URL's host
+ * (`/documents/<did>/w|v/<id>/e/<eid>`, 24-hex-digit ids); requests are built from those ids
+ * and the configured base only, so a part's URL cannot send the server anywhere else.
+ *
+ * Onshape exports a drawing as an asynchronous translation: the first request starts it and
+ * checks it; while Onshape works the answer is 202 (`Retry-After`), and a later request checks
+ * again, downloads the PDF and caches it. A changed `onshapeUrl` fetches afresh.
+ */
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import { partDrawings } from "../../db/schema";
+import type { Deps } from "../../lib/deps";
+import { AppError } from "../../lib/errors";
+import type { Principal } from "../../types";
+import { onshapeConfig, onshapeFetch, onshapeJson, onshapeUserOf } from "./onshape";
+import { loadPart } from "./service";
+
+/** Largest drawing PDF accepted from Onshape. */
+export const MAX_DRAWING_BYTES = 25 * 1024 * 1024;
+/** What a client is told to wait before asking again while Onshape translates. */
+export const DRAWING_RETRY_AFTER_S = 3;
+
+const ID = /^[0-9a-f]{24}$/;
+
+export interface DrawingRef {
+  documentId: string;
+  /** `w/<workspace id>` or `v/<version id>`. */
+  workspaceId: string;
+  elementId: string;
+}
+
+const badUrl = (message: string) =>
+  new AppError("VALIDATION_ERROR", message, { reason: "onshape_url_invalid", details: [{ path: "onshapeUrl", message, code: "invalid_onshape_url" }] });
+
+/** The drawing a part's `onshapeUrl` names, checked against the configured Onshape host. */
+export function parseOnshapeUrl(raw: string, baseUrl: string): DrawingRef {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw badUrl("onshapeUrl is not a URL");
+  }
+  const base = new URL(baseUrl);
+  if (url.protocol !== "https:" || url.host !== base.host || url.username || url.password) {
+    throw badUrl(`onshapeUrl must be an Onshape document on ${base.host}`);
+  }
+  const m = /^\/documents\/([^/]+)\/([wv])\/([^/]+)\/e\/([^/]+)\/?$/.exec(url.pathname);
+  const [, did, wv, wvid, eid] = m ?? [];
+  if (!did || !wv || !wvid || !eid || ![did, wvid, eid].every((id) => ID.test(id))) {
+    throw badUrl("onshapeUrl must name a drawing: /documents/<document>/w/<workspace>/e/<element>");
+  }
+  return { documentId: did, workspaceId: `${wv}/${wvid}`, elementId: eid };
+}
+
+const Translation = z.object({
+  id: z.string().regex(/^[0-9a-f]{24}$/),
+  requestState: z.enum(["ACTIVE", "DONE", "FAILED"]),
+  resultExternalDataIds: z.array(z.string().regex(/^[0-9a-f]{24}$/)).nullish(),
+  failureReason: z.string().max(1000).nullish(),
+});
+type Translation = z.infer<typeof Translation>;
+
+export type DrawingResult = { pending: { state: "pending"; retry_after: number } } | { ready: { body: ReadableStream; size: number; filename: string } };
+
+type DrawingDeps = Pick<Deps, "db" | "env" | "files" | "now" | "waitUntil">;
+
+const sameDrawing = (row: typeof partDrawings.$inferSelect, ref: DrawingRef) =>
+  row.documentId === ref.documentId && row.workspaceId === ref.workspaceId && row.elementId === ref.elementId;
+
+/** Reads a response body into memory, refusing more than `max` bytes. */
+async function readBounded(res: Response, max: number): Promise<Uint8Array> {
+  if (Number(res.headers.get("content-length") ?? "0") > max) throw tooLarge();
+  const reader = res.body?.getReader();
+  if (!reader) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+const tooLarge = () => new AppError("SERVICE_UNAVAILABLE", `Onshape's drawing is over ${MAX_DRAWING_BYTES} bytes`, { reason: "onshape_unavailable" });
+
+/**
+ * The part's drawing PDF: from the R2 cache, or fetched from Onshape with the caller's connection
+ * (an API key uses its creator's). 202 while Onshape translates.
+ */
+export async function getPartDrawing(deps: DrawingDeps, id: number, actor: Principal): Promise<DrawingResult> {
+  const { db, files } = deps;
+  const part = await loadPart({ db }, id);
+  if (!part.onshapeUrl) throw new AppError("NOT_FOUND", "This part has no Onshape URL", { reason: "no_drawing" });
+  const config = onshapeConfig(deps.env);
+  const ref = parseOnshapeUrl(part.onshapeUrl, config.ONSHAPE_BASE_URL);
+  const filename = `${part.partId || `part-${id}`}-drawing.pdf`;
+  const [row] = await db.select().from(partDrawings).where(eq(partDrawings.partId, id));
+
+  if (row && sameDrawing(row, ref) && row.state === "ready" && row.key) {
+    const object = await files.get(row.key);
+    if (object) return { ready: { body: object.body, size: object.size, filename } };
+  }
+  const userId = onshapeUserOf(actor);
+  const base = `/api/documents/d/${ref.documentId}`;
+  let translation: Translation;
+  if (row && sameDrawing(row, ref) && row.state === "pending" && row.translationId) {
+    translation = await checkTranslation(deps, userId, row.translationId);
+  } else {
+    const [wv, wvid] = ref.workspaceId.split("/");
+    const started = await onshapeFetch(deps, userId, `/api/drawings/d/${ref.documentId}/${wv}/${wvid}/e/${ref.elementId}/translations`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ formatName: "PDF", storeInDocument: false }),
+    });
+    translation = parseTranslation(await onshapeJson(started, "drawing export"));
+    if (translation.requestState === "ACTIVE") translation = await checkTranslation(deps, userId, translation.id);
+  }
+
+  if (translation.requestState === "FAILED") {
+    await saveDrawing(deps, id, ref, { state: "failed", translationId: null, error: translation.failureReason ?? "Onshape could not export the drawing" });
+    throw new AppError("SERVICE_UNAVAILABLE", `Onshape could not export the drawing: ${translation.failureReason ?? "unknown reason"}`, {
+      reason: "onshape_unavailable",
+    });
+  }
+  const dataId = translation.resultExternalDataIds?.[0];
+  if (translation.requestState === "ACTIVE" || !dataId) {
+    await saveDrawing(deps, id, ref, { state: "pending", translationId: translation.id, error: null });
+    return { pending: { state: "pending", retry_after: DRAWING_RETRY_AFTER_S } };
+  }
+  const download = await onshapeFetch(deps, userId, `${base}/externaldata/${dataId}`, { headers: { accept: "application/pdf, application/octet-stream" } });
+  if (!download.ok) await onshapeJson(download, "drawing download");
+  const bytes = await readBounded(download, MAX_DRAWING_BYTES);
+  if (new TextDecoder().decode(bytes.subarray(0, 5)) !== "%PDF-") {
+    throw new AppError("SERVICE_UNAVAILABLE", "Onshape's export is not a PDF", { reason: "onshape_unavailable" });
+  }
+  // One object per part and drawing: concurrent fetches write the same key, nothing is orphaned.
+  const key = `parts/drawings/${id}/${ref.documentId}-${ref.elementId}.pdf`;
+  await files.put(key, bytes, { httpMetadata: { contentType: "application/pdf" } });
+  await saveDrawing(deps, id, ref, { state: "ready", translationId: null, error: null, key, size: bytes.byteLength });
+  return { ready: { body: new Blob([bytes]).stream(), size: bytes.byteLength, filename } };
+}
+
+const parseTranslation = (json: unknown): Translation => {
+  const parsed = Translation.safeParse(json);
+  if (!parsed.success) throw new AppError("SERVICE_UNAVAILABLE", "Onshape answered the export unexpectedly", { reason: "onshape_unavailable" });
+  return parsed.data;
+};
+
+async function checkTranslation(deps: DrawingDeps, userId: string, translationId: string): Promise<Translation> {
+  const res = await onshapeFetch(deps, userId, `/api/translations/${translationId}`, { headers: { accept: "application/json" } });
+  return parseTranslation(await onshapeJson(res, "export status"));
+}
+
+/** Records the drawing's state; a cached PDF it no longer points to is removed from R2. */
+async function saveDrawing(
+  { db, files, waitUntil }: Pick<Deps, "db" | "files" | "waitUntil">,
+  partId: number,
+  ref: DrawingRef,
+  set: { state: "pending" | "ready" | "failed"; translationId: string | null; error: string | null; key?: string; size?: number },
+): Promise<void> {
+  const [before] = await db.select({ key: partDrawings.key }).from(partDrawings).where(eq(partDrawings.partId, partId));
+  const values = { ...ref, ...set, key: set.key ?? null, size: set.size ?? null };
+  await db
+    .insert(partDrawings)
+    .values({ partId, ...values })
+    .onConflictDoUpdate({ target: partDrawings.partId, set: values });
+  if (before?.key && before.key !== values.key) waitUntil(files.delete(before.key));
+}

@@ -1,0 +1,263 @@
+/**
+ * Onshape (seed 002) against a local fake of Onshape: outbound `fetch` is replaced in the test
+ * runtime for the configured hosts (https://onshape.test, https://oauth.onshape.test); any other
+ * outbound request fails the test. OAuth state rules, sealed tokens, refresh, and the drawing
+ * fetched once and cached.
+ */
+import { env } from "cloudflare:workers";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { finishOnshapeConnect } from "../../src/modules/parts/onshape";
+import { call, loginAs, str, testDeps, unique } from "../helpers";
+
+const DID = "0123456789abcdef01234567";
+const WID = "89abcdef0123456789abcdef";
+const EID = "fedcba9876543210fedcba98";
+const DRAWING_URL = `https://onshape.test/documents/${DID}/w/${WID}/e/${EID}`;
+const PDF = "%PDF-1.7\n% fake drawing\n%%EOF\n";
+
+/** The fake: Onshape's token endpoint, drawing export, translation status and file download. */
+class FakeOnshape {
+  calls: string[] = [];
+  translation: "DONE" | "ACTIVE" | "FAILED" = "DONE";
+  refreshRefused = false;
+  private access = new Set<string>();
+  private refresh = new Set<string>();
+  private n = 0;
+
+  handle = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const req = new Request(input, init);
+    const url = new URL(req.url);
+    this.calls.push(`${req.method} ${url.host}${url.pathname}`);
+    if (url.host === "oauth.onshape.test" && url.pathname === "/oauth/token") return this.token(await req.formData());
+    if (url.host !== "onshape.test") throw new Error(`unexpected outbound request to ${req.url}`);
+    if (!this.access.has(req.headers.get("authorization")?.replace(/^Bearer /, "") ?? "")) return new Response("{}", { status: 401 });
+    const tid = "aaaaaaaaaaaaaaaaaaaaaaaa";
+    if (req.method === "POST" && url.pathname === `/api/drawings/d/${DID}/w/${WID}/e/${EID}/translations`) {
+      const body = (await req.json()) as { formatName?: string };
+      expect(body.formatName).toBe("PDF");
+      return Response.json({ id: tid, requestState: "ACTIVE" });
+    }
+    if (url.pathname === `/api/translations/${tid}`) {
+      const done = this.translation === "DONE";
+      return Response.json({ id: tid, requestState: this.translation, resultExternalDataIds: done ? ["bbbbbbbbbbbbbbbbbbbbbbbb"] : null, failureReason: null });
+    }
+    if (url.pathname === `/api/documents/d/${DID}/externaldata/bbbbbbbbbbbbbbbbbbbbbbbb`) {
+      return new Response(PDF, { headers: { "content-type": "application/pdf" } });
+    }
+    return new Response("{}", { status: 404 });
+  };
+
+  private token(form: FormData): Response {
+    if (form.get("client_id") !== "test-client" || form.get("client_secret") !== "test-client-secret") return new Response("{}", { status: 401 });
+    const grant = form.get("grant_type");
+    if (grant === "authorization_code") {
+      if (form.get("code") !== "good-code" || form.get("redirect_uri") !== "http://localhost/api/auth/onshape/callback") {
+        return Response.json({ error: "invalid_grant" }, { status: 400 });
+      }
+    } else if (grant === "refresh_token") {
+      if (this.refreshRefused || !this.refresh.has(String(form.get("refresh_token")))) return Response.json({ error: "invalid_grant" }, { status: 400 });
+    } else return Response.json({ error: "unsupported_grant_type" }, { status: 400 });
+    this.n++;
+    const access = `at-${this.n}-${crypto.randomUUID()}`;
+    const refresh = `rt-${this.n}-${crypto.randomUUID()}`;
+    this.access.add(access);
+    this.refresh.add(refresh);
+    return Response.json({ access_token: access, refresh_token: refresh, expires_in: 3600, token_type: "Bearer", scope: "OAuth2Read OAuth2ReadPII" });
+  }
+}
+
+let fake: FakeOnshape;
+beforeEach(() => {
+  fake = new FakeOnshape();
+  vi.spyOn(globalThis, "fetch").mockImplementation(fake.handle);
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+async function connect(token: string) {
+  const start = await call("/api/auth/onshape/connect", { token });
+  expect(start.status).toBe(200);
+  const url = new URL(str(start.json.authorization_url));
+  const state = str(url.searchParams.get("state"));
+  const back = await call(`/api/auth/onshape/callback?code=good-code&state=${encodeURIComponent(state)}`);
+  return { url, state, back };
+}
+
+async function partWithDrawing(token: string, onshapeUrl = DRAWING_URL) {
+  const res = await call("/api/parts/", {
+    token,
+    body: { type: "cnc", name: unique("Gear"), partId: unique("G"), material: "al", subsystem: "Drive", onshapeUrl },
+  });
+  expect(res.status).toBe(201);
+  return Number(res.json.id);
+}
+
+describe("Onshape OAuth", () => {
+  it("connects: the sign-in URL, the callback, a status without tokens, tokens sealed at rest", async () => {
+    const user = await loginAs("engineer");
+    const { url, back } = await connect(user.token);
+    expect(`${url.origin}${url.pathname}`).toBe("https://oauth.onshape.test/oauth/authorize");
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      response_type: "code",
+      client_id: "test-client",
+      redirect_uri: "http://localhost/api/auth/onshape/callback",
+      scope: "OAuth2Read OAuth2ReadPII",
+    });
+    expect(back.status).toBe(200);
+    expect(back.json.status).toBe("connected");
+    const status = await call("/api/auth/onshape/status", { token: user.token });
+    expect(status.json).toMatchObject({ configured: true, connected: true, scope: "OAuth2Read OAuth2ReadPII" });
+    expect(JSON.stringify(status.json)).not.toMatch(/at-|rt-/);
+    const row = await env.DB.prepare("select access_token, refresh_token from onshape_connections where user_id = ?")
+      .bind(user.id)
+      .first<Record<string, string>>();
+    expect(row?.access_token).toMatch(/^[\w-]+\.[\w-]+$/);
+    expect(JSON.stringify(row)).not.toMatch(/at-|rt-/);
+
+    expect((await call("/api/auth/onshape/disconnect", { token: user.token, method: "POST" })).json).toEqual({ status: "disconnected" });
+    expect((await call("/api/auth/onshape/status", { token: user.token })).json.connected).toBe(false);
+  });
+
+  it("a state is single-use, signed and bound to the user it was issued to", async () => {
+    const user = await loginAs("engineer");
+    const { state, back } = await connect(user.token);
+    expect(back.status).toBe(200);
+    const replay = await call(`/api/auth/onshape/callback?code=good-code&state=${encodeURIComponent(state)}`);
+    expect(replay.status).toBe(400);
+    expect(replay.json.error).toMatch(/invalid, expired or already used/);
+
+    // A stored state moved to another user fails its signature.
+    const other = await loginAs("engineer");
+    const start = await call("/api/auth/onshape/connect", { token: user.token });
+    const moved = str(new URL(str(start.json.authorization_url)).searchParams.get("state"));
+    await env.DB.prepare("update onshape_oauth_states set user_id = ? where user_id = ?").bind(other.id, user.id).run();
+    expect((await call(`/api/auth/onshape/callback?code=good-code&state=${encodeURIComponent(moved)}`)).status).toBe(400);
+    expect((await call("/api/auth/onshape/status", { token: other.token })).json.connected).toBe(false);
+
+    // Forged and missing states.
+    const forged = `${moved.slice(0, -4)}AAAA`;
+    expect((await call(`/api/auth/onshape/callback?code=good-code&state=${encodeURIComponent(forged)}`)).status).toBe(400);
+    expect((await call("/api/auth/onshape/callback?code=good-code")).status).toBe(400);
+  });
+
+  it("a state expires after ten minutes", async () => {
+    const user = await loginAs("engineer");
+    const start = await call("/api/auth/onshape/connect", { token: user.token });
+    const state = str(new URL(str(start.json.authorization_url)).searchParams.get("state"));
+    const later = testDeps({ now: () => new Date(Date.now() + 11 * 60_000) });
+    await expect(finishOnshapeConnect(later, { code: "good-code", state, origin: "http://localhost" })).rejects.toMatchObject({ reason: "onshape_bad_state" });
+  });
+
+  it("a refused code or a denial stores nothing; API keys cannot connect", async () => {
+    const user = await loginAs("engineer");
+    const start = await call("/api/auth/onshape/connect", { token: user.token });
+    const state = str(new URL(str(start.json.authorization_url)).searchParams.get("state"));
+    expect((await call(`/api/auth/onshape/callback?code=bad-code&state=${encodeURIComponent(state)}`)).status).toBe(400);
+    expect((await call("/api/auth/onshape/status", { token: user.token })).json.connected).toBe(false);
+    const admin = await loginAs("admin");
+    const key = await call("/api/v1/api-keys", { token: admin.token, body: { name: unique("k"), permissions: ["*"] } });
+    const byKey = await call("/api/auth/onshape/connect", { headers: { "x-api-key": str(key.json.key) } });
+    expect(byKey.status).toBe(403);
+  });
+});
+
+describe("GET /api/parts/{id}/drawing", () => {
+  it("fetches the drawing once from Onshape and serves it from R2 after", async () => {
+    const user = await loginAs("engineer");
+    await connect(user.token);
+    const id = await partWithDrawing(user.token);
+    fake.calls = [];
+    const first = await call(`/api/parts/${id}/drawing`, { token: user.token });
+    expect(first.status).toBe(200);
+    expect(first.res.headers.get("content-type")).toBe("application/pdf");
+    expect(first.json).toBe(PDF);
+    expect(fake.calls).toEqual([
+      `POST onshape.test/api/drawings/d/${DID}/w/${WID}/e/${EID}/translations`,
+      "GET onshape.test/api/translations/aaaaaaaaaaaaaaaaaaaaaaaa",
+      `GET onshape.test/api/documents/d/${DID}/externaldata/bbbbbbbbbbbbbbbbbbbbbbbb`,
+    ]);
+    fake.calls = [];
+    const viewer = await loginAs("viewer");
+    const cached = await call(`/api/v1/parts/${id}/drawing`, { token: viewer.token });
+    expect(cached.status).toBe(200);
+    expect(cached.json).toBe(PDF);
+    expect(fake.calls).toEqual([]);
+
+    const key = `parts/drawings/${id}/${DID}-${EID}.pdf`;
+    expect(await env.FILES.head(key)).not.toBeNull();
+    const admin = await loginAs("admin");
+    expect((await call(`/api/parts/${id}`, { token: admin.token, method: "DELETE" })).status).toBe(200);
+    for (let i = 0; i < 50 && (await env.FILES.head(key)); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await env.FILES.head(key)).toBeNull();
+  });
+
+  it("answers 202 with Retry-After while Onshape exports, then the PDF", async () => {
+    const user = await loginAs("engineer");
+    await connect(user.token);
+    const id = await partWithDrawing(user.token);
+    fake.translation = "ACTIVE";
+    const pending = await call(`/api/v1/parts/${id}/drawing`, { token: user.token });
+    expect(pending.status).toBe(202);
+    expect(pending.json).toEqual({ state: "pending", retry_after: 3 });
+    expect(pending.res.headers.get("retry-after")).toBe("3");
+    fake.translation = "DONE";
+    fake.calls = [];
+    const ready = await call(`/api/v1/parts/${id}/drawing`, { token: user.token });
+    expect(ready.status).toBe(200);
+    // The second request resumes the same export rather than starting another.
+    expect(fake.calls[0]).toBe("GET onshape.test/api/translations/aaaaaaaaaaaaaaaaaaaaaaaa");
+  });
+
+  it("refuses URLs off the configured Onshape host or without drawing ids, with no outbound request", async () => {
+    const user = await loginAs("engineer");
+    await connect(user.token);
+    fake.calls = [];
+    for (const bad of [
+      `https://evil.example/documents/${DID}/w/${WID}/e/${EID}`,
+      `https://onshape.test.evil.example/documents/${DID}/w/${WID}/e/${EID}`,
+      `https://onshape.test/documents/${DID}/w/${WID}/e/../../../admin`,
+      `https://onshape.test/documents/${DID}/w/${WID}/e/${EID}x`,
+      `http://onshape.test/documents/${DID}/w/${WID}/e/${EID}`,
+    ]) {
+      const id = await partWithDrawing(user.token, bad);
+      const res = await call(`/api/v1/parts/${id}/drawing`, { token: user.token });
+      expect(res.status, bad).toBe(422);
+      expect((await call(`/api/parts/${id}/drawing`, { token: user.token })).status).toBe(400);
+    }
+    expect(fake.calls).toEqual([]);
+  });
+
+  it("needs a connection (409), refreshes an expired token, and drops a connection whose refresh is refused", async () => {
+    const user = await loginAs("engineer");
+    const id = await partWithDrawing(user.token);
+    const unconnected = await call(`/api/v1/parts/${id}/drawing`, { token: user.token });
+    expect(unconnected.status).toBe(409);
+    expect(unconnected.json.message).toMatch(/Connect your Onshape account/);
+
+    await connect(user.token);
+    const past = new Date(Date.now() - 1000).toISOString();
+    await env.DB.prepare("update onshape_connections set expires_at = ? where user_id = ?").bind(past, user.id).run();
+    fake.calls = [];
+    expect((await call(`/api/v1/parts/${id}/drawing`, { token: user.token })).status).toBe(200);
+    expect(fake.calls[0]).toBe("POST oauth.onshape.test/oauth/token");
+    const row = await env.DB.prepare("select expires_at, version from onshape_connections where user_id = ?")
+      .bind(user.id)
+      .first<{ expires_at: string; version: number }>();
+    expect(Date.parse(String(row?.expires_at))).toBeGreaterThan(Date.now());
+    expect(row?.version).toBe(2);
+
+    const id2 = await partWithDrawing(user.token);
+    await env.DB.prepare("update onshape_connections set expires_at = ? where user_id = ?").bind(past, user.id).run();
+    fake.refreshRefused = true;
+    const refused = await call(`/api/v1/parts/${id2}/drawing`, { token: user.token });
+    expect(refused.status).toBe(409);
+    expect((await call("/api/auth/onshape/status", { token: user.token })).json.connected).toBe(false);
+  });
+
+  it("a part without an Onshape URL has no drawing", async () => {
+    const user = await loginAs("engineer");
+    const res = await call("/api/parts/", { token: user.token, body: { type: "cnc", name: unique("N"), partId: unique("N"), material: "al", subsystem: "s" } });
+    expect((await call(`/api/parts/${res.json.id}/drawing`, { token: user.token })).status).toBe(404);
+  });
+});
