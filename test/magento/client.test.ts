@@ -77,6 +77,37 @@ describe("magento client", () => {
   });
 });
 
+describe("magento client: token safety", () => {
+  it("does not follow a redirect (the token would go along): a 302 is a 502 and nothing reaches the other host", async () => {
+    const fake = createFakeMagento({ token: "t0ken", orders: demoOrders });
+    const elsewhere: (string | null)[] = [];
+    // Behaves like the runtime's fetch: follows a 3xx when the request says "follow" (the default).
+    const shopThatRedirects = async (request: Request): Promise<Response> => {
+      if (new URL(request.url).host === "evil.test") {
+        elsewhere.push(request.headers.get("authorization"));
+        return fake.fetch(new Request(request.url.replace("https://evil.test", "https://shop.test"), request));
+      }
+      const redirect = new Response(null, { status: 302, headers: { location: request.url.replace("https://shop.test", "https://evil.test") } });
+      if (request.redirect === "manual") return redirect;
+      return shopThatRedirects(new Request(redirect.headers.get("location") ?? "", request));
+    };
+    const client = magentoClient(deps(), { fetch: shopThatRedirects, sleep: async () => undefined });
+    await expect(findOrder(client, "000000101")).rejects.toMatchObject({ status: 502, message: "Magento refused the request (HTTP 302)" });
+    expect(elsewhere).toEqual([]);
+  });
+
+  it("refuses an http:// MAGENTO_BASE_URL outside development and test (503 naming the variable)", () => {
+    for (const ENVIRONMENT of ["production", "staging", undefined]) {
+      const env = { ...deps().env, MAGENTO_BASE_URL: "http://shop.test", ENVIRONMENT };
+      expect(() => magentoClient({ env })).toThrow(expect.objectContaining({ status: 503, message: expect.stringContaining("MAGENTO_BASE_URL") }));
+    }
+    for (const ENVIRONMENT of ["development", "test"]) {
+      expect(magentoClient({ env: { ...deps().env, MAGENTO_BASE_URL: "http://127.0.0.1:8791", ENVIRONMENT } }).baseUrl).toBe("http://127.0.0.1:8791");
+    }
+    expect(magentoClient({ env: { ...deps().env, ENVIRONMENT: "production" } }).baseUrl).toBe("https://shop.test");
+  });
+});
+
 describe("pick lines", () => {
   it("picks a bundle's children, a configurable's parent, sums repeated SKUs and drops uninvoiced lines", () => {
     const order: MagentoOrder = {

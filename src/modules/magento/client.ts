@@ -2,6 +2,9 @@
  * A small Magento 2 REST client: orders and invoices by `searchCriteria`, with a Bearer
  * integration token (`MAGENTO_BASE_URL`, secret `MAGENTO_TOKEN`).
  *
+ * `MAGENTO_BASE_URL` must be https:// unless ENVIRONMENT is development or test (503 otherwise), and
+ * redirects are never followed (the token would go along): a 3xx answer is a 502.
+ *
  * Every call has a deadline (`AbortSignal.timeout`, MAGENTO_TIMEOUT_MS per attempt) and is
  * retried a bounded number of times (MAGENTO_RETRIES) with exponential backoff on network
  * errors, timeouts, 429 and 5xx. Anything else that is not a 2xx, and any answer whose JSON does
@@ -33,7 +36,10 @@ export interface MagentoClient {
   sleep: (ms: number) => Promise<void>;
 }
 
-/** The client configured from the worker's environment (`deps.env`); 503 naming what is missing. */
+/**
+ * The client configured from the worker's environment (`deps.env`); 503 naming what is missing,
+ * or an http:// MAGENTO_BASE_URL outside development/test.
+ */
 export function magentoClient(deps: { env: object }, overrides: Partial<MagentoClient> = {}): MagentoClient {
   const parsed = ConfigSchema.safeParse(deps.env);
   if (!parsed.success) {
@@ -41,6 +47,13 @@ export function magentoClient(deps: { env: object }, overrides: Partial<MagentoC
     throw new AppError("SERVICE_UNAVAILABLE", `Magento is not configured: ${names.join(", ")}`, { reason: "magento_not_configured" });
   }
   const config = parsed.data;
+  // The Bearer token travels with every request: plain http only on a developer's machine or in tests.
+  const environment = (deps.env as { ENVIRONMENT?: unknown }).ENVIRONMENT;
+  if (config.MAGENTO_BASE_URL.startsWith("http:") && environment !== "development" && environment !== "test") {
+    throw new AppError("SERVICE_UNAVAILABLE", "Magento is not configured: MAGENTO_BASE_URL must be an https:// URL outside development and test", {
+      reason: "magento_not_configured",
+    });
+  }
   return {
     baseUrl: config.MAGENTO_BASE_URL.replace(/\/+$/, ""),
     token: config.MAGENTO_TOKEN,
@@ -155,6 +168,8 @@ async function search<T extends z.ZodType>(client: MagentoClient, resource: "ord
       res = await client.fetch(
         new Request(url, {
           headers: { authorization: `Bearer ${client.token}`, accept: "application/json" },
+          // Never follow a redirect: it would carry the Bearer token to wherever it points. A 3xx is a 502 below.
+          redirect: "manual",
           signal: AbortSignal.timeout(client.timeoutMs),
         }),
       );
