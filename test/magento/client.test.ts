@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findOrder, type MagentoOrder, magentoClient, searchCriteria } from "../../src/modules/magento/client";
+import { findOrder, MAX_ANSWER_BYTES, type MagentoOrder, magentoClient, searchCriteria } from "../../src/modules/magento/client";
 import { pickLines } from "../../src/modules/magento/service";
 import { createFakeMagento } from "../../workers/fake-magento/fake";
 import demoOrders from "../../workers/fake-magento/orders.json";
@@ -105,6 +105,38 @@ describe("magento client: token safety", () => {
       expect(magentoClient({ env: { ...deps().env, MAGENTO_BASE_URL: "http://127.0.0.1:8791", ENVIRONMENT } }).baseUrl).toBe("http://127.0.0.1:8791");
     }
     expect(magentoClient({ env: { ...deps().env, ENVIRONMENT: "production" } }).baseUrl).toBe("https://shop.test");
+  });
+});
+
+describe("magento client: answers it must not trust", () => {
+  it("an answer whose order is not the one asked for (a filter the shop ignored) is no order", async () => {
+    const other: MagentoOrder = { entity_id: 7, increment_id: "000000999", items: [{ item_id: 1, sku: "X", qty_ordered: 1, qty_invoiced: 1 }] };
+    const client = magentoClient(deps(), { fetch: async () => new Response(JSON.stringify({ items: [other], total_count: 1 })) });
+    expect(await findOrder(client, "000000101")).toBeUndefined();
+    expect((await findOrder(client, "000000999"))?.entity_id).toBe(7);
+  });
+
+  it("refuses an answer over 2 MB, declared or streamed, without reading it all", async () => {
+    const declared = magentoClient(deps(), {
+      fetch: async () => new Response(JSON.stringify({ items: [], total_count: 0 }), { headers: { "content-length": String(MAX_ANSWER_BYTES + 1) } }),
+    });
+    await expect(findOrder(declared, "1")).rejects.toMatchObject({ status: 502, message: `Magento's answer is larger than ${MAX_ANSWER_BYTES} bytes` });
+    let pulled = 0;
+    const chunk = new TextEncoder().encode(" ".repeat(64 * 1024));
+    const endless = magentoClient(deps(), {
+      fetch: async () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            pull(controller) {
+              pulled++;
+              if (pulled > 100) controller.close();
+              else controller.enqueue(chunk);
+            },
+          }),
+        ),
+    });
+    await expect(findOrder(endless, "1")).rejects.toMatchObject({ status: 502, message: `Magento's answer is larger than ${MAX_ANSWER_BYTES} bytes` });
+    expect(pulled).toBeLessThanOrEqual(MAX_ANSWER_BYTES / chunk.byteLength + 2);
   });
 });
 

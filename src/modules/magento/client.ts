@@ -7,8 +7,8 @@
  *
  * Every call has a deadline (`AbortSignal.timeout`, MAGENTO_TIMEOUT_MS per attempt) and is
  * retried a bounded number of times (MAGENTO_RETRIES) with exponential backoff on network
- * errors, timeouts, 429 and 5xx. Anything else that is not a 2xx, and any answer whose JSON does
- * not match the shapes below, is a 502 that says what went wrong upstream, never a 500. The
+ * errors, timeouts, 429 and 5xx. Anything else that is not a 2xx, any answer over
+ * MAX_ANSWER_BYTES (declared or read), and any answer whose JSON does not match the shapes below, is a 502 that says what went wrong upstream, never a 500. The
  * shapes bound every string and list this API stores.
  */
 import { z } from "zod";
@@ -154,6 +154,40 @@ const upstream = (message: string, details?: unknown) => new AppError("BAD_GATEW
 
 const retryable = (status: number) => status === 429 || status >= 500;
 
+/** The largest answer read (a page of 500 lines is far below it); anything bigger is a 502. */
+export const MAX_ANSWER_BYTES = 2 * 1024 * 1024;
+
+/** The body as text, refusing (502) a declared or actual size over MAX_ANSWER_BYTES without reading the rest. */
+async function readCapped(res: Response): Promise<string> {
+  const tooBig = () => upstream(`Magento's answer is larger than ${MAX_ANSWER_BYTES} bytes`);
+  const declared = Number(res.headers.get("content-length") ?? "0");
+  if (declared > MAX_ANSWER_BYTES) {
+    await res.body?.cancel();
+    throw tooBig();
+  }
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel();
+      throw tooBig();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 /**
  * GETs `/rest/V1/<resource>?searchCriteria…` and validates the answer. Retries network errors,
  * timeouts, 429 and 5xx with backoff; every failure left at the end is a 502.
@@ -189,9 +223,10 @@ async function search<T extends z.ZodType>(client: MagentoClient, resource: "ord
       await res.body?.cancel();
       throw upstream(`Magento refused the request (HTTP ${res.status})`, { upstream_status: res.status });
     }
+    const text = await readCapped(res);
     let body: unknown;
     try {
-      body = await res.json();
+      body = JSON.parse(text);
     } catch {
       throw upstream("Magento answered with something that is not JSON");
     }
@@ -205,10 +240,14 @@ async function search<T extends z.ZodType>(client: MagentoClient, resource: "ord
   throw upstream(`${lastProblem} (${client.retries + 1} attempts)`);
 }
 
-/** The order with this increment id (the customer-facing order number), or undefined. */
+/**
+ * The order with this increment id (the customer-facing order number), or undefined. Only an
+ * answer whose increment_id is exactly the number asked for counts: a shop that ignored the
+ * filter must not hand over another customer's order.
+ */
 export async function findOrder(client: MagentoClient, orderNumber: string): Promise<MagentoOrder | undefined> {
-  const result = await search(client, "orders", { groups: [[{ field: "increment_id", value: orderNumber }]], pageSize: 1 }, MagentoOrder);
-  return result.items[0];
+  const result = await search(client, "orders", { groups: [[{ field: "increment_id", value: orderNumber }]], pageSize: 5 }, MagentoOrder);
+  return result.items.find((order) => order.increment_id === orderNumber);
 }
 
 /** An order's invoices, oldest first. */
