@@ -65,6 +65,23 @@ describe("clocking", () => {
     for (let i = 1; i < directions.length; i++) expect(directions[i]).not.toBe(directions[i - 1]);
   });
 
+  it("RM365 sends employee_id as an integer: read as that code; a negative or fractional one is 422, nothing written", async () => {
+    const m = await manager();
+    const code = String(100_000 + Math.floor(Math.random() * 900_000_000));
+    const created = await call("/api/v1/attendance/employees", { token: m.token, body: { code, name: "Numeric badge" } });
+    expect(created.status).toBe(201);
+    const id = str(created.json.id);
+    const tap = await m.clock({ employee_id: Number(code) });
+    expect(tap.status).toBe(200);
+    expect(tap.json).toMatchObject({ status: "success", direction: "in", employee_id: id });
+    for (const employee_id of [-1, 1.5, Number(code) + 0.5]) {
+      const bad = await m.clock({ employee_id });
+      expect(bad.status, String(employee_id)).toBe(422);
+      expect(bad.json.error).toBe("VALIDATION_ERROR");
+    }
+    expect((await events(id)).map((r) => r.direction)).toEqual(["in"]);
+  });
+
   it("an inactive employee cannot clock; an unknown one is 404", async () => {
     const m = await manager();
     const e = await m.employee();
