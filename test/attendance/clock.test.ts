@@ -65,6 +65,23 @@ describe("clocking", () => {
     for (let i = 1; i < directions.length; i++) expect(directions[i]).not.toBe(directions[i - 1]);
   });
 
+  it("RM365 sends employee_id as an integer: read as that code; a negative or fractional one is 422, nothing written", async () => {
+    const m = await manager();
+    const code = String(100_000 + Math.floor(Math.random() * 900_000_000));
+    const created = await call("/api/v1/attendance/employees", { token: m.token, body: { code, name: "Numeric badge" } });
+    expect(created.status).toBe(201);
+    const id = str(created.json.id);
+    const tap = await m.clock({ employee_id: Number(code) });
+    expect(tap.status).toBe(200);
+    expect(tap.json).toMatchObject({ status: "success", direction: "in", employee_id: id });
+    for (const employee_id of [-1, 1.5, Number(code) + 0.5]) {
+      const bad = await m.clock({ employee_id });
+      expect(bad.status, String(employee_id)).toBe(422);
+      expect(bad.json.error).toBe("VALIDATION_ERROR");
+    }
+    expect((await events(id)).map((r) => r.direction)).toEqual(["in"]);
+  });
+
   it("an inactive employee cannot clock; an unknown one is 404", async () => {
     const m = await manager();
     const e = await m.employee();
@@ -75,25 +92,34 @@ describe("clocking", () => {
     expect(await events(e.id)).toEqual([]);
   });
 
-  it("a reader's API key scoped to attendance:clock clocks once per Idempotency-Key, and can do nothing else", async () => {
+  it("a reader's API key scoped to attendance:clock clocks by card once per Idempotency-Key, cannot clock by code, and can do nothing else", async () => {
     const m = await manager();
     const e = await m.employee();
     const created = await call("/api/v1/api-keys", { token: m.token, body: { name: "gate reader", permissions: ["attendance:clock"] } });
     expect(created.status).toBe(201);
     const key = str(created.json.key);
+    const uid = [...crypto.getRandomValues(new Uint8Array(7))].map((b) => b.toString(16).padStart(2, "0")).join("");
+    expect((await call("/api/v1/enrollment/cards", { token: m.token, body: { employee_id: e.id, uid } })).status).toBe(201);
     const headers = { "x-api-key": key, "idempotency-key": crypto.randomUUID() };
-    const first = await call("/api/v1/attendance/clock", { headers, body: { employee_id: e.id } });
+    const first = await call("/api/v1/attendance/clock-by-card", { headers, body: { card_uid: uid } });
     expect(first.status).toBe(200);
     expect(first.json.direction).toBe("in");
-    const retry = await call("/api/v1/attendance/clock", { headers, body: { employee_id: e.id } });
+    const retry = await call("/api/v1/attendance/clock-by-card", { headers, body: { card_uid: uid } });
     expect(retry.status).toBe(200);
     expect(retry.res.headers.get("idempotent-replayed")).toBe("true");
     expect(retry.json).toEqual(first.json);
     expect((await events(e.id)).map((r) => r.direction)).toEqual(["in"]);
     expect((await events(e.id))[0]?.actorName).toBe("api-key:gate reader");
     // A new tap (new key) toggles.
-    const next = await call("/api/v1/attendance/clock", { headers: { "x-api-key": key, "idempotency-key": crypto.randomUUID() }, body: { employee_id: e.id } });
+    const next = await call("/api/v1/attendance/clock-by-card", {
+      headers: { "x-api-key": key, "idempotency-key": crypto.randomUUID() },
+      body: { card_uid: uid },
+    });
     expect(next.json.direction).toBe("out");
+    // A reader cannot clock anyone by code (its key carries its creator's tabs): 403, nothing written.
+    const byCode = await call("/api/v1/attendance/clock", { headers: { "x-api-key": key }, body: { employee_id: e.code } });
+    expect(byCode.status).toBe(403);
+    expect((await events(e.id)).map((r) => r.direction)).toEqual(["in", "out"]);
     // Nothing but clocking.
     for (const [path, method] of [
       ["/api/v1/attendance/logs", "GET"],

@@ -3,13 +3,15 @@
  * 08:00-16:00, grace 5 minutes, Monday to Friday. British Summer Time starts on Sunday
  * 2026-03-29 at 01:00 UTC, so from then on 08:00 plant time is 07:00 UTC.
  */
+import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { attendanceEmployees } from "../../src/db/schema";
 import { attendanceConfig } from "../../src/modules/attendance/config";
-import { employeeDays } from "../../src/modules/attendance/reports";
+import { dailyStats, employeeDays, summary } from "../../src/modules/attendance/reports";
 import { clock } from "../../src/modules/attendance/service";
-import { plantDate, plantInstant } from "../../src/modules/attendance/time";
+import { addDays, isoWeekday, plantDate, plantInstant } from "../../src/modules/attendance/time";
 import type { Principal } from "../../src/types";
-import { arr, call, loginAs, str, testDeps, unique } from "../helpers";
+import { arr, call, db, loginAs, str, testDeps, unique } from "../helpers";
 import { manager } from "./fixtures";
 
 const tapAt = (at: string, employee_id: string, actor: Principal, direction?: "in" | "out") =>
@@ -19,6 +21,8 @@ async function week() {
   const m = await manager();
   const department = unique("Dept");
   const e = await m.employee({ department });
+  // On the books since before the week below (absences count only from an employee's creation).
+  await db().update(attendanceEmployees).set({ createdAt: "2026-03-01T00:00:00.000Z" }).where(eq(attendanceEmployees.id, e.id));
   const actor: Principal = {
     kind: "user",
     userId: m.admin.id,
@@ -74,14 +78,14 @@ describe("configured plant", () => {
     expect(config).toMatchObject({ timeZone: "America/New_York", shiftStart: 22 * 60, shiftEnd: 6 * 60, graceMinutes: 0 });
     // Monday 2026-11-02 (EST, UTC-5): in 22:07 local = 03:07Z Tuesday, out 06:00 local = 11:00Z → 7 h 53 min.
     const days = employeeDays(
-      [{ id: "e", active: true }],
+      [{ id: "e", active: true, createdAt: "2026-10-01T00:00:00.000Z" }],
       [
         { id: "i", employeeId: "e", direction: "in", at: "2026-11-03T03:07:00.000Z", closedBy: "o" },
         { id: "o", employeeId: "e", direction: "out", at: "2026-11-03T11:00:00.000Z", closedBy: null },
       ],
       "2026-11-02",
       "2026-11-03",
-      "2026-11-10",
+      new Date("2026-11-10T12:00:00.000Z"),
       config,
     );
     expect(days.map((d) => [d.date, Math.round(d.workedMs / 60_000), d.late, d.lateMinutes, d.absent])).toEqual([
@@ -92,6 +96,44 @@ describe("configured plant", () => {
 
   it("a bad zone is a 503 naming the variable, not a wrong report", () => {
     expect(() => attendanceConfig({ env: { ATTENDANCE_TIME_ZONE: "Mars/Olympus" } as unknown as Env })).toThrow(/ATTENDANCE_TIME_ZONE/);
+  });
+});
+
+describe("absences", () => {
+  it("count neither before the employee was created nor today before shift start + grace", () => {
+    const config = attendanceConfig({ env: {} as unknown as Env });
+    // Europe/London in BST: shift 08:00 = 07:00Z, on time until 07:05Z. Created Wednesday 2026-04-01 at 11:00 BST.
+    const employees = [{ id: "e", active: true, createdAt: "2026-04-01T10:00:00.000Z" }];
+    const absent = (now: string) => employeeDays(employees, [], "2026-03-30", "2026-04-03", new Date(now), config).map((d) => [d.date, d.absent]);
+    // Friday 08:05 BST: Mon/Tue before creation, Wed created after the shift began, Thu absent, Fri still on time.
+    expect(absent("2026-04-03T07:05:00.000Z")).toEqual([
+      ["2026-03-30", false],
+      ["2026-03-31", false],
+      ["2026-04-01", false],
+      ["2026-04-02", true],
+      ["2026-04-03", false],
+    ]);
+    // Past 08:05 BST nobody can be on time any more: Friday is an absence too.
+    expect(absent("2026-04-03T07:05:00.001Z").map(([, a]) => a)).toEqual([false, false, false, true, true]);
+  });
+
+  it("the reports agree: none in the week before an employee existed; today's only after shift start + grace", async () => {
+    const m = await manager();
+    const department = unique("Dept");
+    const e = await m.employee({ department });
+    const [row] = await db().select().from(attendanceEmployees).where(eq(attendanceEmployees.id, e.id));
+    if (!row) throw new Error("no employee");
+    const createdOn = plantDate(new Date(row.createdAt), "Europe/London");
+    // The week before creation, asked a month later: five work days, none an absence.
+    const later = testDeps({ now: () => new Date(Date.parse(row.createdAt) + 30 * 86_400_000) });
+    const before = await dailyStats(later, { from_date: addDays(createdOn, -7), to_date: addDays(createdOn, -1), department });
+    expect(before.days.filter((d) => d.work_day)).toHaveLength(5);
+    expect(before.days.map((d) => d.absent)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    // A Monday at least a week after creation, at 08:05 and at 08:06 plant time (shift 08:00, grace 5).
+    const monday = addDays(createdOn, 8 - isoWeekday(createdOn) + 7);
+    const at = (minutes: number) => testDeps({ now: () => plantInstant(monday, minutes, "Europe/London") });
+    expect(await summary(at(8 * 60 + 5), { department })).toMatchObject({ date: monday, total_employees: 1, absent: 0 });
+    expect(await summary(at(8 * 60 + 6), { department })).toMatchObject({ date: monday, total_employees: 1, absent: 1 });
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findOrder, type MagentoOrder, magentoClient, searchCriteria } from "../../src/modules/magento/client";
+import { findOrder, MAX_ANSWER_BYTES, type MagentoOrder, magentoClient, searchCriteria } from "../../src/modules/magento/client";
 import { pickLines } from "../../src/modules/magento/service";
 import { createFakeMagento } from "../../workers/fake-magento/fake";
 import demoOrders from "../../workers/fake-magento/orders.json";
@@ -74,6 +74,69 @@ describe("magento client", () => {
     const long: MagentoOrder = { entity_id: 1, increment_id: "1", items: [{ item_id: 1, sku: "x".repeat(65), qty_ordered: 1, qty_invoiced: 1 }] };
     const client = magentoClient(deps(), { fetch: async () => new Response(JSON.stringify({ items: [long], total_count: 1 })) });
     await expect(findOrder(client, "1")).rejects.toMatchObject({ status: 502, message: "Magento's orders answer has an unexpected shape" });
+  });
+});
+
+describe("magento client: token safety", () => {
+  it("does not follow a redirect (the token would go along): a 302 is a 502 and nothing reaches the other host", async () => {
+    const fake = createFakeMagento({ token: "t0ken", orders: demoOrders });
+    const elsewhere: (string | null)[] = [];
+    // Behaves like the runtime's fetch: follows a 3xx when the request says "follow" (the default).
+    const shopThatRedirects = async (request: Request): Promise<Response> => {
+      if (new URL(request.url).host === "evil.test") {
+        elsewhere.push(request.headers.get("authorization"));
+        return fake.fetch(new Request(request.url.replace("https://evil.test", "https://shop.test"), request));
+      }
+      const redirect = new Response(null, { status: 302, headers: { location: request.url.replace("https://shop.test", "https://evil.test") } });
+      if (request.redirect === "manual") return redirect;
+      return shopThatRedirects(new Request(redirect.headers.get("location") ?? "", request));
+    };
+    const client = magentoClient(deps(), { fetch: shopThatRedirects, sleep: async () => undefined });
+    await expect(findOrder(client, "000000101")).rejects.toMatchObject({ status: 502, message: "Magento refused the request (HTTP 302)" });
+    expect(elsewhere).toEqual([]);
+  });
+
+  it("refuses an http:// MAGENTO_BASE_URL outside development and test (503 naming the variable)", () => {
+    for (const ENVIRONMENT of ["production", "staging", undefined]) {
+      const env = { ...deps().env, MAGENTO_BASE_URL: "http://shop.test", ENVIRONMENT };
+      expect(() => magentoClient({ env })).toThrow(expect.objectContaining({ status: 503, message: expect.stringContaining("MAGENTO_BASE_URL") }));
+    }
+    for (const ENVIRONMENT of ["development", "test"]) {
+      expect(magentoClient({ env: { ...deps().env, MAGENTO_BASE_URL: "http://127.0.0.1:8791", ENVIRONMENT } }).baseUrl).toBe("http://127.0.0.1:8791");
+    }
+    expect(magentoClient({ env: { ...deps().env, ENVIRONMENT: "production" } }).baseUrl).toBe("https://shop.test");
+  });
+});
+
+describe("magento client: answers it must not trust", () => {
+  it("an answer whose order is not the one asked for (a filter the shop ignored) is no order", async () => {
+    const other: MagentoOrder = { entity_id: 7, increment_id: "000000999", items: [{ item_id: 1, sku: "X", qty_ordered: 1, qty_invoiced: 1 }] };
+    const client = magentoClient(deps(), { fetch: async () => new Response(JSON.stringify({ items: [other], total_count: 1 })) });
+    expect(await findOrder(client, "000000101")).toBeUndefined();
+    expect((await findOrder(client, "000000999"))?.entity_id).toBe(7);
+  });
+
+  it("refuses an answer over 2 MB, declared or streamed, without reading it all", async () => {
+    const declared = magentoClient(deps(), {
+      fetch: async () => new Response(JSON.stringify({ items: [], total_count: 0 }), { headers: { "content-length": String(MAX_ANSWER_BYTES + 1) } }),
+    });
+    await expect(findOrder(declared, "1")).rejects.toMatchObject({ status: 502, message: `Magento's answer is larger than ${MAX_ANSWER_BYTES} bytes` });
+    let pulled = 0;
+    const chunk = new TextEncoder().encode(" ".repeat(64 * 1024));
+    const endless = magentoClient(deps(), {
+      fetch: async () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            pull(controller) {
+              pulled++;
+              if (pulled > 100) controller.close();
+              else controller.enqueue(chunk);
+            },
+          }),
+        ),
+    });
+    await expect(findOrder(endless, "1")).rejects.toMatchObject({ status: 502, message: `Magento's answer is larger than ${MAX_ANSWER_BYTES} bytes` });
+    expect(pulled).toBeLessThanOrEqual(MAX_ANSWER_BYTES / chunk.byteLength + 2);
   });
 });
 

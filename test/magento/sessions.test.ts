@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { count, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { fulfillmentScans } from "../../src/db/schema";
+import { fulfillmentScans, fulfillmentSessions } from "../../src/db/schema";
 import { arr, call, db, loginAs, str } from "../helpers";
 import { useFakeShop } from "./fake-shop";
 
@@ -205,6 +205,25 @@ describe("magento pick sessions", () => {
     expect((await start(picker.token, noInvoice)).json.detail).toBe(`Order ${noInvoice} has no invoice to pick against`);
     expect((await call("/api/v1/magento/session/start", { token: picker.token, body: { order_number: "bad number!" } })).status).toBe(422);
     expect((await call("/api/v1/magento/session/start", { token: picker.token, body: { order_number: "1", session_type: "ship" } })).status).toBe(422);
+  });
+
+  it("orders closed, on hold, in payment review or pending payment are refused (409, no session); processing and complete are picked", async () => {
+    const picker = await loginAs("operator");
+    for (const [state, status, label] of [
+      ["closed", "closed", "closed"],
+      ["holded", "holded", "on hold"],
+      ["payment_review", "fraud", "in payment review"],
+      ["processing", "pending_payment", "pending payment"],
+    ] as const) {
+      const order = shop.addOrder(undefined, { state, status });
+      const res = await start(picker.token, order);
+      expect(res.status, state).toBe(409);
+      expect(res.json).toMatchObject({ error: "CONFLICT", detail: `Order ${order} cannot be picked: it is ${label} in Magento` });
+      expect(await db().select().from(fulfillmentSessions).where(eq(fulfillmentSessions.orderNumber, order))).toEqual([]);
+    }
+    for (const state of ["processing", "complete"]) {
+      expect((await start(picker.token, shop.addOrder(undefined, { state, status: state }))).status, state).toBe(201);
+    }
   });
 
   it("only the session's owner or a fulfillment manager may scan, complete or cancel it", async () => {

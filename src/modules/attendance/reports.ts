@@ -8,7 +8,9 @@
  *   clock-out counts no hours (it is listed as open until a manager corrects it).
  * - Late: the day's first clock-in is after shift start + grace, in plant time (so a DST change
  *   moves nothing); `late_minutes` counts from shift start.
- * - Absent: an active employee with no clock-in on a work day up to today.
+ * - Absent: an active employee with no clock-in on a work day whose shift start + grace has passed
+ *   (today only once it has) and came after the employee was created (no absences before they
+ *   existed here).
  */
 import { and, eq, gte, lt, or, type SQL } from "drizzle-orm";
 import { attendanceEmployees, attendanceEvents } from "../../db/schema";
@@ -46,16 +48,16 @@ const hours = (ms: number) => Math.round((ms / 3_600_000) * 100) / 100;
 const hhmm = (minutes: number) => `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
 
 /**
- * Every employee's days from `from` to `to` (plant dates, inclusive), from their events. Pure:
- * tests call it with hand-built events. `events` must include each in-range clock-in's closing
- * clock-out (it may fall after `to`).
+ * Every employee's days from `from` to `to` (plant dates, inclusive), from their events, as of
+ * `now`. Pure: tests call it with hand-built events. `events` must include each in-range
+ * clock-in's closing clock-out (it may fall after `to`).
  */
 export function employeeDays(
-  employees: readonly Pick<EmployeeRow, "id" | "active">[],
+  employees: readonly Pick<EmployeeRow, "id" | "active" | "createdAt">[],
   events: readonly Pick<EventRow, "id" | "employeeId" | "direction" | "at" | "closedBy">[],
   from: string,
   to: string,
-  today: string,
+  now: Date,
   config: AttendanceConfig,
 ): EmployeeDay[] {
   const byId = new Map(events.map((e) => [e.id, e]));
@@ -99,17 +101,22 @@ export function employeeDays(
       if (day.lastOut === null || out.at > day.lastOut) day.lastOut = out.at;
     } else day.openIns++;
   }
-  const active = new Map(employees.map((e) => [e.id, e.active]));
+  const byEmployee = new Map(employees.map((e) => [e.id, e]));
   for (const day of days.values()) {
     const workDay = config.workDays.has(isoWeekday(day.date));
+    const start = plantInstant(day.date, config.shiftStart, config.timeZone).getTime();
+    const onTimeUntil = start + config.graceMinutes * 60_000;
     if (day.firstIn !== null) {
-      const start = plantInstant(day.date, config.shiftStart, config.timeZone).getTime();
       const first = Date.parse(day.firstIn);
-      if (workDay && first > start + config.graceMinutes * 60_000) {
+      if (workDay && first > onTimeUntil) {
         day.late = true;
         day.lateMinutes = Math.floor((first - start) / 60_000);
       }
-    } else if (workDay && day.date <= today && active.get(day.employeeId)) day.absent = true;
+    } else if (workDay) {
+      const employee = byEmployee.get(day.employeeId);
+      // Absent only once the employee could no longer be on time, and only if they existed by then.
+      if (employee?.active && onTimeUntil < now.getTime() && Date.parse(employee.createdAt) < onTimeUntil) day.absent = true;
+    }
   }
   return [...days.values()];
 }
@@ -157,7 +164,7 @@ export async function workHours(deps: ReportDeps, query: WorkHoursQuery): Promis
   const today = plantDate(deps.now(), config.timeZone);
   const { from, to } = range(query, today, weekStart);
   const { employees, events } = await load(deps, from, to, query);
-  const days = employeeDays(employees, events, from, to, today, config);
+  const days = employeeDays(employees, events, from, to, deps.now(), config);
   const byEmployee = new Map(employees.map((e) => [e.id, e]));
   const rows = new Map<string, WorkHoursRow & { ms: number }>();
   for (const day of days) {
@@ -241,7 +248,7 @@ export async function dailyStats(deps: ReportDeps, query: RangeQuery): Promise<D
     from_date: from,
     to_date: to,
     time_zone: config.timeZone,
-    days: dayStats(employeeDays(employees, events, from, to, today, config), from, to, config),
+    days: dayStats(employeeDays(employees, events, from, to, deps.now(), config), from, to, config),
   };
 }
 
@@ -252,7 +259,7 @@ export async function weeklyChart(deps: ReportDeps, query: WeekQuery): Promise<W
   const from = weekStart(query.week_start ?? today);
   const to = addDays(from, 6);
   const { employees, events } = await load(deps, from, to, query);
-  const days = dayStats(employeeDays(employees, events, from, to, today, config), from, to, config);
+  const days = dayStats(employeeDays(employees, events, from, to, deps.now(), config), from, to, config);
   return {
     week_start: from,
     time_zone: config.timeZone,
@@ -272,7 +279,7 @@ export async function summary(deps: ReportDeps, query: DayQuery): Promise<Summar
   const today = plantDate(now, config.timeZone);
   const date = query.date ?? today;
   const [{ employees, events }, forgotten] = await Promise.all([load(deps, date, date, query), countForgotten(deps, now, config.maxShiftMs)]);
-  const days = employeeDays(employees, events, date, date, today, config);
+  const days = employeeDays(employees, events, date, date, now, config);
   const active = employees.filter((e) => e.active);
   const inNow = active.filter((e) => e.clockState === "in" && e.clockSince !== null && now.getTime() - Date.parse(e.clockSince) <= config.maxShiftMs);
   return {

@@ -136,7 +136,10 @@ export const attendanceRoutes = createRouter()
       path: "/clock",
       access: "attendance:clock",
       tab: TAB.manual,
-      summary: "RM365's clock toggle {employee_id} → {status, direction}; `direction` makes it an explicit in or out. Send Idempotency-Key when retrying",
+      // Clocks anyone by code: a signed-in user only. Readers' API keys use /clock-by-card and /clock-by-fingerprint.
+      apiKey: false,
+      summary:
+        "RM365's clock toggle {employee_id} → {status, direction}; `direction` makes it an explicit in or out. Signed-in users only (readers use /clock-by-card, /clock-by-fingerprint). Send Idempotency-Key when retrying",
       tags: TAGS,
       request: { body: { content: { "application/json": { schema: ClockBody } } } },
       errors: CLOCK_ERRORS,

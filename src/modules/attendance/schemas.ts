@@ -18,6 +18,16 @@ const EmployeeName = ShortText.min(1, "Name is required").max(200);
 export const EmployeeCode = Code.regex(/^[\p{L}\p{N}][\p{L}\p{N}._-]*$/u, "Code may contain letters, digits and . _ -");
 /** An employee by id, or by code (RM365's clients send either). */
 const EmployeeRef = Code;
+/** RM365's clock sends `employee_id` as a number: a non-negative integer is read as that code. */
+const ClockEmployeeRef = z.union([
+  EmployeeRef,
+  z
+    .number()
+    .int("employee_id must be a whole number")
+    .min(0, "employee_id must not be negative")
+    .max(Number.MAX_SAFE_INTEGER)
+    .transform((n) => String(n)),
+]);
 
 export const Employee = z
   .object({
@@ -66,8 +76,11 @@ export const EmployeePage = pageOf(Employee).meta({ id: "AttendanceEmployeePage"
 // ---------------------------------------------------------------------------------------------
 // Clocking
 
-/** RM365's `POST /attendance/clock {employee_id}`; `direction` makes it an explicit in or out. */
-export const ClockBody = z.object({ employee_id: EmployeeRef, direction: Direction.optional() }).strict();
+/**
+ * RM365's `POST /attendance/clock {employee_id}` (a string, or the integer RM365 sends, read as
+ * its decimal code); `direction` makes it an explicit in or out.
+ */
+export const ClockBody = z.object({ employee_id: ClockEmployeeRef, direction: Direction.optional() }).strict();
 export type ClockBody = z.infer<typeof ClockBody>;
 
 /** A card's UID as the reader reports it (hex, separators allowed); normalised by enrollment. */

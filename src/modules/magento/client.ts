@@ -2,10 +2,13 @@
  * A small Magento 2 REST client: orders and invoices by `searchCriteria`, with a Bearer
  * integration token (`MAGENTO_BASE_URL`, secret `MAGENTO_TOKEN`).
  *
+ * `MAGENTO_BASE_URL` must be https:// unless ENVIRONMENT is development or test (503 otherwise), and
+ * redirects are never followed (the token would go along): a 3xx answer is a 502.
+ *
  * Every call has a deadline (`AbortSignal.timeout`, MAGENTO_TIMEOUT_MS per attempt) and is
  * retried a bounded number of times (MAGENTO_RETRIES) with exponential backoff on network
- * errors, timeouts, 429 and 5xx. Anything else that is not a 2xx, and any answer whose JSON does
- * not match the shapes below, is a 502 that says what went wrong upstream, never a 500. The
+ * errors, timeouts, 429 and 5xx. Anything else that is not a 2xx, any answer over
+ * MAX_ANSWER_BYTES (declared or read), and any answer whose JSON does not match the shapes below, is a 502 that says what went wrong upstream, never a 500. The
  * shapes bound every string and list this API stores.
  */
 import { z } from "zod";
@@ -33,7 +36,10 @@ export interface MagentoClient {
   sleep: (ms: number) => Promise<void>;
 }
 
-/** The client configured from the worker's environment (`deps.env`); 503 naming what is missing. */
+/**
+ * The client configured from the worker's environment (`deps.env`); 503 naming what is missing,
+ * or an http:// MAGENTO_BASE_URL outside development/test.
+ */
 export function magentoClient(deps: { env: object }, overrides: Partial<MagentoClient> = {}): MagentoClient {
   const parsed = ConfigSchema.safeParse(deps.env);
   if (!parsed.success) {
@@ -41,6 +47,13 @@ export function magentoClient(deps: { env: object }, overrides: Partial<MagentoC
     throw new AppError("SERVICE_UNAVAILABLE", `Magento is not configured: ${names.join(", ")}`, { reason: "magento_not_configured" });
   }
   const config = parsed.data;
+  // The Bearer token travels with every request: plain http only on a developer's machine or in tests.
+  const environment = (deps.env as { ENVIRONMENT?: unknown }).ENVIRONMENT;
+  if (config.MAGENTO_BASE_URL.startsWith("http:") && environment !== "development" && environment !== "test") {
+    throw new AppError("SERVICE_UNAVAILABLE", "Magento is not configured: MAGENTO_BASE_URL must be an https:// URL outside development and test", {
+      reason: "magento_not_configured",
+    });
+  }
   return {
     baseUrl: config.MAGENTO_BASE_URL.replace(/\/+$/, ""),
     token: config.MAGENTO_TOKEN,
@@ -141,6 +154,40 @@ const upstream = (message: string, details?: unknown) => new AppError("BAD_GATEW
 
 const retryable = (status: number) => status === 429 || status >= 500;
 
+/** The largest answer read (a page of 500 lines is far below it); anything bigger is a 502. */
+export const MAX_ANSWER_BYTES = 2 * 1024 * 1024;
+
+/** The body as text, refusing (502) a declared or actual size over MAX_ANSWER_BYTES without reading the rest. */
+async function readCapped(res: Response): Promise<string> {
+  const tooBig = () => upstream(`Magento's answer is larger than ${MAX_ANSWER_BYTES} bytes`);
+  const declared = Number(res.headers.get("content-length") ?? "0");
+  if (declared > MAX_ANSWER_BYTES) {
+    await res.body?.cancel();
+    throw tooBig();
+  }
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      await reader.cancel();
+      throw tooBig();
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 /**
  * GETs `/rest/V1/<resource>?searchCriteria…` and validates the answer. Retries network errors,
  * timeouts, 429 and 5xx with backoff; every failure left at the end is a 502.
@@ -155,6 +202,8 @@ async function search<T extends z.ZodType>(client: MagentoClient, resource: "ord
       res = await client.fetch(
         new Request(url, {
           headers: { authorization: `Bearer ${client.token}`, accept: "application/json" },
+          // Never follow a redirect: it would carry the Bearer token to wherever it points. A 3xx is a 502 below.
+          redirect: "manual",
           signal: AbortSignal.timeout(client.timeoutMs),
         }),
       );
@@ -174,9 +223,10 @@ async function search<T extends z.ZodType>(client: MagentoClient, resource: "ord
       await res.body?.cancel();
       throw upstream(`Magento refused the request (HTTP ${res.status})`, { upstream_status: res.status });
     }
+    const text = await readCapped(res);
     let body: unknown;
     try {
-      body = await res.json();
+      body = JSON.parse(text);
     } catch {
       throw upstream("Magento answered with something that is not JSON");
     }
@@ -190,10 +240,14 @@ async function search<T extends z.ZodType>(client: MagentoClient, resource: "ord
   throw upstream(`${lastProblem} (${client.retries + 1} attempts)`);
 }
 
-/** The order with this increment id (the customer-facing order number), or undefined. */
+/**
+ * The order with this increment id (the customer-facing order number), or undefined. Only an
+ * answer whose increment_id is exactly the number asked for counts: a shop that ignored the
+ * filter must not hand over another customer's order.
+ */
 export async function findOrder(client: MagentoClient, orderNumber: string): Promise<MagentoOrder | undefined> {
-  const result = await search(client, "orders", { groups: [[{ field: "increment_id", value: orderNumber }]], pageSize: 1 }, MagentoOrder);
-  return result.items[0];
+  const result = await search(client, "orders", { groups: [[{ field: "increment_id", value: orderNumber }]], pageSize: 5 }, MagentoOrder);
+  return result.items.find((order) => order.increment_id === orderNumber);
 }
 
 /** An order's invoices, oldest first. */

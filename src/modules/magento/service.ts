@@ -141,6 +141,18 @@ export function pickLines(order: MagentoOrder): Line[] {
   return [...lines.values()];
 }
 
+/**
+ * Magento order states (or statuses of the same name) that must not be picked: closed (refunded),
+ * holded (on hold), payment_review and pending_payment (money not settled). `canceled` has its own
+ * message above; processing and complete are picked.
+ */
+const NOT_PICKABLE: Record<string, string> = {
+  closed: "closed",
+  holded: "on hold",
+  payment_review: "in payment review",
+  pending_payment: "pending payment",
+};
+
 const orderConflict = (message: string, reason: string, details?: unknown) => new AppError("CONFLICT", message, { reason, details });
 
 /** Refuses an order that already has an open session of this type, or (pick) a completed one. */
@@ -171,7 +183,7 @@ const ITEM_ROWS_PER_STATEMENT = 12;
 
 /**
  * Starts a session for a Magento order: 404 when Magento has no such order; 409 when the order
- * is cancelled, has no paid invoice or nothing invoiced, is in progress in another session, or
+ * is cancelled, closed, on hold, in payment review or pending payment, has no paid invoice or nothing invoiced, is in progress in another session, or
  * (pick) has already been picked. Magento failures are 502.
  */
 export async function startSession(deps: MagentoDeps, input: StartSessionBody, actor: Principal): Promise<Session> {
@@ -181,6 +193,13 @@ export async function startSession(deps: MagentoDeps, input: StartSessionBody, a
   const order = await findOrder(client, orderNumber);
   if (!order) throw new AppError("NOT_FOUND", `Order ${orderNumber} not found in Magento`, { reason: "magento_order_not_found" });
   if (order.state === "canceled" || order.status === "canceled") throw orderConflict(`Order ${orderNumber} is cancelled`, "order_cancelled");
+  const blocked = Object.hasOwn(NOT_PICKABLE, order.state ?? "") ? order.state : Object.hasOwn(NOT_PICKABLE, order.status ?? "") ? order.status : undefined;
+  if (blocked) {
+    throw orderConflict(`Order ${orderNumber} cannot be picked: it is ${NOT_PICKABLE[blocked]} in Magento`, "order_not_pickable", {
+      state: order.state ?? null,
+      status: order.status ?? null,
+    });
+  }
   const invoices = await findInvoices(client, order.entity_id);
   const paid = invoices.filter((invoice) => invoice.state === INVOICE_STATE.paid);
   const invoice = paid.at(-1);
