@@ -360,9 +360,9 @@ describe("sales data access", () => {
     expect(denied.status).toBe(403);
     expect(denied.json.message).toBe("Your account does not have the 'salesdata.upload' tab");
 
-    const uploader = await loginAs("production_manager", { allowed_tabs: ["salesdata.upload"] });
+    const uploader = await loginAs("production_manager", { allowed_tabs: ["salesdata.upload", "salesdata.uk-sales"] });
     expect((await upload(uploader.token, "uk", csv([ukLine({ order: unique("UP"), sku: "A" })]))).status).toBe(200);
-    expect((await call("/api/v1/salesdata/uk", { token: uploader.token })).status).toBe(403);
+    expect((await call("/api/v1/salesdata/fr", { token: uploader.token })).status).toBe(403);
 
     // The permission matters as much as the tab: a viewer with every sales tab may read, not import.
     const viewer = await loginAs("viewer", { allowed_tabs: ["salesdata"] });
@@ -371,6 +371,67 @@ describe("sales data access", () => {
     expect(refused.status).toBe(403);
     expect(refused.json.message).toBe("Permission 'salesdata:import' is required");
     expect((await call("/api/v1/salesdata/uk")).status).toBe(401);
+  });
+
+  it("opens German rows only to the DE sub-tab (or the whole module), never to another sub-tab", async () => {
+    const admin = await loginAs("admin");
+    const tag = unique("DEGATE");
+    const de = `${HEADER.replaceAll(",", ";")}\n${[`${tag}-1`, "15.01.2026 12:00", "DE-1", "Mutter", "4", "2,25", "complete", "EUR", "9,00", "", "", "", "", ""].join(";")}\n`;
+    expect((await upload(admin.token, "de", de)).status).toBe(200);
+    for (const tabs of [["salesdata.uk-sales"], ["salesdata.upload"], ["salesdata.history"]]) {
+      const other = await loginAs("production_manager", { allowed_tabs: tabs });
+      const res = await call(`/api/v1/salesdata/de?search=${tag}`, { token: other.token });
+      expect(res.status, tabs.join()).toBe(403);
+      expect(res.json.message).toBe("Your account does not have the 'salesdata.de-sales' tab");
+    }
+    for (const tabs of [["salesdata.de-sales"], ["salesdata"]]) {
+      const reader = await loginAs("viewer", { allowed_tabs: tabs });
+      const res = await call(`/api/v1/salesdata/de?search=${tag}`, { token: reader.token });
+      expect(res.status, tabs.join()).toBe(200);
+      expect(res.json.total_count).toBe(1);
+    }
+  });
+
+  it("imports a region only for a caller who may read it: refused before anything is stored", async () => {
+    const ukUploader = await loginAs("production_manager", { allowed_tabs: ["salesdata.upload", "salesdata.uk-sales"] });
+    const admin = await loginAs("admin");
+    const filename = `${unique("foreign")}.csv`;
+    const before = (await env.FILES.list({ prefix: "salesdata/" })).objects.length;
+    for (const region of ["fr", "de", "nl"]) {
+      const res = await upload(ukUploader.token, region, csv([ukLine({ order: unique("FOREIGN"), sku: "A", currency: "EUR" })]), { filename });
+      expect(res.status, region).toBe(403);
+      expect(res.json.message).toBe(`Your account does not have the 'salesdata.${region}-sales' tab`);
+    }
+    expect((await env.FILES.list({ prefix: "salesdata/" })).objects.length).toBe(before);
+    const history = await call("/api/v1/salesdata/imports?limit=200", { token: admin.token });
+    expect(arr(history.json.items).filter((i) => String(i.filename) === filename)).toEqual([]);
+  });
+
+  it("shows import history only for the caller's regions, and hides another region's import", async () => {
+    const admin = await loginAs("admin");
+    const ukImport = await upload(admin.token, "uk", csv([ukLine({ order: unique("HUK"), sku: "A" })]));
+    const frImport = await upload(admin.token, "fr", csv([ukLine({ order: unique("HFR"), sku: "A", currency: "EUR" })]));
+    const deImport = await upload(admin.token, "de", csv([ukLine({ order: unique("HDE"), sku: "A", currency: "EUR" })]));
+    expect([ukImport.status, frImport.status, deImport.status]).toEqual([200, 200, 200]);
+
+    const ukHistorian = await loginAs("viewer", { allowed_tabs: ["salesdata.history", "salesdata.uk-sales"] });
+    const list = await call("/api/v1/salesdata/imports?limit=200", { token: ukHistorian.token });
+    expect(list.status).toBe(200);
+    const items = arr(list.json.items);
+    expect(items.some((i) => i.id === ukImport.json.import_id)).toBe(true);
+    expect(items.filter((i) => String(i.region) !== "uk")).toEqual([]);
+    expect(Number(list.json.total)).toBe(items.length);
+    const asked = await call("/api/v1/salesdata/imports?region=fr", { token: ukHistorian.token });
+    expect(asked.status).toBe(403);
+    expect(asked.json.message).toBe("Your account does not have the 'salesdata.fr-sales' tab");
+    expect((await call(`/api/v1/salesdata/imports/${str(ukImport.json.import_id)}`, { token: ukHistorian.token })).status).toBe(200);
+    for (const other of [frImport, deImport]) {
+      const one = await call(`/api/v1/salesdata/imports/${str(other.json.import_id)}`, { token: ukHistorian.token });
+      expect(one.status).toBe(404);
+    }
+    // History alone opens no region.
+    const historyOnly = await loginAs("viewer", { allowed_tabs: ["salesdata.history"] });
+    expect((await call("/api/v1/salesdata/imports", { token: historyOnly.token })).json.total).toBe(0);
   });
 });
 
@@ -407,11 +468,14 @@ describe("sales summary", () => {
       ["2031-01", 25.5],
       ["2031-02", 30],
     ]);
-    // Totals are sales data: a caller with only the FR tab sees FR's and DE's (no DE tab exists), never UK's.
+    // Totals are sales data: a caller with only the FR tab sees FR's, never UK's or DE's.
     const frOnly = await loginAs("viewer", { allowed_tabs: ["salesdata.fr-sales"] });
     const theirs = await call("/api/v1/salesdata/summary?group_by=country&from=2031-01-01&to=2031-12-31", { token: frOnly.token });
     expect(theirs.status).toBe(200);
-    expect(theirs.json.groups).toEqual([{ key: "de", currency: "EUR", orders: 1, lines: 1, quantity: 4, revenue: 9 }]);
+    expect(theirs.json.groups).toEqual([]);
+    const deReader = await loginAs("viewer", { allowed_tabs: ["salesdata.de-sales"] });
+    const german = await call("/api/v1/salesdata/summary?group_by=country&from=2031-01-01&to=2031-12-31", { token: deReader.token });
+    expect(german.json.groups).toEqual([{ key: "de", currency: "EUR", orders: 1, lines: 1, quantity: 4, revenue: 9 }]);
     const ukAsked = await call("/api/v1/salesdata/summary?group_by=sku&region=uk", { token: frOnly.token });
     expect(ukAsked.status).toBe(403);
     expect(ukAsked.json.message).toBe("Your account does not have the 'salesdata.uk-sales' tab");

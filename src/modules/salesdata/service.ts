@@ -41,17 +41,26 @@ import {
   type UploadResult,
 } from "./schemas";
 
-/** The RM365 tab each region's data belongs to (DE, which RM365 had no tab for: the module's). */
+/**
+ * The RM365 tab each region's data belongs to. DE, which RM365 had no tab for, has its own
+ * (`salesdata.de-sales`): a region's rows, totals and imports are opened only by its sub-tab or
+ * by the whole `salesdata` module tab, never by another sub-tab.
+ */
 export const REGION_TABS: Record<SalesRegion, string> = {
   uk: "salesdata.uk-sales",
   fr: "salesdata.fr-sales",
   nl: "salesdata.nl-sales",
-  de: "salesdata",
+  de: "salesdata.de-sales",
 };
 
 /** The regions whose data `actor` may read: those whose tab it holds. */
 export const regionsOf = (actor: Principal): SalesRegion[] =>
   SALES_REGIONS.filter((region) => actor.permissions.has("*") || tabAllows(actor.tabs, REGION_TABS[region]));
+
+/** Refuses a region whose tab `actor` lacks (403). */
+function assertRegion(actor: Principal, region: SalesRegion): void {
+  if (!regionsOf(actor).includes(region)) throw forbidden(`Your account does not have the '${REGION_TABS[region]}' tab`);
+}
 
 /** R2 prefix of kept originals. */
 export const SALES_FILE_PREFIX = "salesdata/";
@@ -132,13 +141,16 @@ export interface UploadInput {
 /**
  * Imports one region's CSV upload (see the module comment for the steps). Answers RM365's
  * `{status, message, rows_imported, errors}` plus the import's id; a file with bad rows (without
- * `partial`) is a 422 naming them, with nothing written.
+ * `partial`) is a 422 naming them, with nothing written. Importing a region needs that region's
+ * tab too (the route checks `salesdata.upload`): refused before any byte is stored.
  */
 export async function importSalesFile(
   deps: Pick<Deps, "db" | "files" | "now" | "waitUntil" | "config">,
   input: UploadInput,
   actor: Principal,
 ): Promise<UploadResult> {
+  // Before the body is read: one who may not read a region may not overwrite its rows either.
+  assertRegion(actor, input.region);
   const upload = await receiveUpload(input.request, {
     bucket: deps.files,
     prefix: SALES_FILE_PREFIX,
@@ -453,10 +465,19 @@ export async function listSalesRows(deps: Pick<Deps, "db">, region: SalesRegion,
   return { status: "success", region, data: page.items.map(toSalesRow), total_count: page.total, limit: page.limit, offset: page.offset };
 }
 
-/** Import history, newest first, by region and status. */
-export async function listSalesImports(deps: Pick<Deps, "db">, query: ImportListQuery): Promise<Page<SalesImport>> {
+/**
+ * Import history, newest first, by region and status: only the regions whose tab the caller
+ * holds (row errors quote the file's cells); asking for another region's is a 403.
+ */
+export async function listSalesImports(deps: Pick<Deps, "db">, query: ImportListQuery, actor: Principal): Promise<Page<SalesImport>> {
+  const regions = regionsOf(actor);
+  if (query.region !== undefined) assertRegion(actor, query.region);
   const where = and(
-    query.region === undefined ? undefined : eq(salesImports.region, query.region),
+    query.region === undefined
+      ? regions.length === SALES_REGIONS.length
+        ? undefined
+        : inArray(salesImports.region, regions)
+      : eq(salesImports.region, query.region),
     query.status === undefined ? undefined : eq(salesImports.status, query.status),
   );
   const page = await paginate(deps.db, deps.db.select().from(salesImports).where(where).$dynamic(), query, {
@@ -466,10 +487,10 @@ export async function listSalesImports(deps: Pick<Deps, "db">, query: ImportList
   return { ...page, items: page.items.map(toSalesImport) };
 }
 
-/** One import, with its progress while it runs. */
-export async function getSalesImport(deps: Pick<Deps, "db">, id: string): Promise<SalesImport> {
+/** One import, with its progress while it runs; one of a region whose tab the caller lacks is not found. */
+export async function getSalesImport(deps: Pick<Deps, "db">, id: string, actor: Principal): Promise<SalesImport> {
   const [row] = await deps.db.select().from(salesImports).where(eq(salesImports.id, id)).limit(1);
-  if (!row) throw notFound(`Sales import ${id}`);
+  if (!row || !regionsOf(actor).includes(row.region)) throw notFound(`Sales import ${id}`);
   return toSalesImport(row);
 }
 
@@ -484,9 +505,7 @@ export async function salesSummary(deps: Pick<Deps, "db">, query: SummaryQuery, 
   const t = salesRows;
   // Totals are sales data too: only the regions whose tab the caller holds are counted.
   const regions = regionsOf(actor);
-  if (query.region !== undefined && !regions.includes(query.region)) {
-    throw forbidden(`Your account does not have the '${REGION_TABS[query.region]}' tab`);
-  }
+  if (query.region !== undefined) assertRegion(actor, query.region);
   const key: SQL<string> =
     query.group_by === "sku" ? sql<string>`${t.sku}` : query.group_by === "country" ? sql<string>`${t.region}` : sql<string>`substr(${t.orderedAt}, 1, 7)`;
   const where = and(
