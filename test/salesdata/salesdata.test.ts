@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client";
 import { salesImports } from "../../src/db/schema";
 import { csvRecords, parseRegionDate, parseRegionNumber, validateRow } from "../../src/modules/salesdata/csv";
-import { importSalesFile } from "../../src/modules/salesdata/service";
+import { importSalesFile, validateFile } from "../../src/modules/salesdata/service";
 import type { Principal } from "../../src/types";
 import { arr, call, type Json, loginAs, str, testDeps, unique } from "../helpers";
 
@@ -165,6 +165,44 @@ describe("sales CSV import", () => {
     const viaForm = await upload(admin.token, "uk", csv([ukLine({ order: `${tag2}-1`, sku: "A" }), `${tag2}-2,x`]), { partial: "true" });
     expect(viaForm.status).toBe(200);
     expect(viaForm.json).toMatchObject({ rows_imported: 1, rows_failed: 1 });
+  });
+
+  it("rejects a file that repeats an order number + SKU, naming both rows, instead of letting the second overwrite the first", async () => {
+    const admin = await loginAs("admin");
+    const tag = unique("DUP");
+    const text = csv([
+      ukLine({ order: `${tag}-1`, sku: "A", qty: "1" }),
+      ukLine({ order: `${tag}-1`, sku: "B" }),
+      ukLine({ order: ` ${tag}-1 `, sku: "A", qty: "5" }),
+      ukLine({ order: `${tag}-2`, sku: "A" }),
+      ukLine({ order: `${tag}-1`, sku: "A", qty: "7" }),
+    ]);
+    const res = await upload(admin.token, "uk", text);
+    expect(res.status).toBe(422);
+    expect(res.json.message).toBe("2 of 5 rows failed validation; nothing was imported");
+    expect(arr(res.json.details).map((d) => str(d.message))).toEqual([
+      "Row 4: duplicate order_number + sku (first at row 2)",
+      "Row 6: duplicate order_number + sku (first at row 2)",
+    ]);
+    expect((await listRegion(admin.token, "uk", tag)).total_count).toBe(0);
+
+    // Partial: the first line stands, each repeat is skipped and counted as failed.
+    const partial = await upload(admin.token, "uk", text, { query: "?partial=true" });
+    expect(partial.status, JSON.stringify(partial.json)).toBe(200);
+    expect(partial.json).toMatchObject({ rows_imported: 3, rows_failed: 2, message: "Imported 3 rows into UK sales data; 2 rows with errors were skipped" });
+    const rows = arr((await listRegion(admin.token, "uk", tag)).data);
+    expect(rows).toHaveLength(3);
+    expect(rows.find((r) => String(r.order_number) === `${tag}-1` && String(r.sku) === "A")).toMatchObject({ qty: 1 });
+    const record = await call(`/api/v1/salesdata/imports/${str(partial.json.import_id)}`, { token: admin.token });
+    expect(record.json).toMatchObject({ status: "completed", rows_total: 5, rows_imported: 3, rows_done: 3, rows_failed: 2 });
+  });
+
+  it("refuses a file with more lines than the duplicate check holds, whole", async () => {
+    const key = `salesdata/${unique("lines")}.csv`;
+    await env.FILES.put(key, csv([1, 2, 3].map((i) => ukLine({ order: `L-${i}`, sku: "A" }))));
+    const deps = testDeps();
+    expect(await validateFile(deps, key, "uk", 3)).toMatchObject({ rowsTotal: 3, rowsFailed: 0 });
+    await expect(validateFile(deps, key, "uk", 2)).rejects.toThrow("The file has more than 2 order lines; split it into smaller files; nothing was imported");
   });
 
   it("never doubles: the same file twice, and the same orders from another file", async () => {

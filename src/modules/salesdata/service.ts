@@ -6,9 +6,10 @@
  * 1. streams to R2 (`receiveUpload`, `salesdata/<uuid>.csv`, kind judged by bytes: UTF-8 text),
  *    and an import record is written (`validating`);
  * 2. the same bytes (region + SHA-256) already imported → recorded as `duplicate`, nothing written;
- * 3. pass 1 parses the original back from R2 as a stream and checks every row; any bad row and
- *    no `partial` → `rejected`, 422 naming every bad row (the first 100, and how many more),
- *    nothing written;
+ * 3. pass 1 parses the original back from R2 as a stream and checks every row (a repeat of an
+ *    earlier line's order number + SKU is a bad row: the upsert would overwrite the first); any
+ *    bad row and no `partial` → `rejected`, 422 naming every bad row (the first 100, and how many
+ *    more), nothing written; more than MAX_FILE_LINES lines → `rejected`, 422;
  * 4. pass 2 parses it again and upserts the valid rows on their natural key (region + order
  *    number + SKU): 500 rows per statement, carried as ONE bound JSON parameter and unpacked by
  *    `json_each` (so D1's 100-parameter limit never binds), 10 statements per `db.batch` plus the
@@ -72,6 +73,12 @@ export const ROWS_PER_STATEMENT = 500;
 const MAX_STATEMENT_JSON = 512 * 1024;
 /** INSERT statements per `db.batch` (one D1 round trip, one transaction). */
 export const STATEMENTS_PER_BATCH = 10;
+/**
+ * Order lines per file: bounds the memory of the per-file duplicate check (`LineKeys`, at most
+ * ~40 MB with the longest keys) and keeps an import well inside the CPU limit (100,000 lines
+ * take about 12 CPU-seconds). A longer file is rejected whole: split it.
+ */
+export const MAX_FILE_LINES = 200_000;
 
 type ImportRow = typeof salesImports.$inferSelect;
 type Row = typeof salesRows.$inferSelect;
@@ -313,9 +320,34 @@ async function openOriginal(files: R2Bucket, key: string): Promise<ReadableStrea
 const unreadable = (err: CsvFormatError) =>
   new AppError("VALIDATION_ERROR", `${err.message}; nothing was imported`, { details: [{ path: "body.file", message: err.message, code: "invalid_csv" }] });
 
-/** Pass 1: reads every record, counts them and keeps the first row errors. */
-async function validateFile(deps: Pick<Deps, "files">, key: string, region: SalesRegion): Promise<Validation> {
+/**
+ * The natural keys (order number + SKU; the region is the file's) of one file's valid lines so
+ * far, each with the row it first appeared on. The upsert would let a second line with the same
+ * key silently overwrite the first while counting both, so both passes treat it as a bad row.
+ * At most MAX_FILE_LINES entries (pass 1 refuses a longer file).
+ */
+class LineKeys {
+  readonly #first = new Map<string, number>();
+
+  /** Records `line` (on `row`); answers the row it first appeared on if it is a repeat. */
+  repeatOf(line: SalesLine, row: number): number | undefined {
+    // Length-prefixed, so no order number / SKU pair can spell another's key.
+    const key = `${line.order_number.length}:${line.order_number}${line.sku}`;
+    const first = this.#first.get(key);
+    if (first === undefined) this.#first.set(key, row);
+    return first;
+  }
+}
+
+const duplicateLine = (row: number, first: number) => `Row ${row}: duplicate order_number + sku (first at row ${first})`;
+
+/**
+ * Pass 1: reads every record, counts them and keeps the first row errors, a repeated order
+ * number + SKU among them. More than `maxLines` order lines is a 422 for the whole file.
+ */
+export async function validateFile(deps: Pick<Deps, "files">, key: string, region: SalesRegion, maxLines = MAX_FILE_LINES): Promise<Validation> {
   const result: Validation = { rowsTotal: 0, rowsFailed: 0, errors: [], errorsMore: 0 };
+  const keys = new LineKeys();
   const fail = (error: string) => {
     result.rowsFailed++;
     if (result.errors.length < MAX_REPORTED_ERRORS) result.errors.push(error);
@@ -333,8 +365,17 @@ async function validateFile(deps: Pick<Deps, "files">, key: string, region: Sale
         continue;
       }
       result.rowsTotal++;
+      if (result.rowsTotal > maxLines) {
+        const message = `The file has more than ${maxLines.toLocaleString("en-GB")} order lines; split it into smaller files`;
+        throw new AppError("VALIDATION_ERROR", `${message}; nothing was imported`, { details: [{ path: "body.file", message, code: "too_many_lines" }] });
+      }
       const checked = validateRow(fields, row, region);
-      if (!checked.ok) fail(checked.error);
+      if (!checked.ok) {
+        fail(checked.error);
+        continue;
+      }
+      const first = keys.repeatOf(checked.line, row);
+      if (first !== undefined) fail(duplicateLine(row, first));
     }
   } catch (err) {
     if (err instanceof CsvFormatError) throw unreadable(err);
@@ -343,13 +384,17 @@ async function validateFile(deps: Pick<Deps, "files">, key: string, region: Sale
   return result;
 }
 
-/** Pass 2: upserts the valid rows in batches, moving `rows_done` with each; returns how many. */
+/**
+ * Pass 2: upserts the valid rows in batches, moving `rows_done` with each; returns how many. A
+ * repeated order number + SKU is skipped as in pass 1 (the first line stands).
+ */
 async function writeRows(deps: Pick<Deps, "db" | "files" | "now">, importId: string, key: string, region: SalesRegion): Promise<number> {
   let done = 0;
   let statement: SalesLine[] = [];
   let statementBytes = 0;
   let batch: string[] = [];
   let batchRows = 0;
+  const keys = new LineKeys();
   const flushBatch = async () => {
     if (batch.length === 0) return;
     const now = deps.now().toISOString();
@@ -372,7 +417,7 @@ async function writeRows(deps: Pick<Deps, "db" | "files" | "now">, importId: str
     for await (const { row, fields } of csvRecords(await openOriginal(deps.files, key))) {
       if (row === 1) continue;
       const checked = validateRow(fields, row, region);
-      if (!checked.ok) continue;
+      if (!checked.ok || keys.repeatOf(checked.line, row) !== undefined) continue;
       statement.push(checked.line);
       // A generous estimate of the line's JSON size: its text plus the numbers and quoting.
       statementBytes += fields.reduce((n, f) => n + f.length * 2 + 8, 0);
