@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client";
 import { salesImports } from "../../src/db/schema";
 import { csvRecords, parseRegionDate, parseRegionNumber, validateRow } from "../../src/modules/salesdata/csv";
-import { importSalesFile, validateFile } from "../../src/modules/salesdata/service";
+import { importSalesFile, STALLED_IMPORT_MS, sweepStalledImports, validateFile } from "../../src/modules/salesdata/service";
 import type { Principal } from "../../src/types";
 import { arr, call, type Json, loginAs, str, testDeps, unique } from "../helpers";
 
@@ -355,6 +355,48 @@ describe("sales CSV import", () => {
     expect(again).toMatchObject({ rows_imported: 6_000, duplicate_of: null });
     const admin = await loginAs("admin");
     expect((await listRegion(admin.token, "uk", tag)).total_count).toBe(6_000);
+  });
+
+  it("the hourly sweep marks an import whose isolate died mid-run as failed, and leaves live and finished ones alone", async () => {
+    const now = Date.now();
+    const deps = testDeps({ now: () => new Date(now) });
+    const ago = (ms: number) => new Date(now - ms).toISOString();
+    const minute = 60_000;
+    const record = (status: "validating" | "importing" | "completed", started: number, lastWrite: number) => ({
+      id: crypto.randomUUID(),
+      region: "uk" as const,
+      filename: `${unique("stalled")}.csv`,
+      sha256: "0".repeat(64),
+      r2Key: "salesdata/stalled.csv",
+      sizeBytes: 1,
+      status,
+      errors: [],
+      username: "sweep",
+      rowsTotal: 6_000,
+      rowsDone: status === "validating" ? 0 : 5_000,
+      message: status === "completed" ? "done" : "",
+      startedAt: ago(started),
+      updatedAt: ago(lastWrite),
+    });
+    const dead = record("importing", 20 * minute, 11 * minute);
+    const deadValidating = record("validating", 30 * minute, 30 * minute);
+    const live = record("importing", 20 * minute, STALLED_IMPORT_MS - minute);
+    const finished = record("completed", 3 * 60 * minute, 2 * 60 * minute);
+    await deps.db.insert(salesImports).values([dead, deadValidating, live, finished]);
+
+    expect(await sweepStalledImports(deps)).toBeGreaterThanOrEqual(2);
+    const admin = await loginAs("admin");
+    const get = async (id: string) => (await call(`/api/v1/salesdata/imports/${id}`, { token: admin.token })).json;
+    expect(await get(dead.id)).toMatchObject({
+      status: "failed",
+      rows_done: 5_000,
+      message: "The import stopped without finishing (no progress for 10 minutes); upload the file again to finish it",
+      finished_at: new Date(now).toISOString(),
+      duration_ms: 20 * minute,
+    });
+    expect(await get(deadValidating.id)).toMatchObject({ status: "failed", duration_ms: 30 * minute });
+    expect(await get(live.id)).toMatchObject({ status: "importing", finished_at: null });
+    expect(await get(finished.id)).toMatchObject({ status: "completed", message: "done" });
   });
 
   it("refuses what is not a sales CSV: a wrong header, no rows, broken quoting, binary, another region", async () => {

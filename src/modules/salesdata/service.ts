@@ -225,8 +225,9 @@ export async function importSalesFile(
 
   // From here on the request body is fully read: the work goes on if the client disconnects
   // (`waitUntil` keeps the isolate up, within the platform's allowance after a disconnect), so a
-  // dropped tablet does not cut an import short; one that is cut off stays `failed`/`importing`
-  // with its `rows_done`, and uploading the file again finishes it.
+  // dropped tablet does not cut an import short; one that is cut off is `failed` with its
+  // `rows_done` (at once on an error; by the hourly `sweepStalledImports` when the isolate died),
+  // and uploading the file again finishes it.
   const work = runImport(deps, { importId, key: file.key, region: input.region, partial, started });
   deps.waitUntil(work);
   return work;
@@ -483,6 +484,35 @@ function upsertLines(deps: Pick<Deps, "db">, region: SalesRegion, importId: stri
         updatedAt: excluded(t.updatedAt),
       },
     });
+}
+
+/** An import that has not moved for this long (ms) has lost its isolate: see `sweepStalledImports`. */
+export const STALLED_IMPORT_MS = 10 * 60 * 1000;
+
+/**
+ * For the hourly cron: marks `failed` every import still `validating` or `importing` whose last
+ * write (`updated_at`, moved by every batch's `rows_done`) is older than STALLED_IMPORT_MS. An
+ * isolate that dies mid-import (a deploy, the `waitUntil` allowance running out) records
+ * nothing; without this the import would show as running forever. No batch of a live import
+ * takes minutes, so only dead ones match. Returns how many were marked.
+ */
+export async function sweepStalledImports(deps: Pick<Deps, "db" | "now">, stalledAfterMs = STALLED_IMPORT_MS): Promise<number> {
+  const t = salesImports;
+  const now = deps.now();
+  const ended = now.toISOString();
+  const minutes = Math.round(stalledAfterMs / 60_000);
+  const swept = await deps.db
+    .update(t)
+    .set({
+      status: "failed",
+      message: `The import stopped without finishing (no progress for ${minutes} minutes); upload the file again to finish it`,
+      finishedAt: ended,
+      durationMs: sql<number>`max(0, cast(round((julianday(${ended}) - julianday(${t.startedAt})) * 86400000) as integer))`,
+    })
+    .where(and(inArray(t.status, ["validating", "importing"]), lt(t.updatedAt, new Date(now.getTime() - stalledAfterMs).toISOString())))
+    .returning({ id: t.id });
+  if (swept.length > 0) log("warn", "stalled sales imports marked failed", { ids: swept.map((r) => r.id) });
+  return swept.length;
 }
 
 /** `%`, `_` and `\` taken literally in a LIKE pattern (with `ESCAPE '\'`). */
