@@ -228,7 +228,7 @@ export const TABS = {
   attendance: ["overview", "logs", "manual", "automatic"],
   enrollment: ["management", "nfc", "card", "fingerprint"],
   labels: ["generator", "history"],
-  salesdata: ["uk-sales", "fr-sales", "nl-sales", "upload", "history"],
+  salesdata: ["uk-sales", "fr-sales", "nl-sales", "upload", "history", "de-sales"],
   magentodata: ["uk-magento", "fr-magento", "nl-magento", "upload", "history"],
   inventory: ["management"],
   orders: ["order-fulfillment", "order-progress", "order-tracking", "order-approval"],

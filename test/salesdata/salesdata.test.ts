@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client";
 import { salesImports } from "../../src/db/schema";
 import { csvRecords, parseRegionDate, parseRegionNumber, validateRow } from "../../src/modules/salesdata/csv";
-import { importSalesFile } from "../../src/modules/salesdata/service";
+import { importSalesFile, STALLED_IMPORT_MS, sweepStalledImports, validateFile } from "../../src/modules/salesdata/service";
 import type { Principal } from "../../src/types";
 import { arr, call, type Json, loginAs, str, testDeps, unique } from "../helpers";
 
@@ -167,6 +167,44 @@ describe("sales CSV import", () => {
     expect(viaForm.json).toMatchObject({ rows_imported: 1, rows_failed: 1 });
   });
 
+  it("rejects a file that repeats an order number + SKU, naming both rows, instead of letting the second overwrite the first", async () => {
+    const admin = await loginAs("admin");
+    const tag = unique("DUP");
+    const text = csv([
+      ukLine({ order: `${tag}-1`, sku: "A", qty: "1" }),
+      ukLine({ order: `${tag}-1`, sku: "B" }),
+      ukLine({ order: ` ${tag}-1 `, sku: "A", qty: "5" }),
+      ukLine({ order: `${tag}-2`, sku: "A" }),
+      ukLine({ order: `${tag}-1`, sku: "A", qty: "7" }),
+    ]);
+    const res = await upload(admin.token, "uk", text);
+    expect(res.status).toBe(422);
+    expect(res.json.message).toBe("2 of 5 rows failed validation; nothing was imported");
+    expect(arr(res.json.details).map((d) => str(d.message))).toEqual([
+      "Row 4: duplicate order_number + sku (first at row 2)",
+      "Row 6: duplicate order_number + sku (first at row 2)",
+    ]);
+    expect((await listRegion(admin.token, "uk", tag)).total_count).toBe(0);
+
+    // Partial: the first line stands, each repeat is skipped and counted as failed.
+    const partial = await upload(admin.token, "uk", text, { query: "?partial=true" });
+    expect(partial.status, JSON.stringify(partial.json)).toBe(200);
+    expect(partial.json).toMatchObject({ rows_imported: 3, rows_failed: 2, message: "Imported 3 rows into UK sales data; 2 rows with errors were skipped" });
+    const rows = arr((await listRegion(admin.token, "uk", tag)).data);
+    expect(rows).toHaveLength(3);
+    expect(rows.find((r) => String(r.order_number) === `${tag}-1` && String(r.sku) === "A")).toMatchObject({ qty: 1 });
+    const record = await call(`/api/v1/salesdata/imports/${str(partial.json.import_id)}`, { token: admin.token });
+    expect(record.json).toMatchObject({ status: "completed", rows_total: 5, rows_imported: 3, rows_done: 3, rows_failed: 2 });
+  });
+
+  it("refuses a file with more lines than the duplicate check holds, whole", async () => {
+    const key = `salesdata/${unique("lines")}.csv`;
+    await env.FILES.put(key, csv([1, 2, 3].map((i) => ukLine({ order: `L-${i}`, sku: "A" }))));
+    const deps = testDeps();
+    expect(await validateFile(deps, key, "uk", 3)).toMatchObject({ rowsTotal: 3, rowsFailed: 0 });
+    await expect(validateFile(deps, key, "uk", 2)).rejects.toThrow("The file has more than 2 order lines; split it into smaller files; nothing was imported");
+  });
+
   it("never doubles: the same file twice, and the same orders from another file", async () => {
     const admin = await loginAs("admin");
     const tag = unique("TWICE");
@@ -319,6 +357,48 @@ describe("sales CSV import", () => {
     expect((await listRegion(admin.token, "uk", tag)).total_count).toBe(6_000);
   });
 
+  it("the hourly sweep marks an import whose isolate died mid-run as failed, and leaves live and finished ones alone", async () => {
+    const now = Date.now();
+    const deps = testDeps({ now: () => new Date(now) });
+    const ago = (ms: number) => new Date(now - ms).toISOString();
+    const minute = 60_000;
+    const record = (status: "validating" | "importing" | "completed", started: number, lastWrite: number) => ({
+      id: crypto.randomUUID(),
+      region: "uk" as const,
+      filename: `${unique("stalled")}.csv`,
+      sha256: "0".repeat(64),
+      r2Key: "salesdata/stalled.csv",
+      sizeBytes: 1,
+      status,
+      errors: [],
+      username: "sweep",
+      rowsTotal: 6_000,
+      rowsDone: status === "validating" ? 0 : 5_000,
+      message: status === "completed" ? "done" : "",
+      startedAt: ago(started),
+      updatedAt: ago(lastWrite),
+    });
+    const dead = record("importing", 20 * minute, 11 * minute);
+    const deadValidating = record("validating", 30 * minute, 30 * minute);
+    const live = record("importing", 20 * minute, STALLED_IMPORT_MS - minute);
+    const finished = record("completed", 3 * 60 * minute, 2 * 60 * minute);
+    await deps.db.insert(salesImports).values([dead, deadValidating, live, finished]);
+
+    expect(await sweepStalledImports(deps)).toBeGreaterThanOrEqual(2);
+    const admin = await loginAs("admin");
+    const get = async (id: string) => (await call(`/api/v1/salesdata/imports/${id}`, { token: admin.token })).json;
+    expect(await get(dead.id)).toMatchObject({
+      status: "failed",
+      rows_done: 5_000,
+      message: "The import stopped without finishing (no progress for 10 minutes); upload the file again to finish it",
+      finished_at: new Date(now).toISOString(),
+      duration_ms: 20 * minute,
+    });
+    expect(await get(deadValidating.id)).toMatchObject({ status: "failed", duration_ms: 30 * minute });
+    expect(await get(live.id)).toMatchObject({ status: "importing", finished_at: null });
+    expect(await get(finished.id)).toMatchObject({ status: "completed", message: "done" });
+  });
+
   it("refuses what is not a sales CSV: a wrong header, no rows, broken quoting, binary, another region", async () => {
     const admin = await loginAs("admin");
     const header = await upload(admin.token, "nl", "a,b,c\r\n1,2,3\r\n");
@@ -360,9 +440,9 @@ describe("sales data access", () => {
     expect(denied.status).toBe(403);
     expect(denied.json.message).toBe("Your account does not have the 'salesdata.upload' tab");
 
-    const uploader = await loginAs("production_manager", { allowed_tabs: ["salesdata.upload"] });
+    const uploader = await loginAs("production_manager", { allowed_tabs: ["salesdata.upload", "salesdata.uk-sales"] });
     expect((await upload(uploader.token, "uk", csv([ukLine({ order: unique("UP"), sku: "A" })]))).status).toBe(200);
-    expect((await call("/api/v1/salesdata/uk", { token: uploader.token })).status).toBe(403);
+    expect((await call("/api/v1/salesdata/fr", { token: uploader.token })).status).toBe(403);
 
     // The permission matters as much as the tab: a viewer with every sales tab may read, not import.
     const viewer = await loginAs("viewer", { allowed_tabs: ["salesdata"] });
@@ -371,6 +451,67 @@ describe("sales data access", () => {
     expect(refused.status).toBe(403);
     expect(refused.json.message).toBe("Permission 'salesdata:import' is required");
     expect((await call("/api/v1/salesdata/uk")).status).toBe(401);
+  });
+
+  it("opens German rows only to the DE sub-tab (or the whole module), never to another sub-tab", async () => {
+    const admin = await loginAs("admin");
+    const tag = unique("DEGATE");
+    const de = `${HEADER.replaceAll(",", ";")}\n${[`${tag}-1`, "15.01.2026 12:00", "DE-1", "Mutter", "4", "2,25", "complete", "EUR", "9,00", "", "", "", "", ""].join(";")}\n`;
+    expect((await upload(admin.token, "de", de)).status).toBe(200);
+    for (const tabs of [["salesdata.uk-sales"], ["salesdata.upload"], ["salesdata.history"]]) {
+      const other = await loginAs("production_manager", { allowed_tabs: tabs });
+      const res = await call(`/api/v1/salesdata/de?search=${tag}`, { token: other.token });
+      expect(res.status, tabs.join()).toBe(403);
+      expect(res.json.message).toBe("Your account does not have the 'salesdata.de-sales' tab");
+    }
+    for (const tabs of [["salesdata.de-sales"], ["salesdata"]]) {
+      const reader = await loginAs("viewer", { allowed_tabs: tabs });
+      const res = await call(`/api/v1/salesdata/de?search=${tag}`, { token: reader.token });
+      expect(res.status, tabs.join()).toBe(200);
+      expect(res.json.total_count).toBe(1);
+    }
+  });
+
+  it("imports a region only for a caller who may read it: refused before anything is stored", async () => {
+    const ukUploader = await loginAs("production_manager", { allowed_tabs: ["salesdata.upload", "salesdata.uk-sales"] });
+    const admin = await loginAs("admin");
+    const filename = `${unique("foreign")}.csv`;
+    const before = (await env.FILES.list({ prefix: "salesdata/" })).objects.length;
+    for (const region of ["fr", "de", "nl"]) {
+      const res = await upload(ukUploader.token, region, csv([ukLine({ order: unique("FOREIGN"), sku: "A", currency: "EUR" })]), { filename });
+      expect(res.status, region).toBe(403);
+      expect(res.json.message).toBe(`Your account does not have the 'salesdata.${region}-sales' tab`);
+    }
+    expect((await env.FILES.list({ prefix: "salesdata/" })).objects.length).toBe(before);
+    const history = await call("/api/v1/salesdata/imports?limit=200", { token: admin.token });
+    expect(arr(history.json.items).filter((i) => String(i.filename) === filename)).toEqual([]);
+  });
+
+  it("shows import history only for the caller's regions, and hides another region's import", async () => {
+    const admin = await loginAs("admin");
+    const ukImport = await upload(admin.token, "uk", csv([ukLine({ order: unique("HUK"), sku: "A" })]));
+    const frImport = await upload(admin.token, "fr", csv([ukLine({ order: unique("HFR"), sku: "A", currency: "EUR" })]));
+    const deImport = await upload(admin.token, "de", csv([ukLine({ order: unique("HDE"), sku: "A", currency: "EUR" })]));
+    expect([ukImport.status, frImport.status, deImport.status]).toEqual([200, 200, 200]);
+
+    const ukHistorian = await loginAs("viewer", { allowed_tabs: ["salesdata.history", "salesdata.uk-sales"] });
+    const list = await call("/api/v1/salesdata/imports?limit=200", { token: ukHistorian.token });
+    expect(list.status).toBe(200);
+    const items = arr(list.json.items);
+    expect(items.some((i) => i.id === ukImport.json.import_id)).toBe(true);
+    expect(items.filter((i) => String(i.region) !== "uk")).toEqual([]);
+    expect(Number(list.json.total)).toBe(items.length);
+    const asked = await call("/api/v1/salesdata/imports?region=fr", { token: ukHistorian.token });
+    expect(asked.status).toBe(403);
+    expect(asked.json.message).toBe("Your account does not have the 'salesdata.fr-sales' tab");
+    expect((await call(`/api/v1/salesdata/imports/${str(ukImport.json.import_id)}`, { token: ukHistorian.token })).status).toBe(200);
+    for (const other of [frImport, deImport]) {
+      const one = await call(`/api/v1/salesdata/imports/${str(other.json.import_id)}`, { token: ukHistorian.token });
+      expect(one.status).toBe(404);
+    }
+    // History alone opens no region.
+    const historyOnly = await loginAs("viewer", { allowed_tabs: ["salesdata.history"] });
+    expect((await call("/api/v1/salesdata/imports", { token: historyOnly.token })).json.total).toBe(0);
   });
 });
 
@@ -407,11 +548,14 @@ describe("sales summary", () => {
       ["2031-01", 25.5],
       ["2031-02", 30],
     ]);
-    // Totals are sales data: a caller with only the FR tab sees FR's and DE's (no DE tab exists), never UK's.
+    // Totals are sales data: a caller with only the FR tab sees FR's, never UK's or DE's.
     const frOnly = await loginAs("viewer", { allowed_tabs: ["salesdata.fr-sales"] });
     const theirs = await call("/api/v1/salesdata/summary?group_by=country&from=2031-01-01&to=2031-12-31", { token: frOnly.token });
     expect(theirs.status).toBe(200);
-    expect(theirs.json.groups).toEqual([{ key: "de", currency: "EUR", orders: 1, lines: 1, quantity: 4, revenue: 9 }]);
+    expect(theirs.json.groups).toEqual([]);
+    const deReader = await loginAs("viewer", { allowed_tabs: ["salesdata.de-sales"] });
+    const german = await call("/api/v1/salesdata/summary?group_by=country&from=2031-01-01&to=2031-12-31", { token: deReader.token });
+    expect(german.json.groups).toEqual([{ key: "de", currency: "EUR", orders: 1, lines: 1, quantity: 4, revenue: 9 }]);
     const ukAsked = await call("/api/v1/salesdata/summary?group_by=sku&region=uk", { token: frOnly.token });
     expect(ukAsked.status).toBe(403);
     expect(ukAsked.json.message).toBe("Your account does not have the 'salesdata.uk-sales' tab");

@@ -1,7 +1,9 @@
 /**
  * `/api/v1/salesdata` (RM365): per-region order lines, CSV upload, import history, aggregates.
- * Tabs: a region's list belongs to its sub-tab (`salesdata.uk-sales`, …; DE, which RM365 had no
- * tab for, to `salesdata`), uploads to `salesdata.upload`, history to `salesdata.history`.
+ * Tabs: a region's list belongs to its sub-tab (`salesdata.uk-sales`, …, `salesdata.de-sales`),
+ * uploads to `salesdata.upload`, history to `salesdata.history`. The services add what a
+ * declaration cannot say: an upload also needs its region's tab, and history and the summary
+ * show only the regions whose tab the caller holds.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { SalesRegion } from "../../db/schema";
@@ -32,12 +34,13 @@ const router = createRouter()
       path: "/imports",
       access: "salesdata:read",
       tab: "salesdata.history",
-      summary: "Import history, newest first (filters: region, status)",
+      summary: "Import history, newest first (filters: region, status); only the regions whose tab the caller holds",
       tags: TAGS,
       request: { query: ImportListQuery },
+      errors: { 403: "Not allowed: missing permission or tab, or `region` names a region whose tab the caller lacks" },
       responses: { 200: json(ImportList, "A page of imports") },
     }),
-    async (c) => c.json(await listSalesImports(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await listSalesImports(c.var.deps, c.req.valid("query"), principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -48,10 +51,10 @@ const router = createRouter()
       summary: "One import: status, counts, row errors, and rows_done while it runs",
       tags: TAGS,
       request: { params: ImportIdParams },
-      errors: { 404: "No such import" },
+      errors: { 404: "No such import, or one of a region whose tab the caller lacks" },
       responses: { 200: json(SalesImport, "The import") },
     }),
-    async (c) => c.json(await getSalesImport(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await getSalesImport(c.var.deps, c.req.valid("param").id, principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -81,6 +84,7 @@ const router = createRouter()
       requestBody: { required: true, content: { "multipart/form-data": { schema: UploadForm } } },
       errors: {
         400: "Malformed multipart body",
+        403: "Not allowed: missing permission or tab, or the region's tab (e.g. `salesdata.fr-sales`): nothing stored",
         413: "File over MAX_UPLOAD_BYTES: nothing stored",
         415: "Not UTF-8 text",
         422: "Bad rows (each named in `details`, the first 100 and how many more) or not CSV: nothing imported",

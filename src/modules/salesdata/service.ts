@@ -6,9 +6,10 @@
  * 1. streams to R2 (`receiveUpload`, `salesdata/<uuid>.csv`, kind judged by bytes: UTF-8 text),
  *    and an import record is written (`validating`);
  * 2. the same bytes (region + SHA-256) already imported → recorded as `duplicate`, nothing written;
- * 3. pass 1 parses the original back from R2 as a stream and checks every row; any bad row and
- *    no `partial` → `rejected`, 422 naming every bad row (the first 100, and how many more),
- *    nothing written;
+ * 3. pass 1 parses the original back from R2 as a stream and checks every row (a repeat of an
+ *    earlier line's order number + SKU is a bad row: the upsert would overwrite the first); any
+ *    bad row and no `partial` → `rejected`, 422 naming every bad row (the first 100, and how many
+ *    more), nothing written; more than MAX_FILE_LINES lines → `rejected`, 422;
  * 4. pass 2 parses it again and upserts the valid rows on their natural key (region + order
  *    number + SKU): 500 rows per statement, carried as ONE bound JSON parameter and unpacked by
  *    `json_each` (so D1's 100-parameter limit never binds), 10 statements per `db.batch` plus the
@@ -41,17 +42,26 @@ import {
   type UploadResult,
 } from "./schemas";
 
-/** The RM365 tab each region's data belongs to (DE, which RM365 had no tab for: the module's). */
+/**
+ * The RM365 tab each region's data belongs to. DE, which RM365 had no tab for, has its own
+ * (`salesdata.de-sales`): a region's rows, totals and imports are opened only by its sub-tab or
+ * by the whole `salesdata` module tab, never by another sub-tab.
+ */
 export const REGION_TABS: Record<SalesRegion, string> = {
   uk: "salesdata.uk-sales",
   fr: "salesdata.fr-sales",
   nl: "salesdata.nl-sales",
-  de: "salesdata",
+  de: "salesdata.de-sales",
 };
 
 /** The regions whose data `actor` may read: those whose tab it holds. */
 export const regionsOf = (actor: Principal): SalesRegion[] =>
   SALES_REGIONS.filter((region) => actor.permissions.has("*") || tabAllows(actor.tabs, REGION_TABS[region]));
+
+/** Refuses a region whose tab `actor` lacks (403). */
+function assertRegion(actor: Principal, region: SalesRegion): void {
+  if (!regionsOf(actor).includes(region)) throw forbidden(`Your account does not have the '${REGION_TABS[region]}' tab`);
+}
 
 /** R2 prefix of kept originals. */
 export const SALES_FILE_PREFIX = "salesdata/";
@@ -63,6 +73,12 @@ export const ROWS_PER_STATEMENT = 500;
 const MAX_STATEMENT_JSON = 512 * 1024;
 /** INSERT statements per `db.batch` (one D1 round trip, one transaction). */
 export const STATEMENTS_PER_BATCH = 10;
+/**
+ * Order lines per file: bounds the memory of the per-file duplicate check (`LineKeys`, at most
+ * ~40 MB with the longest keys) and keeps an import well inside the CPU limit (100,000 lines
+ * take about 12 CPU-seconds). A longer file is rejected whole: split it.
+ */
+export const MAX_FILE_LINES = 200_000;
 
 type ImportRow = typeof salesImports.$inferSelect;
 type Row = typeof salesRows.$inferSelect;
@@ -132,13 +148,16 @@ export interface UploadInput {
 /**
  * Imports one region's CSV upload (see the module comment for the steps). Answers RM365's
  * `{status, message, rows_imported, errors}` plus the import's id; a file with bad rows (without
- * `partial`) is a 422 naming them, with nothing written.
+ * `partial`) is a 422 naming them, with nothing written. Importing a region needs that region's
+ * tab too (the route checks `salesdata.upload`): refused before any byte is stored.
  */
 export async function importSalesFile(
   deps: Pick<Deps, "db" | "files" | "now" | "waitUntil" | "config">,
   input: UploadInput,
   actor: Principal,
 ): Promise<UploadResult> {
+  // Before the body is read: one who may not read a region may not overwrite its rows either.
+  assertRegion(actor, input.region);
   const upload = await receiveUpload(input.request, {
     bucket: deps.files,
     prefix: SALES_FILE_PREFIX,
@@ -206,8 +225,9 @@ export async function importSalesFile(
 
   // From here on the request body is fully read: the work goes on if the client disconnects
   // (`waitUntil` keeps the isolate up, within the platform's allowance after a disconnect), so a
-  // dropped tablet does not cut an import short; one that is cut off stays `failed`/`importing`
-  // with its `rows_done`, and uploading the file again finishes it.
+  // dropped tablet does not cut an import short; one that is cut off is `failed` with its
+  // `rows_done` (at once on an error; by the hourly `sweepStalledImports` when the isolate died),
+  // and uploading the file again finishes it.
   const work = runImport(deps, { importId, key: file.key, region: input.region, partial, started });
   deps.waitUntil(work);
   return work;
@@ -301,9 +321,34 @@ async function openOriginal(files: R2Bucket, key: string): Promise<ReadableStrea
 const unreadable = (err: CsvFormatError) =>
   new AppError("VALIDATION_ERROR", `${err.message}; nothing was imported`, { details: [{ path: "body.file", message: err.message, code: "invalid_csv" }] });
 
-/** Pass 1: reads every record, counts them and keeps the first row errors. */
-async function validateFile(deps: Pick<Deps, "files">, key: string, region: SalesRegion): Promise<Validation> {
+/**
+ * The natural keys (order number + SKU; the region is the file's) of one file's valid lines so
+ * far, each with the row it first appeared on. The upsert would let a second line with the same
+ * key silently overwrite the first while counting both, so both passes treat it as a bad row.
+ * At most MAX_FILE_LINES entries (pass 1 refuses a longer file).
+ */
+class LineKeys {
+  readonly #first = new Map<string, number>();
+
+  /** Records `line` (on `row`); answers the row it first appeared on if it is a repeat. */
+  repeatOf(line: SalesLine, row: number): number | undefined {
+    // Length-prefixed, so no order number / SKU pair can spell another's key.
+    const key = `${line.order_number.length}:${line.order_number}${line.sku}`;
+    const first = this.#first.get(key);
+    if (first === undefined) this.#first.set(key, row);
+    return first;
+  }
+}
+
+const duplicateLine = (row: number, first: number) => `Row ${row}: duplicate order_number + sku (first at row ${first})`;
+
+/**
+ * Pass 1: reads every record, counts them and keeps the first row errors, a repeated order
+ * number + SKU among them. More than `maxLines` order lines is a 422 for the whole file.
+ */
+export async function validateFile(deps: Pick<Deps, "files">, key: string, region: SalesRegion, maxLines = MAX_FILE_LINES): Promise<Validation> {
   const result: Validation = { rowsTotal: 0, rowsFailed: 0, errors: [], errorsMore: 0 };
+  const keys = new LineKeys();
   const fail = (error: string) => {
     result.rowsFailed++;
     if (result.errors.length < MAX_REPORTED_ERRORS) result.errors.push(error);
@@ -321,8 +366,17 @@ async function validateFile(deps: Pick<Deps, "files">, key: string, region: Sale
         continue;
       }
       result.rowsTotal++;
+      if (result.rowsTotal > maxLines) {
+        const message = `The file has more than ${maxLines.toLocaleString("en-GB")} order lines; split it into smaller files`;
+        throw new AppError("VALIDATION_ERROR", `${message}; nothing was imported`, { details: [{ path: "body.file", message, code: "too_many_lines" }] });
+      }
       const checked = validateRow(fields, row, region);
-      if (!checked.ok) fail(checked.error);
+      if (!checked.ok) {
+        fail(checked.error);
+        continue;
+      }
+      const first = keys.repeatOf(checked.line, row);
+      if (first !== undefined) fail(duplicateLine(row, first));
     }
   } catch (err) {
     if (err instanceof CsvFormatError) throw unreadable(err);
@@ -331,13 +385,17 @@ async function validateFile(deps: Pick<Deps, "files">, key: string, region: Sale
   return result;
 }
 
-/** Pass 2: upserts the valid rows in batches, moving `rows_done` with each; returns how many. */
+/**
+ * Pass 2: upserts the valid rows in batches, moving `rows_done` with each; returns how many. A
+ * repeated order number + SKU is skipped as in pass 1 (the first line stands).
+ */
 async function writeRows(deps: Pick<Deps, "db" | "files" | "now">, importId: string, key: string, region: SalesRegion): Promise<number> {
   let done = 0;
   let statement: SalesLine[] = [];
   let statementBytes = 0;
   let batch: string[] = [];
   let batchRows = 0;
+  const keys = new LineKeys();
   const flushBatch = async () => {
     if (batch.length === 0) return;
     const now = deps.now().toISOString();
@@ -360,7 +418,7 @@ async function writeRows(deps: Pick<Deps, "db" | "files" | "now">, importId: str
     for await (const { row, fields } of csvRecords(await openOriginal(deps.files, key))) {
       if (row === 1) continue;
       const checked = validateRow(fields, row, region);
-      if (!checked.ok) continue;
+      if (!checked.ok || keys.repeatOf(checked.line, row) !== undefined) continue;
       statement.push(checked.line);
       // A generous estimate of the line's JSON size: its text plus the numbers and quoting.
       statementBytes += fields.reduce((n, f) => n + f.length * 2 + 8, 0);
@@ -428,6 +486,35 @@ function upsertLines(deps: Pick<Deps, "db">, region: SalesRegion, importId: stri
     });
 }
 
+/** An import that has not moved for this long (ms) has lost its isolate: see `sweepStalledImports`. */
+export const STALLED_IMPORT_MS = 10 * 60 * 1000;
+
+/**
+ * For the hourly cron: marks `failed` every import still `validating` or `importing` whose last
+ * write (`updated_at`, moved by every batch's `rows_done`) is older than STALLED_IMPORT_MS. An
+ * isolate that dies mid-import (a deploy, the `waitUntil` allowance running out) records
+ * nothing; without this the import would show as running forever. No batch of a live import
+ * takes minutes, so only dead ones match. Returns how many were marked.
+ */
+export async function sweepStalledImports(deps: Pick<Deps, "db" | "now">, stalledAfterMs = STALLED_IMPORT_MS): Promise<number> {
+  const t = salesImports;
+  const now = deps.now();
+  const ended = now.toISOString();
+  const minutes = Math.round(stalledAfterMs / 60_000);
+  const swept = await deps.db
+    .update(t)
+    .set({
+      status: "failed",
+      message: `The import stopped without finishing (no progress for ${minutes} minutes); upload the file again to finish it`,
+      finishedAt: ended,
+      durationMs: sql<number>`max(0, cast(round((julianday(${ended}) - julianday(${t.startedAt})) * 86400000) as integer))`,
+    })
+    .where(and(inArray(t.status, ["validating", "importing"]), lt(t.updatedAt, new Date(now.getTime() - stalledAfterMs).toISOString())))
+    .returning({ id: t.id });
+  if (swept.length > 0) log("warn", "stalled sales imports marked failed", { ids: swept.map((r) => r.id) });
+  return swept.length;
+}
+
 /** `%`, `_` and `\` taken literally in a LIKE pattern (with `ESCAPE '\'`). */
 const likeContains = (column: Parameters<typeof like>[0], text: string) => sql`${column} like ${`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
 
@@ -453,10 +540,19 @@ export async function listSalesRows(deps: Pick<Deps, "db">, region: SalesRegion,
   return { status: "success", region, data: page.items.map(toSalesRow), total_count: page.total, limit: page.limit, offset: page.offset };
 }
 
-/** Import history, newest first, by region and status. */
-export async function listSalesImports(deps: Pick<Deps, "db">, query: ImportListQuery): Promise<Page<SalesImport>> {
+/**
+ * Import history, newest first, by region and status: only the regions whose tab the caller
+ * holds (row errors quote the file's cells); asking for another region's is a 403.
+ */
+export async function listSalesImports(deps: Pick<Deps, "db">, query: ImportListQuery, actor: Principal): Promise<Page<SalesImport>> {
+  const regions = regionsOf(actor);
+  if (query.region !== undefined) assertRegion(actor, query.region);
   const where = and(
-    query.region === undefined ? undefined : eq(salesImports.region, query.region),
+    query.region === undefined
+      ? regions.length === SALES_REGIONS.length
+        ? undefined
+        : inArray(salesImports.region, regions)
+      : eq(salesImports.region, query.region),
     query.status === undefined ? undefined : eq(salesImports.status, query.status),
   );
   const page = await paginate(deps.db, deps.db.select().from(salesImports).where(where).$dynamic(), query, {
@@ -466,10 +562,10 @@ export async function listSalesImports(deps: Pick<Deps, "db">, query: ImportList
   return { ...page, items: page.items.map(toSalesImport) };
 }
 
-/** One import, with its progress while it runs. */
-export async function getSalesImport(deps: Pick<Deps, "db">, id: string): Promise<SalesImport> {
+/** One import, with its progress while it runs; one of a region whose tab the caller lacks is not found. */
+export async function getSalesImport(deps: Pick<Deps, "db">, id: string, actor: Principal): Promise<SalesImport> {
   const [row] = await deps.db.select().from(salesImports).where(eq(salesImports.id, id)).limit(1);
-  if (!row) throw notFound(`Sales import ${id}`);
+  if (!row || !regionsOf(actor).includes(row.region)) throw notFound(`Sales import ${id}`);
   return toSalesImport(row);
 }
 
@@ -484,9 +580,7 @@ export async function salesSummary(deps: Pick<Deps, "db">, query: SummaryQuery, 
   const t = salesRows;
   // Totals are sales data too: only the regions whose tab the caller holds are counted.
   const regions = regionsOf(actor);
-  if (query.region !== undefined && !regions.includes(query.region)) {
-    throw forbidden(`Your account does not have the '${REGION_TABS[query.region]}' tab`);
-  }
+  if (query.region !== undefined) assertRegion(actor, query.region);
   const key: SQL<string> =
     query.group_by === "sku" ? sql<string>`${t.sku}` : query.group_by === "country" ? sql<string>`${t.region}` : sql<string>`substr(${t.orderedAt}, 1, 7)`;
   const where = and(
