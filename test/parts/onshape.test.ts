@@ -75,13 +75,24 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function connect(token: string) {
-  const start = await call("/api/auth/onshape/connect", { token });
-  expect(start.status).toBe(200);
-  const url = new URL(str(start.json.authorization_url));
-  const state = str(url.searchParams.get("state"));
-  const back = await call(`/api/auth/onshape/callback?code=good-code&state=${encodeURIComponent(state)}`);
-  return { url, state, back };
+/** Starts a connect: the sign-in URL, its state and the browser's flow cookie (`cookie` header value). */
+async function start(token: string) {
+  const res = await call("/api/auth/onshape/connect", { token });
+  expect(res.status).toBe(200);
+  const url = new URL(str(res.json.authorization_url));
+  const set = res.res.headers.getSetCookie();
+  const nonce = str(/^onshape_flow=([^;]+)/.exec(set[0] ?? "")?.[1]);
+  return { res, url, state: str(url.searchParams.get("state")), nonce, cookie: `onshape_flow=${nonce}` };
+}
+
+/** Onshape's redirect back to the callback, from a browser holding `cookie` (or none). */
+const callback = (state: string, cookie?: string, code = "good-code") =>
+  call(`/api/auth/onshape/callback?code=${code}&state=${encodeURIComponent(state)}`, cookie ? { headers: { cookie } } : {});
+
+async function connect(token: string, code = "good-code") {
+  const started = await start(token);
+  const back = await callback(started.state, started.cookie, code);
+  return { ...started, back };
 }
 
 async function partWithDrawing(token: string, onshapeUrl = DRAWING_URL) {
@@ -123,37 +134,70 @@ describe("Onshape OAuth", () => {
     const user = await loginAs("engineer");
     const { state, back } = await connect(user.token);
     expect(back.status).toBe(200);
-    const replay = await call(`/api/auth/onshape/callback?code=good-code&state=${encodeURIComponent(state)}`);
+    const replay = await callback(state, (await start(user.token)).cookie);
     expect(replay.status).toBe(400);
     expect(replay.json.error).toMatch(/invalid, expired or already used/);
 
     // A stored state moved to another user fails its signature.
     const other = await loginAs("engineer");
-    const start = await call("/api/auth/onshape/connect", { token: user.token });
-    const moved = str(new URL(str(start.json.authorization_url)).searchParams.get("state"));
+    const { state: moved, cookie } = await start(user.token);
     await env.DB.prepare("update onshape_oauth_states set user_id = ? where user_id = ?").bind(other.id, user.id).run();
-    expect((await call(`/api/auth/onshape/callback?code=good-code&state=${encodeURIComponent(moved)}`)).status).toBe(400);
+    expect((await callback(moved, cookie)).status).toBe(400);
     expect((await call("/api/auth/onshape/status", { token: other.token })).json.connected).toBe(false);
 
     // Forged and missing states.
     const forged = `${moved.slice(0, -4)}AAAA`;
-    expect((await call(`/api/auth/onshape/callback?code=good-code&state=${encodeURIComponent(forged)}`)).status).toBe(400);
+    expect((await callback(forged, cookie)).status).toBe(400);
     expect((await call("/api/auth/onshape/callback?code=good-code")).status).toBe(400);
+  });
+
+  it("sets the flow cookie HttpOnly, Secure, SameSite=Lax on the callback paths only, and the callback clears it", async () => {
+    const user = await loginAs("engineer");
+    const { res, state, cookie } = await start(user.token);
+    const set = res.res.headers.getSetCookie();
+    expect(set.map((c) => /Path=([^;]+)/.exec(c)?.[1]).sort()).toEqual(["/api/auth/onshape/callback", "/api/parts/auth/onshape/callback"]);
+    for (const c of set) expect(c).toMatch(/^onshape_flow=[\w-]{32,}; Max-Age=600; Path=[^;]+; HttpOnly; Secure; SameSite=Lax$/);
+    expect(JSON.stringify(res.json)).not.toContain(cookie.split("=")[1]);
+    const back = await callback(state, cookie);
+    expect(back.status).toBe(200);
+    expect(back.res.headers.getSetCookie().every((c) => /^onshape_flow=; Max-Age=0; Path=/.test(c))).toBe(true);
+  });
+
+  it("refuses a callback from another browser (no flow cookie, or another flow's) and stores nothing", async () => {
+    // The attacker starts a flow and sends the sign-in link to a colleague, whose browser either
+    // has no flow cookie or one from a flow of their own.
+    const attacker = await loginAs("engineer");
+    const colleague = await loginAs("engineer");
+    const noCookie = await callback((await start(attacker.token)).state);
+    expect(noCookie.status).toBe(400);
+    expect(noCookie.json.error).toMatch(/browser that started it/);
+    const colleagueFlow = await start(colleague.token);
+    const wrongCookie = await callback((await start(attacker.token)).state, colleagueFlow.cookie);
+    expect(wrongCookie.status).toBe(400);
+    expect(wrongCookie.json.error).toMatch(/another browser/);
+    expect(fake.calls.filter((c) => c.includes("/oauth/token"))).toEqual([]);
+    for (const u of [attacker, colleague]) expect((await call("/api/auth/onshape/status", { token: u.token })).json.connected).toBe(false);
+    const rows = await env.DB.prepare("select count(*) as n from onshape_connections where user_id in (?, ?)")
+      .bind(attacker.id, colleague.id)
+      .first<{ n: number }>();
+    expect(rows?.n).toBe(0);
+    // The colleague's own flow, in their own browser, still works.
+    expect((await callback(colleagueFlow.state, colleagueFlow.cookie)).status).toBe(200);
   });
 
   it("a state expires after ten minutes", async () => {
     const user = await loginAs("engineer");
-    const start = await call("/api/auth/onshape/connect", { token: user.token });
-    const state = str(new URL(str(start.json.authorization_url)).searchParams.get("state"));
+    const { state, nonce } = await start(user.token);
     const later = testDeps({ now: () => new Date(Date.now() + 11 * 60_000) });
-    await expect(finishOnshapeConnect(later, { code: "good-code", state, origin: "http://localhost" })).rejects.toMatchObject({ reason: "onshape_bad_state" });
+    await expect(finishOnshapeConnect(later, { code: "good-code", state, origin: "http://localhost", browserNonce: nonce })).rejects.toMatchObject({
+      reason: "onshape_bad_state",
+    });
   });
 
   it("a refused code or a denial stores nothing; API keys cannot connect", async () => {
     const user = await loginAs("engineer");
-    const start = await call("/api/auth/onshape/connect", { token: user.token });
-    const state = str(new URL(str(start.json.authorization_url)).searchParams.get("state"));
-    expect((await call(`/api/auth/onshape/callback?code=bad-code&state=${encodeURIComponent(state)}`)).status).toBe(400);
+    const { state, cookie } = await start(user.token);
+    expect((await callback(state, cookie, "bad-code")).status).toBe(400);
     expect((await call("/api/auth/onshape/status", { token: user.token })).json.connected).toBe(false);
     const admin = await loginAs("admin");
     const key = await call("/api/v1/api-keys", { token: admin.token, body: { name: unique("k"), permissions: ["*"] } });
