@@ -15,12 +15,17 @@ const EID = "fedcba9876543210fedcba98";
 const DRAWING_URL = `https://onshape.test/documents/${DID}/w/${WID}/e/${EID}`;
 const PDF = "%PDF-1.7\n% fake drawing\n%%EOF\n";
 
-/** The fake: Onshape's token endpoint, drawing export, translation status and file download. */
+/**
+ * The fake: Onshape's token endpoint, document metadata, drawing export, translation status and
+ * file download. The code "good-code" signs in an account that can read the document;
+ * "outsider-code" one that cannot (every document call answers 403).
+ */
 class FakeOnshape {
   calls: string[] = [];
   translation: "DONE" | "ACTIVE" | "FAILED" = "DONE";
   refreshRefused = false;
   private access = new Set<string>();
+  private outsiders = new Set<string>();
   private refresh = new Set<string>();
   private n = 0;
 
@@ -30,8 +35,11 @@ class FakeOnshape {
     this.calls.push(`${req.method} ${url.host}${url.pathname}`);
     if (url.host === "oauth.onshape.test" && url.pathname === "/oauth/token") return this.token(await req.formData());
     if (url.host !== "onshape.test") throw new Error(`unexpected outbound request to ${req.url}`);
-    if (!this.access.has(req.headers.get("authorization")?.replace(/^Bearer /, "") ?? "")) return new Response("{}", { status: 401 });
+    const bearer = req.headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
+    if (!this.access.has(bearer)) return new Response("{}", { status: 401 });
+    if (this.outsiders.has(bearer)) return new Response("{}", { status: 403 });
     const tid = "aaaaaaaaaaaaaaaaaaaaaaaa";
+    if (req.method === "GET" && url.pathname === `/api/documents/${DID}`) return Response.json({ id: DID, name: "Gearbox" });
     if (req.method === "POST" && url.pathname === `/api/drawings/d/${DID}/w/${WID}/e/${EID}/translations`) {
       const body = (await req.json()) as { formatName?: string };
       expect(body.formatName).toBe("PDF");
@@ -51,7 +59,7 @@ class FakeOnshape {
     if (form.get("client_id") !== "test-client" || form.get("client_secret") !== "test-client-secret") return new Response("{}", { status: 401 });
     const grant = form.get("grant_type");
     if (grant === "authorization_code") {
-      if (form.get("code") !== "good-code" || form.get("redirect_uri") !== "http://localhost/api/auth/onshape/callback") {
+      if (!["good-code", "outsider-code"].includes(String(form.get("code"))) || form.get("redirect_uri") !== "http://localhost/api/auth/onshape/callback") {
         return Response.json({ error: "invalid_grant" }, { status: 400 });
       }
     } else if (grant === "refresh_token") {
@@ -62,6 +70,7 @@ class FakeOnshape {
     const refresh = `rt-${this.n}-${crypto.randomUUID()}`;
     this.access.add(access);
     this.refresh.add(refresh);
+    if (form.get("code") === "outsider-code") this.outsiders.add(access);
     return Response.json({ access_token: access, refresh_token: refresh, expires_in: 3600, token_type: "Bearer", scope: "OAuth2Read OAuth2ReadPII" });
   }
 }
@@ -222,10 +231,9 @@ describe("GET /api/parts/{id}/drawing", () => {
       `GET onshape.test/api/documents/d/${DID}/externaldata/bbbbbbbbbbbbbbbbbbbbbbbb`,
     ]);
     fake.calls = [];
-    const viewer = await loginAs("viewer");
-    const cached = await call(`/api/v1/parts/${id}/drawing`, { token: viewer.token });
-    expect(cached.status).toBe(200);
-    expect(cached.json).toBe(PDF);
+    const again = await call(`/api/v1/parts/${id}/drawing`, { token: user.token });
+    expect(again.status).toBe(200);
+    expect(again.json).toBe(PDF);
     expect(fake.calls).toEqual([]);
 
     const key = `parts/drawings/${id}/${DID}-${EID}.pdf`;
@@ -234,6 +242,58 @@ describe("GET /api/parts/{id}/drawing", () => {
     expect((await call(`/api/parts/${id}`, { token: admin.token, method: "DELETE" })).status).toBe(200);
     for (let i = 0; i < 50 && (await env.FILES.head(key)); i++) await new Promise((r) => setTimeout(r, 10));
     expect(await env.FILES.head(key)).toBeNull();
+  });
+
+  it("serves the cached PDF to another user only when their own Onshape connection can read the document", async () => {
+    const owner = await loginAs("engineer");
+    await connect(owner.token);
+    const id = await partWithDrawing(owner.token);
+    expect((await call(`/api/parts/${id}/drawing`, { token: owner.token })).status).toBe(200);
+    const row = await env.DB.prepare("select onshape_user_id from part_drawings where part_id = ?").bind(id).first<{ onshape_user_id: string }>();
+    expect(row?.onshape_user_id).toBe(owner.id);
+
+    // No connection: nothing to check access with.
+    const viewer = await loginAs("viewer");
+    fake.calls = [];
+    const unconnected = await call(`/api/v1/parts/${id}/drawing`, { token: viewer.token });
+    expect(unconnected.status).toBe(409);
+    // A connection to an Onshape account that cannot read the document: 403, no PDF.
+    await connect(viewer.token, "outsider-code");
+    fake.calls = [];
+    const outsider = await call(`/api/v1/parts/${id}/drawing`, { token: viewer.token });
+    expect(outsider.status).toBe(403);
+    expect(outsider.json.message).toMatch(/cannot read this part's drawing/);
+    expect(fake.calls).toEqual([`GET onshape.test/api/documents/${DID}`]);
+    expect((await call(`/api/parts/${id}/drawing`, { token: viewer.token })).status).toBe(403);
+
+    // An account that can read it: one metadata call, then the cached PDF (no export).
+    const reader = await loginAs("viewer");
+    await connect(reader.token);
+    fake.calls = [];
+    const served = await call(`/api/v1/parts/${id}/drawing`, { token: reader.token });
+    expect(served.status).toBe(200);
+    expect(served.json).toBe(PDF);
+    expect(fake.calls).toEqual([`GET onshape.test/api/documents/${DID}`]);
+  });
+
+  it("a pending export is its starter's: another user's request starts their own", async () => {
+    const first = await loginAs("engineer");
+    const second = await loginAs("engineer");
+    await connect(first.token);
+    await connect(second.token);
+    const id = await partWithDrawing(first.token);
+    fake.translation = "ACTIVE";
+    expect((await call(`/api/v1/parts/${id}/drawing`, { token: first.token })).status).toBe(202);
+    fake.calls = [];
+    expect((await call(`/api/v1/parts/${id}/drawing`, { token: second.token })).status).toBe(202);
+    expect(fake.calls[0]).toBe(`POST onshape.test/api/drawings/d/${DID}/w/${WID}/e/${EID}/translations`);
+    const row = await env.DB.prepare("select onshape_user_id, state from part_drawings where part_id = ?").bind(id).first<Record<string, string>>();
+    expect(row).toEqual({ onshape_user_id: second.id, state: "pending" });
+    // The second user's next request resumes their own export.
+    fake.translation = "DONE";
+    fake.calls = [];
+    expect((await call(`/api/v1/parts/${id}/drawing`, { token: second.token })).status).toBe(200);
+    expect(fake.calls[0]).toBe("GET onshape.test/api/translations/aaaaaaaaaaaaaaaaaaaaaaaa");
   });
 
   it("answers 202 with Retry-After while Onshape exports, then the PDF", async () => {

@@ -1,5 +1,6 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { createdAt, id, timestamp, timestamps, version } from "./columns";
+import { users } from "./identity";
 
 /** Part types (seeds 001/002): how a part is fabricated. */
 export const PART_TYPES = ["cnc", "hand", "misc"] as const;
@@ -147,6 +148,11 @@ export const partDrawings = sqliteTable("part_drawings", {
   state: text("state", { enum: DRAWING_STATES }).notNull(),
   /** Onshape's translation id while pending. */
   translationId: text("translation_id"),
+  /**
+   * The Floorline user whose Onshape connection did the work: fetched the cached PDF (served to
+   * others only when their own connection can read the document), or owns the pending translation.
+   */
+  onshapeUserId: text("onshape_user_id").references(() => users.id, { onDelete: "set null" }),
   key: text("key"),
   size: integer("size"),
   error: text("error"),

@@ -7,6 +7,11 @@
  * Onshape exports a drawing as an asynchronous translation: the first request starts it and
  * checks it; while Onshape works the answer is 202 (`Retry-After`), and a later request checks
  * again, downloads the PDF and caches it. A changed `onshapeUrl` fetches afresh.
+ *
+ * Onshape decides who may read a document, so the cache does not widen it: the row records whose
+ * connection fetched the PDF (`onshapeUserId`), and anyone else is served it only after one cheap
+ * metadata call (`GET /api/documents/<did>`) with their own connection succeeds (403 otherwise).
+ * A pending translation belongs to the user who started it; another user's request starts their own.
  */
 import { eq } from "drizzle-orm";
 import { z } from "zod";
@@ -97,8 +102,23 @@ async function readBounded(res: Response, max: number): Promise<Uint8Array> {
 const tooLarge = () => new AppError("SERVICE_UNAVAILABLE", `Onshape's drawing is over ${MAX_DRAWING_BYTES} bytes`, { reason: "onshape_unavailable" });
 
 /**
+ * 403 unless `userId`'s Onshape connection can read the document (one metadata call); 409 when
+ * the user has no connection.
+ */
+async function assertCanReadDocument(deps: DrawingDeps, userId: string, documentId: string): Promise<void> {
+  const res = await onshapeFetch(deps, userId, `/api/documents/${documentId}`, { headers: { accept: "application/json" } });
+  if (res.status === 403 || res.status === 404) {
+    await res.body?.cancel();
+    throw new AppError("AUTHORIZATION_ERROR", "Your Onshape account cannot read this part's drawing", { reason: "onshape_no_access" });
+  }
+  if (!res.ok) await onshapeJson(res, "document check");
+  await res.body?.cancel();
+}
+
+/**
  * The part's drawing PDF: from the R2 cache, or fetched from Onshape with the caller's connection
- * (an API key uses its creator's). 202 while Onshape translates.
+ * (an API key uses its creator's). A PDF another user's connection fetched is served only when
+ * the caller's connection can read the document. 202 while Onshape translates.
  */
 export async function getPartDrawing(deps: DrawingDeps, id: number, actor: Principal): Promise<DrawingResult> {
   const { db, files } = deps;
@@ -108,15 +128,16 @@ export async function getPartDrawing(deps: DrawingDeps, id: number, actor: Princ
   const ref = parseOnshapeUrl(part.onshapeUrl, config.ONSHAPE_BASE_URL);
   const filename = `${part.partId || `part-${id}`}-drawing.pdf`;
   const [row] = await db.select().from(partDrawings).where(eq(partDrawings.partId, id));
+  const userId = onshapeUserOf(actor);
 
   if (row && sameDrawing(row, ref) && row.state === "ready" && row.key) {
+    if (row.onshapeUserId !== userId) await assertCanReadDocument(deps, userId, ref.documentId);
     const object = await files.get(row.key);
     if (object) return { ready: { body: object.body, size: object.size, filename } };
   }
-  const userId = onshapeUserOf(actor);
   const base = `/api/documents/d/${ref.documentId}`;
   let translation: Translation;
-  if (row && sameDrawing(row, ref) && row.state === "pending" && row.translationId) {
+  if (row && sameDrawing(row, ref) && row.state === "pending" && row.translationId && row.onshapeUserId === userId) {
     translation = await checkTranslation(deps, userId, row.translationId);
   } else {
     const [wv, wvid] = ref.workspaceId.split("/");
@@ -130,14 +151,19 @@ export async function getPartDrawing(deps: DrawingDeps, id: number, actor: Princ
   }
 
   if (translation.requestState === "FAILED") {
-    await saveDrawing(deps, id, ref, { state: "failed", translationId: null, error: translation.failureReason ?? "Onshape could not export the drawing" });
+    await saveDrawing(deps, id, ref, {
+      state: "failed",
+      onshapeUserId: userId,
+      translationId: null,
+      error: translation.failureReason ?? "Onshape could not export the drawing",
+    });
     throw new AppError("SERVICE_UNAVAILABLE", `Onshape could not export the drawing: ${translation.failureReason ?? "unknown reason"}`, {
       reason: "onshape_unavailable",
     });
   }
   const dataId = translation.resultExternalDataIds?.[0];
   if (translation.requestState === "ACTIVE" || !dataId) {
-    await saveDrawing(deps, id, ref, { state: "pending", translationId: translation.id, error: null });
+    await saveDrawing(deps, id, ref, { state: "pending", onshapeUserId: userId, translationId: translation.id, error: null });
     return { pending: { state: "pending", retry_after: DRAWING_RETRY_AFTER_S } };
   }
   const download = await onshapeFetch(deps, userId, `${base}/externaldata/${dataId}`, { headers: { accept: "application/pdf, application/octet-stream" } });
@@ -149,7 +175,7 @@ export async function getPartDrawing(deps: DrawingDeps, id: number, actor: Princ
   // One object per part and drawing: concurrent fetches write the same key, nothing is orphaned.
   const key = `parts/drawings/${id}/${ref.documentId}-${ref.elementId}.pdf`;
   await files.put(key, bytes, { httpMetadata: { contentType: "application/pdf" } });
-  await saveDrawing(deps, id, ref, { state: "ready", translationId: null, error: null, key, size: bytes.byteLength });
+  await saveDrawing(deps, id, ref, { state: "ready", onshapeUserId: userId, translationId: null, error: null, key, size: bytes.byteLength });
   return { ready: { body: new Blob([bytes]).stream(), size: bytes.byteLength, filename } };
 }
 
@@ -169,7 +195,7 @@ async function saveDrawing(
   { db, files, waitUntil }: Pick<Deps, "db" | "files" | "waitUntil">,
   partId: number,
   ref: DrawingRef,
-  set: { state: "pending" | "ready" | "failed"; translationId: string | null; error: string | null; key?: string; size?: number },
+  set: { state: "pending" | "ready" | "failed"; onshapeUserId: string; translationId: string | null; error: string | null; key?: string; size?: number },
 ): Promise<void> {
   const [before] = await db.select({ key: partDrawings.key }).from(partDrawings).where(eq(partDrawings.partId, partId));
   const values = { ...ref, ...set, key: set.key ?? null, size: set.size ?? null };
