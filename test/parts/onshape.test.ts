@@ -6,6 +6,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { getPartDrawing } from "../../src/modules/parts/drawing";
 import { finishOnshapeConnect } from "../../src/modules/parts/onshape";
 import { call, loginAs, str, testDeps, unique } from "../helpers";
 
@@ -357,6 +358,30 @@ describe("GET /api/parts/{id}/drawing", () => {
     const refused = await call(`/api/v1/parts/${id2}/drawing`, { token: user.token });
     expect(refused.status).toBe(409);
     expect((await call("/api/auth/onshape/status", { token: user.token })).json.connected).toBe(false);
+  });
+
+  it("a part deleted while its PDF is being stored: 404, and no orphaned object or row", async () => {
+    const user = await loginAs("engineer");
+    await connect(user.token);
+    const id = await partWithDrawing(user.token);
+    const key = `parts/drawings/${id}/${DID}-${EID}.pdf`;
+    // The part goes between the PDF's write to R2 and the row's upsert.
+    const files = new Proxy(env.FILES, {
+      get(target, prop) {
+        if (prop === "put") {
+          return async (...args: Parameters<R2Bucket["put"]>) => {
+            await env.DB.prepare("delete from parts where id = ?").bind(id).run();
+            return target.put(...args);
+          };
+        }
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const actor = { kind: "user" as const, userId: user.id, username: "u", role: "engineer", permissions: new Set(["*" as const]), tabs: [], sessionId: "" };
+    await expect(getPartDrawing({ ...testDeps(), files }, id, actor)).rejects.toMatchObject({ reason: "part_not_found" });
+    expect(await env.FILES.head(key)).toBeNull();
+    expect(await env.DB.prepare("select 1 from part_drawings where part_id = ?").bind(id).first()).toBeNull();
   });
 
   it("a part without an Onshape URL has no drawing", async () => {

@@ -15,12 +15,13 @@
  */
 import { eq } from "drizzle-orm";
 import { z } from "zod";
+import { isConstraintError } from "../../db/client";
 import { partDrawings } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import type { Principal } from "../../types";
 import { onshapeConfig, onshapeFetch, onshapeJson, onshapeUserOf } from "./onshape";
-import { loadPart } from "./service";
+import { loadPart, partNotFound } from "./service";
 
 /** Largest drawing PDF accepted from Onshape. */
 export const MAX_DRAWING_BYTES = 25 * 1024 * 1024;
@@ -172,7 +173,8 @@ export async function getPartDrawing(deps: DrawingDeps, id: number, actor: Princ
   if (new TextDecoder().decode(bytes.subarray(0, 5)) !== "%PDF-") {
     throw new AppError("SERVICE_UNAVAILABLE", "Onshape's export is not a PDF", { reason: "onshape_unavailable" });
   }
-  // One object per part and drawing: concurrent fetches write the same key, nothing is orphaned.
+  // One object per part and drawing: concurrent fetches write the same key, nothing is orphaned;
+  // if the part is deleted meanwhile, saveDrawing removes the object again (404).
   const key = `parts/drawings/${id}/${ref.documentId}-${ref.elementId}.pdf`;
   await files.put(key, bytes, { httpMetadata: { contentType: "application/pdf" } });
   await saveDrawing(deps, id, ref, { state: "ready", onshapeUserId: userId, translationId: null, error: null, key, size: bytes.byteLength });
@@ -190,7 +192,11 @@ async function checkTranslation(deps: DrawingDeps, userId: string, translationId
   return parseTranslation(await onshapeJson(res, "export status"));
 }
 
-/** Records the drawing's state; a cached PDF it no longer points to is removed from R2. */
+/**
+ * Records the drawing's state; a cached PDF it no longer points to is removed from R2. When the
+ * part was deleted meanwhile (the row's foreign key refuses), the PDF just written is removed
+ * and the answer is 404.
+ */
 async function saveDrawing(
   { db, files, waitUntil }: Pick<Deps, "db" | "files" | "waitUntil">,
   partId: number,
@@ -199,9 +205,15 @@ async function saveDrawing(
 ): Promise<void> {
   const [before] = await db.select({ key: partDrawings.key }).from(partDrawings).where(eq(partDrawings.partId, partId));
   const values = { ...ref, ...set, key: set.key ?? null, size: set.size ?? null };
-  await db
-    .insert(partDrawings)
-    .values({ partId, ...values })
-    .onConflictDoUpdate({ target: partDrawings.partId, set: values });
+  try {
+    await db
+      .insert(partDrawings)
+      .values({ partId, ...values })
+      .onConflictDoUpdate({ target: partDrawings.partId, set: values });
+  } catch (err) {
+    if (!isConstraintError(err, "FOREIGN KEY")) throw err;
+    if (values.key) await files.delete(values.key);
+    throw partNotFound();
+  }
   if (before?.key && before.key !== values.key) waitUntil(files.delete(before.key));
 }
