@@ -8,6 +8,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { getPartDrawing } from "../../src/modules/parts/drawing";
 import { finishOnshapeConnect } from "../../src/modules/parts/onshape";
+import { deletePart } from "../../src/modules/parts/service";
 import { call, loginAs, str, testDeps, unique } from "../helpers";
 
 const DID = "0123456789abcdef01234567";
@@ -75,6 +76,17 @@ class FakeOnshape {
     return Response.json({ access_token: access, refresh_token: refresh, expires_in: 3600, token_type: "Bearer", scope: "OAuth2Read OAuth2ReadPII" });
   }
 }
+
+/** A user principal for calling services directly. */
+const principal = (user: { id: string }) => ({
+  kind: "user" as const,
+  userId: user.id,
+  username: "u",
+  role: "engineer",
+  permissions: new Set(["*" as const]),
+  tabs: [],
+  sessionId: "",
+});
 
 let fake: FakeOnshape;
 beforeEach(() => {
@@ -241,8 +253,30 @@ describe("GET /api/parts/{id}/drawing", () => {
     expect(await env.FILES.head(key)).not.toBeNull();
     const admin = await loginAs("admin");
     expect((await call(`/api/parts/${id}`, { token: admin.token, method: "DELETE" })).status).toBe(200);
-    for (let i = 0; i < 50 && (await env.FILES.head(key)); i++) await new Promise((r) => setTimeout(r, 10));
+    const queued = () => env.DB.prepare("select 1 from pending_file_deletions where key = ?").bind(key).first();
+    for (let i = 0; i < 50 && ((await env.FILES.head(key)) || (await queued())); i++) await new Promise((r) => setTimeout(r, 10));
     expect(await env.FILES.head(key)).toBeNull();
+    expect(await queued()).toBeNull();
+  });
+
+  it("deleting a part queues its drawing PDF in the outbox, where it stays if R2 fails", async () => {
+    const user = await loginAs("engineer");
+    await connect(user.token);
+    const id = await partWithDrawing(user.token);
+    expect((await call(`/api/parts/${id}/drawing`, { token: user.token })).status).toBe(200);
+    const key = `parts/drawings/${id}/${DID}-${EID}.pdf`;
+    const files = new Proxy(env.FILES, {
+      get(target, prop) {
+        if (prop === "delete") return async () => Promise.reject(new Error("R2 is down"));
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const pending: Promise<unknown>[] = [];
+    await deletePart({ ...testDeps(), files, waitUntil: (p) => pending.push(p) }, { id }, principal(user));
+    expect(await Promise.allSettled(pending)).toMatchObject([{ status: "rejected" }]);
+    expect(await env.FILES.head(key)).not.toBeNull();
+    expect(await env.DB.prepare("select key from pending_file_deletions where key = ?").bind(key).first()).toEqual({ key });
   });
 
   it("serves the cached PDF to another user only when their own Onshape connection can read the document", async () => {
@@ -378,8 +412,7 @@ describe("GET /api/parts/{id}/drawing", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    const actor = { kind: "user" as const, userId: user.id, username: "u", role: "engineer", permissions: new Set(["*" as const]), tabs: [], sessionId: "" };
-    await expect(getPartDrawing({ ...testDeps(), files }, id, actor)).rejects.toMatchObject({ reason: "part_not_found" });
+    await expect(getPartDrawing({ ...testDeps(), files }, id, principal(user))).rejects.toMatchObject({ reason: "part_not_found" });
     expect(await env.FILES.head(key)).toBeNull();
     expect(await env.DB.prepare("select 1 from part_drawings where part_id = ?").bind(id).first()).toBeNull();
   });
