@@ -197,6 +197,8 @@ describe("Onshape OAuth", () => {
     const wrongCookie = await callback((await start(attacker.token)).state, colleagueFlow.cookie);
     expect(wrongCookie.status).toBe(400);
     expect(wrongCookie.json.error).toMatch(/another browser/);
+    // A refused callback also ends the flow in that browser: the cookie is cleared.
+    expect(wrongCookie.res.headers.getSetCookie().some((c) => /^onshape_flow=; Max-Age=0; Path=\/api\/auth\/onshape\/callback/.test(c))).toBe(true);
     expect(fake.calls.filter((c) => c.includes("/oauth/token"))).toEqual([]);
     for (const u of [attacker, colleague]) expect((await call("/api/auth/onshape/status", { token: u.token })).json.connected).toBe(false);
     const rows = await env.DB.prepare("select count(*) as n from onshape_connections where user_id in (?, ?)")
