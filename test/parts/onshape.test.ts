@@ -324,13 +324,19 @@ describe("GET /api/parts/{id}/drawing", () => {
     fake.calls = [];
     expect((await call(`/api/v1/parts/${id}/drawing`, { token: second.token })).status).toBe(202);
     expect(fake.calls[0]).toBe(`POST onshape.test/api/drawings/d/${DID}/w/${WID}/e/${EID}/translations`);
-    const row = await env.DB.prepare("select onshape_user_id, state from part_drawings where part_id = ?").bind(id).first<Record<string, string>>();
-    expect(row).toEqual({ onshape_user_id: second.id, state: "pending" });
-    // The second user's next request resumes their own export.
+    const exports = () => env.DB.prepare("select user_id from part_drawing_exports where part_id = ? order by user_id").bind(id).all();
+    expect((await exports()).results).toEqual([{ user_id: first.id }, { user_id: second.id }].sort((a, b) => (a.user_id < b.user_id ? -1 : 1)));
+    // Each resumes their own export: the other's did not replace it.
+    fake.calls = [];
+    expect((await call(`/api/v1/parts/${id}/drawing`, { token: first.token })).status).toBe(202);
+    expect(fake.calls).toEqual(["GET onshape.test/api/translations/aaaaaaaaaaaaaaaaaaaaaaaa"]);
     fake.translation = "DONE";
     fake.calls = [];
     expect((await call(`/api/v1/parts/${id}/drawing`, { token: second.token })).status).toBe(200);
     expect(fake.calls[0]).toBe("GET onshape.test/api/translations/aaaaaaaaaaaaaaaaaaaaaaaa");
+    expect((await exports()).results).toEqual([{ user_id: first.id }]);
+    const row = await env.DB.prepare("select onshape_user_id, state from part_drawings where part_id = ?").bind(id).first<Record<string, string>>();
+    expect(row).toEqual({ onshape_user_id: second.id, state: "ready" });
   });
 
   it("answers 202 with Retry-After while Onshape exports, then the PDF", async () => {

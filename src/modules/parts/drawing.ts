@@ -11,12 +11,13 @@
  * Onshape decides who may read a document, so the cache does not widen it: the row records whose
  * connection fetched the PDF (`onshapeUserId`), and anyone else is served it only after one cheap
  * metadata call (`GET /api/documents/<did>`) with their own connection succeeds (403 otherwise).
- * A pending translation belongs to the user who started it; another user's request starts their own.
+ * A translation in progress belongs to the user who started it (part_drawing_exports, one per part
+ * and user): only they resume it; another user's request starts their own.
  */
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { isConstraintError } from "../../db/client";
-import { partDrawings } from "../../db/schema";
+import { partDrawingExports, partDrawings } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import type { Principal } from "../../types";
@@ -72,7 +73,7 @@ export type DrawingResult = { pending: { state: "pending"; retry_after: number }
 
 type DrawingDeps = Pick<Deps, "db" | "env" | "files" | "now" | "waitUntil">;
 
-const sameDrawing = (row: typeof partDrawings.$inferSelect, ref: DrawingRef) =>
+const sameDrawing = (row: Pick<typeof partDrawings.$inferSelect, "documentId" | "workspaceId" | "elementId">, ref: DrawingRef) =>
   row.documentId === ref.documentId && row.workspaceId === ref.workspaceId && row.elementId === ref.elementId;
 
 /** Reads a response body into memory, refusing more than `max` bytes. */
@@ -137,9 +138,11 @@ export async function getPartDrawing(deps: DrawingDeps, id: number, actor: Princ
     if (object) return { ready: { body: object.body, size: object.size, filename } };
   }
   const base = `/api/documents/d/${ref.documentId}`;
+  const mine = and(eq(partDrawingExports.partId, id), eq(partDrawingExports.userId, userId));
+  const [own] = await db.select().from(partDrawingExports).where(mine);
   let translation: Translation;
-  if (row && sameDrawing(row, ref) && row.state === "pending" && row.translationId && row.onshapeUserId === userId) {
-    translation = await checkTranslation(deps, userId, row.translationId);
+  if (own && sameDrawing(own, ref)) {
+    translation = await checkTranslation(deps, userId, own.translationId);
   } else {
     const [wv, wvid] = ref.workspaceId.split("/");
     const started = await onshapeFetch(deps, userId, `/api/drawings/d/${ref.documentId}/${wv}/${wvid}/e/${ref.elementId}/translations`, {
@@ -152,6 +155,7 @@ export async function getPartDrawing(deps: DrawingDeps, id: number, actor: Princ
   }
 
   if (translation.requestState === "FAILED") {
+    await db.delete(partDrawingExports).where(mine);
     await saveDrawing(deps, id, ref, {
       state: "failed",
       onshapeUserId: userId,
@@ -164,7 +168,14 @@ export async function getPartDrawing(deps: DrawingDeps, id: number, actor: Princ
   }
   const dataId = translation.resultExternalDataIds?.[0];
   if (translation.requestState === "ACTIVE" || !dataId) {
-    await saveDrawing(deps, id, ref, { state: "pending", onshapeUserId: userId, translationId: translation.id, error: null });
+    const values = { ...ref, translationId: translation.id };
+    await db
+      .insert(partDrawingExports)
+      .values({ partId: id, userId, ...values })
+      .onConflictDoUpdate({ target: [partDrawingExports.partId, partDrawingExports.userId], set: values })
+      .catch((err: unknown) => {
+        throw isConstraintError(err, "FOREIGN KEY") ? partNotFound() : err;
+      });
     return { pending: { state: "pending", retry_after: DRAWING_RETRY_AFTER_S } };
   }
   const download = await onshapeFetch(deps, userId, `${base}/externaldata/${dataId}`, { headers: { accept: "application/pdf, application/octet-stream" } });
@@ -178,6 +189,7 @@ export async function getPartDrawing(deps: DrawingDeps, id: number, actor: Princ
   const key = `parts/drawings/${id}/${ref.documentId}-${ref.elementId}.pdf`;
   await files.put(key, bytes, { httpMetadata: { contentType: "application/pdf" } });
   await saveDrawing(deps, id, ref, { state: "ready", onshapeUserId: userId, translationId: null, error: null, key, size: bytes.byteLength });
+  await db.delete(partDrawingExports).where(mine);
   return { ready: { body: new Blob([bytes]).stream(), size: bytes.byteLength, filename } };
 }
 
@@ -201,7 +213,7 @@ async function saveDrawing(
   { db, files, waitUntil }: Pick<Deps, "db" | "files" | "waitUntil">,
   partId: number,
   ref: DrawingRef,
-  set: { state: "pending" | "ready" | "failed"; onshapeUserId: string; translationId: string | null; error: string | null; key?: string; size?: number },
+  set: { state: "ready" | "failed"; onshapeUserId: string; translationId: string | null; error: string | null; key?: string; size?: number },
 ): Promise<void> {
   const [before] = await db.select({ key: partDrawings.key }).from(partDrawings).where(eq(partDrawings.partId, partId));
   const values = { ...ref, ...set, key: set.key ?? null, size: set.size ?? null };
