@@ -6,7 +6,9 @@
  */
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { getPartDrawing } from "../../src/modules/parts/drawing";
 import { finishOnshapeConnect } from "../../src/modules/parts/onshape";
+import { deletePart } from "../../src/modules/parts/service";
 import { call, loginAs, str, testDeps, unique } from "../helpers";
 
 const DID = "0123456789abcdef01234567";
@@ -15,12 +17,17 @@ const EID = "fedcba9876543210fedcba98";
 const DRAWING_URL = `https://onshape.test/documents/${DID}/w/${WID}/e/${EID}`;
 const PDF = "%PDF-1.7\n% fake drawing\n%%EOF\n";
 
-/** The fake: Onshape's token endpoint, drawing export, translation status and file download. */
+/**
+ * The fake: Onshape's token endpoint, document metadata, drawing export, translation status and
+ * file download. The code "good-code" signs in an account that can read the document;
+ * "outsider-code" one that cannot (every document call answers 403).
+ */
 class FakeOnshape {
   calls: string[] = [];
   translation: "DONE" | "ACTIVE" | "FAILED" = "DONE";
   refreshRefused = false;
   private access = new Set<string>();
+  private outsiders = new Set<string>();
   private refresh = new Set<string>();
   private n = 0;
 
@@ -30,8 +37,11 @@ class FakeOnshape {
     this.calls.push(`${req.method} ${url.host}${url.pathname}`);
     if (url.host === "oauth.onshape.test" && url.pathname === "/oauth/token") return this.token(await req.formData());
     if (url.host !== "onshape.test") throw new Error(`unexpected outbound request to ${req.url}`);
-    if (!this.access.has(req.headers.get("authorization")?.replace(/^Bearer /, "") ?? "")) return new Response("{}", { status: 401 });
+    const bearer = req.headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
+    if (!this.access.has(bearer)) return new Response("{}", { status: 401 });
+    if (this.outsiders.has(bearer)) return new Response("{}", { status: 403 });
     const tid = "aaaaaaaaaaaaaaaaaaaaaaaa";
+    if (req.method === "GET" && url.pathname === `/api/documents/${DID}`) return Response.json({ id: DID, name: "Gearbox" });
     if (req.method === "POST" && url.pathname === `/api/drawings/d/${DID}/w/${WID}/e/${EID}/translations`) {
       const body = (await req.json()) as { formatName?: string };
       expect(body.formatName).toBe("PDF");
@@ -51,7 +61,7 @@ class FakeOnshape {
     if (form.get("client_id") !== "test-client" || form.get("client_secret") !== "test-client-secret") return new Response("{}", { status: 401 });
     const grant = form.get("grant_type");
     if (grant === "authorization_code") {
-      if (form.get("code") !== "good-code" || form.get("redirect_uri") !== "http://localhost/api/auth/onshape/callback") {
+      if (!["good-code", "outsider-code"].includes(String(form.get("code"))) || form.get("redirect_uri") !== "http://localhost/api/auth/onshape/callback") {
         return Response.json({ error: "invalid_grant" }, { status: 400 });
       }
     } else if (grant === "refresh_token") {
@@ -62,9 +72,21 @@ class FakeOnshape {
     const refresh = `rt-${this.n}-${crypto.randomUUID()}`;
     this.access.add(access);
     this.refresh.add(refresh);
+    if (form.get("code") === "outsider-code") this.outsiders.add(access);
     return Response.json({ access_token: access, refresh_token: refresh, expires_in: 3600, token_type: "Bearer", scope: "OAuth2Read OAuth2ReadPII" });
   }
 }
+
+/** A user principal for calling services directly. */
+const principal = (user: { id: string }) => ({
+  kind: "user" as const,
+  userId: user.id,
+  username: "u",
+  role: "engineer",
+  permissions: new Set(["*" as const]),
+  tabs: [],
+  sessionId: "",
+});
 
 let fake: FakeOnshape;
 beforeEach(() => {
@@ -75,13 +97,24 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function connect(token: string) {
-  const start = await call("/api/auth/onshape/connect", { token });
-  expect(start.status).toBe(200);
-  const url = new URL(str(start.json.authorization_url));
-  const state = str(url.searchParams.get("state"));
-  const back = await call(`/api/auth/onshape/callback?code=good-code&state=${encodeURIComponent(state)}`);
-  return { url, state, back };
+/** Starts a connect: the sign-in URL, its state and the browser's flow cookie (`cookie` header value). */
+async function start(token: string) {
+  const res = await call("/api/auth/onshape/connect", { token });
+  expect(res.status).toBe(200);
+  const url = new URL(str(res.json.authorization_url));
+  const set = res.res.headers.getSetCookie();
+  const nonce = str(/^onshape_flow=([^;]+)/.exec(set[0] ?? "")?.[1]);
+  return { res, url, state: str(url.searchParams.get("state")), nonce, cookie: `onshape_flow=${nonce}` };
+}
+
+/** Onshape's redirect back to the callback, from a browser holding `cookie` (or none). */
+const callback = (state: string, cookie?: string, code = "good-code") =>
+  call(`/api/auth/onshape/callback?code=${code}&state=${encodeURIComponent(state)}`, cookie ? { headers: { cookie } } : {});
+
+async function connect(token: string, code = "good-code") {
+  const started = await start(token);
+  const back = await callback(started.state, started.cookie, code);
+  return { ...started, back };
 }
 
 async function partWithDrawing(token: string, onshapeUrl = DRAWING_URL) {
@@ -123,37 +156,72 @@ describe("Onshape OAuth", () => {
     const user = await loginAs("engineer");
     const { state, back } = await connect(user.token);
     expect(back.status).toBe(200);
-    const replay = await call(`/api/auth/onshape/callback?code=good-code&state=${encodeURIComponent(state)}`);
+    const replay = await callback(state, (await start(user.token)).cookie);
     expect(replay.status).toBe(400);
     expect(replay.json.error).toMatch(/invalid, expired or already used/);
 
     // A stored state moved to another user fails its signature.
     const other = await loginAs("engineer");
-    const start = await call("/api/auth/onshape/connect", { token: user.token });
-    const moved = str(new URL(str(start.json.authorization_url)).searchParams.get("state"));
+    const { state: moved, cookie } = await start(user.token);
     await env.DB.prepare("update onshape_oauth_states set user_id = ? where user_id = ?").bind(other.id, user.id).run();
-    expect((await call(`/api/auth/onshape/callback?code=good-code&state=${encodeURIComponent(moved)}`)).status).toBe(400);
+    expect((await callback(moved, cookie)).status).toBe(400);
     expect((await call("/api/auth/onshape/status", { token: other.token })).json.connected).toBe(false);
 
     // Forged and missing states.
     const forged = `${moved.slice(0, -4)}AAAA`;
-    expect((await call(`/api/auth/onshape/callback?code=good-code&state=${encodeURIComponent(forged)}`)).status).toBe(400);
+    expect((await callback(forged, cookie)).status).toBe(400);
     expect((await call("/api/auth/onshape/callback?code=good-code")).status).toBe(400);
+  });
+
+  it("sets the flow cookie HttpOnly, Secure, SameSite=Lax on the callback paths only, and the callback clears it", async () => {
+    const user = await loginAs("engineer");
+    const { res, state, cookie } = await start(user.token);
+    const set = res.res.headers.getSetCookie();
+    expect(set.map((c) => /Path=([^;]+)/.exec(c)?.[1]).sort()).toEqual(["/api/auth/onshape/callback", "/api/parts/auth/onshape/callback"]);
+    for (const c of set) expect(c).toMatch(/^onshape_flow=[\w-]{32,}; Max-Age=600; Path=[^;]+; HttpOnly; Secure; SameSite=Lax$/);
+    expect(JSON.stringify(res.json)).not.toContain(cookie.split("=")[1]);
+    const back = await callback(state, cookie);
+    expect(back.status).toBe(200);
+    expect(back.res.headers.getSetCookie().every((c) => /^onshape_flow=; Max-Age=0; Path=/.test(c))).toBe(true);
+  });
+
+  it("refuses a callback from another browser (no flow cookie, or another flow's) and stores nothing", async () => {
+    // The attacker starts a flow and sends the sign-in link to a colleague, whose browser either
+    // has no flow cookie or one from a flow of their own.
+    const attacker = await loginAs("engineer");
+    const colleague = await loginAs("engineer");
+    const noCookie = await callback((await start(attacker.token)).state);
+    expect(noCookie.status).toBe(400);
+    expect(noCookie.json.error).toMatch(/browser that started it/);
+    const colleagueFlow = await start(colleague.token);
+    const wrongCookie = await callback((await start(attacker.token)).state, colleagueFlow.cookie);
+    expect(wrongCookie.status).toBe(400);
+    expect(wrongCookie.json.error).toMatch(/another browser/);
+    // A refused callback also ends the flow in that browser: the cookie is cleared.
+    expect(wrongCookie.res.headers.getSetCookie().some((c) => /^onshape_flow=; Max-Age=0; Path=\/api\/auth\/onshape\/callback/.test(c))).toBe(true);
+    expect(fake.calls.filter((c) => c.includes("/oauth/token"))).toEqual([]);
+    for (const u of [attacker, colleague]) expect((await call("/api/auth/onshape/status", { token: u.token })).json.connected).toBe(false);
+    const rows = await env.DB.prepare("select count(*) as n from onshape_connections where user_id in (?, ?)")
+      .bind(attacker.id, colleague.id)
+      .first<{ n: number }>();
+    expect(rows?.n).toBe(0);
+    // The colleague's own flow, in their own browser, still works.
+    expect((await callback(colleagueFlow.state, colleagueFlow.cookie)).status).toBe(200);
   });
 
   it("a state expires after ten minutes", async () => {
     const user = await loginAs("engineer");
-    const start = await call("/api/auth/onshape/connect", { token: user.token });
-    const state = str(new URL(str(start.json.authorization_url)).searchParams.get("state"));
+    const { state, nonce } = await start(user.token);
     const later = testDeps({ now: () => new Date(Date.now() + 11 * 60_000) });
-    await expect(finishOnshapeConnect(later, { code: "good-code", state, origin: "http://localhost" })).rejects.toMatchObject({ reason: "onshape_bad_state" });
+    await expect(finishOnshapeConnect(later, { code: "good-code", state, origin: "http://localhost", browserNonce: nonce })).rejects.toMatchObject({
+      reason: "onshape_bad_state",
+    });
   });
 
   it("a refused code or a denial stores nothing; API keys cannot connect", async () => {
     const user = await loginAs("engineer");
-    const start = await call("/api/auth/onshape/connect", { token: user.token });
-    const state = str(new URL(str(start.json.authorization_url)).searchParams.get("state"));
-    expect((await call(`/api/auth/onshape/callback?code=bad-code&state=${encodeURIComponent(state)}`)).status).toBe(400);
+    const { state, cookie } = await start(user.token);
+    expect((await callback(state, cookie, "bad-code")).status).toBe(400);
     expect((await call("/api/auth/onshape/status", { token: user.token })).json.connected).toBe(false);
     const admin = await loginAs("admin");
     const key = await call("/api/v1/api-keys", { token: admin.token, body: { name: unique("k"), permissions: ["*"] } });
@@ -178,18 +246,97 @@ describe("GET /api/parts/{id}/drawing", () => {
       `GET onshape.test/api/documents/d/${DID}/externaldata/bbbbbbbbbbbbbbbbbbbbbbbb`,
     ]);
     fake.calls = [];
-    const viewer = await loginAs("viewer");
-    const cached = await call(`/api/v1/parts/${id}/drawing`, { token: viewer.token });
-    expect(cached.status).toBe(200);
-    expect(cached.json).toBe(PDF);
+    const again = await call(`/api/v1/parts/${id}/drawing`, { token: user.token });
+    expect(again.status).toBe(200);
+    expect(again.json).toBe(PDF);
     expect(fake.calls).toEqual([]);
 
     const key = `parts/drawings/${id}/${DID}-${EID}.pdf`;
     expect(await env.FILES.head(key)).not.toBeNull();
     const admin = await loginAs("admin");
     expect((await call(`/api/parts/${id}`, { token: admin.token, method: "DELETE" })).status).toBe(200);
-    for (let i = 0; i < 50 && (await env.FILES.head(key)); i++) await new Promise((r) => setTimeout(r, 10));
+    const queued = () => env.DB.prepare("select 1 from pending_file_deletions where key = ?").bind(key).first();
+    for (let i = 0; i < 50 && ((await env.FILES.head(key)) || (await queued())); i++) await new Promise((r) => setTimeout(r, 10));
     expect(await env.FILES.head(key)).toBeNull();
+    expect(await queued()).toBeNull();
+  });
+
+  it("deleting a part queues its drawing PDF in the outbox, where it stays if R2 fails", async () => {
+    const user = await loginAs("engineer");
+    await connect(user.token);
+    const id = await partWithDrawing(user.token);
+    expect((await call(`/api/parts/${id}/drawing`, { token: user.token })).status).toBe(200);
+    const key = `parts/drawings/${id}/${DID}-${EID}.pdf`;
+    const files = new Proxy(env.FILES, {
+      get(target, prop) {
+        if (prop === "delete") return async () => Promise.reject(new Error("R2 is down"));
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const pending: Promise<unknown>[] = [];
+    await deletePart({ ...testDeps(), files, waitUntil: (p) => pending.push(p) }, { id }, principal(user));
+    expect(await Promise.allSettled(pending)).toMatchObject([{ status: "rejected" }]);
+    expect(await env.FILES.head(key)).not.toBeNull();
+    expect(await env.DB.prepare("select key from pending_file_deletions where key = ?").bind(key).first()).toEqual({ key });
+  });
+
+  it("serves the cached PDF to another user only when their own Onshape connection can read the document", async () => {
+    const owner = await loginAs("engineer");
+    await connect(owner.token);
+    const id = await partWithDrawing(owner.token);
+    expect((await call(`/api/parts/${id}/drawing`, { token: owner.token })).status).toBe(200);
+    const row = await env.DB.prepare("select onshape_user_id from part_drawings where part_id = ?").bind(id).first<{ onshape_user_id: string }>();
+    expect(row?.onshape_user_id).toBe(owner.id);
+
+    // No connection: nothing to check access with.
+    const viewer = await loginAs("viewer");
+    fake.calls = [];
+    const unconnected = await call(`/api/v1/parts/${id}/drawing`, { token: viewer.token });
+    expect(unconnected.status).toBe(409);
+    // A connection to an Onshape account that cannot read the document: 403, no PDF.
+    await connect(viewer.token, "outsider-code");
+    fake.calls = [];
+    const outsider = await call(`/api/v1/parts/${id}/drawing`, { token: viewer.token });
+    expect(outsider.status).toBe(403);
+    expect(outsider.json.message).toMatch(/cannot read this part's drawing/);
+    expect(fake.calls).toEqual([`GET onshape.test/api/documents/${DID}`]);
+    expect((await call(`/api/parts/${id}/drawing`, { token: viewer.token })).status).toBe(403);
+
+    // An account that can read it: one metadata call, then the cached PDF (no export).
+    const reader = await loginAs("viewer");
+    await connect(reader.token);
+    fake.calls = [];
+    const served = await call(`/api/v1/parts/${id}/drawing`, { token: reader.token });
+    expect(served.status).toBe(200);
+    expect(served.json).toBe(PDF);
+    expect(fake.calls).toEqual([`GET onshape.test/api/documents/${DID}`]);
+  });
+
+  it("a pending export is its starter's: another user's request starts their own", async () => {
+    const first = await loginAs("engineer");
+    const second = await loginAs("engineer");
+    await connect(first.token);
+    await connect(second.token);
+    const id = await partWithDrawing(first.token);
+    fake.translation = "ACTIVE";
+    expect((await call(`/api/v1/parts/${id}/drawing`, { token: first.token })).status).toBe(202);
+    fake.calls = [];
+    expect((await call(`/api/v1/parts/${id}/drawing`, { token: second.token })).status).toBe(202);
+    expect(fake.calls[0]).toBe(`POST onshape.test/api/drawings/d/${DID}/w/${WID}/e/${EID}/translations`);
+    const exports = () => env.DB.prepare("select user_id from part_drawing_exports where part_id = ? order by user_id").bind(id).all();
+    expect((await exports()).results).toEqual([{ user_id: first.id }, { user_id: second.id }].sort((a, b) => (a.user_id < b.user_id ? -1 : 1)));
+    // Each resumes their own export: the other's did not replace it.
+    fake.calls = [];
+    expect((await call(`/api/v1/parts/${id}/drawing`, { token: first.token })).status).toBe(202);
+    expect(fake.calls).toEqual(["GET onshape.test/api/translations/aaaaaaaaaaaaaaaaaaaaaaaa"]);
+    fake.translation = "DONE";
+    fake.calls = [];
+    expect((await call(`/api/v1/parts/${id}/drawing`, { token: second.token })).status).toBe(200);
+    expect(fake.calls[0]).toBe("GET onshape.test/api/translations/aaaaaaaaaaaaaaaaaaaaaaaa");
+    expect((await exports()).results).toEqual([{ user_id: first.id }]);
+    const row = await env.DB.prepare("select onshape_user_id, state from part_drawings where part_id = ?").bind(id).first<Record<string, string>>();
+    expect(row).toEqual({ onshape_user_id: second.id, state: "ready" });
   });
 
   it("answers 202 with Retry-After while Onshape exports, then the PDF", async () => {
@@ -253,6 +400,29 @@ describe("GET /api/parts/{id}/drawing", () => {
     const refused = await call(`/api/v1/parts/${id2}/drawing`, { token: user.token });
     expect(refused.status).toBe(409);
     expect((await call("/api/auth/onshape/status", { token: user.token })).json.connected).toBe(false);
+  });
+
+  it("a part deleted while its PDF is being stored: 404, and no orphaned object or row", async () => {
+    const user = await loginAs("engineer");
+    await connect(user.token);
+    const id = await partWithDrawing(user.token);
+    const key = `parts/drawings/${id}/${DID}-${EID}.pdf`;
+    // The part goes between the PDF's write to R2 and the row's upsert.
+    const files = new Proxy(env.FILES, {
+      get(target, prop) {
+        if (prop === "put") {
+          return async (...args: Parameters<R2Bucket["put"]>) => {
+            await env.DB.prepare("delete from parts where id = ?").bind(id).run();
+            return target.put(...args);
+          };
+        }
+        const value: unknown = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    await expect(getPartDrawing({ ...testDeps(), files }, id, principal(user))).rejects.toMatchObject({ reason: "part_not_found" });
+    expect(await env.FILES.head(key)).toBeNull();
+    expect(await env.DB.prepare("select 1 from part_drawings where part_id = ?").bind(id).first()).toBeNull();
   });
 
   it("a part without an Onshape URL has no drawing", async () => {

@@ -2,10 +2,23 @@
  * Seed 002's Onshape OAuth 2 routes: connect, callback, status, disconnect. Served at
  * `/api/auth/onshape/*` and, for redirect URIs registered as the seed's README showed them, at
  * `/api/parts/auth/onshape/*`. A connection belongs to a signed-in user (API keys cannot connect).
+ * Connect sets FLOW_COOKIE (HttpOnly, Secure, SameSite=Lax, callback paths only, as long as the
+ * state lives); the callback needs it and clears it, so only the browser that started a flow can
+ * finish it.
  */
+import type { Context } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import { createRouter, json, principalOf, routeDefiner } from "../../lib/route";
-import { disconnectOnshape, finishOnshapeConnect, onshapeStatus, startOnshapeConnect } from "../../modules/parts/onshape";
+import {
+  disconnectOnshape,
+  FLOW_COOKIE,
+  FLOW_COOKIE_PATHS,
+  finishOnshapeConnect,
+  onshapeStatus,
+  STATE_TTL_MS,
+  startOnshapeConnect,
+} from "../../modules/parts/onshape";
 import { onshapeSurface } from "./surface";
 
 const defineRoute = routeDefiner(onshapeSurface);
@@ -32,6 +45,16 @@ const Status = z
   .meta({ id: "OnshapeStatus" });
 const Disconnected = z.object({ status: z.literal("disconnected") });
 
+const flowCookie = { httpOnly: true, secure: true, sameSite: "Lax" } as const;
+/** Sets the browser nonce of a new connect on every callback path. */
+function setFlowCookie(c: Context, nonce: string) {
+  for (const path of FLOW_COOKIE_PATHS) setCookie(c, FLOW_COOKIE, nonce, { ...flowCookie, path, maxAge: STATE_TTL_MS / 1000 });
+}
+/** Clears it (whatever the callback's outcome: a flow is finished once). */
+function clearFlowCookie(c: Context) {
+  for (const path of FLOW_COOKIE_PATHS) deleteCookie(c, FLOW_COOKIE, { ...flowCookie, path });
+}
+
 export const onshapeAuthRoutes = createRouter()
   .openapi(
     defineRoute({
@@ -40,12 +63,17 @@ export const onshapeAuthRoutes = createRouter()
       access: "parts:read",
       apiKey: false,
       noStore: true,
-      summary: "Start connecting your Onshape account: the sign-in URL, with a single-use state valid 10 minutes",
+      summary:
+        "Start connecting your Onshape account: the sign-in URL, with a single-use state valid 10 minutes; sets a cookie the callback needs, so finish in the same browser",
       tags: TAGS,
       errors: { 503: "Onshape is not configured" },
       responses: { 200: json(Connect, "Where to sign in") },
     }),
-    async (c) => c.json(await startOnshapeConnect(c.var.deps, { origin: new URL(c.req.url).origin }, principalOf(c)), 200),
+    async (c) => {
+      const { connect, browserNonce } = await startOnshapeConnect(c.var.deps, { origin: new URL(c.req.url).origin }, principalOf(c));
+      setFlowCookie(c, browserNonce);
+      return c.json(connect, 200);
+    },
   )
   .openapi(
     defineRoute({
@@ -54,13 +82,17 @@ export const onshapeAuthRoutes = createRouter()
       access: "public",
       throttle: "onshape_callback",
       noStore: true,
-      summary: "Onshape's redirect back: spends the state, exchanges the code, stores the tokens encrypted",
+      summary: "Onshape's redirect back, in the browser that called connect (its cookie): spends the state, exchanges the code, stores the tokens encrypted",
       tags: TAGS,
       request: { query: CallbackQuery },
-      errors: { 400: "Bad, expired or used state; access denied", 503: "Onshape is not configured or unreachable" },
+      errors: { 400: "Bad, expired or used state, or another browser's; access denied", 503: "Onshape is not configured or unreachable" },
       responses: { 200: json(Connected, "Connected") },
     }),
-    async (c) => c.json(await finishOnshapeConnect(c.var.deps, { ...c.req.valid("query"), origin: new URL(c.req.url).origin }), 200),
+    async (c) => {
+      const browserNonce = getCookie(c, FLOW_COOKIE);
+      clearFlowCookie(c);
+      return c.json(await finishOnshapeConnect(c.var.deps, { ...c.req.valid("query"), origin: new URL(c.req.url).origin, browserNonce }), 200);
+    },
   )
   .openapi(
     defineRoute({

@@ -1,5 +1,6 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { createdAt, id, timestamp, timestamps, version } from "./columns";
+import { users } from "./identity";
 
 /** Part types (seeds 001/002): how a part is fabricated. */
 export const PART_TYPES = ["cnc", "hand", "misc"] as const;
@@ -129,7 +130,10 @@ export const partViews = sqliteTable(
   (t) => [primaryKey({ columns: [t.partId, t.n] })],
 );
 
-/** A drawing fetch from Onshape: `pending` while Onshape translates, `ready` once cached in R2. */
+/**
+ * A drawing fetch from Onshape: `ready` once cached in R2, `failed` when Onshape could not export
+ * it. (`pending` is no longer written: exports in progress are per user, in part_drawing_exports.)
+ */
 export const DRAWING_STATES = ["pending", "ready", "failed"] as const;
 export type DrawingState = (typeof DRAWING_STATES)[number];
 
@@ -145,10 +149,38 @@ export const partDrawings = sqliteTable("part_drawings", {
   workspaceId: text("workspace_id").notNull(),
   elementId: text("element_id").notNull(),
   state: text("state", { enum: DRAWING_STATES }).notNull(),
-  /** Onshape's translation id while pending. */
+  /** Onshape's translation id while pending (rows written before part_drawing_exports). */
   translationId: text("translation_id"),
+  /**
+   * The Floorline user whose Onshape connection fetched the cached PDF; others are served it only
+   * when their own connection can read the document.
+   */
+  onshapeUserId: text("onshape_user_id").references(() => users.id, { onDelete: "set null" }),
   key: text("key"),
   size: integer("size"),
   error: text("error"),
   ...timestamps(),
 });
+
+/**
+ * Drawing exports in progress, one per part and user: a translation belongs to the Onshape
+ * connection that started it, so only its starter resumes it; another user starts their own.
+ * Removed when the export is done or failed.
+ */
+export const partDrawingExports = sqliteTable(
+  "part_drawing_exports",
+  {
+    partId: integer("part_id")
+      .notNull()
+      .references(() => parts.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    documentId: text("document_id").notNull(),
+    workspaceId: text("workspace_id").notNull(),
+    elementId: text("element_id").notNull(),
+    translationId: text("translation_id").notNull(),
+    ...timestamps(),
+  },
+  (t) => [primaryKey({ columns: [t.partId, t.userId] })],
+);

@@ -7,15 +7,22 @@
  * Onshape exports a drawing as an asynchronous translation: the first request starts it and
  * checks it; while Onshape works the answer is 202 (`Retry-After`), and a later request checks
  * again, downloads the PDF and caches it. A changed `onshapeUrl` fetches afresh.
+ *
+ * Onshape decides who may read a document, so the cache does not widen it: the row records whose
+ * connection fetched the PDF (`onshapeUserId`), and anyone else is served it only after one cheap
+ * metadata call (`GET /api/documents/<did>`) with their own connection succeeds (403 otherwise).
+ * A translation in progress belongs to the user who started it (part_drawing_exports, one per part
+ * and user): only they resume it; another user's request starts their own.
  */
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { partDrawings } from "../../db/schema";
+import { isConstraintError } from "../../db/client";
+import { partDrawingExports, partDrawings } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import type { Principal } from "../../types";
 import { onshapeConfig, onshapeFetch, onshapeJson, onshapeUserOf } from "./onshape";
-import { loadPart } from "./service";
+import { loadPart, partNotFound } from "./service";
 
 /** Largest drawing PDF accepted from Onshape. */
 export const MAX_DRAWING_BYTES = 25 * 1024 * 1024;
@@ -66,7 +73,7 @@ export type DrawingResult = { pending: { state: "pending"; retry_after: number }
 
 type DrawingDeps = Pick<Deps, "db" | "env" | "files" | "now" | "waitUntil">;
 
-const sameDrawing = (row: typeof partDrawings.$inferSelect, ref: DrawingRef) =>
+const sameDrawing = (row: Pick<typeof partDrawings.$inferSelect, "documentId" | "workspaceId" | "elementId">, ref: DrawingRef) =>
   row.documentId === ref.documentId && row.workspaceId === ref.workspaceId && row.elementId === ref.elementId;
 
 /** Reads a response body into memory, refusing more than `max` bytes. */
@@ -97,8 +104,23 @@ async function readBounded(res: Response, max: number): Promise<Uint8Array> {
 const tooLarge = () => new AppError("SERVICE_UNAVAILABLE", `Onshape's drawing is over ${MAX_DRAWING_BYTES} bytes`, { reason: "onshape_unavailable" });
 
 /**
+ * 403 unless `userId`'s Onshape connection can read the document (one metadata call); 409 when
+ * the user has no connection.
+ */
+async function assertCanReadDocument(deps: DrawingDeps, userId: string, documentId: string): Promise<void> {
+  const res = await onshapeFetch(deps, userId, `/api/documents/${documentId}`, { headers: { accept: "application/json" } });
+  if (res.status === 403 || res.status === 404) {
+    await res.body?.cancel();
+    throw new AppError("AUTHORIZATION_ERROR", "Your Onshape account cannot read this part's drawing", { reason: "onshape_no_access" });
+  }
+  if (!res.ok) await onshapeJson(res, "document check");
+  await res.body?.cancel();
+}
+
+/**
  * The part's drawing PDF: from the R2 cache, or fetched from Onshape with the caller's connection
- * (an API key uses its creator's). 202 while Onshape translates.
+ * (an API key uses its creator's). A PDF another user's connection fetched is served only when
+ * the caller's connection can read the document. 202 while Onshape translates.
  */
 export async function getPartDrawing(deps: DrawingDeps, id: number, actor: Principal): Promise<DrawingResult> {
   const { db, files } = deps;
@@ -108,16 +130,19 @@ export async function getPartDrawing(deps: DrawingDeps, id: number, actor: Princ
   const ref = parseOnshapeUrl(part.onshapeUrl, config.ONSHAPE_BASE_URL);
   const filename = `${part.partId || `part-${id}`}-drawing.pdf`;
   const [row] = await db.select().from(partDrawings).where(eq(partDrawings.partId, id));
+  const userId = onshapeUserOf(actor);
 
   if (row && sameDrawing(row, ref) && row.state === "ready" && row.key) {
+    if (row.onshapeUserId !== userId) await assertCanReadDocument(deps, userId, ref.documentId);
     const object = await files.get(row.key);
     if (object) return { ready: { body: object.body, size: object.size, filename } };
   }
-  const userId = onshapeUserOf(actor);
   const base = `/api/documents/d/${ref.documentId}`;
+  const mine = and(eq(partDrawingExports.partId, id), eq(partDrawingExports.userId, userId));
+  const [own] = await db.select().from(partDrawingExports).where(mine);
   let translation: Translation;
-  if (row && sameDrawing(row, ref) && row.state === "pending" && row.translationId) {
-    translation = await checkTranslation(deps, userId, row.translationId);
+  if (own && sameDrawing(own, ref)) {
+    translation = await checkTranslation(deps, userId, own.translationId);
   } else {
     const [wv, wvid] = ref.workspaceId.split("/");
     const started = await onshapeFetch(deps, userId, `/api/drawings/d/${ref.documentId}/${wv}/${wvid}/e/${ref.elementId}/translations`, {
@@ -130,14 +155,27 @@ export async function getPartDrawing(deps: DrawingDeps, id: number, actor: Princ
   }
 
   if (translation.requestState === "FAILED") {
-    await saveDrawing(deps, id, ref, { state: "failed", translationId: null, error: translation.failureReason ?? "Onshape could not export the drawing" });
+    await db.delete(partDrawingExports).where(mine);
+    await saveDrawing(deps, id, ref, {
+      state: "failed",
+      onshapeUserId: userId,
+      translationId: null,
+      error: translation.failureReason ?? "Onshape could not export the drawing",
+    });
     throw new AppError("SERVICE_UNAVAILABLE", `Onshape could not export the drawing: ${translation.failureReason ?? "unknown reason"}`, {
       reason: "onshape_unavailable",
     });
   }
   const dataId = translation.resultExternalDataIds?.[0];
   if (translation.requestState === "ACTIVE" || !dataId) {
-    await saveDrawing(deps, id, ref, { state: "pending", translationId: translation.id, error: null });
+    const values = { ...ref, translationId: translation.id };
+    await db
+      .insert(partDrawingExports)
+      .values({ partId: id, userId, ...values })
+      .onConflictDoUpdate({ target: [partDrawingExports.partId, partDrawingExports.userId], set: values })
+      .catch((err: unknown) => {
+        throw isConstraintError(err, "FOREIGN KEY") ? partNotFound() : err;
+      });
     return { pending: { state: "pending", retry_after: DRAWING_RETRY_AFTER_S } };
   }
   const download = await onshapeFetch(deps, userId, `${base}/externaldata/${dataId}`, { headers: { accept: "application/pdf, application/octet-stream" } });
@@ -146,10 +184,12 @@ export async function getPartDrawing(deps: DrawingDeps, id: number, actor: Princ
   if (new TextDecoder().decode(bytes.subarray(0, 5)) !== "%PDF-") {
     throw new AppError("SERVICE_UNAVAILABLE", "Onshape's export is not a PDF", { reason: "onshape_unavailable" });
   }
-  // One object per part and drawing: concurrent fetches write the same key, nothing is orphaned.
+  // One object per part and drawing: concurrent fetches write the same key, nothing is orphaned;
+  // if the part is deleted meanwhile, saveDrawing removes the object again (404).
   const key = `parts/drawings/${id}/${ref.documentId}-${ref.elementId}.pdf`;
   await files.put(key, bytes, { httpMetadata: { contentType: "application/pdf" } });
-  await saveDrawing(deps, id, ref, { state: "ready", translationId: null, error: null, key, size: bytes.byteLength });
+  await saveDrawing(deps, id, ref, { state: "ready", onshapeUserId: userId, translationId: null, error: null, key, size: bytes.byteLength });
+  await db.delete(partDrawingExports).where(mine);
   return { ready: { body: new Blob([bytes]).stream(), size: bytes.byteLength, filename } };
 }
 
@@ -164,18 +204,28 @@ async function checkTranslation(deps: DrawingDeps, userId: string, translationId
   return parseTranslation(await onshapeJson(res, "export status"));
 }
 
-/** Records the drawing's state; a cached PDF it no longer points to is removed from R2. */
+/**
+ * Records the drawing's state; a cached PDF it no longer points to is removed from R2. When the
+ * part was deleted meanwhile (the row's foreign key refuses), the PDF just written is removed
+ * and the answer is 404.
+ */
 async function saveDrawing(
   { db, files, waitUntil }: Pick<Deps, "db" | "files" | "waitUntil">,
   partId: number,
   ref: DrawingRef,
-  set: { state: "pending" | "ready" | "failed"; translationId: string | null; error: string | null; key?: string; size?: number },
+  set: { state: "ready" | "failed"; onshapeUserId: string; translationId: string | null; error: string | null; key?: string; size?: number },
 ): Promise<void> {
   const [before] = await db.select({ key: partDrawings.key }).from(partDrawings).where(eq(partDrawings.partId, partId));
   const values = { ...ref, ...set, key: set.key ?? null, size: set.size ?? null };
-  await db
-    .insert(partDrawings)
-    .values({ partId, ...values })
-    .onConflictDoUpdate({ target: partDrawings.partId, set: values });
+  try {
+    await db
+      .insert(partDrawings)
+      .values({ partId, ...values })
+      .onConflictDoUpdate({ target: partDrawings.partId, set: values });
+  } catch (err) {
+    if (!isConstraintError(err, "FOREIGN KEY")) throw err;
+    if (values.key) await files.delete(values.key);
+    throw partNotFound();
+  }
   if (before?.key && before.key !== values.key) waitUntil(files.delete(before.key));
 }

@@ -1,9 +1,13 @@
 /**
  * Onshape (seed 002): a user's OAuth 2 connection and calls to Onshape's API on their behalf.
  *
- * - connect: a `state` bound to the user (HMAC under the server secret over user, nonce and
- *   expiry), short-lived (STATE_TTL_MS), single-use (its hash is stored and deleted when spent).
- * - callback: the state is checked, the code exchanged at ONSHAPE_OAUTH_URL, the tokens sealed
+ * - connect: a `state` bound to the user and to the browser that asked (HMAC under the server
+ *   secret over user, the SHA-256 of a random browser nonce, nonce and expiry), short-lived
+ *   (STATE_TTL_MS), single-use (its hash is stored and deleted when spent). The browser nonce goes
+ *   to the browser only, as an HttpOnly cookie (FLOW_COOKIE) scoped to the callback paths.
+ * - callback: the state is checked, together with the browser's cookie, so a sign-in link sent
+ *   to someone else cannot attach their Onshape account to the sender's Floorline user; then the
+ *   code is exchanged at ONSHAPE_OAUTH_URL, the tokens sealed
  *   with AES-256-GCM under a key derived from ONSHAPE_TOKEN_KEY and the user's id, so a row
  *   copied to another user does not decrypt.
  * - calls go only to ONSHAPE_BASE_URL; an access token about to expire is refreshed first (one
@@ -21,6 +25,10 @@ import type { Principal } from "../../types";
 
 /** How long a connect's `state` may be spent. */
 export const STATE_TTL_MS = 10 * 60_000;
+/** The cookie holding the browser nonce of a connect in progress (see the module comment). */
+export const FLOW_COOKIE = "onshape_flow";
+/** The callback paths, the only paths the browser sends FLOW_COOKIE to. */
+export const FLOW_COOKIE_PATHS = ["/api/auth/onshape/callback", "/api/parts/auth/onshape/callback"] as const;
 /** A token this close to its expiry is refreshed before use. */
 const REFRESH_MARGIN_MS = 60_000;
 /** The scopes seed 002 asked for. */
@@ -67,22 +75,24 @@ function stateKey(secret: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
   return key;
 }
 // Domain-separated from every other use of the server secret by the "onshape-state\n" prefix.
-const stateMessage = (userId: string, body: string) => utf8(`onshape-state\n${userId}\n${body}`);
+// `browserHash` is the SHA-256 of the browser nonce in FLOW_COOKIE: the state is only valid
+// alongside that cookie.
+const stateMessage = (userId: string, browserHash: string, body: string) => utf8(`onshape-state\n${userId}\n${browserHash}\n${body}`);
 
-async function signState(secret: Uint8Array<ArrayBuffer>, userId: string, expiresAt: number): Promise<string> {
+async function signState(secret: Uint8Array<ArrayBuffer>, userId: string, browserHash: string, expiresAt: number): Promise<string> {
   const body = `${randomToken(24)}.${expiresAt.toString(36)}`;
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await stateKey(secret), stateMessage(userId, body)));
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await stateKey(secret), stateMessage(userId, browserHash, body)));
   return `${body}.${toBase64Url(mac)}`;
 }
 
-async function stateIsValid(secret: Uint8Array<ArrayBuffer>, userId: string, state: string, now: number): Promise<boolean> {
+async function stateIsValid(secret: Uint8Array<ArrayBuffer>, userId: string, browserHash: string, state: string, now: number): Promise<boolean> {
   const parts = state.split(".");
   const [nonce, expires, macText] = parts;
   if (parts.length !== 3 || !nonce || !expires || !macText || !/^[0-9a-z]{1,12}$/.test(expires)) return false;
   if (Number.parseInt(expires, 36) <= now) return false;
   const mac = fromBase64Url(macText);
   if (mac?.length !== 32) return false;
-  const expected = new Uint8Array(await crypto.subtle.sign("HMAC", await stateKey(secret), stateMessage(userId, `${nonce}.${expires}`)));
+  const expected = new Uint8Array(await crypto.subtle.sign("HMAC", await stateKey(secret), stateMessage(userId, browserHash, `${nonce}.${expires}`)));
   return constantTimeEqual(expected, mac);
 }
 
@@ -90,18 +100,20 @@ const redirectUri = (config: OnshapeConfig, origin: string) => config.ONSHAPE_RE
 
 /**
  * Starts a connection for the calling user: a fresh single-use state (expired ones are swept in
- * the same batch) and the Onshape URL to send the browser to.
+ * the same batch), the Onshape URL to send the browser to, and the browser nonce the caller must
+ * set as FLOW_COOKIE (never in the response body).
  */
 export async function startOnshapeConnect(
   deps: Pick<Deps, "db" | "env" | "config" | "now">,
   input: { origin: string },
   actor: Principal,
-): Promise<{ authorization_url: string; state: string; expires_at: string }> {
+): Promise<{ connect: { authorization_url: string; state: string; expires_at: string }; browserNonce: string }> {
   const config = onshapeConfig(deps.env);
   if (actor.kind !== "user") throw new AppError("AUTHORIZATION_ERROR", "Only a signed-in user can connect an Onshape account");
   const now = deps.now();
   const expiresAt = now.getTime() + STATE_TTL_MS;
-  const state = await signState(deps.config.jwtKey, actor.userId, expiresAt);
+  const browserNonce = randomToken(32);
+  const state = await signState(deps.config.jwtKey, actor.userId, await sha256Hex(browserNonce), expiresAt);
   const expiresIso = new Date(expiresAt).toISOString();
   await deps.db.batch([
     deps.db.delete(onshapeOauthStates).where(lt(onshapeOauthStates.expiresAt, now.toISOString())),
@@ -113,7 +125,7 @@ export async function startOnshapeConnect(
   url.searchParams.set("redirect_uri", redirectUri(config, input.origin));
   url.searchParams.set("scope", ONSHAPE_SCOPES);
   url.searchParams.set("state", state);
-  return { authorization_url: url.toString(), state, expires_at: expiresIso };
+  return { connect: { authorization_url: url.toString(), state, expires_at: expiresIso }, browserNonce };
 }
 
 const TokenAnswer = z.object({
@@ -169,15 +181,23 @@ async function requestTokens(config: OnshapeConfig, grant: Record<string, string
 const tokenKey = (config: OnshapeConfig, userId: string) => derivedKey(`onshape-tokens\n${userId}`, utf8(config.ONSHAPE_TOKEN_KEY));
 
 const badState = () =>
-  new AppError("BAD_REQUEST", "The Onshape sign-in link is invalid, expired or already used; connect again", { reason: "onshape_bad_state" });
+  new AppError("BAD_REQUEST", "The Onshape sign-in link is invalid, expired or already used, or was started in another browser; connect again", {
+    reason: "onshape_bad_state",
+  });
+const otherBrowser = () =>
+  new AppError("BAD_REQUEST", "Finish connecting Onshape in the browser that started it (its sign-in cookie is missing); connect again", {
+    reason: "onshape_bad_state",
+  });
 
 /**
  * Onshape's redirect back: spends the state (once, before it expires), checks its signature
- * against the user it was issued to, exchanges the code and stores the sealed tokens.
+ * against the user it was issued to and the browser nonce from FLOW_COOKIE (`browserNonce`),
+ * exchanges the code and stores the sealed tokens. Without the cookie, or with another flow's,
+ * nothing is stored.
  */
 export async function finishOnshapeConnect(
   deps: Pick<Deps, "db" | "env" | "config" | "now">,
-  input: { code?: string | undefined; state?: string | undefined; error?: string | undefined; origin: string },
+  input: { code?: string | undefined; state?: string | undefined; error?: string | undefined; origin: string; browserNonce?: string | undefined },
 ): Promise<{ status: "connected"; expires_at: string }> {
   const config = onshapeConfig(deps.env);
   if (!input.state) throw badState();
@@ -187,7 +207,9 @@ export async function finishOnshapeConnect(
     .delete(onshapeOauthStates)
     .where(and(eq(onshapeOauthStates.stateHash, await sha256Hex(input.state)), gt(onshapeOauthStates.expiresAt, now.toISOString())))
     .returning({ userId: onshapeOauthStates.userId });
-  if (!spent || !(await stateIsValid(deps.config.jwtKey, spent.userId, input.state, now.getTime()))) throw badState();
+  if (!spent) throw badState();
+  if (!input.browserNonce) throw otherBrowser();
+  if (!(await stateIsValid(deps.config.jwtKey, spent.userId, await sha256Hex(input.browserNonce), input.state, now.getTime()))) throw badState();
   if (input.error || !input.code) {
     throw new AppError("BAD_REQUEST", `Onshape did not grant access${input.error ? `: ${input.error}` : ""}`, { reason: "onshape_denied" });
   }
@@ -262,7 +284,7 @@ export async function onshapeAccessToken(deps: Pick<Deps, "db" | "env" | "now">,
 
 /**
  * Calls Onshape's API as `userId`: `path` is appended to ONSHAPE_BASE_URL (never another host)
- * and redirects are not followed, except Onshape's own to its file storage (see `fetchOnshapeFile`).
+ * and redirects are never followed (a 3xx comes back as is, and callers treat it as an error).
  */
 export async function onshapeFetch(deps: Pick<Deps, "db" | "env" | "now">, userId: string, path: string, init: RequestInit = {}): Promise<Response> {
   const config = onshapeConfig(deps.env);
