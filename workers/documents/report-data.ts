@@ -4,7 +4,7 @@
  * calls them, and tests call them directly.
  *
  * Per period and line: output (total/good), OEE and its three factors (computed by the OEE
- * module's `computeOee`/`unionSeconds`, the same formula as `POST /oee/calculate`), downtime by
+ * module's `oeeOfWindow`, the same inputs and formula as `POST /oee/calculate`), downtime by
  * reason, and the andon calls raised in the period with their response (report → acknowledge)
  * and resolution (report → resolve) times.
  */
@@ -12,7 +12,7 @@ import { and, asc, eq, gt, gte, inArray, isNull, lt, or } from "drizzle-orm";
 import { createDb } from "../../src/db/client";
 import { andonEvents, downtimeEvents, productionCounts, productionLines, products, users } from "../../src/db/schema";
 import type { productionReports } from "../../src/db/schema/reports";
-import { computeOee, type OeeFigures, unionSeconds } from "../../src/modules/oee/formula";
+import { type OeeFigures, oeeOfWindow } from "../../src/modules/oee/formula";
 
 /** The part of a report row that says what to gather. */
 export type ReportSpec = Pick<
@@ -206,27 +206,12 @@ export async function gatherReport(d1: D1Database, spec: ReportSpec, now: Date):
 
     const figuresFor = (label: string, start: Date, end: Date): PeriodFigures => {
       const [fromMs, toMs] = [start.getTime(), end.getTime()];
-      let total = 0;
-      let good = 0;
-      let idealSeconds = 0;
-      let idealKnown = true;
-      for (const c of lineCounts) {
-        if (c.atMs < fromMs || c.atMs >= toMs) continue;
-        total += c.total;
-        good += c.good;
-        const ideal = c.ideal ?? line.idealCycleTime;
-        if (c.total > 0 && ideal === null) idealKnown = false;
-        idealSeconds += c.total * (ideal ?? 0);
-      }
-      const intervals = (category: "planned" | "unplanned") =>
-        lineDowns.filter((d) => d.category === category).map((d): [number, number] => [d.startMs, d.endMs]);
-      const oee = computeOee({
-        periodSeconds: (toMs - fromMs) / 1000,
-        unplannedDowntimeSeconds: unionSeconds(intervals("unplanned"), fromMs, toMs),
-        plannedDowntimeSeconds: unionSeconds(intervals("planned"), fromMs, toMs),
-        totalParts: total,
-        goodParts: good,
-        idealCycleTime: total > 0 && idealKnown ? idealSeconds / total : (line.idealCycleTime ?? null),
+      const oee = oeeOfWindow({
+        fromMs,
+        toMs,
+        counts: lineCounts.filter((c) => c.atMs >= fromMs && c.atMs < toMs),
+        stops: lineDowns,
+        lineIdealCycleTime: line.idealCycleTime ?? null,
       });
       const reasons = new Map<string, DowntimeByReason>();
       for (const d of lineDowns) {

@@ -6,7 +6,7 @@ import { type PageParams, paginate } from "../../lib/pagination";
 import type { Principal } from "../../types";
 import { publishLine } from "../production/live";
 import { actorId, findLine } from "../production/service";
-import { computeOee, unionSeconds } from "./formula";
+import { oeeOfWindow } from "./formula";
 import type { CalculateOee, CreateCounts, CreateDowntime, DowntimeQuery, OeeResult } from "./schemas";
 
 type OeeDeps = Pick<Deps, "db" | "rooms" | "requestId" | "now">;
@@ -56,27 +56,12 @@ export async function measureOee(deps: Pick<Deps, "db" | "now">, lineId: string,
       .where(and(eq(productionCounts.lineId, lineId), gte(productionCounts.periodStart, fromIso), lt(productionCounts.periodStart, toIso))),
   ]);
   const now = deps.now().getTime();
-  const intervals = (category: DowntimeRow["category"]) =>
-    downs.filter((d) => d.category === category).map((d): [number, number] => [Date.parse(d.start), d.end === null ? now : Date.parse(d.end)]);
-  const [fromMs, toMs] = [from.getTime(), to.getTime()];
-  let total = 0;
-  let good = 0;
-  let idealSeconds = 0;
-  let idealKnown = true;
-  for (const c of counts) {
-    total += c.total;
-    good += c.good;
-    const ideal = c.ideal ?? line.idealCycleTime;
-    if (c.total > 0 && ideal === null) idealKnown = false;
-    idealSeconds += c.total * (ideal ?? 0);
-  }
-  const figures = computeOee({
-    periodSeconds: (toMs - fromMs) / 1000,
-    unplannedDowntimeSeconds: unionSeconds(intervals("unplanned"), fromMs, toMs),
-    plannedDowntimeSeconds: unionSeconds(intervals("planned"), fromMs, toMs),
-    totalParts: total,
-    goodParts: good,
-    idealCycleTime: total > 0 && idealKnown ? idealSeconds / total : (line.idealCycleTime ?? null),
+  const figures = oeeOfWindow({
+    fromMs: from.getTime(),
+    toMs: to.getTime(),
+    counts,
+    stops: downs.map((d) => ({ category: d.category, startMs: Date.parse(d.start), endMs: d.end === null ? now : Date.parse(d.end) })),
+    lineIdealCycleTime: line.idealCycleTime ?? null,
   });
   return {
     id: null,
