@@ -227,4 +227,17 @@ describe("label job validation and limits", () => {
     const sixth = await call("/api/v1/labels/start-job", { token: manager.token, body: { item_ids: [item?.id] } });
     expect(sixth.status).toBe(409);
   });
+
+  it("the cap holds under concurrency: 12 simultaneous start-jobs from one user queue exactly five (the rest 409)", async () => {
+    const manager = await loginAs("production_manager", PRINTER);
+    const [item] = await makeItems(1);
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => call("/api/v1/labels/start-job", { token: manager.token, body: { item_ids: [item?.id] } })),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([...Array(5).fill(202), ...Array(7).fill(409)]);
+    expect(results.find((r) => r.status === 409)?.json).toMatchObject({ error: "CONFLICT" });
+    const queued = await call("/api/v1/labels/jobs?mine=true&status=queued", { token: manager.token });
+    expect(queued.json.total).toBe(5);
+  });
 });

@@ -11,13 +11,14 @@
  * (`inventory:read` and the `inventory` tab), not only the labels permission: nobody prints
  * what they could not read.
  */
-import { and, count, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { labelJobs } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError, type FieldIssue } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
 import { type Page, paginate } from "../../lib/pagination";
 import { isAllowed } from "../../lib/rbac";
+import { insertWhere } from "../../lib/sql";
 import type { LabelJobMessage } from "../../queues/messages";
 import type { Principal } from "../../types";
 import { itemsByRef, jobKeys, labelData } from "./items";
@@ -106,7 +107,9 @@ async function resolveItems(deps: Pick<Deps, "db">, refs: readonly string[], tem
 
 /**
  * Starts a label job (RM365's `start-job`): checks every item exists and encodes in the
- * template's symbology, records the job, then queues it. A failed send deletes the job again,
+ * template's symbology, records the job, then queues it. The job is only recorded while the
+ * actor has fewer than MAX_ACTIVE_JOBS queued or running (409 otherwise), checked in the same
+ * statement as the insert. A failed send deletes the job again,
  * so a job that exists is always on its way.
  */
 export async function startJob(deps: Pick<Deps, "db" | "queues" | "requestId">, input: StartJobBody, actor: Principal) {
@@ -118,25 +121,31 @@ export async function startJob(deps: Pick<Deps, "db" | "queues" | "requestId">, 
     });
   }
   const who = whoIs(actor);
-  const [active] = await deps.db
+  const items = await resolveItems(deps, input.item_ids, template);
+  const id = crypto.randomUUID();
+  // One statement checks the cap and inserts, so concurrent requests cannot all pass the check.
+  const active = deps.db
     .select({ n: count() })
     .from(labelJobs)
     .where(and(eq(labelJobs.createdBy, who.userId), inArray(labelJobs.status, ["queued", "processing"])));
-  if ((active?.n ?? 0) >= MAX_ACTIVE_JOBS) {
+  const inserted = await insertWhere(
+    deps,
+    labelJobs,
+    {
+      id,
+      templateId: template.id,
+      template,
+      itemIds: items.map((i) => i.id),
+      lineDate: input.line_date ?? null,
+      total: items.length,
+      createdBy: who.userId,
+      username: who.username,
+    },
+    sql`${active} < ${MAX_ACTIVE_JOBS}`,
+  ).returning({ id: labelJobs.id });
+  if (inserted.length === 0) {
     throw new AppError("CONFLICT", `You have ${MAX_ACTIVE_JOBS} label jobs queued or running; wait for one to finish`, { reason: "label_jobs_busy" });
   }
-  const items = await resolveItems(deps, input.item_ids, template);
-  const id = crypto.randomUUID();
-  await deps.db.insert(labelJobs).values({
-    id,
-    templateId: template.id,
-    template,
-    itemIds: items.map((i) => i.id),
-    lineDate: input.line_date ?? null,
-    total: items.length,
-    createdBy: who.userId,
-    username: who.username,
-  });
   const message: LabelJobMessage = { type: "label_job", jobId: id, requestId: deps.requestId };
   try {
     await deps.queues.documents.send(message, { contentType: "json" });
