@@ -149,6 +149,29 @@ describe("report job states", () => {
   });
 });
 
+describe("report limits", () => {
+  it("five queued or rendering reports per requester, held under concurrency on both paths; a finished one frees a slot", async () => {
+    const { lineId } = await seedLine();
+    const manager = await loginAs("production_manager");
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        call(i % 2 === 0 ? "/api/v1/reports/production/generate" : "/api/v1/reports/production", { token: manager.token, body: body(lineId) }),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([...Array(5).fill(202), ...Array(7).fill(409)]);
+    expect(results.find((r) => r.status === 409)?.json).toMatchObject({ error: "CONFLICT" });
+    const mine = await env.DB.prepare("select count(*) as n from production_reports where requested_by = ?").bind(manager.id).first<{ n: number }>();
+    expect(mine?.n).toBe(5);
+    // Another requester is not held up by this one's reports.
+    const other = await loginAs("production_manager");
+    expect((await call("/api/v1/reports/production/generate", { token: other.token, body: body(lineId) })).status).toBe(202);
+    // Once one renders, the requester may ask again.
+    await consume(str(results.find((r) => r.status === 202)?.json.id));
+    expect((await call("/api/v1/reports/production/generate", { token: manager.token, body: body(lineId) })).status).toBe(202);
+    expect((await call("/api/v1/reports/production/generate", { token: manager.token, body: body(lineId) })).status).toBe(409);
+  });
+});
+
 describe("report access", () => {
   it("operators cannot see reports; viewers read but cannot generate", async () => {
     const { lineId } = await seedLine();
