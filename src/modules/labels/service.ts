@@ -9,7 +9,9 @@
  * Who may print what: labels carry item data (SKU, name, barcode, location), so creating a job,
  * rendering a label and downloading a job's PDF or CSV also need read access to inventory
  * (`inventory:read` and the `inventory` tab), not only the labels permission: nobody prints
- * what they could not read.
+ * what they could not read. A job itself (its state, progress stream and files) is its creator's,
+ * and every job is open to holders of the `labels.history` tab, who list them all; anyone else
+ * gets 404.
  */
 import { and, count, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { labelJobs } from "../../db/schema";
@@ -171,9 +173,29 @@ export async function listJobs(deps: Pick<Deps, "db">, query: JobListQuery, acto
   return { ...page, items: page.items.map(toJob) };
 }
 
+const jobNotFound = (id: string) => new AppError("NOT_FOUND", `Label job '${id}' not found`, { reason: "label_job_not_found" });
+
 async function loadJob(db: Deps["db"], id: string): Promise<JobRow> {
   const [row] = await db.select().from(labelJobs).where(eq(labelJobs.id, id)).limit(1);
-  if (!row) throw new AppError("NOT_FOUND", `Label job '${id}' not found`, { reason: "label_job_not_found" });
+  if (!row) throw jobNotFound(id);
+  return row;
+}
+
+/** Who sees every job: what the job history (`GET /labels/jobs`) needs. */
+const HISTORY_ACCESS = { access: "labels:read", tab: "labels.history" } as const;
+
+/**
+ * Whether the actor may see a job: its creator, or a holder of the history tab (who lists every
+ * job anyway), or of `*`. Everyone else gets the 404 of a job that does not exist.
+ */
+function maySeeJob(row: Pick<JobRow, "createdBy">, actor: Principal): boolean {
+  return row.createdBy === whoIs(actor).userId || isAllowed(actor, HISTORY_ACCESS);
+}
+
+/** A job the actor may see (maySeeJob), else 404. */
+async function loadVisibleJob(db: Deps["db"], id: string, actor: Principal): Promise<JobRow> {
+  const row = await loadJob(db, id);
+  if (!maySeeJob(row, actor)) throw jobNotFound(id);
   return row;
 }
 
@@ -201,9 +223,9 @@ function requeueIfLost(deps: JobDeps, row: JobRow): void {
   );
 }
 
-/** One job with its progress. */
-export async function getJob(deps: JobDeps, id: string): Promise<LabelJob> {
-  const row = await loadJob(deps.db, id);
+/** One job with its progress; 404 unless the actor may see it (its creator or the history tab). */
+export async function getJob(deps: JobDeps, id: string, actor: Principal): Promise<LabelJob> {
+  const row = await loadVisibleJob(deps.db, id, actor);
   requeueIfLost(deps, row);
   return toJob(row);
 }
@@ -218,10 +240,13 @@ export async function jobProgress(deps: Pick<Deps, "db">, id: string): Promise<P
   return row ?? null;
 }
 
-/** A finished job's PDF or CSV from R2; 409 while the job is not completed. */
+/**
+ * A finished job's PDF or CSV from R2: 403 without inventory access, 404 unless the actor may
+ * see the job (its creator or the history tab), 409 while the job is not completed.
+ */
 export async function openJobFile(deps: Pick<Deps, "db" | "files">, id: string, kind: "pdf" | "csv", actor: Principal) {
-  const row = await loadJob(deps.db, id);
   requireItemAccess(actor);
+  const row = await loadVisibleJob(deps.db, id, actor);
   if (row.status !== "completed") {
     throw new AppError("CONFLICT", `Label job '${id}' is ${row.status}, not completed`, {
       reason: "label_job_not_ready",
@@ -284,16 +309,18 @@ const FINISHED: ReadonlySet<string> = new Set(["completed", "failed"]);
 /**
  * A job's progress as it changes: the current state at once, then each change (polled every
  * `intervalMs`), ending after `completed`/`failed`, a deletion (`deleted`), or `maxMs`. 404 up
- * front when there is no such job. The documents worker writes progress every few hundred
+ * front when there is no such job or the actor may not see it (its creator or the history tab
+ * may). The documents worker writes progress every few hundred
  * labels, so this relays it to the requester without holding any socket open in the worker.
  */
 export async function watchJob(
   deps: Pick<Deps, "db">,
   id: string,
+  actor: Principal,
   options: { intervalMs?: number; maxMs?: number; aborted?: () => boolean } = {},
 ): Promise<AsyncIterable<JobProgressEvent | { job_id: string; status: "deleted" }>> {
-  const first = await jobProgress(deps, id);
-  if (!first) throw new AppError("NOT_FOUND", `Label job '${id}' not found`, { reason: "label_job_not_found" });
+  const row = await loadVisibleJob(deps.db, id, actor);
+  const first = { status: row.status, done: row.done, total: row.total, pages: row.pages, error: row.error };
   const intervalMs = options.intervalMs ?? 1000;
   const deadline = Date.now() + (options.maxMs ?? 5 * 60_000);
   const aborted = options.aborted ?? (() => false);
