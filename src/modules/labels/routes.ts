@@ -97,7 +97,7 @@ export const labelRoutes = createRouter()
       summary: "A job's progress pushed as Server-Sent Events (`progress` while it runs, then `completed`, `failed` or `deleted`)",
       tags: TAGS,
       request: { params: JobParams },
-      errors: { 404: "No such job, or not yours and no labels.history tab" },
+      errors: { 404: "No such job, or not yours and no labels.history tab", 429: "Five of your streams are already open" },
       responses: {
         200: { description: "text/event-stream of {job_id, status, done, total, pages, error}", content: { "text/event-stream": { schema: z.string() } } },
       },

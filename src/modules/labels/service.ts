@@ -19,6 +19,7 @@ import type { Deps } from "../../lib/deps";
 import { AppError, type FieldIssue } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
 import { type Page, paginate } from "../../lib/pagination";
+import { bucketKey, releaseFailureSlot, takeFailureSlot } from "../../lib/rate-limit";
 import { isAllowed } from "../../lib/rbac";
 import { insertWhere } from "../../lib/sql";
 import type { LabelJobMessage } from "../../queues/messages";
@@ -306,15 +307,25 @@ export type JobProgressEvent = Pick<LabelJob, "status" | "done" | "total" | "pag
 
 const FINISHED: ReadonlySet<string> = new Set(["completed", "failed"]);
 
+/** Progress streams one user (with their API keys) may have open at once. */
+export const MAX_JOB_STREAMS = 5;
+/**
+ * Open streams are counted per window of this length (a stream's longest life): a stream whose
+ * isolate died without closing it frees its slot when its window ends.
+ */
+const STREAM_WINDOW_SECONDS = 5 * 60;
+
 /**
  * A job's progress as it changes: the current state at once, then each change (polled every
  * `intervalMs`), ending after `completed`/`failed`, a deletion (`deleted`), or `maxMs`. 404 up
  * front when there is no such job or the actor may not see it (its creator or the history tab
  * may). The documents worker writes progress every few hundred
  * labels, so this relays it to the requester without holding any socket open in the worker.
+ * One user may hold MAX_JOB_STREAMS streams open at once (429 beyond); a stream's slot is given
+ * back when it ends.
  */
 export async function watchJob(
-  deps: Pick<Deps, "db">,
+  deps: Pick<Deps, "db" | "now">,
   id: string,
   actor: Principal,
   options: { intervalMs?: number; maxMs?: number; aborted?: () => boolean } = {},
@@ -322,23 +333,34 @@ export async function watchJob(
   const row = await loadVisibleJob(deps.db, id, actor);
   const first = { status: row.status, done: row.done, total: row.total, pages: row.pages, error: row.error };
   const intervalMs = options.intervalMs ?? 1000;
-  const deadline = Date.now() + (options.maxMs ?? 5 * 60_000);
+  const deadline = Date.now() + Math.min(options.maxMs ?? STREAM_WINDOW_SECONDS * 1000, STREAM_WINDOW_SECONDS * 1000);
   const aborted = options.aborted ?? (() => false);
+  const slot = await takeFailureSlot(
+    deps,
+    await bucketKey("label_job_streams", whoIs(actor).userId),
+    MAX_JOB_STREAMS,
+    STREAM_WINDOW_SECONDS,
+    `You have ${MAX_JOB_STREAMS} label job streams open; close one first`,
+  );
   return {
     async *[Symbol.asyncIterator]() {
-      let last = { job_id: id, ...first };
-      yield last;
-      while (!FINISHED.has(last.status) && !aborted() && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, intervalMs));
-        const now = await jobProgress(deps, id);
-        if (!now) {
-          yield { job_id: id, status: "deleted" as const };
-          return;
+      try {
+        let last = { job_id: id, ...first };
+        yield last;
+        while (!FINISHED.has(last.status) && !aborted() && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, intervalMs));
+          const now = await jobProgress(deps, id);
+          if (!now) {
+            yield { job_id: id, status: "deleted" as const };
+            return;
+          }
+          if (now.status !== last.status || now.done !== last.done) {
+            last = { job_id: id, ...now };
+            yield last;
+          }
         }
-        if (now.status !== last.status || now.done !== last.done) {
-          last = { job_id: id, ...now };
-          yield last;
-        }
+      } finally {
+        await releaseFailureSlot(deps, slot);
       }
     },
   };
