@@ -62,6 +62,7 @@ export default defineConfig(async () => {
   return {
     test: {
       reporters: ["default", summary],
+      globalSetup: ["./scripts/report-font.mjs"], // the reports' CJK font (gitignored), when npm ci skipped postinstall
       // One JSON line per request is right in production and noise in a test run.
       onConsoleLog: (log: string) => !log.includes('"msg":"request"'),
       projects: [

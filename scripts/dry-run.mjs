@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bin, copyDocsAssets, root } from "./lib.mjs";
 
+await (await import("./report-font.mjs")).buildReportFont(); // the documents worker bundles the reports' font
 copyDocsAssets();
 const out = mkdtempSync(join(tmpdir(), "floorline-dry-run-"));
 let failed = false;

@@ -7,12 +7,17 @@
 // Google's Noto Sans SC covers both sets (its TC sibling lacks ~970 of the simplified ones). The
 // full font is 10.5 MB; the subset is about 2 MB (1.2 MB gzipped), which keeps the documents
 // worker well inside the deploy limit. Characters outside it are drawn as '?' (see
-// workers/documents/report-pdf.ts). `npm install` runs this (postinstall), and so does
-// `npm run dev`; it rebuilds only when its inputs change. Output: workers/documents/generated/.
+// workers/documents/report-pdf.ts). `npm install` runs this (postinstall), and so do `npm run
+// dev`, `npm run dry-run` and vitest (globalSetup in vitest.config.ts), so the font exists after
+// `npm ci --ignore-scripts` too; it rebuilds only when its inputs change. Its inputs are
+// devDependencies: without them (`npm ci --omit=dev`, NODE_ENV=production) it says so in one
+// line and exits 0, since nothing there builds or deploys the documents worker.
+// Output: workers/documents/generated/.
 
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { root } from "./lib.mjs";
 
 const SOURCE = join(root, "node_modules", "@expo-google-fonts", "noto-sans-sc", "400Regular", "NotoSansSC_400Regular.ttf");
@@ -83,16 +88,34 @@ async function subset(font, codePoints) {
   return bytes;
 }
 
-const font = readFileSync(SOURCE);
-const codePoints = characters();
-const stamp = `${RECIPE}:${createHash("sha256").update(font).digest("hex")}:${codePoints.length}`;
-if (existsSync(OUT) && existsSync(STAMP) && readFileSync(STAMP, "utf8") === stamp) process.exit(0);
-const started = Date.now();
-const bytes = await subset(font, codePoints);
-if (bytes.byteLength < 100_000) throw new Error(`report font subset is implausibly small (${bytes.byteLength} bytes)`);
-mkdirSync(OUT_DIR, { recursive: true });
-writeFileSync(OUT, bytes);
-writeFileSync(STAMP, stamp);
-console.log(
-  `• report font: ${codePoints.length} characters, ${(bytes.byteLength / 1e6).toFixed(2)} MB (${Date.now() - started} ms) → workers/documents/generated/report-font.bin`,
-);
+/**
+ * Builds the subset unless it is up to date (its stamp matches the inputs). Without its inputs
+ * (devDependencies not installed) it prints one line and returns: no font is built then.
+ */
+export async function buildReportFont() {
+  const missing = [SOURCE, SUBSETTER].filter((path) => !existsSync(path));
+  if (missing.length > 0) {
+    console.log(
+      `• report font: not built, ${missing.map((path) => relative(root, path)).join(" and ")} missing (devDependencies not installed); the documents worker needs it: run \`npm install\`, then \`node scripts/report-font.mjs\``,
+    );
+    return;
+  }
+  const font = readFileSync(SOURCE);
+  const codePoints = characters();
+  const stamp = `${RECIPE}:${createHash("sha256").update(font).digest("hex")}:${codePoints.length}`;
+  if (existsSync(OUT) && existsSync(STAMP) && readFileSync(STAMP, "utf8") === stamp) return;
+  const started = Date.now();
+  const bytes = await subset(font, codePoints);
+  if (bytes.byteLength < 100_000) throw new Error(`report font subset is implausibly small (${bytes.byteLength} bytes)`);
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(OUT, bytes);
+  writeFileSync(STAMP, stamp);
+  console.log(
+    `• report font: ${codePoints.length} characters, ${(bytes.byteLength / 1e6).toFixed(2)} MB (${Date.now() - started} ms) → workers/documents/generated/report-font.bin`,
+  );
+}
+
+/** vitest's globalSetup (vitest.config.ts): the tests import the font. */
+export default buildReportFont;
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await buildReportFont();

@@ -72,6 +72,37 @@ describe("labels: tabs and permissions", () => {
   });
 });
 
+describe("labels: whose jobs", () => {
+  it("a job, its progress stream and its files are its creator's, and open to the history tab and admins; others get 404", async () => {
+    const [item] = await makeItems(1);
+    const creator = await loginAs("production_manager", { allowed_tabs: ["labels.generator", "inventory"] });
+    const otherGenerator = await loginAs("production_manager", { allowed_tabs: ["labels.generator", "inventory"] });
+    const historian = await loginAs("production_manager", { allowed_tabs: ["labels.history", "inventory"] });
+    const operator = await loginAs("operator");
+    const admin = await loginAs("admin");
+    const started = await call("/api/v1/labels/start-job", { token: creator.token, body: { item_ids: [item?.id] } });
+    const jobId = str(started.json.job_id);
+    await runLabelJob({ db: db(), files: env.FILES, now: () => new Date() }, { jobId });
+
+    const paths = [`/api/v1/labels/job/${jobId}`, `/api/v1/labels/job/${jobId}/events`, `/api/v1/labels/job/${jobId}/pdf`, `/api/v1/labels/job/${jobId}/csv`];
+    for (const path of paths) {
+      for (const [who, token] of [
+        ["creator", creator.token],
+        ["history tab", historian.token],
+        ["admin", admin.token],
+      ] as const) {
+        expect((await fetchBytes(path, token)).status, `${who} ${path}`).toBe(200);
+      }
+      const refused = await call(path, { token: otherGenerator.token });
+      expect(refused.status, `other generator ${path}`).toBe(404);
+      expect(refused.json).toMatchObject({ error: "NOT_FOUND", message: `Label job '${jobId}' not found` });
+    }
+    // An operator (labels:read, no history tab) sees no one's job; the files also need inventory (403 first).
+    expect((await call(`/api/v1/labels/job/${jobId}`, { token: operator.token })).status).toBe(404);
+    expect((await call(`/api/v1/labels/job/${jobId}/events`, { token: operator.token })).status).toBe(404);
+  });
+});
+
 describe("labels: templates and single labels", () => {
   it("lists the built-in templates with rm365 (7 of 69×27 mm on 103×200 mm, Code 128) as the default", async () => {
     const manager = await loginAs("production_manager", PRINTER);

@@ -121,6 +121,39 @@ describe("label jobs", () => {
     expect(events.at(-1)).toMatchObject({ event: "completed", data: { status: "completed", done: 30, total: 30, pages: 5 } });
   }, 30_000);
 
+  it("one user holds at most five progress streams open (429 beyond); a stream that ends gives its slot back", async () => {
+    const manager = await loginAs("production_manager", PRINTER);
+    const items = await makeItems(2);
+    const jobId = str((await call("/api/v1/labels/start-job", { token: manager.token, body: { item_ids: items.map((i) => i.id) } })).json.job_id);
+    const open = () =>
+      exports.default.fetch(
+        new Request(`http://localhost/api/v1/labels/job/${jobId}/events`, {
+          headers: { authorization: `Bearer ${manager.token}`, "cf-connecting-ip": freshIp() },
+        }),
+      );
+    const streams = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await open();
+      expect(res.status).toBe(200);
+      streams.push(res.text());
+    }
+    const sixth = await open();
+    expect(sixth.status).toBe(429);
+    expect(await sixth.json()).toMatchObject({ error: "RATE_LIMITED" });
+    // Another user is not held up.
+    const other = await loginAs("admin");
+    const theirs = await exports.default.fetch(
+      new Request(`http://localhost/api/v1/labels/job/${jobId}/events`, { headers: { authorization: `Bearer ${other.token}`, "cf-connecting-ip": freshIp() } }),
+    );
+    expect(theirs.status).toBe(200);
+    // The job completes, so every open stream ends, and a new one may open.
+    expect(await runLabelJob(deps(), { jobId })).toBe("completed");
+    for (const text of [...streams, theirs.text()]) expect(await text).toContain("event: completed");
+    const again = await open();
+    expect(again.status).toBe(200);
+    expect(await again.text()).toContain("event: completed");
+  }, 30_000);
+
   it("a job deleted while it renders stops and leaves no files; delete is the creator's (or an admin's)", async () => {
     const manager = await loginAs("production_manager", PRINTER);
     const other = await loginAs("production_manager", PRINTER);
@@ -226,5 +259,18 @@ describe("label job validation and limits", () => {
     for (let i = 0; i < 5; i++) expect((await call("/api/v1/labels/start-job", { token: manager.token, body: { item_ids: [item?.id] } })).status).toBe(202);
     const sixth = await call("/api/v1/labels/start-job", { token: manager.token, body: { item_ids: [item?.id] } });
     expect(sixth.status).toBe(409);
+  });
+
+  it("the cap holds under concurrency: 12 simultaneous start-jobs from one user queue exactly five (the rest 409)", async () => {
+    const manager = await loginAs("production_manager", PRINTER);
+    const [item] = await makeItems(1);
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => call("/api/v1/labels/start-job", { token: manager.token, body: { item_ids: [item?.id] } })),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([...Array(5).fill(202), ...Array(7).fill(409)]);
+    expect(results.find((r) => r.status === 409)?.json).toMatchObject({ error: "CONFLICT" });
+    const queued = await call("/api/v1/labels/jobs?mine=true&status=queued", { token: manager.token });
+    expect(queued.json.total).toBe(5);
   });
 });

@@ -12,13 +12,13 @@ import { pdfText } from "./pdf-text";
 const body = (lineId: string, extra: Record<string, unknown> = {}) => ({ line_ids: [lineId], start_date: "2026-11-10", end_date: "2026-11-11", ...extra });
 
 /** Runs the documents consumer on one report as the queue would deliver it (attempt `attempts`). */
-async function consume(reportId: string, attempts = 1, font: ReportFont = REPORT_FONT) {
+async function consume(reportId: string, attempts = 1, font: ReportFont = REPORT_FONT, files: R2Bucket = env.FILES) {
   const batch = createMessageBatch("floorline-documents", [
     { id: crypto.randomUUID(), timestamp: new Date(), attempts, body: { type: "production_report", reportId, requestId: "test" } },
   ]);
   const ctx = createExecutionContext();
   await consumeBatch(batch.queue, batch.messages, DocumentsMessage, async (message, meta) => {
-    if (message.type === "production_report") await renderProductionReport({ db: env.DB, files: env.FILES, font, now: () => new Date() }, message, meta);
+    if (message.type === "production_report") await renderProductionReport({ db: env.DB, files, font, now: () => new Date() }, message, meta);
   });
   return getQueueResult(batch, ctx);
 }
@@ -146,6 +146,87 @@ describe("report job states", () => {
     expect((await consume(id)).explicitAcks).toHaveLength(1);
     const twice = await call(`/api/v1/reports/production/${id}`, { token: manager.token });
     expect(twice.json).toMatchObject({ state: "ready", attempts: 1, finished_at: once.json.finished_at });
+  });
+});
+
+/** The report bucket, with `put` replaced (the hook runs where a render stores its PDF). */
+const withPut = (put: (...args: Parameters<R2Bucket["put"]>) => ReturnType<R2Bucket["put"]>): R2Bucket =>
+  new Proxy(env.FILES, {
+    get(target, prop) {
+      if (prop === "put") return put;
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+
+describe("duplicate deliveries that fail", () => {
+  it("a duplicate delivery failing after the other one made the report ready leaves it ready", async () => {
+    const { lineId } = await seedLine();
+    const manager = await loginAs("production_manager");
+    const id = str((await call("/api/v1/reports/production/generate", { token: manager.token, body: body(lineId) })).json.id);
+    // Delivery 1 claims and renders; while it stores the PDF, delivery 2 runs to the end; then 1's store fails.
+    const failing = withPut(async () => {
+      expect((await consume(id, 2)).explicitAcks).toHaveLength(1);
+      throw new Error("R2 put failed");
+    });
+    expect((await consume(id, 1, REPORT_FONT, failing)).retryMessages).toHaveLength(1);
+    const report = await call(`/api/v1/reports/production/${id}`, { token: manager.token });
+    expect(report.json).toMatchObject({ state: "ready", attempts: 2, error: null });
+    expect((await call(`/api/v1/reports/production/${id}/pdf`, { token: manager.token })).status).toBe(200);
+  });
+
+  it("an attempt that fails after a duplicate claimed the report leaves it to the duplicate, which makes it ready", async () => {
+    const { lineId } = await seedLine();
+    const manager = await loginAs("production_manager");
+    const id = str((await call("/api/v1/reports/production/generate", { token: manager.token, body: body(lineId) })).json.id);
+    // 1 claims and renders; at its store, 2 starts, claims and renders; at 2's store, 1 fails; then 2 stores.
+    let secondAtPut: () => void = () => {};
+    const secondReachedPut = new Promise<void>((resolve) => {
+      secondAtPut = resolve;
+    });
+    let firstDone: () => void = () => {};
+    const firstFinished = new Promise<void>((resolve) => {
+      firstDone = resolve;
+    });
+    let second: Promise<unknown> = Promise.resolve();
+    const secondFiles = withPut(async (...args) => {
+      secondAtPut();
+      await firstFinished;
+      return env.FILES.put(...args);
+    });
+    const firstFiles = withPut(async () => {
+      second = consume(id, 2, REPORT_FONT, secondFiles);
+      await secondReachedPut;
+      throw new Error("R2 put failed");
+    });
+    expect((await consume(id, 1, REPORT_FONT, firstFiles)).retryMessages).toHaveLength(1);
+    expect((await call(`/api/v1/reports/production/${id}`, { token: manager.token })).json).toMatchObject({ state: "rendering", attempts: 2, error: null });
+    firstDone();
+    await second;
+    expect((await call(`/api/v1/reports/production/${id}`, { token: manager.token })).json).toMatchObject({ state: "ready", attempts: 2, error: null });
+  });
+});
+
+describe("report limits", () => {
+  it("five queued or rendering reports per requester, held under concurrency on both paths; a finished one frees a slot", async () => {
+    const { lineId } = await seedLine();
+    const manager = await loginAs("production_manager");
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        call(i % 2 === 0 ? "/api/v1/reports/production/generate" : "/api/v1/reports/production", { token: manager.token, body: body(lineId) }),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([...Array(5).fill(202), ...Array(7).fill(409)]);
+    expect(results.find((r) => r.status === 409)?.json).toMatchObject({ error: "CONFLICT" });
+    const mine = await env.DB.prepare("select count(*) as n from production_reports where requested_by = ?").bind(manager.id).first<{ n: number }>();
+    expect(mine?.n).toBe(5);
+    // Another requester is not held up by this one's reports.
+    const other = await loginAs("production_manager");
+    expect((await call("/api/v1/reports/production/generate", { token: other.token, body: body(lineId) })).status).toBe(202);
+    // Once one renders, the requester may ask again.
+    await consume(str(results.find((r) => r.status === 202)?.json.id));
+    expect((await call("/api/v1/reports/production/generate", { token: manager.token, body: body(lineId) })).status).toBe(202);
+    expect((await call("/api/v1/reports/production/generate", { token: manager.token, body: body(lineId) })).status).toBe(409);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * One production-report job, as the documents queue delivers it. Idempotent: a message can
  * arrive twice, and only a report still queued (or left rendering by a crashed attempt) is
- * rendered.
+ * rendered. A failed attempt records its failure only while the report is still rendering under
+ * that attempt, so a duplicate delivery's failure never undoes another delivery's `ready`.
  *
  *   queued → rendering → ready
  *                      ↘ queued (error recorded, retried with backoff) … → failed (last attempt;
@@ -65,10 +66,12 @@ export async function renderProductionReport(ctx: ReportContext, message: Produc
   } catch (err) {
     const last = meta.attempts >= REPORT_MAX_ATTEMPTS;
     const reason = `Rendering failed: ${describeError(err).error}`;
+    // Only while the report is still this attempt's: a duplicate delivery that claimed it since
+    // (attempts moved on) or finished it (ready) keeps what it wrote.
     await db
       .update(productionReports)
       .set({ state: last ? "failed" : "queued", error: reason.slice(0, 500), finishedAt: last ? ctx.now().toISOString() : null })
-      .where(mine);
+      .where(and(mine, eq(productionReports.state, "rendering"), eq(productionReports.attempts, report.attempts)));
     throw err;
   }
 }

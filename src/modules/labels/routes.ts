@@ -7,7 +7,10 @@ import { ItemParams, JobListQuery, JobPage, JobParams, LabelJob, SingleLabelQuer
 import { deleteJob, getJob, listJobs, listTemplates, openJobFile, singleLabel, startJob, watchJob } from "./service";
 
 const TAGS = ["labels"];
-/** Any labels tab opens the job views (the generator follows the job it started). */
+/**
+ * Any labels tab opens the job views (the generator follows the job it started); which jobs is
+ * the service's rule: your own, or any with the history tab.
+ */
 const TAB = "labels";
 const GENERATOR = "labels.generator";
 const HISTORY = "labels.history";
@@ -77,13 +80,13 @@ export const labelRoutes = createRouter()
       path: "/job/{id}",
       access: "labels:read",
       tab: TAB,
-      summary: "One job with its progress (done of total)",
+      summary: "One job with its progress (done of total): your own, or any with the labels.history tab",
       tags: TAGS,
       request: { params: JobParams },
-      errors: { 404: "No such job" },
+      errors: { 404: "No such job, or not yours and no labels.history tab" },
       responses: { 200: json(LabelJob, "The job") },
     }),
-    async (c) => c.json(await getJob(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await getJob(c.var.deps, c.req.valid("param").id, principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -94,14 +97,14 @@ export const labelRoutes = createRouter()
       summary: "A job's progress pushed as Server-Sent Events (`progress` while it runs, then `completed`, `failed` or `deleted`)",
       tags: TAGS,
       request: { params: JobParams },
-      errors: { 404: "No such job" },
+      errors: { 404: "No such job, or not yours and no labels.history tab", 429: "Five of your streams are already open" },
       responses: {
         200: { description: "text/event-stream of {job_id, status, done, total, pages, error}", content: { "text/event-stream": { schema: z.string() } } },
       },
     }),
     async (c) => {
       let aborted = false;
-      const events = await watchJob(c.var.deps, c.req.valid("param").id, { aborted: () => aborted });
+      const events = await watchJob(c.var.deps, c.req.valid("param").id, principalOf(c), { aborted: () => aborted });
       return streamSSE(c, async (stream) => {
         stream.onAbort(() => {
           aborted = true;
@@ -122,7 +125,11 @@ export const labelRoutes = createRouter()
       summary: "The job's PDF (RM365 sheet: 7 labels of 69×27 mm per 103×200 mm page by default); needs inventory:read too",
       tags: TAGS,
       request: { params: JobParams },
-      errors: { 403: "No inventory:read or inventory tab", 404: "No such job", 409: "Not completed yet (details: status, done, total)" },
+      errors: {
+        403: "No inventory:read or inventory tab",
+        404: "No such job, or not yours and no labels.history tab",
+        409: "Not completed yet (details: status, done, total)",
+      },
       responses: { 200: { description: "The PDF", content: { "application/pdf": { schema: Binary } } } },
     }),
     async (c) => download(c, await openJobFile(c.var.deps, c.req.valid("param").id, "pdf", principalOf(c)), true),
@@ -136,7 +143,7 @@ export const labelRoutes = createRouter()
       summary: "The job's labels as CSV (position, page, slot, item_id, sku, name, value, symbology, location, line_date); needs inventory:read too",
       tags: TAGS,
       request: { params: JobParams },
-      errors: { 403: "No inventory:read or inventory tab", 404: "No such job", 409: "Not completed yet" },
+      errors: { 403: "No inventory:read or inventory tab", 404: "No such job, or not yours and no labels.history tab", 409: "Not completed yet" },
       responses: { 200: { description: "CSV", content: { "text/csv": { schema: z.string() } } } },
     }),
     async (c) => download(c, await openJobFile(c.var.deps, c.req.valid("param").id, "csv", principalOf(c)), false),

@@ -9,15 +9,19 @@
  * Who may print what: labels carry item data (SKU, name, barcode, location), so creating a job,
  * rendering a label and downloading a job's PDF or CSV also need read access to inventory
  * (`inventory:read` and the `inventory` tab), not only the labels permission: nobody prints
- * what they could not read.
+ * what they could not read. A job itself (its state, progress stream and files) is its creator's,
+ * and every job is open to holders of the `labels.history` tab, who list them all; anyone else
+ * gets 404.
  */
-import { and, count, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { labelJobs } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError, type FieldIssue } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
 import { type Page, paginate } from "../../lib/pagination";
+import { bucketKey, releaseFailureSlot, takeFailureSlot } from "../../lib/rate-limit";
 import { isAllowed } from "../../lib/rbac";
+import { insertWhere } from "../../lib/sql";
 import type { LabelJobMessage } from "../../queues/messages";
 import type { Principal } from "../../types";
 import { itemsByRef, jobKeys, labelData } from "./items";
@@ -106,7 +110,9 @@ async function resolveItems(deps: Pick<Deps, "db">, refs: readonly string[], tem
 
 /**
  * Starts a label job (RM365's `start-job`): checks every item exists and encodes in the
- * template's symbology, records the job, then queues it. A failed send deletes the job again,
+ * template's symbology, records the job, then queues it. The job is only recorded while the
+ * actor has fewer than MAX_ACTIVE_JOBS queued or running (409 otherwise), checked in the same
+ * statement as the insert. A failed send deletes the job again,
  * so a job that exists is always on its way.
  */
 export async function startJob(deps: Pick<Deps, "db" | "queues" | "requestId">, input: StartJobBody, actor: Principal) {
@@ -118,25 +124,31 @@ export async function startJob(deps: Pick<Deps, "db" | "queues" | "requestId">, 
     });
   }
   const who = whoIs(actor);
-  const [active] = await deps.db
+  const items = await resolveItems(deps, input.item_ids, template);
+  const id = crypto.randomUUID();
+  // One statement checks the cap and inserts, so concurrent requests cannot all pass the check.
+  const active = deps.db
     .select({ n: count() })
     .from(labelJobs)
     .where(and(eq(labelJobs.createdBy, who.userId), inArray(labelJobs.status, ["queued", "processing"])));
-  if ((active?.n ?? 0) >= MAX_ACTIVE_JOBS) {
+  const inserted = await insertWhere(
+    deps,
+    labelJobs,
+    {
+      id,
+      templateId: template.id,
+      template,
+      itemIds: items.map((i) => i.id),
+      lineDate: input.line_date ?? null,
+      total: items.length,
+      createdBy: who.userId,
+      username: who.username,
+    },
+    sql`${active} < ${MAX_ACTIVE_JOBS}`,
+  ).returning({ id: labelJobs.id });
+  if (inserted.length === 0) {
     throw new AppError("CONFLICT", `You have ${MAX_ACTIVE_JOBS} label jobs queued or running; wait for one to finish`, { reason: "label_jobs_busy" });
   }
-  const items = await resolveItems(deps, input.item_ids, template);
-  const id = crypto.randomUUID();
-  await deps.db.insert(labelJobs).values({
-    id,
-    templateId: template.id,
-    template,
-    itemIds: items.map((i) => i.id),
-    lineDate: input.line_date ?? null,
-    total: items.length,
-    createdBy: who.userId,
-    username: who.username,
-  });
   const message: LabelJobMessage = { type: "label_job", jobId: id, requestId: deps.requestId };
   try {
     await deps.queues.documents.send(message, { contentType: "json" });
@@ -162,9 +174,29 @@ export async function listJobs(deps: Pick<Deps, "db">, query: JobListQuery, acto
   return { ...page, items: page.items.map(toJob) };
 }
 
+const jobNotFound = (id: string) => new AppError("NOT_FOUND", `Label job '${id}' not found`, { reason: "label_job_not_found" });
+
 async function loadJob(db: Deps["db"], id: string): Promise<JobRow> {
   const [row] = await db.select().from(labelJobs).where(eq(labelJobs.id, id)).limit(1);
-  if (!row) throw new AppError("NOT_FOUND", `Label job '${id}' not found`, { reason: "label_job_not_found" });
+  if (!row) throw jobNotFound(id);
+  return row;
+}
+
+/** Who sees every job: what the job history (`GET /labels/jobs`) needs. */
+const HISTORY_ACCESS = { access: "labels:read", tab: "labels.history" } as const;
+
+/**
+ * Whether the actor may see a job: its creator, or a holder of the history tab (who lists every
+ * job anyway), or of `*`. Everyone else gets the 404 of a job that does not exist.
+ */
+function maySeeJob(row: Pick<JobRow, "createdBy">, actor: Principal): boolean {
+  return row.createdBy === whoIs(actor).userId || isAllowed(actor, HISTORY_ACCESS);
+}
+
+/** A job the actor may see (maySeeJob), else 404. */
+async function loadVisibleJob(db: Deps["db"], id: string, actor: Principal): Promise<JobRow> {
+  const row = await loadJob(db, id);
+  if (!maySeeJob(row, actor)) throw jobNotFound(id);
   return row;
 }
 
@@ -192,9 +224,9 @@ function requeueIfLost(deps: JobDeps, row: JobRow): void {
   );
 }
 
-/** One job with its progress. */
-export async function getJob(deps: JobDeps, id: string): Promise<LabelJob> {
-  const row = await loadJob(deps.db, id);
+/** One job with its progress; 404 unless the actor may see it (its creator or the history tab). */
+export async function getJob(deps: JobDeps, id: string, actor: Principal): Promise<LabelJob> {
+  const row = await loadVisibleJob(deps.db, id, actor);
   requeueIfLost(deps, row);
   return toJob(row);
 }
@@ -209,10 +241,13 @@ export async function jobProgress(deps: Pick<Deps, "db">, id: string): Promise<P
   return row ?? null;
 }
 
-/** A finished job's PDF or CSV from R2; 409 while the job is not completed. */
+/**
+ * A finished job's PDF or CSV from R2: 403 without inventory access, 404 unless the actor may
+ * see the job (its creator or the history tab), 409 while the job is not completed.
+ */
 export async function openJobFile(deps: Pick<Deps, "db" | "files">, id: string, kind: "pdf" | "csv", actor: Principal) {
-  const row = await loadJob(deps.db, id);
   requireItemAccess(actor);
+  const row = await loadVisibleJob(deps.db, id, actor);
   if (row.status !== "completed") {
     throw new AppError("CONFLICT", `Label job '${id}' is ${row.status}, not completed`, {
       reason: "label_job_not_ready",
@@ -272,37 +307,60 @@ export type JobProgressEvent = Pick<LabelJob, "status" | "done" | "total" | "pag
 
 const FINISHED: ReadonlySet<string> = new Set(["completed", "failed"]);
 
+/** Progress streams one user (with their API keys) may have open at once. */
+export const MAX_JOB_STREAMS = 5;
+/**
+ * Open streams are counted per window of this length (a stream's longest life): a stream whose
+ * isolate died without closing it frees its slot when its window ends.
+ */
+const STREAM_WINDOW_SECONDS = 5 * 60;
+
 /**
  * A job's progress as it changes: the current state at once, then each change (polled every
  * `intervalMs`), ending after `completed`/`failed`, a deletion (`deleted`), or `maxMs`. 404 up
- * front when there is no such job. The documents worker writes progress every few hundred
+ * front when there is no such job or the actor may not see it (its creator or the history tab
+ * may). The documents worker writes progress every few hundred
  * labels, so this relays it to the requester without holding any socket open in the worker.
+ * One user may hold MAX_JOB_STREAMS streams open at once (429 beyond); a stream's slot is given
+ * back when it ends.
  */
 export async function watchJob(
-  deps: Pick<Deps, "db">,
+  deps: Pick<Deps, "db" | "now">,
   id: string,
+  actor: Principal,
   options: { intervalMs?: number; maxMs?: number; aborted?: () => boolean } = {},
 ): Promise<AsyncIterable<JobProgressEvent | { job_id: string; status: "deleted" }>> {
-  const first = await jobProgress(deps, id);
-  if (!first) throw new AppError("NOT_FOUND", `Label job '${id}' not found`, { reason: "label_job_not_found" });
+  const row = await loadVisibleJob(deps.db, id, actor);
+  const first = { status: row.status, done: row.done, total: row.total, pages: row.pages, error: row.error };
   const intervalMs = options.intervalMs ?? 1000;
-  const deadline = Date.now() + (options.maxMs ?? 5 * 60_000);
+  const deadline = Date.now() + Math.min(options.maxMs ?? STREAM_WINDOW_SECONDS * 1000, STREAM_WINDOW_SECONDS * 1000);
   const aborted = options.aborted ?? (() => false);
+  const slot = await takeFailureSlot(
+    deps,
+    await bucketKey("label_job_streams", whoIs(actor).userId),
+    MAX_JOB_STREAMS,
+    STREAM_WINDOW_SECONDS,
+    `You have ${MAX_JOB_STREAMS} label job streams open; close one first`,
+  );
   return {
     async *[Symbol.asyncIterator]() {
-      let last = { job_id: id, ...first };
-      yield last;
-      while (!FINISHED.has(last.status) && !aborted() && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, intervalMs));
-        const now = await jobProgress(deps, id);
-        if (!now) {
-          yield { job_id: id, status: "deleted" as const };
-          return;
+      try {
+        let last = { job_id: id, ...first };
+        yield last;
+        while (!FINISHED.has(last.status) && !aborted() && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, intervalMs));
+          const now = await jobProgress(deps, id);
+          if (!now) {
+            yield { job_id: id, status: "deleted" as const };
+            return;
+          }
+          if (now.status !== last.status || now.done !== last.done) {
+            last = { job_id: id, ...now };
+            yield last;
+          }
         }
-        if (now.status !== last.status || now.done !== last.done) {
-          last = { job_id: id, ...now };
-          yield last;
-        }
+      } finally {
+        await releaseFailureSlot(deps, slot);
       }
     },
   };

@@ -18,7 +18,11 @@ const generateSpec = (path: string, summary: string) =>
     access: "reports:generate",
     summary,
     tags: TAGS,
-    errors: { 403: "Missing reports:generate or line:read", 503: "The documents queue refused the job" },
+    errors: {
+      403: "Missing reports:generate or line:read",
+      409: "Five reports of yours are already queued or rendering",
+      503: "The documents queue refused the job",
+    },
     request: { body: { content: { "application/json": { schema: GenerateReport } } } },
     responses: { 202: json(ProductionReport, "The queued report job; poll it or its pdf_url") },
   });

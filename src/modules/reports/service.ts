@@ -3,13 +3,14 @@
  * queue; the documents worker (workers/documents/reports.ts) renders the PDF to R2. Reports
  * show lines' figures, so every read and every request also needs the right to read lines.
  */
-import { asc, desc, eq, inArray } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import { productionLines, productionReports } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError, forbidden } from "../../lib/errors";
 import { log } from "../../lib/logging";
 import { paginate } from "../../lib/pagination";
 import { hasPermission } from "../../lib/rbac";
+import { insertWhere } from "../../lib/sql";
 import type { ProductionReportMessage } from "../../queues/messages";
 import type { Principal } from "../../types";
 import { actorId } from "../production/service";
@@ -74,16 +75,28 @@ async function linesFor({ db }: Pick<Deps, "db">, input: GenerateReport): Promis
   return named;
 }
 
+/** Reports one requester may have queued or rendering at once. */
+export const MAX_ACTIVE_REPORTS = 5;
+
 /**
- * Records a report request and queues it for the documents worker (202 with the job). If the
- * queue refuses the message, the report is marked failed and the request answers 503.
+ * Records a report request and queues it for the documents worker (202 with the job). The
+ * request is only recorded while the requester has fewer than MAX_ACTIVE_REPORTS reports
+ * queued or rendering (409 otherwise), checked in the same statement as the insert, so
+ * concurrent requests cannot overshoot it. If the queue refuses the message, the report is
+ * marked failed and the request answers 503.
  */
 export async function generateReport(deps: Pick<Deps, "db" | "queues" | "requestId">, input: GenerateReport, actor: Principal): Promise<ProductionReport> {
   assertMayReadLines(actor);
   const lineIds = await linesFor(deps, input);
-  const [row] = await deps.db
-    .insert(productionReports)
-    .values({
+  const requestedBy = actorId(actor);
+  const active = deps.db
+    .select({ n: count() })
+    .from(productionReports)
+    .where(and(eq(productionReports.requestedBy, requestedBy), inArray(productionReports.state, ["queued", "rendering"])));
+  const [row] = await insertWhere(
+    deps,
+    productionReports,
+    {
       id: crypto.randomUUID(),
       title: input.title ?? `Production report ${input.start_date} – ${input.end_date}`,
       lineIds,
@@ -92,10 +105,13 @@ export async function generateReport(deps: Pick<Deps, "db" | "queues" | "request
       groupBy: input.group_by,
       utcOffsetMinutes: input.utc_offset_minutes,
       shiftStartHour: input.shift_start_hour,
-      requestedBy: actorId(actor),
-    })
-    .returning();
-  if (!row) throw new Error("report insert returned nothing");
+      requestedBy,
+    },
+    sql`${active} < ${MAX_ACTIVE_REPORTS}`,
+  ).returning();
+  if (!row) {
+    throw new AppError("CONFLICT", `You have ${MAX_ACTIVE_REPORTS} reports queued or rendering; wait for one to finish`, { reason: "reports_busy" });
+  }
   const message: ProductionReportMessage = { type: "production_report", reportId: row.id, requestId: deps.requestId.slice(0, 100) };
   try {
     await deps.queues.documents.send(message, { contentType: "json" });
