@@ -14,6 +14,7 @@
 import { z } from "zod";
 import { AppError } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
+import { readBounded } from "../../lib/upstream";
 
 const ConfigSchema = z.object({
   MAGENTO_BASE_URL: z.url({ protocol: /^https?$/ }).max(2048),
@@ -159,32 +160,7 @@ export const MAX_ANSWER_BYTES = 2 * 1024 * 1024;
 
 /** The body as text, refusing (502) a declared or actual size over MAX_ANSWER_BYTES without reading the rest. */
 async function readCapped(res: Response): Promise<string> {
-  const tooBig = () => upstream(`Magento's answer is larger than ${MAX_ANSWER_BYTES} bytes`);
-  const declared = Number(res.headers.get("content-length") ?? "0");
-  if (declared > MAX_ANSWER_BYTES) {
-    await res.body?.cancel();
-    throw tooBig();
-  }
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_ANSWER_BYTES) {
-      await reader.cancel();
-      throw tooBig();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
+  const bytes = await readBounded(res, MAX_ANSWER_BYTES, () => upstream(`Magento's answer is larger than ${MAX_ANSWER_BYTES} bytes`));
   return new TextDecoder().decode(bytes);
 }
 

@@ -20,6 +20,7 @@ import { isConstraintError } from "../../db/client";
 import { partDrawingExports, partDrawings } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
+import { readBounded } from "../../lib/upstream";
 import type { Principal } from "../../types";
 import { onshapeConfig, onshapeFetch, onshapeJson, onshapeUserOf } from "./onshape";
 import { loadPart, partNotFound } from "./service";
@@ -76,31 +77,6 @@ type DrawingDeps = Pick<Deps, "db" | "env" | "files" | "now" | "waitUntil">;
 const sameDrawing = (row: Pick<typeof partDrawings.$inferSelect, "documentId" | "workspaceId" | "elementId">, ref: DrawingRef) =>
   row.documentId === ref.documentId && row.workspaceId === ref.workspaceId && row.elementId === ref.elementId;
 
-/** Reads a response body into memory, refusing more than `max` bytes. */
-async function readBounded(res: Response, max: number): Promise<Uint8Array> {
-  if (Number(res.headers.get("content-length") ?? "0") > max) throw tooLarge();
-  const reader = res.body?.getReader();
-  if (!reader) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
 const tooLarge = () => new AppError("SERVICE_UNAVAILABLE", `Onshape's drawing is over ${MAX_DRAWING_BYTES} bytes`, { reason: "onshape_unavailable" });
 
 /**
@@ -180,7 +156,7 @@ export async function getPartDrawing(deps: DrawingDeps, id: number, actor: Princ
   }
   const download = await onshapeFetch(deps, userId, `${base}/externaldata/${dataId}`, { headers: { accept: "application/pdf, application/octet-stream" } });
   if (!download.ok) await onshapeJson(download, "drawing download");
-  const bytes = await readBounded(download, MAX_DRAWING_BYTES);
+  const bytes = await readBounded(download, MAX_DRAWING_BYTES, tooLarge);
   if (new TextDecoder().decode(bytes.subarray(0, 5)) !== "%PDF-") {
     throw new AppError("SERVICE_UNAVAILABLE", "Onshape's export is not a PDF", { reason: "onshape_unavailable" });
   }
