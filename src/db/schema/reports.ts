@@ -35,5 +35,9 @@ export const productionReports = sqliteTable(
     finishedAt: timestamp("finished_at"),
     ...timestamps(),
   },
-  (t) => [index("production_reports_created_idx").on(t.createdAt, t.id)],
+  (t) => [
+    index("production_reports_created_idx").on(t.createdAt, t.id),
+    // The per-requester cap counts a requester's queued and rendering reports on every request.
+    index("production_reports_requester_idx").on(t.requestedBy, t.state),
+  ],
 );

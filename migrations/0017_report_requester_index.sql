@@ -1,0 +1,1 @@
+CREATE INDEX `production_reports_requester_idx` ON `production_reports` (`requested_by`,`state`);
