@@ -11,8 +11,9 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { createDb, type Db } from "../../src/db/client";
 import { labelJobs } from "../../src/db/schema";
+import { csvLine } from "../../src/lib/csv";
 import { describeError, log } from "../../src/lib/logging";
-import { csvLine, itemsById, jobKeys, type LabelItem, labelData } from "../../src/modules/labels/items";
+import { itemsById, jobKeys, type LabelItem, labelData } from "../../src/modules/labels/items";
 import { LabelDocument, type LabelTemplate, labelsPerPage } from "../../src/modules/labels/render";
 import type { LabelJobMessage } from "../../src/queues/messages";
 

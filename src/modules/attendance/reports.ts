@@ -14,13 +14,14 @@
  */
 import { and, eq, gte, lt, or, type SQL } from "drizzle-orm";
 import { attendanceEmployees, attendanceEvents } from "../../db/schema";
+import { csvLine } from "../../lib/csv";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import type { EmployeeRow } from "../enrollment/repo";
 import { type AttendanceConfig, attendanceConfig } from "./config";
 import type { DailyStats, DayQuery, DayStat, RangeQuery, Summary, WeeklyChart, WeekQuery, WorkHours, WorkHoursQuery, WorkHoursRow } from "./schemas";
 import { MAX_REPORT_DAYS } from "./schemas";
-import { countForgotten, csvLine } from "./service";
+import { countForgotten } from "./service";
 import { addDays, daysBetween, isoWeekday, plantDate, plantDayBounds, plantInstant, weekStart } from "./time";
 
 type EventRow = typeof attendanceEvents.$inferSelect;

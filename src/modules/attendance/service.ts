@@ -16,6 +16,7 @@ import { and, asc, desc, eq, exists, gt, isNull, lt, ne, or, type SQL, sql } fro
 import { alias, type SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { isConstraintError } from "../../db/client";
 import { attendanceCorrections, attendanceEmployees, attendanceEvents } from "../../db/schema";
+import { csvLine } from "../../lib/csv";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { type Page, paginate } from "../../lib/pagination";
@@ -23,7 +24,6 @@ import { afterOneChange, insertWhere } from "../../lib/sql";
 import type { Principal } from "../../types";
 import { type Credential, credentialActive, type EmployeeRow, employeeByCard, employeeByFingerprint, revokeAllOf, templateHash } from "../enrollment/repo";
 import { normaliseUid } from "../enrollment/schemas";
-import { csvCell } from "../inventory/service";
 import { attendanceConfig } from "./config";
 import type {
   ClockBody,
@@ -372,9 +372,6 @@ export async function listLogs(deps: Pick<Deps, "db" | "env">, query: LogQuery):
 
 const CSV_CHUNK = 500;
 const encoder = new TextEncoder();
-/** One CSV line (CRLF), cells quoted as needed and formula-looking text defused. */
-export const csvLine = (cells: (string | number | boolean | null)[]) => `${cells.map(csvCell).join(",")}\r\n`;
-
 /** The filtered log as CSV, in recording order, streamed a chunk at a time (keyset on seq). */
 export function exportLogsCsv(deps: Pick<Deps, "db" | "env">, query: Omit<LogQuery, "limit" | "offset">): ReadableStream<Uint8Array> {
   const { timeZone } = attendanceConfig(deps);

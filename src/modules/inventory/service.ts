@@ -16,6 +16,7 @@ import type { InventoryEvents } from "../../../durable-objects/inventory-room";
 import type { JsonValue, ServerMessageOf } from "../../../durable-objects/messages";
 import { isConstraintError } from "../../db/client";
 import { inventoryAdjustments, inventoryItems } from "../../db/schema";
+import { csvLine } from "../../lib/csv";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
@@ -451,16 +452,6 @@ export async function listAdjustments(deps: Pick<Deps, "db">, sku: string, page:
 
 const CSV_CHUNK = 500;
 const encoder = new TextEncoder();
-
-/** One CSV cell: quoted when needed; text that a spreadsheet would run as a formula is defused. */
-export function csvCell(value: string | number | boolean | null): string {
-  if (value === null) return "";
-  if (typeof value !== "string") return String(value);
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
-const csvLine = (cells: (string | number | boolean | null)[]) => `${cells.map(csvCell).join(",")}\r\n`;
 
 function csvStream<Row, Key>(
   header: string[],

@@ -65,14 +65,3 @@ export function labelData(item: LabelItem, symbology: Symbology, lineDate: strin
 
 /** R2 keys of a job's files. */
 export const jobKeys = (jobId: string) => ({ pdf: `labels/${jobId}/labels.pdf`, csv: `labels/${jobId}/labels.csv` });
-
-/** One CSV cell: quoted when needed; text a spreadsheet would run as a formula is defused. */
-function csvCell(value: string | number | null): string {
-  if (value === null) return "";
-  if (typeof value !== "string") return String(value);
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
-/** One CSV line (CRLF-terminated). */
-export const csvLine = (cells: (string | number | null)[]) => `${cells.map(csvCell).join(",")}\r\n`;
