@@ -1,6 +1,7 @@
 import { cloudflareTest, type D1Migration, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import type { Reporter } from "vitest/node";
+import { unstable_readConfig } from "wrangler";
 
 /** Ends the run with one plain `N passed, N failed` line that CI reads. */
 const summary: Reporter = {
@@ -25,7 +26,7 @@ const summary: Reporter = {
  * The workerd runtime every in-Workers project runs in: the bindings of wrangler.toml plus test
  * secrets and tight throttles. One plugin instance per project, built from the same options.
  */
-function workersRuntime(migrations: D1Migration[]) {
+function workersRuntime(migrations: D1Migration[], storage: StorageBindings) {
   return cloudflareTest({
     wrangler: { configPath: "./wrangler.toml" },
     miniflare: {
@@ -33,6 +34,7 @@ function workersRuntime(migrations: D1Migration[]) {
         ENVIRONMENT: "test",
         JWT_SECRET: "test-only-jwt-secret-0123456789abcdefghijklmnop",
         TEST_MIGRATIONS: migrations,
+        TEST_STORAGE_BINDINGS: storage,
         LOGIN_RATE_LIMIT_PER_USERNAME: "5",
         DEV_RETURN_RESET_TOKEN: "true",
         // A fake Onshape (test/parts/onshape.test.ts mocks these hosts; nothing reaches the internet).
@@ -51,6 +53,19 @@ function workersRuntime(migrations: D1Migration[]) {
   });
 }
 
+/** The storage bindings of wrangler.toml by kind: test/storage.ts empties them between test files. */
+type StorageBindings = { d1: string[]; r2: string[]; kv: string[]; durableObjects: string[] };
+
+async function storageBindings(): Promise<StorageBindings> {
+  const config = unstable_readConfig({ config: "./wrangler.toml" });
+  return {
+    d1: config.d1_databases.map((b: { binding: string }) => b.binding),
+    r2: config.r2_buckets.map((b: { binding: string }) => b.binding),
+    kv: config.kv_namespaces.map((b: { binding: string }) => b.binding),
+    durableObjects: config.durable_objects.bindings.map((b: { name: string }) => b.name),
+  };
+}
+
 // Tests run inside workerd (miniflare) with the bindings of wrangler.toml. Migrations are read
 // here (Node) and applied in test/setup.ts (inside the runtime).
 //
@@ -59,6 +74,7 @@ function workersRuntime(migrations: D1Migration[]) {
 // `vitest run` (and so `npm test` and CI) runs all three.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
+  const storage = await storageBindings();
   return {
     test: {
       reporters: ["default", summary],
@@ -67,16 +83,17 @@ export default defineConfig(async () => {
       onConsoleLog: (log: string) => !log.includes('"msg":"request"'),
       projects: [
         {
-          plugins: [workersRuntime(migrations)],
+          plugins: [workersRuntime(migrations, storage)],
           test: {
             name: "workers",
             include: ["test/**/*.test.ts", "workers/**/*.test.ts"],
             exclude: ["test/node/**", "test/slow/**"],
             setupFiles: ["./test/setup.ts"],
+            isolate: false,
           },
         },
         {
-          plugins: [workersRuntime(migrations)],
+          plugins: [workersRuntime(migrations, storage)],
           // Pure-JS key derivation runs far slower in the test runtime than in production V8.
           test: { name: "slow", include: ["test/slow/**/*.test.ts"], setupFiles: ["./test/setup.ts"], testTimeout: 60_000 },
         },

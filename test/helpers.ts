@@ -1,4 +1,5 @@
 import { env, exports } from "cloudflare:workers";
+import type { z } from "zod";
 import { createDb } from "../src/db/client";
 import { createDeps, type DepsOptions } from "../src/lib/deps";
 import { createUser } from "../src/modules/users/service";
@@ -21,8 +22,25 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-/** Calls the worker the way a client would: HTTP in, parsed JSON out. */
-export async function call(path: string, opts: CallOptions = {}) {
+/** `call()` options with the response body's schema: the answer is checked and typed by it. */
+export interface CheckedCallOptions<S extends z.ZodType> extends CallOptions {
+  schema: S;
+}
+
+export interface CallResult<T> {
+  res: Response;
+  status: number;
+  json: T;
+}
+
+/**
+ * Calls the worker the way a client would: HTTP in, parsed JSON out. With `schema`, the body
+ * must match it (whatever the status; pass the error shape when a test expects an error), and
+ * `json` is typed by it; a mismatch fails the test with the status, the zod issues and the body.
+ */
+export async function call<S extends z.ZodType>(path: string, opts: CheckedCallOptions<S>): Promise<CallResult<z.output<S>>>;
+export async function call(path: string, opts?: CallOptions): Promise<CallResult<Json>>;
+export async function call(path: string, opts: CallOptions & { schema?: z.ZodType } = {}): Promise<CallResult<unknown>> {
   const headers = new Headers(opts.headers);
   if (opts.token) headers.set("authorization", `Bearer ${opts.token}`);
   if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", freshIp());
@@ -34,7 +52,8 @@ export async function call(path: string, opts: CallOptions = {}) {
       headers.set("content-type", "application/json");
     }
   }
-  const res = await exports.default.fetch(new Request(`http://localhost${path}`, { method: opts.method ?? (body ? "POST" : "GET"), headers, body }));
+  const method = opts.method ?? (body ? "POST" : "GET");
+  const res = await exports.default.fetch(new Request(`http://localhost${path}`, { method, headers, body }));
   const text = await res.text();
   let json: unknown = null;
   try {
@@ -42,7 +61,13 @@ export async function call(path: string, opts: CallOptions = {}) {
   } catch {
     json = text;
   }
-  return { res, status: res.status, json: json as Json };
+  if (!opts.schema) return { res, status: res.status, json };
+  const checked = opts.schema.safeParse(json);
+  if (!checked.success) {
+    const issues = checked.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
+    throw new Error(`${method} ${path} answered ${res.status} with a body its schema refuses (${issues}): ${text.slice(0, 2000)}`);
+  }
+  return { res, status: res.status, json: checked.data };
 }
 
 /** Parsed JSON as tests walk it: any key may be read; `expect` checks what is there. */

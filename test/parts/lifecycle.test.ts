@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { AppError } from "../../src/lib/errors";
+import { ErrorSchema } from "../../src/lib/surface";
+import { Part, TransitionList } from "../../src/modules/parts/schemas";
 import type { PartRow } from "../../src/modules/parts/service";
 import { allowedActions, planTransition, transitionPart } from "../../src/modules/parts/service";
 import type { Principal } from "../../src/types";
@@ -41,16 +44,19 @@ describe("lifecycle state machine", () => {
     for (const [state, legal] of Object.entries(LEGAL) as [State, Action[]][]) {
       for (const action of ACTIONS) {
         const id = await partIn(token, state);
-        const before = (await call(`/api/v1/parts/${id}`, { token })).json;
+        // `schema` checks each answer against the declared response shape and types `json`.
+        const before = (await call(`/api/v1/parts/${id}`, { token, schema: Part })).json;
         expect(before.allowed_actions).toEqual(legal);
-        const res = await call(`/api/v1/parts/${id}/${action}`, { token, body: bodyOf(action) });
         if (legal.includes(action)) {
+          const res = await call(`/api/v1/parts/${id}/${action}`, { token, body: bodyOf(action), schema: Part });
           expect(res.status, `${state} ${action}`).toBe(200);
-          expect(res.json.version).toBe(Number(before.version) + 1);
+          expect(res.json.version).toBe(before.version + 1);
         } else {
+          const res = await call(`/api/v1/parts/${id}/${action}`, { token, body: bodyOf(action), schema: ErrorSchema });
           expect(res.status, `${state} ${action}`).toBe(409);
+          expect(res.json.error).toBe("CONFLICT");
           expect(res.json.details).toMatchObject({ action, category: before.category, status: before.status, allowed_actions: legal });
-          const after = (await call(`/api/v1/parts/${id}`, { token })).json;
+          const after = (await call(`/api/v1/parts/${id}`, { token, schema: Part })).json;
           expect(after.version).toBe(before.version);
         }
       }
@@ -128,14 +134,40 @@ describe("lifecycle state machine", () => {
       sessionId: "s",
     };
     const deps = testDeps();
+    // Force the interleaving: neither write batch starts until both writers have read the part,
+    // so both plan from the same version and exactly one conditional update can match.
+    let arrived = 0;
+    let release = () => {};
+    const bothRead = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const db = new Proxy(deps.db, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (prop !== "batch" || typeof value !== "function") return value;
+        return async (...args: unknown[]) => {
+          if (++arrived === 2) release();
+          await bothRead;
+          return Reflect.apply(value, target, args);
+        };
+      },
+    });
     const [a, b] = await Promise.allSettled([
-      transitionPart(deps, { id, transition: { action: "assign", assigned: "A" } }, actor),
-      transitionPart(deps, { id, transition: { action: "assign", assigned: "B" } }, actor),
+      transitionPart({ ...deps, db }, { id, transition: { action: "assign", assigned: "A" } }, actor),
+      transitionPart({ ...deps, db }, { id, transition: { action: "assign", assigned: "B" } }, actor),
     ]);
+    expect(arrived).toBe(2); // the race happened: both reached the write with the same version
     const won = [a, b].filter((r) => r.status === "fulfilled");
-    expect(won.length).toBeGreaterThanOrEqual(1);
-    const history = arr((await call(`/api/v1/parts/${id}/history`, { token })).json.items).filter((t) => String(t.action) === "assign");
-    expect(history).toHaveLength(won.length);
+    const lost = [a, b].filter((r) => r.status === "rejected");
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    const loser: unknown = lost[0]?.status === "rejected" ? lost[0].reason : undefined;
+    expect(loser).toBeInstanceOf(AppError);
+    expect(loser instanceof AppError && loser.status).toBe(409);
+    const history = (await call(`/api/v1/parts/${id}/history`, { token, schema: TransitionList })).json.items.filter((t) => t.action === "assign");
+    expect(history).toHaveLength(1);
+    const winner = won[0]?.status === "fulfilled" ? won[0].value : undefined;
+    expect(history[0]?.assigned).toBe(winner?.assigned);
   });
 
   it("planTransition is total over states × actions", () => {

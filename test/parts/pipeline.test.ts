@@ -1,23 +1,23 @@
 /**
  * The CAD pipeline end to end inside workerd: upload each fixture STEP, run the conversion
- * consumer on what was queued, fetch /model and read the GLB. Fixtures: ../shared/fixtures/step
- * (read at test time only; the figures are from its README).
+ * consumer on what was queued, fetch /model and read the GLB. Fixtures: test/fixtures/step
+ * (read at test time only; sources, licences and reference figures in its README).
  */
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import occtWasm from "occt-import-js/dist/occt-import-js.wasm";
 import { describe, expect, it } from "vitest";
-import as1 from "../../../shared/fixtures/step/as1-oc-214.stp?raw";
-import cube from "../../../shared/fixtures/step/cube.stp?raw";
-import cubeIn from "../../../shared/fixtures/step/cube-in.step?raw";
-import dm1 from "../../../shared/fixtures/step/dm1-id-214.stp?raw";
-import io1 from "../../../shared/fixtures/step/io1-cm-214.stp?raw";
-import rounded from "../../../shared/fixtures/step/rounded-cube.step?raw";
 import { getConversion, openModel, REQUEUE_AFTER_MS, uploadPartFile } from "../../src/modules/parts/files";
 import { ConvertMessage } from "../../src/queues/messages";
 import type { Principal } from "../../src/types";
 import { convertStep, MAX_ATTEMPTS } from "../../workers/convert/job";
 import { consumeBatch } from "../../workers/shared";
+import as1 from "../fixtures/step/as1-oc-214.stp?raw";
+import cube from "../fixtures/step/cube.stp?raw";
+import cubeIn from "../fixtures/step/cube-in.step?raw";
+import dm1 from "../fixtures/step/dm1-id-214.stp?raw";
+import io1 from "../fixtures/step/io1-cm-214.stp?raw";
+import rounded from "../fixtures/step/rounded-cube.step?raw";
 import { call, freshIp, loginAs, testDeps, unique } from "../helpers";
 
 const FIXTURES = [

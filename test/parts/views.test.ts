@@ -3,7 +3,7 @@
  * served with an ETag, and removed with their part.
  */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { MAX_VIEW_BYTES } from "../../src/modules/parts/views";
 import { arr, call, loginAs, unique } from "../helpers";
 
@@ -66,9 +66,8 @@ describe("part views (seed surface)", () => {
     expect(after.map((r) => r.n)).toEqual([0, 1]);
     expect(after[0]?.key).toBe(before[0]?.key);
     expect(after[1]?.key).not.toBe(before[1]?.key);
-    // The replaced object goes after the response; wait for it without a clock.
-    for (let i = 0; i < 50 && (await env.FILES.head(String(before[1]?.key))); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(await env.FILES.head(String(before[1]?.key))).toBeNull();
+    // The replaced object goes after the response: wait for exactly that (fails after 2 s).
+    await vi.waitUntil(async () => (await env.FILES.head(String(before[1]?.key))) === null, { timeout: 2000, interval: 10 });
     expect(await env.FILES.head(String(after[1]?.key))).not.toBeNull();
   });
 
@@ -101,8 +100,8 @@ describe("part views (seed surface)", () => {
     const admin = await loginAs("admin");
     expect((await call(`/api/parts/${id}`, { token: admin.token, method: "DELETE" })).status).toBe(200);
     expect((await viewRows(id)).results).toEqual([]);
-    for (let i = 0; i < 50 && (await env.FILES.head(String(keys[0]))); i++) await new Promise((r) => setTimeout(r, 10));
-    for (const key of keys) expect(await env.FILES.head(key)).toBeNull();
+    const gone = async () => (await Promise.all(keys.map((key) => env.FILES.head(String(key))))).every((object) => object === null);
+    await vi.waitUntil(gone, { timeout: 2000, interval: 10 });
   });
 
   it("a stale If-Match delete keeps the part's views and history", async () => {
