@@ -3,6 +3,7 @@
  * that never comes fails instead of hanging.
  */
 import { exports } from "cloudflare:workers";
+import { vi } from "vitest";
 import type { Json } from "./helpers";
 
 /** How a test reaches the Worker: `exports.default.fetch` or an `app.fetch` built with `extend`. */
@@ -152,12 +153,11 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Polls `check` until it returns true, failing after `ms` (for effects with no message). */
+/** Waits until `check` returns true (`vi.waitUntil`), failing after `ms` (for effects with no message). */
 export async function eventually(check: () => Promise<boolean> | boolean, ms = DEFAULT_WAIT_MS, what = "condition"): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`${what} not met within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  try {
+    await vi.waitUntil(check, { timeout: ms, interval: 20 });
+  } catch (cause) {
+    throw new Error(`${what} not met within ${ms} ms`, { cause });
   }
 }
