@@ -89,7 +89,9 @@ export default defineConfig(async () => {
             include: ["test/**/*.test.ts", "workers/**/*.test.ts"],
             exclude: ["test/node/**", "test/slow/**"],
             setupFiles: ["./test/setup.ts"],
-            isolate: false,
+            // Files share the runtime (test/setup.ts resets its storage before each one).
+            // TEST_ISOLATE=1 gives each file its own runtime: a check for a leak through module state.
+            isolate: process.env.TEST_ISOLATE === "1",
           },
         },
         {
