@@ -1,6 +1,6 @@
 /**
  * WebSocket rooms, the Worker's side: one helper, `connectToRoom()`, that every upgrade route
- * calls. The rooms themselves (Durable Objects on the `Room` base) live in durable-objects/.
+ * calls. The rooms themselves (Durable Objects on the `Room` base) live in src/rooms/.
  *
  * An upgrade route, e.g. MS5's line feed:
  *
@@ -15,11 +15,11 @@
  *
  *   await deps.rooms.line.get(deps.rooms.line.idFromName(lineId)).publish({ type: "andon_event", line_id: lineId, data });
  *
- * Adding a client message or an event type: see durable-objects/room.ts.
+ * Adding a client message or an event type: see src/rooms/room.ts.
  */
 import type { Context } from "hono";
-import { encodeRoomConnect, ROOM_CONNECT_HEADER, ROOM_CONNECT_URL, RoomName, type RoomPrincipal } from "../../durable-objects/messages";
-import type { Room } from "../../durable-objects/room";
+import { encodeRoomConnect, ROOM_CONNECT_HEADER, ROOM_CONNECT_URL, RoomName, type RoomPrincipal } from "../rooms/messages";
+import type { Room } from "../rooms/room";
 import type { AppEnv, UserPrincipal } from "../types";
 import { authenticateToken } from "./auth";
 import { AppError } from "./errors";

@@ -1,11 +1,11 @@
 import { createExecutionContext, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { encodeRoomConnect, MAX_CLIENT_MESSAGE_BYTES, PING, PONG } from "../../durable-objects/messages";
 import { createApp } from "../../src/app";
 import { signAccessToken } from "../../src/lib/auth";
 import { connectToRoom } from "../../src/lib/rooms";
 import { route } from "../../src/lib/route";
+import { encodeRoomConnect, MAX_CLIENT_MESSAGE_BYTES, PING, PONG } from "../../src/rooms/messages";
 import { call, loginAs, testDeps, unique } from "../helpers";
 import { eventually, type Fetch, openSocket, type TestSocket } from "../ws";
 

@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { FLOOR_ROOM } from "../../../durable-objects/line-protocol";
 import { expectedVersion, setETag } from "../../lib/etag";
 import { PageQuery } from "../../lib/pagination";
 import { connectToRoom, refuseSocket } from "../../lib/rooms";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import { FLOOR_ROOM } from "../../rooms/line-protocol";
 import {
   CreateJob,
   CreateLine,

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { createDeps } from "../src/lib/deps";
-import { describeError, log } from "../src/lib/logging";
-import { AndonTimer, acknowledgeTimer, dueEscalations, nextDeadline, recordEscalation } from "../src/modules/andon/escalation";
-import { toAndonEvent } from "../src/modules/andon/mappers";
+import { createDeps } from "../lib/deps";
+import { describeError, log } from "../lib/logging";
+import { AndonTimer, acknowledgeTimer, dueEscalations, nextDeadline, recordEscalation } from "../modules/andon/escalation";
+import { toAndonEvent } from "../modules/andon/mappers";
 import { FLOOR_ROOM, REPLAY_LOG_SIZE } from "./line-protocol";
 import type { ClientMessageOf, JsonObject, JsonValue, MessageSchemas, ServerMessageOf } from "./messages";
 import { type Connection, Room } from "./room";

@@ -27,8 +27,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
-import { AppError } from "../src/lib/errors";
-import { describeError, log } from "../src/lib/logging";
+import { AppError } from "../lib/errors";
+import { describeError, log } from "../lib/logging";
 import {
   type BaseEvents,
   ClientEnvelope,
