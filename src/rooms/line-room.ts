@@ -1,102 +1,27 @@
-import { z } from "zod";
-import { createDeps } from "../lib/deps";
+import { createDb } from "../db/client";
 import { describeError, log } from "../lib/logging";
 import { AndonTimer, acknowledgeTimer, dueEscalations, nextDeadline, recordEscalation } from "../modules/andon/escalation";
 import { toAndonEvent } from "../modules/andon/mappers";
-import { FLOOR_ROOM, REPLAY_LOG_SIZE } from "./line-protocol";
-import type { ClientMessageOf, JsonObject, JsonValue, MessageSchemas, ServerMessageOf } from "./messages";
+import {
+  FLOOR_ROOM,
+  isTopicEvent,
+  type LineEventMessage,
+  type LineEvents,
+  type LineLiveState,
+  LineMessages,
+  type LineSocketState,
+  REPLAY_LOG_SIZE,
+  type Subscription,
+  TOPIC,
+} from "./line-protocol";
+import type { ClientMessageOf, JsonObject, JsonValue, ServerMessageOf } from "./messages";
 import { type Connection, Room } from "./room";
-
-/** MS5's subscription topics. */
-export const SubscriptionType = z.enum(["line", "equipment", "job", "oee", "downtime", "andon", "escalation"]);
-export type SubscriptionType = z.infer<typeof SubscriptionType>;
-
-const FilterValue = z.union([z.string().max(256), z.number(), z.boolean(), z.null()]);
-const Filters = z.record(z.string().max(64), FilterValue).refine((filters) => Object.keys(filters).length <= 20, "At most 20 filters");
-
-export { FLOOR_ROOM, REPLAY_LOG_SIZE } from "./line-protocol";
-
-/** MS5's client messages (fields beside `type`, as its tablets send them). */
-export const LineMessages = {
-  subscribe: z.object({
-    subscription_type: SubscriptionType,
-    target_id: z.string().min(1).max(64).optional(),
-    filters: Filters.optional(),
-    /** The last sequence number this client saw (after a reconnect): missed events are replayed. */
-    last_seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-  }),
-  unsubscribe: z.object({ subscription_type: SubscriptionType, target_id: z.string().min(1).max(64).optional() }),
-} satisfies MessageSchemas;
-
-/** A line event as MS5 sends it: `{type, line_id, data, timestamp}` (plus our `seq`). */
-type LineEvent = { line_id: string; data: JsonObject };
-
-/** What one line looks like right now, as the room has seen it: what a snapshot carries. */
-export interface LineLiveState {
-  [key: string]: JsonValue;
-  line: JsonObject | null;
-  oee: JsonObject | null;
-  /** Open andons by id. */
-  andons: { [id: string]: JsonObject };
-  /** Jobs not yet completed or cancelled, by id. */
-  jobs: { [id: string]: JsonObject };
-  /** Downtime still running, by id. */
-  downtime: { [id: string]: JsonObject };
-  /** Last status per equipment code. */
-  equipment: { [code: string]: JsonObject };
-}
-
-type Subscription = { subscription_type: SubscriptionType; target_id: string | null; filters?: Record<string, string | number | boolean | null> | undefined };
-
-/** The reply to `subscribe`: how the client is brought up to date. */
-type SubscriptionReply = {
-  subscription_type: SubscriptionType;
-  target_id: string | null;
-  /** `replay`: the missed events follow, in order; `snapshot`: `snapshot` is the state as of `seq`. */
-  resync: "replay" | "snapshot";
-  /** The sequence number the snapshot reflects, or the last one replayed. */
-  seq: number;
-  snapshot?: { lines: { [lineId: string]: LineLiveState } } | undefined;
-};
-
-/** What a line room sends: MS5's events, and the subscription replies. */
-export type LineEvents = {
-  line_status_update: LineEvent;
-  oee_update: LineEvent;
-  andon_event: LineEvent;
-  equipment_status_update: LineEvent;
-  downtime_event: LineEvent;
-  job_update: LineEvent;
-  escalation_event: LineEvent;
-  subscription_confirmed: { data: SubscriptionReply };
-  unsubscription_confirmed: { data: Omit<Subscription, "filters"> };
-};
-
-type TopicEvent = Exclude<keyof LineEvents, "subscription_confirmed" | "unsubscription_confirmed">;
-export type LineEventMessage = ServerMessageOf<Pick<LineEvents, TopicEvent>>;
-
-/** Per socket: what it subscribed to (none = everything in this room). */
-export interface LineSocketState {
-  subscriptions: Subscription[];
-}
 
 const MAX_SUBSCRIPTIONS = 50;
 const LIVE_PREFIX = "live:";
 const LOG_PREFIX = "log:";
 const TIMER_PREFIX = "andon:";
 const logKey = (seq: number) => `${LOG_PREFIX}${String(seq).padStart(15, "0")}`;
-
-// Which topic each event belongs to, for sockets that subscribed to some topics only.
-const TOPIC: Record<TopicEvent, SubscriptionType> = {
-  line_status_update: "line",
-  oee_update: "oee",
-  andon_event: "andon",
-  equipment_status_update: "equipment",
-  downtime_event: "downtime",
-  job_update: "job",
-  escalation_event: "escalation",
-};
-const isTopicEvent = (type: string): type is TopicEvent => Object.hasOwn(TOPIC, type);
 
 const emptyLive = (): LineLiveState => ({ line: null, oee: null, andons: {}, jobs: {}, downtime: {}, equipment: {} });
 const str = (v: JsonValue | undefined): string | null => (typeof v === "string" ? v : null);
@@ -178,7 +103,9 @@ export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketSt
    */
   override async alarm(): Promise<void> {
     const now = new Date();
-    const deps = createDeps(this.env);
+    // Narrow deps, as the queue consumers have: D1 only. Not createDeps(), whose config parse
+    // (JWT_SECRET, limits…) has nothing to do with escalations and must not be able to stop them.
+    const deps = { db: createDb(this.env.DB) };
     const floor = this.env.LINE_ROOM.get(this.env.LINE_ROOM.idFromName(FLOOR_ROOM));
     for (const stored of await this.andonTimers()) {
       const { steps, timer } = dueEscalations(stored, now);

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { disconnectUser } from "../../src/modules/production/live";
-import { REPLAY_LOG_SIZE } from "../../src/rooms/line-room";
+import { REPLAY_LOG_SIZE } from "../../src/rooms/line-protocol";
 import { call, loginAs, str, testDeps, unique } from "../helpers";
 import { openSocket, type TestSocket } from "../ws";
 

@@ -19,7 +19,7 @@ import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
 import { type Page, paginate } from "../../lib/pagination";
-import type { InventoryEvents } from "../../rooms/inventory-room";
+import type { InventoryEvents } from "../../rooms/inventory-protocol";
 import type { JsonValue, ServerMessageOf } from "../../rooms/messages";
 import type { Principal } from "../../types";
 import type { AdjustBody, Adjustment, BulkLine, CreateItem, HistoryExportQuery, Item, ItemListQuery, LowStockQuery, UpdateItem } from "./schemas";

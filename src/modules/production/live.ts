@@ -6,8 +6,8 @@
 import { productionLines } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { describeError, log } from "../../lib/logging";
+import type { LineEventMessage, LineLiveState } from "../../rooms/line-protocol";
 import { FLOOR_ROOM } from "../../rooms/line-protocol";
-import type { LineEventMessage, LineLiveState } from "../../rooms/line-room";
 
 /** The stub of a line's room (or of the floor room). */
 export const lineRoom = (deps: Pick<Deps, "rooms">, name: string) => deps.rooms.line.get(deps.rooms.line.idFromName(name));
