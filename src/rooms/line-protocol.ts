@@ -1,9 +1,11 @@
 import { z } from "zod";
+import type { Permission } from "../lib/rbac";
 import type { JsonObject, JsonValue, MessageSchemas, ServerMessageOf } from "./messages";
 
 /**
- * The line rooms' protocol (names, client messages, events, live state), shared with the Worker, in a module free of `cloudflare:workers` so the
- * API's routes (and the OpenAPI build that runs in Node) can import them without the room.
+ * The line rooms' protocol (names, client messages, events, live state), shared with the
+ * Worker, in a module free of `cloudflare:workers` so the API's routes (and the OpenAPI build
+ * that runs in Node) can import them without the room.
  */
 
 /**
@@ -100,4 +102,20 @@ export const TOPIC: Record<TopicEvent, SubscriptionType> = {
   job_update: "job",
   escalation_event: "escalation",
 };
+
+/**
+ * The permission each topic's events need: the one its REST read requires (`GET /andon/events`
+ * → `andon:read`, `GET /jobs/{id}` → `job:read`, …). Checked per socket when it subscribes and
+ * on every delivery, and the snapshot carries only the parts its socket may read.
+ */
+export const TOPIC_PERMISSION: Record<SubscriptionType, Permission> = {
+  line: "line:read",
+  equipment: "equipment:read",
+  job: "job:read",
+  oee: "oee:read",
+  downtime: "downtime:read",
+  andon: "andon:read",
+  escalation: "andon:read",
+};
+
 export const isTopicEvent = (type: string): type is TopicEvent => Object.hasOwn(TOPIC, type);

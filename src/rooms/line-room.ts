@@ -1,7 +1,10 @@
 import { createDb } from "../db/client";
+import { forbidden } from "../lib/errors";
 import { describeError, log } from "../lib/logging";
+import { type Permission, permissionSet } from "../lib/rbac";
 import { AndonTimer, acknowledgeTimer, dueEscalations, nextDeadline, recordEscalation } from "../modules/andon/escalation";
 import { toAndonEvent } from "../modules/andon/mappers";
+import { mayReadJob } from "../modules/production/visibility";
 import {
   FLOOR_ROOM,
   isTopicEvent,
@@ -13,9 +16,10 @@ import {
   REPLAY_LOG_SIZE,
   type Subscription,
   TOPIC,
+  TOPIC_PERMISSION,
 } from "./line-protocol";
 import type { ClientMessageOf, JsonObject, JsonValue, ServerMessageOf } from "./messages";
-import { type Connection, Room } from "./room";
+import { CLOSE_TRY_LATER, type Connection, Room } from "./room";
 
 const MAX_SUBSCRIPTIONS = 50;
 const LIVE_PREFIX = "live:";
@@ -26,6 +30,39 @@ const logKey = (seq: number) => `${LOG_PREFIX}${String(seq).padStart(15, "0")}`;
 const emptyLive = (): LineLiveState => ({ line: null, oee: null, andons: {}, jobs: {}, downtime: {}, equipment: {} });
 const str = (v: JsonValue | undefined): string | null => (typeof v === "string" ? v : null);
 const obj = (v: JsonValue | undefined): JsonObject | null => (typeof v === "object" && v !== null && !Array.isArray(v) ? v : null);
+
+/** What a socket's principal may read: its permissions, as a set, and the user it is. */
+function readerOf(conn: Connection<LineSocketState>) {
+  return { userId: conn.principal.userId, permissions: permissionSet(conn.principal.permissions) };
+}
+
+const holds = (conn: Connection<LineSocketState>, permission: Permission) => mayRead(readerOf(conn), permission);
+const mayRead = (reader: ReturnType<typeof readerOf>, permission: Permission) => reader.permissions.has("*") || reader.permissions.has(permission);
+
+/**
+ * Whether a socket's principal may read `message` over REST: its topic's permission
+ * (`TOPIC_PERMISSION`) and, for a job, the jobs' visibility rule (assignee or `job:assign`).
+ */
+function permits(reader: ReturnType<typeof readerOf>, message: LineEventMessage): boolean {
+  if (!mayRead(reader, TOPIC_PERMISSION[TOPIC[message.type]])) return false;
+  return message.type !== "job_update" || mayReadJob(reader, str(message.data.user_id));
+}
+
+/** A line's live state with only the parts `reader` may read (empty parts stay, as `null`/`{}`). */
+function visibleLive(reader: ReturnType<typeof readerOf>, live: LineLiveState): LineLiveState {
+  const jobs: { [id: string]: JsonObject } = {};
+  if (mayRead(reader, "job:read")) {
+    for (const [id, job] of Object.entries(live.jobs)) if (mayReadJob(reader, str(job.user_id))) jobs[id] = job;
+  }
+  return {
+    line: mayRead(reader, "line:read") ? live.line : null,
+    oee: mayRead(reader, "oee:read") ? live.oee : null,
+    andons: mayRead(reader, "andon:read") ? live.andons : {},
+    jobs,
+    downtime: mayRead(reader, "downtime:read") ? live.downtime : {},
+    equipment: mayRead(reader, "equipment:read") ? live.equipment : {},
+  };
+}
 
 /** Whether an event is about `target`: its line, its record's id, or its equipment. */
 function concerns(message: LineEventMessage, target: string): boolean {
@@ -147,16 +184,22 @@ export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketSt
 
   // ---------------------------------------------------------------------------------------------
 
-  protected override onMessage(conn: Connection<LineSocketState>, message: ClientMessageOf<typeof LineMessages>): void {
+  protected override async onMessage(conn: Connection<LineSocketState>, message: ClientMessageOf<typeof LineMessages>): Promise<void> {
     const current = conn.state?.subscriptions ?? [];
     const key = { subscription_type: message.subscription_type, target_id: message.target_id ?? null };
     const same = (s: Subscription) => s.subscription_type === key.subscription_type && s.target_id === key.target_id;
     switch (message.type) {
       case "subscribe": {
+        const needed = TOPIC_PERMISSION[message.subscription_type];
+        if (!holds(conn, needed)) throw forbidden(`Permission '${needed}' is required for '${message.subscription_type}' events`);
         const sub: Subscription = { ...key, ...(message.filters ? { filters: message.filters } : {}) };
         const next = [...current.filter((s) => !same(s)), sub].slice(-MAX_SUBSCRIPTIONS);
         const updated = this.setState(conn, { subscriptions: next });
-        this.resync(updated, sub, message.last_seq);
+        if (!this.mayResync(updated)) {
+          await this.closeSocket(updated.ws, CLOSE_TRY_LATER, "Resync budget exceeded; reconnect later");
+          return;
+        }
+        this.chargeResync(updated, this.resync(updated, sub, message.last_seq));
         return;
       }
       case "unsubscribe":
@@ -168,6 +211,7 @@ export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketSt
   protected override shouldDeliver(conn: Connection<LineSocketState>, message: ServerMessageOf<LineEvents>): boolean {
     if (!isTopicEvent(message.type)) return true;
     const event = message as LineEventMessage;
+    if (!permits(readerOf(conn), event)) return false;
     const subs = conn.state?.subscriptions ?? [];
     if (subs.length === 0) return true;
     const topic = TOPIC[event.type];
@@ -182,31 +226,40 @@ export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketSt
   /**
    * Brings a subscriber up to date: with a `last_seq` still in the replay log, the events after
    * it that this socket would have received, in order; otherwise a snapshot and the sequence
-   * number it reflects (the client drops any event at or below it).
+   * number it reflects (the client drops any event at or below it). Only what the socket may
+   * read is sent. Returns about how many bytes it sent (UTF-16 units), for the resync budget.
    */
-  private resync(conn: Connection<LineSocketState>, sub: Subscription, lastSeen: number | undefined): void {
+  private resync(conn: Connection<LineSocketState>, sub: Subscription, lastSeen: number | undefined): number {
     const seq = this.lastSeq();
     const head = { subscription_type: sub.subscription_type, target_id: sub.target_id };
     if (lastSeen !== undefined && lastSeen <= seq) {
       const missed = this.loggedSince(lastSeen);
       if (missed !== null) {
         this.send(conn, { type: "subscription_confirmed", data: { ...head, resync: "replay", seq } });
+        let bytes = 0;
         for (const entry of missed) {
           if (!this.shouldDeliver(conn, entry.message)) continue;
+          const payload = JSON.stringify({ ...entry.message, timestamp: entry.timestamp, seq: entry.seq });
           try {
-            conn.ws.send(JSON.stringify({ ...entry.message, timestamp: entry.timestamp, seq: entry.seq }));
+            conn.ws.send(payload);
           } catch {
-            return;
+            break;
           }
+          bytes += payload.length;
         }
-        return;
+        return bytes;
       }
     }
     // A line subscription's target is a line id; other topics' targets may be ids of records
     // (an andon, an equipment code), whose line's state is the one with that key if any.
     const known = sub.target_id !== null && this.ctx.storage.kv.get(LIVE_PREFIX + sub.target_id) !== undefined;
     const lineTarget = sub.target_id !== null && (known || sub.subscription_type === "line") ? sub.target_id : null;
-    this.send(conn, { type: "subscription_confirmed", data: { ...head, resync: "snapshot", seq, snapshot: { lines: this.liveLines(lineTarget) } } });
+    const reader = readerOf(conn);
+    const lines: { [lineId: string]: LineLiveState } = {};
+    for (const [id, live] of Object.entries(this.liveLines(lineTarget))) lines[id] = visibleLive(reader, live);
+    const snapshot = { lines };
+    this.send(conn, { type: "subscription_confirmed", data: { ...head, resync: "snapshot", seq, snapshot } });
+    return JSON.stringify(snapshot).length;
   }
 
   /** The logged events after `seq`, or null when some of them are no longer kept. */
