@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fanout } from "./fanout.mjs";
+import { floodLatency } from "./flood.mjs";
 import { failureOf, load } from "./load.mjs";
 import { renderChecks, renderTable } from "./report.mjs";
 import { csvImport } from "./salesdata.mjs";
@@ -223,6 +224,27 @@ async function measure(scenario, target, label) {
     const run = await fanout({ wsUrl: `${target.url.replace(/^http/, "ws")}${extra.ws}`, post, ...scenario.fanout });
     console.log(
       `  ${label.padEnd(42)} ${run.rps.toFixed(1).padStart(9)} msg/s   p50 ${run.p50.toFixed(2).padStart(8)} ms   p99 ${run.p99.toFixed(2).padStart(8)} ms (POST → last client)`,
+    );
+    return run;
+  }
+  if (scenario.flood) {
+    const post = async (description) => {
+      const body = JSON.stringify({ ...JSON.parse(request.body), description });
+      const res = await fetch(request.url, { method: request.method, headers: request.headers, body });
+      const text = await res.text();
+      if (res.status !== 201) throw new Error(`${request.method} ${request.url} answered ${res.status}: ${text.slice(0, 300)}`);
+      return JSON.parse(text).id;
+    };
+    const run = await floodLatency({ wsUrl: `${target.url.replace(/^http/, "ws")}${extra.ws}`, post, ...scenario.flood });
+    const ms = (v) => v.toFixed(2).padStart(8);
+    console.log(`  ${label.padEnd(42)} quiet   p50 ${ms(run.quiet.p50)} ms   p99 ${ms(run.quiet.p99)} ms (POST → watcher)`);
+    console.log(`  ${"".padEnd(42)} flooded p50 ${ms(run.p50)} ms   p99 ${ms(run.p99)} ms`);
+    const closes = Object.entries(run.flood.closes)
+      .map(([code, n]) => `${n}× ${code}`)
+      .join(", ");
+    console.log(
+      `  ${"".padEnd(42)} p99 flooded ÷ quiet = ${run.ratio.toFixed(2)}× (target ≤ 1.50×: ${run.ratio <= 1.5 ? "met" : "NOT met"}); ` +
+        `flooder: ${run.flood.bursts} bursts of 300 subscribes, closed ${closes || "never"}, received ${(run.flood.bytes / 1e6).toFixed(2)} MB`,
     );
     return run;
   }

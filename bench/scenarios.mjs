@@ -178,6 +178,26 @@ export const scenarios = [
     },
   })),
   {
+    // A critical andon's latency to a tablet on its line, quiet vs while another socket on the
+    // line floods `subscribe` with a recent `last_seq` (bench/flood.mjs). Target: flood p99 ≤
+    // 1.5 × quiet p99. API only: the bare room has no replay to abuse.
+    name: "andon latency, line quiet vs flooded (p99 ratio ≤ 1.5×)",
+    flood: { rounds: Number(process.env.BENCH_FLOOD_ROUNDS ?? 60) },
+    method: "POST",
+    path: "/api/v1/andon/events",
+    headers: { "content-type": "application/json" },
+    targets: ["api"],
+    setup: async (ctx) => {
+      const token = await ctx.login();
+      const lineId = await benchLine(ctx, token);
+      return {
+        headers: { authorization: `Bearer ${token}` },
+        body: { line_id: lineId, event_type: "quality", priority: "critical", description: "flood" },
+        ws: `/ws/lines/${lineId}?token=${token}`,
+      };
+    },
+  },
+  {
     // CCbackend's client's main screen: every item joined with its latest log row, a bare array
     // (200 items seeded; equipment:read via the bench admin's token).
     name: "GET /api/equipment (CCbackend, 200 items)",

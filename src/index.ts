@@ -5,8 +5,8 @@ import { cleanupExpired } from "./modules/maintenance/cleanup";
 import { sweepStalledImports } from "./modules/salesdata/service";
 import { rekeyUsernames } from "./modules/users/repo";
 
-export { InventoryRoom } from "../durable-objects/inventory-room";
-export { LineRoom } from "../durable-objects/line-room";
+export { InventoryRoom } from "./rooms/inventory-room";
+export { LineRoom } from "./rooms/line-room";
 
 const app = createApp();
 

@@ -1,37 +1,43 @@
 /**
- * WebSocket rooms, the Worker's side: one helper, `connectToRoom()`, that every upgrade route
- * calls. The rooms themselves (Durable Objects on the `Room` base) live in durable-objects/.
+ * WebSocket rooms, the Worker's side. An upgrade route declares its permission (and tab) like
+ * any route, with `upgrade: true`, and its handler calls `connectToRoom()`:
  *
- * An upgrade route, e.g. MS5's line feed:
+ *   router.openapi(defineRoute({ method: "get", path: "/lines/{id}/ws", access: "line:read", upgrade: true,
+ *       summary: "Live events of one line (WebSocket, ?token=)", tags: ["production"], request: { params } }),
+ *     (c) => connectToRoom(c, c.var.deps.rooms.line, c.req.valid("param").id, { exists: () => lineExists(c.var.deps, id) }));
  *
- *   router.get("/lines/:lineId/ws",
- *     route({ access: "public", summary: "Live events of one line (WebSocket, ?token=)", tags: ["production"] }),
- *     (c) => connectToRoom(c, c.var.deps.rooms.line, c.req.param("lineId"), { access: "line:read" }));
- *
- * The route is `public` because browsers cannot put headers on a WebSocket: the helper
- * authenticates `?token=` itself and checks `access`/`tab` like `route()` would.
+ * `route()` hands an upgrade request to `authenticateUpgrade()` below: browsers cannot put
+ * headers on a WebSocket, so it reads `?token=`, checks the declared access and tab, and refuses
+ * with a 101 whose socket is closed at once with 1008 (MS5's tablets read the close code). Any
+ * other request is authenticated and authorised as on every route, then answered 426.
  *
  * Pushing an event from a service (after the write is committed):
  *
  *   await deps.rooms.line.get(deps.rooms.line.idFromName(lineId)).publish({ type: "andon_event", line_id: lineId, data });
  *
- * Adding a client message or an event type: see durable-objects/room.ts.
+ * Closing sockets when a user's rights change: `closeSockets()` (modules/users/sockets.ts).
+ * Adding a client message or an event type: see src/rooms/room.ts.
  */
-import type { Context } from "hono";
-import { encodeRoomConnect, ROOM_CONNECT_HEADER, ROOM_CONNECT_URL, RoomName, type RoomPrincipal } from "../../durable-objects/messages";
-import type { Room } from "../../durable-objects/room";
+import type { Context, Next } from "hono";
+import { encodeRoomConnect, ROOM_CONNECT_HEADER, ROOM_CONNECT_URL, RoomName, type RoomPrincipal } from "../rooms/messages";
+import type { Room } from "../rooms/room";
 import type { AppEnv, UserPrincipal } from "../types";
 import { authenticateToken } from "./auth";
 import { AppError } from "./errors";
-import { type AccessRule, hasPermission, isAllowed, type Permission } from "./rbac";
+import { hasPermission, isAllowed } from "./rbac";
+import type { RouteSpec } from "./route";
 import { v1Surface } from "./surface";
 
-/** What a connection needs besides a valid token. */
+/** What a connection needs besides the route's declared access. */
 export interface RoomAccess {
-  /** Permission the user must hold (`line:read`), or any signed-in user (default). */
-  access?: Permission | "authenticated";
-  /** RM365 tab the room belongs to; the user must hold it. */
-  tab?: string;
+  /**
+   * Whether the room's subject exists (the line, the location). Asked only after the token and
+   * access are checked (an anonymous caller learns nothing), and before the Durable Object is
+   * touched (a caller cannot mint rooms): `false` refuses with 1008.
+   */
+  exists?: () => Promise<boolean>;
+  /** The close reason when `exists` answers false. */
+  unknown?: string;
 }
 
 /** Close code for a refused connection: MS5's tablets expect 1008 (policy violation). */
@@ -43,13 +49,46 @@ const MAX_TOKEN_LENGTH = 4096;
 /** Any class on the Room base: only their stubs understand the internal connect. */
 type AnyRoom = Rpc.DurableObjectBranded & Pick<Room, "connections" | "publish">;
 
+// Requests whose `?token=` authenticateUpgrade() accepted; only those may reach a room.
+const admitted = new WeakSet<Context<AppEnv>>();
+
+/** Whether a request asks for a WebSocket (`Upgrade: websocket`). */
+export const isUpgradeRequest = (c: Context<AppEnv>): boolean => c.req.header("upgrade")?.toLowerCase() === "websocket";
+
 /**
- * Upgrades a client's request to a WebSocket on the room `roomName` of `namespace`.
+ * `route()`'s step for an upgrade request on a route declared `upgrade: true`: authenticates
+ * `?token=` and checks the declared access and tab. A missing, malformed, expired or revoked
+ * token, or a user without the access or tab, gets a 101 closed at once with 1008 and a short
+ * reason; otherwise the principal is set and the handler runs.
+ */
+export async function authenticateUpgrade(c: Context<AppEnv>, spec: RouteSpec, next: Next): Promise<Response | undefined> {
+  const token = c.req.query("token");
+  if (!token) return refuseSocket("Authentication required");
+  if (token.length > MAX_TOKEN_LENGTH) return refuseSocket("Malformed token");
+  let principal: UserPrincipal;
+  try {
+    principal = await authenticateToken(c.var.deps, token);
+  } catch (err) {
+    if (err instanceof AppError && err.code === "AUTHENTICATION_ERROR") return refuseSocket(err.message);
+    throw err;
+  }
+  c.set("principal", principal);
+  if (!isAllowed(principal, spec)) {
+    const needed = spec.access;
+    const lacksTab = needed === "authenticated" || needed === "public" || hasPermission(principal.permissions, needed);
+    return refuseSocket(lacksTab ? `The '${spec.tab}' tab is required` : `Permission '${needed}' is required`);
+  }
+  admitted.add(c);
+  await next();
+  return undefined;
+}
+
+/**
+ * Upgrades a client's request to a WebSocket on the room `roomName` of `namespace`, for the
+ * principal `authenticateUpgrade` admitted.
  *
  * - No `Upgrade: websocket` header: a 426 JSON error (the API's one error shape).
- * - Missing, malformed, expired or revoked `?token=`, or a user without `access`/`tab`: the
- *   Worker completes the upgrade itself and closes the socket at once with 1008 and a short
- *   reason (MS5's behaviour: its tablets read the close code, not an HTTP status).
+ * - `access.exists` answers false: a 101 closed with 1008.
  * - Otherwise the room accepts the socket and the 101 is returned.
  *
  * Why the room can trust the identity it is given: the principal travels in a request this
@@ -66,34 +105,24 @@ export async function connectToRoom<T extends AnyRoom>(
   roomName: string,
   access: RoomAccess = {},
 ): Promise<Response> {
-  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+  if (!isUpgradeRequest(c)) {
     const surface = c.get("surface") ?? v1Surface;
     const { body } = surface.render(new AppError("BAD_REQUEST", "This endpoint expects a WebSocket upgrade"), c.get("requestId") ?? "");
     return c.json(body, 426, { Upgrade: "websocket" });
   }
+  const principal = c.get("principal");
+  if (!admitted.has(c) || principal?.kind !== "user") {
+    throw new AppError("INTERNAL_ERROR", "connectToRoom() needs a route declared with upgrade: true");
+  }
   const room = RoomName.safeParse(roomName);
-  if (!room.success) throw new AppError("BAD_REQUEST", "Invalid room name");
-
-  const token = c.req.query("token");
-  if (!token) return refuseSocket("Authentication required");
-  if (token.length > MAX_TOKEN_LENGTH) return refuseSocket("Malformed token");
-  let principal: UserPrincipal;
-  try {
-    principal = await authenticateToken(c.var.deps, token);
-  } catch (err) {
-    if (err instanceof AppError && err.code === "AUTHENTICATION_ERROR") return refuseSocket(err.message);
-    throw err;
-  }
-  c.set("principal", principal);
-  const needed = access.access ?? "authenticated";
-  const rule: AccessRule = { access: needed, tab: access.tab };
-  if (!isAllowed(principal, rule)) {
-    const lacksTab = needed === "authenticated" || hasPermission(principal.permissions, needed);
-    return refuseSocket(lacksTab ? `The '${rule.tab}' tab is required` : `Permission '${needed}' is required`);
-  }
+  if (!room.success) return refuseSocket("Invalid room name");
+  if (access.exists && !(await access.exists())) return refuseSocket(access.unknown ?? "No such room");
 
   const request = new Request(ROOM_CONNECT_URL, {
-    headers: { Upgrade: "websocket", [ROOM_CONNECT_HEADER]: encodeRoomConnect({ room: room.data, principal: roomPrincipal(principal) }) },
+    headers: {
+      Upgrade: "websocket",
+      [ROOM_CONNECT_HEADER]: encodeRoomConnect({ room: room.data, principal: roomPrincipal(principal), sessionId: principal.sessionId }),
+    },
   });
   const res = await namespace.get(namespace.idFromName(room.data)).fetch(request);
   if (res.status !== 101 || !res.webSocket) {

@@ -25,6 +25,7 @@ import { type FieldIssue, forbidden, unauthenticated, validationError } from "./
 import { withIdempotency } from "./idempotency";
 import { throttle } from "./rate-limit";
 import { type AccessRule, hasPermission, isAllowed } from "./rbac";
+import { authenticateUpgrade, isUpgradeRequest } from "./rooms";
 import { type Surface, v1Surface } from "./surface";
 
 export type { Access } from "./rbac";
@@ -44,6 +45,12 @@ export interface RouteOptions extends AccessRule {
   noStore?: boolean;
   /** Errors this route answers beyond the surface's usual ones, for the docs: `{ 404: "No such user" }`. */
   errors?: Record<number, string>;
+  /**
+   * A WebSocket upgrade route (lib/rooms.ts): an upgrade request is authenticated by `?token=`
+   * (browsers cannot set headers on a WebSocket) and a refusal is a 101 closed with 1008; any
+   * other request is checked like every route, then answered 426 by `connectToRoom`.
+   */
+  upgrade?: boolean;
 }
 
 /** The declaration `route()` enforces and the guard and access matrix read. */
@@ -78,6 +85,7 @@ export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
       if (spec.noStore) c.header("Cache-Control", "no-store");
     };
     if (spec.access === "public") return run();
+    if (spec.upgrade && isUpgradeRequest(c)) return authenticateUpgrade(c, spec, next);
 
     const auth = await beginAuthentication(c);
     if (c.req.method === "GET" && auth.claimed && isAllowed(auth.claimed, spec)) {
@@ -125,8 +133,8 @@ const SECURITY_ALL = [{ bearerAuth: [] }, { apiKeyHeader: [] }, { apiKeyQuery: [
  */
 export function routeDefiner(surface: Surface) {
   return function defineRoute<R extends RouteDefinition>(def: R): R & { middleware: MiddlewareHandler<AppEnv> } {
-    const { access, tab, apiKey, throttle, idempotent, bodyLimit, noStore, errors: declaredErrors = {}, ...operation } = def;
-    const spec: RouteSpec = { access, tab, apiKey, throttle, idempotent, bodyLimit, noStore, summary: def.summary, tags: def.tags, surface };
+    const { access, tab, apiKey, throttle, idempotent, bodyLimit, noStore, upgrade, errors: declaredErrors = {}, ...operation } = def;
+    const spec: RouteSpec = { access, tab, apiKey, throttle, idempotent, bodyLimit, noStore, upgrade, summary: def.summary, tags: def.tags, surface };
     const request = operation.request;
     const validates = Boolean(request?.body || request?.query || request?.params || request?.headers || request?.cookies);
     const errors = surface.errorDocs({ authenticated: access !== "public", validates, throttled: throttle !== undefined });
@@ -139,6 +147,7 @@ export function routeDefiner(surface: Surface) {
       responses: { ...errors, ...operation.responses },
       security: access === "public" ? [] : apiKey === false ? [{ bearerAuth: [] }] : SECURITY_ALL,
       "x-permission": access,
+      ...(upgrade ? { "x-upgrade": "websocket" } : {}),
       ...(tab ? { "x-tab": tab } : {}),
       middleware: [route(spec)],
     };

@@ -90,7 +90,7 @@ describe("POST /api/v1/auth/login", () => {
 
   it("a session cannot be started with a password that changed during verification", async () => {
     const u = await makeUser("operator");
-    const deps = { db: db(), d1: env.DB, config: getConfig(env) };
+    const deps = { db: db(), d1: env.DB, config: getConfig(env), rooms: { line: env.LINE_ROOM, inventory: env.INVENTORY_ROOM }, requestId: "test" };
     const verified = await checkCredentials(deps, u.username, u.password);
     await setPassword(deps, u.id, "changed-meanwhile-1");
     await expect(startSession(deps, verified.found, { rehash: null, rememberMe: false })).rejects.toMatchObject({ code: "AUTHENTICATION_ERROR" });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { disconnectInventoryUser } from "../../src/modules/inventory/live";
+import { closeInventorySockets } from "../../src/modules/inventory/live";
 import { call, loginAs, testDeps, unique } from "../helpers";
 import { eventually, openSocket } from "../ws";
 
@@ -45,17 +45,17 @@ describe("deactivated users and the inventory rooms", () => {
     watcher.close();
   });
 
-  it("disconnectInventoryUser closes only that user's sockets and counts them", async () => {
+  it("closeInventorySockets closes only that user's sockets and counts them", async () => {
     const manager = await loginAs("production_manager", INV);
     const location = await stockLocation(manager.token);
     const [gone, stays] = [await loginAs("operator", INV), await loginAs("operator", INV)];
     const a = await join(location, gone.token);
     const b = await join(location, gone.token);
     const other = await join(location, stays.token);
-    expect(await disconnectInventoryUser(testDeps(), gone.id)).toBe(2);
+    expect(await closeInventorySockets(testDeps(), { userId: gone.id }, "Account deactivated")).toBe(2);
     expect(await a.closed()).toMatchObject({ code: 1008 });
     expect(await b.closed()).toMatchObject({ code: 1008 });
-    expect(await disconnectInventoryUser(testDeps(), gone.id)).toBe(0);
+    expect(await closeInventorySockets(testDeps(), { userId: gone.id }, "Account deactivated")).toBe(0);
     other.send({ type: "ping", timestamp: "x" });
     expect(await other.next("pong")).toMatchObject({ type: "pong" });
     other.close();

@@ -1,11 +1,20 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, loginAs, unique } from "../helpers";
+import { inventoryItems } from "../../src/db/schema";
+import { call, loginAs, testDeps, unique } from "../helpers";
 import { eventually, openSocket, type TestSocket } from "../ws";
 
 const INV = { allowed_tabs: ["inventory"] };
 const room = (location: string) => env.INVENTORY_ROOM.get(env.INVENTORY_ROOM.idFromName(location));
 const open = (location: string, token: string) => openSocket(`/api/v1/inventory/rooms/${encodeURIComponent(location)}/ws`, { token });
+
+/** A location that exists (holds an item), written straight to D1 so no stock change is pushed. */
+async function realLocation(name: string): Promise<string> {
+  await testDeps()
+    .db.insert(inventoryItems)
+    .values({ id: crypto.randomUUID(), sku: unique("seed").toUpperCase(), name: "Seed", location: name, quantity: 0 });
+  return name;
+}
 
 /** Opens a socket and takes its greeting and snapshot. */
 async function join(location: string, token: string) {
@@ -28,7 +37,7 @@ const stockChange = (sku: string) => (m: { type?: string; data?: { sku?: unknown
 describe("inventory room (per location)", () => {
   it("presence: join, leave, and a dropped socket are announced; the snapshot shows who is on and where", async () => {
     const [a, b] = [await loginAs("operator", INV), await loginAs("operator", INV)];
-    const location = unique("Shelf");
+    const location = await realLocation(unique("Shelf"));
     const { socket: sa, snapshot } = await join(location, a.token);
     expect(snapshot.data).toMatchObject({ room: location, users: [{ user_id: a.id, username: a.username, cursors: [] }], recent_changes: [] });
     expect((await sa.next("presence_update")).seq).toBe(Number(snapshot.data?.last_seq) + 1);
@@ -60,8 +69,8 @@ describe("inventory room (per location)", () => {
   it("a stock change made over REST reaches every socket at that location with sequence numbers, and nobody at another", async () => {
     const manager = await loginAs("production_manager");
     const viewer = await loginAs("operator", INV);
-    const location = `Bay ${unique("n")}`;
-    const elsewhere = unique("Bay");
+    const location = await realLocation(`Bay ${unique("n")}`);
+    const elsewhere = await realLocation(unique("Bay"));
     const sku = await createItem(manager.token, location, 10);
     const { socket: s1 } = await join(location, viewer.token);
     const { socket: s2 } = await join(location, manager.token);
@@ -88,7 +97,7 @@ describe("inventory room (per location)", () => {
   it("a reconnecting scanner gets a snapshot with the changes it missed and the last seq: no gap", async () => {
     const manager = await loginAs("production_manager");
     const scanner = await loginAs("operator", INV);
-    const location = unique("Dock");
+    const location = await realLocation(unique("Dock"));
     const sku = await createItem(manager.token, location, 50);
     const { socket: first } = await join(location, scanner.token);
     await call(`/api/v1/inventory/items/${sku}/adjustments`, { token: manager.token, body: { delta: -1, reason: "a" } });
@@ -124,7 +133,7 @@ describe("inventory room (per location)", () => {
 
   it("a bulk adjustment pushes each line's change, in order, with consecutive seqs", async () => {
     const manager = await loginAs("production_manager");
-    const location = unique("Aisle");
+    const location = await realLocation(unique("Aisle"));
     const [x, y] = [await createItem(manager.token, location, 5), await createItem(manager.token, location, 5)];
     const { socket } = await join(location, manager.token);
     const r = await call("/api/v1/inventory/adjustments/bulk", {
@@ -155,6 +164,25 @@ describe("inventory room (per location)", () => {
     expect(await refused.closed()).toEqual({ code: 1008, reason: "The 'inventory' tab is required" });
     const noPerm = await loginAs("maintenance", INV);
     expect(await (await open(unique("L"), noPerm.token)).closed()).toEqual({ code: 1008, reason: "Permission 'inventory:read' is required" });
-    expect((await call(`/api/v1/inventory/rooms/${unique("L")}/ws`)).status).toBe(426);
+    expect((await call(`/api/v1/inventory/rooms/${unique("L")}/ws`)).status).toBe(401);
+    expect((await call(`/api/v1/inventory/rooms/${unique("L")}/ws`, { token: noTab.token })).status).toBe(403);
+  });
+
+  it("only real locations get a room: an unknown one is refused (1008) and no room is made; anonymous callers learn nothing", async () => {
+    const user = await loginAs("operator", INV);
+    const missing = unique("Nowhere");
+    expect(await (await open(missing, user.token)).closed()).toEqual({ code: 1008, reason: "Unknown location" });
+    expect(await (await openSocket(`/api/v1/inventory/rooms/${missing}/ws`)).closed()).toEqual({ code: 1008, reason: "Authentication required" });
+    const known = await realLocation(unique("Known"));
+    const { socket } = await join(known, user.token);
+    socket.close();
+  });
+
+  it("a change of rights reaches inventory rooms too: a role change closes the socket (1008)", async () => {
+    const admin = await loginAs("admin");
+    const user = await loginAs("operator", INV);
+    const { socket } = await join(await realLocation(unique("Rights")), user.token);
+    expect((await call("/api/v1/users", { method: "PATCH", token: admin.token, body: { username: user.username, role: "viewer" } })).status).toBe(200);
+    expect(await socket.closed(1000)).toEqual({ code: 1008, reason: "Your access changed" });
   });
 });

@@ -1,23 +1,25 @@
 import { createExecutionContext, evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { encodeRoomConnect, MAX_CLIENT_MESSAGE_BYTES, PING, PONG } from "../../durable-objects/messages";
 import { createApp } from "../../src/app";
 import { signAccessToken } from "../../src/lib/auth";
 import { connectToRoom } from "../../src/lib/rooms";
 import { route } from "../../src/lib/route";
+import { encodeRoomConnect, MAX_CLIENT_MESSAGE_BYTES, PING, PONG } from "../../src/rooms/messages";
 import { call, loginAs, testDeps, unique } from "../helpers";
 import { eventually, type Fetch, openSocket, type TestSocket } from "../ws";
 
-// Upgrade routes as a domain declares them: public (browsers cannot send headers on a
-// WebSocket), the handler authenticates ?token= and checks the permission.
+// Upgrade routes as a domain declares them: their permission (and tab) and `upgrade: true`;
+// route() authenticates ?token= on an upgrade and closes a refusal with 1008.
 const app = createApp({
   extend: (a) => {
-    a.get("/api/v1/test-rooms/line/:lineId/ws", route({ access: "public", summary: "Line room (test)", tags: ["test"] }), (c) =>
-      connectToRoom(c, c.var.deps.rooms.line, c.req.param("lineId"), { access: "line:read" }),
+    a.get("/api/v1/test-rooms/line/:lineId/ws", route({ access: "line:read", upgrade: true, summary: "Line room (test)", tags: ["test"] }), (c) =>
+      connectToRoom(c, c.var.deps.rooms.line, c.req.param("lineId")),
     );
-    a.get("/api/v1/test-rooms/inventory/:name/ws", route({ access: "public", summary: "Inventory room (test)", tags: ["test"] }), (c) =>
-      connectToRoom(c, c.var.deps.rooms.inventory, c.req.param("name"), { access: "inventory:read", tab: "inventory" }),
+    a.get(
+      "/api/v1/test-rooms/inventory/:name/ws",
+      route({ access: "inventory:read", tab: "inventory", upgrade: true, summary: "Inventory room (test)", tags: ["test"] }),
+      (c) => connectToRoom(c, c.var.deps.rooms.inventory, c.req.param("name")),
     );
   },
 });
@@ -107,9 +109,10 @@ describe("connectToRoom: the upgrade", () => {
     expect(await (await openInventory(unique("inv"), noTab.token)).closed()).toEqual({ code: 1008, reason: "The 'inventory' tab is required" });
   });
 
-  it("a request without Upgrade: websocket gets a 426 in the API's error shape", async () => {
+  it("a request without Upgrade: websocket is checked like any route (401 anonymous), then gets a 426 in the API's error shape", async () => {
     const user = await loginAs("operator");
-    const res = await fetchApp(new Request(`http://localhost/api/v1/test-rooms/line/x/ws?token=${user.token}`));
+    expect((await fetchApp(new Request(`http://localhost/api/v1/test-rooms/line/x/ws?token=${user.token}`))).status).toBe(401);
+    const res = await fetchApp(new Request("http://localhost/api/v1/test-rooms/line/x/ws", { headers: { authorization: `Bearer ${user.token}` } }));
     expect(res.status).toBe(426);
     expect(await res.json()).toMatchObject({ error: "BAD_REQUEST", message: "This endpoint expects a WebSocket upgrade" });
   });

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { REPLAY_LOG_SIZE } from "../../durable-objects/line-room";
-import { disconnectUser } from "../../src/modules/production/live";
+import { closeLineSockets } from "../../src/modules/production/live";
+import { REPLAY_LOG_SIZE } from "../../src/rooms/line-protocol";
 import { call, loginAs, str, testDeps, unique } from "../helpers";
 import { openSocket, type TestSocket } from "../ws";
 
@@ -128,8 +128,9 @@ describe("WS /ws/ (MS5's floor feed)", () => {
     const op = await loginAs("operator");
     expect(await (await openSocket(`/ws/lines/${unique("nope")}`, { token: op.token })).closed()).toEqual({ code: 1008, reason: "Unknown production line" });
     expect((await (await openSocket(`/ws/?line_id=${unique("nope")}`, { token: op.token })).closed()).code).toBe(1008);
-    // Without an upgrade header: the API's 426, never a socket.
-    expect((await call(`/ws/lines/${unique("nope")}?token=${op.token}`)).status).toBe(426);
+    // Without an upgrade header: checked like any route (401 anonymous), then the API's 426, never a socket.
+    expect((await call(`/ws/lines/${unique("nope")}?token=${op.token}`)).status).toBe(401);
+    expect((await call(`/ws/lines/${unique("nope")}`, { token: op.token })).status).toBe(426);
   });
 
   it("bad frames get error frames and the socket stays open", async () => {
@@ -171,7 +172,7 @@ describe("deactivated users", () => {
     const floor = await join("/ws/", gone.token);
     const line = await join(`/ws/lines/${lineId}`, gone.token);
     const other = await join(`/ws/lines/${lineId}`, stays.token);
-    expect(await disconnectUser(testDeps(), gone.id)).toBe(2);
+    expect(await closeLineSockets(testDeps(), { userId: gone.id }, "Account deactivated")).toBe(2);
     expect(await floor.closed()).toEqual({ code: 1008, reason: "Account deactivated" });
     expect(await line.closed()).toEqual({ code: 1008, reason: "Account deactivated" });
     other.send({ type: "ping", timestamp: "x" });

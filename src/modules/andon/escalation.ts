@@ -1,7 +1,7 @@
 /**
  * Andon escalation: the clocks an open andon runs on, and what happens when one runs out.
  *
- * The line's room (durable-objects/line-room.ts) keeps one `AndonTimer` per open andon in its
+ * The line's room (src/rooms/line-room.ts) keeps one `AndonTimer` per open andon in its
  * storage and sets its alarm to the earliest deadline; the alarm calls `dueEscalations()` and
  * records each step with `recordEscalation()`. Nothing here reads the clock: callers pass `now`.
  *

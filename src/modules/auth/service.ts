@@ -18,9 +18,12 @@ import { effectiveTabs, rolePermissions } from "../../lib/rbac";
 import { afterOneChange, insertWhere } from "../../lib/sql";
 import type { UserPrincipal } from "../../types";
 import { findUserById, findUserByUsername, type UserWithRole } from "../users/repo";
+import { closeSockets } from "../users/sockets";
 
 /** What the identity flows need of a request's dependencies. */
 export type AuthDeps = Pick<Deps, "db" | "d1" | "config">;
+/** Auth writes that end sessions also close their sockets (users/sockets.ts). */
+export type SessionDeps = AuthDeps & Pick<Deps, "rooms" | "requestId">;
 /** Flows that count failures also need the clock. */
 export type CountingAuthDeps = AuthDeps & Pick<Deps, "now">;
 
@@ -171,12 +174,16 @@ export async function startSession(
   };
 }
 
-/** Revokes a whole session (refresh-token family); every access token of it stops working. */
-export async function revokeSession(deps: AuthDeps, sessionId: string, reason: string): Promise<void> {
+/**
+ * Revokes a whole session (refresh-token family); every access token of it stops working, and
+ * the sockets opened with them close (1008).
+ */
+export async function revokeSession(deps: SessionDeps, sessionId: string, reason: string): Promise<void> {
   await deps.db
     .update(sessions)
     .set({ revokedAt: new Date().toISOString(), revokedReason: reason })
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+  await closeSockets(deps, { sessionId }, reason === "logout" ? "Signed out" : "Session revoked");
 }
 
 /**
@@ -209,7 +216,7 @@ async function selectRefreshRow(deps: AuthDeps, hash: string) {
  * update having changed a row. A session slides by its TTL on each refresh but never past
  * SESSION_MAX_DAYS from its login.
  */
-export async function refresh(deps: AuthDeps, token: string): Promise<IssuedTokens> {
+export async function refresh(deps: SessionDeps, token: string): Promise<IssuedTokens> {
   const row = await selectRefreshRow(deps, await sha256Hex(token));
   if (!row) throw invalidRefresh();
   if (row.session.revokedAt !== null) throw invalidRefresh("Session has been revoked");
@@ -266,7 +273,7 @@ async function rotate(deps: AuthDeps, row: NonNullable<Awaited<ReturnType<typeof
  * `also` statements run at the end of the same batch, whatever happened.
  */
 export async function setPassword(
-  deps: AuthDeps,
+  deps: SessionDeps,
   userId: string,
   newPassword: string,
   opts: { keepSessionId?: string; reason?: string; onlyIf?: BatchItem<"sqlite">; also?: BatchItem<"sqlite">[] } = {},
@@ -299,7 +306,10 @@ export async function setPassword(
     ...(opts.also ?? []),
   ] as const;
   const results = opts.onlyIf ? await db.batch([opts.onlyIf, ...writes]) : await db.batch(writes);
-  return !opts.onlyIf || (results[0] as D1Result).meta.changes === 1;
+  const changed = !opts.onlyIf || (results[0] as D1Result).meta.changes === 1;
+  // The sessions just ended; their sockets go too (the session that changed its own password stays).
+  if (changed) await closeSockets(deps, { userId, exceptSession: opts.keepSessionId }, "Password changed");
+  return changed;
 }
 
 /**
@@ -308,7 +318,7 @@ export async function setPassword(
  * and further attempts are 429 until the window ends (a stolen access token cannot be used to
  * guess the password that would make it a lasting account).
  */
-export async function changePassword(deps: CountingAuthDeps, principal: UserPrincipal, current: string, next: string): Promise<void> {
+export async function changePassword(deps: CountingAuthDeps & SessionDeps, principal: UserPrincipal, current: string, next: string): Promise<void> {
   const slot = await takeFailureSlot(
     deps,
     await bucketKey("change-password", principal.userId),
@@ -384,7 +394,7 @@ export async function issueResetToken(deps: AuthDeps, found: UserWithRole): Prom
  * Spends a reset token: the token is marked used, the password set and every session ended,
  * in one batch whose later writes only happen if the token was still unused.
  */
-export async function resetPasswordWithToken(deps: AuthDeps, username: string, token: string, newPassword: string): Promise<void> {
+export async function resetPasswordWithToken(deps: SessionDeps, username: string, token: string, newPassword: string): Promise<void> {
   const found = await findUserByUsername(deps, username);
   if (!found) throw new AppError("NOT_FOUND", `User '${username}' not found`, { reason: "user_not_found" });
   const [row] = await deps.db

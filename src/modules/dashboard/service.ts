@@ -1,8 +1,8 @@
 import { count, eq, inArray } from "drizzle-orm";
-import { FLOOR_ROOM } from "../../../durable-objects/line-protocol";
-import type { LineLiveState } from "../../../durable-objects/line-room";
 import { andonEvents, productionLines } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
+import type { LineLiveState } from "../../rooms/line-protocol";
+import { FLOOR_ROOM } from "../../rooms/line-protocol";
 import { currentOee } from "../oee/service";
 import { roomLive } from "../production/live";
 import { findLine, toLine } from "../production/service";

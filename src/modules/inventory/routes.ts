@@ -3,6 +3,7 @@ import { expectedVersion, setETag } from "../../lib/etag";
 import { PageQuery } from "../../lib/pagination";
 import { connectToRoom } from "../../lib/rooms";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import { locationExists } from "./live";
 import {
   AdjustBody,
   AdjustmentPage,
@@ -231,12 +232,18 @@ export const inventoryRoutes = createRouter()
     defineRoute({
       method: "get",
       path: "/rooms/{location}/ws",
-      access: "public",
+      access: "inventory:read",
+      tab: TAB,
+      upgrade: true,
       summary:
-        "Live room of one location (WebSocket, ?token=; needs inventory:read and the inventory tab, else close 1008): system_alert, snapshot, user_joined, user_left, presence_update, cursor_updated, inventory_changed; send {type:'cursor', data:{sku, field?}}",
+        "Live room of one location that holds items or has stock history (WebSocket, ?token=; needs inventory:read and the inventory tab, and a known location, else close 1008): system_alert, snapshot, user_joined, user_left, presence_update, cursor_updated, inventory_changed; send {type:'cursor', data:{sku, field?}}",
       tags: TAGS,
       request: { params: LocationParams },
       responses: { 101: { description: "Switching protocols" }, 426: { description: "Not a WebSocket upgrade" } },
     }),
-    (c) => connectToRoom(c, c.var.deps.rooms.inventory, c.req.valid("param").location, { access: "inventory:read", tab: TAB }),
+    (c) => {
+      // Only real locations get a room: an unknown name is refused before any Durable Object is touched.
+      const { location } = c.req.valid("param");
+      return connectToRoom(c, c.var.deps.rooms.inventory, location, { exists: () => locationExists(c.var.deps, location), unknown: "Unknown location" });
+    },
   );

@@ -1,6 +1,6 @@
 /**
  * Inventory: items, atomic stock adjustments and their history, low stock, CSV exports; every
- * stock change is pushed to the location's inventory room (durable-objects/inventory-room.ts).
+ * stock change is pushed to the location's inventory room (src/rooms/inventory-room.ts).
  *
  * Atomicity without interactive transactions: an adjustment is one `db.batch` of
  *   UPDATE item SET quantity = quantity + delta …   (the table's CHECK refuses a negative
@@ -12,8 +12,6 @@
  * single writer, so concurrent adjustments never lose an update.
  */
 import { and, asc, desc, eq, gt, inArray, lte, or, type SQL, sql } from "drizzle-orm";
-import type { InventoryEvents } from "../../../durable-objects/inventory-room";
-import type { JsonValue, ServerMessageOf } from "../../../durable-objects/messages";
 import { isConstraintError } from "../../db/client";
 import { inventoryAdjustments, inventoryItems } from "../../db/schema";
 import { csvLine } from "../../lib/csv";
@@ -21,6 +19,8 @@ import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
 import { type Page, paginate } from "../../lib/pagination";
+import type { InventoryEvents } from "../../rooms/inventory-protocol";
+import type { JsonValue, ServerMessageOf } from "../../rooms/messages";
 import type { Principal } from "../../types";
 import type { AdjustBody, Adjustment, BulkLine, CreateItem, HistoryExportQuery, Item, ItemListQuery, LowStockQuery, UpdateItem } from "./schemas";
 

@@ -3,11 +3,12 @@
  * where tablets subscribe to lines by id). Call after the write has committed.
  */
 
-import { FLOOR_ROOM } from "../../../durable-objects/line-protocol";
-import type { LineEventMessage, LineLiveState } from "../../../durable-objects/line-room";
 import { productionLines } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { describeError, log } from "../../lib/logging";
+import type { LineEventMessage, LineLiveState } from "../../rooms/line-protocol";
+import { FLOOR_ROOM } from "../../rooms/line-protocol";
+import type { SocketTarget } from "../../rooms/messages";
 
 /** The stub of a line's room (or of the floor room). */
 export const lineRoom = (deps: Pick<Deps, "rooms">, name: string) => deps.rooms.line.get(deps.rooms.line.idFromName(name));
@@ -47,17 +48,17 @@ export function roomLive(deps: Pick<Deps, "rooms">, name: string, lineId?: strin
 }
 
 /**
- * Closes a user's sockets in the floor room and in every line's room (1008): call it when a
- * user is deactivated. A room the user is not in answers 0 without waking any socket.
+ * Closes `target`'s sockets in the floor room and in every line's room (1008, `reason`). A room
+ * the target is not in answers 0 without waking any socket. Returns how many closed.
  */
-export async function disconnectUser(deps: Pick<Deps, "db" | "rooms" | "requestId">, userId: string): Promise<number> {
+export async function closeLineSockets(deps: Pick<Deps, "db" | "rooms" | "requestId">, target: SocketTarget, reason: string): Promise<number> {
   const lines = await deps.db.select({ id: productionLines.id }).from(productionLines);
   const names = [FLOOR_ROOM, ...lines.map((l) => l.id)];
-  const results = await Promise.allSettled(names.map((name) => lineRoom(deps, name).disconnectUser(userId)));
+  const results = await Promise.allSettled(names.map((name) => lineRoom(deps, name).disconnect(target, reason)));
   let closed = 0;
   for (const result of results) {
     if (result.status === "fulfilled") closed += result.value;
-    else log("error", "closing a deactivated user's sockets failed", { requestId: deps.requestId, ...describeError(result.reason) });
+    else log("error", "closing line sockets failed", { requestId: deps.requestId, ...describeError(result.reason) });
   }
   return closed;
 }

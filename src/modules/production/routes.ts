@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { FLOOR_ROOM } from "../../../durable-objects/line-protocol";
 import { expectedVersion, setETag } from "../../lib/etag";
 import { PageQuery } from "../../lib/pagination";
-import { connectToRoom, refuseSocket } from "../../lib/rooms";
+import { connectToRoom } from "../../lib/rooms";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import { FLOOR_ROOM } from "../../rooms/line-protocol";
 import {
   CreateJob,
   CreateLine,
@@ -303,6 +303,7 @@ const WsQuery = z.object({
   token: z.string().max(4096).optional().meta({ description: "The access token (browsers cannot send headers on a WebSocket)" }),
   line_id: z.string().max(128).optional().meta({ description: "Join this line's room instead of the floor room" }),
 });
+const UNKNOWN_LINE = "Unknown production line";
 const upgraded = { 101: { description: "Switching Protocols: the socket (closed at once with 1008 when the token or permission is refused)" } };
 
 const floorSocket = (path: "/ws/" | "/ws") =>
@@ -311,7 +312,8 @@ const floorSocket = (path: "/ws/" | "/ws") =>
     path,
     // "/ws/" and "/ws" would both be named getWs.
     operationId: path === "/ws" ? "getWsWithoutSlash" : "getWs",
-    access: "public",
+    access: "line:read",
+    upgrade: true,
     summary: `MS5 live events over WebSocket (?token=; optional line_id)${path === "/ws" ? " — same as /ws/" : ""}; see the README's protocol`,
     tags: TAGS,
     request: { query: WsQuery },
@@ -319,23 +321,21 @@ const floorSocket = (path: "/ws/" | "/ws") =>
     responses: upgraded,
   });
 
-/** Only a WebSocket upgrade may be answered with a (closed) socket; anything else gets connectToRoom's 426. */
-const isUpgrade = (header: string | undefined) => header?.toLowerCase() === "websocket";
-
 /** The WebSocket upgrades, mounted at the root: `/ws/`, `/ws` and `/ws/lines/{id}` (see the README's protocol). */
 export const wsRoutes = createRouter();
 for (const path of ["/ws/", "/ws"] as const) {
   wsRoutes.openapi(floorSocket(path), async (c) => {
     const lineId = c.req.valid("query").line_id;
-    if (lineId && isUpgrade(c.req.header("upgrade")) && !(await lineExists(c.var.deps, lineId))) return refuseSocket("Unknown production line");
-    return connectToRoom(c, c.var.deps.rooms.line, lineId ? lineId : FLOOR_ROOM, { access: "line:read" });
+    if (!lineId) return connectToRoom(c, c.var.deps.rooms.line, FLOOR_ROOM);
+    return connectToRoom(c, c.var.deps.rooms.line, lineId, { exists: () => lineExists(c.var.deps, lineId), unknown: UNKNOWN_LINE });
   });
 }
 wsRoutes.openapi(
   defineRoute({
     method: "get",
     path: "/ws/lines/{id}",
-    access: "public",
+    access: "line:read",
+    upgrade: true,
     summary: "One line's live events over WebSocket (?token=)",
     tags: TAGS,
     request: { params: IdParam, query: WsQuery.pick({ token: true }) },
@@ -343,9 +343,9 @@ wsRoutes.openapi(
     responses: upgraded,
   }),
   async (c) => {
-    // No room is made for a line that does not exist (a caller cannot mint Durable Objects).
+    // No room is made for a line that does not exist (a caller cannot mint Durable Objects);
+    // that is asked only once the token and permission are checked (no existence oracle).
     const { id } = c.req.valid("param");
-    if (isUpgrade(c.req.header("upgrade")) && !(await lineExists(c.var.deps, id))) return refuseSocket("Unknown production line");
-    return connectToRoom(c, c.var.deps.rooms.line, id, { access: "line:read" });
+    return connectToRoom(c, c.var.deps.rooms.line, id, { exists: () => lineExists(c.var.deps, id), unknown: UNKNOWN_LINE });
   },
 );

@@ -7,6 +7,7 @@ import { hasPermission } from "../../lib/rbac";
 import type { Principal } from "../../types";
 import { publishLine } from "./live";
 import type { CreateJob, CreateLine, CreateProduct, CreateSchedule, Job, JobAction, Line, UpdateLine, UpdateProduct, UpdateSchedule } from "./schemas";
+import { mayReadJob } from "./visibility";
 
 type LineRow = typeof productionLines.$inferSelect;
 type ProductRow = typeof products.$inferSelect;
@@ -386,7 +387,7 @@ async function findJob({ db }: Pick<Deps, "db">, id: string): Promise<JobRow> {
 /** One job: its assignee's, or anyone's for those who assign jobs (404 hides others' ids). */
 export async function getJob(deps: Pick<Deps, "db">, id: string, actor: Principal): Promise<Job> {
   const row = await findJob(deps, id);
-  if (!hasPermission(actor.permissions, "job:assign") && row.userId !== actorId(actor)) throw notFound("Job assignment");
+  if (!mayReadJob({ userId: actorId(actor), permissions: actor.permissions }, row.userId)) throw notFound("Job assignment");
   return toJob(row);
 }
 

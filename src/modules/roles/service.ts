@@ -6,6 +6,7 @@ import { AppError, conflict, forbidden, notFound } from "../../lib/errors";
 import { holdsAll, rolePermissions } from "../../lib/rbac";
 import type { Principal } from "../../types";
 import { assertMayGrantTabs } from "../users/service";
+import { closeSockets, type SocketDeps } from "../users/sockets";
 import type { CreateRoleBody, RoleResponse, UpdateRoleBody } from "./schemas";
 
 type RoleRow = typeof roles.$inferSelect;
@@ -52,7 +53,7 @@ export async function createRole({ db }: Pick<Deps, "db">, input: CreateRoleBody
  * Updates tabs, permissions, description, or renames (users follow by ON UPDATE CASCADE).
  * Built-in roles keep their names and their permissions, which are defined in code.
  */
-export async function updateRole(deps: Pick<Deps, "db">, input: UpdateRoleBody, actor: Principal): Promise<RoleResponse> {
+export async function updateRole(deps: SocketDeps, input: UpdateRoleBody, actor: Principal): Promise<RoleResponse> {
   const { db } = deps;
   const role = await findRole(deps, input.role_name);
   assertWithin(actor, rolePermissions(role.name, role.permissions), `change role '${role.name}'`);
@@ -74,6 +75,10 @@ export async function updateRole(deps: Pick<Deps, "db">, input: UpdateRoleBody, 
   try {
     const [row] = await db.update(roles).set(set).where(eq(roles.name, role.name)).returning();
     if (!row) throw notFound(`Role '${input.role_name}'`);
+    // Its holders' sockets carry the old rights (and are tagged with the old name): close them.
+    if (input.permissions !== undefined || input.allowed_tabs !== undefined || (input.new_role_name !== undefined && input.new_role_name !== role.name)) {
+      await closeSockets(deps, { role: role.name }, "Your role changed");
+    }
     return toRoleResponse(row);
   } catch (err) {
     if (isConstraintError(err, "UNIQUE")) throw conflict(`Role '${input.new_role_name}' already exists`);

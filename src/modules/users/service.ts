@@ -7,11 +7,10 @@ import { usernameKey } from "../../lib/fields";
 import { hashPassword } from "../../lib/passwords";
 import { effectiveTabs, holdsAll, holdsTabs, type Permission, rolePermissions } from "../../lib/rbac";
 import type { Principal, UserPrincipal } from "../../types";
-import { type AuthDeps, type IssuedResetToken, issueResetToken, setPassword } from "../auth/service";
-import { disconnectInventoryUser } from "../inventory/live";
-import { disconnectUser } from "../production/live";
+import { type AuthDeps, type IssuedResetToken, issueResetToken, type SessionDeps, setPassword } from "../auth/service";
 import { findUserById, findUserByUsername, listUsers, toUserResponse, type UserWithRole } from "./repo";
 import type { CreateUserBody, ProfileUpdate, UpdateUserBody, UserResponse } from "./schemas";
+import { closeSockets, type SocketDeps } from "./sockets";
 
 const nowIso = () => new Date().toISOString();
 
@@ -79,7 +78,7 @@ const ownPasswordRefused = () =>
  * key's creator (403: one's own password needs the current one), and the caller must hold the
  * target's permissions and tabs (403). Every session of the target ends with the change.
  */
-export async function adminSetPassword(deps: AuthDeps, actor: Principal, targetUsername: string, newPassword: string): Promise<UserWithRole> {
+export async function adminSetPassword(deps: SessionDeps, actor: Principal, targetUsername: string, newPassword: string): Promise<UserWithRole> {
   const target = await findUserByUsername(deps, targetUsername);
   if (!target) throw new AppError("NOT_FOUND", `User '${targetUsername}' not found`, { reason: "user_not_found" });
   if (actingUserId(actor) === target.user.id) throw ownPasswordRefused();
@@ -231,8 +230,10 @@ export async function updateUser(
     if (isUniqueViolation(err)) throw conflict(`User '${input.new_username}' already exists`);
     throw err;
   }
-  // Sessions ended with the write; sockets already open would otherwise outlive them.
-  if (input.is_active === false) await Promise.all([disconnectUser(deps, user.id), disconnectInventoryUser(deps, user.id)]);
+  // Sockets hold the rights of their connect: any change of rights (or the end of the
+  // sessions) closes them, and the clients reconnect with what the user holds now.
+  const rightsChanged = input.role !== undefined || input.allowed_tabs !== undefined || endSessions;
+  if (rightsChanged) await closeSockets(deps, { userId: user.id }, input.is_active === false ? "Account deactivated" : "Your access changed");
   const fresh = await findUserById(deps, user.id);
   if (!fresh) throw notFound(`User '${input.username}'`);
   return fresh;
@@ -280,7 +281,7 @@ export async function updateProfile(deps: Pick<Deps, "db" | "now">, input: Profi
 }
 
 /** Deletes a user (and, by cascade, their sessions). Nobody deletes themself or the last admin. */
-export async function deleteUser(deps: Pick<Deps, "db">, username: string, actor: Principal): Promise<void> {
+export async function deleteUser(deps: SocketDeps, username: string, actor: Principal): Promise<void> {
   const { db } = deps;
   const existing = await findUserByUsername(deps, username);
   if (!existing) throw notFound(`User '${username}'`);
@@ -296,4 +297,5 @@ export async function deleteUser(deps: Pick<Deps, "db">, username: string, actor
       isActiveAdmin && (await otherActiveAdmins(deps, existing.user.id)) === 0 ? LAST_ADMIN : `User '${username}' was changed meanwhile; reload and retry`,
     );
   }
+  await closeSockets(deps, { userId: existing.user.id }, "Account deleted");
 }

@@ -19,7 +19,8 @@ const Name = z.string().min(1).max(64);
 /**
  * Who is on a socket: what `connectToRoom` resolved from the access token. Nothing secret
  * (no token, no session id) and small, because it is kept in the socket's attachment (≤ 16 KiB).
- * `permissions` is the role's set at connect time: a role change takes effect on reconnect.
+ * `permissions` is the role's set at connect time: any change of the user's rights closes the
+ * socket (the Worker's `closeSockets`), so a reconnect is what picks up new rights.
  */
 export const RoomPrincipal = z.object({
   userId: z.string().min(1).max(64),
@@ -34,8 +35,20 @@ export type RoomPrincipal = z.infer<typeof RoomPrincipal>;
 export const RoomName = z.string().min(1).max(128);
 
 /** What the Worker tells a room about a connection it has already authenticated. */
-export const RoomConnect = z.object({ room: RoomName, principal: RoomPrincipal });
+export const RoomConnect = z.object({
+  room: RoomName,
+  principal: RoomPrincipal,
+  /** The session the token belongs to: its sockets close when it ends (logout). Never sent to clients. */
+  sessionId: z.string().min(1).max(128).optional(),
+});
 export type RoomConnect = z.infer<typeof RoomConnect>;
+
+/**
+ * Which sockets a room closes when rights change (`Room.disconnect`): one user's (all but
+ * those of `exceptSession`, the session that changed its own password), one session's
+ * (logout), or every holder of a role's (the role's permissions or tabs changed).
+ */
+export type SocketTarget = { userId: string; exceptSession?: string | undefined } | { sessionId: string } | { role: string };
 
 /** The URL and header of the internal connect request; only `connectToRoom` builds one. */
 export const ROOM_CONNECT_URL = "https://room.internal/connect";

@@ -27,8 +27,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
-import { AppError } from "../src/lib/errors";
-import { describeError, log } from "../src/lib/logging";
+import { AppError } from "../lib/errors";
+import { describeError, log } from "../lib/logging";
 import {
   type BaseEvents,
   ClientEnvelope,
@@ -43,6 +43,7 @@ import {
   type RoomErrorCode,
   type RoomPrincipal,
   type ServerMessageOf,
+  type SocketTarget,
 } from "./messages";
 
 /** One socket in a room, as handlers see it. */
@@ -65,6 +66,20 @@ export interface ConnectionInfo {
   connectedAt: string;
 }
 
+/**
+ * A socket's budgets, as token buckets: client messages (one token each), and bytes of resync
+ * (replays and snapshots) the room sends it. Kept in the attachment, so hibernation, which
+ * re-runs the constructor, does not refill them.
+ */
+interface Budget {
+  /** Message tokens left (refill `MESSAGE_REFILL_PER_S`, at most `MESSAGE_BURST`). */
+  messages: number;
+  /** Resync bytes left; may go below zero after one large resync, which then waits for refill. */
+  resyncBytes: number;
+  /** When the buckets were last refilled (epoch ms). */
+  at: number;
+}
+
 /** Kept on each socket with `serializeAttachment`; survives hibernation. */
 interface Attachment<State> {
   v: 1;
@@ -72,6 +87,34 @@ interface Attachment<State> {
   principal: RoomPrincipal;
   connectedAt: string;
   state: State | null;
+  /** Absent on sockets accepted before budgets existed: they start full. */
+  budget?: Budget;
+}
+
+/**
+ * Per-socket limits (see the README's security section). A socket that sends faster than
+ * `MESSAGE_REFILL_PER_S` for longer than `MESSAGE_BURST` messages is closed with 1008; one that
+ * asks for a resync while its resync budget is spent is closed with 1013 (try again later).
+ * Pings answered by the runtime's auto-response never reach the room and cost nothing.
+ */
+export const MESSAGE_BURST = 30;
+export const MESSAGE_REFILL_PER_S = 10;
+export const RESYNC_BURST_BYTES = 256 * 1024;
+export const RESYNC_REFILL_BYTES_PER_S = 64 * 1024;
+/** Close codes: 1008 (policy violation: rights, message rate), 1013 (try again later: resync budget). */
+export const CLOSE_POLICY = 1008;
+export const CLOSE_TRY_LATER = 1013;
+
+const fullBudget = (now: number): Budget => ({ messages: MESSAGE_BURST, resyncBytes: RESYNC_BURST_BYTES, at: now });
+
+function refilled(budget: Budget | undefined, now: number): Budget {
+  if (!budget) return fullBudget(now);
+  const seconds = Math.max(0, now - budget.at) / 1000;
+  return {
+    messages: Math.min(MESSAGE_BURST, budget.messages + seconds * MESSAGE_REFILL_PER_S),
+    resyncBytes: Math.min(RESYNC_BURST_BYTES, budget.resyncBytes + seconds * RESYNC_REFILL_BYTES_PER_S),
+    at: now,
+  };
 }
 
 // The runtime refuses attachments over 16 KiB; stay clear of it with JSON's size as the gauge.
@@ -147,23 +190,16 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
   }
 
   /**
-   * Closes every socket of `userId` in this room (1008, "Account deactivated"): a deactivated
-   * user must not keep watching. The room's close hook runs at once (presence is updated for
-   * everyone else now, not when the client's close frame arrives). Returns how many closed.
+   * Closes the sockets of `target` in this room (1008 and `reason`): a user whose rights
+   * changed (deactivated, deleted, demoted, logged out, password reset) must not keep
+   * watching. The room's close hook runs at once (presence is updated for everyone else now,
+   * not when the client's close frame arrives). Returns how many closed.
    */
-  async disconnectUser(userId: string, reason = "Account deactivated"): Promise<number> {
-    let closed = 0;
-    for (const ws of this.ctx.getWebSockets(`user:${userId}`)) {
-      if (this.#gone.has(ws)) continue;
-      try {
-        ws.close(1008, reason.slice(0, 120));
-        closed++;
-      } catch {
-        /* already closing */
-      }
-      await this.gone(ws, 1008, reason);
-    }
-    return closed;
+  async disconnect(target: SocketTarget, reason: string): Promise<number> {
+    if ("sessionId" in target) return this.closeTagged(`session:${target.sessionId}`, reason);
+    if ("role" in target) return this.closeTagged(`role:${target.role}`, reason);
+    const keep = target.exceptSession === undefined ? undefined : `session:${target.exceptSession}`;
+    return this.closeTagged(`user:${target.userId}`, reason, keep);
   }
 
   /** Who is connected now, oldest first (presence, tests, admin views). */
@@ -208,8 +244,18 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
 
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
-    this.ctx.acceptWebSocket(server, [`user:${connect.principal.userId}`]);
-    const attachment: Attachment<State> = { v: 1, id: crypto.randomUUID(), principal: connect.principal, connectedAt: new Date().toISOString(), state: null };
+    // Tags (≤ 10, ≤ 256 chars each) find a user's, a session's or a role's sockets when rights change.
+    const tags = [`user:${connect.principal.userId}`, `role:${connect.principal.role}`];
+    if (connect.sessionId) tags.push(`session:${connect.sessionId}`);
+    this.ctx.acceptWebSocket(server, tags);
+    const attachment: Attachment<State> = {
+      v: 1,
+      id: crypto.randomUUID(),
+      principal: connect.principal,
+      connectedAt: new Date().toISOString(),
+      state: null,
+      budget: fullBudget(Date.now()),
+    };
     server.serializeAttachment(attachment);
     const conn = this.toConnection(server, attachment);
     // Sent now, delivered once the client accepts: the greeting always comes first.
@@ -223,6 +269,10 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
     const conn = this.connectionOf(ws);
     if (!conn) {
       ws.close(1011, "Unknown connection");
+      return;
+    }
+    if (!this.spendMessage(ws)) {
+      await this.closeSocket(ws, CLOSE_POLICY, "Message rate exceeded");
       return;
     }
     try {
@@ -339,9 +389,35 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
     return this.#seq;
   }
 
+  /**
+   * Whether `conn` may be sent a resync now (its resync budget is not spent). Call before a
+   * replay or snapshot, and `chargeResync` with the bytes sent after it.
+   */
+  protected mayResync(conn: Connection<State>): boolean {
+    return this.budgetOf(conn.ws).resyncBytes > 0;
+  }
+
+  /** Charges `bytes` of resync to `conn`'s budget (it may go below zero: the next waits). */
+  protected chargeResync(conn: Connection<State>, bytes: number): void {
+    const budget = this.budgetOf(conn.ws);
+    this.writeBudget(conn.ws, { ...budget, resyncBytes: budget.resyncBytes - bytes });
+  }
+
+  /** Closes one socket now (code and short reason) and runs the close hook. */
+  protected async closeSocket(ws: WebSocket, code: number, reason: string): Promise<void> {
+    try {
+      ws.close(code, reason.slice(0, 120));
+    } catch {
+      /* already closing */
+    }
+    await this.gone(ws, code, reason);
+  }
+
   /** Replaces a socket's state (kept in its attachment, so it survives hibernation). */
   protected setState(conn: Connection<State>, state: State): Connection<State> {
-    const attachment: Attachment<State> = { v: 1, id: conn.id, principal: conn.principal, connectedAt: conn.connectedAt, state };
+    const current: unknown = conn.ws.deserializeAttachment();
+    const budget = isAttachment<State>(current) ? current.budget : undefined;
+    const attachment: Attachment<State> = { v: 1, id: conn.id, principal: conn.principal, connectedAt: conn.connectedAt, state, ...(budget ? { budget } : {}) };
     if (encoder.encode(JSON.stringify(attachment)).byteLength > MAX_ATTACHMENT_BYTES) {
       throw new AppError("BAD_REQUEST", "Too much state for one connection");
     }
@@ -358,6 +434,35 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
 
   private toConnection(ws: WebSocket, a: Attachment<State>): Connection<State> {
     return { ws, id: a.id, principal: a.principal, connectedAt: a.connectedAt, state: a.state };
+  }
+
+  private async closeTagged(tag: string, reason: string, keepTag?: string): Promise<number> {
+    let closed = 0;
+    for (const ws of this.ctx.getWebSockets(tag)) {
+      if (this.#gone.has(ws)) continue;
+      if (keepTag !== undefined && this.ctx.getTags(ws).includes(keepTag)) continue;
+      closed++;
+      await this.closeSocket(ws, CLOSE_POLICY, reason);
+    }
+    return closed;
+  }
+
+  private budgetOf(ws: WebSocket): Budget {
+    const attachment: unknown = ws.deserializeAttachment();
+    return refilled(isAttachment<State>(attachment) ? attachment.budget : undefined, Date.now());
+  }
+
+  private writeBudget(ws: WebSocket, budget: Budget): void {
+    const attachment: unknown = ws.deserializeAttachment();
+    if (isAttachment<State>(attachment)) ws.serializeAttachment({ ...attachment, budget });
+  }
+
+  /** Takes one message token; false when the socket has none left. */
+  private spendMessage(ws: WebSocket): boolean {
+    const budget = this.budgetOf(ws);
+    if (budget.messages < 1) return false;
+    this.writeBudget(ws, { ...budget, messages: budget.messages - 1 });
+    return true;
   }
 
   private connectionOf(ws: WebSocket): Connection<State> | null {

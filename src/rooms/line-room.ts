@@ -1,84 +1,25 @@
-import { z } from "zod";
-import { createDeps } from "../src/lib/deps";
-import { describeError, log } from "../src/lib/logging";
-import { AndonTimer, acknowledgeTimer, dueEscalations, nextDeadline, recordEscalation } from "../src/modules/andon/escalation";
-import { toAndonEvent } from "../src/modules/andon/mappers";
-import { FLOOR_ROOM, REPLAY_LOG_SIZE } from "./line-protocol";
-import type { ClientMessageOf, JsonObject, JsonValue, MessageSchemas, ServerMessageOf } from "./messages";
-import { type Connection, Room } from "./room";
-
-/** MS5's subscription topics. */
-export const SubscriptionType = z.enum(["line", "equipment", "job", "oee", "downtime", "andon", "escalation"]);
-export type SubscriptionType = z.infer<typeof SubscriptionType>;
-
-const FilterValue = z.union([z.string().max(256), z.number(), z.boolean(), z.null()]);
-const Filters = z.record(z.string().max(64), FilterValue).refine((filters) => Object.keys(filters).length <= 20, "At most 20 filters");
-
-export { FLOOR_ROOM, REPLAY_LOG_SIZE } from "./line-protocol";
-
-/** MS5's client messages (fields beside `type`, as its tablets send them). */
-export const LineMessages = {
-  subscribe: z.object({
-    subscription_type: SubscriptionType,
-    target_id: z.string().min(1).max(64).optional(),
-    filters: Filters.optional(),
-    /** The last sequence number this client saw (after a reconnect): missed events are replayed. */
-    last_seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
-  }),
-  unsubscribe: z.object({ subscription_type: SubscriptionType, target_id: z.string().min(1).max(64).optional() }),
-} satisfies MessageSchemas;
-
-/** A line event as MS5 sends it: `{type, line_id, data, timestamp}` (plus our `seq`). */
-type LineEvent = { line_id: string; data: JsonObject };
-
-/** What one line looks like right now, as the room has seen it: what a snapshot carries. */
-export interface LineLiveState {
-  [key: string]: JsonValue;
-  line: JsonObject | null;
-  oee: JsonObject | null;
-  /** Open andons by id. */
-  andons: { [id: string]: JsonObject };
-  /** Jobs not yet completed or cancelled, by id. */
-  jobs: { [id: string]: JsonObject };
-  /** Downtime still running, by id. */
-  downtime: { [id: string]: JsonObject };
-  /** Last status per equipment code. */
-  equipment: { [code: string]: JsonObject };
-}
-
-type Subscription = { subscription_type: SubscriptionType; target_id: string | null; filters?: Record<string, string | number | boolean | null> | undefined };
-
-/** The reply to `subscribe`: how the client is brought up to date. */
-type SubscriptionReply = {
-  subscription_type: SubscriptionType;
-  target_id: string | null;
-  /** `replay`: the missed events follow, in order; `snapshot`: `snapshot` is the state as of `seq`. */
-  resync: "replay" | "snapshot";
-  /** The sequence number the snapshot reflects, or the last one replayed. */
-  seq: number;
-  snapshot?: { lines: { [lineId: string]: LineLiveState } } | undefined;
-};
-
-/** What a line room sends: MS5's events, and the subscription replies. */
-export type LineEvents = {
-  line_status_update: LineEvent;
-  oee_update: LineEvent;
-  andon_event: LineEvent;
-  equipment_status_update: LineEvent;
-  downtime_event: LineEvent;
-  job_update: LineEvent;
-  escalation_event: LineEvent;
-  subscription_confirmed: { data: SubscriptionReply };
-  unsubscription_confirmed: { data: Omit<Subscription, "filters"> };
-};
-
-type TopicEvent = Exclude<keyof LineEvents, "subscription_confirmed" | "unsubscription_confirmed">;
-export type LineEventMessage = ServerMessageOf<Pick<LineEvents, TopicEvent>>;
-
-/** Per socket: what it subscribed to (none = everything in this room). */
-export interface LineSocketState {
-  subscriptions: Subscription[];
-}
+import { createDb } from "../db/client";
+import { forbidden } from "../lib/errors";
+import { describeError, log } from "../lib/logging";
+import { type Permission, permissionSet } from "../lib/rbac";
+import { AndonTimer, acknowledgeTimer, dueEscalations, nextDeadline, recordEscalation } from "../modules/andon/escalation";
+import { toAndonEvent } from "../modules/andon/mappers";
+import { mayReadJob } from "../modules/production/visibility";
+import {
+  FLOOR_ROOM,
+  isTopicEvent,
+  type LineEventMessage,
+  type LineEvents,
+  type LineLiveState,
+  LineMessages,
+  type LineSocketState,
+  REPLAY_LOG_SIZE,
+  type Subscription,
+  TOPIC,
+  TOPIC_PERMISSION,
+} from "./line-protocol";
+import type { ClientMessageOf, JsonObject, JsonValue, ServerMessageOf } from "./messages";
+import { CLOSE_TRY_LATER, type Connection, Room } from "./room";
 
 const MAX_SUBSCRIPTIONS = 50;
 const LIVE_PREFIX = "live:";
@@ -86,21 +27,42 @@ const LOG_PREFIX = "log:";
 const TIMER_PREFIX = "andon:";
 const logKey = (seq: number) => `${LOG_PREFIX}${String(seq).padStart(15, "0")}`;
 
-// Which topic each event belongs to, for sockets that subscribed to some topics only.
-const TOPIC: Record<TopicEvent, SubscriptionType> = {
-  line_status_update: "line",
-  oee_update: "oee",
-  andon_event: "andon",
-  equipment_status_update: "equipment",
-  downtime_event: "downtime",
-  job_update: "job",
-  escalation_event: "escalation",
-};
-const isTopicEvent = (type: string): type is TopicEvent => Object.hasOwn(TOPIC, type);
-
 const emptyLive = (): LineLiveState => ({ line: null, oee: null, andons: {}, jobs: {}, downtime: {}, equipment: {} });
 const str = (v: JsonValue | undefined): string | null => (typeof v === "string" ? v : null);
 const obj = (v: JsonValue | undefined): JsonObject | null => (typeof v === "object" && v !== null && !Array.isArray(v) ? v : null);
+
+/** What a socket's principal may read: its permissions, as a set, and the user it is. */
+function readerOf(conn: Connection<LineSocketState>) {
+  return { userId: conn.principal.userId, permissions: permissionSet(conn.principal.permissions) };
+}
+
+const holds = (conn: Connection<LineSocketState>, permission: Permission) => mayRead(readerOf(conn), permission);
+const mayRead = (reader: ReturnType<typeof readerOf>, permission: Permission) => reader.permissions.has("*") || reader.permissions.has(permission);
+
+/**
+ * Whether a socket's principal may read `message` over REST: its topic's permission
+ * (`TOPIC_PERMISSION`) and, for a job, the jobs' visibility rule (assignee or `job:assign`).
+ */
+function permits(reader: ReturnType<typeof readerOf>, message: LineEventMessage): boolean {
+  if (!mayRead(reader, TOPIC_PERMISSION[TOPIC[message.type]])) return false;
+  return message.type !== "job_update" || mayReadJob(reader, str(message.data.user_id));
+}
+
+/** A line's live state with only the parts `reader` may read (empty parts stay, as `null`/`{}`). */
+function visibleLive(reader: ReturnType<typeof readerOf>, live: LineLiveState): LineLiveState {
+  const jobs: { [id: string]: JsonObject } = {};
+  if (mayRead(reader, "job:read")) {
+    for (const [id, job] of Object.entries(live.jobs)) if (mayReadJob(reader, str(job.user_id))) jobs[id] = job;
+  }
+  return {
+    line: mayRead(reader, "line:read") ? live.line : null,
+    oee: mayRead(reader, "oee:read") ? live.oee : null,
+    andons: mayRead(reader, "andon:read") ? live.andons : {},
+    jobs,
+    downtime: mayRead(reader, "downtime:read") ? live.downtime : {},
+    equipment: mayRead(reader, "equipment:read") ? live.equipment : {},
+  };
+}
 
 /** Whether an event is about `target`: its line, its record's id, or its equipment. */
 function concerns(message: LineEventMessage, target: string): boolean {
@@ -178,7 +140,9 @@ export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketSt
    */
   override async alarm(): Promise<void> {
     const now = new Date();
-    const deps = createDeps(this.env);
+    // Narrow deps, as the queue consumers have: D1 only. Not createDeps(), whose config parse
+    // (JWT_SECRET, limits…) has nothing to do with escalations and must not be able to stop them.
+    const deps = { db: createDb(this.env.DB) };
     const floor = this.env.LINE_ROOM.get(this.env.LINE_ROOM.idFromName(FLOOR_ROOM));
     for (const stored of await this.andonTimers()) {
       const { steps, timer } = dueEscalations(stored, now);
@@ -220,16 +184,22 @@ export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketSt
 
   // ---------------------------------------------------------------------------------------------
 
-  protected override onMessage(conn: Connection<LineSocketState>, message: ClientMessageOf<typeof LineMessages>): void {
+  protected override async onMessage(conn: Connection<LineSocketState>, message: ClientMessageOf<typeof LineMessages>): Promise<void> {
     const current = conn.state?.subscriptions ?? [];
     const key = { subscription_type: message.subscription_type, target_id: message.target_id ?? null };
     const same = (s: Subscription) => s.subscription_type === key.subscription_type && s.target_id === key.target_id;
     switch (message.type) {
       case "subscribe": {
+        const needed = TOPIC_PERMISSION[message.subscription_type];
+        if (!holds(conn, needed)) throw forbidden(`Permission '${needed}' is required for '${message.subscription_type}' events`);
         const sub: Subscription = { ...key, ...(message.filters ? { filters: message.filters } : {}) };
         const next = [...current.filter((s) => !same(s)), sub].slice(-MAX_SUBSCRIPTIONS);
         const updated = this.setState(conn, { subscriptions: next });
-        this.resync(updated, sub, message.last_seq);
+        if (!this.mayResync(updated)) {
+          await this.closeSocket(updated.ws, CLOSE_TRY_LATER, "Resync budget exceeded; reconnect later");
+          return;
+        }
+        this.chargeResync(updated, this.resync(updated, sub, message.last_seq));
         return;
       }
       case "unsubscribe":
@@ -241,6 +211,7 @@ export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketSt
   protected override shouldDeliver(conn: Connection<LineSocketState>, message: ServerMessageOf<LineEvents>): boolean {
     if (!isTopicEvent(message.type)) return true;
     const event = message as LineEventMessage;
+    if (!permits(readerOf(conn), event)) return false;
     const subs = conn.state?.subscriptions ?? [];
     if (subs.length === 0) return true;
     const topic = TOPIC[event.type];
@@ -255,31 +226,40 @@ export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketSt
   /**
    * Brings a subscriber up to date: with a `last_seq` still in the replay log, the events after
    * it that this socket would have received, in order; otherwise a snapshot and the sequence
-   * number it reflects (the client drops any event at or below it).
+   * number it reflects (the client drops any event at or below it). Only what the socket may
+   * read is sent. Returns about how many bytes it sent (UTF-16 units), for the resync budget.
    */
-  private resync(conn: Connection<LineSocketState>, sub: Subscription, lastSeen: number | undefined): void {
+  private resync(conn: Connection<LineSocketState>, sub: Subscription, lastSeen: number | undefined): number {
     const seq = this.lastSeq();
     const head = { subscription_type: sub.subscription_type, target_id: sub.target_id };
     if (lastSeen !== undefined && lastSeen <= seq) {
       const missed = this.loggedSince(lastSeen);
       if (missed !== null) {
         this.send(conn, { type: "subscription_confirmed", data: { ...head, resync: "replay", seq } });
+        let bytes = 0;
         for (const entry of missed) {
           if (!this.shouldDeliver(conn, entry.message)) continue;
+          const payload = JSON.stringify({ ...entry.message, timestamp: entry.timestamp, seq: entry.seq });
           try {
-            conn.ws.send(JSON.stringify({ ...entry.message, timestamp: entry.timestamp, seq: entry.seq }));
+            conn.ws.send(payload);
           } catch {
-            return;
+            break;
           }
+          bytes += payload.length;
         }
-        return;
+        return bytes;
       }
     }
     // A line subscription's target is a line id; other topics' targets may be ids of records
     // (an andon, an equipment code), whose line's state is the one with that key if any.
     const known = sub.target_id !== null && this.ctx.storage.kv.get(LIVE_PREFIX + sub.target_id) !== undefined;
     const lineTarget = sub.target_id !== null && (known || sub.subscription_type === "line") ? sub.target_id : null;
-    this.send(conn, { type: "subscription_confirmed", data: { ...head, resync: "snapshot", seq, snapshot: { lines: this.liveLines(lineTarget) } } });
+    const reader = readerOf(conn);
+    const lines: { [lineId: string]: LineLiveState } = {};
+    for (const [id, live] of Object.entries(this.liveLines(lineTarget))) lines[id] = visibleLive(reader, live);
+    const snapshot = { lines };
+    this.send(conn, { type: "subscription_confirmed", data: { ...head, resync: "snapshot", seq, snapshot } });
+    return JSON.stringify(snapshot).length;
   }
 
   /** The logged events after `seq`, or null when some of them are no longer kept. */
