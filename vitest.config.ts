@@ -92,6 +92,9 @@ export default defineConfig(async () => {
             // Files share the runtime (test/setup.ts resets its storage before each one).
             // TEST_ISOLATE=1 gives each file its own runtime: a check for a leak through module state.
             isolate: process.env.TEST_ISOLATE === "1",
+            // A stall guard, not a speed check: a PDF render or a multi-part upload that takes 1–2 s
+            // on a quiet machine passed 5 s on a loaded one (speed is `npm run bench`'s job).
+            testTimeout: 30_000,
           },
         },
         {
