@@ -13,6 +13,7 @@ import cubeIn from "../../../shared/fixtures/step/cube-in.step?raw";
 import dm1 from "../../../shared/fixtures/step/dm1-id-214.stp?raw";
 import io1 from "../../../shared/fixtures/step/io1-cm-214.stp?raw";
 import rounded from "../../../shared/fixtures/step/rounded-cube.step?raw";
+import { featureReader } from "../../src/lib/config";
 import { getConversion, openModel, REQUEUE_AFTER_MS, uploadPartFile } from "../../src/modules/parts/files";
 import { ConvertMessage } from "../../src/queues/messages";
 import type { Principal } from "../../src/types";
@@ -211,7 +212,7 @@ describe("STEP → GLB pipeline", () => {
     const base = testDeps();
     const deps = {
       ...base,
-      env: { ...base.env, PARTS_MAX_STEP_BYTES: "1000" } as unknown as Env,
+      feature: featureReader({ ...base.env, PARTS_MAX_STEP_BYTES: "1000" }),
       queues: { convert: { send: async (m: unknown) => void sent.push(m) } as unknown as Queue, documents: env.DOCUMENTS_QUEUE },
     };
     const form = new FormData();

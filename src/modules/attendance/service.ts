@@ -242,14 +242,14 @@ type ClockSource = "manual" | "card" | "fingerprint";
  * so tests can replay two taps that read the same state.
  */
 export async function clockObserved(
-  deps: Pick<Deps, "db" | "now" | "env">,
+  deps: Pick<Deps, "db" | "now" | "feature">,
   observed: EmployeeRow,
   credential: Credential | undefined,
   requested: Direction | undefined,
   source: ClockSource,
   actor: Principal,
 ): Promise<ClockResult> {
-  const config = attendanceConfig(deps);
+  const config = deps.feature(attendanceConfig);
   const now = deps.now();
   if (!observed.active) throw new AppError("CONFLICT", `Employee '${observed.code}' is inactive`, { reason: "employee_inactive" });
   const state = effectiveState(observed, now, config.maxShiftMs);
@@ -312,14 +312,14 @@ export async function clockObserved(
 }
 
 /** RM365's toggle (`{employee_id}` → in or out), or an explicit `direction`. */
-export async function clock(deps: Pick<Deps, "db" | "now" | "env">, input: ClockBody, actor: Principal): Promise<ClockResult> {
+export async function clock(deps: Pick<Deps, "db" | "now" | "feature">, input: ClockBody, actor: Principal): Promise<ClockResult> {
   const row = await findEmployee(deps.db, input.employee_id);
   if (!row) throw employeeNotFound(input.employee_id);
   return clockObserved(deps, row, undefined, input.direction, "manual", actor);
 }
 
 /** A reader presents a card: the employee it is enrolled to clocks. 404 for an unknown or revoked card. */
-export async function clockByCard(deps: Pick<Deps, "db" | "now" | "env">, input: ClockByCardBody, actor: Principal): Promise<ClockResult> {
+export async function clockByCard(deps: Pick<Deps, "db" | "now" | "feature">, input: ClockByCardBody, actor: Principal): Promise<ClockResult> {
   const uid = normaliseUid(input.card_uid);
   const found = /^[0-9A-F]{4,32}$/.test(uid) ? await employeeByCard(deps.db, uid) : undefined;
   if (!found) throw new AppError("NOT_FOUND", `Card ${uid} is not enrolled to an active employee`, { reason: "card_not_enrolled" });
@@ -331,7 +331,7 @@ export async function clockByCard(deps: Pick<Deps, "db" | "now" | "env">, input:
  * the template bytes, recognised when they are exactly the bytes enrolled. No fuzzy matching
  * happens here.
  */
-export async function clockByFingerprint(deps: Pick<Deps, "db" | "now" | "env">, input: ClockByFingerprintBody, actor: Principal): Promise<ClockResult> {
+export async function clockByFingerprint(deps: Pick<Deps, "db" | "now" | "feature">, input: ClockByFingerprintBody, actor: Principal): Promise<ClockResult> {
   const by = input.template_id !== undefined ? { templateId: input.template_id } : { templateHash: await templateHash(input.template_b64 ?? "") };
   const found = await employeeByFingerprint(deps.db, by);
   if (!found) throw new AppError("NOT_FOUND", "Fingerprint not recognised", { reason: "fingerprint_not_enrolled" });
@@ -341,8 +341,8 @@ export async function clockByFingerprint(deps: Pick<Deps, "db" | "now" | "env">,
 // ---------------------------------------------------------------------------------------------
 // Logs
 
-function logConditions(deps: Pick<Deps, "env">, query: Omit<LogQuery, "limit" | "offset">): SQL | undefined {
-  const { timeZone } = attendanceConfig(deps);
+function logConditions(deps: Pick<Deps, "feature">, query: Omit<LogQuery, "limit" | "offset">): SQL | undefined {
+  const { timeZone } = deps.feature(attendanceConfig);
   const ev = attendanceEvents;
   const e = attendanceEmployees;
   return and(
@@ -356,8 +356,8 @@ function logConditions(deps: Pick<Deps, "env">, query: Omit<LogQuery, "limit" | 
 }
 
 /** Clock events, newest first, with RM365's filters (plant dates, search, employee, direction). */
-export async function listLogs(deps: Pick<Deps, "db" | "env">, query: LogQuery): Promise<Page<LogEntry>> {
-  const { timeZone } = attendanceConfig(deps);
+export async function listLogs(deps: Pick<Deps, "db" | "feature">, query: LogQuery): Promise<Page<LogEntry>> {
+  const { timeZone } = deps.feature(attendanceConfig);
   const ev = attendanceEvents;
   const e = attendanceEmployees;
   const q = deps.db
@@ -373,8 +373,8 @@ export async function listLogs(deps: Pick<Deps, "db" | "env">, query: LogQuery):
 const CSV_CHUNK = 500;
 const encoder = new TextEncoder();
 /** The filtered log as CSV, in recording order, streamed a chunk at a time (keyset on seq). */
-export function exportLogsCsv(deps: Pick<Deps, "db" | "env">, query: Omit<LogQuery, "limit" | "offset">): ReadableStream<Uint8Array> {
-  const { timeZone } = attendanceConfig(deps);
+export function exportLogsCsv(deps: Pick<Deps, "db" | "feature">, query: Omit<LogQuery, "limit" | "offset">): ReadableStream<Uint8Array> {
+  const { timeZone } = deps.feature(attendanceConfig);
   const ev = attendanceEvents;
   const e = attendanceEmployees;
   const where = logConditions(deps, query);
@@ -421,8 +421,8 @@ function forgottenCondition(now: Date, maxShiftMs: number): SQL | undefined {
 }
 
 /** Forgotten clock-outs, oldest first: what a manager must correct. */
-export async function listForgotten(deps: Pick<Deps, "db" | "env" | "now">, query: CorrectionQuery): Promise<Page<OpenIn>> {
-  const config = attendanceConfig(deps);
+export async function listForgotten(deps: Pick<Deps, "db" | "feature" | "now">, query: CorrectionQuery): Promise<Page<OpenIn>> {
+  const config = deps.feature(attendanceConfig);
   const now = deps.now();
   const ev = attendanceEvents;
   const e = attendanceEmployees;
@@ -494,12 +494,12 @@ const invalidTime = (path: string, message: string) => new AppError("VALIDATION_
  * next event and now, and lie within the longest shift.
  */
 export async function closeOpenIn(
-  deps: Pick<Deps, "db" | "env" | "now">,
+  deps: Pick<Deps, "db" | "feature" | "now">,
   eventId: string,
   input: CloseOpenInBody,
   actor: Principal,
 ): Promise<{ correction: Correction; event: LogEntry }> {
-  const config = attendanceConfig(deps);
+  const config = deps.feature(attendanceConfig);
   const found = await eventWithEmployee(deps.db, eventId);
   if (!found) throw new AppError("NOT_FOUND", `Clock event '${eventId}' not found`, { reason: "event_not_found" });
   const { event: open, employee } = found;
@@ -574,12 +574,12 @@ export async function closeOpenIn(
  * when the event moved meanwhile.
  */
 export async function editEventTime(
-  deps: Pick<Deps, "db" | "env" | "now">,
+  deps: Pick<Deps, "db" | "feature" | "now">,
   eventId: string,
   input: EditTimeBody,
   actor: Principal,
 ): Promise<{ correction: Correction; event: LogEntry }> {
-  const config = attendanceConfig(deps);
+  const config = deps.feature(attendanceConfig);
   const found = await eventWithEmployee(deps.db, eventId);
   if (!found) throw new AppError("NOT_FOUND", `Clock event '${eventId}' not found`, { reason: "event_not_found" });
   const { event, employee } = found;

@@ -41,7 +41,7 @@ import type {
 
 type SessionRow = typeof fulfillmentSessions.$inferSelect;
 type ItemRow = typeof fulfillmentItems.$inferSelect;
-type MagentoDeps = Pick<Deps, "db" | "env" | "now">;
+type MagentoDeps = Pick<Deps, "db" | "feature" | "now">;
 
 /** Who acts: the user, or an API key's creator (a key acts for them). */
 function whoIs(actor: Principal): { userId: string; username: string } {
