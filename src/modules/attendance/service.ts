@@ -13,14 +13,14 @@
  * fails the same statement.
  */
 import { and, asc, desc, eq, exists, gt, isNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
-import { alias, type SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { alias } from "drizzle-orm/sqlite-core";
 import { isConstraintError } from "../../db/client";
 import { attendanceCorrections, attendanceEmployees, attendanceEvents } from "../../db/schema";
-import { csvLine } from "../../lib/csv";
+import { CSV_PAGE_ROWS, csvStream } from "../../lib/csv";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { type Page, paginate } from "../../lib/pagination";
-import { afterOneChange, insertWhere } from "../../lib/sql";
+import { afterOneChange, insertWhere, likeContains } from "../../lib/sql";
 import type { Principal } from "../../types";
 import { type Credential, credentialActive, type EmployeeRow, employeeByCard, employeeByFingerprint, revokeAllOf, templateHash } from "../enrollment/repo";
 import { normaliseUid } from "../enrollment/schemas";
@@ -56,9 +56,6 @@ type Direction = "in" | "out";
 export function whoIs(actor: Principal): { id: string; name: string } {
   return actor.kind === "user" ? { id: actor.userId, name: actor.username } : { id: actor.createdBy, name: `api-key:${actor.name}` };
 }
-
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-const contains = (column: SQLiteColumn, text: string) => sql`${column} like ${`%${escapeLike(text)}%`} escape '\\'`;
 
 // ---------------------------------------------------------------------------------------------
 // Mappers
@@ -165,7 +162,7 @@ export async function listEmployees(deps: Pick<Deps, "db">, query: EmployeeListQ
     .from(e)
     .where(
       and(
-        query.search ? or(contains(e.name, query.search), contains(e.code, query.search)) : undefined,
+        query.search ? likeContains([e.name, e.code], query.search) : undefined,
         query.department ? eq(e.department, query.department) : undefined,
         query.active === undefined ? undefined : eq(e.active, query.active),
       ),
@@ -351,7 +348,7 @@ function logConditions(deps: Pick<Deps, "feature">, query: Omit<LogQuery, "limit
     query.employee_id ? or(eq(e.id, query.employee_id), eq(e.code, query.employee_id)) : undefined,
     query.direction ? eq(ev.direction, query.direction) : undefined,
     query.department ? eq(e.department, query.department) : undefined,
-    query.search ? or(contains(e.name, query.search), contains(e.code, query.search)) : undefined,
+    query.search ? likeContains([e.name, e.code], query.search) : undefined,
   );
 }
 
@@ -370,43 +367,28 @@ export async function listLogs(deps: Pick<Deps, "db" | "feature">, query: LogQue
   return { ...page, items: page.items.map((r) => toLogEntry(r.event, r.employee, timeZone)) };
 }
 
-const CSV_CHUNK = 500;
-const encoder = new TextEncoder();
-/** The filtered log as CSV, in recording order, streamed a chunk at a time (keyset on seq). */
+/** The filtered log as CSV, in recording order, streamed a page at a time (keyset on seq). */
 export function exportLogsCsv(deps: Pick<Deps, "db" | "feature">, query: Omit<LogQuery, "limit" | "offset">): ReadableStream<Uint8Array> {
   const { timeZone } = deps.feature(attendanceConfig);
   const ev = attendanceEvents;
   const e = attendanceEmployees;
   const where = logConditions(deps, query);
-  let after = 0;
-  let done = false;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(
-        encoder.encode(csvLine(["employee", "employee_code", "department", "date", "time", "direction", "timestamp", "source", "recorded_by"])),
-      );
-    },
-    async pull(controller) {
-      if (done) return;
-      const rows = await deps.db
+  return csvStream(
+    ["employee", "employee_code", "department", "date", "time", "direction", "timestamp", "source", "recorded_by"],
+    (after: number | undefined) =>
+      deps.db
         .select({ event: ev, employee: { name: e.name, code: e.code, department: e.department } })
         .from(ev)
         .innerJoin(e, eq(e.id, ev.employeeId))
-        .where(and(where, gt(ev.seq, after)))
+        .where(and(where, gt(ev.seq, after ?? 0)))
         .orderBy(asc(ev.seq))
-        .limit(CSV_CHUNK);
-      const lines = rows.map((r) => {
-        const l = toLogEntry(r.event, r.employee, timeZone);
-        return csvLine([l.employee, l.employee_code, l.department, l.date, l.time, l.direction, l.timestamp, l.source, l.recorded_by]);
-      });
-      if (lines.length > 0) controller.enqueue(encoder.encode(lines.join("")));
-      const last = rows.at(-1);
-      if (!last || rows.length < CSV_CHUNK) {
-        done = true;
-        controller.close();
-      } else after = last.event.seq;
+        .limit(CSV_PAGE_ROWS),
+    (r) => r.event.seq,
+    (r) => {
+      const l = toLogEntry(r.event, r.employee, timeZone);
+      return [l.employee, l.employee_code, l.department, l.date, l.time, l.direction, l.timestamp, l.source, l.recorded_by];
     },
-  });
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

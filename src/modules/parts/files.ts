@@ -216,9 +216,3 @@ export async function openModel(deps: RequeueDeps & Pick<Deps, "files">, id: num
   const stem = (part.file ?? `part-${id}`).replace(/\.[^.]*$/, "");
   return { ready: { body: object.body, filename: `${stem}.glb`, contentType: "model/gltf-binary", size: object.size } };
 }
-
-/** `Content-Disposition` for a stored file: ASCII fallback plus the UTF-8 name (RFC 6266). */
-export function contentDisposition(kind: "inline" | "attachment", filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, "_");
-  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
-}

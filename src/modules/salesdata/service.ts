@@ -18,7 +18,7 @@
  *    A re-run (the same file uploaded again after a failure, or the same orders in another file)
  *    rewrites the same lines, so nothing doubles.
  */
-import { and, asc, count, desc, eq, gte, inArray, type like, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { SALES_REGIONS, type SalesImportStatus, type SalesRegion, salesImports, salesRows } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import type { FieldIssue } from "../../lib/errors";
@@ -26,6 +26,7 @@ import { AppError, forbidden, notFound } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
 import { type Page, paginate } from "../../lib/pagination";
 import { tabAllows } from "../../lib/rbac";
+import { likeContains } from "../../lib/sql";
 import { receiveUpload } from "../../lib/uploads";
 import type { Principal } from "../../types";
 import { actorName } from "../equipment/repo";
@@ -515,9 +516,6 @@ export async function sweepStalledImports(deps: Pick<Deps, "db" | "now">, stalle
   return swept.length;
 }
 
-/** `%`, `_` and `\` taken literally in a LIKE pattern (with `ESCAPE '\'`). */
-const likeContains = (column: Parameters<typeof like>[0], text: string) => sql`${column} like ${`%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
-
 /** RM365's region list: newest orders first, `search` over order, SKU, product and customer. */
 export async function listSalesRows(deps: Pick<Deps, "db">, region: SalesRegion, query: SalesListQuery): Promise<SalesList> {
   const search = query.search ? query.search : undefined;
@@ -525,13 +523,7 @@ export async function listSalesRows(deps: Pick<Deps, "db">, region: SalesRegion,
     eq(salesRows.region, region),
     search === undefined
       ? undefined
-      : or(
-          likeContains(salesRows.orderNumber, search),
-          likeContains(salesRows.sku, search),
-          likeContains(salesRows.name, search),
-          likeContains(salesRows.customerFullName, search),
-          likeContains(salesRows.customerEmail, search),
-        ),
+      : likeContains([salesRows.orderNumber, salesRows.sku, salesRows.name, salesRows.customerFullName, salesRows.customerEmail], search),
   );
   const page = await paginate(deps.db, deps.db.select().from(salesRows).where(where).$dynamic(), query, {
     orderBy: [desc(salesRows.orderedAt), desc(salesRows.id)],
