@@ -1,7 +1,8 @@
 // `npm run dev`'s fake Magento shop: serves workers/fake-magento/fake.ts (the fake the tests use)
 // with the demo orders of workers/fake-magento/orders.json on 127.0.0.1:FAKE_MAGENTO_PORT (8791,
-// wrangler.toml's development MAGENTO_BASE_URL), then runs the command after `--` (wrangler dev)
-// and stops when it stops. Local development only: it listens on loopback, and staging and
+// wrangler.toml's development MAGENTO_BASE_URL), then runs the command after `--` (wrangler dev,
+// given `--var MAGENTO_BASE_URL:` this fake's URL so the worker follows the port) and stops when
+// it stops. Local development only: it listens on loopback, and staging and
 // production point MAGENTO_BASE_URL at the real shop.
 //
 //   node scripts/fake-magento.mjs -- wrangler dev -c wrangler.toml …   (what `npm run dev` runs)
@@ -14,7 +15,12 @@ import { createFakeMagento } from "../workers/fake-magento/fake.ts";
 import { ensureDevVars, root } from "./lib.mjs";
 
 const DEV_TOKEN = "dev-fake-magento-token";
-const port = Number(process.env.FAKE_MAGENTO_PORT ?? 8791);
+const port = Number(process.env.FAKE_MAGENTO_PORT || 8791);
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  console.error(`✗ FAKE_MAGENTO_PORT must be a port number (1-65535), not ${process.env.FAKE_MAGENTO_PORT}`);
+  process.exit(1);
+}
+const baseUrl = `http://127.0.0.1:${port}`;
 
 // The API reads MAGENTO_TOKEN from .dev.vars; a .dev.vars made before pick & pack existed lacks it.
 const vars = ensureDevVars();
@@ -31,7 +37,7 @@ const server = createServer(async (req, res) => {
   try {
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
-    const answer = await fake.fetch(new Request(`http://127.0.0.1:${port}${req.url}`, { method: req.method, headers }));
+    const answer = await fake.fetch(new Request(`${baseUrl}${req.url}`, { method: req.method, headers }));
     res.writeHead(answer.status, Object.fromEntries(answer.headers));
     res.end(await answer.text());
   } catch (err) {
@@ -50,7 +56,7 @@ server.on("error", (err) => {
   start();
 });
 server.listen(port, "127.0.0.1", () => {
-  console.log(`• fake Magento shop on http://127.0.0.1:${port} (${orders.length} demo orders; token from .dev.vars MAGENTO_TOKEN)`);
+  console.log(`• fake Magento shop on ${baseUrl} (${orders.length} demo orders; token from .dev.vars MAGENTO_TOKEN)`);
   start();
 });
 
@@ -59,6 +65,9 @@ function start() {
   if (started || command.length === 0) return;
   started = true;
   const [cmd, ...args] = command;
+  // wrangler.toml's MAGENTO_BASE_URL names the default port; point the worker at this fake's
+  // port instead, so FAKE_MAGENTO_PORT moves both ends (a --var beats [vars]).
+  if (args[0] === "dev" && /(^|\/)wrangler$/.test(cmd)) args.push("--var", `MAGENTO_BASE_URL:${baseUrl}`);
   const child = spawn(cmd, args, { cwd: root, stdio: "inherit", shell: false });
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
   child.on("exit", (code, signal) => {

@@ -1,60 +1,98 @@
+/**
+ * Configuration: every environment variable the API worker reads is declared once here or in its
+ * feature's `featureConfig()`, as zod with its documentation (`.meta(envDoc(…))`), and validated
+ * once. The README's environment table is generated from these declarations (`npm run docs:env`).
+ *
+ * - The core settings (`ConfigSchema`) are needed by every request: `deps.config`, parsed once per
+ *   `env`; a bad one makes the whole API answer 503.
+ * - A feature's settings (attendance, Magento, Onshape, parts) are needed only by its routes:
+ *   `deps.feature(magentoConfig)` parses them the first time a request asks (once per request, so
+ *   a test may change a variable between requests) and a bad one is a 503 of that feature alone.
+ *   Modules never read `deps.env`.
+ */
 import { z } from "zod";
 import { utf8 } from "./encoding";
 import { AppError } from "./errors";
 
+/** How a variable is documented in the README's environment table. */
+export interface EnvDoc {
+  /** `var` (wrangler.toml [vars]), `secret` (.dev.vars / wrangler secret put), with qualifiers. */
+  kind: string;
+  /** What the default column says, when the schema's own default does not say enough. */
+  shown?: string;
+  /** What the variable means. */
+  meaning: string;
+}
+
+/** Documentation for one variable, for `.meta()`: `z.string().meta(envDoc("var", "what it means"))`. */
+export const envDoc = (kind: string, meaning: string, shown?: string): { env: EnvDoc } => ({ env: { kind, meaning, ...(shown ? { shown } : {}) } });
+
 const intFrom = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 
 /**
- * Every environment variable and secret the API worker reads, with its default. `[vars]` in
- * wrangler.toml set the plain ones; secrets come from `.dev.vars` locally and
- * `wrangler secret put` when deployed. Parsed once per `env` object.
+ * The core settings every request needs. `[vars]` in wrangler.toml set the plain ones; secrets
+ * come from `.dev.vars` locally and `wrangler secret put` when deployed. Parsed once per `env`.
  */
 export const ConfigSchema = z.object({
   /** Defaults to the strictest: a deploy that forgets to say gets production behaviour. */
-  ENVIRONMENT: z.enum(["development", "test", "staging", "production"]).default("production"),
-  /** Comma-separated allowed origins, or `*`. */
-  CORS_ORIGINS: z.string().default("*"),
-  ACCESS_TOKEN_TTL_MINUTES: intFrom(60),
-  /** Lifetime of a session started with `remember_me: true`. */
-  REFRESH_TOKEN_TTL_DAYS: intFrom(14),
-  /** Lifetime of a session started without `remember_me` (one shift). */
-  SESSION_TTL_HOURS: intFrom(12),
-  /** No session outlives this many days from its login, however often it is refreshed. */
-  SESSION_MAX_DAYS: intFrom(30),
-  /** Largest JSON/form body accepted outside upload routes. */
-  MAX_BODY_BYTES: intFrom(1024 * 1024),
-  /** Largest file upload (photos, STEP, CSV). */
-  MAX_UPLOAD_BYTES: intFrom(50 * 1024 * 1024),
-  /** Rate limit given to API keys created without one (snapped down to a tier: 60, 120, 300, 600, 1200, 6000). */
-  API_KEY_DEFAULT_RATE_LIMIT: intFrom(120),
-  /** Role given to users who sign up through CCbackend's `/api/register`. */
-  SELF_REGISTRATION_ROLE: z.string().min(1).default("operator"),
-  /**
-   * CCbackend's anonymous sign-up: `open` (active at once; local dev), `approval` (created
-   * inactive until an admin sets is_active), `off` (403).
-   */
-  SELF_REGISTRATION: z.enum(["open", "approval", "off"]).default("approval"),
-  /**
-   * Failed logins per 15 minutes on one username from devices it has not signed in on before
-   * (a device token's own failures count separately; see `login()`).
-   */
-  LOGIN_RATE_LIMIT_PER_USERNAME: intFrom(10),
-  PASSWORD_RESET_TTL_MINUTES: intFrom(30),
-  /** Secret: HS256 key for access tokens; at least 32 characters. */
-  JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
-  /** Secret, optional: URL that receives `{username, reset_token, expires_at}` from forgot_password. */
+  ENVIRONMENT: z
+    .enum(["development", "test", "staging", "production"])
+    .default("production")
+    .meta(
+      envDoc(
+        "var",
+        "`development`, `test`, `staging`, `production`",
+        "`development` in wrangler.toml's top level (local), `staging` / `production` in their sections; `production` if unset",
+      ),
+    ),
+  CORS_ORIGINS: z.string().default("*").meta(envDoc("var", "comma-separated allowed origins, or `*`")),
+  ACCESS_TOKEN_TTL_MINUTES: intFrom(60).meta(envDoc("var", "access-token lifetime")),
+  REFRESH_TOKEN_TTL_DAYS: intFrom(14).meta(envDoc("var", "session lifetime after each refresh, with `remember_me: true`")),
+  SESSION_TTL_HOURS: intFrom(12).meta(envDoc("var", "session lifetime after each refresh, without `remember_me` (one shift)")),
+  SESSION_MAX_DAYS: intFrom(30).meta(envDoc("var", "no session outlives this many days from its login, however often it is refreshed")),
+  MAX_BODY_BYTES: intFrom(1024 * 1024).meta(envDoc("var", "largest JSON/form body accepted outside upload routes")),
+  MAX_UPLOAD_BYTES: intFrom(50 * 1024 * 1024).meta(envDoc("var", "largest file upload (photos, STEP, CSV)")),
+  API_KEY_DEFAULT_RATE_LIMIT: intFrom(120).meta(
+    envDoc("var", "requests/minute for API keys created without a limit (snapped down to a tier: 60, 120, 300, 600, 1200, 6000)"),
+  ),
+  SELF_REGISTRATION_ROLE: z.string().min(1).default("operator").meta(envDoc("var", "role of accounts signed up through CCbackend's `/api/register`")),
+  SELF_REGISTRATION: z
+    .enum(["open", "approval", "off"])
+    .default("approval")
+    .meta(
+      envDoc(
+        "var",
+        "CCbackend's `/api/register`: `open` (active at once), `approval` (account inactive until an admin sets `is_active`), `off` (403)",
+        "`open` locally, `approval` in staging/production and if unset",
+      ),
+    ),
+  LOGIN_RATE_LIMIT_PER_USERNAME: intFrom(10).meta(
+    envDoc(
+      "var",
+      "failed logins per 15 minutes on one username from devices it never signed in on, then 429 until the window ends (a trusted device's failures count separately)",
+    ),
+  ),
+  PASSWORD_RESET_TTL_MINUTES: intFrom(30).meta(envDoc("var", "reset-token lifetime")),
+  JWT_SECRET: z
+    .string()
+    .min(32, "JWT_SECRET must be at least 32 characters")
+    .meta(envDoc("secret", "HS256 key for access tokens, ≥ 32 characters", "dev value in `.dev.vars.example`")),
   PASSWORD_RESET_WEBHOOK_URL: z
     .url()
     .optional()
-    .or(z.literal("").transform(() => undefined)),
-  /**
-   * Local development only (set in .dev.vars): forgot_password also returns the reset token, so
-   * the flow can be tried without a webhook. Ignored in staging and production.
-   */
+    .or(z.literal("").transform(() => undefined))
+    .meta(envDoc("secret, optional", "receives `{username, reset_token, expires_at}` from forgot_password")),
   DEV_RETURN_RESET_TOKEN: z
     .enum(["true", "false", ""])
     .default("false")
-    .transform((v) => v === "true"),
+    .transform((v) => v === "true")
+    .meta(
+      envDoc(
+        "`.dev.vars` only",
+        "forgot_password also returns the reset token, so the flow can be tried without a webhook; ignored in staging/production",
+        "`true` locally",
+      ),
+    ),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { jwtKey: Uint8Array<ArrayBuffer>; corsOrigins: string[] | "*" };
@@ -86,4 +124,69 @@ export function getConfig(env: object): Config {
   };
   cache.set(env, config);
   return config;
+}
+
+/** Where the API runs, as a feature's `derive` sees it (`ENVIRONMENT`, production if unset or bad). */
+export interface FeatureContext {
+  environment: z.infer<typeof ConfigSchema>["ENVIRONMENT"];
+}
+
+/** One feature's settings: its variables (`schema`, documented with `envDoc`) and what the code reads (`T`). */
+export interface FeatureConfig<T> {
+  /** Names the feature in the README table and in the 503 message. */
+  readonly feature: string;
+  readonly schema: z.ZodObject;
+  /** Validates the variables of `env`: the settings, or the 503 naming each bad variable. */
+  read(env: object): T;
+}
+
+export interface FeatureConfigOptions<S extends z.ZodObject, T> {
+  feature: string;
+  schema: S;
+  /** The 503's message, given the bad variables' names (default: `<feature> is misconfigured: …`). */
+  message?: (names: string[]) => string;
+  /** The 503's `reason`, for surfaces that answer it in their own words. */
+  reason?: string;
+  /** Turns the parsed variables into what the code reads; may throw a 503 of its own. */
+  derive: (values: z.infer<S>, context: FeatureContext) => T;
+}
+
+const Environment = ConfigSchema.shape.ENVIRONMENT.catch("production");
+
+/**
+ * Declares a feature's settings once: its variables (zod, each with `.meta(envDoc(…))`), how
+ * they become typed settings, and its 503. An empty string counts as unset, so a `[vars]` entry
+ * left `""` takes the default. Read them with `deps.feature(config)`.
+ */
+export function featureConfig<S extends z.ZodObject, T>(options: FeatureConfigOptions<S, T>): FeatureConfig<T> {
+  const { feature, schema, reason, derive } = options;
+  const message = options.message ?? ((names: string[]) => `${feature} is misconfigured: ${names.join(", ")}`);
+  return {
+    feature,
+    schema,
+    read(env) {
+      const raw: Record<string, unknown> = {};
+      for (const key of Object.keys(schema.shape)) {
+        const value = (env as Record<string, unknown>)[key];
+        if (value !== "" && value !== undefined) raw[key] = value;
+      }
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) {
+        const names = [...new Set(parsed.error.issues.map((i) => i.path.join(".")))];
+        throw new AppError("SERVICE_UNAVAILABLE", message(names), reason ? { reason } : {});
+      }
+      return derive(parsed.data, { environment: Environment.parse((env as Record<string, unknown>).ENVIRONMENT) });
+    },
+  };
+}
+
+/** `deps.feature`: reads each feature's settings at most once per `env` view (one request, one test deps). */
+export function featureReader(env: object): <T>(config: FeatureConfig<T>) => T {
+  const seen = new Map<FeatureConfig<unknown>, unknown>();
+  return <T>(config: FeatureConfig<T>): T => {
+    if (seen.has(config)) return seen.get(config) as T;
+    const settings = config.read(env);
+    seen.set(config, settings);
+    return settings;
+  };
 }

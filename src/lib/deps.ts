@@ -9,7 +9,7 @@
 import type { MiddlewareHandler } from "hono";
 import { createDb, type Db } from "../db/client";
 import type { AppEnv } from "../types";
-import { type Config, getConfig } from "./config";
+import { type Config, type FeatureConfig, featureReader, getConfig } from "./config";
 
 /** D1 round trips of one request: `queries` calls in all, `waits` of them started with none in flight. */
 export interface D1Stats {
@@ -23,9 +23,14 @@ export interface Deps {
   /** The D1 binding (counted), for batches whose statements chain on `changes()`. */
   d1: D1Database;
   config: Config;
+  /** A feature's settings (`featureConfig()` in lib/config.ts), validated on first use; 503 when bad. */
+  feature: <T>(config: FeatureConfig<T>) => T;
   files: R2Bucket;
   queues: { convert: Queue; documents: Queue };
   rooms: { line: Env["LINE_ROOM"]; inventory: Env["INVENTORY_ROOM"] };
+  /** Hyperdrive to the legacy Postgres databases. */
+  legacyDb: Hyperdrive;
+  /** The bindings, for src/lib (rate limits); modules read settings through `config`/`feature`. */
   env: Env;
   requestId: string;
   /** The clock; tests pass a fixed one. */
@@ -94,9 +99,11 @@ export function createDeps(env: Env, options: DepsOptions = {}): Deps {
     db: createDb(d1),
     d1,
     config: getConfig(env),
+    feature: featureReader(env),
     files: env.FILES,
     queues: { convert: env.CONVERT_QUEUE, documents: env.DOCUMENTS_QUEUE },
     rooms: { line: env.LINE_ROOM, inventory: env.INVENTORY_ROOM },
+    legacyDb: env.LEGACY_DB,
     env,
     requestId: options.requestId ?? crypto.randomUUID(),
     now: options.now ?? (() => new Date()),

@@ -1,8 +1,5 @@
-import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "../types";
-import { v1Surface } from "./surface";
 
 /** MS5's error codes, plus the few the edge platform adds. */
 export const ERROR_STATUS = {
@@ -97,12 +94,4 @@ export function toAppError(err: unknown): AppError {
     return new AppError(err.status >= 500 ? "INTERNAL_ERROR" : "BAD_REQUEST", err.message);
   }
   return new AppError("INTERNAL_ERROR", "Internal server error", { cause: err });
-}
-
-/** Writes an error response in the format of the request's surface (see lib/surface.ts). */
-export function errorResponse(c: Context<AppEnv>, err: AppError): Response {
-  const { status, body } = (c.get("surface") ?? v1Surface).render(err, c.get("requestId") ?? "");
-  const headers: Record<string, string> = { ...err.headers };
-  if (err.retryAfter !== undefined) headers["Retry-After"] = String(err.retryAfter);
-  return c.json(body, status, headers);
 }

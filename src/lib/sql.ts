@@ -7,7 +7,7 @@
  * only if the statement before it changed exactly one row: "spend the token, then set the
  * password", "rotate the refresh token, then insert its successor".
  */
-import { getTableColumns, is, SQL, sql } from "drizzle-orm";
+import { getTableColumns, is, SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 
@@ -34,3 +34,34 @@ export function insertWhere<T extends SQLiteTable>({ db }: { db: Db }, table: T,
     });
   return db.insert(table).select(sql`select ${sql.join(list, sql`, `)} where ${where}`);
 }
+
+/** `text` with `%`, `_` and `\` taken literally in a LIKE pattern (used with `ESCAPE '\'`). */
+export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * A search condition: `text` appears in any of `columns` (SQLite's LIKE: case-insensitive for
+ * ASCII), with `%`, `_` and `\` in the text taken literally. One bound parameter per column.
+ */
+export function likeContains(columns: SQLWrapper | readonly SQLWrapper[], text: string): SQL {
+  const list = Array.isArray(columns) ? columns : [columns as SQLWrapper];
+  const pattern = `%${escapeLike(text)}%`;
+  const each = list.map((column) => sql`${column} like ${pattern} escape '\\'`);
+  return each.length === 1 ? (each[0] as SQL) : sql`(${sql.join(each, sql` or `)})`;
+}
+
+/** D1 binds at most this many parameters per statement (local D1 enforces it too). */
+export const D1_MAX_PARAMS = 100;
+
+/** `items` in lists of at most `size` (a statement each, so its parameters stay under D1's bound). */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`chunk size must be a positive integer, not ${size}`);
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Rows of `table` one multi-row insert can carry: every column may bind a parameter. */
+export const rowsPerInsert = (table: SQLiteTable): number => Math.max(1, Math.floor(D1_MAX_PARAMS / Object.keys(getTableColumns(table)).length));
+
+/** Ids per `IN (…)` list, leaving room for a statement's other parameters. */
+export const IDS_PER_STATEMENT = D1_MAX_PARAMS - 10;

@@ -7,7 +7,7 @@
  * names no seed path, and no compat handler catches an error to reword it.
  */
 import type { ResponseConfig } from "@asteasolutions/zod-to-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import type { AppEnv } from "../types";
@@ -150,4 +150,12 @@ export class SurfaceMap {
       await next();
     };
   }
+}
+
+/** Writes an error response in the format of the request's surface (see lib/surface.ts). */
+export function errorResponse(c: Context<AppEnv>, err: AppError): Response {
+  const { status, body } = (c.get("surface") ?? v1Surface).render(err, c.get("requestId") ?? "");
+  const headers: Record<string, string> = { ...err.headers };
+  if (err.retryAfter !== undefined) headers["Retry-After"] = String(err.retryAfter);
+  return c.json(body, status, headers);
 }

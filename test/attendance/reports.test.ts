@@ -67,13 +67,11 @@ describe("plant time", () => {
 
 describe("configured plant", () => {
   it("reads the zone and shift from vars; a night shift in New York counts on its clock-in day and is late by plant time", () => {
-    const config = attendanceConfig({
-      env: {
-        ATTENDANCE_TIME_ZONE: "America/New_York",
-        ATTENDANCE_SHIFT_START: "22:00",
-        ATTENDANCE_SHIFT_END: "06:00",
-        ATTENDANCE_GRACE_MINUTES: "0",
-      } as unknown as Env,
+    const config = attendanceConfig.read({
+      ATTENDANCE_TIME_ZONE: "America/New_York",
+      ATTENDANCE_SHIFT_START: "22:00",
+      ATTENDANCE_SHIFT_END: "06:00",
+      ATTENDANCE_GRACE_MINUTES: "0",
     });
     expect(config).toMatchObject({ timeZone: "America/New_York", shiftStart: 22 * 60, shiftEnd: 6 * 60, graceMinutes: 0 });
     // Monday 2026-11-02 (EST, UTC-5): in 22:07 local = 03:07Z Tuesday, out 06:00 local = 11:00Z → 7 h 53 min.
@@ -95,13 +93,13 @@ describe("configured plant", () => {
   });
 
   it("a bad zone is a 503 naming the variable, not a wrong report", () => {
-    expect(() => attendanceConfig({ env: { ATTENDANCE_TIME_ZONE: "Mars/Olympus" } as unknown as Env })).toThrow(/ATTENDANCE_TIME_ZONE/);
+    expect(() => attendanceConfig.read({ ATTENDANCE_TIME_ZONE: "Mars/Olympus" })).toThrow(/ATTENDANCE_TIME_ZONE/);
   });
 });
 
 describe("absences", () => {
   it("count neither before the employee was created nor today before shift start + grace", () => {
-    const config = attendanceConfig({ env: {} as unknown as Env });
+    const config = attendanceConfig.read({});
     // Europe/London in BST: shift 08:00 = 07:00Z, on time until 07:05Z. Created Wednesday 2026-04-01 at 11:00 BST.
     const employees = [{ id: "e", active: true, createdAt: "2026-04-01T10:00:00.000Z" }];
     const absent = (now: string) => employeeDays(employees, [], "2026-03-30", "2026-04-03", new Date(now), config).map((d) => [d.date, d.absent]);

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { featureReader } from "../../src/lib/config";
 import { findOrder, MAX_ANSWER_BYTES, type MagentoOrder, magentoClient, searchCriteria } from "../../src/modules/magento/client";
 import { pickLines } from "../../src/modules/magento/service";
 import { createFakeMagento } from "../../workers/fake-magento/fake";
 import demoOrders from "../../workers/fake-magento/orders.json";
 import { testDeps } from "../helpers";
 
-const deps = () => ({ env: { ...testDeps().env, MAGENTO_BASE_URL: "https://shop.test", MAGENTO_TOKEN: "t0ken" } });
+const shopEnv = () => ({ ...testDeps().env, MAGENTO_BASE_URL: "https://shop.test", MAGENTO_TOKEN: "t0ken" });
+const deps = (env: object = shopEnv()) => ({ feature: featureReader(env) });
 
 describe("magento client", () => {
   it("encodes searchCriteria as Magento's bracketed query", () => {
@@ -98,13 +100,13 @@ describe("magento client: token safety", () => {
 
   it("refuses an http:// MAGENTO_BASE_URL outside development and test (503 naming the variable)", () => {
     for (const ENVIRONMENT of ["production", "staging", undefined]) {
-      const env = { ...deps().env, MAGENTO_BASE_URL: "http://shop.test", ENVIRONMENT };
-      expect(() => magentoClient({ env })).toThrow(expect.objectContaining({ status: 503, message: expect.stringContaining("MAGENTO_BASE_URL") }));
+      const env = { ...shopEnv(), MAGENTO_BASE_URL: "http://shop.test", ENVIRONMENT };
+      expect(() => magentoClient(deps(env))).toThrow(expect.objectContaining({ status: 503, message: expect.stringContaining("MAGENTO_BASE_URL") }));
     }
     for (const ENVIRONMENT of ["development", "test"]) {
-      expect(magentoClient({ env: { ...deps().env, MAGENTO_BASE_URL: "http://127.0.0.1:8791", ENVIRONMENT } }).baseUrl).toBe("http://127.0.0.1:8791");
+      expect(magentoClient(deps({ ...shopEnv(), MAGENTO_BASE_URL: "http://127.0.0.1:8791", ENVIRONMENT })).baseUrl).toBe("http://127.0.0.1:8791");
     }
-    expect(magentoClient({ env: { ...deps().env, ENVIRONMENT: "production" } }).baseUrl).toBe("https://shop.test");
+    expect(magentoClient(deps({ ...shopEnv(), ENVIRONMENT: "production" })).baseUrl).toBe("https://shop.test");
   });
 });
 

@@ -7,6 +7,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env, exports } from "cloudflare:workers";
 import occtWasm from "occt-import-js/dist/occt-import-js.wasm";
 import { describe, expect, it } from "vitest";
+import { featureReader } from "../../src/lib/config";
 import { getConversion, openModel, REQUEUE_AFTER_MS, uploadPartFile } from "../../src/modules/parts/files";
 import { ConvertMessage } from "../../src/queues/messages";
 import type { Principal } from "../../src/types";
@@ -211,7 +212,7 @@ describe("STEP → GLB pipeline", () => {
     const base = testDeps();
     const deps = {
       ...base,
-      env: { ...base.env, PARTS_MAX_STEP_BYTES: "1000" } as unknown as Env,
+      feature: featureReader({ ...base.env, PARTS_MAX_STEP_BYTES: "1000" }),
       queues: { convert: { send: async (m: unknown) => void sent.push(m) } as unknown as Queue, documents: env.DOCUMENTS_QUEUE },
     };
     const form = new FormData();

@@ -15,6 +15,7 @@ import { z } from "zod";
 import { deviceTokenOf, setDeviceCookie } from "../../lib/auth";
 import { AppError } from "../../lib/errors";
 import { LoginPassword, LookupUsername, NewPassword, Token, Username } from "../../lib/fields";
+import { jsonBody } from "../../lib/json-body";
 import { createRouter, json, principalOf, routeDefiner } from "../../lib/route";
 import { login, requestPasswordReset, resetPasswordWithToken } from "../../modules/auth/service";
 import { findUserByUsername } from "../../modules/users/repo";
@@ -27,7 +28,6 @@ const AccountName = LookupUsername.min(1, "請提供帳號");
 const Credentials = z.object({ username: AccountName, password: LoginPassword.min(1, "請提供密碼") });
 const UsernameBody = z.object({ username: AccountName });
 const Ok = z.object({ success: z.literal(true), message: z.string() });
-const jsonBody = <T>(schema: T) => ({ body: { content: { "application/json": { schema } } } });
 const userNotFound = () => new AppError("NOT_FOUND", "User not found", { reason: "user_not_found" });
 
 export const ccbackendAuthRoutes = createRouter()

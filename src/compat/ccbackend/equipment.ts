@@ -21,6 +21,7 @@
 import { z } from "zod";
 import { expectedVersion } from "../../lib/etag";
 import { LongText, ShortText } from "../../lib/fields";
+import { jsonBody } from "../../lib/json-body";
 import { createRouter, json, principalOf, routeDefiner } from "../../lib/route";
 import { ClientTime, EquipmentCode, type LogEntry, StatusText } from "../../modules/equipment/schemas";
 import {
@@ -37,7 +38,6 @@ import { ccbackendSurface } from "./surface";
 
 const defineRoute = routeDefiner(ccbackendSurface);
 const TAGS = ["ccbackend"];
-const jsonBody = <T>(schema: T) => ({ body: { content: { "application/json": { schema } } } });
 const Ok = z.object({ success: z.literal(true), message: z.string() });
 
 /** The seed's forms send `""` for an empty input: that is "no value". */

@@ -25,7 +25,7 @@ import { countForgotten } from "./service";
 import { addDays, daysBetween, isoWeekday, plantDate, plantDayBounds, plantInstant, weekStart } from "./time";
 
 type EventRow = typeof attendanceEvents.$inferSelect;
-type ReportDeps = Pick<Deps, "db" | "env" | "now">;
+type ReportDeps = Pick<Deps, "db" | "feature" | "now">;
 
 /** One employee's plant day. */
 export interface EmployeeDay {
@@ -138,7 +138,7 @@ function range(query: { from_date?: string | undefined; to_date?: string | undef
 
 /** The employees a report covers and their events in range (plus the clock-outs closing them). */
 async function load(deps: ReportDeps, from: string, to: string, filter: { employee_id?: string | undefined; department?: string | undefined }) {
-  const config = attendanceConfig(deps);
+  const config = deps.feature(attendanceConfig);
   const e = attendanceEmployees;
   const ev = attendanceEvents;
   const start = plantDayBounds(from, config.timeZone).start.toISOString();
@@ -161,7 +161,7 @@ async function load(deps: ReportDeps, from: string, to: string, filter: { employ
 
 /** Hours, late and absent per employee per plant day or ISO week (default: this week to today). */
 export async function workHours(deps: ReportDeps, query: WorkHoursQuery): Promise<WorkHours> {
-  const config = attendanceConfig(deps);
+  const config = deps.feature(attendanceConfig);
   const today = plantDate(deps.now(), config.timeZone);
   const { from, to } = range(query, today, weekStart);
   const { employees, events } = await load(deps, from, to, query);
@@ -241,7 +241,7 @@ function dayStats(days: readonly EmployeeDay[], from: string, to: string, config
 
 /** Present, absent, late and hours per plant day (default: the last 7 days to today). */
 export async function dailyStats(deps: ReportDeps, query: RangeQuery): Promise<DailyStats> {
-  const config = attendanceConfig(deps);
+  const config = deps.feature(attendanceConfig);
   const today = plantDate(deps.now(), config.timeZone);
   const { from, to } = range(query, today, (t) => addDays(t, -6));
   const { employees, events } = await load(deps, from, to, query);
@@ -255,7 +255,7 @@ export async function dailyStats(deps: ReportDeps, query: RangeQuery): Promise<D
 
 /** One ISO week (default: this one), Monday to Sunday, as chart series. */
 export async function weeklyChart(deps: ReportDeps, query: WeekQuery): Promise<WeeklyChart> {
-  const config = attendanceConfig(deps);
+  const config = deps.feature(attendanceConfig);
   const today = plantDate(deps.now(), config.timeZone);
   const from = weekStart(query.week_start ?? today);
   const to = addDays(from, 6);
@@ -275,7 +275,7 @@ export async function weeklyChart(deps: ReportDeps, query: WeekQuery): Promise<W
 
 /** One plant day (default today): headcount, who is in now, present, absent, late, hours, forgotten clock-outs. */
 export async function summary(deps: ReportDeps, query: DayQuery): Promise<Summary> {
-  const config = attendanceConfig(deps);
+  const config = deps.feature(attendanceConfig);
   const now = deps.now();
   const today = plantDate(now, config.timeZone);
   const date = query.date ?? today;

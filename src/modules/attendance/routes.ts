@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { csvHeaders } from "../../lib/download";
 import { expectedVersion, setETag } from "../../lib/etag";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import { dailyStats, summary, weeklyChart, workHours, workHoursCsv } from "./reports";
@@ -209,11 +210,7 @@ export const attendanceRoutes = createRouter()
         },
       },
     }),
-    (c) =>
-      c.body(exportLogsCsv(c.var.deps, c.req.valid("query")), 200, {
-        "content-type": "text/csv; charset=utf-8",
-        "content-disposition": 'attachment; filename="attendance-log.csv"',
-      }),
+    (c) => c.body(exportLogsCsv(c.var.deps, c.req.valid("query")), 200, csvHeaders("attendance-log.csv")),
   )
   .openapi(
     defineRoute({
@@ -338,9 +335,5 @@ export const attendanceRoutes = createRouter()
         },
       },
     }),
-    async (c) =>
-      c.body(await workHoursCsv(c.var.deps, c.req.valid("query")), 200, {
-        "content-type": "text/csv; charset=utf-8",
-        "content-disposition": 'attachment; filename="work-hours.csv"',
-      }),
+    async (c) => c.body(await workHoursCsv(c.var.deps, c.req.valid("query")), 200, csvHeaders("work-hours.csv")),
   );

@@ -1,5 +1,6 @@
 import { deviceTokenOf, setDeviceCookie } from "../../lib/auth";
 import { AppError } from "../../lib/errors";
+import { jsonBody } from "../../lib/json-body";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import type { UserPrincipal } from "../../types";
 import { toUserResponse } from "../users/repo";
@@ -14,8 +15,6 @@ function userPrincipal(principal: ReturnType<typeof principalOf>): UserPrincipal
   if (principal.kind !== "user") throw new AppError("AUTHORIZATION_ERROR", "This endpoint is for signed-in users, not API keys");
   return principal;
 }
-
-const jsonBody = <T>(schema: T) => ({ body: { content: { "application/json": { schema } } } });
 
 export const authRoutes = createRouter()
   .openapi(

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { expectedVersion, setETag } from "../../lib/etag";
+import { jsonBody } from "../../lib/json-body";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import { IssueReportList, IssueReportListQuery } from "../issue-reports/schemas";
 import { listIssueReports } from "../issue-reports/service";
@@ -40,7 +41,6 @@ import {
 } from "./service";
 
 const TAGS = ["equipment"];
-const jsonBody = <T>(schema: T) => ({ body: { content: { "application/json": { schema } } } });
 const IfMatchHeader = z.object({ "if-match": z.string().max(64).optional().describe('The item\'s version from its ETag, e.g. "3"') });
 const FaultsQuery = IssueReportListQuery.omit({ equipment_code: true });
 const PageOnly = EquipmentListQuery.pick({ limit: true, offset: true });

@@ -8,12 +8,13 @@
  * with the current record. So `version` (`UPD_CNT`) always equals the number of log rows, the
  * log is complete, and a batch of many items is all-or-nothing even against concurrent writers.
  */
-import { and, asc, count, desc, eq, getTableColumns, gte, inArray, isNull, max, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, isNull, max, type SQL, sql } from "drizzle-orm";
 import { isConstraintError } from "../../db/client";
 import { type EquipmentAction, equipment, equipmentLog, equipmentMaintenance, type FieldChanges, issueReports } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { type Page, type PageParams, paginate } from "../../lib/pagination";
+import { chunk, IDS_PER_STATEMENT, likeContains, rowsPerInsert } from "../../lib/sql";
 import type { Principal } from "../../types";
 import { actorName, currentLogJoin, type EquipmentRow, equipmentColumns, equipmentNotFound, requireEquipment, selectEquipment, toEquipment } from "./repo";
 import type {
@@ -35,17 +36,8 @@ type WriteDeps = Pick<Deps, "db" | "now" | "rooms" | "waitUntil">;
 type LogInsert = typeof equipmentLog.$inferInsert;
 type LogRow = typeof equipmentLog.$inferSelect;
 
-/** D1 binds at most 100 parameters per statement: chunk multi-row writes below that. */
-const MAX_BOUND_PARAMS = 100;
-
-/** Log rows per multi-row insert: every column may bind a parameter. */
-const LOG_ROWS_PER_INSERT = Math.floor(MAX_BOUND_PARAMS / Object.keys(getTableColumns(equipmentLog)).length);
-
-const chunks = <T>(items: readonly T[], size: number): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-};
+/** Log rows per multi-row insert (D1's parameter bound). */
+const LOG_ROWS_PER_INSERT = rowsPerInsert(equipmentLog);
 
 /** The master fields, API name → column key, in the order the log lists them. */
 const MASTER_FIELDS = [
@@ -190,7 +182,7 @@ const afterChange = ({ current, set, log }: PlannedChange): Equipment =>
  * when any item was stale; nothing is written then.
  */
 async function commitChanges({ db }: Pick<Deps, "db">, planned: readonly PlannedChange[], now: string): Promise<void> {
-  const inserts = chunks(
+  const inserts = chunk(
     planned.map((p) => p.log),
     LOG_ROWS_PER_INSERT,
   ).map((rows) => db.insert(equipmentLog).values(rows));
@@ -205,7 +197,7 @@ async function commitChanges({ db }: Pick<Deps, "db">, planned: readonly Planned
         .set({ ...p.set, version: p.log.version, updatedAt: now })
         .where(and(eq(equipment.id, p.current.id), eq(equipment.version, p.current.version))),
     ),
-    ...chunks(bare, MAX_BOUND_PARAMS - 10).map((group) =>
+    ...chunk(bare, IDS_PER_STATEMENT).map((group) =>
       db
         .update(equipment)
         .set({ version: sql`${equipment.version} + 1`, updatedAt: now })
@@ -311,7 +303,7 @@ async function commitOrStale(deps: DbDeps, planned: readonly PlannedChange[], no
 /** The highest log version of each item: past the version read means someone else wrote. */
 async function latestLogVersions({ db }: Pick<Deps, "db">, ids: readonly string[]): Promise<Map<string, number>> {
   const latest = new Map<string, number>();
-  const [first, ...rest] = chunks(ids, MAX_BOUND_PARAMS - 10).map((group) =>
+  const [first, ...rest] = chunk(ids, IDS_PER_STATEMENT).map((group) =>
     db
       .select({ id: equipmentLog.equipmentId, version: max(equipmentLog.version) })
       .from(equipmentLog)
@@ -326,7 +318,7 @@ async function latestLogVersions({ db }: Pick<Deps, "db">, ids: readonly string[
 /** Live items by code, in as few queries as the parameter limit allows (one batch). */
 async function liveByCode(deps: Pick<Deps, "db">, codes: readonly string[]): Promise<Map<string, EquipmentRow>> {
   const { db } = deps;
-  const groups = chunks([...new Set(codes)], MAX_BOUND_PARAMS - 10);
+  const groups = chunk([...new Set(codes)], IDS_PER_STATEMENT);
   const found = new Map<string, EquipmentRow>();
   const [first, ...rest] = groups.map((group) => selectEquipment(deps, inArray(equipment.code, group)));
   if (!first) return found;
@@ -425,12 +417,11 @@ export async function getEquipment(deps: Pick<Deps, "db">, code: string): Promis
 }
 
 function listFilters(query: Partial<Pick<EquipmentListQuery, "status" | "sub_status" | "production_line" | "q">>): SQL | undefined {
-  const pattern = query.q === undefined ? undefined : `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   return and(
     query.status === undefined ? undefined : eq(equipmentLog.status, query.status),
     query.sub_status === undefined ? undefined : eq(equipmentLog.subStatus, query.sub_status),
     query.production_line === undefined ? undefined : eq(equipment.productionLine, query.production_line),
-    pattern === undefined ? undefined : or(sql`${equipment.code} like ${pattern} escape '\\'`, sql`${equipment.name} like ${pattern} escape '\\'`),
+    query.q === undefined ? undefined : likeContains([equipment.code, equipment.name], query.q),
   );
 }
 

@@ -33,7 +33,8 @@ export const healthRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(Health, "The worker is up") },
     }),
-    (c) => c.json({ status: "healthy" as const, service: "floorline-api", environment: c.env.ENVIRONMENT, timestamp: new Date().toISOString() }, 200),
+    (c) =>
+      c.json({ status: "healthy" as const, service: "floorline-api", environment: c.var.deps.config.ENVIRONMENT, timestamp: new Date().toISOString() }, 200),
   )
   .openapi(
     defineRoute({

@@ -57,18 +57,18 @@ const CRITICAL = new Set(["d1"]);
  * Probes every binding: D1, R2, each Durable Object namespace (RPC ping), each queue (sends a
  * probe message the consumer acknowledges) and Hyperdrive (`select 1` on the legacy Postgres).
  */
-export async function checkAll(deps: Pick<Deps, "env" | "requestId">): Promise<DetailedHealth> {
-  const { env, requestId } = deps;
+export async function checkAll(deps: Pick<Deps, "d1" | "files" | "rooms" | "queues" | "legacyDb" | "config" | "requestId">): Promise<DetailedHealth> {
+  const { d1, files, rooms, queues, requestId } = deps;
   const probeMessage: ProbeMessage = { type: "probe", requestId, sentAt: new Date().toISOString() };
   const entries = await Promise.all(
     Object.entries({
-      d1: () => env.DB.prepare("select 1").first(),
-      r2: () => env.FILES.head("health/probe"),
-      line_room: () => env.LINE_ROOM.get(env.LINE_ROOM.idFromName("__health__")).ping(),
-      inventory_room: () => env.INVENTORY_ROOM.get(env.INVENTORY_ROOM.idFromName("__health__")).ping(),
-      convert_queue: () => env.CONVERT_QUEUE.send(probeMessage, { contentType: "json" }),
-      documents_queue: () => env.DOCUMENTS_QUEUE.send(probeMessage, { contentType: "json" }),
-      hyperdrive: () => checkHyperdrive(env.LEGACY_DB),
+      d1: () => d1.prepare("select 1").first(),
+      r2: () => files.head("health/probe"),
+      line_room: () => rooms.line.get(rooms.line.idFromName("__health__")).ping(),
+      inventory_room: () => rooms.inventory.get(rooms.inventory.idFromName("__health__")).ping(),
+      convert_queue: () => queues.convert.send(probeMessage, { contentType: "json" }),
+      documents_queue: () => queues.documents.send(probeMessage, { contentType: "json" }),
+      hyperdrive: () => checkHyperdrive(deps.legacyDb),
     }).map(async ([name, fn]) => [name, await probe(fn)] as const),
   );
   for (const [name, h] of entries) {
@@ -78,5 +78,5 @@ export async function checkAll(deps: Pick<Deps, "env" | "requestId">): Promise<D
   const components = Object.fromEntries(entries.map(([name, { error: _error, ...h }]) => [name, h]));
   const down = entries.filter(([, h]) => h.status === "down").map(([name]) => name);
   const status = down.some((n) => CRITICAL.has(n)) ? "unhealthy" : down.length > 0 ? "degraded" : "healthy";
-  return { status, timestamp: new Date().toISOString(), environment: env.ENVIRONMENT, components };
+  return { status, timestamp: new Date().toISOString(), environment: deps.config.ENVIRONMENT, components };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { csvHeaders } from "../../lib/download";
 import { expectedVersion, setETag } from "../../lib/etag";
 import { PageQuery } from "../../lib/pagination";
 import { connectToRoom } from "../../lib/rooms";
@@ -40,7 +41,6 @@ const TAGS = ["inventory"];
 const TAB = "inventory";
 const Message = z.object({ message: z.string() });
 const csv = (description: string) => ({ description, content: { "text/csv": { schema: z.string() } } });
-const CSV_HEADERS = (name: string) => ({ "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${name}"` });
 
 /** `/api/v1/inventory`: items, adjustments, history, low stock, exports and the live room. */
 export const inventoryRoutes = createRouter()
@@ -86,7 +86,7 @@ export const inventoryRoutes = createRouter()
       request: { query: LowStockQuery.pick({ location: true }) },
       responses: { 200: csv("CSV: sku, name, barcode, location, quantity, reorder_level, allow_negative, low_stock, updated_at") },
     }),
-    (c) => c.body(exportItemsCsv(c.var.deps, c.req.valid("query").location), 200, CSV_HEADERS("inventory-items.csv")),
+    (c) => c.body(exportItemsCsv(c.var.deps, c.req.valid("query").location), 200, csvHeaders("inventory-items.csv")),
   )
   .openapi(
     defineRoute({
@@ -213,7 +213,7 @@ export const inventoryRoutes = createRouter()
       request: { query: HistoryExportQuery },
       responses: { 200: csv("CSV: seq, created_at, sku, location, delta, quantity_after, reason, username, user_id") },
     }),
-    (c) => c.body(exportAdjustmentsCsv(c.var.deps, c.req.valid("query")), 200, CSV_HEADERS("inventory-adjustments.csv")),
+    (c) => c.body(exportAdjustmentsCsv(c.var.deps, c.req.valid("query")), 200, csvHeaders("inventory-adjustments.csv")),
   )
   .openapi(
     defineRoute({

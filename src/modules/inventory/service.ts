@@ -14,11 +14,12 @@
 import { and, asc, desc, eq, gt, inArray, lte, or, type SQL, sql } from "drizzle-orm";
 import { isConstraintError } from "../../db/client";
 import { inventoryAdjustments, inventoryItems } from "../../db/schema";
-import { csvLine } from "../../lib/csv";
+import { CSV_PAGE_ROWS, csvStream } from "../../lib/csv";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
 import { type Page, paginate } from "../../lib/pagination";
+import { chunk, IDS_PER_STATEMENT, likeContains } from "../../lib/sql";
 import type { InventoryEvents } from "../../rooms/inventory-protocol";
 import type { JsonValue, ServerMessageOf } from "../../rooms/messages";
 import type { Principal } from "../../types";
@@ -176,17 +177,12 @@ export async function getItemByBarcode(deps: Pick<Deps, "db">, code: string): Pr
   return toItem(row);
 }
 
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 /** Items, filtered by a search (SKU, name or barcode contains) and a location; ordered by SKU. */
 export async function listItems(deps: Pick<Deps, "db">, query: ItemListQuery): Promise<Page<Item>> {
   const conditions: SQL[] = [];
   if (query.location) conditions.push(eq(inventoryItems.location, query.location));
   if (query.search) {
-    const pattern = `%${escapeLike(query.search)}%`;
-    const text = (column: typeof inventoryItems.sku | typeof inventoryItems.name | typeof inventoryItems.barcode) => sql`${column} like ${pattern} escape '\\'`;
-    const matches = or(text(inventoryItems.sku), text(inventoryItems.name), text(inventoryItems.barcode));
-    if (matches) conditions.push(matches);
+    conditions.push(likeContains([inventoryItems.sku, inventoryItems.name, inventoryItems.barcode], query.search));
   }
   const q = deps.db
     .select()
@@ -336,13 +332,13 @@ async function applyLines(deps: InventoryDeps, lines: Line[], actor: Principal):
       }),
     ];
   });
-  // The reads of what was written, in statements of at most PARAMS_PER_STATEMENT ids each.
-  const reads = chunks(ids).flatMap((chunk) => [
-    db.select().from(inventoryAdjustments).where(inArray(inventoryAdjustments.id, chunk)),
+  // The reads of what was written, in statements of at most IDS_PER_STATEMENT ids each.
+  const reads = chunk(ids, IDS_PER_STATEMENT).flatMap((group) => [
+    db.select().from(inventoryAdjustments).where(inArray(inventoryAdjustments.id, group)),
     db
       .select()
       .from(t)
-      .where(inArray(t.id, db.select({ id: inventoryAdjustments.itemId }).from(inventoryAdjustments).where(inArray(inventoryAdjustments.id, chunk)))),
+      .where(inArray(t.id, db.select({ id: inventoryAdjustments.itemId }).from(inventoryAdjustments).where(inArray(inventoryAdjustments.id, group)))),
   ]);
   const [first, ...rest] = writes;
   if (!first) return { adjustments: [], items: [] };
@@ -358,15 +354,6 @@ async function applyLines(deps: InventoryDeps, lines: Line[], actor: Principal):
   }
 }
 
-/** D1 allows 100 bound parameters per statement; reads by id list stay under it. */
-const PARAMS_PER_STATEMENT = 90;
-
-function chunks<T>(list: T[], size = PARAMS_PER_STATEMENT): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-  return out;
-}
-
 /** Why a batch of lines was refused, from the items as they are now. */
 async function explainRefusal(deps: Pick<Deps, "db">, lines: Line[]): Promise<AppError> {
   const t = inventoryItems;
@@ -374,8 +361,8 @@ async function explainRefusal(deps: Pick<Deps, "db">, lines: Line[]): Promise<Ap
   const barcodes = [...new Set(lines.flatMap((l) => ("barcode" in l.by ? [l.by.barcode] : [])))];
   const rows = (
     await Promise.all([
-      ...chunks(skus).map((chunk) => deps.db.select().from(t).where(inArray(t.sku, chunk))),
-      ...chunks(barcodes).map((chunk) => deps.db.select().from(t).where(inArray(t.barcode, chunk))),
+      ...chunk(skus, IDS_PER_STATEMENT).map((group) => deps.db.select().from(t).where(inArray(t.sku, group))),
+      ...chunk(barcodes, IDS_PER_STATEMENT).map((group) => deps.db.select().from(t).where(inArray(t.barcode, group))),
     ])
   ).flat();
   const find = (line: Line) => rows.find((r) => ("sku" in line.by ? r.sku === line.by.sku : r.barcode === line.by.barcode));
@@ -450,34 +437,6 @@ export async function listAdjustments(deps: Pick<Deps, "db">, sku: string, page:
 // ---------------------------------------------------------------------------------------------
 // CSV exports, streamed a chunk of rows at a time (keyset paging: no deep offsets).
 
-const CSV_CHUNK = 500;
-const encoder = new TextEncoder();
-
-function csvStream<Row, Key>(
-  header: string[],
-  next: (after: Key | undefined) => Promise<Row[]>,
-  keyOf: (row: Row) => Key,
-  cells: (row: Row) => (string | number | boolean | null)[],
-) {
-  let after: Key | undefined;
-  let done = false;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(encoder.encode(csvLine(header)));
-    },
-    async pull(controller) {
-      if (done) return;
-      const rows = await next(after);
-      if (rows.length > 0) controller.enqueue(encoder.encode(rows.map((r) => csvLine(cells(r))).join("")));
-      const last = rows.at(-1);
-      if (last === undefined || rows.length < CSV_CHUNK) {
-        done = true;
-        controller.close();
-      } else after = keyOf(last);
-    },
-  });
-}
-
 /** Every item (optionally of one location) as CSV, by SKU. */
 export function exportItemsCsv(deps: Pick<Deps, "db">, location?: string): ReadableStream<Uint8Array> {
   const t = inventoryItems;
@@ -489,7 +448,7 @@ export function exportItemsCsv(deps: Pick<Deps, "db">, location?: string): Reada
         .from(t)
         .where(and(location ? eq(t.location, location) : undefined, after === undefined ? undefined : gt(t.sku, after)))
         .orderBy(asc(t.sku))
-        .limit(CSV_CHUNK),
+        .limit(CSV_PAGE_ROWS),
     (row) => row.sku,
     (r) => [r.sku, r.name, r.barcode, r.location, r.quantity, r.reorderLevel, r.allowNegative, isLow(r), r.updatedAt],
   );
@@ -512,7 +471,7 @@ export function exportAdjustmentsCsv(deps: Pick<Deps, "db">, query: HistoryExpor
           ),
         )
         .orderBy(asc(a.seq))
-        .limit(CSV_CHUNK),
+        .limit(CSV_PAGE_ROWS),
     (row) => row.seq,
     (r) => [r.seq, r.createdAt, r.sku, r.location, r.delta, r.quantityAfter, r.reason, r.username, r.userId],
   );

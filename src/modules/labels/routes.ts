@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
+import { fileHeaders } from "../../lib/download";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import type { AppEnv } from "../../types";
 import { ItemParams, JobListQuery, JobPage, JobParams, LabelJob, SingleLabelQuery, StartJobBody, StartJobResult, TemplateList } from "./schemas";
@@ -19,13 +20,7 @@ const Binary = z.string().meta({ format: "binary" });
 
 /** A file response: its type, length and a download name. */
 function download(c: Context<AppEnv>, file: { body: ReadableStream | Uint8Array; size: number; contentType: string; filename: string }, inline: boolean) {
-  return c.body(file.body as ReadableStream, 200, {
-    "Content-Type": file.contentType,
-    "Content-Length": String(file.size),
-    "Content-Disposition": `${inline ? "inline" : "attachment"}; filename="${file.filename}"`,
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "private, no-cache",
-  });
+  return c.body(file.body as ReadableStream, 200, fileHeaders(file, inline ? "inline" : "attachment"));
 }
 
 /** `/api/v1/labels`: RM365's label jobs, templates and single labels. */

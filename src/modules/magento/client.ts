@@ -12,17 +12,68 @@
  * shapes bound every string and list this API stores.
  */
 import { z } from "zod";
+import { envDoc, featureConfig } from "../../lib/config";
+import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
 import { readBounded } from "../../lib/upstream";
 
-const ConfigSchema = z.object({
-  MAGENTO_BASE_URL: z.url({ protocol: /^https?$/ }).max(2048),
-  MAGENTO_TOKEN: z.string().min(1).max(2048),
-  /** Deadline of one attempt, in milliseconds. */
-  MAGENTO_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(8000),
-  /** Retries after a failed attempt (network error, timeout, 429, 5xx). */
-  MAGENTO_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+/** The shop's settings: `deps.feature(magentoConfig)`. */
+export const magentoConfig = featureConfig({
+  feature: "Magento",
+  schema: z.object({
+    MAGENTO_BASE_URL: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .meta(
+        envDoc(
+          "var",
+          "Magento 2 base URL for pick & pack (`{base}/rest/V1/orders`, `/invoices`); https:// outside development and test; set it per environment before deploying",
+          "`http://127.0.0.1:8791` locally (the fake shop `npm run dev` starts, moved with `FAKE_MAGENTO_PORT`); a placeholder shop URL in staging/production",
+        ),
+      ),
+    MAGENTO_TOKEN: z
+      .string()
+      .min(1)
+      .max(2048)
+      .meta(
+        envDoc(
+          "secret",
+          "Magento integration access token (Bearer); without it the Magento routes answer 503 `Magento is not configured: MAGENTO_TOKEN`",
+          "dev value in `.dev.vars.example` (the fake shop accepts it)",
+        ),
+      ),
+    MAGENTO_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(60_000)
+      .default(8000)
+      .meta(envDoc("var, optional", "deadline of one Magento request, in milliseconds")),
+    MAGENTO_RETRIES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(5)
+      .default(2)
+      .meta(envDoc("var, optional", "retries after a network error, timeout, 429 or 5xx (backoff 200 ms, doubling); then 502")),
+  }),
+  message: (names) => `Magento is not configured: ${names.join(", ")}`,
+  reason: "magento_not_configured",
+  derive: (config, { environment }) => {
+    // The Bearer token travels with every request: plain http only on a developer's machine or in tests.
+    if (config.MAGENTO_BASE_URL.startsWith("http:") && environment !== "development" && environment !== "test") {
+      throw new AppError("SERVICE_UNAVAILABLE", "Magento is not configured: MAGENTO_BASE_URL must be an https:// URL outside development and test", {
+        reason: "magento_not_configured",
+      });
+    }
+    return {
+      baseUrl: config.MAGENTO_BASE_URL.replace(/\/+$/, ""),
+      token: config.MAGENTO_TOKEN,
+      timeoutMs: config.MAGENTO_TIMEOUT_MS,
+      retries: config.MAGENTO_RETRIES,
+    };
+  },
 });
 
 /** How to reach the shop. `fetch` and `sleep` are the runtime's unless a test passes its own. */
@@ -38,28 +89,12 @@ export interface MagentoClient {
 }
 
 /**
- * The client configured from the worker's environment (`deps.env`); 503 naming what is missing,
- * or an http:// MAGENTO_BASE_URL outside development/test.
+ * The client configured from `magentoConfig`; 503 naming what is missing, or an http://
+ * MAGENTO_BASE_URL outside development/test.
  */
-export function magentoClient(deps: { env: object }, overrides: Partial<MagentoClient> = {}): MagentoClient {
-  const parsed = ConfigSchema.safeParse(deps.env);
-  if (!parsed.success) {
-    const names = [...new Set(parsed.error.issues.map((i) => i.path.join(".")))];
-    throw new AppError("SERVICE_UNAVAILABLE", `Magento is not configured: ${names.join(", ")}`, { reason: "magento_not_configured" });
-  }
-  const config = parsed.data;
-  // The Bearer token travels with every request: plain http only on a developer's machine or in tests.
-  const environment = (deps.env as { ENVIRONMENT?: unknown }).ENVIRONMENT;
-  if (config.MAGENTO_BASE_URL.startsWith("http:") && environment !== "development" && environment !== "test") {
-    throw new AppError("SERVICE_UNAVAILABLE", "Magento is not configured: MAGENTO_BASE_URL must be an https:// URL outside development and test", {
-      reason: "magento_not_configured",
-    });
-  }
+export function magentoClient(deps: Pick<Deps, "feature">, overrides: Partial<MagentoClient> = {}): MagentoClient {
   return {
-    baseUrl: config.MAGENTO_BASE_URL.replace(/\/+$/, ""),
-    token: config.MAGENTO_TOKEN,
-    timeoutMs: config.MAGENTO_TIMEOUT_MS,
-    retries: config.MAGENTO_RETRIES,
+    ...deps.feature(magentoConfig),
     backoffMs: 200,
     // Looked up at call time, so the runtime's (or a test's) current fetch is used.
     fetch: (request) => fetch(request),

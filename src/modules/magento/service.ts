@@ -21,7 +21,7 @@ import { type FulfillmentStatus, fulfillmentItems, fulfillmentScans, fulfillment
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { hasPermission } from "../../lib/rbac";
-import { afterOneChange, insertWhere } from "../../lib/sql";
+import { afterOneChange, chunk, insertWhere, rowsPerInsert } from "../../lib/sql";
 import type { Principal } from "../../types";
 import { findInvoices, findOrder, findOrdersByIds, INVOICE_STATE, listInvoices as listUpstreamInvoices, type MagentoOrder, magentoClient } from "./client";
 import type {
@@ -41,7 +41,7 @@ import type {
 
 type SessionRow = typeof fulfillmentSessions.$inferSelect;
 type ItemRow = typeof fulfillmentItems.$inferSelect;
-type MagentoDeps = Pick<Deps, "db" | "env" | "now">;
+type MagentoDeps = Pick<Deps, "db" | "feature" | "now">;
 
 /** Who acts: the user, or an API key's creator (a key acts for them). */
 function whoIs(actor: Principal): { userId: string; username: string } {
@@ -178,8 +178,8 @@ async function assertOrderFree(deps: Pick<Deps, "db">, orderNumber: string, type
   throw orderConflict(`Order ${orderNumber} is already in progress`, "order_in_progress", { session_id: found.id });
 }
 
-/** D1 allows 100 bound parameters per statement; an item row binds 8. */
-const ITEM_ROWS_PER_STATEMENT = 12;
+/** Item rows per multi-row insert (D1's parameter bound). */
+const ITEM_ROWS_PER_STATEMENT = rowsPerInsert(fulfillmentItems);
 
 /**
  * Starts a session for a Magento order: 404 when Magento has no such order; 409 when the order
@@ -243,10 +243,11 @@ export async function startSession(deps: MagentoDeps, input: StartSessionBody, a
     qtyExpected: line.qtyInvoiced,
     qtyScanned: 0,
   }));
-  const chunks: ItemRow[][] = [];
-  for (let i = 0; i < items.length; i += ITEM_ROWS_PER_STATEMENT) chunks.push(items.slice(i, i + ITEM_ROWS_PER_STATEMENT));
   try {
-    await deps.db.batch([deps.db.insert(fulfillmentSessions).values(session), ...chunks.map((chunk) => deps.db.insert(fulfillmentItems).values(chunk))]);
+    await deps.db.batch([
+      deps.db.insert(fulfillmentSessions).values(session),
+      ...chunk(items, ITEM_ROWS_PER_STATEMENT).map((rows) => deps.db.insert(fulfillmentItems).values(rows)),
+    ]);
   } catch (err) {
     // Another tablet opened a session for this order between the check and the insert.
     if (isConstraintError(err, "UNIQUE")) throw orderConflict(`Order ${orderNumber} is already in progress`, "order_in_progress");

@@ -72,7 +72,7 @@ type Translation = z.infer<typeof Translation>;
 
 export type DrawingResult = { pending: { state: "pending"; retry_after: number } } | { ready: { body: ReadableStream; size: number; filename: string } };
 
-type DrawingDeps = Pick<Deps, "db" | "env" | "files" | "now" | "waitUntil">;
+type DrawingDeps = Pick<Deps, "db" | "feature" | "files" | "now" | "waitUntil">;
 
 const sameDrawing = (row: Pick<typeof partDrawings.$inferSelect, "documentId" | "workspaceId" | "elementId">, ref: DrawingRef) =>
   row.documentId === ref.documentId && row.workspaceId === ref.workspaceId && row.elementId === ref.elementId;
@@ -102,7 +102,7 @@ export async function getPartDrawing(deps: DrawingDeps, id: number, actor: Princ
   const { db, files } = deps;
   const part = await loadPart({ db }, id);
   if (!part.onshapeUrl) throw new AppError("NOT_FOUND", "This part has no Onshape URL", { reason: "no_drawing" });
-  const config = onshapeConfig(deps.env);
+  const config = deps.feature(onshapeConfig);
   const ref = parseOnshapeUrl(part.onshapeUrl, config.ONSHAPE_BASE_URL);
   const filename = `${part.partId || `part-${id}`}-drawing.pdf`;
   const [row] = await db.select().from(partDrawings).where(eq(partDrawings.partId, id));

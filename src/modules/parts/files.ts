@@ -4,7 +4,6 @@
  * writes the GLB. The file and the model are read back from R2 as streams.
  */
 import { and, eq, sql } from "drizzle-orm";
-import { z } from "zod";
 import { conversionJobs, parts } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
@@ -12,17 +11,11 @@ import { describeError, log } from "../../lib/logging";
 import { receiveUpload } from "../../lib/uploads";
 import type { ConvertStepMessage } from "../../queues/messages";
 import type { Principal } from "../../types";
+import { partsConfig } from "./config";
 import type { ConversionJob, Part } from "./schemas";
 import { loadPart, toPart } from "./service";
 
 type JobRow = typeof conversionJobs.$inferSelect;
-
-/** The measured largest STEP one conversion fits in 128 MB (bench/convert.mjs); PARTS_MAX_STEP_BYTES overrides. */
-export const DEFAULT_MAX_STEP_BYTES = 8 * 1024 * 1024;
-const StepLimit = z.coerce.number().int().min(1).default(DEFAULT_MAX_STEP_BYTES);
-
-/** The STEP size cap in force. */
-export const maxStepBytes = (env: { PARTS_MAX_STEP_BYTES?: string }): number => StepLimit.catch(DEFAULT_MAX_STEP_BYTES).parse(env.PARTS_MAX_STEP_BYTES);
 
 /** The one place a job row becomes a response. */
 export const toJob = (row: JobRow): ConversionJob => ({
@@ -57,13 +50,13 @@ const noFile = () =>
  * model are removed after; then the job is enqueued and returned (201 at once).
  */
 export async function uploadPartFile(
-  deps: Pick<Deps, "db" | "files" | "queues" | "config" | "env" | "waitUntil" | "requestId" | "now">,
+  deps: Pick<Deps, "db" | "files" | "queues" | "config" | "feature" | "waitUntil" | "requestId" | "now">,
   input: { id: number; request: Request },
   _actor: Principal,
 ): Promise<UploadResult> {
   const { db, files } = deps;
   const before = await loadPart(deps, input.id);
-  const stepCap = maxStepBytes(deps.env);
+  const stepCap = deps.feature(partsConfig).maxStepBytes;
   const upload = await receiveUpload(input.request, {
     bucket: files,
     prefix: "parts/files/",
@@ -222,10 +215,4 @@ export async function openModel(deps: RequeueDeps & Pick<Deps, "files">, id: num
   if (!object) throw new AppError("NOT_FOUND", "Model not found on server", { reason: "file_missing" });
   const stem = (part.file ?? `part-${id}`).replace(/\.[^.]*$/, "");
   return { ready: { body: object.body, filename: `${stem}.glb`, contentType: "model/gltf-binary", size: object.size } };
-}
-
-/** `Content-Disposition` for a stored file: ASCII fallback plus the UTF-8 name (RFC 6266). */
-export function contentDisposition(kind: "inline" | "attachment", filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, "_");
-  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }

@@ -16,6 +16,7 @@
 import { and, eq, gt, lt } from "drizzle-orm";
 import { z } from "zod";
 import { onshapeConnections, onshapeOauthStates } from "../../db/schema";
+import { envDoc, featureConfig } from "../../lib/config";
 import type { Deps } from "../../lib/deps";
 import { constantTimeEqual, fromBase64Url, randomToken, sha256Hex, toBase64Url, utf8 } from "../../lib/encoding";
 import { AppError } from "../../lib/errors";
@@ -40,25 +41,58 @@ const HttpsUrl = z
   .url({ protocol: /^https$/ })
   .max(200)
   .transform((u) => u.replace(/\/+$/, ""));
-const OnshapeConfig = z.object({
-  ONSHAPE_BASE_URL: HttpsUrl,
-  ONSHAPE_OAUTH_URL: HttpsUrl,
-  ONSHAPE_CLIENT_ID: z.string().min(1).max(200),
-  ONSHAPE_CLIENT_SECRET: z.string().min(1).max(500),
-  ONSHAPE_TOKEN_KEY: z.string().min(32).max(500),
-  ONSHAPE_REDIRECT_URI: HttpsUrl.or(z.url({ protocol: /^http$/, hostname: /^(localhost|127\.0\.0\.1)$/ })).optional(),
+const OnshapeSettings = z.object({
+  ONSHAPE_BASE_URL: HttpsUrl.meta(
+    envDoc("var", "Onshape's API (https); the only host drawings are fetched from, and the host a part's `onshapeUrl` must name", "`https://cad.onshape.com`"),
+  ),
+  ONSHAPE_OAUTH_URL: HttpsUrl.meta(envDoc("var", "Onshape's OAuth 2 server (`/oauth/authorize`, `/oauth/token`)", "`https://oauth.onshape.com`")),
+  ONSHAPE_CLIENT_ID: z
+    .string()
+    .min(1)
+    .max(200)
+    .meta(envDoc("var", "the Onshape OAuth app's client id; Onshape routes answer 503 until it, the secret and the token key are set", "empty (Onshape off)")),
+  ONSHAPE_CLIENT_SECRET: z
+    .string()
+    .min(1)
+    .max(500)
+    .meta(envDoc("secret", "the Onshape OAuth app's client secret", "empty")),
+  ONSHAPE_TOKEN_KEY: z
+    .string()
+    .min(32)
+    .max(500)
+    .meta(
+      envDoc(
+        "secret",
+        "≥ 32 characters; stored Onshape tokens are sealed with AES-256-GCM under a key derived from it and the user id",
+        "dev value in `.dev.vars.example`",
+      ),
+    ),
+  ONSHAPE_REDIRECT_URI: HttpsUrl.or(z.url({ protocol: /^http$/, hostname: /^(localhost|127\.0\.0\.1)$/ }))
+    .optional()
+    .meta(envDoc("var, optional", "the callback URL registered with the Onshape app (https, or http on localhost)", "`<origin>/api/auth/onshape/callback`")),
 });
-export type OnshapeConfig = z.infer<typeof OnshapeConfig>;
+export type OnshapeConfig = z.infer<typeof OnshapeSettings>;
 
-const notConfigured = () => new AppError("SERVICE_UNAVAILABLE", "Onshape is not configured on this server", { reason: "onshape_not_configured" });
+const NOT_CONFIGURED = "onshape_not_configured";
 
-/** The Onshape settings, or 503 when any is missing (Onshape is off until all are set). */
-export function onshapeConfig(env: object): OnshapeConfig {
-  const parsed = OnshapeConfig.safeParse(env);
-  if (!parsed.success) throw notConfigured();
-  return parsed.data;
+/** The Onshape settings, or 503 when any is missing or bad (Onshape is off until all are set): `deps.feature(onshapeConfig)`. */
+export const onshapeConfig = featureConfig({
+  feature: "Onshape",
+  schema: OnshapeSettings,
+  message: () => "Onshape is not configured on this server",
+  reason: NOT_CONFIGURED,
+  derive: (values): OnshapeConfig => values,
+});
+
+function isConfigured(deps: Pick<Deps, "feature">): boolean {
+  try {
+    deps.feature(onshapeConfig);
+    return true;
+  } catch (err) {
+    if (err instanceof AppError && err.reason === NOT_CONFIGURED) return false;
+    throw err;
+  }
 }
-const isConfigured = (env: object) => OnshapeConfig.safeParse(env).success;
 
 /** Whose Onshape connection a principal acts with: a user's own; an API key's creator's. */
 export const onshapeUserOf = (actor: Principal): string => (actor.kind === "user" ? actor.userId : actor.createdBy);
@@ -104,11 +138,11 @@ const redirectUri = (config: OnshapeConfig, origin: string) => config.ONSHAPE_RE
  * set as FLOW_COOKIE (never in the response body).
  */
 export async function startOnshapeConnect(
-  deps: Pick<Deps, "db" | "env" | "config" | "now">,
+  deps: Pick<Deps, "db" | "feature" | "config" | "now">,
   input: { origin: string },
   actor: Principal,
 ): Promise<{ connect: { authorization_url: string; state: string; expires_at: string }; browserNonce: string }> {
-  const config = onshapeConfig(deps.env);
+  const config = deps.feature(onshapeConfig);
   if (actor.kind !== "user") throw new AppError("AUTHORIZATION_ERROR", "Only a signed-in user can connect an Onshape account");
   const now = deps.now();
   const expiresAt = now.getTime() + STATE_TTL_MS;
@@ -196,10 +230,10 @@ const otherBrowser = () =>
  * nothing is stored.
  */
 export async function finishOnshapeConnect(
-  deps: Pick<Deps, "db" | "env" | "config" | "now">,
+  deps: Pick<Deps, "db" | "feature" | "config" | "now">,
   input: { code?: string | undefined; state?: string | undefined; error?: string | undefined; origin: string; browserNonce?: string | undefined },
 ): Promise<{ status: "connected"; expires_at: string }> {
-  const config = onshapeConfig(deps.env);
+  const config = deps.feature(onshapeConfig);
   if (!input.state) throw badState();
   const now = deps.now();
   // Spent here, whatever happens next: a state is good for one attempt.
@@ -231,8 +265,8 @@ export async function finishOnshapeConnect(
 }
 
 /** Whether the caller has an Onshape connection (never the tokens). */
-export async function onshapeStatus(deps: Pick<Deps, "db" | "env">, actor: Principal) {
-  const configured = isConfigured(deps.env);
+export async function onshapeStatus(deps: Pick<Deps, "db" | "feature">, actor: Principal) {
+  const configured = isConfigured(deps);
   const [row] = await deps.db
     .select({ expiresAt: onshapeConnections.expiresAt, scope: onshapeConnections.scope, updatedAt: onshapeConnections.updatedAt })
     .from(onshapeConnections)
@@ -253,8 +287,8 @@ const notConnected = () => new AppError("CONFLICT", "Connect your Onshape accoun
  * expire. A refresh Onshape refuses removes the connection (409: connect again); of two
  * concurrent refreshes the first write wins and the other uses it.
  */
-export async function onshapeAccessToken(deps: Pick<Deps, "db" | "env" | "now">, userId: string): Promise<string> {
-  const config = onshapeConfig(deps.env);
+export async function onshapeAccessToken(deps: Pick<Deps, "db" | "feature" | "now">, userId: string): Promise<string> {
+  const config = deps.feature(onshapeConfig);
   const [row] = await deps.db.select().from(onshapeConnections).where(eq(onshapeConnections.userId, userId));
   if (!row) throw notConnected();
   const key = await tokenKey(config, userId);
@@ -286,8 +320,8 @@ export async function onshapeAccessToken(deps: Pick<Deps, "db" | "env" | "now">,
  * Calls Onshape's API as `userId`: `path` is appended to ONSHAPE_BASE_URL (never another host)
  * and redirects are never followed (a 3xx comes back as is, and callers treat it as an error).
  */
-export async function onshapeFetch(deps: Pick<Deps, "db" | "env" | "now">, userId: string, path: string, init: RequestInit = {}): Promise<Response> {
-  const config = onshapeConfig(deps.env);
+export async function onshapeFetch(deps: Pick<Deps, "db" | "feature" | "now">, userId: string, path: string, init: RequestInit = {}): Promise<Response> {
+  const config = deps.feature(onshapeConfig);
   if (!path.startsWith("/api/")) throw new Error(`onshapeFetch(): path must start with /api/: ${path}`);
   const token = await onshapeAccessToken(deps, userId);
   const headers = new Headers(init.headers);

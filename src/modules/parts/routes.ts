@@ -1,11 +1,12 @@
 import type { Context } from "hono";
 import { z } from "zod";
+import { fileHeaders } from "../../lib/download";
 import { expectedVersion, setETag } from "../../lib/etag";
 import { PageQuery } from "../../lib/pagination";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import type { AppEnv } from "../../types";
 import { type DrawingResult, getPartDrawing } from "./drawing";
-import { contentDisposition, getConversion, openModel, openPartFile, type StoredFile, uploadPartFile } from "./files";
+import { getConversion, openModel, openPartFile, type StoredFile, uploadPartFile } from "./files";
 import {
   ApproveBody,
   AssignBody,
@@ -37,13 +38,7 @@ const DownloadQuery = z.object({ download: z.enum(["true", "false"]).optional() 
 
 /** Streams a stored file with its type, length and disposition. */
 export function streamFile(c: Context<AppEnv>, file: StoredFile, disposition: "inline" | "attachment") {
-  return c.body(file.body, 200, {
-    "Content-Type": file.contentType,
-    "Content-Length": String(file.size),
-    "Content-Disposition": contentDisposition(disposition, file.filename),
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "private, no-cache",
-  });
+  return c.body(file.body, 200, fileHeaders(file, disposition));
 }
 /**
  * Serves a view image with its ETag (its SHA-256), or 304 when the client already holds it.
@@ -62,13 +57,7 @@ export function serveDrawing(c: Context<AppEnv>, drawing: DrawingResult) {
     return c.json(drawing.pending, 202);
   }
   const { ready } = drawing;
-  return c.body(ready.body, 200, {
-    "Content-Type": "application/pdf",
-    "Content-Length": String(ready.size),
-    "Content-Disposition": contentDisposition("inline", ready.filename),
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "private, no-cache",
-  });
+  return c.body(ready.body, 200, fileHeaders({ contentType: "application/pdf", size: ready.size, filename: ready.filename }, "inline"));
 }
 /** The drawing route's answers (both surfaces). */
 export const DrawingResponses = {

@@ -21,7 +21,7 @@ import { sqlNow } from "../../db/schema/columns";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { paginate } from "../../lib/pagination";
-import { afterOneChange, insertWhere } from "../../lib/sql";
+import { afterOneChange, insertWhere, likeContains } from "../../lib/sql";
 import type { Principal } from "../../types";
 import type { ListPartsInput, Part, PartFields, PartStats, TransitionInput, UpdatePartInput } from "./schemas";
 
@@ -146,8 +146,6 @@ export async function getPart(deps: Pick<Deps, "db">, id: number): Promise<Part>
   return toPart(await loadPart(deps, id));
 }
 
-const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
 const SORT_COLUMNS = { name: parts.name, status: parts.status, assigned: parts.assigned, created_at: parts.createdAt } as const;
 
 /**
@@ -159,14 +157,7 @@ export async function listParts({ db }: Pick<Deps, "db">, input: ListPartsInput)
   if (input.category) conditions.push(sql`${parts.category} = ${input.category}`);
   const search = input.search?.trim();
   if (search) {
-    const p = likePattern(search);
-    const cols = [parts.name, parts.notes, parts.subsystem, parts.assigned, parts.material, parts.partId];
-    conditions.push(
-      sql`(${sql.join(
-        cols.map((c) => sql`${c} like ${p} escape '\\'`),
-        sql` or `,
-      )})`,
-    );
+    conditions.push(likeContains([parts.name, parts.notes, parts.subsystem, parts.assigned, parts.material, parts.partId], search));
   }
   const query = db
     .select()

@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import { z } from "zod";
+import { fileHeaders } from "../../lib/download";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import type { AppEnv } from "../../types";
-import { contentDisposition } from "../parts/files";
 import { GenerateReport, ProductionReport, ReportIdParam, ReportList, ReportListQuery } from "./schemas";
 import { generateReport, getReport, listReports, openReportPdf } from "./service";
 
@@ -56,13 +56,7 @@ async function pdf(c: Context<AppEnv>, id: string) {
   }
   const file = result.ready;
   return {
-    response: c.body(file.body, 200, {
-      "Content-Type": "application/pdf",
-      "Content-Length": String(file.size),
-      "Content-Disposition": contentDisposition("attachment", file.filename),
-      "X-Content-Type-Options": "nosniff",
-      "Cache-Control": "private, no-cache",
-    }),
+    response: c.body(file.body, 200, fileHeaders({ contentType: "application/pdf", size: file.size, filename: file.filename }, "attachment")),
   };
 }
 

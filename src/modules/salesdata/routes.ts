@@ -6,7 +6,6 @@
  * show only the regions whose tab the caller holds.
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { SalesRegion } from "../../db/schema";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import type { AppEnv } from "../../types";
 import {
@@ -17,6 +16,7 @@ import {
   SalesImport,
   SalesList,
   SalesListQuery,
+  type SalesRegion,
   Summary,
   SummaryQuery,
   UploadForm,

@@ -3,6 +3,7 @@ import { SALES_IMPORT_STATUSES, SALES_REGIONS } from "../../db/schema";
 import { MAX_PAGE_OFFSET, PageQuery, pageOf } from "../../lib/pagination";
 
 export const Region = z.enum(SALES_REGIONS).describe("Sales region: uk, fr, nl or de");
+export type SalesRegion = z.infer<typeof Region>;
 export const RegionParams = z.object({ region: Region });
 
 /** `?limit&offset&search` of a region's list (RM365's). */

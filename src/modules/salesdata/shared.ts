@@ -1,0 +1,93 @@
+import { SALES_REGIONS, type SalesRegion, type salesImports, type salesRows } from "../../db/schema";
+import { forbidden } from "../../lib/errors";
+import { tabAllows } from "../../lib/rbac";
+import type { Principal } from "../../types";
+import type { SalesImport, SalesRow } from "./schemas";
+
+/**
+ * The RM365 tab each region's data belongs to. DE, which RM365 had no tab for, has its own
+ * (`salesdata.de-sales`): a region's rows, totals and imports are opened only by its sub-tab or
+ * by the whole `salesdata` module tab, never by another sub-tab.
+ */
+export const REGION_TABS: Record<SalesRegion, string> = {
+  uk: "salesdata.uk-sales",
+  fr: "salesdata.fr-sales",
+  nl: "salesdata.nl-sales",
+  de: "salesdata.de-sales",
+};
+
+/** The regions whose data `actor` may read: those whose tab it holds. */
+export const regionsOf = (actor: Principal): SalesRegion[] =>
+  SALES_REGIONS.filter((region) => actor.permissions.has("*") || tabAllows(actor.tabs, REGION_TABS[region]));
+
+/** Refuses a region whose tab `actor` lacks (403). */
+export function assertRegion(actor: Principal, region: SalesRegion): void {
+  if (!regionsOf(actor).includes(region)) throw forbidden(`Your account does not have the '${REGION_TABS[region]}' tab`);
+}
+
+/** R2 prefix of kept originals. */
+export const SALES_FILE_PREFIX = "salesdata/";
+/** Row errors kept and answered; the rest are counted (`errors_more`). */
+export const MAX_REPORTED_ERRORS = 100;
+/** Rows per INSERT (one JSON parameter). */
+export const ROWS_PER_STATEMENT = 500;
+/** A statement's JSON (estimated) stays well under D1's 2 MB per value, and a batch near 5 MB at most. */
+export const MAX_STATEMENT_JSON = 512 * 1024;
+/** INSERT statements per `db.batch` (one D1 round trip, one transaction). */
+export const STATEMENTS_PER_BATCH = 10;
+/**
+ * Order lines per file: bounds the memory of the per-file duplicate check (`LineKeys`, at most
+ * ~40 MB with the longest keys) and keeps an import well inside the CPU limit (100,000 lines
+ * take about 12 CPU-seconds). A longer file is rejected whole: split it.
+ */
+export const MAX_FILE_LINES = 200_000;
+
+export type ImportRow = typeof salesImports.$inferSelect;
+export type Row = typeof salesRows.$inferSelect;
+
+/** The one place an import row becomes a response. */
+export const toSalesImport = (row: ImportRow): SalesImport => ({
+  id: row.id,
+  region: row.region,
+  filename: row.filename,
+  sha256: row.sha256,
+  r2_key: row.r2Key,
+  size_bytes: row.sizeBytes,
+  status: row.status,
+  partial: row.partial,
+  rows_total: row.rowsTotal,
+  rows_done: row.rowsDone,
+  rows_imported: row.rowsImported,
+  rows_failed: row.rowsFailed,
+  errors: row.errors,
+  errors_more: row.errorsMore,
+  message: row.message,
+  duplicate_of: row.duplicateOf,
+  user_id: row.userId,
+  username: row.username,
+  started_at: row.startedAt,
+  finished_at: row.finishedAt,
+  duration_ms: row.durationMs,
+});
+
+/** The one place an order line becomes a response. */
+export const toSalesRow = (row: Row): SalesRow => ({
+  id: row.id,
+  region: row.region,
+  order_number: row.orderNumber,
+  created_at: row.orderedAt,
+  sku: row.sku,
+  name: row.name,
+  qty: row.qty,
+  price: row.price,
+  status: row.status,
+  currency: row.currency,
+  grand_total: row.grandTotal,
+  customer_email: row.customerEmail,
+  customer_full_name: row.customerFullName,
+  billing_address: row.billingAddress,
+  shipping_address: row.shippingAddress,
+  customer_group_code: row.customerGroupCode,
+  import_id: row.importId,
+  imported_at: row.updatedAt,
+});
