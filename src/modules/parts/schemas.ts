@@ -1,6 +1,6 @@
 /**
  * Wire shapes of parts: `/api/v1/parts` (snake_case) and the inputs services take. The compat
- * surface (src/compat/parts/parts.ts) has its own camelCase shapes and maps onto these inputs.
+ * surface (src/compat/parts/shapes.ts) has its own camelCase shapes and maps onto these inputs.
  */
 import { z } from "zod";
 import { CONVERSION_STATES, PART_ACTIONS, PART_CATEGORIES, PART_STATUSES, PART_TYPES } from "../../db/schema/parts";
