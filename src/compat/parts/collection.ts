@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { createRouter, json, principalOf, routeDefiner } from "../../lib/route";
 import { createPart, leaderboard, partStats } from "../../modules/parts/service";
-import { CategoryParam, CompatCreate, CompatList, CompatPart, ListOnly, ListQuery, list, TAGS, toCompatPart, toInput } from "./shapes";
+import { CategoryParam, CompatCreate, CompatList, CompatPart, generatedPartId, ListOnly, ListQuery, list, TAGS, toCompatPart, toInput } from "./shapes";
 import { partsSurface } from "./surface";
 
 const defineRoute = routeDefiner(partsSurface);
@@ -32,14 +32,21 @@ export const partsCompatRootRoutes = createRouter()
       method: "post",
       path: "/",
       access: "parts:write",
-      summary: "Create a part (camelCase or snake_case)",
+      summary: "Create a part (camelCase or snake_case); without partId one is generated (8 hex digits), as Aerie does",
       tags: TAGS,
       request: { body: { content: { "application/json": { schema: CompatCreate } } } },
       responses: { 201: json(CompatPart, "The new part") },
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const input = { ...toInput(body), type: body.type, name: body.name, part_id: body.partId, material: body.material, subsystem: body.subsystem };
+      const input = {
+        ...toInput(body),
+        type: body.type,
+        name: body.name,
+        part_id: body.partId ?? generatedPartId(),
+        material: body.material,
+        subsystem: body.subsystem,
+      };
       return c.json(toCompatPart(await createPart(c.var.deps, input, principalOf(c))), 201);
     },
   );

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { LongText } from "../../lib/fields";
 import { json } from "../../lib/route";
-import { MiscInfo, type Part, PartCategory, PartType, SORT_FIELDS, WorkerName } from "../../modules/parts/schemas";
+import { MiscInfo, type Part, PartCategory, PartStatus, PartType, SORT_FIELDS, WorkerName } from "../../modules/parts/schemas";
 import { listParts } from "../../modules/parts/service";
 import type { PartViewInfo } from "../../modules/parts/views";
 import { ASSIGNED_REQUIRED, NO_DATA } from "./surface";
@@ -125,8 +125,20 @@ export const CompatFields = z.object({
 });
 
 /** Seed create: the lifecycle fields (`status`, `category`, `assigned`, …) are not taken here. */
-export const CompatCreate = z.preprocess(camelize, someData.pipe(CompatFields.loose())).meta({ id: "CompatCreatePart" });
-export const CompatUpdate = z.preprocess(camelize, someData.pipe(CompatFields.partial().loose())).meta({ id: "CompatUpdatePart" });
+export const CompatCreate = z
+  .preprocess(camelize, someData.pipe(CompatFields.extend({ partId: CompatFields.shape.partId.optional() }).loose()))
+  .meta({ id: "CompatCreatePart" });
+/** Aerie (main) no longer sends `partId`: its backend takes the first 8 characters of a UUID. */
+export const generatedPartId = () => crypto.randomUUID().slice(0, 8);
+/**
+ * Seed edit: only the fields it carries change (no defaults: a PUT of `{notes}` leaves `type`).
+ * `status` moves the part through the state machine (an empty one, as the edit form sends for a
+ * status it has no option for, is no change).
+ */
+const CompatEditFields = CompatFields.extend({ type: PartType })
+  .partial()
+  .extend({ status: z.union([PartStatus, z.literal("").transform(() => undefined)]).optional() });
+export const CompatUpdate = z.preprocess(camelize, someData.pipe(CompatEditFields.loose())).meta({ id: "CompatUpdatePart" });
 
 export type Fields = Partial<z.infer<typeof CompatFields>>;
 export const toInput = (f: Fields) => ({

@@ -4,7 +4,7 @@
  */
 import { createRouter, json, principalOf, routeDefiner } from "../../lib/route";
 import { PartIdParam } from "../../modules/parts/schemas";
-import { deletePart, getPart, transitionPart, updatePart } from "../../modules/parts/service";
+import { deletePart, editPart, getPart, transitionPart } from "../../modules/parts/service";
 import { ApproveBody, AssignBody, CompatUpdate, CompleteBody, Message, NOT_FOUND, Optional, PartResponse, TAGS, toCompatPart, toInput } from "./shapes";
 import { partsSurface } from "./surface";
 
@@ -29,15 +29,17 @@ export const partWorkflowRoutes = createRouter()
       method: "put",
       path: "/{id}",
       access: "parts:write",
-      summary: "Edit a part's fields (status, category and assignment change only through the workflow routes)",
+      summary:
+        "Edit the fields it carries; `status` In Progress / Completed / Reviewed moves the part as start (or revert) / complete / approve do (illegal: 400)",
       tags: TAGS,
       request: { params: PartIdParam, body: { content: { "application/json": { schema: CompatUpdate } } } },
-      errors: NOT_FOUND,
+      errors: { ...NOT_FOUND, 400: "A status move the part's state does not allow" },
       responses: PartResponse,
     }),
     async (c) => {
-      const patch = toInput(c.req.valid("json"));
-      return c.json(toCompatPart(await updatePart(c.var.deps, { id: c.req.valid("param").id, patch }, principalOf(c))), 200);
+      const { status, ...fields } = c.req.valid("json");
+      const input = { id: c.req.valid("param").id, patch: toInput(fields), status };
+      return c.json(toCompatPart(await editPart(c.var.deps, input, principalOf(c))), 200);
     },
   )
   .openapi(

@@ -124,6 +124,7 @@ export const EmptyBody = z.object({}).strict();
 export type TransitionInput =
   | { action: "approve"; reviewer?: string | undefined; misc_info?: z.infer<typeof MiscInfo> | undefined }
   | { action: "assign"; assigned: string }
+  | { action: "start" }
   | { action: "unclaim" }
   | { action: "complete"; misc_info?: z.infer<typeof MiscInfo> | undefined }
   | { action: "revert" };
