@@ -115,7 +115,7 @@ export const partFileRoutes = createRouter()
     async (c) => {
       const { id } = c.req.valid("param");
       const views = await uploadPartViews(c.var.deps, { id, request: c.req.raw }, principalOf(c));
-      return c.json({ message: "Views uploaded successfully", ...compatViews(id, views) }, 201);
+      return c.json({ success: true as const, message: "Views uploaded successfully", ...compatViews(id, views) }, 201);
     },
   )
   .openapi(
@@ -123,7 +123,7 @@ export const partFileRoutes = createRouter()
       method: "get",
       path: "/{id}/views",
       access: "parts:read",
-      summary: "The part's view thumbnails",
+      summary: "The part's views manifest as the clients read it: {views:{files:{n:{…}},updated_at}} or {views:null}",
       tags: TAGS,
       request: { params: PartIdParam },
       errors: NOT_FOUND,

@@ -203,14 +203,41 @@ export const UploadAnswer = z
       .optional(),
   })
   .meta({ id: "CompatPartUpload" });
-/** A view as the seed's client lists it (camelCase, `index` and `url`). */
-export const CompatView = z.object({ index: z.number().int(), url: z.string(), contentType: z.string(), size: z.number().int(), updatedAt: z.string() });
-export const CompatViews = z.object({ views: z.array(CompatView), count: z.number().int() }).meta({ id: "CompatPartViews" });
-export const CompatViewsUploaded = CompatViews.extend({ message: z.string() }).meta({ id: "CompatPartViewsUploaded" });
-export const compatViews = (id: number, views: PartViewInfo[]) => ({
-  views: views.map((v) => ({ index: v.n, url: `/api/parts/${id}/views/${v.n}`, contentType: v.content_type, size: v.size, updatedAt: v.updated_at })),
-  count: views.length,
+/**
+ * The views manifest as the clients read it (Aerie's `misc_info.views`): `{files:{"<n>":{…}},
+ * updated_at}`, or `null` when the part has none. The clients render and upload the eight views
+ * only when `views.files` is missing, so an empty manifest must be `null`, not `{files:{}}`.
+ */
+const CompatViewFile = z.object({
+  filename: z.string(),
+  timestamp: z.string(),
+  url: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
 });
+const CompatManifest = z.object({ files: z.record(z.string(), CompatViewFile), updated_at: z.string() }).nullable();
+export const CompatViews = z
+  .object({ views: CompatManifest, count: z.number().int() })
+  .meta({ id: "CompatPartViews", description: "`views` is null when the part has no views (the clients then render them)" });
+export const CompatViewsUploaded = CompatViews.extend({ success: z.literal(true), message: z.string() }).meta({ id: "CompatPartViewsUploaded" });
+const EXTENSION: Record<string, string> = { "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp" };
+export const compatViews = (id: number, views: PartViewInfo[]) => {
+  if (views.length === 0) return { views: null, count: 0 };
+  const files = Object.fromEntries(
+    views.map((v) => [
+      String(v.n),
+      {
+        filename: `view_${v.n}.${EXTENSION[v.content_type] ?? "png"}`,
+        timestamp: v.updated_at,
+        url: `/api/parts/${id}/views/${v.n}`,
+        contentType: v.content_type,
+        size: v.size,
+      },
+    ]),
+  );
+  const updatedAt = views.map((v) => v.updated_at).reduce((a, b) => (a > b ? a : b));
+  return { views: { files, updated_at: updatedAt }, count: views.length };
+};
 export const Image = { 200: { description: "The image", content: { "image/png": { schema: Binary } } }, 304: { description: "Not modified" } };
 export const CategoryParam = z.object({
   category: z
