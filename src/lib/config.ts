@@ -30,6 +30,12 @@ export const ConfigSchema = z.object({
   /** Role given to users who sign up through CCbackend's `/api/register`. */
   SELF_REGISTRATION_ROLE: z.string().min(1).default("operator"),
   /**
+   * Role of accounts created through CCbackend's `/api/register`; unset, SELF_REGISTRATION_ROLE
+   * (`operator`: may file and read reports, not process them). Set `maintenance` for the seed's
+   * behaviour, where any signed-in user could process reports.
+   */
+  CCBACKEND_SELF_REGISTER_ROLE: z.string().min(1).optional(),
+  /**
    * CCbackend's anonymous sign-up: `open` (active at once; local dev), `approval` (created
    * inactive until an admin sets is_active), `off` (403).
    */
