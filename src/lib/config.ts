@@ -36,6 +36,22 @@ export const ConfigSchema = z.object({
    */
   CCBACKEND_SELF_REGISTER_ROLE: z.string().min(1).optional(),
   /**
+   * The site's time zone (IANA) for CCbackend's plain-text times (REPORT_TIME, PROCESS_TIME),
+   * which its client reads as browser-local time; e.g. `Asia/Taipei`.
+   */
+  CCBACKEND_TIME_ZONE: z
+    .string()
+    .max(64)
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat("en", { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, "not an IANA time zone")
+    .default("UTC"),
+  /**
    * CCbackend's anonymous sign-up: `open` (active at once; local dev), `approval` (created
    * inactive until an admin sets is_active), `off` (403).
    */
