@@ -56,6 +56,36 @@ export const ConfigSchema = z.object({
     envDoc("var", "requests/minute for API keys created without a limit (snapped down to a tier: 60, 120, 300, 600, 1200, 6000)"),
   ),
   SELF_REGISTRATION_ROLE: z.string().min(1).default("operator").meta(envDoc("var", "role of accounts signed up through CCbackend's `/api/register`")),
+  CCBACKEND_SELF_REGISTER_ROLE: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .meta(
+      envDoc(
+        "var",
+        "role of accounts created through CCbackend's `/api/register`; `maintenance` gives the seed's behaviour (any signed-in user processes reports)",
+        "unset: `SELF_REGISTRATION_ROLE` (`operator`: files and reads reports, does not process them)",
+      ),
+    ),
+  CCBACKEND_TIME_ZONE: z
+    .string()
+    .max(64)
+    .refine((tz) => {
+      try {
+        new Intl.DateTimeFormat("en", { timeZone: tz });
+        return true;
+      } catch {
+        return false;
+      }
+    }, "not an IANA time zone")
+    .default("UTC")
+    .meta(
+      envDoc(
+        "var",
+        "the site's IANA time zone for CCbackend's plain-text times (`REPORT_TIME`, `PROCESS_TIME`), which its client reads as browser-local, e.g. `Asia/Taipei`",
+      ),
+    ),
   SELF_REGISTRATION: z
     .enum(["open", "approval", "off"])
     .default("approval")

@@ -7,7 +7,7 @@ import { allowedActions, planTransition, transitionPart } from "../../src/module
 import type { Principal } from "../../src/types";
 import { arr, call, type Json, loginAs, testDeps, unique } from "../helpers";
 
-const ACTIONS = ["approve", "assign", "unclaim", "complete", "revert"] as const;
+const ACTIONS = ["approve", "assign", "start", "unclaim", "complete", "revert"] as const;
 type Action = (typeof ACTIONS)[number];
 const bodyOf = (action: Action) => (action === "assign" ? { assigned: "Ada" } : {});
 
@@ -33,7 +33,7 @@ async function partIn(token: string, state: "review" | "reviewed" | "assigned" |
 type State = "review" | "reviewed" | "assigned" | "completed";
 const LEGAL: Record<State, Action[]> = {
   review: ["approve"],
-  reviewed: ["assign", "complete"],
+  reviewed: ["assign", "start", "complete"],
   assigned: ["assign", "unclaim", "complete"],
   completed: ["revert"],
 };

@@ -34,9 +34,9 @@ describe("part views (seed surface)", () => {
     expect(up.status).toBe(201);
     expect(up.json.message).toBe("Views uploaded successfully");
     expect(up.json.count).toBe(2);
-    expect(arr(up.json.views).map((v) => [v.index, v.url, v.contentType])).toEqual([
-      [0, `/api/parts/${id}/views/0`, "image/png"],
-      [3, `/api/parts/${id}/views/3`, "image/jpeg"],
+    expect(Object.entries(up.json.views?.files ?? {}).map(([n, v]) => [n, v?.url, v?.contentType])).toEqual([
+      ["0", `/api/parts/${id}/views/0`, "image/png"],
+      ["3", `/api/parts/${id}/views/3`, "image/jpeg"],
     ]);
 
     const list = await call(`/api/parts/${id}/views`, { token });

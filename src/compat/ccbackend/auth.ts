@@ -118,14 +118,16 @@ export const ccbackendAuthRoutes = createRouter()
       path: "/auth/reset_password_no_auth",
       access: "public",
       throttle: "reset_password",
-      errors: { 404: "使用者不存在", 400: "重設碼無效或已過期" },
-      summary: "CCbackend: reset a password with a reset token",
+      errors: { 400: "重設碼無效或已過期 (unknown, disabled or bad token alike), or no reset_token: the user is told to request one first" },
+      summary:
+        "CCbackend: reset a password with the reset token forgot_password issued. The seed's client posts only {username,new_password}: that is a 400 telling the user to request a reset code first",
       tags: TAGS,
-      request: jsonBody(z.object({ username: AccountName, new_password: NewPassword, reset_token: Token.min(1, "請提供重設碼") })),
+      request: jsonBody(z.object({ username: AccountName, new_password: NewPassword, reset_token: Token.optional() })),
       responses: { 200: json(Ok, "Password reset") },
     }),
     async (c) => {
       const body = c.req.valid("json");
+      if (!body.reset_token) throw new AppError("VALIDATION_ERROR", "reset_token is required", { reason: "reset_token_required" });
       await resetPasswordWithToken(c.var.deps, body.username, body.reset_token, body.new_password);
       return c.json({ success: true as const, message: "密碼重設成功" }, 200);
     },

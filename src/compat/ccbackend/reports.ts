@@ -24,7 +24,31 @@ const TAGS = ["ccbackend"];
 const Ok = z.object({ success: z.literal(true), message: z.string() });
 
 /** The seed's report times: `YYYY-MM-DD HH:MM:SS` (UTC here). */
-export const reportTime = (iso: string | null): string | null => (iso === null ? null : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`);
+/**
+ * The seed formatted REPORT_TIME and PROCESS_TIME with `strftime('%Y-%m-%d %H:%M:%S')` from its
+ * database's local wall-clock time, which its client parses as the browser's local time; the
+ * equipment times (UPDATE_TIME, CC_STARTTIME) went through Flask's encoder as RFC 1123 "GMT"
+ * strings. So that both name the same instant in the site's browsers, this text is the wall-clock
+ * time in CCBACKEND_TIME_ZONE (IANA; default UTC), and the GMT strings stay true UTC.
+ */
+export function reportTime(iso: string | null, timeZone = "UTC"): string | null {
+  if (iso === null) return null;
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-CA", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    })
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+}
 
 const REQUIRED = "CCM ID 和問題類型為必填項";
 const UploadFields = z.object({
@@ -52,17 +76,17 @@ const CcReport = z
 /** The seed stored photo paths as `/static/uploads/<file>`, which Flask served; so is it served here. */
 const seedPath = (url: string) => `/static${url}`;
 
-const toCcReport = (r: IssueReport): z.infer<typeof CcReport> => ({
+const toCcReport = (r: IssueReport, timeZone: string): z.infer<typeof CcReport> => ({
   ID: r.id,
   CCM_ID_FK: r.equipment_code,
   REPORTER: r.reporter,
-  REPORT_TIME: reportTime(r.reported_at),
+  REPORT_TIME: reportTime(r.reported_at, timeZone),
   ISSUE_TYPE: r.issue_type,
   ISSUE_INFO: r.description,
   IMAGE_PATH: r.images.length === 0 ? null : JSON.stringify(r.images.map((i) => seedPath(i.url))),
   STATUS: r.status_label,
   PROCESSER: r.processor,
-  PROCESS_TIME: reportTime(r.processed_at),
+  PROCESS_TIME: reportTime(r.processed_at, timeZone),
   PROCESS_NOTES: r.process_notes,
 });
 
@@ -129,7 +153,11 @@ export const ccbackendReportRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(z.object({ success: z.literal(true), reports: z.array(CcReport) }), "The reports") },
     }),
-    async (c) => c.json({ success: true as const, reports: (await listAllIssueReports(c.var.deps)).map(toCcReport) }, 200),
+    async (c) =>
+      c.json(
+        { success: true as const, reports: (await listAllIssueReports(c.var.deps)).map((r) => toCcReport(r, c.var.deps.config.CCBACKEND_TIME_ZONE)) },
+        200,
+      ),
   )
   .openapi(
     defineRoute({

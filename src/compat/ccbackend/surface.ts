@@ -22,6 +22,10 @@ export const CC_REASONS: Readonly<Record<string, ReasonEntry>> = {
   username_taken: { status: 409, message: "使用者名稱已存在" },
   user_not_found: { status: 404, message: "使用者不存在" },
   reset_token_invalid: { status: 400, message: "重設碼無效或已過期" },
+  reset_token_required: {
+    status: 400,
+    message: "重設密碼需要重設碼：請先使用「忘記密碼」申請重設碼（由管理員或通知管道提供），再連同重設碼 (reset_token) 提交新密碼",
+  },
   may_not_manage: { status: 403, message: "無權限重設權限高於自己的使用者密碼" },
   own_password: { status: 403, message: "請至 /api/v1/auth/change-password 以目前密碼變更自己的密碼" },
   registration_closed: { status: 403, message: "此系統未開放註冊" },
@@ -67,6 +71,12 @@ export const ccbackendSurface: Surface = {
     if (reason !== undefined && CC_REASONS[reason]) {
       const { status, message, extra } = byReason(CC_REASONS, err, reason);
       return { status, body: { success: false, error: message, requestId, ...extra?.(err.details) } };
+    }
+    // A missing permission, in the seed's language and naming what is missing.
+    if (err.code === "AUTHORIZATION_ERROR") {
+      const permission = /Permission '([^']+)'/.exec(err.message)?.[1];
+      const error = permission ? `權限不足：此操作需要 ${permission} 權限，請聯絡管理員` : "權限不足，請聯絡管理員";
+      return { status: 403, body: { success: false, error, requestId } };
     }
     // The compat schemas carry the seed's own messages ("請提供帳號"); the seed answered 400.
     const message = err.code === "VALIDATION_ERROR" ? (firstIssue(err.details)?.message ?? err.message) : err.message;

@@ -59,7 +59,7 @@ export const parts = sqliteTable(
 );
 
 /** Lifecycle actions. */
-export const PART_ACTIONS = ["approve", "assign", "unclaim", "complete", "revert"] as const;
+export const PART_ACTIONS = ["approve", "assign", "start", "unclaim", "complete", "revert"] as const;
 export type PartAction = (typeof PART_ACTIONS)[number];
 
 /** Every lifecycle transition: who, when, from → to. Readable as a part's history. */

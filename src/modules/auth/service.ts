@@ -395,19 +395,21 @@ export async function issueResetToken(deps: AuthDeps, found: UserWithRole): Prom
  * in one batch whose later writes only happen if the token was still unused.
  */
 export async function resetPasswordWithToken(deps: SessionDeps, username: string, token: string, newPassword: string): Promise<void> {
+  const invalid = () =>
+    new AppError("VALIDATION_ERROR", "Reset token is invalid, expired or already used", {
+      details: [{ path: "body.reset_token", message: "invalid, expired or already used" }],
+      reason: "reset_token_invalid",
+    });
+  // An unknown, a disabled and a known user with a bad token get the same answer: the reset form
+  // must not tell anyone which usernames exist (issue 14, hole 9).
   const found = await findUserByUsername(deps, username);
-  if (!found) throw new AppError("NOT_FOUND", `User '${username}' not found`, { reason: "user_not_found" });
+  if (!found || !found.user.isActive) throw invalid();
   const [row] = await deps.db
     .select()
     .from(passwordResetTokens)
     .where(and(eq(passwordResetTokens.tokenHash, await sha256Hex(token)), eq(passwordResetTokens.userId, found.user.id)))
     .limit(1);
   const nowIso = new Date().toISOString();
-  const invalid = () =>
-    new AppError("VALIDATION_ERROR", "Reset token is invalid, expired or already used", {
-      details: [{ path: "body.reset_token", message: "invalid, expired or already used" }],
-      reason: "reset_token_invalid",
-    });
   if (!row || row.usedAt !== null || row.expiresAt <= nowIso) throw invalid();
   const spend = deps.db
     .update(passwordResetTokens)

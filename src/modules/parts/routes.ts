@@ -84,12 +84,17 @@ async function applyTransition(c: Context<AppEnv>, id: number, transition: Trans
 }
 const CONFLICT = { 409: "Illegal transition (details: current category, status, allowed_actions) or stale If-Match" };
 
-const transition = <A extends "unclaim" | "revert">(action: A) =>
+const SUMMARIES = {
+  start: "Start a part: In Progress in its fabrication category, the assignee kept",
+  unclaim: "Unclaim a part (clears the assignee)",
+  revert: "Revert a completed part to its fabrication category",
+} as const;
+const transition = <A extends keyof typeof SUMMARIES>(action: A) =>
   defineRoute({
     method: "post",
     path: `/{id}/${action}`,
     access: "parts:write",
-    summary: action === "unclaim" ? "Unclaim a part (clears the assignee)" : "Revert a completed part to its fabrication category",
+    summary: SUMMARIES[action],
     tags: TAGS,
     request: { params: PartIdParam },
     errors: { 404: "No such part", ...CONFLICT },
@@ -245,6 +250,7 @@ export const partRoutes = createRouter()
     }),
     async (c) => c.json(await applyTransition(c, c.req.valid("param").id, { action: "assign", ...c.req.valid("json") }), 200),
   )
+  .openapi(transition("start"), async (c) => c.json(await applyTransition(c, c.req.valid("param").id, { action: "start" }), 200))
   .openapi(transition("unclaim"), async (c) => c.json(await applyTransition(c, c.req.valid("param").id, { action: "unclaim" }), 200))
   .openapi(
     defineRoute({

@@ -1,6 +1,6 @@
 /**
  * Wire shapes of parts: `/api/v1/parts` (snake_case) and the inputs services take. The compat
- * surface (src/compat/parts/parts.ts) has its own camelCase shapes and maps onto these inputs.
+ * surface (src/compat/parts/shapes.ts) has its own camelCase shapes and maps onto these inputs.
  */
 import { z } from "zod";
 import { CONVERSION_STATES, PART_ACTIONS, PART_CATEGORIES, PART_STATUSES, PART_TYPES } from "../../db/schema/parts";
@@ -124,6 +124,7 @@ export const EmptyBody = z.object({}).strict();
 export type TransitionInput =
   | { action: "approve"; reviewer?: string | undefined; misc_info?: z.infer<typeof MiscInfo> | undefined }
   | { action: "assign"; assigned: string }
+  | { action: "start" }
   | { action: "unclaim" }
   | { action: "complete"; misc_info?: z.infer<typeof MiscInfo> | undefined }
   | { action: "revert" };

@@ -21,6 +21,7 @@ import { sqlNow } from "../../db/schema/columns";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { paginate } from "../../lib/pagination";
+import { hasPermission } from "../../lib/rbac";
 import { afterOneChange, insertWhere, likeContains } from "../../lib/sql";
 import type { Principal } from "../../types";
 import type { ListPartsInput, Part, PartFields, PartStats, TransitionInput, UpdatePartInput } from "./schemas";
@@ -41,10 +42,11 @@ export const partNotFound = () => new AppError("NOT_FOUND", "Part not found", { 
 export const fabCategoryOf = (type: PartType): PartCategory => type;
 
 /** Which actions are legal in a part's current state. */
-export function allowedActions(part: Pick<PartRow, "category" | "assigned">): PartAction[] {
+export function allowedActions(part: Pick<PartRow, "category" | "assigned" | "status">): PartAction[] {
   if (part.category === "review") return ["approve"];
   if (part.category === "completed") return ["revert"];
-  return part.assigned === null ? ["assign", "complete"] : ["assign", "unclaim", "complete"];
+  const start: PartAction[] = part.status === "In Progress" ? [] : ["start"];
+  return part.assigned === null ? ["assign", ...start, "complete"] : ["assign", ...start, "unclaim", "complete"];
 }
 
 interface Planned {
@@ -86,6 +88,9 @@ export function planTransition(part: PartRow, input: TransitionInput, now: Date)
       }
       return { set: { status: "In Progress", category: part.category, assigned: input.assigned, claimedDate: iso, miscInfo } };
     }
+    case "start":
+      // The clients' "Start" on a CNC or misc card: In Progress, the assignee (if any) kept.
+      return { set: { status: "In Progress", category: part.category } };
     case "unclaim":
       return { set: { status: part.status === "In Progress" ? "Already Started" : "Pending", category: part.category, assigned: null, claimedDate: null } };
     case "complete":
@@ -244,13 +249,8 @@ const staleVersion = (current: PartRow) =>
     details: { version: current.version, category: current.category, status: current.status, allowed_actions: allowedActions(current) },
   });
 
-/** Edits a part's fields (not its lifecycle state). With `expectedVersion`, a stale write is 409. */
-export async function updatePart(
-  { db }: Pick<Deps, "db">,
-  input: { id: number; patch: UpdatePartInput; expectedVersion?: number | undefined },
-  _actor: Principal,
-): Promise<Part> {
-  const { patch } = input;
+/** The columns an edit writes: only the fields it carries. */
+function fieldsToSet(patch: UpdatePartInput): Partial<typeof parts.$inferInsert> {
   const set: Partial<typeof parts.$inferInsert> = {};
   if (patch.type !== undefined) set.type = patch.type;
   if (patch.name !== undefined) set.name = patch.name;
@@ -262,6 +262,16 @@ export async function updatePart(
   if (patch.onshape_url !== undefined) set.onshapeUrl = patch.onshape_url;
   if (patch.misc_info !== undefined) set.miscInfo = patch.misc_info;
   if (patch.amount !== undefined) set.amount = patch.amount;
+  return set;
+}
+
+/** Edits a part's fields (not its lifecycle state). With `expectedVersion`, a stale write is 409. */
+export async function updatePart(
+  { db }: Pick<Deps, "db">,
+  input: { id: number; patch: UpdatePartInput; expectedVersion?: number | undefined },
+  _actor: Principal,
+): Promise<Part> {
+  const set = fieldsToSet(input.patch);
   const where = input.expectedVersion === undefined ? eq(parts.id, input.id) : and(eq(parts.id, input.id), eq(parts.version, input.expectedVersion));
   const [row] = await db
     .update(parts)
@@ -270,6 +280,55 @@ export async function updatePart(
     .returning();
   if (row) return toPart(row);
   throw staleVersion(await loadPart({ db }, input.id));
+}
+
+/**
+ * What a status written through an edit means in the state machine (the Part Management
+ * clients' `PUT {"status":…}`): the same status is no move; `In Progress` starts a fabrication
+ * part (or reverts a completed one), `Completed` completes it and `Reviewed` approves it (which
+ * needs `parts:review`). Anything else, or an action illegal in the part's state, is a 400
+ * naming the state and the legal actions; nothing is written.
+ */
+export function transitionForStatus(part: PartRow, status: PartStatus, actor: Principal): TransitionInput | null {
+  if (status === part.status) return null;
+  const allowed = allowedActions(part);
+  const action: PartAction | undefined =
+    status === "In Progress"
+      ? part.category === "completed"
+        ? "revert"
+        : "start"
+      : status === "Completed"
+        ? "complete"
+        : status === "Reviewed"
+          ? "approve"
+          : undefined;
+  const details = { status, category: part.category, current_status: part.status, allowed_actions: allowed };
+  if (action === undefined || !allowed.includes(action)) {
+    throw new AppError("BAD_REQUEST", `Cannot change the status of a part in '${part.category}' (${part.status}) to '${status}'`, {
+      reason: "status_change_not_allowed",
+      details,
+    });
+  }
+  if (action === "approve" && !hasPermission(actor.permissions, "parts:review")) {
+    throw new AppError("AUTHORIZATION_ERROR", "Permission 'parts:review' is required to approve a part", { reason: "forbidden", details });
+  }
+  return { action } as TransitionInput;
+}
+
+/**
+ * Edits a part's fields and, with `status`, moves it through the state machine in the same
+ * write (one version bump, one history row): an edit never half-applies.
+ */
+export async function editPart(
+  deps: Pick<Deps, "db" | "now">,
+  input: { id: number; patch: UpdatePartInput; status?: PartStatus | undefined },
+  actor: Principal,
+): Promise<Part> {
+  if (input.status === undefined) return updatePart(deps, input, actor);
+  const part = await loadPart(deps, input.id);
+  const transition = transitionForStatus(part, input.status, actor);
+  if (!transition) return updatePart(deps, { ...input, expectedVersion: part.version }, actor);
+  return transitionPart(deps, { id: part.id, transition, expectedVersion: part.version, patch: input.patch }, actor);
 }
 
 /**
@@ -343,16 +402,18 @@ export async function deletePart(
  */
 export async function transitionPart(
   { db, now }: Pick<Deps, "db" | "now">,
-  input: { id: number; transition: TransitionInput; expectedVersion?: number | undefined },
+  input: { id: number; transition: TransitionInput; expectedVersion?: number | undefined; patch?: UpdatePartInput | undefined },
   actor: Principal,
 ): Promise<Part> {
   const part = await loadPart({ db }, input.id);
   if (input.expectedVersion !== undefined && part.version !== input.expectedVersion) throw staleVersion(part);
-  const { set } = planTransition(part, input.transition, now());
+  // Fields edited alongside (editPart) are planned against the part as it will be (its type).
+  const fields = input.patch ? fieldsToSet(input.patch) : {};
+  const { set } = planTransition({ ...part, ...fields } as PartRow, input.transition, now());
   const [updated] = await db.batch([
     db
       .update(parts)
-      .set({ ...set, version: sql`${parts.version} + 1` })
+      .set({ ...fields, ...set, version: sql`${parts.version} + 1` })
       .where(and(eq(parts.id, part.id), eq(parts.version, part.version)))
       .returning(),
     insertWhere(

@@ -256,7 +256,12 @@ export async function selfRegister(deps: Pick<Deps, "db" | "config">, input: { u
   const { config } = deps;
   if (config.SELF_REGISTRATION === "off") throw new AppError("AUTHORIZATION_ERROR", "Self-registration is off", { reason: "registration_closed" });
   const pending = config.SELF_REGISTRATION === "approval";
-  await createUser(deps, { username: input.username, password: input.password, role: config.SELF_REGISTRATION_ROLE, is_active: !pending });
+  await createUser(deps, {
+    username: input.username,
+    password: input.password,
+    role: config.CCBACKEND_SELF_REGISTER_ROLE ?? config.SELF_REGISTRATION_ROLE,
+    is_active: !pending,
+  });
   return { pending };
 }
 

@@ -6,9 +6,9 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { equipment, equipmentLog, pendingFileDeletions } from "../../src/db/schema";
-import { arr, call, DEFAULT_PASSWORD, db, makeUser, str } from "../helpers";
-import { fetchRaw, form, jpegBytes, photoKeys } from "../issue-reports/fixtures";
+import { equipment, equipmentLog, pendingFileDeletions } from "../../../src/db/schema";
+import { arr, call, DEFAULT_PASSWORD, db, makeUser, str } from "../../helpers";
+import { fetchRaw, form, jpegBytes, photoKeys } from "../../issue-reports/fixtures";
 
 /** Logs in through CCbackend's own login, as its client does. */
 async function ccLogin(role: string) {

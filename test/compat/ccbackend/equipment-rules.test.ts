@@ -5,9 +5,9 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { equipment, equipmentLog, issueReports } from "../../src/db/schema";
-import { arr, call, DEFAULT_PASSWORD, db, makeUser, str, unique } from "../helpers";
-import { fetchRaw, form, jpegBytes, photoKeys, pngBytes } from "../issue-reports/fixtures";
+import { equipment, equipmentLog, issueReports } from "../../../src/db/schema";
+import { arr, call, DEFAULT_PASSWORD, db, makeUser, str, unique } from "../../helpers";
+import { fetchRaw, form, jpegBytes, photoKeys, pngBytes } from "../../issue-reports/fixtures";
 
 let token = "";
 let adminToken = "";

@@ -3,11 +3,11 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app";
-import { passwordResetTokens } from "../../src/db/schema";
-import { JWT_AUDIENCE, JWT_ISSUER } from "../../src/lib/auth";
-import { utf8 } from "../../src/lib/encoding";
-import { call, DEFAULT_PASSWORD, db, loginAs, makeUser, str, unique } from "../helpers";
+import { createApp } from "../../../src/app";
+import { passwordResetTokens } from "../../../src/db/schema";
+import { JWT_AUDIENCE, JWT_ISSUER } from "../../../src/lib/auth";
+import { utf8 } from "../../../src/lib/encoding";
+import { call, DEFAULT_PASSWORD, db, loginAs, makeUser, str, unique } from "../../helpers";
 
 describe("CCbackend auth surface (/api/...)", () => {
   it("login: 200 {success, message: 登入成功, access_token, username}; the token works on /api/v1 too", async () => {
