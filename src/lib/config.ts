@@ -40,6 +40,12 @@ export const ConfigSchema = z.object({
    */
   LOGIN_RATE_LIMIT_PER_USERNAME: intFrom(10),
   PASSWORD_RESET_TTL_MINUTES: intFrom(30),
+  /**
+   * Lease of a job or a file being written (src/lib/jobs.ts, src/lib/files.ts): one queued or in
+   * progress with no sign of life for this long is re-queued or failed, and a pending file deleted.
+   * Longer than the longest silent stretch of any job (a conversion may run 5 minutes on its CPU).
+   */
+  JOB_LEASE_SECONDS: intFrom(900),
   /** Secret: HS256 key for access tokens; at least 32 characters. */
   JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
   /** Secret, optional: URL that receives `{username, reset_token, expires_at}` from forgot_password. */

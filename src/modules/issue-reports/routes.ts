@@ -12,6 +12,7 @@ import {
   ProcessIssueReport,
   ReportIdParams,
 } from "./schemas";
+import { incomingUpload } from "../../lib/uploads";
 import { deleteIssueReport, fileIssueReport, getIssueReport, listIssueReports, parseWith, processIssueReport } from "./service";
 
 const TAGS = ["issue-reports"];
@@ -35,7 +36,7 @@ export const issueReportRoutes = createRouter()
     async (c) => {
       const report = await fileIssueReport(
         c.var.deps,
-        c.req.raw,
+        incomingUpload(c.req.raw),
         (fields) => {
           const { images: _files, ...input } = parseWith(FormFields, fields);
           return input;

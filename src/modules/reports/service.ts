@@ -3,10 +3,11 @@
  * queue; the documents worker (workers/documents/reports.ts) renders the PDF to R2. Reports
  * show lines' figures, so every read and every request also needs the right to read lines.
  */
-import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { productionLines, productionReports } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError, forbidden } from "../../lib/errors";
+import { leaseMs, reapIfExpired } from "../../lib/jobs";
 import { log } from "../../lib/logging";
 import { paginate } from "../../lib/pagination";
 import { hasPermission } from "../../lib/rbac";
@@ -14,6 +15,7 @@ import { insertWhere } from "../../lib/sql";
 import type { ProductionReportMessage } from "../../queues/messages";
 import type { Principal } from "../../types";
 import { actorId } from "../production/service";
+import { reportJobKind } from "./lease";
 import { type GenerateReport, MAX_REPORT_LINES, type ProductionReport, type ReportListQuery } from "./schemas";
 
 type Row = typeof productionReports.$inferSelect;
@@ -75,6 +77,28 @@ async function linesFor({ db }: Pick<Deps, "db">, input: GenerateReport): Promis
   return named;
 }
 
+type ReapDeps = Pick<Deps, "db" | "queues" | "requestId" | "now" | "config">;
+
+/**
+ * Re-queues or fails the requester's reports whose lease expired (src/lib/jobs.ts), so a report
+ * whose worker died never holds a place under the cap.
+ */
+async function reapOwnReports(deps: ReapDeps, requestedBy: string): Promise<void> {
+  const cutoff = new Date(deps.now().getTime() - leaseMs(deps)).toISOString();
+  const stale = await deps.db
+    .select()
+    .from(productionReports)
+    .where(
+      and(
+        eq(productionReports.requestedBy, requestedBy),
+        inArray(productionReports.state, ["queued", "rendering"]),
+        or(isNull(productionReports.heartbeatAt), lte(productionReports.heartbeatAt, cutoff)),
+      ),
+    )
+    .limit(MAX_ACTIVE_REPORTS);
+  for (const row of stale) await reapIfExpired(deps, reportJobKind, row);
+}
+
 /** Reports one requester may have queued or rendering at once. */
 export const MAX_ACTIVE_REPORTS = 5;
 
@@ -85,10 +109,11 @@ export const MAX_ACTIVE_REPORTS = 5;
  * concurrent requests cannot overshoot it. If the queue refuses the message, the report is
  * marked failed and the request answers 503.
  */
-export async function generateReport(deps: Pick<Deps, "db" | "queues" | "requestId">, input: GenerateReport, actor: Principal): Promise<ProductionReport> {
+export async function generateReport(deps: ReapDeps, input: GenerateReport, actor: Principal): Promise<ProductionReport> {
   assertMayReadLines(actor);
   const lineIds = await linesFor(deps, input);
   const requestedBy = actorId(actor);
+  await reapOwnReports(deps, requestedBy);
   const active = deps.db
     .select({ n: count() })
     .from(productionReports)
@@ -126,28 +151,33 @@ export async function generateReport(deps: Pick<Deps, "db" | "queues" | "request
   return toReport(row);
 }
 
-async function findReport({ db }: Pick<Deps, "db">, id: string): Promise<Row> {
-  const [row] = await db.select().from(productionReports).where(eq(productionReports.id, id)).limit(1);
-  if (!row) throw new AppError("NOT_FOUND", "Production report not found", { reason: "report_not_found" });
-  return row;
+const reportNotFound = () => new AppError("NOT_FOUND", "Production report not found", { reason: "report_not_found" });
+
+/** A report, re-queued or failed first when its lease expired (src/lib/jobs.ts). */
+async function findReport(deps: ReapDeps, id: string): Promise<Row> {
+  const [row] = await deps.db.select().from(productionReports).where(eq(productionReports.id, id)).limit(1);
+  if (!row) throw reportNotFound();
+  return reapIfExpired(deps, reportJobKind, row);
 }
 
 /** One report's state. */
-export async function getReport(deps: Pick<Deps, "db">, id: string, actor: Principal): Promise<ProductionReport> {
+export async function getReport(deps: ReapDeps, id: string, actor: Principal): Promise<ProductionReport> {
   assertMayReadLines(actor);
   return toReport(await findReport(deps, id));
 }
 
 /** Reports, newest first, optionally in one state. */
-export async function listReports({ db }: Pick<Deps, "db">, q: ReportListQuery, actor: Principal) {
+export async function listReports(deps: ReapDeps, q: ReportListQuery, actor: Principal) {
   assertMayReadLines(actor);
+  const { db } = deps;
   const query = db
     .select()
     .from(productionReports)
     .where(q.state ? eq(productionReports.state, q.state) : undefined)
     .$dynamic();
   const page = await paginate(db, query, q, { orderBy: [desc(productionReports.createdAt), desc(productionReports.id)], tiebreaker: productionReports.id });
-  return { ...page, items: page.items.map(toReport) };
+  const items = await Promise.all(page.items.map((row) => reapIfExpired(deps, reportJobKind, row)));
+  return { ...page, items: items.map(toReport) };
 }
 
 export interface ReportPdf {
@@ -161,7 +191,7 @@ export interface ReportPdf {
  * report answers 409 with its error (request a new one).
  */
 export async function openReportPdf(
-  deps: Pick<Deps, "db" | "files">,
+  deps: ReapDeps & Pick<Deps, "files">,
   id: string,
   actor: Principal,
 ): Promise<{ pending: ProductionReport } | { ready: ReportPdf }> {

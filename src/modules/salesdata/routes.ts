@@ -23,6 +23,7 @@ import {
   UploadQuery,
   UploadResult,
 } from "./schemas";
+import { incomingUpload } from "../../lib/uploads";
 import { getSalesImport, importSalesFile, listSalesImports, listSalesRows, REGION_TABS, salesSummary } from "./service";
 
 const TAGS = ["salesdata"];
@@ -94,7 +95,7 @@ const router = createRouter()
     async (c) => {
       const { region } = c.req.valid("param");
       const { partial } = c.req.valid("query");
-      return c.json(await importSalesFile(c.var.deps, { request: c.req.raw, region, partial }, principalOf(c)), 200);
+      return c.json(await importSalesFile(c.var.deps, { upload: incomingUpload(c.req.raw), region, partial }, principalOf(c)), 200);
     },
   );
 
