@@ -123,3 +123,21 @@ export async function reapExpired<Row extends LeasedRow>(deps: ReapDeps, kind: J
   if (rows.length > 0) log("info", `${kind.name}s reaped`, counts);
   return counts;
 }
+
+/**
+ * Marks a job failed because its message was dead-lettered (a consumer's last delivery threw):
+ * `load` reads the row; only a job still queued or in progress changes.
+ */
+export async function failDeadLettered<Row extends LeasedRow>(
+  deps: { db: Db; now: () => Date },
+  kind: JobKind<Row>,
+  load: (db: Db) => Promise<Row | undefined>,
+  attempts: number,
+  err: unknown,
+): Promise<Row | undefined> {
+  const row = await load(deps.db);
+  if (!row || !kind.isActive(row)) return undefined;
+  const failed = await kind.fail(deps.db, row, { now: deps.now().toISOString(), reason: deadLetterReason(kind, attempts, err) });
+  if (failed) log("warn", `${kind.name} failed: message dead-lettered`, { attempts });
+  return failed;
+}

@@ -1,5 +1,10 @@
 import occtWasm from "occt-import-js/dist/occt-import-js.wasm";
+import { and, eq } from "drizzle-orm";
+import { createDb } from "../../src/db/client";
+import { conversionJobs } from "../../src/db/schema";
+import { failDeadLettered } from "../../src/lib/jobs";
 import { log } from "../../src/lib/logging";
+import { CONVERSION_MAX_ATTEMPTS, conversionJobKind } from "../../src/modules/parts/lease";
 import { ConvertMessage } from "../../src/queues/messages";
 import { consumeBatch } from "../shared";
 import { convertStep } from "./job";
@@ -19,6 +24,13 @@ export default {
           await convertStep({ db: env.DB, files: env.FILES, wasm: occtWasm, now: () => new Date() }, message, meta);
           return;
       }
+    }, {
+      maxAttempts: CONVERSION_MAX_ATTEMPTS,
+      async onDeadLetter(message, attempts, err) {
+        if (message.type !== "convert_step") return;
+        const mine = and(eq(conversionJobs.partId, message.partId), eq(conversionJobs.jobId, message.jobId));
+        await failDeadLettered({ db: createDb(env.DB), now: () => new Date() }, conversionJobKind, async (db) => (await db.select().from(conversionJobs).where(mine))[0], attempts, err);
+      },
     });
   },
 } satisfies ExportedHandler<ConvertEnv>;

@@ -325,19 +325,19 @@ const STREAM_WINDOW_SECONDS = 5 * 60;
  * may). The documents worker writes progress every few hundred
  * labels, so this relays it to the requester without holding any socket open in the worker.
  * One user may hold MAX_JOB_STREAMS streams open at once (429 beyond); a stream's slot is given
- * back when it ends.
+ * back when it ends or is closed (the route closes it from the response stream's `cancel()`,
+ * which workerd calls when the client goes away; Hono's `onAbort` never fires there).
  */
 export async function watchJob(
   deps: Pick<Deps, "db" | "now">,
   id: string,
   actor: Principal,
-  options: { intervalMs?: number; maxMs?: number; aborted?: () => boolean } = {},
-): Promise<AsyncIterable<JobProgressEvent | { job_id: string; status: "deleted" }>> {
+  options: { intervalMs?: number; maxMs?: number } = {},
+): Promise<JobWatch> {
   const row = await loadVisibleJob(deps.db, id, actor);
   const first = { status: row.status, done: row.done, total: row.total, pages: row.pages, error: row.error };
   const intervalMs = options.intervalMs ?? 1000;
   const deadline = Date.now() + Math.min(options.maxMs ?? STREAM_WINDOW_SECONDS * 1000, STREAM_WINDOW_SECONDS * 1000);
-  const aborted = options.aborted ?? (() => false);
   const slot = await takeFailureSlot(
     deps,
     await bucketKey("label_job_streams", whoIs(actor).userId),
@@ -345,13 +345,26 @@ export async function watchJob(
     STREAM_WINDOW_SECONDS,
     `You have ${MAX_JOB_STREAMS} label job streams open; close one first`,
   );
+  let closed: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  // Idempotent: the stream's end, its cancel (the client went away) and the loop's finally all call it.
+  const close = () => {
+    closed ??= releaseFailureSlot(deps, slot).then(() => undefined);
+    wake?.();
+    return closed;
+  };
   return {
+    close,
     async *[Symbol.asyncIterator]() {
       try {
         let last = { job_id: id, ...first };
         yield last;
-        while (!FINISHED.has(last.status) && !aborted() && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, intervalMs));
+        while (!FINISHED.has(last.status) && closed === undefined && Date.now() < deadline) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, intervalMs);
+          });
+          if (closed !== undefined) return;
           const now = await jobProgress(deps, id);
           if (!now) {
             yield { job_id: id, status: "deleted" as const };
@@ -363,8 +376,13 @@ export async function watchJob(
           }
         }
       } finally {
-        await releaseFailureSlot(deps, slot);
+        await close();
       }
     },
   };
+}
+
+/** A job's progress stream: iterate it for events; `close()` ends it and gives its slot back at once. */
+export interface JobWatch extends AsyncIterable<JobProgressEvent | { job_id: string; status: "deleted" }> {
+  close(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { and, asc, count, desc, eq, inArray, isNull, lte, or, sql } from "drizzl
 import { productionLines, productionReports } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError, forbidden } from "../../lib/errors";
+import { purgeFiles, queueFileDeletionsOf } from "../../lib/files";
 import { leaseMs, reapIfExpired } from "../../lib/jobs";
 import { log } from "../../lib/logging";
 import { paginate } from "../../lib/pagination";
@@ -203,4 +204,28 @@ export async function openReportPdf(
   const object = row.pdfKey ? await deps.files.get(row.pdfKey) : null;
   if (!object) throw new AppError("INTERNAL_ERROR", "The report's PDF is missing from storage; request the report again");
   return { ready: { body: object.body, size: object.size, filename: `production-report-${row.startDate}-${row.endDate}-${row.id.slice(0, 8)}.pdf` } };
+}
+
+/**
+ * Deletes a report that is finished (ready or failed) with its PDF: its requester's own, or any
+ * for a holder of every permission. A report still queued or rendering is 409 (it ends on its own,
+ * or its lease runs out and it fails). The PDF key is queued in the file outbox in the same batch.
+ */
+export async function deleteReport(deps: Pick<Deps, "db" | "files" | "waitUntil">, id: string, actor: Principal): Promise<void> {
+  assertMayReadLines(actor);
+  const [row] = await deps.db.select().from(productionReports).where(eq(productionReports.id, id)).limit(1);
+  if (!row) throw reportNotFound();
+  if (row.requestedBy !== actorId(actor) && !actor.permissions.has("*")) {
+    throw new AppError("AUTHORIZATION_ERROR", "Only the report's requester or an administrator may delete it", { reason: "report_not_yours" });
+  }
+  if (row.state === "queued" || row.state === "rendering") {
+    throw new AppError("CONFLICT", `The report is ${row.state}; delete it once it is ready or failed`, { reason: "report_in_progress", details: toReport(row) });
+  }
+  const finished = and(eq(productionReports.id, id), inArray(productionReports.state, ["ready", "failed"]));
+  const [, deleted] = await deps.db.batch([
+    queueFileDeletionsOf(deps.db, productionReports.pdfKey, finished),
+    deps.db.delete(productionReports).where(finished).returning({ id: productionReports.id }),
+  ]);
+  if (deleted.length === 0) throw reportNotFound();
+  if (row.pdfKey) deps.waitUntil(purgeFiles(deps, [row.pdfKey]));
 }
