@@ -10,4 +10,4 @@ CREATE INDEX `production_reports_lease_idx` ON `production_reports` (`state`,`he
 -- at deploy are judged by it rather than reaped at once.
 UPDATE `label_jobs` SET `heartbeat_at` = `updated_at`;--> statement-breakpoint
 UPDATE `production_reports` SET `heartbeat_at` = `updated_at`;--> statement-breakpoint
-UPDATE `conversion_jobs` SET `heartbeat_at` = coalesce(`started_at`, `queued_at`);
+UPDATE `conversion_jobs` SET `heartbeat_at` = coalesce(`started_at`, `created_at`);

@@ -46,9 +46,9 @@ export async function consumeBatch<T>(
     } catch (err) {
       log("error", "queue message failed", { queue, messageId: msg.id, attempts: msg.attempts, ...describeError(err) });
       if (deadLetter && msg.attempts >= deadLetter.maxAttempts) {
-        await deadLetter.onDeadLetter(parsed.data, msg.attempts, err).catch((e: unknown) =>
-          log("error", "dead-lettered job could not be marked failed", { queue, messageId: msg.id, ...describeError(e) }),
-        );
+        await deadLetter
+          .onDeadLetter(parsed.data, msg.attempts, err)
+          .catch((e: unknown) => log("error", "dead-lettered job could not be marked failed", { queue, messageId: msg.id, ...describeError(e) }));
       }
       msg.retry({ delaySeconds: Math.min(300, 2 ** msg.attempts * 5) });
     }

@@ -17,8 +17,8 @@
 import { and, asc, eq, exists, inArray, isNotNull, isNull, lte, or, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
-import { sqlNow } from "../db/schema/columns";
 import { pendingFileDeletions } from "../db/schema";
+import { sqlNow } from "../db/schema/columns";
 import { describeError, log } from "./logging";
 
 /** Keys per D1 statement: D1 binds at most 100 parameters. */
@@ -182,7 +182,15 @@ async function sweepRound(deps: SweepDeps): Promise<{ deleted: number; more: boo
   const due = await deps.db
     .select({ key: pendingFileDeletions.key })
     .from(pendingFileDeletions)
-    .where(and(inArray(pendingFileDeletions.key, rows.map((r) => r.key)), isNull(pendingFileDeletions.heartbeatAt)));
+    .where(
+      and(
+        inArray(
+          pendingFileDeletions.key,
+          rows.map((r) => r.key),
+        ),
+        isNull(pendingFileDeletions.heartbeatAt),
+      ),
+    );
   const keys = due.map((r) => r.key);
   const purged = await purgeFiles(deps, keys);
   return { deleted: purged ? keys.length : 0, more: purged && rows.length === limit };

@@ -2,9 +2,9 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { route } from "../../src/lib/route";
 import { createDb } from "../../src/db/client";
 import { isPending } from "../../src/lib/files";
+import { route } from "../../src/lib/route";
 import { incomingUpload, PART_BYTES, type ReceiveUploadOptions, receiveUpload, sanitizeFilename, sniffKind } from "../../src/lib/uploads";
 import type { Json } from "../helpers";
 
@@ -300,7 +300,7 @@ describe("receiveUpload: storing", () => {
     expect(await isPending(createDb(env.DB), file?.key ?? "")).toBe(true);
   });
 
-  it("counts an empty file part against the file cap (filename=\"\" parts were free)", async () => {
+  it('counts an empty file part against the file cap (filename="" parts were free)', async () => {
     const empties = multipart([1, 2, 3, 4].map(() => ({ name: "images", filename: "", type: "application/octet-stream", data: "" })));
     const { status, json } = await send("photos", empties);
     expect(status).toBe(413);

@@ -3,8 +3,8 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client";
 import { salesImports } from "../../src/db/schema";
-import { csvRecords, parseRegionDate, parseRegionNumber, validateRow } from "../../src/modules/salesdata/csv";
 import { incomingUpload } from "../../src/lib/uploads";
+import { csvRecords, parseRegionDate, parseRegionNumber, validateRow } from "../../src/modules/salesdata/csv";
 import { importSalesFile, STALLED_IMPORT_MS, sweepStalledImports, validateFile } from "../../src/modules/salesdata/service";
 import type { Principal } from "../../src/types";
 import { arr, call, type Json, loginAs, str, testDeps, unique } from "../helpers";
@@ -320,7 +320,11 @@ describe("sales CSV import", () => {
     const form = new FormData();
     form.append("file", new File([csv(Array.from({ length: 12_000 }, (_, i) => ukLine({ order: `${tag}-${i}`, sku: "S" })))], filename));
     const actor: Principal = { kind: "user", userId: "u-progress", username: "progress", role: "admin", permissions: new Set(["*"]), tabs: [], sessionId: "" };
-    const result = await importSalesFile({ ...deps, db }, { upload: incomingUpload(new Request("http://localhost/", { method: "POST", body: form })), region: "uk" }, actor);
+    const result = await importSalesFile(
+      { ...deps, db },
+      { upload: incomingUpload(new Request("http://localhost/", { method: "POST", body: form })), region: "uk" },
+      actor,
+    );
     expect(result.rows_imported).toBe(12_000);
     expect(seen.filter((s) => s.status === "importing")).toEqual([
       { status: "importing", done: 5_000, total: 12_000 },

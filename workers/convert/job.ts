@@ -52,18 +52,18 @@ export async function convertStep(ctx: ConvertContext, message: ConvertStepMessa
     await ctx.files.put(glbKey, result.glb, { httpMetadata: { contentType: "model/gltf-binary" } });
     const [done] = await db.batch([
       db
-      .update(conversionJobs)
-      .set({
-        state: "ready",
-        glbKey,
-        glbSize: result.glb.byteLength,
-        meshes: result.meshes,
-        triangles: result.triangles,
-        error: null,
-        finishedAt: ctx.now().toISOString(),
-      })
-      .where(mine)
-      .returning({ partId: conversionJobs.partId }),
+        .update(conversionJobs)
+        .set({
+          state: "ready",
+          glbKey,
+          glbSize: result.glb.byteLength,
+          meshes: result.meshes,
+          triangles: result.triangles,
+          error: null,
+          finishedAt: ctx.now().toISOString(),
+        })
+        .where(mine)
+        .returning({ partId: conversionJobs.partId }),
       releaseFiles(db, [glbKey], referencedIn(db, conversionJobs.glbKey)),
     ]);
     if (done.length === 0) {
@@ -87,7 +87,12 @@ export async function convertStep(ctx: ConvertContext, message: ConvertStepMessa
     const reason = err instanceof UnreadableStepError ? err.message : `Conversion error: ${err instanceof Error ? err.message : String(err)}`;
     await db
       .update(conversionJobs)
-      .set({ state: last ? "failed" : "queued", error: reason.slice(0, 500), finishedAt: last ? ctx.now().toISOString() : null, heartbeatAt: ctx.now().toISOString() })
+      .set({
+        state: last ? "failed" : "queued",
+        error: reason.slice(0, 500),
+        finishedAt: last ? ctx.now().toISOString() : null,
+        heartbeatAt: ctx.now().toISOString(),
+      })
       .where(mine);
     throw err;
   }

@@ -141,21 +141,30 @@ export async function runLabelJob(deps: LabelJobDeps, message: Pick<LabelJobMess
     ]);
     const [finished] = await db.batch([
       db
-      .update(labelJobs)
-      .set({
-        status: "completed",
-        done: job.total,
-        skipped,
-        pages,
-        pdfKey: keys.pdf,
-        csvKey: keys.csv,
-        pdfBytes: pdf.byteLength,
-        finishedAt: deps.now().toISOString(),
-        heartbeatAt: deps.now().toISOString(),
-      })
-      .where(and(eq(labelJobs.id, id), eq(labelJobs.status, "processing")))
-      .returning({ id: labelJobs.id }),
-      releaseFiles(db, [keys.pdf, keys.csv], exists(db.select({ id: labelJobs.id }).from(labelJobs).where(and(eq(labelJobs.id, id), eq(labelJobs.status, "completed"))))),
+        .update(labelJobs)
+        .set({
+          status: "completed",
+          done: job.total,
+          skipped,
+          pages,
+          pdfKey: keys.pdf,
+          csvKey: keys.csv,
+          pdfBytes: pdf.byteLength,
+          finishedAt: deps.now().toISOString(),
+          heartbeatAt: deps.now().toISOString(),
+        })
+        .where(and(eq(labelJobs.id, id), eq(labelJobs.status, "processing")))
+        .returning({ id: labelJobs.id }),
+      releaseFiles(
+        db,
+        [keys.pdf, keys.csv],
+        exists(
+          db
+            .select({ id: labelJobs.id })
+            .from(labelJobs)
+            .where(and(eq(labelJobs.id, id), eq(labelJobs.status, "completed"))),
+        ),
+      ),
     ]);
     if (finished.length === 0) {
       // Deleted while rendering: take the files back out.

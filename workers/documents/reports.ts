@@ -77,7 +77,12 @@ export async function renderProductionReport(ctx: ReportContext, message: Produc
     // (attempts moved on) or finished it (ready) keeps what it wrote.
     await db
       .update(productionReports)
-      .set({ state: last ? "failed" : "queued", error: reason.slice(0, 500), finishedAt: last ? ctx.now().toISOString() : null, heartbeatAt: ctx.now().toISOString() })
+      .set({
+        state: last ? "failed" : "queued",
+        error: reason.slice(0, 500),
+        finishedAt: last ? ctx.now().toISOString() : null,
+        heartbeatAt: ctx.now().toISOString(),
+      })
       .where(and(mine, eq(productionReports.state, "rendering"), eq(productionReports.attempts, report.attempts)));
     throw err;
   }

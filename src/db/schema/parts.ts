@@ -94,24 +94,25 @@ export type ConversionState = (typeof CONVERSION_STATES)[number];
  * job queued or converting past its lease is re-queued or failed.
  */
 export const conversionJobs = sqliteTable(
-  "conversion_jobs", {
-  partId: integer("part_id")
-    .primaryKey()
-    .references(() => parts.id, { onDelete: "cascade" }),
-  jobId: text("job_id").notNull(),
-  state: text("state", { enum: CONVERSION_STATES }).notNull().default("queued"),
-  stepKey: text("step_key").notNull(),
-  glbKey: text("glb_key"),
-  glbSize: integer("glb_size"),
-  meshes: integer("meshes"),
-  triangles: integer("triangles"),
-  attempts: integer("attempts").notNull().default(0),
-  heartbeatAt: heartbeatAt(),
-  error: text("error"),
-  queuedAt: createdAt(),
-  startedAt: timestamp("started_at"),
-  finishedAt: timestamp("finished_at"),
-},
+  "conversion_jobs",
+  {
+    partId: integer("part_id")
+      .primaryKey()
+      .references(() => parts.id, { onDelete: "cascade" }),
+    jobId: text("job_id").notNull(),
+    state: text("state", { enum: CONVERSION_STATES }).notNull().default("queued"),
+    stepKey: text("step_key").notNull(),
+    glbKey: text("glb_key"),
+    glbSize: integer("glb_size"),
+    meshes: integer("meshes"),
+    triangles: integer("triangles"),
+    attempts: integer("attempts").notNull().default(0),
+    heartbeatAt: heartbeatAt(),
+    error: text("error"),
+    queuedAt: createdAt(),
+    startedAt: timestamp("started_at"),
+    finishedAt: timestamp("finished_at"),
+  },
   (t) => [index("conversion_jobs_lease_idx").on(t.state, t.heartbeatAt)],
 );
 

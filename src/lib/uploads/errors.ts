@@ -6,4 +6,3 @@ export const malformed = (message: string) =>
 export const tooLarge = (path: string, message: string) => new AppError("PAYLOAD_TOO_LARGE", message, { details: [{ path, message, code: "too_large" }] });
 export const unsupported = (path: string, message: string) =>
   new AppError("UNSUPPORTED_MEDIA_TYPE", message, { details: [{ path, message, code: "unsupported_type" }] });
-

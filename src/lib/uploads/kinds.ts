@@ -15,7 +15,6 @@ export const KIND_INFO: Record<UploadKind, { contentType: string; extension: str
   csv: { contentType: "text/csv; charset=utf-8", extension: "csv" },
 };
 
-
 /** Bytes of a file read before its kind is decided (enough for an ftyp box or a STEP header). */
 export const SNIFF_BYTES = 512;
 /** Longest file name kept (Unicode code points); longer names keep their extension. */

@@ -137,7 +137,6 @@ export interface ReceivedUpload {
   release(when?: SQL): ReturnType<typeof releaseFiles> | undefined;
 }
 
-
 /**
  * Receives a multipart/form-data request: streams each file to `bucket` under a random key,
  * collects the text fields, and returns both. On any failure nothing this request stored is left
@@ -364,7 +363,10 @@ class FileSink {
   private checkKindLimit(): void {
     const limit = this.kind === undefined ? undefined : this.options.kindLimits?.[this.kind];
     if (limit === undefined || this.size <= limit.maxBytes) return;
-    throw limit.error?.(this.path, limit.maxBytes) ?? tooLarge(this.path, `File '${this.filename}' exceeds ${limit.maxBytes} bytes for ${this.kind?.toUpperCase()} files`);
+    throw (
+      limit.error?.(this.path, limit.maxBytes) ??
+      tooLarge(this.path, `File '${this.filename}' exceeds ${limit.maxBytes} bytes for ${this.kind?.toUpperCase()} files`)
+    );
   }
 
   /**
@@ -476,4 +478,3 @@ class TextCheck {
     }
   }
 }
-

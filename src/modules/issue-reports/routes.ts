@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { expectedVersion, setETag } from "../../lib/etag";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import { incomingUpload } from "../../lib/uploads";
 import {
   CreateIssueReportFields,
   CreateIssueReportForm,
@@ -12,7 +13,6 @@ import {
   ProcessIssueReport,
   ReportIdParams,
 } from "./schemas";
-import { incomingUpload } from "../../lib/uploads";
 import { deleteIssueReport, fileIssueReport, getIssueReport, listIssueReports, parseWith, processIssueReport } from "./service";
 
 const TAGS = ["issue-reports"];

@@ -216,10 +216,7 @@ export async function deleteIssueReport(deps: Pick<Deps, "db" | "files">, id: nu
   if (!found) throw reportNotFound(id, "report_not_found_for_delete");
   const keys = found.images.map((i) => i.key);
   const deleteRow = db.delete(issueReports).where(eq(issueReports.id, id)).returning({ id: issueReports.id });
-  const queued =
-    keys.length === 0
-      ? []
-      : [queueFileDeletions(db, keys)];
+  const queued = keys.length === 0 ? [] : [queueFileDeletions(db, keys)];
   const results = await db.batch([deleteRow, ...queued]);
   if (results[0].length === 0) throw reportNotFound(id, "report_not_found_for_delete");
   await purgeFiles(deps, keys);

@@ -16,7 +16,11 @@ const ACTIVE = ["queued", "processing"] as const;
 
 /** Only while the row is as it was read. */
 const unchanged = (row: Row) =>
-  and(eq(labelJobs.id, row.id), eq(labelJobs.status, row.status), row.heartbeatAt === null ? isNull(labelJobs.heartbeatAt) : eq(labelJobs.heartbeatAt, row.heartbeatAt));
+  and(
+    eq(labelJobs.id, row.id),
+    eq(labelJobs.status, row.status),
+    row.heartbeatAt === null ? isNull(labelJobs.heartbeatAt) : eq(labelJobs.heartbeatAt, row.heartbeatAt),
+  );
 
 export const labelJobKind: JobKind<Row> = {
   name: "label job",
@@ -31,13 +35,7 @@ export const labelJobKind: JobKind<Row> = {
       .orderBy(asc(labelJobs.heartbeatAt))
       .limit(limit),
   requeue: async (db, row, { now, attempts, reason }) =>
-    (
-      await db
-        .update(labelJobs)
-        .set({ status: "queued", heartbeatAt: now, attempts, done: 0, error: reason })
-        .where(unchanged(row))
-        .returning()
-    )[0],
+    (await db.update(labelJobs).set({ status: "queued", heartbeatAt: now, attempts, done: 0, error: reason }).where(unchanged(row)).returning())[0],
   fail: async (db, row, { now, reason }) =>
     (
       await db

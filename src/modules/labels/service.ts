@@ -17,11 +17,11 @@ import { and, count, desc, eq, inArray, isNull, lte, or, type SQL, sql } from "d
 import { labelJobs } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError, type FieldIssue } from "../../lib/errors";
+import { purgeFiles, queueFileDeletions } from "../../lib/files";
+import { leaseMs, reapIfExpired } from "../../lib/jobs";
 import { describeError, log } from "../../lib/logging";
 import { type Page, paginate } from "../../lib/pagination";
 import { bucketKey, releaseFailureSlot, takeFailureSlot } from "../../lib/rate-limit";
-import { purgeFiles, queueFileDeletions } from "../../lib/files";
-import { leaseMs, reapIfExpired } from "../../lib/jobs";
 import { isAllowed } from "../../lib/rbac";
 import { insertWhere } from "../../lib/sql";
 import type { LabelJobMessage } from "../../queues/messages";

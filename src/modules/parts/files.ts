@@ -130,7 +130,14 @@ export async function uploadPartFile(
       : db.delete(conversionJobs).where(eq(conversionJobs.partId, before.id)).returning();
   const stale = [before.fileKey, oldJob?.glbKey].filter((k): k is string => typeof k === "string" && k !== file.key);
   // Only if the part now points to the file (it may have been deleted while the body streamed in).
-  const release = upload.release(exists(db.select({ one: sql`1` }).from(parts).where(and(eq(parts.id, before.id), eq(parts.fileKey, file.key)))));
+  const release = upload.release(
+    exists(
+      db
+        .select({ one: sql`1` })
+        .from(parts)
+        .where(and(eq(parts.id, before.id), eq(parts.fileKey, file.key))),
+    ),
+  );
   let updated: Awaited<typeof updatePart>;
   let jobs: JobRow[];
   try {

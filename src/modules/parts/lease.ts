@@ -35,13 +35,7 @@ export const conversionJobKind: JobKind<Row> = {
       .orderBy(asc(conversionJobs.heartbeatAt))
       .limit(limit),
   requeue: async (db, row, { now, attempts, reason }) =>
-    (
-      await db
-        .update(conversionJobs)
-        .set({ state: "queued", heartbeatAt: now, attempts, error: reason })
-        .where(unchanged(row))
-        .returning()
-    )[0],
+    (await db.update(conversionJobs).set({ state: "queued", heartbeatAt: now, attempts, error: reason }).where(unchanged(row)).returning())[0],
   fail: async (db, row, { now, reason }) =>
     (
       await db

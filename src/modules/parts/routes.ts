@@ -3,9 +3,9 @@ import { z } from "zod";
 import { expectedVersion, setETag } from "../../lib/etag";
 import { PageQuery } from "../../lib/pagination";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import { incomingUpload } from "../../lib/uploads";
 import type { AppEnv } from "../../types";
 import { type DrawingResult, getPartDrawing } from "./drawing";
-import { incomingUpload } from "../../lib/uploads";
 import { contentDisposition, getConversion, openModel, openPartFile, type StoredFile, uploadPartFile } from "./files";
 import {
   ApproveBody,

@@ -95,7 +95,7 @@ export async function uploadPartViews(
     // The images stop being pending in the same batch, those a row now points to only.
     const release = upload.release(referencedIn(db, partViews.key));
     const [first, ...rest] = writes;
-    results = first ? (await db.batch([first, ...rest, ...(release ? [release] : [])])).slice(0, writes.length) as { n: number; key: string }[][] : [];
+    results = first ? ((await db.batch([first, ...rest, ...(release ? [release] : [])])).slice(0, writes.length) as { n: number; key: string }[][]) : [];
   } catch (err) {
     await upload.discard();
     // The part was deleted while the body streamed in (the foreign key refused the rows): 404.

@@ -34,13 +34,7 @@ export const reportJobKind: JobKind<Row> = {
       .orderBy(asc(productionReports.heartbeatAt))
       .limit(limit),
   requeue: async (db, row, { now, attempts, reason }) =>
-    (
-      await db
-        .update(productionReports)
-        .set({ state: "queued", heartbeatAt: now, attempts, error: reason })
-        .where(unchanged(row))
-        .returning()
-    )[0],
+    (await db.update(productionReports).set({ state: "queued", heartbeatAt: now, attempts, error: reason }).where(unchanged(row)).returning())[0],
   fail: async (db, row, { now, reason }) =>
     (
       await db

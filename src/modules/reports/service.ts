@@ -219,7 +219,10 @@ export async function deleteReport(deps: Pick<Deps, "db" | "files" | "waitUntil"
     throw new AppError("AUTHORIZATION_ERROR", "Only the report's requester or an administrator may delete it", { reason: "report_not_yours" });
   }
   if (row.state === "queued" || row.state === "rendering") {
-    throw new AppError("CONFLICT", `The report is ${row.state}; delete it once it is ready or failed`, { reason: "report_in_progress", details: toReport(row) });
+    throw new AppError("CONFLICT", `The report is ${row.state}; delete it once it is ready or failed`, {
+      reason: "report_in_progress",
+      details: toReport(row),
+    });
   }
   const finished = and(eq(productionReports.id, id), inArray(productionReports.state, ["ready", "failed"]));
   const [, deleted] = await deps.db.batch([

@@ -8,6 +8,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { SalesRegion } from "../../db/schema";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import { incomingUpload } from "../../lib/uploads";
 import type { AppEnv } from "../../types";
 import {
   ImportIdParams,
@@ -23,7 +24,6 @@ import {
   UploadQuery,
   UploadResult,
 } from "./schemas";
-import { incomingUpload } from "../../lib/uploads";
 import { getSalesImport, importSalesFile, listSalesImports, listSalesRows, REGION_TABS, salesSummary } from "./service";
 
 const TAGS = ["salesdata"];
