@@ -116,16 +116,14 @@ describe("jobs interrupted by a crash", () => {
   it("a read reaps the job it reads: a dead conversion reads as failed at once, not after the cron", async () => {
     const engineer = await loginAs("engineer");
     const part = await newPart(engineer.token);
-    await db()
-      .insert(conversionJobs)
-      .values({
-        partId: part,
-        jobId: crypto.randomUUID(),
-        state: "converting",
-        stepKey: "parts/files/c.step",
-        attempts: CONVERSION_MAX_ATTEMPTS,
-        heartbeatAt: dead(),
-      });
+    await db().insert(conversionJobs).values({
+      partId: part,
+      jobId: crypto.randomUUID(),
+      state: "converting",
+      stepKey: "parts/files/c.step",
+      attempts: CONVERSION_MAX_ATTEMPTS,
+      heartbeatAt: dead(),
+    });
     const res = await call(`/api/v1/parts/${part}/conversion`, { token: engineer.token });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ state: "failed", error: expect.stringMatching(/no sign of life/) });
