@@ -59,6 +59,7 @@ function killDev() {
   } catch {}
 }
 process.on("exit", killDev);
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
 
 async function api(path, { method = "GET", token, body, headers = {} } = {}) {
   const res = await fetch(`${BASE}${path}`, {
@@ -167,8 +168,11 @@ function storage() {
 
 async function main() {
   say(`setup (migrations, demo data), then wrangler dev on ${PORT} with a ${LEASE} s lease`);
-  const setup = spawnSync("node", ["scripts/dev-setup.mjs"], { cwd: root, stdio: "ignore" });
-  if (setup.status !== 0) throw new Error("dev-setup failed");
+  // CRASH_SKIP_SETUP=1 reuses the local state of an earlier run (dev-setup takes minutes on a busy machine).
+  if (process.env.CRASH_SKIP_SETUP !== "1") {
+    const setup = spawnSync("node", ["scripts/dev-setup.mjs"], { cwd: root, stdio: "ignore" });
+    if (setup.status !== 0) throw new Error("dev-setup failed");
+  }
   startDev();
   await waitReady();
   const login = await api("/api/v1/auth/login", { method: "POST", body: { username: "admin", password } });
