@@ -241,7 +241,7 @@ async function main() {
     },
     300,
   );
-  say(`label job: ${final.j.status}${final.j.error ? ` (${final.j.error})` : ""}, ${final.j.done}/${final.j.total}, attempts shown in error`);
+  say(`label job: ${final.j.status}${final.j.error ? ` (${final.j.error})` : ""}, ${final.j.done}/${final.j.total}`);
   say(`conversion: ${final.c.state}${final.c.error ? ` (${final.c.error})` : ""}, attempts ${final.c.attempts}`);
   say(`report: ${final.r.state}${final.r.error ? ` (${final.r.error})` : ""}, attempts ${final.r.attempts}`);
   const failedWithoutReason = [
