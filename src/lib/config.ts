@@ -103,6 +103,12 @@ export const ConfigSchema = z.object({
     ),
   ),
   PASSWORD_RESET_TTL_MINUTES: intFrom(30).meta(envDoc("var", "reset-token lifetime")),
+  JOB_LEASE_SECONDS: intFrom(900).meta(
+    envDoc(
+      "var",
+      "lease of a job or a file being written (src/lib/jobs.ts, src/lib/files.ts): one queued or in progress with no sign of life for this long is re-queued or failed, and a pending file deleted; longer than any job's longest silent stretch (a conversion may run 5 minutes)",
+    ),
+  ),
   JWT_SECRET: z
     .string()
     .min(32, "JWT_SECRET must be at least 32 characters")

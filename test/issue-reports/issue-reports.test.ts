@@ -3,7 +3,8 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { issueReports, pendingFileDeletions } from "../../src/db/schema";
-import { deleteIssueReport, sweepPendingFileDeletions } from "../../src/modules/issue-reports/service";
+import { sweepFiles } from "../../src/lib/files";
+import { deleteIssueReport } from "../../src/modules/issue-reports/service";
 import { arr, call, db, loginAs, str, testDeps, unique } from "../helpers";
 import { fetchRaw, form, gifBytes, jpegBytes, photoKeys, pngBytes, webpBytes } from "./fixtures";
 
@@ -150,7 +151,7 @@ describe("/api/v1/issue-reports", () => {
     expect(await env.FILES.head(key)).not.toBeNull();
     const [queued] = await db().select().from(pendingFileDeletions).where(eq(pendingFileDeletions.key, key));
     expect(queued?.attempts).toBe(1);
-    expect(await sweepPendingFileDeletions(testDeps())).toBeGreaterThanOrEqual(1);
+    expect(await sweepFiles(testDeps())).toBeGreaterThanOrEqual(1);
     expect(await env.FILES.head(key)).toBeNull();
     expect(await db().select().from(pendingFileDeletions).where(eq(pendingFileDeletions.key, key))).toEqual([]);
   });

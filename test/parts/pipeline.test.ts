@@ -8,7 +8,7 @@ import { env, exports } from "cloudflare:workers";
 import occtWasm from "occt-import-js/dist/occt-import-js.wasm";
 import { describe, expect, it } from "vitest";
 import { featureReader } from "../../src/lib/config";
-import { getConversion, openModel, REQUEUE_AFTER_MS, uploadPartFile } from "../../src/modules/parts/files";
+import { getConversion, openModel, uploadPartFile } from "../../src/modules/parts/files";
 import { ConvertMessage } from "../../src/queues/messages";
 import type { Principal } from "../../src/types";
 import { convertStep, MAX_ATTEMPTS } from "../../workers/convert/job";
@@ -259,13 +259,13 @@ describe("STEP → GLB pipeline", () => {
     expect(await env.FILES.head(`parts/models/${orphan.jobId}.glb`)).toBeNull();
   }, 60_000);
 
-  it("a job queued long ago and never started is re-sent once when read", async () => {
+  it("a job queued past its lease and never started is re-sent once when read", async () => {
     const { token } = await loginAs("engineer");
     const id = await newPart(token);
     const actor: Principal = { kind: "user", userId: "u", username: "t", role: "engineer", permissions: new Set(["parts:write"]), tabs: [], sessionId: "s" };
     const sent: unknown[] = [];
     const pending: Promise<unknown>[] = [];
-    const later = new Date(Date.now() + REQUEUE_AFTER_MS + 1000);
+    const later = new Date(Date.now() + testDeps().config.JOB_LEASE_SECONDS * 1000 + 1000);
     const deps = {
       ...testDeps({ now: () => later, waitUntil: (p) => void pending.push(p) }),
       queues: { convert: { send: async (m: unknown) => void sent.push(m) } as unknown as Queue, documents: env.DOCUMENTS_QUEUE },

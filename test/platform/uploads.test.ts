@@ -2,8 +2,10 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { createDb } from "../../src/db/client";
+import { isPending } from "../../src/lib/files";
 import { route } from "../../src/lib/route";
-import { PART_BYTES, type ReceiveUploadOptions, receiveUpload, sanitizeFilename, sniffKind } from "../../src/lib/uploads";
+import { incomingUpload, PART_BYTES, type ReceiveUploadOptions, receiveUpload, sanitizeFilename, sniffKind } from "../../src/lib/uploads";
 import type { Json } from "../helpers";
 
 // ---------------------------------------------------------------------------------------------
@@ -151,7 +153,7 @@ function spiedBucket(bucket: R2Bucket, record: Spy): R2Bucket {
   });
 }
 
-const ROUTES: Record<string, Omit<ReceiveUploadOptions, "bucket" | "waitUntil">> = {
+const ROUTES: Record<string, Omit<ReceiveUploadOptions, "bucket" | "waitUntil" | "db" | "now">> = {
   photos: { prefix: "test/photos/", accept: ["jpeg", "png", "heic"], maxFileBytes: 64 * 1024, maxFiles: 3, maxFieldBytes: 100 },
   documents: { prefix: "test/docs/", accept: ["pdf", "step", "csv"], maxFileBytes: 12 * 1024 * 1024, maxFiles: 2, fileFields: ["file"] },
 };
@@ -161,7 +163,13 @@ const app = createApp({
     for (const [name, opts] of Object.entries(ROUTES)) {
       a.post(`/api/v1/test/uploads/${name}`, route({ access: "public", summary: `probe: ${name}`, tags: ["test"], bodyLimit: "upload" }), async (c) => {
         const bucket = spy ? spiedBucket(c.env.FILES, spy) : c.env.FILES;
-        const upload = await receiveUpload(c.req.raw, { ...opts, bucket, waitUntil: (p) => c.executionCtx.waitUntil(p) });
+        const upload = await receiveUpload(incomingUpload(c.req.raw), {
+          ...opts,
+          bucket,
+          db: createDb(c.env.DB),
+          now: () => new Date(),
+          waitUntil: (p) => c.executionCtx.waitUntil(p),
+        });
         if (upload.fields.reject !== undefined) {
           // A later step refused the request (zod on the fields, a D1 write): nothing may stay.
           await upload.discard();
@@ -282,6 +290,21 @@ describe("receiveUpload: storing", () => {
     expect(status).toBe(422);
     expect(json.keys).toHaveLength(2);
     expect(await storedKeys()).toEqual(before);
+  });
+
+  it("keeps every stored file pending (not served, swept if never released) until its row commits", async () => {
+    const { status, json } = await send("photos", multipart([{ name: "images", filename: "a.jpg", data: jpeg(3000) }]));
+    expect(status).toBe(201);
+    const [file] = json.files as unknown as { key: string }[];
+    // This probe route writes no row and never releases: the file stays pending.
+    expect(await isPending(createDb(env.DB), file?.key ?? "")).toBe(true);
+  });
+
+  it('counts an empty file part against the file cap (filename="" parts were free)', async () => {
+    const empties = multipart([1, 2, 3, 4].map(() => ({ name: "images", filename: "", type: "application/octet-stream", data: "" })));
+    const { status, json } = await send("photos", empties);
+    expect(status).toBe(413);
+    expect(json.message).toMatch(/At most 3 files/);
   });
 
   it("skips a file input left empty", async () => {

@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client";
 import { salesImports } from "../../src/db/schema";
+import { incomingUpload } from "../../src/lib/uploads";
 import { csvRecords, parseRegionDate, parseRegionNumber, validateRow } from "../../src/modules/salesdata/csv";
 import { importSalesFile, STALLED_IMPORT_MS, sweepStalledImports, validateFile } from "../../src/modules/salesdata/service";
 import type { Principal } from "../../src/types";
@@ -319,7 +320,11 @@ describe("sales CSV import", () => {
     const form = new FormData();
     form.append("file", new File([csv(Array.from({ length: 12_000 }, (_, i) => ukLine({ order: `${tag}-${i}`, sku: "S" })))], filename));
     const actor: Principal = { kind: "user", userId: "u-progress", username: "progress", role: "admin", permissions: new Set(["*"]), tabs: [], sessionId: "" };
-    const result = await importSalesFile({ ...deps, db }, { request: new Request("http://localhost/", { method: "POST", body: form }), region: "uk" }, actor);
+    const result = await importSalesFile(
+      { ...deps, db },
+      { upload: incomingUpload(new Request("http://localhost/", { method: "POST", body: form })), region: "uk" },
+      actor,
+    );
     expect(result.rows_imported).toBe(12_000);
     expect(seen.filter((s) => s.status === "importing")).toEqual([
       { status: "importing", done: 5_000, total: 12_000 },
@@ -346,12 +351,12 @@ describe("sales CSV import", () => {
       return new Request("http://localhost/", { method: "POST", body: f });
     };
     const actor: Principal = { kind: "user", userId: "u-cut", username: "cut", role: "admin", permissions: new Set(["*"]), tabs: [], sessionId: "" };
-    await expect(importSalesFile({ ...deps, db }, { request: form(), region: "uk" }, actor)).rejects.toThrow("D1 went away");
+    await expect(importSalesFile({ ...deps, db }, { upload: incomingUpload(form()), region: "uk" }, actor)).rejects.toThrow("D1 went away");
     const [cut] = await deps.db.select().from(salesImports).where(eq(salesImports.filename, "cut.csv")).orderBy(salesImports.startedAt);
     expect(cut).toMatchObject({ status: "failed", rowsDone: 5_000, rowsTotal: 6_000 });
     expect(cut?.finishedAt).not.toBeNull();
 
-    const again = await importSalesFile(testDeps(), { request: form(), region: "uk" }, actor);
+    const again = await importSalesFile(testDeps(), { upload: incomingUpload(form()), region: "uk" }, actor);
     expect(again).toMatchObject({ rows_imported: 6_000, duplicate_of: null });
     const admin = await loginAs("admin");
     expect((await listRegion(admin.token, "uk", tag)).total_count).toBe(6_000);

@@ -12,12 +12,14 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import { createDb } from "../../src/db/client";
 import { conversionJobs } from "../../src/db/schema";
+import { deleteFiles, holdFiles, referencedIn, releaseFiles } from "../../src/lib/files";
 import { log } from "../../src/lib/logging";
+import { CONVERSION_MAX_ATTEMPTS } from "../../src/modules/parts/lease";
 import type { ConvertStepMessage } from "../../src/queues/messages";
 import { stepToGlb, UnreadableStepError } from "./step-to-glb";
 
 /** Deliveries of one message: the first plus `max_retries` (3, workers/convert/wrangler.toml). */
-export const MAX_ATTEMPTS = 4;
+export const MAX_ATTEMPTS = CONVERSION_MAX_ATTEMPTS;
 
 export interface ConvertContext {
   db: D1Database;
@@ -32,7 +34,7 @@ export async function convertStep(ctx: ConvertContext, message: ConvertStepMessa
   const mine = and(eq(conversionJobs.partId, message.partId), eq(conversionJobs.jobId, message.jobId));
   const [job] = await db
     .update(conversionJobs)
-    .set({ state: "converting", attempts: sql`${conversionJobs.attempts} + 1`, startedAt: ctx.now().toISOString() })
+    .set({ state: "converting", attempts: sql`${conversionJobs.attempts} + 1`, startedAt: ctx.now().toISOString(), heartbeatAt: ctx.now().toISOString() })
     .where(and(mine, ne(conversionJobs.state, "ready")))
     .returning();
   if (!job) {
@@ -45,22 +47,27 @@ export async function convertStep(ctx: ConvertContext, message: ConvertStepMessa
     if (!object) throw new UnreadableStepError("The uploaded STEP file is missing from storage; upload it again");
     const result = await stepToGlb(ctx.wasm, new Uint8Array(await object.arrayBuffer()));
     const glbKey = `parts/models/${message.jobId}.glb`;
+    // Pending in the file outbox until the ready row points to it (src/lib/files.ts).
+    await holdFiles(db, [glbKey], ctx.now());
     await ctx.files.put(glbKey, result.glb, { httpMetadata: { contentType: "model/gltf-binary" } });
-    const [done] = await db
-      .update(conversionJobs)
-      .set({
-        state: "ready",
-        glbKey,
-        glbSize: result.glb.byteLength,
-        meshes: result.meshes,
-        triangles: result.triangles,
-        error: null,
-        finishedAt: ctx.now().toISOString(),
-      })
-      .where(mine)
-      .returning({ partId: conversionJobs.partId });
-    if (!done) {
-      await ctx.files.delete(glbKey);
+    const [done] = await db.batch([
+      db
+        .update(conversionJobs)
+        .set({
+          state: "ready",
+          glbKey,
+          glbSize: result.glb.byteLength,
+          meshes: result.meshes,
+          triangles: result.triangles,
+          error: null,
+          finishedAt: ctx.now().toISOString(),
+        })
+        .where(mine)
+        .returning({ partId: conversionJobs.partId }),
+      releaseFiles(db, [glbKey], referencedIn(db, conversionJobs.glbKey)),
+    ]);
+    if (done.length === 0) {
+      await deleteFiles({ db, files: ctx.files }, [glbKey]);
       log("info", "conversion finished for a job replaced meanwhile; model discarded", { partId: message.partId, jobId: message.jobId });
       return;
     }
@@ -75,11 +82,17 @@ export async function convertStep(ctx: ConvertContext, message: ConvertStepMessa
       ms: Date.now() - started,
     });
   } catch (err) {
-    const last = meta.attempts >= MAX_ATTEMPTS;
+    // The row counts every claim, including those of messages the reaper sent again.
+    const last = Math.max(meta.attempts, job.attempts) >= MAX_ATTEMPTS;
     const reason = err instanceof UnreadableStepError ? err.message : `Conversion error: ${err instanceof Error ? err.message : String(err)}`;
     await db
       .update(conversionJobs)
-      .set({ state: last ? "failed" : "queued", error: reason.slice(0, 500), finishedAt: last ? ctx.now().toISOString() : null })
+      .set({
+        state: last ? "failed" : "queued",
+        error: reason.slice(0, 500),
+        finishedAt: last ? ctx.now().toISOString() : null,
+        heartbeatAt: ctx.now().toISOString(),
+      })
       .where(mine);
     throw err;
   }

@@ -8,19 +8,21 @@
  * Idempotent: a message delivered twice finds the job completed (or re-renders the same files
  * under the same keys); a message for a deleted job finds nothing to claim.
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, exists, inArray, sql } from "drizzle-orm";
 import { createDb, type Db } from "../../src/db/client";
 import { labelJobs } from "../../src/db/schema";
 import { csvLine } from "../../src/lib/csv";
+import { deleteFiles, holdFiles, releaseFiles } from "../../src/lib/files";
 import { describeError, log } from "../../src/lib/logging";
 import { itemsById, jobKeys, type LabelItem, labelData } from "../../src/modules/labels/items";
+import { LABEL_JOB_MAX_ATTEMPTS } from "../../src/modules/labels/lease";
 import { LabelDocument, type LabelTemplate, labelsPerPage } from "../../src/modules/labels/render";
 import type { LabelJobMessage } from "../../src/queues/messages";
 
 /** Labels rendered between two progress writes. */
 export const PROGRESS_EVERY = 250;
 /** Deliveries of one job before it is marked failed instead of retried. */
-export const MAX_ATTEMPTS = 3;
+export const MAX_ATTEMPTS = LABEL_JOB_MAX_ATTEMPTS;
 
 export interface LabelJobDeps {
   db: Db;
@@ -94,7 +96,8 @@ export interface LabelJobOptions {
 }
 
 /**
- * Renders one label job. Returns what happened: `retry` when a failure before the last
+ * Renders one label job: claiming it and each progress write renew its lease (src/lib/jobs.ts).
+ * Returns what happened: `retry` when a failure before the last
  * attempt should be retried by the queue.
  */
 export async function runLabelJob(deps: LabelJobDeps, message: Pick<LabelJobMessage, "jobId">, options: LabelJobOptions = {}): Promise<LabelJobOutcome> {
@@ -103,7 +106,14 @@ export async function runLabelJob(deps: LabelJobDeps, message: Pick<LabelJobMess
   const id = message.jobId;
   const [job] = await db
     .update(labelJobs)
-    .set({ status: "processing", startedAt: deps.now().toISOString(), attempts: sql`${labelJobs.attempts} + 1`, done: 0, error: null })
+    .set({
+      status: "processing",
+      startedAt: deps.now().toISOString(),
+      heartbeatAt: deps.now().toISOString(),
+      attempts: sql`${labelJobs.attempts} + 1`,
+      done: 0,
+      error: null,
+    })
     .where(and(eq(labelJobs.id, id), inArray(labelJobs.status, ["queued", "processing"])))
     .returning();
   if (!job) return "gone";
@@ -114,7 +124,7 @@ export async function runLabelJob(deps: LabelJobDeps, message: Pick<LabelJobMess
     const rendered = await renderLabelJob({ id, template: job.template, itemIds: job.itemIds, lineDate: job.lineDate }, items, progressEvery, async (done) => {
       const still = await db
         .update(labelJobs)
-        .set({ done })
+        .set({ done, heartbeatAt: deps.now().toISOString() })
         .where(and(eq(labelJobs.id, id), eq(labelJobs.status, "processing")))
         .returning({ id: labelJobs.id });
       if (still.length === 0) return false;
@@ -123,27 +133,42 @@ export async function runLabelJob(deps: LabelJobDeps, message: Pick<LabelJobMess
     });
     if (!rendered) return "gone";
     const { pdf, csv, pages, skipped, labels, symbols } = rendered;
+    // Pending in the file outbox until the completed row points to them (src/lib/files.ts).
+    await holdFiles(db, [keys.pdf, keys.csv], deps.now());
     await Promise.all([
       files.put(keys.pdf, pdf, { httpMetadata: { contentType: "application/pdf" } }),
       files.put(keys.csv, csv, { httpMetadata: { contentType: "text/csv; charset=utf-8" } }),
     ]);
-    const finished = await db
-      .update(labelJobs)
-      .set({
-        status: "completed",
-        done: job.total,
-        skipped,
-        pages,
-        pdfKey: keys.pdf,
-        csvKey: keys.csv,
-        pdfBytes: pdf.byteLength,
-        finishedAt: deps.now().toISOString(),
-      })
-      .where(and(eq(labelJobs.id, id), eq(labelJobs.status, "processing")))
-      .returning({ id: labelJobs.id });
+    const [finished] = await db.batch([
+      db
+        .update(labelJobs)
+        .set({
+          status: "completed",
+          done: job.total,
+          skipped,
+          pages,
+          pdfKey: keys.pdf,
+          csvKey: keys.csv,
+          pdfBytes: pdf.byteLength,
+          finishedAt: deps.now().toISOString(),
+          heartbeatAt: deps.now().toISOString(),
+        })
+        .where(and(eq(labelJobs.id, id), eq(labelJobs.status, "processing")))
+        .returning({ id: labelJobs.id }),
+      releaseFiles(
+        db,
+        [keys.pdf, keys.csv],
+        exists(
+          db
+            .select({ id: labelJobs.id })
+            .from(labelJobs)
+            .where(and(eq(labelJobs.id, id), eq(labelJobs.status, "completed"))),
+        ),
+      ),
+    ]);
     if (finished.length === 0) {
       // Deleted while rendering: take the files back out.
-      await files.delete([keys.pdf, keys.csv]);
+      await deleteFiles({ db, files }, [keys.pdf, keys.csv]);
       return "gone";
     }
     log("info", "label job completed", { jobId: id, labels, pages, symbols, skipped, bytes: pdf.byteLength });

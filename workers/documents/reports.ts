@@ -11,13 +11,14 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { createDb } from "../../src/db/client";
 import { productionReports } from "../../src/db/schema";
+import { holdFiles, referencedIn, releaseFiles } from "../../src/lib/files";
 import { describeError, log } from "../../src/lib/logging";
+import { REPORT_MAX_ATTEMPTS } from "../../src/modules/reports/lease";
 import type { ProductionReportMessage } from "../../src/queues/messages";
 import { gatherReport } from "./report-data";
 import { type ReportFont, renderReportPdf } from "./report-pdf";
 
-/** Deliveries of one message: the first plus `max_retries` (3, workers/documents/wrangler.toml). */
-export const REPORT_MAX_ATTEMPTS = 4;
+export { REPORT_MAX_ATTEMPTS } from "../../src/modules/reports/lease";
 
 /** Where a report's PDF lives in R2. */
 export const reportPdfKey = (reportId: string) => `reports/production/${reportId}.pdf`;
@@ -36,7 +37,7 @@ export async function renderProductionReport(ctx: ReportContext, message: Produc
   const mine = eq(productionReports.id, message.reportId);
   const [report] = await db
     .update(productionReports)
-    .set({ state: "rendering", attempts: sql`${productionReports.attempts} + 1`, startedAt: ctx.now().toISOString() })
+    .set({ state: "rendering", attempts: sql`${productionReports.attempts} + 1`, startedAt: ctx.now().toISOString(), heartbeatAt: ctx.now().toISOString() })
     .where(and(mine, inArray(productionReports.state, ["queued", "rendering"])))
     .returning();
   if (!report) {
@@ -51,11 +52,16 @@ export async function renderProductionReport(ctx: ReportContext, message: Produc
       log("warn", "report text outside the font drawn as '?'", { reportId: report.id, characters: rendered.missing.slice(0, 50).join("") });
     }
     const key = reportPdfKey(report.id);
+    // Pending in the file outbox until the ready row points to it (src/lib/files.ts).
+    await holdFiles(db, [key], ctx.now());
     await ctx.files.put(key, rendered.pdf, { httpMetadata: { contentType: "application/pdf" } });
-    await db
-      .update(productionReports)
-      .set({ state: "ready", pdfKey: key, pdfBytes: rendered.pdf.byteLength, pageCount: rendered.pages, error: null, finishedAt: ctx.now().toISOString() })
-      .where(and(mine, eq(productionReports.state, "rendering")));
+    await db.batch([
+      db
+        .update(productionReports)
+        .set({ state: "ready", pdfKey: key, pdfBytes: rendered.pdf.byteLength, pageCount: rendered.pages, error: null, finishedAt: ctx.now().toISOString() })
+        .where(and(mine, eq(productionReports.state, "rendering"))),
+      releaseFiles(db, [key], referencedIn(db, productionReports.pdfKey)),
+    ]);
     log("info", "report ready", {
       reportId: report.id,
       pages: rendered.pages,
@@ -64,13 +70,19 @@ export async function renderProductionReport(ctx: ReportContext, message: Produc
       ms: Date.now() - started,
     });
   } catch (err) {
-    const last = meta.attempts >= REPORT_MAX_ATTEMPTS;
+    // The row counts every claim, including those of messages the reaper sent again.
+    const last = Math.max(meta.attempts, report.attempts) >= REPORT_MAX_ATTEMPTS;
     const reason = `Rendering failed: ${describeError(err).error}`;
     // Only while the report is still this attempt's: a duplicate delivery that claimed it since
     // (attempts moved on) or finished it (ready) keeps what it wrote.
     await db
       .update(productionReports)
-      .set({ state: last ? "failed" : "queued", error: reason.slice(0, 500), finishedAt: last ? ctx.now().toISOString() : null })
+      .set({
+        state: last ? "failed" : "queued",
+        error: reason.slice(0, 500),
+        finishedAt: last ? ctx.now().toISOString() : null,
+        heartbeatAt: ctx.now().toISOString(),
+      })
       .where(and(mine, eq(productionReports.state, "rendering"), eq(productionReports.attempts, report.attempts)));
     throw err;
   }

@@ -43,3 +43,10 @@ export const timestamps = () => ({ createdAt: createdAt(), updatedAt: updatedAt(
  * its WHERE, so a stale write changes nothing (then: 409).
  */
 export const version = () => integer("version").notNull().default(1);
+
+/**
+ * `heartbeat_at` of a leased job (src/lib/jobs.ts): when its holder last proved alive (queued,
+ * claimed, progress). Set on insert; a job in progress whose heartbeat is older than the lease
+ * is re-queued or failed by the reaper.
+ */
+export const heartbeatAt = () => timestamp("heartbeat_at").$defaultFn(() => isoNow());

@@ -150,11 +150,21 @@ export const equipmentMaintenance = sqliteTable(
 );
 
 /**
- * R2 objects to delete: written in the same D1 batch that drops the rows pointing to them, and
- * removed once R2 confirms. A row left here (R2 failed) is retried by `sweepPendingFileDeletions`.
+ * The file outbox (src/lib/files.ts): R2 objects to delete, and objects being written that no
+ * row references yet.
+ * - A deletion (`heartbeat_at` null) is written in the same D1 batch that drops the rows pointing
+ *   to the objects, and removed once R2 confirms; one left here (R2 failed) is retried by the sweep.
+ * - A pending file (`heartbeat_at` set) is recorded before its first byte goes to R2 and removed
+ *   in the same batch as the row that references it. Its writer renews `heartbeat_at` while it
+ *   writes; once that is older than the lease the writer is dead and the sweep deletes the object.
  */
-export const pendingFileDeletions = sqliteTable("pending_file_deletions", {
-  key: text("key").primaryKey(),
-  requestedAt: timestamp("requested_at").notNull().default(sqlNow),
-  attempts: integer("attempts").notNull().default(0),
-});
+export const pendingFileDeletions = sqliteTable(
+  "pending_file_deletions",
+  {
+    key: text("key").primaryKey(),
+    requestedAt: timestamp("requested_at").notNull().default(sqlNow),
+    attempts: integer("attempts").notNull().default(0),
+    heartbeatAt: timestamp("heartbeat_at"),
+  },
+  (t) => [index("pending_file_deletions_due_idx").on(t.heartbeatAt, t.requestedAt)],
+);

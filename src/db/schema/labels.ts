@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { LabelTemplate } from "../../modules/labels/render";
-import { timestamp, timestamps } from "./columns";
+import { heartbeatAt, timestamp, timestamps } from "./columns";
 
 /**
  * Label print jobs (RM365's label jobs). A job records what to print (`item_ids` as a JSON
@@ -10,7 +10,8 @@ import { timestamp, timestamps } from "./columns";
  * and CSV land in R2 under `pdf_key`/`csv_key` when the job completes.
  *
  * Status: queued → processing → completed | failed. A deleted job's row is gone; the worker
- * notices (its progress write changes nothing) and drops what it rendered.
+ * notices (its progress write changes nothing) and drops what it rendered. Leased (src/lib/jobs.ts):
+ * a job queued or processing whose `heartbeat_at` is older than the lease is re-queued or failed.
  */
 export const labelJobs = sqliteTable(
   "label_jobs",
@@ -35,6 +36,7 @@ export const labelJobs = sqliteTable(
     pdfBytes: integer("pdf_bytes"),
     error: text("error"),
     attempts: integer("attempts").notNull().default(0),
+    heartbeatAt: heartbeatAt(),
     createdBy: text("created_by").notNull(),
     username: text("username").notNull(),
     startedAt: timestamp("started_at"),
@@ -44,6 +46,7 @@ export const labelJobs = sqliteTable(
   (t) => [
     index("label_jobs_created_idx").on(t.createdAt, t.id),
     index("label_jobs_creator_idx").on(t.createdBy, t.createdAt),
+    index("label_jobs_lease_idx").on(t.status, t.heartbeatAt),
     check("label_jobs_progress", sql`${t.done} >= 0 AND ${t.done} <= ${t.total}`),
   ],
 );

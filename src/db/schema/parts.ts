@@ -1,5 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { createdAt, id, timestamp, timestamps, version } from "./columns";
+import { createdAt, heartbeatAt, id, timestamp, timestamps, version } from "./columns";
 import { users } from "./identity";
 
 /** Part types (seeds 001/002): how a part is fabricated. */
@@ -90,25 +90,31 @@ export type ConversionState = (typeof CONVERSION_STATES)[number];
 
 /**
  * The STEP → GLB job of a part's current file (one per part: a re-upload replaces it). The
- * worker only acts on a message whose `jobId` is still the part's job.
+ * worker only acts on a message whose `jobId` is still the part's job. Leased (src/lib/jobs.ts): a
+ * job queued or converting past its lease is re-queued or failed.
  */
-export const conversionJobs = sqliteTable("conversion_jobs", {
-  partId: integer("part_id")
-    .primaryKey()
-    .references(() => parts.id, { onDelete: "cascade" }),
-  jobId: text("job_id").notNull(),
-  state: text("state", { enum: CONVERSION_STATES }).notNull().default("queued"),
-  stepKey: text("step_key").notNull(),
-  glbKey: text("glb_key"),
-  glbSize: integer("glb_size"),
-  meshes: integer("meshes"),
-  triangles: integer("triangles"),
-  attempts: integer("attempts").notNull().default(0),
-  error: text("error"),
-  queuedAt: createdAt(),
-  startedAt: timestamp("started_at"),
-  finishedAt: timestamp("finished_at"),
-});
+export const conversionJobs = sqliteTable(
+  "conversion_jobs",
+  {
+    partId: integer("part_id")
+      .primaryKey()
+      .references(() => parts.id, { onDelete: "cascade" }),
+    jobId: text("job_id").notNull(),
+    state: text("state", { enum: CONVERSION_STATES }).notNull().default("queued"),
+    stepKey: text("step_key").notNull(),
+    glbKey: text("glb_key"),
+    glbSize: integer("glb_size"),
+    meshes: integer("meshes"),
+    triangles: integer("triangles"),
+    attempts: integer("attempts").notNull().default(0),
+    heartbeatAt: heartbeatAt(),
+    error: text("error"),
+    queuedAt: createdAt(),
+    startedAt: timestamp("started_at"),
+    finishedAt: timestamp("finished_at"),
+  },
+  (t) => [index("conversion_jobs_lease_idx").on(t.state, t.heartbeatAt)],
+);
 
 /** How many view thumbnails a part keeps (seed: multipart `view_0` … `view_7`). */
 export const MAX_PART_VIEWS = 8;

@@ -1,10 +1,11 @@
 /**
  * Production reports (seed 004, issue 7 part 7): one row per requested PDF. The API records the
  * request and queues it on the documents queue; the documents worker moves it
- * queued → rendering → ready | failed and writes the PDF to R2 under `pdf_key`.
+ * queued → rendering → ready | failed and writes the PDF to R2 under `pdf_key`. Leased
+ * (src/lib/jobs.ts): a report queued or rendering past its lease is re-queued or failed.
  */
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { id, timestamp, timestamps } from "./columns";
+import { heartbeatAt, id, timestamp, timestamps } from "./columns";
 
 export const REPORT_STATES = ["queued", "rendering", "ready", "failed"] as const;
 export const REPORT_GROUPINGS = ["day", "shift"] as const;
@@ -27,6 +28,7 @@ export const productionReports = sqliteTable(
     shiftStartHour: integer("shift_start_hour").notNull().default(6),
     requestedBy: text("requested_by").notNull(),
     attempts: integer("attempts").notNull().default(0),
+    heartbeatAt: heartbeatAt(),
     error: text("error"),
     pdfKey: text("pdf_key"),
     pdfBytes: integer("pdf_bytes"),
@@ -39,5 +41,6 @@ export const productionReports = sqliteTable(
     index("production_reports_created_idx").on(t.createdAt, t.id),
     // The per-requester cap counts a requester's queued and rendering reports on every request.
     index("production_reports_requester_idx").on(t.requestedBy, t.state),
+    index("production_reports_lease_idx").on(t.state, t.heartbeatAt),
   ],
 );

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { expectedVersion, setETag } from "../../lib/etag";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import { incomingUpload } from "../../lib/uploads";
 import {
   CreateIssueReportFields,
   CreateIssueReportForm,
@@ -35,7 +36,7 @@ export const issueReportRoutes = createRouter()
     async (c) => {
       const report = await fileIssueReport(
         c.var.deps,
-        c.req.raw,
+        incomingUpload(c.req.raw),
         (fields) => {
           const { images: _files, ...input } = parseWith(FormFields, fields);
           return input;

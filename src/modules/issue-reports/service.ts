@@ -2,23 +2,25 @@
  * Issue reports with photos, shared by `/api/v1/issue-reports` and CCbackend's `/api/report*`.
  *
  * Photos: `receiveUpload` streams each to R2 under `reports/<random uuid>.<ext>` (kind judged by
- * bytes; PNG, JPEG, GIF, WebP; 16 MB per request), then the report row is written; if anything
- * after the upload fails, the photos are discarded before the error is answered.
+ * bytes; PNG, JPEG, GIF, WebP; 16 MB per request), pending in the file outbox (src/lib/files.ts)
+ * until the batch that writes the report row releases them; if anything after the upload fails,
+ * the photos are discarded before the error is answered, and if the isolate dies first the sweep
+ * deletes them. A pending photo is not served.
  *
- * Deleting a report: one D1 batch records its photos' keys in `pending_file_deletions` and
- * deletes the row; only after it commits are the objects deleted from R2, and their outbox rows
- * with them. If R2 fails, the row is already gone (no report points to a missing photo) and the
- * keys stay in the outbox, retried by `sweepPendingFileDeletions` (so no object is left without
- * a row that either points to it or says it must go).
+ * Deleting a report: one D1 batch records its photos' keys in the file outbox and deletes the
+ * row; only after it commits are the objects deleted from R2, and their outbox rows with them.
+ * If R2 fails, the row is already gone (no report points to a missing photo) and the keys stay
+ * in the outbox, retried by the hourly `sweepFiles` (so no object is left without a row that
+ * either points to it or says it must go).
  */
-import { and, asc, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
-import { equipment, issueReports, pendingFileDeletions, type ReportStatus, type StoredImage } from "../../db/schema";
+import { equipment, issueReports, type ReportStatus, type StoredImage } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
-import { describeError, log } from "../../lib/logging";
+import { isPending, purgeFiles, queueFileDeletions } from "../../lib/files";
 import { type Page, paginate } from "../../lib/pagination";
-import { receiveUpload } from "../../lib/uploads";
+import { type IncomingUpload, receiveUpload } from "../../lib/uploads";
 import type { Principal } from "../../types";
 import { actorName, requireEquipment } from "../equipment/repo";
 import { type CreateIssueReportInput, DEFAULT_LABELS, type IssueReport, type IssueReportListQuery, type ProcessIssueReport, STATUS_WORDS } from "./schemas";
@@ -73,12 +75,14 @@ const reportNotFound = (id: number, reason = "report_not_found") => new AppError
  */
 export async function fileIssueReport(
   deps: Pick<Deps, "db" | "files" | "now" | "waitUntil">,
-  request: Request,
+  incoming: IncomingUpload,
   parseFields: (fields: Record<string, string | string[]>) => CreateIssueReportInput,
   actor: Principal,
 ): Promise<IssueReport> {
-  const upload = await receiveUpload(request, {
+  const upload = await receiveUpload(incoming, {
     bucket: deps.files,
+    db: deps.db,
+    now: deps.now,
     prefix: REPORT_PHOTO_PREFIX,
     accept: ["png", "jpeg", "gif", "webp"],
     maxFileBytes: MAX_REPORT_BYTES,
@@ -92,7 +96,7 @@ export async function fileIssueReport(
     const item = await requireEquipment(deps, input.equipment_code);
     const images: StoredImage[] = upload.files.map((f) => ({ key: f.key, contentType: f.contentType, size: f.size, filename: f.filename, sha256: f.sha256 }));
     const now = deps.now().toISOString();
-    const [row] = await deps.db
+    const insert = deps.db
       .insert(issueReports)
       .values({
         equipmentId: item.id,
@@ -106,6 +110,9 @@ export async function fileIssueReport(
         updatedAt: now,
       })
       .returning();
+    // The photos stop being pending in the batch that writes the row pointing to them.
+    const release = upload.release();
+    const [row] = release ? (await deps.db.batch([insert, release]))[0] : await insert;
     if (!row) throw new Error("issue report insert returned nothing");
     return toIssueReport({ ...row, equipmentCode: item.code });
   } catch (err) {
@@ -209,52 +216,18 @@ export async function deleteIssueReport(deps: Pick<Deps, "db" | "files">, id: nu
   if (!found) throw reportNotFound(id, "report_not_found_for_delete");
   const keys = found.images.map((i) => i.key);
   const deleteRow = db.delete(issueReports).where(eq(issueReports.id, id)).returning({ id: issueReports.id });
-  const queued =
-    keys.length === 0
-      ? []
-      : [
-          db
-            .insert(pendingFileDeletions)
-            .values(keys.map((key) => ({ key })))
-            .onConflictDoNothing(),
-        ];
+  const queued = keys.length === 0 ? [] : [queueFileDeletions(db, keys)];
   const results = await db.batch([deleteRow, ...queued]);
   if (results[0].length === 0) throw reportNotFound(id, "report_not_found_for_delete");
   await purgeFiles(deps, keys);
   return { id, deleted_images: keys.length };
 }
 
-/** Deletes R2 objects named in the outbox and then their outbox rows; on failure they stay queued. */
-async function purgeFiles({ db, files }: Pick<Deps, "db" | "files">, keys: readonly string[]): Promise<boolean> {
-  if (keys.length === 0) return true;
-  try {
-    await files.delete([...keys]);
-    await db.delete(pendingFileDeletions).where(inArray(pendingFileDeletions.key, [...keys]));
-    return true;
-  } catch (err) {
-    log("warn", "photo deletion deferred to the sweep", { keys, ...describeError(err) });
-    await db
-      .update(pendingFileDeletions)
-      .set({ attempts: sql`${pendingFileDeletions.attempts} + 1` })
-      .where(inArray(pendingFileDeletions.key, [...keys]))
-      .catch(() => undefined);
-    return false;
-  }
-}
-
-/**
- * Retries queued R2 deletions (for the hourly cron): up to `limit` keys, oldest first. Returns
- * how many were deleted.
- */
-export async function sweepPendingFileDeletions(deps: Pick<Deps, "db" | "files">, limit = 90): Promise<number> {
-  const rows = await deps.db.select({ key: pendingFileDeletions.key }).from(pendingFileDeletions).orderBy(asc(pendingFileDeletions.requestedAt)).limit(limit);
-  const keys = rows.map((r) => r.key);
-  return (await purgeFiles(deps, keys)) ? keys.length : 0;
-}
-
 /** A photo's R2 object for `/uploads/<file>`; 404 for a malformed or unknown name. */
-export async function openPhoto(deps: Pick<Deps, "files">, filename: string, ifNoneMatch: string | undefined) {
+export async function openPhoto(deps: Pick<Deps, "files" | "db">, filename: string, ifNoneMatch: string | undefined) {
   if (!PHOTO_FILENAME.test(filename)) throw new AppError("NOT_FOUND", "Image not found", { reason: "image_not_found" });
+  // A photo still pending (its report not written, or never to be) is nobody's yet.
+  if (await isPending(deps.db, `${REPORT_PHOTO_PREFIX}${filename}`)) throw new AppError("NOT_FOUND", "Image not found", { reason: "image_not_found" });
   const object = await deps.files.get(`${REPORT_PHOTO_PREFIX}${filename}`, ifNoneMatch ? { onlyIf: { etagDoesNotMatch: stripEtag(ifNoneMatch) } } : undefined);
   if (object === null) throw new AppError("NOT_FOUND", "Image not found", { reason: "image_not_found" });
   return object;

@@ -1,11 +1,10 @@
 import type { Context } from "hono";
-import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import { fileHeaders } from "../../lib/download";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import type { AppEnv } from "../../types";
 import { ItemParams, JobListQuery, JobPage, JobParams, LabelJob, SingleLabelQuery, StartJobBody, StartJobResult, TemplateList } from "./schemas";
-import { deleteJob, getJob, listJobs, listTemplates, openJobFile, singleLabel, startJob, watchJob } from "./service";
+import { deleteJob, getJob, type JobWatch, listJobs, listTemplates, openJobFile, singleLabel, startJob, watchJob } from "./service";
 
 const TAGS = ["labels"];
 /**
@@ -98,17 +97,8 @@ export const labelRoutes = createRouter()
       },
     }),
     async (c) => {
-      let aborted = false;
-      const events = await watchJob(c.var.deps, c.req.valid("param").id, principalOf(c), { aborted: () => aborted });
-      return streamSSE(c, async (stream) => {
-        stream.onAbort(() => {
-          aborted = true;
-        });
-        for await (const event of events) {
-          const name = event.status === "queued" || event.status === "processing" ? "progress" : event.status;
-          await stream.writeSSE({ event: name, data: JSON.stringify(event) });
-        }
-      });
+      const watch = await watchJob(c.var.deps, c.req.valid("param").id, principalOf(c));
+      return c.body(sseStream(watch), 200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" });
     },
   )
   .openapi(
@@ -178,3 +168,27 @@ export const labelRoutes = createRouter()
       return download(c, { body: pdf, size: pdf.byteLength, contentType: "application/pdf", filename }, true);
     },
   );
+
+/**
+ * A job's progress as Server-Sent Events. The stream's `cancel()` (the client went away) closes
+ * the watch, which gives its slot back at once and stops polling D1.
+ */
+function sseStream(watch: JobWatch): ReadableStream<Uint8Array> {
+  const events = watch[Symbol.asyncIterator]();
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await events.next();
+      if (next.done) {
+        controller.close();
+        return;
+      }
+      const event = next.value;
+      const name = event.status === "queued" || event.status === "processing" ? "progress" : event.status;
+      controller.enqueue(encoder.encode(`event: ${name}\ndata: ${JSON.stringify(event)}\n\n`));
+    },
+    async cancel() {
+      await watch.close();
+    },
+  });
+}

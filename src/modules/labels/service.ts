@@ -13,10 +13,12 @@
  * and every job is open to holders of the `labels.history` tab, who list them all; anyone else
  * gets 404.
  */
-import { and, count, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, count, desc, eq, inArray, isNull, lte, or, type SQL, sql } from "drizzle-orm";
 import { labelJobs } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError, type FieldIssue } from "../../lib/errors";
+import { purgeFiles, queueFileDeletions } from "../../lib/files";
+import { leaseMs, reapIfExpired } from "../../lib/jobs";
 import { describeError, log } from "../../lib/logging";
 import { type Page, paginate } from "../../lib/pagination";
 import { bucketKey, releaseFailureSlot, takeFailureSlot } from "../../lib/rate-limit";
@@ -25,6 +27,7 @@ import { insertWhere } from "../../lib/sql";
 import type { LabelJobMessage } from "../../queues/messages";
 import type { Principal } from "../../types";
 import { itemsByRef, jobKeys, labelData } from "./items";
+import { labelJobKind } from "./lease";
 import { LabelDocument, type LabelTemplate, symbologyProblem } from "./render";
 import { type JobListQuery, type LabelJob, MAX_JOB_VALUES_2D, type SingleLabelQuery, type StartJobBody } from "./schemas";
 import { BUILTIN_TEMPLATES, DEFAULT_TEMPLATE, resolveTemplate } from "./templates";
@@ -33,9 +36,6 @@ type JobRow = typeof labelJobs.$inferSelect;
 
 /** Label jobs one user may have queued or running at once (each may hold 10,000 labels). */
 export const MAX_ACTIVE_JOBS = 5;
-
-/** A queued job never started this long after it was queued has lost its message: re-send it. */
-export const REQUEUE_AFTER_MS = 2 * 60_000;
 
 /** Who an actor is on a job: the user, or an API key's creator. */
 function whoIs(actor: Principal): { userId: string; username: string } {
@@ -115,7 +115,7 @@ async function resolveItems(deps: Pick<Deps, "db">, refs: readonly string[], tem
  * statement as the insert. A failed send deletes the job again,
  * so a job that exists is always on its way.
  */
-export async function startJob(deps: Pick<Deps, "db" | "queues" | "requestId">, input: StartJobBody, actor: Principal) {
+export async function startJob(deps: JobDeps, input: StartJobBody, actor: Principal) {
   requireItemAccess(actor);
   const template = resolveTemplate(input.template);
   if ((template.symbology === "qrcode" || template.symbology === "datamatrix") && new Set(input.item_ids).size > MAX_JOB_VALUES_2D) {
@@ -125,6 +125,7 @@ export async function startJob(deps: Pick<Deps, "db" | "queues" | "requestId">, 
   }
   const who = whoIs(actor);
   const items = await resolveItems(deps, input.item_ids, template);
+  await reapOwnJobs(deps, who.userId);
   const id = crypto.randomUUID();
   // One statement checks the cap and inserts, so concurrent requests cannot all pass the check.
   const active = deps.db
@@ -161,7 +162,7 @@ export async function startJob(deps: Pick<Deps, "db" | "queues" | "requestId">, 
 }
 
 /** Jobs, newest first; `?status=`, `?mine=true` for the caller's own. */
-export async function listJobs(deps: Pick<Deps, "db">, query: JobListQuery, actor: Principal): Promise<Page<LabelJob>> {
+export async function listJobs(deps: JobDeps, query: JobListQuery, actor: Principal): Promise<Page<LabelJob>> {
   const conditions: SQL[] = [];
   if (query.status) conditions.push(eq(labelJobs.status, query.status));
   if (query.mine === "true") conditions.push(eq(labelJobs.createdBy, whoIs(actor).userId));
@@ -171,7 +172,8 @@ export async function listJobs(deps: Pick<Deps, "db">, query: JobListQuery, acto
     .where(and(...conditions))
     .$dynamic();
   const page = await paginate(deps.db, q, query, { orderBy: [desc(labelJobs.createdAt)], tiebreaker: labelJobs.id });
-  return { ...page, items: page.items.map(toJob) };
+  const items = await Promise.all(page.items.map((row) => reapIfExpired(deps, labelJobKind, row)));
+  return { ...page, items: items.map(toJob) };
 }
 
 const jobNotFound = (id: string) => new AppError("NOT_FOUND", `Label job '${id}' not found`, { reason: "label_job_not_found" });
@@ -200,35 +202,32 @@ async function loadVisibleJob(db: Deps["db"], id: string, actor: Principal): Pro
   return row;
 }
 
-type JobDeps = Pick<Deps, "db" | "queues" | "waitUntil" | "now" | "requestId">;
+type JobDeps = Pick<Deps, "db" | "queues" | "now" | "requestId" | "config">;
 
-/**
- * Re-sends the message of a job queued long ago and never claimed (the queue lost it, or the
- * demo data queued it with no worker running). Claims the re-send by moving `updated_at`
- * first, so concurrent readers send it once.
- */
-function requeueIfLost(deps: JobDeps, row: JobRow): void {
-  if (row.status !== "queued" || row.attempts > 0 || deps.now().getTime() - Date.parse(row.updatedAt) < REQUEUE_AFTER_MS) return;
-  const claim = deps.db
-    .update(labelJobs)
-    .set({ updatedAt: deps.now().toISOString() })
-    .where(and(eq(labelJobs.id, row.id), eq(labelJobs.status, "queued"), eq(labelJobs.updatedAt, row.updatedAt)))
-    .returning({ id: labelJobs.id });
-  const message: LabelJobMessage = { type: "label_job", jobId: row.id, requestId: deps.requestId };
-  deps.waitUntil(
-    claim.then(async (claimed) => {
-      if (claimed.length === 0) return;
-      await deps.queues.documents.send(message, { contentType: "json" });
-      log("info", "label job re-queued", { jobId: row.id });
-    }),
-  );
-}
-
-/** One job with its progress; 404 unless the actor may see it (its creator or the history tab). */
+/** One job with its progress; 404 unless the actor may see it (its creator or the history tab). A job past its lease is re-queued or failed first (src/lib/jobs.ts). */
 export async function getJob(deps: JobDeps, id: string, actor: Principal): Promise<LabelJob> {
   const row = await loadVisibleJob(deps.db, id, actor);
-  requeueIfLost(deps, row);
-  return toJob(row);
+  return toJob(await reapIfExpired(deps, labelJobKind, row));
+}
+
+/**
+ * Re-queues or fails the user's jobs whose lease expired, so a job killed mid-run never holds a
+ * place under the cap.
+ */
+async function reapOwnJobs(deps: JobDeps, userId: string): Promise<void> {
+  const cutoff = new Date(deps.now().getTime() - leaseMs(deps)).toISOString();
+  const stale = await deps.db
+    .select()
+    .from(labelJobs)
+    .where(
+      and(
+        eq(labelJobs.createdBy, userId),
+        inArray(labelJobs.status, ["queued", "processing"]),
+        or(isNull(labelJobs.heartbeatAt), lte(labelJobs.heartbeatAt, cutoff)),
+      ),
+    )
+    .limit(MAX_ACTIVE_JOBS);
+  for (const row of stale) await reapIfExpired(deps, labelJobKind, row);
 }
 
 /** Progress of a job, read cheaply (the SSE stream polls it). */
@@ -274,10 +273,14 @@ export async function deleteJob(deps: Pick<Deps, "db" | "files" | "waitUntil">, 
   if (row.createdBy !== whoIs(actor).userId && !actor.permissions.has("*")) {
     throw new AppError("AUTHORIZATION_ERROR", "Only the job's creator or an administrator may delete it", { reason: "label_job_not_yours" });
   }
-  const deleted = await deps.db.delete(labelJobs).where(eq(labelJobs.id, id)).returning({ id: labelJobs.id });
-  if (deleted.length === 0) throw new AppError("NOT_FOUND", `Label job '${id}' not found`, { reason: "label_job_not_found" });
+  // The files (written, being written, or never to be) are queued for deletion with the row.
   const keys = jobKeys(id);
-  deps.waitUntil(deps.files.delete([keys.pdf, keys.csv]));
+  const [deleted] = await deps.db.batch([
+    deps.db.delete(labelJobs).where(eq(labelJobs.id, id)).returning({ id: labelJobs.id }),
+    queueFileDeletions(deps.db, [keys.pdf, keys.csv]),
+  ]);
+  if (deleted.length === 0) throw new AppError("NOT_FOUND", `Label job '${id}' not found`, { reason: "label_job_not_found" });
+  deps.waitUntil(purgeFiles(deps, [keys.pdf, keys.csv]));
 }
 
 /** Most copies of one label rendered synchronously. */
@@ -322,19 +325,19 @@ const STREAM_WINDOW_SECONDS = 5 * 60;
  * may). The documents worker writes progress every few hundred
  * labels, so this relays it to the requester without holding any socket open in the worker.
  * One user may hold MAX_JOB_STREAMS streams open at once (429 beyond); a stream's slot is given
- * back when it ends.
+ * back when it ends or is closed (the route closes it from the response stream's `cancel()`,
+ * which workerd calls when the client goes away; Hono's `onAbort` never fires there).
  */
 export async function watchJob(
   deps: Pick<Deps, "db" | "now">,
   id: string,
   actor: Principal,
-  options: { intervalMs?: number; maxMs?: number; aborted?: () => boolean } = {},
-): Promise<AsyncIterable<JobProgressEvent | { job_id: string; status: "deleted" }>> {
+  options: { intervalMs?: number; maxMs?: number } = {},
+): Promise<JobWatch> {
   const row = await loadVisibleJob(deps.db, id, actor);
   const first = { status: row.status, done: row.done, total: row.total, pages: row.pages, error: row.error };
   const intervalMs = options.intervalMs ?? 1000;
   const deadline = Date.now() + Math.min(options.maxMs ?? STREAM_WINDOW_SECONDS * 1000, STREAM_WINDOW_SECONDS * 1000);
-  const aborted = options.aborted ?? (() => false);
   const slot = await takeFailureSlot(
     deps,
     await bucketKey("label_job_streams", whoIs(actor).userId),
@@ -342,13 +345,26 @@ export async function watchJob(
     STREAM_WINDOW_SECONDS,
     `You have ${MAX_JOB_STREAMS} label job streams open; close one first`,
   );
+  let closed: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  // Idempotent: the stream's end, its cancel (the client went away) and the loop's finally all call it.
+  const close = () => {
+    closed ??= releaseFailureSlot(deps, slot).then(() => undefined);
+    wake?.();
+    return closed;
+  };
   return {
+    close,
     async *[Symbol.asyncIterator]() {
       try {
         let last = { job_id: id, ...first };
         yield last;
-        while (!FINISHED.has(last.status) && !aborted() && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, intervalMs));
+        while (!FINISHED.has(last.status) && closed === undefined && Date.now() < deadline) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, intervalMs);
+          });
+          if (closed !== undefined) return;
           const now = await jobProgress(deps, id);
           if (!now) {
             yield { job_id: id, status: "deleted" as const };
@@ -360,8 +376,13 @@ export async function watchJob(
           }
         }
       } finally {
-        await releaseFailureSlot(deps, slot);
+        await close();
       }
     },
   };
+}
+
+/** A job's progress stream: iterate it for events; `close()` ends it and gives its slot back at once. */
+export interface JobWatch extends AsyncIterable<JobProgressEvent | { job_id: string; status: "deleted" }> {
+  close(): Promise<void>;
 }

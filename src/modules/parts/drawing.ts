@@ -14,12 +14,13 @@
  * A translation in progress belongs to the user who started it (part_drawing_exports, one per part
  * and user): only they resume it; another user's request starts their own.
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, ne } from "drizzle-orm";
 import { z } from "zod";
 import { isConstraintError } from "../../db/client";
 import { partDrawingExports, partDrawings } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
+import { deleteFiles, holdFiles, purgeFiles, queueFileDeletionsOf, referencedIn, releaseFiles } from "../../lib/files";
 import { readBounded } from "../../lib/upstream";
 import type { Principal } from "../../types";
 import { onshapeConfig, onshapeFetch, onshapeJson, onshapeUserOf } from "./onshape";
@@ -160,9 +161,11 @@ export async function getPartDrawing(deps: DrawingDeps, id: number, actor: Princ
   if (new TextDecoder().decode(bytes.subarray(0, 5)) !== "%PDF-") {
     throw new AppError("SERVICE_UNAVAILABLE", "Onshape's export is not a PDF", { reason: "onshape_unavailable" });
   }
-  // One object per part and drawing: concurrent fetches write the same key, nothing is orphaned;
-  // if the part is deleted meanwhile, saveDrawing removes the object again (404).
-  const key = `parts/drawings/${id}/${ref.documentId}-${ref.elementId}.pdf`;
+  // A fresh key per fetch, pending in the file outbox until the row points to it: if the part is
+  // deleted meanwhile, saveDrawing removes the object again (404); if this isolate dies first,
+  // the sweep does.
+  const key = `parts/drawings/${id}/${ref.documentId}-${ref.elementId}-${crypto.randomUUID()}.pdf`;
+  await holdFiles(db, [key], deps.now());
   await files.put(key, bytes, { httpMetadata: { contentType: "application/pdf" } });
   await saveDrawing(deps, id, ref, { state: "ready", onshapeUserId: userId, translationId: null, error: null, key, size: bytes.byteLength });
   await db.delete(partDrawingExports).where(mine);
@@ -181,9 +184,10 @@ async function checkTranslation(deps: DrawingDeps, userId: string, translationId
 }
 
 /**
- * Records the drawing's state; a cached PDF it no longer points to is removed from R2. When the
- * part was deleted meanwhile (the row's foreign key refuses), the PDF just written is removed
- * and the answer is 404.
+ * Records the drawing's state; a cached PDF it no longer points to is queued for deletion in the
+ * same batch (src/lib/files.ts) and removed from R2 after, and the new one stops being pending.
+ * When the part was deleted meanwhile (the row's foreign key refuses), the PDF just written is
+ * removed and the answer is 404.
  */
 async function saveDrawing(
   { db, files, waitUntil }: Pick<Deps, "db" | "files" | "waitUntil">,
@@ -191,17 +195,23 @@ async function saveDrawing(
   ref: DrawingRef,
   set: { state: "ready" | "failed"; onshapeUserId: string; translationId: string | null; error: string | null; key?: string; size?: number },
 ): Promise<void> {
-  const [before] = await db.select({ key: partDrawings.key }).from(partDrawings).where(eq(partDrawings.partId, partId));
   const values = { ...ref, ...set, key: set.key ?? null, size: set.size ?? null };
+  const replaced = and(eq(partDrawings.partId, partId), values.key === null ? undefined : ne(partDrawings.key, values.key));
+  const [before] = await db.select({ key: partDrawings.key }).from(partDrawings).where(replaced);
+  const upsert = db
+    .insert(partDrawings)
+    .values({ partId, ...values })
+    .onConflictDoUpdate({ target: partDrawings.partId, set: values });
   try {
-    await db
-      .insert(partDrawings)
-      .values({ partId, ...values })
-      .onConflictDoUpdate({ target: partDrawings.partId, set: values });
+    await db.batch([
+      queueFileDeletionsOf(db, partDrawings.key, replaced),
+      upsert,
+      ...(values.key === null ? [] : [releaseFiles(db, [values.key], referencedIn(db, partDrawings.key))]),
+    ]);
   } catch (err) {
     if (!isConstraintError(err, "FOREIGN KEY")) throw err;
-    if (values.key) await files.delete(values.key);
+    if (values.key) await deleteFiles({ db, files }, [values.key]);
     throw partNotFound();
   }
-  if (before?.key && before.key !== values.key) waitUntil(files.delete(before.key));
+  if (before?.key) waitUntil(purgeFiles({ db, files }, [before.key]));
 }

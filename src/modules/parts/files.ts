@@ -3,15 +3,19 @@
  * STEP records a conversion job and enqueues it, and the conversion worker (workers/convert)
  * writes the GLB. The file and the model are read back from R2 as streams.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, exists, sql } from "drizzle-orm";
+import { z } from "zod";
 import { conversionJobs, parts } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
+import { purgeFiles, queueFileDeletions } from "../../lib/files";
+import { reapIfExpired } from "../../lib/jobs";
 import { describeError, log } from "../../lib/logging";
-import { receiveUpload } from "../../lib/uploads";
+import { type IncomingUpload, receiveUpload } from "../../lib/uploads";
 import type { ConvertStepMessage } from "../../queues/messages";
 import type { Principal } from "../../types";
 import { partsConfig } from "./config";
+import { conversionJobKind } from "./lease";
 import type { ConversionJob, Part } from "./schemas";
 import { loadPart, toPart } from "./service";
 
@@ -46,22 +50,36 @@ const noFile = () =>
 /**
  * Takes a part's file from a multipart body (field `file`): STEP (by its ISO-10303-21 header)
  * or PDF (by `%PDF`), anything else 415 with nothing stored. A STEP over the conversion cap is a
- * 413 before anything is queued. The part and its job are written in one batch; the old file and
- * model are removed after; then the job is enqueued and returned (201 at once).
+ * 413 as soon as the bytes past it arrive (checked while streaming), before anything is queued.
+ * The part, its job, the end of the file's pending state and the old file's and model's deletion
+ * are one batch; the old objects go after; then the job is enqueued and returned (201 at once).
  */
 export async function uploadPartFile(
   deps: Pick<Deps, "db" | "files" | "queues" | "config" | "feature" | "waitUntil" | "requestId" | "now">,
-  input: { id: number; request: Request },
+  // `request` is the former name of `upload`, still passed by src/compat/parts until it moves to `upload`.
+  input: { id: number } & ({ upload: IncomingUpload } | { request: IncomingUpload }),
   _actor: Principal,
 ): Promise<UploadResult> {
   const { db, files } = deps;
   const before = await loadPart(deps, input.id);
   const stepCap = deps.feature(partsConfig).maxStepBytes;
-  const upload = await receiveUpload(input.request, {
+  const upload = await receiveUpload("upload" in input ? input.upload : input.request, {
     bucket: files,
+    db,
+    now: deps.now,
     prefix: "parts/files/",
     accept: ["step", "pdf"],
     maxFileBytes: deps.config.MAX_UPLOAD_BYTES,
+    kindLimits: {
+      step: {
+        maxBytes: stepCap,
+        error: (path, max) =>
+          new AppError("PAYLOAD_TOO_LARGE", `STEP files over ${max} bytes are too large to convert to a 3D model; simplify or split the model`, {
+            reason: "step_too_large",
+            details: [{ path, message: `at most ${max} bytes`, code: "too_large" }],
+          }),
+      },
+    },
     maxFiles: 1,
     fileFields: ["file"],
     waitUntil: deps.waitUntil,
@@ -70,13 +88,6 @@ export async function uploadPartFile(
   if (!file || (file.kind !== "step" && file.kind !== "pdf")) {
     await upload.discard();
     throw noFile();
-  }
-  if (file.kind === "step" && file.size > stepCap) {
-    await upload.discard();
-    throw new AppError("PAYLOAD_TOO_LARGE", `STEP files over ${stepCap} bytes are too large to convert to a 3D model; simplify or split the model`, {
-      reason: "step_too_large",
-      details: [{ path: "body.file", message: `at most ${stepCap} bytes`, code: "too_large" }],
-    });
   }
   const kind = file.kind;
   const [oldJob] = await db.select().from(conversionJobs).where(eq(conversionJobs.partId, before.id));
@@ -111,10 +122,20 @@ export async function uploadPartFile(
           })
           .returning()
       : db.delete(conversionJobs).where(eq(conversionJobs.partId, before.id)).returning();
+  const stale = [before.fileKey, oldJob?.glbKey].filter((k): k is string => typeof k === "string" && k !== file.key);
+  // Only if the part now points to the file (it may have been deleted while the body streamed in).
+  const release = upload.release(
+    exists(
+      db
+        .select({ one: sql`1` })
+        .from(parts)
+        .where(and(eq(parts.id, before.id), eq(parts.fileKey, file.key))),
+    ),
+  );
   let updated: Awaited<typeof updatePart>;
   let jobs: JobRow[];
   try {
-    [updated, jobs] = await db.batch([updatePart, jobWrite]);
+    [updated, jobs] = await db.batch([updatePart, jobWrite, ...(release ? [release] : []), ...(stale.length > 0 ? [queueFileDeletions(db, stale)] : [])]);
   } catch (err) {
     await upload.discard();
     throw err;
@@ -125,8 +146,7 @@ export async function uploadPartFile(
     await upload.discard();
     throw new AppError("NOT_FOUND", "Part not found", { reason: "part_not_found" });
   }
-  const stale = [before.fileKey, oldJob?.glbKey].filter((k): k is string => typeof k === "string" && k !== file.key);
-  if (stale.length > 0) deps.waitUntil(files.delete(stale));
+  if (stale.length > 0) deps.waitUntil(purgeFiles(deps, stale));
 
   const job = kind === "step" ? jobs[0] : undefined;
   if (!job) return { part: toPart(row), filename: file.filename, kind, job: null };
@@ -145,32 +165,7 @@ export async function uploadPartFile(
   return { part: toPart(row), filename: file.filename, kind, job: toJob(job) };
 }
 
-/** A job still queued, never started, this long after it was queued has lost its message. */
-export const REQUEUE_AFTER_MS = 2 * 60_000;
-
-type RequeueDeps = Pick<Deps, "db" | "queues" | "waitUntil" | "now" | "requestId">;
-
-/**
- * Re-sends the message of a job that was queued long ago and never started (the send failed
- * after the write, or the queue lost it; demo data starts this way). Claims the job by moving
- * its `queuedAt` first, so concurrent readers send it once.
- */
-function requeueIfLost(deps: RequeueDeps, job: JobRow): void {
-  if (job.state !== "queued" || job.attempts > 0 || deps.now().getTime() - Date.parse(job.queuedAt) < REQUEUE_AFTER_MS) return;
-  const claim = deps.db
-    .update(conversionJobs)
-    .set({ queuedAt: deps.now().toISOString() })
-    .where(and(eq(conversionJobs.partId, job.partId), eq(conversionJobs.jobId, job.jobId), eq(conversionJobs.queuedAt, job.queuedAt)))
-    .returning({ jobId: conversionJobs.jobId });
-  const message: ConvertStepMessage = { type: "convert_step", partId: job.partId, jobId: job.jobId, stepKey: job.stepKey, requestId: deps.requestId };
-  deps.waitUntil(
-    claim.then(async (claimed) => {
-      if (claimed.length === 0) return;
-      await deps.queues.convert.send(message, { contentType: "json" });
-      log("info", "conversion re-queued", { partId: job.partId, jobId: job.jobId });
-    }),
-  );
-}
+type RequeueDeps = Pick<Deps, "db" | "queues" | "now" | "requestId" | "config">;
 
 /** The part's conversion job (404 when it has none: no STEP uploaded). */
 export async function getConversion(deps: RequeueDeps, id: number): Promise<ConversionJob> {
@@ -178,8 +173,8 @@ export async function getConversion(deps: RequeueDeps, id: number): Promise<Conv
   await loadPart({ db }, id);
   const [job] = await db.select().from(conversionJobs).where(eq(conversionJobs.partId, id));
   if (!job) throw new AppError("NOT_FOUND", "This part has no STEP file to convert", { reason: "no_model" });
-  requeueIfLost(deps, job);
-  return toJob(job);
+  // A job past its lease is re-queued or failed first (src/lib/jobs.ts).
+  return toJob(await reapIfExpired(deps, conversionJobKind, job));
 }
 
 export interface StoredFile {
@@ -202,15 +197,13 @@ export async function openPartFile({ db, files }: Pick<Deps, "db" | "files">, id
 export async function openModel(deps: RequeueDeps & Pick<Deps, "files">, id: number): Promise<{ ready: StoredFile } | { pending: ConversionJob }> {
   const { db, files } = deps;
   const part = await loadPart({ db }, id);
-  const [job] = await db.select().from(conversionJobs).where(eq(conversionJobs.partId, id));
-  if (!job) throw new AppError("NOT_FOUND", "No file associated with this part", { reason: "no_file_stored" });
+  const [found] = await db.select().from(conversionJobs).where(eq(conversionJobs.partId, id));
+  if (!found) throw new AppError("NOT_FOUND", "No file associated with this part", { reason: "no_file_stored" });
+  const job = await reapIfExpired(deps, conversionJobKind, found);
   if (job.state === "failed") {
     throw new AppError("CONFLICT", `Model conversion failed: ${job.error ?? "unknown error"}`, { reason: "conversion_failed", details: toJob(job) });
   }
-  if (job.state !== "ready" || !job.glbKey) {
-    requeueIfLost(deps, job);
-    return { pending: toJob(job) };
-  }
+  if (job.state !== "ready" || !job.glbKey) return { pending: toJob(job) };
   const object = await files.get(job.glbKey);
   if (!object) throw new AppError("NOT_FOUND", "Model not found on server", { reason: "file_missing" });
   const stem = (part.file ?? `part-${id}`).replace(/\.[^.]*$/, "");

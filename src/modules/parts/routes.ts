@@ -4,6 +4,7 @@ import { fileHeaders } from "../../lib/download";
 import { expectedVersion, setETag } from "../../lib/etag";
 import { PageQuery } from "../../lib/pagination";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import { incomingUpload } from "../../lib/uploads";
 import type { AppEnv } from "../../types";
 import { type DrawingResult, getPartDrawing } from "./drawing";
 import { getConversion, openModel, openPartFile, type StoredFile, uploadPartFile } from "./files";
@@ -279,7 +280,7 @@ export const partRoutes = createRouter()
       responses: { 201: json(UploadResponse, "Stored; a STEP's conversion is queued") },
     }),
     async (c) => {
-      const result = await uploadPartFile(c.var.deps, { id: c.req.valid("param").id, request: c.req.raw }, principalOf(c));
+      const result = await uploadPartFile(c.var.deps, { id: c.req.valid("param").id, upload: incomingUpload(c.req.raw) }, principalOf(c));
       return c.json({ part: result.part, filename: result.filename, kind: result.kind, conversion: result.job }, 201);
     },
   )
@@ -352,7 +353,7 @@ export const partRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      return c.json(v1Views(id, await uploadPartViews(c.var.deps, { id, request: c.req.raw }, principalOf(c))), 201);
+      return c.json(v1Views(id, await uploadPartViews(c.var.deps, { id, upload: incomingUpload(c.req.raw) }, principalOf(c))), 201);
     },
   )
   .openapi(

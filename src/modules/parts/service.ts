@@ -3,7 +3,7 @@
  * Both surfaces (`/api/v1/parts` and seed 001/002's `/api/parts`) call these functions; they
  * return the v1 shape, which the compat surface renames.
  */
-import { and, asc, desc, eq, inArray, isNotNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, type SQL, sql } from "drizzle-orm";
 import {
   conversionJobs,
   type MiscInfo,
@@ -15,11 +15,10 @@ import {
   parts,
   partTransitions,
   partViews,
-  pendingFileDeletions,
 } from "../../db/schema";
-import { sqlNow } from "../../db/schema/columns";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
+import { purgeFiles, queueFileDeletionsOf } from "../../lib/files";
 import { paginate } from "../../lib/pagination";
 import { hasPermission } from "../../lib/rbac";
 import { afterOneChange, insertWhere, likeContains } from "../../lib/sql";
@@ -335,9 +334,9 @@ export async function editPart(
  * Deletes a part with its history, conversion job, views and cached drawing; its stored objects
  * (upload, GLB, view images, drawing PDF) are removed after the response. Every statement of the
  * batch holds only while the part is still at the version read, so a stale delete (409) changes
- * nothing, and the object keys come from the rows actually deleted. The drawing PDF's key is
- * also queued in the pending-file-deletions outbox in the same batch and leaves it once R2
- * confirms, so an R2 failure leaves it to the hourly sweep instead of orphaning it.
+ * nothing, and the object keys come from the rows actually deleted. Every key is queued in the
+ * file outbox (src/lib/files.ts) in the same batch and leaves it once R2 confirms, so an R2
+ * failure or a crash leaves it to the hourly sweep instead of orphaning it.
  */
 export async function deletePart(
   { db, files, waitUntil }: Pick<Deps, "db" | "files" | "waitUntil">,
@@ -347,21 +346,14 @@ export async function deletePart(
   const part = await loadPart({ db }, input.id);
   if (input.expectedVersion !== undefined && part.version !== input.expectedVersion) throw staleVersion(part);
   const current = sql`exists (select 1 from ${parts} where ${parts.id} = ${part.id} and ${parts.version} = ${part.version})`;
-  const [, , jobs, views, drawings, deleted] = await db.batch([
+  const [, , , , , , jobs, views, drawings, deleted] = await db.batch([
     db.delete(partTransitions).where(and(eq(partTransitions.partId, part.id), current)),
-    db
-      .insert(pendingFileDeletions)
-      .select(
-        db
-          .select({
-            key: sql<string>`${partDrawings.key}`.as("key"),
-            requestedAt: sql<string>`${sqlNow}`.as("requested_at"),
-            attempts: sql<number>`0`.as("attempts"),
-          })
-          .from(partDrawings)
-          .where(and(eq(partDrawings.partId, part.id), isNotNull(partDrawings.key), current)),
-      )
-      .onConflictDoNothing(),
+    // Every object of the part is recorded in the file outbox in the batch that drops its row.
+    queueFileDeletionsOf(db, parts.fileKey, and(eq(parts.id, part.id), current)),
+    queueFileDeletionsOf(db, conversionJobs.stepKey, and(eq(conversionJobs.partId, part.id), current)),
+    queueFileDeletionsOf(db, conversionJobs.glbKey, and(eq(conversionJobs.partId, part.id), current)),
+    queueFileDeletionsOf(db, partViews.key, and(eq(partViews.partId, part.id), current)),
+    queueFileDeletionsOf(db, partDrawings.key, and(eq(partDrawings.partId, part.id), current)),
     db
       .delete(conversionJobs)
       .where(and(eq(conversionJobs.partId, part.id), current))
@@ -384,14 +376,7 @@ export async function deletePart(
   const keys = [gone.fileKey, ...jobs.flatMap((j) => [j.glbKey, j.stepKey]), ...views.map((v) => v.key), ...drawings.map((d) => d.key)].filter(
     (k): k is string => typeof k === "string",
   );
-  const queued = drawings.map((d) => d.key).filter((k): k is string => typeof k === "string");
-  if (keys.length > 0) {
-    waitUntil(
-      files.delete([...new Set(keys)]).then(async () => {
-        if (queued.length > 0) await db.delete(pendingFileDeletions).where(inArray(pendingFileDeletions.key, queued));
-      }),
-    );
-  }
+  if (keys.length > 0) waitUntil(purgeFiles({ db, files }, keys));
   return { message: "Part deleted successfully" };
 }
 

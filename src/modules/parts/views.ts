@@ -7,7 +7,8 @@ import { and, asc, eq } from "drizzle-orm";
 import { MAX_PART_VIEWS, parts, partViews } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
-import { receiveUpload, type UploadedFile } from "../../lib/uploads";
+import { deleteFiles, referencedIn } from "../../lib/files";
+import { type IncomingUpload, receiveUpload, type UploadedFile } from "../../lib/uploads";
 import type { Principal } from "../../types";
 import { loadPart, partNotFound } from "./service";
 
@@ -49,14 +50,17 @@ const slotOf = (file: UploadedFile) => Number(file.field.slice("view_".length));
  * loser's object is removed. Replaced objects are removed after the write. Returns every view.
  */
 export async function uploadPartViews(
-  deps: Pick<Deps, "db" | "files" | "waitUntil">,
-  input: { id: number; request: Request },
+  deps: Pick<Deps, "db" | "files" | "waitUntil" | "now">,
+  // `request` is the former name of `upload`, still passed by src/compat/parts until it moves to `upload`.
+  input: { id: number } & ({ upload: IncomingUpload } | { request: IncomingUpload }),
   _actor: Principal,
 ): Promise<PartViewInfo[]> {
   const { db, files } = deps;
   await loadPart({ db }, input.id);
-  const upload = await receiveUpload(input.request, {
+  const upload = await receiveUpload("upload" in input ? input.upload : input.request, {
     bucket: files,
+    db,
+    now: deps.now,
     prefix: "parts/views/",
     accept: VIEW_KINDS,
     maxFileBytes: MAX_VIEW_BYTES,
@@ -88,8 +92,10 @@ export async function uploadPartViews(
   });
   let results: { n: number; key: string }[][];
   try {
+    // The images stop being pending in the same batch, those a row now points to only.
+    const release = upload.release(referencedIn(db, partViews.key));
     const [first, ...rest] = writes;
-    results = first ? await db.batch([first, ...rest]) : [];
+    results = first ? ((await db.batch([first, ...rest, ...(release ? [release] : [])])).slice(0, writes.length) as { n: number; key: string }[][]) : [];
   } catch (err) {
     await upload.discard();
     // The part was deleted while the body streamed in (the foreign key refused the rows): 404.
@@ -102,7 +108,7 @@ export async function uploadPartViews(
     const old = before.get(slots[i] as number);
     return written.has(f.key) && old ? [old] : [];
   });
-  if (lost.length + replaced.length > 0) deps.waitUntil(files.delete([...lost, ...replaced]));
+  if (lost.length + replaced.length > 0) deps.waitUntil(deleteFiles(deps, [...lost, ...replaced]));
   return (await listRows(db, input.id)).map(toView);
 }
 

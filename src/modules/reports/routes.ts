@@ -4,7 +4,7 @@ import { fileHeaders } from "../../lib/download";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import type { AppEnv } from "../../types";
 import { GenerateReport, ProductionReport, ReportIdParam, ReportList, ReportListQuery } from "./schemas";
-import { generateReport, getReport, listReports, openReportPdf } from "./service";
+import { deleteReport, generateReport, getReport, listReports, openReportPdf } from "./service";
 
 const TAGS = ["reports"];
 const Binary = z.string().meta({ format: "binary" });
@@ -93,6 +93,23 @@ export const reportRoutes = createRouter()
       responses: { 200: json(ProductionReport, "The report") },
     }),
     async (c) => c.json(await getReport(c.var.deps, c.req.valid("param").id, principalOf(c)), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "delete",
+      path: "/production/{id}",
+      access: "reports:generate",
+      summary: "Delete a finished (ready or failed) report and its PDF: the requester's own, or any for an administrator",
+      tags: TAGS,
+      errors: { 403: "Not your report", 404: "No such report", 409: "Still queued or rendering" },
+      request: { params: ReportIdParam },
+      responses: { 200: json(z.object({ message: z.string() }).meta({ id: "ReportDeleted" }), "Deleted") },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      await deleteReport(c.var.deps, id, principalOf(c));
+      return c.json({ message: `Report '${id}' deleted` }, 200);
+    },
   )
   .openapi(pdfSpec("/production/{id}/pdf", "Download a production report's PDF; 202 with its state while pending"), async (c) => {
     const out = await pdf(c, c.req.valid("param").id);

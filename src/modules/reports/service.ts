@@ -3,10 +3,12 @@
  * queue; the documents worker (workers/documents/reports.ts) renders the PDF to R2. Reports
  * show lines' figures, so every read and every request also needs the right to read lines.
  */
-import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { productionLines, productionReports } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError, forbidden } from "../../lib/errors";
+import { purgeFiles, queueFileDeletionsOf } from "../../lib/files";
+import { leaseMs, reapIfExpired } from "../../lib/jobs";
 import { log } from "../../lib/logging";
 import { paginate } from "../../lib/pagination";
 import { hasPermission } from "../../lib/rbac";
@@ -14,6 +16,7 @@ import { insertWhere } from "../../lib/sql";
 import type { ProductionReportMessage } from "../../queues/messages";
 import type { Principal } from "../../types";
 import { actorId } from "../production/service";
+import { reportJobKind } from "./lease";
 import { type GenerateReport, MAX_REPORT_LINES, type ProductionReport, type ReportListQuery } from "./schemas";
 
 type Row = typeof productionReports.$inferSelect;
@@ -75,6 +78,28 @@ async function linesFor({ db }: Pick<Deps, "db">, input: GenerateReport): Promis
   return named;
 }
 
+type ReapDeps = Pick<Deps, "db" | "queues" | "requestId" | "now" | "config">;
+
+/**
+ * Re-queues or fails the requester's reports whose lease expired (src/lib/jobs.ts), so a report
+ * whose worker died never holds a place under the cap.
+ */
+async function reapOwnReports(deps: ReapDeps, requestedBy: string): Promise<void> {
+  const cutoff = new Date(deps.now().getTime() - leaseMs(deps)).toISOString();
+  const stale = await deps.db
+    .select()
+    .from(productionReports)
+    .where(
+      and(
+        eq(productionReports.requestedBy, requestedBy),
+        inArray(productionReports.state, ["queued", "rendering"]),
+        or(isNull(productionReports.heartbeatAt), lte(productionReports.heartbeatAt, cutoff)),
+      ),
+    )
+    .limit(MAX_ACTIVE_REPORTS);
+  for (const row of stale) await reapIfExpired(deps, reportJobKind, row);
+}
+
 /** Reports one requester may have queued or rendering at once. */
 export const MAX_ACTIVE_REPORTS = 5;
 
@@ -85,10 +110,11 @@ export const MAX_ACTIVE_REPORTS = 5;
  * concurrent requests cannot overshoot it. If the queue refuses the message, the report is
  * marked failed and the request answers 503.
  */
-export async function generateReport(deps: Pick<Deps, "db" | "queues" | "requestId">, input: GenerateReport, actor: Principal): Promise<ProductionReport> {
+export async function generateReport(deps: ReapDeps, input: GenerateReport, actor: Principal): Promise<ProductionReport> {
   assertMayReadLines(actor);
   const lineIds = await linesFor(deps, input);
   const requestedBy = actorId(actor);
+  await reapOwnReports(deps, requestedBy);
   const active = deps.db
     .select({ n: count() })
     .from(productionReports)
@@ -126,28 +152,33 @@ export async function generateReport(deps: Pick<Deps, "db" | "queues" | "request
   return toReport(row);
 }
 
-async function findReport({ db }: Pick<Deps, "db">, id: string): Promise<Row> {
-  const [row] = await db.select().from(productionReports).where(eq(productionReports.id, id)).limit(1);
-  if (!row) throw new AppError("NOT_FOUND", "Production report not found", { reason: "report_not_found" });
-  return row;
+const reportNotFound = () => new AppError("NOT_FOUND", "Production report not found", { reason: "report_not_found" });
+
+/** A report, re-queued or failed first when its lease expired (src/lib/jobs.ts). */
+async function findReport(deps: ReapDeps, id: string): Promise<Row> {
+  const [row] = await deps.db.select().from(productionReports).where(eq(productionReports.id, id)).limit(1);
+  if (!row) throw reportNotFound();
+  return reapIfExpired(deps, reportJobKind, row);
 }
 
 /** One report's state. */
-export async function getReport(deps: Pick<Deps, "db">, id: string, actor: Principal): Promise<ProductionReport> {
+export async function getReport(deps: ReapDeps, id: string, actor: Principal): Promise<ProductionReport> {
   assertMayReadLines(actor);
   return toReport(await findReport(deps, id));
 }
 
 /** Reports, newest first, optionally in one state. */
-export async function listReports({ db }: Pick<Deps, "db">, q: ReportListQuery, actor: Principal) {
+export async function listReports(deps: ReapDeps, q: ReportListQuery, actor: Principal) {
   assertMayReadLines(actor);
+  const { db } = deps;
   const query = db
     .select()
     .from(productionReports)
     .where(q.state ? eq(productionReports.state, q.state) : undefined)
     .$dynamic();
   const page = await paginate(db, query, q, { orderBy: [desc(productionReports.createdAt), desc(productionReports.id)], tiebreaker: productionReports.id });
-  return { ...page, items: page.items.map(toReport) };
+  const items = await Promise.all(page.items.map((row) => reapIfExpired(deps, reportJobKind, row)));
+  return { ...page, items: items.map(toReport) };
 }
 
 export interface ReportPdf {
@@ -161,7 +192,7 @@ export interface ReportPdf {
  * report answers 409 with its error (request a new one).
  */
 export async function openReportPdf(
-  deps: Pick<Deps, "db" | "files">,
+  deps: ReapDeps & Pick<Deps, "files">,
   id: string,
   actor: Principal,
 ): Promise<{ pending: ProductionReport } | { ready: ReportPdf }> {
@@ -173,4 +204,31 @@ export async function openReportPdf(
   const object = row.pdfKey ? await deps.files.get(row.pdfKey) : null;
   if (!object) throw new AppError("INTERNAL_ERROR", "The report's PDF is missing from storage; request the report again");
   return { ready: { body: object.body, size: object.size, filename: `production-report-${row.startDate}-${row.endDate}-${row.id.slice(0, 8)}.pdf` } };
+}
+
+/**
+ * Deletes a report that is finished (ready or failed) with its PDF: its requester's own, or any
+ * for a holder of every permission. A report still queued or rendering is 409 (it ends on its own,
+ * or its lease runs out and it fails). The PDF key is queued in the file outbox in the same batch.
+ */
+export async function deleteReport(deps: Pick<Deps, "db" | "files" | "waitUntil">, id: string, actor: Principal): Promise<void> {
+  assertMayReadLines(actor);
+  const [row] = await deps.db.select().from(productionReports).where(eq(productionReports.id, id)).limit(1);
+  if (!row) throw reportNotFound();
+  if (row.requestedBy !== actorId(actor) && !actor.permissions.has("*")) {
+    throw new AppError("AUTHORIZATION_ERROR", "Only the report's requester or an administrator may delete it", { reason: "report_not_yours" });
+  }
+  if (row.state === "queued" || row.state === "rendering") {
+    throw new AppError("CONFLICT", `The report is ${row.state}; delete it once it is ready or failed`, {
+      reason: "report_in_progress",
+      details: toReport(row),
+    });
+  }
+  const finished = and(eq(productionReports.id, id), inArray(productionReports.state, ["ready", "failed"]));
+  const [, deleted] = await deps.db.batch([
+    queueFileDeletionsOf(deps.db, productionReports.pdfKey, finished),
+    deps.db.delete(productionReports).where(finished).returning({ id: productionReports.id }),
+  ]);
+  if (deleted.length === 0) throw reportNotFound();
+  if (row.pdfKey) deps.waitUntil(purgeFiles(deps, [row.pdfKey]));
 }

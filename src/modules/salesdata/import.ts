@@ -5,7 +5,7 @@ import type { Deps } from "../../lib/deps";
 import type { FieldIssue } from "../../lib/errors";
 import { AppError } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
-import { receiveUpload } from "../../lib/uploads";
+import { type IncomingUpload, receiveUpload } from "../../lib/uploads";
 import type { Principal } from "../../types";
 import { actorName } from "../equipment/repo";
 import { CsvFormatError, csvRecords, EXPECTED_COLUMNS, type SalesLine, validateRow } from "./csv";
@@ -29,9 +29,9 @@ interface Validation {
   errorsMore: number;
 }
 
-/** The upload's input: the raw request (streamed), its region and `?partial=`. */
+/** The upload's input: the upload (streamed), its region and `?partial=`. */
 export interface UploadInput {
-  request: Request;
+  upload: IncomingUpload;
   region: SalesRegion;
   partial?: boolean | undefined;
 }
@@ -49,8 +49,10 @@ export async function importSalesFile(
 ): Promise<UploadResult> {
   // Before the body is read: one who may not read a region may not overwrite its rows either.
   assertRegion(actor, input.region);
-  const upload = await receiveUpload(input.request, {
+  const upload = await receiveUpload(input.upload, {
     bucket: deps.files,
+    db: deps.db,
+    now: deps.now,
     prefix: SALES_FILE_PREFIX,
     accept: ["csv", "text"],
     maxFileBytes: deps.config.MAX_UPLOAD_BYTES,
@@ -79,6 +81,7 @@ export async function importSalesFile(
   const started = deps.now();
   const importId = crypto.randomUUID();
   const who = { userId: actor.kind === "user" ? actor.userId : null, username: actorName(actor) };
+  const release = upload.release();
   const recorded = deps.db.batch([
     deps.db
       .select({ id: salesImports.id, r2Key: salesImports.r2Key, finishedAt: salesImports.finishedAt })
@@ -99,6 +102,8 @@ export async function importSalesFile(
       ...who,
       startedAt: started.toISOString(),
     }),
+    // The file stops being pending with the record that points to it.
+    ...(release ? [release] : []),
   ]);
   // No record, no kept original: the stored file goes if the record cannot be written.
   const [previous] = await recorded.catch(async (err: unknown) => {

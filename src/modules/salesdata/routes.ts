@@ -7,6 +7,7 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import { incomingUpload } from "../../lib/uploads";
 import type { AppEnv } from "../../types";
 import {
   ImportIdParams,
@@ -94,7 +95,7 @@ const router = createRouter()
     async (c) => {
       const { region } = c.req.valid("param");
       const { partial } = c.req.valid("query");
-      return c.json(await importSalesFile(c.var.deps, { request: c.req.raw, region, partial }, principalOf(c)), 200);
+      return c.json(await importSalesFile(c.var.deps, { upload: incomingUpload(c.req.raw), region, partial }, principalOf(c)), 200);
     },
   );
 

@@ -1,0 +1,19 @@
+/**
+ * Streaming multipart uploads to R2 (see ./receive.ts for the rules they follow):
+ * - receive.ts   receiveUpload(), the upload object a service takes, the per-file sink
+ * - multipart.ts the multipart/form-data reader
+ * - kinds.ts     kinds judged by content, file names made safe
+ * - errors.ts    the 4xx errors uploads answer
+ */
+export { MAX_FILENAME_LENGTH, sanitizeFilename, sniffKind, type UploadKind } from "./kinds";
+export { MultipartReader } from "./multipart";
+export {
+  type IncomingUpload,
+  incomingUpload,
+  type KindLimit,
+  PART_BYTES,
+  type ReceivedUpload,
+  type ReceiveUploadOptions,
+  receiveUpload,
+  type UploadedFile,
+} from "./receive";
