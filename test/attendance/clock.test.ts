@@ -109,7 +109,7 @@ describe("clocking", () => {
     expect(retry.res.headers.get("idempotent-replayed")).toBe("true");
     expect(retry.json).toEqual(first.json);
     expect((await events(e.id)).map((r) => r.direction)).toEqual(["in"]);
-    expect((await events(e.id))[0]?.actorName).toBe("api-key:gate reader");
+    expect((await events(e.id))[0]?.actorName).toBe("api_key:gate reader");
     // A new tap (new key) toggles.
     const next = await call("/api/v1/attendance/clock-by-card", {
       headers: { "x-api-key": key, "idempotency-key": crypto.randomUUID() },

@@ -20,6 +20,7 @@ import { csvLine } from "../../lib/csv";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { type Page, paginate } from "../../lib/pagination";
+import { actorOf } from "../../lib/principal";
 import { afterOneChange, insertWhere } from "../../lib/sql";
 import type { Principal } from "../../types";
 import { type Credential, credentialActive, type EmployeeRow, employeeByCard, employeeByFingerprint, revokeAllOf, templateHash } from "../enrollment/repo";
@@ -51,11 +52,6 @@ const other = alias(attendanceEvents, "other_event");
 const eventExists = (db: Deps["db"], id: string) => exists(db.select({ id: other.id }).from(other).where(eq(other.id, id)));
 type CorrectionRow = typeof attendanceCorrections.$inferSelect;
 type Direction = "in" | "out";
-
-/** Who an actor is in event and audit rows: the user, or the API key (a reader) by name. */
-export function whoIs(actor: Principal): { id: string; name: string } {
-  return actor.kind === "user" ? { id: actor.userId, name: actor.username } : { id: actor.createdBy, name: `api-key:${actor.name}` };
-}
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 const contains = (column: SQLiteColumn, text: string) => sql`${column} like ${`%${escapeLike(text)}%`} escape '\\'`;
@@ -139,7 +135,7 @@ export async function createEmployee(deps: Pick<Deps, "db">, input: CreateEmploy
         name: input.name,
         department: input.department ?? null,
         active: input.active,
-        createdBy: whoIs(actor).id,
+        createdBy: actorOf(actor).userId,
       })
       .returning();
     if (!row) throw new Error("insert returned no row");
@@ -205,10 +201,10 @@ export async function updateEmployee(
   let rows: EmployeeRow[];
   try {
     if (deactivating) {
-      const who = whoIs(actor);
+      const who = actorOf(actor);
       // The revocations run only if the update matched (its version was current) and deactivated.
       const deactivated = sql`exists (select 1 from ${e} where ${e.id} = ${current.id} and ${e.version} = ${version + 1} and ${e.active} = 0)`;
-      const [cards, fingerprints] = revokeAllOf(deps.db, current.id, deps.now().toISOString(), who.id, `Employee deactivated by ${who.name}`, deactivated);
+      const [cards, fingerprints] = revokeAllOf(deps.db, current.id, deps.now().toISOString(), who.userId, `Employee deactivated by ${who.name}`, deactivated);
       const [changed] = await deps.db.batch([update, cards, fingerprints]);
       rows = changed;
     } else {
@@ -260,7 +256,7 @@ export async function clockObserved(
   const direction: Direction = requested ?? (state === "in" ? "out" : "in");
   const at = now.toISOString();
   const eventId = crypto.randomUUID();
-  const who = whoIs(actor);
+  const who = actorOf(actor);
   const e = attendanceEmployees;
   const ev = attendanceEvents;
 
@@ -280,7 +276,7 @@ export async function clockObserved(
     insertWhere(
       deps,
       ev,
-      { id: eventId, employeeId: observed.id, direction, at, source, credentialId: credential?.id ?? null, actorId: who.id, actorName: who.name },
+      { id: eventId, employeeId: observed.id, direction, at, source, credentialId: credential?.id ?? null, actorId: who.userId, actorName: who.name },
       afterOneChange,
     ),
     // An out closes the open 'in' it follows (the employee's last event, when that is an 'in').
@@ -516,7 +512,7 @@ export async function closeOpenIn(
   const { after } = await neighbours(deps.db, open.employeeId, open.at, open.id);
   if (after && outIso >= after.at) throw invalidTime("body.clock_out", `clock_out must be before the employee's next event (${after.at})`);
 
-  const who = whoIs(actor);
+  const who = actorOf(actor);
   const outId = crypto.randomUUID();
   const correctionId = crypto.randomUUID();
   const ev = attendanceEvents;
@@ -526,7 +522,7 @@ export async function closeOpenIn(
     insertWhere(
       deps,
       ev,
-      { id: outId, employeeId: open.employeeId, direction: "out", at: outIso, source: "correction", actorId: who.id, actorName: who.name },
+      { id: outId, employeeId: open.employeeId, direction: "out", at: outIso, source: "correction", actorId: who.userId, actorName: who.name },
       exists(
         deps.db
           .select({ id: other.id })
@@ -554,7 +550,7 @@ export async function closeOpenIn(
         before: { clock_in: open.at, clock_out: null },
         after: { clock_in: open.at, clock_out: outIso, clock_out_event_id: outId },
         reason: input.reason,
-        actorId: who.id,
+        actorId: who.userId,
         actorName: who.name,
       },
       written,
@@ -590,7 +586,7 @@ export async function editEventTime(
   if (before && atIso <= before.at) throw invalidTime("body.timestamp", `timestamp must be after the employee's previous event (${before.at})`);
   if (after && atIso >= after.at) throw invalidTime("body.timestamp", `timestamp must be before the employee's next event (${after.at})`);
 
-  const who = whoIs(actor);
+  const who = actorOf(actor);
   const correctionId = crypto.randomUUID();
   const ev = attendanceEvents;
   const e = attendanceEmployees;
@@ -610,7 +606,7 @@ export async function editEventTime(
         before: { timestamp: event.at, direction: event.direction },
         after: { timestamp: atIso, direction: event.direction },
         reason: input.reason,
-        actorId: who.id,
+        actorId: who.userId,
         actorName: who.name,
       },
       afterOneChange,

@@ -18,9 +18,10 @@ import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
 import { type Page, paginate } from "../../lib/pagination";
+import { actorOf } from "../../lib/principal";
 import { receiveUpload } from "../../lib/uploads";
 import type { Principal } from "../../types";
-import { actorName, requireEquipment } from "../equipment/repo";
+import { requireEquipment } from "../equipment/repo";
 import { type CreateIssueReportInput, DEFAULT_LABELS, type IssueReport, type IssueReportListQuery, type ProcessIssueReport, STATUS_WORDS } from "./schemas";
 
 /** CCbackend's limit (Flask `MAX_CONTENT_LENGTH`): a whole report request, photos and fields. */
@@ -96,7 +97,7 @@ export async function fileIssueReport(
       .insert(issueReports)
       .values({
         equipmentId: item.id,
-        reporter: actorName(actor),
+        reporter: actorOf(actor).name,
         reportedAt: now,
         issueType: input.issue_type,
         description: input.description ?? null,
@@ -184,7 +185,7 @@ export async function processIssueReport(
     .set({
       status,
       statusLabel: label,
-      processor: actorName(actor),
+      processor: actorOf(actor).name,
       processedAt: now,
       processNotes: input.process_notes ?? null,
       updatedAt: now,

@@ -19,6 +19,7 @@ import type { Deps } from "../../lib/deps";
 import { AppError, type FieldIssue } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
 import { type Page, paginate } from "../../lib/pagination";
+import { actorOf } from "../../lib/principal";
 import { bucketKey, releaseFailureSlot, takeFailureSlot } from "../../lib/rate-limit";
 import { isAllowed } from "../../lib/rbac";
 import { insertWhere } from "../../lib/sql";
@@ -37,9 +38,10 @@ export const MAX_ACTIVE_JOBS = 5;
 /** A queued job never started this long after it was queued has lost its message: re-send it. */
 export const REQUEUE_AFTER_MS = 2 * 60_000;
 
-/** Who an actor is on a job: the user, or an API key's creator. */
+/** Who an actor is on a job (lib/principal.ts): the user, or an API key's creator. */
 function whoIs(actor: Principal): { userId: string; username: string } {
-  return actor.kind === "user" ? { userId: actor.userId, username: actor.username } : { userId: actor.createdBy, username: `api-key:${actor.name}` };
+  const { userId, name } = actorOf(actor);
+  return { userId, username: name };
 }
 
 /** 403 unless the actor may read inventory items (what labels print). */

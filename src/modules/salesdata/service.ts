@@ -25,10 +25,10 @@ import type { FieldIssue } from "../../lib/errors";
 import { AppError, forbidden, notFound } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
 import { type Page, paginate } from "../../lib/pagination";
+import { actorOf } from "../../lib/principal";
 import { tabAllows } from "../../lib/rbac";
 import { receiveUpload } from "../../lib/uploads";
 import type { Principal } from "../../types";
-import { actorName } from "../equipment/repo";
 import { CsvFormatError, csvRecords, EXPECTED_COLUMNS, type SalesLine, validateRow } from "./csv";
 import {
   type ImportListQuery,
@@ -187,7 +187,7 @@ export async function importSalesFile(
   const partial = input.partial ?? fields.partial ?? false;
   const started = deps.now();
   const importId = crypto.randomUUID();
-  const who = { userId: actor.kind === "user" ? actor.userId : null, username: actorName(actor) };
+  const who = { userId: actor.kind === "user" ? actor.userId : null, username: actorOf(actor).name };
   const recorded = deps.db.batch([
     deps.db
       .select({ id: salesImports.id, r2Key: salesImports.r2Key, finishedAt: salesImports.finishedAt })
