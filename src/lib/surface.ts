@@ -7,11 +7,11 @@
  * names no seed path, and no compat handler catches an error to reword it.
  */
 import type { ResponseConfig } from "@asteasolutions/zod-to-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import type { AppEnv } from "../types";
-import type { AppError, FieldIssue } from "./errors";
+import type { AppError, ErrorReason, FieldIssue } from "./errors";
 
 export interface RenderedError {
   status: ContentfulStatusCode;
@@ -46,7 +46,7 @@ export interface ReasonEntry {
 }
 
 /** Looks an error's reason up in a surface's table; the error's own status and message otherwise. */
-export function byReason(table: Readonly<Record<string, ReasonEntry>>, err: AppError, reason = err.reason): ReasonEntry {
+export function byReason(table: Readonly<Partial<Record<ErrorReason, ReasonEntry>>>, err: AppError, reason: ErrorReason | undefined = err.reason): ReasonEntry {
   const entry = reason === undefined ? undefined : table[reason];
   return entry ?? { status: err.status, message: err.message };
 }
@@ -150,4 +150,12 @@ export class SurfaceMap {
       await next();
     };
   }
+}
+
+/** Writes an error response in the format of the request's surface (see lib/surface.ts). */
+export function errorResponse(c: Context<AppEnv>, err: AppError): Response {
+  const { status, body } = (c.get("surface") ?? v1Surface).render(err, c.get("requestId") ?? "");
+  const headers: Record<string, string> = { ...err.headers };
+  if (err.retryAfter !== undefined) headers["Retry-After"] = String(err.retryAfter);
+  return c.json(body, status, headers);
 }

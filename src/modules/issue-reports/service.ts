@@ -15,7 +15,7 @@ import { and, asc, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { equipment, issueReports, pendingFileDeletions, type ReportStatus, type StoredImage } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
-import { AppError } from "../../lib/errors";
+import { AppError, type ErrorReason } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
 import { type Page, paginate } from "../../lib/pagination";
 import { actorOf } from "../../lib/principal";
@@ -64,7 +64,7 @@ const selectReports = ({ db }: Pick<Deps, "db">, where?: SQL) =>
 
 const flatten = ({ report, equipmentCode }: { report: Row; equipmentCode: string }): RowWithCode => ({ ...report, equipmentCode });
 
-const reportNotFound = (id: number, reason = "report_not_found") => new AppError("NOT_FOUND", `Issue report ${id} not found`, { reason });
+const reportNotFound = (id: number, reason: ErrorReason = "report_not_found") => new AppError("NOT_FOUND", `Issue report ${id} not found`, { reason });
 
 /**
  * Files a report from a multipart request: photos stream to R2 first, then `parseFields` (the

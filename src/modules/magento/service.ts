@@ -19,7 +19,7 @@ import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import { isConstraintError } from "../../db/client";
 import { type FulfillmentStatus, fulfillmentItems, fulfillmentScans, fulfillmentSessions, OPEN_STATUSES } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
-import { AppError } from "../../lib/errors";
+import { AppError, type ErrorReason } from "../../lib/errors";
 import { actorOf } from "../../lib/principal";
 import { hasPermission } from "../../lib/rbac";
 import { afterOneChange, insertWhere } from "../../lib/sql";
@@ -149,7 +149,7 @@ const NOT_PICKABLE: Record<string, string> = {
   pending_payment: "pending payment",
 };
 
-const orderConflict = (message: string, reason: string, details?: unknown) => new AppError("CONFLICT", message, { reason, details });
+const orderConflict = (message: string, reason: ErrorReason, details?: unknown) => new AppError("CONFLICT", message, { reason, details });
 
 /** Refuses an order that already has an open session of this type, or (pick) a completed one. */
 async function assertOrderFree(deps: Pick<Deps, "db">, orderNumber: string, type: StartSessionBody["session_type"]) {
