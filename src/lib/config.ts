@@ -45,7 +45,7 @@ export const ConfigSchema = z.object({
    * (a double tap, a reader's retry): answered with the first tap's event, `duplicate: true`,
    * nothing written. 0 turns it off. A manager's manual clock is never debounced.
    */
-  ATTENDANCE_TAP_DEBOUNCE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  CLOCK_DEBOUNCE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** Secret: HS256 key for access tokens; at least 32 characters. */
   JWT_SECRET: z.string().min(32, "JWT_SECRET must be at least 32 characters"),
   /** Secret, optional: URL that receives `{username, reset_token, expires_at}` from forgot_password. */

@@ -111,7 +111,7 @@ export const ClockResult = z
     event_id: z.string(),
     timestamp: z.string(),
     /**
-     * True when a reader tap came within ATTENDANCE_TAP_DEBOUNCE_SECONDS of the employee's last
+     * True when a reader tap came within CLOCK_DEBOUNCE_SECONDS of the employee's last
      * tap: the answer is that tap's event, and nothing was written.
      */
     duplicate: z.boolean(),

@@ -305,7 +305,7 @@ export async function clockObserved(
   const now = deps.now();
   if (!observed.active) throw new AppError("CONFLICT", `Employee '${observed.code}' is inactive`, { reason: "employee_inactive" });
   // A reader tap inside the debounce window of the employee's last tap is that tap again.
-  const debounceMs = isReader(source) ? deps.config.ATTENDANCE_TAP_DEBOUNCE_SECONDS * 1000 : 0;
+  const debounceMs = isReader(source) ? deps.config.CLOCK_DEBOUNCE_SECONDS * 1000 : 0;
   const tapWindowStart = new Date(now.getTime() - debounceMs).toISOString();
   if (debounceMs > 0 && observed.clockSince !== null && observed.clockSince >= tapWindowStart) {
     const tap = await recentTap(deps, observed.id, tapWindowStart, requested);
