@@ -47,6 +47,7 @@ function workersRuntime(migrations: D1Migration[]) {
         THROTTLE_ANON: { namespace_id: "1001", simple: { limit: 5, period: 60 } },
         API_KEY_LIMIT_60: { namespace_id: "1002", simple: { limit: 3, period: 60 } },
         USER_LIMIT_EXPORTS: { namespace_id: "1008", simple: { limit: 3, period: 60 } },
+        USER_LIMIT_REPORTS: { namespace_id: "1009", simple: { limit: 100, period: 60 } }, // tests race 12 generates per user
       },
     },
   });
