@@ -44,10 +44,12 @@ function workersRuntime(migrations: D1Migration[], storage: StorageBindings) {
         ONSHAPE_CLIENT_SECRET: "test-client-secret",
         ONSHAPE_TOKEN_KEY: "test-only-onshape-token-key-0123456789abcdef",
       },
-      // Low limits so tests can reach them: the anonymous throttle and the 60/min API-key tier.
+      // Low limits so tests can reach them: the anonymous throttle, the 60/min API-key tier, per-user exports.
       ratelimits: {
         THROTTLE_ANON: { namespace_id: "1001", simple: { limit: 5, period: 60 } },
         API_KEY_LIMIT_60: { namespace_id: "1002", simple: { limit: 3, period: 60 } },
+        USER_LIMIT_EXPORTS: { namespace_id: "1008", simple: { limit: 3, period: 60 } },
+        USER_LIMIT_REPORTS: { namespace_id: "1009", simple: { limit: 100, period: 60 } }, // tests race 12 generates per user
       },
     },
   });

@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 import { utf8 } from "./encoding";
-import { AppError } from "./errors";
+import { AppError, type ErrorReason } from "./errors";
 
 /** How a variable is documented in the README's environment table. */
 export interface EnvDoc {
@@ -109,6 +109,18 @@ export const ConfigSchema = z.object({
       "lease of a job or a file being written (src/lib/jobs.ts, src/lib/files.ts): one queued or in progress with no sign of life for this long is re-queued or failed, and a pending file deleted; longer than any job's longest silent stretch (a conversion may run 5 minutes)",
     ),
   ),
+  CLOCK_DEBOUNCE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .default(60)
+    .meta(
+      envDoc(
+        "var",
+        "a second card or fingerprint tap by the same employee within this many seconds (a double tap, a reader's retry) answers the first tap's event with `duplicate: true` and writes nothing; 0 turns it off; a manager's manual clock is never debounced",
+      ),
+    ),
   JWT_SECRET: z
     .string()
     .min(32, "JWT_SECRET must be at least 32 characters")
@@ -182,7 +194,7 @@ export interface FeatureConfigOptions<S extends z.ZodObject, T> {
   /** The 503's message, given the bad variables' names (default: `<feature> is misconfigured: …`). */
   message?: (names: string[]) => string;
   /** The 503's `reason`, for surfaces that answer it in their own words. */
-  reason?: string;
+  reason?: ErrorReason;
   /** Turns the parsed variables into what the code reads; may throw a 503 of its own. */
   derive: (values: z.infer<S>, context: FeatureContext) => T;
 }

@@ -1,3 +1,7 @@
+/**
+ * Errors: one class, its codes and stable reasons. A leaf: it imports nothing from the project,
+ * so any file may throw an AppError without an import cycle (rendering is lib/surface.ts's).
+ */
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
@@ -35,6 +39,111 @@ export interface FieldIssue {
  */
 export type AuthFailure = "missing" | "expired" | "malformed" | "invalid" | "revoked" | "api_key_missing" | "api_key_invalid";
 
+/**
+ * Every stable reason an error can carry. Compat surfaces key their tables of seed statuses and
+ * messages on these (src/compat/<seed>/surface.ts), so a reason is a name in this list, never a
+ * free string: add a new one here, in the group of its domain's words.
+ */
+export const ERROR_REASONS = [
+  "already_clocked_in",
+  "andon_state",
+  "barcode_taken",
+  "batch_rejected",
+  "card_not_enrolled",
+  "card_not_found",
+  "card_revoked",
+  "card_taken",
+  "concurrent_clock",
+  "conversion_failed",
+  "employee_code_taken",
+  "employee_inactive",
+  "employee_not_found",
+  "equipment_exists",
+  "equipment_not_found",
+  "equipment_stale",
+  "event_not_found",
+  "file_missing",
+  "fingerprint_not_enrolled",
+  "fingerprint_not_found",
+  "fingerprint_revoked",
+  "forbidden",
+  "illegal_transition",
+  "image_not_found",
+  "insufficient_stock",
+  "invalid_credentials",
+  "invoice_missing",
+  "invoice_not_paid",
+  "item_not_found",
+  "items_incomplete",
+  "label_file_missing",
+  "label_items_invalid",
+  "label_job_not_found",
+  "label_job_not_ready",
+  "label_job_not_yours",
+  "label_jobs_busy",
+  "magento_not_configured",
+  "magento_order_not_found",
+  "magento_unavailable",
+  "may_not_manage",
+  "negative_stock",
+  "no_drawing",
+  "no_file",
+  "no_file_stored",
+  "no_model",
+  "no_views",
+  "not_clocked_in",
+  "not_open",
+  "not_session_owner",
+  "nothing_to_pick",
+  "onshape_bad_state",
+  "onshape_denied",
+  "onshape_no_access",
+  "onshape_no_drawing",
+  "onshape_not_configured",
+  "onshape_not_connected",
+  "onshape_unavailable",
+  "onshape_url_invalid",
+  "order_cancelled",
+  "order_completed",
+  "order_in_progress",
+  "order_not_pickable",
+  "over_pick",
+  "own_password",
+  "part_not_completed",
+  "part_not_found",
+  "password_reset",
+  "password_set_by_admin",
+  "rate_limited",
+  "registration_closed",
+  "report_failed",
+  "report_in_progress",
+  "report_not_found",
+  "report_not_found_for_delete",
+  "report_not_yours",
+  "report_stale",
+  "reports_busy",
+  "reset_token_invalid",
+  "reset_token_required",
+  "route_not_found",
+  "sales_rows_invalid",
+  "session_closed",
+  "session_not_found",
+  "sku_taken",
+  "stale_event",
+  "stale_version",
+  "status_change_not_allowed",
+  "step_too_large",
+  "template_taken",
+  "transition_not_allowed",
+  "user_not_found",
+  "username_taken",
+  "view_not_found",
+  "wipe_not_confirmed",
+  "wrong_item",
+] as const;
+
+export type ErrorReason = (typeof ERROR_REASONS)[number];
+
 export interface AppErrorOptions {
   details?: unknown;
   /** Seconds until a rate-limited caller may retry. */
@@ -46,7 +155,7 @@ export interface AppErrorOptions {
    * Why, in a stable word (`invalid_credentials`, `user_not_found`): compat surfaces look it up
    * in their table of seed messages and statuses, so nobody rewords errors by catching them.
    */
-  reason?: string;
+  reason?: ErrorReason;
   cause?: unknown;
 }
 
@@ -57,7 +166,7 @@ export class AppError extends Error {
   readonly retryAfter: number | undefined;
   readonly authFailure: AuthFailure | undefined;
   readonly headers: Record<string, string> | undefined;
-  readonly reason: string | undefined;
+  readonly reason: ErrorReason | undefined;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -26,6 +26,7 @@ import type { AppEnv } from "../types";
 import { sha256Hex, toHex, utf8 } from "./encoding";
 import { AppError, conflict } from "./errors";
 import { log } from "./logging";
+import { principalKey } from "./principal";
 import { derivedKey, seal, unseal } from "./seal";
 
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -62,7 +63,7 @@ async function requestHash(c: Context<AppEnv>, hashBody: boolean): Promise<strin
 /** Scope of a key: the caller, so two clients never share keys. */
 export async function idempotencyScope(c: Context<AppEnv>): Promise<string> {
   const p = c.get("principal");
-  if (p) return p.kind === "user" ? `user:${p.userId}` : `api_key:${p.keyId}`;
+  if (p) return principalKey(p);
   // Cloudflare sets this header; a longer value than an address can only be forged (locally),
   // and is hashed so an anonymous caller cannot make the stored key long.
   const ip = c.req.header("cf-connecting-ip") ?? "local";

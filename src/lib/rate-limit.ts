@@ -1,7 +1,8 @@
 /**
  * Two kinds of limits, on two stores:
  *
- * - **Throttles** (per client IP on anonymous routes, per API key) use the Workers rate-limiting
+ * - **Throttles** (per client IP on anonymous routes, per API key, per user on expensive routes)
+ *   use the Workers rate-limiting
  *   binding (`[[ratelimits]]` in wrangler.toml): no D1 write per request, counts kept per
  *   Cloudflare location and approximate. A binding's limit is fixed per namespace, so API keys
  *   are served by tiers (API_KEY_RATE_TIERS): a key's `rate_limit_per_minute` is snapped down
@@ -16,6 +17,7 @@ import { rateLimits } from "../db/schema";
 import type { Deps } from "./deps";
 import { sha256Hex } from "./encoding";
 import { AppError } from "./errors";
+import { actorOf, type Principal } from "./principal";
 
 /** The 429 every limit here throws. */
 export const rateLimited = (retryAfter: number, message = `Too many requests; retry in ${retryAfter} s`) =>
@@ -123,4 +125,37 @@ export async function limitApiKey(deps: Pick<Deps, "env">, keyId: string, perMin
   const tier = apiKeyRateTier(perMinute);
   const { success } = await tierBinding(deps.env, tier).limit({ key: `key:${keyId}` });
   if (!success) throw rateLimited(BINDING_PERIOD_SECONDS, `API key rate limit of ${tier} requests per minute exceeded`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per-user limits on expensive routes (a route's `userLimit`)
+
+/**
+ * The classes of expensive routes, each on its own binding (limits in wrangler.toml, per minute):
+ * a class's budget is shared by every route declaring it, so 300 parallel exports by one viewer
+ * cost 300 of one budget however they are spread over the export routes.
+ */
+export const USER_LIMITS = {
+  /** CSV exports (full histories). */
+  exports: "USER_LIMIT_EXPORTS",
+  /** Report generation (PDF rendering in the documents worker). */
+  reports: "USER_LIMIT_REPORTS",
+  /** Label jobs and single labels (PDF rendering). */
+  labels: "USER_LIMIT_LABELS",
+  /** Sales data imports (parsing large CSV uploads). */
+  imports: "USER_LIMIT_IMPORTS",
+  /** Calls to Magento or Onshape with stored credentials (their rate limits are ours to keep). */
+  upstream: "USER_LIMIT_UPSTREAM",
+} as const satisfies Record<string, keyof Env>;
+
+export type UserLimit = keyof typeof USER_LIMITS;
+
+/**
+ * Counts one call of an expensive route against its class's per-user budget: the acting user
+ * (an API key counts for its creator, so more keys buy no more). 429 with Retry-After when spent.
+ */
+export async function limitUser(deps: Pick<Deps, "env">, limit: UserLimit, principal: Principal): Promise<void> {
+  const binding: RateLimit = deps.env[USER_LIMITS[limit]];
+  const { success } = await binding.limit({ key: `user:${limit}:${actorOf(principal).userId}` });
+  if (!success) throw rateLimited(BINDING_PERIOD_SECONDS, `Too many ${limit} requests from your account; retry in ${BINDING_PERIOD_SECONDS} s`);
 }

@@ -296,24 +296,48 @@ export function tabAllows(userTabs: readonly string[], required: string): boolea
   return userTabs.some((tab) => tab === required || required.startsWith(`${tab}.`) || (!required.includes(".") && tab.split(".")[0] === requiredModule));
 }
 
-/** `public`: anyone; `authenticated`: any signed-in user or API key; else the permission needed. */
-export type Access = "public" | "authenticated" | Permission;
+/**
+ * `public`: anyone; `authenticated`: any signed-in user or API key; else the permission needed,
+ * or a list of permissions that are all needed (`["labels:generate", "inventory:read"]`).
+ */
+export type Access = "public" | "authenticated" | Permission | readonly [Permission, ...Permission[]];
 
 /** What a route declares about who may call it. */
 export interface AccessRule {
   access: Access;
-  /** RM365 tab the route belongs to. */
-  tab?: string | undefined;
+  /** RM365 tab the route belongs to, or several tabs that are all needed. */
+  tab?: string | readonly string[] | undefined;
   /** Whether an API key may call the route (default true). */
   apiKey?: boolean | undefined;
 }
 
-/** Checks a principal against a route's declared access. Pure: tests call it directly. */
-export function isAllowed(principal: Principal, rule: AccessRule): boolean {
-  if (rule.access === "public") return true;
-  if (principal.kind === "api_key" && rule.apiKey === false) return false;
-  if (rule.access !== "authenticated" && !hasPermission(principal.permissions, rule.access)) return false;
+/** The permissions a rule requires (none for `public` and `authenticated`). */
+export function requiredPermissions(access: Access): readonly Permission[] {
+  if (access === "public" || access === "authenticated") return [];
+  return typeof access === "string" ? [access] : access;
+}
+
+/** The tabs a rule requires. */
+export const requiredTabs = (rule: Pick<AccessRule, "tab">): readonly string[] =>
+  rule.tab === undefined ? [] : typeof rule.tab === "string" ? [rule.tab] : rule.tab;
+
+/** How a rule reads in listings and the OpenAPI `x-permission`: `a:read`, or `a:read+b:read`. */
+export const accessLabel = (access: Access): string => (typeof access === "string" ? access : access.join("+"));
+
+/**
+ * What a principal lacks for a rule: an API key on a user-only route, the first missing
+ * permission, or the first missing tab; undefined when the rule allows it. Pure: tests call it.
+ */
+export function missingAccess(principal: Principal, rule: AccessRule): { apiKey: true } | { permission: Permission } | { tab: string } | undefined {
+  if (rule.access === "public") return undefined;
+  if (principal.kind === "api_key" && rule.apiKey === false) return { apiKey: true };
+  for (const permission of requiredPermissions(rule.access)) if (!hasPermission(principal.permissions, permission)) return { permission };
   // API keys carry their creator's tabs, so a key opens no tab its creator lacks.
-  if (rule.tab && !principal.permissions.has("*") && !tabAllows(principal.tabs, rule.tab)) return false;
-  return true;
+  if (!principal.permissions.has("*")) for (const tab of requiredTabs(rule)) if (!tabAllows(principal.tabs, tab)) return { tab };
+  return undefined;
+}
+
+/** Checks a principal against a route's declared access (every permission, every tab). Pure: tests call it directly. */
+export function isAllowed(principal: Principal, rule: AccessRule): boolean {
+  return missingAccess(principal, rule) === undefined;
 }

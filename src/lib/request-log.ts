@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../types";
 import { log } from "./logging";
+import { principalKey } from "./principal";
 
 /** One log line per request: id, method, path, status, duration and who called. */
 export const requestLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {
@@ -14,6 +15,6 @@ export const requestLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {
     path: c.req.path,
     status,
     durationMs: Date.now() - started,
-    principal: principal ? (principal.kind === "user" ? `user:${principal.userId}` : `api_key:${principal.keyId}`) : null,
+    principal: principal ? principalKey(principal) : null,
   });
 };

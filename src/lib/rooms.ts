@@ -24,7 +24,7 @@ import type { Room } from "../rooms/room";
 import type { AppEnv, UserPrincipal } from "../types";
 import { authenticateToken } from "./auth";
 import { AppError } from "./errors";
-import { hasPermission, isAllowed } from "./rbac";
+import { missingAccess } from "./rbac";
 import type { RouteSpec } from "./route";
 import { v1Surface } from "./surface";
 
@@ -73,10 +73,15 @@ export async function authenticateUpgrade(c: Context<AppEnv>, spec: RouteSpec, n
     throw err;
   }
   c.set("principal", principal);
-  if (!isAllowed(principal, spec)) {
-    const needed = spec.access;
-    const lacksTab = needed === "authenticated" || needed === "public" || hasPermission(principal.permissions, needed);
-    return refuseSocket(lacksTab ? `The '${spec.tab}' tab is required` : `Permission '${needed}' is required`);
+  const missing = missingAccess(principal, spec);
+  if (missing) {
+    return refuseSocket(
+      "tab" in missing
+        ? `The '${missing.tab}' tab is required`
+        : "permission" in missing
+          ? `Permission '${missing.permission}' is required`
+          : "A user is required",
+    );
   }
   admitted.add(c);
   await next();

@@ -23,8 +23,8 @@ import type { AppEnv, Principal } from "../types";
 import { beginAuthentication, sameAccess } from "./auth";
 import { type FieldIssue, forbidden, unauthenticated, validationError } from "./errors";
 import { withIdempotency } from "./idempotency";
-import { throttle } from "./rate-limit";
-import { type AccessRule, hasPermission, isAllowed } from "./rbac";
+import { limitUser, throttle, type UserLimit } from "./rate-limit";
+import { type AccessRule, accessLabel, isAllowed, missingAccess } from "./rbac";
 import { authenticateUpgrade, isUpgradeRequest } from "./rooms";
 import { type Surface, v1Surface } from "./surface";
 
@@ -34,6 +34,19 @@ export type { Access } from "./rbac";
 export interface RouteOptions extends AccessRule {
   /** Throttle bucket for unauthenticated routes: per client IP, on the THROTTLE_ANON rate-limiting binding. */
   throttle?: string;
+  /**
+   * Per-user limit of an expensive route (CSV exports, reports, label jobs, imports, calls to
+   * Magento or Onshape): counted per acting user (an API key counts for its creator) on the
+   * class's rate-limiting binding (USER_LIMITS in lib/rate-limit.ts); 429 + Retry-After when spent.
+   */
+  userLimit?: UserLimit;
+  /**
+   * A GET that only reads (no re-queueing, no upstream call with stored credentials, no state
+   * write, no slot held): it may run on the token's claim while the session check is in
+   * flight, saving a D1 round trip; its answer is still only sent once the check confirms.
+   * Every other route waits for the check before its handler runs. GET routes only.
+   */
+  pureRead?: boolean;
   /**
    * `false` on routes that mint credentials (login, refresh): replaying their stored response
    * would hand out tokens that re-use detection should have refused. Default true.
@@ -59,6 +72,8 @@ export interface RouteSpec extends RouteOptions {
   tags: string[];
   /** The surface whose error formats the route documents (default: `/api/v1`'s). */
   surface?: Surface;
+  /** Where the route is declared (`src/modules/…/routes.ts`); only recorded by `npm run routes`. */
+  source?: string;
 }
 
 type OperationFields = "middleware" | "security" | "summary" | "tags";
@@ -78,6 +93,9 @@ export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
   const handler: MiddlewareHandler<AppEnv> = async (c, next) => {
     const { deps } = c.var;
     if (spec.throttle) await throttle(deps, spec.throttle, c.req.header("cf-connecting-ip") ?? "local");
+    const limit = async (principal: Principal) => {
+      if (spec.userLimit) await limitUser(deps, spec.userLimit, principal);
+    };
     const run = async () => {
       // Upload bodies stream to R2: their request hash leaves the body unread.
       if (spec.idempotent === false) await next();
@@ -88,10 +106,12 @@ export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
     if (spec.upgrade && isUpgradeRequest(c)) return authenticateUpgrade(c, spec, next);
 
     const auth = await beginAuthentication(c);
-    if (c.req.method === "GET" && auth.claimed && isAllowed(auth.claimed, spec)) {
-      // A read runs on what the token claims while the session check is in flight, so it waits
-      // on one D1 round trip, not two. Its answer is only sent once the check confirms the
+    if (spec.pureRead && c.req.method === "GET" && auth.claimed && isAllowed(auth.claimed, spec)) {
+      // A pure read runs on what the token claims while the session check is in flight, so it
+      // waits on one D1 round trip, not two. Its answer is only sent once the check confirms the
       // claim; a failed check, or rights that changed since the token was issued, answer 401.
+      // Nothing else may run early: a handler with effects would act for a logged-out token.
+      await limit(auth.claimed);
       c.set("principal", auth.claimed);
       const confirmed = auth.confirmed.then(
         (principal) => ({ principal }),
@@ -110,19 +130,19 @@ export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
     const principal = await auth.confirmed;
     c.set("principal", principal);
     if (!isAllowed(principal, spec)) throw refusal(spec, principal);
+    await limit(principal);
     return run();
   };
   routeSpecs.set(handler, spec);
   return handler;
 }
 
-/** The 403 for a principal a route does not allow: the missing tab, or the missing permission. */
+/** The 403 for a principal a route does not allow: the missing permission, or the missing tab. */
 function refusal(spec: RouteSpec, principal: Principal) {
-  return forbidden(
-    spec.tab && spec.access !== "authenticated" && spec.access !== "public" && hasPermission(principal.permissions, spec.access)
-      ? `Your account does not have the '${spec.tab}' tab`
-      : `Permission '${spec.access}' is required`,
-  );
+  const missing = missingAccess(principal, spec);
+  if (missing && "tab" in missing) return forbidden(`Your account does not have the '${missing.tab}' tab`);
+  if (missing && "apiKey" in missing) return forbidden("This route is for signed-in users only; an API key may not call it");
+  return forbidden(`Permission '${missing && "permission" in missing ? missing.permission : accessLabel(spec.access)}' is required`);
 }
 
 const SECURITY_ALL = [{ bearerAuth: [] }, { apiKeyHeader: [] }, { apiKeyQuery: [] }];
@@ -133,11 +153,27 @@ const SECURITY_ALL = [{ bearerAuth: [] }, { apiKeyHeader: [] }, { apiKeyQuery: [
  */
 export function routeDefiner(surface: Surface) {
   return function defineRoute<R extends RouteDefinition>(def: R): R & { middleware: MiddlewareHandler<AppEnv> } {
-    const { access, tab, apiKey, throttle, idempotent, bodyLimit, noStore, upgrade, errors: declaredErrors = {}, ...operation } = def;
-    const spec: RouteSpec = { access, tab, apiKey, throttle, idempotent, bodyLimit, noStore, upgrade, summary: def.summary, tags: def.tags, surface };
+    const { access, tab, apiKey, throttle, userLimit, pureRead, idempotent, bodyLimit, noStore, upgrade, errors: declaredErrors = {}, ...operation } = def;
+    if (pureRead && def.method !== "get") throw new Error(`${def.method.toUpperCase()} ${def.path}: only a GET can be a pure read`);
+    const spec: RouteSpec = {
+      access,
+      tab,
+      apiKey,
+      throttle,
+      userLimit,
+      pureRead,
+      idempotent,
+      bodyLimit,
+      noStore,
+      upgrade,
+      summary: def.summary,
+      tags: def.tags,
+      surface,
+      source: declaredAt(),
+    };
     const request = operation.request;
     const validates = Boolean(request?.body || request?.query || request?.params || request?.headers || request?.cookies);
-    const errors = surface.errorDocs({ authenticated: access !== "public", validates, throttled: throttle !== undefined });
+    const errors = surface.errorDocs({ authenticated: access !== "public", validates, throttled: throttle !== undefined || userLimit !== undefined });
     for (const [status, description] of Object.entries(declaredErrors)) errors[Number(status)] = surface.errorDoc(Number(status), description);
     const config = {
       ...operation,
@@ -149,10 +185,27 @@ export function routeDefiner(surface: Surface) {
       "x-permission": access,
       ...(upgrade ? { "x-upgrade": "websocket" } : {}),
       ...(tab ? { "x-tab": tab } : {}),
+      ...(userLimit ? { "x-user-limit": userLimit } : {}),
+      ...(pureRead ? { "x-pure-read": true } : {}),
       middleware: [route(spec)],
     };
     return createRoute(config as unknown as RouteConfig) as unknown as R & { middleware: MiddlewareHandler<AppEnv> };
   };
+}
+
+/**
+ * The file that declared a route, for `npm run routes` (scripts/routes.mjs), which sets
+ * `globalThis.__FLOORLINE_ROUTE_SOURCES__` and runs the bundle with source maps. Nothing is
+ * recorded otherwise: a stack trace is not free, and the Workers runtime has no source map.
+ */
+function declaredAt(): string | undefined {
+  if (!(globalThis as { __FLOORLINE_ROUTE_SOURCES__?: boolean }).__FLOORLINE_ROUTE_SOURCES__) return undefined;
+  const frames = new Error().stack?.split("\n") ?? [];
+  for (const frame of frames) {
+    const match = /\(?((?:\/|[A-Za-z]:)[^():]*?(src\/(?:modules|compat)\/[^():]+)):\d+:\d+\)?$/.exec(frame.trim());
+    if (match?.[2]) return match[2];
+  }
+  return undefined;
 }
 
 /** Declares a route of the canonical `/api/v1` surface (and the platform's own routes). */

@@ -11,7 +11,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import type { AppEnv } from "../types";
-import type { AppError, FieldIssue } from "./errors";
+import type { AppError, ErrorReason, FieldIssue } from "./errors";
 
 export interface RenderedError {
   status: ContentfulStatusCode;
@@ -46,7 +46,7 @@ export interface ReasonEntry {
 }
 
 /** Looks an error's reason up in a surface's table; the error's own status and message otherwise. */
-export function byReason(table: Readonly<Record<string, ReasonEntry>>, err: AppError, reason = err.reason): ReasonEntry {
+export function byReason(table: Readonly<Partial<Record<ErrorReason, ReasonEntry>>>, err: AppError, reason: ErrorReason | undefined = err.reason): ReasonEntry {
   const entry = reason === undefined ? undefined : table[reason];
   return entry ?? { status: err.status, message: err.message };
 }

@@ -7,6 +7,76 @@ import { manager } from "./fixtures";
 
 const events = (employeeId: string) => db().select().from(attendanceEvents).where(eq(attendanceEvents.employeeId, employeeId)).orderBy(attendanceEvents.seq);
 
+const hex = (n: number) => [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+/** An employee with an enrolled card, and a tap of it by the manager (a reader's own key would do the same). */
+async function carded() {
+  const m = await manager();
+  const e = await m.employee();
+  const uid = hex(7).toUpperCase();
+  const enrolled = await call("/api/v1/enrollment/cards", { token: m.token, body: { employee_id: e.id, uid } });
+  if (enrolled.status !== 201) throw new Error(`enrol: ${enrolled.status}`);
+  return { m, e, tap: (extra: Record<string, unknown> = {}) => m.clock({ card_uid: uid, ...extra }, {}, "/api/v1/attendance/clock-by-card") };
+}
+
+describe("reader taps are debounced per employee", () => {
+  it("a second card tap inside the window answers the first tap's event with duplicate: true and writes nothing", async () => {
+    const { e, tap } = await carded();
+    const first = await tap();
+    expect(first.json).toMatchObject({ direction: "in", duplicate: false });
+    const second = await tap();
+    expect(second.status).toBe(200);
+    expect(second.json).toMatchObject({ direction: "in", duplicate: true, event_id: first.json.event_id, timestamp: first.json.timestamp });
+    expect((await events(e.id)).map((r) => r.direction)).toEqual(["in"]);
+  });
+
+  it("simultaneous taps: exactly one writes, every answer names its event", async () => {
+    const { e, tap } = await carded();
+    const burst = await Promise.all([tap(), tap(), tap(), tap()]);
+    expect(burst.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(burst.map((r) => r.json.duplicate as unknown).filter((d) => d === false)).toHaveLength(1);
+    const rows = await events(e.id);
+    expect(rows.map((r) => r.direction)).toEqual(["in"]);
+    expect(new Set(burst.map((r) => r.json.event_id))).toEqual(new Set([rows[0]?.id]));
+  });
+
+  it("two taps that read the same state: the write refuses the second in D1 (not a read before it), which answers the first's event", async () => {
+    const m = await manager();
+    const e = await m.employee();
+    const [observed] = await db().select().from(attendanceEmployees).where(eq(attendanceEmployees.id, e.id));
+    if (!observed) throw new Error("no employee");
+    const actor = { kind: "api_key" as const, keyId: "k", name: "gate", permissions: new Set(["attendance:clock" as const]), tabs: [], createdBy: m.admin.id };
+    const results = await Promise.all([
+      clockObserved(testDeps(), observed, undefined, undefined, "card", actor),
+      clockObserved(testDeps(), observed, undefined, undefined, "card", actor),
+    ]);
+    expect(results.map((r) => r.duplicate).sort()).toEqual([false, true]);
+    expect(results[0]?.event_id).toBe(results[1]?.event_id);
+    expect((await events(e.id)).map((r) => r.direction)).toEqual(["in"]);
+  });
+
+  it("after the window a tap toggles again; a manager's manual clock is never debounced", async () => {
+    const m = await manager();
+    const e = await m.employee();
+    const actor = { kind: "api_key" as const, keyId: "k", name: "gate", permissions: new Set(["attendance:clock" as const]), tabs: [], createdBy: m.admin.id };
+    const read = async () => {
+      const [row] = await db().select().from(attendanceEmployees).where(eq(attendanceEmployees.id, e.id));
+      if (!row) throw new Error("no employee");
+      return row;
+    };
+    const t0 = Date.now();
+    const at = (ms: number) => testDeps({ now: () => new Date(t0 + ms) });
+    expect((await clockObserved(at(0), await read(), undefined, undefined, "card", actor)).direction).toBe("in");
+    expect(await clockObserved(at(59_000), await read(), undefined, undefined, "fingerprint", actor)).toMatchObject({ direction: "in", duplicate: true });
+    expect(await clockObserved(at(61_000), await read(), undefined, undefined, "card", actor)).toMatchObject({ direction: "out", duplicate: false });
+    // Manual toggles right after a tap, and right after each other, all write.
+    const manual = await m.clock({ employee_id: e.id });
+    expect(manual.json).toMatchObject({ direction: "in", duplicate: false });
+    expect((await m.clock({ employee_id: e.id })).json).toMatchObject({ direction: "out", duplicate: false });
+    expect((await events(e.id)).map((r) => r.source)).toEqual(["card", "card", "manual", "manual"]);
+  });
+});
+
 describe("clocking", () => {
   it("RM365's toggle: in, then out, answering {status, direction}", async () => {
     const m = await manager();
@@ -109,13 +179,15 @@ describe("clocking", () => {
     expect(retry.res.headers.get("idempotent-replayed")).toBe("true");
     expect(retry.json).toEqual(first.json);
     expect((await events(e.id)).map((r) => r.direction)).toEqual(["in"]);
-    expect((await events(e.id))[0]?.actorName).toBe("api-key:gate reader");
-    // A new tap (new key) toggles.
+    expect((await events(e.id))[0]?.actorName).toBe("api_key:gate reader");
+    // A new tap (new key) within the debounce window repeats the first; an explicit out clocks out.
     const next = await call("/api/v1/attendance/clock-by-card", {
       headers: { "x-api-key": key, "idempotency-key": crypto.randomUUID() },
       body: { card_uid: uid },
     });
-    expect(next.json.direction).toBe("out");
+    expect(next.json).toMatchObject({ direction: "in", duplicate: true, event_id: first.json.event_id });
+    const out = await call("/api/v1/attendance/clock-by-card", { headers: { "x-api-key": key }, body: { card_uid: uid, direction: "out" } });
+    expect(out.json).toMatchObject({ direction: "out", duplicate: false });
     // A reader cannot clock anyone by code (its key carries its creator's tabs): 403, nothing written.
     const byCode = await call("/api/v1/attendance/clock", { headers: { "x-api-key": key }, body: { employee_id: e.code } });
     expect(byCode.status).toBe(403);

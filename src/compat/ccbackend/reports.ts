@@ -149,6 +149,7 @@ export const ccbackendReportRoutes = createRouter()
       method: "get",
       path: "/reports",
       access: "issue_reports:read",
+      pureRead: true,
       summary: "CCbackend: every report, newest first",
       tags: TAGS,
       responses: { 200: json(z.object({ success: z.literal(true), reports: z.array(CcReport) }), "The reports") },

@@ -12,6 +12,7 @@ export const partsAuthRoutes = createRouter().openapi(
     method: "get",
     path: "/auth/check",
     access: "authenticated",
+    pureRead: true,
     summary: "Is the caller's API key (or token) valid",
     tags: ["parts"],
     responses: { 200: json(AuthCheck, "The key is valid") },

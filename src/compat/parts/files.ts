@@ -155,6 +155,7 @@ export const partFileRoutes = createRouter()
       method: "get",
       path: "/{id}/drawing",
       access: "parts:read",
+      userLimit: "upstream",
       summary: "The part's drawing PDF from Onshape (its onshapeUrl), fetched once and cached; 202 while Onshape exports it",
       tags: TAGS,
       request: { params: PartIdParam },

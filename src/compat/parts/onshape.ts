@@ -99,6 +99,7 @@ export const onshapeAuthRoutes = createRouter()
       method: "get",
       path: "/status",
       access: "parts:read",
+      pureRead: true,
       apiKey: false,
       summary: "Whether your Onshape account is connected (never the tokens)",
       tags: TAGS,

@@ -16,6 +16,7 @@ export const partWorkflowRoutes = createRouter()
       method: "get",
       path: "/{id}",
       access: "parts:read",
+      pureRead: true,
       summary: "One part",
       tags: TAGS,
       request: { params: PartIdParam },

@@ -23,6 +23,7 @@ export const apiKeyRoutes = createRouter()
       method: "get",
       path: "/",
       access: "api_keys:manage",
+      pureRead: true,
       apiKey: false,
       summary: "List API keys (never their secrets)",
       tags: TAGS,

@@ -5,6 +5,7 @@ import type { Deps } from "../../lib/deps";
 import { randomToken, sha256Hex } from "../../lib/encoding";
 import { forbidden, notFound } from "../../lib/errors";
 import { paginate } from "../../lib/pagination";
+import { actorOf } from "../../lib/principal";
 import { apiKeyRateTier } from "../../lib/rate-limit";
 import { holdsAll } from "../../lib/rbac";
 import type { Principal } from "../../types";
@@ -42,7 +43,7 @@ export async function createApiKey({ db, config }: Pick<Deps, "db" | "config">, 
       keyHash: await sha256Hex(key),
       permissions: [...new Set(input.permissions)],
       rateLimitPerMinute: apiKeyRateTier(input.rate_limit_per_minute ?? config.API_KEY_DEFAULT_RATE_LIMIT),
-      createdBy: actor.kind === "user" ? actor.userId : actor.createdBy,
+      createdBy: actorOf(actor).userId,
     })
     .returning();
   if (!row) throw new Error("api key insert returned nothing");

@@ -4,10 +4,11 @@ import { attendanceCorrections, attendanceEmployees, attendanceEvents } from "..
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { type Page, paginate } from "../../lib/pagination";
+import { actorOf } from "../../lib/principal";
 import { afterOneChange, insertWhere } from "../../lib/sql";
 import type { Principal } from "../../types";
 import { attendanceConfig } from "./config";
-import { eventExists, other, toCorrection, toLogEntry, whoIs } from "./mappers";
+import { eventExists, other, toCorrection, toLogEntry } from "./mappers";
 import type { CloseOpenInBody, Correction, CorrectionQuery, EditTimeBody, LogEntry, OpenIn } from "./schemas";
 import { plantDate, plantTime } from "./time";
 
@@ -115,7 +116,7 @@ export async function closeOpenIn(
   const { after } = await neighbours(deps.db, open.employeeId, open.at, open.id);
   if (after && outIso >= after.at) throw invalidTime("body.clock_out", `clock_out must be before the employee's next event (${after.at})`);
 
-  const who = whoIs(actor);
+  const who = actorOf(actor);
   const outId = crypto.randomUUID();
   const correctionId = crypto.randomUUID();
   const ev = attendanceEvents;
@@ -125,7 +126,7 @@ export async function closeOpenIn(
     insertWhere(
       deps,
       ev,
-      { id: outId, employeeId: open.employeeId, direction: "out", at: outIso, source: "correction", actorId: who.id, actorName: who.name },
+      { id: outId, employeeId: open.employeeId, direction: "out", at: outIso, source: "correction", actorId: who.userId, actorName: who.name },
       exists(
         deps.db
           .select({ id: other.id })
@@ -153,7 +154,7 @@ export async function closeOpenIn(
         before: { clock_in: open.at, clock_out: null },
         after: { clock_in: open.at, clock_out: outIso, clock_out_event_id: outId },
         reason: input.reason,
-        actorId: who.id,
+        actorId: who.userId,
         actorName: who.name,
       },
       written,
@@ -189,7 +190,7 @@ export async function editEventTime(
   if (before && atIso <= before.at) throw invalidTime("body.timestamp", `timestamp must be after the employee's previous event (${before.at})`);
   if (after && atIso >= after.at) throw invalidTime("body.timestamp", `timestamp must be before the employee's next event (${after.at})`);
 
-  const who = whoIs(actor);
+  const who = actorOf(actor);
   const correctionId = crypto.randomUUID();
   const ev = attendanceEvents;
   const e = attendanceEmployees;
@@ -209,7 +210,7 @@ export async function editEventTime(
         before: { timestamp: event.at, direction: event.direction },
         after: { timestamp: atIso, direction: event.direction },
         reason: input.reason,
-        actorId: who.id,
+        actorId: who.userId,
         actorName: who.name,
       },
       afterOneChange,

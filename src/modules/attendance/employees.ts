@@ -5,10 +5,11 @@ import { attendanceEmployees } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { type Page, paginate } from "../../lib/pagination";
+import { actorOf } from "../../lib/principal";
 import { likeContains } from "../../lib/sql";
 import type { Principal } from "../../types";
 import { type EmployeeRow, revokeAllOf } from "../enrollment/repo";
-import { toEmployee, whoIs } from "./mappers";
+import { toEmployee } from "./mappers";
 import type { CreateEmployee, Employee, EmployeeListQuery, UpdateEmployee } from "./schemas";
 
 export const employeeNotFound = (ref: string) => new AppError("NOT_FOUND", `Employee '${ref}' not found`, { reason: "employee_not_found" });
@@ -35,7 +36,7 @@ export async function createEmployee(deps: Pick<Deps, "db">, input: CreateEmploy
         name: input.name,
         department: input.department ?? null,
         active: input.active,
-        createdBy: whoIs(actor).id,
+        createdBy: actorOf(actor).userId,
       })
       .returning();
     if (!row) throw new Error("insert returned no row");
@@ -101,10 +102,10 @@ export async function updateEmployee(
   let rows: EmployeeRow[];
   try {
     if (deactivating) {
-      const who = whoIs(actor);
+      const who = actorOf(actor);
       // The revocations run only if the update matched (its version was current) and deactivated.
       const deactivated = sql`exists (select 1 from ${e} where ${e.id} = ${current.id} and ${e.version} = ${version + 1} and ${e.active} = 0)`;
-      const [cards, fingerprints] = revokeAllOf(deps.db, current.id, deps.now().toISOString(), who.id, `Employee deactivated by ${who.name}`, deactivated);
+      const [cards, fingerprints] = revokeAllOf(deps.db, current.id, deps.now().toISOString(), who.userId, `Employee deactivated by ${who.name}`, deactivated);
       const [changed] = await deps.db.batch([update, cards, fingerprints]);
       rows = changed;
     } else {

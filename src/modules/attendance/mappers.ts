@@ -3,23 +3,17 @@ import { eq, exists } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import { type attendanceCorrections, attendanceEvents } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
-import type { Principal } from "../../types";
 import type { EmployeeRow } from "../enrollment/repo";
 import type { Correction, Employee, LogEntry } from "./schemas";
 import { plantDate, plantTime } from "./time";
 
-type EventRow = typeof attendanceEvents.$inferSelect;
+export type EventRow = typeof attendanceEvents.$inferSelect;
 /** The events table under another name, for "this event exists" sub-selects inside writes to it. */
 export const other = alias(attendanceEvents, "other_event");
 /** SQL: an event with this id exists (was written earlier in the same batch). */
 export const eventExists = (db: Deps["db"], id: string) => exists(db.select({ id: other.id }).from(other).where(eq(other.id, id)));
 type CorrectionRow = typeof attendanceCorrections.$inferSelect;
 export type Direction = "in" | "out";
-
-/** Who an actor is in event and audit rows: the user, or the API key (a reader) by name. */
-export function whoIs(actor: Principal): { id: string; name: string } {
-  return actor.kind === "user" ? { id: actor.userId, name: actor.username } : { id: actor.createdBy, name: `api-key:${actor.name}` };
-}
 
 /** The wire shape of an employee row. */
 export function toEmployee(row: EmployeeRow): Employee {

@@ -110,6 +110,11 @@ export const ClockResult = z
     employee_name: z.string(),
     event_id: z.string(),
     timestamp: z.string(),
+    /**
+     * True when a reader tap came within CLOCK_DEBOUNCE_SECONDS of the employee's last
+     * tap: the answer is that tap's event, and nothing was written.
+     */
+    duplicate: z.boolean(),
   })
   .meta({ id: "ClockResult" });
 export type ClockResult = z.infer<typeof ClockResult>;

@@ -17,4 +17,4 @@ export { clock, clockByCard, clockByFingerprint, clockObserved } from "./clockin
 export { closeOpenIn, countForgotten, editEventTime, listCorrections, listForgotten } from "./corrections";
 export { createEmployee, getEmployee, listEmployees, updateEmployee } from "./employees";
 export { exportLogsCsv, listLogs } from "./logs";
-export { toEmployee, toLogEntry, whoIs } from "./mappers";
+export { toEmployee, toLogEntry } from "./mappers";

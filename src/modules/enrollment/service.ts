@@ -10,9 +10,9 @@ import { attendanceEmployees, enrollmentCards, enrollmentFingerprints } from "..
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { type Page, paginate } from "../../lib/pagination";
+import { actorOf } from "../../lib/principal";
 import { afterOneChange, insertWhere } from "../../lib/sql";
 import type { Principal } from "../../types";
-import { whoIs } from "../attendance/service";
 import { templateHash } from "./repo";
 import type { Card, CredentialListQuery, EmployeeEnrollment, Fingerprint, RegisterCard, RegisterFingerprint, ReplaceCard, RevokeBody } from "./schemas";
 
@@ -77,7 +77,7 @@ export async function registerCard(deps: EnrollDeps, input: RegisterCard, actor:
       insertWhere(
         deps,
         enrollmentCards,
-        { id, employeeId: employee.id, uid: input.uid, label: input.label ?? null, createdBy: whoIs(actor).id },
+        { id, employeeId: employee.id, uid: input.uid, label: input.label ?? null, createdBy: actorOf(actor).userId },
         stillActive(employee.id),
       ),
       deps.db.select().from(enrollmentCards).where(eq(enrollmentCards.id, id)),
@@ -102,7 +102,7 @@ export async function revokeCard(deps: EnrollDeps, id: string, input: RevokeBody
   await findCard(deps.db, id);
   const [row] = await deps.db
     .update(enrollmentCards)
-    .set({ revokedAt: deps.now().toISOString(), revokedBy: whoIs(actor).id, revokeReason: input.reason })
+    .set({ revokedAt: deps.now().toISOString(), revokedBy: actorOf(actor).userId, revokeReason: input.reason })
     .where(and(eq(enrollmentCards.id, id), isNull(enrollmentCards.revokedAt)))
     .returning();
   if (!row) throw new AppError("CONFLICT", "This card is already revoked", { reason: "card_revoked" });
@@ -116,18 +116,18 @@ export async function revokeCard(deps: EnrollDeps, id: string, input: RevokeBody
 export async function replaceCard(deps: EnrollDeps, id: string, input: ReplaceCard, actor: Principal): Promise<{ revoked: Card; card: Card }> {
   const old = await findCard(deps.db, id);
   if (old.revokedAt !== null) throw new AppError("CONFLICT", "This card is already revoked; register a new one instead", { reason: "card_revoked" });
-  const who = whoIs(actor);
+  const who = actorOf(actor);
   const newId = crypto.randomUUID();
   try {
     const [, , revokedRows, newRows] = await deps.db.batch([
       deps.db
         .update(enrollmentCards)
-        .set({ revokedAt: deps.now().toISOString(), revokedBy: who.id, revokeReason: input.reason })
+        .set({ revokedAt: deps.now().toISOString(), revokedBy: who.userId, revokeReason: input.reason })
         .where(and(eq(enrollmentCards.id, id), isNull(enrollmentCards.revokedAt), stillActive(old.employeeId))),
       insertWhere(
         deps,
         enrollmentCards,
-        { id: newId, employeeId: old.employeeId, uid: input.uid, label: input.label === undefined ? old.label : input.label, createdBy: who.id },
+        { id: newId, employeeId: old.employeeId, uid: input.uid, label: input.label === undefined ? old.label : input.label, createdBy: who.userId },
         afterOneChange,
       ),
       deps.db.select().from(enrollmentCards).where(eq(enrollmentCards.id, id)),
@@ -166,7 +166,7 @@ export async function registerFingerprint(deps: EnrollDeps, input: RegisterFinge
       insertWhere(
         deps,
         enrollmentFingerprints,
-        { id, employeeId: employee.id, templateId: input.template_id, templateHash: hash, finger: input.finger ?? null, createdBy: whoIs(actor).id },
+        { id, employeeId: employee.id, templateId: input.template_id, templateHash: hash, finger: input.finger ?? null, createdBy: actorOf(actor).userId },
         stillActive(employee.id),
       ),
       deps.db.select().from(enrollmentFingerprints).where(eq(enrollmentFingerprints.id, id)),
@@ -188,7 +188,7 @@ export async function revokeFingerprint(deps: EnrollDeps, id: string, input: Rev
   if (!existing) throw new AppError("NOT_FOUND", `Fingerprint '${id}' not found`, { reason: "fingerprint_not_found" });
   const [row] = await deps.db
     .update(enrollmentFingerprints)
-    .set({ revokedAt: deps.now().toISOString(), revokedBy: whoIs(actor).id, revokeReason: input.reason })
+    .set({ revokedAt: deps.now().toISOString(), revokedBy: actorOf(actor).userId, revokeReason: input.reason })
     .where(and(eq(enrollmentFingerprints.id, id), isNull(enrollmentFingerprints.revokedAt)))
     .returning();
   if (!row) throw new AppError("CONFLICT", "This fingerprint is already revoked", { reason: "fingerprint_revoked" });

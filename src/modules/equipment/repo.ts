@@ -6,7 +6,6 @@ import { and, eq, isNull, type SQL } from "drizzle-orm";
 import { equipment, equipmentLog } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
-import type { Principal } from "../../types";
 import type { Equipment } from "./schemas";
 
 /**
@@ -99,6 +98,3 @@ export async function requireEquipment(deps: Pick<Deps, "db">, code: string): Pr
   if (!row) throw equipmentNotFound(code);
   return row;
 }
-
-/** How the logs and reports name whoever acted: CCbackend's `UPDATE_BY` is a username. */
-export const actorName = (actor: Principal): string => (actor.kind === "user" ? actor.username : `api_key:${actor.name}`);

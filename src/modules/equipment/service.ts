@@ -14,9 +14,10 @@ import { type EquipmentAction, equipment, equipmentLog, equipmentMaintenance, ty
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { type Page, type PageParams, paginate } from "../../lib/pagination";
+import { actorOf } from "../../lib/principal";
 import { chunk, IDS_PER_STATEMENT, likeContains, rowsPerInsert } from "../../lib/sql";
 import type { Principal } from "../../types";
-import { actorName, currentLogJoin, type EquipmentRow, equipmentColumns, equipmentNotFound, requireEquipment, selectEquipment, toEquipment } from "./repo";
+import { currentLogJoin, type EquipmentRow, equipmentColumns, equipmentNotFound, requireEquipment, selectEquipment, toEquipment } from "./repo";
 import type {
   BatchItem,
   BatchProblem,
@@ -81,7 +82,7 @@ const staleVersion = (current: Equipment) =>
 export async function createEquipment(deps: DbDeps, input: CreateEquipment, actor: Principal): Promise<Equipment> {
   const { db } = deps;
   const now = deps.now().toISOString();
-  const by = actorName(actor);
+  const by = actorOf(actor).name;
   const id = crypto.randomUUID();
   const { set, changes } = masterChanges(undefined, input);
   const master = { id, code: input.code, ...set, createdBy: by, createdAt: now, updatedAt: now, version: 1 };
@@ -221,7 +222,7 @@ async function commitChanges({ db }: Pick<Deps, "db">, planned: readonly Planned
  */
 export async function updateEquipment(deps: WriteDeps, code: string, input: UpdateEquipment, actor: Principal, expectedVersion?: number): Promise<Equipment> {
   const current = await requireEquipment(deps, code);
-  const by = actorName(actor);
+  const by = actorOf(actor).name;
   for (const expected of [input.version, expectedVersion]) {
     if (expected === undefined || expected === current.version) continue;
     if (isOwnReplay(current, input, by, expected)) return toEquipment(current);
@@ -377,7 +378,7 @@ export async function batchUpdateEquipment(deps: WriteDeps, items: readonly Batc
   if (problems.length > 0) throw batchRejected(problems.sort((a, b) => a.index - b.index));
 
   const now = deps.now().toISOString();
-  const by = actorName(actor);
+  const by = actorOf(actor).name;
   const planned = items.map((item) => {
     const current = live.get(item.code) as EquipmentRow;
     const status = item.status ?? current.status;
@@ -405,7 +406,7 @@ export async function deleteEquipment(deps: DbDeps, code: string, actor: Princip
   const current = await requireEquipment(deps, code);
   if (expectedVersion !== undefined && expectedVersion !== current.version) throw staleVersion(toEquipment(current));
   const now = deps.now().toISOString();
-  const plan = planChange(current, {}, actorName(actor), now, "delete");
+  const plan = planChange(current, {}, actorOf(actor).name, now, "delete");
   plan.set.deletedAt = now;
   await commitOrStale(deps, [plan], now);
   return { code: current.code, deleted_at: now, version: plan.log.version };
@@ -552,7 +553,7 @@ export async function scheduleMaintenance(deps: DbDeps, code: string, input: Sch
       scheduledAt: input.scheduled_at,
       estimatedDurationMinutes: input.estimated_duration_minutes ?? null,
       description: input.description ?? null,
-      createdBy: actorName(actor),
+      createdBy: actorOf(actor).name,
       createdAt: deps.now().toISOString(),
     })
     .returning();

@@ -19,6 +19,7 @@ import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
 import { type Page, paginate } from "../../lib/pagination";
+import { actorOf } from "../../lib/principal";
 import { chunk, IDS_PER_STATEMENT, likeContains } from "../../lib/sql";
 import type { InventoryEvents } from "../../rooms/inventory-protocol";
 import type { JsonValue, ServerMessageOf } from "../../rooms/messages";
@@ -28,11 +29,6 @@ import type { AdjustBody, Adjustment, BulkLine, CreateItem, HistoryExportQuery, 
 type ItemRow = typeof inventoryItems.$inferSelect;
 type AdjustmentRow = typeof inventoryAdjustments.$inferSelect;
 type InventoryDeps = Pick<Deps, "db" | "rooms" | "now" | "waitUntil">;
-
-/** Who an actor is in history rows and room events: the user, or an API key's creator. */
-function whoIs(actor: Principal): { userId: string; username: string } {
-  return actor.kind === "user" ? { userId: actor.userId, username: actor.username } : { userId: actor.createdBy, username: `api-key:${actor.name}` };
-}
 
 /** Low stock: at or below a positive reorder level. */
 const isLow = (row: Pick<ItemRow, "quantity" | "reorderLevel">) => row.reorderLevel > 0 && row.quantity <= row.reorderLevel;
@@ -84,14 +80,14 @@ type InventoryChange = Omit<Extract<ServerMessageOf<InventoryEvents>, { type: "i
  */
 function pushChanges(deps: Pick<Deps, "rooms" | "waitUntil">, actor: Principal, changes: { location: string; change: InventoryChange }[]): void {
   if (changes.length === 0) return;
-  const who = whoIs(actor);
+  const who = actorOf(actor);
   const byLocation = new Map<string, InventoryChange[]>();
   for (const { location, change } of changes) byLocation.set(location, [...(byLocation.get(location) ?? []), change]);
   const rooms = deps.rooms.inventory;
   const work = [...byLocation].map(async ([location, list]) => {
     try {
       const room = rooms.get(rooms.idFromName(location));
-      await room.publishMany(list.map((change) => ({ type: "inventory_changed", data: { user_id: who.userId, username: who.username, ...change } })));
+      await room.publishMany(list.map((change) => ({ type: "inventory_changed", data: { user_id: who.userId, username: who.name, ...change } })));
     } catch (err) {
       log("warn", "inventory room push failed", { location, ...describeError(err) });
     }
@@ -140,7 +136,7 @@ export async function createItem(deps: InventoryDeps, input: CreateItem, actor: 
         quantity: input.quantity,
         reorderLevel: input.reorder_level,
         allowNegative: input.allow_negative,
-        createdBy: whoIs(actor).userId,
+        createdBy: actorOf(actor).userId,
       })
       .returning();
   } catch (err) {
@@ -306,7 +302,7 @@ const lineName = (line: Line) => ("sku" in line.by ? line.by.sku : `barcode ${li
  */
 async function applyLines(deps: InventoryDeps, lines: Line[], actor: Principal): Promise<{ adjustments: AdjustmentRow[]; items: ItemRow[] }> {
   const { db } = deps;
-  const who = whoIs(actor);
+  const who = actorOf(actor);
   const at = deps.now().toISOString();
   const ids = lines.map(() => crypto.randomUUID());
   const t = inventoryItems;
@@ -327,7 +323,7 @@ async function applyLines(deps: InventoryDeps, lines: Line[], actor: Principal):
         reason: line.reason,
         quantityAfter: of(t.quantity),
         userId: who.userId,
-        username: who.username,
+        username: who.name,
         createdAt: at,
       }),
     ];

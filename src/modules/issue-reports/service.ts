@@ -17,12 +17,13 @@ import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { z } from "zod";
 import { equipment, issueReports, type ReportStatus, type StoredImage } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
-import { AppError } from "../../lib/errors";
+import { AppError, type ErrorReason } from "../../lib/errors";
 import { isPending, purgeFiles, queueFileDeletions } from "../../lib/files";
 import { type Page, paginate } from "../../lib/pagination";
+import { actorOf } from "../../lib/principal";
 import { type IncomingUpload, receiveUpload } from "../../lib/uploads";
 import type { Principal } from "../../types";
-import { actorName, requireEquipment } from "../equipment/repo";
+import { requireEquipment } from "../equipment/repo";
 import { type CreateIssueReportInput, DEFAULT_LABELS, type IssueReport, type IssueReportListQuery, type ProcessIssueReport, STATUS_WORDS } from "./schemas";
 
 /** CCbackend's limit (Flask `MAX_CONTENT_LENGTH`): a whole report request, photos and fields. */
@@ -65,7 +66,7 @@ const selectReports = ({ db }: Pick<Deps, "db">, where?: SQL) =>
 
 const flatten = ({ report, equipmentCode }: { report: Row; equipmentCode: string }): RowWithCode => ({ ...report, equipmentCode });
 
-const reportNotFound = (id: number, reason = "report_not_found") => new AppError("NOT_FOUND", `Issue report ${id} not found`, { reason });
+const reportNotFound = (id: number, reason: ErrorReason = "report_not_found") => new AppError("NOT_FOUND", `Issue report ${id} not found`, { reason });
 
 /**
  * Files a report from a multipart request: photos stream to R2 first, then `parseFields` (the
@@ -100,7 +101,7 @@ export async function fileIssueReport(
       .insert(issueReports)
       .values({
         equipmentId: item.id,
-        reporter: actorName(actor),
+        reporter: actorOf(actor).name,
         reportedAt: now,
         issueType: input.issue_type,
         description: input.description ?? null,
@@ -191,7 +192,7 @@ export async function processIssueReport(
     .set({
       status,
       statusLabel: label,
-      processor: actorName(actor),
+      processor: actorOf(actor).name,
       processedAt: now,
       processNotes: input.process_notes ?? null,
       updatedAt: now,

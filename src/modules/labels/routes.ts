@@ -14,6 +14,8 @@ const TAGS = ["labels"];
 const TAB = "labels";
 const GENERATOR = "labels.generator";
 const HISTORY = "labels.history";
+/** Labels show inventory items: printing one, or reading a job's files, needs item access too. */
+const ITEMS_TAB = "inventory";
 const Message = z.object({ message: z.string() });
 const Binary = z.string().meta({ format: "binary" });
 
@@ -30,6 +32,7 @@ export const labelRoutes = createRouter()
       path: "/templates",
       access: "labels:read",
       tab: TAB,
+      pureRead: true,
       summary: "The built-in label templates (size, grid, symbology, fields); rm365 is the default",
       tags: TAGS,
       responses: { 200: json(TemplateList, "Templates") },
@@ -40,8 +43,9 @@ export const labelRoutes = createRouter()
     defineRoute({
       method: "post",
       path: "/start-job",
-      access: "labels:generate",
-      tab: GENERATOR,
+      access: ["labels:generate", "inventory:read"],
+      tab: [GENERATOR, ITEMS_TAB],
+      userLimit: "labels",
       summary: `Queue a label job (RM365): {item_ids (ids or SKUs, in print order, at most 10,000), line_date?, template? (id or spec)}; needs inventory:read too`,
       tags: TAGS,
       request: { body: { content: { "application/json": { schema: StartJobBody } } } },
@@ -105,8 +109,8 @@ export const labelRoutes = createRouter()
     defineRoute({
       method: "get",
       path: "/job/{id}/pdf",
-      access: "labels:read",
-      tab: TAB,
+      access: ["labels:read", "inventory:read"],
+      tab: [TAB, ITEMS_TAB],
       summary: "The job's PDF (RM365 sheet: 7 labels of 69×27 mm per 103×200 mm page by default); needs inventory:read too",
       tags: TAGS,
       request: { params: JobParams },
@@ -123,8 +127,8 @@ export const labelRoutes = createRouter()
     defineRoute({
       method: "get",
       path: "/job/{id}/csv",
-      access: "labels:read",
-      tab: TAB,
+      access: ["labels:read", "inventory:read"],
+      tab: [TAB, ITEMS_TAB],
       summary: "The job's labels as CSV (position, page, slot, item_id, sku, name, value, symbology, location, line_date); needs inventory:read too",
       tags: TAGS,
       request: { params: JobParams },
@@ -155,8 +159,9 @@ export const labelRoutes = createRouter()
     defineRoute({
       method: "get",
       path: "/items/{item}/pdf",
-      access: "labels:generate",
-      tab: GENERATOR,
+      access: ["labels:generate", "inventory:read"],
+      tab: [GENERATOR, ITEMS_TAB],
+      userLimit: "labels",
       summary: "One item's label as a PDF, rendered now (?template=, ?line_date=, ?copies= up to 100); the item by id or SKU; needs inventory:read too",
       tags: TAGS,
       request: { params: ItemParams, query: SingleLabelQuery },

@@ -19,7 +19,8 @@ import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import { isConstraintError } from "../../db/client";
 import { type FulfillmentStatus, fulfillmentItems, fulfillmentScans, fulfillmentSessions, OPEN_STATUSES } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
-import { AppError } from "../../lib/errors";
+import { AppError, type ErrorReason } from "../../lib/errors";
+import { actorOf } from "../../lib/principal";
 import { hasPermission } from "../../lib/rbac";
 import { afterOneChange, chunk, insertWhere, rowsPerInsert } from "../../lib/sql";
 import type { Principal } from "../../types";
@@ -42,11 +43,6 @@ import type {
 type SessionRow = typeof fulfillmentSessions.$inferSelect;
 type ItemRow = typeof fulfillmentItems.$inferSelect;
 type MagentoDeps = Pick<Deps, "db" | "feature" | "now">;
-
-/** Who acts: the user, or an API key's creator (a key acts for them). */
-function whoIs(actor: Principal): { userId: string; username: string } {
-  return actor.kind === "user" ? { userId: actor.userId, username: actor.username } : { userId: actor.createdBy, username: `api-key:${actor.name}` };
-}
 
 const isManager = (actor: Principal) => hasPermission(actor.permissions, "fulfillment:manage");
 
@@ -153,7 +149,7 @@ const NOT_PICKABLE: Record<string, string> = {
   pending_payment: "pending payment",
 };
 
-const orderConflict = (message: string, reason: string, details?: unknown) => new AppError("CONFLICT", message, { reason, details });
+const orderConflict = (message: string, reason: ErrorReason, details?: unknown) => new AppError("CONFLICT", message, { reason, details });
 
 /** Refuses an order that already has an open session of this type, or (pick) a completed one. */
 async function assertOrderFree(deps: Pick<Deps, "db">, orderNumber: string, type: StartSessionBody["session_type"]) {
@@ -213,7 +209,7 @@ export async function startSession(deps: MagentoDeps, input: StartSessionBody, a
   const lines = pickLines(order);
   if (lines.length === 0) throw orderConflict(`Order ${orderNumber} has nothing invoiced to pick`, "nothing_to_pick");
 
-  const who = whoIs(actor);
+  const who = actorOf(actor);
   const now = deps.now().toISOString();
   const customer = [order.customer_firstname, order.customer_lastname].filter(Boolean).join(" ").slice(0, 200) || null;
   const session: SessionRow = {
@@ -225,7 +221,7 @@ export async function startSession(deps: MagentoDeps, input: StartSessionBody, a
     status: "in_progress",
     customerName: customer,
     ownerId: who.userId,
-    ownerName: who.username,
+    ownerName: who.name,
     completedAt: null,
     cancelledAt: null,
     cancelReason: null,
@@ -278,7 +274,7 @@ export async function getSession(deps: Pick<Deps, "db">, sessionId: string): Pro
 
 /** 403/409 for a write the conditions refused: not the owner, or the session is not open. */
 function refusal(row: SessionRow, actor: Principal, action: string, allowed: readonly FulfillmentStatus[]): AppError | undefined {
-  if (!isManager(actor) && row.ownerId !== whoIs(actor).userId) {
+  if (!isManager(actor) && row.ownerId !== actorOf(actor).userId) {
     return new AppError("AUTHORIZATION_ERROR", `Only the session's owner (${row.ownerName}) or a fulfillment manager may ${action} it`, {
       reason: "not_session_owner",
     });
@@ -293,7 +289,7 @@ function refusal(row: SessionRow, actor: Principal, action: string, allowed: rea
 }
 
 /** The SQL condition "the caller may act on this session": its owner, or anyone for a manager. */
-const ownerCondition = (actor: Principal) => (isManager(actor) ? sql`1 = 1` : sql`${fulfillmentSessions.ownerId} = ${whoIs(actor).userId}`);
+const ownerCondition = (actor: Principal) => (isManager(actor) ? sql`1 = 1` : sql`${fulfillmentSessions.ownerId} = ${actorOf(actor).userId}`);
 
 // ---------------------------------------------------------------------------------------------
 // Scan
@@ -307,7 +303,7 @@ const ownerCondition = (actor: Principal) => (isManager(actor) ? sql`1 = 1` : sq
 export async function scanItem(deps: Pick<Deps, "db" | "now">, input: ScanBody, actor: Principal): Promise<ScanResult> {
   const { db } = deps;
   const now = deps.now().toISOString();
-  const who = whoIs(actor);
+  const who = actorOf(actor);
   const sessionId = input.session_id;
   const sameSku = sql`lower(${fulfillmentItems.sku}) = lower(${input.sku})`;
   const [increment, , , sessions, items] = await db.batch([
@@ -325,7 +321,7 @@ export async function scanItem(deps: Pick<Deps, "db" | "now">, input: ScanBody, 
     insertWhere(
       deps,
       fulfillmentScans,
-      { sessionId, sku: input.sku, quantity: input.quantity, userId: who.userId, username: who.username, createdAt: now },
+      { sessionId, sku: input.sku, quantity: input.quantity, userId: who.userId, username: who.name, createdAt: now },
       afterOneChange,
     ),
     db

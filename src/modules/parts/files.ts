@@ -4,7 +4,6 @@
  * writes the GLB. The file and the model are read back from R2 as streams.
  */
 import { and, eq, exists, sql } from "drizzle-orm";
-import { z } from "zod";
 import { conversionJobs, parts } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";

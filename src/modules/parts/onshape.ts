@@ -21,6 +21,7 @@ import type { Deps } from "../../lib/deps";
 import { constantTimeEqual, fromBase64Url, randomToken, sha256Hex, toBase64Url, utf8 } from "../../lib/encoding";
 import { AppError } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
+import { actorOf } from "../../lib/principal";
 import { derivedKey, seal, unseal } from "../../lib/seal";
 import type { Principal } from "../../types";
 
@@ -95,7 +96,7 @@ function isConfigured(deps: Pick<Deps, "feature">): boolean {
 }
 
 /** Whose Onshape connection a principal acts with: a user's own; an API key's creator's. */
-export const onshapeUserOf = (actor: Principal): string => (actor.kind === "user" ? actor.userId : actor.createdBy);
+export const onshapeUserOf = (actor: Principal): string => actorOf(actor).userId;
 
 // --- state -----------------------------------------------------------------------------------
 

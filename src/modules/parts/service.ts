@@ -20,6 +20,7 @@ import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { purgeFiles, queueFileDeletionsOf } from "../../lib/files";
 import { paginate } from "../../lib/pagination";
+import { actorOf } from "../../lib/principal";
 import { hasPermission } from "../../lib/rbac";
 import { afterOneChange, insertWhere, likeContains } from "../../lib/sql";
 import type { Principal } from "../../types";
@@ -27,9 +28,6 @@ import type { ListPartsInput, Part, PartFields, PartStats, TransitionInput, Upda
 
 export type PartRow = typeof parts.$inferSelect;
 type TransitionRow = typeof partTransitions.$inferSelect;
-
-/** Who did it, as history records it: the username, or `api_key:<name>`. */
-export const actorName = (actor: Principal): string => (actor.kind === "user" ? actor.username : `api_key:${actor.name}`);
 
 /** The 404 for a part id that does not exist. */
 export const partNotFound = () => new AppError("NOT_FOUND", "Part not found", { reason: "part_not_found" });
@@ -413,7 +411,7 @@ export async function transitionPart(
         toCategory: set.category,
         toStatus: set.status,
         assigned: set.assigned === undefined ? part.assigned : set.assigned,
-        actor: actorName(actor),
+        actor: actorOf(actor).name,
       },
       afterOneChange,
     ),

@@ -3,6 +3,7 @@ import { jobAssignments, productionLines, productionSchedules, products, users }
 import type { Deps } from "../../lib/deps";
 import { AppError, conflict, forbidden, notFound } from "../../lib/errors";
 import { type PageParams, paginate } from "../../lib/pagination";
+import { actorOf } from "../../lib/principal";
 import { hasPermission } from "../../lib/rbac";
 import type { Principal } from "../../types";
 import { publishLine } from "./live";
@@ -16,7 +17,7 @@ type JobRow = typeof jobAssignments.$inferSelect;
 type JobStatus = JobRow["status"];
 
 /** The user a principal acts for (an API key acts for its creator). */
-export const actorId = (actor: Principal): string => (actor.kind === "user" ? actor.userId : actor.createdBy);
+export const actorId = (actor: Principal): string => actorOf(actor).userId;
 
 // ---------------------------------------------------------------------------------------------
 // Lines

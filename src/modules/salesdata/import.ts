@@ -5,9 +5,9 @@ import type { Deps } from "../../lib/deps";
 import type { FieldIssue } from "../../lib/errors";
 import { AppError } from "../../lib/errors";
 import { describeError, log } from "../../lib/logging";
+import { actorOf } from "../../lib/principal";
 import { type IncomingUpload, receiveUpload } from "../../lib/uploads";
 import type { Principal } from "../../types";
-import { actorName } from "../equipment/repo";
 import { CsvFormatError, csvRecords, EXPECTED_COLUMNS, type SalesLine, validateRow } from "./csv";
 import { UploadFields, type UploadResult } from "./schemas";
 import {
@@ -80,7 +80,7 @@ export async function importSalesFile(
   const partial = input.partial ?? fields.partial ?? false;
   const started = deps.now();
   const importId = crypto.randomUUID();
-  const who = { userId: actor.kind === "user" ? actor.userId : null, username: actorName(actor) };
+  const who = { userId: actor.kind === "user" ? actor.userId : null, username: actorOf(actor).name };
   const release = upload.release();
   const recorded = deps.db.batch([
     deps.db

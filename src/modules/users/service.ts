@@ -5,6 +5,7 @@ import type { Deps } from "../../lib/deps";
 import { AppError, conflict, forbidden, notFound } from "../../lib/errors";
 import { usernameKey } from "../../lib/fields";
 import { hashPassword } from "../../lib/passwords";
+import { actorOf } from "../../lib/principal";
 import { effectiveTabs, holdsAll, holdsTabs, type Permission, rolePermissions } from "../../lib/rbac";
 import type { Principal, UserPrincipal } from "../../types";
 import { type AuthDeps, type IssuedResetToken, issueResetToken, type SessionDeps, setPassword } from "../auth/service";
@@ -28,7 +29,7 @@ async function roleNamed({ db }: Pick<Deps, "db">, role: string): Promise<RoleRo
 }
 
 /** The user an actor acts as: themself, or for an API key the key's creator. */
-export const actingUserId = (actor: Principal): string => (actor.kind === "user" ? actor.userId : actor.createdBy);
+export const actingUserId = (actor: Principal): string => actorOf(actor).userId;
 
 /** A user's permissions and effective tabs (their own list, or their role's when null). */
 function rightsOf(target: UserWithRole): { permissions: ReadonlySet<Permission | "*">; tabs: readonly string[] } {
