@@ -138,7 +138,7 @@ export const andonEscalations = sqliteTable(
     level: integer("level").notNull(),
     /** The role the call climbed to. */
     escalatedTo: text("escalated_to").notNull(),
-    reason: text("reason", { enum: ["acknowledge_timeout", "resolve_timeout"] }).notNull(),
+    reason: text("reason", { enum: ["acknowledge_timeout", "resolve_timeout", "manual"] }).notNull(),
     escalatedAt: timestamp("escalated_at").notNull(),
   },
   // One row per level: an alarm that runs twice records the escalation once.
@@ -157,6 +157,9 @@ export const downtimeEvents = sqliteTable(
     endTime: timestamp("end_time"),
     notes: text("notes"),
     reportedBy: text("reported_by").notNull(),
+    /** Who confirmed the stop's reason (MS5's `confirm`), and when. */
+    confirmedBy: text("confirmed_by"),
+    confirmedAt: timestamp("confirmed_at"),
     ...timestamps(),
   },
   (t) => [index("downtime_events_line_idx").on(t.lineId, t.startTime)],
