@@ -91,6 +91,9 @@ const AndonListQuery = Ms5Paging.extend({
   priority: z.enum(ANDON_PRIORITIES).optional(),
   event_type: z.enum(ANDON_TYPES).optional(),
   equipment_code: Code.optional(),
+  /** Reported at or after / before (canonical). */
+  start_time: Iso.optional(),
+  end_time: Iso.optional(),
 });
 const EscalateBody = z.object({ escalation_level: z.number().int().min(1).max(8).optional(), notes: LongText.optional() }).strict();
 
@@ -99,8 +102,11 @@ const DowntimeListQuery = Ms5Paging.extend({
   equipment_code: Code.optional(),
   category: z.enum(DOWNTIME_CATEGORIES).optional(),
   status: z.enum(["active", "completed"]).optional(),
+  /** MS5: dates (a whole day) or times; canonical: `start_time`/`end_time`. */
   start_date: DateOrTime.optional(),
   end_date: DateOrTimeEnd.optional(),
+  start_time: Iso.optional(),
+  end_time: Iso.optional(),
 });
 const ConfirmBody = z.object({ confirmed_by: Code.optional(), notes: LongText.nullable().optional() }).strict();
 
@@ -149,7 +155,12 @@ export function toCalculate(query: z.infer<typeof CalculateQuery>, body: z.infer
   return { line_id: lineId, equipment_code: equipment ? equipment : null, start_time: start, end_time: end };
 }
 
-const OeeLineQuery = Ms5Paging.extend({ start_date: DateOrTime.optional(), end_date: DateOrTimeEnd.optional() });
+const OeeLineQuery = Ms5Paging.extend({
+  start_date: DateOrTime.optional(),
+  end_date: DateOrTimeEnd.optional(),
+  start_time: Iso.optional(),
+  end_time: Iso.optional(),
+});
 const MetricsQuery = z.object({
   line_id: Code.optional(),
   /** MS5's backend: `time_range` (`24h`, `7d`); its client: `period` (same forms, or `day`/`week`/`month`). */
@@ -276,8 +287,8 @@ export const ms5DowntimeRoutes = createRouter()
       responses: { 200: json(z.array(Downtime), "The stops") },
     }),
     async (c) => {
-      const { skip, offset, limit, start_date, end_date, ...filters } = c.req.valid("query");
-      const q = { ...filters, ...pageParams({ skip, offset, limit }), start_time: start_date, end_time: end_date };
+      const { skip, offset, limit, start_date, end_date, start_time, end_time, ...filters } = c.req.valid("query");
+      const q = { ...filters, ...pageParams({ skip, offset, limit }), start_time: start_time ?? start_date, end_time: end_time ?? end_date };
       return c.json(bare(c, await listDowntime(c.var.deps, q)), 200);
     },
   )
@@ -348,7 +359,11 @@ export const ms5OeeRoutes = createRouter()
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const page = await oeeHistory(c.var.deps, c.req.valid("param").id, { ...pageParams(q), start_time: q.start_date, end_time: q.end_date });
+      const page = await oeeHistory(c.var.deps, c.req.valid("param").id, {
+        ...pageParams(q),
+        start_time: q.start_time ?? q.start_date,
+        end_time: q.end_time ?? q.end_date,
+      });
       return c.json(bare(c, page), 200);
     },
   );
