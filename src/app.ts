@@ -10,6 +10,7 @@ import { ccbackendPhotoRoutes, ccbackendReportRoutes } from "./compat/ccbackend/
 import { ccbackendSurface } from "./compat/ccbackend/surface";
 import { ms5AndonRoutes, ms5DashboardRoutes, ms5DowntimeRoutes, ms5OeeRoutes } from "./compat/ms5/floor";
 import { ms5ProductionRoutes } from "./compat/ms5/production";
+import { ms5ReportRoutes } from "./compat/ms5/reports";
 import { partsAuthRoutes } from "./compat/parts/auth";
 import { onshapeAuthRoutes } from "./compat/parts/onshape";
 import { partsCompatRootRoutes, partsCompatRoutes } from "./compat/parts/parts";
@@ -139,6 +140,8 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/attendance", attendanceRoutes);
   app.route("/api/v1/enrollment", enrollmentRoutes);
   app.route("/api/v1/reports", reportRoutes);
+  // After the canonical report routes: their static `/production…` paths win over MS5's `/{id}`.
+  app.route("/api/v1/reports", ms5ReportRoutes);
   app.route("/api", ccbackendAuthRoutes);
   app.route("/api", ccbackendEquipmentRoutes);
   app.route("/api", ccbackendReportRoutes);

@@ -3,7 +3,7 @@
  * request and queues it on the documents queue; the documents worker moves it
  * queued → rendering → ready | failed and writes the PDF to R2 under `pdf_key`.
  */
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { id, timestamp, timestamps } from "./columns";
 
 export const REPORT_STATES = ["queued", "rendering", "ready", "failed"] as const;
@@ -40,4 +40,36 @@ export const productionReports = sqliteTable(
     // The per-requester cap counts a requester's queued and rendering reports on every request.
     index("production_reports_requester_idx").on(t.requestedBy, t.state),
   ],
+);
+
+/** What a report template renders: production reports (the one kind the documents worker makes). */
+export const REPORT_TEMPLATE_TYPES = ["production"] as const;
+
+/** One declared input of a template (MS5's `parameters`), shown by its client's generate form. */
+export interface TemplateParameter {
+  name: string;
+  type: string;
+  required: boolean;
+  description?: string | undefined;
+}
+
+/**
+ * Report templates (MS5's `/reports/templates`): a named report kind with its declared
+ * parameters and sections; `/reports/generate` turns one plus parameter values into a report.
+ */
+export const reportTemplates = sqliteTable(
+  "report_templates",
+  {
+    id: id(),
+    name: text("name").notNull(),
+    description: text("description"),
+    templateType: text("template_type", { enum: REPORT_TEMPLATE_TYPES }).notNull(),
+    parameters: text("parameters", { mode: "json" }).$type<TemplateParameter[]>().notNull(),
+    sections: text("sections", { mode: "json" }).$type<{ type: string; title: string }[]>().notNull(),
+    isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+    createdBy: text("created_by").notNull(),
+    version: integer("version").notNull().default(1),
+    ...timestamps(),
+  },
+  (t) => [uniqueIndex("report_templates_name_unique").on(t.name)],
 );

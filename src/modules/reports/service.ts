@@ -174,3 +174,20 @@ export async function openReportPdf(
   if (!object) throw new AppError("INTERNAL_ERROR", "The report's PDF is missing from storage; request the report again");
   return { ready: { body: object.body, size: object.size, filename: `production-report-${row.startDate}-${row.endDate}-${row.id.slice(0, 8)}.pdf` } };
 }
+
+/**
+ * Deletes a finished (ready or failed) report and its PDF (MS5's `DELETE /reports/{id}`); one
+ * still queued or rendering is 409, as the worker is about to write it. The row goes first, so
+ * a failure to delete the PDF leaves an orphan object, never a report without its file.
+ */
+export async function deleteReport(deps: Pick<Deps, "db" | "files">, id: string, actor: Principal): Promise<void> {
+  assertMayReadLines(actor);
+  const row = await findReport(deps, id);
+  const deleted = await deps.db
+    .delete(productionReports)
+    .where(and(eq(productionReports.id, id), inArray(productionReports.state, ["ready", "failed"])))
+    .returning({ pdfKey: productionReports.pdfKey });
+  if (deleted.length === 0) throw new AppError("CONFLICT", `The report is ${row.state}; delete it once it is ready or failed`, { reason: "report_busy" });
+  const key = deleted[0]?.pdfKey;
+  if (key) await deps.files.delete(key);
+}
