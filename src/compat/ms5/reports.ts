@@ -75,7 +75,10 @@ export const ms5ReportRoutes = createRouter()
       request: { query: TemplatesQuery },
       responses: { 200: json(z.array(ReportTemplate), "The templates") },
     }),
-    async (c) => c.json(await listTemplates(c.var.deps, c.req.valid("query")), 200),
+    async (c) => {
+      const templates = await listTemplates(c.var.deps, c.req.valid("query"));
+      return c.json(bare(c, { items: templates, total: templates.length, limit: templates.length, offset: 0 }), 200);
+    },
   )
   .openapi(
     defineRoute({
