@@ -13,15 +13,23 @@ import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import { type ProductionReport, ReportIdParam, ProductionReport as ReportSchema } from "../../modules/reports/schemas";
 import { deleteReport, getReport, listReports } from "../../modules/reports/service";
 import {
+  CreateScheduled,
   CreateTemplate,
+  createScheduled,
   createTemplate,
+  deleteScheduled,
   deleteTemplate,
   GenerateFromTemplate,
   generateFromTemplate,
+  getScheduled,
   getTemplate,
+  listScheduled,
   listTemplates,
   ReportTemplate,
+  ScheduledReport,
+  UpdateScheduled,
   UpdateTemplate,
+  updateScheduled,
   updateTemplate,
 } from "../../modules/reports/templates";
 import { bare, jsonBody, Ms5Paging, pageParams, QueryBool, TAGS } from "./shared";
@@ -134,6 +142,89 @@ export const ms5ReportRoutes = createRouter()
       const { id } = c.req.valid("param");
       await deleteTemplate(c.var.deps, id);
       return c.json({ message: "Report template deleted successfully", id }, 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/scheduled",
+      access: "reports:read",
+      summary: "MS5: scheduled reports by name, a bare array",
+      tags: TAGS,
+      request: { query: z.object({ is_active: QueryBool.optional() }) },
+      responses: { 200: json(z.array(ScheduledReport), "The scheduled reports") },
+    }),
+    async (c) => {
+      const items = await listScheduled(c.var.deps, c.req.valid("query"));
+      return c.json(bare(c, { items, total: items.length, limit: items.length, offset: 0 }), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/scheduled",
+      access: "reports:generate",
+      summary: "MS5: schedule a template (stored; running schedules needs a cron trigger, not built yet)",
+      tags: TAGS,
+      request: jsonBody(CreateScheduled),
+      responses: { 201: json(ScheduledReport, "The scheduled report") },
+    }),
+    async (c) => c.json(await createScheduled(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/scheduled/{id}",
+      access: "reports:read",
+      summary: "MS5: one scheduled report",
+      tags: TAGS,
+      request: { params: ReportIdParam },
+      errors: { 404: "No such scheduled report" },
+      responses: { 200: json(ScheduledReport, "The scheduled report") },
+    }),
+    async (c) => c.json(await getScheduled(c.var.deps, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "put",
+      path: "/scheduled/{id}",
+      access: "reports:generate",
+      summary: "MS5: change a scheduled report (If-Match optional)",
+      tags: TAGS,
+      request: { params: ReportIdParam, ...jsonBody(UpdateScheduled) },
+      errors: { 404: "No such scheduled report", 409: "Stale If-Match" },
+      responses: { 200: json(ScheduledReport, "The scheduled report") },
+    }),
+    async (c) => c.json(await updateScheduled(c.var.deps, c.req.valid("param").id, c.req.valid("json"), expectedVersion(c.req.header("if-match"))), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/scheduled/{id}/toggle",
+      access: "reports:generate",
+      summary: "MS5: switch a scheduled report on or off",
+      tags: TAGS,
+      request: { params: ReportIdParam },
+      errors: { 404: "No such scheduled report" },
+      responses: { 200: json(ScheduledReport, "The scheduled report") },
+    }),
+    async (c) => c.json(await updateScheduled(c.var.deps, c.req.valid("param").id, { toggle: true }), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "delete",
+      path: "/scheduled/{id}",
+      access: "reports:generate",
+      summary: "MS5: delete a scheduled report",
+      tags: TAGS,
+      request: { params: ReportIdParam },
+      errors: { 404: "No such scheduled report" },
+      responses: { 200: json(Deleted, "Deleted") },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      await deleteScheduled(c.var.deps, id);
+      return c.json({ message: "Scheduled report deleted successfully", id }, 200);
     },
   )
   .openapi(

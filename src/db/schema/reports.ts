@@ -73,3 +73,29 @@ export const reportTemplates = sqliteTable(
   },
   (t) => [uniqueIndex("report_templates_name_unique").on(t.name)],
 );
+
+export const REPORT_FREQUENCIES = ["daily", "weekly", "monthly"] as const;
+
+/**
+ * Scheduled reports (MS5's `/reports/scheduled`): a template to generate at a frequency and
+ * hour (UTC), for recipients. Stored and managed here; running them needs a cron trigger.
+ */
+export const scheduledReports = sqliteTable(
+  "scheduled_reports",
+  {
+    id: id(),
+    name: text("name").notNull(),
+    templateId: text("template_id")
+      .notNull()
+      .references(() => reportTemplates.id, { onDelete: "cascade" }),
+    frequency: text("frequency", { enum: REPORT_FREQUENCIES }).notNull(),
+    hourUtc: integer("hour_utc").notNull().default(6),
+    parameters: text("parameters", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    recipients: text("recipients", { mode: "json" }).$type<string[]>().notNull(),
+    isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+    createdBy: text("created_by").notNull(),
+    version: integer("version").notNull().default(1),
+    ...timestamps(),
+  },
+  (t) => [index("scheduled_reports_template_idx").on(t.templateId)],
+);

@@ -5,10 +5,10 @@
  */
 import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { REPORT_TEMPLATE_TYPES, reportTemplates } from "../../db/schema";
+import { REPORT_FREQUENCIES, REPORT_TEMPLATE_TYPES, reportTemplates, scheduledReports } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError, conflict, notFound } from "../../lib/errors";
-import { Code, LongText, ShortText } from "../../lib/fields";
+import { Code, Email, LongText, ShortText } from "../../lib/fields";
 import type { Principal } from "../../types";
 import { actorId } from "../production/service";
 import { GenerateReport, type ProductionReport } from "./schemas";
@@ -207,3 +207,140 @@ export async function generateFromTemplate(
 
 const fieldError = (path: string, message: string) =>
   new AppError("VALIDATION_ERROR", `Invalid request body: ${path} ${message}`, { details: [{ path, message }] });
+
+// ---------------------------------------------------------------------------------------------
+// Scheduled reports: a template to generate at a frequency, for recipients
+
+type ScheduledRow = typeof scheduledReports.$inferSelect;
+
+export const ScheduledReport = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    template_id: z.string(),
+    frequency: z.enum(REPORT_FREQUENCIES),
+    hour_utc: z.number().int(),
+    parameters: z.record(z.string(), z.unknown()),
+    recipients: z.array(z.string()),
+    is_active: z.boolean(),
+    created_by: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    version: z.number().int(),
+  })
+  .meta({ id: "ScheduledReport" });
+
+const ScheduledFields = {
+  frequency: z.enum(REPORT_FREQUENCIES),
+  hour_utc: z.number().int().min(0).max(23),
+  parameters: GenerateFromTemplate.shape.parameters,
+  recipients: z.array(Email).max(20),
+  is_active: z.boolean(),
+};
+export const CreateScheduled = z
+  .object({
+    name: ShortText.min(1),
+    template_id: Code,
+    frequency: ScheduledFields.frequency,
+    hour_utc: ScheduledFields.hour_utc.optional(),
+    parameters: ScheduledFields.parameters,
+    recipients: ScheduledFields.recipients.default([]),
+    is_active: ScheduledFields.is_active.optional(),
+  })
+  .strict();
+export type CreateScheduled = z.infer<typeof CreateScheduled>;
+export const UpdateScheduled = z
+  .object({
+    name: ShortText.min(1).optional(),
+    frequency: ScheduledFields.frequency.optional(),
+    hour_utc: ScheduledFields.hour_utc.optional(),
+    parameters: z.record(z.string().max(64), z.union([z.string().max(100), z.number(), z.boolean(), z.array(Code).max(20), z.null()])).optional(),
+    recipients: ScheduledFields.recipients.optional(),
+    is_active: ScheduledFields.is_active.optional(),
+  })
+  .strict();
+export type UpdateScheduled = z.infer<typeof UpdateScheduled>;
+
+const toScheduled = (row: ScheduledRow): z.infer<typeof ScheduledReport> => ({
+  id: row.id,
+  name: row.name,
+  template_id: row.templateId,
+  frequency: row.frequency,
+  hour_utc: row.hourUtc,
+  parameters: row.parameters,
+  recipients: row.recipients,
+  is_active: row.isActive,
+  created_by: row.createdBy,
+  created_at: row.createdAt,
+  updated_at: row.updatedAt,
+  version: row.version,
+});
+
+/** Scheduled reports by name (at most 200), optionally only active ones. */
+export async function listScheduled({ db }: Pick<Deps, "db">, q: { is_active?: boolean | undefined }) {
+  const rows = await db
+    .select()
+    .from(scheduledReports)
+    .where(q.is_active === undefined ? undefined : eq(scheduledReports.isActive, q.is_active))
+    .orderBy(scheduledReports.name, scheduledReports.id)
+    .limit(200);
+  return rows.map(toScheduled);
+}
+
+async function findScheduled({ db }: Pick<Deps, "db">, id: string): Promise<ScheduledRow> {
+  const [row] = await db.select().from(scheduledReports).where(eq(scheduledReports.id, id)).limit(1);
+  if (!row) throw notFound("Scheduled report");
+  return row;
+}
+
+export async function getScheduled(deps: Pick<Deps, "db">, id: string) {
+  return toScheduled(await findScheduled(deps, id));
+}
+
+/** Schedules an existing template (422 naming `body.template_id` otherwise). */
+export async function createScheduled({ db }: Pick<Deps, "db">, input: CreateScheduled, actor: Principal) {
+  const [template] = await db.select({ id: reportTemplates.id }).from(reportTemplates).where(eq(reportTemplates.id, input.template_id)).limit(1);
+  if (!template) throw fieldError("body.template_id", "No such report template");
+  const [row] = await db
+    .insert(scheduledReports)
+    .values({
+      id: crypto.randomUUID(),
+      name: input.name,
+      templateId: input.template_id,
+      frequency: input.frequency,
+      hourUtc: input.hour_utc ?? 6,
+      parameters: input.parameters,
+      recipients: input.recipients,
+      isActive: input.is_active ?? true,
+      createdBy: actorId(actor),
+    })
+    .returning();
+  if (!row) throw new Error("scheduled report insert returned nothing");
+  return toScheduled(row);
+}
+
+/** Changes a scheduled report (`toggle: true` flips `is_active`); If-Match optional. */
+export async function updateScheduled({ db }: Pick<Deps, "db">, id: string, input: UpdateScheduled & { toggle?: boolean }, expectedVersion?: number) {
+  const current = await findScheduled({ db }, id);
+  const isActive = input.toggle ? !current.isActive : input.is_active;
+  const [row] = await db
+    .update(scheduledReports)
+    .set({
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.frequency !== undefined ? { frequency: input.frequency } : {}),
+      ...(input.hour_utc !== undefined ? { hourUtc: input.hour_utc } : {}),
+      ...(input.parameters !== undefined ? { parameters: input.parameters } : {}),
+      ...(input.recipients !== undefined ? { recipients: input.recipients } : {}),
+      ...(isActive !== undefined ? { isActive } : {}),
+      version: sql`${scheduledReports.version} + 1`,
+    })
+    .where(and(eq(scheduledReports.id, id), eq(scheduledReports.version, expectedVersion ?? current.version)))
+    .returning();
+  if (!row) throw conflict("The scheduled report was changed by someone else; reload it", { current_version: current.version });
+  return toScheduled(row);
+}
+
+export async function deleteScheduled({ db }: Pick<Deps, "db">, id: string): Promise<void> {
+  const deleted = await db.delete(scheduledReports).where(eq(scheduledReports.id, id)).returning({ id: scheduledReports.id });
+  if (deleted.length === 0) throw notFound("Scheduled report");
+}

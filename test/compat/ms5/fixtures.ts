@@ -35,6 +35,7 @@ export interface Ctx {
   freshReport(state: "queued" | "ready" | "failed"): Promise<string>;
   /** The job the operator walks through accept → start → complete. */
   flowJobId?: string;
+  scheduledId?: string;
 }
 
 async function ok(res: Promise<{ status: number; json: Json }>, status = 201): Promise<Json> {
@@ -46,7 +47,9 @@ async function ok(res: Promise<{ status: number; json: Json }>, status = 201): P
 export async function makeCtx(): Promise<Ctx> {
   const pm = await loginAs("production_manager");
   const op = await loginAs("operator");
-  const line = await ok(call("/api/v1/production/lines", { token: pm.token, body: { line_code: unique("L"), name: "Bagging", equipment_codes: ["BP01.PACK.BAG1"] } }));
+  const line = await ok(
+    call("/api/v1/production/lines", { token: pm.token, body: { line_code: unique("L"), name: "Bagging", equipment_codes: ["BP01.PACK.BAG1"] } }),
+  );
   const lineId = str(line.id);
   const product = await ok(call("/api/v1/production/products", { token: pm.token, body: { product_code: unique("P"), name: "Bag", ideal_cycle_time: 1.5 } }));
   const productId = str(product.id);
@@ -56,7 +59,13 @@ export async function makeCtx(): Promise<Ctx> {
         await ok(
           call("/api/v1/production/schedules", {
             token: pm.token,
-            body: { line_id: lineId, product_id: productId, scheduled_start: "2026-11-22T06:00:00Z", scheduled_end: "2026-11-22T14:00:00Z", target_quantity: 1000 },
+            body: {
+              line_id: lineId,
+              product_id: productId,
+              scheduled_start: "2026-11-22T06:00:00Z",
+              scheduled_end: "2026-11-22T14:00:00Z",
+              target_quantity: 1000,
+            },
           }),
         )
       ).id,
@@ -64,10 +73,22 @@ export async function makeCtx(): Promise<Ctx> {
   const scheduleId = await freshSchedule();
   const freshJob = async () => str((await ok(call("/api/v1/jobs", { token: pm.token, body: { schedule_id: scheduleId, user_id: op.id } }))).id);
   const freshAndon = async () =>
-    str((await ok(call("/api/v1/andon/events", { token: op.token, body: { line_id: lineId, event_type: "material", priority: "high", description: "Film roll empty" } }))).id);
+    str(
+      (
+        await ok(
+          call("/api/v1/andon/events", {
+            token: op.token,
+            body: { line_id: lineId, event_type: "material", priority: "high", description: "Film roll empty" },
+          }),
+        )
+      ).id,
+    );
   const andonId = await freshAndon();
   const downtime = await ok(
-    call("/api/v1/downtime/events", { token: pm.token, body: { line_id: lineId, reason: "Jam", category: "unplanned", start_time: new Date(Date.now() - 600_000).toISOString() } }),
+    call("/api/v1/downtime/events", {
+      token: pm.token,
+      body: { line_id: lineId, reason: "Jam", category: "unplanned", start_time: new Date(Date.now() - 600_000).toISOString() },
+    }),
   );
   const template = await ok(
     call("/api/v1/reports/templates", {
@@ -82,7 +103,11 @@ export async function makeCtx(): Promise<Ctx> {
     );
     const id = str(report.id);
     // The documents worker's part, done by hand: these tests are about the MS5 surface.
-    if (state !== "queued") await db().update(productionReports).set({ state, error: state === "failed" ? "test" : null }).where(eq(productionReports.id, id));
+    if (state !== "queued")
+      await db()
+        .update(productionReports)
+        .set({ state, error: state === "failed" ? "test" : null })
+        .where(eq(productionReports.id, id));
     return id;
   };
   return {
