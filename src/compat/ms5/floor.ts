@@ -13,7 +13,18 @@ import { AndonEvent, IdParam, ResolveBody, ResolveQuery } from "../../modules/an
 import { acknowledgeAndon, createAndon, escalateAndon, listAndons, resolveAndon } from "../../modules/andon/service";
 import { dashboardMetrics } from "../../modules/dashboard/service";
 import { Downtime, OeeResult, UpdateDowntime } from "../../modules/oee/schemas";
-import { calculateOee, confirmDowntime, getDowntime, listDowntime, oeeHistory, updateDowntime } from "../../modules/oee/service";
+import {
+  calculateOee,
+  confirmDowntime,
+  currentOee,
+  getDowntime,
+  listDowntime,
+  measureOee,
+  oeeHistory,
+  oeeSeries,
+  updateDowntime,
+} from "../../modules/oee/service";
+import { listLines } from "../../modules/production/service";
 import { bare, DateOrTime, DateOrTimeEnd, jsonBody, Ms5Paging, pageParams, TAGS } from "./shared";
 
 const Iso = z.iso.datetime({ offset: true }).max(40);
@@ -365,6 +376,96 @@ export const ms5OeeRoutes = createRouter()
         end_time: q.end_time ?? q.end_date,
       });
       return c.json(bare(c, page), 200);
+    },
+  );
+
+/** The client sends `start_date=` (empty) when it has no date: empty means not given. */
+const blankIsAbsent = (v: unknown) => (v === "" ? undefined : v);
+const GRANULARITY_MS = { hour: 3_600_000, shift: 8 * 3_600_000, day: 86_400_000, week: 7 * 86_400_000 } as const;
+const HistoryQuery = z.object({
+  start_date: z.preprocess(blankIsAbsent, DateOrTime.optional()),
+  end_date: z.preprocess(blankIsAbsent, DateOrTimeEnd.optional()),
+  granularity: z.enum(["hour", "shift", "day", "week"]).default("day"),
+});
+const CurrentQuery = z.object({ line_id: Code.optional() });
+const BreakdownQuery = z.object({ period: z.string().max(8).optional() });
+const Breakdown = OeeResult.extend({
+  period: z.string(),
+  losses: z.object({
+    downtime_seconds: z.number(),
+    speed_loss_seconds: z.number().nullable(),
+    quality_loss_parts: z.number().int(),
+  }),
+}).meta({ id: "Ms5OeeBreakdown" });
+
+/** Beyond MS5's backend: the OEE screens' current figures, history and breakdown. */
+ms5OeeRoutes
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/current",
+      access: "oee:read",
+      summary: "MS5 (beyond its backend): today's OEE so far, for one line or every enabled line (at most 50)",
+      tags: TAGS,
+      request: { query: CurrentQuery },
+      errors: { 404: "No such line" },
+      responses: { 200: json(z.array(OeeResult), "One result per line") },
+    }),
+    async (c) => {
+      const { line_id } = c.req.valid("query");
+      const deps = c.var.deps;
+      if (line_id) return c.json([await currentOee(deps, line_id)], 200);
+      const lines = await listLines(deps, { limit: 50, offset: 0, enabled: "true" });
+      return c.json(await Promise.all(lines.items.map((line) => currentOee(deps, line.id))), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/lines/{id}/history",
+      access: "oee:read",
+      summary: "MS5 (beyond its backend): a line's OEE per hour/shift/day/week over a range (default: the last 7 days), computed, not stored",
+      tags: TAGS,
+      request: { params: IdParam, query: HistoryQuery },
+      errors: { 404: "No such line" },
+      responses: { 200: json(z.array(OeeResult), "One result per period, oldest first") },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const now = c.var.deps.now();
+      const to = q.end_date ? new Date(Math.min(Date.parse(q.end_date), now.getTime())) : now;
+      const from = q.start_date ? new Date(q.start_date) : new Date(to.getTime() - 7 * 86_400_000);
+      return c.json(await oeeSeries(c.var.deps, c.req.valid("param").id, from, to, GRANULARITY_MS[q.granularity]), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/lines/{id}/breakdown",
+      access: "oee:read",
+      summary: "MS5 (beyond its backend): a line's OEE over a period (default 24h) with its losses",
+      tags: TAGS,
+      request: { params: IdParam, query: BreakdownQuery },
+      errors: { 404: "No such line" },
+      responses: { 200: json(Breakdown, "The OEE and its losses") },
+    }),
+    async (c) => {
+      const period = c.req.valid("query").period ?? "24h";
+      const to = c.var.deps.now();
+      const r = await measureOee(c.var.deps, c.req.valid("param").id, null, new Date(to.getTime() - periodHours(period) * 3_600_000), to);
+      const ideal = r.ideal_cycle_time === null ? null : r.ideal_cycle_time * r.total_parts;
+      return c.json(
+        {
+          ...r,
+          period,
+          losses: {
+            downtime_seconds: r.unplanned_downtime,
+            speed_loss_seconds: ideal === null ? null : Math.max(0, Math.round((r.actual_production_time - ideal) * 1000) / 1000),
+            quality_loss_parts: r.total_parts - r.good_parts,
+          },
+        },
+        200,
+      );
     },
   );
 

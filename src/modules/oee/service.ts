@@ -364,3 +364,62 @@ export async function confirmDowntime(deps: OeeDeps, id: string, notes: string |
   await publishLine(deps, { type: "downtime_event", line_id: row.lineId, data: { ...downtime, action: "confirmed" } });
   return downtime;
 }
+
+/** Most buckets one series answers. */
+export const MAX_SERIES_BUCKETS = 200;
+
+/**
+ * A line's OEE over [from, to) cut into buckets of `bucketMs` (the last may be shorter), from
+ * one read of its counts and stops: each bucket is `oeeOfWindow()` of the counts starting in it
+ * and the stops overlapping it. Nothing is stored. 422 beyond MAX_SERIES_BUCKETS buckets.
+ */
+export async function oeeSeries(deps: Pick<Deps, "db" | "now">, lineId: string, from: Date, to: Date, bucketMs: number): Promise<OeeResult[]> {
+  const { db } = deps;
+  if (to.getTime() <= from.getTime()) return [];
+  if (Math.ceil((to.getTime() - from.getTime()) / bucketMs) > MAX_SERIES_BUCKETS) {
+    throw new AppError("VALIDATION_ERROR", `Invalid query: start_date More than ${MAX_SERIES_BUCKETS} periods; narrow the range or coarsen the granularity`, {
+      details: [{ path: "query.start_date", message: `More than ${MAX_SERIES_BUCKETS} periods` }],
+    });
+  }
+  const line = await findLine(deps, lineId);
+  const [fromIso, toIso] = [from.toISOString(), to.toISOString()];
+  const [downs, counts] = await db.batch([
+    db
+      .select({ start: downtimeEvents.startTime, end: downtimeEvents.endTime, category: downtimeEvents.category })
+      .from(downtimeEvents)
+      .where(
+        and(eq(downtimeEvents.lineId, lineId), lt(downtimeEvents.startTime, toIso), or(isNull(downtimeEvents.endTime), gt(downtimeEvents.endTime, fromIso))),
+      )
+      .limit(10_000),
+    db
+      .select({ at: productionCounts.periodStart, total: productionCounts.totalCount, good: productionCounts.goodCount, ideal: products.idealCycleTime })
+      .from(productionCounts)
+      .leftJoin(products, eq(products.id, productionCounts.productId))
+      .where(and(eq(productionCounts.lineId, lineId), gte(productionCounts.periodStart, fromIso), lt(productionCounts.periodStart, toIso)))
+      .limit(50_000),
+  ]);
+  const now = deps.now().getTime();
+  const stops = downs.map((d) => ({ category: d.category, startMs: Date.parse(d.start), endMs: d.end === null ? now : Date.parse(d.end) }));
+  const series: OeeResult[] = [];
+  for (let start = from.getTime(); start < to.getTime(); start += bucketMs) {
+    const end = Math.min(start + bucketMs, to.getTime());
+    const inBucket = counts.filter((c) => Date.parse(c.at) >= start && Date.parse(c.at) < end);
+    const figures = oeeOfWindow({
+      fromMs: start,
+      toMs: end,
+      counts: inBucket,
+      stops: stops.filter((s) => s.startMs < end && s.endMs > start),
+      lineIdealCycleTime: line.idealCycleTime ?? null,
+    });
+    series.push({
+      id: null,
+      line_id: lineId,
+      equipment_code: null,
+      calculation_time: new Date(now).toISOString(),
+      period_start: new Date(start).toISOString(),
+      period_end: new Date(end).toISOString(),
+      ...figures,
+    });
+  }
+  return series;
+}

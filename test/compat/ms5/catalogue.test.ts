@@ -31,7 +31,7 @@ describe("MS5 tablet client: catalogue endpoints", () => {
       expect(res.status, JSON.stringify(res.json)).toBe(row.status);
       if (row.shape === "array") {
         const items = arr(res.json);
-        expect(res.res.headers.get("x-total-count")).toMatch(/^\d+$/);
+        if (row.total !== false) expect(res.res.headers.get("x-total-count")).toMatch(/^\d+$/);
         expect(items.length, "a non-empty list, so its items' fields are checked").toBeGreaterThan(0);
         for (const item of items) expectFields(item, row.fields ?? []);
       } else if (row.shape === "object") {

@@ -19,6 +19,8 @@ export interface Row {
   /** `array`: a bare array whose items have `fields`; `object`: an object with `fields`. */
   shape: "array" | "object" | "empty";
   fields?: string[];
+  /** Lists that are not paged (a figure per line or period) carry no X-Total-Count. */
+  total?: false;
   /** A further check on the answer. */
   check?(json: Json, ctx: Ctx): void;
 }
@@ -414,6 +416,39 @@ export const ROWS: Row[] = [
     status: 200,
     shape: "array",
     fields: OEE,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/oee/current",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/oee/current?line_id=${c.lineId}`,
+    status: 200,
+    shape: "array",
+    fields: OEE,
+    total: false,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/oee/lines/{x}/history",
+    seed: false,
+    who: "op",
+    // getOEEHistory sends empty dates when it has none.
+    url: (c) => `/api/v1/oee/lines/${c.lineId}/history?start_date=&end_date=&granularity=day`,
+    status: 200,
+    shape: "array",
+    fields: [...OEE, "period_start", "period_end"],
+    total: false,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/oee/lines/{x}/breakdown",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/oee/lines/${c.lineId}/breakdown?period=24h`,
+    status: 200,
+    shape: "object",
+    fields: [...OEE, "losses"],
   },
   // --- dashboard
   {
