@@ -8,6 +8,9 @@ import { ccbackendAuthRoutes } from "./compat/ccbackend/auth";
 import { ccbackendEquipmentRootRoutes, ccbackendEquipmentRoutes } from "./compat/ccbackend/equipment";
 import { ccbackendPhotoRoutes, ccbackendReportRoutes } from "./compat/ccbackend/reports";
 import { ccbackendSurface } from "./compat/ccbackend/surface";
+import { ms5AndonRoutes, ms5DashboardRoutes, ms5DowntimeRoutes, ms5OeeRoutes } from "./compat/ms5/floor";
+import { ms5ProductionRoutes } from "./compat/ms5/production";
+import { ms5ReportRoutes } from "./compat/ms5/reports";
 import { partsAuthRoutes } from "./compat/parts/auth";
 import { onshapeAuthRoutes } from "./compat/parts/onshape";
 import { partsCompatRootRoutes, partsCompatRoutes } from "./compat/parts/parts";
@@ -79,7 +82,18 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
         const origins = config.corsOrigins;
         mw = cors({
           origin: origins === "*" ? "*" : (origin) => (origins.includes(origin) ? origin : null),
-          allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Device-Token", "Idempotency-Key", "If-Match", "X-Request-Id"],
+          // X-Timestamp, X-Request-ID and X-Client-Version: MS5's tablet client sends them on every request.
+          allowHeaders: [
+            "Authorization",
+            "Content-Type",
+            "X-API-Key",
+            "X-Device-Token",
+            "Idempotency-Key",
+            "If-Match",
+            "X-Request-Id",
+            "X-Timestamp",
+            "X-Client-Version",
+          ],
           exposeHeaders: ["X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed"],
           maxAge: 600,
         });
@@ -99,6 +113,13 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
 
   app.route("/health", healthRoutes);
   app.route("/api/v1/auth", authRoutes);
+  // MS5's shapes take precedence on the paths its backend served: mounted first, they answer
+  // the method+path pairs they declare; the canonical routes answer the rest (CONTRIBUTING).
+  app.route("/api/v1/production", ms5ProductionRoutes);
+  app.route("/api/v1/andon", ms5AndonRoutes);
+  app.route("/api/v1/downtime", ms5DowntimeRoutes);
+  app.route("/api/v1/oee", ms5OeeRoutes);
+  app.route("/api/v1/dashboard", ms5DashboardRoutes);
   app.route("/api/v1/users", userRoutes);
   app.route("/api/v1/roles", roleRoutes);
   app.route("/api/v1/api-keys", apiKeyRoutes);
@@ -119,6 +140,8 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/attendance", attendanceRoutes);
   app.route("/api/v1/enrollment", enrollmentRoutes);
   app.route("/api/v1/reports", reportRoutes);
+  // After the canonical report routes: their static `/production…` paths win over MS5's `/{id}`.
+  app.route("/api/v1/reports", ms5ReportRoutes);
   app.route("/api", ccbackendAuthRoutes);
   app.route("/api", ccbackendEquipmentRoutes);
   app.route("/api", ccbackendReportRoutes);

@@ -155,6 +155,8 @@ export const BUILTIN_ROLES = {
   operator: [
     "production:read",
     "line:read",
+    // The tablet's production screens list the schedules of the lines operators work.
+    "schedule:read",
     "job:read",
     "job:accept",
     "job:complete",

@@ -50,7 +50,7 @@ describe("products and schedules", () => {
     });
     expect(moved.json).toMatchObject({ status: "in_progress", target_quantity: 1200, scheduled_end: "2026-11-22T14:00:00.000Z" });
     const byLine = await call(`/api/v1/production/schedules?line_id=${lineId}`, { token: pm.token });
-    expect(byLine.json).toMatchObject({ total: 1 });
+    expect(arr(byLine.json)).toHaveLength(1);
     const op = await loginAs("operator");
     expect((await call(`/api/v1/production/schedules/${scheduleId}`, { method: "PUT", token: op.token, body: { notes: "x" } })).status).toBe(403);
   });

@@ -31,7 +31,7 @@ describe("production lines", () => {
     const viewer = await loginAs("viewer");
     const list = await call("/api/v1/production/lines?status=running&limit=200", { token: viewer.token });
     expect(list.status).toBe(200);
-    expect(arr(list.json.items).map((l) => l.id)).toContain(id);
+    expect(arr(list.json).map((l) => l.id)).toContain(id);
     expect((await call("/api/v1/production/lines", { token: viewer.token, body: { line_code: unique("L"), name: "No" } })).status).toBe(403);
 
     expect((await call(`/api/v1/production/lines/${id}`, { method: "DELETE", token: pm.token })).status).toBe(200);

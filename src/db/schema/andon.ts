@@ -42,7 +42,7 @@ export const andonEscalations = sqliteTable(
     level: integer("level").notNull(),
     /** The role the call climbed to. */
     escalatedTo: text("escalated_to").notNull(),
-    reason: text("reason", { enum: ["acknowledge_timeout", "resolve_timeout"] }).notNull(),
+    reason: text("reason", { enum: ["acknowledge_timeout", "resolve_timeout", "manual"] }).notNull(),
     escalatedAt: timestamp("escalated_at").notNull(),
   },
   // One row per level: an alarm that runs twice records the escalation once.

@@ -19,6 +19,9 @@ export const downtimeEvents = sqliteTable(
     endTime: timestamp("end_time"),
     notes: text("notes"),
     reportedBy: text("reported_by").notNull(),
+    /** Who confirmed the stop's reason (MS5's `confirm`), and when. */
+    confirmedBy: text("confirmed_by"),
+    confirmedAt: timestamp("confirmed_at"),
     ...timestamps(),
   },
   (t) => [index("downtime_events_line_idx").on(t.lineId, t.startTime)],

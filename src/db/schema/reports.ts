@@ -4,7 +4,7 @@
  * queued → rendering → ready | failed and writes the PDF to R2 under `pdf_key`. Leased
  * (src/lib/jobs.ts): a report queued or rendering past its lease is re-queued or failed.
  */
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { heartbeatAt, id, timestamp, timestamps } from "./columns";
 
 export const REPORT_STATES = ["queued", "rendering", "ready", "failed"] as const;
@@ -43,4 +43,62 @@ export const productionReports = sqliteTable(
     index("production_reports_requester_idx").on(t.requestedBy, t.state),
     index("production_reports_lease_idx").on(t.state, t.heartbeatAt),
   ],
+);
+
+/** What a report template renders: production reports (the one kind the documents worker makes). */
+export const REPORT_TEMPLATE_TYPES = ["production"] as const;
+
+/** One declared input of a template (MS5's `parameters`), shown by its client's generate form. */
+export interface TemplateParameter {
+  name: string;
+  type: string;
+  required: boolean;
+  description?: string | undefined;
+}
+
+/**
+ * Report templates (MS5's `/reports/templates`): a named report kind with its declared
+ * parameters and sections; `/reports/generate` turns one plus parameter values into a report.
+ */
+export const reportTemplates = sqliteTable(
+  "report_templates",
+  {
+    id: id(),
+    name: text("name").notNull(),
+    description: text("description"),
+    templateType: text("template_type", { enum: REPORT_TEMPLATE_TYPES }).notNull(),
+    parameters: text("parameters", { mode: "json" }).$type<TemplateParameter[]>().notNull(),
+    sections: text("sections", { mode: "json" }).$type<{ type: string; title: string }[]>().notNull(),
+    isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+    createdBy: text("created_by").notNull(),
+    version: integer("version").notNull().default(1),
+    ...timestamps(),
+  },
+  (t) => [uniqueIndex("report_templates_name_unique").on(t.name)],
+);
+
+export const REPORT_FREQUENCIES = ["daily", "weekly", "monthly"] as const;
+
+/**
+ * Scheduled reports (MS5's `/reports/scheduled`): a template to generate at a frequency and
+ * hour (UTC), for recipients. Stored and managed here; running them needs a cron trigger.
+ */
+export const scheduledReports = sqliteTable(
+  "scheduled_reports",
+  {
+    id: id(),
+    name: text("name").notNull(),
+    templateId: text("template_id")
+      .notNull()
+      .references(() => reportTemplates.id, { onDelete: "cascade" }),
+    frequency: text("frequency", { enum: REPORT_FREQUENCIES }).notNull(),
+    hourUtc: integer("hour_utc").notNull().default(6),
+    parameters: text("parameters", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    recipients: text("recipients", { mode: "json" }).$type<string[]>().notNull(),
+    isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
+    createdBy: text("created_by").notNull(),
+    version: integer("version").notNull().default(1),
+    ...timestamps(),
+  },
+  (t) => [index("scheduled_reports_template_idx").on(t.templateId)],
 );

@@ -53,7 +53,8 @@ export type AndonTimer = z.infer<typeof AndonTimer>;
 export interface EscalationStep {
   level: number;
   escalatedTo: string;
-  reason: "acknowledge_timeout" | "resolve_timeout";
+  /** A missed deadline, or someone escalating by hand (`escalateAndon`). */
+  reason: "acknowledge_timeout" | "resolve_timeout" | "manual";
   /** The deadline that was missed. */
   dueAt: string;
 }

@@ -1,36 +1,11 @@
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
-import { AndonEvent, AndonEventDetail, AndonList, AndonQuery, CreateAndon, IdParam, ResolveBody, ResolveQuery } from "./schemas";
-import { acknowledgeAndon, createAndon, getAndon, listAndons, resolveAndon } from "./service";
+import { AndonEvent, AndonEventDetail, IdParam, ResolveBody, ResolveQuery } from "./schemas";
+import { acknowledgeAndon, getAndon, resolveAndon } from "./service";
 
 const TAGS = ["andon"];
 
 /** `/api/v1/andon`: MS5's andon calls with alarm-driven escalation. */
 export const andonRoutes = createRouter()
-  .openapi(
-    defineRoute({
-      method: "post",
-      path: "/events",
-      access: "andon:create",
-      summary: "Raise an andon on a line; pushes andon_event and starts its escalation clocks",
-      tags: TAGS,
-      request: { body: { content: { "application/json": { schema: CreateAndon } } } },
-      responses: { 201: json(AndonEvent, "The new andon") },
-    }),
-    async (c) => c.json(await createAndon(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
-  )
-  .openapi(
-    defineRoute({
-      method: "get",
-      path: "/events",
-      access: "andon:read",
-      pureRead: true,
-      summary: "List andons, newest first, with filters",
-      tags: TAGS,
-      request: { query: AndonQuery },
-      responses: { 200: json(AndonList, "A page of andons") },
-    }),
-    async (c) => c.json(await listAndons(c.var.deps, c.req.valid("query")), 200),
-  )
   .openapi(
     defineRoute({
       method: "get",

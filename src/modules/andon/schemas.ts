@@ -30,7 +30,7 @@ export const AndonEvent = z
 export const Escalation = z.object({
   level: z.number().int(),
   escalated_to: z.string(),
-  reason: z.enum(["acknowledge_timeout", "resolve_timeout"]),
+  reason: z.enum(["acknowledge_timeout", "resolve_timeout", "manual"]),
   escalated_at: z.string(),
 });
 export const AndonEventDetail = AndonEvent.extend({ escalations: z.array(Escalation) }).meta({ id: "AndonEventDetail" });

@@ -6,7 +6,7 @@ import { paginate } from "../../lib/pagination";
 import type { Principal } from "../../types";
 import { lineRoom, publishLine } from "../production/live";
 import { actorId, findLine } from "../production/service";
-import { startTimer } from "./escalation";
+import { DEFAULT_TIERS, recordEscalation, startTimer } from "./escalation";
 import { type AndonEventResponse, toAndonEvent } from "./mappers";
 import type { AndonQuery, CreateAndon } from "./schemas";
 
@@ -132,5 +132,37 @@ export async function resolveAndon(deps: AndonDeps, id: string, notes: string | 
   if (!row) return refuse(deps, id, "resolve");
   const andon = toAndonEvent(row);
   await Promise.all([lineRoom(deps, row.lineId).setAndonTimer(id, null), push(deps, andon, "resolved")]);
+  return andon;
+}
+
+/**
+ * Escalates an unresolved andon by hand to `level` of its line's chain (MS5's `escalate`): the
+ * level must be above the current one and within the chain (422 otherwise); recorded in the
+ * escalation log like a timed escalation (`reason: "manual"`). Pushed as `andon_event`.
+ */
+export async function escalateAndon(deps: AndonDeps, id: string, level: number | undefined): Promise<AndonEventResponse> {
+  const [current] = await deps.db.select().from(andonEvents).where(eq(andonEvents.id, id)).limit(1);
+  if (!current) throw notFound("Andon event");
+  if (current.status === "resolved") return refuse(deps, id, "escalate");
+  const line = await findLine(deps, current.lineId);
+  const tiers = line.escalationPolicy?.tiers?.length ? line.escalationPolicy.tiers : DEFAULT_TIERS;
+  const target = level ?? current.escalationLevel + 1;
+  if (target <= current.escalationLevel || target >= tiers.length) {
+    const message = `Must be above the current level ${current.escalationLevel} and at most ${tiers.length - 1}`;
+    throw new AppError("VALIDATION_ERROR", `Invalid request body: body.escalation_level ${message}`, {
+      details: [{ path: "body.escalation_level", message }],
+    });
+  }
+  const now = deps.now();
+  const { row, escalated } = await recordEscalation(
+    deps,
+    id,
+    { level: target, escalatedTo: tiers[target] ?? "admin", reason: "manual", dueAt: now.toISOString() },
+    now,
+  );
+  if (!row) throw notFound("Andon event");
+  if (!escalated) return refuse(deps, id, "escalate");
+  const andon = toAndonEvent(row);
+  await push(deps, andon, "escalated");
   return andon;
 }

@@ -33,9 +33,10 @@ export const ChangePasswordBody = z
   .object({
     current_password: LoginPassword,
     new_password: NewPassword,
-    confirm_password: z.string().max(1024),
+    /** Optional: MS5's tablet client sends only the two passwords; when sent, it must match. */
+    confirm_password: z.string().max(1024).optional(),
   })
-  .refine((b) => b.new_password === b.confirm_password, { message: "Passwords do not match", path: ["confirm_password"] })
+  .refine((b) => b.confirm_password === undefined || b.new_password === b.confirm_password, { message: "Passwords do not match", path: ["confirm_password"] })
   .refine((b) => b.new_password !== b.current_password, { message: "New password must differ from the current one", path: ["new_password"] });
 
 export const MessageResponse = z.object({ message: z.string() });

@@ -1,52 +1,11 @@
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
-import {
-  CalculateOee,
-  Counts,
-  CreateCounts,
-  CreateDowntime,
-  DailyQuery,
-  DailySummary,
-  Downtime,
-  DowntimeList,
-  DowntimeQuery,
-  EndDowntime,
-  HistoryQuery,
-  IdParam,
-  OeeHistory,
-  OeeResult,
-} from "./schemas";
-import { calculateOee, currentOee, dailySummary, endDowntime, listDowntime, oeeHistory, recordCounts, recordDowntime } from "./service";
+import { Counts, CreateCounts, CreateDowntime, DailyQuery, DailySummary, Downtime, EndDowntime, IdParam, OeeResult } from "./schemas";
+import { currentOee, dailySummary, endDowntime, recordCounts, recordDowntime } from "./service";
 
 const TAGS = ["oee"];
 
 /** `/api/v1/oee`: MS5's OEE routes. */
 export const oeeRoutes = createRouter()
-  .openapi(
-    defineRoute({
-      method: "post",
-      path: "/calculate",
-      access: "oee:calculate",
-      summary: "Calculate a line's OEE over a period (default: today UTC so far); stored and pushed as oee_update",
-      tags: TAGS,
-      request: { body: { content: { "application/json": { schema: CalculateOee } } } },
-      responses: { 200: json(OeeResult, "The OEE and every input") },
-    }),
-    async (c) => c.json(await calculateOee(c.var.deps, c.req.valid("json")), 200),
-  )
-  .openapi(
-    defineRoute({
-      method: "get",
-      path: "/lines/{id}",
-      access: "oee:read",
-      pureRead: true,
-      summary: "A line's stored OEE calculations, newest first",
-      tags: TAGS,
-      request: { params: IdParam, query: HistoryQuery },
-      errors: { 404: "No such line" },
-      responses: { 200: json(OeeHistory, "A page of calculations") },
-    }),
-    async (c) => c.json(await oeeHistory(c.var.deps, c.req.valid("param").id, c.req.valid("query")), 200),
-  )
   .openapi(
     defineRoute({
       method: "get",
@@ -102,19 +61,6 @@ export const downtimeRoutes = createRouter()
       responses: { 200: json(Downtime, "The stop") },
     }),
     async (c) => c.json(await endDowntime(c.var.deps, c.req.valid("param").id, c.req.valid("json").end_time), 200),
-  )
-  .openapi(
-    defineRoute({
-      method: "get",
-      path: "/events",
-      access: "downtime:read",
-      pureRead: true,
-      summary: "List stops, latest first",
-      tags: ["downtime"],
-      request: { query: DowntimeQuery },
-      responses: { 200: json(DowntimeList, "A page of stops") },
-    }),
-    async (c) => c.json(await listDowntime(c.var.deps, c.req.valid("query")), 200),
   );
 
 /** `/api/v1/production/counts`: parts made per period. */

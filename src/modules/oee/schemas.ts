@@ -73,6 +73,8 @@ export const Downtime = z
     duration_seconds: z.number().nullable(),
     notes: z.string().nullable(),
     reported_by: z.string(),
+    confirmed_by: z.string().nullable(),
+    confirmed_at: z.string().nullable(),
     created_at: z.string(),
   })
   .meta({ id: "DowntimeEvent" });
@@ -89,8 +91,25 @@ export const CreateDowntime = z
   .strict()
   .refine((d) => !d.end_time || Date.parse(d.end_time) >= Date.parse(d.start_time), orderMessage);
 export type CreateDowntime = z.infer<typeof CreateDowntime>;
+/** What a change of a recorded stop may set (its line and start stay). */
+export const UpdateDowntime = z
+  .object({
+    reason: ShortText.min(1).optional(),
+    category: z.enum(DOWNTIME_CATEGORIES).optional(),
+    end_time: Iso.nullable().optional(),
+    notes: LongText.nullable().optional(),
+  })
+  .strict();
+export type UpdateDowntime = z.infer<typeof UpdateDowntime>;
 export const EndDowntime = z.object({ end_time: Iso.optional() }).strict();
-export const DowntimeQuery = PageQuery.extend({ line_id: Code.optional(), category: z.enum(DOWNTIME_CATEGORIES).optional(), ...Period });
+export const DowntimeQuery = PageQuery.extend({
+  line_id: Code.optional(),
+  category: z.enum(DOWNTIME_CATEGORIES).optional(),
+  equipment_code: Code.optional(),
+  /** `active`: still running; `completed`: ended. */
+  status: z.enum(["active", "completed"]).optional(),
+  ...Period,
+});
 export type DowntimeQuery = z.infer<typeof DowntimeQuery>;
 export const DowntimeList = pageOf(Downtime);
 

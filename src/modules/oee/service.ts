@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, gte, isNull, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, gte, isNotNull, isNull, lt, or, type SQL } from "drizzle-orm";
 import { downtimeEvents, oeeCalculations, productionCounts, products } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError, notFound } from "../../lib/errors";
@@ -7,7 +7,7 @@ import type { Principal } from "../../types";
 import { publishLine } from "../production/live";
 import { actorId, findLine } from "../production/service";
 import { oeeOfWindow } from "./formula";
-import type { CalculateOee, CreateCounts, CreateDowntime, DowntimeQuery, OeeResult } from "./schemas";
+import type { CalculateOee, CreateCounts, CreateDowntime, DowntimeQuery, OeeResult, UpdateDowntime } from "./schemas";
 
 type OeeDeps = Pick<Deps, "db" | "rooms" | "requestId" | "now">;
 type DowntimeRow = typeof downtimeEvents.$inferSelect;
@@ -205,6 +205,8 @@ const toDowntime = (row: DowntimeRow) => ({
   duration_seconds: row.endTime === null ? null : (Date.parse(row.endTime) - Date.parse(row.startTime)) / 1000,
   notes: row.notes,
   reported_by: row.reportedBy,
+  confirmed_by: row.confirmedBy,
+  confirmed_at: row.confirmedAt,
   created_at: row.createdAt,
 });
 
@@ -257,6 +259,8 @@ export async function listDowntime({ db }: Pick<Deps, "db">, q: DowntimeQuery) {
   const where: SQL[] = [];
   if (q.line_id) where.push(eq(downtimeEvents.lineId, q.line_id));
   if (q.category) where.push(eq(downtimeEvents.category, q.category));
+  if (q.equipment_code) where.push(eq(downtimeEvents.equipmentCode, q.equipment_code));
+  if (q.status) where.push(q.status === "active" ? isNull(downtimeEvents.endTime) : isNotNull(downtimeEvents.endTime));
   if (q.end_time) where.push(lt(downtimeEvents.startTime, new Date(q.end_time).toISOString()));
   if (q.start_time) {
     const from = new Date(q.start_time).toISOString();
@@ -305,4 +309,117 @@ export async function recordCounts(deps: OeeDeps, input: CreateCounts, actor: Pr
     recorded_by: row.recordedBy,
     created_at: row.createdAt,
   };
+}
+
+async function findDowntime({ db }: Pick<Deps, "db">, id: string): Promise<DowntimeRow> {
+  const [row] = await db.select().from(downtimeEvents).where(eq(downtimeEvents.id, id)).limit(1);
+  if (!row) throw notFound("Downtime event");
+  return row;
+}
+
+/** One stop. */
+export async function getDowntime(deps: Pick<Deps, "db">, id: string) {
+  return toDowntime(await findDowntime(deps, id));
+}
+
+/**
+ * Changes a stop's reason, category, end or notes. The end may not precede the start; the write
+ * is conditional on the end read, so a concurrent end is 409 rather than overwritten. Pushed as
+ * `downtime_event` (`action: "updated"`) with the line's new OEE.
+ */
+export async function updateDowntime(deps: OeeDeps, id: string, input: UpdateDowntime) {
+  const found = await findDowntime(deps, id);
+  const end = input.end_time === undefined ? undefined : input.end_time === null ? null : new Date(input.end_time).toISOString();
+  if (end && end < found.startTime) throw bodyError("body.end_time", "Must not be before the stop's start_time");
+  const [row] = await deps.db
+    .update(downtimeEvents)
+    .set({
+      ...(input.reason !== undefined ? { reason: input.reason } : {}),
+      ...(input.category !== undefined ? { category: input.category } : {}),
+      ...(input.notes !== undefined ? { notes: input.notes } : {}),
+      ...(end !== undefined ? { endTime: end } : {}),
+    })
+    .where(and(eq(downtimeEvents.id, id), found.endTime === null ? isNull(downtimeEvents.endTime) : eq(downtimeEvents.endTime, found.endTime)))
+    .returning();
+  if (!row) throw new AppError("CONFLICT", "This downtime was changed by someone else; reload it");
+  const downtime = toDowntime(row);
+  await publishLine(deps, { type: "downtime_event", line_id: row.lineId, data: { ...downtime, action: "updated" } });
+  await pushCurrent(deps, row.lineId);
+  return downtime;
+}
+
+/**
+ * Confirms a stop's reason as the caller (MS5's `confirm`; the confirmer is always the caller,
+ * whatever the body names), optionally replacing its notes. Confirming twice is 409.
+ */
+export async function confirmDowntime(deps: OeeDeps, id: string, notes: string | null | undefined, actor: Principal) {
+  await findDowntime(deps, id);
+  const [row] = await deps.db
+    .update(downtimeEvents)
+    .set({ confirmedBy: actorId(actor), confirmedAt: deps.now().toISOString(), ...(notes !== undefined ? { notes } : {}) })
+    .where(and(eq(downtimeEvents.id, id), isNull(downtimeEvents.confirmedAt)))
+    .returning();
+  if (!row) throw new AppError("CONFLICT", "This downtime has already been confirmed");
+  const downtime = toDowntime(row);
+  await publishLine(deps, { type: "downtime_event", line_id: row.lineId, data: { ...downtime, action: "confirmed" } });
+  return downtime;
+}
+
+/** Most buckets one series answers. */
+export const MAX_SERIES_BUCKETS = 200;
+
+/**
+ * A line's OEE over [from, to) cut into buckets of `bucketMs` (the last may be shorter), from
+ * one read of its counts and stops: each bucket is `oeeOfWindow()` of the counts starting in it
+ * and the stops overlapping it. Nothing is stored. 422 beyond MAX_SERIES_BUCKETS buckets.
+ */
+export async function oeeSeries(deps: Pick<Deps, "db" | "now">, lineId: string, from: Date, to: Date, bucketMs: number): Promise<OeeResult[]> {
+  const { db } = deps;
+  if (to.getTime() <= from.getTime()) return [];
+  if (Math.ceil((to.getTime() - from.getTime()) / bucketMs) > MAX_SERIES_BUCKETS) {
+    throw new AppError("VALIDATION_ERROR", `Invalid query: start_date More than ${MAX_SERIES_BUCKETS} periods; narrow the range or coarsen the granularity`, {
+      details: [{ path: "query.start_date", message: `More than ${MAX_SERIES_BUCKETS} periods` }],
+    });
+  }
+  const line = await findLine(deps, lineId);
+  const [fromIso, toIso] = [from.toISOString(), to.toISOString()];
+  const [downs, counts] = await db.batch([
+    db
+      .select({ start: downtimeEvents.startTime, end: downtimeEvents.endTime, category: downtimeEvents.category })
+      .from(downtimeEvents)
+      .where(
+        and(eq(downtimeEvents.lineId, lineId), lt(downtimeEvents.startTime, toIso), or(isNull(downtimeEvents.endTime), gt(downtimeEvents.endTime, fromIso))),
+      )
+      .limit(10_000),
+    db
+      .select({ at: productionCounts.periodStart, total: productionCounts.totalCount, good: productionCounts.goodCount, ideal: products.idealCycleTime })
+      .from(productionCounts)
+      .leftJoin(products, eq(products.id, productionCounts.productId))
+      .where(and(eq(productionCounts.lineId, lineId), gte(productionCounts.periodStart, fromIso), lt(productionCounts.periodStart, toIso)))
+      .limit(50_000),
+  ]);
+  const now = deps.now().getTime();
+  const stops = downs.map((d) => ({ category: d.category, startMs: Date.parse(d.start), endMs: d.end === null ? now : Date.parse(d.end) }));
+  const series: OeeResult[] = [];
+  for (let start = from.getTime(); start < to.getTime(); start += bucketMs) {
+    const end = Math.min(start + bucketMs, to.getTime());
+    const inBucket = counts.filter((c) => Date.parse(c.at) >= start && Date.parse(c.at) < end);
+    const figures = oeeOfWindow({
+      fromMs: start,
+      toMs: end,
+      counts: inBucket,
+      stops: stops.filter((s) => s.startMs < end && s.endMs > start),
+      lineIdealCycleTime: line.idealCycleTime ?? null,
+    });
+    series.push({
+      id: null,
+      line_id: lineId,
+      equipment_code: null,
+      calculation_time: new Date(now).toISOString(),
+      period_start: new Date(start).toISOString(),
+      period_end: new Date(end).toISOString(),
+      ...figures,
+    });
+  }
+  return series;
 }

@@ -14,14 +14,10 @@ import {
   type JobAction,
   JobList,
   Line,
-  LineList,
-  LineQuery,
   MyJobsQuery,
   Product,
   ProductList,
   Schedule,
-  ScheduleList,
-  ScheduleQuery,
   UpdateLine,
   UpdateProduct,
   UpdateSchedule,
@@ -37,9 +33,7 @@ import {
   getProduct,
   getSchedule,
   lineExists,
-  listLines,
   listProducts,
-  listSchedules,
   myJobs,
   transitionJob,
   updateLine,
@@ -52,19 +46,6 @@ const IfMatchHeader = z.object({ "if-match": z.string().max(64).optional() });
 
 /** `/api/v1/production`: lines, products, schedules (MS5's paths). */
 export const productionRoutes = createRouter()
-  .openapi(
-    defineRoute({
-      method: "get",
-      path: "/lines",
-      access: "line:read",
-      pureRead: true,
-      summary: "List production lines",
-      tags: TAGS,
-      request: { query: LineQuery },
-      responses: { 200: json(LineList, "A page of lines") },
-    }),
-    async (c) => c.json(await listLines(c.var.deps, c.req.valid("query")), 200),
-  )
   .openapi(
     defineRoute({
       method: "post",
@@ -209,19 +190,6 @@ export const productionRoutes = createRouter()
       responses: { 200: json(Schedule, "The schedule") },
     }),
     async (c) => c.json(await updateSchedule(c.var.deps, c.req.valid("param").id, c.req.valid("json")), 200),
-  )
-  .openapi(
-    defineRoute({
-      method: "get",
-      path: "/schedules",
-      access: "schedule:read",
-      pureRead: true,
-      summary: "List production schedules",
-      tags: TAGS,
-      request: { query: ScheduleQuery },
-      responses: { 200: json(ScheduleList, "A page of schedules") },
-    }),
-    async (c) => c.json(await listSchedules(c.var.deps, c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({

@@ -437,3 +437,65 @@ export async function transitionJob(
   await publishLine(deps, { type: "job_update", line_id: job.line_id, data: { ...job, action: input.action } });
   return job;
 }
+
+/**
+ * Jobs as a list: everyone's (filtered by line, status and assignee) for those who assign jobs,
+ * the caller's own for everyone else (a `user_id` naming someone else then matches nothing).
+ */
+export async function listJobs(
+  { db }: Pick<Deps, "db">,
+  q: PageParams & { status?: JobStatus | undefined; line_id?: string | undefined; user_id?: string | undefined },
+  actor: Principal,
+) {
+  const where: SQL[] = [];
+  if (!hasPermission(actor.permissions, "job:assign")) where.push(eq(jobAssignments.userId, actorId(actor)));
+  if (q.user_id) where.push(eq(jobAssignments.userId, q.user_id));
+  if (q.line_id) where.push(eq(jobAssignments.lineId, q.line_id));
+  if (q.status) where.push(eq(jobAssignments.status, q.status));
+  const query = db
+    .select()
+    .from(jobAssignments)
+    .where(and(...where))
+    .$dynamic();
+  const page = await paginate(db, query, q, { orderBy: [desc(jobAssignments.assignedAt)], tiebreaker: jobAssignments.id });
+  return { ...page, items: page.items.map(toJob) };
+}
+
+/**
+ * Changes a job's notes (its assignee's, or anyone's for those who assign jobs); conditional on
+ * `expectedVersion` when given (409 on a stale one). Pushed as `job_update` (`action: "updated"`).
+ */
+export async function updateJobNotes(
+  deps: Pick<Deps, "db" | "rooms" | "requestId">,
+  input: { id: string; notes: string | null; expectedVersion?: number | undefined },
+  actor: Principal,
+): Promise<Job> {
+  const row = await findJob(deps, input.id);
+  if (!hasPermission(actor.permissions, "job:assign") && row.userId !== actorId(actor)) throw notFound("Job assignment");
+  const version = input.expectedVersion ?? row.version;
+  const [updated] = await deps.db
+    .update(jobAssignments)
+    .set({ notes: input.notes, version: sql`${jobAssignments.version} + 1` })
+    .where(and(eq(jobAssignments.id, row.id), eq(jobAssignments.version, version)))
+    .returning();
+  if (!updated) throw conflict("The job was changed by someone else; reload it", { current_version: row.version });
+  const job = toJob(updated);
+  await publishLine(deps, { type: "job_update", line_id: job.line_id, data: { ...job, action: "updated" } });
+  return job;
+}
+
+/** Deletes a schedule that no job was assigned from (409 otherwise: cancel it instead). */
+export async function deleteSchedule({ db }: Pick<Deps, "db">, id: string): Promise<void> {
+  const [[schedule], [job]] = await db.batch([
+    db.select({ id: productionSchedules.id }).from(productionSchedules).where(eq(productionSchedules.id, id)).limit(1),
+    db.select({ id: jobAssignments.id }).from(jobAssignments).where(eq(jobAssignments.scheduleId, id)).limit(1),
+  ]);
+  if (!schedule) throw notFound("Production schedule");
+  if (job) throw conflict("Jobs were assigned from this schedule; cancel it instead of deleting it");
+  // The job check and the delete are one statement, so a job assigned in between keeps it.
+  const deleted = await db
+    .delete(productionSchedules)
+    .where(and(eq(productionSchedules.id, id), sql`not exists (select 1 from ${jobAssignments} where ${jobAssignments.scheduleId} = ${id})`))
+    .returning({ id: productionSchedules.id });
+  if (deleted.length === 0) throw conflict("Jobs were assigned from this schedule; cancel it instead of deleting it");
+}

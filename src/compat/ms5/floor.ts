@@ -1,0 +1,490 @@
+/**
+ * MS5's floor routes where its client's shape differs from the canonical one: andon, downtime,
+ * OEE and dashboard metrics. Lists are bare arrays; the andon screen's payload and POSTed
+ * acknowledge/resolve are accepted; OEE `calculate` takes MS5's query parameters or its client's
+ * camelCase body. Thin: every rule lives in the andon, oee and dashboard services.
+ */
+import { z } from "zod";
+import { ANDON_PRIORITIES, ANDON_STATUSES, ANDON_TYPES, DOWNTIME_CATEGORIES } from "../../db/schema";
+import { AppError } from "../../lib/errors";
+import { Code, LongText, ShortText } from "../../lib/fields";
+import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import { AndonEvent, IdParam, ResolveBody, ResolveQuery } from "../../modules/andon/schemas";
+import { acknowledgeAndon, createAndon, escalateAndon, listAndons, resolveAndon } from "../../modules/andon/service";
+import { dashboardMetrics } from "../../modules/dashboard/service";
+import { Downtime, OeeResult, UpdateDowntime } from "../../modules/oee/schemas";
+import {
+  calculateOee,
+  confirmDowntime,
+  currentOee,
+  getDowntime,
+  listDowntime,
+  measureOee,
+  oeeHistory,
+  oeeSeries,
+  updateDowntime,
+} from "../../modules/oee/service";
+import { listLines } from "../../modules/production/service";
+import { bare, DateOrTime, DateOrTimeEnd, jsonBody, Ms5Paging, pageParams, TAGS } from "./shared";
+
+const Iso = z.iso.datetime({ offset: true }).max(40);
+
+/** The andon screen's categories (AndonFormScreen) as andon types. */
+export const CATEGORY_TYPES = {
+  quality: "quality",
+  equipment: "maintenance",
+  safety: "safety",
+  material: "material",
+  process: "stop",
+} as const satisfies Record<string, (typeof ANDON_TYPES)[number]>;
+
+/**
+ * The andon as MS5's client creates it (its form's `category_id`, `priority_id`, `title`, an
+ * empty `equipment_code` for none) or canonically (`event_type`, `priority`). The reporter and
+ * time are always the caller and now, whatever `reported_by`/`reported_at` say.
+ */
+export const Ms5CreateAndon = z
+  .object({
+    line_id: Code,
+    equipment_code: z
+      .union([Code, z.literal("")])
+      .nullable()
+      .optional(),
+    event_type: z.enum(ANDON_TYPES).optional(),
+    priority: z.enum(ANDON_PRIORITIES).optional(),
+    category_id: z.enum([...(Object.keys(CATEGORY_TYPES) as [keyof typeof CATEGORY_TYPES]), ...ANDON_TYPES]).optional(),
+    priority_id: z.enum(ANDON_PRIORITIES).optional(),
+    title: ShortText.optional(),
+    description: LongText.optional(),
+    location: ShortText.optional(),
+    notes: LongText.optional(),
+    reported_by: Code.optional(),
+    reported_at: Iso.optional(),
+    attachments: z.array(z.string().max(512)).max(0, "Attachments are not accepted here").optional(),
+  })
+  .strict();
+
+const bodyError = (path: string, message: string) =>
+  new AppError("VALIDATION_ERROR", `Invalid request body: ${path} ${message}`, { details: [{ path, message }] });
+
+/** MS5's andon payload → the canonical create (422 naming the field when a required part is missing). */
+export function toCreateAndon(input: z.infer<typeof Ms5CreateAndon>) {
+  const category = input.category_id;
+  const eventType =
+    input.event_type ??
+    (category === undefined
+      ? undefined
+      : category in CATEGORY_TYPES
+        ? CATEGORY_TYPES[category as keyof typeof CATEGORY_TYPES]
+        : (category as (typeof ANDON_TYPES)[number]));
+  if (!eventType) throw bodyError("body.category_id", "Choose a category (or send event_type)");
+  const parts = [
+    input.title?.trim(),
+    input.description?.trim(),
+    input.location?.trim() ? `Location: ${input.location.trim()}` : undefined,
+    input.notes?.trim(),
+  ];
+  const description = parts.filter((p): p is string => Boolean(p)).join("\n");
+  if (!description) throw bodyError("body.description", "Describe the problem (title or description)");
+  if (description.length > 2000) throw bodyError("body.description", "Title, description, location and notes together are at most 2000 characters");
+  return {
+    line_id: input.line_id,
+    equipment_code: input.equipment_code ? input.equipment_code : null,
+    event_type: eventType,
+    priority: input.priority ?? input.priority_id ?? "medium",
+    description,
+  };
+}
+
+const AndonListQuery = Ms5Paging.extend({
+  line_id: Code.optional(),
+  status: z.enum(ANDON_STATUSES).optional(),
+  priority: z.enum(ANDON_PRIORITIES).optional(),
+  event_type: z.enum(ANDON_TYPES).optional(),
+  equipment_code: Code.optional(),
+  /** Reported at or after / before (canonical). */
+  start_time: Iso.optional(),
+  end_time: Iso.optional(),
+});
+const EscalateBody = z.object({ escalation_level: z.number().int().min(1).max(8).optional(), notes: LongText.optional() }).strict();
+
+const DowntimeListQuery = Ms5Paging.extend({
+  line_id: Code.optional(),
+  equipment_code: Code.optional(),
+  category: z.enum(DOWNTIME_CATEGORIES).optional(),
+  status: z.enum(["active", "completed"]).optional(),
+  /** MS5: dates (a whole day) or times; canonical: `start_time`/`end_time`. */
+  start_date: DateOrTime.optional(),
+  end_date: DateOrTimeEnd.optional(),
+  start_time: Iso.optional(),
+  end_time: Iso.optional(),
+});
+const ConfirmBody = z.object({ confirmed_by: Code.optional(), notes: LongText.nullable().optional() }).strict();
+
+/**
+ * `POST /oee/calculate`: MS5's backend read `line_id`, `equipment_code`, `calculation_time`
+ * and `time_period_hours` from the query string; its client sends `{lineId, equipmentCode,
+ * startTime, endTime}`; the canonical body is snake_case. All three work; the body wins.
+ */
+const CalculateQuery = z.object({
+  line_id: Code.optional(),
+  equipment_code: Code.optional(),
+  calculation_time: Iso.optional(),
+  time_period_hours: z.coerce.number().int().min(1).max(168).optional(),
+});
+const CalculateBody = z
+  .object({
+    lineId: Code.optional(),
+    equipmentCode: z
+      .union([Code, z.literal("")])
+      .nullable()
+      .optional(),
+    startTime: Iso.optional(),
+    endTime: Iso.optional(),
+    line_id: Code.optional(),
+    equipment_code: z
+      .union([Code, z.literal("")])
+      .nullable()
+      .optional(),
+    start_time: Iso.optional(),
+    end_time: Iso.optional(),
+  })
+  .strict();
+
+export function toCalculate(query: z.infer<typeof CalculateQuery>, body: z.infer<typeof CalculateBody> | undefined) {
+  const lineId = body?.lineId ?? body?.line_id ?? query.line_id;
+  if (!lineId) throw bodyError("body.lineId", "Required (or line_id in the query, as MS5's backend read it)");
+  const equipment = body?.equipmentCode ?? body?.equipment_code ?? query.equipment_code;
+  let start = body?.startTime ?? body?.start_time;
+  let end = body?.endTime ?? body?.end_time;
+  if (!start && !end && (query.calculation_time || query.time_period_hours)) {
+    const to = query.calculation_time ? Date.parse(query.calculation_time) : Date.now();
+    end = new Date(to).toISOString();
+    start = new Date(to - (query.time_period_hours ?? 24) * 3_600_000).toISOString();
+  }
+  if (start && end && Date.parse(end) < Date.parse(start)) throw bodyError("body.endTime", "Must not be before startTime");
+  return { line_id: lineId, equipment_code: equipment ? equipment : null, start_time: start, end_time: end };
+}
+
+const OeeLineQuery = Ms5Paging.extend({
+  start_date: DateOrTime.optional(),
+  end_date: DateOrTimeEnd.optional(),
+  start_time: Iso.optional(),
+  end_time: Iso.optional(),
+});
+const MetricsQuery = z.object({
+  line_id: Code.optional(),
+  /** MS5's backend: `time_range` (`24h`, `7d`); its client: `period` (same forms, or `day`/`week`/`month`). */
+  time_range: z.string().max(8).optional(),
+  period: z.string().max(8).optional(),
+});
+const PERIOD_HOURS: Record<string, number> = { day: 24, shift: 8, week: 168, month: 720 };
+export function periodHours(value: string | undefined): number {
+  if (!value) return 24;
+  const named = PERIOD_HOURS[value];
+  if (named) return named;
+  const m = /^(\d{1,3})([hd])$/.exec(value);
+  const hours = m ? Number(m[1]) * (m[2] === "d" ? 24 : 1) : Number.NaN;
+  if (!(hours >= 1 && hours <= 744)) {
+    throw new AppError("VALIDATION_ERROR", "Invalid query: period Use 1h–744h, 1d–31d, shift, day, week or month", {
+      details: [{ path: "query.period", message: "Use 1h–744h, 1d–31d, shift, day, week or month" }],
+    });
+  }
+  return hours;
+}
+const DashboardMetrics = z
+  .object({
+    line_id: z.string().nullable(),
+    time_range: z.string(),
+    period_start: z.string(),
+    period_end: z.string(),
+    production_metrics: z.object({
+      total_production: z.number(),
+      good_production: z.number(),
+      target_production: z.number(),
+      efficiency: z.number().nullable(),
+    }),
+    quality_metrics: z.object({ first_pass_yield: z.number().nullable(), defect_rate: z.number().nullable() }),
+    maintenance_metrics: z.object({
+      planned_maintenance_hours: z.number(),
+      unplanned_maintenance_hours: z.number(),
+      maintenance_efficiency: z.number().nullable(),
+    }),
+  })
+  .meta({ id: "Ms5DashboardMetrics" });
+
+const ack = (method: "post") =>
+  defineRoute({
+    method,
+    path: "/events/{id}/acknowledge",
+    access: "andon:acknowledge",
+    summary: "MS5: acknowledge an andon (POST, as its client sends it; PUT is canonical)",
+    tags: TAGS,
+    request: { params: IdParam },
+    errors: { 404: "No such andon", 409: "Already acknowledged or resolved" },
+    responses: { 200: json(AndonEvent, "The andon") },
+  });
+
+/** Mounted at `/api/v1/andon`, before the canonical andon routes. */
+export const ms5AndonRoutes = createRouter()
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/events",
+      access: "andon:read",
+      summary: "MS5: andon events, newest first, a bare array (X-Total-Count)",
+      tags: TAGS,
+      request: { query: AndonListQuery },
+      responses: { 200: json(z.array(AndonEvent), "The andons") },
+    }),
+    async (c) => {
+      const { skip, offset, limit, ...filters } = c.req.valid("query");
+      return c.json(bare(c, await listAndons(c.var.deps, { ...filters, ...pageParams({ skip, offset, limit }) })), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/events",
+      access: "andon:create",
+      summary: "MS5: raise an andon (the andon screen's category_id/priority_id/title, or canonical fields); pushes andon_event",
+      tags: TAGS,
+      request: jsonBody(Ms5CreateAndon),
+      responses: { 201: json(AndonEvent, "The andon") },
+    }),
+    async (c) => c.json(await createAndon(c.var.deps, toCreateAndon(c.req.valid("json")), principalOf(c)), 201),
+  )
+  .openapi(ack("post"), async (c) => c.json(await acknowledgeAndon(c.var.deps, c.req.valid("param").id, principalOf(c)), 200))
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/events/{id}/resolve",
+      access: "andon:resolve",
+      summary: "MS5: resolve an andon (POST with {resolution_notes}, as its client sends it)",
+      tags: TAGS,
+      request: { params: IdParam, query: ResolveQuery, body: { required: false, content: { "application/json": { schema: ResolveBody } } } },
+      errors: { 404: "No such andon", 409: "Already resolved" },
+      responses: { 200: json(AndonEvent, "The andon") },
+    }),
+    async (c) => {
+      const notes = c.req.valid("json")?.resolution_notes ?? c.req.valid("query").resolution_notes ?? null;
+      return c.json(await resolveAndon(c.var.deps, c.req.valid("param").id, notes, principalOf(c)), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/events/{id}/escalate",
+      access: "andon:escalate",
+      summary: "MS5: escalate an unresolved andon by hand to escalation_level (default: one up); logged as a manual escalation",
+      tags: TAGS,
+      request: { params: IdParam, body: { required: false, content: { "application/json": { schema: EscalateBody } } } },
+      errors: { 404: "No such andon", 409: "Resolved, or already at or above that level" },
+      responses: { 200: json(AndonEvent, "The andon") },
+    }),
+    async (c) => c.json(await escalateAndon(c.var.deps, c.req.valid("param").id, c.req.valid("json")?.escalation_level), 200),
+  );
+
+/** Mounted at `/api/v1/downtime`, before the canonical downtime routes. */
+export const ms5DowntimeRoutes = createRouter()
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/events",
+      access: "downtime:read",
+      summary: "MS5: downtime events, latest first, a bare array (X-Total-Count)",
+      tags: TAGS,
+      request: { query: DowntimeListQuery },
+      responses: { 200: json(z.array(Downtime), "The stops") },
+    }),
+    async (c) => {
+      const { skip, offset, limit, start_date, end_date, start_time, end_time, ...filters } = c.req.valid("query");
+      const q = { ...filters, ...pageParams({ skip, offset, limit }), start_time: start_time ?? start_date, end_time: end_time ?? end_date };
+      return c.json(bare(c, await listDowntime(c.var.deps, q)), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/events/{id}",
+      access: "downtime:read",
+      summary: "MS5: one downtime event",
+      tags: TAGS,
+      request: { params: IdParam },
+      errors: { 404: "No such downtime event" },
+      responses: { 200: json(Downtime, "The stop") },
+    }),
+    async (c) => c.json(await getDowntime(c.var.deps, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "put",
+      path: "/events/{id}",
+      access: "downtime:write",
+      summary: "MS5: change a stop's reason, category, end or notes; pushes downtime_event",
+      tags: TAGS,
+      request: { params: IdParam, ...jsonBody(UpdateDowntime) },
+      errors: { 404: "No such downtime event", 409: "Changed by someone else" },
+      responses: { 200: json(Downtime, "The stop") },
+    }),
+    async (c) => c.json(await updateDowntime(c.var.deps, c.req.valid("param").id, c.req.valid("json")), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/events/{id}/confirm",
+      access: "downtime:write",
+      summary: "MS5: confirm a stop's reason as the caller (a `confirmed_by` naming someone else is ignored)",
+      tags: TAGS,
+      request: { params: IdParam, body: { required: false, content: { "application/json": { schema: ConfirmBody } } } },
+      errors: { 404: "No such downtime event", 409: "Already confirmed" },
+      responses: { 200: json(Downtime, "The stop") },
+    }),
+    async (c) => c.json(await confirmDowntime(c.var.deps, c.req.valid("param").id, c.req.valid("json")?.notes, principalOf(c)), 200),
+  );
+
+/** Mounted at `/api/v1/oee`, before the canonical OEE routes. */
+export const ms5OeeRoutes = createRouter()
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/calculate",
+      access: "oee:calculate",
+      summary: "MS5: calculate and store a line's OEE (query parameters as MS5's backend, or its client's camelCase body); 201",
+      tags: TAGS,
+      request: { query: CalculateQuery, body: { required: false, content: { "application/json": { schema: CalculateBody } } } },
+      responses: { 201: json(OeeResult, "The OEE and every input") },
+    }),
+    async (c) => c.json(await calculateOee(c.var.deps, toCalculate(c.req.valid("query"), c.req.valid("json"))), 201),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/lines/{id}",
+      access: "oee:read",
+      summary: "MS5: a line's stored OEE calculations, newest first, a bare array (X-Total-Count)",
+      tags: TAGS,
+      request: { params: IdParam, query: OeeLineQuery },
+      errors: { 404: "No such line" },
+      responses: { 200: json(z.array(OeeResult), "The calculations") },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const page = await oeeHistory(c.var.deps, c.req.valid("param").id, {
+        ...pageParams(q),
+        start_time: q.start_time ?? q.start_date,
+        end_time: q.end_time ?? q.end_date,
+      });
+      return c.json(bare(c, page), 200);
+    },
+  );
+
+/** The client sends `start_date=` (empty) when it has no date: empty means not given. */
+const blankIsAbsent = (v: unknown) => (v === "" ? undefined : v);
+const GRANULARITY_MS = { hour: 3_600_000, shift: 8 * 3_600_000, day: 86_400_000, week: 7 * 86_400_000 } as const;
+const HistoryQuery = z.object({
+  start_date: z.preprocess(blankIsAbsent, DateOrTime.optional()),
+  end_date: z.preprocess(blankIsAbsent, DateOrTimeEnd.optional()),
+  granularity: z.enum(["hour", "shift", "day", "week"]).default("day"),
+});
+const CurrentQuery = z.object({ line_id: Code.optional() });
+const BreakdownQuery = z.object({ period: z.string().max(8).optional() });
+const Breakdown = OeeResult.extend({
+  period: z.string(),
+  losses: z.object({
+    downtime_seconds: z.number(),
+    speed_loss_seconds: z.number().nullable(),
+    quality_loss_parts: z.number().int(),
+  }),
+}).meta({ id: "Ms5OeeBreakdown" });
+
+/** Beyond MS5's backend: the OEE screens' current figures, history and breakdown. */
+ms5OeeRoutes
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/current",
+      access: "oee:read",
+      summary: "MS5 (beyond its backend): today's OEE so far, for one line or every enabled line (at most 50)",
+      tags: TAGS,
+      request: { query: CurrentQuery },
+      errors: { 404: "No such line" },
+      responses: { 200: json(z.array(OeeResult), "One result per line") },
+    }),
+    async (c) => {
+      const { line_id } = c.req.valid("query");
+      const deps = c.var.deps;
+      if (line_id) return c.json([await currentOee(deps, line_id)], 200);
+      const lines = await listLines(deps, { limit: 50, offset: 0, enabled: "true" });
+      return c.json(await Promise.all(lines.items.map((line) => currentOee(deps, line.id))), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/lines/{id}/history",
+      access: "oee:read",
+      summary: "MS5 (beyond its backend): a line's OEE per hour/shift/day/week over a range (default: the last 7 days), computed, not stored",
+      tags: TAGS,
+      request: { params: IdParam, query: HistoryQuery },
+      errors: { 404: "No such line" },
+      responses: { 200: json(z.array(OeeResult), "One result per period, oldest first") },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const now = c.var.deps.now();
+      const to = q.end_date ? new Date(Math.min(Date.parse(q.end_date), now.getTime())) : now;
+      const from = q.start_date ? new Date(q.start_date) : new Date(to.getTime() - 7 * 86_400_000);
+      return c.json(await oeeSeries(c.var.deps, c.req.valid("param").id, from, to, GRANULARITY_MS[q.granularity]), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/lines/{id}/breakdown",
+      access: "oee:read",
+      summary: "MS5 (beyond its backend): a line's OEE over a period (default 24h) with its losses",
+      tags: TAGS,
+      request: { params: IdParam, query: BreakdownQuery },
+      errors: { 404: "No such line" },
+      responses: { 200: json(Breakdown, "The OEE and its losses") },
+    }),
+    async (c) => {
+      const period = c.req.valid("query").period ?? "24h";
+      const to = c.var.deps.now();
+      const r = await measureOee(c.var.deps, c.req.valid("param").id, null, new Date(to.getTime() - periodHours(period) * 3_600_000), to);
+      const ideal = r.ideal_cycle_time === null ? null : r.ideal_cycle_time * r.total_parts;
+      return c.json(
+        {
+          ...r,
+          period,
+          losses: {
+            downtime_seconds: r.unplanned_downtime,
+            speed_loss_seconds: ideal === null ? null : Math.max(0, Math.round((r.actual_production_time - ideal) * 1000) / 1000),
+            quality_loss_parts: r.total_parts - r.good_parts,
+          },
+        },
+        200,
+      );
+    },
+  );
+
+/** Mounted at `/api/v1/dashboard`. */
+export const ms5DashboardRoutes = createRouter().openapi(
+  defineRoute({
+    method: "get",
+    path: "/metrics",
+    access: "dashboard:read",
+    summary: "MS5: production, quality and downtime figures over a period (default 24h), optionally one line",
+    tags: TAGS,
+    request: { query: MetricsQuery },
+    errors: { 404: "No such line" },
+    responses: { 200: json(DashboardMetrics, "The figures") },
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    const range = q.period ?? q.time_range;
+    const metrics = await dashboardMetrics(c.var.deps, { line_id: q.line_id, hours: periodHours(range) });
+    return c.json({ ...metrics, time_range: range ?? "24h" }, 200);
+  },
+);

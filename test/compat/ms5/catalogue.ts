@@ -1,0 +1,650 @@
+/**
+ * MS5's tablet client, endpoint by endpoint: the catalogue's rows (../shared/clients/
+ * ms5-endpoints.md) that Floorline serves, each with the request its service layer sends
+ * (frontend/src/services/api.ts @aeb8b7a) and the fields its screens read. `seed: true` marks
+ * the 45 MS5's own backend served. catalogue.test.ts makes one test per row.
+ */
+import type { Json } from "../../helpers";
+import type { Ctx, Who } from "./fixtures";
+
+export interface Row {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  /** As the catalogue writes it. */
+  path: string;
+  seed: boolean;
+  who?: Who;
+  url(ctx: Ctx): string | Promise<string>;
+  body?(ctx: Ctx): unknown;
+  status: number;
+  /** `array`: a bare array whose items have `fields`; `object`: an object with `fields`. */
+  shape: "array" | "object" | "empty";
+  fields?: string[];
+  /** Lists that are not paged (a figure per line or period) carry no X-Total-Count. */
+  total?: false;
+  /** A further check on the answer. */
+  check?(json: Json, ctx: Ctx): void;
+}
+
+const LINE = ["id", "line_code", "name", "equipment_codes", "enabled", "status"];
+const SCHEDULE = ["id", "line_id", "product_id", "scheduled_start", "scheduled_end", "target_quantity", "status"];
+const JOB = ["id", "schedule_id", "user_id", "status", "assigned_at", "accepted_at", "started_at", "completed_at"];
+const ANDON = ["id", "line_id", "equipment_code", "event_type", "priority", "description", "status", "escalation_level", "reported_by", "reported_at"];
+const DOWNTIME = ["id", "line_id", "equipment_code", "reason", "category", "start_time", "end_time", "duration_seconds"];
+const OEE = ["line_id", "availability", "performance", "quality", "oee", "calculation_time"];
+const REPORT = ["id", "name", "status", "report_type", "generated_by", "fileUrl", "created_at"];
+const TEMPLATE = ["id", "name", "description", "type", "parameters"];
+const USER = ["id", "username", "role"];
+const SCHEDULED = ["id", "name", "template_id", "frequency", "recipients", "is_active"];
+
+export const ROWS: Row[] = [
+  // --- auth (shared with RM365: auth.test.ts checks RM365's fields on the same answers)
+  {
+    method: "POST",
+    path: "/api/v1/auth/login",
+    seed: true,
+    url: () => "/api/v1/auth/login",
+    body: (c) => ({ username: c.op.username, password: c.op.password }),
+    status: 200,
+    shape: "object",
+    fields: ["access_token", "refresh_token", "user"],
+  },
+  {
+    method: "POST",
+    path: "/api/v1/auth/refresh",
+    seed: true,
+    url: () => "/api/v1/auth/refresh",
+    body: (c) => ({ refresh_token: c.pm.refresh }),
+    status: 200,
+    shape: "object",
+    fields: ["access_token", "refresh_token"],
+  },
+  { method: "GET", path: "/api/v1/auth/me", seed: false, who: "op", url: () => "/api/v1/auth/me", status: 200, shape: "object", fields: USER },
+  { method: "GET", path: "/api/v1/auth/profile", seed: true, who: "op", url: () => "/api/v1/auth/profile", status: 200, shape: "object", fields: USER },
+  {
+    method: "PUT",
+    path: "/api/v1/auth/profile",
+    seed: true,
+    who: "op",
+    url: () => "/api/v1/auth/profile",
+    body: () => ({ first_name: "Ana" }),
+    status: 200,
+    shape: "object",
+    fields: USER,
+  },
+  // --- production lines
+  { method: "GET", path: "/api/v1/production/lines", seed: true, who: "op", url: () => "/api/v1/production/lines?", status: 200, shape: "array", fields: LINE },
+  {
+    method: "GET",
+    path: "/api/v1/production/lines/{x}",
+    seed: true,
+    who: "op",
+    url: (c) => `/api/v1/production/lines/${c.lineId}`,
+    status: 200,
+    shape: "object",
+    fields: LINE,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/production/lines",
+    seed: true,
+    url: () => "/api/v1/production/lines",
+    body: () => ({ line_code: `L-${crypto.randomUUID().slice(0, 8)}`, name: "Filler 2", equipment_codes: [] }),
+    status: 201,
+    shape: "object",
+    fields: LINE,
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/production/lines/{x}",
+    seed: true,
+    url: (c) => `/api/v1/production/lines/${c.lineId}`,
+    body: () => ({ description: "Night shift" }),
+    status: 200,
+    shape: "object",
+    fields: LINE,
+  },
+  // --- schedules
+  {
+    method: "GET",
+    path: "/api/v1/production/schedules",
+    seed: true,
+    who: "op",
+    url: (c) => `/api/v1/production/schedules?line_id=${c.lineId}`,
+    status: 200,
+    shape: "array",
+    fields: SCHEDULE,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/production/schedules/{x}",
+    seed: true,
+    who: "op",
+    url: (c) => `/api/v1/production/schedules/${c.scheduleId}`,
+    status: 200,
+    shape: "object",
+    fields: SCHEDULE,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/production/schedules",
+    seed: true,
+    url: () => "/api/v1/production/schedules",
+    body: (c) => ({
+      line_id: c.lineId,
+      product_id: c.productId,
+      scheduled_start: "2026-12-01T06:00:00Z",
+      scheduled_end: "2026-12-01T14:00:00Z",
+      target_quantity: 500,
+    }),
+    status: 201,
+    shape: "object",
+    fields: SCHEDULE,
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/production/schedules/{x}",
+    seed: true,
+    url: (c) => `/api/v1/production/schedules/${c.scheduleId}`,
+    body: () => ({ target_quantity: 1200 }),
+    status: 200,
+    shape: "object",
+    fields: SCHEDULE,
+  },
+  {
+    method: "DELETE",
+    path: "/api/v1/production/schedules/{x}",
+    seed: true,
+    url: async (c) => `/api/v1/production/schedules/${await c.freshSchedule()}`,
+    status: 204,
+    shape: "empty",
+  },
+  // --- job assignments: the operator's flow
+  {
+    method: "POST",
+    path: "/api/v1/production/job-assignments",
+    seed: true,
+    url: () => "/api/v1/production/job-assignments",
+    body: (c) => ({ schedule_id: c.scheduleId, user_id: c.op.id }),
+    status: 201,
+    shape: "object",
+    fields: JOB,
+    check: (json, c) => {
+      c.flowJobId = String(json.id);
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/production/job-assignments",
+    seed: true,
+    who: "op",
+    url: () => "/api/v1/production/job-assignments",
+    status: 200,
+    shape: "array",
+    fields: JOB,
+    check: (json, c) => {
+      const ids = (json as unknown as Json[]).map((j) => String(j.id));
+      if (!ids.includes(String(c.flowJobId))) throw new Error("the operator's list lacks the job assigned to them");
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/production/job-assignments/{x}",
+    seed: true,
+    who: "op",
+    url: (c) => `/api/v1/production/job-assignments/${c.flowJobId}`,
+    status: 200,
+    shape: "object",
+    fields: JOB,
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/production/job-assignments/{x}",
+    seed: true,
+    who: "op",
+    url: (c) => `/api/v1/production/job-assignments/${c.flowJobId}`,
+    body: () => ({ notes: "Film loaded" }),
+    status: 200,
+    shape: "object",
+    fields: [...JOB, "notes"],
+  },
+  {
+    method: "POST",
+    path: "/api/v1/production/job-assignments/{x}/accept",
+    seed: true,
+    who: "op",
+    url: (c) => `/api/v1/production/job-assignments/${c.flowJobId}/accept`,
+    status: 200,
+    shape: "object",
+    fields: JOB,
+    check: (j) => expectField(j, "status", "accepted"),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/production/job-assignments/{x}/start",
+    seed: true,
+    who: "op",
+    url: (c) => `/api/v1/production/job-assignments/${c.flowJobId}/start`,
+    status: 200,
+    shape: "object",
+    fields: JOB,
+    check: (j) => expectField(j, "status", "in_progress"),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/production/job-assignments/{x}/complete",
+    seed: true,
+    who: "op",
+    url: (c) => `/api/v1/production/job-assignments/${c.flowJobId}/complete`,
+    status: 200,
+    shape: "object",
+    fields: JOB,
+    check: (j) => expectField(j, "status", "completed"),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/production/job-assignments/{x}/cancel",
+    seed: false,
+    url: async (c) => `/api/v1/production/job-assignments/${await c.freshJob()}/cancel`,
+    status: 200,
+    shape: "object",
+    fields: JOB,
+    check: (j) => expectField(j, "status", "cancelled"),
+  },
+  // --- andon
+  {
+    method: "GET",
+    path: "/api/v1/andon/events",
+    seed: true,
+    who: "op",
+    url: (c) => `/api/v1/andon/events?status=open&line_id=${c.lineId}`,
+    status: 200,
+    shape: "array",
+    fields: ANDON,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/andon/events/{x}",
+    seed: true,
+    who: "op",
+    url: (c) => `/api/v1/andon/events/${c.andonId}`,
+    status: 200,
+    shape: "object",
+    fields: ANDON,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/andon/events",
+    seed: true,
+    who: "op",
+    url: () => "/api/v1/andon/events",
+    // AndonFormScreen's payload, as it submits it.
+    body: (c) => ({
+      category_id: "equipment",
+      priority_id: "high",
+      title: "Sealer jaw",
+      description: "Jaw not closing",
+      line_id: c.lineId,
+      equipment_code: "",
+      location: "",
+      reported_by: c.op.id,
+      reported_at: new Date().toISOString(),
+      attachments: [],
+      notes: "",
+    }),
+    status: 201,
+    shape: "object",
+    fields: ANDON,
+    check: (j) => {
+      expectField(j, "event_type", "maintenance");
+      expectField(j, "priority", "high");
+      expectField(j, "equipment_code", null);
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/andon/events/{x}/acknowledge",
+    seed: false,
+    url: async (c) => `/api/v1/andon/events/${await c.freshAndon()}/acknowledge`,
+    status: 200,
+    shape: "object",
+    fields: ANDON,
+    check: (j) => expectField(j, "status", "acknowledged"),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/andon/events/{x}/resolve",
+    seed: false,
+    url: async (c) => `/api/v1/andon/events/${await c.freshAndon()}/resolve`,
+    body: () => ({ resolution_notes: "Roll replaced" }),
+    status: 200,
+    shape: "object",
+    fields: [...ANDON, "resolution_notes"],
+    check: (j) => expectField(j, "resolution_notes", "Roll replaced"),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/andon/events/{x}/escalate",
+    seed: true,
+    url: async (c) => `/api/v1/andon/events/${await c.freshAndon()}/escalate`,
+    body: () => ({ escalation_level: 2 }),
+    status: 200,
+    shape: "object",
+    fields: ANDON,
+    check: (j) => {
+      expectField(j, "escalation_level", 2);
+      expectField(j, "status", "escalated");
+    },
+  },
+  // --- downtime
+  {
+    method: "GET",
+    path: "/api/v1/downtime/events",
+    seed: true,
+    who: "op",
+    url: (c) => `/api/v1/downtime/events?line_id=${c.lineId}`,
+    status: 200,
+    shape: "array",
+    fields: DOWNTIME,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/downtime/events/{x}",
+    seed: true,
+    who: "op",
+    url: (c) => `/api/v1/downtime/events/${c.downtimeId}`,
+    status: 200,
+    shape: "object",
+    fields: DOWNTIME,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/downtime/events",
+    seed: true,
+    url: () => "/api/v1/downtime/events",
+    body: (c) => ({
+      line_id: c.lineId,
+      equipment_code: "BP01.PACK.BAG1",
+      reason: "Changeover",
+      category: "planned",
+      start_time: new Date(Date.now() - 60_000).toISOString(),
+    }),
+    status: 201,
+    shape: "object",
+    fields: DOWNTIME,
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/downtime/events/{x}",
+    seed: true,
+    url: (c) => `/api/v1/downtime/events/${c.downtimeId}`,
+    body: () => ({ reason: "Film jam", notes: "Cleared" }),
+    status: 200,
+    shape: "object",
+    fields: DOWNTIME,
+    check: (j) => expectField(j, "reason", "Film jam"),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/downtime/events/{x}/confirm",
+    seed: true,
+    url: (c) => `/api/v1/downtime/events/${c.downtimeId}/confirm`,
+    // The client sends who confirms; the caller is who confirms.
+    body: (c) => ({ confirmed_by: c.op.id, notes: "Confirmed at line" }),
+    status: 200,
+    shape: "object",
+    fields: [...DOWNTIME, "confirmed_by", "confirmed_at"],
+    check: (j, c) => expectField(j, "confirmed_by", c.pm.id),
+  },
+  // --- OEE
+  {
+    method: "POST",
+    path: "/api/v1/oee/calculate",
+    seed: true,
+    url: () => "/api/v1/oee/calculate",
+    // oeeService/calculateOEE: a camelCase body.
+    body: (c) => ({ lineId: c.lineId, startTime: new Date(Date.now() - 3_600_000).toISOString(), endTime: new Date().toISOString() }),
+    status: 201,
+    shape: "object",
+    fields: OEE,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/oee/lines/{x}",
+    seed: true,
+    who: "op",
+    url: (c) => `/api/v1/oee/lines/${c.lineId}?`,
+    status: 200,
+    shape: "array",
+    fields: OEE,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/oee/current",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/oee/current?line_id=${c.lineId}`,
+    status: 200,
+    shape: "array",
+    fields: OEE,
+    total: false,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/oee/lines/{x}/history",
+    seed: false,
+    who: "op",
+    // getOEEHistory sends empty dates when it has none.
+    url: (c) => `/api/v1/oee/lines/${c.lineId}/history?start_date=&end_date=&granularity=day`,
+    status: 200,
+    shape: "array",
+    fields: [...OEE, "period_start", "period_end"],
+    total: false,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/oee/lines/{x}/breakdown",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/oee/lines/${c.lineId}/breakdown?period=24h`,
+    status: 200,
+    shape: "object",
+    fields: [...OEE, "losses"],
+  },
+  // --- dashboard
+  {
+    method: "GET",
+    path: "/api/v1/dashboard/lines/{x}/status",
+    seed: true,
+    who: "op",
+    url: (c) => `/api/v1/dashboard/lines/${c.lineId}/status`,
+    status: 200,
+    shape: "object",
+    fields: ["line", "live"],
+  },
+  {
+    method: "GET",
+    path: "/api/v1/dashboard/metrics",
+    seed: true,
+    who: "op",
+    url: (c) => `/api/v1/dashboard/metrics?line_id=${c.lineId}&period=24h`,
+    status: 200,
+    shape: "object",
+    fields: ["time_range", "production_metrics", "quality_metrics", "maintenance_metrics"],
+  },
+  // --- reports
+  {
+    method: "GET",
+    path: "/api/v1/reports/{x}",
+    seed: true,
+    url: async (c) => `/api/v1/reports/${await c.freshReport("ready")}`,
+    status: 200,
+    shape: "object",
+    fields: REPORT,
+    check: (j) => expectField(j, "status", "completed"),
+  },
+  { method: "GET", path: "/api/v1/reports", seed: true, url: () => "/api/v1/reports?", status: 200, shape: "array", fields: REPORT },
+  {
+    method: "DELETE",
+    path: "/api/v1/reports/{x}",
+    seed: true,
+    url: async (c) => `/api/v1/reports/${await c.freshReport("failed")}`,
+    status: 200,
+    shape: "object",
+    fields: ["message"],
+  },
+  {
+    method: "GET",
+    path: "/api/v1/reports/{x}/download",
+    seed: false,
+    url: async (c) => `/api/v1/reports/${await c.freshReport("queued")}/download`,
+    status: 202,
+    shape: "object",
+    fields: ["fileUrl", "status"],
+  },
+  {
+    method: "POST",
+    path: "/api/v1/reports/generate",
+    seed: false,
+    url: () => "/api/v1/reports/generate",
+    body: (c) => ({ template_id: c.templateId, parameters: { line_id: c.lineId, report_date: "2026-11-22" }, name: "Night shift" }),
+    status: 202,
+    shape: "object",
+    fields: REPORT,
+    check: (j) => expectField(j, "status", "pending"),
+  },
+  { method: "GET", path: "/api/v1/reports/templates", seed: true, url: () => "/api/v1/reports/templates?", status: 200, shape: "array", fields: TEMPLATE },
+  {
+    method: "GET",
+    path: "/api/v1/reports/templates/{x}",
+    seed: true,
+    url: (c) => `/api/v1/reports/templates/${c.templateId}`,
+    status: 200,
+    shape: "object",
+    fields: TEMPLATE,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/reports/templates",
+    seed: true,
+    url: () => "/api/v1/reports/templates",
+    body: () => ({
+      name: `OEE ${crypto.randomUUID().slice(0, 8)}`,
+      description: "Weekly",
+      template_type: "production",
+      parameters: [],
+      sections: [{ type: "oee", title: "OEE" }],
+    }),
+    status: 201,
+    shape: "object",
+    fields: TEMPLATE,
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/reports/templates/{x}",
+    seed: true,
+    url: (c) => `/api/v1/reports/templates/${c.templateId}`,
+    body: () => ({ description: "Every morning" }),
+    status: 200,
+    shape: "object",
+    fields: TEMPLATE,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/reports/scheduled",
+    seed: false,
+    url: () => "/api/v1/reports/scheduled",
+    body: (c) => ({ name: "Morning", template_id: c.templateId, frequency: "daily", parameters: { line_id: c.lineId }, recipients: ["lead@example.com"] }),
+    status: 201,
+    shape: "object",
+    fields: SCHEDULED,
+    check: (j, c) => {
+      c.scheduledId = String(j.id);
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/reports/scheduled",
+    seed: true,
+    url: () => "/api/v1/reports/scheduled?is_active=true",
+    status: 200,
+    shape: "array",
+    fields: SCHEDULED,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/reports/scheduled/{x}",
+    seed: false,
+    url: (c) => `/api/v1/reports/scheduled/${c.scheduledId}`,
+    status: 200,
+    shape: "object",
+    fields: SCHEDULED,
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/reports/scheduled/{x}",
+    seed: false,
+    url: (c) => `/api/v1/reports/scheduled/${c.scheduledId}`,
+    body: () => ({ hour_utc: 7 }),
+    status: 200,
+    shape: "object",
+    fields: SCHEDULED,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/reports/scheduled/{x}/toggle",
+    seed: false,
+    url: (c) => `/api/v1/reports/scheduled/${c.scheduledId}/toggle`,
+    status: 200,
+    shape: "object",
+    fields: SCHEDULED,
+    check: (j) => expectField(j, "is_active", false),
+  },
+  {
+    method: "DELETE",
+    path: "/api/v1/reports/scheduled/{x}",
+    seed: false,
+    url: (c) => `/api/v1/reports/scheduled/${c.scheduledId}`,
+    status: 200,
+    shape: "object",
+    fields: ["message"],
+  },
+  // Last: the line and template the rows above use.
+  {
+    method: "DELETE",
+    path: "/api/v1/reports/templates/{x}",
+    seed: true,
+    url: (c) => `/api/v1/reports/templates/${c.templateId}`,
+    status: 200,
+    shape: "object",
+    fields: ["message"],
+  },
+  {
+    method: "POST",
+    path: "/api/v1/auth/change-password",
+    seed: true,
+    who: "op",
+    url: () => "/api/v1/auth/change-password",
+    body: (c) => ({ current_password: c.op.password, new_password: "a-new-password-2" }),
+    status: 200,
+    shape: "object",
+  },
+  { method: "POST", path: "/api/v1/auth/logout", seed: true, who: "op", url: () => "/api/v1/auth/logout", status: 200, shape: "object" },
+  {
+    method: "DELETE",
+    path: "/api/v1/production/lines/{x}",
+    seed: true,
+    url: async (c) => `/api/v1/production/lines/${await freshLine(c)}`,
+    status: 200,
+    shape: "object",
+  },
+];
+
+function expectField(json: Json, key: string, value: unknown) {
+  if (json[key] !== value) throw new Error(`${key}: expected ${JSON.stringify(value)}, got ${JSON.stringify(json[key])}`);
+}
+
+async function freshLine(c: Ctx): Promise<string> {
+  const { call } = await import("../../helpers");
+  const line = await call("/api/v1/production/lines", { token: c.pm.token, body: { line_code: `L-${crypto.randomUUID().slice(0, 8)}`, name: "Spare" } });
+  return String(line.json.id);
+}

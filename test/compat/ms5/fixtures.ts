@@ -1,0 +1,127 @@
+import { eq } from "drizzle-orm";
+import { expect } from "vitest";
+import { productionReports } from "../../../src/db/schema";
+import { call, db, type Json, loginAs, str, unique } from "../../helpers";
+
+/** What MS5's api.ts sends on every request (a token, a timestamp, a request id, JSON). */
+export function ms5Headers(token?: string): Record<string, string> {
+  return {
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+    accept: "application/json",
+    "x-timestamp": String(Date.now()),
+    "x-request-id": `req_${Date.now()}_${crypto.randomUUID().slice(0, 9)}`,
+  };
+}
+
+/** Calls the worker the way MS5's client does: its headers, its JSON body. */
+export const ms5Call = (path: string, opts: { method?: string; body?: unknown; token?: string } = {}) =>
+  call(path, { method: opts.method ?? (opts.body === undefined ? "GET" : "POST"), body: opts.body, headers: ms5Headers(opts.token) });
+
+export type Who = "pm" | "op";
+
+/** Users and the rows the catalogue's requests name; `fresh*` make a new one per call. */
+export interface Ctx {
+  pm: Awaited<ReturnType<typeof loginAs>>;
+  op: Awaited<ReturnType<typeof loginAs>>;
+  lineId: string;
+  productId: string;
+  scheduleId: string;
+  andonId: string;
+  downtimeId: string;
+  templateId: string;
+  freshSchedule(): Promise<string>;
+  freshJob(): Promise<string>;
+  freshAndon(): Promise<string>;
+  freshReport(state: "queued" | "ready" | "failed"): Promise<string>;
+  /** The job the operator walks through accept → start → complete. */
+  flowJobId?: string;
+  scheduledId?: string;
+}
+
+async function ok(res: Promise<{ status: number; json: Json }>, status = 201): Promise<Json> {
+  const r = await res;
+  expect(r.status, JSON.stringify(r.json)).toBe(status);
+  return r.json;
+}
+
+export async function makeCtx(): Promise<Ctx> {
+  const pm = await loginAs("production_manager");
+  const op = await loginAs("operator");
+  const line = await ok(
+    call("/api/v1/production/lines", { token: pm.token, body: { line_code: unique("L"), name: "Bagging", equipment_codes: ["BP01.PACK.BAG1"] } }),
+  );
+  const lineId = str(line.id);
+  const product = await ok(call("/api/v1/production/products", { token: pm.token, body: { product_code: unique("P"), name: "Bag", ideal_cycle_time: 1.5 } }));
+  const productId = str(product.id);
+  const freshSchedule = async () =>
+    str(
+      (
+        await ok(
+          call("/api/v1/production/schedules", {
+            token: pm.token,
+            body: {
+              line_id: lineId,
+              product_id: productId,
+              scheduled_start: "2026-11-22T06:00:00Z",
+              scheduled_end: "2026-11-22T14:00:00Z",
+              target_quantity: 1000,
+            },
+          }),
+        )
+      ).id,
+    );
+  const scheduleId = await freshSchedule();
+  const freshJob = async () => str((await ok(call("/api/v1/jobs", { token: pm.token, body: { schedule_id: scheduleId, user_id: op.id } }))).id);
+  const freshAndon = async () =>
+    str(
+      (
+        await ok(
+          call("/api/v1/andon/events", {
+            token: op.token,
+            body: { line_id: lineId, event_type: "material", priority: "high", description: "Film roll empty" },
+          }),
+        )
+      ).id,
+    );
+  const andonId = await freshAndon();
+  const downtime = await ok(
+    call("/api/v1/downtime/events", {
+      token: pm.token,
+      body: { line_id: lineId, reason: "Jam", category: "unplanned", start_time: new Date(Date.now() - 600_000).toISOString() },
+    }),
+  );
+  const template = await ok(
+    call("/api/v1/reports/templates", {
+      token: pm.token,
+      body: { name: unique("Daily"), template_type: "production", parameters: [{ name: "report_date", type: "date", required: true }], sections: [] },
+    }),
+  );
+  const freshReport = async (state: "queued" | "ready" | "failed") => {
+    const report = await ok(
+      call("/api/v1/reports/production", { token: pm.token, body: { line_id: lineId, start_date: "2026-11-22", end_date: "2026-11-22" } }),
+      202,
+    );
+    const id = str(report.id);
+    // The documents worker's part, done by hand: these tests are about the MS5 surface.
+    if (state !== "queued")
+      await db()
+        .update(productionReports)
+        .set({ state, error: state === "failed" ? "test" : null })
+        .where(eq(productionReports.id, id));
+    return id;
+  };
+  return {
+    pm,
+    op,
+    lineId,
+    productId,
+    scheduleId,
+    andonId,
+    downtimeId: str(downtime.id),
+    templateId: str(template.id),
+    freshSchedule,
+    freshJob,
+    freshAndon,
+    freshReport,
+  };
+}
