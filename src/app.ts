@@ -12,6 +12,7 @@ import { partsAuthRoutes } from "./compat/parts/auth";
 import { onshapeAuthRoutes } from "./compat/parts/onshape";
 import { partsCompatRootRoutes, partsCompatRoutes } from "./compat/parts/parts";
 import { onshapeSurface, partsSurface } from "./compat/parts/surface";
+import { rm365Routes } from "./compat/rm365";
 import { getConfig } from "./lib/config";
 import { depsMiddleware } from "./lib/deps";
 import { AppError, errorResponse, toAppError } from "./lib/errors";
@@ -98,6 +99,8 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.use(guard());
 
   app.route("/health", healthRoutes);
+  // RM365's own paths first: on a path its backend served, its shape answers (src/compat/rm365).
+  app.route("/api/v1", rm365Routes);
   app.route("/api/v1/auth", authRoutes);
   app.route("/api/v1/users", userRoutes);
   app.route("/api/v1/roles", roleRoutes);

@@ -3,7 +3,6 @@ import { expectedVersion, setETag } from "../../lib/etag";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import { dailyStats, summary, weeklyChart, workHours, workHoursCsv } from "./reports";
 import {
-  ClockBody,
   ClockByCardBody,
   ClockByFingerprintBody,
   ClockResult,
@@ -32,7 +31,6 @@ import {
   WorkHoursQuery,
 } from "./schemas";
 import {
-  clock,
   clockByCard,
   clockByFingerprint,
   closeOpenIn,
@@ -55,12 +53,18 @@ const CLOCK_ERRORS = {
   409: "Already clocked in, not clocked in, inactive, or a simultaneous tap",
 };
 
-/** `/api/v1/attendance`: employees, clocking, logs, corrections, reports and the CSV export. */
+/**
+ * `/api/v1/attendance`: employees, clocking by card and fingerprint, events, corrections, reports
+ * and the CSV export. RM365's own paths (`/employees` list, `/clock`, `/logs`, `/summary`,
+ * `/daily-stats`, `/weekly-chart`, `/work-hours`, …) are answered by src/compat/rm365/attendance.ts
+ * in its client's shapes; the paged and report shapes of the same data are here at `/roster`,
+ * `/events` and `/reports/*`.
+ */
 export const attendanceRoutes = createRouter()
   .openapi(
     defineRoute({
       method: "get",
-      path: "/employees",
+      path: "/roster",
       access: "attendance:read",
       tab: TAB.any,
       summary: "Employees by name: ?search= (name or code contains), ?department=, ?active=, ?limit=&offset=",
@@ -133,23 +137,6 @@ export const attendanceRoutes = createRouter()
   .openapi(
     defineRoute({
       method: "post",
-      path: "/clock",
-      access: "attendance:clock",
-      tab: TAB.manual,
-      // Clocks anyone by code: a signed-in user only. Readers' API keys use /clock-by-card and /clock-by-fingerprint.
-      apiKey: false,
-      summary:
-        "RM365's clock toggle {employee_id} → {status, direction}; `direction` makes it an explicit in or out. Signed-in users only (readers use /clock-by-card, /clock-by-fingerprint). Send Idempotency-Key when retrying",
-      tags: TAGS,
-      request: { body: { content: { "application/json": { schema: ClockBody } } } },
-      errors: CLOCK_ERRORS,
-      responses: { 200: json(ClockResult, "The event recorded") },
-    }),
-    async (c) => c.json(await clock(c.var.deps, c.req.valid("json"), principalOf(c)), 200),
-  )
-  .openapi(
-    defineRoute({
-      method: "post",
       path: "/clock-by-card",
       access: "attendance:clock",
       tab: TAB.automatic,
@@ -178,7 +165,7 @@ export const attendanceRoutes = createRouter()
   .openapi(
     defineRoute({
       method: "get",
-      path: "/logs",
+      path: "/events",
       access: "attendance:read",
       tab: TAB.logs,
       summary:
@@ -272,7 +259,7 @@ export const attendanceRoutes = createRouter()
   .openapi(
     defineRoute({
       method: "get",
-      path: "/summary",
+      path: "/reports/summary",
       access: "attendance:read",
       tab: TAB.overview,
       summary: "One plant day (?date, default today): headcount, clocked in now, present, absent, late, hours, forgotten clock-outs",
@@ -285,7 +272,7 @@ export const attendanceRoutes = createRouter()
   .openapi(
     defineRoute({
       method: "get",
-      path: "/daily-stats",
+      path: "/reports/daily-stats",
       access: "attendance:read",
       tab: TAB.overview,
       summary: "Per plant day (?from_date&to_date, default the last 7 days; at most 31): present, absent, late, hours",
@@ -298,7 +285,7 @@ export const attendanceRoutes = createRouter()
   .openapi(
     defineRoute({
       method: "get",
-      path: "/weekly-chart",
+      path: "/reports/weekly-chart",
       access: "attendance:read",
       tab: TAB.overview,
       summary: "One ISO week (?week_start, default this week) Monday to Sunday as chart series",
@@ -311,7 +298,7 @@ export const attendanceRoutes = createRouter()
   .openapi(
     defineRoute({
       method: "get",
-      path: "/work-hours",
+      path: "/reports/work-hours",
       access: "attendance:read",
       tab: TAB.overview,
       summary: "Hours, late and absent per employee per day or week (?group_by=day|week, ?from_date&to_date, ?employee_id, ?department)",
