@@ -21,7 +21,7 @@ export interface Rm365Endpoint {
   role: string;
   body?: unknown;
   /** What the fixture needs: a started session, a label job. */
-  needs?: ("session" | "job")[];
+  needs?: ("session" | "picked" | "job")[];
   reads: string[];
   status?: number;
 }
@@ -101,5 +101,91 @@ export const ENDPOINTS: Rm365Endpoint[] = [
     path: "/api/v1/attendance/work-hours?from_date={from}&to_date={to}",
     role: "admin",
     reads: ["[]", "[].employee", "[].date", "[].hours_worked", "[].lunch_hours"],
+  },
+
+  // ---- pick & pack (frontend/js/modules/orders/*, modules/orders/order_fulfillment/api.py) ----
+  {
+    method: "GET",
+    path: "/api/v1/magento/session/check/{order}",
+    role: "operator",
+    reads: ["status", "message", "order_number", "invoice_id"],
+  },
+  {
+    method: "GET",
+    path: "/api/v1/magento/session/check/{order}",
+    role: "operator",
+    needs: ["session"],
+    reads: ["status", "session_id", "can_claim", "user"],
+  },
+  {
+    method: "POST",
+    path: "/api/v1/magento/session/start",
+    role: "operator",
+    body: { order_number: "{order}", session_type: "pick" },
+    reads: ["session_id", "order_number", "invoice_number", "items"],
+    status: 201,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/magento/session/scan",
+    role: "operator",
+    needs: ["session"],
+    body: { session_id: "{session}", sku: "RM-BOLT", quantity: 1, field: "auto" },
+    reads: ["success", "message", "sku", "qty_scanned", "qty_expected", "is_complete", "all_items_complete"],
+  },
+  {
+    method: "GET",
+    path: "/api/v1/magento/session/status/{session}",
+    role: "operator",
+    needs: ["session"],
+    reads: [
+      "session_id",
+      "order_number",
+      "invoice_number",
+      "status",
+      "items",
+      "items.[].sku",
+      "items.[].qty_scanned",
+      "total_items",
+      "completed_items",
+      "progress_percentage",
+    ],
+  },
+  {
+    method: "POST",
+    path: "/api/v1/magento/session/complete",
+    role: "operator",
+    needs: ["session", "picked"],
+    body: { session_id: "{session}", force_complete: false },
+    reads: ["success", "message", "session_id"],
+  },
+  { method: "DELETE", path: "/api/v1/magento/session/{session}", role: "operator", needs: ["session"], reads: ["success", "message", "session_id"] },
+  {
+    method: "GET",
+    path: "/api/v1/magento/sessions/active",
+    role: "operator",
+    needs: ["session"],
+    reads: ["[]", "[].session_id", "[].order_number", "[].invoice_number"],
+  },
+  { method: "GET", path: "/api/v1/magento/tracking/board", role: "operator", needs: ["session"], reads: ["ready_to_pick", "ready_to_check", "completed"] },
+  {
+    method: "GET",
+    path: "/api/v1/magento/invoice/lookup/{order}",
+    role: "operator",
+    reads: ["invoice_number", "order_number", "items", "items.[].sku", "items.[].qty_invoiced"],
+  },
+  {
+    method: "GET",
+    path: "/api/v1/magento/dashboard/sessions?include_completed=false",
+    role: "admin",
+    needs: ["session"],
+    reads: [
+      "sessions",
+      "sessions.[].session_id",
+      "sessions.[].status",
+      "sessions.[].items_scanned",
+      "sessions.[].items_expected",
+      "sessions.[].progress_percentage",
+    ],
   },
 ];
