@@ -9,9 +9,11 @@
 import { createRouter } from "../../lib/route";
 import { rm365AttendanceRoutes } from "./attendance";
 import { rm365EnrollmentRoutes } from "./enrollment";
+import { rm365LabelRoutes } from "./labels";
 import { rm365OrderRoutes } from "./orders";
 
 export const rm365Routes = createRouter()
   .route("/enrollment", rm365EnrollmentRoutes)
   .route("/attendance", rm365AttendanceRoutes)
-  .route("/magento", rm365OrderRoutes);
+  .route("/magento", rm365OrderRoutes)
+  .route("/labels", rm365LabelRoutes);

@@ -43,7 +43,7 @@ function whoIs(actor: Principal): { userId: string; username: string } {
 }
 
 /** 403 unless the actor may read inventory items (what labels print). */
-function requireItemAccess(actor: Principal): void {
+export function requireItemAccess(actor: Principal): void {
   if (!isAllowed(actor, { access: "inventory:read", tab: "inventory" })) {
     throw new AppError("AUTHORIZATION_ERROR", "Labels show inventory items: 'inventory:read' and the 'inventory' tab are required", {
       reason: "labels_need_inventory",

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { call } from "../../helpers";
+import { makeItems } from "../../labels/fixtures";
 import { useFakeShop } from "../../magento/fake-shop";
 import { ENDPOINTS, SEED_SERVED_IN_CATALOGUE } from "./endpoints";
 import { employees, expectReads, fill, ok, tokenFor, type Vars } from "./fixture";
@@ -28,6 +29,12 @@ describe("RM365 client endpoints", () => {
           await ok("/api/v1/magento/session/scan", picker, { session_id: vars.session, sku: "RM-BOLT", quantity: 1, field: "auto" });
           await ok("/api/v1/magento/session/scan", picker, { session_id: vars.session, sku: "RM-NUT", quantity: 2, field: "auto" });
         }
+      }
+      const [item] = await makeItems(1);
+      vars.item = String(item?.barcode ?? item?.sku);
+      if (endpoint.needs?.includes("job")) {
+        const started = await ok("/api/v1/labels/start-job", token, { created_by: "user@example.com", item_ids: [vars.item] });
+        vars.job = String(started.job_id);
       }
       const path = String(fill(endpoint.path, vars));
       const res = await call(path, { method: endpoint.method, token, body: fill(endpoint.body, vars) });

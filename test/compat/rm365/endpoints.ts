@@ -188,4 +188,29 @@ export const ENDPOINTS: Rm365Endpoint[] = [
       "sessions.[].progress_percentage",
     ],
   },
+
+  // ---- labels (frontend/js/services/api/labelsApi.js, modules/labels/*) ----
+  {
+    method: "GET",
+    path: "/api/v1/labels/to-print?region=uk",
+    role: "admin",
+    reads: ["[]", "[].item_id", "[].sku", "[].product_name", "[].price", "[].uk_6m_data", "[].fr_6m_data"],
+  },
+  {
+    method: "POST",
+    path: "/api/v1/labels/start-job",
+    role: "admin",
+    body: { created_by: "user@example.com", item_ids: ["{item}"] },
+    reads: ["status", "job_id", "item_count"],
+    status: 202,
+  },
+  { method: "GET", path: "/api/v1/labels/job/{job}", role: "admin", needs: ["job"], reads: ["id", "status", "item_count"] },
+  {
+    method: "GET",
+    path: "/api/v1/labels/jobs?limit=10",
+    role: "production_manager",
+    needs: ["job"],
+    reads: ["jobs", "jobs.[].id", "jobs.[].created_at", "jobs.[].created_by", "jobs.[].line_date", "jobs.[].item_count"],
+  },
+  { method: "DELETE", path: "/api/v1/labels/job/{job}", role: "admin", needs: ["job"], reads: ["message"] },
 ];
