@@ -78,10 +78,14 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
       let mw = corsFor.get(config);
       if (!mw) {
         const origins = config.corsOrigins;
+        // Credentialed requests (RM365's uploads send credentials: 'include') need a named origin:
+        // a configured list names it; `*` reflects the caller's only in development.
+        const reflect = origins === "*" && config.ENVIRONMENT === "development";
         mw = cors({
-          origin: origins === "*" ? "*" : (origin) => (origins.includes(origin) ? origin : null),
+          origin: origins === "*" ? (reflect ? (origin) => origin || "*" : "*") : (origin) => (origins.includes(origin) ? origin : null),
+          credentials: origins !== "*" || reflect,
           allowHeaders: ["Authorization", "Content-Type", "X-API-Key", "X-Device-Token", "Idempotency-Key", "If-Match", "X-Request-Id"],
-          exposeHeaders: ["X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed"],
+          exposeHeaders: ["X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed", "X-Total-Count"],
           maxAge: 600,
         });
         corsFor.set(config, mw);
