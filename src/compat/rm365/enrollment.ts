@@ -14,8 +14,9 @@
  *   reader sends the same bytes again.
  */
 import { z } from "zod";
-import { AppError } from "../../lib/errors";
+import { AppError, forbidden } from "../../lib/errors";
 import { ShortText } from "../../lib/fields";
+import { isAllowed } from "../../lib/rbac";
 import { createRouter, json, principalOf } from "../../lib/route";
 import {
   activeCardId,
@@ -85,6 +86,14 @@ const NfcUid = z.union([CardUid, z.literal("").transform(() => null), z.null()])
 const CreateBody = z.object({ name: ShortText.min(1, "name is required"), location: Location, status: Status.nullable().optional(), nfc_uid: NfcUid });
 const UpdateBody = z.object({ name: ShortText.min(1).optional(), location: Location, status: Status.nullable().optional(), nfc_uid: NfcUid });
 
+/**
+ * Adding, changing and deleting employees is `attendance:manage` on Floorline's own routes; the
+ * enrollment screen does it too, so it needs both (a route declares one permission).
+ */
+function requireManage(actor: Principal): void {
+  if (!isAllowed(actor, { access: "attendance:manage" })) throw forbidden("Permission 'attendance:manage' is required to add, change or delete employees");
+}
+
 /** Sets an employee's card to `uid` (registering or replacing), or revokes it (`null`). */
 async function setCard(deps: Parameters<typeof registerCard>[0], employeeId: string, uid: string | null, actor: Principal) {
   const current = await activeCardId(deps, employeeId);
@@ -144,6 +153,7 @@ export const rm365EnrollmentRoutes = createRouter()
     async (c) => {
       const body = c.req.valid("json");
       const actor = principalOf(c);
+      requireManage(actor);
       const deps = c.var.deps;
       const created = await createWithNextCode(deps, { name: body.name, department: body.location ?? null, active: body.status !== "inactive" }, actor);
       if (body.nfc_uid) await setCard(deps, created.id, body.nfc_uid, actor);
@@ -172,6 +182,7 @@ export const rm365EnrollmentRoutes = createRouter()
         ...(body.location !== undefined ? { department: body.location } : {}),
         ...(body.status ? { active: body.status === "active" } : {}),
       };
+      if (Object.keys(update).length > 0) requireManage(actor);
       // A card is set while the employee is active: activate first, deactivate last.
       if (update.active !== false && Object.keys(update).length > 0) await updateEmployee(deps, row.id, update, actor, undefined);
       if (body.nfc_uid !== undefined) await setCard(deps, row.id, body.nfc_uid, actor);
@@ -193,6 +204,7 @@ export const rm365EnrollmentRoutes = createRouter()
     }),
     async (c) => {
       const deps = c.var.deps;
+      requireManage(principalOf(c));
       const row = await employeeByNumber(deps, c.req.valid("param").id);
       if (!row.active) return c.json({ status: "noop" as const, deleted: 0 }, 200);
       await updateEmployee(deps, row.id, { active: false }, principalOf(c), undefined);
@@ -215,6 +227,7 @@ export const rm365EnrollmentRoutes = createRouter()
       if (ids.length === 0) return c.json({ status: "noop" as const, deleted: 0 }, 200);
       const deps = c.var.deps;
       const actor = principalOf(c);
+      requireManage(actor);
       let deleted = 0;
       for (const row of await employeesByNumbers(deps, [...new Set(ids)])) {
         if (!row.active) continue;

@@ -43,7 +43,8 @@ export const rm365LabelRoutes = createRouter()
       summary:
         "Queue a label job: {item_ids (ids, SKUs or barcodes, in print order, at most 10,000), line_date?, template? (id or spec)}; RM365's `created_by` is accepted (the job's creator is the caller); needs inventory:read too",
       tags: TAGS,
-      request: jsonBody(z.object({ ...StartJobBody.shape, created_by: z.string().max(254).optional() })),
+      // Strict as Floorline's bodies are, but for the one key RM365's client adds.
+      request: jsonBody(z.object({ ...StartJobBody.shape, created_by: z.string().max(254).optional() }).strict()),
       errors: {
         403: "No inventory:read or inventory tab (labels show items)",
         409: "Five jobs of yours are already queued or running",
