@@ -15,6 +15,7 @@ import { partsAuthRoutes } from "./compat/parts/auth";
 import { onshapeAuthRoutes } from "./compat/parts/onshape";
 import { partsCompatRootRoutes, partsCompatRoutes } from "./compat/parts/parts";
 import { onshapeSurface, partsSurface } from "./compat/parts/surface";
+import { rm365Routes } from "./compat/rm365";
 import { getConfig } from "./lib/config";
 import { depsMiddleware } from "./lib/deps";
 import { AppError, toAppError } from "./lib/errors";
@@ -80,8 +81,12 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
       let mw = corsFor.get(config);
       if (!mw) {
         const origins = config.corsOrigins;
+        // Credentialed requests (RM365's uploads send credentials: 'include') need a named origin:
+        // a configured list names it; `*` reflects the caller's only in development.
+        const reflect = origins === "*" && config.ENVIRONMENT === "development";
         mw = cors({
-          origin: origins === "*" ? "*" : (origin) => (origins.includes(origin) ? origin : null),
+          origin: origins === "*" ? (reflect ? (origin) => origin || "*" : "*") : (origin) => (origins.includes(origin) ? origin : null),
+          credentials: origins !== "*" || reflect,
           // X-Timestamp, X-Request-ID and X-Client-Version: MS5's tablet client sends them on every request.
           allowHeaders: [
             "Authorization",
@@ -94,7 +99,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
             "X-Timestamp",
             "X-Client-Version",
           ],
-          exposeHeaders: ["X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed"],
+          exposeHeaders: ["X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed", "X-Total-Count"],
           maxAge: 600,
         });
         corsFor.set(config, mw);
@@ -112,6 +117,8 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.use(guard());
 
   app.route("/health", healthRoutes);
+  // RM365's own paths first: on a path its backend served, its shape answers (src/compat/rm365).
+  app.route("/api/v1", rm365Routes);
   app.route("/api/v1/auth", authRoutes);
   // MS5's shapes take precedence on the paths its backend served: mounted first, they answer
   // the method+path pairs they declare; the canonical routes answer the rest (CONTRIBUTING).

@@ -135,16 +135,19 @@ describe("clocking", () => {
     for (let i = 1; i < directions.length; i++) expect(directions[i]).not.toBe(directions[i - 1]);
   });
 
-  it("RM365 sends employee_id as an integer: read as that code; a negative or fractional one is 422, nothing written", async () => {
+  it("RM365 sends employee_id as its integer id (the employee's number); a negative or fractional one is 422, nothing written", async () => {
     const m = await manager();
     const code = String(100_000 + Math.floor(Math.random() * 900_000_000));
     const created = await call("/api/v1/attendance/employees", { token: m.token, body: { code, name: "Numeric badge" } });
     expect(created.status).toBe(201);
     const id = str(created.json.id);
-    const tap = await m.clock({ employee_id: Number(code) });
+    const [row] = await db().select({ number: attendanceEmployees.number }).from(attendanceEmployees).where(eq(attendanceEmployees.id, id));
+    const number = Number(row?.number);
+    expect(number).toBeGreaterThan(0);
+    const tap = await m.clock({ employee_id: number });
     expect(tap.status).toBe(200);
     expect(tap.json).toMatchObject({ status: "success", direction: "in", employee_id: id });
-    for (const employee_id of [-1, 1.5, Number(code) + 0.5]) {
+    for (const employee_id of [-1, 1.5, number + 0.5]) {
       const bad = await m.clock({ employee_id });
       expect(bad.status, String(employee_id)).toBe(422);
       expect(bad.json.error).toBe("VALIDATION_ERROR");
@@ -194,9 +197,9 @@ describe("clocking", () => {
     expect((await events(e.id)).map((r) => r.direction)).toEqual(["in", "out"]);
     // Nothing but clocking.
     for (const [path, method] of [
-      ["/api/v1/attendance/logs", "GET"],
-      ["/api/v1/attendance/employees", "GET"],
-      ["/api/v1/attendance/summary", "GET"],
+      ["/api/v1/attendance/events", "GET"],
+      ["/api/v1/attendance/roster", "GET"],
+      ["/api/v1/attendance/reports/summary", "GET"],
       ["/api/v1/enrollment/cards", "GET"],
       ["/api/v1/inventory/items", "GET"],
     ] as const) {
@@ -214,13 +217,13 @@ describe("clocking", () => {
     expect(denied.status).toBe(403);
     expect(denied.json.message).toMatch(/'attendance.manual' tab/);
     const viewer = await loginAs("viewer");
-    expect((await call("/api/v1/attendance/summary", { token: viewer.token })).status).toBe(200);
-    const logs = await call("/api/v1/attendance/logs", { token: viewer.token });
+    expect((await call("/api/v1/attendance/reports/summary", { token: viewer.token })).status).toBe(200);
+    const logs = await call("/api/v1/attendance/events", { token: viewer.token });
     expect(logs.status).toBe(403);
     expect(logs.json.message).toMatch(/'attendance.logs' tab/);
     const shift = await loginAs("shift_manager");
     expect((await call("/api/v1/attendance/clock", { token: shift.token, body: { employee_id: e.id } })).status).toBe(200);
-    expect(arr((await call(`/api/v1/attendance/logs?employee_id=${e.id}`, { token: shift.token })).json)).toHaveLength(1);
+    expect(arr((await call(`/api/v1/attendance/events?employee_id=${e.id}`, { token: shift.token })).json)).toHaveLength(1);
     expect(await events(e.id)).toHaveLength(1);
   });
 });

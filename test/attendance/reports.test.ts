@@ -138,7 +138,7 @@ describe("absences", () => {
 describe("work hours", () => {
   it("per day: hours, late and absent against the shift, a night shift across midnight and DST on its clock-in day", async () => {
     const { m, e, department } = await week();
-    const res = await call(`/api/v1/attendance/work-hours?from_date=2026-03-28&to_date=2026-04-03&employee_id=${e.id}`, { token: m.token });
+    const res = await call(`/api/v1/attendance/reports/work-hours?from_date=2026-03-28&to_date=2026-04-03&employee_id=${e.id}`, { token: m.token });
     expect(res.status).toBe(200);
     const rows = Object.fromEntries(arr(res.json.rows).map((r) => [str(r.period), r]));
     expect(rows["2026-03-28"]).toMatchObject({ hours: 7, late_days: 0, absent_days: 0 });
@@ -160,7 +160,9 @@ describe("work hours", () => {
 
   it("per ISO week, and the daily stats and weekly chart agree", async () => {
     const { m, e, department } = await week();
-    const res = await call(`/api/v1/attendance/work-hours?from_date=2026-03-30&to_date=2026-04-05&employee_id=${e.code}&group_by=week`, { token: m.token });
+    const res = await call(`/api/v1/attendance/reports/work-hours?from_date=2026-03-30&to_date=2026-04-05&employee_id=${e.code}&group_by=week`, {
+      token: m.token,
+    });
     expect(arr(res.json.rows)).toHaveLength(1);
     // 8 h 30 + 8 h 02 + 8 h 30 = 25 h 02 min.
     expect(arr(res.json.rows)[0]).toMatchObject({
@@ -172,26 +174,26 @@ describe("work hours", () => {
       absent_days: 1,
       open_clock_ins: 1,
     });
-    const chart = await call(`/api/v1/attendance/weekly-chart?week_start=2026-04-01&department=${department}`, { token: m.token });
+    const chart = await call(`/api/v1/attendance/reports/weekly-chart?week_start=2026-04-01&department=${department}`, { token: m.token });
     expect(chart.status).toBe(200);
     expect(chart.json.week_start).toBe("2026-03-30");
     expect(chart.json.hours).toEqual([8.5, 8.03, 0, 0, 8.5, 0, 0]);
     expect(chart.json.absent).toEqual([0, 0, 1, 0, 0, 0, 0]);
     expect(chart.json.late).toEqual([1, 0, 0, 0, 0, 0, 0]);
-    const daily = await call(`/api/v1/attendance/daily-stats?from_date=2026-03-28&to_date=2026-03-29&department=${department}`, { token: m.token });
+    const daily = await call(`/api/v1/attendance/reports/daily-stats?from_date=2026-03-28&to_date=2026-03-29&department=${department}`, { token: m.token });
     expect(arr(daily.json.days).map((d) => [d.date, d.total_hours, d.clock_ins, d.clock_outs])).toEqual([
       ["2026-03-28", 7, 1, 0],
       ["2026-03-29", 0, 0, 1],
     ]);
-    const summary = await call(`/api/v1/attendance/summary?date=2026-03-30&department=${department}`, { token: m.token });
+    const summary = await call(`/api/v1/attendance/reports/summary?date=2026-03-30&department=${department}`, { token: m.token });
     expect(summary.json).toMatchObject({ date: "2026-03-30", total_employees: 1, present: 1, late: 1, absent: 0, total_hours: 8.5 });
   });
 
   it("refuses a range past 31 days or upside down", async () => {
     const m = await manager();
-    expect((await call("/api/v1/attendance/work-hours?from_date=2026-01-01&to_date=2026-03-01", { token: m.token })).status).toBe(422);
-    expect((await call("/api/v1/attendance/daily-stats?from_date=2026-03-02&to_date=2026-03-01", { token: m.token })).status).toBe(422);
-    expect((await call("/api/v1/attendance/daily-stats?from_date=2026-02-30", { token: m.token })).status).toBe(422);
+    expect((await call("/api/v1/attendance/reports/work-hours?from_date=2026-01-01&to_date=2026-03-01", { token: m.token })).status).toBe(422);
+    expect((await call("/api/v1/attendance/reports/daily-stats?from_date=2026-03-02&to_date=2026-03-01", { token: m.token })).status).toBe(422);
+    expect((await call("/api/v1/attendance/reports/daily-stats?from_date=2026-02-30", { token: m.token })).status).toBe(422);
   });
 });
 
@@ -237,7 +239,7 @@ describe("forgotten clock-outs and corrections", () => {
     const trail = await call(`/api/v1/attendance/corrections?employee_id=${e.id}`, { token: m.token });
     expect(arr(trail.json.items)).toHaveLength(1);
     expect(arr((await call(`/api/v1/attendance/forgotten-clock-outs?employee_id=${e.id}`, { token: m.token })).json.items)).toEqual([]);
-    const hours = await call(`/api/v1/attendance/work-hours?from_date=2026-04-02&to_date=2026-04-02&employee_id=${e.id}`, { token: m.token });
+    const hours = await call(`/api/v1/attendance/reports/work-hours?from_date=2026-04-02&to_date=2026-04-02&employee_id=${e.id}`, { token: m.token });
     expect(arr(hours.json.rows)[0]).toMatchObject({ hours: 8, open_clock_ins: 0 });
   });
 
@@ -253,14 +255,14 @@ describe("forgotten clock-outs and corrections", () => {
     expect([a.status, b.status].sort()).toEqual([201, 409]);
     expect(arr((await call(`/api/v1/attendance/corrections?event_id=${eventId}`, { token: m.token })).json.items)).toHaveLength(1);
     const outs = arr(
-      (await call(`/api/v1/attendance/logs?employee_id=${e.id}&from_date=2026-04-02&to_date=2026-04-02&direction=out`, { token: m.token })).json,
+      (await call(`/api/v1/attendance/events?employee_id=${e.id}&from_date=2026-04-02&to_date=2026-04-02&direction=out`, { token: m.token })).json,
     );
     expect(outs).toHaveLength(1);
   });
 
   it("moves an event's time between its neighbours, audited before → after", async () => {
     const { m, e } = await week();
-    const logs = await call(`/api/v1/attendance/logs?employee_id=${e.id}&from_date=2026-03-30&to_date=2026-03-30&direction=in`, { token: m.token });
+    const logs = await call(`/api/v1/attendance/events?employee_id=${e.id}&from_date=2026-03-30&to_date=2026-03-30&direction=in`, { token: m.token });
     const monday = arr(logs.json)[0];
     expect(monday).toMatchObject({ date: "2026-03-30", time: "08:10:00", direction: "in", employee: e.name });
     const id = str(monday?.id);
@@ -276,7 +278,7 @@ describe("forgotten clock-outs and corrections", () => {
       before: { timestamp: "2026-03-30T07:10:00.000Z" },
       after: { timestamp: "2026-03-30T06:59:00.000Z" },
     });
-    const day = await call(`/api/v1/attendance/work-hours?from_date=2026-03-30&to_date=2026-03-30&employee_id=${e.id}`, { token: m.token });
+    const day = await call(`/api/v1/attendance/reports/work-hours?from_date=2026-03-30&to_date=2026-03-30&employee_id=${e.id}`, { token: m.token });
     // 07:59 → 16:40 = 8 h 41 min, no longer late.
     expect(arr(day.json.rows)[0]).toMatchObject({ hours: 8.68, late_days: 0 });
   });
@@ -301,10 +303,10 @@ describe("forgotten clock-outs and corrections", () => {
 describe("logs", () => {
   it("RM365's filters and the CSV export", async () => {
     const { m, e, department } = await week();
-    const all = await call(`/api/v1/attendance/logs?employee_id=${e.id}&limit=3`, { token: m.token });
+    const all = await call(`/api/v1/attendance/events?employee_id=${e.id}&limit=3`, { token: m.token });
     expect(all.res.headers.get("x-total-count")).toBe("9");
     expect(arr(all.json).map((r) => r.timestamp)).toEqual(["2026-04-03T15:25:00.000Z", "2026-04-03T06:55:00.000Z", "2026-04-02T07:00:00.000Z"]);
-    const search = await call(`/api/v1/attendance/logs?search=${encodeURIComponent(e.code.toLowerCase())}&from_date=2026-03-31&to_date=2026-03-31`, {
+    const search = await call(`/api/v1/attendance/events?search=${encodeURIComponent(e.code.toLowerCase())}&from_date=2026-03-31&to_date=2026-03-31`, {
       token: m.token,
     });
     expect(arr(search.json).map((r) => [r.date, r.time, r.direction])).toEqual([

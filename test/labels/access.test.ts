@@ -15,7 +15,7 @@ async function fetchBytes(path: string, token: string) {
 }
 
 describe("labels: tabs and permissions", () => {
-  it("tab denials: the generator tab starts jobs but does not list history; the history tab lists but does not start", async () => {
+  it("tab denials: the generator tab starts jobs and lists only its own; the history tab lists every job but does not start", async () => {
     const [item] = await makeItems(1);
     const generatorOnly = await loginAs("production_manager", { allowed_tabs: ["labels.generator", "inventory"] });
     const historyOnly = await loginAs("production_manager", { allowed_tabs: ["labels.history", "inventory"] });
@@ -26,10 +26,16 @@ describe("labels: tabs and permissions", () => {
     const jobId = str(started.json.job_id);
     // The generator follows the job it started.
     expect((await call(`/api/v1/labels/job/${jobId}`, { token: generatorOnly.token })).status).toBe(200);
-    expect((await call("/api/v1/labels/jobs", { token: generatorOnly.token })).status).toBe(403);
+    // RM365's history: every signed-in labels user saw it; without the history tab, one's own jobs only.
+    const other = await loginAs("production_manager", { allowed_tabs: ["labels.generator", "inventory"] });
+    const othersJob = await call("/api/v1/labels/start-job", { token: other.token, body: { item_ids: [item?.id] } });
+    const own = await call("/api/v1/labels/jobs?limit=100", { token: generatorOnly.token });
+    expect(own.status).toBe(200);
+    expect(arr(own.json.jobs).map((j) => j.id)).toEqual([jobId]);
+    const all = await call("/api/v1/labels/jobs?limit=100", { token: historyOnly.token });
+    expect(arr(all.json.jobs).map((j) => j.id)).toEqual(expect.arrayContaining([jobId, str(othersJob.json.job_id)]));
 
     expect((await call("/api/v1/labels/start-job", { token: historyOnly.token, body: { item_ids: [item?.id] } })).status).toBe(403);
-    expect((await call("/api/v1/labels/jobs", { token: historyOnly.token })).status).toBe(200);
 
     for (const path of ["/api/v1/labels/jobs", `/api/v1/labels/job/${jobId}`, "/api/v1/labels/templates"]) {
       const denied = await call(path, { token: noLabels.token });

@@ -12,6 +12,8 @@ export const attendanceEmployees = sqliteTable(
   "attendance_employees",
   {
     id: id(),
+    /** RM365's integer id (its client does `parseInt(employee.id)`): set by a trigger on insert (migration 0022). */
+    number: integer("number").unique(),
     code: text("code").notNull().unique(),
     name: text("name").notNull(),
     department: text("department"),
@@ -116,6 +118,8 @@ export const enrollmentFingerprints = sqliteTable(
   "enrollment_fingerprints",
   {
     id: id(),
+    /** RM365's integer fingerprint id: set by a trigger on insert (migration 0022). */
+    number: integer("number").unique(),
     employeeId: text("employee_id")
       .notNull()
       .references(() => attendanceEmployees.id),

@@ -21,6 +21,8 @@ export const fulfillmentSessions = sqliteTable(
   "fulfillment_sessions",
   {
     id: id(),
+    /** RM365's integer session id: set by a trigger on insert (migration 0022). */
+    number: integer("number").unique(),
     orderNumber: text("order_number").notNull(),
     /** Magento's order entity id. */
     orderId: integer("order_id").notNull(),

@@ -4,7 +4,6 @@ import { expectedVersion, setETag } from "../../lib/etag";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import { dailyStats, summary, weeklyChart, workHours, workHoursCsv } from "./reports";
 import {
-  ClockBody,
   ClockByCardBody,
   ClockByFingerprintBody,
   ClockResult,
@@ -33,7 +32,6 @@ import {
   WorkHoursQuery,
 } from "./schemas";
 import {
-  clock,
   clockByCard,
   clockByFingerprint,
   closeOpenIn,
@@ -56,12 +54,18 @@ const CLOCK_ERRORS = {
   409: "Already clocked in, not clocked in, inactive, or a simultaneous tap",
 };
 
-/** `/api/v1/attendance`: employees, clocking, logs, corrections, reports and the CSV export. */
+/**
+ * `/api/v1/attendance`: employees, clocking by card and fingerprint, events, corrections, reports
+ * and the CSV export. RM365's own paths (`/employees` list, `/clock`, `/logs`, `/summary`,
+ * `/daily-stats`, `/weekly-chart`, `/work-hours`, …) are answered by src/compat/rm365/attendance.ts
+ * in its client's shapes; the paged and report shapes of the same data are here at `/roster`,
+ * `/events` and `/reports/*`.
+ */
 export const attendanceRoutes = createRouter()
   .openapi(
     defineRoute({
       method: "get",
-      path: "/employees",
+      path: "/roster",
       access: "attendance:read",
       pureRead: true,
       tab: TAB.any,
@@ -136,23 +140,6 @@ export const attendanceRoutes = createRouter()
   .openapi(
     defineRoute({
       method: "post",
-      path: "/clock",
-      access: "attendance:clock",
-      tab: TAB.manual,
-      // Clocks anyone by code: a signed-in user only. Readers' API keys use /clock-by-card and /clock-by-fingerprint.
-      apiKey: false,
-      summary:
-        "RM365's clock toggle {employee_id} → {status, direction}; `direction` makes it an explicit in or out. Signed-in users only (readers use /clock-by-card, /clock-by-fingerprint). Send Idempotency-Key when retrying",
-      tags: TAGS,
-      request: { body: { content: { "application/json": { schema: ClockBody } } } },
-      errors: CLOCK_ERRORS,
-      responses: { 200: json(ClockResult, "The event recorded") },
-    }),
-    async (c) => c.json(await clock(c.var.deps, c.req.valid("json"), principalOf(c)), 200),
-  )
-  .openapi(
-    defineRoute({
-      method: "post",
       path: "/clock-by-card",
       access: "attendance:clock",
       tab: TAB.automatic,
@@ -181,7 +168,7 @@ export const attendanceRoutes = createRouter()
   .openapi(
     defineRoute({
       method: "get",
-      path: "/logs",
+      path: "/events",
       access: "attendance:read",
       pureRead: true,
       tab: TAB.logs,
@@ -275,7 +262,7 @@ export const attendanceRoutes = createRouter()
   .openapi(
     defineRoute({
       method: "get",
-      path: "/summary",
+      path: "/reports/summary",
       access: "attendance:read",
       pureRead: true,
       tab: TAB.overview,
@@ -289,7 +276,7 @@ export const attendanceRoutes = createRouter()
   .openapi(
     defineRoute({
       method: "get",
-      path: "/daily-stats",
+      path: "/reports/daily-stats",
       access: "attendance:read",
       pureRead: true,
       tab: TAB.overview,
@@ -303,7 +290,7 @@ export const attendanceRoutes = createRouter()
   .openapi(
     defineRoute({
       method: "get",
-      path: "/weekly-chart",
+      path: "/reports/weekly-chart",
       access: "attendance:read",
       pureRead: true,
       tab: TAB.overview,
@@ -317,7 +304,7 @@ export const attendanceRoutes = createRouter()
   .openapi(
     defineRoute({
       method: "get",
-      path: "/work-hours",
+      path: "/reports/work-hours",
       access: "attendance:read",
       pureRead: true,
       tab: TAB.overview,

@@ -27,8 +27,8 @@ export async function itemsById(db: Db, ids: readonly string[]): Promise<Map<str
 }
 
 /**
- * Items by the references a client sent: an item id, or else a SKU (normalised as SKUs are
- * stored). One query; the map is keyed by the reference as sent.
+ * Items by the references a client sent: an item id, else a SKU (normalised as SKUs are
+ * stored), else a barcode. One query; the map is keyed by the reference as sent.
  */
 export async function itemsByRef(db: Db, refs: readonly string[]): Promise<Map<string, LabelItem>> {
   const distinct = [...new Set(refs)];
@@ -38,12 +38,16 @@ export async function itemsByRef(db: Db, refs: readonly string[]): Promise<Map<s
   const rows = await db
     .select(columns)
     .from(inventoryItems)
-    .where(sql`${inventoryItems.id} in (select value from json_each(${ids})) or ${inventoryItems.sku} in (select value from json_each(${skus}))`);
+    .where(
+      sql`${inventoryItems.id} in (select value from json_each(${ids})) or ${inventoryItems.sku} in (select value from json_each(${skus})) or ${inventoryItems.barcode} in (select value from json_each(${ids}))`,
+    );
   const byId = new Map(rows.map((r) => [r.id, r]));
   const bySku = new Map(rows.map((r) => [r.sku, r]));
+  // RM365's label screen sends the barcode as `item_id`.
+  const byBarcode = new Map(rows.flatMap((r) => (r.barcode === null ? [] : [[r.barcode, r] as const])));
   const out = new Map<string, LabelItem>();
   for (const ref of distinct) {
-    const row = byId.get(ref) ?? bySku.get(ref.normalize("NFKC").toUpperCase());
+    const row = byId.get(ref) ?? bySku.get(ref.normalize("NFKC").toUpperCase()) ?? byBarcode.get(ref);
     if (row) out.set(ref, row);
   }
   return out;

@@ -3,8 +3,8 @@ import { z } from "zod";
 import { fileHeaders } from "../../lib/download";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import type { AppEnv } from "../../types";
-import { ItemParams, JobListQuery, JobPage, JobParams, LabelJob, SingleLabelQuery, StartJobBody, StartJobResult, TemplateList } from "./schemas";
-import { deleteJob, getJob, type JobWatch, listJobs, listTemplates, openJobFile, singleLabel, startJob, watchJob } from "./service";
+import { ItemParams, JobParams, LabelJob, SingleLabelQuery, TemplateList } from "./schemas";
+import { deleteJob, getJob, type JobWatch, listTemplates, openJobFile, singleLabel, watchJob } from "./service";
 
 const TAGS = ["labels"];
 /**
@@ -38,39 +38,6 @@ export const labelRoutes = createRouter()
       responses: { 200: json(TemplateList, "Templates") },
     }),
     (c) => c.json(listTemplates(), 200),
-  )
-  .openapi(
-    defineRoute({
-      method: "post",
-      path: "/start-job",
-      access: ["labels:generate", "inventory:read"],
-      tab: [GENERATOR, ITEMS_TAB],
-      userLimit: "labels",
-      summary: `Queue a label job (RM365): {item_ids (ids or SKUs, in print order, at most 10,000), line_date?, template? (id or spec)}; needs inventory:read too`,
-      tags: TAGS,
-      request: { body: { content: { "application/json": { schema: StartJobBody } } } },
-      errors: {
-        403: "No inventory:read or inventory tab (labels show items)",
-        409: "Five jobs of yours are already queued or running",
-        422: "Unknown items, values the symbology cannot encode, or a template that does not fit its page; nothing queued",
-        503: "The queue refused the job; nothing saved",
-      },
-      responses: { 202: json(StartJobResult, "Queued: follow GET /labels/job/{id} or /labels/job/{id}/events") },
-    }),
-    async (c) => c.json(await startJob(c.var.deps, c.req.valid("json"), principalOf(c)), 202),
-  )
-  .openapi(
-    defineRoute({
-      method: "get",
-      path: "/jobs",
-      access: "labels:read",
-      tab: HISTORY,
-      summary: "Label jobs, newest first (?status=, ?mine=true, ?limit=&offset=)",
-      tags: TAGS,
-      request: { query: JobListQuery },
-      responses: { 200: json(JobPage, "One page of jobs") },
-    }),
-    async (c) => c.json(await listJobs(c.var.deps, c.req.valid("query"), principalOf(c)), 200),
   )
   .openapi(
     defineRoute({

@@ -1,25 +1,14 @@
 /**
- * RM365's Magento pick & pack at `/api/v1/magento`: sessions (start, scan, complete, cancel,
- * read), the tracking board and the invoices to pick. Gated by `fulfillment:*` and by RM365's
+ * RM365's Magento pick & pack at `/api/v1/magento`: sessions (start, cancel, read) and the
+ * invoices to pick. Scan, complete and the tracking board are paths RM365's backend served: they
+ * are answered by src/compat/rm365/orders.ts (the same services, RM365's keys and columns added). Gated by `fulfillment:*` and by RM365's
  * tabs: `orders.order-fulfillment` for the session writes, `orders` (any orders sub-tab) for
  * reading one session, `orders.order-tracking` for the board and `magentodata` for invoices.
  */
 import { expectedVersion, setETag } from "../../lib/etag";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
-import {
-  BoardQuery,
-  CancelBody,
-  CompleteBody,
-  InvoiceList,
-  InvoiceQuery,
-  ScanBody,
-  ScanResult,
-  Session,
-  SessionParams,
-  StartSessionBody,
-  TrackingBoard,
-} from "./schemas";
-import { cancelSession, completeSession, getSession, listInvoices, scanItem, startSession, trackingBoard } from "./service";
+import { CancelBody, InvoiceList, InvoiceQuery, Session, SessionParams, StartSessionBody } from "./schemas";
+import { cancelSession, getSession, listInvoices, startSession } from "./service";
 
 const TAGS = ["magento"];
 const FULFILLMENT_TAB = "orders.order-fulfillment";
@@ -44,40 +33,6 @@ export const magentoRoutes = createRouter()
       const session = await startSession(c.var.deps, c.req.valid("json"), principalOf(c));
       setETag(c, session.version);
       return c.json(session, 201);
-    },
-  )
-  .openapi(
-    defineRoute({
-      method: "post",
-      path: "/session/scan",
-      access: "fulfillment:pick",
-      tab: FULFILLMENT_TAB,
-      summary: "Scan units of a SKU into a session",
-      description: "Atomic: concurrent scans from several tablets all count. Wrong item (400) and over-pick (409) change nothing.",
-      tags: TAGS,
-      request: { body: { content: { "application/json": { schema: ScanBody } } } },
-      errors: { 400: "Wrong item: the SKU is not on the order", 404: "No such session", 409: "Over-pick, or the session is not in progress" },
-      responses: { 200: json(ScanResult, "The line after the scan") },
-    }),
-    async (c) => c.json(await scanItem(c.var.deps, c.req.valid("json"), principalOf(c)), 200),
-  )
-  .openapi(
-    defineRoute({
-      method: "post",
-      path: "/session/complete",
-      access: "fulfillment:pick",
-      tab: FULFILLMENT_TAB,
-      summary: "Complete a session (a pick needs every line scanned in full)",
-      description: "Optional If-Match: the session's version (ETag).",
-      tags: TAGS,
-      request: { body: { content: { "application/json": { schema: CompleteBody } } } },
-      errors: { 404: "No such session", 409: "Lines not fully picked, session closed, or stale If-Match" },
-      responses: { 200: json(Session, "The completed session") },
-    }),
-    async (c) => {
-      const session = await completeSession(c.var.deps, c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match")));
-      setETag(c, session.version);
-      return c.json(session, 200);
     },
   )
   .openapi(
@@ -117,20 +72,6 @@ export const magentoRoutes = createRouter()
       setETag(c, session.version);
       return c.json(session, 200);
     },
-  )
-  .openapi(
-    defineRoute({
-      method: "get",
-      path: "/tracking/board",
-      access: "fulfillment:read",
-      pureRead: true,
-      tab: "orders.order-tracking",
-      summary: "Sessions by status: every open one, the latest finished ones, and counts",
-      tags: TAGS,
-      request: { query: BoardQuery },
-      responses: { 200: json(TrackingBoard, "The board") },
-    }),
-    async (c) => c.json(await trackingBoard(c.var.deps, c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({

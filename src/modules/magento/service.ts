@@ -214,6 +214,8 @@ export async function startSession(deps: MagentoDeps, input: StartSessionBody, a
   const customer = [order.customer_firstname, order.customer_lastname].filter(Boolean).join(" ").slice(0, 200) || null;
   const session: SessionRow = {
     id: crypto.randomUUID(),
+    // Set by the insert trigger (migration 0022).
+    number: null,
     orderNumber,
     orderId: order.entity_id,
     invoiceNumber: invoice.increment_id,
