@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { MESSAGE_BURST } from "../../../src/rooms/room";
 import { call, loginAs, str, unique } from "../../helpers";
+import { makeSchedule } from "../../production/fixtures";
 import { openSocket, type TestSocket, type WsMessage } from "../../ws";
 
 /** The URL the client builds: REACT_APP_WS_URL (here with the token) + `compression`. */
@@ -171,6 +172,32 @@ describe("MS5 tablet client over WebSocket", () => {
     await acknowledge(pm.token, id);
     await setStatus(pm.token, lineId, "fault");
     expect(await socket.next()).toMatchObject({ type: "line_status_update", data: { status: "fault" } });
+    expect(socket.pending()).toEqual([]);
+    socket.close();
+  });
+
+  it("job names follow the jobs' read rule: an operator gets job_assigned and job_started for their own job only", async () => {
+    const pm = await loginAs("production_manager");
+    const { scheduleId } = await makeSchedule(pm.token);
+    const [mine, theirs] = [await loginAs("operator"), await loginAs("operator")];
+    const assign = async (userId: string) => {
+      const res = await call("/api/v1/jobs", { token: pm.token, body: { schedule_id: scheduleId, user_id: userId } });
+      expect(res.status).toBe(201);
+      return str(res.json.id);
+    };
+    const socket = await join(mine.token);
+    await subscribeAll(socket, ["job_assigned", "job_started"]);
+    const other = await assign(theirs.id);
+    const own = await assign(mine.id);
+    expect(await socket.next()).toMatchObject({ type: "job_assigned", data: { id: own, user_id: mine.id } });
+    for (const [who, id] of [
+      [theirs, other],
+      [mine, own],
+    ] as const) {
+      for (const step of ["accept", "start"]) expect((await call(`/api/v1/jobs/${id}/${step}`, { method: "POST", token: who.token })).status).toBe(200);
+    }
+    // The other operator's job started first: had it been delivered, it would come first.
+    expect(await socket.next()).toMatchObject({ type: "job_started", data: { id: own, status: "in_progress" } });
     expect(socket.pending()).toEqual([]);
     socket.close();
   });
