@@ -7,12 +7,16 @@ import { toAndonEvent } from "../modules/andon/mappers";
 import { mayReadJob } from "../modules/production/visibility";
 import {
   FLOOR_ROOM,
+  isMs5Event,
   isTopicEvent,
   type LineEventMessage,
   type LineEvents,
   type LineLiveState,
   LineMessages,
   type LineSocketState,
+  type Ms5EventName,
+  ms5NamesOf,
+  ms5Topic,
   REPLAY_LOG_SIZE,
   type Subscription,
   TOPIC,
@@ -77,6 +81,28 @@ function passesFilters(message: LineEventMessage, filters: Subscription["filters
   return Object.entries(filters).every(([key, value]) => !Object.hasOwn(data, key) || data[key] === value);
 }
 
+const sameSubscription = (s: Subscription, key: Pick<Subscription, "subscription_type" | "target_id">) =>
+  s.subscription_type === key.subscription_type && s.target_id === key.target_id;
+
+/** `event` under an MS5 client name: the same `line_id` and `data`. */
+const asClientEvent = (event: LineEventMessage, name: Ms5EventName) => ({ ...event, type: name }) as ServerMessageOf<LineEvents>;
+
+/**
+ * Whether a socket's seed-protocol subscriptions take `event` under the seed's name: one of
+ * them matches, or it has none and never subscribed by client name (then it gets everything).
+ */
+function wantsTopic(conn: Connection<LineSocketState>, event: LineEventMessage): boolean {
+  const subs = conn.state?.subscriptions ?? [];
+  if (subs.length === 0) return conn.state?.events === undefined;
+  const topic = TOPIC[event.type];
+  return subs.some(
+    (s) =>
+      (s.subscription_type === "line" || s.subscription_type === topic) &&
+      (s.target_id === null || concerns(event, s.target_id)) &&
+      passesFilters(event, s.filters),
+  );
+}
+
 /**
  * One production line's room (named by the line's id), and the floor room (`FLOOR_ROOM`) that
  * every line's events also reach. It keeps, in its storage, so eviction loses nothing:
@@ -92,10 +118,18 @@ export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketSt
   // ---------------------------------------------------------------------------------------------
   // RPC
 
-  /** Publishes an event and records it (live state, replay log) under the same sequence number. */
+  /**
+   * Publishes an event and records it (live state, replay log) under the same sequence number.
+   * A socket gets it under the seed's name (its `subscription_type` subscriptions, or everything
+   * when it has none) and under each MS5 client name it subscribed to, all with that number.
+   */
   override async publish(message: ServerMessageOf<LineEvents>): Promise<{ seq: number; delivered: number }> {
-    const result = this.broadcast(message, (conn) => this.shouldDeliver(conn, message));
-    if (isTopicEvent(message.type)) this.record(message as LineEventMessage, result.seq);
+    if (!isTopicEvent(message.type)) return this.broadcast(message, (conn) => this.shouldDeliver(conn, message));
+    const event = message as LineEventMessage;
+    const renamed = new Map<Ms5EventName, ServerMessageOf<LineEvents>>();
+    for (const name of ms5NamesOf(event)) renamed.set(name, asClientEvent(event, name));
+    const result = this.broadcastEach((conn) => this.deliveries(conn, event, renamed));
+    this.record(event, result.seq);
     return result;
   }
 
@@ -185,42 +219,92 @@ export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketSt
   // ---------------------------------------------------------------------------------------------
 
   protected override async onMessage(conn: Connection<LineSocketState>, message: ClientMessageOf<typeof LineMessages>): Promise<void> {
-    const current = conn.state?.subscriptions ?? [];
-    const key = { subscription_type: message.subscription_type, target_id: message.target_id ?? null };
-    const same = (s: Subscription) => s.subscription_type === key.subscription_type && s.target_id === key.target_id;
     switch (message.type) {
-      case "subscribe": {
-        const needed = TOPIC_PERMISSION[message.subscription_type];
-        if (!holds(conn, needed)) throw forbidden(`Permission '${needed}' is required for '${message.subscription_type}' events`);
-        const sub: Subscription = { ...key, ...(message.filters ? { filters: message.filters } : {}) };
-        const next = [...current.filter((s) => !same(s)), sub].slice(-MAX_SUBSCRIPTIONS);
-        const updated = this.setState(conn, { subscriptions: next });
-        if (!this.mayResync(updated)) {
-          await this.closeSocket(updated.ws, CLOSE_TRY_LATER, "Resync budget exceeded; reconnect later");
+      case "heartbeat":
+        this.send(conn, { type: "heartbeat", data: { server_time: new Date().toISOString(), connection_id: conn.id, last_seq: this.lastSeq() } });
+        return;
+      case "subscribe":
+        if ("data" in message) return this.subscribeEvent(conn, message.data.event, message.data.last_seq);
+        return this.subscribeTopic(conn, message);
+      case "unsubscribe": {
+        if ("data" in message) {
+          const event = message.data.event;
+          const events = (conn.state?.events ?? []).filter((e) => e !== event);
+          this.send(this.setState(conn, { subscriptions: conn.state?.subscriptions ?? [], events }), { type: "unsubscription_confirmed", data: { event } });
           return;
         }
-        this.chargeResync(updated, this.resync(updated, sub, message.last_seq));
+        const key = { subscription_type: message.subscription_type, target_id: message.target_id ?? null };
+        const subscriptions = (conn.state?.subscriptions ?? []).filter((s) => !sameSubscription(s, key));
+        this.send(this.setState(conn, { ...conn.state, subscriptions }), { type: "unsubscription_confirmed", data: key });
         return;
       }
-      case "unsubscribe":
-        this.send(this.setState(conn, { subscriptions: current.filter((s) => !same(s)) }), { type: "unsubscription_confirmed", data: key });
-        return;
     }
   }
 
+  /** The seed's `subscribe` (`subscription_type`, `target_id`, `filters`, `last_seq`). */
+  private async subscribeTopic(
+    conn: Connection<LineSocketState>,
+    message: Extract<ClientMessageOf<typeof LineMessages>, { type: "subscribe"; subscription_type: unknown }>,
+  ): Promise<void> {
+    const needed = TOPIC_PERMISSION[message.subscription_type];
+    if (!holds(conn, needed)) throw forbidden(`Permission '${needed}' is required for '${message.subscription_type}' events`);
+    const key = { subscription_type: message.subscription_type, target_id: message.target_id ?? null };
+    const sub: Subscription = { ...key, ...(message.filters ? { filters: message.filters } : {}) };
+    const current = conn.state?.subscriptions ?? [];
+    const next = [...current.filter((s) => !sameSubscription(s, key)), sub].slice(-MAX_SUBSCRIPTIONS);
+    const updated = this.setState(conn, { ...conn.state, subscriptions: next });
+    if (!this.mayResync(updated)) {
+      await this.closeSocket(updated.ws, CLOSE_TRY_LATER, "Resync budget exceeded; reconnect later");
+      return;
+    }
+    this.chargeResync(updated, this.resync(updated, sub, message.last_seq));
+  }
+
+  /**
+   * MS5's tablet client's `subscribe` (`data.event`): from now on this socket gets that name
+   * (and, having used names, no longer everything by default). Without `last_seq` the reply
+   * only says where the stream starts (`seq`); with one, the missed events of that name are
+   * replayed, or a snapshot sent when the log no longer holds them.
+   */
+  private async subscribeEvent(conn: Connection<LineSocketState>, event: Ms5EventName, lastSeen: number | undefined): Promise<void> {
+    const needed = TOPIC_PERMISSION[ms5Topic(event)];
+    if (!holds(conn, needed)) throw forbidden(`Permission '${needed}' is required for '${event}' events`);
+    const events = [...(conn.state?.events ?? []).filter((e) => e !== event), event];
+    const updated = this.setState(conn, { subscriptions: conn.state?.subscriptions ?? [], events });
+    if (lastSeen === undefined) {
+      this.send(updated, { type: "subscription_confirmed", data: { event, resync: "none", seq: this.lastSeq() } });
+      return;
+    }
+    if (!this.mayResync(updated)) {
+      await this.closeSocket(updated.ws, CLOSE_TRY_LATER, "Resync budget exceeded; reconnect later");
+      return;
+    }
+    this.chargeResync(updated, this.resyncEvent(updated, event, lastSeen));
+  }
+
+  /** What one socket gets of `event`: nothing unless its principal may read it over REST. */
+  private deliveries(
+    conn: Connection<LineSocketState>,
+    event: LineEventMessage,
+    renamed: Map<Ms5EventName, ServerMessageOf<LineEvents>>,
+  ): ServerMessageOf<LineEvents>[] {
+    if (!permits(readerOf(conn), event)) return [];
+    const out: ServerMessageOf<LineEvents>[] = [];
+    const seedName = wantsTopic(conn, event);
+    if (seedName) out.push(event);
+    for (const name of conn.state?.events ?? []) {
+      const message = renamed.get(name);
+      // A client name equal to the seed's (`andon_event`) is not sent twice.
+      if (message && !(seedName && name === event.type)) out.push(message);
+    }
+    return out;
+  }
+
   protected override shouldDeliver(conn: Connection<LineSocketState>, message: ServerMessageOf<LineEvents>): boolean {
-    if (!isTopicEvent(message.type)) return true;
+    // The client's names are made here, from a published event, never published as they are.
+    if (!isTopicEvent(message.type)) return !isMs5Event(message.type);
     const event = message as LineEventMessage;
-    if (!permits(readerOf(conn), event)) return false;
-    const subs = conn.state?.subscriptions ?? [];
-    if (subs.length === 0) return true;
-    const topic = TOPIC[event.type];
-    return subs.some(
-      (s) =>
-        (s.subscription_type === "line" || s.subscription_type === topic) &&
-        (s.target_id === null || concerns(event, s.target_id)) &&
-        passesFilters(event, s.filters),
-    );
+    return permits(readerOf(conn), event) && wantsTopic(conn, event);
   }
 
   /**
@@ -259,6 +343,37 @@ export class LineRoom extends Room<typeof LineMessages, LineEvents, LineSocketSt
     for (const [id, live] of Object.entries(this.liveLines(lineTarget))) lines[id] = visibleLive(reader, live);
     const snapshot = { lines };
     this.send(conn, { type: "subscription_confirmed", data: { ...head, resync: "snapshot", seq, snapshot } });
+    return JSON.stringify(snapshot).length;
+  }
+
+  /**
+   * Brings a client-name subscriber up to date: the missed events of that name it may read, with
+   * their own `seq`, or a snapshot (what it may read) when the log no longer holds them. Returns
+   * about how many bytes it sent, for the resync budget.
+   */
+  private resyncEvent(conn: Connection<LineSocketState>, event: Ms5EventName, lastSeen: number): number {
+    const seq = this.lastSeq();
+    const reader = readerOf(conn);
+    const missed = lastSeen <= seq ? this.loggedSince(lastSeen) : null;
+    if (missed !== null) {
+      this.send(conn, { type: "subscription_confirmed", data: { event, resync: "replay", seq } });
+      let bytes = 0;
+      for (const entry of missed) {
+        if (!permits(reader, entry.message) || !ms5NamesOf(entry.message).includes(event)) continue;
+        const payload = JSON.stringify({ ...asClientEvent(entry.message, event), timestamp: entry.timestamp, seq: entry.seq });
+        try {
+          conn.ws.send(payload);
+        } catch {
+          break;
+        }
+        bytes += payload.length;
+      }
+      return bytes;
+    }
+    const lines: { [lineId: string]: LineLiveState } = {};
+    for (const [id, live] of Object.entries(this.liveLines(null))) lines[id] = visibleLive(reader, live);
+    const snapshot = { lines };
+    this.send(conn, { type: "subscription_confirmed", data: { event, resync: "snapshot", seq, snapshot } });
     return JSON.stringify(snapshot).length;
   }
 

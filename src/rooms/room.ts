@@ -364,17 +364,35 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
    * number (`seq`). Numbers only grow, across evictions too; a filtered socket sees gaps.
    */
   protected broadcast(message: ServerMessageOf<Events>, filter?: (conn: Connection<State>) => boolean): { seq: number; delivered: number } {
+    return this.broadcastEach((conn) => (!filter || filter(conn) ? [message] : []));
+  }
+
+  /**
+   * Like `broadcast`, for one event a socket may receive under several names (a compat
+   * protocol's): `render` gives each socket the messages it gets (none, one or more), all sent
+   * with the same sequence number. `delivered` counts the sockets that got at least one.
+   */
+  protected broadcastEach(render: (conn: Connection<State>) => ServerMessageOf<Events>[]): { seq: number; delivered: number } {
     const seq = this.lastSeq() + 1;
     this.#seq = seq;
     // Outgoing messages wait for this write to be durable (output gate): no client sees a seq
     // the room could forget.
     this.ctx.storage.kv.put(SEQ_KEY, seq);
-    const payload = JSON.stringify({ ...message, timestamp: new Date().toISOString(), seq });
+    const timestamp = new Date().toISOString();
+    const payloads = new Map<ServerMessageOf<Events>, string>();
     let delivered = 0;
     for (const conn of this.connected()) {
-      if (filter && !filter(conn)) continue;
+      const messages = render(conn);
+      if (messages.length === 0) continue;
       try {
-        conn.ws.send(payload);
+        for (const message of messages) {
+          let payload = payloads.get(message);
+          if (payload === undefined) {
+            payload = JSON.stringify({ ...message, timestamp, seq });
+            payloads.set(message, payload);
+          }
+          conn.ws.send(payload);
+        }
         delivered++;
       } catch {
         /* closing: its close handler cleans up */

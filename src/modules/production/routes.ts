@@ -278,6 +278,7 @@ for (const [name, access, summary] of [
 const WsQuery = z.object({
   token: z.string().max(4096).optional().meta({ description: "The access token (browsers cannot send headers on a WebSocket)" }),
   line_id: z.string().max(128).optional().meta({ description: "Join this line's room instead of the floor room" }),
+  compression: z.string().max(64).optional().meta({ description: "Sent by MS5's tablet client (`permessage-deflate`); ignored" }),
 });
 const UNKNOWN_LINE = "Unknown production line";
 const upgraded = { 101: { description: "Switching Protocols: the socket (closed at once with 1008 when the token or permission is refused)" } };
