@@ -24,7 +24,14 @@ const DetailedStats = z
   })
   .meta({ id: "CompatDetailedStats" });
 /** Aerie's wipe modal sends the password it asked for; a missing one is the seed's 403. */
-const WipeBody = z.preprocess((v) => (typeof v === "object" && v !== null ? v : {}), z.object({ password: z.string().max(512).catch("") }).loose());
+const WipeBody = z
+  .object({
+    password: z
+      .unknown()
+      .optional()
+      .transform((v) => (typeof v === "string" && v.length <= 512 ? v : "")),
+  })
+  .loose();
 
 /**
  * The seed's collection routes live at `/api/parts/` (with the slash, as Flask served them):

@@ -3,12 +3,12 @@
  * /api/parts/wipe`). Both are computed or done in SQL, so their cost does not grow with a loop
  * over parts in the Worker.
  */
-import { eq, inArray, sql } from "drizzle-orm";
-import { apiKeys, conversionJobs, partDrawings, parts, partTransitions, partViews, pendingFileDeletions } from "../../db/schema";
-import { sqlNow } from "../../db/schema/columns";
+import { eq, sql } from "drizzle-orm";
+import { apiKeys, conversionJobs, partDrawings, parts, partTransitions, partViews } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { sha256Hex } from "../../lib/encoding";
 import { AppError } from "../../lib/errors";
+import { purgeFiles, queueFileDeletionsOf } from "../../lib/files";
 import type { Principal } from "../../types";
 import { checkCredentials } from "../auth/service";
 
@@ -113,22 +113,12 @@ async function confirms(deps: Pick<Deps, "db" | "d1" | "config">, actor: Princip
 export async function wipeParts(deps: Pick<Deps, "db" | "d1" | "config" | "files" | "waitUntil">, password: string, actor: Principal) {
   if (!(await confirms(deps, actor, password))) throw new AppError("AUTHORIZATION_ERROR", "Incorrect password", { reason: "wipe_not_confirmed" });
   const { db } = deps;
-  const outbox = (key: ReturnType<typeof sql<string>>, table: typeof parts | typeof conversionJobs | typeof partViews | typeof partDrawings) =>
-    db
-      .insert(pendingFileDeletions)
-      .select(
-        db
-          .select({ key: sql<string>`${key}`.as("key"), requestedAt: sql<string>`${sqlNow}`.as("requested_at"), attempts: sql<number>`0`.as("attempts") })
-          .from(table)
-          .where(sql`${key} is not null`),
-      )
-      .onConflictDoNothing();
   const results = await db.batch([
-    outbox(sql<string>`${parts.fileKey}`, parts),
-    outbox(sql<string>`${conversionJobs.stepKey}`, conversionJobs),
-    outbox(sql<string>`${conversionJobs.glbKey}`, conversionJobs),
-    outbox(sql<string>`${partViews.key}`, partViews),
-    outbox(sql<string>`${partDrawings.key}`, partDrawings),
+    queueFileDeletionsOf(db, parts.fileKey, undefined),
+    queueFileDeletionsOf(db, conversionJobs.stepKey, undefined),
+    queueFileDeletionsOf(db, conversionJobs.glbKey, undefined),
+    queueFileDeletionsOf(db, partViews.key, undefined),
+    queueFileDeletionsOf(db, partDrawings.key, undefined),
     db.delete(partTransitions),
     db.delete(conversionJobs).returning({ glbKey: conversionJobs.glbKey, stepKey: conversionJobs.stepKey }),
     db.delete(partViews).returning({ key: partViews.key }),
@@ -137,17 +127,12 @@ export async function wipeParts(deps: Pick<Deps, "db" | "d1" | "config" | "files
   ]);
   const [, , , , , , jobs, views, drawings, deleted] = results;
   const keys = [...deleted.map((p) => p.fileKey), ...jobs.flatMap((j) => [j.glbKey, j.stepKey]), ...views.map((v) => v.key), ...drawings.map((d) => d.key)];
-  const unique = [...new Set(keys.filter((k): k is string => typeof k === "string"))];
-  if (unique.length > 0) {
-    deps.waitUntil(
-      (async () => {
-        for (let i = 0; i < unique.length; i += 500) {
-          const chunk = unique.slice(i, i + 500);
-          await deps.files.delete(chunk);
-          await db.delete(pendingFileDeletions).where(inArray(pendingFileDeletions.key, chunk));
-        }
-      })(),
-    );
-  }
+  // What R2 does not confirm stays in the outbox for the hourly sweep.
+  deps.waitUntil(
+    purgeFiles(
+      deps,
+      keys.filter((k): k is string => typeof k === "string"),
+    ),
+  );
   return { message: "All parts and files wiped successfully", count: deleted.length };
 }
