@@ -5,14 +5,13 @@
  * camelCase body. Thin: every rule lives in the andon, oee and dashboard services.
  */
 import { z } from "zod";
-import { ANDON_PRIORITIES, ANDON_STATUSES, ANDON_TYPES, DOWNTIME_CATEGORIES } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import { Code, LongText, ShortText } from "../../lib/fields";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
-import { AndonEvent, IdParam, ResolveBody, ResolveQuery } from "../../modules/andon/schemas";
+import { ANDON_PRIORITIES, ANDON_STATUSES, ANDON_TYPES, AndonEvent, IdParam, ResolveBody, ResolveQuery } from "../../modules/andon/schemas";
 import { acknowledgeAndon, createAndon, escalateAndon, listAndons, resolveAndon } from "../../modules/andon/service";
 import { dashboardMetrics } from "../../modules/dashboard/service";
-import { Downtime, OeeResult, UpdateDowntime } from "../../modules/oee/schemas";
+import { DOWNTIME_CATEGORIES, Downtime, OeeResult, UpdateDowntime } from "../../modules/oee/schemas";
 import {
   calculateOee,
   confirmDowntime,

@@ -5,11 +5,10 @@
  * and already what MS5's client reads.
  */
 import { z } from "zod";
-import { JOB_STATUSES, LINE_STATUSES, SCHEDULE_STATUSES } from "../../db/schema";
 import { expectedVersion } from "../../lib/etag";
 import { Code, LongText } from "../../lib/fields";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
-import { CreateJob, IdParam, Job, Line, Schedule } from "../../modules/production/schemas";
+import { CreateJob, IdParam, JOB_STATUSES, Job, LINE_STATUSES, Line, SCHEDULE_STATUSES, Schedule } from "../../modules/production/schemas";
 import { assignJob, deleteSchedule, getJob, listJobs, listLines, listSchedules, transitionJob, updateJobNotes } from "../../modules/production/service";
 import { bare, jsonBody, Ms5Paging, pageParams, QueryBool, TAGS } from "./shared";
 

@@ -6,11 +6,10 @@
  * paths (`/production…`) win over this router's `/{id}`.
  */
 import { z } from "zod";
-import { REPORT_TEMPLATE_TYPES } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import { expectedVersion } from "../../lib/etag";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
-import { type ProductionReport, ReportIdParam, ProductionReport as ReportSchema } from "../../modules/reports/schemas";
+import { type ProductionReport, REPORT_TEMPLATE_TYPES, ReportIdParam, ProductionReport as ReportSchema } from "../../modules/reports/schemas";
 import { deleteReport, getReport, listReports } from "../../modules/reports/service";
 import {
   CreateScheduled,

@@ -14,13 +14,23 @@
  *   counts what was picked per line, not per shelf.
  */
 import { z } from "zod";
-import { FULFILLMENT_STATUSES, OPEN_STATUSES } from "../../db/schema";
 import { AppError } from "../../lib/errors";
 import { expectedVersion, setETag } from "../../lib/etag";
 import { ShortText } from "../../lib/fields";
 import { createRouter, json, principalOf } from "../../lib/route";
 import { type ItemRow, invoiceOf, type SessionRow, sessionIdOf, sessionsWithItems } from "../../modules/magento/lookup";
-import { BoardQuery, OrderNumber, ScannedSku, ScanResult, Session, SessionId, SessionSummary, TrackingBoard } from "../../modules/magento/schemas";
+import {
+  BoardQuery,
+  FULFILLMENT_STATUSES,
+  OPEN_STATUSES,
+  OrderNumber,
+  ScannedSku,
+  ScanResult,
+  Session,
+  SessionId,
+  SessionSummary,
+  TrackingBoard,
+} from "../../modules/magento/schemas";
 import { cancelSession, completeSession, getSession, scanItem, toSession, trackingBoard } from "../../modules/magento/service";
 import type { Principal } from "../../types";
 import { defineRoute, jsonBody, setTotal } from "./common";

@@ -63,3 +63,6 @@ export const AndonList = pageOf(AndonEvent);
 /** MS5 sent `resolution_notes` as a query parameter; a JSON body works too (the body wins). */
 export const ResolveQuery = z.object({ resolution_notes: LongText.optional() });
 export const ResolveBody = z.object({ resolution_notes: LongText.nullable().optional() }).strict();
+
+/** The stored enums, for the compat surfaces (which do not import db). */
+export { ANDON_PRIORITIES, ANDON_STATUSES, ANDON_TYPES } from "../../db/schema";

@@ -142,3 +142,6 @@ export const InvoiceList = z
   .object({ items: z.array(PickableInvoice), total: z.number().int(), limit: z.number().int(), page: z.number().int() })
   .meta({ id: "MagentoInvoiceList" });
 export type InvoiceList = z.infer<typeof InvoiceList>;
+
+/** The stored enums, for the compat surfaces (which do not import db). */
+export { FULFILLMENT_STATUSES, OPEN_STATUSES } from "../../db/schema";

@@ -139,3 +139,6 @@ export const CreateCounts = z
   .refine((c) => c.good_count <= c.total_count, { path: ["good_count"], message: "Must not exceed total_count" })
   .refine((c) => Date.parse(c.period_end) > Date.parse(c.period_start), { path: ["period_end"], message: "Must be after period_start" });
 export type CreateCounts = z.infer<typeof CreateCounts>;
+
+/** The stored enums, for the compat surfaces (which do not import db). */
+export { DOWNTIME_CATEGORIES } from "../../db/schema";

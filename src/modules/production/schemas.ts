@@ -162,3 +162,6 @@ export const CreateJob = z.object({ schedule_id: Code, user_id: Code, notes: Lon
 export type CreateJob = z.infer<typeof CreateJob>;
 export const MyJobsQuery = PageQuery.extend({ status: z.enum(JOB_STATUSES).optional() });
 export const JobList = pageOf(Job);
+
+/** The stored enums, for the compat surfaces (which do not import db). */
+export { JOB_STATUSES, LINE_STATUSES, SCHEDULE_STATUSES } from "../../db/schema";

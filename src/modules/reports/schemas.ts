@@ -65,3 +65,6 @@ export type ProductionReport = z.infer<typeof ProductionReport>;
 export const ReportListQuery = PageQuery.extend({ state: z.enum(REPORT_STATES).optional() });
 export type ReportListQuery = z.infer<typeof ReportListQuery>;
 export const ReportList = pageOf(ProductionReport);
+
+/** The stored enums, for the compat surfaces (which do not import db). */
+export { REPORT_TEMPLATE_TYPES } from "../../db/schema";
