@@ -29,6 +29,8 @@ export const ConfigSchema = z.object({
   API_KEY_DEFAULT_RATE_LIMIT: intFrom(120),
   /** Role given to users who sign up through CCbackend's `/api/register`. */
   SELF_REGISTRATION_ROLE: z.string().min(1).default("operator"),
+  /** The location whose inventory room RM365's Socket.IO client joins (it names no location). */
+  RM365_SOCKET_LOCATION: z.string().trim().min(1).max(64).default("main"),
   /**
    * CCbackend's anonymous sign-up: `open` (active at once; local dev), `approval` (created
    * inactive until an admin sets is_active), `off` (403).
