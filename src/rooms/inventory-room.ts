@@ -1,4 +1,4 @@
-import { type Cursor, type InventoryEvents, InventoryMessages, type RecentChange, type Who } from "./inventory-protocol";
+import { type Cursor, type InventoryEvents, InventoryMessages, type RecentChange, SESSION_EVENTS, type Who } from "./inventory-protocol";
 import type { ClientMessageOf, RoomPrincipal, ServerMessageOf, SocketTarget } from "./messages";
 import { CLOSE_POLICY, type Connection, NAME_KEY, OPEN, Room, type RoomSocket } from "./room";
 import {
@@ -80,6 +80,14 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
       kv.put(RECENT_KEY, [...(kv.get<RecentChange[]>(RECENT_KEY) ?? []), ...changes].slice(-RECENT_CHANGES));
     }
     return results;
+  }
+
+  /** Pick sessions reach only who may read them (fulfillment:read and an orders tab, as REST). */
+  protected override shouldDeliver(conn: Connection<Cursor>, message: ServerMessageOf<InventoryEvents>): boolean {
+    if (!(SESSION_EVENTS as readonly string[]).includes(message.type)) return true;
+    const p = conn.principal;
+    const all = p.permissions.includes("*");
+    return all || (p.permissions.includes("fulfillment:read") && p.tabs.some((t) => t === "orders" || t.startsWith("orders.")));
   }
 
   protected override onConnect(conn: Connection<Cursor>): void {

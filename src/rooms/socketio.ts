@@ -290,6 +290,7 @@ export class PollingSocket implements RoomSocket {
   #queue: EioPacket[] = [];
   #waiter: ((body: string) => void) | null = null;
   #pingTimer: ReturnType<typeof setTimeout> | null = null;
+  #upgrading = false;
   /** The WebSocket probing an upgrade of this session, if any. */
   probe: WebSocket | null = null;
 
@@ -332,6 +333,7 @@ export class PollingSocket implements RoomSocket {
     this.lastSeen = Date.now();
     return new Promise((resolve) => {
       this.#waiter = resolve;
+      if (this.#upgrading && this.#queue.length === 0) this.#queue.push({ type: "noop" });
       if (this.#queue.length > 0 || this.readyState !== OPEN) {
         this.flush();
         return;
@@ -340,8 +342,12 @@ export class PollingSocket implements RoomSocket {
     });
   }
 
-  /** Answers a pending GET with a noop (an upgrade has taken over, or a second GET came). */
+  /**
+   * An upgrade probe succeeded: the pending GET, and any GET until the upgrade completes, is
+   * answered at once with a noop, so the client can pause polling and switch.
+   */
   release(): void {
+    this.#upgrading = true;
     if (!this.#waiter) return;
     this.#queue.push({ type: "noop" });
     this.flush();

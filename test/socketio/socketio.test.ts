@@ -275,6 +275,44 @@ describe("the inventory room over Socket.IO", () => {
     expect((await next<Error>(again, "connect_error")).message).toMatch(/Invalid token/);
   });
 
+  it("pushes pick & pack session events to who may read sessions: started, updated after a scan, completed", async () => {
+    const picker = client({ auth: { token: adminToken } });
+    await next(picker, "connect");
+    picker.emit("join_inventory_room", {});
+    await next(picker, "room_joined");
+    // An inventory-only user in the same room does not get them (no fulfillment:read, no orders tab).
+    const fayToken = await operator("fay");
+    const fay = client({ auth: { token: fayToken } });
+    await next(fay, "connect");
+    fay.emit("join_inventory_room", {});
+    await next(fay, "room_joined");
+    const leaked = vi.fn();
+    for (const e of ["session_started", "session_updated", "session_completed"]) fay.on(e, leaked);
+
+    const started = next<{ session_id: string; order_number: string; status: string }>(picker, "session_started");
+    const start = await api("/api/v1/magento/session/start", { token: adminToken, body: { order_number: "000000101", session_type: "pick" } });
+    expect(start.status).toBe(201);
+    const session = (await start.json()) as { session_id: string; items: { sku: string; qty_expected: number }[] };
+    expect(await started).toMatchObject({ session_id: session.session_id, order_number: "000000101", status: "in_progress" });
+
+    const [first] = session.items;
+    if (!first) throw new Error("the demo order has lines");
+    const updated = next<{ session_id: string; sku: string; qty_scanned: number }>(picker, "session_updated");
+    const scan = await api("/api/v1/magento/session/scan", { token: adminToken, body: { session_id: session.session_id, sku: first.sku, quantity: 1 } });
+    expect(scan.status).toBe(200);
+    expect(await updated).toMatchObject({ session_id: session.session_id, sku: first.sku, qty_scanned: 1 });
+
+    const cancelled = next<{ session_id: string; status: string }>(picker, "session_cancelled");
+    const cancel = await api("/api/v1/magento/session/cancel", { token: adminToken, body: { session_id: session.session_id } });
+    expect(cancel.status).toBe(200);
+    expect(await cancelled).toMatchObject({ session_id: session.session_id, status: "cancelled" });
+
+    // fay is still in the room and got the presence and nothing of the sessions.
+    fay.emit("request_presence");
+    await next(fay, "presence_update");
+    expect(leaked).not.toHaveBeenCalled();
+  });
+
   it("closes a socket that exceeds its message budget", async () => {
     const evaToken = await operator("eva");
     const eva = client({ transports: ["polling"], auth: { token: evaToken } });
