@@ -23,7 +23,17 @@ import { authenticateToken } from "../../lib/auth";
 import { AppError } from "../../lib/errors";
 import { isUpgradeRequest, roomPrincipal } from "../../lib/rooms";
 import { createRouter, defineRoute } from "../../lib/route";
-import { connectTokenOf, EIO_ERRORS, eioError, encodeSioMeta, MAX_HTTP_BUFFER_BYTES, roomOfSid, SIO_HEADER, SIO_URL, type SioMeta } from "../../rooms/socketio";
+import {
+  connectTokenOf,
+  EIO_ERRORS,
+  eioError,
+  encodeSioMeta,
+  MAX_HTTP_BUFFER_BYTES,
+  roomOfSid,
+  SIO_HEADER,
+  SIO_URL,
+  type SioMeta,
+} from "../../rooms/socketio-protocol";
 import type { AppEnv } from "../../types";
 import { locationExists } from "./live";
 import { Location } from "./schemas";
