@@ -406,6 +406,8 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
       const authError = meta?.authError ?? sio.authError;
       let refusal: string | null = null;
       if (authError) refusal = authError;
+      else if (!principal && meta === null && hasAuthToken(packet.data))
+        refusal = "auth.token is read on the polling transport; over WebSocket only, pass ?token= (query) or use the session cookie";
       else if (!principal) refusal = "Authentication required: sign in on this site (session cookie), or pass auth.token or ?token=";
       else if (!mayReadInventory(principal)) refusal = "Permission 'inventory:read' and the 'inventory' tab are required";
       else if (this.socketsOf(principal.userId) >= MAX_SOCKETS_PER_USER) refusal = `At most ${MAX_SOCKETS_PER_USER} connections per user`;
@@ -563,4 +565,9 @@ function targets(target: SocketTarget, principal: RoomPrincipal, sessionId: stri
   if ("sessionId" in target) return sessionId === target.sessionId;
   if ("role" in target) return principal.role === target.role;
   return principal.userId === target.userId && (target.exceptSession === undefined || sessionId !== target.exceptSession);
+}
+
+/** Whether a CONNECT packet's data carries an `auth.token`. */
+function hasAuthToken(data: unknown): boolean {
+  return typeof data === "object" && data !== null && typeof (data as { token?: unknown }).token === "string";
 }

@@ -245,6 +245,16 @@ describe("the inventory room over Socket.IO", () => {
     expect((await left).username).toBe("ben");
   });
 
+  it("serves a WebSocket-only client (no polling), authenticated by ?token=; auth.token alone is explained", async () => {
+    const ws = client({ transports: ["websocket"], query: { token: adminToken } });
+    await next(ws, "connect");
+    expect(ws.io.engine.transport.name).toBe("websocket");
+    ws.emit("join_inventory_room", {});
+    expect((await next<Joined>(ws, "room_joined")).user.username).toBe(ADMIN.username);
+    const tokenOnly = client({ transports: ["websocket"], auth: { token: adminToken } });
+    expect((await next<Error>(tokenOnly, "connect_error")).message).toMatch(/\?token=/);
+  });
+
   it("closes a socket within a second when its user is deactivated, and when its session logs out", async () => {
     const calToken = await operator("cal");
     const cal = client({ transports: ["polling"], auth: { token: calToken } });
