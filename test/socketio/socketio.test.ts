@@ -6,6 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { ADMIN, type DevWorker, startWorker } from "./server";
 
 const LOCATION = "main";
+/** RM365_SOCKET_LOCATION of the test worker: holds no items (its room must still close on rights changes). */
+const RM365_ROOM = "rm365-floor";
 const SKU = "SIO-0001";
 let worker: DevWorker;
 let adminToken: string;
@@ -62,7 +64,7 @@ type Presence = { users: { user_id: string; username: string; color: string }[] 
 type Joined = Presence & { user: { user_id: string; username: string; color: string } };
 
 beforeAll(async () => {
-  worker = await startWorker();
+  worker = await startWorker({ RM365_SOCKET_LOCATION: RM365_ROOM });
   adminToken = (await login(ADMIN.username, ADMIN.password)).token;
   const res = await api("/api/v1/inventory/items", { token: adminToken, body: { sku: SKU, name: "Socket item", location: LOCATION, quantity: 10 } });
   expect(res.status).toBe(201);
@@ -131,6 +133,13 @@ describe("Socket.IO authentication", () => {
     expect((await next<Error>(b, "connect_error")).message).toMatch(/Invalid token/);
   });
 
+  it("joins another location's room only for a signed-in caller and a real location", async () => {
+    const open = (query: string) => fetch(`${worker.url}/ws/socket.io/?EIO=4&transport=polling${query}`);
+    expect((await open(`&location=${LOCATION}`)).status).toBe(403);
+    expect((await open(`&location=nowhere&token=${adminToken}`)).status).toBe(403);
+    expect((await open(`&location=${LOCATION}&token=${adminToken}`)).status).toBe(200);
+  });
+
   it("refuses a user without the inventory tab", async () => {
     const res = await api("/api/v1/users", {
       token: adminToken,
@@ -172,7 +181,8 @@ describe("the inventory room over Socket.IO", () => {
     const anaToken = await operator("ana");
     const benToken = await operator("ben");
 
-    const ana = client({ auth: { token: anaToken } });
+    // ?location= picks another room than RM365_SOCKET_LOCATION: a signed-in caller, a real location.
+    const ana = client({ query: { token: anaToken, location: LOCATION } });
     const established = next<{ sid: string; username: string }>(ana, "connection_established");
     await next(ana, "connect");
     expect((await established).username).toBe("ana");
@@ -188,7 +198,7 @@ describe("the inventory room over Socket.IO", () => {
     expect(joined.users.map((u) => u.username)).toEqual(["ana"]);
 
     // A polling-only client (networks that block WebSockets), authenticated by ?token=.
-    const ben = client({ transports: ["polling"], query: { token: benToken } });
+    const ben = client({ transports: ["polling"], query: { token: benToken, location: LOCATION } });
     await next(ben, "connect");
     const benJoinedForAna = next<{ username: string }>(ana, "user_joined");
     const presenceForAna = next<Presence>(ana, "presence_update", 10_000, (p) => p.users.length === 2);
