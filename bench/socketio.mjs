@@ -173,6 +173,28 @@ async function main() {
   stops.push(() => new Promise((resolve) => ioServer.close(() => resolve())));
   const nodeUrl = `http://127.0.0.1:${http.address().port}`;
 
+  // A run's N sockets leave with N presence broadcasts; the next run starts once the room is empty.
+  const drain = async () => {
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      const users = await new Promise((resolve) => {
+        const ws = new WebSocket(`${api.url.replace(/^http/, "ws")}/api/v1/inventory/rooms/${LOCATION}/ws?token=${admin}`);
+        const timer = setTimeout(() => (ws.close(), resolve(Number.POSITIVE_INFINITY)), 30_000);
+        ws.addEventListener("message", (e) => {
+          const m = JSON.parse(String(e.data));
+          if (m.type !== "snapshot") return;
+          clearTimeout(timer);
+          ws.close(1000, "drained?");
+          resolve(m.data.users.length);
+        });
+        ws.addEventListener("error", () => (clearTimeout(timer), resolve(Number.POSITIVE_INFINITY)));
+      });
+      if (users <= 1) return;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    throw new Error("the inventory room did not empty within 120 s");
+  };
+
   console.log(`\nSocket.IO fan-out: ${ROUNDS} rounds; event → last client (msgs/s = N × rounds ÷ time)`);
   const line = (label, r) =>
     console.log(
@@ -229,6 +251,7 @@ async function main() {
     console.log(`N=${clients}`);
     for (const [label, run] of runs) {
       try {
+        await drain();
         const r = await run();
         results.push({ clients, label, ...r });
         line(label, r);
