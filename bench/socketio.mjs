@@ -179,7 +179,10 @@ async function main() {
     while (Date.now() < deadline) {
       const users = await new Promise((resolve) => {
         const ws = new WebSocket(`${api.url.replace(/^http/, "ws")}/api/v1/inventory/rooms/${LOCATION}/ws?token=${admin}`);
-        const timer = setTimeout(() => (ws.close(), resolve(Number.POSITIVE_INFINITY)), 30_000);
+        const timer = setTimeout(() => {
+          ws.close();
+          resolve(Number.POSITIVE_INFINITY);
+        }, 30_000);
         ws.addEventListener("message", (e) => {
           const m = JSON.parse(String(e.data));
           if (m.type !== "snapshot") return;
@@ -187,7 +190,10 @@ async function main() {
           ws.close(1000, "drained?");
           resolve(m.data.users.length);
         });
-        ws.addEventListener("error", () => (clearTimeout(timer), resolve(Number.POSITIVE_INFINITY)));
+        ws.addEventListener("error", () => {
+          clearTimeout(timer);
+          resolve(Number.POSITIVE_INFINITY);
+        });
       });
       if (users <= 1) return;
       await new Promise((r) => setTimeout(r, 1000));
