@@ -106,6 +106,8 @@ export default defineConfig(async () => {
         },
         // Checks that need Node (e.g. OpenAPI validation with ajv, which compiles code at run time).
         { test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" } },
+        // RM365's real socket.io-client against the deploy bundle served by Miniflare (test/socketio/server.ts).
+        { test: { name: "socketio", include: ["test/socketio/**/*.test.ts"], environment: "node", hookTimeout: 180_000, testTimeout: 30_000 } },
       ],
     },
   };

@@ -33,6 +33,7 @@ import { enrollmentRoutes } from "./modules/enrollment/routes";
 import { equipmentRoutes } from "./modules/equipment/routes";
 import { healthRoutes } from "./modules/health/routes";
 import { inventoryRoutes } from "./modules/inventory/routes";
+import { socketIoRoutes } from "./modules/inventory/socketio";
 import { issueReportRoutes } from "./modules/issue-reports/routes";
 import { labelRoutes } from "./modules/labels/routes";
 import { magentoRoutes } from "./modules/magento/routes";
@@ -141,6 +142,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/dashboard", dashboardRoutes);
   app.route("/", wsRoutes);
   app.route("/api/v1/inventory", inventoryRoutes);
+  app.route("/", socketIoRoutes);
   app.route("/api/v1/magento", magentoRoutes);
   app.route("/api/v1/labels", labelRoutes);
   app.route("/api/v1/salesdata", salesdataRoutes);

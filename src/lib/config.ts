@@ -86,6 +86,13 @@ export const ConfigSchema = z.object({
         "the site's IANA time zone for CCbackend's plain-text times (`REPORT_TIME`, `PROCESS_TIME`), which its client reads as browser-local, e.g. `Asia/Taipei`",
       ),
     ),
+  RM365_SOCKET_LOCATION: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .default("main")
+    .meta(envDoc("var", "the location whose inventory room RM365's Socket.IO client joins (it names no location; `?location=` picks another)")),
   SELF_REGISTRATION: z
     .enum(["open", "approval", "off"])
     .default("approval")

@@ -20,6 +20,23 @@ export type Change = Who & { update_type: string; sku: string; field: string | n
 /** A change as the room remembers it for the snapshot: with the seq and time it went out with. */
 export type RecentChange = Change & { seq: number; timestamp: string };
 
+/** A pick & pack session's change (RM365's order screens reload on it). */
+export type SessionEvent = {
+  session_id: string;
+  order_number: string;
+  session_type: string;
+  status: string;
+  version: number;
+  updated_at: string;
+  /** Who acted. */
+  user_id: string;
+  username: string;
+  sku?: string;
+  qty_scanned?: number;
+};
+export const SESSION_EVENTS = ["session_started", "session_updated", "session_completed", "session_cancelled"] as const;
+export type SessionEventType = (typeof SESSION_EVENTS)[number];
+
 /** RM365's collaboration events, with their fields in `data`; `snapshot` is sent to one socket on connect. */
 export type InventoryEvents = {
   user_joined: { data: Who };
@@ -27,6 +44,10 @@ export type InventoryEvents = {
   presence_update: { data: { users: Who[] } };
   cursor_updated: { data: Who & Cursor };
   inventory_changed: { data: Change };
+  session_started: { data: SessionEvent };
+  session_updated: { data: SessionEvent };
+  session_completed: { data: SessionEvent };
+  session_cancelled: { data: SessionEvent };
   snapshot: { data: { room: string; last_seq: number; users: (Who & { cursors: Cursor[] })[]; recent_changes: RecentChange[] } };
 };
 

@@ -1,6 +1,39 @@
-import { type Cursor, type InventoryEvents, InventoryMessages, type RecentChange, type Who } from "./inventory-protocol";
-import type { ClientMessageOf, ServerMessageOf } from "./messages";
-import { type Connection, Room } from "./room";
+import { type Cursor, type InventoryEvents, InventoryMessages, type RecentChange, SESSION_EVENTS, type Who } from "./inventory-protocol";
+import type { ClientMessageOf, RoomPrincipal, ServerMessageOf, SocketTarget } from "./messages";
+import { CLOSE_POLICY, type Connection, NAME_KEY, OPEN, Room, type RoomSocket } from "./room";
+import {
+  CONNECT_TIMEOUT_MS,
+  decodePacket,
+  decodePayload,
+  decodeSio,
+  decodeSioMeta,
+  EIO_ERRORS,
+  type EioPacket,
+  eioError,
+  encodePacket,
+  encodePayload,
+  MAX_HTTP_BUFFER_BYTES,
+  MAX_PACKETS_BEFORE_CONNECT,
+  MAX_PENDING_SESSIONS,
+  MAX_POLLING_SESSIONS,
+  MAX_SOCKETS_PER_USER,
+  newSid,
+  PacketType,
+  PING_INTERVAL_MS,
+  PING_TIMEOUT_MS,
+  PollingSocket,
+  SIO_HEADER,
+  SIO_TAG,
+  SIO_URL,
+  type SioMeta,
+  type SioPacket,
+  type SioState,
+  SioWebSocket,
+  sioEvent,
+  sioPacketText,
+  sioStateOf,
+  writeSio,
+} from "./socketio";
 
 export const RECENT_CHANGES = 100;
 const RECENT_KEY = "inventory:recent";
@@ -18,6 +51,10 @@ const RECENT_KEY = "inventory:recent";
  */
 export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvents, Cursor> {
   protected readonly messages = InventoryMessages;
+
+  // Socket.IO (RM365's client): long-polling sessions by sid, and the wrappers of upgraded sockets.
+  readonly #polling = new Map<string, PollingSocket>();
+  readonly #wrappers = new WeakMap<WebSocket, SioWebSocket>();
 
   /** Pushes a server event; stock changes are also remembered for the snapshot. */
   override async publish(message: ServerMessageOf<InventoryEvents>): Promise<{ seq: number; delivered: number }> {
@@ -45,6 +82,14 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
     return results;
   }
 
+  /** Pick sessions reach only who may read them (fulfillment:read and an orders tab, as REST). */
+  protected override shouldDeliver(conn: Connection<Cursor>, message: ServerMessageOf<InventoryEvents>): boolean {
+    if (!(SESSION_EVENTS as readonly string[]).includes(message.type)) return true;
+    const p = conn.principal;
+    const all = p.permissions.includes("*");
+    return all || (p.permissions.includes("fulfillment:read") && p.tabs.some((t) => t === "orders" || t.startsWith("orders.")));
+  }
+
   protected override onConnect(conn: Connection<Cursor>): void {
     const others = this.connected().filter((c) => c.id !== conn.id);
     if (!others.some((c) => c.principal.userId === conn.principal.userId)) {
@@ -52,6 +97,11 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
     }
     // After the join the others were told of, so its `last_seq` covers it: the next numbered
     // event this socket gets (presence_update, just below) is `last_seq + 1`.
+    this.sendSnapshot(conn);
+    this.broadcast({ type: "presence_update", data: { users: this.users() } });
+  }
+
+  private sendSnapshot(conn: Connection<Cursor>): void {
     this.send(conn, {
       type: "snapshot",
       data: {
@@ -61,10 +111,12 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
         recent_changes: this.ctx.storage.kv.get<RecentChange[]>(RECENT_KEY) ?? [],
       },
     });
-    this.broadcast({ type: "presence_update", data: { users: this.users() } });
   }
 
   protected override onClose(conn: Connection<Cursor>): void {
+    // A Socket.IO socket that never joined was never announced.
+    const sio = sioStateOf(conn.ws.deserializeAttachment());
+    if (sio && !sio.joined) return;
     if (!this.connected().some((c) => c.principal.userId === conn.principal.userId)) {
       this.broadcast({ type: "user_left", data: who(conn) });
     }
@@ -81,6 +133,388 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
         for (const other of this.connected()) if (other.id !== conn.id) this.send(other, { type: "cursor_updated", data: { ...who(conn), ...cursor } });
         return;
       }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Socket.IO (RM365's client; the wire format and the transports are in socketio.ts)
+
+  /** The Worker's Socket.IO requests (SIO_URL, SIO_HEADER); anything else is the base's connect. */
+  override async fetch(request: Request): Promise<Response> {
+    if (!request.url.startsWith(SIO_URL)) return super.fetch(request);
+    const meta = decodeSioMeta(request.headers.get(SIO_HEADER));
+    if (!meta) return Response.json({ error: "BAD_REQUEST", message: "Socket.IO requests come only from the Worker" }, { status: 400 });
+    const kv = this.ctx.storage.kv;
+    if (kv.get(NAME_KEY) === undefined) kv.put(NAME_KEY, meta.room);
+    await this.sweep();
+    const sid = new URL(request.url).searchParams.get("sid");
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return this.sioUpgrade(sid, meta);
+    if (!sid) return this.sioOpen(meta);
+    const session = this.#polling.get(sid);
+    if (!session || session.readyState !== OPEN) return eioError(EIO_ERRORS.unknownSid);
+    if (request.method === "GET") {
+      // A second GET while one waits is a protocol error: Engine.IO closes the session.
+      if (session.waiting) {
+        await this.sioClose(session, CLOSE_POLICY, "Overlapping polls");
+        return eioError(EIO_ERRORS.badRequest);
+      }
+      const body = await session.poll();
+      if (session.readyState !== OPEN) this.#polling.delete(sid);
+      return text(body);
+    }
+    if (request.method !== "POST") return eioError(EIO_ERRORS.badRequest);
+    const body = await request.text();
+    if (body.length > MAX_HTTP_BUFFER_BYTES) {
+      await this.sioClose(session, CLOSE_POLICY, "Payload too large");
+      return eioError(EIO_ERRORS.badRequest, 413);
+    }
+    session.lastSeen = Date.now();
+    let packets: EioPacket[];
+    try {
+      packets = decodePayload(body);
+    } catch {
+      packets = [{ type: "error" }];
+    }
+    for (const packet of packets) {
+      if (session.readyState !== OPEN) break;
+      await this.sioPacket(session, packet, meta);
+    }
+    return new Response("ok", { headers: { "Content-Type": "text/html", "Cache-Control": "no-store" } });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const attachment: unknown = ws.deserializeAttachment();
+    const probe = probeOf(attachment);
+    if (probe === null && !sioStateOf(attachment)) return super.webSocketMessage(ws, message);
+    if (typeof message !== "string" || message.length > MAX_HTTP_BUFFER_BYTES) {
+      ws.close(1009, "Message too large or binary");
+      if (probe === null) await this.gone(this.wrap(ws), 1009, "Message too large");
+      return;
+    }
+    const packet = decodePacket(message);
+    if (probe !== null) return this.sioProbe(ws, probe, packet);
+    await this.sioPacket(this.wrap(ws), packet, null);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    const attachment: unknown = ws.deserializeAttachment();
+    if (probeOf(attachment) === null && !sioStateOf(attachment)) return super.webSocketClose(ws, code, reason);
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, reason);
+    } catch {
+      /* already closed */
+    }
+    const probe = probeOf(attachment);
+    if (probe !== null) {
+      const session = this.#polling.get(probe);
+      if (session?.probe === ws) session.probe = null;
+      return;
+    }
+    await this.gone(this.wrap(ws), code, reason);
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    const attachment: unknown = ws.deserializeAttachment();
+    if (probeOf(attachment) === null && !sioStateOf(attachment)) return super.webSocketError(ws, error);
+    await this.webSocketClose(ws, 1006, "error");
+  }
+
+  /** Pings the upgraded Socket.IO sockets (Engine.IO's heartbeat) and expires idle sessions. */
+  override async alarm(): Promise<void> {
+    await this.sweep();
+    const sockets = this.ctx.getWebSockets(SIO_TAG);
+    for (const ws of sockets) {
+      const sio = sioStateOf(ws.deserializeAttachment());
+      if (sio?.upgraded && ws.readyState === OPEN) this.wrap(ws).sendRaw({ type: "ping" });
+    }
+    if (sockets.length > 0) await this.ctx.storage.setAlarm(Date.now() + PING_INTERVAL_MS);
+  }
+
+  protected override adapt(ws: WebSocket): RoomSocket | null {
+    const attachment: unknown = ws.deserializeAttachment();
+    const sio = sioStateOf(attachment);
+    if (!sio) return probeOf(attachment) === null ? ws : null;
+    return sio.joined && sio.upgraded ? this.wrap(ws) : null;
+  }
+
+  protected override otherSockets(): RoomSocket[] {
+    const joined: RoomSocket[] = [];
+    for (const session of this.#polling.values()) if (sioStateOf(session.deserializeAttachment())?.joined) joined.push(session);
+    return joined;
+  }
+
+  protected override async disconnectOthers(target: SocketTarget, reason: string): Promise<number> {
+    let closed = 0;
+    for (const sock of this.sioSockets()) {
+      const sio = sioStateOf(sock.deserializeAttachment());
+      if (!sio?.principal || !targets(target, sio.principal, sio.sessionId)) continue;
+      closed++;
+      await this.sioClose(sock, CLOSE_POLICY, reason);
+    }
+    return closed;
+  }
+
+  private wrap(ws: WebSocket): SioWebSocket {
+    let wrapper = this.#wrappers.get(ws);
+    if (!wrapper) {
+      wrapper = new SioWebSocket(ws);
+      this.#wrappers.set(ws, wrapper);
+    }
+    return wrapper;
+  }
+
+  /** Every Socket.IO socket of this room: polling sessions and upgraded WebSockets (not probes). */
+  private sioSockets(): (PollingSocket | SioWebSocket)[] {
+    const sockets: (PollingSocket | SioWebSocket)[] = [...this.#polling.values()].filter((s) => s.readyState === OPEN);
+    for (const ws of this.ctx.getWebSockets(SIO_TAG)) if (sioStateOf(ws.deserializeAttachment())) sockets.push(this.wrap(ws));
+    return sockets;
+  }
+
+  private newSession(sid: string, meta: SioMeta, upgraded: boolean): SioState | string {
+    const sockets = this.sioSockets();
+    if (this.#polling.size >= MAX_POLLING_SESSIONS) return "Too many sessions";
+    if (sockets.filter((s) => !sioStateOf(s.deserializeAttachment())?.connected).length >= MAX_PENDING_SESSIONS) return "Too many sessions";
+    return {
+      sid,
+      principal: meta.principal ?? null,
+      sessionId: meta.sessionId ?? null,
+      authError: meta.authError ?? null,
+      connected: false,
+      joined: false,
+      upgraded,
+      packets: 0,
+      createdAt: Date.now(),
+    };
+  }
+
+  /** The polling handshake: a session and its open packet. */
+  private sioOpen(meta: SioMeta): Response {
+    const sid = newSid(meta.room);
+    const state = this.newSession(sid, meta, false);
+    if (typeof state === "string") return Response.json({ code: 3, message: state }, { status: 503 });
+    const session = new PollingSocket();
+    writeSio(session, state);
+    this.#polling.set(sid, session);
+    let body = "";
+    encodePayload([{ type: "open", data: openData(sid, ["websocket"]) }], (payload) => {
+      body = payload;
+    });
+    return text(body);
+  }
+
+  /** A WebSocket: the upgrade of a polling session (probe first), or a WebSocket-only session. */
+  private async sioUpgrade(sid: string | null, meta: SioMeta): Promise<Response> {
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    if (sid) {
+      const session = this.#polling.get(sid);
+      if (!session || session.readyState !== OPEN) return eioError(EIO_ERRORS.unknownSid);
+      if (session.probe) return eioError(EIO_ERRORS.badRequest);
+      const sio = sioStateOf(session.deserializeAttachment());
+      // The upgrade must come from the user of the session when both are known.
+      if (sio?.principal && meta.principal && sio.principal.userId !== meta.principal.userId) return eioError(EIO_ERRORS.forbidden, 403);
+      this.ctx.acceptWebSocket(server, [SIO_TAG]);
+      server.serializeAttachment({ v: 3, probeOf: sid });
+      session.probe = server;
+      return new Response(null, { status: 101, webSocket: client });
+    }
+    const state = this.newSession(newSid(meta.room), meta, true);
+    if (typeof state === "string") return Response.json({ code: 3, message: state }, { status: 503 });
+    this.ctx.acceptWebSocket(server, [SIO_TAG]);
+    writeSio(server, state);
+    this.wrap(server).sendRaw({ type: "open", data: openData(state.sid, []) });
+    await this.armPings();
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** The upgrade probe: `2probe` → `3probe` (the polling GET gets a noop), then `5` moves the session. */
+  private async sioProbe(ws: WebSocket, sid: string, packet: EioPacket): Promise<void> {
+    const session = this.#polling.get(sid);
+    if (!session || session.readyState !== OPEN || session.probe !== ws) {
+      ws.close(1008, "Unknown session");
+      return;
+    }
+    if (packet.type === "ping" && packet.data === "probe") {
+      encodePacket({ type: "pong", data: "probe" }, false, (encoded) => ws.send(String(encoded)));
+      session.release();
+      return;
+    }
+    if (packet.type !== "upgrade") {
+      ws.close(1002, "Expected the upgrade packet");
+      session.probe = null;
+      return;
+    }
+    const sio = sioStateOf(session.deserializeAttachment());
+    if (!sio) return;
+    // The session moves to the WebSocket: its attachment (principal, budget, joined), then what queued.
+    ws.serializeAttachment(session.deserializeAttachment());
+    const wrapper = this.wrap(ws);
+    writeSio(wrapper, { ...sio, upgraded: true });
+    const queued = session.drain();
+    this.#polling.delete(sid);
+    session.readyState = 3;
+    session.release();
+    for (const p of queued) wrapper.sendRaw(p);
+    await this.armPings();
+  }
+
+  private async armPings(): Promise<void> {
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + PING_INTERVAL_MS);
+  }
+
+  /** One Engine.IO packet of a session (POSTed, or a WebSocket frame). */
+  private async sioPacket(sock: PollingSocket | SioWebSocket, packet: EioPacket, meta: SioMeta | null): Promise<void> {
+    const sio = sioStateOf(sock.deserializeAttachment());
+    if (!sio) return;
+    if (!sio.connected) {
+      sio.packets++;
+      writeSio(sock, sio);
+      if (sio.packets > MAX_PACKETS_BEFORE_CONNECT) return this.sioClose(sock, CLOSE_POLICY, "Too many packets before connecting");
+    }
+    switch (packet.type) {
+      case "pong":
+      case "noop":
+        return;
+      case "ping":
+        this.sendEio(sock, { type: "pong", ...(packet.data === undefined ? {} : { data: packet.data }) });
+        return;
+      case "message":
+        if (typeof packet.data !== "string") return this.sioClose(sock, 1003, "Binary packets are not accepted");
+        return this.sioMessage(sock, packet.data, meta);
+      case "close":
+        return this.sioClose(sock, 1000, "Client closed");
+      default:
+        return this.sioClose(sock, 1002, "Invalid packet");
+    }
+  }
+
+  /** One Socket.IO packet: CONNECT (authenticated here), EVENT (budgeted), DISCONNECT. */
+  private async sioMessage(sock: PollingSocket | SioWebSocket, data: string, meta: SioMeta | null): Promise<void> {
+    const packet = decodeSio(data);
+    if (!packet) return this.sioClose(sock, 1002, "Invalid Socket.IO packet");
+    if (packet.nsp !== "/") {
+      this.sendSio(sock, { type: PacketType.CONNECT_ERROR, nsp: packet.nsp, data: { message: "Invalid namespace" } });
+      return;
+    }
+    const sio = sioStateOf(sock.deserializeAttachment());
+    if (!sio) return;
+    if (packet.type === PacketType.CONNECT) {
+      if (sio.connected) return;
+      // A CONNECT's auth.token (verified by the Worker) wins over the handshake's cookie or ?token=.
+      const principal = meta?.principal ?? sio.principal;
+      const sessionId = meta?.principal ? (meta.sessionId ?? null) : sio.sessionId;
+      const authError = meta?.authError ?? sio.authError;
+      let refusal: string | null = null;
+      if (authError) refusal = authError;
+      else if (!principal && meta === null && hasAuthToken(packet.data))
+        refusal = "auth.token is read on the polling transport; over WebSocket only, pass ?token= (query) or use the session cookie";
+      else if (!principal) refusal = "Authentication required: sign in on this site (session cookie), or pass auth.token or ?token=";
+      else if (!mayReadInventory(principal)) refusal = "Permission 'inventory:read' and the 'inventory' tab are required";
+      else if (this.socketsOf(principal.userId) >= MAX_SOCKETS_PER_USER) refusal = `At most ${MAX_SOCKETS_PER_USER} connections per user`;
+      if (refusal !== null || !principal) {
+        this.sendSio(sock, { type: PacketType.CONNECT_ERROR, nsp: "/", data: { message: refusal ?? "Authentication required" } });
+        return;
+      }
+      writeSio(sock, { ...sio, principal, sessionId, authError: null, connected: true });
+      this.sendSio(sock, { type: PacketType.CONNECT, nsp: "/", data: { sid: sio.sid } });
+      this.sendEio(sock, {
+        type: "message",
+        data: sioEvent("connection_established", { sid: sio.sid, user_id: principal.userId, username: principal.username }),
+      });
+      return;
+    }
+    if (!sio.connected) return;
+    if (packet.type === PacketType.DISCONNECT) return this.sioClose(sock, 1000, "Client left");
+    if (packet.type !== PacketType.EVENT) return;
+    if (!this.spendMessage(sock)) return this.sioClose(sock, CLOSE_POLICY, "Message rate exceeded");
+    const args: unknown = packet.data;
+    if (!Array.isArray(args) || typeof args[0] !== "string") return;
+    await this.sioEvent(sock, sio, args[0], args[1]);
+  }
+
+  /** RM365's events. Who the sender is comes from the session; a claimed user_id or username is ignored. */
+  private async sioEvent(sock: PollingSocket | SioWebSocket, sio: SioState, name: string, arg: unknown): Promise<void> {
+    const conn = this.connectionOf(sock);
+    if (!conn) return;
+    switch (name) {
+      case "join_inventory_room": {
+        if (!mayReadInventory(conn.principal)) {
+          this.send(conn, {
+            type: "error",
+            data: { error: "AUTHORIZATION_ERROR", message: "Permission 'inventory:read' and the 'inventory' tab are required" },
+          });
+          return;
+        }
+        if (sio.joined) {
+          this.sendSnapshot(conn);
+          return;
+        }
+        writeSio(sock, { ...sio, joined: true });
+        const joined = this.connectionOf(sock);
+        if (joined) this.onConnect(joined);
+        return;
+      }
+      case "update_cursor": {
+        if (!sio.joined || typeof arg !== "object" || arg === null) return;
+        const { row_id: rowId, field } = arg as { row_id?: unknown; field?: unknown };
+        if (rowId === null || rowId === undefined) return;
+        await this.dispatch(conn, {
+          type: "cursor",
+          data: { sku: typeof rowId === "number" ? String(rowId) : rowId, ...(typeof field === "string" ? { field } : {}) },
+        });
+        return;
+      }
+      case "request_presence":
+        if (sio.joined) this.send(conn, { type: "presence_update", data: { users: this.users() } });
+        return;
+      case "inventory_update":
+        // Stock changes reach the room from the REST write that commits them (inventory_changed
+        // with the server's user); a client's claim of a change is not relayed.
+        return;
+      default:
+        this.send(conn, { type: "error", data: { error: "UNKNOWN_TYPE", message: `Unknown event '${name.slice(0, 64)}'` } });
+    }
+  }
+
+  private socketsOf(userId: string): number {
+    let n = 0;
+    for (const sock of this.sioSockets()) {
+      const sio = sioStateOf(sock.deserializeAttachment());
+      if (sio?.connected && sio.principal?.userId === userId) n++;
+    }
+    return n;
+  }
+
+  private sendEio(sock: PollingSocket | SioWebSocket, packet: EioPacket): void {
+    if (sock instanceof PollingSocket) sock.push(packet);
+    else sock.sendRaw(packet);
+  }
+
+  private sendSio(sock: PollingSocket | SioWebSocket, packet: SioPacket): void {
+    this.sendEio(sock, { type: "message", data: sioPacketText(packet) });
+  }
+
+  /** Ends a Socket.IO session: the client sees its transport close (and reconnects, re-authenticating). */
+  private async sioClose(sock: PollingSocket | SioWebSocket, code: number, reason: string): Promise<void> {
+    if (sock instanceof PollingSocket) {
+      const sio = sioStateOf(sock.deserializeAttachment());
+      sock.close();
+      if (sio) this.#polling.delete(sio.sid);
+      sock.probe?.close(code, reason.slice(0, 120));
+      await this.gone(sock, code, reason);
+      return;
+    }
+    await this.closeSocket(sock, code, reason);
+  }
+
+  /** Closes polling sessions that stopped polling, and sessions that never connected a namespace. */
+  private async sweep(): Promise<void> {
+    const now = Date.now();
+    for (const sock of this.sioSockets()) {
+      const sio = sioStateOf(sock.deserializeAttachment());
+      if (!sio) continue;
+      const idle = sock instanceof PollingSocket && !sock.waiting && now - sock.lastSeen > PING_INTERVAL_MS + PING_TIMEOUT_MS;
+      if (idle || (!sio.connected && now - sio.createdAt > CONNECT_TIMEOUT_MS)) await this.sioClose(sock, 1000, "Session expired");
     }
   }
 
@@ -104,3 +538,36 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
 }
 
 const who = (conn: Connection<Cursor>): Who => ({ user_id: conn.principal.userId, username: conn.principal.username });
+
+const text = (body: string): Response => new Response(body, { headers: { "Content-Type": "text/plain; charset=UTF-8", "Cache-Control": "no-store" } });
+
+/** Engine.IO's open packet data. */
+const openData = (sid: string, upgrades: string[]): string =>
+  JSON.stringify({ sid, upgrades, pingInterval: PING_INTERVAL_MS, pingTimeout: PING_TIMEOUT_MS, maxPayload: MAX_HTTP_BUFFER_BYTES });
+
+/** The sid a WebSocket is probing an upgrade for, or null when it is not a probe. */
+function probeOf(attachment: unknown): string | null {
+  if (typeof attachment !== "object" || attachment === null) return null;
+  const a = attachment as { v?: unknown; probeOf?: unknown };
+  return a.v === 3 && typeof a.probeOf === "string" ? a.probeOf : null;
+}
+
+/** Whether a principal may be in an inventory room: inventory:read and the inventory tab (as the REST routes). */
+function mayReadInventory(p: RoomPrincipal): boolean {
+  const all = p.permissions.includes("*");
+  const permission = all || p.permissions.includes("inventory:read");
+  const tab = all || p.tabs.some((t) => t === "inventory" || t.startsWith("inventory."));
+  return permission && tab;
+}
+
+/** Whether a rights change aimed at `target` reaches a socket of `principal` (login session `sessionId`). */
+function targets(target: SocketTarget, principal: RoomPrincipal, sessionId: string | null): boolean {
+  if ("sessionId" in target) return sessionId === target.sessionId;
+  if ("role" in target) return principal.role === target.role;
+  return principal.userId === target.userId && (target.exceptSession === undefined || sessionId !== target.exceptSession);
+}
+
+/** Whether a CONNECT packet's data carries an `auth.token`. */
+function hasAuthToken(data: unknown): boolean {
+  return typeof data === "object" && data !== null && typeof (data as { token?: unknown }).token === "string";
+}

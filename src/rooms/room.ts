@@ -46,9 +46,22 @@ import {
   type SocketTarget,
 } from "./messages";
 
+/**
+ * What a room needs of a socket: a hibernatable WebSocket is one; so are the Socket.IO sockets
+ * (src/rooms/socketio.ts: an upgraded WebSocket that speaks Socket.IO, or a long-polling session),
+ * which encode the room's JSON messages as Socket.IO events.
+ */
+export interface RoomSocket {
+  send(message: string): void;
+  close(code?: number, reason?: string): void;
+  readonly readyState: number;
+  serializeAttachment(value: unknown): void;
+  deserializeAttachment(): unknown;
+}
+
 /** One socket in a room, as handlers see it. */
 export interface Connection<State> {
-  readonly ws: WebSocket;
+  readonly ws: RoomSocket;
   /** Random per socket; a user with two tablets has two. */
   readonly id: string;
   readonly principal: RoomPrincipal;
@@ -71,7 +84,7 @@ export interface ConnectionInfo {
  * (replays and snapshots) the room sends it. Kept in the attachment, so hibernation, which
  * re-runs the constructor, does not refill them.
  */
-interface Budget {
+export interface Budget {
   /** Message tokens left (refill `MESSAGE_REFILL_PER_S`, at most `MESSAGE_BURST`). */
   messages: number;
   /** Resync bytes left; may go below zero after one large resync, which then waits for refill. */
@@ -81,7 +94,7 @@ interface Budget {
 }
 
 /** Kept on each socket with `serializeAttachment`; survives hibernation. */
-interface Attachment<State> {
+export interface Attachment<State> {
   v: 1;
   id: string;
   principal: RoomPrincipal;
@@ -105,7 +118,7 @@ export const RESYNC_REFILL_BYTES_PER_S = 64 * 1024;
 export const CLOSE_POLICY = 1008;
 export const CLOSE_TRY_LATER = 1013;
 
-const fullBudget = (now: number): Budget => ({ messages: MESSAGE_BURST, resyncBytes: RESYNC_BURST_BYTES, at: now });
+export const fullBudget = (now: number): Budget => ({ messages: MESSAGE_BURST, resyncBytes: RESYNC_BURST_BYTES, at: now });
 
 function refilled(budget: Budget | undefined, now: number): Budget {
   if (!budget) return fullBudget(now);
@@ -120,8 +133,8 @@ function refilled(budget: Budget | undefined, now: number): Budget {
 // The runtime refuses attachments over 16 KiB; stay clear of it with JSON's size as the gauge.
 const MAX_ATTACHMENT_BYTES = 15 * 1024;
 const SEQ_KEY = "room:seq";
-const NAME_KEY = "room:name";
-const OPEN = 1;
+export const NAME_KEY = "room:name";
+export const OPEN = 1;
 const encoder = new TextEncoder();
 const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
@@ -151,7 +164,7 @@ class MessageRejected extends Error {
   }
 }
 
-function isAttachment<State>(value: unknown): value is Attachment<State> {
+export function isAttachment<State>(value: unknown): value is Attachment<State> {
   return typeof value === "object" && value !== null && (value as { v?: unknown }).v === 1;
 }
 
@@ -172,7 +185,7 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
   protected readonly maxMessageBytes: number = MAX_CLIENT_MESSAGE_BYTES;
 
   // Sockets whose close or error has been handled in this lifetime; they may still be listed.
-  readonly #gone = new WeakSet<WebSocket>();
+  readonly #gone = new WeakSet<RoomSocket>();
   #seq: number | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -196,10 +209,11 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
    * not when the client's close frame arrives). Returns how many closed.
    */
   async disconnect(target: SocketTarget, reason: string): Promise<number> {
-    if ("sessionId" in target) return this.closeTagged(`session:${target.sessionId}`, reason);
-    if ("role" in target) return this.closeTagged(`role:${target.role}`, reason);
+    const others = await this.disconnectOthers(target, reason);
+    if ("sessionId" in target) return others + (await this.closeTagged(`session:${target.sessionId}`, reason));
+    if ("role" in target) return others + (await this.closeTagged(`role:${target.role}`, reason));
     const keep = target.exceptSession === undefined ? undefined : `session:${target.exceptSession}`;
-    return this.closeTagged(`user:${target.userId}`, reason, keep);
+    return others + (await this.closeTagged(`user:${target.userId}`, reason, keep));
   }
 
   /** Who is connected now, oldest first (presence, tests, admin views). */
@@ -287,6 +301,21 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
     }
   }
 
+  /**
+   * Handles one already-decoded client message (another transport's, e.g. a Socket.IO event
+   * mapped to the room's shape) as `webSocketMessage` does after parsing: the budget is the
+   * caller's to charge; errors are answered with an `error` message.
+   */
+  protected async dispatch(conn: Connection<State>, raw: unknown): Promise<void> {
+    try {
+      const parsed = this.validate(raw);
+      if (parsed === "ping") return;
+      await this.onMessage(conn, parsed);
+    } catch (err) {
+      this.send(conn, { type: "error", data: this.describeFailure(err, conn) });
+    }
+  }
+
   /** The client closed: forget the socket, answer the close, run `onClose`. */
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     // 1005/1006 are reserved and may not be sent back; the runtime may already have answered.
@@ -327,6 +356,22 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
    */
   protected onMessage(_conn: Connection<State>, _message: ClientMessageOf<Messages>): void | Promise<void> {}
 
+  /**
+   * Sockets that are not plain hibernatable WebSockets of this room (Socket.IO): `adapt` turns a
+   * WebSocket into the socket the room talks to (null: not in the room yet, e.g. a Socket.IO
+   * socket that has not joined), `otherSockets` lists the rest (long-polling sessions), and
+   * `disconnectOthers` closes those of a target when rights change. Defaults: plain sockets only.
+   */
+  protected adapt(ws: WebSocket): RoomSocket | null {
+    return ws;
+  }
+  protected otherSockets(): RoomSocket[] {
+    return [];
+  }
+  protected disconnectOthers(_target: SocketTarget, _reason: string): Promise<number> {
+    return Promise.resolve(0);
+  }
+
   /** After a socket closed or failed; `connected()` no longer lists it. Called once per socket. */
   protected onClose(_conn: Connection<State>, _code: number, _reason: string): void | Promise<void> {}
 
@@ -341,9 +386,14 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
   /** The open sockets of this room (presence), oldest first. */
   protected connected(): Connection<State>[] {
     const conns: Connection<State>[] = [];
+    const sockets: RoomSocket[] = [];
     for (const ws of this.ctx.getWebSockets()) {
-      if (this.#gone.has(ws) || ws.readyState !== OPEN) continue;
-      const conn = this.connectionOf(ws);
+      const socket = this.adapt(ws);
+      if (socket) sockets.push(socket);
+    }
+    for (const socket of [...sockets, ...this.otherSockets()]) {
+      if (this.#gone.has(socket) || socket.readyState !== OPEN) continue;
+      const conn = this.connectionOf(socket);
       if (conn) conns.push(conn);
     }
     return conns.sort((a, b) => a.connectedAt.localeCompare(b.connectedAt));
@@ -422,7 +472,7 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
   }
 
   /** Closes one socket now (code and short reason) and runs the close hook. */
-  protected async closeSocket(ws: WebSocket, code: number, reason: string): Promise<void> {
+  protected async closeSocket(ws: RoomSocket, code: number, reason: string): Promise<void> {
     try {
       ws.close(code, reason.slice(0, 120));
     } catch {
@@ -434,8 +484,9 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
   /** Replaces a socket's state (kept in its attachment, so it survives hibernation). */
   protected setState(conn: Connection<State>, state: State): Connection<State> {
     const current: unknown = conn.ws.deserializeAttachment();
-    const budget = isAttachment<State>(current) ? current.budget : undefined;
-    const attachment: Attachment<State> = { v: 1, id: conn.id, principal: conn.principal, connectedAt: conn.connectedAt, state, ...(budget ? { budget } : {}) };
+    // Other fields a transport keeps beside the base's (Socket.IO's session) stay as they are.
+    const kept = isAttachment<State>(current) ? current : {};
+    const attachment: Attachment<State> = { ...kept, v: 1, id: conn.id, principal: conn.principal, connectedAt: conn.connectedAt, state };
     if (encoder.encode(JSON.stringify(attachment)).byteLength > MAX_ATTACHMENT_BYTES) {
       throw new AppError("BAD_REQUEST", "Too much state for one connection");
     }
@@ -450,7 +501,7 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
 
   // ---------------------------------------------------------------------------------------------
 
-  private toConnection(ws: WebSocket, a: Attachment<State>): Connection<State> {
+  private toConnection(ws: RoomSocket, a: Attachment<State>): Connection<State> {
     return { ws, id: a.id, principal: a.principal, connectedAt: a.connectedAt, state: a.state };
   }
 
@@ -465,25 +516,25 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
     return closed;
   }
 
-  private budgetOf(ws: WebSocket): Budget {
+  private budgetOf(ws: RoomSocket): Budget {
     const attachment: unknown = ws.deserializeAttachment();
     return refilled(isAttachment<State>(attachment) ? attachment.budget : undefined, Date.now());
   }
 
-  private writeBudget(ws: WebSocket, budget: Budget): void {
+  private writeBudget(ws: RoomSocket, budget: Budget): void {
     const attachment: unknown = ws.deserializeAttachment();
     if (isAttachment<State>(attachment)) ws.serializeAttachment({ ...attachment, budget });
   }
 
   /** Takes one message token; false when the socket has none left. */
-  private spendMessage(ws: WebSocket): boolean {
+  protected spendMessage(ws: RoomSocket): boolean {
     const budget = this.budgetOf(ws);
     if (budget.messages < 1) return false;
     this.writeBudget(ws, { ...budget, messages: budget.messages - 1 });
     return true;
   }
 
-  private connectionOf(ws: WebSocket): Connection<State> | null {
+  protected connectionOf(ws: RoomSocket): Connection<State> | null {
     const attachment: unknown = ws.deserializeAttachment();
     return isAttachment<State>(attachment) ? this.toConnection(ws, attachment) : null;
   }
@@ -511,6 +562,11 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
     } catch {
       throw new MessageRejected("INVALID_JSON", "Messages must be JSON");
     }
+    return this.validate(raw);
+  }
+
+  /** A parsed client message: envelope → the type's schema. Throws MessageRejected. */
+  private validate(raw: unknown): ClientMessageOf<Messages> | "ping" {
     const envelope = ClientEnvelope.safeParse(raw);
     if (!envelope.success) {
       throw new MessageRejected("INVALID_MESSAGE", "A message is a JSON object with a string 'type'", issuesOf(envelope.error));
@@ -534,7 +590,8 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
     return { error: "INTERNAL_ERROR", message: "The message could not be handled" };
   }
 
-  private async gone(ws: WebSocket, code: number, reason: string): Promise<void> {
+  /** Runs a socket's close hook once (the base calls it on close and error; other transports too). */
+  protected async gone(ws: RoomSocket, code: number, reason: string): Promise<void> {
     if (this.#gone.has(ws)) return;
     this.#gone.add(ws);
     const conn = this.connectionOf(ws);

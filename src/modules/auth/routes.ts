@@ -3,6 +3,7 @@ import { AppError } from "../../lib/errors";
 import { jsonBody } from "../../lib/json-body";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import type { UserPrincipal } from "../../types";
+import { clearSocketCookie, setSocketCookie } from "../inventory/socketio";
 import { toUserResponse } from "../users/repo";
 import { ProfileUpdate, UserResponse } from "../users/schemas";
 import { getProfile, updateProfile } from "../users/service";
@@ -44,6 +45,7 @@ export const authRoutes = createRouter()
         deviceToken: deviceTokenOf(c),
       });
       setDeviceCookie(c, deviceToken);
+      setSocketCookie(c, tokens.access_token, tokens.expires_in);
       const profile = toUserResponse(user);
       return c.json({ ...tokens, user: profile, role: profile.role, allowed_tabs: profile.allowed_tabs, device_token: deviceToken }, 200);
     },
@@ -62,7 +64,11 @@ export const authRoutes = createRouter()
       request: jsonBody(RefreshBody),
       responses: { 200: json(TokenResponse, "New tokens") },
     }),
-    async (c) => c.json(await refresh(c.var.deps, c.req.valid("json").refresh_token), 200),
+    async (c) => {
+      const tokens = await refresh(c.var.deps, c.req.valid("json").refresh_token);
+      setSocketCookie(c, tokens.access_token, tokens.expires_in);
+      return c.json(tokens, 200);
+    },
   )
   .openapi(
     defineRoute({
@@ -76,6 +82,7 @@ export const authRoutes = createRouter()
     }),
     async (c) => {
       await revokeSession(c.var.deps, userPrincipal(principalOf(c)).sessionId, "logout");
+      clearSocketCookie(c);
       return c.json({ message: "Logged out" }, 200);
     },
   )

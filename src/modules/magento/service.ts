@@ -25,6 +25,7 @@ import { hasPermission } from "../../lib/rbac";
 import { afterOneChange, chunk, insertWhere, rowsPerInsert } from "../../lib/sql";
 import type { Principal } from "../../types";
 import { findInvoices, findOrder, findOrdersByIds, INVOICE_STATE, listInvoices as listUpstreamInvoices, type MagentoOrder, magentoClient } from "./client";
+import { type LiveDeps, publishSession } from "./live";
 import type {
   BoardQuery,
   CancelBody,
@@ -42,7 +43,13 @@ import type {
 
 type SessionRow = typeof fulfillmentSessions.$inferSelect;
 type ItemRow = typeof fulfillmentItems.$inferSelect;
-type MagentoDeps = Pick<Deps, "db" | "feature" | "now">;
+type MagentoDeps = Pick<Deps, "db" | "feature" | "now"> & LiveDeps;
+
+/** Who acts, as a pick event names them (lib/principal.ts: an API key acts for its creator). */
+function whoIs(actor: Principal): { userId: string; username: string } {
+  const { userId, name } = actorOf(actor);
+  return { userId, username: name };
+}
 
 const isManager = (actor: Principal) => hasPermission(actor.permissions, "fulfillment:manage");
 
@@ -251,6 +258,7 @@ export async function startSession(deps: MagentoDeps, input: StartSessionBody, a
     if (isConstraintError(err, "UNIQUE")) throw orderConflict(`Order ${orderNumber} is already in progress`, "order_in_progress");
     throw err;
   }
+  publishSession(deps, "session_started", session, { userId: who.userId, username: who.name });
   return toSession(session, items);
 }
 
@@ -302,7 +310,7 @@ const ownerCondition = (actor: Principal) => (isManager(actor) ? sql`1 = 1` : sq
  * progress, 403 for someone else's session; each changes nothing. The last unit moves the
  * session to `ready_to_check`.
  */
-export async function scanItem(deps: Pick<Deps, "db" | "now">, input: ScanBody, actor: Principal): Promise<ScanResult> {
+export async function scanItem(deps: Pick<Deps, "db" | "now"> & LiveDeps, input: ScanBody, actor: Principal): Promise<ScanResult> {
   const { db } = deps;
   const now = deps.now().toISOString();
   const who = actorOf(actor);
@@ -364,6 +372,7 @@ export async function scanItem(deps: Pick<Deps, "db" | "now">, input: ScanBody, 
     );
   }
   if (!item) throw new Error("scan applied to an item the session does not list");
+  publishSession(deps, "session_updated", row, { userId: who.userId, username: who.name }, { sku: item.sku, qty_scanned: item.qtyScanned });
   const allComplete = items.every((i) => i.qtyScanned >= i.qtyExpected);
   const remaining = item.qtyExpected - item.qtyScanned;
   return {
@@ -393,7 +402,12 @@ const staleVersion = (row: SessionRow) =>
  * Completes a session: a pick needs every line scanned in full (409 naming what is missing); a
  * return needs at least one unit back. Owner or manager only; optional If-Match version.
  */
-export async function completeSession(deps: Pick<Deps, "db" | "now">, input: CompleteBody, actor: Principal, expectedVersion?: number): Promise<Session> {
+export async function completeSession(
+  deps: Pick<Deps, "db" | "now"> & LiveDeps,
+  input: CompleteBody,
+  actor: Principal,
+  expectedVersion?: number,
+): Promise<Session> {
   const { db } = deps;
   const now = deps.now().toISOString();
   const sessionId = input.session_id;
@@ -428,11 +442,17 @@ export async function completeSession(deps: Pick<Deps, "db" | "now">, input: Com
       details: missing,
     });
   }
+  publishSession(deps, "session_completed", row, whoIs(actor));
   return toSession(row, items);
 }
 
 /** Cancels an open session (the order can then be started again). Owner or manager only. */
-export async function cancelSession(deps: Pick<Deps, "db" | "now">, input: CancelBody, actor: Principal, expectedVersion?: number): Promise<Session> {
+export async function cancelSession(
+  deps: Pick<Deps, "db" | "now"> & LiveDeps,
+  input: CancelBody,
+  actor: Principal,
+  expectedVersion?: number,
+): Promise<Session> {
   const { db } = deps;
   const now = deps.now().toISOString();
   const t = fulfillmentSessions;
@@ -457,6 +477,7 @@ export async function cancelSession(deps: Pick<Deps, "db" | "now">, input: Cance
     if (refused) throw refused;
     throw staleVersion(row);
   }
+  publishSession(deps, "session_cancelled", row, whoIs(actor));
   return toSession(row, items);
 }
 

@@ -158,7 +158,7 @@ const LAST_ADMIN = "The last active admin cannot be demoted, deactivated or dele
  * deactivation ends the user's sessions in the same batch.
  */
 export async function updateUser(
-  deps: Pick<Deps, "db" | "rooms" | "requestId">,
+  deps: Pick<Deps, "db" | "rooms" | "requestId" | "config">,
   input: UpdateUserBody,
   actor: Principal,
   expectedVersion?: number,

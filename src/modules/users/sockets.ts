@@ -22,8 +22,8 @@ import { closeLineSockets } from "../production/live";
 
 export type { SocketTarget } from "../../rooms/messages";
 
-/** What closing needs: D1 (to list the rooms), the room bindings, the request id for logs. */
-export type SocketDeps = Pick<Deps, "db" | "rooms" | "requestId">;
+/** What closing needs: D1 (to list the rooms), the room bindings, the config (RM365's Socket.IO room), the request id for logs. */
+export type SocketDeps = Pick<Deps, "db" | "rooms" | "requestId" | "config">;
 
 /** Closes `target`'s sockets in every line, floor and inventory room (1008, `reason`). Returns how many closed. */
 export async function closeSockets(deps: SocketDeps, target: SocketTarget, reason: string): Promise<number> {
