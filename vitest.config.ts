@@ -89,7 +89,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts", "workers/**/*.test.ts"],
-            exclude: ["test/node/**", "test/slow/**"],
+            exclude: ["test/node/**", "test/slow/**", "test/socketio/**"],
             setupFiles: ["./test/setup.ts"],
             // Files share the runtime (test/setup.ts resets its storage before each one).
             // TEST_ISOLATE=1 gives each file its own runtime: a check for a leak through module state.
