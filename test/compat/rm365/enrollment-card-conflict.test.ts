@@ -27,13 +27,13 @@ describe("RM365 enrollment with a taken card", () => {
     expect(await count()).toBe(before);
 
     const other = await call("/api/v1/enrollment/employees", { token: admin, body: { name: "Other", location: "UK" } });
-    const otherId = Number((other.json.employee as { id: number }).id);
+    const otherId = Number((other.json.employee as unknown as { id: number }).id);
     const patched = await call(`/api/v1/enrollment/employees/${otherId}`, { method: "PATCH", token: admin, body: { name: "Renamed", nfc_uid: taken } });
     expect(patched.status).toBe(409);
     const list = (await call("/api/v1/enrollment/employees", { token: admin })).json as unknown as { id: number; name: string; nfc_uid: string | null }[];
     expect(list.find((e) => e.id === otherId)).toMatchObject({ name: "Other", nfc_uid: null });
     // The holder's own card may be sent back unchanged with a rename.
-    const holderId = Number((first.json.employee as { id: number }).id);
+    const holderId = Number((first.json.employee as unknown as { id: number }).id);
     const own = await call(`/api/v1/enrollment/employees/${holderId}`, { method: "PATCH", token: admin, body: { name: "Holder 2", nfc_uid: taken } });
     expect(own.status, JSON.stringify(own.json)).toBe(200);
     expect(own.json.employee).toMatchObject({ name: "Holder 2", nfc_uid: taken });
