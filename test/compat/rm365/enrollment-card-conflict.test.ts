@@ -4,8 +4,7 @@
  * with the taken card is not applied.
  */
 import { describe, expect, it } from "vitest";
-import { call } from "../../helpers";
-import { tokenFor } from "./fixture";
+import { call, loginAs } from "../../helpers";
 
 const uid = () =>
   [...crypto.getRandomValues(new Uint8Array(7))]
@@ -15,7 +14,7 @@ const uid = () =>
 
 describe("RM365 enrollment with a taken card", () => {
   it("POST /employees with another employee's card: 409 and no employee added; PATCH with it: 409 and nothing renamed", async () => {
-    const admin = await tokenFor("admin");
+    const { token: admin } = await loginAs("admin");
     const taken = uid();
     const first = await call("/api/v1/enrollment/employees", { token: admin, body: { name: "Holder", location: "UK", nfc_uid: taken } });
     expect(first.status, JSON.stringify(first.json)).toBe(200);
