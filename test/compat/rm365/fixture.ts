@@ -7,12 +7,16 @@ import { expect } from "vitest";
 import { call, type Json, loginAs, str } from "../../helpers";
 
 const tokens = new Map<string, Promise<string>>();
-/** A signed-in RM365 user of a role (one per role per test file). */
+/**
+ * A signed-in RM365 user of a role (one per role per test file). Keyed by the file too: files share
+ * one runtime (module state outlives a file) while their storage is emptied between files.
+ */
 export function tokenFor(role: string): Promise<string> {
-  let token = tokens.get(role);
+  const key = `${expect.getState().testPath ?? ""}\u0000${role}`;
+  let token = tokens.get(key);
   if (!token) {
     token = loginAs(role).then((u) => u.token);
-    tokens.set(role, token);
+    tokens.set(key, token);
   }
   return token;
 }
