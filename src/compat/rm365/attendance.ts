@@ -33,7 +33,11 @@ export const MAX_AGGREGATE_EVENTS = 20_000;
 const PlantDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD")
-  .refine((d) => new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), "not a calendar date");
+  // Runs on text that failed the pattern too: an invalid date must not throw (toISOString would).
+  .refine((d) => {
+    const at = Date.parse(`${d}T00:00:00Z`);
+    return Number.isFinite(at) && new Date(at).toISOString().startsWith(d);
+  }, "not a calendar date");
 const Filters = { location: ShortText.max(64).optional(), name_search: z.string().trim().max(100).optional() };
 const RangeQuery = z
   .object({ from_date: PlantDate, to_date: PlantDate, ...Filters })

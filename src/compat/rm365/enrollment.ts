@@ -20,6 +20,7 @@ import { isAllowed } from "../../lib/rbac";
 import { createRouter, json, principalOf } from "../../lib/route";
 import {
   activeCardId,
+  cardHolder,
   employeeByNumber,
   employeeRow,
   employeesByNumbers,
@@ -105,6 +106,17 @@ async function setCard(deps: Parameters<typeof registerCard>[0], employeeId: str
   else await registerCard(deps, { employee_id: employeeId, uid, label: null }, actor);
 }
 
+/**
+ * Refuses (409, before anything is written) a card enrolled to another employee than `employeeId`:
+ * adding or changing an employee with it would otherwise write the employee, then fail on the card.
+ */
+async function assertCardFree(deps: Parameters<typeof cardHolder>[0], uid: string | null | undefined, employeeId?: string): Promise<void> {
+  if (!uid) return;
+  const holder = await cardHolder(deps, uid);
+  if (holder !== undefined && holder !== employeeId)
+    throw new AppError("CONFLICT", `Card ${uid} is already enrolled to an active employee`, { reason: "card_taken" });
+}
+
 /** Creates an employee with the next `EMP###` code (a code someone took meanwhile moves on). */
 async function createWithNextCode(
   deps: Parameters<typeof createEmployee>[0],
@@ -155,6 +167,7 @@ export const rm365EnrollmentRoutes = createRouter()
       const actor = principalOf(c);
       requireManage(actor);
       const deps = c.var.deps;
+      await assertCardFree(deps, body.nfc_uid);
       const created = await createWithNextCode(deps, { name: body.name, department: body.location ?? null, active: body.status !== "inactive" }, actor);
       if (body.nfc_uid) await setCard(deps, created.id, body.nfc_uid, actor);
       return c.json({ status: "success" as const, employee: await enrolled(deps, created.id) }, 200);
@@ -183,6 +196,7 @@ export const rm365EnrollmentRoutes = createRouter()
         ...(body.status ? { active: body.status === "active" } : {}),
       };
       if (Object.keys(update).length > 0) requireManage(actor);
+      await assertCardFree(deps, body.nfc_uid, row.id);
       // A card is set while the employee is active: activate first, deactivate last.
       if (update.active !== false && Object.keys(update).length > 0) await updateEmployee(deps, row.id, update, actor, undefined);
       if (body.nfc_uid !== undefined) await setCard(deps, row.id, body.nfc_uid, actor);

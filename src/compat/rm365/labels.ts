@@ -7,6 +7,10 @@
  * - `item_id` is the item's barcode (its SKU when it has none), as RM365's was; start-job takes it.
  * - `discontinued_statuses` is accepted and not applied: Floorline's inventory has no
  *   discontinued status.
+ * - The sales figures of the products to print (units per region, the region's last name and
+ *   price) are what `GET /salesdata/{region}` guards: each is shown only to a caller holding
+ *   salesdata:read and that region's tab (FR+NL units need both); others get the items with
+ *   their inventory names, `price: null` and 0 units.
  * - The history lists every job to holders of the `labels.history` tab and a caller's own jobs to
  *   anyone else with a labels tab (RM365 listed every job to anyone signed in).
  */
@@ -16,6 +20,8 @@ import { createRouter, json, principalOf } from "../../lib/route";
 import { JobListQuery, LabelJob, StartJobBody, StartJobResult } from "../../modules/labels/schemas";
 import { listJobs, startJob } from "../../modules/labels/service";
 import { itemsToPrint, MAX_TO_PRINT } from "../../modules/labels/to-print";
+import { regionsOf } from "../../modules/salesdata/service";
+import type { Principal } from "../../types";
 import { defineRoute, jsonBody, setTotal } from "./common";
 
 const TAGS = ["rm365"];
@@ -32,6 +38,9 @@ const ToPrint = z
   .meta({ id: "Rm365LabelProduct" });
 
 const JobRow = LabelJob.extend({ created_by_id: z.string() });
+
+/** The regions whose sales figures `actor` may read, as GET /salesdata/{region} allows: salesdata:read and the region's tab. */
+const salesVisibility = (actor: Principal): ReadonlySet<string> => new Set(isAllowed(actor, { access: "salesdata:read" }) ? regionsOf(actor) : []);
 
 export const rm365LabelRoutes = createRouter()
   .openapi(
@@ -78,16 +87,18 @@ export const rm365LabelRoutes = createRouter()
       responses: { 200: json(z.array(ToPrint), "Items by SKU (total in X-Total-Count)") },
     }),
     async (c) => {
-      const { rows, total } = await itemsToPrint(c.var.deps, c.req.valid("query").region);
+      const { region } = c.req.valid("query");
+      const sees = salesVisibility(principalOf(c));
+      const { rows, total } = await itemsToPrint(c.var.deps, region);
       setTotal(c, total);
       return c.json(
         rows.map((r) => ({
           item_id: r.barcode ?? r.sku,
           sku: r.sku,
-          product_name: r.regionName ?? r.name,
-          price: r.price,
-          uk_6m_data: r.uk6m,
-          fr_6m_data: r.frNl6m,
+          product_name: (sees.has(region) ? r.regionName : null) ?? r.name,
+          price: sees.has(region) ? r.price : null,
+          uk_6m_data: sees.has("uk") ? r.uk6m : 0,
+          fr_6m_data: sees.has("fr") && sees.has("nl") ? r.frNl6m : 0,
         })),
         200,
       );

@@ -148,6 +148,16 @@ export async function fingerprintIdByNumber(deps: Pick<Deps, "db">, number: numb
   return row.id;
 }
 
+/** The employee an active card with `uid` is enrolled to, if any. */
+export async function cardHolder(deps: Pick<Deps, "db">, uid: string): Promise<string | undefined> {
+  const [row] = await deps.db
+    .select({ employeeId: enrollmentCards.employeeId })
+    .from(enrollmentCards)
+    .where(and(eq(enrollmentCards.uid, uid), isNull(enrollmentCards.revokedAt)))
+    .limit(1);
+  return row?.employeeId;
+}
+
 /** The active card of an employee, if any. */
 export async function activeCardId(deps: Pick<Deps, "db">, employeeId: string): Promise<string | undefined> {
   const [row] = await deps.db

@@ -155,11 +155,18 @@ export async function deleteTemplate({ db }: Pick<Deps, "db">, id: string): Prom
   if (deleted.length === 0) throw notFound("Report template");
 }
 
+/** The most parameter values one request or scheduled report carries. */
+export const MAX_PARAMETER_VALUES = 32;
+/** Parameter values by name (at most MAX_PARAMETER_VALUES of them). */
+const ParameterValues = z
+  .record(z.string().max(64), z.union([z.string().max(100), z.number(), z.boolean(), z.array(Code).max(20), z.null()]))
+  .refine((values) => Object.keys(values).length <= MAX_PARAMETER_VALUES, { message: `At most ${MAX_PARAMETER_VALUES} parameters` });
+
 /** MS5's generate request: a template, its parameter values, a name. */
 export const GenerateFromTemplate = z
   .object({
     template_id: Code,
-    parameters: z.record(z.string().max(64), z.union([z.string().max(100), z.number(), z.boolean(), z.array(Code).max(20), z.null()])).default({}),
+    parameters: ParameterValues.default({}),
     name: ShortText.min(1).optional(),
     description: LongText.nullable().optional(),
   })
@@ -254,7 +261,7 @@ export const UpdateScheduled = z
     name: ShortText.min(1).optional(),
     frequency: ScheduledFields.frequency.optional(),
     hour_utc: ScheduledFields.hour_utc.optional(),
-    parameters: z.record(z.string().max(64), z.union([z.string().max(100), z.number(), z.boolean(), z.array(Code).max(20), z.null()])).optional(),
+    parameters: ParameterValues.optional(),
     recipients: ScheduledFields.recipients.optional(),
     is_active: ScheduledFields.is_active.optional(),
   })

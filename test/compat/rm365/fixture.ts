@@ -8,8 +8,8 @@ import { call, type Json, loginAs, str } from "../../helpers";
 
 const tokens = new Map<string, Promise<string>>();
 /**
- * A signed-in RM365 user of a role, one per role per test file: test files share a runtime and
- * this module, and each file starts from empty storage, so a token is keyed by its file.
+ * A signed-in RM365 user of a role (one per role per test file). Keyed by the file too: files share
+ * one runtime (module state outlives a file) while their storage is emptied between files.
  */
 export function tokenFor(role: string): Promise<string> {
   const key = `${expect.getState().testPath ?? ""}\u0000${role}`;
