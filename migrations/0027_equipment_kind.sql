@@ -1,0 +1,2 @@
+ALTER TABLE `equipment` ADD `kind` text DEFAULT 'ccbackend' NOT NULL;--> statement-breakpoint
+UPDATE `equipment` SET `kind` = 'ms5' WHERE `production_line` IS NOT NULL;
