@@ -110,7 +110,7 @@ export async function seed(ctx) {
     const f = it.fields;
     const version = it.changes.length;
     sql.push(
-      `INSERT INTO equipment (id, code, name, production_line, size, box_id, user_name, start_time, created_by, created_at, updated_at, version) VALUES (${q(it.id)}, ${q(it.code)}, ${nul(f.name)}, ${nul(f.production_line)}, ${nul(f.size)}, ${nul(f.box_id)}, ${nul(f.user_name)}, ${nul(f.start_time)}, ${q(it.changes[0].by)}, ${q(it.changes[0].time)}, ${q(it.changes.at(-1).time)}, ${version}) ON CONFLICT DO NOTHING;`,
+      `INSERT INTO equipment (id, code, kind, name, production_line, size, box_id, user_name, start_time, created_by, created_at, updated_at, version) VALUES (${q(it.id)}, ${q(it.code)}, ${q(f.production_line ? "ms5" : "ccbackend")}, ${nul(f.name)}, ${nul(f.production_line)}, ${nul(f.size)}, ${nul(f.box_id)}, ${nul(f.user_name)}, ${nul(f.start_time)}, ${q(it.changes[0].by)}, ${q(it.changes[0].time)}, ${q(it.changes.at(-1).time)}, ${version}) ON CONFLICT DO NOTHING;`,
     );
     it.changes.forEach((c, i) => {
       const prev = it.changes[i - 1];

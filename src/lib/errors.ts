@@ -55,6 +55,7 @@ export const ERROR_REASONS = [
   "card_taken",
   "concurrent_clock",
   "conversion_failed",
+  "conversion_unconvertible",
   "employee_code_taken",
   "employee_inactive",
   "employee_not_found",

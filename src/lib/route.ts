@@ -32,6 +32,8 @@ export type { Access } from "./rbac";
 
 /** What a route declares beyond its OpenAPI operation: access and platform behaviour. */
 export interface RouteOptions extends AccessRule {
+  /** With `apiKey: false`: the 403 an API key gets, saying what it lacks (default: a generic one). */
+  apiKeyRefusal?: string | undefined;
   /** Throttle bucket for unauthenticated routes: per client IP, on the THROTTLE_ANON rate-limiting binding. */
   throttle?: string;
   /**
@@ -141,7 +143,7 @@ export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
 function refusal(spec: RouteSpec, principal: Principal) {
   const missing = missingAccess(principal, spec);
   if (missing && "tab" in missing) return forbidden(`Your account does not have the '${missing.tab}' tab`);
-  if (missing && "apiKey" in missing) return forbidden("This route is for signed-in users only; an API key may not call it");
+  if (missing && "apiKey" in missing) return forbidden(spec.apiKeyRefusal ?? "This route is for signed-in users only; an API key may not call it");
   return forbidden(`Permission '${missing && "permission" in missing ? missing.permission : accessLabel(spec.access)}' is required`);
 }
 
@@ -153,12 +155,27 @@ const SECURITY_ALL = [{ bearerAuth: [] }, { apiKeyHeader: [] }, { apiKeyQuery: [
  */
 export function routeDefiner(surface: Surface) {
   return function defineRoute<R extends RouteDefinition>(def: R): R & { middleware: MiddlewareHandler<AppEnv> } {
-    const { access, tab, apiKey, throttle, userLimit, pureRead, idempotent, bodyLimit, noStore, upgrade, errors: declaredErrors = {}, ...operation } = def;
+    const {
+      access,
+      tab,
+      apiKey,
+      apiKeyRefusal,
+      throttle,
+      userLimit,
+      pureRead,
+      idempotent,
+      bodyLimit,
+      noStore,
+      upgrade,
+      errors: declaredErrors = {},
+      ...operation
+    } = def;
     if (pureRead && def.method !== "get") throw new Error(`${def.method.toUpperCase()} ${def.path}: only a GET can be a pure read`);
     const spec: RouteSpec = {
       access,
       tab,
       apiKey,
+      apiKeyRefusal,
       throttle,
       userLimit,
       pureRead,

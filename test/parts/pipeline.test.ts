@@ -11,7 +11,7 @@ import { featureReader } from "../../src/lib/config";
 import { getConversion, openModel, uploadPartFile } from "../../src/modules/parts/files";
 import { ConvertMessage } from "../../src/queues/messages";
 import type { Principal } from "../../src/types";
-import { convertStep, MAX_ATTEMPTS } from "../../workers/convert/job";
+import { convertStep } from "../../workers/convert/job";
 import { consumeBatch } from "../../workers/shared";
 import as1 from "../fixtures/step/as1-oc-214.stp?raw";
 import cube from "../fixtures/step/cube.stp?raw";
@@ -128,24 +128,16 @@ describe("STEP → GLB pipeline", () => {
     expect(glb.json.meshes.every((m) => typeof m.name === "string" && m.name.length > 0)).toBe(true);
   }, 60_000);
 
-  it("a corrupt STEP is retried with its error recorded, then failed and dead-lettered; other messages in the batch still succeed", async () => {
+  it("a corrupt STEP fails for good on its first delivery (acknowledged, never retried); other messages in the batch still succeed", async () => {
     const { token } = await loginAs("engineer");
     const bad = await newPart(token);
     const good = await newPart(token);
     const corrupt = "ISO-10303-21;\nHEADER;\nthis is not a STEP model at all\nENDSEC;\nEND-ISO-10303-21;\n";
     expect((await upload(bad, "broken.step", corrupt, token)).status).toBe(201);
     expect((await upload(good, "cube.stp", cube, token)).status).toBe(201);
-    const badMessage = await queuedMessage(bad);
 
-    const first = await consume(badMessage, 1);
-    expect(first.retryMessages).toHaveLength(1);
-    const retrying = await call(`/api/v1/parts/${bad}/conversion`, { token });
-    expect(retrying.json).toMatchObject({ state: "queued", attempts: 1 });
-    expect(String(retrying.json.error)).toMatch(/could not be read as a STEP model/);
-
-    // The last delivery: the job fails for good and the queue moves the message to the DLQ.
     const batch = createMessageBatch("floorline-convert", [
-      { id: "bad", timestamp: new Date(), attempts: MAX_ATTEMPTS, body: badMessage },
+      { id: "bad", timestamp: new Date(), attempts: 1, body: await queuedMessage(bad) },
       { id: "good", timestamp: new Date(), attempts: 1, body: await queuedMessage(good) },
     ]);
     const ctx = createExecutionContext();
@@ -153,15 +145,15 @@ describe("STEP → GLB pipeline", () => {
       if (message.type === "convert_step") await convertStep({ db: env.DB, files: env.FILES, wasm: occtWasm, now: () => new Date() }, message, meta);
     });
     const result = await getQueueResult(batch, ctx);
-    expect(result.retryMessages.map((m) => m.msgId)).toEqual(["bad"]);
-    expect(result.explicitAcks).toEqual(["good"]);
+    expect(result.retryMessages).toEqual([]);
+    expect([...result.explicitAcks].sort()).toEqual(["bad", "good"]);
     const failed = await call(`/api/v1/parts/${bad}/conversion`, { token });
-    expect(failed.json).toMatchObject({ state: "failed", attempts: 2 });
+    expect(failed.json).toMatchObject({ state: "failed", attempts: 1 });
     expect(String(failed.json.error)).toMatch(/could not be read as a STEP model/);
     const model = await call(`/api/parts/${bad}/model`, { token });
-    expect(model.status).toBe(500);
-    expect(model.json).toEqual({ error: "Model conversion failed" });
-    expect((await call(`/api/v1/parts/${bad}/model`, { token })).status).toBe(409);
+    expect(model.status).toBe(422);
+    expect(String(model.json.error)).toMatch(/cannot be converted: .*could not be read as a STEP model/);
+    expect((await call(`/api/v1/parts/${bad}/model`, { token })).status).toBe(400);
     expect((await call(`/api/parts/${good}/model`, { token })).status).toBe(200);
   }, 60_000);
 

@@ -3,6 +3,7 @@
  * and only the message whose `jobId` is still the part's job may change it.
  *
  *   queued → converting → ready
+ *                       ↘ failed at once when the file can never convert (not STEP, no solids)
  *                       ↘ queued (error recorded, retried with backoff) … → failed (last attempt;
  *                         the queue then moves the message to the dead-letter queue)
  *
@@ -82,9 +83,24 @@ export async function convertStep(ctx: ConvertContext, message: ConvertStepMessa
       ms: Date.now() - started,
     });
   } catch (err) {
+    if (err instanceof UnreadableStepError) {
+      // Retrying cannot help: failed now, with the reason, and the message is acknowledged.
+      await db
+        .update(conversionJobs)
+        .set({
+          state: "failed",
+          unconvertible: true,
+          error: err.message.slice(0, 500),
+          finishedAt: ctx.now().toISOString(),
+          heartbeatAt: ctx.now().toISOString(),
+        })
+        .where(mine);
+      log("info", "conversion failed for good: unreadable STEP", { partId: message.partId, jobId: message.jobId, reason: err.message });
+      return;
+    }
     // The row counts every claim, including those of messages the reaper sent again.
     const last = Math.max(meta.attempts, job.attempts) >= MAX_ATTEMPTS;
-    const reason = err instanceof UnreadableStepError ? err.message : `Conversion error: ${err instanceof Error ? err.message : String(err)}`;
+    const reason = `Conversion error: ${err instanceof Error ? err.message : String(err)}`;
     await db
       .update(conversionJobs)
       .set({

@@ -15,6 +15,8 @@
  * - The batch is all-or-nothing: an unknown, repeated, empty or stale item refuses it whole with
  *   409 naming each (the seed skipped such items silently).
  * - DELETE retires the item (soft delete): its log and reports stay, its code is free again.
+ * - Only CCbackend's items (`kind` ccbackend) are on this surface: MS5's machines, which share
+ *   the registry, are neither listed nor counted here, and their codes answer 404 (未找到該器材).
  * - Access: reading, adding and changing need `equipment:read` / `equipment:write` (operators
  *   hold both); deleting needs `equipment:delete` (admins). The seed let any signed-in user do all.
  */
@@ -37,6 +39,8 @@ import { CcEquipment, httpDate, toCc } from "./records";
 import { ccbackendSurface } from "./surface";
 
 const defineRoute = routeDefiner(ccbackendSurface);
+/** This surface sees CCbackend's own items only: MS5's machines are unknown here (404, not listed). */
+const KIND = "ccbackend" as const;
 const TAGS = ["ccbackend"];
 const Ok = z.object({ success: z.literal(true), message: z.string() });
 
@@ -121,7 +125,7 @@ export const ccbackendEquipmentRoutes = createRouter()
       request: { query: ListQuery },
       responses: { 200: json(z.array(CcEquipment), "Every live item") },
     }),
-    async (c) => c.json((await listAllEquipment(c.var.deps, c.req.valid("query"))).map(toCc), 200),
+    async (c) => c.json((await listAllEquipment(c.var.deps, c.req.valid("query"), KIND)).map(toCc), 200),
   )
   .openapi(
     defineRoute({
@@ -146,7 +150,7 @@ export const ccbackendEquipmentRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(z.record(z.string(), z.number().int()), "Counts by status") },
     }),
-    async (c) => c.json((await statusCounts(c.var.deps)).counts, 200),
+    async (c) => c.json((await statusCounts(c.var.deps, KIND)).counts, 200),
   )
   .openapi(
     defineRoute({
@@ -161,7 +165,7 @@ export const ccbackendEquipmentRoutes = createRouter()
       responses: { 200: json(z.object({ success: z.literal(true), data: z.array(CcLogEntry) }), "The log") },
     }),
     async (c) => {
-      const log = await equipmentLogOf(c.var.deps, c.req.valid("param").ccm_id);
+      const log = await equipmentLogOf(c.var.deps, c.req.valid("param").ccm_id, undefined, KIND);
       return c.json({ success: true as const, data: log.items.map(toCcLog) }, 200);
     },
   )
@@ -180,7 +184,7 @@ export const ccbackendEquipmentRoutes = createRouter()
       const items = c.req
         .valid("json")
         .map((i) => ({ code: i.CCM_ID, status: i.CC_STATUS, sub_status: i.CC_SUBSTATUS, comment: i.COMMENT, version: i.UPD_CNT }));
-      const updated = await batchUpdateEquipment(c.var.deps, items, principalOf(c));
+      const updated = await batchUpdateEquipment(c.var.deps, items, principalOf(c), KIND);
       return c.json({ success: true as const, message: `成功更新 ${updated.length} 筆資料`, updated_ids: updated.map((e) => e.code) }, 200);
     },
   )
@@ -213,6 +217,7 @@ export const ccbackendEquipmentRoutes = createRouter()
         },
         principalOf(c),
         expectedVersion(c.req.header("if-match")),
+        KIND,
       );
       return c.json({ success: true as const, message: "器材更新成功" }, 200);
     },
@@ -229,7 +234,7 @@ export const ccbackendEquipmentRoutes = createRouter()
       responses: { 200: json(Ok, "器材刪除成功") },
     }),
     async (c) => {
-      await deleteEquipment(c.var.deps, c.req.valid("param").ccm_id, principalOf(c), expectedVersion(c.req.header("if-match")));
+      await deleteEquipment(c.var.deps, c.req.valid("param").ccm_id, principalOf(c), expectedVersion(c.req.header("if-match")), KIND);
       return c.json({ success: true as const, message: "器材刪除成功" }, 200);
     },
   );
@@ -240,6 +245,7 @@ async function addEquipment(deps: Parameters<typeof createEquipment>[0], body: z
     deps,
     {
       code: body.CCM_ID,
+      kind: KIND,
       size: body.CC_SIZE,
       box_id: body.BOX_ID,
       user_name: body.USER_NAME,

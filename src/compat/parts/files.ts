@@ -78,7 +78,11 @@ export const partFileRoutes = createRouter()
       summary: "The GLB (model/gltf-binary) when converted; 202 with the job while queued or converting",
       tags: TAGS,
       request: { params: PartIdParam },
-      errors: { 404: "No file associated with this part", 500: "Model conversion failed" },
+      errors: {
+        404: "No file associated with this part",
+        422: "The file can never convert (not a STEP model, or no solid geometry): `error` names why",
+        500: "Model conversion failed",
+      },
       responses: { 200: { description: "The GLB", content: { "model/gltf-binary": { schema: Binary } } }, 202: json(ConversionJob, "Not converted yet") },
     }),
     async (c) => {

@@ -23,6 +23,11 @@ import { onshapeSurface } from "./surface";
 
 const defineRoute = routeDefiner(onshapeSurface);
 const TAGS = ["parts (Onshape)"];
+/**
+ * Connecting is OAuth in a browser, so it needs a signed-in user. An API key (Aerie holds only
+ * one) reads status for, and makes drawings with, its creator's connection (onshapeUserOf).
+ */
+const KEY_CANNOT_CONNECT = "Connecting Onshape needs a signed-in user; an API key uses its creator's connection";
 
 const Connect = z
   .object({ authorization_url: z.string().describe("Send the browser here to sign in to Onshape"), state: z.string(), expires_at: z.string() })
@@ -62,6 +67,7 @@ export const onshapeAuthRoutes = createRouter()
       path: "/connect",
       access: "parts:read",
       apiKey: false,
+      apiKeyRefusal: KEY_CANNOT_CONNECT,
       noStore: true,
       summary:
         "Start connecting your Onshape account: the sign-in URL, with a single-use state valid 10 minutes; sets a cookie the callback needs, so finish in the same browser",
@@ -100,8 +106,7 @@ export const onshapeAuthRoutes = createRouter()
       path: "/status",
       access: "parts:read",
       pureRead: true,
-      apiKey: false,
-      summary: "Whether your Onshape account is connected (never the tokens)",
+      summary: "Whether your Onshape account is connected (an API key: its creator's; never the tokens)",
       tags: TAGS,
       responses: { 200: json(Status, "Status") },
     }),
@@ -113,6 +118,7 @@ export const onshapeAuthRoutes = createRouter()
       path: "/disconnect",
       access: "parts:read",
       apiKey: false,
+      apiKeyRefusal: KEY_CANNOT_CONNECT,
       summary: "Forget your Onshape tokens",
       tags: TAGS,
       responses: { 200: json(Disconnected, "Disconnected") },

@@ -53,6 +53,8 @@ export const partsSurface: Surface = {
         body: { error: "Validation Error", details: issue?.message ?? err.message, field: issue?.path.replace(/^body\./, "") ?? null },
       };
     }
+    // A file that can never convert (not STEP, no solids): 422 naming why, not the seed's 500.
+    if (err.reason === "conversion_unconvertible") return { status: 422, body: { error: err.message } };
     const { status, message } = byReason(PARTS_REASONS, err);
     return { status, body: { error: message } };
   },

@@ -19,10 +19,19 @@ import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { createdAt, id, sqlNow, timestamp, timestamps, updatedAt, version } from "./columns";
 
+/**
+ * Which client's registry an item belongs to: CCbackend's items (its surface lists, counts and
+ * changes only these) or MS5's machines (created with a production line or by MS5's paths).
+ */
+export const EQUIPMENT_KINDS = ["ccbackend", "ms5"] as const;
+export type EquipmentKind = (typeof EQUIPMENT_KINDS)[number];
+
 export const equipment = sqliteTable(
   "equipment",
   {
     id: id(),
+    /** Whose item this is (see EQUIPMENT_KINDS); rows from before the column are CCbackend's. */
+    kind: text("kind", { enum: EQUIPMENT_KINDS }).notNull().default("ccbackend"),
     /** CCbackend's `CCM_ID`, MS5's equipment code (`BP01.PACK.BAG1`). Unique among live items. */
     code: text("code").notNull(),
     /** MS5's display name. */

@@ -109,6 +109,8 @@ export const conversionJobs = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     heartbeatAt: heartbeatAt(),
     error: text("error"),
+    /** Failed for good on its first attempt: the file is not a STEP model or has no solid geometry (`error` says which). */
+    unconvertible: integer("unconvertible", { mode: "boolean" }).notNull().default(false),
     queuedAt: createdAt(),
     startedAt: timestamp("started_at"),
     finishedAt: timestamp("finished_at"),

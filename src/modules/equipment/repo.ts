@@ -3,7 +3,7 @@
  * selection of an item joined with its current log row, and its mapper.
  */
 import { and, eq, isNull, type SQL } from "drizzle-orm";
-import { equipment, equipmentLog } from "../../db/schema";
+import { type EquipmentKind, equipment, equipmentLog } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import type { Equipment } from "./schemas";
@@ -86,15 +86,18 @@ export const toEquipment = (row: EquipmentRow): Equipment => ({
 /** 404 for an unknown (or deleted) code; CCbackend answers 未找到該器材. */
 export const equipmentNotFound = (code: string) => new AppError("NOT_FOUND", `Equipment '${code}' not found`, { reason: "equipment_not_found" });
 
-/** The live item with this code, or undefined. */
-export async function findEquipment(deps: Pick<Deps, "db">, code: string): Promise<EquipmentRow | undefined> {
-  const [row] = await selectEquipment(deps, eq(equipment.code, code)).limit(1);
+/** Items of one kind (a client surface's own), or of every kind when `kind` is undefined. */
+export const ofKind = (kind: EquipmentKind | undefined): SQL | undefined => (kind === undefined ? undefined : eq(equipment.kind, kind));
+
+/** The live item with this code (of `kind` when given), or undefined. */
+export async function findEquipment(deps: Pick<Deps, "db">, code: string, kind?: EquipmentKind): Promise<EquipmentRow | undefined> {
+  const [row] = await selectEquipment(deps, and(eq(equipment.code, code), ofKind(kind))).limit(1);
   return row;
 }
 
-/** The live item with this code; 404 otherwise. */
-export async function requireEquipment(deps: Pick<Deps, "db">, code: string): Promise<EquipmentRow> {
-  const row = await findEquipment(deps, code);
+/** The live item with this code (of `kind` when given: another kind's item is unknown there); 404 otherwise. */
+export async function requireEquipment(deps: Pick<Deps, "db">, code: string, kind?: EquipmentKind): Promise<EquipmentRow> {
+  const row = await findEquipment(deps, code, kind);
   if (!row) throw equipmentNotFound(code);
   return row;
 }

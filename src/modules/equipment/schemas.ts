@@ -4,7 +4,7 @@
  * map onto the inputs defined here.
  */
 import { z } from "zod";
-import { MAINTENANCE_PRIORITIES, MAINTENANCE_TYPES } from "../../db/schema";
+import { EQUIPMENT_KINDS, MAINTENANCE_PRIORITIES, MAINTENANCE_TYPES } from "../../db/schema";
 import { LongText, ShortText } from "../../lib/fields";
 import { PageQuery, pageOf } from "../../lib/pagination";
 
@@ -101,6 +101,8 @@ const MasterFields = {
 export const CreateEquipment = z
   .object({
     code: EquipmentCode,
+    /** Whose item: CCbackend's registry or MS5's machine. Default: `ms5` with a production line, else `ccbackend`. */
+    kind: z.enum(EQUIPMENT_KINDS).optional(),
     ...MasterFields,
     status: StatusText.nullable().optional(),
     sub_status: StatusText.nullable().optional(),

@@ -10,14 +10,14 @@
  */
 import { and, asc, count, desc, eq, gte, inArray, isNull, max, type SQL, sql } from "drizzle-orm";
 import { isConstraintError } from "../../db/client";
-import { type EquipmentAction, equipment, equipmentLog, equipmentMaintenance, type FieldChanges, issueReports } from "../../db/schema";
+import { type EquipmentAction, type EquipmentKind, equipment, equipmentLog, equipmentMaintenance, type FieldChanges, issueReports } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { type Page, type PageParams, paginate } from "../../lib/pagination";
 import { actorOf } from "../../lib/principal";
 import { chunk, IDS_PER_STATEMENT, likeContains, rowsPerInsert } from "../../lib/sql";
 import type { Principal } from "../../types";
-import { currentLogJoin, type EquipmentRow, equipmentColumns, equipmentNotFound, requireEquipment, selectEquipment, toEquipment } from "./repo";
+import { currentLogJoin, type EquipmentRow, equipmentColumns, equipmentNotFound, ofKind, requireEquipment, selectEquipment, toEquipment } from "./repo";
 import type {
   BatchItem,
   BatchProblem,
@@ -85,7 +85,9 @@ export async function createEquipment(deps: DbDeps, input: CreateEquipment, acto
   const by = actorOf(actor).name;
   const id = crypto.randomUUID();
   const { set, changes } = masterChanges(undefined, input);
-  const master = { id, code: input.code, ...set, createdBy: by, createdAt: now, updatedAt: now, version: 1 };
+  // An item on a production line is MS5's machine unless the caller says otherwise.
+  const kind = input.kind ?? (input.production_line ? "ms5" : "ccbackend");
+  const master = { id, code: input.code, kind, ...set, createdBy: by, createdAt: now, updatedAt: now, version: 1 };
   const log: LogInsert = {
     equipmentId: id,
     version: 1,
@@ -220,8 +222,15 @@ async function commitChanges({ db }: Pick<Deps, "db">, planned: readonly Planned
  * fields keep their value. `expectedVersion` (the body's `version` or If-Match) must be the
  * current version: otherwise 409 with the current record, and nothing changes.
  */
-export async function updateEquipment(deps: WriteDeps, code: string, input: UpdateEquipment, actor: Principal, expectedVersion?: number): Promise<Equipment> {
-  const current = await requireEquipment(deps, code);
+export async function updateEquipment(
+  deps: WriteDeps,
+  code: string,
+  input: UpdateEquipment,
+  actor: Principal,
+  expectedVersion?: number,
+  kind?: EquipmentKind,
+): Promise<Equipment> {
+  const current = await requireEquipment(deps, code, kind);
   const by = actorOf(actor).name;
   for (const expected of [input.version, expectedVersion]) {
     if (expected === undefined || expected === current.version) continue;
@@ -317,11 +326,11 @@ async function latestLogVersions({ db }: Pick<Deps, "db">, ids: readonly string[
 }
 
 /** Live items by code, in as few queries as the parameter limit allows (one batch). */
-async function liveByCode(deps: Pick<Deps, "db">, codes: readonly string[]): Promise<Map<string, EquipmentRow>> {
+async function liveByCode(deps: Pick<Deps, "db">, codes: readonly string[], kind?: EquipmentKind): Promise<Map<string, EquipmentRow>> {
   const { db } = deps;
   const groups = chunk([...new Set(codes)], IDS_PER_STATEMENT);
   const found = new Map<string, EquipmentRow>();
-  const [first, ...rest] = groups.map((group) => selectEquipment(deps, inArray(equipment.code, group)));
+  const [first, ...rest] = groups.map((group) => selectEquipment(deps, and(inArray(equipment.code, group), ofKind(kind))));
   if (!first) return found;
   const results = await db.batch([first, ...rest]);
   for (const rows of results) for (const row of rows) found.set(row.code, row);
@@ -358,7 +367,7 @@ const batchRejected = (problems: BatchProblem[]) =>
  * a status, sub-status or comment; `sub_status` defaults to `status`. Any unknown, duplicated,
  * empty or stale item refuses the whole batch with a 409 naming each one.
  */
-export async function batchUpdateEquipment(deps: WriteDeps, items: readonly BatchItem[], actor: Principal): Promise<Equipment[]> {
+export async function batchUpdateEquipment(deps: WriteDeps, items: readonly BatchItem[], actor: Principal, kind?: EquipmentKind): Promise<Equipment[]> {
   const problems: BatchProblem[] = [];
   const seen = new Set<string>();
   items.forEach((item, index) => {
@@ -369,6 +378,7 @@ export async function batchUpdateEquipment(deps: WriteDeps, items: readonly Batc
   const live = await liveByCode(
     deps,
     items.map((i) => i.code),
+    kind,
   );
   items.forEach((item, index) => {
     const current = live.get(item.code);
@@ -402,8 +412,8 @@ export async function batchUpdateEquipment(deps: WriteDeps, items: readonly Batc
  * again, while its log and issue reports stay (the log is never deleted; reports keep their
  * photos until deleted themselves). The deletion is a log row of its own.
  */
-export async function deleteEquipment(deps: DbDeps, code: string, actor: Principal, expectedVersion?: number) {
-  const current = await requireEquipment(deps, code);
+export async function deleteEquipment(deps: DbDeps, code: string, actor: Principal, expectedVersion?: number, kind?: EquipmentKind) {
+  const current = await requireEquipment(deps, code, kind);
   if (expectedVersion !== undefined && expectedVersion !== current.version) throw staleVersion(toEquipment(current));
   const now = deps.now().toISOString();
   const plan = planChange(current, {}, actorOf(actor).name, now, "delete");
@@ -436,18 +446,18 @@ export async function listEquipment(deps: Pick<Deps, "db">, query: EquipmentList
 }
 
 /** Every live item by code (CCbackend's list returns them all), optionally of one status. */
-export async function listAllEquipment(deps: Pick<Deps, "db">, filter: { status?: string | undefined }): Promise<Equipment[]> {
-  const rows = await selectEquipment(deps, listFilters(filter)).orderBy(asc(equipment.code), asc(equipment.id));
+export async function listAllEquipment(deps: Pick<Deps, "db">, filter: { status?: string | undefined }, kind?: EquipmentKind): Promise<Equipment[]> {
+  const rows = await selectEquipment(deps, and(listFilters(filter), ofKind(kind))).orderBy(asc(equipment.code), asc(equipment.id));
   return rows.map(toEquipment);
 }
 
 /** Live items by current status (`null` for items without one). */
-export async function statusCounts({ db }: Pick<Deps, "db">): Promise<{ counts: Record<string, number>; total: number }> {
+export async function statusCounts({ db }: Pick<Deps, "db">, kind?: EquipmentKind): Promise<{ counts: Record<string, number>; total: number }> {
   const rows = await db
     .select({ status: equipmentLog.status, n: count() })
     .from(equipment)
     .innerJoin(equipmentLog, currentLogJoin)
-    .where(isNull(equipment.deletedAt))
+    .where(and(isNull(equipment.deletedAt), ofKind(kind)))
     .groupBy(equipmentLog.status);
   const counts: Record<string, number> = {};
   let total = 0;
@@ -476,8 +486,8 @@ const toLogEntry = (code: string, row: LogRow): LogEntry => ({
 });
 
 /** A live item's history, newest first. `page` undefined: all of it (CCbackend). */
-export async function equipmentLogOf(deps: Pick<Deps, "db">, code: string, page?: PageParams): Promise<Page<LogEntry>> {
-  const item = await requireEquipment(deps, code);
+export async function equipmentLogOf(deps: Pick<Deps, "db">, code: string, page?: PageParams, kind?: EquipmentKind): Promise<Page<LogEntry>> {
+  const item = await requireEquipment(deps, code, kind);
   const query = deps.db.select().from(equipmentLog).where(eq(equipmentLog.equipmentId, item.id)).$dynamic();
   if (page === undefined) {
     const rows = await query.orderBy(desc(equipmentLog.version));

@@ -199,6 +199,12 @@ export async function openModel(deps: RequeueDeps & Pick<Deps, "files">, id: num
   const [found] = await db.select().from(conversionJobs).where(eq(conversionJobs.partId, id));
   if (!found) throw new AppError("NOT_FOUND", "No file associated with this part", { reason: "no_file_stored" });
   const job = await reapIfExpired(deps, conversionJobKind, found);
+  if (job.state === "failed" && job.unconvertible) {
+    throw new AppError("BUSINESS_LOGIC_ERROR", `The model cannot be converted: ${job.error ?? "unreadable STEP file"}`, {
+      reason: "conversion_unconvertible",
+      details: toJob(job),
+    });
+  }
   if (job.state === "failed") {
     throw new AppError("CONFLICT", `Model conversion failed: ${job.error ?? "unknown error"}`, { reason: "conversion_failed", details: toJob(job) });
   }
