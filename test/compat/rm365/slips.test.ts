@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { rm365CanonicalUrl } from "../../../src/compat/rm365/slips";
 import { type CallResult, call, type Json, loginAs } from "../../helpers";
 import { makeItems } from "../../labels/fixtures";
-import { ok, tokenFor } from "./fixture";
+import { ok } from "./fixture";
 
 /** What a client sees of an answer, without the per-request id. */
 const seen = (res: CallResult<Json>) => {
@@ -35,7 +35,7 @@ describe("RM365 client URL slips", () => {
 
   it("a caller without the permission is refused on the slipped URL as on the canonical one", async () => {
     const maintenance = (await loginAs("maintenance")).token;
-    const admin = await tokenFor("admin");
+    const admin = (await loginAs("admin")).token;
     const [item] = await makeItems(1);
     const started = await ok("/api/v1/labels/start-job", admin, { created_by: "user@example.com", item_ids: [String(item?.barcode ?? item?.sku)] });
     const job = String(started.job_id);
