@@ -16,6 +16,7 @@ import { onshapeAuthRoutes } from "./compat/parts/onshape";
 import { partsCompatRootRoutes, partsCompatRoutes } from "./compat/parts/parts";
 import { onshapeSurface, partsSurface } from "./compat/parts/surface";
 import { rm365Routes } from "./compat/rm365";
+import { rm365Unslip } from "./compat/rm365/slips";
 import { getConfig } from "./lib/config";
 import { depsMiddleware } from "./lib/deps";
 import { AppError, toAppError } from "./lib/errors";
@@ -173,5 +174,9 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
     }
     return errorResponse(c, appError);
   });
+  // RM365's client URL slips are rewritten to their canonical path before routing (the guard,
+  // the surface and the route that answers all see the canonical request): src/compat/rm365/slips.ts.
+  const dispatch = app.fetch;
+  app.fetch = (request, ...rest) => dispatch(rm365Unslip(request), ...rest);
   return app;
 }

@@ -11,9 +11,11 @@ import { rm365AttendanceRoutes } from "./attendance";
 import { rm365EnrollmentRoutes } from "./enrollment";
 import { rm365LabelRoutes } from "./labels";
 import { rm365OrderRoutes } from "./orders";
+import { rm365SalesdataRoutes } from "./salesdata";
 
 export const rm365Routes = createRouter()
   .route("/enrollment", rm365EnrollmentRoutes)
   .route("/attendance", rm365AttendanceRoutes)
   .route("/magento", rm365OrderRoutes)
-  .route("/labels", rm365LabelRoutes);
+  .route("/labels", rm365LabelRoutes)
+  .route("/salesdata", rm365SalesdataRoutes);

@@ -115,3 +115,18 @@ export async function salesSummary(deps: Pick<Deps, "db">, query: SummaryQuery, 
     offset: query.offset,
   };
 }
+
+/** The tables that hold sales data (created by migrations, not on request as RM365's were). */
+export const SALES_TABLES = ["sales_rows", "sales_imports"] as const;
+
+/** Which of the sales-data tables exist in D1 (RM365's `/init` and `/status` report them). */
+export async function salesTablesStatus(deps: Pick<Deps, "db">): Promise<Record<(typeof SALES_TABLES)[number], boolean>> {
+  const rows = await deps.db.all<{ name: string }>(
+    sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (${sql.join(
+      SALES_TABLES.map((t) => sql`${t}`),
+      sql`, `,
+    )})`,
+  );
+  const present = new Set(rows.map((r) => r.name));
+  return { sales_rows: present.has("sales_rows"), sales_imports: present.has("sales_imports") };
+}

@@ -1,30 +1,25 @@
 /**
  * `/api/v1/salesdata` (RM365): per-region order lines, CSV upload, import history, aggregates.
- * Tabs: a region's list belongs to its sub-tab (`salesdata.uk-sales`, …, `salesdata.de-sales`),
+ * Tabs (the region lists live in src/compat/rm365/salesdata.ts): a region's list belongs to its sub-tab (`salesdata.uk-sales`, …, `salesdata.de-sales`),
  * uploads to `salesdata.upload`, history to `salesdata.history`. The services add what a
  * declaration cannot say: an upload also needs its region's tab, and history and the summary
  * show only the regions whose tab the caller holds.
  */
-import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import { incomingUpload } from "../../lib/uploads";
-import type { AppEnv } from "../../types";
 import {
   ImportIdParams,
   ImportList,
   ImportListQuery,
   RegionParams,
   SalesImport,
-  SalesList,
-  SalesListQuery,
-  type SalesRegion,
   Summary,
   SummaryQuery,
   UploadForm,
   UploadQuery,
   UploadResult,
 } from "./schemas";
-import { getSalesImport, importSalesFile, listSalesImports, listSalesRows, REGION_TABS, salesSummary } from "./service";
+import { getSalesImport, importSalesFile, listSalesImports, salesSummary } from "./service";
 
 const TAGS = ["salesdata"];
 
@@ -103,22 +98,5 @@ const router = createRouter()
     },
   );
 
-/** A region's list: one route per region, so each declares its own tab. */
-function regionList(app: OpenAPIHono<AppEnv>, region: SalesRegion) {
-  return app.openapi(
-    defineRoute({
-      method: "get",
-      path: `/${region}`,
-      access: "salesdata:read",
-      pureRead: true,
-      tab: REGION_TABS[region],
-      summary: `${region.toUpperCase()} order lines, newest first (RM365: limit, offset, search)`,
-      tags: TAGS,
-      request: { query: SalesListQuery },
-      responses: { 200: json(SalesList, `A page of ${region.toUpperCase()} order lines`) },
-    }),
-    async (c) => c.json(await listSalesRows(c.var.deps, region, c.req.valid("query")), 200),
-  );
-}
-
-export const salesdataRoutes = regionList(regionList(regionList(regionList(router, "uk"), "fr"), "nl"), "de");
+// The region lists (`GET /{region}`) are RM365's paths: src/compat/rm365/salesdata.ts answers them.
+export const salesdataRoutes = router;

@@ -20,7 +20,7 @@
  */
 
 export { importSalesFile, STALLED_IMPORT_MS, sweepStalledImports, type UploadInput, validateFile } from "./import";
-export { getSalesImport, listSalesImports, listSalesRows, salesSummary } from "./queries";
+export { getSalesImport, listSalesImports, listSalesRows, SALES_TABLES, salesSummary, salesTablesStatus } from "./queries";
 export {
   MAX_FILE_LINES,
   MAX_REPORTED_ERRORS,

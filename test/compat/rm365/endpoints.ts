@@ -213,4 +213,11 @@ export const ENDPOINTS: Rm365Endpoint[] = [
     reads: ["jobs", "jobs.[].id", "jobs.[].created_at", "jobs.[].created_by", "jobs.[].line_date", "jobs.[].item_count"],
   },
   { method: "DELETE", path: "/api/v1/labels/job/{job}", role: "admin", needs: ["job"], reads: ["message"] },
+
+  // ---- sales data (frontend/js/services/api/salesDataApi.js, modules/salesdata/*) ----
+  { method: "GET", path: "/api/v1/salesdata/init", role: "admin", reads: ["status", "message", "tables"] },
+  { method: "GET", path: "/api/v1/salesdata/status", role: "admin", reads: ["status", "tables_status", "all_tables_exist"] },
+  { method: "GET", path: "/api/v1/salesdata/uk?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
+  { method: "GET", path: "/api/v1/salesdata/fr?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
+  { method: "GET", path: "/api/v1/salesdata/nl?limit=1000&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
 ];
