@@ -11,6 +11,7 @@ import { setETag } from "../../lib/etag";
 import { Code, LongText } from "../../lib/fields";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import { acknowledgeFault, FAULT_STATUSES, Fault, listFaults, resolveFault } from "../../modules/equipment/faults";
+import { listMaintenanceSchedules, MAINTENANCE_PRIORITIES, MaintenanceSchedule, SCHEDULE_STATUSES } from "../../modules/equipment/maintenance";
 import { CodeParams, Equipment, EquipmentListQuery } from "../../modules/equipment/schemas";
 import { getEquipment, listEquipment } from "../../modules/equipment/service";
 import { ReportIdParams } from "../../modules/issue-reports/schemas";
@@ -34,6 +35,12 @@ const FaultQuery = Ms5Paging.extend({
   equipment_id: Code.optional(),
   equipment_code: Code.optional(),
   status: z.enum(FAULT_STATUSES).optional(),
+});
+const ScheduleQuery = Ms5Paging.extend({
+  equipment_id: Code.optional(),
+  equipment_code: Code.optional(),
+  status: z.enum(SCHEDULE_STATUSES).optional(),
+  priority: z.enum(MAINTENANCE_PRIORITIES).optional(),
 });
 const ResolveFaultBody = z.object({ resolution_notes: LongText.optional(), notes: LongText.optional() });
 
@@ -100,6 +107,28 @@ export const ms5EquipmentRoutes = createRouter()
     async (c) => {
       const body = c.req.valid("json");
       return c.json(await resolveFault(c.var.deps, c.req.valid("param").id, body?.resolution_notes ?? body?.notes ?? null, principalOf(c)), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/maintenance-schedules",
+      access: "equipment:read",
+      pureRead: true,
+      summary: "MS5: maintenance schedules of live items, soonest first, a bare array (X-Total-Count)",
+      tags: TAGS,
+      request: { query: ScheduleQuery },
+      responses: { 200: json(z.array(MaintenanceSchedule), "The schedules") },
+    }),
+    async (c) => {
+      const { skip, offset, limit, equipment_id, equipment_code, status, priority } = c.req.valid("query");
+      const page = await listMaintenanceSchedules(c.var.deps, {
+        equipment_code: equipment_code ?? equipment_id,
+        status,
+        priority,
+        ...pageParams({ skip, offset, limit }),
+      });
+      return c.json(bare(c, page), 200);
     },
   )
   .openapi(

@@ -36,6 +36,7 @@ const TEMPLATE = ["id", "name", "description", "type", "parameters"];
 const USER = ["id", "username", "role"];
 const EQUIPMENT = ["id", "code", "equipment_code", "name", "production_line", "status", "version"];
 const FAULT = ["id", "equipment_code", "equipmentId", "faultCode", "description", "status", "startTime", "reportedBy", "resolution"];
+const SCHEDULE_M = ["id", "equipment_code", "equipmentId", "equipmentName", "type", "description", "scheduledDate", "status", "estimatedDuration"];
 const SCHEDULED = ["id", "name", "template_id", "frequency", "recipients", "is_active"];
 
 export const ROWS: Row[] = [
@@ -677,6 +678,30 @@ export const ROWS: Row[] = [
     check: (j) => {
       expectField(j, "status", "resolved");
       expectField(j, "resolution", "Cleared the film path");
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/equipment/maintenance-schedules",
+    seed: false,
+    who: "op",
+    url: async (c) => {
+      const { call } = await import("../../helpers");
+      const made = await call(`/api/v1/equipment/${c.equipmentCode}/maintenance`, {
+        token: c.pm.token,
+        body: { maintenance_type: "preventive", priority: "high", scheduled_at: "2030-01-02T06:00:00Z", estimated_duration_minutes: 45 },
+      });
+      if (made.status !== 201) throw new Error(`schedule: ${made.status} ${JSON.stringify(made.json)}`);
+      return `/api/v1/equipment/maintenance-schedules?equipment_id=${c.equipmentCode}&status=scheduled&priority=high`;
+    },
+    status: 200,
+    shape: "array",
+    fields: SCHEDULE_M,
+    check: (j, c) => {
+      for (const m of arr(j)) {
+        expectField(m, "equipmentId", c.equipmentCode);
+        expectField(m, "estimatedDuration", 45);
+      }
     },
   },
   // Last: the line and template the rows above use.
