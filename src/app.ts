@@ -8,6 +8,7 @@ import { ccbackendAuthRoutes } from "./compat/ccbackend/auth";
 import { ccbackendEquipmentRootRoutes, ccbackendEquipmentRoutes } from "./compat/ccbackend/equipment";
 import { ccbackendPhotoRoutes, ccbackendReportRoutes } from "./compat/ccbackend/reports";
 import { ccbackendSurface } from "./compat/ccbackend/surface";
+import { ms5EquipmentRoutes } from "./compat/ms5/equipment";
 import { ms5AndonRoutes, ms5DashboardRoutes, ms5DowntimeRoutes, ms5OeeRoutes } from "./compat/ms5/floor";
 import { ms5ProductionRoutes } from "./compat/ms5/production";
 import { ms5ReportRoutes } from "./compat/ms5/reports";
@@ -133,6 +134,8 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/roles", roleRoutes);
   app.route("/api/v1/api-keys", apiKeyRoutes);
   app.route("/api/v1/equipment", equipmentRoutes);
+  // After the canonical equipment routes: their static paths win over MS5's `/{code}`.
+  app.route("/api/v1/equipment", ms5EquipmentRoutes);
   app.route("/api/v1/issue-reports", issueReportRoutes);
   app.route("/api/v1/production", productionRoutes);
   app.route("/api/v1/jobs", jobRoutes);

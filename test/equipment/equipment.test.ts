@@ -60,7 +60,8 @@ describe("/api/v1/equipment", () => {
     const got = await call(`/api/v1/equipment/${encodeURIComponent(code)}`, { token: viewer });
     expect(got.status).toBe(200);
     expect(got.res.headers.get("etag")).toBe('"1"');
-    expect(got.json).toEqual(item);
+    // MS5's path: the item with `equipment_code` beside `code`.
+    expect(got.json).toEqual({ ...item, equipment_code: item.code });
     const [first] = await history(code);
     expect(first).toMatchObject({ action: "create", version: 1, status: "在廠", inputDate: "2026-04-01T06:00:00.000Z" });
     expect(first?.changes).toMatchObject({ name: { from: null, to: "Bagger" }, production_line: { from: null, to: "L-T1" } });
@@ -80,13 +81,13 @@ describe("/api/v1/equipment", () => {
     const moved = await call(path, { method: "PATCH", token: operator, body: { box_id: "BOX-9", version: 2 } });
     expect(moved.json).toMatchObject({ box_id: "BOX-9", status: "維修", sub_status: "手部修補", comment: null, version: 3 });
 
-    const before = (await call(path, { token: operator })).json;
+    const { equipment_code: _, ...before } = (await call(path, { token: operator })).json;
     for (const attempt of [{ headers: { "if-match": '"2"' }, body: { status: "報廢" } }, { body: { status: "報廢", version: 1 } }]) {
       const stale = await call(path, { method: "PATCH", token: operator, ...attempt });
       expect(stale.status).toBe(409);
       expect(stale.json).toMatchObject({ error: "CONFLICT", details: { current: before } });
     }
-    expect((await call(path, { token: operator })).json).toEqual(before);
+    expect((await call(path, { token: operator })).json).toEqual({ ...before, equipment_code: code });
 
     const log = await call(`${path}/log?limit=10`, { token: viewer });
     expect(log.status).toBe(200);
@@ -105,12 +106,16 @@ describe("/api/v1/equipment", () => {
     const codes = [];
     for (const status of ["清洗", "清洗", "報廢"]) codes.push(str((await create({ production_line: line, status })).code));
     const page = await call(`/api/v1/equipment?production_line=${line}&limit=2`, { token: viewer });
-    expect(page.json).toMatchObject({ total: 3, limit: 2, offset: 0 });
-    expect(arr(page.json.items).map((e) => e.code)).toEqual([...codes].sort().slice(0, 2));
-    const scrapped = await call(`/api/v1/equipment?production_line=${line}&status=報廢`, { token: viewer });
-    expect(arr(scrapped.json.items).map((e) => e.code)).toEqual([codes[2]]);
+    // MS5's path: a bare array, the total in X-Total-Count, `equipment_code` beside `code`.
+    expect(page.res.headers.get("x-total-count")).toBe("3");
+    expect(arr(page.json).map((e) => e.code)).toEqual([...codes].sort().slice(0, 2));
+    expect(arr(page.json).map((e) => e.equipment_code)).toEqual([...codes].sort().slice(0, 2));
+    const next = await call(`/api/v1/equipment?production_line=${line}&limit=2&skip=2`, { token: viewer });
+    expect(arr(next.json).map((e) => e.code)).toEqual([...codes].sort().slice(2));
+    const scrapped = await call(`/api/v1/equipment?line_id=${line}&status=報廢`, { token: viewer });
+    expect(arr(scrapped.json).map((e) => e.code)).toEqual([codes[2]]);
     const search = await call(`/api/v1/equipment?q=${codes[0]?.slice(3)}`, { token: viewer });
-    expect(arr(search.json.items).map((e) => e.code)).toEqual([codes[0]]);
+    expect(arr(search.json).map((e) => e.code)).toEqual([codes[0]]);
     const counts = await call("/api/v1/equipment/status-counts", { token: viewer });
     expect(counts.status).toBe(200);
     expect(Number(counts.json.counts?.清洗)).toBeGreaterThanOrEqual(2);

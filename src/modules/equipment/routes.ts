@@ -1,7 +1,8 @@
 /**
  * `/api/v1/equipment`: the registry in the `/api/v1` conventions, plus MS5's equipment routes
  * (`/status`, `/{code}/status`, `/{code}/faults`, `/{code}/maintenance`). Static paths are
- * registered before `/{code}`, so they win.
+ * registered before `/{code}`, so they win. GET `/` and GET `/{code}` are MS5's paths: they are
+ * answered by src/compat/ms5/equipment.ts (a bare array; the item with `equipment_code`).
  */
 import { z } from "zod";
 import { expectedVersion, setETag } from "../../lib/etag";
@@ -17,7 +18,6 @@ import {
   Deleted,
   Equipment,
   EquipmentDetail,
-  EquipmentList,
   EquipmentListQuery,
   EquipmentStatusList,
   LogList,
@@ -32,8 +32,6 @@ import {
   deleteEquipment,
   equipmentDetail,
   equipmentLogOf,
-  getEquipment,
-  listEquipment,
   listEquipmentStatus,
   scheduleMaintenance,
   statusCounts,
@@ -46,19 +44,6 @@ const FaultsQuery = IssueReportListQuery.omit({ equipment_code: true });
 const PageOnly = EquipmentListQuery.pick({ limit: true, offset: true });
 
 export const equipmentRoutes = createRouter()
-  .openapi(
-    defineRoute({
-      method: "get",
-      path: "/",
-      access: "equipment:read",
-      pureRead: true,
-      summary: "List equipment (filters: status, sub_status, production_line, q)",
-      tags: TAGS,
-      request: { query: EquipmentListQuery },
-      responses: { 200: json(EquipmentList, "A page of items by code, each with its current status") },
-    }),
-    async (c) => c.json(await listEquipment(c.var.deps, c.req.valid("query")), 200),
-  )
   .openapi(
     defineRoute({
       method: "post",
@@ -113,24 +98,6 @@ export const equipmentRoutes = createRouter()
       responses: { 200: json(BatchResult, "Every item as it now is") },
     }),
     async (c) => c.json({ updated: await batchUpdateEquipment(c.var.deps, c.req.valid("json").items, principalOf(c)) }, 200),
-  )
-  .openapi(
-    defineRoute({
-      method: "get",
-      path: "/{code}",
-      access: "equipment:read",
-      pureRead: true,
-      summary: "One item with its current status",
-      tags: TAGS,
-      request: { params: CodeParams },
-      errors: { 404: "No such item" },
-      responses: { 200: json(Equipment, "The item; ETag carries its version") },
-    }),
-    async (c) => {
-      const item = await getEquipment(c.var.deps, c.req.valid("param").code);
-      setETag(c, item.version);
-      return c.json(item, 200);
-    },
   )
   .openapi(
     defineRoute({

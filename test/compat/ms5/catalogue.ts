@@ -4,7 +4,7 @@
  * (frontend/src/services/api.ts @aeb8b7a) and the fields its screens read. `seed: true` marks
  * the 45 MS5's own backend served. catalogue.test.ts makes one test per row.
  */
-import type { Json } from "../../helpers";
+import { arr, type Json } from "../../helpers";
 import type { Ctx, Who } from "./fixtures";
 
 export interface Row {
@@ -34,6 +34,9 @@ const OEE = ["line_id", "availability", "performance", "quality", "oee", "calcul
 const REPORT = ["id", "name", "status", "report_type", "generated_by", "fileUrl", "created_at"];
 const TEMPLATE = ["id", "name", "description", "type", "parameters"];
 const USER = ["id", "username", "role"];
+const EQUIPMENT = ["id", "code", "equipment_code", "name", "production_line", "status", "version"];
+const FAULT = ["id", "equipment_code", "equipmentId", "faultCode", "description", "status", "startTime", "reportedBy", "resolution"];
+const SCHEDULE_M = ["id", "equipment_code", "equipmentId", "equipmentName", "type", "description", "scheduledDate", "status", "estimatedDuration"];
 const SCHEDULED = ["id", "name", "template_id", "frequency", "recipients", "is_active"];
 
 export const ROWS: Row[] = [
@@ -607,6 +610,99 @@ export const ROWS: Row[] = [
     status: 200,
     shape: "object",
     fields: ["message"],
+  },
+  // --- equipment (MS5's path; RM365's client does not read /api/v1/equipment)
+  {
+    method: "GET",
+    path: "/api/v1/equipment",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/equipment?line_id=${c.lineId}`,
+    status: 200,
+    shape: "array",
+    fields: EQUIPMENT,
+    check: (j, c) => expectField(arr(j)[0] ?? {}, "equipment_code", c.equipmentCode),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/equipment/{x}",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/equipment/${c.equipmentCode}`,
+    status: 200,
+    shape: "object",
+    fields: EQUIPMENT,
+    check: (j, c) => expectField(j, "equipment_code", c.equipmentCode),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/equipment/faults",
+    seed: false,
+    who: "op",
+    url: async (c) => {
+      await c.freshFault();
+      return `/api/v1/equipment/faults?equipment_id=${c.equipmentCode}&status=active`;
+    },
+    status: 200,
+    shape: "array",
+    fields: FAULT,
+    check: (j, c) => {
+      for (const f of arr(j)) {
+        expectField(f, "equipmentId", c.equipmentCode);
+        expectField(f, "status", "active");
+      }
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/equipment/faults/{x}/acknowledge",
+    seed: false,
+    url: async (c) => `/api/v1/equipment/faults/${await c.freshFault()}/acknowledge`,
+    status: 200,
+    shape: "object",
+    fields: FAULT,
+    check: (j) => {
+      expectField(j, "status", "acknowledged");
+      if (typeof j.acknowledgedBy !== "string" || !j.acknowledgedBy) throw new Error("acknowledgedBy: expected the caller");
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/equipment/faults/{x}/resolve",
+    seed: false,
+    url: async (c) => `/api/v1/equipment/faults/${await c.freshFault()}/resolve`,
+    body: () => ({ resolution_notes: "Cleared the film path" }),
+    status: 200,
+    shape: "object",
+    fields: FAULT,
+    check: (j) => {
+      expectField(j, "status", "resolved");
+      expectField(j, "resolution", "Cleared the film path");
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/equipment/maintenance-schedules",
+    seed: false,
+    who: "op",
+    url: async (c) => {
+      const { call } = await import("../../helpers");
+      const made = await call(`/api/v1/equipment/${c.equipmentCode}/maintenance`, {
+        token: c.pm.token,
+        body: { maintenance_type: "preventive", priority: "high", scheduled_at: "2030-01-02T06:00:00Z", estimated_duration_minutes: 45 },
+      });
+      if (made.status !== 201) throw new Error(`schedule: ${made.status} ${JSON.stringify(made.json)}`);
+      return `/api/v1/equipment/maintenance-schedules?equipment_id=${c.equipmentCode}&status=scheduled&priority=high`;
+    },
+    status: 200,
+    shape: "array",
+    fields: SCHEDULE_M,
+    check: (j, c) => {
+      for (const m of arr(j)) {
+        expectField(m, "equipmentId", c.equipmentCode);
+        expectField(m, "estimatedDuration", 45);
+      }
+    },
   },
   // Last: the line and template the rows above use.
   {

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { expect } from "vitest";
-import { productionReports } from "../../../src/db/schema";
+import { issueReports, productionReports } from "../../../src/db/schema";
 import { call, db, type Json, loginAs, str, unique } from "../../helpers";
 
 /** What MS5's api.ts sends on every request (a token, a timestamp, a request id, JSON). */
@@ -29,6 +29,10 @@ export interface Ctx {
   andonId: string;
   downtimeId: string;
   templateId: string;
+  /** A registered item (`equipment_code` on MS5's equipment screens). */
+  equipmentCode: string;
+  /** A new active fault (an issue report) on that item. */
+  freshFault(): Promise<number>;
   freshSchedule(): Promise<string>;
   freshJob(): Promise<string>;
   freshAndon(): Promise<string>;
@@ -110,6 +114,20 @@ export async function makeCtx(): Promise<Ctx> {
         .where(eq(productionReports.id, id));
     return id;
   };
+  const item = await ok(
+    call("/api/v1/equipment", { token: pm.token, body: { code: unique("EQ"), name: "Bagger", production_line: lineId, status: "running" } }),
+  );
+  const equipmentCode = str(item.code);
+  const itemId = str(item.id);
+  // Filed the way CCbackend's client does it (multipart with photos) elsewhere; here the row is what matters.
+  const freshFault = async () => {
+    const [row] = await db()
+      .insert(issueReports)
+      .values({ equipmentId: itemId, reporter: "op", issueType: "jam", description: "Film jammed" })
+      .returning({ id: issueReports.id });
+    if (!row) throw new Error("no fault");
+    return row.id;
+  };
   return {
     pm,
     op,
@@ -123,5 +141,7 @@ export async function makeCtx(): Promise<Ctx> {
     freshJob,
     freshAndon,
     freshReport,
+    equipmentCode,
+    freshFault,
   };
 }
