@@ -1,4 +1,4 @@
-// Conversion benchmark: `node bench/convert.mjs [dir]` (default ../shared/fixtures/step).
+// Conversion benchmark: `node bench/convert.mjs [dir]` (default test/fixtures/step, the models the tests use).
 //
 // Per STEP file, in Node, one fresh process each (so one file's memory does not hide another's):
 //   - direct: occt-import-js `ReadStepFile(buffer, null)` called straight, as its README does;
@@ -51,7 +51,7 @@ if (process.argv[2] === "--child") {
   process.exit(0);
 }
 
-const dir = resolve(process.argv[2] ?? join(root, "..", "shared", "fixtures", "step"));
+const dir = resolve(process.argv[2] ?? join(root, "test", "fixtures", "step"));
 const tmp = mkdtempSync(join(tmpdir(), "convert-bench-"));
 const bundle = join(tmp, "step-to-glb.cjs");
 execFileSync(
