@@ -9,7 +9,8 @@
 const OPEN_TIMEOUT_MS = 30_000;
 const ROUND_TIMEOUT_MS = 30_000;
 
-function openClient(url) {
+/** Opens a WebSocket, or rejects after OPEN_TIMEOUT_MS (also used by flood.mjs). */
+export function openClient(url) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     const timer = setTimeout(() => reject(new Error(`WebSocket ${url} did not open within ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS);

@@ -7,27 +7,12 @@
 //
 // Reported as a load() result for report.mjs (rps = andons per second, p50/p99 = the flood
 // phase), plus `quiet` and `ratio` (flood p99 ÷ quiet p99; target ≤ 1.5).
+import { openClient } from "./fanout.mjs";
 
-const OPEN_TIMEOUT_MS = 30_000;
 const ROUND_TIMEOUT_MS = 30_000;
 /** Events put in the replay log first, so each replay is as large as the log allows (~256 × 1.3 KB). */
 const PRELOAD_EVENTS = 256;
 const BURST = 300;
-
-function openSocket(url) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    const timer = setTimeout(() => reject(new Error(`WebSocket ${url} did not open within ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS);
-    ws.addEventListener("open", () => {
-      clearTimeout(timer);
-      resolve(ws);
-    });
-    ws.addEventListener("error", () => {
-      clearTimeout(timer);
-      reject(new Error(`WebSocket ${url} failed to open`));
-    });
-  });
-}
 
 const percentile = (values, p) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -41,7 +26,7 @@ const percentile = (values, p) => {
  */
 export async function floodLatency({ wsUrl, post, rounds }) {
   for (let i = 0; i < PRELOAD_EVENTS; i++) await post(`preload ${i} ${"x".repeat(1000)}`);
-  const watcher = await openSocket(wsUrl);
+  const watcher = await openClient(wsUrl);
   // When each andon reached the watcher, and who waits for one that has not yet.
   const arrivals = new Map();
   const waiting = new Map();
@@ -91,7 +76,7 @@ export async function floodLatency({ wsUrl, post, rounds }) {
       while (flood.running) {
         let ws;
         try {
-          ws = await openSocket(wsUrl);
+          ws = await openClient(wsUrl);
         } catch {
           continue;
         }

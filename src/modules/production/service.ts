@@ -363,6 +363,11 @@ export async function assignJob(deps: Pick<Deps, "db" | "rooms" | "requestId" | 
 export async function myJobs({ db }: Pick<Deps, "db">, q: PageParams & { status?: JobStatus | undefined }, actor: Principal) {
   const where = [eq(jobAssignments.userId, actorId(actor))];
   if (q.status) where.push(eq(jobAssignments.status, q.status));
+  return jobPage(db, where, q);
+}
+
+/** One page of jobs matching every condition, newest first. */
+async function jobPage(db: Deps["db"], where: SQL[], q: PageParams) {
   const query = db
     .select()
     .from(jobAssignments)
@@ -452,13 +457,7 @@ export async function listJobs(
   if (q.user_id) where.push(eq(jobAssignments.userId, q.user_id));
   if (q.line_id) where.push(eq(jobAssignments.lineId, q.line_id));
   if (q.status) where.push(eq(jobAssignments.status, q.status));
-  const query = db
-    .select()
-    .from(jobAssignments)
-    .where(and(...where))
-    .$dynamic();
-  const page = await paginate(db, query, q, { orderBy: [desc(jobAssignments.assignedAt)], tiebreaker: jobAssignments.id });
-  return { ...page, items: page.items.map(toJob) };
+  return jobPage(db, where, q);
 }
 
 /**
