@@ -4,44 +4,49 @@
 //   - plain:   the same room over Floorline's plain WebSocket (/api/v1/inventory/rooms/{location}/ws);
 //   - bare:    bench/bare-worker.mjs's bare hibernating Durable Object (broadcast only);
 //   - node:    the `socket.io` Node server (the reference RM365's Python server stands for):
-//              one room, a POST emits to it; no auth, no storage.
+//              one room, a POST emits to it; presence as deltas (user_joined to the others, the
+//              list to the joiner); no auth, no storage.
+// Each target also reports its join time: how long N sockets take to connect and join (50 at a
+// time), which is where presence costs show (every join tells the others).
 // Workers are the `wrangler deploy --dry-run` bundles served by Miniflare (bench/workers.mjs).
 // Socket.IO clients connect with `transports: ['websocket']` (the transport a session upgrades to;
 // polling is exercised by the tests), authenticated by ?token=; a user may hold 10 Socket.IO
 // sockets per room, so N/10 users are created.
 //
-//   node bench/socketio.mjs            (N = 100 and 1000; BENCH_SIO_CLIENTS=100,1000; BENCH_SIO_ROUNDS=20)
+// `npm run bench` runs it after the autocannon scenarios against the same API and bare workers
+// (`socketioFanout()`); `npm run bench:socketio` runs it alone, starting its own workers.
+//   BENCH_SIO_CLIENTS=100,1000   BENCH_SIO_ROUNDS=10   (every wait is bounded: 30 s per join,
+//   60 s per round, 120 s for the room to empty between targets)
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Server } from "socket.io";
 import { io } from "socket.io-client";
 import { apiBindings, applyMigrations, bundle, insertUser, readApiConfig, root, serve, userRow, writeBaselineConfig } from "./workers.mjs";
 
 const CLIENTS = (process.env.BENCH_SIO_CLIENTS ?? "100,1000").split(",").map(Number);
-const ROUNDS = Number(process.env.BENCH_SIO_ROUNDS ?? 20);
+const ROUNDS = Number(process.env.BENCH_SIO_ROUNDS ?? 10);
+const JOIN_TIMEOUT_MS = 30_000;
 const ROUND_TIMEOUT_MS = 60_000;
+const DRAIN_TIMEOUT_MS = 120_000;
 const LOCATION = "main";
 const SKU = "SIO-BENCH-0001";
-const ADMIN = { username: "sio-bench-admin", password: "sio-bench-password-1", role: "admin" };
-const VARS = { JWT_SECRET: "bench-only-jwt-secret-0123456789abcdef-0123456789", ENVIRONMENT: "production", LOGIN_RATE_LIMIT_PER_USERNAME: "100000000" };
-
-const tmp = mkdtempSync(join(tmpdir(), "floorline-sio-bench-"));
-const stops = [];
 
 /**
  * Opens `clients` sockets with `open(onEvent)` (50 at a time), then runs `rounds` triggers one
- * after another, each waiting until every socket has seen one more event. Returns msgs/s and
- * p50/p99 of trigger → last socket (ms).
+ * after another, each waiting until every socket has seen one more event. Returns the join time
+ * (ms), msgs/s and p50/p99 of trigger → last socket (ms).
  */
 async function measure({ clients, rounds, open, trigger }) {
   const counts = new Array(clients).fill(0);
   let waiting = null;
   const closers = [];
   try {
+    const joinStarted = performance.now();
     for (let i = 0; i < clients; i += 50) {
-      const batch = await Promise.all(
+      const batch = await Promise.allSettled(
         Array.from({ length: Math.min(50, clients - i) }, (_, k) =>
           open(i + k, () => {
             counts[i + k]++;
@@ -49,8 +54,11 @@ async function measure({ clients, rounds, open, trigger }) {
           }),
         ),
       );
-      closers.push(...batch);
+      for (const r of batch) if (r.status === "fulfilled") closers.push(r.value);
+      const failed = batch.find((r) => r.status === "rejected");
+      if (failed) throw new Error(`after ${closers.length} joined: ${failed.reason instanceof Error ? failed.reason.message : failed.reason}`);
     }
+    const joinMs = performance.now() - joinStarted;
     const latencies = [];
     const started = performance.now();
     for (let r = 1; r <= rounds; r++) {
@@ -72,7 +80,7 @@ async function measure({ clients, rounds, open, trigger }) {
     const elapsed = (performance.now() - started) / 1000;
     const sorted = latencies.sort((a, b) => a - b);
     const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-    return { rps: (clients * rounds) / elapsed, p50: pct(50), p99: pct(99) };
+    return { joinMs, rps: (clients * rounds) / elapsed, p50: pct(50), p99: pct(99) };
   } finally {
     for (const close of closers) close();
   }
@@ -81,9 +89,14 @@ async function measure({ clients, rounds, open, trigger }) {
 /** A socket.io-client socket that has joined the inventory room; resolves with its closer. */
 function sioClient(url, query, onEvent) {
   return new Promise((resolve, reject) => {
-    const socket = io(url, { path: "/ws/socket.io", transports: ["websocket"], query, reconnection: false, forceNew: true, timeout: 30_000 });
-    const timer = setTimeout(() => reject(new Error("socket.io client did not join within 30 s")), 30_000);
-    socket.on("connect_error", (err) => reject(err));
+    const socket = io(url, { path: "/ws/socket.io", transports: ["websocket"], query, reconnection: false, forceNew: true, timeout: JOIN_TIMEOUT_MS });
+    const fail = (err) => {
+      clearTimeout(timer);
+      socket.disconnect();
+      reject(err);
+    };
+    const timer = setTimeout(() => fail(new Error(`socket.io client did not join within ${JOIN_TIMEOUT_MS / 1000} s`)), JOIN_TIMEOUT_MS);
+    socket.on("connect_error", fail);
     socket.on("connect", () => socket.emit("join_inventory_room", { room: "inventory_management" }));
     socket.once("room_joined", () => {
       clearTimeout(timer);
@@ -93,19 +106,30 @@ function sioClient(url, query, onEvent) {
   });
 }
 
-/** A plain WebSocket; `isEvent(message)` says which messages count. */
-function wsClient(url, isEvent, onEvent) {
+/** A plain WebSocket, open once `isJoined(message)` (or at open when null); `isEvent(message)` says which messages count. */
+function wsClient(url, isJoined, isEvent, onEvent) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
-    const timer = setTimeout(() => reject(new Error(`WebSocket ${url} did not open within 30 s`)), 30_000);
-    ws.addEventListener("message", (e) => {
-      if (isEvent(JSON.parse(String(e.data)))) onEvent();
-    });
-    ws.addEventListener("open", () => {
+    const timer = setTimeout(() => {
+      ws.close();
+      reject(new Error(`WebSocket ${url.replace(/token=[^&]+/, "token=…")} did not join within ${JOIN_TIMEOUT_MS / 1000} s`));
+    }, JOIN_TIMEOUT_MS);
+    const joined = () => {
       clearTimeout(timer);
       resolve(() => ws.close(1000, "bench done"));
+    };
+    ws.addEventListener("message", (e) => {
+      const m = JSON.parse(String(e.data));
+      if (isJoined?.(m)) joined();
+      if (isEvent(m)) onEvent();
     });
-    ws.addEventListener("error", () => reject(new Error(`WebSocket ${url} failed`)));
+    ws.addEventListener("open", () => {
+      if (!isJoined) joined();
+    });
+    ws.addEventListener("error", () => {
+      clearTimeout(timer);
+      reject(new Error("WebSocket failed"));
+    });
   });
 }
 
@@ -115,47 +139,8 @@ async function json(res, expected) {
   return JSON.parse(text);
 }
 
-async function main() {
-  const config = readApiConfig();
-  console.log("• bundling the API and the bare worker with `wrangler deploy --dry-run` …");
-  const apiBundle = bundle(join(root, "wrangler.toml"), join(tmp, "api"));
-  const bareBundle = bundle(writeBaselineConfig(config, tmp, { name: "floorline-bench-bare", file: "bare-worker.mjs" }), join(tmp, "bare"));
-  const runtime = { compatibilityDate: config.compatibility_date, compatibilityFlags: config.compatibility_flags };
-  const { env, exports } = apiBindings(config, config.name, VARS);
-  const api = await serve({ name: config.name, bundle: apiBundle, env, exports, stateDir: join(tmp, "api-state"), ...runtime });
-  stops.push(() => api.mf.dispose());
-  const bare = await serve({
-    name: "floorline-bench-bare",
-    bundle: bareBundle,
-    env: { BARE_ROOM: { type: "durable-object", worker: "floorline-bench-bare", exportName: "BareRoom" } },
-    exports: { BareRoom: { type: "durable-object", storage: "sqlite" } },
-    stateDir: join(tmp, "bare-state"),
-    ...runtime,
-  });
-  stops.push(() => bare.mf.dispose());
-  await applyMigrations(api.mf, "DB", join(root, "migrations"));
-  await insertUser(api.mf, "DB", userRow(ADMIN));
-
-  const post = (path, token, body) =>
-    fetch(`${api.url}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify(body),
-    });
-  const login = async (username, password) => (await json(await post("/api/v1/auth/login", "", { username, password }), 200)).access_token;
-  const admin = await login(ADMIN.username, ADMIN.password);
-  await json(await post("/api/v1/inventory/items", admin, { sku: SKU, name: "Bench", location: LOCATION, quantity: 0 }), 201);
-  const maxClients = Math.max(...CLIENTS);
-  console.log(`• creating ${Math.ceil(maxClients / 10)} users (10 Socket.IO sockets per user per room) …`);
-  const tokens = [];
-  for (let u = 0; u < Math.ceil(maxClients / 10); u++) {
-    const username = `sio-bench-${u}`;
-    await json(await post("/api/v1/users", admin, { username, password: `${username}-password`, role: "operator", allowed_tabs: ["inventory"] }), 201);
-    tokens.push(await login(username, `${username}-password`));
-  }
-  const adjust = () => post(`/api/v1/inventory/items/${SKU}/adjustments`, admin, { delta: 1, reason: "fan-out" }).then((res) => json(res, 201));
-
-  // The reference: the socket.io Node server, one room, a POST emits to it.
+/** The socket.io Node server RM365 stands for: one room, presence as deltas, a POST emits. */
+async function startReference() {
   const http = createServer((req, res) => {
     if (req.method === "POST" && req.url === "/emit") {
       ioServer.to("inventory_management").emit("inventory_changed", { sku: SKU, update_type: "adjustment", new_value: 1, timestamp: new Date().toISOString() });
@@ -163,22 +148,59 @@ async function main() {
     } else res.writeHead(404).end();
   });
   const ioServer = new Server(http, { path: "/ws/socket.io", transports: ["polling", "websocket"] });
+  const users = new Map();
   ioServer.on("connection", (socket) => {
     socket.on("join_inventory_room", () => {
       socket.join("inventory_management");
-      socket.emit("room_joined", { users: [] });
+      const me = { user_id: socket.id, username: socket.id };
+      users.set(socket.id, me);
+      socket.to("inventory_management").emit("user_joined", me);
+      socket.emit("room_joined", { user: me, users: [...users.values()] });
+    });
+    socket.on("disconnect", () => {
+      const me = users.get(socket.id);
+      users.delete(socket.id);
+      if (me) socket.to("inventory_management").emit("user_left", me);
     });
   });
   await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
-  stops.push(() => new Promise((resolve) => ioServer.close(() => resolve())));
-  const nodeUrl = `http://127.0.0.1:${http.address().port}`;
+  return { url: `http://127.0.0.1:${http.address().port}`, stop: () => new Promise((resolve) => ioServer.close(() => resolve())) };
+}
 
-  // A run's N sockets leave with N presence broadcasts; the next run starts once the room is empty.
+/**
+ * The Socket.IO fan-out section of `npm run bench`: the API (`apiUrl`, signed in as an admin with
+ * `adminToken`) and the bare worker (`bareUrl`) are already running. Prints one line per target
+ * and N, then the ratios; returns `{ rows, failures }`.
+ */
+export async function socketioFanout({ apiUrl, bareUrl, adminToken, clients = CLIENTS, rounds = ROUNDS }) {
+  const wsBase = apiUrl.replace(/^http/, "ws");
+  const post = (path, token, body) =>
+    fetch(`${apiUrl}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  const login = async (username, password) => (await json(await post("/api/v1/auth/login", "", { username, password }), 200)).access_token;
+  const item = await post("/api/v1/inventory/items", adminToken, { sku: SKU, name: "Bench", location: LOCATION, quantity: 0 });
+  if (item.status !== 201 && item.status !== 409) await json(item, 201);
+  const maxClients = Math.max(...clients);
+  console.log(`• creating ${Math.ceil(maxClients / 10)} users (10 Socket.IO sockets per user per room) …`);
+  const tokens = [];
+  const suffix = Date.now().toString(36);
+  for (let u = 0; u < Math.ceil(maxClients / 10); u++) {
+    const username = `sio-bench-${suffix}-${u}`;
+    await json(await post("/api/v1/users", adminToken, { username, password: `${username}-password`, role: "operator", allowed_tabs: ["inventory"] }), 201);
+    tokens.push(await login(username, `${username}-password`));
+  }
+  const adjust = () => post(`/api/v1/inventory/items/${SKU}/adjustments`, adminToken, { delta: 1, reason: "fan-out" }).then((res) => json(res, 201));
+  const reference = await startReference();
+
+  // A run's N sockets leave with N presence changes; the next run starts once the room is empty.
   const drain = async () => {
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + DRAIN_TIMEOUT_MS;
     while (Date.now() < deadline) {
       const users = await new Promise((resolve) => {
-        const ws = new WebSocket(`${api.url.replace(/^http/, "ws")}/api/v1/inventory/rooms/${LOCATION}/ws?token=${admin}`);
+        const ws = new WebSocket(`${wsBase}/api/v1/inventory/rooms/${LOCATION}/ws?token=${adminToken}`);
         const timer = setTimeout(() => {
           ws.close();
           resolve(Number.POSITIVE_INFINITY);
@@ -198,84 +220,125 @@ async function main() {
       if (users <= 1) return;
       await new Promise((r) => setTimeout(r, 1000));
     }
-    throw new Error("the inventory room did not empty within 120 s");
+    throw new Error(`the inventory room did not empty within ${DRAIN_TIMEOUT_MS / 1000} s`);
   };
 
-  console.log(`\nSocket.IO fan-out: ${ROUNDS} rounds; event → last client (msgs/s = N × rounds ÷ time)`);
-  const line = (label, r) =>
-    console.log(
-      `  ${label.padEnd(48)} ${r.rps.toFixed(0).padStart(8)} msg/s   p50 ${r.p50.toFixed(1).padStart(8)} ms   p99 ${r.p99.toFixed(1).padStart(8)} ms`,
-    );
-  const results = [];
-  for (const clients of CLIENTS) {
-    const runs = [
-      [
-        "floorline Socket.IO (inventory room)",
-        () => measure({ clients, rounds: ROUNDS, open: (i, on) => sioClient(api.url, { token: tokens[Math.floor(i / 10)] }, on), trigger: adjust }),
-      ],
-      [
-        "floorline plain WebSocket (same room)",
-        () =>
-          measure({
-            clients,
-            rounds: ROUNDS,
-            open: (i, on) =>
-              wsClient(
-                `${api.url.replace(/^http/, "ws")}/api/v1/inventory/rooms/${LOCATION}/ws?token=${tokens[Math.floor(i / 10)]}`,
-                (m) => m.type === "inventory_changed",
-                on,
-              ),
-            trigger: adjust,
-          }),
-      ],
-      [
-        "bare Durable Object (broadcast only)",
-        () =>
-          measure({
-            clients,
-            rounds: ROUNDS,
-            open: (_i, on) => wsClient(`${bare.url.replace(/^http/, "ws")}/ws/lines/sio-${clients}`, (m) => m.type === "andon_event", on),
-            trigger: () =>
-              fetch(`${bare.url}/api/v1/andon/events`, {
-                method: "POST",
-                headers: { "content-type": "application/json" },
-                body: JSON.stringify({ line_id: `sio-${clients}` }),
-              }).then((r) => json(r, 201)),
-          }),
-      ],
-      [
-        "socket.io Node server (reference)",
-        () =>
-          measure({
-            clients,
-            rounds: ROUNDS,
-            open: (_i, on) => sioClient(nodeUrl, {}, on),
-            trigger: () => fetch(`${nodeUrl}/emit`, { method: "POST" }).then((r) => json(r, 201)),
-          }),
-      ],
-    ];
-    console.log(`N=${clients}`);
-    for (const [label, run] of runs) {
-      try {
-        await drain();
-        const r = await run();
-        results.push({ clients, label, ...r });
-        line(label, r);
-      } catch (err) {
-        console.log(`  ${label.padEnd(48)} failed: ${err instanceof Error ? err.message : err}`);
+  const targets = [
+    ["sio", "floorline Socket.IO (inventory room)", (i, on) => sioClient(apiUrl, { token: tokens[Math.floor(i / 10)] }, on), adjust],
+    [
+      "plain",
+      "floorline plain WebSocket (same room)",
+      (i, on) =>
+        wsClient(
+          `${wsBase}/api/v1/inventory/rooms/${LOCATION}/ws?token=${tokens[Math.floor(i / 10)]}`,
+          (m) => m.type === "snapshot",
+          (m) => m.type === "inventory_changed",
+          on,
+        ),
+      adjust,
+    ],
+    [
+      "bare",
+      "bare Durable Object (broadcast only)",
+      (_i, on) => wsClient(`${bareUrl.replace(/^http/, "ws")}/ws/lines/sio-room`, null, (m) => m.type === "andon_event", on),
+      () =>
+        fetch(`${bareUrl}/api/v1/andon/events`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ line_id: "sio-room" }),
+        }).then((r) => json(r, 201)),
+    ],
+    [
+      "node",
+      "socket.io Node server (reference)",
+      (_i, on) => sioClient(reference.url, {}, on),
+      () => fetch(`${reference.url}/emit`, { method: "POST" }).then((r) => json(r, 201)),
+    ],
+  ];
+
+  console.log(`\nSocket.IO fan-out (issue 16): ${rounds} rounds; join = N sockets connect and join (50 at a time); event → last client`);
+  const rows = [];
+  const failures = [];
+  try {
+    for (const n of clients) {
+      console.log(`N=${n}`);
+      const byTarget = {};
+      for (const [key, label, open, trigger] of targets) {
+        try {
+          if (key === "sio" || key === "plain") await drain();
+          const r = await measure({ clients: n, rounds, open, trigger });
+          byTarget[key] = r;
+          rows.push({ clients: n, target: key, label, ...r });
+          console.log(
+            `  ${label.padEnd(40)} join ${(r.joinMs / 1000).toFixed(2).padStart(7)} s   ${r.rps.toFixed(0).padStart(7)} msg/s   p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms`,
+          );
+        } catch (err) {
+          const failure = `Socket.IO fan-out N=${n} ${label}: ${err instanceof Error ? err.message : err}`;
+          failures.push(failure);
+          console.log(`  ${label.padEnd(40)} failed: ${err instanceof Error ? err.message : err}`);
+        }
+      }
+      const sio = byTarget.sio;
+      if (sio) {
+        const ratio = (key, name) => {
+          const other = byTarget[key];
+          if (!other) return `  ${name.padEnd(40)} —`;
+          return `  ${name.padEnd(40)} msg/s ${(other.rps / sio.rps).toFixed(2)}×   p99 ${(sio.p99 / other.p99).toFixed(2)}×   join ${(sio.joinMs / other.joinMs).toFixed(2)}×`;
+        };
+        console.log("  ratios (the other ÷ Socket.IO for msg/s; Socket.IO ÷ the other for p99 and join time):");
+        console.log(ratio("plain", "plain WebSocket ÷ Socket.IO"));
+        console.log(ratio("bare", "bare Durable Object ÷ Socket.IO"));
+        console.log(ratio("node", "socket.io Node ÷ Socket.IO"));
       }
     }
+  } finally {
+    await reference.stop();
   }
-  return 0;
+  return { rows, failures };
 }
 
-let code = 1;
-try {
-  code = await main();
-} catch (error) {
-  console.error(`\n✗ bench failed: ${error instanceof Error ? (error.stack ?? error.message) : error}`);
-} finally {
-  await Promise.allSettled(stops.map((stop) => stop()));
-  rmSync(tmp, { recursive: true, force: true });
+/** `npm run bench:socketio`: its own API and bare worker, then `socketioFanout()`. */
+async function standalone() {
+  const tmp = mkdtempSync(join(tmpdir(), "floorline-sio-bench-"));
+  const stops = [];
+  const ADMIN = { username: "sio-bench-admin", password: "sio-bench-password-1", role: "admin" };
+  const VARS = { JWT_SECRET: "bench-only-jwt-secret-0123456789abcdef-0123456789", ENVIRONMENT: "production", LOGIN_RATE_LIMIT_PER_USERNAME: "100000000" };
+  let code = 1;
+  try {
+    const config = readApiConfig();
+    console.log("• bundling the API and the bare worker with `wrangler deploy --dry-run` …");
+    const apiBundle = bundle(join(root, "wrangler.toml"), join(tmp, "api"));
+    const bareBundle = bundle(writeBaselineConfig(config, tmp, { name: "floorline-bench-bare", file: "bare-worker.mjs" }), join(tmp, "bare"));
+    const runtime = { compatibilityDate: config.compatibility_date, compatibilityFlags: config.compatibility_flags };
+    const { env, exports } = apiBindings(config, config.name, VARS);
+    const api = await serve({ name: config.name, bundle: apiBundle, env, exports, stateDir: join(tmp, "api-state"), ...runtime });
+    stops.push(() => api.mf.dispose());
+    const bare = await serve({
+      name: "floorline-bench-bare",
+      bundle: bareBundle,
+      env: { BARE_ROOM: { type: "durable-object", worker: "floorline-bench-bare", exportName: "BareRoom" } },
+      exports: { BareRoom: { type: "durable-object", storage: "sqlite" } },
+      stateDir: join(tmp, "bare-state"),
+      ...runtime,
+    });
+    stops.push(() => bare.mf.dispose());
+    await applyMigrations(api.mf, "DB", join(root, "migrations"));
+    await insertUser(api.mf, "DB", userRow(ADMIN));
+    const res = await fetch(`${api.url}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: ADMIN.username, password: ADMIN.password }),
+    });
+    const adminToken = (await json(res, 200)).access_token;
+    const { failures } = await socketioFanout({ apiUrl: api.url, bareUrl: bare.url, adminToken });
+    code = failures.length ? 1 : 0;
+  } catch (error) {
+    console.error(`\n✗ bench failed: ${error instanceof Error ? (error.stack ?? error.message) : error}`);
+  } finally {
+    await Promise.allSettled(stops.map((stop) => stop()));
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  process.exit(code);
 }
-process.exit(code);
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await standalone();

@@ -66,6 +66,12 @@ export interface RouteOptions extends AccessRule {
    * other request is checked like every route, then answered 426 by `connectToRoom`.
    */
   upgrade?: boolean;
+  /**
+   * Only with `access: "public"`: the route authenticates in its own layer, with credentials the
+   * guard cannot read (e.g. Engine.IO's handshake), and this says how and what it requires. The
+   * access matrix and the OpenAPI document (`x-own-auth`) print it; the route's tests prove it.
+   */
+  ownAuth?: string;
 }
 
 /** The declaration `route()` enforces and the guard and access matrix read. */
@@ -167,10 +173,12 @@ export function routeDefiner(surface: Surface) {
       bodyLimit,
       noStore,
       upgrade,
+      ownAuth,
       errors: declaredErrors = {},
       ...operation
     } = def;
     if (pureRead && def.method !== "get") throw new Error(`${def.method.toUpperCase()} ${def.path}: only a GET can be a pure read`);
+    if (ownAuth !== undefined && access !== "public") throw new Error(`${def.method.toUpperCase()} ${def.path}: ownAuth is for public routes only`);
     const spec: RouteSpec = {
       access,
       tab,
@@ -183,6 +191,7 @@ export function routeDefiner(surface: Surface) {
       bodyLimit,
       noStore,
       upgrade,
+      ownAuth,
       summary: def.summary,
       tags: def.tags,
       surface,
@@ -201,6 +210,7 @@ export function routeDefiner(surface: Surface) {
       security: access === "public" ? [] : apiKey === false ? [{ bearerAuth: [] }] : SECURITY_ALL,
       "x-permission": access,
       ...(upgrade ? { "x-upgrade": "websocket" } : {}),
+      ...(ownAuth ? { "x-own-auth": ownAuth } : {}),
       ...(tab ? { "x-tab": tab } : {}),
       ...(userLimit ? { "x-user-limit": userLimit } : {}),
       ...(pureRead ? { "x-pure-read": true } : {}),

@@ -36,6 +36,10 @@ import {
 } from "./socketio";
 
 export const RECENT_CHANGES = 100;
+/** A coalesced `presence_update` goes out once joins and leaves have paused this long… */
+export const PRESENCE_SETTLE_MS = 1_000;
+/** …or this long after the first change of a burst that does not pause. */
+export const PRESENCE_MAX_WAIT_MS = 5_000;
 const RECENT_KEY = "inventory:recent";
 
 /**
@@ -55,6 +59,9 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
   // Socket.IO (RM365's client): long-polling sessions by sid, and the wrappers of upgraded sockets.
   readonly #polling = new Map<string, PollingSocket>();
   readonly #wrappers = new WeakMap<WebSocket, SioWebSocket>();
+  // The pending coalesced presence_update (presenceChanged), and when its burst began.
+  #presenceTimer: ReturnType<typeof setTimeout> | null = null;
+  #presenceSince: number | null = null;
 
   /** Pushes a server event; stock changes are also remembered for the snapshot. */
   override async publish(message: ServerMessageOf<InventoryEvents>): Promise<{ seq: number; delivered: number }> {
@@ -90,15 +97,19 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
     return all || (p.permissions.includes("fulfillment:read") && p.tabs.some((t) => t === "orders" || t.startsWith("orders.")));
   }
 
+  /**
+   * A join costs O(N), not O(N²): the joiner gets the whole list (its snapshot, or `room_joined`
+   * over Socket.IO), the others only the delta (`user_joined`, on a user's first socket). The full
+   * `presence_update` follows once per burst of changes (see {@link PRESENCE_SETTLE_MS}).
+   */
   protected override onConnect(conn: Connection<Cursor>): void {
     const others = this.connected().filter((c) => c.id !== conn.id);
-    if (!others.some((c) => c.principal.userId === conn.principal.userId)) {
-      this.broadcast({ type: "user_joined", data: who(conn) }, (c) => c.id !== conn.id);
-    }
+    const firstSocket = !others.some((c) => c.principal.userId === conn.principal.userId);
+    if (firstSocket) this.broadcast({ type: "user_joined", data: who(conn) }, (c) => c.id !== conn.id);
     // After the join the others were told of, so its `last_seq` covers it: the next numbered
-    // event this socket gets (presence_update, just below) is `last_seq + 1`.
+    // event this socket gets is `last_seq + 1`.
     this.sendSnapshot(conn);
-    this.broadcast({ type: "presence_update", data: { users: this.users() } });
+    if (firstSocket) this.presenceChanged();
   }
 
   private sendSnapshot(conn: Connection<Cursor>): void {
@@ -119,8 +130,26 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
     if (sio && !sio.joined) return;
     if (!this.connected().some((c) => c.principal.userId === conn.principal.userId)) {
       this.broadcast({ type: "user_left", data: who(conn) });
+      this.presenceChanged();
     }
-    this.broadcast({ type: "presence_update", data: { users: this.users() } });
+  }
+
+  /**
+   * The set of users changed: one `presence_update` (the whole list, to every socket) once the
+   * room has had no join or leave for {@link PRESENCE_SETTLE_MS}, and at the latest
+   * {@link PRESENCE_MAX_WAIT_MS} after the first change of a burst. N sockets arriving together
+   * cost N deltas and a few lists, not N lists of up to N users to N sockets.
+   */
+  private presenceChanged(): void {
+    const now = Date.now();
+    this.#presenceSince ??= now;
+    if (this.#presenceTimer !== null) clearTimeout(this.#presenceTimer);
+    const wait = Math.max(0, Math.min(PRESENCE_SETTLE_MS, this.#presenceSince + PRESENCE_MAX_WAIT_MS - now));
+    this.#presenceTimer = setTimeout(() => {
+      this.#presenceTimer = null;
+      this.#presenceSince = null;
+      if (this.connected().length > 0) this.broadcast({ type: "presence_update", data: { users: this.users() } });
+    }, wait);
   }
 
   protected override onMessage(conn: Connection<Cursor>, message: ClientMessageOf<typeof InventoryMessages>): void {
@@ -279,6 +308,7 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
       principal: meta.principal ?? null,
       sessionId: meta.sessionId ?? null,
       authError: meta.authError ?? null,
+      handshake: meta.principal ? { userId: meta.principal.userId, sessionId: meta.sessionId ?? null } : null,
       connected: false,
       joined: false,
       upgraded,
@@ -310,9 +340,11 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
       const session = this.#polling.get(sid);
       if (!session || session.readyState !== OPEN) return eioError(EIO_ERRORS.unknownSid);
       if (session.probe) return eioError(EIO_ERRORS.badRequest);
+      // The upgrade takes the session over: it must carry the handshake's credentials (the same
+      // user and login session by cookie or ?token=), or none when the handshake had none (a
+      // client that authenticates with auth.token; its sid is then the bearer, as on polling).
       const sio = sioStateOf(session.deserializeAttachment());
-      // The upgrade must come from the user of the session when both are known.
-      if (sio?.principal && meta.principal && sio.principal.userId !== meta.principal.userId) return eioError(EIO_ERRORS.forbidden, 403);
+      if (!sio || !sameCredentials(sio.handshake, meta)) return eioError(EIO_ERRORS.forbidden, 403);
       this.ctx.acceptWebSocket(server, [SIO_TAG]);
       server.serializeAttachment({ v: 3, probeOf: sid });
       session.probe = server;
@@ -565,6 +597,12 @@ function targets(target: SocketTarget, principal: RoomPrincipal, sessionId: stri
   if ("sessionId" in target) return sessionId === target.sessionId;
   if ("role" in target) return principal.role === target.role;
   return principal.userId === target.userId && (target.exceptSession === undefined || sessionId !== target.exceptSession);
+}
+
+/** Whether an upgrade's credentials (`meta`) are the handshake's: the same user and login session, or none for none. */
+function sameCredentials(handshake: SioState["handshake"], meta: SioMeta): boolean {
+  if (handshake === null) return !meta.principal && !meta.authError;
+  return meta.principal?.userId === handshake.userId && (meta.sessionId ?? null) === handshake.sessionId;
 }
 
 /** Whether a CONNECT packet's data carries an `auth.token`. */

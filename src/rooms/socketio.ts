@@ -37,6 +37,11 @@ export interface SioState {
   principal: RoomPrincipal | null;
   sessionId: string | null;
   authError: string | null;
+  /**
+   * Who the handshake's cookie or ?token= named (user and login session), null when it had none:
+   * a WebSocket upgrade of the session must carry the same (see InventoryRoom.sioUpgrade).
+   */
+  handshake: { userId: string; sessionId: string | null } | null;
   /** Connected to the `/` namespace (after an accepted CONNECT). */
   connected: boolean;
   /** In the room (after `join_inventory_room`): `connected()` lists it from then on. */

@@ -155,7 +155,13 @@ describe("access matrix", () => {
       .sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method))
       .map((r) => {
         const tabs = r.spec.tab === undefined ? [] : typeof r.spec.tab === "string" ? [r.spec.tab] : r.spec.tab;
-        const rule = [accessLabel(r.spec.access), ...tabs.map((t) => `tab:${t}`), ...(r.spec.apiKey === false ? ["no-api-key"] : [])].join(" ");
+        const rule = [
+          accessLabel(r.spec.access),
+          ...tabs.map((t) => `tab:${t}`),
+          ...(r.spec.apiKey === false ? ["no-api-key"] : []),
+          // A public route that authenticates in its own layer says so (its own tests prove it).
+          ...(r.spec.ownAuth ? [`(own auth ${r.spec.ownAuth})`] : []),
+        ].join(" ");
         return [`${r.method} ${r.path}`, rule, ...columns.map((c) => cell(r, c.principal))];
       });
     const header = ["route", "declared", ...columns.map((c) => c.name)];

@@ -1,6 +1,7 @@
 // RM365's Socket.IO client (the real socket.io-client 4.x, in Node) against the deploy bundle
 // served by Miniflare: Engine.IO polling and the WebSocket upgrade, authentication (token, auth
 // token, cookie), join and presence shared with the plain room, stock pushes, rights closing.
+import { request } from "node:http";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ADMIN, type DevWorker, startWorker } from "./server";
@@ -57,6 +58,27 @@ function next<T = unknown>(socket: Socket, event: string, ms = 10_000, match: (d
       resolve(data);
     };
     socket.on(event, handler);
+  });
+}
+
+/** The status a WebSocket upgrade request gets: 101, or the HTTP error it was refused with. */
+function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", ...headers },
+      timeout: 10_000,
+    });
+    req.on("upgrade", (res, socket) => {
+      socket.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("response", (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("timeout", () => req.destroy(new Error("no answer to the upgrade within 10 s")));
+    req.on("error", reject);
+    req.end();
   });
 }
 
@@ -131,6 +153,48 @@ describe("Socket.IO authentication", () => {
     expect((await next<Error>(a, "connect_error")).message).toMatch(/Invalid token/);
     const b = client({ query: { token: "not-a-jwt" } });
     expect((await next<Error>(b, "connect_error")).message).toMatch(/Invalid token/);
+  });
+
+  it("lets only the handshake's credentials upgrade a session to WebSocket (no takeover by sid)", async () => {
+    const otherToken = await operator("mallory");
+    const handshake = async (query: string): Promise<string> => {
+      const res = await fetch(`${worker.url}/ws/socket.io/?EIO=4&transport=polling${query}`);
+      expect(res.status).toBe(200);
+      return (JSON.parse((await res.text()).slice(1)) as { sid: string }).sid;
+    };
+    const upgrade = (sid: string, extra = "", headers: Record<string, string> = {}) =>
+      upgradeStatus(`${worker.url}/ws/socket.io/?EIO=4&transport=websocket&sid=${encodeURIComponent(sid)}${extra}`, headers);
+
+    // A session opened with ?token=: the sid alone, or another user's token, cannot take it over.
+    const sid = await handshake(`&token=${adminToken}`);
+    expect(await upgrade(sid)).toBe(403);
+    expect(await upgrade(sid, `&token=${otherToken}`)).toBe(403);
+    expect(await upgrade(sid, "&token=not-a-jwt")).toBe(403);
+    // The same user in another login session is another principal too.
+    const again = await login(ADMIN.username, ADMIN.password);
+    expect(await upgrade(sid, `&token=${again.token}`)).toBe(403);
+    expect(await upgrade(sid, `&token=${adminToken}`)).toBe(101);
+
+    // A session opened with the cookie: the same cookie upgrades it; none does not.
+    const { res } = await login(ADMIN.username, ADMIN.password, { origin: worker.url });
+    const cookie =
+      res.headers
+        .getSetCookie()
+        .find((c) => c.startsWith("floorline_sio="))
+        ?.split(";")[0] ?? "";
+    const cookieSid = await (async () => {
+      const r = await fetch(`${worker.url}/ws/socket.io/?EIO=4&transport=polling`, { headers: { cookie } });
+      return (JSON.parse((await r.text()).slice(1)) as { sid: string }).sid;
+    })();
+    expect(await upgrade(cookieSid)).toBe(403);
+    expect(await upgrade(cookieSid, `&token=${otherToken}`)).toBe(403);
+    expect(await upgrade(cookieSid, "", { cookie })).toBe(101);
+
+    // A session opened without credentials (it authenticates with auth.token): no one's
+    // credentials may claim it.
+    const bare = await handshake("");
+    expect(await upgrade(bare, `&token=${otherToken}`)).toBe(403);
+    expect(await upgrade(bare, "", { cookie })).toBe(403);
   });
 
   it("joins another location's room only for a signed-in caller and a real location", async () => {
@@ -253,6 +317,49 @@ describe("the inventory room over Socket.IO", () => {
     const left = next<{ username: string }>(ana, "user_left");
     ben.disconnect();
     expect((await left).username).toBe("ben");
+  });
+
+  it("a join costs the others one user_joined delta, not the whole list; the list goes to the joiner and once per burst", async () => {
+    // A location of its own, so no other test's sockets are in the room.
+    const location = "presence-loc";
+    const item = await api("/api/v1/inventory/items", { token: adminToken, body: { sku: "SIO-PRES-1", name: "Presence", location, quantity: 1 } });
+    expect(item.status).toBe(201);
+    const K = 8;
+    const tokens = await Promise.all(Array.from({ length: K + 1 }, (_, i) => operator(`pres-${i}`)));
+    const joinAs = async (token: string): Promise<{ socket: Socket; joined: Joined }> => {
+      const socket = client({ transports: ["websocket"], query: { token, location } });
+      await next(socket, "connect");
+      const joined = next<Joined>(socket, "room_joined");
+      socket.emit("join_inventory_room", {});
+      return { socket, joined: await joined };
+    };
+    const watcher = await joinAs(tokens[0] ?? "");
+    expect(watcher.joined.users.map((u) => u.username)).toEqual(["pres-0"]);
+    const got = { user_joined: [] as string[], user_left: [] as string[], presence_update: [] as number[] };
+    watcher.socket.on("user_joined", (d: { username: string }) => got.user_joined.push(d.username));
+    watcher.socket.on("user_left", (d: { username: string }) => got.user_left.push(d.username));
+    watcher.socket.on("presence_update", (d: Presence) => got.presence_update.push(d.users.length));
+
+    // K users join at once: each gets the list as it was when it joined (itself included).
+    const joiners = await Promise.all(tokens.slice(1).map(joinAs));
+    for (const j of joiners) expect(j.joined.users.some((u) => u.username === j.joined.user.username)).toBe(true);
+    expect(Math.max(...joiners.map((j) => j.joined.users.length))).toBe(K + 1);
+    // The watcher: one delta per join, then the list once the burst settles.
+    await vi.waitUntil(() => got.user_joined.length === K && got.presence_update.includes(K + 1), { timeout: 15_000, interval: 20 });
+    expect(got.user_joined.sort()).toEqual(
+      tokens
+        .slice(1)
+        .map((_, i) => `pres-${i + 1}`)
+        .sort(),
+    );
+    // Before: a presence_update of the whole list to everyone on every join (K here, O(N²) in all).
+    expect(got.presence_update.length).toBeLessThanOrEqual(3);
+
+    // Leaving: one user_left each, and again the list once.
+    got.presence_update.length = 0;
+    for (const j of joiners) j.socket.disconnect();
+    await vi.waitUntil(() => got.user_left.length === K && got.presence_update.includes(1), { timeout: 15_000, interval: 20 });
+    expect(got.presence_update.length).toBeLessThanOrEqual(3);
   });
 
   it("serves a WebSocket-only client (no polling), authenticated by ?token=; auth.token alone is explained", async () => {

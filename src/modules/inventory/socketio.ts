@@ -150,6 +150,14 @@ async function handle(c: Context<AppEnv>): Promise<Response> {
 
 const summary =
   "RM365's Socket.IO endpoint (Engine.IO 4 polling and WebSocket): authenticated by ?token=, the floorline_sio cookie or auth.token; events join_inventory_room, update_cursor, request_presence";
+/**
+ * The access layer lets every Engine.IO request through (its credentials are the handshake's
+ * cookie or ?token=, or a CONNECT packet's auth.token, which only this module reads); the room
+ * refuses a Socket.IO CONNECT without a principal holding inventory:read and the inventory tab,
+ * and sends no room data before it (test/socketio/socketio.test.ts, "Socket.IO authentication").
+ * The declaration says so (`ownAuth`, printed by the access matrix).
+ */
+const OWN_AUTH = "at CONNECT: inventory:read tab:inventory";
 const responses = { 200: { description: "Engine.IO payload (text/plain)" }, 400: { description: "Engine.IO error {code, message}" } };
 
 /** Mounted at the root: `/ws/socket.io/`. */
@@ -159,6 +167,7 @@ export const socketIoRoutes = createRouter()
       method: "get",
       path: SIO_PATH,
       access: "public",
+      ownAuth: OWN_AUTH,
       idempotent: false,
       noStore: true,
       summary,
@@ -173,6 +182,7 @@ export const socketIoRoutes = createRouter()
       method: "post",
       path: SIO_PATH,
       access: "public",
+      ownAuth: OWN_AUTH,
       idempotent: false,
       noStore: true,
       summary,
