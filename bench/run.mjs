@@ -8,6 +8,8 @@
 //   BENCH_WARMUP       seconds of unrecorded load before each measurement (default 2; 0 = none)
 //   BENCH_CONNECTIONS  concurrent keep-alive connections (default 10)
 //   BENCH_SCENARIOS    comma-separated substrings; only scenarios whose name contains one run
+//                      ("socketio" selects the Socket.IO fan-out section, which runs last)
+//   BENCH_SIO_CLIENTS, BENCH_SIO_ROUNDS   the Socket.IO fan-out's N (default 100,1000) and rounds (10)
 //
 // Exit code 0 when every scenario was measured with only 2xx responses; 1 when a server did not
 // start or any request failed (a benchmark whose requests fail is not a measurement).
@@ -21,6 +23,7 @@ import { renderChecks, renderTable } from "./report.mjs";
 import { csvImport } from "./salesdata.mjs";
 import { BENCH_USER, scenarios } from "./scenarios.mjs";
 import { d1RoundTrips } from "./server-timing.mjs";
+import { socketioFanout } from "./socketio.mjs";
 import { apiBindings, applyMigrations, bundle, insertUser, readApiConfig, root, serve, userRow, versions, writeBaselineConfig } from "./workers.mjs";
 
 const settings = {
@@ -74,7 +77,8 @@ process.exit(code);
 
 async function main() {
   const selected = settings.only.length ? scenarios.filter((s) => settings.only.some((o) => s.name.includes(o))) : scenarios;
-  if (selected.length === 0) {
+  const socketio = settings.only.length === 0 || settings.only.some((o) => "socketio".includes(o));
+  if (selected.length === 0 && !socketio) {
     console.error(`✗ BENCH_SCENARIOS=${process.env.BENCH_SCENARIOS} matches no scenario (${scenarios.map((s) => s.name).join(" | ")})`);
     return 1;
   }
@@ -155,18 +159,30 @@ async function main() {
     }
   }
 
-  console.log("");
-  console.log(renderTable(rows));
-  console.log("");
-  console.log("bare/api    = bare req/s ÷ api req/s: how many bare Hono requests (fixed JSON, no work) one API request costs.");
-  console.log("minimal/api = minimal req/s ÷ api req/s: what Floorline's layers cost on top of the work the request cannot avoid");
-  console.log("              (jose JWT verification + one D1 query, or for login one lookup + PBKDF2 + a JWT). 1.00× = the layers are free.");
-  console.log("D1 queries / D1 waits: the API's Server-Timing d1q / d1w on the checked request (— when it sends none).");
-  console.log("");
-  console.log("checks:");
-  console.log(renderChecks(rows));
+  if (rows.length > 0) {
+    console.log("");
+    console.log(renderTable(rows));
+    console.log("");
+    console.log("bare/api    = bare req/s ÷ api req/s: how many bare Hono requests (fixed JSON, no work) one API request costs.");
+    console.log("minimal/api = minimal req/s ÷ api req/s: what Floorline's layers cost on top of the work the request cannot avoid");
+    console.log("              (jose JWT verification + one D1 query, or for login one lookup + PBKDF2 + a JWT). 1.00× = the layers are free.");
+    console.log("D1 queries / D1 waits: the API's Server-Timing d1q / d1w on the checked request (— when it sends none).");
+    console.log("");
+    console.log("checks:");
+    console.log(renderChecks(rows));
+  }
 
   const failures = rows.flatMap((r) => r.failures);
+  // Socket.IO fan-out (issue 16): the same API and bare workers, after the autocannon scenarios.
+  if (socketio) {
+    try {
+      const sio = await socketioFanout({ apiUrl: targets.api.url, bareUrl: targets.bare.url, adminToken: await login(targets.api.url) });
+      failures.push(...sio.failures);
+    } catch (error) {
+      failures.push(`Socket.IO fan-out: ${error instanceof Error ? error.message : error}`);
+      printRecentLogs(targets.api);
+    }
+  }
   if (failures.length) {
     console.error(`\n✗ ${failures.length} run(s) failed; a benchmark whose requests fail is not a measurement:\n  ${failures.join("\n  ")}`);
     return 1;

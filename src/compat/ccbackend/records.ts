@@ -21,6 +21,7 @@ export const CcEquipment = z
     COMMENT: z.string().nullable(),
     UPDATE_BY: z.string().nullable(),
     UPDATE_TIME: z.string().nullable(),
+    ID: z.string().describe("The item's key on this surface (= CCM_ID): the client's force delete sends `DELETE /api/equipment/{ID}`"),
   })
   .meta({ id: "CcbackendEquipment" });
 
@@ -36,4 +37,7 @@ export const toCc = (e: Equipment): z.infer<typeof CcEquipment> => ({
   COMMENT: e.comment,
   UPDATE_BY: e.updated_by,
   UPDATE_TIME: httpDate(e.updated_at),
+  // CCfrontend's force delete sends `equipment.ID`, a field the seed never listed (its button
+  // deleted `/api/equipment/undefined`, a 404); the key DELETE takes is the code.
+  ID: e.code,
 });

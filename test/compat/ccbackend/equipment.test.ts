@@ -57,6 +57,7 @@ describe("CCbackend README walk-through", () => {
       COMMENT: "Initial setup",
       UPDATE_BY: user.username,
       UPDATE_TIME: expect.stringMatching(/^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/),
+      ID: "EQ001",
     });
     expect(arr((await call("/api/equipment?status=正常", { token: user.token })).json).some((e) => String(e.CCM_ID) === "EQ001")).toBe(true);
     expect(arr((await call("/api/equipment?status=報廢", { token: user.token })).json).some((e) => String(e.CCM_ID) === "EQ001")).toBe(false);
