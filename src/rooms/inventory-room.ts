@@ -40,6 +40,8 @@ export const RECENT_CHANGES = 100;
 export const PRESENCE_SETTLE_MS = 1_000;
 /** …or this long after the first change of a burst that does not pause. */
 export const PRESENCE_MAX_WAIT_MS = 5_000;
+/** How often requests sweep expired Socket.IO sessions (idle polls, never connected). */
+const SWEEP_INTERVAL_MS = 5_000;
 const RECENT_KEY = "inventory:recent";
 
 /**
@@ -62,6 +64,7 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
   // The pending coalesced presence_update (presenceChanged), and when its burst began.
   #presenceTimer: ReturnType<typeof setTimeout> | null = null;
   #presenceSince: number | null = null;
+  #lastSweep = 0;
 
   /** Pushes a server event; stock changes are also remembered for the snapshot. */
   override async publish(message: ServerMessageOf<InventoryEvents>): Promise<{ seq: number; delivered: number }> {
@@ -542,6 +545,10 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
   /** Closes polling sessions that stopped polling, and sessions that never connected a namespace. */
   private async sweep(): Promise<void> {
     const now = Date.now();
+    // It reads every session's attachment: once per SWEEP_INTERVAL_MS, not on every request
+    // (N sockets joining would otherwise cost N² reads). The alarm sweeps too.
+    if (now - this.#lastSweep < SWEEP_INTERVAL_MS) return;
+    this.#lastSweep = now;
     for (const sock of this.sioSockets()) {
       const sio = sioStateOf(sock.deserializeAttachment());
       if (!sio) continue;
