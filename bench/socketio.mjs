@@ -15,8 +15,9 @@
 //
 // `npm run bench` runs it after the autocannon scenarios against the same API and bare workers
 // (`socketioFanout()`); `npm run bench:socketio` runs it alone, starting its own workers.
-//   BENCH_SIO_CLIENTS=100,1000   BENCH_SIO_ROUNDS=10   (every wait is bounded: 30 s per join,
-//   60 s per round, 120 s for the room to empty between targets)
+//   BENCH_SIO_CLIENTS=100,1000   BENCH_SIO_ROUNDS=10   BENCH_SIO_JOIN_BUDGET=300 (seconds)
+//   Every wait is bounded: 30 s per socket's join and 300 s for all N of a target, 60 s per
+//   round, 120 s for the room to empty between targets.
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
@@ -31,6 +32,8 @@ const ROUNDS = Number(process.env.BENCH_SIO_ROUNDS ?? 10);
 const JOIN_TIMEOUT_MS = 30_000;
 const ROUND_TIMEOUT_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 120_000;
+/** All N sockets of one target must have joined within this (BENCH_SIO_JOIN_BUDGET seconds). */
+const JOIN_BUDGET_MS = Number(process.env.BENCH_SIO_JOIN_BUDGET ?? 300) * 1000;
 const LOCATION = "main";
 const SKU = "SIO-BENCH-0001";
 
@@ -46,6 +49,8 @@ async function measure({ clients, rounds, open, trigger }) {
   try {
     const joinStarted = performance.now();
     for (let i = 0; i < clients; i += 50) {
+      if (performance.now() - joinStarted > JOIN_BUDGET_MS)
+        throw new Error(`only ${closers.length}/${clients} joined within the ${JOIN_BUDGET_MS / 1000} s join budget`);
       const batch = await Promise.allSettled(
         Array.from({ length: Math.min(50, clients - i) }, (_, k) =>
           open(i + k, () => {

@@ -204,7 +204,7 @@ export const CCFRONTEND: CcEndpoint[] = [
   {
     method: "GET",
     path: "{imagePath}",
-    from: "ReportListPage: a report's photos (`${API_BASE_URL}${path}` from IMAGE_PATH)",
+    from: "ReportListPage: a report's photos (the API base + each IMAGE_PATH entry)",
     role: "operator",
     reads: [],
   },
