@@ -16,6 +16,7 @@
 // `npm run bench` runs it after the autocannon scenarios against the same API and bare workers
 // (`socketioFanout()`); `npm run bench:socketio` runs it alone, starting its own workers.
 //   BENCH_SIO_CLIENTS=100,1000   BENCH_SIO_ROUNDS=10   BENCH_SIO_JOIN_BUDGET=300 (seconds)
+//   BENCH_SIO_TARGETS=sio,plain,bare,node (a subset, e.g. to time one target's join)
 //   Every wait is bounded: 30 s per socket's join and 300 s for all N of a target, 60 s per
 //   round, 120 s for the room to empty between targets.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -29,6 +30,8 @@ import { apiBindings, applyMigrations, bundle, insertUser, readApiConfig, root, 
 
 const CLIENTS = (process.env.BENCH_SIO_CLIENTS ?? "100,1000").split(",").map(Number);
 const ROUNDS = Number(process.env.BENCH_SIO_ROUNDS ?? 10);
+/** Which targets run (sio, plain, bare, node); all by default. */
+const TARGETS = (process.env.BENCH_SIO_TARGETS ?? "sio,plain,bare,node").split(",").map((t) => t.trim());
 const JOIN_TIMEOUT_MS = 30_000;
 const ROUND_TIMEOUT_MS = 60_000;
 const DRAIN_TIMEOUT_MS = 120_000;
@@ -268,7 +271,7 @@ export async function socketioFanout({ apiUrl, bareUrl, adminToken, clients = CL
     for (const n of clients) {
       console.log(`N=${n}`);
       const byTarget = {};
-      for (const [key, label, open, trigger] of targets) {
+      for (const [key, label, open, trigger] of targets.filter(([key]) => TARGETS.includes(key))) {
         try {
           if (key === "sio" || key === "plain") await drain();
           const r = await measure({ clients: n, rounds, open, trigger });
