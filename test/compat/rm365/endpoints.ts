@@ -220,4 +220,18 @@ export const ENDPOINTS: Rm365Endpoint[] = [
   { method: "GET", path: "/api/v1/salesdata/uk?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
   { method: "GET", path: "/api/v1/salesdata/fr?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
   { method: "GET", path: "/api/v1/salesdata/nl?limit=1000&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
+
+  // ---- sales data: condensed views, refresh, history (salesDataApi.js, modules/salesdata/{uk,fr,nl}-sales.js, history.js, condensed-filters.js) ----
+  { method: "GET", path: "/api/v1/salesdata/uk/condensed?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
+  { method: "GET", path: "/api/v1/salesdata/fr/condensed?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
+  { method: "GET", path: "/api/v1/salesdata/nl/condensed?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
+  {
+    method: "GET",
+    path: "/api/v1/salesdata/uk/condensed/custom-range?range_type=days&range_value=30&use_exclusions=true&limit=1000&offset=0&search=",
+    role: "admin",
+    reads: ["status", "data", "total_count"],
+  },
+  { method: "GET", path: "/api/v1/salesdata/history?limit=50&offset=0", role: "admin", reads: ["status", "data", "total_count"] },
+  { method: "POST", path: "/api/v1/salesdata/refresh-condensed", role: "admin", body: {}, reads: ["status", "message", "results", "total_rows_aggregated"] },
+  { method: "POST", path: "/api/v1/salesdata/refresh-condensed/uk", role: "admin", body: {}, reads: ["status", "message", "rows_aggregated"] },
 ];
