@@ -22,12 +22,13 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
 import { createRouter, json, principalOf } from "../../lib/route";
-import { type CondensedRange, condensedSales, condensedSkuCount } from "../../modules/salesdata/condensed";
+import { condensedSales, condensedSkuCount } from "../../modules/salesdata/condensed";
 import { importHistory } from "../../modules/salesdata/history";
 import { Region, SalesList, type SalesRegion } from "../../modules/salesdata/schemas";
 import { listSalesRows, REGION_TABS, regionsOf, SALES_TABLES, salesTablesStatus } from "../../modules/salesdata/service";
 import type { AppEnv } from "../../types";
 import { defineRoute, setTotal } from "./common";
+import { CondensedList, CondensedQuery, CustomRangeQuery, InitResult, Page, RefreshAll, RefreshRegion, TablesStatus } from "./sales-views";
 
 const TAGS = ["rm365"];
 
@@ -38,79 +39,6 @@ const Rm365SalesQuery = z.object({
   search: z.string().trim().max(100).optional().describe("Matches order number, SKU, product name, customer name or e-mail (substring)"),
   fields: z.string().max(500).optional().describe("Accepted, not applied: every column is returned"),
 });
-
-const Page = {
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).max(100_000).default(0),
-};
-const Search = z.string().trim().max(100).optional().describe("Matches the SKU or product name (substring)");
-
-/** RM365's condensed view query (`?limit&offset&search`). */
-const CondensedQuery = z.object({ ...Page, search: Search });
-
-const Flag = z.enum(["true", "false", "1", "0", "True", "False"]).transform((v) => v === "true" || v === "1" || v === "True");
-
-/** RM365's custom range: `days`/`months` take a count, `since` a day (YYYY-MM-DD). */
-const CustomRangeQuery = z
-  .object({
-    range_type: z.enum(["days", "months", "since"]),
-    range_value: z.string().trim().min(1).max(10),
-    use_exclusions: Flag.default(true).describe("Accepted; Floorline keeps no exclusion lists"),
-    ...Page,
-    search: Search,
-  })
-  .transform((q, ctx): { range: CondensedRange; limit: number; offset: number; search?: string; range_type: string; range_value: string } => {
-    const base = { limit: q.limit, offset: q.offset, search: q.search, range_type: q.range_type, range_value: q.range_value };
-    if (q.range_type === "since") {
-      if (!z.iso.date().safeParse(q.range_value).success) {
-        ctx.addIssue({ code: "custom", path: ["range_value"], message: `Invalid date format: ${q.range_value}. Expected YYYY-MM-DD` });
-        return z.NEVER;
-      }
-      return { ...base, range: { type: "since", day: q.range_value } };
-    }
-    const n = /^\d{1,5}$/.test(q.range_value) ? Number(q.range_value) : Number.NaN;
-    if (!(n >= 1 && n <= (q.range_type === "days" ? 36_500 : 1_200))) {
-      ctx.addIssue({ code: "custom", path: ["range_value"], message: `Invalid ${q.range_type} value: ${q.range_value}` });
-      return z.NEVER;
-    }
-    return { ...base, range: q.range_type === "days" ? { type: "days", days: n } : { type: "months", months: n } };
-  });
-
-const CondensedRow = z
-  .object({
-    id: z.number().int().describe("Its place in this ordering (1-based), as RM365's custom range numbered rows"),
-    sku: z.string().describe("The base SKU (an -MD variant counts as its base)"),
-    name: z.string().describe("The name on the newest order line"),
-    total_qty: z.number(),
-    last_updated: z.string().describe("When the newest contributing line was written"),
-  })
-  .meta({ id: "Rm365CondensedRow" });
-
-const CondensedList = z
-  .object({
-    status: z.literal("success"),
-    region: Region,
-    range_type: z.string().optional(),
-    range_value: z.string().optional(),
-    data: z.array(CondensedRow),
-    total_count: z.number().int(),
-    limit: z.number().int(),
-    offset: z.number().int(),
-  })
-  .meta({ id: "Rm365CondensedList" });
-
-const RefreshRegion = z
-  .object({ status: z.literal("success"), message: z.string(), region: Region, rows_aggregated: z.number().int(), table: z.string() })
-  .meta({ id: "Rm365RefreshCondensed" });
-
-const RefreshAll = z
-  .object({
-    status: z.literal("success"),
-    message: z.string(),
-    results: z.record(z.string(), z.object({ success: z.boolean(), rows_aggregated: z.number().int() })),
-    total_rows_aggregated: z.number().int(),
-  })
-  .meta({ id: "Rm365RefreshCondensedAll" });
 
 const HistoryQuery = z.object({ ...Page, region: Region.optional().describe("Only this region") });
 
@@ -134,12 +62,6 @@ const HistoryList = z
   .meta({ id: "Rm365ImportHistory" });
 
 const CONDENSED_TABLE = "sales_rows (aggregated on read)";
-
-const InitResult = z.object({ status: z.enum(["success", "error"]), message: z.string(), tables: z.array(z.string()) }).meta({ id: "Rm365SalesInit" });
-
-const TablesStatus = z
-  .object({ status: z.literal("success"), tables_status: z.record(z.string(), z.boolean()), all_tables_exist: z.boolean() })
-  .meta({ id: "Rm365SalesTablesStatus" });
 
 const router = createRouter()
   .openapi(
@@ -217,7 +139,7 @@ const router = createRouter()
       const results: Record<string, { success: boolean; rows_aggregated: number }> = {};
       let total = 0;
       for (const region of regions) {
-        const count = await condensedSkuCount(c.var.deps, region);
+        const count = await condensedSkuCount(c.var.deps, "sales", region);
         results[region] = { success: true, rows_aggregated: count };
         total += count;
       }
@@ -274,7 +196,7 @@ function regionCondensed(app: OpenAPIHono<AppEnv>, region: SalesRegion) {
       }),
       async (c) => {
         const { limit, offset, search } = c.req.valid("query");
-        const page = await condensedSales(c.var.deps, region, { range: { type: "six_months" }, limit, offset, search });
+        const page = await condensedSales(c.var.deps, "sales", region, { range: { type: "six_months" }, limit, offset, search });
         setTotal(c, page.total_count);
         return c.json({ status: "success" as const, region, ...page }, 200);
       },
@@ -293,7 +215,7 @@ function regionCondensed(app: OpenAPIHono<AppEnv>, region: SalesRegion) {
       }),
       async (c) => {
         const { range, limit, offset, search, range_type, range_value } = c.req.valid("query");
-        const page = await condensedSales(c.var.deps, region, { range, limit, offset, search });
+        const page = await condensedSales(c.var.deps, "sales", region, { range, limit, offset, search });
         setTotal(c, page.total_count);
         return c.json({ status: "success" as const, region, range_type, range_value, ...page }, 200);
       },
@@ -309,7 +231,7 @@ function regionCondensed(app: OpenAPIHono<AppEnv>, region: SalesRegion) {
         responses: { 200: json(RefreshRegion, "Products in the view") },
       }),
       async (c) => {
-        const count = await condensedSkuCount(c.var.deps, region);
+        const count = await condensedSkuCount(c.var.deps, "sales", region);
         return c.json(
           { status: "success" as const, message: `Successfully refreshed condensed data for ${name}`, region, rows_aggregated: count, table: CONDENSED_TABLE },
           200,

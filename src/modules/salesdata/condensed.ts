@@ -11,7 +11,7 @@
  * excluded (`use_exclusions` is accepted and changes nothing).
  */
 import { and, asc, desc, eq, gte, type SQL, sql } from "drizzle-orm";
-import { type SalesRegion, salesRows } from "../../db/schema";
+import { type MagentoDataRegion, magentoSalesRows, salesRows } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { likeContains } from "../../lib/sql";
 
@@ -63,9 +63,16 @@ export function rangeStart(range: CondensedRange, now: Date): string {
   }
 }
 
+/**
+ * The order lines condensed: CSV-imported sales lines, or lines synced from Magento (RM365's
+ * magentodata condensed the same way).
+ */
+type LineTable = typeof salesRows | typeof magentoSalesRows;
+export type LineSource = "sales" | "magento";
+const SOURCES: Record<LineSource, LineTable> = { sales: salesRows, magento: magentoSalesRows };
+
 /** RM365's base SKU of an `-MD` variant, in SQL (its regex `-MD(-.*)?$`, case-insensitive). */
-function baseSku(): SQL<string> {
-  const t = salesRows;
+function baseSku(t: LineTable): SQL<string> {
   return sql<string>`case
     when instr(upper(${t.sku}), '-MD-') > 0 then substr(${t.sku}, 1, instr(upper(${t.sku}), '-MD-') - 1)
     when upper(${t.sku}) like '%-MD' then substr(${t.sku}, 1, length(${t.sku}) - 3)
@@ -76,12 +83,17 @@ function baseSku(): SQL<string> {
 const ORDERED_AT_LENGTH = 24;
 
 /** A region's order lines since the range's start, per base SKU, largest total first (then SKU). */
-export async function condensedSales(deps: Pick<Deps, "db" | "now">, region: SalesRegion, query: CondensedQuery): Promise<CondensedPage> {
-  const t = salesRows;
+export async function condensedSales(
+  deps: Pick<Deps, "db" | "now">,
+  source: LineSource,
+  region: MagentoDataRegion,
+  query: CondensedQuery,
+): Promise<CondensedPage> {
+  const t = SOURCES[source];
   const since = `${rangeStart(query.range, deps.now())}T00:00:00.000Z`;
   const grouped = deps.db
     .select({
-      sku: baseSku().as("base_sku"),
+      sku: baseSku(t).as("base_sku"),
       name: sql<string>`substr(max(${t.orderedAt} || ${t.name}), ${ORDERED_AT_LENGTH + 1})`.as("latest_name"),
       totalQty: sql<number>`sum(${t.qty})`.as("total_qty"),
       lastUpdated: sql<string>`max(${t.updatedAt})`.as("last_updated"),
@@ -110,7 +122,7 @@ export async function condensedSales(deps: Pick<Deps, "db" | "now">, region: Sal
 }
 
 /** What RM365's "refresh" reported: the products (base SKUs) its six-month view holds now. */
-export async function condensedSkuCount(deps: Pick<Deps, "db" | "now">, region: SalesRegion): Promise<number> {
-  const page = await condensedSales(deps, region, { range: { type: "six_months" }, limit: 1, offset: 0 });
+export async function condensedSkuCount(deps: Pick<Deps, "db" | "now">, source: LineSource, region: MagentoDataRegion): Promise<number> {
+  const page = await condensedSales(deps, source, region, { range: { type: "six_months" }, limit: 1, offset: 0 });
   return page.total_count;
 }
