@@ -1,5 +1,5 @@
 /** Reads of the Magento-synced order lines: a region's list, the sync history and the tables' status. */
-import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, sql } from "drizzle-orm";
 import { MAGENTO_DATA_REGIONS, type MagentoDataRegion, magentoSalesRows, magentoSyncs } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { likeContains } from "../../lib/sql";
@@ -67,7 +67,7 @@ export async function listMagentoLines(
     query.search ? likeContains([t.orderNumber, t.sku, t.name, t.customerFullName, t.customerEmail], query.search) : undefined,
   );
   const [rows, totals] = await deps.db.batch([
-    deps.db.select().from(t).where(where).orderBy(desc(t.orderedAt), desc(t.id)).limit(query.limit).offset(query.offset),
+    deps.db.select().from(t).where(where).orderBy(desc(t.orderedAt), asc(t.id)).limit(query.limit).offset(query.offset),
     deps.db.select({ total: count() }).from(t).where(where),
   ]);
   return { data: rows.map(toLine), total_count: totals[0]?.total ?? 0, limit: query.limit, offset: query.offset };
