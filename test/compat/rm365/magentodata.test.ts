@@ -15,7 +15,7 @@ const Lines = z.array(z.object({ order_number: z.string(), sku: z.string(), qty:
 
 /** A date `daysAgo` days back, in Magento's format, `seconds` past 08:00. */
 const magentoDate = (daysAgo: number, seconds = 0) =>
-  new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10) + ` 08:00:${String(seconds).padStart(2, "0")}`;
+  `${new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10)} 08:00:${String(seconds).padStart(2, "0")}`;
 
 async function sync(token: string, region: string, body: object = {}) {
   return call(`/api/v1/magentodata/${region}/sync`, { token, body });
