@@ -91,6 +91,11 @@ function matches(record: Record<string, unknown>, filter: Filter): boolean {
       return actual !== filter.value;
     case "in":
       return filter.value.split(",").includes(actual);
+    // Magento compares dates ("YYYY-MM-DD HH:MM:SS") and numbers; text order suffices for the dates the fake holds.
+    case "gteq":
+      return actual >= filter.value;
+    case "lteq":
+      return actual <= filter.value;
     default:
       return false;
   }

@@ -10,6 +10,7 @@ import { createRouter } from "../../lib/route";
 import { rm365AttendanceRoutes } from "./attendance";
 import { rm365EnrollmentRoutes } from "./enrollment";
 import { rm365LabelRoutes } from "./labels";
+import { rm365MagentodataRoutes } from "./magentodata";
 import { rm365OrderRoutes } from "./orders";
 import { rm365SalesdataRoutes } from "./salesdata";
 
@@ -18,4 +19,5 @@ export const rm365Routes = createRouter()
   .route("/attendance", rm365AttendanceRoutes)
   .route("/magento", rm365OrderRoutes)
   .route("/labels", rm365LabelRoutes)
-  .route("/salesdata", rm365SalesdataRoutes);
+  .route("/salesdata", rm365SalesdataRoutes)
+  .route("/magentodata", rm365MagentodataRoutes);

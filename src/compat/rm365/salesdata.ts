@@ -1,21 +1,34 @@
 /**
  * RM365's sales-data screens (`/api/v1/salesdata/…` as its backend served them): the region
- * lists with `limit` up to 1,000 (RM365's `le=1000`, default 100), and the home page's `init` and
- * `status`. Uploads, import history by id and the summary are the module's own routes.
+ * lists with `limit` up to 1,000 (RM365's `le=1000`, default 100), the home page's `init` and
+ * `status`, each region's condensed view (six months, or a custom range) and its refresh, and
+ * the import history with integer ids. Uploads, import history by UUID and the summary are the
+ * module's own routes.
  *
  * Differences from the seed, on purpose:
  * - `init` creates nothing: Floorline's tables come from migrations. It reports the tables that
  *   exist, as RM365's did after creating them (`status: "error"` if one is missing).
  * - `de` is a region too (Floorline's fourth tab).
+ * - The condensed view is computed on read (modules/salesdata/condensed.ts), so it is never
+ *   stale: `refresh-condensed` writes nothing and reports the products the view holds. RM365's
+ *   exclusion lists and thresholds are not kept (`use_exclusions` changes nothing).
+ * - A bad custom range (`range_type` or `range_value`) is a 422 `{detail}`, not RM365's 200 with
+ *   `status: "error"`; the client shows either message.
+ * - The history's `status` is `success` for a finished import (RM365's word) and Floorline's
+ *   state otherwise (`rejected`, `failed`, `duplicate`, `validating`, `importing`); its `id` is
+ *   an integer, `import_id` the import's UUID (`GET /salesdata/imports/{id}`).
  */
 
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { z } from "zod";
-import { createRouter, json } from "../../lib/route";
+import { createRouter, json, principalOf } from "../../lib/route";
+import { condensedSales, condensedSkuCount } from "../../modules/salesdata/condensed";
+import { importHistory } from "../../modules/salesdata/history";
 import { Region, SalesList, type SalesRegion } from "../../modules/salesdata/schemas";
-import { listSalesRows, REGION_TABS, SALES_TABLES, salesTablesStatus } from "../../modules/salesdata/service";
+import { listSalesRows, REGION_TABS, regionsOf, SALES_TABLES, salesTablesStatus } from "../../modules/salesdata/service";
 import type { AppEnv } from "../../types";
 import { defineRoute, setTotal } from "./common";
+import { CondensedList, CondensedQuery, CustomRangeQuery, InitResult, Page, RefreshAll, RefreshRegion, TablesStatus } from "./sales-views";
 
 const TAGS = ["rm365"];
 
@@ -27,11 +40,28 @@ const Rm365SalesQuery = z.object({
   fields: z.string().max(500).optional().describe("Accepted, not applied: every column is returned"),
 });
 
-const InitResult = z.object({ status: z.enum(["success", "error"]), message: z.string(), tables: z.array(z.string()) }).meta({ id: "Rm365SalesInit" });
+const HistoryQuery = z.object({ ...Page, region: Region.optional().describe("Only this region") });
 
-const TablesStatus = z
-  .object({ status: z.literal("success"), tables_status: z.record(z.string(), z.boolean()), all_tables_exist: z.boolean() })
-  .meta({ id: "Rm365SalesTablesStatus" });
+const HistoryRecord = z
+  .object({
+    id: z.number().int().describe("An integer id (the client embeds it in its markup)"),
+    import_id: z.string().describe("The import's UUID (GET /salesdata/imports/{id})"),
+    region: Region,
+    filename: z.string(),
+    rows_imported: z.number().int(),
+    rows_failed: z.number().int(),
+    errors: z.array(z.string()),
+    imported_by: z.string(),
+    imported_at: z.string(),
+    status: z.string().describe("success (a finished import), or rejected, failed, duplicate, validating, importing"),
+  })
+  .meta({ id: "Rm365ImportHistoryRecord" });
+
+const HistoryList = z
+  .object({ status: z.literal("success"), data: z.array(HistoryRecord), total_count: z.number().int(), limit: z.number().int(), offset: z.number().int() })
+  .meta({ id: "Rm365ImportHistory" });
+
+const CONDENSED_TABLE = "sales_rows (aggregated on read)";
 
 const router = createRouter()
   .openapi(
@@ -74,6 +104,55 @@ const router = createRouter()
       const status = await salesTablesStatus(c.var.deps);
       return c.json({ status: "success" as const, tables_status: status, all_tables_exist: Object.values(status).every(Boolean) }, 200);
     },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/history",
+      access: "salesdata:read",
+      pureRead: true,
+      tab: "salesdata.history",
+      summary: "RM365's import history: newest first, integer ids, the regions whose tab the caller holds",
+      tags: TAGS,
+      request: { query: HistoryQuery },
+      errors: { 403: "The region's tab is missing" },
+      responses: { 200: json(HistoryList, "A page of imports") },
+    }),
+    async (c) => {
+      const page = await importHistory(c.var.deps, c.req.valid("query"), principalOf(c));
+      setTotal(c, page.total_count);
+      return c.json({ status: "success" as const, ...page }, 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/refresh-condensed",
+      access: "salesdata:read",
+      tab: "salesdata",
+      summary: "RM365's refresh of every condensed view: computed on read here, so it reports each of the caller's regions",
+      tags: TAGS,
+      responses: { 200: json(RefreshAll, "Products per region") },
+    }),
+    async (c) => {
+      const regions = regionsOf(principalOf(c));
+      const results: Record<string, { success: boolean; rows_aggregated: number }> = {};
+      let total = 0;
+      for (const region of regions) {
+        const count = await condensedSkuCount(c.var.deps, "sales", region);
+        results[region] = { success: true, rows_aggregated: count };
+        total += count;
+      }
+      return c.json(
+        {
+          status: "success" as const,
+          message: `Refreshed condensed data for ${regions.length}/${regions.length} regions`,
+          results,
+          total_rows_aggregated: total,
+        },
+        200,
+      );
+    },
   );
 
 /** A region's list: one route per region, so each declares its region's tab (as the module did). */
@@ -99,4 +178,67 @@ function regionList(app: OpenAPIHono<AppEnv>, region: SalesRegion) {
   );
 }
 
-export const rm365SalesdataRoutes = regionList(regionList(regionList(regionList(router, "uk"), "fr"), "nl"), "de");
+/** A region's condensed view (six months), its custom range and its refresh, under the region's tab. */
+function regionCondensed(app: OpenAPIHono<AppEnv>, region: SalesRegion) {
+  const name = region.toUpperCase();
+  return app
+    .openapi(
+      defineRoute({
+        method: "get",
+        path: `/${region}/condensed`,
+        access: "salesdata:read",
+        pureRead: true,
+        tab: REGION_TABS[region],
+        summary: `${name} quantities per product over six months, largest first (RM365's condensed view)`,
+        tags: TAGS,
+        request: { query: CondensedQuery },
+        responses: { 200: json(CondensedList, `A page of ${name} products`) },
+      }),
+      async (c) => {
+        const { limit, offset, search } = c.req.valid("query");
+        const page = await condensedSales(c.var.deps, "sales", region, { range: { type: "six_months" }, limit, offset, search });
+        setTotal(c, page.total_count);
+        return c.json({ status: "success" as const, region, ...page }, 200);
+      },
+    )
+    .openapi(
+      defineRoute({
+        method: "get",
+        path: `/${region}/condensed/custom-range`,
+        access: "salesdata:read",
+        pureRead: true,
+        tab: REGION_TABS[region],
+        summary: `${name} quantities per product over the last N days or months, or since a day`,
+        tags: TAGS,
+        request: { query: CustomRangeQuery },
+        responses: { 200: json(CondensedList, `A page of ${name} products`) },
+      }),
+      async (c) => {
+        const { range, limit, offset, search, range_type, range_value } = c.req.valid("query");
+        const page = await condensedSales(c.var.deps, "sales", region, { range, limit, offset, search });
+        setTotal(c, page.total_count);
+        return c.json({ status: "success" as const, region, range_type, range_value, ...page }, 200);
+      },
+    )
+    .openapi(
+      defineRoute({
+        method: "post",
+        path: `/refresh-condensed/${region}`,
+        access: "salesdata:read",
+        tab: REGION_TABS[region],
+        summary: `RM365's refresh of the ${name} condensed view: computed on read here, so it reports the products it holds`,
+        tags: TAGS,
+        responses: { 200: json(RefreshRegion, "Products in the view") },
+      }),
+      async (c) => {
+        const count = await condensedSkuCount(c.var.deps, "sales", region);
+        return c.json(
+          { status: "success" as const, message: `Successfully refreshed condensed data for ${name}`, region, rows_aggregated: count, table: CONDENSED_TABLE },
+          200,
+        );
+      },
+    );
+}
+
+const withLists = regionList(regionList(regionList(regionList(router, "uk"), "fr"), "nl"), "de");
+export const rm365SalesdataRoutes = regionCondensed(regionCondensed(regionCondensed(regionCondensed(withLists, "uk"), "fr"), "nl"), "de");

@@ -5,6 +5,7 @@ export * from "./identity";
 export * from "./inventory";
 export * from "./labels";
 export * from "./magento";
+export * from "./magentodata";
 export * from "./oee";
 export * from "./onshape";
 export * from "./parts";

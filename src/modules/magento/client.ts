@@ -203,7 +203,7 @@ async function readCapped(res: Response): Promise<string> {
  * GETs `/rest/V1/<resource>?searchCriteria…` and validates the answer. Retries network errors,
  * timeouts, 429 and 5xx with backoff; every failure left at the end is a 502.
  */
-async function search<T extends z.ZodType>(client: MagentoClient, resource: "orders" | "invoices", query: Search, item: T) {
+export async function search<T extends z.ZodType>(client: MagentoClient, resource: "orders" | "invoices", query: Search, item: T) {
   const url = `${client.baseUrl}/rest/V1/${resource}?${searchCriteria(query)}`;
   let lastProblem = "";
   for (let attempt = 0; attempt <= client.retries; attempt++) {

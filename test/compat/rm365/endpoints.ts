@@ -220,4 +220,48 @@ export const ENDPOINTS: Rm365Endpoint[] = [
   { method: "GET", path: "/api/v1/salesdata/uk?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
   { method: "GET", path: "/api/v1/salesdata/fr?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
   { method: "GET", path: "/api/v1/salesdata/nl?limit=1000&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
+
+  // ---- sales data: condensed views, refresh, history (salesDataApi.js, modules/salesdata/{uk,fr,nl}-sales.js, history.js, condensed-filters.js) ----
+  { method: "GET", path: "/api/v1/salesdata/uk/condensed?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
+  { method: "GET", path: "/api/v1/salesdata/fr/condensed?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
+  { method: "GET", path: "/api/v1/salesdata/nl/condensed?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
+  {
+    method: "GET",
+    path: "/api/v1/salesdata/uk/condensed/custom-range?range_type=days&range_value=30&use_exclusions=true&limit=1000&offset=0&search=",
+    role: "admin",
+    reads: ["status", "data", "total_count"],
+  },
+  { method: "GET", path: "/api/v1/salesdata/history?limit=50&offset=0", role: "admin", reads: ["status", "data", "total_count"] },
+  { method: "POST", path: "/api/v1/salesdata/refresh-condensed", role: "admin", body: {}, reads: ["status", "message", "results", "total_rows_aggregated"] },
+  { method: "POST", path: "/api/v1/salesdata/refresh-condensed/uk", role: "admin", body: {}, reads: ["status", "message", "rows_aggregated"] },
+
+  // ---- magentodata (frontend/js/services/api/magentoDataApi.js, modules/magentodata/*): synced from the fake shop ----
+  { method: "GET", path: "/api/v1/magentodata/init", role: "admin", reads: ["status", "message", "tables"] },
+  { method: "GET", path: "/api/v1/magentodata/status", role: "admin", reads: ["status", "tables_status", "all_tables_exist"] },
+  {
+    method: "POST",
+    path: "/api/v1/magentodata/test-sync",
+    role: "admin",
+    body: {},
+    reads: ["status", "message", "rows_synced", "orders_processed"],
+  },
+  { method: "GET", path: "/api/v1/magentodata/test?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total"] },
+  { method: "POST", path: "/api/v1/magentodata/uk/sync", role: "admin", body: {}, reads: ["status", "message", "rows_synced", "orders_processed"] },
+  { method: "POST", path: "/api/v1/magentodata/fr/sync", role: "admin", body: {}, reads: ["status", "message", "rows_synced", "orders_processed"] },
+  { method: "POST", path: "/api/v1/magentodata/nl/sync", role: "admin", body: {}, reads: ["status", "message", "rows_synced", "orders_processed"] },
+  { method: "GET", path: "/api/v1/magentodata/uk?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
+  { method: "GET", path: "/api/v1/magentodata/fr?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
+  { method: "GET", path: "/api/v1/magentodata/nl?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
+  { method: "GET", path: "/api/v1/magentodata/uk/condensed?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
+  { method: "GET", path: "/api/v1/magentodata/fr/condensed?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
+  { method: "GET", path: "/api/v1/magentodata/nl/condensed?limit=100&offset=0&search=", role: "admin", reads: ["status", "data", "total_count"] },
+  {
+    method: "GET",
+    path: "/api/v1/magentodata/uk/condensed/custom-range?range_type=months&range_value=3&use_exclusions=true&limit=1000&offset=0&search=",
+    role: "admin",
+    reads: ["status", "data", "total_count"],
+  },
+  { method: "GET", path: "/api/v1/magentodata/history?limit=50&offset=0", role: "admin", reads: ["status", "data", "total_count"] },
+  { method: "POST", path: "/api/v1/magentodata/refresh-condensed", role: "admin", body: {}, reads: ["status", "message", "results", "total_rows_aggregated"] },
+  { method: "POST", path: "/api/v1/magentodata/refresh-condensed/uk", role: "admin", body: {}, reads: ["status", "message", "rows_aggregated"] },
 ];
