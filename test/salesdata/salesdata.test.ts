@@ -644,6 +644,16 @@ describe("sales CSV rules", () => {
     });
   });
 
+  it("knows each month's length and leap years without a Date round trip", () => {
+    expect(parseRegionDate("29/02/2028", "uk")).toBe("2028-02-29T00:00:00.000Z");
+    expect(parseRegionDate("2000-02-29 10:00", "uk")).toBe("2000-02-29T10:00:00.000Z");
+    expect(parseRegionDate("29/02/2026", "uk")).toBeUndefined();
+    expect(parseRegionDate("2100-02-29", "uk")).toBeUndefined();
+    expect(parseRegionDate("31-04-2026", "nl")).toBeUndefined();
+    expect(parseRegionDate("30.04.2026", "de")).toBe("2026-04-30T00:00:00.000Z");
+    expect(parseRegionDate("31/12/2026 23:59:59", "fr")).toBe("2026-12-31T23:59:59.000Z");
+  });
+
   it("numbers records as spreadsheet rows, a quoted line break staying in its row", async () => {
     const text = `${HEADER}\n"a\nb",2\n\nc,3\n`;
     const rows: { row: number; fields: string[] }[] = [];

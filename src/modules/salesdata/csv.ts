@@ -143,6 +143,8 @@ function numberPatterns(region: SalesRegion): RegionPatterns {
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+const leap = (y: number) => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+const daysInMonth = (y: number, mo: number) => (mo === 2 ? (leap(y) ? 29 : 28) : mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31);
 
 /**
  * Parses an order date as `region` writes it (`DD/MM/YYYY`, `DD-MM-YYYY`, `DD.MM.YYYY` with an
@@ -177,8 +179,7 @@ export function parseRegionDate(text: string, region: SalesRegion): string | und
   } else return undefined;
   const { y, mo, d, h, mi, s, ms } = parts;
   if (y < 1970 || y > 2999 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return undefined;
-  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms));
-  if (date.getUTCDate() !== d || date.getUTCMonth() !== mo - 1) return undefined;
+  if (d > daysInMonth(y, mo)) return undefined;
   return `${pad(y, 4)}-${pad(mo)}-${pad(d)}T${pad(h)}:${pad(mi)}:${pad(s)}.${pad(ms, 3)}Z`;
 }
 
@@ -191,46 +192,55 @@ const shown = (value: string) => JSON.stringify(value.length > MAX_SHOWN_VALUE ?
 export function validateRow(fields: readonly string[], row: number, region: SalesRegion): RowResult {
   if (fields.length < EXPECTED_COLUMNS) return { ok: false, error: `Row ${row}: Not enough columns (expected ${EXPECTED_COLUMNS}, got ${fields.length})` };
   if (fields.length > EXPECTED_COLUMNS) return { ok: false, error: `Row ${row}: Too many columns (expected ${EXPECTED_COLUMNS}, got ${fields.length})` };
-  const v = Object.fromEntries(SALES_COLUMNS.map((name, i) => [name, (fields[i] ?? "").trim()])) as Record<(typeof SALES_COLUMNS)[number], string>;
+  // By position (SALES_COLUMNS order); plain indexing, as this runs for every line of a file.
+  const v: string[] = new Array(EXPECTED_COLUMNS);
+  for (let i = 0; i < EXPECTED_COLUMNS; i++) v[i] = (fields[i] ?? "").trim();
   const fail = (error: string): RowResult => ({ ok: false, error: `Row ${row}: ${error}` });
-  for (const required of ["order_number", "sku", "created_at"] as const) {
-    if (v[required] === "") return fail(`Missing ${required}`);
-  }
-  for (const [name, max] of Object.entries(MAX_LENGTH)) {
-    const value = v[name as keyof typeof v];
-    if (value.length > max) return fail(`${name} is longer than ${max} characters`);
-  }
+  for (const [i, name] of REQUIRED) if (v[i] === "") return fail(`Missing ${name}`);
+  for (const [i, name, max] of LENGTH_CHECKS) if ((v[i] as string).length > max) return fail(`${name} is longer than ${max} characters`);
   const format = REGION_FORMATS[region];
-  const createdAt = parseRegionDate(v.created_at, region);
-  if (createdAt === undefined) return fail(`Invalid created_at ${shown(v.created_at)} (expected ${format.dateExample} or YYYY-MM-DD HH:MM:SS)`);
-  const numbers: Partial<Record<"qty" | "price" | "grand_total", number>> = {};
-  for (const name of ["qty", "price", "grand_total"] as const) {
-    const n = parseRegionNumber(v[name], region);
-    if (n === undefined) return fail(`Invalid ${name} ${shown(v[name])} (expected a number like ${format.numberExample})`);
-    if (n < 0 && name === "qty") return fail(`Invalid qty ${shown(v.qty)} (must not be negative)`);
-    numbers[name] = n;
+  const createdText = v[COL.created_at] as string;
+  const createdAt = parseRegionDate(createdText, region);
+  if (createdAt === undefined) return fail(`Invalid created_at ${shown(createdText)} (expected ${format.dateExample} or YYYY-MM-DD HH:MM:SS)`);
+  const numbers = [0, 0, 0];
+  for (let k = 0; k < NUMBER_COLUMNS.length; k++) {
+    const [i, name] = NUMBER_COLUMNS[k] as (typeof NUMBER_COLUMNS)[number];
+    const text = v[i] as string;
+    const n = parseRegionNumber(text, region);
+    if (n === undefined) return fail(`Invalid ${name} ${shown(text)} (expected a number like ${format.numberExample})`);
+    if (n < 0 && name === "qty") return fail(`Invalid qty ${shown(text)} (must not be negative)`);
+    numbers[k] = n;
   }
-  if (!/^[A-Za-z]{3}$/.test(v.currency)) return fail(`Invalid currency ${shown(v.currency)} (expected a 3-letter code like GBP or EUR)`);
+  const currency = v[COL.currency] as string;
+  if (!CURRENCY.test(currency)) return fail(`Invalid currency ${shown(currency)} (expected a 3-letter code like GBP or EUR)`);
   return {
     ok: true,
     line: {
-      order_number: v.order_number,
+      order_number: v[COL.order_number] as string,
       created_at: createdAt,
-      sku: v.sku,
-      name: v.name,
-      qty: numbers.qty ?? 0,
-      price: numbers.price ?? 0,
-      status: v.status,
-      currency: v.currency.toUpperCase(),
-      grand_total: numbers.grand_total ?? 0,
-      customer_email: v.customer_email,
-      customer_full_name: v.customer_full_name,
-      billing_address: v.billing_address,
-      shipping_address: v.shipping_address,
-      customer_group_code: v.customer_group_code,
+      sku: v[COL.sku] as string,
+      name: v[COL.name] as string,
+      qty: numbers[0] ?? 0,
+      price: numbers[1] ?? 0,
+      status: v[COL.status] as string,
+      currency: currency.toUpperCase(),
+      grand_total: numbers[2] ?? 0,
+      customer_email: v[COL.customer_email] as string,
+      customer_full_name: v[COL.customer_full_name] as string,
+      billing_address: v[COL.billing_address] as string,
+      shipping_address: v[COL.shipping_address] as string,
+      customer_group_code: v[COL.customer_group_code] as string,
     },
   };
 }
+
+type Column = (typeof SALES_COLUMNS)[number];
+/** Each column's position. */
+const COL = Object.fromEntries(SALES_COLUMNS.map((name, i) => [name, i])) as Record<Column, number>;
+const REQUIRED = (["order_number", "sku", "created_at"] as const).map((name) => [COL[name], name] as const);
+const LENGTH_CHECKS = Object.entries(MAX_LENGTH).map(([name, max]) => [COL[name as Column], name, max] as const);
+const NUMBER_COLUMNS = (["qty", "price", "grand_total"] as const).map((name) => [COL[name], name] as const);
+const CURRENCY = /^[A-Za-z]{3}$/;
 
 /** The delimiter a header line uses most: `,`, `;` or tab (`,` on a tie). */
 export function chooseDelimiter(headerLine: string): "," | ";" | "\t" {
