@@ -14,6 +14,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { printDocumentGoals } from "./documents-goals.mjs";
 import { fanout } from "./fanout.mjs";
 import { floodLatency } from "./flood.mjs";
 import { failureOf, load } from "./load.mjs";
@@ -165,6 +166,7 @@ async function main() {
   console.log("");
   console.log("checks:");
   console.log(renderChecks(rows));
+  await printDocumentGoals(rows, settings.only);
 
   const failures = rows.flatMap((r) => r.failures);
   if (failures.length) {
