@@ -16,6 +16,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { printDocumentGoals } from "./documents-goals.mjs";
 import { fanout } from "./fanout.mjs";
 import { floodLatency } from "./flood.mjs";
 import { failureOf, load } from "./load.mjs";
@@ -171,6 +172,7 @@ async function main() {
     console.log("checks:");
     console.log(renderChecks(rows));
   }
+  await printDocumentGoals(rows, settings.only);
 
   const failures = rows.flatMap((r) => r.failures);
   // Socket.IO fan-out (issue 16): the same API and bare workers, after the autocannon scenarios.

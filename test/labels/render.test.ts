@@ -1,5 +1,9 @@
+import bwipjs from "bwip-js/generic";
+import { PDFDocument, PDFName, PDFRawStream } from "pdf-lib";
 import { describe, expect, it } from "vitest";
-import { encodeSymbol, LabelDocument, symbologyProblem } from "../../src/modules/labels/render";
+import { code128Sbs } from "../../src/modules/labels/code128";
+import { encodeSymbol, LabelDocument } from "../../src/modules/labels/pdf";
+import { symbologyProblem } from "../../src/modules/labels/render";
 import { BUILTIN_TEMPLATES, resolveTemplate } from "../../src/modules/labels/templates";
 import { decodeSymbol, rectangles, symbolsOf } from "./decode";
 
@@ -57,6 +61,48 @@ describe("label rendering", () => {
     expect(decodeSymbol(rects, symbology).text).toBe(value);
     // A broken symbol does not decode: the test can fail.
     expect(() => decodeSymbol(rects.slice(0, Math.floor(rects.length / 2)), symbology)).toThrow();
+  });
+
+  // Our own Code 128 encoder (bwip-js's took most of a label's time): every printable character,
+  // digit runs of every length at the start, middle and end (code set C switches), each read by
+  // zxing (which checks the mod-103 symbol) and never longer than bwip-js's symbol.
+  const printableAscii = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join("");
+  const code128Values = [
+    printableAscii.slice(0, 40),
+    printableAscii.slice(40),
+    ...Array.from({ length: 9 }, (_, n) => "1234567890".slice(0, n + 1)),
+    ...Array.from({ length: 8 }, (_, n) => `AB${"9876543210".slice(0, n + 1)}`),
+    ...Array.from({ length: 8 }, (_, n) => `${"0123456789".slice(0, n + 1)}X`),
+    ...Array.from({ length: 8 }, (_, n) => `x${"0123456789".slice(0, n + 1)}-y`),
+    "BENCH-000123",
+    "5060000000012",
+    " (a) \\b ",
+  ];
+  it.each(code128Values)("Code 128 of %j decodes and is no longer than bwip-js's", (value) => {
+    const symbol = encodeSymbol("code128", value);
+    if (symbol.kind !== "linear") throw new Error("expected a linear symbol");
+    const rects = symbol.bars.map(([x, w]) => [x, 0, w, 1] as [number, number, number, number]);
+    expect(decodeSymbol(rects, "code128").text).toBe(value);
+    const [theirs] = bwipjs.raw("code128", value, "") as { sbs: number[] }[];
+    const modules = (sbs: number[]) => sbs.reduce((a, b) => a + b, 0);
+    expect(modules(code128Sbs(value))).toBeLessThanOrEqual(modules(theirs?.sbs ?? []));
+  });
+
+  it("writes label text as WinAnsi literal strings: brackets and backslashes escaped, Latin-1 kept, the rest as ?, long names cut", async () => {
+    const doc = await LabelDocument.create(resolveTemplate("rm365"), "Labels (test) ✓");
+    doc.add({ value: "V", sku: "a(b)c\\d", name: "Crème brûlée 中", location: "A", line_date: null });
+    doc.add({ value: "W", sku: "S", name: "W".repeat(200), location: "A", line_date: null });
+    const pdf = await PDFDocument.load(await doc.save(), { updateMetadata: false });
+    expect(pdf.getTitle()).toBe("Labels (test) ✓");
+    const contents = pdf.getPages()[0]?.node.lookup(PDFName.of("Contents"));
+    if (!(contents instanceof PDFRawStream)) throw new Error("expected a raw content stream");
+    const content = new TextDecoder("latin1").decode(contents.getContents());
+    expect(content).toContain("(SKU a\\(b\\)c\\\\d) Tj");
+    expect(content).toContain("(Cr\\350me br\\373l\\351e ?) Tj");
+    const cut = /\((W+)\.\.\.\) Tj/.exec(content)?.[1] ?? "";
+    // 69 mm less padding at 7.3 pt Helvetica-Bold (W = 944/1000 em): about 26 W's, never all 200.
+    expect(cut.length).toBeGreaterThan(20);
+    expect(cut.length).toBeLessThan(30);
   });
 
   it("knows what a symbology cannot encode", () => {

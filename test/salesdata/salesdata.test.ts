@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
+import { eq, like, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client";
-import { salesImports } from "../../src/db/schema";
+import { salesImportChunks, salesImports, salesRows } from "../../src/db/schema";
 import { incomingUpload } from "../../src/lib/uploads";
 import { csvRecords, parseRegionDate, parseRegionNumber, validateRow } from "../../src/modules/salesdata/csv";
 import { importSalesFile, STALLED_IMPORT_MS, sweepStalledImports, validateFile } from "../../src/modules/salesdata/service";
@@ -300,44 +300,50 @@ describe("sales CSV import", () => {
     expect(record.json).toMatchObject({ status: "completed", rows_total: 5_600, rows_done: 5_600 });
   });
 
-  it("shows rows_done moving, batch by batch, while a long import runs", async () => {
+  it("shows rows_done moving, batch by batch, while a long import runs, and no line is visible before the commit", async () => {
     const deps = testDeps();
     const filename = `${unique("progress")}.csv`;
-    const seen: { status: string; done: number; total: number }[] = [];
+    const tag = unique("PROG");
+    const seen: { status: string; done: number; total: number; visible: number }[] = [];
     const realBatch = deps.db.batch.bind(deps.db);
-    // After each D1 batch, read the import's record as another client polling it would.
+    // After each D1 batch, read the import's record (and the region's lines) as another client polling would.
     const spy = (async (statements: Parameters<Db["batch"]>[0]) => {
       const out = await realBatch(statements);
       const [row] = await deps.db
         .select({ status: salesImports.status, done: salesImports.rowsDone, total: salesImports.rowsTotal })
         .from(salesImports)
         .where(eq(salesImports.filename, filename));
-      if (row) seen.push(row);
+      const [lines] = await deps.db
+        .select({ n: sql<number>`count(*)` })
+        .from(salesRows)
+        .where(like(salesRows.orderNumber, `${tag}-%`));
+      if (row) seen.push({ ...row, visible: lines?.n ?? -1 });
       return out;
     }) as unknown as Db["batch"];
     const db = new Proxy(deps.db, { get: (target, prop, receiver) => (prop === "batch" ? spy : Reflect.get(target, prop, receiver)) });
-    const tag = unique("PROG");
     const form = new FormData();
-    form.append("file", new File([csv(Array.from({ length: 12_000 }, (_, i) => ukLine({ order: `${tag}-${i}`, sku: "S" })))], filename));
+    form.append("file", new File([csv(Array.from({ length: 36_000 }, (_, i) => ukLine({ order: `${tag}-${i}`, sku: "S" })))], filename));
     const actor: Principal = { kind: "user", userId: "u-progress", username: "progress", role: "admin", permissions: new Set(["*"]), tabs: [], sessionId: "" };
     const result = await importSalesFile(
       { ...deps, db },
       { upload: incomingUpload(new Request("http://localhost/", { method: "POST", body: form })), region: "uk" },
       actor,
     );
-    expect(result.rows_imported).toBe(12_000);
-    expect(seen.filter((s) => s.status === "importing")).toEqual([
-      { status: "importing", done: 5_000, total: 12_000 },
-      { status: "importing", done: 10_000, total: 12_000 },
-      { status: "importing", done: 12_000, total: 12_000 },
+    expect(result.rows_imported).toBe(36_000);
+    // Staged 16,000 lines a batch (8 chunks of 2,000) while reading; all 36,000 appear at once.
+    expect(seen.filter((s) => s.done > 0)).toEqual([
+      { status: "validating", done: 16_000, total: 0, visible: 0 },
+      { status: "validating", done: 32_000, total: 0, visible: 0 },
+      { status: "validating", done: 36_000, total: 0, visible: 0 },
+      { status: "completed", done: 36_000, total: 36_000, visible: 36_000 },
     ]);
   });
 
-  it("an import cut off part-way is recorded as failed with its progress, and uploading the file again finishes it without doubles", async () => {
+  it("an import cut off part-way is recorded as failed, writes no line and leaves nothing staged; uploading the file again finishes it", async () => {
     const deps = testDeps();
     const realBatch = deps.db.batch.bind(deps.db);
     let batches = 0;
-    // Batch 1 records the import, batch 2 writes the first 5,000 lines, batch 3 (the last 1,000) fails.
+    // Batch 1 records the import, batch 2 stages the 6,000 lines, batch 3 (the commit) fails.
     const failing = (async (statements: Parameters<Db["batch"]>[0]) => {
       if (++batches === 3) throw new Error("D1 went away");
       return realBatch(statements);
@@ -353,13 +359,41 @@ describe("sales CSV import", () => {
     const actor: Principal = { kind: "user", userId: "u-cut", username: "cut", role: "admin", permissions: new Set(["*"]), tabs: [], sessionId: "" };
     await expect(importSalesFile({ ...deps, db }, { upload: incomingUpload(form()), region: "uk" }, actor)).rejects.toThrow("D1 went away");
     const [cut] = await deps.db.select().from(salesImports).where(eq(salesImports.filename, "cut.csv")).orderBy(salesImports.startedAt);
-    expect(cut).toMatchObject({ status: "failed", rowsDone: 5_000, rowsTotal: 6_000 });
+    expect(cut).toMatchObject({ status: "failed", rowsDone: 6_000, rowsTotal: 6_000 });
     expect(cut?.finishedAt).not.toBeNull();
+    const admin = await loginAs("admin");
+    expect((await listRegion(admin.token, "uk", tag)).total_count).toBe(0);
+    expect(
+      await deps.db
+        .select()
+        .from(salesImportChunks)
+        .where(eq(salesImportChunks.importId, cut?.id ?? "")),
+    ).toEqual([]);
 
     const again = await importSalesFile(testDeps(), { upload: incomingUpload(form()), region: "uk" }, actor);
     expect(again).toMatchObject({ rows_imported: 6_000, duplicate_of: null });
-    const admin = await loginAs("admin");
     expect((await listRegion(admin.token, "uk", tag)).total_count).toBe(6_000);
+  });
+
+  it("a bad row after lines already staged: 422, the staged chunks deleted, nothing visible", async () => {
+    const admin = await loginAs("admin");
+    const tag = unique("LATE");
+    const filename = `${unique("late")}.csv`;
+    const lines = Array.from({ length: 17_000 }, (_, i) => ukLine({ order: `${tag}-${i}`, sku: "S" }));
+    const form = new FormData();
+    form.append("file", new File([csv([...lines, ukLine({ order: `${tag}-bad`, sku: "S", qty: "many" })])], filename));
+    const res = await call("/api/v1/salesdata/uk/upload", { token: admin.token, body: form });
+    expect(res.status).toBe(422);
+    expect(res.json.message).toBe("1 of 17001 rows failed validation; nothing was imported");
+    const [record] = await testDeps().db.select().from(salesImports).where(eq(salesImports.filename, filename));
+    expect(record).toMatchObject({ status: "rejected", rowsTotal: 17_001, rowsFailed: 1 });
+    expect(
+      await testDeps()
+        .db.select()
+        .from(salesImportChunks)
+        .where(eq(salesImportChunks.importId, record?.id ?? "")),
+    ).toEqual([]);
+    expect((await listRegion(admin.token, "uk", tag)).total_count).toBe(0);
   });
 
   it("the hourly sweep marks an import whose isolate died mid-run as failed, and leaves live and finished ones alone", async () => {
@@ -608,6 +642,16 @@ describe("sales CSV rules", () => {
       ok: false,
       error: "Row 7: sku is longer than 64 characters",
     });
+  });
+
+  it("knows each month's length and leap years without a Date round trip", () => {
+    expect(parseRegionDate("29/02/2028", "uk")).toBe("2028-02-29T00:00:00.000Z");
+    expect(parseRegionDate("2000-02-29 10:00", "uk")).toBe("2000-02-29T10:00:00.000Z");
+    expect(parseRegionDate("29/02/2026", "uk")).toBeUndefined();
+    expect(parseRegionDate("2100-02-29", "uk")).toBeUndefined();
+    expect(parseRegionDate("31-04-2026", "nl")).toBeUndefined();
+    expect(parseRegionDate("30.04.2026", "de")).toBe("2026-04-30T00:00:00.000Z");
+    expect(parseRegionDate("31/12/2026 23:59:59", "fr")).toBe("2026-12-31T23:59:59.000Z");
   });
 
   it("numbers records as spreadsheet rows, a quoted line break staying in its row", async () => {

@@ -16,7 +16,8 @@ import { deleteFiles, holdFiles, releaseFiles } from "../../src/lib/files";
 import { describeError, log } from "../../src/lib/logging";
 import { itemsById, jobKeys, type LabelItem, labelData } from "../../src/modules/labels/items";
 import { LABEL_JOB_MAX_ATTEMPTS } from "../../src/modules/labels/lease";
-import { LabelDocument, type LabelTemplate, labelsPerPage } from "../../src/modules/labels/render";
+import { LabelDocument } from "../../src/modules/labels/pdf";
+import { type LabelTemplate, labelsPerPage } from "../../src/modules/labels/render";
 import type { LabelJobMessage } from "../../src/queues/messages";
 
 /** Labels rendered between two progress writes. */

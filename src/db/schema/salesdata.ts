@@ -1,4 +1,4 @@
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { id, timestamp, timestamps } from "./columns";
 
 /** Regions with a sales export (RM365's uk, fr, nl; de added). */
@@ -82,4 +82,25 @@ export const salesImports = sqliteTable(
     ...timestamps(),
   },
   (t) => [index("sales_imports_created_idx").on(t.createdAt, t.id), index("sales_imports_sha_idx").on(t.region, t.sha256, t.status)],
+);
+
+/**
+ * The valid lines of an import in progress, staged before they reach `sales_rows`: one row per
+ * chunk (a JSON array of up to a few thousand lines, in file order by `seq`). Chunks commit as
+ * the file is read, so nothing of a file is visible until the import's last batch copies every
+ * chunk into `sales_rows` and deletes them in one transaction ("nothing imported unless every
+ * row is valid"); a rejected or failed import's chunks are deleted (or swept).
+ */
+export const salesImportChunks = sqliteTable(
+  "sales_import_chunks",
+  {
+    importId: text("import_id")
+      .notNull()
+      .references(() => salesImports.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    rows: integer("rows").notNull(),
+    /** `[[order_number, created_at, sku, name, qty, price, status, currency, grand_total, …], …]`: the 14 columns in file order. */
+    payload: text("payload").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.seq] })],
 );

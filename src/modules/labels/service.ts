@@ -29,7 +29,8 @@ import type { LabelJobMessage } from "../../queues/messages";
 import type { Principal } from "../../types";
 import { itemsByRef, jobKeys, labelData } from "./items";
 import { labelJobKind } from "./lease";
-import { LabelDocument, type LabelTemplate, symbologyProblem } from "./render";
+import { LabelDocument } from "./pdf";
+import { type LabelTemplate, symbologyProblem } from "./render";
 import { type JobListQuery, type LabelJob, MAX_JOB_VALUES_2D, type SingleLabelQuery, type StartJobBody } from "./schemas";
 import { BUILTIN_TEMPLATES, DEFAULT_TEMPLATE, resolveTemplate } from "./templates";
 

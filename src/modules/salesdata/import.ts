@@ -1,6 +1,6 @@
-/** Sales data imports: upload, two-pass validation and upsert, and the sweep of stalled imports (see service.ts). */
+/** Sales data imports: upload, one streaming pass (validate + stage), the commit, and the sweep of stalled imports (see service.ts). */
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
-import { type SalesImportStatus, type SalesRegion, salesImports, salesRows } from "../../db/schema";
+import { type SalesImportStatus, type SalesRegion, salesImportChunks, salesImports, salesRows } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import type { FieldIssue } from "../../lib/errors";
 import { AppError } from "../../lib/errors";
@@ -8,17 +8,17 @@ import { describeError, log } from "../../lib/logging";
 import { actorOf } from "../../lib/principal";
 import { type IncomingUpload, receiveUpload } from "../../lib/uploads";
 import type { Principal } from "../../types";
-import { CsvFormatError, csvRecords, EXPECTED_COLUMNS, type SalesLine, validateRow } from "./csv";
+import { CsvFormatError, csvRecordBatches, EXPECTED_COLUMNS, type SalesLine, validateRow } from "./csv";
 import { UploadFields, type UploadResult } from "./schemas";
 import {
   assertRegion,
+  CHUNKS_PER_BATCH,
   type ImportRow,
+  MAX_CHUNK_JSON,
   MAX_FILE_LINES,
   MAX_REPORTED_ERRORS,
-  MAX_STATEMENT_JSON,
-  ROWS_PER_STATEMENT,
+  ROWS_PER_CHUNK,
   SALES_FILE_PREFIX,
-  STATEMENTS_PER_BATCH,
 } from "./shared";
 
 /** What pass 1 found. */
@@ -137,25 +137,25 @@ interface ImportRun {
   started: Date;
 }
 
-/** Passes 1 and 2 of an upload whose record exists (status `validating`). */
+/** The pass and the commit of an upload whose record exists (status `validating`). */
 async function runImport(deps: Pick<Deps, "db" | "files" | "now">, run: ImportRun): Promise<UploadResult> {
   const { importId, started, partial } = run;
   const input = { region: run.region };
   try {
-    const checked = await validateFile(deps, run.key, input.region).catch(async (err: unknown) => {
+    const checked = await readFile(deps, run.key, input.region, { importId, partial }).catch(async (err: unknown) => {
       // A file that is not a sales CSV at all (header width, broken quoting) is recorded too.
-      if (err instanceof AppError) await finish(deps, importId, started, { status: "rejected", message: err.message, errors: [err.message] });
+      if (err instanceof AppError) await finish(deps, importId, started, { status: "rejected", message: err.message, errors: [err.message] }, true);
       throw err;
     });
     if (checked.rowsTotal === 0) {
       const message = "The file has no order lines (a header row, then one line per order item)";
-      await finish(deps, importId, started, { status: "rejected", message, ...validationCounts(checked) });
+      await finish(deps, importId, started, { status: "rejected", message, ...validationCounts(checked) }, true);
       throw new AppError("VALIDATION_ERROR", message, { details: [{ path: "body.file", message, code: "empty_file" }] });
     }
     if (checked.rowsFailed > 0 && (!partial || checked.rowsFailed === checked.rowsTotal)) {
       const more = checked.errorsMore > 0 ? ` (the first ${checked.errors.length} are listed)` : "";
       const message = `${checked.rowsFailed} of ${checked.rowsTotal} rows failed validation${more}; nothing was imported`;
-      await finish(deps, importId, started, { status: "rejected", message, ...validationCounts(checked) });
+      await finish(deps, importId, started, { status: "rejected", message, ...validationCounts(checked) }, true);
       const details: FieldIssue[] = checked.errors.map((error) => ({ path: "body.file", message: error, code: "invalid_row" }));
       if (checked.errorsMore > 0) details.push({ path: "body.file", message: `…and ${checked.errorsMore} more rows`, code: "more_invalid_rows" });
       throw new AppError("VALIDATION_ERROR", message, { details, reason: "sales_rows_invalid" });
@@ -164,10 +164,10 @@ async function runImport(deps: Pick<Deps, "db" | "files" | "now">, run: ImportRu
       .update(salesImports)
       .set({ status: "importing", ...validationCounts(checked) })
       .where(eq(salesImports.id, importId));
-    const written = await writeRows(deps, importId, run.key, input.region);
+    const written = checked.staged;
     const skipped = checked.rowsFailed > 0 ? `; ${checked.rowsFailed} rows with errors were skipped` : "";
     const message = `Imported ${written} rows into ${input.region.toUpperCase()} sales data${skipped}`;
-    await finish(deps, importId, started, { status: "completed", message, rowsImported: written });
+    await commitImport(deps, { importId, region: input.region, started }, { message, rowsImported: written });
     return {
       status: "success",
       message,
@@ -181,9 +181,13 @@ async function runImport(deps: Pick<Deps, "db" | "files" | "now">, run: ImportRu
   } catch (err) {
     if (!(err instanceof AppError)) {
       log("error", "sales import failed", { importId, ...describeError(err) });
-      await finish(deps, importId, started, { status: "failed", message: "The import stopped on an internal error; upload the file again to finish it" }).catch(
-        () => undefined,
-      );
+      await finish(
+        deps,
+        importId,
+        started,
+        { status: "failed", message: "The import stopped on an internal error; upload the file again to finish it" },
+        true,
+      ).catch(() => undefined);
     }
     throw err;
   }
@@ -199,12 +203,16 @@ async function finish(
   outcome: { status: SalesImportStatus; message: string } & Partial<
     Pick<ImportRow, "rowsImported" | "rowsTotal" | "rowsFailed" | "errors" | "errorsMore" | "duplicateOf" | "r2Key">
   >,
+  /** Also delete what the import staged (it ends without committing). */
+  dropStaged = false,
 ): Promise<void> {
   const ended = deps.now();
-  await deps.db
+  const update = deps.db
     .update(salesImports)
     .set({ ...outcome, finishedAt: ended.toISOString(), durationMs: Math.max(0, ended.getTime() - started.getTime()) })
     .where(eq(salesImports.id, importId));
+  if (dropStaged) await deps.db.batch([update, dropChunks(deps, importId)]);
+  else await update;
 }
 
 async function openOriginal(files: R2Bucket, key: string): Promise<ReadableStream<Uint8Array>> {
@@ -238,98 +246,123 @@ class LineKeys {
 
 const duplicateLine = (row: number, first: number) => `Row ${row}: duplicate order_number + sku (first at row ${first})`;
 
+/** Where a pass stages the valid lines it reads (none: only validate). */
+interface Staging {
+  importId: string;
+  /** Keep valid lines even when others fail (`?partial=`). */
+  partial: boolean;
+}
+
 /**
- * Pass 1: reads every record, counts them and keeps the first row errors, a repeated order
- * number + SKU among them. More than `maxLines` order lines is a 422 for the whole file.
+ * The one pass over a file: reads every record as the bytes arrive from R2, checks it (a repeated
+ * order number + SKU is a bad row), and, with `staging`, writes the valid lines to
+ * `sales_import_chunks` as it goes: ROWS_PER_CHUNK lines a chunk (one JSON text), CHUNKS_PER_BATCH
+ * chunks and the import's `rows_done` per `db.batch`, one batch in flight while the next is
+ * parsed. Without `partial`, staging stops at the first bad row (the file will be rejected) while
+ * the rest is still checked and counted. More than `maxLines` order lines is a 422 for the whole
+ * file. Nothing reaches `sales_rows` here: see `commitImport`.
  */
-export async function validateFile(deps: Pick<Deps, "files">, key: string, region: SalesRegion, maxLines = MAX_FILE_LINES): Promise<Validation> {
-  const result: Validation = { rowsTotal: 0, rowsFailed: 0, errors: [], errorsMore: 0 };
+async function readFile(
+  deps: Pick<Deps, "db" | "files">,
+  key: string,
+  region: SalesRegion,
+  staging: Staging | null,
+  maxLines = MAX_FILE_LINES,
+): Promise<Validation & { staged: number }> {
+  const result: Validation & { staged: number } = { rowsTotal: 0, rowsFailed: 0, errors: [], errorsMore: 0, staged: 0 };
   const keys = new LineKeys();
+  let staging_ = staging;
   const fail = (error: string) => {
     result.rowsFailed++;
     if (result.errors.length < MAX_REPORTED_ERRORS) result.errors.push(error);
     else result.errorsMore++;
+    // A file that will be rejected stages nothing more.
+    if (staging_ && !staging_.partial) staging_ = null;
+  };
+  let chunk: string[] = [];
+  let chunkBytes = 0;
+  let seq = 0;
+  let pending: { seq: number; rows: number; payload: string }[] = [];
+  let inFlight: Promise<unknown> = Promise.resolve();
+  const flushBatch = async () => {
+    const target = staging_;
+    if (pending.length === 0 || !target) return;
+    const chunks = pending;
+    pending = [];
+    const done = result.staged;
+    // One batch at a time: the next is parsed while this one commits.
+    await inFlight;
+    inFlight = deps.db.batch([
+      deps.db.insert(salesImportChunks).values(chunks.map((c) => ({ importId: target.importId, ...c }))),
+      deps.db.update(salesImports).set({ rowsDone: done }).where(eq(salesImports.id, target.importId)),
+    ]);
+  };
+  const flushChunk = async () => {
+    if (chunk.length === 0) return;
+    pending.push({ seq: seq++, rows: chunk.length, payload: `[${chunk.join(",")}]` });
+    result.staged += chunk.length;
+    chunk = [];
+    chunkBytes = 0;
+    if (pending.length >= CHUNKS_PER_BATCH) await flushBatch();
   };
   try {
-    for await (const { row, fields } of csvRecords(await openOriginal(deps.files, key))) {
-      if (row === 1) {
-        // The header: its names are not checked (exports name them differently), its width is.
-        if (fields.length !== EXPECTED_COLUMNS) {
-          const what = fields.length < EXPECTED_COLUMNS ? "Not enough" : "Too many";
-          const message = `Row 1: ${what} columns in the header (expected ${EXPECTED_COLUMNS}, got ${fields.length})`;
-          throw new AppError("VALIDATION_ERROR", `${message}; nothing was imported`, { details: [{ path: "body.file", message, code: "invalid_header" }] });
+    for await (const records of csvRecordBatches(await openOriginal(deps.files, key))) {
+      for (const { row, fields } of records) {
+        if (row === 1) {
+          // The header: its names are not checked (exports name them differently), its width is.
+          if (fields.length !== EXPECTED_COLUMNS) {
+            const what = fields.length < EXPECTED_COLUMNS ? "Not enough" : "Too many";
+            const message = `Row 1: ${what} columns in the header (expected ${EXPECTED_COLUMNS}, got ${fields.length})`;
+            throw new AppError("VALIDATION_ERROR", `${message}; nothing was imported`, { details: [{ path: "body.file", message, code: "invalid_header" }] });
+          }
+          continue;
         }
-        continue;
+        result.rowsTotal++;
+        if (result.rowsTotal > maxLines) {
+          const message = `The file has more than ${maxLines.toLocaleString("en-GB")} order lines; split it into smaller files`;
+          throw new AppError("VALIDATION_ERROR", `${message}; nothing was imported`, { details: [{ path: "body.file", message, code: "too_many_lines" }] });
+        }
+        const checked = validateRow(fields, row, region);
+        if (!checked.ok) {
+          fail(checked.error);
+          continue;
+        }
+        const first = keys.repeatOf(checked.line, row);
+        if (first !== undefined) {
+          fail(duplicateLine(row, first));
+          continue;
+        }
+        if (!staging_) continue;
+        const json = JSON.stringify(lineTuple(checked.line));
+        chunk.push(json);
+        chunkBytes += json.length + 1;
+        if (chunk.length >= ROWS_PER_CHUNK || chunkBytes >= MAX_CHUNK_JSON) await flushChunk();
       }
-      result.rowsTotal++;
-      if (result.rowsTotal > maxLines) {
-        const message = `The file has more than ${maxLines.toLocaleString("en-GB")} order lines; split it into smaller files`;
-        throw new AppError("VALIDATION_ERROR", `${message}; nothing was imported`, { details: [{ path: "body.file", message, code: "too_many_lines" }] });
-      }
-      const checked = validateRow(fields, row, region);
-      if (!checked.ok) {
-        fail(checked.error);
-        continue;
-      }
-      const first = keys.repeatOf(checked.line, row);
-      if (first !== undefined) fail(duplicateLine(row, first));
     }
+    await flushChunk();
+    await flushBatch();
   } catch (err) {
+    await inFlight.catch(() => undefined);
     if (err instanceof CsvFormatError) throw unreadable(err);
     throw err;
   }
+  await inFlight;
   return result;
 }
 
 /**
- * Pass 2: upserts the valid rows in batches, moving `rows_done` with each; returns how many. A
- * repeated order number + SKU is skipped as in pass 1 (the first line stands).
+ * Checks a stored file without writing anything (the pass `importSalesFile` runs, minus the
+ * staging): counts its lines and keeps the first row errors.
  */
-async function writeRows(deps: Pick<Deps, "db" | "files" | "now">, importId: string, key: string, region: SalesRegion): Promise<number> {
-  let done = 0;
-  let statement: SalesLine[] = [];
-  let statementBytes = 0;
-  let batch: string[] = [];
-  let batchRows = 0;
-  const keys = new LineKeys();
-  const flushBatch = async () => {
-    if (batch.length === 0) return;
-    const now = deps.now().toISOString();
-    done += batchRows;
-    const [first, ...rest] = batch.map((payload) => upsertLines(deps, region, importId, now, payload));
-    if (!first) return;
-    await deps.db.batch([first, ...rest, deps.db.update(salesImports).set({ rowsDone: done, rowsImported: done }).where(eq(salesImports.id, importId))]);
-    batch = [];
-    batchRows = 0;
-  };
-  const flushStatement = async () => {
-    if (statement.length === 0) return;
-    batch.push(JSON.stringify(statement.map(lineTuple)));
-    batchRows += statement.length;
-    statement = [];
-    statementBytes = 0;
-    if (batch.length >= STATEMENTS_PER_BATCH) await flushBatch();
-  };
-  try {
-    for await (const { row, fields } of csvRecords(await openOriginal(deps.files, key))) {
-      if (row === 1) continue;
-      const checked = validateRow(fields, row, region);
-      if (!checked.ok || keys.repeatOf(checked.line, row) !== undefined) continue;
-      statement.push(checked.line);
-      // A generous estimate of the line's JSON size: its text plus the numbers and quoting.
-      statementBytes += fields.reduce((n, f) => n + f.length * 2 + 8, 0);
-      if (statement.length >= ROWS_PER_STATEMENT || statementBytes >= MAX_STATEMENT_JSON) await flushStatement();
-    }
-  } catch (err) {
-    if (err instanceof CsvFormatError) throw unreadable(err);
-    throw err;
-  }
-  await flushStatement();
-  await flushBatch();
-  return done;
+export async function validateFile(deps: Pick<Deps, "files" | "db">, key: string, region: SalesRegion, maxLines = MAX_FILE_LINES): Promise<Validation> {
+  const { staged: _, ...validation } = await readFile(deps, key, region, null, maxLines);
+  return validation;
 }
 
-/** A line as the JSON array `upsertLines` unpacks (the 14 columns in file order). */
+/** Deletes an import's staged chunks (a rejected or failed import). */
+const dropChunks = (deps: Pick<Deps, "db">, importId: string) => deps.db.delete(salesImportChunks).where(eq(salesImportChunks.importId, importId));
+
+/** A line as the JSON array the commit unpacks (the 14 columns in file order). */
 const lineTuple = (l: SalesLine) => [
   l.order_number,
   l.created_at,
@@ -352,15 +385,25 @@ const field = (i: number) => sql`json_extract(value, ${sql.raw(`'$[${i}]'`)})`;
 const excluded = (column: { name: string }) => sql`excluded.${sql.identifier(column.name)}`;
 
 /**
- * One INSERT … SELECT FROM json_each(?) of up to ROWS_PER_STATEMENT lines, upserting on the
- * natural key. The select lists the table's columns in order (drizzle's insert-select contract).
+ * The swap, one transaction: every staged line of the import upserted into `sales_rows` on its
+ * natural key by ONE `INSERT … SELECT` over the chunks (`json_each` of each chunk's JSON, in
+ * file order), the chunks deleted, and the import marked completed. Until this batch commits,
+ * no line of the file is visible; if it fails, none is.
  */
-function upsertLines(deps: Pick<Deps, "db">, region: SalesRegion, importId: string, now: string, payload: string) {
+async function commitImport(
+  deps: Pick<Deps, "db" | "now">,
+  run: { importId: string; region: SalesRegion; started: Date },
+  outcome: { message: string; rowsImported: number },
+): Promise<void> {
   const t = salesRows;
+  const c = salesImportChunks;
+  const now = deps.now().toISOString();
   const columns = Array.from({ length: 14 }, (_, i) => field(i));
-  return deps.db
+  const upsert = deps.db
     .insert(t)
-    .select(sql`select null, ${region}, ${sql.join(columns, sql`, `)}, ${importId}, ${now}, ${now} from json_each(${payload}) where true`)
+    .select(
+      sql`select null, ${run.region}, ${sql.join(columns, sql`, `)}, ${run.importId}, ${now}, ${now} from ${c}, json_each(${c.payload}) where ${c.importId} = ${run.importId}`,
+    )
     .onConflictDoUpdate({
       target: [t.region, t.orderNumber, t.sku],
       set: {
@@ -380,6 +423,22 @@ function upsertLines(deps: Pick<Deps, "db">, region: SalesRegion, importId: stri
         updatedAt: excluded(t.updatedAt),
       },
     });
+  const ended = deps.now();
+  await deps.db.batch([
+    upsert,
+    dropChunks(deps, run.importId),
+    deps.db
+      .update(salesImports)
+      .set({
+        status: "completed",
+        message: outcome.message,
+        rowsImported: outcome.rowsImported,
+        rowsDone: outcome.rowsImported,
+        finishedAt: ended.toISOString(),
+        durationMs: Math.max(0, ended.getTime() - run.started.getTime()),
+      })
+      .where(eq(salesImports.id, run.importId)),
+  ]);
 }
 
 /** An import that has not moved for this long (ms) has lost its isolate: see `sweepStalledImports`. */
@@ -390,7 +449,7 @@ export const STALLED_IMPORT_MS = 10 * 60 * 1000;
  * write (`updated_at`, moved by every batch's `rows_done`) is older than STALLED_IMPORT_MS. An
  * isolate that dies mid-import (a deploy, the `waitUntil` allowance running out) records
  * nothing; without this the import would show as running forever. No batch of a live import
- * takes minutes, so only dead ones match. Returns how many were marked.
+ * takes minutes, so only dead ones match; their staged chunks are deleted. Returns how many were marked.
  */
 export async function sweepStalledImports(deps: Pick<Deps, "db" | "now">, stalledAfterMs = STALLED_IMPORT_MS): Promise<number> {
   const t = salesImports;
@@ -407,6 +466,15 @@ export async function sweepStalledImports(deps: Pick<Deps, "db" | "now">, stalle
     })
     .where(and(inArray(t.status, ["validating", "importing"]), lt(t.updatedAt, new Date(now.getTime() - stalledAfterMs).toISOString())))
     .returning({ id: t.id });
-  if (swept.length > 0) log("warn", "stalled sales imports marked failed", { ids: swept.map((r) => r.id) });
+  if (swept.length > 0) {
+    // What they staged will never be committed.
+    await deps.db.delete(salesImportChunks).where(
+      inArray(
+        salesImportChunks.importId,
+        swept.map((r) => r.id),
+      ),
+    );
+    log("warn", "stalled sales imports marked failed", { ids: swept.map((r) => r.id) });
+  }
   return swept.length;
 }

@@ -29,12 +29,12 @@ export function assertRegion(actor: Principal, region: SalesRegion): void {
 export const SALES_FILE_PREFIX = "salesdata/";
 /** Row errors kept and answered; the rest are counted (`errors_more`). */
 export const MAX_REPORTED_ERRORS = 100;
-/** Rows per INSERT (one JSON parameter). */
-export const ROWS_PER_STATEMENT = 500;
-/** A statement's JSON (estimated) stays well under D1's 2 MB per value, and a batch near 5 MB at most. */
-export const MAX_STATEMENT_JSON = 512 * 1024;
-/** INSERT statements per `db.batch` (one D1 round trip, one transaction). */
-export const STATEMENTS_PER_BATCH = 10;
+/** Valid lines per staged chunk (one row of `sales_import_chunks`, one JSON text). */
+export const ROWS_PER_CHUNK = 2000;
+/** A chunk's JSON stays well under D1's 2 MB per value (a chunk ends at whichever comes first). */
+export const MAX_CHUNK_JSON = 768 * 1024;
+/** Chunks per staging `db.batch` (one D1 round trip, at most ~6 MB). */
+export const CHUNKS_PER_BATCH = 8;
 /**
  * Order lines per file: bounds the memory of the per-file duplicate check (`LineKeys`, at most
  * ~40 MB with the longest keys) and keeps an import well inside the CPU limit (100,000 lines
