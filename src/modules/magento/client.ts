@@ -129,6 +129,11 @@ export const MagentoOrder = z.object({
   created_at: z.string().max(32).nullish(),
   customer_firstname: z.string().max(255).nullish(),
   customer_lastname: z.string().max(255).nullish(),
+  customer_email: z.string().max(255).nullish(),
+  grand_total: z.number().nullish(),
+  total_qty_ordered: z.number().nullish(),
+  shipping_description: z.string().max(255).nullish(),
+  payment: z.object({ method: z.string().max(64).nullish() }).nullish(),
   items: z.array(MagentoOrderItem).max(500),
 });
 export type MagentoOrder = z.infer<typeof MagentoOrder>;
@@ -296,4 +301,15 @@ export async function findOrdersByIds(client: MagentoClient, ids: readonly numbe
     MagentoOrder,
   );
   return result.items;
+}
+
+/** The newest orders in one Magento status (RM365's approval screen lists `processing`), one page. */
+export async function listOrdersByStatus(client: MagentoClient, status: string, pageSize: number): Promise<MagentoOrder[]> {
+  const result = await search(
+    client,
+    "orders",
+    { groups: [[{ field: "status", value: status }]], pageSize, sort: { field: "created_at", direction: "DESC" } },
+    MagentoOrder,
+  );
+  return result.items.filter((order) => order.status === status);
 }
