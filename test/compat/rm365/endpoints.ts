@@ -294,5 +294,20 @@ export const ENDPOINTS: Rm365Endpoint[] = [
     needs: ["session"],
     reads: ["success", "message", "session_id", "order_number", "invoice_number"],
   },
+  // ---- inventory management (frontend/js/modules/inventory/management.js): "cbug" in the catalogue, the
+  // client slips `/api/api/v1/…` and RM365's backend never answered; served for the first time ----
+  {
+    method: "GET",
+    path: "/api/api/v1/inventory/management/items?page=1&per_page=100&discontinued_status=Active%2CTemporarily%20OOS%2CPre%20Order%2CSamples",
+    role: "admin",
+    reads: ["items", "items.[].item_id", "items.[].product_name", "items.[].sku", "items.[].stock_on_hand", "items.[].custom_fields", "total"],
+  },
+  {
+    method: "GET",
+    path: "/api/api/v1/inventory/management/metadata",
+    role: "admin",
+    reads: ["[]", "[].sku", "[].location", "[].shelf_lt1_qty", "[].shelf_gt1_qty", "[].top_floor_total", "[].status"],
+  },
+  { method: "GET", path: "/api/api/v1/inventory/management/magento-products", role: "admin", reads: ["[]", "[].sku", "[].discontinued_status"] },
   // rm365p end
 ];

@@ -143,7 +143,11 @@ describe("RM365 pick & pack hand-offs", () => {
     const pending = await call("/api/v1/magento/tracking/pending-orders", { token: admin.token });
     expect(pending.status).toBe(200);
     const listed = arr(pending.json.orders);
-    expect(listed.find((o) => o.order_number === order)).toMatchObject({ customer_email: "buyer@example.com", grand_total: 42.5, status: "processing" });
+    expect(listed.find((o) => String(o.order_number) === order)).toMatchObject({
+      customer_email: "buyer@example.com",
+      grand_total: 42.5,
+      status: "processing",
+    });
     expect(listed.map((o) => o.order_number)).not.toContain(onHold);
 
     expect((await post("tracking/approve-order", ann.token, { order_number: order })).status).toBe(403);
