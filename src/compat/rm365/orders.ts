@@ -1,9 +1,11 @@
 /**
  * RM365's pick & pack screens (`/api/v1/magento/…` as its backend served them): check an order
  * before starting, scan with the client's `field`, read a session's status, complete with its
- * `force_complete`, cancel with DELETE, the picker's active sessions, the tracking board's
- * top-level columns, an invoice's lines, and the progress dashboard. A thin adapter over the
- * magento services (src/modules/magento); `POST /session/start` is the module's own route.
+ * `force_complete`, cancel with DELETE, the picker's active sessions, claim and release, send to
+ * checking, the tracking board's top-level columns, an invoice's lines, the approval screen
+ * (pending orders, approve), and the progress dashboard with its supervisor actions (force-cancel,
+ * force-assign, takeover: `fulfillment:manage`). A thin adapter over the magento services
+ * (src/modules/magento, the hand-offs in handoff.ts); `POST /session/start` is the module's own route.
  *
  * Differences from the seed, on purpose:
  * - `session_id` is the session's id as Floorline issues it (text, as RM365's was); sessions also

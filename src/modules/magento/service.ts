@@ -4,6 +4,8 @@
  *
  * Rules:
  * - One open session per order and type: the partial unique index decides between two tablets.
+ *   Starting an order a supervisor approved claims that `approved` session (claimSession); the
+ *   other hand-offs (release, ready to check, approve, transfer) are in handoff.ts.
  * - A scan is one `db.batch`: a conditional increment (`qty_scanned + q <= qty_expected`, the
  *   session in progress and the caller its owner or a manager), then, only if that changed a
  *   row (`changes() = 1`), the scan's audit row and the session's version/status. D1 runs a batch
