@@ -139,6 +139,9 @@ describe("RM365 pick & pack hand-offs", () => {
     const [admin, ann] = [await loginAs("admin"), await loginAs("operator")];
     const order = shop.addOrder([{ sku: "RM-E", qty_ordered: 1 }], { customer_email: "buyer@example.com", grand_total: 42.5 });
     const onHold = shop.addOrder([{ sku: "RM-E", qty_ordered: 1 }], { state: "holded", status: "holded" });
+    // Display fields Magento fills freely never make an order unreadable: clipped, or absent when odd.
+    const odd = shop.addOrder([{ sku: "RM-E2", qty_ordered: 1 }]);
+    Object.assign(shop.orders.at(-1) ?? {}, { shipping_description: "Courier ".repeat(100), payment: { method: 42 } });
 
     const pending = await call("/api/v1/magento/tracking/pending-orders", { token: admin.token });
     expect(pending.status).toBe(200);
@@ -149,6 +152,10 @@ describe("RM365 pick & pack hand-offs", () => {
       status: "processing",
     });
     expect(listed.map((o) => o.order_number)).not.toContain(onHold);
+    const oddListed = listed.find((o) => String(o.order_number) === odd);
+    expect(String(oddListed?.shipping_method)).toHaveLength(255);
+    expect(oddListed).toMatchObject({ payment_method: null });
+    expect((await call("/api/v1/magento/session/start", { token: ann.token, body: { order_number: odd, session_type: "pick" } })).status).toBe(201);
 
     expect((await post("tracking/approve-order", ann.token, { order_number: order })).status).toBe(403);
     const approved = await post("tracking/approve-order", admin.token, { order_number: order });
