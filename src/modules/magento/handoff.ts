@@ -109,9 +109,10 @@ export async function resolveAssignee(deps: Pick<Deps, "db">, ref: string): Prom
 export async function transferSession(deps: WriteDeps, sessionId: string, to: Assignee, actor: Principal): Promise<Session> {
   const { db } = deps;
   const now = deps.now().toISOString();
-  const [before] = await db.select({ ownerName: t.ownerName }).from(t).where(eq(t.id, sessionId)).limit(1);
   const alreadyHeld = sql`(${t.status} in ('in_progress', 'ready_to_check') and ${t.ownerId} = ${to.userId})`;
-  const [done, sessions, items] = await db.batch([
+  // One batch (one transaction): who held it just before the write, the write, the result.
+  const [before, done, sessions, items] = await db.batch([
+    db.select({ ownerName: t.ownerName }).from(t).where(eq(t.id, sessionId)).limit(1),
     db
       .update(t)
       .set({
@@ -141,7 +142,7 @@ export async function transferSession(deps: WriteDeps, sessionId: string, to: As
     }
     throw sessionChanged(row);
   }
-  publishSession(deps, "session_transferred", row, whoIs(actor), { previous_owner: before?.ownerName ?? row.ownerName, new_owner: to.username });
+  publishSession(deps, "session_transferred", row, whoIs(actor), { previous_owner: before[0]?.ownerName ?? row.ownerName, new_owner: to.username });
   return toSession(row, items);
 }
 
