@@ -47,6 +47,7 @@ export type AuthFailure = "missing" | "expired" | "malformed" | "invalid" | "rev
 export const ERROR_REASONS = [
   "already_clocked_in",
   "andon_state",
+  "assignee_cannot_pick",
   "barcode_taken",
   "batch_rejected",
   "card_not_enrolled",
@@ -127,7 +128,9 @@ export const ERROR_REASONS = [
   "reset_token_required",
   "route_not_found",
   "sales_rows_invalid",
+  "session_already_owned",
   "session_closed",
+  "session_not_claimable",
   "session_not_found",
   "sku_taken",
   "stale_event",

@@ -33,8 +33,21 @@ export type SessionEvent = {
   username: string;
   sku?: string;
   qty_scanned?: number;
+  /** session_transferred: who held it and who holds it now (RM365's fulfillment screen reads `new_owner`). */
+  previous_owner?: string;
+  new_owner?: string;
+  /** session_forced_cancel: why a manager cancelled it. */
+  reason?: string | null;
 };
-export const SESSION_EVENTS = ["session_started", "session_updated", "session_completed", "session_cancelled"] as const;
+export const SESSION_EVENTS = [
+  "session_started",
+  "session_updated",
+  "session_completed",
+  "session_cancelled",
+  "session_drafted",
+  "session_transferred",
+  "session_forced_cancel",
+] as const;
 export type SessionEventType = (typeof SESSION_EVENTS)[number];
 
 /** RM365's collaboration events, with their fields in `data`; `snapshot` is sent to one socket on connect. */
@@ -48,6 +61,9 @@ export type InventoryEvents = {
   session_updated: { data: SessionEvent };
   session_completed: { data: SessionEvent };
   session_cancelled: { data: SessionEvent };
+  session_drafted: { data: SessionEvent };
+  session_transferred: { data: SessionEvent };
+  session_forced_cancel: { data: SessionEvent };
   snapshot: { data: { room: string; last_seq: number; users: (Who & { cursors: Cursor[] })[]; recent_changes: RecentChange[] } };
 };
 

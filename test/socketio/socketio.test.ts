@@ -440,6 +440,32 @@ describe("the inventory room over Socket.IO", () => {
     expect(leaked).not.toHaveBeenCalled();
   });
 
+  it("pushes the pick hand-offs: session_drafted on release, session_transferred with new_owner on a supervisor's takeover", async () => {
+    const watcher = client({ auth: { token: adminToken } });
+    await next(watcher, "connect");
+    watcher.emit("join_inventory_room", {});
+    await next(watcher, "room_joined");
+    const password = "gil-password-1";
+    expect((await api("/api/v1/users", { token: adminToken, body: { username: "gil", password, role: "operator", allowed_tabs: ["orders"] } })).status).toBe(
+      201,
+    );
+    const gil = (await login("gil", password)).token;
+
+    const start = await api("/api/v1/magento/session/start", { token: gil, body: { order_number: "000000102", session_type: "pick" } });
+    expect(start.status).toBe(201);
+    const { session_id } = (await start.json()) as { session_id: string };
+    const ours = (data: { session_id: string }) => data.session_id === session_id;
+
+    const drafted = next<{ session_id: string; status: string; username: string }>(watcher, "session_drafted", 10_000, ours);
+    expect((await api(`/api/v1/magento/sessions/${session_id}/release`, { token: gil, body: {} })).status).toBe(200);
+    expect(await drafted).toMatchObject({ status: "draft", username: "gil" });
+    expect((await api(`/api/v1/magento/sessions/${session_id}/claim`, { token: gil, body: {} })).status).toBe(200);
+
+    const transferred = next<{ session_id: string; new_owner: string; previous_owner: string }>(watcher, "session_transferred", 10_000, ours);
+    expect((await api(`/api/v1/magento/dashboard/sessions/${session_id}/takeover`, { token: adminToken, body: {} })).status).toBe(200);
+    expect(await transferred).toMatchObject({ previous_owner: "gil", new_owner: ADMIN.username });
+  });
+
   it("closes a socket that exceeds its message budget", async () => {
     const evaToken = await operator("eva");
     const eva = client({ transports: ["polling"], auth: { token: evaToken } });

@@ -9,6 +9,7 @@
 import { createRouter } from "../../lib/route";
 import { rm365AttendanceRoutes } from "./attendance";
 import { rm365EnrollmentRoutes } from "./enrollment";
+import { rm365InventoryRoutes } from "./inventory";
 import { rm365LabelRoutes } from "./labels";
 import { rm365MagentodataRoutes } from "./magentodata";
 import { rm365OrderRoutes } from "./orders";
@@ -18,6 +19,7 @@ export const rm365Routes = createRouter()
   .route("/enrollment", rm365EnrollmentRoutes)
   .route("/attendance", rm365AttendanceRoutes)
   .route("/magento", rm365OrderRoutes)
+  .route("/inventory", rm365InventoryRoutes)
   .route("/labels", rm365LabelRoutes)
   .route("/salesdata", rm365SalesdataRoutes)
   .route("/magentodata", rm365MagentodataRoutes);

@@ -1,9 +1,11 @@
 /**
  * RM365's pick & pack screens (`/api/v1/magento/…` as its backend served them): check an order
  * before starting, scan with the client's `field`, read a session's status, complete with its
- * `force_complete`, cancel with DELETE, the picker's active sessions, the tracking board's
- * top-level columns, an invoice's lines, and the progress dashboard. A thin adapter over the
- * magento services (src/modules/magento); `POST /session/start` is the module's own route.
+ * `force_complete`, cancel with DELETE, the picker's active sessions, claim and release, send to
+ * checking, the tracking board's top-level columns, an invoice's lines, the approval screen
+ * (pending orders, approve), and the progress dashboard with its supervisor actions (force-cancel,
+ * force-assign, takeover: `fulfillment:manage`). A thin adapter over the magento services
+ * (src/modules/magento, the hand-offs in handoff.ts); `POST /session/start` is the module's own route.
  *
  * Differences from the seed, on purpose:
  * - `session_id` is the session's id as Floorline issues it (text, as RM365's was); sessions also
@@ -16,8 +18,20 @@
 import { z } from "zod";
 import { AppError } from "../../lib/errors";
 import { expectedVersion, setETag } from "../../lib/etag";
-import { ShortText } from "../../lib/fields";
+import { LongText, ShortText } from "../../lib/fields";
+import { actorOf } from "../../lib/principal";
 import { createRouter, json, principalOf } from "../../lib/route";
+import type { MagentoOrder } from "../../modules/magento/client";
+import {
+  approveOrder,
+  forceCancel,
+  MAX_PENDING_ORDERS,
+  markReadyToCheck,
+  pendingOrders,
+  releaseSession,
+  resolveAssignee,
+  transferSession,
+} from "../../modules/magento/handoff";
 import { type ItemRow, invoiceOf, type SessionRow, sessionIdOf, sessionsWithItems } from "../../modules/magento/lookup";
 import {
   BoardQuery,
@@ -31,7 +45,7 @@ import {
   SessionSummary,
   TrackingBoard,
 } from "../../modules/magento/schemas";
-import { cancelSession, completeSession, getSession, scanItem, toSession, trackingBoard } from "../../modules/magento/service";
+import { cancelSession, claimSession, completeSession, getSession, scanItem, toSession, trackingBoard } from "../../modules/magento/service";
 import type { Principal } from "../../types";
 import { defineRoute, jsonBody, setTotal } from "./common";
 
@@ -115,6 +129,39 @@ const Rm365Board = TrackingBoard.extend({
 
 const mine = (actor: Principal) => (actor.kind === "user" ? actor.userId : actor.createdBy);
 
+/** An order waiting for approval, in the fields RM365's approval screen reads. */
+const PendingOrder = z
+  .object({
+    order_id: z.number().int(),
+    order_number: z.string(),
+    created_at: z.string().nullable(),
+    grand_total: z.number(),
+    status: z.string().nullable(),
+    customer_name: z.string().nullable(),
+    customer_email: z.string().nullable(),
+    total_qty_ordered: z.number(),
+    payment_method: z.string().nullable(),
+    shipping_method: z.string().nullable(),
+    items: z.array(z.object({ sku: z.string(), name: z.string().nullable(), qty_ordered: z.number() })),
+  })
+  .meta({ id: "Rm365PendingOrder" });
+
+function toPendingOrder(order: MagentoOrder): z.infer<typeof PendingOrder> {
+  return {
+    order_id: order.entity_id,
+    order_number: order.increment_id,
+    created_at: order.created_at ?? null,
+    grand_total: order.grand_total ?? 0,
+    status: order.status ?? null,
+    customer_name: [order.customer_firstname, order.customer_lastname].filter(Boolean).join(" ") || null,
+    customer_email: order.customer_email ?? null,
+    total_qty_ordered: order.total_qty_ordered ?? order.items.reduce((n, i) => n + i.qty_ordered, 0),
+    payment_method: order.payment?.method ?? null,
+    shipping_method: order.shipping_description ?? null,
+    items: order.items.map((i) => ({ sku: i.sku, name: i.name ?? null, qty_ordered: i.qty_ordered })),
+  };
+}
+
 export const rm365OrderRoutes = createRouter()
   .openapi(
     defineRoute({
@@ -144,8 +191,9 @@ export const rm365OrderRoutes = createRouter()
             invoice_id: row.invoiceNumber,
             session_id: row.id,
             user: row.ownerName,
-            can_start: !open && row.status !== "completed",
-            can_claim: false,
+            // Starting an approved order claims it; a draft is claimed (RM365's client reads `can_claim: false` as "your own draft").
+            can_start: row.status === "approved" || (!open && row.status !== "completed"),
+            can_claim: row.status === "draft" && row.ownerId !== mine(principalOf(c)),
           },
           200,
         );
@@ -351,5 +399,191 @@ export const rm365OrderRoutes = createRouter()
       const all = c.req.valid("query").include_completed === "true";
       const found = await sessionsWithItems(c.var.deps, all ? {} : { statuses: OPEN_STATUSES });
       return c.json({ sessions: found.map((s) => toRm365(s.row, s.items)), total: found.length }, 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/sessions/{session_id}/claim",
+      access: "fulfillment:pick",
+      tab: FULFILLMENT_TAB,
+      summary: "RM365: claim a draft (released) or approved session; it becomes the caller's, in progress",
+      description: "Two pickers claiming at once: one wins, the other gets 409. A session someone is picking cannot be claimed.",
+      tags: TAGS,
+      request: { params: SessionRef },
+      errors: { 404: "No such session", 409: "Not a draft or approved session" },
+      responses: { 200: json(Done, "Claimed") },
+    }),
+    async (c) => {
+      const deps = c.var.deps;
+      const id = await sessionIdOf(deps, c.req.valid("param").session_id);
+      const session = await claimSession(deps, id, principalOf(c));
+      return c.json({ success: true as const, message: "Session claimed successfully", session_id: session.session_id }, 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/sessions/{session_id}/release",
+      access: "fulfillment:pick",
+      tab: FULFILLMENT_TAB,
+      summary: "RM365: release a session back to draft, its scans kept (the client calls it on leaving the page)",
+      description: "The session's owner or a fulfillment manager; a session in progress or waiting to be checked.",
+      tags: TAGS,
+      request: { params: SessionRef },
+      errors: { 403: "Someone else's session", 404: "No such session", 409: "Not in progress" },
+      responses: { 200: json(Done, "Released") },
+    }),
+    async (c) => {
+      const deps = c.var.deps;
+      const id = await sessionIdOf(deps, c.req.valid("param").session_id);
+      const session = await releaseSession(deps, id, principalOf(c));
+      return c.json({ success: true as const, message: "Session released successfully", session_id: session.session_id }, 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/tracking/mark-ready-to-check",
+      access: "fulfillment:pick",
+      tab: FULFILLMENT_TAB,
+      summary: "RM365: send a session to be checked instead of completing it",
+      description: "The session's owner or a fulfillment manager. Completing it later still needs every line picked.",
+      tags: TAGS,
+      request: jsonBody(z.object({ session_id: SessionId })),
+      errors: { 403: "Someone else's session", 404: "No such session", 409: "Not in progress" },
+      responses: { 200: json(Done, "Waiting to be checked") },
+    }),
+    async (c) => {
+      const deps = c.var.deps;
+      const id = await sessionIdOf(deps, c.req.valid("json").session_id);
+      const session = await markReadyToCheck(deps, id, principalOf(c));
+      return c.json({ success: true as const, message: "Order marked as ready to check", session_id: session.session_id }, 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/tracking/pending-orders",
+      access: "fulfillment:read",
+      tab: "orders.order-approval",
+      userLimit: "upstream",
+      summary: `RM365: Magento orders in processing with no pick session yet (newest ${MAX_PENDING_ORDERS} at most)`,
+      tags: TAGS,
+      errors: { 502: "Magento failed", 503: "Magento is not configured" },
+      responses: { 200: json(z.object({ orders: z.array(PendingOrder), count: z.number().int() }), "Waiting for approval") },
+    }),
+    async (c) => {
+      const orders = (await pendingOrders(c.var.deps)).map(toPendingOrder);
+      setTotal(c, orders.length);
+      return c.json({ orders, count: orders.length }, 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/tracking/approve-order",
+      access: "fulfillment:manage",
+      tab: "orders.order-approval",
+      userLimit: "upstream",
+      summary: "RM365: approve a Magento order for picking (an `approved` session a picker claims or starts)",
+      description: "Nothing is written to Magento. 409 when the order already has an open or completed pick.",
+      tags: TAGS,
+      request: jsonBody(z.object({ order_number: OrderNumber })),
+      errors: { 404: "No such order", 409: "Already approved, in progress or picked", 502: "Magento failed", 503: "Magento is not configured" },
+      responses: {
+        200: json(z.object({ success: z.literal(true), message: z.string(), session_id: z.string(), order_number: z.string() }), "Approved"),
+      },
+    }),
+    async (c) => {
+      const orderNumber = c.req.valid("json").order_number;
+      const session = await approveOrder(c.var.deps, orderNumber, principalOf(c));
+      return c.json(
+        { success: true as const, message: `Order ${orderNumber} approved for picking`, session_id: session.session_id, order_number: orderNumber },
+        200,
+      );
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/dashboard/sessions/{session_id}/force-cancel",
+      access: "fulfillment:manage",
+      tab: "orders.order-progress",
+      summary: "RM365: a supervisor cancels anyone's open session (the picker's screen is told why)",
+      tags: TAGS,
+      request: { params: SessionRef, ...jsonBody(z.object({ reason: LongText.optional() })) },
+      errors: { 404: "No such session", 409: "Session closed" },
+      responses: { 200: json(z.object({ success: z.literal(true), message: z.string(), cancelled_by: z.string() }), "Cancelled") },
+    }),
+    async (c) => {
+      const deps = c.var.deps;
+      const actor = principalOf(c);
+      const id = await sessionIdOf(deps, c.req.valid("param").session_id);
+      const session = await forceCancel(deps, id, c.req.valid("json").reason, actor);
+      const by = actorOf(actor).name;
+      return c.json({ success: true as const, message: `Session ${session.session_id} cancelled by administrator`, cancelled_by: by }, 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/dashboard/sessions/{session_id}/force-assign",
+      access: "fulfillment:manage",
+      tab: "orders.order-progress",
+      summary: "RM365: a supervisor gives an open session to another user (by username) who may pick",
+      description: "A draft or approved session starts for them; one being picked or checked keeps its status.",
+      tags: TAGS,
+      request: { params: SessionRef, ...jsonBody(z.object({ target_user_id: ShortText.max(150).describe("The target's username (or user id)") })) },
+      errors: { 400: "The target may not pick", 404: "No such session or active user", 409: "Session closed, or the target already holds it" },
+      responses: {
+        200: json(z.object({ success: z.literal(true), message: z.string(), assigned_by: z.string(), assigned_to: z.string() }), "Assigned"),
+      },
+    }),
+    async (c) => {
+      const deps = c.var.deps;
+      const actor = principalOf(c);
+      const id = await sessionIdOf(deps, c.req.valid("param").session_id);
+      const target = await resolveAssignee(deps, c.req.valid("json").target_user_id);
+      await transferSession(deps, id, target, actor);
+      return c.json(
+        { success: true as const, message: `Session assigned to ${target.username}`, assigned_by: actorOf(actor).name, assigned_to: target.username },
+        200,
+      );
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/dashboard/sessions/{session_id}/takeover",
+      access: "fulfillment:manage",
+      tab: "orders.order-progress",
+      summary: "RM365: a supervisor takes an open session over themselves (then opens it to pick)",
+      tags: TAGS,
+      request: { params: SessionRef },
+      errors: { 404: "No such session", 409: "Session closed, or already the caller's" },
+      responses: {
+        200: json(
+          z.object({ success: z.literal(true), message: z.string(), session_id: z.string(), order_number: z.string(), invoice_number: z.string() }),
+          "Taken over",
+        ),
+      },
+    }),
+    async (c) => {
+      const deps = c.var.deps;
+      const actor = principalOf(c);
+      const id = await sessionIdOf(deps, c.req.valid("param").session_id);
+      const who = actorOf(actor);
+      const session = await transferSession(deps, id, { userId: who.userId, username: who.name }, actor);
+      return c.json(
+        {
+          success: true as const,
+          message: `You have taken over session ${session.session_id}`,
+          session_id: session.session_id,
+          order_number: session.order_number,
+          invoice_number: session.invoice_number,
+        },
+        200,
+      );
     },
   );

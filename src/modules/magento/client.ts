@@ -121,6 +121,15 @@ export const MagentoOrderItem = z.object({
   parent_item_id: z.number().int().nullish(),
 });
 
+/** Optional display text: cut to `max` characters; anything but text is read as absent. */
+const clipped = (max: number) =>
+  z
+    .string()
+    .nullish()
+    .catch(null)
+    .transform((v) => (v == null ? null : v.slice(0, max)))
+    .optional();
+
 export const MagentoOrder = z.object({
   entity_id: z.number().int(),
   increment_id: IncrementId,
@@ -129,6 +138,15 @@ export const MagentoOrder = z.object({
   created_at: z.string().max(32).nullish(),
   customer_firstname: z.string().max(255).nullish(),
   customer_lastname: z.string().max(255).nullish(),
+  // Display-only fields (RM365's approval screen): clipped, never a reason to refuse the answer.
+  customer_email: clipped(255),
+  grand_total: z.number().nullish().catch(null),
+  total_qty_ordered: z.number().nullish().catch(null),
+  shipping_description: clipped(255),
+  payment: z
+    .object({ method: clipped(64) })
+    .nullish()
+    .catch(null),
   items: z.array(MagentoOrderItem).max(500),
 });
 export type MagentoOrder = z.infer<typeof MagentoOrder>;
@@ -296,4 +314,15 @@ export async function findOrdersByIds(client: MagentoClient, ids: readonly numbe
     MagentoOrder,
   );
   return result.items;
+}
+
+/** The newest orders in one Magento status (RM365's approval screen lists `processing`), one page. */
+export async function listOrdersByStatus(client: MagentoClient, status: string, pageSize: number): Promise<MagentoOrder[]> {
+  const result = await search(
+    client,
+    "orders",
+    { groups: [[{ field: "status", value: status }]], pageSize, sort: { field: "created_at", direction: "DESC" } },
+    MagentoOrder,
+  );
+  return result.items.filter((order) => order.status === status);
 }

@@ -1,7 +1,9 @@
 /**
  * Pick & pack's live events for RM365's screens (order progress, fulfillment): after a session's
- * write commits, `session_started`, `session_updated` (a scan), `session_completed` or
- * `session_cancelled` goes to the inventory room RM365's Socket.IO client joins
+ * write commits, `session_started` (started, approved or claimed), `session_updated` (a scan, marked
+ * ready to check), `session_completed`, `session_cancelled` (with `session_forced_cancel` and its
+ * `reason` when a manager cancelled it), `session_drafted` (released) or `session_transferred`
+ * (taken over or assigned: `previous_owner`, `new_owner`) goes to the inventory room RM365's Socket.IO client joins
  * (RM365_SOCKET_LOCATION), where only sockets whose user may read sessions (`fulfillment:read` and
  * an `orders` tab, as GET /magento/session/{id}) receive it. The screens reload the session list on
  * any of them; the event names the session, its order, status and version, and who acted.
@@ -27,7 +29,7 @@ export function publishSession(
   type: SessionEventType,
   row: SessionFacts,
   who: { userId: string; username: string },
-  extra: Pick<SessionEvent, "sku" | "qty_scanned"> = {},
+  extra: Pick<SessionEvent, "sku" | "qty_scanned" | "previous_owner" | "new_owner" | "reason"> = {},
 ): void {
   const rooms = deps.rooms.inventory;
   const data: SessionEvent = {

@@ -4,6 +4,8 @@
  *
  * Rules:
  * - One open session per order and type: the partial unique index decides between two tablets.
+ *   Starting an order a supervisor approved claims that `approved` session (claimSession); the
+ *   other hand-offs (release, ready to check, approve, transfer) are in handoff.ts.
  * - A scan is one `db.batch`: a conditional increment (`qty_scanned + q <= qty_expected`, the
  *   session in progress and the caller its owner or a manager), then, only if that changed a
  *   row (`changes() = 1`), the scan's audit row and the session's version/status. D1 runs a batch
@@ -46,12 +48,12 @@ type ItemRow = typeof fulfillmentItems.$inferSelect;
 type MagentoDeps = Pick<Deps, "db" | "feature" | "now"> & LiveDeps;
 
 /** Who acts, as a pick event names them (lib/principal.ts: an API key acts for its creator). */
-function whoIs(actor: Principal): { userId: string; username: string } {
+export function whoIs(actor: Principal): { userId: string; username: string } {
   const { userId, name } = actorOf(actor);
   return { userId, username: name };
 }
 
-const isManager = (actor: Principal) => hasPermission(actor.permissions, "fulfillment:manage");
+export const isManager = (actor: Principal) => hasPermission(actor.permissions, "fulfillment:manage");
 
 // ---------------------------------------------------------------------------------------------
 // Mappers
@@ -158,8 +160,17 @@ const NOT_PICKABLE: Record<string, string> = {
 
 const orderConflict = (message: string, reason: ErrorReason, details?: unknown) => new AppError("CONFLICT", message, { reason, details });
 
-/** Refuses an order that already has an open session of this type, or (pick) a completed one. */
-async function assertOrderFree(deps: Pick<Deps, "db">, orderNumber: string, type: StartSessionBody["session_type"]) {
+/**
+ * Refuses an order that already has an open session of this type, or (pick) a completed one.
+ * An `approved` pick (RM365's approval screen) is the one exception when starting: its id is
+ * returned, and the starter claims it.
+ */
+async function assertOrderFree(
+  deps: Pick<Deps, "db">,
+  orderNumber: string,
+  type: StartSessionBody["session_type"],
+  approving: boolean,
+): Promise<{ approvedId: string } | undefined> {
   const rows = await deps.db
     .select({ id: fulfillmentSessions.id, status: fulfillmentSessions.status })
     .from(fulfillmentSessions)
@@ -173,11 +184,13 @@ async function assertOrderFree(deps: Pick<Deps, "db">, orderNumber: string, type
     .orderBy(desc(fulfillmentSessions.createdAt))
     .limit(1);
   const found = rows[0];
-  if (!found) return;
+  if (!found) return undefined;
   if (found.status === "completed") {
     if (type === "pick") throw orderConflict(`Order ${orderNumber} has already been picked`, "order_completed", { session_id: found.id });
-    return;
+    return undefined;
   }
+  if (found.status === "approved" && !approving) return { approvedId: found.id };
+  if (found.status === "approved") throw orderConflict(`Order ${orderNumber} is already approved for picking`, "order_in_progress", { session_id: found.id });
   throw orderConflict(`Order ${orderNumber} is already in progress`, "order_in_progress", { session_id: found.id });
 }
 
@@ -189,9 +202,12 @@ const ITEM_ROWS_PER_STATEMENT = rowsPerInsert(fulfillmentItems);
  * is cancelled, closed, on hold, in payment review or pending payment, has no paid invoice or nothing invoiced, is in progress in another session, or
  * (pick) has already been picked. Magento failures are 502.
  */
-export async function startSession(deps: MagentoDeps, input: StartSessionBody, actor: Principal): Promise<Session> {
+export async function startSession(deps: MagentoDeps, input: StartSessionBody, actor: Principal, options: { approve?: boolean } = {}): Promise<Session> {
   const orderNumber = input.order_number;
-  await assertOrderFree(deps, orderNumber, input.session_type);
+  const approving = options.approve === true;
+  const free = await assertOrderFree(deps, orderNumber, input.session_type, approving);
+  // Starting an order a supervisor approved claims that session (RM365's approval flow).
+  if (free) return claimSession(deps, free.approvedId, actor);
   const client = magentoClient(deps);
   const order = await findOrder(client, orderNumber);
   if (!order) throw new AppError("NOT_FOUND", `Order ${orderNumber} not found in Magento`, { reason: "magento_order_not_found" });
@@ -227,7 +243,8 @@ export async function startSession(deps: MagentoDeps, input: StartSessionBody, a
     orderId: order.entity_id,
     invoiceNumber: invoice.increment_id,
     sessionType: input.session_type,
-    status: "in_progress",
+    // Approved (RM365's approval screen): waiting for a picker to claim it; the approver holds it until then.
+    status: approving ? "approved" : "in_progress",
     customerName: customer,
     ownerId: who.userId,
     ownerName: who.name,
@@ -262,12 +279,45 @@ export async function startSession(deps: MagentoDeps, input: StartSessionBody, a
   return toSession(session, items);
 }
 
+/**
+ * Claims a draft (released) or approved session: it becomes in progress, owned by the caller.
+ * One conditional UPDATE decides between two pickers claiming at once (`changes()`); a session
+ * in progress, waiting to be checked or closed is refused (409) and nothing changes.
+ */
+export async function claimSession(deps: Pick<Deps, "db" | "now"> & LiveDeps, sessionId: string, actor: Principal): Promise<Session> {
+  const { db } = deps;
+  const now = deps.now().toISOString();
+  const who = actorOf(actor);
+  const t = fulfillmentSessions;
+  const [done, sessions, items] = await db.batch([
+    db
+      .update(t)
+      .set({ status: "in_progress", ownerId: who.userId, ownerName: who.name, updatedAt: now, version: sql`${t.version} + 1` })
+      .where(and(eq(t.id, sessionId), inArray(t.status, [...CLAIMABLE_STATUSES]))),
+    ...readSession(db, sessionId),
+  ]);
+  const row = sessions[0];
+  if (!row) throw sessionNotFound(sessionId);
+  if (done.meta.changes !== 1) {
+    const by = row.status === "in_progress" || row.status === "ready_to_check" ? ` by ${row.ownerName}` : "";
+    throw new AppError("CONFLICT", `Session is ${row.status}${by}; only a draft or approved session can be claimed`, {
+      reason: "session_not_claimable",
+      details: { status: row.status },
+    });
+  }
+  publishSession(deps, "session_started", row, { userId: who.userId, username: who.name });
+  return toSession(row, items);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Read
 
-const sessionNotFound = (id: string) => new AppError("NOT_FOUND", `Session ${id} not found`, { reason: "session_not_found" });
+/** Statuses a picker may claim: released (draft) or approved, nobody is picking them. */
+export const CLAIMABLE_STATUSES = ["draft", "approved"] as const satisfies readonly FulfillmentStatus[];
 
-function readSession(db: Deps["db"], sessionId: string) {
+export const sessionNotFound = (id: string) => new AppError("NOT_FOUND", `Session ${id} not found`, { reason: "session_not_found" });
+
+export function readSession(db: Deps["db"], sessionId: string) {
   return [
     db.select().from(fulfillmentSessions).where(eq(fulfillmentSessions.id, sessionId)).limit(1),
     db.select().from(fulfillmentItems).where(eq(fulfillmentItems.sessionId, sessionId)).orderBy(asc(fulfillmentItems.position)),
@@ -283,7 +333,7 @@ export async function getSession(deps: Pick<Deps, "db">, sessionId: string): Pro
 }
 
 /** 403/409 for a write the conditions refused: not the owner, or the session is not open. */
-function refusal(row: SessionRow, actor: Principal, action: string, allowed: readonly FulfillmentStatus[]): AppError | undefined {
+export function refusal(row: SessionRow, actor: Principal, action: string, allowed: readonly FulfillmentStatus[]): AppError | undefined {
   if (!isManager(actor) && row.ownerId !== actorOf(actor).userId) {
     return new AppError("AUTHORIZATION_ERROR", `Only the session's owner (${row.ownerName}) or a fulfillment manager may ${action} it`, {
       reason: "not_session_owner",
@@ -299,7 +349,7 @@ function refusal(row: SessionRow, actor: Principal, action: string, allowed: rea
 }
 
 /** The SQL condition "the caller may act on this session": its owner, or anyone for a manager. */
-const ownerCondition = (actor: Principal) => (isManager(actor) ? sql`1 = 1` : sql`${fulfillmentSessions.ownerId} = ${actorOf(actor).userId}`);
+export const ownerCondition = (actor: Principal) => (isManager(actor) ? sql`1 = 1` : sql`${fulfillmentSessions.ownerId} = ${actorOf(actor).userId}`);
 
 // ---------------------------------------------------------------------------------------------
 // Scan

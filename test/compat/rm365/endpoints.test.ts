@@ -4,7 +4,7 @@
  * under its own name.
  */
 import { describe, expect, it } from "vitest";
-import { call } from "../../helpers";
+import { call, loginAs } from "../../helpers";
 import { makeItems } from "../../labels/fixtures";
 import { useFakeShop } from "../../magento/fake-shop";
 import { ENDPOINTS, SEED_SERVED_IN_CATALOGUE } from "./endpoints";
@@ -29,7 +29,9 @@ describe("RM365 client endpoints", () => {
           await ok("/api/v1/magento/session/scan", picker, { session_id: vars.session, sku: "RM-BOLT", quantity: 1, field: "auto" });
           await ok("/api/v1/magento/session/scan", picker, { session_id: vars.session, sku: "RM-NUT", quantity: 2, field: "auto" });
         }
+        if (endpoint.needs.includes("released")) await ok(`/api/v1/magento/sessions/${vars.session}/release`, picker, {});
       }
+      if (endpoint.needs?.includes("assignee")) vars.assignee = (await loginAs("operator")).username;
       const [item] = await makeItems(1);
       vars.item = String(item?.barcode ?? item?.sku);
       if (endpoint.needs?.includes("job")) {

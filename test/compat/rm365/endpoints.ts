@@ -6,7 +6,8 @@
  *
  * Placeholders in paths and bodies come from the fixture each test builds (fixture.ts):
  * {employee} and {employee2} (integer ids), {fingerprint}, {from} and {to} (plant dates around
- * today), {order} (an order in the fake shop), {session} (a session started on it), {job}.
+ * today), {order} (an order in the fake shop), {session} (a session started on it), {job},
+ * {assignee} (the username of another operator).
  *
  * `reads`: dotted paths the client reads; `[]` is "a bare array", `[].x` "its first element's x".
  */
@@ -21,7 +22,7 @@ export interface Rm365Endpoint {
   role: string;
   body?: unknown;
   /** What the fixture needs: a started session, a label job. */
-  needs?: ("session" | "picked" | "job")[];
+  needs?: ("session" | "picked" | "released" | "assignee" | "job")[];
   reads: string[];
   status?: number;
 }
@@ -264,4 +265,92 @@ export const ENDPOINTS: Rm365Endpoint[] = [
   { method: "GET", path: "/api/v1/magentodata/history?limit=50&offset=0", role: "admin", reads: ["status", "data", "total_count"] },
   { method: "POST", path: "/api/v1/magentodata/refresh-condensed", role: "admin", body: {}, reads: ["status", "message", "results", "total_rows_aggregated"] },
   { method: "POST", path: "/api/v1/magentodata/refresh-condensed/uk", role: "admin", body: {}, reads: ["status", "message", "rows_aggregated"] },
+  // rm365p ---- pick & pack hand-offs, approval, progress dashboard (order-fulfillment.js, router.js,
+  // order-approval.js, order-progress.js; modules/orders/order_fulfillment/api.py) ----
+  {
+    method: "POST",
+    path: "/api/v1/magento/sessions/{session}/release",
+    role: "operator",
+    needs: ["session"],
+    body: {},
+    reads: ["success", "message", "session_id"],
+  },
+  {
+    method: "POST",
+    path: "/api/v1/magento/sessions/{session}/claim",
+    role: "operator",
+    needs: ["session", "released"],
+    reads: ["success", "message", "session_id"],
+  },
+  {
+    method: "POST",
+    path: "/api/v1/magento/tracking/mark-ready-to-check",
+    role: "operator",
+    needs: ["session"],
+    body: { session_id: "{session}" },
+    reads: ["success", "message", "session_id"],
+  },
+  {
+    method: "GET",
+    path: "/api/v1/magento/tracking/pending-orders",
+    role: "admin",
+    reads: [
+      "orders",
+      "orders.[].order_id",
+      "orders.[].order_number",
+      "orders.[].created_at",
+      "orders.[].grand_total",
+      "orders.[].status",
+      "orders.[].customer_name",
+      "orders.[].customer_email",
+      "orders.[].total_qty_ordered",
+      "orders.[].shipping_method",
+    ],
+  },
+  {
+    method: "POST",
+    path: "/api/v1/magento/tracking/approve-order",
+    role: "admin",
+    body: { order_number: "{order}" },
+    reads: ["success", "message", "session_id", "order_number"],
+  },
+  {
+    method: "POST",
+    path: "/api/v1/magento/dashboard/sessions/{session}/force-cancel",
+    role: "admin",
+    needs: ["session"],
+    body: { reason: "Customer called" },
+    reads: ["success", "message", "cancelled_by"],
+  },
+  {
+    method: "POST",
+    path: "/api/v1/magento/dashboard/sessions/{session}/force-assign",
+    role: "admin",
+    needs: ["session", "assignee"],
+    body: { target_user_id: "{assignee}" },
+    reads: ["success", "message", "assigned_by", "assigned_to"],
+  },
+  {
+    method: "POST",
+    path: "/api/v1/magento/dashboard/sessions/{session}/takeover",
+    role: "admin",
+    needs: ["session"],
+    reads: ["success", "message", "session_id", "order_number", "invoice_number"],
+  },
+  // ---- inventory management (frontend/js/modules/inventory/management.js): "cbug" in the catalogue, the
+  // client slips `/api/api/v1/…` and RM365's backend never answered; served for the first time ----
+  {
+    method: "GET",
+    path: "/api/api/v1/inventory/management/items?page=1&per_page=100&discontinued_status=Active%2CTemporarily%20OOS%2CPre%20Order%2CSamples",
+    role: "admin",
+    reads: ["items", "items.[].item_id", "items.[].product_name", "items.[].sku", "items.[].stock_on_hand", "items.[].custom_fields", "total"],
+  },
+  {
+    method: "GET",
+    path: "/api/api/v1/inventory/management/metadata",
+    role: "admin",
+    reads: ["[]", "[].sku", "[].location", "[].shelf_lt1_qty", "[].shelf_gt1_qty", "[].top_floor_total", "[].status"],
+  },
+  { method: "GET", path: "/api/api/v1/inventory/management/magento-products", role: "admin", reads: ["[]", "[].sku", "[].discontinued_status"] },
+  // rm365p end
 ];

@@ -16,4 +16,14 @@ describe("RM365 upstream calls", () => {
       expect(op?.["x-pure-read"], path).toBeUndefined();
     }
   });
+
+  it("the approval screen's Magento calls (pending orders, approve) declare the upstream user limit and are not pure reads", async () => {
+    const { json } = await call("/openapi.json");
+    const pending = json.paths?.["/api/v1/magento/tracking/pending-orders"]?.get;
+    const approve = json.paths?.["/api/v1/magento/tracking/approve-order"]?.post;
+    for (const op of [pending, approve]) {
+      expect(op?.["x-user-limit"]).toBe("upstream");
+      expect(op?.["x-pure-read"]).toBeUndefined();
+    }
+  });
 });
