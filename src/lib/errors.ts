@@ -85,6 +85,8 @@ export const ERROR_REASONS = [
   "magento_not_configured",
   "magento_order_not_found",
   "magento_unavailable",
+  "maintenance_closed",
+  "maintenance_not_found",
   "may_not_manage",
   "negative_stock",
   "no_drawing",

@@ -39,6 +39,17 @@ const FAULT = ["id", "equipment_code", "equipmentId", "faultCode", "description"
 const SCHEDULE_M = ["id", "equipment_code", "equipmentId", "equipmentName", "type", "description", "scheduledDate", "status", "estimatedDuration"];
 const SCHEDULED = ["id", "name", "template_id", "frequency", "recipients", "is_active"];
 
+/** A new schedule on the context's item (through the canonical route). */
+async function freshMaintenance(c: Ctx): Promise<string> {
+  const { call, str } = await import("../../helpers");
+  const made = await call(`/api/v1/equipment/${c.equipmentCode}/maintenance`, {
+    token: c.pm.token,
+    body: { maintenance_type: "preventive", scheduled_at: "2030-01-04T06:00:00Z", estimated_duration_minutes: 40 },
+  });
+  if (made.status !== 201) throw new Error(`schedule: ${made.status} ${JSON.stringify(made.json)}`);
+  return str(made.json.id);
+}
+
 export const ROWS: Row[] = [
   // --- auth (shared with RM365: auth.test.ts checks RM365's fields on the same answers)
   {
@@ -702,6 +713,73 @@ export const ROWS: Row[] = [
         expectField(m, "equipmentId", c.equipmentCode);
         expectField(m, "estimatedDuration", 45);
       }
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/equipment/maintenance-schedules",
+    seed: false,
+    url: () => "/api/v1/equipment/maintenance-schedules",
+    // equipmentSlice's createMaintenanceSchedule: a Partial<MaintenanceSchedule>, camelCase.
+    body: (c) => ({
+      equipmentId: c.equipmentCode,
+      maintenanceType: "emergency",
+      description: "Replace the sealing jaw",
+      scheduledDate: "2030-01-03T06:00:00.000Z",
+      priority: "critical",
+      estimatedDuration: 30,
+      assignedTo: "tech.ana",
+    }),
+    status: 201,
+    shape: "object",
+    fields: [...SCHEDULE_M, "equipmentCode", "maintenanceType", "priority", "assignedTo"],
+    check: (j, c) => {
+      expectField(j, "equipmentId", c.equipmentCode);
+      expectField(j, "maintenanceType", "emergency");
+      expectField(j, "assignedTo", "tech.ana");
+      expectField(j, "status", "scheduled");
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/equipment/maintenance-schedules/{x}",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/equipment/maintenance-schedules/${await freshMaintenance(c)}`,
+    status: 200,
+    shape: "object",
+    fields: SCHEDULE_M,
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/equipment/maintenance-schedules/{x}",
+    seed: false,
+    url: async (c) => `/api/v1/equipment/maintenance-schedules/${await freshMaintenance(c)}`,
+    body: () => ({ status: "in_progress", assignedTo: "tech.bo", notes: "Parts on the cart" }),
+    status: 200,
+    shape: "object",
+    fields: SCHEDULE_M,
+    check: (j) => {
+      expectField(j, "status", "in_progress");
+      expectField(j, "assignedTo", "tech.bo");
+      expectField(j, "notes", "Parts on the cart");
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/equipment/maintenance-schedules/{x}/complete",
+    seed: false,
+    url: async (c) => `/api/v1/equipment/maintenance-schedules/${await freshMaintenance(c)}/complete`,
+    // api.ts completeMaintenance: { actual_duration, notes }.
+    body: () => ({ actual_duration: 52, notes: "Belt replaced" }),
+    status: 200,
+    shape: "object",
+    fields: [...SCHEDULE_M, "completedDate", "actualDuration", "notes"],
+    check: (j, c) => {
+      expectField(j, "status", "completed");
+      expectField(j, "actualDuration", 52);
+      expectField(j, "notes", "Belt replaced");
+      expectField(j, "completed_by", c.pm.username);
     },
   },
   // Last: the line and template the rows above use.
