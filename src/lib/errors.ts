@@ -62,6 +62,7 @@ export const ERROR_REASONS = [
   "equipment_exists",
   "equipment_not_found",
   "equipment_stale",
+  "escalation_not_found",
   "event_not_found",
   "file_missing",
   "fingerprint_not_enrolled",

@@ -8,6 +8,14 @@ import { z } from "zod";
 import { AppError } from "../../lib/errors";
 import { Code, LongText, ShortText } from "../../lib/fields";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import {
+  AndonEscalation,
+  acknowledgeEscalation,
+  ESCALATION_STATUSES,
+  getEscalation,
+  listEscalations,
+  resolveEscalation,
+} from "../../modules/andon/escalations";
 import { ANDON_PRIORITIES, ANDON_STATUSES, ANDON_TYPES, AndonEvent, IdParam, ResolveBody, ResolveQuery } from "../../modules/andon/schemas";
 import { acknowledgeAndon, createAndon, escalateAndon, listAndons, resolveAndon } from "../../modules/andon/service";
 import { dashboardMetrics } from "../../modules/dashboard/service";
@@ -212,6 +220,13 @@ const DashboardMetrics = z
   })
   .meta({ id: "Ms5DashboardMetrics" });
 
+const EscalationQuery = Ms5Paging.extend({
+  status: z.enum(ESCALATION_STATUSES).optional(),
+  priority: z.enum(ANDON_PRIORITIES).optional(),
+  line_id: Code.optional(),
+  event_id: Code.optional(),
+});
+
 const ack = (method: "post") =>
   defineRoute({
     method,
@@ -282,6 +297,63 @@ export const ms5AndonRoutes = createRouter()
       responses: { 200: json(AndonEvent, "The andon") },
     }),
     async (c) => c.json(await escalateAndon(c.var.deps, c.req.valid("param").id, c.req.valid("json")?.escalation_level), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/escalations",
+      access: "andon:read",
+      pureRead: true,
+      summary:
+        "MS5: the andon escalation log, newest first, a bare array (X-Total-Count); status active|acknowledged|escalated|resolved (derived), the andon's priority",
+      tags: TAGS,
+      request: { query: EscalationQuery },
+      responses: { 200: json(z.array(AndonEscalation), "The escalations") },
+    }),
+    async (c) => {
+      const { skip, offset, limit, ...filters } = c.req.valid("query");
+      return c.json(bare(c, await listEscalations(c.var.deps, { ...filters, ...pageParams({ skip, offset, limit }) })), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/escalations/{id}",
+      access: "andon:read",
+      pureRead: true,
+      summary: "MS5: one escalation with its andon's priority and state",
+      tags: TAGS,
+      request: { params: IdParam },
+      errors: { 404: "No such escalation" },
+      responses: { 200: json(AndonEscalation, "The escalation") },
+    }),
+    async (c) => c.json(await getEscalation(c.var.deps, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/escalations/{id}/acknowledge",
+      access: "andon:acknowledge",
+      summary: "MS5: the tier answers an escalation (once); its andon is acknowledged too while unanswered",
+      tags: TAGS,
+      request: { params: IdParam },
+      errors: { 404: "No such escalation", 409: "Already acknowledged, or its andon is resolved" },
+      responses: { 200: json(AndonEscalation, "The escalation") },
+    }),
+    async (c) => c.json(await acknowledgeEscalation(c.var.deps, c.req.valid("param").id, principalOf(c)), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/escalations/{id}/resolve",
+      access: "andon:resolve",
+      summary: "MS5: resolve an escalation with {resolution_notes}: its andon resolves",
+      tags: TAGS,
+      request: { params: IdParam, body: { required: false, content: { "application/json": { schema: ResolveBody } } } },
+      errors: { 404: "No such escalation", 409: "Its andon is already resolved" },
+      responses: { 200: json(AndonEscalation, "The escalation") },
+    }),
+    async (c) => c.json(await resolveEscalation(c.var.deps, c.req.valid("param").id, c.req.valid("json")?.resolution_notes ?? null, principalOf(c)), 200),
   );
 
 /** Mounted at `/api/v1/downtime`, before the canonical downtime routes. */

@@ -37,6 +37,7 @@ const USER = ["id", "username", "role"];
 const EQUIPMENT = ["id", "code", "equipment_code", "name", "production_line", "status", "version"];
 const FAULT = ["id", "equipment_code", "equipmentId", "faultCode", "description", "status", "startTime", "reportedBy", "resolution"];
 const SCHEDULE_M = ["id", "equipment_code", "equipmentId", "equipmentName", "type", "description", "scheduledDate", "status", "estimatedDuration"];
+const ESCALATION = ["id", "eventId", "priority", "escalationLevel", "status", "createdAt", "escalatedAt", "escalationReason", "line_id"];
 const SCHEDULED = ["id", "name", "template_id", "frequency", "recipients", "is_active"];
 
 /** A new schedule on the context's item (through the canonical route). */
@@ -48,6 +49,18 @@ async function freshMaintenance(c: Ctx): Promise<string> {
   });
   if (made.status !== 201) throw new Error(`schedule: ${made.status} ${JSON.stringify(made.json)}`);
   return str(made.json.id);
+}
+
+/** A new andon escalated by hand to level 1; the id of its escalation. */
+async function freshEscalation(c: Ctx): Promise<string> {
+  const { call, str } = await import("../../helpers");
+  const andon = await c.freshAndon();
+  const up = await call(`/api/v1/andon/events/${andon}/escalate`, { token: c.pm.token, body: { escalation_level: 1 } });
+  if (up.status !== 200) throw new Error(`escalate: ${up.status} ${JSON.stringify(up.json)}`);
+  const list = await call(`/api/v1/andon/escalations?event_id=${andon}`, { token: c.pm.token });
+  const first = Array.isArray(list.json) ? list.json[0] : undefined;
+  if (!first) throw new Error(`no escalation: ${JSON.stringify(list.json)}`);
+  return str(first.id);
 }
 
 export const ROWS: Row[] = [
@@ -780,6 +793,62 @@ export const ROWS: Row[] = [
       expectField(j, "actualDuration", 52);
       expectField(j, "notes", "Belt replaced");
       expectField(j, "completed_by", c.pm.username);
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/andon/escalations",
+    seed: false,
+    who: "op",
+    url: async (c) => {
+      await freshEscalation(c);
+      return "/api/v1/andon/escalations?status=active&priority=high";
+    },
+    status: 200,
+    shape: "array",
+    fields: ESCALATION,
+    check: (j) => {
+      for (const e of arr(j)) {
+        expectField(e, "status", "active");
+        expectField(e, "priority", "high");
+      }
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/andon/escalations/{x}",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/andon/escalations/${await freshEscalation(c)}`,
+    status: 200,
+    shape: "object",
+    fields: ESCALATION,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/andon/escalations/{x}/acknowledge",
+    seed: false,
+    url: async (c) => `/api/v1/andon/escalations/${await freshEscalation(c)}/acknowledge`,
+    status: 200,
+    shape: "object",
+    fields: ESCALATION,
+    check: (j, c) => {
+      expectField(j, "status", "acknowledged");
+      expectField(j, "acknowledgedBy", c.pm.id);
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/andon/escalations/{x}/resolve",
+    seed: false,
+    url: async (c) => `/api/v1/andon/escalations/${await freshEscalation(c)}/resolve`,
+    body: () => ({ resolution_notes: "New roll fitted" }),
+    status: 200,
+    shape: "object",
+    fields: ESCALATION,
+    check: (j) => {
+      expectField(j, "status", "resolved");
+      expectField(j, "notes", "New roll fitted");
     },
   },
   // Last: the line and template the rows above use.
