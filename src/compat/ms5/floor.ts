@@ -620,7 +620,8 @@ ms5OeeRoutes
       path: "/trends",
       access: "oee:read",
       pureRead: true,
-      summary: "MS5 (beyond its backend): a line's (or one item's) OEE per hour/shift/day/week (aggregation_level) over start_time–end_time (default: the last 7 days), computed, oldest first",
+      summary:
+        "MS5 (beyond its backend): a line's (or one item's) OEE per hour/shift/day/week (aggregation_level) over start_time–end_time (default: the last 7 days), computed, oldest first",
       tags: TAGS,
       request: { query: TrendsQuery },
       errors: { 404: "No such line" },
@@ -631,7 +632,12 @@ ms5OeeRoutes
       const { from, to } = oeeWindow(c.var.deps.now(), q, 7 * 24);
       const series = await oeeSeries(c.var.deps, q.line_id, from, to, GRANULARITY_MS[q.aggregation_level], q.equipment_code ?? null);
       return c.json(
-        series.map((r) => ({ ...r, period: r.period_start, production: r.total_parts, downtime: Math.round((r.unplanned_downtime + r.planned_downtime) * 1000) / 1000 })),
+        series.map((r) => ({
+          ...r,
+          period: r.period_start,
+          production: r.total_parts,
+          downtime: Math.round((r.unplanned_downtime + r.planned_downtime) * 1000) / 1000,
+        })),
         200,
       );
     },
@@ -642,7 +648,8 @@ ms5OeeRoutes
       path: "/losses",
       access: "oee:read",
       pureRead: true,
-      summary: "MS5 (beyond its backend): a line's (or one item's) OEE losses over start_time–end_time (default 24h): availability (unplanned stops), performance (speed), quality (rejects), largest first",
+      summary:
+        "MS5 (beyond its backend): a line's (or one item's) OEE losses over start_time–end_time (default 24h): availability (unplanned stops), performance (speed), quality (rejects), largest first",
       tags: TAGS,
       request: { query: OeeWindowQuery },
       errors: { 404: "No such line" },
@@ -715,7 +722,8 @@ ms5DashboardRoutes
       path: "/production-metrics",
       access: "dashboard:read",
       pureRead: true,
-      summary: "MS5 (beyond its backend): per enabled line (or one), parts made and good, target, efficiency, quality rate and downtime minutes over a period (default 24h)",
+      summary:
+        "MS5 (beyond its backend): per enabled line (or one), parts made and good, target, efficiency, quality rate and downtime minutes over a period (default 24h)",
       tags: TAGS,
       request: { query: LineQuery },
       errors: { 404: "No such line" },
@@ -734,7 +742,8 @@ ms5DashboardRoutes
       path: "/production-summary",
       access: "dashboard:read",
       pureRead: true,
-      summary: "MS5 (beyond its backend): production totals and per-line figures from start_date to end_date (days inclusive; default the last 24h; at most a year)",
+      summary:
+        "MS5 (beyond its backend): production totals and per-line figures from start_date to end_date (days inclusive; default the last 24h; at most a year)",
       tags: TAGS,
       request: { query: SummaryQuery },
       errors: { 404: "No such line" },
@@ -759,7 +768,8 @@ ms5DashboardRoutes
       path: "/equipment/status",
       access: ["dashboard:read", "equipment:read"],
       pureRead: true,
-      summary: "MS5 (beyond its backend): live items (one line's, or all; at most 200) with status, open faults and the period's downtime and uptime minutes (default 24h), a bare array (X-Total-Count)",
+      summary:
+        "MS5 (beyond its backend): live items (one line's, or all; at most 200) with status, open faults and the period's downtime and uptime minutes (default 24h), a bare array (X-Total-Count)",
       tags: TAGS,
       request: { query: LineQuery },
       errors: { 404: "No such line" },

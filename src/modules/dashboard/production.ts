@@ -221,7 +221,10 @@ export async function equipmentDashboard(deps: Pick<Deps, "db" | "now">, q: { li
   const page = await listEquipmentStatus(deps, { production_line: q.line_id, limit: MAX_DASHBOARD_EQUIPMENT, offset: 0 });
   const lineIds = [...new Set(page.items.map((i) => i.production_line).filter((l): l is string => l !== null))].slice(0, 100);
   const [lines, downs] = await db.batch([
-    db.select({ id: productionLines.id, lineCode: productionLines.lineCode }).from(productionLines).where(inArray(productionLines.id, lineIds.length ? lineIds : [""])),
+    db
+      .select({ id: productionLines.id, lineCode: productionLines.lineCode })
+      .from(productionLines)
+      .where(inArray(productionLines.id, lineIds.length ? lineIds : [""])),
     db
       .select({ code: downtimeEvents.equipmentCode, start: downtimeEvents.startTime, end: downtimeEvents.endTime })
       .from(downtimeEvents)

@@ -851,6 +851,91 @@ export const ROWS: Row[] = [
       expectField(j, "notes", "New roll fitted");
     },
   },
+  {
+    method: "GET",
+    path: "/api/v1/dashboard/production-metrics",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/dashboard/production-metrics?line_id=${c.lineId}`,
+    status: 200,
+    shape: "array",
+    total: false,
+    fields: [
+      "lineId",
+      "lineCode",
+      "currentProduction",
+      "targetProduction",
+      "efficiency",
+      "goodParts",
+      "totalParts",
+      "qualityRate",
+      "downtimeMinutes",
+      "lastUpdate",
+    ],
+    check: (j, c) => expectField(arr(j)[0] ?? {}, "lineId", c.lineId),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/dashboard/production-summary",
+    seed: false,
+    who: "op",
+    // dashboardService.getProductionSummary: line_id and a dateRange as start_date/end_date.
+    url: (c) => `/api/v1/dashboard/production-summary?line_id=${c.lineId}&start_date=2026-11-22&end_date=2026-11-22`,
+    status: 200,
+    shape: "object",
+    fields: ["line_id", "total_production", "good_production", "target_production", "efficiency", "quality_rate", "downtime_minutes", "lines"],
+    check: (j, c) => {
+      // The catalogue's schedules on 2026-11-22 (rows above add and change some): a target, and the one line.
+      if (!(Number(j.target_production) >= 1000)) throw new Error(`target_production: ${JSON.stringify(j.target_production)}`);
+      expectField(arr(j.lines)[0] ?? {}, "lineId", c.lineId);
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/dashboard/equipment/status",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/dashboard/equipment/status?line_id=${c.lineId}`,
+    status: 200,
+    shape: "array",
+    fields: ["id", "code", "name", "status", "efficiency", "lastUpdate", "uptime", "downtime", "faults", "lineId", "lineCode"],
+    check: (j, c) => expectField(arr(j)[0] ?? {}, "code", c.equipmentCode),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/oee/trends",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/oee/trends?line_id=${c.lineId}&start_time=2026-11-22T00:00:00Z&end_time=2026-11-23T00:00:00Z&aggregation_level=shift`,
+    status: 200,
+    shape: "array",
+    total: false,
+    fields: ["period", "oee", "availability", "performance", "quality", "production", "downtime"],
+    check: (j) => {
+      if (arr(j).length !== 3) throw new Error(`expected 3 shifts, got ${arr(j).length}`);
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/oee/losses",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/oee/losses?line_id=${c.lineId}&equipment_code=BP01.PACK.BAG1`,
+    status: 200,
+    shape: "array",
+    total: false,
+    fields: ["category", "description", "duration", "percentage", "impact"],
+  },
+  {
+    method: "GET",
+    path: "/api/v1/websocket/token",
+    seed: false,
+    who: "op",
+    url: () => "/api/v1/websocket/token",
+    status: 200,
+    shape: "object",
+    fields: ["token"],
+  },
   // Last: the line and template the rows above use.
   {
     method: "DELETE",
