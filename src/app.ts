@@ -12,6 +12,7 @@ import { ms5EquipmentRoutes } from "./compat/ms5/equipment";
 import { ms5AndonRoutes, ms5DashboardRoutes, ms5DowntimeRoutes, ms5OeeRoutes } from "./compat/ms5/floor";
 import { ms5ProductionRoutes } from "./compat/ms5/production";
 import { ms5ReportRoutes } from "./compat/ms5/reports";
+import { ms5SocketRoutes } from "./compat/ms5/socket";
 import { partsAuthRoutes } from "./compat/parts/auth";
 import { onshapeAuthRoutes } from "./compat/parts/onshape";
 import { partsCompatRootRoutes, partsCompatRoutes } from "./compat/parts/parts";
@@ -130,6 +131,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/downtime", ms5DowntimeRoutes);
   app.route("/api/v1/oee", ms5OeeRoutes);
   app.route("/api/v1/dashboard", ms5DashboardRoutes);
+  app.route("/api/v1/websocket", ms5SocketRoutes);
   app.route("/api/v1/users", userRoutes);
   app.route("/api/v1/roles", roleRoutes);
   app.route("/api/v1/api-keys", apiKeyRoutes);

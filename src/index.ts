@@ -6,6 +6,7 @@ import { labelJobKind } from "./modules/labels/lease";
 import { cleanupExpired } from "./modules/maintenance/cleanup";
 import { conversionJobKind } from "./modules/parts/lease";
 import { reportJobKind } from "./modules/reports/lease";
+import { runScheduledReports } from "./modules/reports/runner";
 import { sweepStalledImports } from "./modules/salesdata/service";
 import { rekeyUsernames } from "./modules/users/repo";
 
@@ -20,7 +21,7 @@ export default {
    * Hourly: drop expired rate-limit windows, idempotency records, sessions and reset tokens, and
    * key imported usernames that migration 0004 could not (rekeyUsernames); mark sales imports
    * whose isolate died mid-run as failed (sweepStalledImports); re-queue or fail every job whose
-   * lease expired (src/lib/jobs.ts); then delete the files due in the file outbox, abandoned
+   * lease expired (src/lib/jobs.ts); queue the scheduled reports that are due (reports/runner.ts); then delete the files due in the file outbox, abandoned
    * uploads and outputs included (src/lib/files.ts).
    */
   async scheduled(_controller, env, ctx) {
@@ -31,6 +32,7 @@ export default {
     await reapExpired(deps, labelJobKind);
     await reapExpired(deps, conversionJobKind);
     await reapExpired(deps, reportJobKind);
+    await runScheduledReports(deps);
     await sweepFiles(deps);
   },
 } satisfies ExportedHandler<Env>;

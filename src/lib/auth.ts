@@ -18,6 +18,13 @@ import { effectiveTabs, intersectPermissions, isBuiltinRole, permissionSet, role
 
 export const JWT_ISSUER = "floorline";
 export const JWT_AUDIENCE = "floorline-api";
+/**
+ * The audience of a socket token (`GET /api/v1/websocket/token`): accepted only by a WebSocket
+ * upgrade's `?token=`, never as an API bearer token (its audience is not JWT_AUDIENCE).
+ */
+export const SOCKET_AUDIENCE = "floorline-socket";
+/** A socket token's lifetime: long enough to open the socket, too short to be worth stealing. */
+export const SOCKET_TOKEN_TTL_SECONDS = 60;
 const ALGORITHM = "HS256";
 
 export interface AccessClaims {
@@ -63,14 +70,14 @@ export async function signAccessToken(config: Config, claims: AccessClaims, now 
  * Verifies an access token: HS256 only (so `alg: none` and algorithm confusion fail), our
  * issuer and audience, an `exp` that has not passed. Failures are 401s that say why.
  */
-export async function verifyAccessToken(config: Config, token: string): Promise<AccessClaims> {
+export async function verifyAccessToken(config: Config, token: string, audience: string | string[] = JWT_AUDIENCE): Promise<AccessClaims> {
   if (token.split(".").length !== 3) throw unauthenticated("Malformed token", "malformed");
   try {
     // `exp` is required: jose only checks it when present, and a token without one never expires.
     const { payload } = await jwtVerify(token, await hmacKey(config), {
       algorithms: [ALGORITHM],
       issuer: JWT_ISSUER,
-      audience: JWT_AUDIENCE,
+      audience,
       requiredClaims: ["exp", "sub"],
     });
     const { sub, sid, username, role, tabs } = payload as Partial<Record<keyof AccessClaims, unknown>>;
@@ -174,6 +181,30 @@ export async function loadApiKeyPrincipal(deps: Pick<Deps, "db" | "now" | "waitU
 /** Resolves an access token (from a header, or a WebSocket's `?token=`) to a live principal. */
 export async function authenticateToken(deps: Pick<Deps, "db" | "now" | "config">, token: string): Promise<UserPrincipal> {
   return loadUserPrincipal(deps, await verifyAccessToken(deps.config, token));
+}
+
+/** A WebSocket's `?token=`: an access token or a socket token, resolved to the user's rights now. */
+export async function authenticateSocketToken(deps: Pick<Deps, "db" | "now" | "config">, token: string): Promise<UserPrincipal> {
+  return loadUserPrincipal(deps, await verifyAccessToken(deps.config, token, [JWT_AUDIENCE, SOCKET_AUDIENCE]));
+}
+
+/**
+ * Mints a socket token for a user's live session: the same subject, session, role and tabs as
+ * the caller's, SOCKET_TOKEN_TTL_SECONDS long, audience SOCKET_AUDIENCE. It grants nothing by
+ * itself: the upgrade reloads the user's current rights and session, as for an access token.
+ */
+export async function signSocketToken(config: Config, user: UserPrincipal, now = new Date()): Promise<{ token: string; expiresIn: number }> {
+  const iat = Math.floor(now.getTime() / 1000);
+  const token = await new SignJWT({ sid: user.sessionId, username: user.username, role: user.role, tabs: user.tabs.slice(0, MAX_TOKEN_TABS) })
+    .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
+    .setSubject(user.userId)
+    .setIssuer(JWT_ISSUER)
+    .setAudience(SOCKET_AUDIENCE)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + SOCKET_TOKEN_TTL_SECONDS)
+    .setJti(crypto.randomUUID())
+    .sign(await hmacKey(config));
+  return { token, expiresIn: SOCKET_TOKEN_TTL_SECONDS };
 }
 
 /** The API key a request carries: `X-API-Key`, or seed 002's `?api_key=`. */

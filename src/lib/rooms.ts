@@ -22,7 +22,7 @@ import type { Context, Next } from "hono";
 import { encodeRoomConnect, ROOM_CONNECT_HEADER, ROOM_CONNECT_URL, RoomName, type RoomPrincipal } from "../rooms/messages";
 import type { Room } from "../rooms/room";
 import type { AppEnv, UserPrincipal } from "../types";
-import { authenticateToken } from "./auth";
+import { authenticateSocketToken } from "./auth";
 import { AppError } from "./errors";
 import { missingAccess } from "./rbac";
 import type { RouteSpec } from "./route";
@@ -67,7 +67,7 @@ export async function authenticateUpgrade(c: Context<AppEnv>, spec: RouteSpec, n
   if (token.length > MAX_TOKEN_LENGTH) return refuseSocket("Malformed token");
   let principal: UserPrincipal;
   try {
-    principal = await authenticateToken(c.var.deps, token);
+    principal = await authenticateSocketToken(c.var.deps, token);
   } catch (err) {
     if (err instanceof AppError && err.code === "AUTHENTICATION_ERROR") return refuseSocket(err.message);
     throw err;

@@ -7,11 +7,23 @@
  * GET `/{code}` were removed so these answer. Thin: the rules live in the equipment module.
  */
 import { z } from "zod";
-import { setETag } from "../../lib/etag";
+import { expectedVersion, setETag } from "../../lib/etag";
 import { Code, LongText } from "../../lib/fields";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import { acknowledgeFault, FAULT_STATUSES, Fault, listFaults, resolveFault } from "../../modules/equipment/faults";
-import { listMaintenanceSchedules, MAINTENANCE_PRIORITIES, MaintenanceSchedule, SCHEDULE_STATUSES } from "../../modules/equipment/maintenance";
+import {
+  CompleteSchedule,
+  CreateSchedule,
+  completeMaintenanceSchedule,
+  createMaintenanceSchedule,
+  getMaintenanceSchedule,
+  listMaintenanceSchedules,
+  MAINTENANCE_PRIORITIES,
+  MaintenanceSchedule,
+  SCHEDULE_STATUSES,
+  UpdateSchedule,
+  updateMaintenanceSchedule,
+} from "../../modules/equipment/maintenance";
 import { CodeParams, Equipment, EquipmentListQuery } from "../../modules/equipment/schemas";
 import { getEquipment, listEquipment } from "../../modules/equipment/service";
 import { ReportIdParams } from "../../modules/issue-reports/schemas";
@@ -42,6 +54,8 @@ const ScheduleQuery = Ms5Paging.extend({
   status: z.enum(SCHEDULE_STATUSES).optional(),
   priority: z.enum(MAINTENANCE_PRIORITIES).optional(),
 });
+const ScheduleParams = z.object({ id: z.uuid() });
+const IfMatchHeader = z.object({ "if-match": z.string().max(64).optional().describe('The schedule\'s version from its ETag, e.g. "2"') });
 const ResolveFaultBody = z.object({ resolution_notes: LongText.optional(), notes: LongText.optional() });
 
 /** Mounted at `/api/v1/equipment`, after the canonical equipment routes. */
@@ -129,6 +143,77 @@ export const ms5EquipmentRoutes = createRouter()
         ...pageParams({ skip, offset, limit }),
       });
       return c.json(bare(c, page), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/maintenance-schedules",
+      access: "maintenance:write",
+      summary:
+        "MS5: schedule maintenance with the tablet's camelCase body (equipmentId = the item's code, maintenanceType, scheduledDate, estimatedDuration minutes) or the canonical one",
+      tags: TAGS,
+      request: { body: { content: { "application/json": { schema: CreateSchedule } } } },
+      errors: { 404: "No such item" },
+      responses: { 201: json(MaintenanceSchedule, "The schedule") },
+    }),
+    async (c) => {
+      const made = await createMaintenanceSchedule(c.var.deps, c.req.valid("json"), principalOf(c));
+      setETag(c, made.version);
+      return c.json(made, 201);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/maintenance-schedules/{id}",
+      access: "equipment:read",
+      pureRead: true,
+      summary: "MS5: one maintenance schedule (ETag carries its version)",
+      tags: TAGS,
+      request: { params: ScheduleParams },
+      errors: { 404: "No such schedule" },
+      responses: { 200: json(MaintenanceSchedule, "The schedule") },
+    }),
+    async (c) => {
+      const found = await getMaintenanceSchedule(c.var.deps, c.req.valid("param").id);
+      setETag(c, found.version);
+      return c.json(found, 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "put",
+      path: "/maintenance-schedules/{id}",
+      access: "maintenance:write",
+      summary: "MS5: change an open schedule (fields in either casing; status scheduled|in_progress|cancelled; If-Match optional)",
+      tags: TAGS,
+      request: { params: ScheduleParams, headers: IfMatchHeader, body: { content: { "application/json": { schema: UpdateSchedule } } } },
+      errors: { 404: "No such schedule", 409: "Completed or cancelled, or a stale If-Match: nothing changed" },
+      responses: { 200: json(MaintenanceSchedule, "The schedule") },
+    }),
+    async (c) => {
+      const updated = await updateMaintenanceSchedule(c.var.deps, c.req.valid("param").id, c.req.valid("json"), expectedVersion(c.req.header("if-match")));
+      setETag(c, updated.version);
+      return c.json(updated, 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/maintenance-schedules/{id}/complete",
+      access: "maintenance:write",
+      summary: "MS5: complete an open schedule once with {actual_duration (minutes), notes}; the caller is recorded",
+      tags: TAGS,
+      request: { params: ScheduleParams, headers: IfMatchHeader, body: { required: false, content: { "application/json": { schema: CompleteSchedule } } } },
+      errors: { 404: "No such schedule", 409: "Already completed or cancelled, or a stale If-Match: nothing changed" },
+      responses: { 200: json(MaintenanceSchedule, "The completed schedule") },
+    }),
+    async (c) => {
+      const body = c.req.valid("json") ?? { actual_duration_minutes: null, notes: null };
+      const done = await completeMaintenanceSchedule(c.var.deps, c.req.valid("param").id, body, principalOf(c), expectedVersion(c.req.header("if-match")));
+      setETag(c, done.version);
+      return c.json(done, 200);
     },
   )
   .openapi(

@@ -8,8 +8,24 @@ import { z } from "zod";
 import { AppError } from "../../lib/errors";
 import { Code, LongText, ShortText } from "../../lib/fields";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import {
+  AndonEscalation,
+  acknowledgeEscalation,
+  ESCALATION_STATUSES,
+  getEscalation,
+  listEscalations,
+  resolveEscalation,
+} from "../../modules/andon/escalations";
 import { ANDON_PRIORITIES, ANDON_STATUSES, ANDON_TYPES, AndonEvent, IdParam, ResolveBody, ResolveQuery } from "../../modules/andon/schemas";
 import { acknowledgeAndon, createAndon, escalateAndon, listAndons, resolveAndon } from "../../modules/andon/service";
+import {
+  EquipmentDashboardItem,
+  equipmentDashboard,
+  LineProduction,
+  lineProduction,
+  ProductionSummary,
+  productionSummary,
+} from "../../modules/dashboard/production";
 import { dashboardMetrics } from "../../modules/dashboard/service";
 import { DOWNTIME_CATEGORIES, Downtime, OeeResult, UpdateDowntime } from "../../modules/oee/schemas";
 import {
@@ -212,6 +228,13 @@ const DashboardMetrics = z
   })
   .meta({ id: "Ms5DashboardMetrics" });
 
+const EscalationQuery = Ms5Paging.extend({
+  status: z.enum(ESCALATION_STATUSES).optional(),
+  priority: z.enum(ANDON_PRIORITIES).optional(),
+  line_id: Code.optional(),
+  event_id: Code.optional(),
+});
+
 const ack = (method: "post") =>
   defineRoute({
     method,
@@ -282,6 +305,63 @@ export const ms5AndonRoutes = createRouter()
       responses: { 200: json(AndonEvent, "The andon") },
     }),
     async (c) => c.json(await escalateAndon(c.var.deps, c.req.valid("param").id, c.req.valid("json")?.escalation_level), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/escalations",
+      access: "andon:read",
+      pureRead: true,
+      summary:
+        "MS5: the andon escalation log, newest first, a bare array (X-Total-Count); status active|acknowledged|escalated|resolved (derived), the andon's priority",
+      tags: TAGS,
+      request: { query: EscalationQuery },
+      responses: { 200: json(z.array(AndonEscalation), "The escalations") },
+    }),
+    async (c) => {
+      const { skip, offset, limit, ...filters } = c.req.valid("query");
+      return c.json(bare(c, await listEscalations(c.var.deps, { ...filters, ...pageParams({ skip, offset, limit }) })), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/escalations/{id}",
+      access: "andon:read",
+      pureRead: true,
+      summary: "MS5: one escalation with its andon's priority and state",
+      tags: TAGS,
+      request: { params: IdParam },
+      errors: { 404: "No such escalation" },
+      responses: { 200: json(AndonEscalation, "The escalation") },
+    }),
+    async (c) => c.json(await getEscalation(c.var.deps, c.req.valid("param").id), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/escalations/{id}/acknowledge",
+      access: "andon:acknowledge",
+      summary: "MS5: the tier answers an escalation (once); its andon is acknowledged too while unanswered",
+      tags: TAGS,
+      request: { params: IdParam },
+      errors: { 404: "No such escalation", 409: "Already acknowledged, or its andon is resolved" },
+      responses: { 200: json(AndonEscalation, "The escalation") },
+    }),
+    async (c) => c.json(await acknowledgeEscalation(c.var.deps, c.req.valid("param").id, principalOf(c)), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/escalations/{id}/resolve",
+      access: "andon:resolve",
+      summary: "MS5: resolve an escalation with {resolution_notes}: its andon resolves",
+      tags: TAGS,
+      request: { params: IdParam, body: { required: false, content: { "application/json": { schema: ResolveBody } } } },
+      errors: { 404: "No such escalation", 409: "Its andon is already resolved" },
+      responses: { 200: json(AndonEscalation, "The escalation") },
+    }),
+    async (c) => c.json(await resolveEscalation(c.var.deps, c.req.valid("param").id, c.req.valid("json")?.resolution_notes ?? null, principalOf(c)), 200),
   );
 
 /** Mounted at `/api/v1/downtime`, before the canonical downtime routes. */
@@ -487,3 +567,218 @@ export const ms5DashboardRoutes = createRouter().openapi(
     return c.json({ ...metrics, time_range: range ?? "24h" }, 200);
   },
 );
+
+/** A line and an optional item for the OEE screens' trends and losses (`line_id` required). */
+const OeeWindowQuery = z.object({
+  line_id: Code,
+  equipment_code: z.preprocess(blankIsAbsent, Code.optional()),
+  start_time: z.preprocess(blankIsAbsent, DateOrTime.optional()),
+  end_time: z.preprocess(blankIsAbsent, DateOrTimeEnd.optional()),
+});
+const TrendsQuery = OeeWindowQuery.extend({ aggregation_level: z.enum(["hour", "shift", "day", "week"]).default("day") });
+/** One period of the OEE trend as the tablet's slice reads it (`production` parts, `downtime` seconds) beside the full result. */
+const OeeTrendPoint = OeeResult.extend({ period: z.string(), production: z.number().int(), downtime: z.number() }).meta({ id: "Ms5OeeTrendPoint" });
+const LOSS_CATEGORIES = ["availability", "performance", "quality"] as const;
+const OeeLoss = z
+  .object({
+    line_id: z.string(),
+    equipment_code: z.string().nullable(),
+    period_start: z.string(),
+    period_end: z.string(),
+    category: z.enum(LOSS_CATEGORIES),
+    subcategory: z.string(),
+    description: z.string(),
+    /** Seconds lost (quality: the ideal time of the rejected parts; null without an ideal cycle time). */
+    duration: z.number().nullable(),
+    /** Share of the factor lost, in percent (100 × (1 − factor)). */
+    percentage: z.number(),
+    impact: z.enum(["high", "medium", "low"]),
+    /** Parts affected (quality), else null. */
+    parts: z.number().int().nullable(),
+  })
+  .meta({ id: "Ms5OeeLoss" });
+
+/** `[from, to)` of an OEE window: the query's, else the last `defaultHours` up to now (422 when reversed). */
+function oeeWindow(now: Date, q: { start_time?: string | undefined; end_time?: string | undefined }, defaultHours: number) {
+  const to = q.end_time ? new Date(Math.min(Date.parse(q.end_time), now.getTime())) : now;
+  const from = q.start_time ? new Date(q.start_time) : new Date(to.getTime() - defaultHours * 3_600_000);
+  if (from.getTime() >= to.getTime()) {
+    throw new AppError("VALIDATION_ERROR", "Invalid query: start_time Must be before end_time (and before now)", {
+      details: [{ path: "query.start_time", message: "Must be before end_time (and before now)" }],
+    });
+  }
+  return { from, to };
+}
+
+const impactOf = (percentage: number) => (percentage >= 10 ? "high" : percentage >= 3 ? "medium" : "low");
+const pct = (factor: number) => Math.round((1 - factor) * 10_000) / 100;
+
+ms5OeeRoutes
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/trends",
+      access: "oee:read",
+      pureRead: true,
+      summary:
+        "MS5 (beyond its backend): a line's (or one item's) OEE per hour/shift/day/week (aggregation_level) over start_time–end_time (default: the last 7 days), computed, oldest first",
+      tags: TAGS,
+      request: { query: TrendsQuery },
+      errors: { 404: "No such line" },
+      responses: { 200: json(z.array(OeeTrendPoint), "One point per period") },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const { from, to } = oeeWindow(c.var.deps.now(), q, 7 * 24);
+      const series = await oeeSeries(c.var.deps, q.line_id, from, to, GRANULARITY_MS[q.aggregation_level], q.equipment_code ?? null);
+      return c.json(
+        series.map((r) => ({
+          ...r,
+          period: r.period_start,
+          production: r.total_parts,
+          downtime: Math.round((r.unplanned_downtime + r.planned_downtime) * 1000) / 1000,
+        })),
+        200,
+      );
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/losses",
+      access: "oee:read",
+      pureRead: true,
+      summary:
+        "MS5 (beyond its backend): a line's (or one item's) OEE losses over start_time–end_time (default 24h): availability (unplanned stops), performance (speed), quality (rejects), largest first",
+      tags: TAGS,
+      request: { query: OeeWindowQuery },
+      errors: { 404: "No such line" },
+      responses: { 200: json(z.array(OeeLoss), "The three losses, largest share first") },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const { from, to } = oeeWindow(c.var.deps.now(), q, 24);
+      const r = await measureOee(c.var.deps, q.line_id, q.equipment_code ?? null, from, to);
+      const base = { line_id: r.line_id, equipment_code: r.equipment_code, period_start: r.period_start, period_end: r.period_end };
+      const ideal = r.ideal_cycle_time;
+      const rejects = r.total_parts - r.good_parts;
+      const losses: z.infer<typeof OeeLoss>[] = [
+        {
+          ...base,
+          category: "availability",
+          subcategory: "unplanned_downtime",
+          description: "Unplanned stops",
+          duration: r.unplanned_downtime,
+          percentage: pct(r.availability),
+          impact: impactOf(pct(r.availability)),
+          parts: null,
+        },
+        {
+          ...base,
+          category: "performance",
+          subcategory: "speed_loss",
+          description: "Running below the ideal cycle time",
+          duration: ideal === null ? null : Math.max(0, Math.round((r.actual_production_time - ideal * r.total_parts) * 1000) / 1000),
+          percentage: pct(r.performance),
+          impact: impactOf(pct(r.performance)),
+          parts: null,
+        },
+        {
+          ...base,
+          category: "quality",
+          subcategory: "rejects",
+          description: "Parts not good",
+          duration: ideal === null ? null : Math.round(ideal * rejects * 1000) / 1000,
+          percentage: pct(r.quality),
+          impact: impactOf(pct(r.quality)),
+          parts: rejects,
+        },
+      ];
+      return c.json(
+        losses.sort((a, b) => b.percentage - a.percentage),
+        200,
+      );
+    },
+  );
+
+const LineQuery = z.object({
+  line_id: z.preprocess(blankIsAbsent, Code.optional()),
+  period: z.string().max(8).optional(),
+  time_range: z.string().max(8).optional(),
+});
+const SummaryQuery = z.object({
+  line_id: z.preprocess(blankIsAbsent, Code.optional()),
+  start_date: z.preprocess(blankIsAbsent, DateOrTime.optional()),
+  end_date: z.preprocess(blankIsAbsent, DateOrTimeEnd.optional()),
+});
+/** The longest production summary (a year). */
+const MAX_SUMMARY_DAYS = 366;
+
+/** Beyond MS5's backend: the dashboard's production and equipment widgets. */
+ms5DashboardRoutes
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/production-metrics",
+      access: "dashboard:read",
+      pureRead: true,
+      summary:
+        "MS5 (beyond its backend): per enabled line (or one), parts made and good, target, efficiency, quality rate and downtime minutes over a period (default 24h)",
+      tags: TAGS,
+      request: { query: LineQuery },
+      errors: { 404: "No such line" },
+      responses: { 200: json(z.array(LineProduction), "One entry per line") },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const to = c.var.deps.now();
+      const from = new Date(to.getTime() - periodHours(q.period ?? q.time_range) * 3_600_000);
+      return c.json(await lineProduction(c.var.deps, { line_id: q.line_id, from, to }), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/production-summary",
+      access: "dashboard:read",
+      pureRead: true,
+      summary:
+        "MS5 (beyond its backend): production totals and per-line figures from start_date to end_date (days inclusive; default the last 24h; at most a year)",
+      tags: TAGS,
+      request: { query: SummaryQuery },
+      errors: { 404: "No such line" },
+      responses: { 200: json(ProductionSummary, "The totals and the lines") },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const now = c.var.deps.now();
+      const to = q.end_date ? new Date(q.end_date) : now;
+      const from = q.start_date ? new Date(q.start_date) : new Date(to.getTime() - 86_400_000);
+      const days = (to.getTime() - from.getTime()) / 86_400_000;
+      if (!(days > 0 && days <= MAX_SUMMARY_DAYS)) {
+        const message = `end_date must be after start_date, at most ${MAX_SUMMARY_DAYS} days later`;
+        throw new AppError("VALIDATION_ERROR", `Invalid query: end_date ${message}`, { details: [{ path: "query.end_date", message }] });
+      }
+      return c.json(await productionSummary(c.var.deps, { line_id: q.line_id, from, to }), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/equipment/status",
+      access: ["dashboard:read", "equipment:read"],
+      pureRead: true,
+      summary:
+        "MS5 (beyond its backend): live items (one line's, or all; at most 200) with status, open faults and the period's downtime and uptime minutes (default 24h), a bare array (X-Total-Count)",
+      tags: TAGS,
+      request: { query: LineQuery },
+      errors: { 404: "No such line" },
+      responses: { 200: json(z.array(EquipmentDashboardItem), "The items") },
+    }),
+    async (c) => {
+      const q = c.req.valid("query");
+      const page = await equipmentDashboard(c.var.deps, { line_id: q.line_id, hours: periodHours(q.period ?? q.time_range) });
+      c.header("X-Total-Count", String(page.total));
+      return c.json(page.items, 200);
+    },
+  );

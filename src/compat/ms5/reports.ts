@@ -124,7 +124,8 @@ export const ms5ReportRoutes = createRouter()
       errors: { 404: "No such template", 409: "Name taken, or a stale If-Match" },
       responses: { 200: json(ReportTemplate, "The template") },
     }),
-    async (c) => c.json(await updateTemplate(c.var.deps, c.req.valid("param").id, c.req.valid("json"), expectedVersion(c.req.header("if-match"))), 200),
+    async (c) =>
+      c.json(await updateTemplate(c.var.deps, c.req.valid("param").id, c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match"))), 200),
   )
   .openapi(
     defineRoute({
@@ -139,7 +140,7 @@ export const ms5ReportRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      await deleteTemplate(c.var.deps, id);
+      await deleteTemplate(c.var.deps, id, principalOf(c));
       return c.json({ message: "Report template deleted successfully", id }, 200);
     },
   )
@@ -194,7 +195,8 @@ export const ms5ReportRoutes = createRouter()
       errors: { 404: "No such scheduled report", 409: "Stale If-Match" },
       responses: { 200: json(ScheduledReport, "The scheduled report") },
     }),
-    async (c) => c.json(await updateScheduled(c.var.deps, c.req.valid("param").id, c.req.valid("json"), expectedVersion(c.req.header("if-match"))), 200),
+    async (c) =>
+      c.json(await updateScheduled(c.var.deps, c.req.valid("param").id, c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match"))), 200),
   )
   .openapi(
     defineRoute({
@@ -207,7 +209,7 @@ export const ms5ReportRoutes = createRouter()
       errors: { 404: "No such scheduled report" },
       responses: { 200: json(ScheduledReport, "The scheduled report") },
     }),
-    async (c) => c.json(await updateScheduled(c.var.deps, c.req.valid("param").id, { toggle: true }), 200),
+    async (c) => c.json(await updateScheduled(c.var.deps, c.req.valid("param").id, { toggle: true }, principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -222,7 +224,7 @@ export const ms5ReportRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      await deleteScheduled(c.var.deps, id);
+      await deleteScheduled(c.var.deps, id, principalOf(c));
       return c.json({ message: "Scheduled report deleted successfully", id }, 200);
     },
   )

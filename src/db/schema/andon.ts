@@ -44,6 +44,9 @@ export const andonEscalations = sqliteTable(
     escalatedTo: text("escalated_to").notNull(),
     reason: text("reason", { enum: ["acknowledge_timeout", "resolve_timeout", "manual"] }).notNull(),
     escalatedAt: timestamp("escalated_at").notNull(),
+    /** Who at this tier answered it (MS5's escalation acknowledge); set once. */
+    acknowledgedBy: text("acknowledged_by"),
+    acknowledgedAt: timestamp("acknowledged_at"),
   },
   // One row per level: an alarm that runs twice records the escalation once.
   (t) => [uniqueIndex("andon_escalations_event_level_unique").on(t.eventId, t.level)],

@@ -134,7 +134,9 @@ export const issueReports = sqliteTable(
 );
 
 /** MS5's scheduled maintenance. */
-export const MAINTENANCE_TYPES = ["preventive", "corrective", "predictive", "inspection", "calibration"] as const;
+export const MAINTENANCE_TYPES = ["preventive", "corrective", "predictive", "inspection", "calibration", "emergency"] as const;
+/** `in_progress` once someone started it (MS5's PUT); `completed` only through complete; `overdue` is derived on read. */
+export const MAINTENANCE_STATUSES = ["scheduled", "in_progress", "completed", "cancelled"] as const;
 export const MAINTENANCE_PRIORITIES = ["low", "medium", "high", "critical"] as const;
 
 export const equipmentMaintenance = sqliteTable(
@@ -149,11 +151,18 @@ export const equipmentMaintenance = sqliteTable(
     scheduledAt: timestamp("scheduled_at").notNull(),
     estimatedDurationMinutes: integer("estimated_duration_minutes"),
     description: text("description"),
-    status: text("status", { enum: ["scheduled", "completed", "cancelled"] })
-      .notNull()
-      .default("scheduled"),
+    status: text("status", { enum: MAINTENANCE_STATUSES }).notNull().default("scheduled"),
+    /** Who is to do it (a free name: MS5's `assignedTo`). */
+    assignedTo: text("assigned_to"),
+    notes: text("notes"),
+    completedAt: timestamp("completed_at"),
+    completedBy: text("completed_by"),
+    actualDurationMinutes: integer("actual_duration_minutes"),
     createdBy: text("created_by").notNull(),
     createdAt: createdAt(),
+    updatedAt: timestamp("updated_at"),
+    /** Optimistic lock for PUT (If-Match) and complete. */
+    version: version(),
   },
   (t) => [index("equipment_maintenance_equipment_idx").on(t.equipmentId, t.scheduledAt)],
 );

@@ -35,9 +35,13 @@ export const productionReports = sqliteTable(
     pageCount: integer("page_count"),
     startedAt: timestamp("started_at"),
     finishedAt: timestamp("finished_at"),
+    /** The scheduled report that made it (the hourly runner), and the run it is: one report per run. */
+    scheduleId: text("schedule_id"),
+    scheduleSlot: timestamp("schedule_slot"),
     ...timestamps(),
   },
   (t) => [
+    uniqueIndex("production_reports_schedule_run_unique").on(t.scheduleId, t.scheduleSlot),
     index("production_reports_created_idx").on(t.createdAt, t.id),
     // The per-requester cap counts a requester's queued and rendering reports on every request.
     index("production_reports_requester_idx").on(t.requestedBy, t.state),
@@ -81,7 +85,7 @@ export const REPORT_FREQUENCIES = ["daily", "weekly", "monthly"] as const;
 
 /**
  * Scheduled reports (MS5's `/reports/scheduled`): a template to generate at a frequency and
- * hour (UTC), for recipients. Stored and managed here; running them needs a cron trigger.
+ * hour (UTC), for recipients. The hourly cron enqueues each due run once (modules/reports/runner.ts).
  */
 export const scheduledReports = sqliteTable(
   "scheduled_reports",
@@ -98,6 +102,8 @@ export const scheduledReports = sqliteTable(
     isActive: integer("is_active", { mode: "boolean" }).notNull().default(true),
     createdBy: text("created_by").notNull(),
     version: integer("version").notNull().default(1),
+    /** The last run (its slot) the runner enqueued; null until the first. */
+    lastRunAt: timestamp("last_run_at"),
     ...timestamps(),
   },
   (t) => [index("scheduled_reports_template_idx").on(t.templateId)],

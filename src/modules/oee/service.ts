@@ -371,9 +371,17 @@ export const MAX_SERIES_BUCKETS = 200;
 /**
  * A line's OEE over [from, to) cut into buckets of `bucketMs` (the last may be shorter), from
  * one read of its counts and stops: each bucket is `oeeOfWindow()` of the counts starting in it
- * and the stops overlapping it. Nothing is stored. 422 beyond MAX_SERIES_BUCKETS buckets.
+ * and the stops overlapping it (with `equipmentCode`, only the line-wide stops and that item's).
+ * Nothing is stored. 422 beyond MAX_SERIES_BUCKETS buckets.
  */
-export async function oeeSeries(deps: Pick<Deps, "db" | "now">, lineId: string, from: Date, to: Date, bucketMs: number): Promise<OeeResult[]> {
+export async function oeeSeries(
+  deps: Pick<Deps, "db" | "now">,
+  lineId: string,
+  from: Date,
+  to: Date,
+  bucketMs: number,
+  equipmentCode: string | null = null,
+): Promise<OeeResult[]> {
   const { db } = deps;
   if (to.getTime() <= from.getTime()) return [];
   if (Math.ceil((to.getTime() - from.getTime()) / bucketMs) > MAX_SERIES_BUCKETS) {
@@ -388,7 +396,13 @@ export async function oeeSeries(deps: Pick<Deps, "db" | "now">, lineId: string, 
       .select({ start: downtimeEvents.startTime, end: downtimeEvents.endTime, category: downtimeEvents.category })
       .from(downtimeEvents)
       .where(
-        and(eq(downtimeEvents.lineId, lineId), lt(downtimeEvents.startTime, toIso), or(isNull(downtimeEvents.endTime), gt(downtimeEvents.endTime, fromIso))),
+        and(
+          eq(downtimeEvents.lineId, lineId),
+          lt(downtimeEvents.startTime, toIso),
+          or(isNull(downtimeEvents.endTime), gt(downtimeEvents.endTime, fromIso)),
+          // One item's series: the line's stops with no item named, and its own (as measureOee).
+          equipmentCode === null ? undefined : or(isNull(downtimeEvents.equipmentCode), eq(downtimeEvents.equipmentCode, equipmentCode)),
+        ),
       )
       .limit(10_000),
     db
@@ -414,7 +428,7 @@ export async function oeeSeries(deps: Pick<Deps, "db" | "now">, lineId: string, 
     series.push({
       id: null,
       line_id: lineId,
-      equipment_code: null,
+      equipment_code: equipmentCode,
       calculation_time: new Date(now).toISOString(),
       period_start: new Date(start).toISOString(),
       period_end: new Date(end).toISOString(),

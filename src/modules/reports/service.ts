@@ -217,3 +217,52 @@ export async function deleteReport(deps: Pick<Deps, "db" | "files" | "waitUntil"
   if (deleted.length === 0) throw reportNotFound();
   if (row.pdfKey) deps.waitUntil(purgeFiles(deps, [row.pdfKey]));
 }
+
+/**
+ * Records one run of a scheduled report and, if this call recorded it, queues it (the hourly
+ * runner, modules/reports/runner.ts). Idempotent per (schedule, slot): the report row is unique
+ * on them, so a retried or concurrent cron records the run once, and only the call that inserted
+ * it sends. The schedule's `last_run_at` moves in the same batch. If the queue refuses the
+ * message the report stays queued with its lease: the hourly reaper sends it again.
+ * Not under the per-requester cap: a scheduled run is not dropped because its owner is busy.
+ * Returns whether this call queued the run.
+ */
+export async function enqueueScheduledRun(
+  deps: Pick<Deps, "db" | "queues" | "requestId">,
+  input: GenerateReport,
+  run: { scheduleId: string; slot: string; requestedBy: string; markRun: Parameters<Deps["db"]["batch"]>[0][number] },
+): Promise<boolean> {
+  const lineIds = await linesFor(deps, input);
+  const [inserted] = await deps.db.batch([
+    deps.db
+      .insert(productionReports)
+      .values({
+        id: crypto.randomUUID(),
+        title: input.title ?? `Production report ${input.start_date} – ${input.end_date}`,
+        lineIds,
+        startDate: input.start_date,
+        endDate: input.end_date,
+        groupBy: input.group_by,
+        utcOffsetMinutes: input.utc_offset_minutes,
+        shiftStartHour: input.shift_start_hour,
+        requestedBy: run.requestedBy,
+        scheduleId: run.scheduleId,
+        scheduleSlot: run.slot,
+      })
+      .onConflictDoNothing()
+      .returning({ id: productionReports.id }),
+    run.markRun,
+  ]);
+  const row = inserted[0];
+  if (!row) return false;
+  const message: ProductionReportMessage = { type: "production_report", reportId: row.id, requestId: deps.requestId.slice(0, 100) };
+  try {
+    await deps.queues.documents.send(message, { contentType: "json" });
+  } catch (err) {
+    log("warn", "scheduled report not queued; the reaper sends it when its lease runs out", {
+      reportId: row.id,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+  return true;
+}

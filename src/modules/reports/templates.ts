@@ -124,9 +124,21 @@ export async function createTemplate({ db }: Pick<Deps, "db">, input: CreateTemp
   }
 }
 
+/**
+ * Templates and scheduled reports are their creator's: another user may read and use them, but
+ * only the creator or an administrator (every permission) changes or deletes one. A condition
+ * of the write itself (`ownedBy`), so a row cannot change hands between check and write.
+ */
+const mayManageAll = (actor: Principal) => actor.permissions.has("*");
+function assertOwner(createdBy: string, actor: Principal, what: string): void {
+  if (createdBy !== actorId(actor) && !mayManageAll(actor))
+    throw new AppError("AUTHORIZATION_ERROR", `Only the ${what}'s creator or an administrator may change or delete it`, { reason: "report_not_yours" });
+}
+
 /** Changes a template; conditional on `expectedVersion` when given (409 on a stale one). */
-export async function updateTemplate({ db }: Pick<Deps, "db">, id: string, input: UpdateTemplate, expectedVersion?: number) {
+export async function updateTemplate({ db }: Pick<Deps, "db">, id: string, input: UpdateTemplate, actor: Principal, expectedVersion?: number) {
   const current = await findTemplate({ db }, id);
+  assertOwner(current.createdBy, actor, "template");
   try {
     const [row] = await db
       .update(reportTemplates)
@@ -140,7 +152,7 @@ export async function updateTemplate({ db }: Pick<Deps, "db">, id: string, input
         ...(input.is_active !== undefined ? { isActive: input.is_active } : {}),
         version: sql`${reportTemplates.version} + 1`,
       })
-      .where(and(eq(reportTemplates.id, id), eq(reportTemplates.version, expectedVersion ?? current.version)))
+      .where(and(eq(reportTemplates.id, id), eq(reportTemplates.version, expectedVersion ?? current.version), eq(reportTemplates.createdBy, current.createdBy)))
       .returning();
     if (!row) throw conflict("The template was changed by someone else; reload it", { current_version: current.version });
     return toTemplate(row);
@@ -150,8 +162,13 @@ export async function updateTemplate({ db }: Pick<Deps, "db">, id: string, input
   }
 }
 
-export async function deleteTemplate({ db }: Pick<Deps, "db">, id: string): Promise<void> {
-  const deleted = await db.delete(reportTemplates).where(eq(reportTemplates.id, id)).returning({ id: reportTemplates.id });
+export async function deleteTemplate({ db }: Pick<Deps, "db">, id: string, actor: Principal): Promise<void> {
+  const current = await findTemplate({ db }, id);
+  assertOwner(current.createdBy, actor, "template");
+  const deleted = await db
+    .delete(reportTemplates)
+    .where(and(eq(reportTemplates.id, id), eq(reportTemplates.createdBy, current.createdBy)))
+    .returning({ id: reportTemplates.id });
   if (deleted.length === 0) throw notFound("Report template");
 }
 
@@ -188,7 +205,13 @@ export async function generateFromTemplate(
     throw err;
   });
   if (!template.isActive) throw fieldError("body.template_id", "This template is not active");
-  const values = input.parameters;
+  return generateReport(deps, requestFromTemplate(template, input.parameters, input.name ?? template.name), actor);
+}
+
+type TemplateRow = typeof reportTemplates.$inferSelect;
+
+/** A template and parameter values → a canonical report request (422 naming `body.parameters.<name>`). */
+export function requestFromTemplate(template: Pick<TemplateRow, "parameters">, values: z.infer<typeof ParameterValues>, title: string): GenerateReport {
   for (const p of template.parameters) {
     if (p.required && (values[p.name] === undefined || values[p.name] === null || values[p.name] === ""))
       throw fieldError(`body.parameters.${p.name}`, "Required by the template");
@@ -202,14 +225,14 @@ export async function generateFromTemplate(
     ...(values.group_by !== undefined ? { group_by: values.group_by } : {}),
     ...(values.utc_offset_minutes !== undefined ? { utc_offset_minutes: values.utc_offset_minutes } : {}),
     ...(values.shift_start_hour !== undefined ? { shift_start_hour: values.shift_start_hour } : {}),
-    title: input.name ?? template.name,
+    title,
   };
   const parsed = GenerateReport.safeParse(candidate);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw fieldError(`body.parameters.${issue?.path.join(".") ?? ""}`, issue?.message ?? "Invalid");
   }
-  return generateReport(deps, parsed.data, actor);
+  return parsed.data;
 }
 
 const fieldError = (path: string, message: string) =>
@@ -327,8 +350,15 @@ export async function createScheduled({ db }: Pick<Deps, "db">, input: CreateSch
 }
 
 /** Changes a scheduled report (`toggle: true` flips `is_active`); If-Match optional. */
-export async function updateScheduled({ db }: Pick<Deps, "db">, id: string, input: UpdateScheduled & { toggle?: boolean }, expectedVersion?: number) {
+export async function updateScheduled(
+  { db }: Pick<Deps, "db">,
+  id: string,
+  input: UpdateScheduled & { toggle?: boolean },
+  actor: Principal,
+  expectedVersion?: number,
+) {
   const current = await findScheduled({ db }, id);
+  assertOwner(current.createdBy, actor, "scheduled report");
   const isActive = input.toggle ? !current.isActive : input.is_active;
   const [row] = await db
     .update(scheduledReports)
@@ -341,13 +371,20 @@ export async function updateScheduled({ db }: Pick<Deps, "db">, id: string, inpu
       ...(isActive !== undefined ? { isActive } : {}),
       version: sql`${scheduledReports.version} + 1`,
     })
-    .where(and(eq(scheduledReports.id, id), eq(scheduledReports.version, expectedVersion ?? current.version)))
+    .where(
+      and(eq(scheduledReports.id, id), eq(scheduledReports.version, expectedVersion ?? current.version), eq(scheduledReports.createdBy, current.createdBy)),
+    )
     .returning();
   if (!row) throw conflict("The scheduled report was changed by someone else; reload it", { current_version: current.version });
   return toScheduled(row);
 }
 
-export async function deleteScheduled({ db }: Pick<Deps, "db">, id: string): Promise<void> {
-  const deleted = await db.delete(scheduledReports).where(eq(scheduledReports.id, id)).returning({ id: scheduledReports.id });
+export async function deleteScheduled({ db }: Pick<Deps, "db">, id: string, actor: Principal): Promise<void> {
+  const current = await findScheduled({ db }, id);
+  assertOwner(current.createdBy, actor, "scheduled report");
+  const deleted = await db
+    .delete(scheduledReports)
+    .where(and(eq(scheduledReports.id, id), eq(scheduledReports.createdBy, current.createdBy)))
+    .returning({ id: scheduledReports.id });
   if (deleted.length === 0) throw notFound("Scheduled report");
 }

@@ -37,7 +37,31 @@ const USER = ["id", "username", "role"];
 const EQUIPMENT = ["id", "code", "equipment_code", "name", "production_line", "status", "version"];
 const FAULT = ["id", "equipment_code", "equipmentId", "faultCode", "description", "status", "startTime", "reportedBy", "resolution"];
 const SCHEDULE_M = ["id", "equipment_code", "equipmentId", "equipmentName", "type", "description", "scheduledDate", "status", "estimatedDuration"];
+const ESCALATION = ["id", "eventId", "priority", "escalationLevel", "status", "createdAt", "escalatedAt", "escalationReason", "line_id"];
 const SCHEDULED = ["id", "name", "template_id", "frequency", "recipients", "is_active"];
+
+/** A new schedule on the context's item (through the canonical route). */
+async function freshMaintenance(c: Ctx): Promise<string> {
+  const { call, str } = await import("../../helpers");
+  const made = await call(`/api/v1/equipment/${c.equipmentCode}/maintenance`, {
+    token: c.pm.token,
+    body: { maintenance_type: "preventive", scheduled_at: "2030-01-04T06:00:00Z", estimated_duration_minutes: 40 },
+  });
+  if (made.status !== 201) throw new Error(`schedule: ${made.status} ${JSON.stringify(made.json)}`);
+  return str(made.json.id);
+}
+
+/** A new andon escalated by hand to level 1; the id of its escalation. */
+async function freshEscalation(c: Ctx): Promise<string> {
+  const { call, str } = await import("../../helpers");
+  const andon = await c.freshAndon();
+  const up = await call(`/api/v1/andon/events/${andon}/escalate`, { token: c.pm.token, body: { escalation_level: 1 } });
+  if (up.status !== 200) throw new Error(`escalate: ${up.status} ${JSON.stringify(up.json)}`);
+  const list = await call(`/api/v1/andon/escalations?event_id=${andon}`, { token: c.pm.token });
+  const first = Array.isArray(list.json) ? list.json[0] : undefined;
+  if (!first) throw new Error(`no escalation: ${JSON.stringify(list.json)}`);
+  return str(first.id);
+}
 
 export const ROWS: Row[] = [
   // --- auth (shared with RM365: auth.test.ts checks RM365's fields on the same answers)
@@ -703,6 +727,214 @@ export const ROWS: Row[] = [
         expectField(m, "estimatedDuration", 45);
       }
     },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/equipment/maintenance-schedules",
+    seed: false,
+    url: () => "/api/v1/equipment/maintenance-schedules",
+    // equipmentSlice's createMaintenanceSchedule: a Partial<MaintenanceSchedule>, camelCase.
+    body: (c) => ({
+      equipmentId: c.equipmentCode,
+      maintenanceType: "emergency",
+      description: "Replace the sealing jaw",
+      scheduledDate: "2030-01-03T06:00:00.000Z",
+      priority: "critical",
+      estimatedDuration: 30,
+      assignedTo: "tech.ana",
+    }),
+    status: 201,
+    shape: "object",
+    fields: [...SCHEDULE_M, "equipmentCode", "maintenanceType", "priority", "assignedTo"],
+    check: (j, c) => {
+      expectField(j, "equipmentId", c.equipmentCode);
+      expectField(j, "maintenanceType", "emergency");
+      expectField(j, "assignedTo", "tech.ana");
+      expectField(j, "status", "scheduled");
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/equipment/maintenance-schedules/{x}",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/equipment/maintenance-schedules/${await freshMaintenance(c)}`,
+    status: 200,
+    shape: "object",
+    fields: SCHEDULE_M,
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/equipment/maintenance-schedules/{x}",
+    seed: false,
+    url: async (c) => `/api/v1/equipment/maintenance-schedules/${await freshMaintenance(c)}`,
+    body: () => ({ status: "in_progress", assignedTo: "tech.bo", notes: "Parts on the cart" }),
+    status: 200,
+    shape: "object",
+    fields: SCHEDULE_M,
+    check: (j) => {
+      expectField(j, "status", "in_progress");
+      expectField(j, "assignedTo", "tech.bo");
+      expectField(j, "notes", "Parts on the cart");
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/equipment/maintenance-schedules/{x}/complete",
+    seed: false,
+    url: async (c) => `/api/v1/equipment/maintenance-schedules/${await freshMaintenance(c)}/complete`,
+    // api.ts completeMaintenance: { actual_duration, notes }.
+    body: () => ({ actual_duration: 52, notes: "Belt replaced" }),
+    status: 200,
+    shape: "object",
+    fields: [...SCHEDULE_M, "completedDate", "actualDuration", "notes"],
+    check: (j, c) => {
+      expectField(j, "status", "completed");
+      expectField(j, "actualDuration", 52);
+      expectField(j, "notes", "Belt replaced");
+      expectField(j, "completed_by", c.pm.username);
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/andon/escalations",
+    seed: false,
+    who: "op",
+    url: async (c) => {
+      await freshEscalation(c);
+      return "/api/v1/andon/escalations?status=active&priority=high";
+    },
+    status: 200,
+    shape: "array",
+    fields: ESCALATION,
+    check: (j) => {
+      for (const e of arr(j)) {
+        expectField(e, "status", "active");
+        expectField(e, "priority", "high");
+      }
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/andon/escalations/{x}",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/andon/escalations/${await freshEscalation(c)}`,
+    status: 200,
+    shape: "object",
+    fields: ESCALATION,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/andon/escalations/{x}/acknowledge",
+    seed: false,
+    url: async (c) => `/api/v1/andon/escalations/${await freshEscalation(c)}/acknowledge`,
+    status: 200,
+    shape: "object",
+    fields: ESCALATION,
+    check: (j, c) => {
+      expectField(j, "status", "acknowledged");
+      expectField(j, "acknowledgedBy", c.pm.id);
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/andon/escalations/{x}/resolve",
+    seed: false,
+    url: async (c) => `/api/v1/andon/escalations/${await freshEscalation(c)}/resolve`,
+    body: () => ({ resolution_notes: "New roll fitted" }),
+    status: 200,
+    shape: "object",
+    fields: ESCALATION,
+    check: (j) => {
+      expectField(j, "status", "resolved");
+      expectField(j, "notes", "New roll fitted");
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/dashboard/production-metrics",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/dashboard/production-metrics?line_id=${c.lineId}`,
+    status: 200,
+    shape: "array",
+    total: false,
+    fields: [
+      "lineId",
+      "lineCode",
+      "currentProduction",
+      "targetProduction",
+      "efficiency",
+      "goodParts",
+      "totalParts",
+      "qualityRate",
+      "downtimeMinutes",
+      "lastUpdate",
+    ],
+    check: (j, c) => expectField(arr(j)[0] ?? {}, "lineId", c.lineId),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/dashboard/production-summary",
+    seed: false,
+    who: "op",
+    // dashboardService.getProductionSummary: line_id and a dateRange as start_date/end_date.
+    url: (c) => `/api/v1/dashboard/production-summary?line_id=${c.lineId}&start_date=2026-11-22&end_date=2026-11-22`,
+    status: 200,
+    shape: "object",
+    fields: ["line_id", "total_production", "good_production", "target_production", "efficiency", "quality_rate", "downtime_minutes", "lines"],
+    check: (j, c) => {
+      // The catalogue's schedules on 2026-11-22 (rows above add and change some): a target, and the one line.
+      if (!(Number(j.target_production) >= 1000)) throw new Error(`target_production: ${JSON.stringify(j.target_production)}`);
+      expectField(arr(j.lines)[0] ?? {}, "lineId", c.lineId);
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/dashboard/equipment/status",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/dashboard/equipment/status?line_id=${c.lineId}`,
+    status: 200,
+    shape: "array",
+    fields: ["id", "code", "name", "status", "efficiency", "lastUpdate", "uptime", "downtime", "faults", "lineId", "lineCode"],
+    check: (j, c) => expectField(arr(j)[0] ?? {}, "code", c.equipmentCode),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/oee/trends",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/oee/trends?line_id=${c.lineId}&start_time=2026-11-22T00:00:00Z&end_time=2026-11-23T00:00:00Z&aggregation_level=shift`,
+    status: 200,
+    shape: "array",
+    total: false,
+    fields: ["period", "oee", "availability", "performance", "quality", "production", "downtime"],
+    check: (j) => {
+      if (arr(j).length !== 3) throw new Error(`expected 3 shifts, got ${arr(j).length}`);
+    },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/oee/losses",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/oee/losses?line_id=${c.lineId}&equipment_code=BP01.PACK.BAG1`,
+    status: 200,
+    shape: "array",
+    total: false,
+    fields: ["category", "description", "duration", "percentage", "impact"],
+  },
+  {
+    method: "GET",
+    path: "/api/v1/websocket/token",
+    seed: false,
+    who: "op",
+    url: () => "/api/v1/websocket/token",
+    status: 200,
+    shape: "object",
+    fields: ["token"],
   },
   // Last: the line and template the rows above use.
   {
