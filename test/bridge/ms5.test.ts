@@ -26,6 +26,14 @@ beforeAll(async () => {
   pg = legacyClient(env.LEGACY_DB.connectionString);
   await pg.connect();
   admin = await loginAs("admin");
+  // The fixture's rows were last changed days apart, the latest a day ago: an incremental run
+  // re-reads only the latest (within the overlap behind the watermark).
+  for (const table of ["users", "production_lines", "equipment_config", "production_schedules"]) {
+    await pg.query(
+      `UPDATE factory_telemetry.${table} t SET updated_at = now() - interval '1 day' * r.n
+       FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM factory_telemetry.${table}) r WHERE t.id = r.id`,
+    );
+  }
 });
 afterAll(async () => {
   await pg.end();
@@ -79,8 +87,9 @@ describe("MS5 import (real Postgres through Hyperdrive)", () => {
     }
     const [touched] = await db().select({ n: sql<number>`count(*)` }).from(legacyKeys).where(eq(legacyKeys.jobId, second.id));
     expect(touched?.n).toBe(100);
-    // Tables with update times were read from their watermark: users were not re-read at all.
-    expect(second.tables.users?.read).toBe(0);
+    // Tables with update times were read from their watermark: only the latest row of each again.
+    expect(second.tables.users?.read).toBe(1);
+    expect(second.tables.production_schedules?.read).toBe(1);
     // Verify still matches: D1 holds the changed values.
     const verify = await call(`/api/v1/imports/${second.id}/verify`, { token: admin.token, schema: ImportVerification });
     expect(verify.json.match).toBe(true);
@@ -100,7 +109,8 @@ describe("MS5 import (real Postgres through Hyperdrive)", () => {
       [lineId],
     );
     const third = await runImport();
-    expect(third.tables.users).toMatchObject({ read: 1, updated: 1 });
+    // The changed user, and the one at the last watermark (re-read in the overlap, unchanged).
+    expect(third.tables.users).toMatchObject({ read: 2, updated: 1, skipped: 1 });
     expect(third.tables.oee_calculations).toMatchObject({ written: 0, failed: 1 });
     expect(third.failures).toEqual([expect.objectContaining({ table: "oee_calculations", reason: expect.stringContaining("was not imported") })]);
     const [row] = await db()
@@ -115,7 +125,7 @@ describe("MS5 import (real Postgres through Hyperdrive)", () => {
     expect(line).toBeDefined();
     const manager = await loginAs("production_manager");
     const andons = await call(`/api/v1/andon/events?line_id=${line?.id}&limit=5`, { token: manager.token });
-    expect(andons.status).toBe(200);
+    expect(andons.status, JSON.stringify(andons.json)).toBe(200);
     expect(Number(andons.res.headers.get("x-total-count"))).toBeGreaterThan(300);
     const oee = await call(`/api/v1/oee/lines/${line?.id}?limit=5`, { token: manager.token });
     expect(oee.status).toBe(200);
@@ -132,6 +142,8 @@ describe("MS5 import (real Postgres through Hyperdrive)", () => {
     const denied = await call("/api/v1/imports", { token: operator.token, body: { source: "ms5" }, schema: ErrorSchema });
     expect(denied.status).toBe(403);
     const bad = await call("/api/v1/imports", { token: admin.token, body: { source: "oracle" }, schema: ErrorSchema });
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(422);
+    const sneaky = await call("/api/v1/imports", { token: admin.token, body: { source: "ms5", file_key: "../../secrets" }, schema: ErrorSchema });
+    expect(sneaky.status).toBe(422);
   });
 });

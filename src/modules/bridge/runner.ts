@@ -18,6 +18,15 @@ import { BadValue, legacyKey } from "./values";
 export const MAX_KEPT_FAILURES = 100;
 const MAX_REASON = 300;
 
+/**
+ * An incremental run re-reads this far behind the last watermark. Legacy update times are the
+ * writing transaction's start (Postgres `now()`), so a transaction that started before the last
+ * run read but committed after it carries an older time than the watermark; times also lose
+ * their microseconds on the way (JavaScript dates). Rows re-read in the overlap are unchanged
+ * and skipped by their hash. A transaction open longer than this is not expected of the seeds.
+ */
+export const WATERMARK_OVERLAP_MS = 10 * 60_000;
+
 export interface RunDeps {
   db: Db;
   files: R2Bucket;
@@ -232,7 +241,7 @@ async function importTable(
       .select({ watermark: legacyWatermarks.watermark })
       .from(legacyWatermarks)
       .where(and(eq(legacyWatermarks.legacySource, source.name), eq(legacyWatermarks.legacyTable, name)));
-    since = mark?.watermark ?? null;
+    since = mark ? new Date(Date.parse(mark.watermark) - WATERMARK_OVERLAP_MS).toISOString() : null;
   }
   let after = resumed?.after ?? null;
   let high = resumed?.high ?? null;

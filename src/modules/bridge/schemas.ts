@@ -15,7 +15,7 @@ export const StartImport = z
       .string()
       .min(1)
       .max(200)
-      .regex(/^imports\/[A-Za-z0-9._/-]+$/)
+      .regex(/^imports\/(?!.*\.\.)[A-Za-z0-9._/-]+$/)
       .optional(),
   })
   .strict()
