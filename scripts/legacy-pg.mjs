@@ -177,17 +177,27 @@ export async function resetMs5(connection, { oeeRows = 2_000, andonRows = 500 } 
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  // `node scripts/legacy-pg.mjs [--keep] [-- command …]`: start (and with --keep, keep the demo
+  // rows already there), then run the command after `--` and stop Postgres when it ends (what
+  // `npm run dev` does); without a command, serve until Ctrl-C.
+  const dash = process.argv.indexOf("--");
+  const command = dash >= 0 ? process.argv.slice(dash + 1) : [];
+  const flags = dash >= 0 ? process.argv.slice(2, dash) : process.argv.slice(2);
   const server = await startLegacyPostgres({ quiet: true });
   const ms5 = await server.ensureDatabase("ms5");
-  if (!process.argv.includes("--keep")) await resetMs5(ms5);
-  console.log(`• legacy Postgres on 127.0.0.1:${server.port} (MS5 demo database: ms5)`);
-  if (process.argv.includes("--exit")) {
-    process.exit(0);
-  }
-  const stop = async () => {
+  if (!flags.includes("--keep")) await resetMs5(ms5);
+  console.log(`• legacy Postgres on 127.0.0.1:${server.port}: MS5 demo database "ms5" (users' password: ${MS5_DEMO_PASSWORD})`);
+  let child;
+  const stop = async (code = 0) => {
+    if (child && child.exitCode === null) child.kill("SIGTERM");
     await server.stop();
-    process.exit(0);
+    process.exit(code);
   };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  process.on("SIGINT", () => stop(130));
+  process.on("SIGTERM", () => stop(143));
+  if (command.length) {
+    const { spawn } = await import("node:child_process");
+    child = spawn(command[0], command.slice(1), { stdio: "inherit", cwd: root });
+    child.on("exit", (code) => stop(code ?? 0));
+  }
 }
