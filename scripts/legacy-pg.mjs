@@ -93,6 +93,57 @@ BEGIN
 END
 $guard$;`;
 
+/** Splits SQL text into statements (quotes, comments and $tag$ bodies respected). */
+export function splitSql(text) {
+  const out = [];
+  let start = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    const next = text[i + 1];
+    if (c === "-" && next === "-") {
+      const end = text.indexOf("\n", i);
+      i = end < 0 ? text.length : end + 1;
+    } else if (c === "/" && next === "*") {
+      const end = text.indexOf("*/", i + 2);
+      i = end < 0 ? text.length : end + 2;
+    } else if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < text.length && !(text[j] === c && text[j + 1] !== c)) j += text[j] === c ? 2 : 1;
+      i = j + 1;
+    } else if (c === "$") {
+      const tag = /^\$[A-Za-z_0-9]*\$/.exec(text.slice(i))?.[0];
+      if (tag) {
+        const end = text.indexOf(tag, i + tag.length);
+        i = end < 0 ? text.length : end + tag.length;
+      } else i++;
+    } else if (c === ";") {
+      out.push(text.slice(start, i + 1));
+      start = i + 1;
+      i++;
+    } else i++;
+  }
+  out.push(text.slice(start));
+  return out.filter((stmt) => stmt.replace(/--[^\n]*/g, "").trim().length > 0);
+}
+
+/**
+ * Applies a schema file as psql applies it by default (MS5 ran its migrations with psql):
+ * statement by statement, an error reported and the next statement run. MS5's 004 has one
+ * such statement (a view calling round(double precision, integer), which Postgres lacks).
+ */
+async function applyLikePsql(client, file) {
+  const failures = [];
+  for (const statement of splitSql(readFileSync(file, "utf8"))) {
+    try {
+      await client.query(statement);
+    } catch (error) {
+      failures.push(`${file.split("/").pop()}: ${error.message}`);
+    }
+  }
+  return failures;
+}
+
 /** The MS5 schema's SQL files, in order. */
 function ms5SchemaFiles() {
   const dir = process.env.MS5_MIGRATIONS_DIR;
@@ -116,7 +167,9 @@ export async function resetMs5(connection, { oeeRows = 2_000, andonRows = 500 } 
   try {
     await client.query("DROP SCHEMA IF EXISTS factory_telemetry CASCADE");
     await client.query(TIMESCALE_GUARD);
-    for (const file of ms5SchemaFiles()) await client.query(readFileSync(file, "utf8"));
+    for (const file of ms5SchemaFiles()) {
+      for (const failure of await applyLikePsql(client, file)) console.warn(`  (MS5 schema) ${failure}`);
+    }
     // The seed's migrations insert an admin and a line of their own; the demo rows come beside them.
     const hash = bcrypt.hashSync(MS5_DEMO_PASSWORD, 4);
     await client.query(
