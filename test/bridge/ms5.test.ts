@@ -14,7 +14,7 @@ import { legacyKeys, productionLines } from "../../src/db/schema";
 import { ErrorSchema } from "../../src/lib/surface";
 import { legacyClient } from "../../src/modules/bridge/postgres";
 import { ImportJob, ImportVerification } from "../../src/modules/bridge/schemas";
-import { call, db, loginAs } from "../helpers";
+import { call, db, loginAs, makeUser } from "../helpers";
 
 const OEE_ROWS = 10_000;
 const MS5_PASSWORD = "ms5-legacy-pass";
@@ -28,10 +28,16 @@ beforeAll(async () => {
   admin = await loginAs("admin");
   // The fixture's rows were last changed days apart, the latest a day ago: an incremental run
   // re-reads only the latest (within the overlap behind the watermark).
-  for (const table of ["users", "production_lines", "equipment_config", "production_schedules"]) {
+  // (Users by name: the latest is ms5_manager, so the user changed below is not the one re-read.)
+  for (const [table, order] of [
+    ["users", "username"],
+    ["production_lines", "id"],
+    ["equipment_config", "id"],
+    ["production_schedules", "id"],
+  ]) {
     await pg.query(
       `UPDATE factory_telemetry.${table} t SET updated_at = now() - interval '1 day' * r.n
-       FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM factory_telemetry.${table}) r WHERE t.id = r.id`,
+       FROM (SELECT id, row_number() OVER (ORDER BY ${order}) AS n FROM factory_telemetry.${table}) r WHERE t.id = r.id`,
     );
   }
 });
@@ -108,11 +114,32 @@ describe("MS5 import (real Postgres through Hyperdrive)", () => {
        VALUES ($1, 'X', now(), 1, 1, 1, 1, 1, 1)`,
       [lineId],
     );
+    // A new MS5 user whose name is already taken in Floorline: D1 refuses the row (unique name);
+    // the rest of its page still lands.
+    await makeUser("viewer", { username: "ms5_clash" });
+    await pg.query(
+      `INSERT INTO factory_telemetry.users (username, email, password_hash, role) VALUES ('ms5_clash', 'clash@ms5.local', '$2b$04$abcdefghijklmnopqrstuu0123456789012345678901234567890', 'viewer'),
+              ('ms5_new', 'new@ms5.local', '$2b$04$abcdefghijklmnopqrstuu0123456789012345678901234567890', 'quality')`,
+    );
     const third = await runImport();
-    // The changed user, and the one at the last watermark (re-read in the overlap, unchanged).
-    expect(third.tables.users).toMatchObject({ read: 2, updated: 1, skipped: 1 });
+    // The changed user, the one at the last watermark (re-read in the overlap, unchanged), two new.
+    expect(third.tables.users).toEqual({ read: 4, written: 1, updated: 1, skipped: 1, failed: 1 });
     expect(third.tables.oee_calculations).toMatchObject({ written: 0, failed: 1 });
-    expect(third.failures).toEqual([expect.objectContaining({ table: "oee_calculations", reason: expect.stringContaining("was not imported") })]);
+    expect(third.failure_count).toBe(2);
+    expect(third.failures).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ table: "oee_calculations", reason: expect.stringContaining("was not imported") }),
+        expect.objectContaining({ table: "users", reason: expect.stringMatching(/D1 refused the row: .*UNIQUE/) }),
+      ]),
+    );
+    const verify = await call(`/api/v1/imports/${third.id}/verify`, { token: admin.token, schema: ImportVerification });
+    // Verify points at exactly the tables that are not whole in D1: the refused user, and the
+    // line whose update time lies before the watermark (an incremental run cannot see it).
+    expect(verify.json.tables.filter((t) => !t.match).map((t) => t.table)).toEqual(["users", "production_lines"]);
+    // A full run reads every row: the line comes over, and then its OEE row.
+    const full = await runImport({ source: "ms5", mode: "full" });
+    expect(full.tables.production_lines).toMatchObject({ written: 1, failed: 0 });
+    expect(full.tables.oee_calculations).toMatchObject({ read: OEE_ROWS + 1, written: 1, failed: 0 });
     const [row] = await db()
       .select()
       .from(legacyKeys)
