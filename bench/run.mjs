@@ -95,8 +95,8 @@ async function main() {
   const runtime = { compatibilityDate: apiConfig.compatibility_date, compatibilityFlags: apiConfig.compatibility_flags ?? [] };
   const targets = {};
   try {
-    const { env, exports, queueConsumers } = apiBindings(apiConfig, apiConfig.name, API_VARS);
-    targets.api = await startTarget("api", { name: apiConfig.name, bundle: apiBundle, env, exports, queueConsumers, ...runtime });
+    const { env, exports, triggers } = apiBindings(apiConfig, apiConfig.name, API_VARS);
+    targets.api = await startTarget("api", { name: apiConfig.name, bundle: apiBundle, env, exports, triggers, ...runtime });
     // The bare worker's hibernating room, the fan-out baseline (bench/bare-worker.mjs).
     const bareRoom = {
       env: { BARE_ROOM: { type: "durable-object", worker: "floorline-bench-bare", exportName: "BareRoom" } },
