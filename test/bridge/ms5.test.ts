@@ -10,7 +10,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { z } from "zod";
-import { legacyKeys, productionLines } from "../../src/db/schema";
+import { importJobs, legacyKeys, productionLines } from "../../src/db/schema";
 import { ErrorSchema } from "../../src/lib/surface";
 import { legacyClient } from "../../src/modules/bridge/postgres";
 import { ImportJob, ImportVerification } from "../../src/modules/bridge/schemas";
@@ -172,5 +172,46 @@ describe("MS5 import (real Postgres through Hyperdrive)", () => {
     expect(bad.status).toBe(422);
     const sneaky = await call("/api/v1/imports", { token: admin.token, body: { source: "ms5", file_key: "../../secrets" }, schema: ErrorSchema });
     expect(sneaky.status).toBe(422);
+  });
+  it("a run whose worker died is re-queued by its lease and resumes at its cursor", { timeout: 240_000 }, async () => {
+    // A job left running by a killed isolate: half-way through andon_events, heartbeat long gone.
+    const { rows } = await pg.query<{ id: string }>("SELECT id::text AS id FROM factory_telemetry.andon_events ORDER BY id LIMIT 1 OFFSET 599");
+    const after = rows[0]?.id as string;
+    const id = crypto.randomUUID();
+    const earlier = { read: 7, written: 7, updated: 0, skipped: 0, failed: 0 };
+    await db()
+      .insert(importJobs)
+      .values({
+        id,
+        source: "ms5",
+        state: "running",
+        mode: "full",
+        input: { mode: "full" },
+        report: { users: earlier, andon_events: { read: 600, written: 0, updated: 0, skipped: 600, failed: 0 } },
+        failures: [],
+        cursor: { table: "andon_events", after, since: null, high: null },
+        attempts: 1,
+        heartbeatAt: "2020-01-01T00:00:00.000Z",
+        createdBy: "test",
+        username: "test",
+      });
+    // Reading it reaps it: re-queued (attempt 2 of 3), and the queue runs it again.
+    const read = await call(`/api/v1/imports/${id}`, { token: admin.token, schema: ImportJob });
+    expect(read.json.state).toBe("queued");
+    let job = read.json;
+    await vi.waitUntil(
+      async () => {
+        job = (await call(`/api/v1/imports/${id}`, { token: admin.token, schema: ImportJob })).json;
+        return job.state === "completed" || job.state === "failed";
+      },
+      { timeout: 180_000, interval: 250 },
+    );
+    expect(job.state).toBe("completed");
+    // Tables before the cursor were not read again; andon_events went on after the cursor.
+    expect(job.tables.users).toEqual(earlier);
+    expect(job.tables.production_lines).toBeUndefined();
+    expect(job.tables.andon_events).toEqual({ read: 1000, written: 0, updated: 0, skipped: 1000, failed: 0 });
+    expect(job.tables.oee_calculations?.read).toBe(OEE_ROWS + 1);
+    expect(job.attempts).toBe(2);
   });
 });
