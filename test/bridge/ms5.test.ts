@@ -170,6 +170,14 @@ describe("MS5 import (real Postgres through Hyperdrive)", () => {
     expect(denied.status).toBe(403);
     const bad = await call("/api/v1/imports", { token: admin.token, body: { source: "oracle" }, schema: ErrorSchema });
     expect(bad.status).toBe(422);
+    // One import per source: a second one while another is queued or running is refused.
+    const active = crypto.randomUUID();
+    await db()
+      .insert(importJobs)
+      .values({ id: active, source: "ms5", state: "running", input: {}, report: {}, failures: [], createdBy: "test", username: "test" });
+    const busy = await call("/api/v1/imports", { token: admin.token, body: { source: "ms5" }, schema: ErrorSchema });
+    expect(busy.status).toBe(409);
+    await db().delete(importJobs).where(eq(importJobs.id, active));
     const sneaky = await call("/api/v1/imports", { token: admin.token, body: { source: "ms5", file_key: "../../secrets" }, schema: ErrorSchema });
     expect(sneaky.status).toBe(422);
   });
