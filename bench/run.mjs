@@ -16,6 +16,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { legacyImport } from "./bridge.mjs";
 import { printDocumentGoals } from "./documents-goals.mjs";
 import { fanout } from "./fanout.mjs";
 import { floodLatency } from "./flood.mjs";
@@ -99,8 +100,8 @@ async function main() {
   const runtime = { compatibilityDate: apiConfig.compatibility_date, compatibilityFlags: apiConfig.compatibility_flags ?? [] };
   const targets = {};
   try {
-    const { env, exports } = apiBindings(apiConfig, apiConfig.name, API_VARS);
-    targets.api = await startTarget("api", { name: apiConfig.name, bundle: apiBundle, env, exports, ...runtime });
+    const { env, exports, triggers } = apiBindings(apiConfig, apiConfig.name, API_VARS);
+    targets.api = await startTarget("api", { name: apiConfig.name, bundle: apiBundle, env, exports, triggers, ...runtime });
     // The bare worker's hibernating room, the fan-out baseline (bench/bare-worker.mjs).
     const bareRoom = {
       env: { BARE_ROOM: { type: "durable-object", worker: "floorline-bench-bare", exportName: "BareRoom" } },
@@ -263,6 +264,15 @@ async function measure(scenario, target, label) {
     console.log(
       `  ${"".padEnd(42)} p99 flooded ÷ quiet = ${run.ratio.toFixed(2)}× (target ≤ 1.50×: ${run.ratio <= 1.5 ? "met" : "NOT met"}); ` +
         `flooder: ${run.flood.bursts} bursts of 300 subscribes, closed ${closes || "never"}, received ${(run.flood.bytes / 1e6).toFixed(2)} MB`,
+    );
+    return run;
+  }
+  if (scenario.legacyImport) {
+    const run = await legacyImport({ url: target.url, headers: request.headers, ...scenario.legacyImport });
+    console.log(
+      `  ${label.padEnd(42)} ${run.rps.toFixed(0).padStart(9)} rows/s (${run.rows} rows in ${(run.p50 / 1000).toFixed(1)} s); ` +
+        `anchor COPY Postgres → Postgres ${run.anchor.rps.toFixed(0)} rows/s (${run.anchor.rows} rows in ${(run.anchor.ms / 1000).toFixed(2)} s): ` +
+        `import = ${((run.rps / run.anchor.rps) * 100).toFixed(1)}% of COPY`,
     );
     return run;
   }

@@ -365,6 +365,16 @@ export const scenarios = [
     targets: ["api"],
     setup: async (ctx) => ({ headers: { authorization: `Bearer ${await ctx.login()}` } }),
   })),
+  // Legacy import (issue 19): MS5's database (10,000 OEE rows + the rest) through Hyperdrive into
+  // D1, one full import (bench/bridge.mjs), beside COPY of the same tables into another Postgres.
+  {
+    name: "MS5 legacy import via Hyperdrive → D1 (rows/s; anchor: COPY into Postgres)",
+    legacyImport: { oeeRows: 10_000 },
+    method: "POST",
+    path: "/api/v1/imports",
+    targets: ["api"],
+    setup: async (ctx) => ({ headers: { authorization: `Bearer ${await ctx.login()}` } }),
+  },
   // --- Attendance (issue 10) -----------------------------------------------------------------
   {
     // A hardware reader's tap: API key (scoped to attendance:clock) lookup, the card → employee

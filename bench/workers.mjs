@@ -124,14 +124,23 @@ export function apiBindings(config, workerName, extraVars) {
     return Array.isArray(value) ? value.length > 0 : Boolean(value);
   });
   if (unsupported.length) throw new Error(`bench/workers.mjs does not map these wrangler.toml bindings yet: ${unsupported.join(", ")}`);
-  return { env, exports };
+  // Queues the API consumes itself (the legacy import queue): delivered to this worker.
+  const triggers = (config.queues?.consumers ?? []).map((c) => ({
+    type: "queue",
+    name: c.queue,
+    maxBatchSize: c.max_batch_size,
+    maxBatchTimeout: c.max_batch_timeout,
+    maxRetries: c.max_retries,
+    deadLetterQueue: c.dead_letter_queue,
+  }));
+  return { env, exports, triggers };
 }
 
 /**
  * Starts one worker bundle on 127.0.0.1 (ephemeral port) in its own Miniflare/workerd.
  * Returns the instance and its base URL.
  */
-export async function serve({ name, bundle: built, compatibilityDate, compatibilityFlags, env = {}, exports = {}, stateDir, onLog }) {
+export async function serve({ name, bundle: built, compatibilityDate, compatibilityFlags, env = {}, exports = {}, triggers, stateDir, onLog }) {
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
@@ -145,7 +154,7 @@ export async function serve({ name, bundle: built, compatibilityDate, compatibil
     handleStructuredLogs: onLog ?? (() => {}),
     workers: [
       {
-        config: { name, compatibilityDate, compatibilityFlags, manifest: manifestOf(built), env, exports },
+        config: { name, compatibilityDate, compatibilityFlags, manifest: manifestOf(built), env, exports, ...(triggers?.length ? { triggers } : {}) },
       },
     ],
   });
