@@ -11,6 +11,29 @@ import { createDb, type Db } from "../db/client";
 import type { AppEnv } from "../types";
 import { type Config, type FeatureConfig, featureReader, getConfig } from "./config";
 
+/**
+ * The header a client returns to read its own writes (D1 Sessions API): every API response
+ * carries the request's latest D1 bookmark in it; a request that sends it back reads from a
+ * replica at least that fresh (or the primary). Without it a request starts on the primary.
+ */
+export const BOOKMARK_HEADER = "X-D1-Bookmark";
+
+/**
+ * A D1 bookmark as D1 prints them (`00000000-0000001c-00000000-` + 32 hex digits: four hex
+ * fields). Anything else a client sends is ignored (the request starts on the primary), so a
+ * made-up value can neither fail the request nor pin it to a stale replica past its own writes.
+ */
+const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
+
+/** The bookmark a request carries, if well-formed. */
+export function bookmarkOf(value: string | undefined | null): string | undefined {
+  const text = value?.trim().toLowerCase();
+  return text && BOOKMARK.test(text) ? text : undefined;
+}
+
+/** The later of two bookmarks (D1 bookmarks order lexicographically). */
+export const laterBookmark = (a: string | null | undefined, b: string | null | undefined): string | null => (a && b ? (a > b ? a : b) : (a ?? b ?? null));
+
 /** D1 round trips of one request: `queries` calls in all, `waits` of them started with none in flight. */
 export interface D1Stats {
   queries: number;
@@ -20,8 +43,22 @@ export interface D1Stats {
 export interface Deps {
   /** drizzle over `d1`. */
   db: Db;
-  /** The D1 binding (counted), for batches whose statements chain on `changes()`. */
+  /**
+   * The request's D1 (counted), for batches whose statements chain on `changes()`. In a request
+   * it is a D1 session (`withSession`): started at the bookmark the client returned, else on the
+   * primary, and sequentially consistent from there (each read sees the request's own writes).
+   */
   d1: D1Database;
+  /**
+   * The D1 binding itself, outside any session: authentication reads here, so a logout, a
+   * revoked API key or a demotion is seen by the very next request whatever bookmark it sends.
+   * Not counted: wrap calls in `trackD1`.
+   */
+  primary: D1Database;
+  /** Counts one D1 call made outside `d1` (see `primary`) in `d1Stats`. */
+  trackD1: <T>(run: () => Promise<T>) => Promise<T>;
+  /** The latest D1 bookmark this request's session has seen (null before any query, or without a session). */
+  bookmark: () => string | null;
   config: Config;
   /** A feature's settings (`featureConfig()` in lib/config.ts), validated on first use; 503 when bad. */
   feature: <T>(config: FeatureConfig<T>) => T;
@@ -41,6 +78,11 @@ export interface Deps {
 }
 
 export interface DepsOptions {
+  /**
+   * Run `d1` as a D1 session: a bookmark (read at least that fresh) or a constraint
+   * (`first-primary`: the request's first query goes to the primary). Absent: the plain binding.
+   */
+  session?: string | undefined;
   requestId?: string;
   now?: () => Date;
   waitUntil?: (promise: Promise<unknown>) => void;
@@ -52,16 +94,7 @@ const STATEMENT_CALLS = new Set(["first", "run", "all", "raw"]);
  * Wraps a D1 binding so each query or batch is counted. A call that starts while another is in
  * flight runs beside it, so only calls that start with nothing in flight count as a wait.
  */
-export function countingD1(d1: D1Database, stats: D1Stats): D1Database {
-  let inFlight = 0;
-  const track = <T>(run: () => Promise<T>): Promise<T> => {
-    stats.queries++;
-    if (inFlight === 0) stats.waits++;
-    inFlight++;
-    return run().finally(() => {
-      inFlight--;
-    });
-  };
+export function countingD1(d1: D1Database | D1DatabaseSession, stats: D1Stats, track = d1Tracker(stats), base?: D1Database): D1Database {
   const unwrapped = new WeakMap<object, D1PreparedStatement>();
   const wrapStatement = (stmt: D1PreparedStatement): D1PreparedStatement => {
     const proxy = new Proxy(stmt, {
@@ -84,20 +117,43 @@ export function countingD1(d1: D1Database, stats: D1Stats): D1Database {
       if (prop === "batch") {
         return <T>(statements: D1PreparedStatement[]) => track(() => target.batch<T>(statements.map((s) => unwrapped.get(s) ?? s)));
       }
-      if (prop === "exec") return (query: string) => track(() => target.exec(query));
+      // A session has no exec(): it runs on the binding (DDL and scripts, tests and migrations).
+      if (prop === "exec") return (query: string) => track(() => (base ?? (target as D1Database)).exec(query));
       const value: unknown = Reflect.get(target, prop, target);
       return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
-  });
+  }) as D1Database;
+}
+
+/**
+ * Counts D1 calls into `stats`. A call that starts while another is in flight runs beside it,
+ * so only calls that start with nothing in flight count as a wait. One tracker per request, shared
+ * by the session and the primary, so a session check beside a read counts one wait.
+ */
+export function d1Tracker(stats: D1Stats): <T>(run: () => Promise<T>) => Promise<T> {
+  let inFlight = 0;
+  return (run) => {
+    stats.queries++;
+    if (inFlight === 0) stats.waits++;
+    inFlight++;
+    return run().finally(() => {
+      inFlight--;
+    });
+  };
 }
 
 /** Builds the dependencies of one request (or of a test, a cron run, a queue batch). */
 export function createDeps(env: Env, options: DepsOptions = {}): Deps {
   const d1Stats: D1Stats = { queries: 0, waits: 0 };
-  const d1 = countingD1(env.DB, d1Stats);
+  const trackD1 = d1Tracker(d1Stats);
+  const session = options.session === undefined ? undefined : env.DB.withSession(options.session);
+  const d1 = countingD1(session ?? env.DB, d1Stats, trackD1, env.DB);
   return {
     db: createDb(d1),
     d1,
+    primary: env.DB,
+    trackD1,
+    bookmark: () => session?.getBookmark() ?? null,
     config: getConfig(env),
     feature: featureReader(env),
     files: env.FILES,
@@ -117,12 +173,15 @@ export function createDeps(env: Env, options: DepsOptions = {}): Deps {
 }
 
 /**
- * Middleware: puts this request's `deps` on `c.var`, and reports its D1 round trips in
- * `Server-Timing` (`d1q` queries, `d1w` sequential waits) for the bench and for clients
- * measuring latency.
+ * Middleware: puts this request's `deps` on `c.var`, its D1 a session started at the bookmark
+ * the client returned in `X-D1-Bookmark` (else `first-primary`); answers with the session's
+ * latest bookmark in `X-D1-Bookmark`, and its D1 round trips in `Server-Timing` (`d1q` queries,
+ * `d1w` sequential waits) for the bench and for clients measuring latency.
  */
 export const depsMiddleware = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  const returned = bookmarkOf(c.req.header(BOOKMARK_HEADER));
   const deps = createDeps(c.env, {
+    session: returned ?? "first-primary",
     requestId: c.get("requestId"),
     waitUntil: (promise) =>
       c.executionCtx.waitUntil(
@@ -133,6 +192,14 @@ export const depsMiddleware = (): MiddlewareHandler<AppEnv> => async (c, next) =
       ),
   });
   c.set("deps", deps);
-  await next();
-  if (c.res.status !== 101) c.header("Server-Timing", `d1q;desc="${deps.d1Stats.queries}", d1w;desc="${deps.d1Stats.waits}"`, { append: true });
+  try {
+    await next();
+  } finally {
+    if (c.res.status !== 101) {
+      c.header("Server-Timing", `d1q;desc="${deps.d1Stats.queries}", d1w;desc="${deps.d1Stats.waits}"`, { append: true });
+      // The client's position for its next request: what this one saw, never older than what it sent.
+      const bookmark = laterBookmark(deps.bookmark(), returned);
+      if (bookmark) c.header(BOOKMARK_HEADER, bookmark);
+    }
+  }
 };
