@@ -88,41 +88,76 @@ export interface DepsOptions {
   waitUntil?: (promise: Promise<unknown>) => void;
 }
 
-const STATEMENT_CALLS = new Set(["first", "run", "all", "raw"]);
+type Track = <T>(run: () => Promise<T>) => Promise<T>;
 
 /**
- * Wraps a D1 binding so each query or batch is counted. A call that starts while another is in
- * flight runs beside it, so only calls that start with nothing in flight count as a wait.
+ * A prepared statement whose calls are counted. A plain class rather than a Proxy: drizzle
+ * prepares and binds a statement per query, and a Proxy with per-access closures was measurable
+ * churn on every read (bench/README.md).
  */
-export function countingD1(d1: D1Database | D1DatabaseSession, stats: D1Stats, track = d1Tracker(stats), base?: D1Database): D1Database {
-  const unwrapped = new WeakMap<object, D1PreparedStatement>();
-  const wrapStatement = (stmt: D1PreparedStatement): D1PreparedStatement => {
-    const proxy = new Proxy(stmt, {
-      get(target, prop) {
-        if (prop === "bind") return (...values: unknown[]) => wrapStatement(target.bind(...values));
-        const value: unknown = Reflect.get(target, prop, target);
-        if (typeof value !== "function") return value;
-        if (typeof prop === "string" && STATEMENT_CALLS.has(prop)) {
-          return (...args: unknown[]) => track(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
-        }
-        return (value as (...a: unknown[]) => unknown).bind(target);
-      },
-    });
-    unwrapped.set(proxy, stmt);
-    return proxy;
-  };
-  return new Proxy(d1, {
-    get(target, prop) {
-      if (prop === "prepare") return (query: string) => wrapStatement(target.prepare(query));
-      if (prop === "batch") {
-        return <T>(statements: D1PreparedStatement[]) => track(() => target.batch<T>(statements.map((s) => unwrapped.get(s) ?? s)));
-      }
-      // A session has no exec(): it runs on the binding (DDL and scripts, tests and migrations).
-      if (prop === "exec") return (query: string) => track(() => (base ?? (target as D1Database)).exec(query));
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  }) as D1Database;
+class CountedStatement {
+  constructor(
+    readonly inner: D1PreparedStatement,
+    private readonly track: Track,
+  ) {}
+  bind(...values: unknown[]): CountedStatement {
+    return new CountedStatement(this.inner.bind(...values), this.track);
+  }
+  first<T>(column?: string): Promise<T | null> {
+    return this.track(() => (column === undefined ? this.inner.first<T>() : this.inner.first<T>(column)));
+  }
+  run<T>(): Promise<D1Result<T>> {
+    return this.track(() => this.inner.run<T>());
+  }
+  all<T>(): Promise<D1Result<T>> {
+    return this.track(() => this.inner.all<T>());
+  }
+  raw<T>(options?: { columnNames?: boolean }): Promise<T[] | [string[], ...T[]]> {
+    const inner = this.inner;
+    return this.track<T[] | [string[], ...T[]]>(() => (options?.columnNames ? inner.raw<T>({ columnNames: true }) : inner.raw<T>()));
+  }
+}
+
+/** A D1 binding or session whose queries and batches are counted. */
+class CountedD1 {
+  constructor(
+    private readonly target: D1Database | D1DatabaseSession,
+    private readonly track: Track,
+    private readonly base: D1Database | undefined,
+  ) {}
+  prepare(query: string): CountedStatement {
+    return new CountedStatement(this.target.prepare(query), this.track);
+  }
+  batch<T>(statements: (D1PreparedStatement | CountedStatement)[]): Promise<D1Result<T>[]> {
+    const inner = statements.map((s) => (s instanceof CountedStatement ? s.inner : s));
+    return this.track(() => this.target.batch<T>(inner));
+  }
+  /** A session has no exec(): it runs on the binding (DDL and scripts: tests and migrations). */
+  exec(query: string): Promise<D1ExecResult> {
+    const db = this.base ?? this.target;
+    if (!("exec" in db)) throw new Error("exec() needs the D1 binding, not a session");
+    return this.track(() => db.exec(query));
+  }
+  withSession(constraintOrBookmark?: string): D1DatabaseSession {
+    const db = this.base ?? this.target;
+    if (!("withSession" in db)) throw new Error("withSession() needs the D1 binding, not a session");
+    return db.withSession(constraintOrBookmark);
+  }
+  dump(): Promise<ArrayBuffer> {
+    const db = this.base ?? this.target;
+    if (!("dump" in db)) throw new Error("dump() needs the D1 binding, not a session");
+    return db.dump();
+  }
+}
+
+/**
+ * Wraps a D1 binding (or a session of it: `base` is then the binding, for exec) so each query or
+ * batch is counted. A call that starts while another is in flight runs beside it, so only calls
+ * that start with nothing in flight count as a wait.
+ */
+export function countingD1(d1: D1Database | D1DatabaseSession, stats: D1Stats, track: Track = d1Tracker(stats), base?: D1Database): D1Database {
+  // The classes implement every member drizzle and the services use; D1's declarations are abstract classes.
+  return new CountedD1(d1, track, base) as unknown as D1Database;
 }
 
 /**
