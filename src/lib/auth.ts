@@ -179,6 +179,49 @@ function prepareApiKeyCheck(d1: D1Database) {
 }
 
 /**
+ * The session check as plain SQL with one name per column, for `deps.primaryRead`: a D1 batch
+ * answers rows as objects, so the columns must not share a name (drizzle's `users.allowed_tabs`
+ * and `roles.allowed_tabs` would).
+ */
+const SESSION_CHECK_SQL =
+  "SELECT u.username AS username, u.role AS role, u.is_active AS is_active, u.allowed_tabs AS user_tabs, " +
+  "r.permissions AS role_permissions, r.allowed_tabs AS role_tabs, s.revoked_at AS revoked_at, s.expires_at AS expires_at " +
+  "FROM users u JOIN roles r ON r.name = u.role JOIN sessions s ON s.id = ?1 AND s.user_id = u.id WHERE u.id = ?2 LIMIT 1";
+
+const jsonList = (value: unknown): string[] | null => {
+  if (typeof value !== "string") return null;
+  const parsed: unknown = JSON.parse(value);
+  return Array.isArray(parsed) && parsed.every((v) => typeof v === "string") ? parsed : null;
+};
+
+/**
+ * The session check of a pure read (lib/route.ts), the same check as `loadUserPrincipal` (same
+ * refusals), sent through `deps.primaryRead`: on the primary, at the head of the read's own D1
+ * batch when it can join one (one round trip for both). The caller must `deps.flushD1()` before
+ * waiting on it.
+ */
+export async function confirmUserPrincipal(deps: Pick<Deps, "primaryRead" | "now">, claims: AccessClaims): Promise<UserPrincipal> {
+  const nowIso = deps.now().toISOString();
+  const { results } = await deps.primaryRead(SESSION_CHECK_SQL, [claims.sid, claims.sub]);
+  const row = results[0];
+  const roleTabs = jsonList(row?.role_tabs);
+  if (!row || row.is_active !== 1 || row.revoked_at !== null || typeof row.expires_at !== "string" || row.expires_at <= nowIso || roleTabs === null) {
+    throw unauthenticated("Session is no longer valid", "revoked");
+  }
+  const role = String(row.role);
+  const permissions = rolePermissions(role, jsonList(row.role_permissions));
+  return {
+    kind: "user",
+    userId: claims.sub,
+    username: String(row.username),
+    role,
+    permissions,
+    tabs: effectiveTabs(permissions, jsonList(row.user_tabs), roleTabs),
+    sessionId: claims.sid,
+  };
+}
+
+/**
  * Resolves an API key to what it may do now: its scope within its creator's current
  * permissions, with the creator's current tabs. The key, its creator and the creator's role come
  * from one query; a revoked key, or one whose creator is inactive or gone, is a 401. The call
@@ -301,14 +344,17 @@ export interface PendingAuthentication {
  * without I/O, then starts the database check and returns without waiting for it. Callers that
  * may act before it completes (reads) must await `confirmed` before answering.
  */
-export async function beginAuthentication(c: Context<AppEnv>): Promise<PendingAuthentication> {
+export async function beginAuthentication(c: Context<AppEnv>, options: { beside?: boolean } = {}): Promise<PendingAuthentication> {
   const deps = c.var.deps;
   const header = c.req.header("authorization");
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1]) throw unauthenticated("Authorization header must be 'Bearer <token>'", "malformed");
     const claims = await verifyAccessToken(deps.config, match[1]);
-    return { claimed: claimedPrincipal(claims), confirmed: loadUserPrincipal(deps, claims) };
+    const claimed = claimedPrincipal(claims);
+    // Beside a pure read, the check may join the read's first D1 batch (`confirmUserPrincipal`).
+    const confirmed = options.beside && claimed ? confirmUserPrincipal(deps, claims) : loadUserPrincipal(deps, claims);
+    return { claimed, confirmed };
   }
   const key = apiKeyOf(c) ?? (await bodyApiKeyOf(c));
   if (key === undefined) throw unauthenticated("Authentication required", "missing");

@@ -57,6 +57,17 @@ export interface Deps {
   primary: D1Database;
   /** Counts one D1 call made outside `d1` (see `primary`) in `d1Stats`. */
   trackD1: <T>(run: () => Promise<T>) => Promise<T>;
+  /**
+   * Runs a read on the primary, sharing a round trip where it can: when the request's D1 session
+   * starts on the primary (`first-primary`: no bookmark) and its first call is a batch, the read
+   * is put at the head of that batch (one D1 call for both, on the primary, in one snapshot).
+   * Otherwise it runs alone on `primary` as soon as anything else touches D1, or at `flushD1()`.
+   * For the session check beside a pure read (lib/route.ts); the caller must flush before it
+   * waits on the result.
+   */
+  primaryRead: (sql: string, params: unknown[]) => Promise<D1Result<Record<string, unknown>>>;
+  /** Sends a `primaryRead` still waiting for a batch to join. */
+  flushD1: () => void;
   /** The latest D1 bookmark this request's session has seen (null before any query, or without a session). */
   bookmark: () => string | null;
   config: Config;
@@ -90,6 +101,48 @@ export interface DepsOptions {
 
 type Track = <T>(run: () => Promise<T>) => Promise<T>;
 
+interface PendingRead {
+  sql: string;
+  params: unknown[];
+  resolve: (result: D1Result<Record<string, unknown>>) => void;
+  reject: (error: unknown) => void;
+}
+
+/** One request's D1 bookkeeping: the call counter, and a primary read waiting to join a batch. */
+class RequestD1 {
+  pending: PendingRead | undefined;
+  /** Whether the session has made a call (its first one goes to the primary under `first-primary`). */
+  used = false;
+  constructor(
+    readonly track: Track,
+    readonly primary: D1Database | undefined,
+    /** The session starts on the primary, so its first batch may carry a primary read. */
+    readonly firstPrimary: boolean,
+  ) {}
+  /** Sends the waiting primary read on its own. */
+  flush(): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = undefined;
+    const db = this.primary;
+    if (!db) {
+      p.reject(new Error("no primary D1 binding"));
+      return;
+    }
+    this.track(() =>
+      db
+        .prepare(p.sql)
+        .bind(...p.params)
+        .all<Record<string, unknown>>(),
+    ).then(p.resolve, p.reject);
+  }
+  /** Before the session's own call: anything waiting goes now, beside it. */
+  beforeCall(): void {
+    this.flush();
+    this.used = true;
+  }
+}
+
 /**
  * A prepared statement whose calls are counted. A plain class rather than a Proxy: drizzle
  * prepares and binds a statement per query, and a Proxy with per-access closures was measurable
@@ -98,23 +151,27 @@ type Track = <T>(run: () => Promise<T>) => Promise<T>;
 class CountedStatement {
   constructor(
     readonly inner: D1PreparedStatement,
-    private readonly track: Track,
+    private readonly state: RequestD1,
   ) {}
   bind(...values: unknown[]): CountedStatement {
-    return new CountedStatement(this.inner.bind(...values), this.track);
+    return new CountedStatement(this.inner.bind(...values), this.state);
   }
   first<T>(column?: string): Promise<T | null> {
-    return this.track(() => (column === undefined ? this.inner.first<T>() : this.inner.first<T>(column)));
+    this.state.beforeCall();
+    return this.state.track(() => (column === undefined ? this.inner.first<T>() : this.inner.first<T>(column)));
   }
   run<T>(): Promise<D1Result<T>> {
-    return this.track(() => this.inner.run<T>());
+    this.state.beforeCall();
+    return this.state.track(() => this.inner.run<T>());
   }
   all<T>(): Promise<D1Result<T>> {
-    return this.track(() => this.inner.all<T>());
+    this.state.beforeCall();
+    return this.state.track(() => this.inner.all<T>());
   }
   raw<T>(options?: { columnNames?: boolean }): Promise<T[] | [string[], ...T[]]> {
+    this.state.beforeCall();
     const inner = this.inner;
-    return this.track<T[] | [string[], ...T[]]>(() => (options?.columnNames ? inner.raw<T>({ columnNames: true }) : inner.raw<T>()));
+    return this.state.track<T[] | [string[], ...T[]]>(() => (options?.columnNames ? inner.raw<T>({ columnNames: true }) : inner.raw<T>()));
   }
 }
 
@@ -122,29 +179,53 @@ class CountedStatement {
 class CountedD1 {
   constructor(
     private readonly target: D1Database | D1DatabaseSession,
-    private readonly track: Track,
-    private readonly base: D1Database | undefined,
+    private readonly state: RequestD1,
   ) {}
   prepare(query: string): CountedStatement {
-    return new CountedStatement(this.target.prepare(query), this.track);
+    return new CountedStatement(this.target.prepare(query), this.state);
   }
   batch<T>(statements: (D1PreparedStatement | CountedStatement)[]): Promise<D1Result<T>[]> {
     const inner = statements.map((s) => (s instanceof CountedStatement ? s.inner : s));
-    return this.track(() => this.target.batch<T>(inner));
+    const { state } = this;
+    const joining = state.pending && !state.used && state.firstPrimary ? state.pending : undefined;
+    if (!joining) {
+      state.beforeCall();
+      return state.track(() => this.target.batch<T>(inner));
+    }
+    // The session's first call goes to the primary: the waiting read rides at the head of it.
+    state.pending = undefined;
+    state.used = true;
+    const head = this.target.prepare(joining.sql).bind(...joining.params);
+    return state
+      .track(() => this.target.batch<unknown>([head, ...inner]))
+      .then(
+        ([first, ...rest]) => {
+          if (first) joining.resolve(first as D1Result<Record<string, unknown>>);
+          else joining.reject(new Error("D1 batch returned no result for the joined read"));
+          return rest as D1Result<T>[];
+        },
+        (error: unknown) => {
+          // The batch failed (its own statements): the read still needs its answer, alone.
+          state.pending = joining;
+          state.flush();
+          throw error;
+        },
+      );
   }
   /** A session has no exec(): it runs on the binding (DDL and scripts: tests and migrations). */
   exec(query: string): Promise<D1ExecResult> {
-    const db = this.base ?? this.target;
+    const db = this.state.primary ?? this.target;
     if (!("exec" in db)) throw new Error("exec() needs the D1 binding, not a session");
-    return this.track(() => db.exec(query));
+    this.state.beforeCall();
+    return this.state.track(() => db.exec(query));
   }
   withSession(constraintOrBookmark?: string): D1DatabaseSession {
-    const db = this.base ?? this.target;
+    const db = this.state.primary ?? this.target;
     if (!("withSession" in db)) throw new Error("withSession() needs the D1 binding, not a session");
     return db.withSession(constraintOrBookmark);
   }
   dump(): Promise<ArrayBuffer> {
-    const db = this.base ?? this.target;
+    const db = this.state.primary ?? this.target;
     if (!("dump" in db)) throw new Error("dump() needs the D1 binding, not a session");
     return db.dump();
   }
@@ -156,9 +237,11 @@ class CountedD1 {
  * that start with nothing in flight count as a wait.
  */
 export function countingD1(d1: D1Database | D1DatabaseSession, stats: D1Stats, track: Track = d1Tracker(stats), base?: D1Database): D1Database {
-  // The classes implement every member drizzle and the services use; D1's declarations are abstract classes.
-  return new CountedD1(d1, track, base) as unknown as D1Database;
+  return countedD1(d1, new RequestD1(track, base ?? ("exec" in d1 ? d1 : undefined), false));
 }
+
+// The classes implement every member drizzle and the services use; D1's declarations are abstract classes.
+const countedD1 = (d1: D1Database | D1DatabaseSession, state: RequestD1) => new CountedD1(d1, state) as unknown as D1Database;
 
 /**
  * Counts D1 calls into `stats`. A call that starts while another is in flight runs beside it,
@@ -182,12 +265,19 @@ export function createDeps(env: Env, options: DepsOptions = {}): Deps {
   const d1Stats: D1Stats = { queries: 0, waits: 0 };
   const trackD1 = d1Tracker(d1Stats);
   const session = options.session === undefined ? undefined : env.DB.withSession(options.session);
-  const d1 = countingD1(session ?? env.DB, d1Stats, trackD1, env.DB);
+  const state = new RequestD1(trackD1, env.DB, options.session === "first-primary");
+  const d1 = countedD1(session ?? env.DB, state);
   return {
     db: createDb(d1),
     d1,
     primary: env.DB,
     trackD1,
+    primaryRead: (sql, params) =>
+      new Promise((resolve, reject) => {
+        state.flush();
+        state.pending = { sql, params, resolve, reject };
+      }),
+    flushD1: () => state.flush(),
     bookmark: () => session?.getBookmark() ?? null,
     config: getConfig(env),
     feature: featureReader(env),

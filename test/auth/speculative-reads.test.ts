@@ -14,9 +14,14 @@ const d1 = (res: Response) => {
 describe("reads beside the session check", () => {
   it("an authenticated read waits on one D1 round trip (session check and query run together)", async () => {
     const u = await loginAs("viewer");
+    // The session check rides at the head of the read's own batch (page + total): one D1 call.
     const lines = await call("/api/v1/production/lines", { token: u.token });
     expect(lines.status).toBe(200);
-    expect(d1(lines.res)).toEqual({ queries: 2, waits: 1 });
+    expect(d1(lines.res)).toEqual({ queries: 1, waits: 1 });
+    // A read that is not a batch: the check runs beside it.
+    const single = await call("/api/equipment", { token: u.token });
+    expect(single.status).toBe(200);
+    expect(d1(single.res)).toEqual({ queries: 2, waits: 1 });
     // /me answers with the user row the session check read: one query in all.
     const me = await call("/api/v1/auth/me", { token: u.token });
     expect(me.status).toBe(200);
@@ -37,6 +42,10 @@ describe("reads beside the session check", () => {
     const listed = await call("/api/v1/users/detailed", { token: u.token });
     expect(listed.status).toBe(401);
     expect(Array.isArray(listed.json)).toBe(false);
+    // A read whose batch carried the check: refused all the same.
+    const lines = await call("/api/v1/production/lines", { token: u.token });
+    expect(lines.status).toBe(401);
+    expect(Array.isArray(lines.json)).toBe(false);
   });
 
   it("rights that changed after the token was issued: 403 if now refused, else 401 to refresh; the stale answer is discarded", async () => {

@@ -62,6 +62,15 @@ describe("D1 sessions and bookmarks", () => {
     }
   });
 
+  it("with a bookmark the session check does not join the read's batch (it must read the primary)", async () => {
+    const u = await loginAs("viewer");
+    const plain = await call("/api/v1/production/lines", { token: u.token });
+    expect(plain.res.headers.get("server-timing")).toContain('d1q;desc="1"');
+    const withBookmark = await call("/api/v1/production/lines", { token: u.token, headers: { [BOOKMARK_HEADER]: bookmarkIn(plain.res) } });
+    expect(withBookmark.status).toBe(200);
+    expect(withBookmark.res.headers.get("server-timing")).toContain('d1q;desc="2", d1w;desc="1"');
+  });
+
   it("a request that reads nothing hands the client's bookmark back", async () => {
     const bookmark = "00000000-00000fff-00000000-00000000000000000000000000000000";
     const res = await call("/health", { headers: { [BOOKMARK_HEADER]: bookmark } });
