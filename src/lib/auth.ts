@@ -205,7 +205,7 @@ export async function confirmUserPrincipal(deps: Pick<Deps, "primaryRead" | "now
   const { results } = await deps.primaryRead(SESSION_CHECK_SQL, [claims.sid, claims.sub]);
   const row = results[0];
   const roleTabs = jsonList(row?.role_tabs);
-  if (!row || row.is_active !== 1 || row.revoked_at !== null || typeof row.expires_at !== "string" || row.expires_at <= nowIso || roleTabs === null) {
+  if (row?.is_active !== 1 || row.revoked_at !== null || typeof row.expires_at !== "string" || row.expires_at <= nowIso || roleTabs === null) {
     throw unauthenticated("Session is no longer valid", "revoked");
   }
   const role = String(row.role);
