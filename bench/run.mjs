@@ -20,6 +20,7 @@ import { legacyImport } from "./bridge.mjs";
 import { printDocumentGoals } from "./documents-goals.mjs";
 import { fanout } from "./fanout.mjs";
 import { floodLatency } from "./flood.mjs";
+import { COLD_START, coldStart, renderColdStart, renderIssue20 } from "./issue20.mjs";
 import { failureOf, load } from "./load.mjs";
 import { renderChecks, renderTable } from "./report.mjs";
 import { csvImport } from "./salesdata.mjs";
@@ -80,7 +81,7 @@ process.exit(code);
 async function main() {
   const selected = settings.only.length ? scenarios.filter((s) => settings.only.some((o) => s.name.includes(o))) : scenarios;
   const socketio = settings.only.length === 0 || settings.only.some((o) => "socketio".includes(o));
-  if (selected.length === 0 && !socketio) {
+  if (selected.length === 0 && !socketio && !settings.only.some((o) => COLD_START.includes(o))) {
     console.error(`✗ BENCH_SCENARIOS=${process.env.BENCH_SCENARIOS} matches no scenario (${scenarios.map((s) => s.name).join(" | ")})`);
     return 1;
   }
@@ -92,12 +93,44 @@ async function main() {
       `(own workerd process) on 127.0.0.1 — no \`wrangler dev\`, no dev proxy`,
   );
   console.log("• bundling the API, the bare and the minimal worker with `wrangler deploy --dry-run` …");
-  const apiBundle = bundle(join(root, "wrangler.toml"), join(tmp, "api"));
+  // --metafile: bench/issue20.mjs breaks the bundle's size down by package.
+  const apiBundle = bundle(join(root, "wrangler.toml"), join(tmp, "api"), ["--metafile"]);
   const bareBundle = bundle(writeBaselineConfig(apiConfig, tmp, { name: "floorline-bench-bare", file: "bare-worker.mjs" }), join(tmp, "bare"));
   const minimalBundle = bundle(writeBaselineConfig(apiConfig, tmp, { name: "floorline-bench-minimal", file: "minimal-worker.mjs" }), join(tmp, "minimal"));
 
-  console.log("• starting the three bundles in Miniflare …");
   const runtime = { compatibilityDate: apiConfig.compatibility_date, compatibilityFlags: apiConfig.compatibility_flags ?? [] };
+  // Issue 20, goal 5: bundle sizes and time to the first answer, before anything else runs (bench/issue20.mjs).
+  let cold = null;
+  if (!settings.only.length || settings.only.some((o) => COLD_START.includes(o))) {
+    console.log("• cold start: starting each bundle 3 times in a fresh Miniflare, timing the first answer …");
+    const { env, exports } = apiBindings(apiConfig, apiConfig.name, API_VARS);
+    cold = await coldStart({
+      tmp,
+      runtime,
+      bundles: {
+        api: { bundle: apiBundle, options: { name: apiConfig.name, env, exports }, path: "/health" },
+        bare: {
+          bundle: bareBundle,
+          options: {
+            name: "floorline-bench-bare",
+            env: { BARE_ROOM: { type: "durable-object", worker: "floorline-bench-bare", exportName: "BareRoom" } },
+            exports: { BareRoom: { type: "durable-object", storage: "sqlite" } },
+          },
+          path: "/",
+        },
+        minimal: {
+          bundle: minimalBundle,
+          options: {
+            name: "floorline-bench-minimal",
+            env: { DB: { type: "d1", id: "floorline-bench-minimal" }, JWT_SECRET: { type: "text", value: API_VARS.JWT_SECRET } },
+          },
+          path: "/api/v1/auth/me",
+        },
+      },
+    });
+    console.log(renderColdStart(cold));
+  }
+  console.log("• starting the three bundles in Miniflare …");
   const targets = {};
   try {
     const { env, exports, triggers } = apiBindings(apiConfig, apiConfig.name, API_VARS);
@@ -169,6 +202,8 @@ async function main() {
     console.log("minimal/api = minimal req/s ÷ api req/s: what Floorline's layers cost on top of the work the request cannot avoid");
     console.log("              (jose JWT verification + one D1 query, or for login one lookup + PBKDF2 + a JWT). 1.00× = the layers are free.");
     console.log("D1 queries / D1 waits: the API's Server-Timing d1q / d1w on the checked request (— when it sends none).");
+    console.log("");
+    console.log(renderIssue20(rows, cold));
     console.log("");
     console.log("checks:");
     console.log(renderChecks(rows));

@@ -405,15 +405,16 @@ export const scenarios = [
     },
   },
   {
-    // RM365's log: 50 events newest first with their employees, and the total, in one D1 batch.
-    // The minimal worker: JWT verification + the same join, no count.
-    name: "GET /api/v1/attendance/logs?limit=50",
+    // RM365's log (canonical path since the RM365 surface took /logs for its range query): 50
+    // events newest first with their employees, and the total, in one D1 batch. The minimal
+    // worker (its /logs): JWT verification + the same join, no count.
+    name: "GET /api/v1/attendance/events?limit=50 (the log)",
     method: "GET",
     path: "/api/v1/attendance/logs?limit=50",
     setup: async (ctx) => {
       const token = await ctx.login();
       if (ctx.target !== "bare") await benchEmployees(ctx, 100, 2_000);
-      return { headers: { authorization: `Bearer ${token}` } };
+      return { headers: { authorization: `Bearer ${token}` }, ...(ctx.target === "api" ? { path: "/api/v1/attendance/events?limit=50" } : {}) };
     },
   },
   // --- Production reports (issue 7 part 7) --------------------------------------------------

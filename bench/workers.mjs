@@ -40,9 +40,9 @@ export function readApiConfig(configPath = join(root, "wrangler.toml")) {
  * Returns the directory of emitted ES modules and the entry module's name: wrangler names it
  * after `main` (src/index.ts → index.js, bench/bare-worker.mjs → bare-worker.js).
  */
-export function bundle(configPath, outdir) {
+export function bundle(configPath, outdir, extraArgs = []) {
   const { main } = unstable_readConfig({ config: configPath, env: undefined });
-  const args = ["deploy", "--dry-run", "-c", configPath, "--env=", "--outdir", outdir];
+  const args = ["deploy", "--dry-run", "-c", configPath, "--env=", "--outdir", outdir, ...extraArgs];
   const result = spawnSync(bin("wrangler"), args, {
     cwd: root,
     encoding: "utf8",
@@ -140,10 +140,12 @@ export function apiBindings(config, workerName, extraVars) {
  * Starts one worker bundle on 127.0.0.1 (ephemeral port) in its own Miniflare/workerd.
  * Returns the instance and its base URL.
  */
-export async function serve({ name, bundle: built, compatibilityDate, compatibilityFlags, env = {}, exports = {}, triggers, stateDir, onLog }) {
+export async function serve({ name, bundle: built, compatibilityDate, compatibilityFlags, env = {}, exports = {}, triggers, stateDir, onLog, inspectorPort }) {
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
+    // bench/profile.mjs: workerd's own V8 inspector (ws://127.0.0.1:<port>/core:user:<name>).
+    ...(inspectorPort === undefined ? {} : { inspectorPort }),
     // No network: use Miniflare's placeholder `request.cf` instead of downloading one.
     cf: false,
     // Miniflare would otherwise print (through Node) one line per request.

@@ -20,7 +20,7 @@ import { onshapeSurface, partsSurface } from "./compat/parts/surface";
 import { rm365Routes } from "./compat/rm365";
 import { rm365Unslip } from "./compat/rm365/slips";
 import { getConfig } from "./lib/config";
-import { depsMiddleware } from "./lib/deps";
+import { BOOKMARK_HEADER, depsMiddleware } from "./lib/deps";
 import { AppError, toAppError } from "./lib/errors";
 import { guard, platformMiddleware } from "./lib/guard";
 import { describeError, log } from "./lib/logging";
@@ -103,8 +103,9 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
             "X-Request-Id",
             "X-Timestamp",
             "X-Client-Version",
+            BOOKMARK_HEADER,
           ],
-          exposeHeaders: ["X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed", "X-Total-Count"],
+          exposeHeaders: ["X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed", "X-Total-Count", BOOKMARK_HEADER],
           maxAge: 600,
         });
         corsFor.set(config, mw);

@@ -4,6 +4,7 @@
  * changing a role or logging out takes effect at once rather than when the token expires.
  */
 import { and, eq, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
@@ -94,50 +95,74 @@ export async function verifyAccessToken(config: Config, token: string, audience:
   }
 }
 
-/** Loads the user behind a verified token; the session must be live and the user active. */
-export async function loadUserPrincipal({ db, now }: Pick<Deps, "db" | "now">, claims: AccessClaims): Promise<UserPrincipal> {
-  const nowIso = now().toISOString();
-  const [row] = await db
+/** The user row as the session check read it (with the role's tabs and permissions). */
+export interface SessionUser {
+  user: typeof users.$inferSelect;
+  roleTabs: string[];
+  rolePermissions: string[];
+}
+
+/**
+ * The session check, built once per D1 binding (drizzle's query building cost more than the rest
+ * of the check): the user with its role, joined with the session the token names, by id. It runs
+ * on the binding itself, never on a request's D1 session, so a client's bookmark cannot route it
+ * to a replica that has not seen a logout or a demotion yet.
+ */
+const sessionChecks = new WeakMap<D1Database, ReturnType<typeof prepareSessionCheck>>();
+function prepareSessionCheck(d1: D1Database) {
+  return drizzle(d1)
     .select({
-      username: users.username,
-      role: users.role,
-      isActive: users.isActive,
-      userTabs: users.allowedTabs,
-      rolePermissions: roles.permissions,
+      user: users,
       roleTabs: roles.allowedTabs,
+      rolePermissions: roles.permissions,
       revokedAt: sessions.revokedAt,
       expiresAt: sessions.expiresAt,
     })
     .from(users)
     .innerJoin(roles, eq(roles.name, users.role))
-    .innerJoin(sessions, and(eq(sessions.id, claims.sid), eq(sessions.userId, users.id)))
-    .where(eq(users.id, claims.sub))
-    .limit(1);
-  if (!row?.isActive || row.revokedAt !== null || row.expiresAt <= nowIso) {
-    throw unauthenticated("Session is no longer valid", "revoked");
-  }
-  const permissions = rolePermissions(row.role, row.rolePermissions);
-  return {
-    kind: "user",
-    userId: claims.sub,
-    username: row.username,
-    role: row.role,
-    permissions,
-    tabs: effectiveTabs(permissions, row.userTabs, row.roleTabs),
-    sessionId: claims.sid,
-  };
+    .innerJoin(sessions, and(eq(sessions.id, sql.placeholder("sid")), eq(sessions.userId, users.id)))
+    .where(eq(users.id, sql.placeholder("sub")))
+    .limit(1)
+    .prepare();
 }
 
-/**
- * Resolves an API key to what it may do now: its scope within its creator's current
- * permissions, with the creator's current tabs. The key, its creator and the creator's role come
- * from one query; a revoked key, or one whose creator is inactive or gone, is a 401. The call
- * counts against the key's rate-limit tier (the rate-limiting binding, not D1).
- */
-export async function loadApiKeyPrincipal(deps: Pick<Deps, "db" | "now" | "waitUntil" | "env">, key: string): Promise<ApiKeyPrincipal> {
-  const { db } = deps;
-  const keyHash = await sha256Hex(key);
-  const [row] = await db
+// What each confirmed principal's session check read, for routes that answer with it (`/auth/me`).
+const sessionUsers = new WeakMap<UserPrincipal, SessionUser>();
+
+/** The user row the session check read for this principal, when it was confirmed in this request. */
+export const sessionUserOf = (principal: UserPrincipal): SessionUser | undefined => sessionUsers.get(principal);
+
+/** Loads the user behind a verified token; the session must be live and the user active. */
+export async function loadUserPrincipal({ primary, trackD1, now }: Pick<Deps, "primary" | "trackD1" | "now">, claims: AccessClaims): Promise<UserPrincipal> {
+  const nowIso = now().toISOString();
+  let check = sessionChecks.get(primary);
+  if (!check) {
+    check = prepareSessionCheck(primary);
+    sessionChecks.set(primary, check);
+  }
+  const prepared = check;
+  const row = await trackD1(() => prepared.get({ sid: claims.sid, sub: claims.sub }));
+  if (!row?.user.isActive || row.revokedAt !== null || row.expiresAt <= nowIso) {
+    throw unauthenticated("Session is no longer valid", "revoked");
+  }
+  const permissions = rolePermissions(row.user.role, row.rolePermissions);
+  const principal: UserPrincipal = {
+    kind: "user",
+    userId: claims.sub,
+    username: row.user.username,
+    role: row.user.role,
+    permissions,
+    tabs: effectiveTabs(permissions, row.user.allowedTabs, row.roleTabs),
+    sessionId: claims.sid,
+  };
+  sessionUsers.set(principal, { user: row.user, roleTabs: row.roleTabs, rolePermissions: row.rolePermissions });
+  return principal;
+}
+
+/** The API key check, built once per D1 binding and run on it (never a replica), like the session check. */
+const apiKeyChecks = new WeakMap<D1Database, ReturnType<typeof prepareApiKeyCheck>>();
+function prepareApiKeyCheck(d1: D1Database) {
+  return drizzle(d1)
     .select({
       id: apiKeys.id,
       name: apiKeys.name,
@@ -155,8 +180,70 @@ export async function loadApiKeyPrincipal(deps: Pick<Deps, "db" | "now" | "waitU
     .from(apiKeys)
     .leftJoin(users, eq(users.id, apiKeys.createdBy))
     .leftJoin(roles, eq(roles.name, users.role))
-    .where(eq(apiKeys.keyHash, keyHash))
-    .limit(1);
+    .where(eq(apiKeys.keyHash, sql.placeholder("keyHash")))
+    .limit(1)
+    .prepare();
+}
+
+/**
+ * The session check as plain SQL with one name per column, for `deps.primaryRead`: a D1 batch
+ * answers rows as objects, so the columns must not share a name (drizzle's `users.allowed_tabs`
+ * and `roles.allowed_tabs` would).
+ */
+const SESSION_CHECK_SQL =
+  "SELECT u.username AS username, u.role AS role, u.is_active AS is_active, u.allowed_tabs AS user_tabs, " +
+  "r.permissions AS role_permissions, r.allowed_tabs AS role_tabs, s.revoked_at AS revoked_at, s.expires_at AS expires_at " +
+  "FROM users u JOIN roles r ON r.name = u.role JOIN sessions s ON s.id = ?1 AND s.user_id = u.id WHERE u.id = ?2 LIMIT 1";
+
+const jsonList = (value: unknown): string[] | null => {
+  if (typeof value !== "string") return null;
+  const parsed: unknown = JSON.parse(value);
+  return Array.isArray(parsed) && parsed.every((v) => typeof v === "string") ? parsed : null;
+};
+
+/**
+ * The session check of a pure read (lib/route.ts), the same check as `loadUserPrincipal` (same
+ * refusals), sent through `deps.primaryRead`: on the primary, at the head of the read's own D1
+ * batch when it can join one (one round trip for both). The caller must `deps.flushD1()` before
+ * waiting on it.
+ */
+export async function confirmUserPrincipal(deps: Pick<Deps, "primaryRead" | "now">, claims: AccessClaims): Promise<UserPrincipal> {
+  const nowIso = deps.now().toISOString();
+  const { results } = await deps.primaryRead(SESSION_CHECK_SQL, [claims.sid, claims.sub]);
+  const row = results[0];
+  const roleTabs = jsonList(row?.role_tabs);
+  if (row?.is_active !== 1 || row.revoked_at !== null || typeof row.expires_at !== "string" || row.expires_at <= nowIso || roleTabs === null) {
+    throw unauthenticated("Session is no longer valid", "revoked");
+  }
+  const role = String(row.role);
+  const permissions = rolePermissions(role, jsonList(row.role_permissions));
+  return {
+    kind: "user",
+    userId: claims.sub,
+    username: String(row.username),
+    role,
+    permissions,
+    tabs: effectiveTabs(permissions, jsonList(row.user_tabs), roleTabs),
+    sessionId: claims.sid,
+  };
+}
+
+/**
+ * Resolves an API key to what it may do now: its scope within its creator's current
+ * permissions, with the creator's current tabs. The key, its creator and the creator's role come
+ * from one query; a revoked key, or one whose creator is inactive or gone, is a 401. The call
+ * counts against the key's rate-limit tier (the rate-limiting binding, not D1).
+ */
+export async function loadApiKeyPrincipal(deps: Pick<Deps, "db" | "primary" | "trackD1" | "now" | "waitUntil" | "env">, key: string): Promise<ApiKeyPrincipal> {
+  const { db, primary } = deps;
+  const keyHash = await sha256Hex(key);
+  let check = apiKeyChecks.get(primary);
+  if (!check) {
+    check = prepareApiKeyCheck(primary);
+    apiKeyChecks.set(primary, check);
+  }
+  const prepared = check;
+  const row = await deps.trackD1(() => prepared.get({ keyHash }));
   if (!row || row.revokedAt !== null) throw unauthenticated("Invalid API key", "api_key_invalid");
   if (row.creatorId === null || row.creatorActive !== true || row.roleName === null || row.roleTabs === null) {
     throw unauthenticated("API key is no longer valid: its creator is inactive or gone", "api_key_invalid");
@@ -179,7 +266,7 @@ export async function loadApiKeyPrincipal(deps: Pick<Deps, "db" | "now" | "waitU
 }
 
 /** Resolves an access token (from a header, or a WebSocket's `?token=`) to a live principal. */
-export async function authenticateToken(deps: Pick<Deps, "db" | "now" | "config">, token: string): Promise<UserPrincipal> {
+export async function authenticateToken(deps: Pick<Deps, "primary" | "trackD1" | "now" | "config">, token: string): Promise<UserPrincipal> {
   return loadUserPrincipal(deps, await verifyAccessToken(deps.config, token));
 }
 
@@ -288,14 +375,17 @@ export interface PendingAuthentication {
  * without I/O, then starts the database check and returns without waiting for it. Callers that
  * may act before it completes (reads) must await `confirmed` before answering.
  */
-export async function beginAuthentication(c: Context<AppEnv>): Promise<PendingAuthentication> {
+export async function beginAuthentication(c: Context<AppEnv>, options: { beside?: boolean } = {}): Promise<PendingAuthentication> {
   const deps = c.var.deps;
   const header = c.req.header("authorization");
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1]) throw unauthenticated("Authorization header must be 'Bearer <token>'", "malformed");
     const claims = await verifyAccessToken(deps.config, match[1]);
-    return { claimed: claimedPrincipal(claims), confirmed: loadUserPrincipal(deps, claims) };
+    const claimed = claimedPrincipal(claims);
+    // Beside a pure read, the check may join the read's first D1 batch (`confirmUserPrincipal`).
+    const confirmed = options.beside && claimed ? confirmUserPrincipal(deps, claims) : loadUserPrincipal(deps, claims);
+    return { claimed, confirmed };
   }
   const key = apiKeyOf(c) ?? (await bodyApiKeyOf(c));
   if (key === undefined) throw unauthenticated("Authentication required", "missing");

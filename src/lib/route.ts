@@ -113,8 +113,9 @@ export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
     if (spec.access === "public") return run();
     if (spec.upgrade && isUpgradeRequest(c)) return authenticateUpgrade(c, spec, next);
 
-    const auth = await beginAuthentication(c);
-    if (spec.pureRead && c.req.method === "GET" && auth.claimed && isAllowed(auth.claimed, spec)) {
+    const pure = spec.pureRead === true && c.req.method === "GET";
+    const auth = await beginAuthentication(c, { beside: pure });
+    if (pure && auth.claimed && isAllowed(auth.claimed, spec)) {
       // A pure read runs on what the token claims while the session check is in flight, so it
       // waits on one D1 round trip, not two. Its answer is only sent once the check confirms the
       // claim; a failed check, or rights that changed since the token was issued, answer 401.
@@ -125,7 +126,12 @@ export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
         (principal) => ({ principal }),
         (error: unknown) => ({ error }),
       );
-      await run();
+      try {
+        await run();
+      } finally {
+        // The check joins the read's first D1 batch when there is one; otherwise it goes now.
+        deps.flushD1();
+      }
       const outcome = await confirmed;
       if ("error" in outcome) throw outcome.error;
       if (!sameAccess(outcome.principal, auth.claimed)) {
@@ -135,6 +141,7 @@ export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
       }
       return;
     }
+    deps.flushD1();
     const principal = await auth.confirmed;
     c.set("principal", principal);
     if (!isAllowed(principal, spec)) throw refusal(spec, principal);

@@ -14,9 +14,19 @@ const d1 = (res: Response) => {
 describe("reads beside the session check", () => {
   it("an authenticated read waits on one D1 round trip (session check and query run together)", async () => {
     const u = await loginAs("viewer");
+    // The session check rides at the head of the read's own batch (page + total): one D1 call.
+    const lines = await call("/api/v1/production/lines", { token: u.token });
+    expect(lines.status).toBe(200);
+    expect(d1(lines.res)).toEqual({ queries: 1, waits: 1 });
+    // A read that is not a batch: the check runs beside it.
+    const single = await call("/api/equipment", { token: u.token });
+    expect(single.status).toBe(200);
+    expect(d1(single.res)).toEqual({ queries: 2, waits: 1 });
+    // /me answers with the user row the session check read: one query in all.
     const me = await call("/api/v1/auth/me", { token: u.token });
     expect(me.status).toBe(200);
-    expect(d1(me.res)).toEqual({ queries: 2, waits: 1 });
+    expect(me.json.username).toBe(u.username);
+    expect(d1(me.res)).toEqual({ queries: 1, waits: 1 });
     // A write waits for the check first.
     const put = await call("/api/v1/auth/profile", { method: "PUT", token: u.token, body: { first_name: "Ada" } });
     expect(put.status).toBe(200);
@@ -32,6 +42,10 @@ describe("reads beside the session check", () => {
     const listed = await call("/api/v1/users/detailed", { token: u.token });
     expect(listed.status).toBe(401);
     expect(Array.isArray(listed.json)).toBe(false);
+    // A read whose batch carried the check: refused all the same.
+    const lines = await call("/api/v1/production/lines", { token: u.token });
+    expect(lines.status).toBe(401);
+    expect(Array.isArray(lines.json)).toBe(false);
   });
 
   it("rights that changed after the token was issued: 403 if now refused, else 401 to refresh; the stale answer is discarded", async () => {
@@ -46,14 +60,22 @@ describe("reads beside the session check", () => {
     // Tabs too: taking a tab away invalidates what the token claims.
     const target = await loginAs("admin");
     const u = await loginAs("production_manager");
-    expect((await call("/api/v1/auth/me", { token: u.token })).status).toBe(200);
+    expect((await call("/api/v1/production/lines", { token: u.token })).status).toBe(200);
     const tabs = await call("/api/v1/users", { method: "PATCH", token: target.token, body: { username: u.username, allowed_tabs: ["inventory"] } });
     expect(tabs.status).toBe(200);
-    expect((await call("/api/v1/auth/me", { token: u.token })).status).toBe(401);
+    const refused = await call("/api/v1/production/lines", { token: u.token });
+    expect(refused.status).toBe(401);
+    expect(Array.isArray(refused.json)).toBe(false);
+    // /me waits for the check and shows the rights as they are now.
+    const current = await call("/api/v1/auth/me", { token: u.token });
+    expect(current.status).toBe(200);
+    expect(current.json.allowed_tabs).toEqual(["inventory"]);
     // A refreshed token carries the new rights and reads again.
     const refreshed = await call("/api/v1/auth/refresh", { body: { refresh_token: u.refresh } });
     expect(refreshed.status).toBe(200);
-    const me = await call("/api/v1/auth/me", { token: str(refreshed.json.access_token) });
+    const fresh = str(refreshed.json.access_token);
+    expect((await call("/api/v1/production/lines", { token: fresh })).status).toBe(200);
+    const me = await call("/api/v1/auth/me", { token: fresh });
     expect(me.status).toBe(200);
     expect(me.json.allowed_tabs).toEqual(["inventory"]);
   });
@@ -65,8 +87,8 @@ describe("reads beside the session check", () => {
       201,
     );
     const u = await loginAs(role);
-    const me = await call("/api/v1/auth/me", { token: u.token });
-    expect(me.status).toBe(200);
-    expect(d1(me.res)).toEqual({ queries: 2, waits: 2 });
+    const list = await call("/api/v1/equipment?limit=1", { token: u.token });
+    expect(list.status).toBe(200);
+    expect(d1(list.res)).toEqual({ queries: 2, waits: 2 });
   });
 });

@@ -41,6 +41,7 @@ export const ms5ProductionRoutes = createRouter()
       method: "get",
       path: "/lines",
       access: "line:read",
+      pureRead: true,
       summary: "MS5: production lines, a bare array (X-Total-Count)",
       tags: TAGS,
       request: { query: LinesQuery },

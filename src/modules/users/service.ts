@@ -1,6 +1,7 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import { isConstraintError } from "../../db/client";
 import { roles, sessions, users } from "../../db/schema";
+import { sessionUserOf } from "../../lib/auth";
 import type { Deps } from "../../lib/deps";
 import { AppError, conflict, forbidden, notFound } from "../../lib/errors";
 import { usernameKey } from "../../lib/fields";
@@ -271,6 +272,15 @@ export async function getProfile(deps: Pick<Deps, "db">, actor: UserPrincipal): 
   const found = await findUserById(deps, actor.userId);
   if (!found) throw notFound("User");
   return toUserResponse(found);
+}
+
+/**
+ * The signed-in user's profile: the user row the request's session check read (one D1 query for
+ * both), else read now.
+ */
+export async function myProfile(deps: Pick<Deps, "db">, actor: UserPrincipal): Promise<UserResponse> {
+  const checked = sessionUserOf(actor);
+  return checked ? toUserResponse(checked) : getProfile(deps, actor);
 }
 
 /** Updates the signed-in user's email and name. The version moves, so an admin's If-Match sees it. */

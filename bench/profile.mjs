@@ -1,0 +1,309 @@
+// `npm run bench:profile`: where an authenticated read spends its CPU, layer by layer (issue 20).
+//
+// Bundles the API (and the minimal worker) with `wrangler deploy --dry-run` exactly as
+// bench/run.mjs does, but unminified and with a source map, serves each from its own Miniflare
+// (workerd) with workerd's V8 inspector on, seeds them through the same scenario `setup()`s, and
+// for each read scenario records a V8 CPU profile of the worker's isolate while autocannon loads
+// it. Each sample's JavaScript frame is mapped back through the source map to its source file
+// and counted in a layer (guard, route()/auth, jose, drizzle, zod, Hono, logging, deps, the
+// module's own code, JSON, GC …). Prints, per scenario, the isolate's CPU per request by layer for
+// the API beside the minimal worker's total, and the top functions by self time.
+//
+// A builtin without a script (JSON.stringify, a RegExp, a Map lookup) is charged to the nearest
+// JavaScript frame that called it, except JSON.parse/stringify, which form their own layer
+// ("serialisation"). "(program)" is V8/workerd native work outside any JavaScript frame
+// (request parsing, the D1 binding's C++ side, promise plumbing).
+//
+// Settings: BENCH_PROFILE_SECONDS (default 6) of load per scenario and target,
+// BENCH_CONNECTIONS (default 10), BENCH_SCENARIOS (substrings; default the issue-20 reads),
+// BENCH_PROFILE_TOP (functions listed per scenario, default 12).
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { SourceMap } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { load } from "./load.mjs";
+import { BENCH_USER, scenarios } from "./scenarios.mjs";
+import { apiBindings, applyMigrations, bundle, insertUser, readApiConfig, root, serve, userRow, writeBaselineConfig } from "./workers.mjs";
+
+export const READ_SCENARIOS = [
+  "GET /api/v1/auth/me",
+  "GET /api/equipment (CCbackend, 200 items)",
+  "GET /api/v1/production/lines",
+  "GET /api/v1/equipment?limit=50",
+  "GET /api/v1/attendance/events?limit=50 (the log)",
+  "GET /api/parts/?limit=50",
+];
+
+const seconds = Number(process.env.BENCH_PROFILE_SECONDS ?? 6);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const top = Number(process.env.BENCH_PROFILE_TOP ?? 12);
+const only = (process.env.BENCH_SCENARIOS ?? "")
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
+
+const API_VARS = {
+  JWT_SECRET: "bench-only-jwt-secret-0123456789abcdef-0123456789",
+  ENVIRONMENT: "production",
+  LOGIN_RATE_LIMIT_PER_USERNAME: "100000000",
+};
+
+/** The layer a source path belongs to (paths as the source map names them). */
+function layerOf(source) {
+  const path = source.replace(/\\/g, "/");
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(.*)$/.exec(path);
+  if (pkg) {
+    const [, name, rest] = pkg;
+    if (name === "hono") {
+      if (/middleware\/cors/.test(rest)) return "hono: cors";
+      if (/middleware\/secure-headers/.test(rest)) return "hono: secure headers";
+      if (/middleware\/request-id/.test(rest)) return "hono: request id";
+      if (/middleware\/method-not-allowed/.test(rest)) return "hono: 405 check";
+      if (/middleware\/body-limit/.test(rest)) return "guard (body limit)";
+      if (/router|hono-base|route\.js|helper\/route/.test(rest)) return "hono: routing";
+      return "hono: context, compose, request";
+    }
+    if (name === "@hono/zod-openapi" || name === "@hono/zod-validator" || name === "zod") return "zod (validators)";
+    // drizzle-orm ships source maps whose paths resolve to node_modules/src/…
+    if (name === "drizzle-orm" || name === "src") return "drizzle (query build, result mapping)";
+    if (name === "jose") return "jose (JWT verify)";
+    return `package ${name}`;
+  }
+  const src = /(?:^|\/)src\/(.*)$/.exec(path);
+  if (src) {
+    const file = src[1];
+    if (file === "lib/guard.ts") return "guard";
+    if (file === "lib/auth.ts" || file === "lib/rbac.ts" || file === "lib/principal.ts") return "session check (auth, rbac)";
+    if (file === "lib/route.ts" || file === "lib/idempotency.ts" || file === "lib/rate-limit.ts") return "route() (declaration, idempotency)";
+    if (file === "lib/deps.ts" || file === "lib/config.ts") return "deps (building, D1 counting proxy)";
+    if (file === "lib/request-log.ts" || file === "lib/logging.ts") return "logging (request log line)";
+    if (file === "lib/surface.ts" || file === "lib/errors.ts") return "surface map";
+    if (file === "app.ts" || file.startsWith("compat/rm365/slips")) return "app (middleware wiring, URL unslip)";
+    if (file.startsWith("lib/")) return `lib: ${file.slice(4)}`;
+    if (file.startsWith("db/")) return "db schema";
+    return `handler: ${file.split("/").slice(0, 2).join("/")}`;
+  }
+  return `other: ${path}`;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A minimal Chrome DevTools Protocol client over Node's WebSocket. */
+async function cdp(url) {
+  const socket = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    socket.addEventListener("open", resolve, { once: true });
+    socket.addEventListener("error", () => reject(new Error(`cannot open the inspector at ${url}`)), { once: true });
+  });
+  let next = 1;
+  const pending = new Map();
+  socket.addEventListener("message", (event) => {
+    const message = JSON.parse(String(event.data));
+    const waiter = message.id !== undefined && pending.get(message.id);
+    if (!waiter) return;
+    pending.delete(message.id);
+    if (message.error) waiter.reject(new Error(`${message.error.message} (${message.error.code})`));
+    else waiter.resolve(message.result);
+  });
+  return {
+    send: (method, params = {}) =>
+      new Promise((resolve, reject) => {
+        const id = next++;
+        pending.set(id, { resolve, reject });
+        socket.send(JSON.stringify({ id, method, params }));
+      }),
+    close: () => socket.close(),
+  };
+}
+
+/** Source maps of a bundle directory, by the file name the profile's URLs end with. */
+function sourceMapsOf(dir) {
+  const maps = new Map();
+  for (const file of readdirSync(dir)) {
+    if (!file.endsWith(".js.map")) continue;
+    maps.set(file.slice(0, -".map".length), new SourceMap(JSON.parse(readFileSync(join(dir, file), "utf8"))));
+  }
+  return maps;
+}
+
+/**
+ * Splits a CPU profile into layers: milliseconds per layer (self time, builtins charged to their
+ * nearest JavaScript caller) and the top functions by self time.
+ */
+function attribute(profile, maps) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const where = new Map();
+  const locate = (node) => {
+    let hit = where.get(node.id);
+    if (hit !== undefined) return hit;
+    const { url, functionName, lineNumber, columnNumber } = node.callFrame;
+    const file = url.split("/").pop();
+    const map = file ? maps.get(file) : undefined;
+    hit = null;
+    if (map && lineNumber >= 0) {
+      const entry = map.findEntry(lineNumber, columnNumber);
+      if (entry?.originalSource)
+        hit = {
+          layer: layerOf(entry.originalSource),
+          fn: `${functionName || "(anonymous)"} ${entry.originalSource.replace(/^.*node_modules\//, "").replace(/^.*?src\//, "src/")}:${entry.originalLine + 1}`,
+        };
+    } else if (url) hit = { layer: `other: ${url}`, fn: `${functionName} ${url}` };
+    where.set(node.id, hit);
+    return hit;
+  };
+  const layers = new Map();
+  const functions = new Map();
+  const add = (m, k, v) => m.set(k, (m.get(k) ?? 0) + v);
+  const { samples, timeDeltas } = profile;
+  for (let i = 0; i < samples.length; i++) {
+    const dt = (timeDeltas[i + 1] ?? timeDeltas[i] ?? 0) / 1000; // ms spent in this sample
+    let node = byId.get(samples[i]);
+    const name = node.callFrame.functionName;
+    if (!node.callFrame.url && ["(idle)", "(program)", "(garbage collector)", "(root)"].includes(name)) {
+      add(layers, name === "(garbage collector)" ? "GC" : name, dt);
+      add(functions, name, dt);
+      continue;
+    }
+    let fn = null;
+    let layer = null;
+    if (!node.callFrame.url && /^(stringify|parse)$/.test(name)) layer = "serialisation (JSON.stringify/parse)";
+    while (node) {
+      const hit = locate(node);
+      if (hit) {
+        layer ??= hit.layer;
+        fn = hit.fn;
+        break;
+      }
+      node = byId.get(parent.get(node.id));
+    }
+    layer ??= "runtime internals (no script)";
+    add(layers, layer, dt);
+    add(functions, `${name && !fn?.startsWith(name) ? `[${name}] ` : ""}${fn ?? "(no script)"}`, dt);
+  }
+  return { layers, functions };
+}
+
+async function profileRun(target, request, label) {
+  const inspector = await cdp(`ws://127.0.0.1:${target.inspectorPort}/core:user:${target.workerName}`);
+  try {
+    await inspector.send("Profiler.enable");
+    await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
+    // Warm-up (JIT, caches), unprofiled.
+    await load({ ...request, connections, duration: 2 });
+    await inspector.send("Profiler.start");
+    const run = await load({ ...request, connections, duration: seconds });
+    const { profile } = await inspector.send("Profiler.stop");
+    if (run.non2xx || run.errors) throw new Error(`${label}: ${run.non2xx} non-2xx, ${run.errors} errors under load`);
+    return { run, ...attribute(profile, target.maps) };
+  } finally {
+    inspector.close();
+  }
+}
+
+async function login(url) {
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username: BENCH_USER.username, password: BENCH_USER.password }),
+  });
+  if (!res.ok) throw new Error(`login on ${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()).access_token;
+}
+
+async function main() {
+  const wanted = only.length ? READ_SCENARIOS.filter((n) => only.some((o) => n.includes(o))) : READ_SCENARIOS;
+  const selected = scenarios.filter((s) => wanted.includes(s.name));
+  const tmp = mkdtempSync(join(tmpdir(), "floorline-profile-"));
+  const servers = [];
+  try {
+    const apiConfig = readApiConfig();
+    const args = ["--minify=false", "--upload-source-maps=true"];
+    console.log("• bundling the API and the minimal worker (unminified, with source maps) …");
+    const apiBundle = bundle(join(root, "wrangler.toml"), join(tmp, "api"), args);
+    const minimalBundle = bundle(
+      writeBaselineConfig(apiConfig, tmp, { name: "floorline-bench-minimal", file: "minimal-worker.mjs" }),
+      join(tmp, "minimal"),
+      args,
+    );
+    const runtime = { compatibilityDate: apiConfig.compatibility_date, compatibilityFlags: apiConfig.compatibility_flags ?? [] };
+    const start = async (targetName, workerName, built, options) => {
+      const inspectorPort = await freePort();
+      const server = await serve({ name: workerName, bundle: built, ...options, ...runtime, stateDir: join(tmp, `state-${targetName}`), inspectorPort });
+      servers.push(server);
+      return { name: targetName, workerName, inspectorPort, maps: sourceMapsOf(built.dir), ...server };
+    };
+    const { env, exports } = apiBindings(apiConfig, apiConfig.name, API_VARS);
+    const api = await start("api", apiConfig.name, apiBundle, { env, exports });
+    const minimalEnv = { DB: { type: "d1", id: "floorline-bench-minimal" }, JWT_SECRET: { type: "text", value: API_VARS.JWT_SECRET } };
+    const minimal = await start("minimal", "floorline-bench-minimal", minimalBundle, { env: minimalEnv });
+    const user = userRow(BENCH_USER);
+    for (const t of [api, minimal]) {
+      await applyMigrations(t.mf, "DB", join(root, "migrations"));
+      await insertUser(t.mf, "DB", user);
+    }
+    console.log(`• ${seconds} s of load per scenario and target, ${connections} connections, V8 sampling every 100 µs\n`);
+    for (const scenario of selected) {
+      const results = {};
+      for (const target of [api, minimal]) {
+        const ctx = { target: target.name, url: target.url, mf: target.mf, login: () => login(target.url) };
+        const extra = (await scenario.setup?.(ctx)) ?? {};
+        const request = {
+          url: `${target.url}${extra.path ?? scenario.path}`,
+          method: scenario.method ?? "GET",
+          headers: { ...scenario.headers, ...extra.headers },
+        };
+        results[target.name] = await profileRun(target, request, `${scenario.name} [${target.name}]`);
+      }
+      report(scenario.name, results);
+    }
+    return 0;
+  } finally {
+    await Promise.allSettled(servers.map((s) => s.mf.dispose()));
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const IDLE = new Set(["(idle)", "(root)"]);
+/** Prints one scenario: isolate CPU ms per request by layer, API beside the minimal worker's total. */
+function report(name, { api, minimal }) {
+  const perRequest = (result, ms) => (ms * 1000) / result.run.requests; // µs
+  const busy = (result) => [...result.layers].filter(([k]) => !IDLE.has(k)).reduce((s, [, v]) => s + v, 0);
+  const apiBusy = perRequest(api, busy(api));
+  const minimalBusy = perRequest(minimal, busy(minimal));
+  console.log(`${name}`);
+  console.log(
+    `  api ${api.run.rps.toFixed(0)} req/s, isolate busy ${apiBusy.toFixed(0)} µs/request; minimal ${minimal.run.rps.toFixed(0)} req/s, ${minimalBusy.toFixed(0)} µs/request (same run)`,
+  );
+  const rows = [...api.layers].filter(([k]) => !IDLE.has(k)).sort((a, b) => b[1] - a[1]);
+  for (const [layer, ms] of rows) {
+    const us = perRequest(api, ms);
+    if (us < 1) continue;
+    console.log(`    ${layer.padEnd(42)} ${us.toFixed(0).padStart(6)} µs/req  ${((100 * ms) / busy(api)).toFixed(1).padStart(5)} %`);
+  }
+  console.log("  top functions (api, self time):");
+  const fns = [...api.functions].filter(([k]) => !IDLE.has(k)).sort((a, b) => b[1] - a[1]);
+  for (const [fn, ms] of fns.slice(0, top)) console.log(`    ${perRequest(api, ms).toFixed(1).padStart(7)} µs  ${fn}`);
+  const minRows = [...minimal.layers].filter(([k]) => !IDLE.has(k)).sort((a, b) => b[1] - a[1]);
+  console.log(`  minimal by layer: ${minRows.map(([k, ms]) => `${k} ${perRequest(minimal, ms).toFixed(0)}`).join(", ")} (µs/req)`);
+  console.log("");
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (error) {
+  console.error(`✗ profile failed: ${error instanceof Error ? (error.stack ?? error.message) : error}`);
+}
+process.exit(code);
