@@ -1,5 +1,6 @@
 export * from "./andon";
 export * from "./attendance";
+export * from "./bridge";
 export * from "./equipment";
 export * from "./identity";
 export * from "./inventory";
