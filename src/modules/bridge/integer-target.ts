@@ -6,7 +6,7 @@
  * that follows finds the key there and only sets its hash and job, so the key keeps the integer.
  * For an existing row, `id` is that integer as text.
  */
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client";
 import { legacyKeys } from "../../db/schema";
@@ -17,17 +17,14 @@ export interface KeyedValues {
   legacyKey: string;
 }
 
-/** Records the legacy key of the row the previous statement inserted (hash and job set by the runner next). */
+/** Records a legacy key naming `floorlineId` (its hash and job are set by the runner's upsert that follows). */
+export function keyOf(db: Db, source: LegacySourceName, legacyTable: string, floorlineTable: string, legacyId: string, floorlineId: SQL): BatchItem<"sqlite"> {
+  return db.insert(legacyKeys).values({ legacySource: source, legacyTable, legacyId, floorlineTable, floorlineId, rowHash: "", jobId: "" });
+}
+
+/** Records the legacy key of the row the previous statement inserted. */
 export function keyOfInserted(db: Db, source: LegacySourceName, legacyTable: string, floorlineTable: string, legacyId: string): BatchItem<"sqlite"> {
-  return db.insert(legacyKeys).values({
-    legacySource: source,
-    legacyTable,
-    legacyId,
-    floorlineTable,
-    floorlineId: sql`cast(last_insert_rowid() as text)`,
-    rowHash: "",
-    jobId: "",
-  });
+  return keyOf(db, source, legacyTable, floorlineTable, legacyId, sql`cast(last_insert_rowid() as text)`);
 }
 
 /** The integer id of an existing row (its legacy key's `floorline_id`). */
