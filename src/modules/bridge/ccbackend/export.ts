@@ -55,16 +55,25 @@ export async function* exportRows(stream: ReadableStream<Uint8Array>, wanted?: R
         if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
         first = false;
       }
+      // Inside a row, its text is kept as slices of the chunk between raw line breaks.
+      let segStart = 0;
+      const keepRow = () => wanted === undefined || wanted.has(table);
+      const flush = (end: number) => {
+        if (state === "row" && keepRow() && end > segStart) {
+          rowText.push(text.slice(segStart, end));
+          rowChars += end - segStart;
+          if (rowChars > MAX_ROW_CHARS) throw new ExportError(`A ${table} row is longer than ${MAX_ROW_CHARS} characters`);
+        }
+      };
       for (let i = 0; i < text.length; i++) {
         const c = text[i] as string;
-        if (c === "\r" || c === "\n") continue;
+        if (c === "\r" || c === "\n") {
+          flush(i);
+          segStart = i + 1;
+          continue;
+        }
         if (state === "row") {
-          // Inside one row object: collect its text, tracking strings and nesting.
-          const keep = wanted === undefined || wanted.has(table);
-          if (keep) {
-            rowText.push(c);
-            if (++rowChars > MAX_ROW_CHARS) throw new ExportError(`A ${table} row is longer than ${MAX_ROW_CHARS} characters`);
-          }
+          // Inside one row object: track strings and nesting to find its end.
           if (inString) {
             if (escaped) escaped = false;
             else if (c === "\\") escaped = true;
@@ -76,8 +85,9 @@ export async function* exportRows(stream: ReadableStream<Uint8Array>, wanted?: R
           else if (c === "}" || c === "]") {
             depth--;
             if (depth === 0) {
+              flush(i + 1);
               state = "afterRow";
-              if (keep) {
+              if (keepRow()) {
                 let row: unknown;
                 try {
                   row = JSON.parse(rowText.join(""));
@@ -143,10 +153,9 @@ export async function* exportRows(stream: ReadableStream<Uint8Array>, wanted?: R
               depth = 1;
               inString = false;
               escaped = false;
-              if (wanted === undefined || wanted.has(table)) {
-                rowText = ["{"];
-                rowChars = 1;
-              }
+              segStart = i;
+              rowText = [];
+              rowChars = 0;
             } else if (c === "]") state = "afterValue";
             else if (c === "," && state === "afterRow") state = "array";
             else fail(`unexpected ${JSON.stringify(c)} among the rows of ${table}`);
@@ -160,6 +169,7 @@ export async function* exportRows(stream: ReadableStream<Uint8Array>, wanted?: R
             fail("text after the end of the document");
         }
       }
+      flush(text.length);
     }
     if (state !== "end") fail("the document is cut short (truncated upload?)");
   } finally {
