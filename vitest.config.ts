@@ -80,7 +80,8 @@ export default defineConfig(async () => {
   return {
     test: {
       reporters: ["default", summary],
-      globalSetup: ["./scripts/report-font.mjs"], // the reports' CJK font (gitignored), when npm ci skipped postinstall
+      // The reports' CJK font (gitignored), when npm ci skipped postinstall; the legacy Postgres (issue 19).
+      globalSetup: ["./scripts/report-font.mjs", "./test/legacy-pg.setup.mjs"],
       // One JSON line per request is right in production and noise in a test run.
       onConsoleLog: (log: string) => !log.includes('"msg":"request"'),
       projects: [

@@ -2,6 +2,8 @@ import { createApp } from "./app";
 import { createDeps } from "./lib/deps";
 import { sweepFiles } from "./lib/files";
 import { reapExpired } from "./lib/jobs";
+import { consumeImports } from "./modules/bridge/consumer";
+import { importJobKind } from "./modules/bridge/lease";
 import { labelJobKind } from "./modules/labels/lease";
 import { cleanupExpired } from "./modules/maintenance/cleanup";
 import { conversionJobKind } from "./modules/parts/lease";
@@ -31,6 +33,11 @@ export default {
     await reapExpired(deps, labelJobKind);
     await reapExpired(deps, conversionJobKind);
     await reapExpired(deps, reportJobKind);
+    await reapExpired(deps, importJobKind);
     await sweepFiles(deps);
+  },
+  /** The import queue (legacy bridge, issue 19): one import job per message. */
+  async queue(batch, env) {
+    await consumeImports(batch, env);
   },
 } satisfies ExportedHandler<Env>;

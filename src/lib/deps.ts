@@ -26,7 +26,8 @@ export interface Deps {
   /** A feature's settings (`featureConfig()` in lib/config.ts), validated on first use; 503 when bad. */
   feature: <T>(config: FeatureConfig<T>) => T;
   files: R2Bucket;
-  queues: { convert: Queue; documents: Queue };
+  /** `imports`: the legacy import queue (src/modules/bridge); optional so narrower test deps need not bind it. */
+  queues: { convert: Queue; documents: Queue; imports?: Queue };
   rooms: { line: Env["LINE_ROOM"]; inventory: Env["INVENTORY_ROOM"] };
   /** Hyperdrive to the legacy Postgres databases. */
   legacyDb: Hyperdrive;
@@ -101,7 +102,7 @@ export function createDeps(env: Env, options: DepsOptions = {}): Deps {
     config: getConfig(env),
     feature: featureReader(env),
     files: env.FILES,
-    queues: { convert: env.CONVERT_QUEUE, documents: env.DOCUMENTS_QUEUE },
+    queues: { convert: env.CONVERT_QUEUE, documents: env.DOCUMENTS_QUEUE, imports: env.IMPORT_QUEUE },
     rooms: { line: env.LINE_ROOM, inventory: env.INVENTORY_ROOM },
     legacyDb: env.LEGACY_DB,
     env,

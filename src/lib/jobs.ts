@@ -24,7 +24,8 @@ import { describeError, log } from "./logging";
 /** What the reaper needs (a subset of Deps; the workers import this file and have no Deps). */
 export interface ReapDeps {
   db: Db;
-  queues: { convert: Queue; documents: Queue };
+  /** `imports` only where the API worker runs (it consumes the import queue itself). */
+  queues: { convert: Queue; documents: Queue; imports?: Queue };
   requestId: string;
   now: () => Date;
   config: { JOB_LEASE_SECONDS: number };

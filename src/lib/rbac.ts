@@ -68,6 +68,7 @@ export const PERMISSIONS = [
   "fulfillment:pick",
   "fulfillment:manage",
   "legacy:read",
+  "legacy:import",
   "production:count",
 ] as const;
 

@@ -53,3 +53,18 @@ export type ProductionReportMessage = z.infer<typeof ProductionReportMessage>;
 /** Messages of the documents queue (label PDFs, production reports). */
 export const DocumentsMessage = z.discriminatedUnion("type", [ProbeMessage, LabelJobMessage, ProductionReportMessage]);
 export type DocumentsMessage = z.infer<typeof DocumentsMessage>;
+
+/**
+ * Run (or resume) a legacy import (issue 19, src/modules/bridge). The job row holds the source,
+ * input and cursor; the consumer claims it, so a message delivered twice does no harm.
+ */
+export const ImportJobMessage = z.object({
+  type: z.literal("import_job"),
+  jobId: z.uuid(),
+  requestId: z.string().max(100),
+});
+export type ImportJobMessage = z.infer<typeof ImportJobMessage>;
+
+/** Messages of the import queue (consumed by the API worker itself: src/index.ts). */
+export const ImportMessage = z.discriminatedUnion("type", [ProbeMessage, ImportJobMessage]);
+export type ImportMessage = z.infer<typeof ImportMessage>;

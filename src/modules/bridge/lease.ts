@@ -1,0 +1,51 @@
+/**
+ * Import jobs as a leased job kind (src/lib/jobs.ts): the reaper's queries and message. A job
+ * re-queued after its lease expired resumes at its cursor.
+ */
+import { and, asc, eq, inArray, isNull, lte, or } from "drizzle-orm";
+import { importJobs } from "../../db/schema";
+import type { JobKind } from "../../lib/jobs";
+import type { ImportJobMessage } from "../../queues/messages";
+
+type Row = typeof importJobs.$inferSelect;
+
+/** Attempts of one import (worker claims, re-queues of a job never claimed) before it is failed. */
+export const IMPORT_JOB_MAX_ATTEMPTS = 3;
+
+const ACTIVE = ["queued", "running"] as const;
+
+const unchanged = (row: Row) =>
+  and(
+    eq(importJobs.id, row.id),
+    eq(importJobs.state, row.state),
+    row.heartbeatAt === null ? isNull(importJobs.heartbeatAt) : eq(importJobs.heartbeatAt, row.heartbeatAt),
+  );
+
+export const importJobKind: JobKind<Row> = {
+  name: "import job",
+  maxAttempts: IMPORT_JOB_MAX_ATTEMPTS,
+  isQueued: (row) => row.state === "queued",
+  isActive: (row) => row.state === "queued" || row.state === "running",
+  expired: (db, cutoff, limit) =>
+    db
+      .select()
+      .from(importJobs)
+      .where(and(inArray(importJobs.state, ACTIVE), or(isNull(importJobs.heartbeatAt), lte(importJobs.heartbeatAt, cutoff))))
+      .orderBy(asc(importJobs.heartbeatAt))
+      .limit(limit),
+  requeue: async (db, row, { now, attempts, reason }) =>
+    (await db.update(importJobs).set({ state: "queued", heartbeatAt: now, attempts, error: reason }).where(unchanged(row)).returning())[0],
+  fail: async (db, row, { now, reason }) =>
+    (
+      await db
+        .update(importJobs)
+        .set({ state: "failed", error: reason, finishedAt: now, heartbeatAt: now })
+        .where(and(unchanged(row), inArray(importJobs.state, ACTIVE)))
+        .returning()
+    )[0],
+  send: async (deps, row) => {
+    if (!deps.queues.imports) throw new Error("No import queue bound");
+    const message: ImportJobMessage = { type: "import_job", jobId: row.id, requestId: deps.requestId };
+    await deps.queues.imports.send(message, { contentType: "json" });
+  },
+};
