@@ -6,15 +6,14 @@
  * (`Content-Length`) and is checked while streaming; its first bytes must be one of those kinds,
  * or nothing is stored. The key is what `POST /imports` takes as `file_key`.
  *
- * A Worker takes request bodies up to 100 MB (Cloudflare's plan limit), so larger files are put
- * in the bucket with `wrangler r2 object put floorline-files/imports/<name>` and imported by key
- * (README "Moving from the old systems").
+ * The route takes files up to MAX_UPLOAD_BYTES (50 MB by default; a Worker takes request bodies
+ * up to 100 MB on Cloudflare's plans): larger ones are put in the bucket with
+ * `wrangler r2 object put floorline-files/imports/<name>` and imported by key (README "Moving
+ * from the old systems").
  */
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import type { IncomingUpload } from "../../lib/uploads";
-
-export const MAX_IMPORT_UPLOAD_BYTES = 100 * 1024 * 1024;
 
 export type ImportFileKind = "sqlite" | "gzip" | "tar" | "json";
 
@@ -36,11 +35,11 @@ export interface StoredImportFile {
   kind: ImportFileKind;
 }
 
-const refused = (message: string) =>
-  new AppError("UNSUPPORTED_MEDIA_TYPE", message, { details: [{ path: "body", message, code: "unsupported" }] });
+const refused = (message: string) => new AppError("UNSUPPORTED_MEDIA_TYPE", message, { details: [{ path: "body", message, code: "unsupported" }] });
 
 /** Streams the body to R2; 411-like 422 without a length, 413 past the cap, 415 for another kind. */
-export async function storeImportFile(deps: Pick<Deps, "files">, upload: IncomingUpload, max = MAX_IMPORT_UPLOAD_BYTES): Promise<StoredImportFile> {
+export async function storeImportFile(deps: Pick<Deps, "files" | "config">, upload: IncomingUpload): Promise<StoredImportFile> {
+  const max = deps.config.MAX_UPLOAD_BYTES;
   const declared = Number(upload.headers.get("content-length") ?? Number.NaN);
   if (!Number.isSafeInteger(declared) || declared <= 0 || !upload.body) {
     throw new AppError("VALIDATION_ERROR", "Send the file as the request body with its Content-Length", {
