@@ -25,7 +25,8 @@ describe("Part Management / Aerie part mapper", () => {
     }
     const expected = rows.filter((r) => defect(r.id) !== null).map((r) => r.id);
     expect([...errors.keys()]).toEqual(expected);
-    for (const [id, reason] of errors) expect(reason).toMatch({ type: /^type /, name: /^name: missing/, status: /^status "Scrapped"/ }[defect(id) as string] as RegExp);
+    for (const [id, reason] of errors)
+      expect(reason).toMatch({ type: /^type /, name: /^name: missing/, status: /^status "Scrapped"/ }[defect(id) as string] as RegExp);
   });
 
   it("keeps the seed's values: times as UTC, miscInfo without views, 001's Approved as Reviewed, empty part_id from uuid", () => {
@@ -54,12 +55,30 @@ describe("Part Management / Aerie part mapper", () => {
   });
 
   it("maps a part's file only when its part was imported and the file was found", () => {
-    const file = { part_id: 4, file: "io1-cm-214.stp", key: "parts/files/legacy/4-ab.step", kind: "step", content_type: "model/step", size: 41720, sha256: "ab", problem: null };
+    const file = {
+      part_id: 4,
+      file: "io1-cm-214.stp",
+      key: "parts/files/legacy/4-ab.step",
+      kind: "step",
+      content_type: "model/step",
+      size: 41720,
+      sha256: "ab",
+      problem: null,
+    };
     expect(mapPartFile(file, ctx({ "4": "17" }))).toEqual({
-      values: { legacyKey: "4", partId: "17", file: "io1-cm-214.stp", fileKey: file.key, fileKind: "step", fileContentType: "model/step", fileSize: 41720, sha256: "ab" },
+      values: {
+        legacyKey: "4",
+        partId: "17",
+        file: "io1-cm-214.stp",
+        fileKey: file.key,
+        fileKind: "step",
+        fileContentType: "model/step",
+        fileSize: 41720,
+        sha256: "ab",
+      },
     });
     expect(mapPartFile(file, ctx())).toEqual({ error: expect.stringMatching(/part 4 was not imported/) });
-    expect(mapPartFile({ ...file, key: null, kind: null, problem: "file \"missing.step\" is not in the archive at uploads/7/" }, ctx({ "4": "17" }))).toEqual({
+    expect(mapPartFile({ ...file, key: null, kind: null, problem: 'file "missing.step" is not in the archive at uploads/7/' }, ctx({ "4": "17" }))).toEqual({
       error: expect.stringMatching(/not in the archive/),
     });
   });

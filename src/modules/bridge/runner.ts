@@ -137,7 +137,8 @@ interface Progress {
 
 function addFailure(progress: Progress, table: string, legacyId: string, reason: string): void {
   progress.failureCount++;
-  progress.report[table] = { ...(progress.report[table] ?? emptyCounts()) };
+  // Counted in place: importTable holds this table's counts object while it reads a page.
+  progress.report[table] ??= emptyCounts();
   (progress.report[table] as ImportTableCounts).failed++;
   if (progress.failures.length < MAX_KEPT_FAILURES) progress.failures.push({ table, legacy_id: legacyId, reason: reason.slice(0, MAX_REASON) });
 }
