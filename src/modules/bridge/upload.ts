@@ -42,11 +42,13 @@ export async function storeImportFile(deps: Pick<Deps, "files" | "config">, uplo
   const max = deps.config.MAX_UPLOAD_BYTES;
   const declared = Number(upload.headers.get("content-length") ?? Number.NaN);
   if (!Number.isSafeInteger(declared) || declared <= 0 || !upload.body) {
+    await upload.body?.cancel().catch(() => undefined);
     throw new AppError("VALIDATION_ERROR", "Send the file as the request body with its Content-Length", {
       details: [{ path: "body", message: "a non-empty body with Content-Length", code: "required" }],
     });
   }
   if (declared > max) {
+    await upload.body.cancel().catch(() => undefined);
     throw new AppError("PAYLOAD_TOO_LARGE", `The file is ${declared} bytes; at most ${max} can be uploaded here (put larger files in R2 with wrangler)`, {
       details: [{ path: "body", message: `at most ${max} bytes`, code: "too_large" }],
     });
