@@ -31,6 +31,7 @@ import { apiKeyRoutes } from "./modules/api-keys/routes";
 import { attendanceRoutes } from "./modules/attendance/routes";
 import { authRoutes } from "./modules/auth/routes";
 import { importRoutes } from "./modules/bridge/routes";
+import { importFileRoutes } from "./modules/bridge/upload-routes";
 import { dashboardRoutes } from "./modules/dashboard/routes";
 import { docsRoutes } from "./modules/docs/routes";
 import { enrollmentRoutes } from "./modules/enrollment/routes";
@@ -124,6 +125,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
 
   app.route("/health", healthRoutes);
   app.route("/api/v1/imports", importRoutes);
+  app.route("/api/v1/imports", importFileRoutes);
   // RM365's own paths first: on a path its backend served, its shape answers (src/compat/rm365).
   app.route("/api/v1", rm365Routes);
   app.route("/api/v1/auth", authRoutes);
