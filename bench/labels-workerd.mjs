@@ -189,7 +189,7 @@ export async function labelsGoal(counts = [1000, 10000], { log = console.error }
       );
     }
     if (!ref.figures) lines.push(`reportlab column empty: ${ref.why}`);
-    else lines.push(`reportlab: ${ref.python} bench/labels-reportlab.py, same sheet, same run (its PDF is page-compressed; ours is not)`);
+    else lines.push(`reportlab: ${ref.python} bench/labels-reportlab.py, same sheet, same run (both compress page contents with FlateDecode)`);
     return { lines, met: ref.figures ? met : null };
   } finally {
     await mf?.dispose().catch(() => {});

@@ -15,7 +15,7 @@ import {
   type Reader,
   RGBLuminanceSource,
 } from "@zxing/library";
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, type PDFRef } from "pdf-lib";
+import { decodePDFRawStream, PDFArray, PDFDocument, PDFRawStream } from "pdf-lib";
 
 /** One zxing reader per symbology, so a symbol is only ever read as what it claims to be. */
 const READERS: Record<string, () => Reader> = {
@@ -25,7 +25,8 @@ const READERS: Record<string, () => Reader> = {
   datamatrix: () => new DataMatrixReader(),
 };
 
-const text = (stream: PDFRawStream) => new TextDecoder().decode(stream.getContents());
+/** A stream's contents, inflated when it is FlateDecode (pdf-lib applies its /Filter). */
+export const streamText = (stream: PDFRawStream) => new TextDecoder("latin1").decode(decodePDFRawStream(stream).decode());
 
 /** The rectangles (`x y w h re`) of a content stream, in its own units. */
 export function rectangles(content: string): [number, number, number, number][] {
@@ -99,7 +100,7 @@ export function decodeSymbol(rects: [number, number, number, number][], symbolog
   throw lastError;
 }
 
-/** One drawn barcode: which page, its transform (`cm`) and the module rectangles of its XObject. */
+/** One drawn barcode: which page, its transform (`cm`) and its module rectangles. */
 export interface DrawnSymbol {
   page: number;
   matrix: number[];
@@ -110,6 +111,7 @@ export interface DrawnSymbol {
 export async function symbolsOf(pdf: Uint8Array): Promise<{ pages: number; sizes: [number, number][]; symbols: DrawnSymbol[] }> {
   const doc = await PDFDocument.load(pdf, { updateMetadata: false });
   const symbols: DrawnSymbol[] = [];
+  // The same path text (a value drawn again) gives the same rectangles array.
   const cache = new Map<string, [number, number, number, number][]>();
   const pages = doc.getPages();
   pages.forEach((page, index) => {
@@ -118,21 +120,16 @@ export async function symbolsOf(pdf: Uint8Array): Promise<{ pages: number; sizes
     const content = streams
       .map((stream) => {
         if (!(stream instanceof PDFRawStream)) throw new Error(`page ${index}: expected raw content streams`);
-        return text(stream);
+        return streamText(stream);
       })
       .join("\n");
-    const xobjects = page.node.Resources()?.lookup(PDFName.of("XObject"), PDFDict);
-    for (const m of content.matchAll(/q ([-\d. ]+) cm \/(\w+) Do Q/g)) {
-      const name = m[2] ?? "";
-      const ref = xobjects?.get(PDFName.of(name)) as PDFRef | undefined;
-      if (!ref) throw new Error(`page ${index}: XObject ${name} missing`);
-      const key = ref.toString();
-      let rects = cache.get(key);
+    // Each symbol: `q <matrix> cm`, its rectangles in module units, `f`, `Q`.
+    for (const m of content.matchAll(/q ([-\d. ]+) cm\n((?:[-\d. ]+ re\n)+)f\nQ/g)) {
+      const path = m[2] ?? "";
+      let rects = cache.get(path);
       if (!rects) {
-        const stream = doc.context.lookup(ref);
-        if (!(stream instanceof PDFRawStream)) throw new Error(`XObject ${name} is not a raw stream`);
-        rects = rectangles(text(stream));
-        cache.set(key, rects);
+        rects = rectangles(path);
+        cache.set(path, rects);
       }
       symbols.push({ page: index, matrix: (m[1] ?? "").split(" ").map(Number), rects });
     }

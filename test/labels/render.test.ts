@@ -5,13 +5,13 @@ import { code128Sbs } from "../../src/modules/labels/code128";
 import { encodeSymbol, LabelDocument } from "../../src/modules/labels/pdf";
 import { symbologyProblem } from "../../src/modules/labels/render";
 import { BUILTIN_TEMPLATES, resolveTemplate } from "../../src/modules/labels/templates";
-import { decodeSymbol, rectangles, symbolsOf } from "./decode";
+import { decodeSymbol, rectangles, streamText, symbolsOf } from "./decode";
 
 const MM = 72 / 25.4;
 const QUIET_CODE128 = 10;
 
 describe("label rendering", () => {
-  it("draws each distinct value once: 14 labels of 3 values make 3 barcode XObjects", async () => {
+  it("encodes each distinct value once: 14 labels of 3 values draw 3 different symbols", async () => {
     const doc = await LabelDocument.create(resolveTemplate("rm365"));
     for (let i = 0; i < 14; i++) doc.add({ value: `V-${i % 3}`, sku: `S${i}`, name: "Name", location: "A", line_date: null });
     expect(doc.symbols).toBe(3);
@@ -19,6 +19,28 @@ describe("label rendering", () => {
     expect(pages).toBe(2);
     expect(symbols).toHaveLength(14);
     expect(new Set(symbols.map((s) => s.rects)).size).toBe(3);
+  });
+
+  it("compresses every page's content with FlateDecode (zlib), and nothing else is a stream", async () => {
+    const doc = await LabelDocument.create(resolveTemplate("rm365"));
+    for (let i = 0; i < 70; i++) doc.add({ value: `SKU-${i}`, sku: `S${i}`, name: "Hex bolt M6 zinc plated", location: "A", line_date: "2026-11-22" });
+    const bytes = await doc.save();
+    const pdf = await PDFDocument.load(bytes, { updateMetadata: false });
+    expect(pdf.getPageCount()).toBe(10);
+    let plain = 0;
+    let packed = 0;
+    for (const page of pdf.getPages()) {
+      const contents = page.node.lookup(PDFName.of("Contents"));
+      if (!(contents instanceof PDFRawStream)) throw new Error("expected a raw content stream");
+      expect(contents.dict.get(PDFName.of("Filter"))).toBe(PDFName.of("FlateDecode"));
+      // zlib header (CMF 0x78), not raw deflate.
+      expect(contents.getContents()[0]).toBe(0x78);
+      packed += contents.getContents().length;
+      plain += streamText(contents).length;
+    }
+    expect(packed).toBeLessThan(plain / 2);
+    const text = new TextDecoder("latin1").decode(bytes);
+    expect(text.match(/\bstream\r?\n/g)).toHaveLength(10);
   });
 
   it("on the RM365 sheet every barcode sits inside its 69×27 mm label with its quiet zones, bars at least 0.19 mm", async () => {
@@ -96,7 +118,7 @@ describe("label rendering", () => {
     expect(pdf.getTitle()).toBe("Labels (test) ✓");
     const contents = pdf.getPages()[0]?.node.lookup(PDFName.of("Contents"));
     if (!(contents instanceof PDFRawStream)) throw new Error("expected a raw content stream");
-    const content = new TextDecoder("latin1").decode(contents.getContents());
+    const content = streamText(contents);
     expect(content).toContain("(SKU a\\(b\\)c\\\\d) Tj");
     expect(content).toContain("(Cr\\350me br\\373l\\351e ?) Tj");
     const cut = /\((W+)\.\.\.\) Tj/.exec(content)?.[1] ?? "";

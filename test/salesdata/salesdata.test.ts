@@ -2,9 +2,10 @@ import { env } from "cloudflare:workers";
 import { eq, like, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client";
-import { salesImportChunks, salesImports, salesRows } from "../../src/db/schema";
+import { salesImportLines, salesImports, salesRows } from "../../src/db/schema";
 import { incomingUpload } from "../../src/lib/uploads";
 import { csvRecords, parseRegionDate, parseRegionNumber, validateRow } from "../../src/modules/salesdata/csv";
+import { sqlLiteral } from "../../src/modules/salesdata/import";
 import { importSalesFile, STALLED_IMPORT_MS, sweepStalledImports, validateFile } from "../../src/modules/salesdata/service";
 import type { Principal } from "../../src/types";
 import { arr, call, type Json, loginAs, str, testDeps, unique } from "../helpers";
@@ -330,7 +331,7 @@ describe("sales CSV import", () => {
       actor,
     );
     expect(result.rows_imported).toBe(36_000);
-    // Staged 16,000 lines a batch (8 chunks of 2,000) while reading; all 36,000 appear at once.
+    // Staged 16,000 lines a batch (ROWS_PER_BATCH) while reading; all 36,000 appear at once.
     expect(seen.filter((s) => s.done > 0)).toEqual([
       { status: "validating", done: 16_000, total: 0, visible: 0 },
       { status: "validating", done: 32_000, total: 0, visible: 0 },
@@ -366,8 +367,8 @@ describe("sales CSV import", () => {
     expect(
       await deps.db
         .select()
-        .from(salesImportChunks)
-        .where(eq(salesImportChunks.importId, cut?.id ?? "")),
+        .from(salesImportLines)
+        .where(eq(salesImportLines.importId, cut?.id ?? "")),
     ).toEqual([]);
 
     const again = await importSalesFile(testDeps(), { upload: incomingUpload(form()), region: "uk" }, actor);
@@ -375,7 +376,60 @@ describe("sales CSV import", () => {
     expect((await listRegion(admin.token, "uk", tag)).total_count).toBe(6_000);
   });
 
-  it("a bad row after lines already staged: 422, the staged chunks deleted, nothing visible", async () => {
+  it("stages text exactly as written: quotes, backslashes, SQL and non-Latin text round-trip into sales_rows", async () => {
+    const admin = await loginAs("admin");
+    const tag = unique("LIT");
+    const q = (v: string) => `"${v.replaceAll('"', '""')}"`;
+    const awkward = [
+      "O'Brien'); DROP TABLE sales_rows; --",
+      "back\\slash \\' and ''double''",
+      "中文 ✓ émoji 🚚",
+      "' || (SELECT group_concat(password_hash) FROM users) || '",
+    ];
+    const lines = awkward.map((text, i) =>
+      [
+        `${tag}-${i}`,
+        "2026-03-04 10:11:12",
+        q(`SKU'${i}`),
+        q(text),
+        "1.5",
+        q("1,000.00"),
+        "complete",
+        "GBP",
+        "0.1",
+        "jo@example.com",
+        q(text),
+        q(text),
+        "x",
+        "General",
+      ].join(","),
+    );
+    const form = new FormData();
+    form.append("file", new File([csv(lines)], `${unique("lit")}.csv`));
+    const res = await call("/api/v1/salesdata/uk/upload", { token: admin.token, body: form });
+    expect(res.json).toMatchObject({ rows_imported: awkward.length });
+    expect(res.status).toBe(200);
+    const rows = await testDeps()
+      .db.select()
+      .from(salesRows)
+      .where(like(salesRows.orderNumber, `${tag}-%`))
+      .orderBy(salesRows.orderNumber);
+    expect(rows.map((r) => [r.sku, r.name, r.customerFullName, r.billingAddress, r.qty, r.price, r.grandTotal])).toEqual(
+      awkward.map((text, i) => [`SKU'${i}`, text, text, text, 1.5, 1000, 0.1]),
+    );
+  });
+
+  it("writes staged values as SQLite literals that read back as the same value (a NUL too, which uploads never carry)", async () => {
+    const values = ["", "'", "''", "a'b", "\\'", "nul\u0000inside", "中文 🚚", "x'); DELETE FROM users; --", 0, -0.5, 1e21, 123456.789, 0.1 + 0.2];
+    for (const value of values) {
+      const back = await env.DB.prepare(`SELECT ${sqlLiteral(value)} AS v`).first("v");
+      expect(back).toBe(value === 0 ? 0 : value);
+    }
+    expect(() => sqlLiteral(Number.NaN)).toThrow();
+    expect(() => sqlLiteral(Number.POSITIVE_INFINITY)).toThrow();
+  });
+
+  it("a bad row after lines already staged: 422, the staged lines deleted, nothing visible", async () => {
     const admin = await loginAs("admin");
     const tag = unique("LATE");
     const filename = `${unique("late")}.csv`;
@@ -390,8 +444,8 @@ describe("sales CSV import", () => {
     expect(
       await testDeps()
         .db.select()
-        .from(salesImportChunks)
-        .where(eq(salesImportChunks.importId, record?.id ?? "")),
+        .from(salesImportLines)
+        .where(eq(salesImportLines.importId, record?.id ?? "")),
     ).toEqual([]);
     expect((await listRegion(admin.token, "uk", tag)).total_count).toBe(0);
   });

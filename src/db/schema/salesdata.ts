@@ -86,21 +86,35 @@ export const salesImports = sqliteTable(
 
 /**
  * The valid lines of an import in progress, staged before they reach `sales_rows`: one row per
- * chunk (a JSON array of up to a few thousand lines, in file order by `seq`). Chunks commit as
- * the file is read, so nothing of a file is visible until the import's last batch copies every
- * chunk into `sales_rows` and deletes them in one transaction ("nothing imported unless every
- * row is valid"); a rejected or failed import's chunks are deleted (or swept).
+ * line, typed like `sales_rows` (the commit copies plain columns, no JSON to unpack), keyed by
+ * the import and the line's row in the file (file order). Lines stage as the file is read, so
+ * nothing of a file is visible until the import's last batch copies its lines into `sales_rows`
+ * and deletes them in one transaction ("nothing imported unless every row is valid"); a rejected
+ * or failed import's lines are deleted (or swept). `WITHOUT ROWID` in the migration (0037): the
+ * key is the table, with no second index to maintain.
  */
-export const salesImportChunks = sqliteTable(
-  "sales_import_chunks",
+export const salesImportLines = sqliteTable(
+  "sales_import_lines",
   {
     importId: text("import_id")
       .notNull()
       .references(() => salesImports.id, { onDelete: "cascade" }),
-    seq: integer("seq").notNull(),
-    rows: integer("rows").notNull(),
-    /** `[[order_number, created_at, sku, name, qty, price, status, currency, grand_total, …], …]`: the 14 columns in file order. */
-    payload: text("payload").notNull(),
+    /** The line's row in the file (the header is row 1). */
+    row: integer("row").notNull(),
+    orderNumber: text("order_number").notNull(),
+    orderedAt: text("ordered_at").notNull(),
+    sku: text("sku").notNull(),
+    name: text("name").notNull(),
+    qty: real("qty").notNull(),
+    price: real("price").notNull(),
+    status: text("status").notNull(),
+    currency: text("currency").notNull(),
+    grandTotal: real("grand_total").notNull(),
+    customerEmail: text("customer_email").notNull(),
+    customerFullName: text("customer_full_name").notNull(),
+    billingAddress: text("billing_address").notNull(),
+    shippingAddress: text("shipping_address").notNull(),
+    customerGroupCode: text("customer_group_code").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.importId, t.seq] })],
+  (t) => [primaryKey({ columns: [t.importId, t.row] })],
 );

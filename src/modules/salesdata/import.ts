@@ -1,6 +1,6 @@
 /** Sales data imports: upload, one streaming pass (validate + stage), the commit, and the sweep of stalled imports (see service.ts). */
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
-import { type SalesImportStatus, type SalesRegion, salesImportChunks, salesImports, salesRows } from "../../db/schema";
+import { type SalesImportStatus, type SalesRegion, salesImportLines, salesImports, salesRows } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import type { FieldIssue } from "../../lib/errors";
 import { AppError } from "../../lib/errors";
@@ -12,12 +12,12 @@ import { CsvFormatError, csvRecordBatches, EXPECTED_COLUMNS, type SalesLine, val
 import { UploadFields, type UploadResult } from "./schemas";
 import {
   assertRegion,
-  CHUNKS_PER_BATCH,
   type ImportRow,
-  MAX_CHUNK_JSON,
+  MAX_BATCH_SQL_BYTES,
   MAX_FILE_LINES,
   MAX_REPORTED_ERRORS,
-  ROWS_PER_CHUNK,
+  MAX_STAGE_SQL_BYTES,
+  ROWS_PER_BATCH,
   SALES_FILE_PREFIX,
 } from "./shared";
 
@@ -211,7 +211,7 @@ async function finish(
     .update(salesImports)
     .set({ ...outcome, finishedAt: ended.toISOString(), durationMs: Math.max(0, ended.getTime() - started.getTime()) })
     .where(eq(salesImports.id, importId));
-  if (dropStaged) await deps.db.batch([update, dropChunks(deps, importId)]);
+  if (dropStaged) await deps.db.batch([update, dropStagedLines(deps, importId)]);
   else await update;
 }
 
@@ -256,11 +256,18 @@ interface Staging {
 /**
  * The one pass over a file: reads every record as the bytes arrive from R2, checks it (a repeated
  * order number + SKU is a bad row), and, with `staging`, writes the valid lines to
- * `sales_import_chunks` as it goes: ROWS_PER_CHUNK lines a chunk (one JSON text), CHUNKS_PER_BATCH
- * chunks and the import's `rows_done` per `db.batch`, one batch in flight while the next is
- * parsed. Without `partial`, staging stops at the first bad row (the file will be rejected) while
- * the rest is still checked and counted. More than `maxLines` order lines is a 422 for the whole
+ * `sales_import_lines` as it goes: multi-row `INSERT … VALUES` statements of SQL literals
+ * (`stagedValues`) up to MAX_STAGE_SQL_BYTES each, ROWS_PER_BATCH lines (or MAX_BATCH_SQL_BYTES)
+ * and the import's `rows_done` per `db.batch`, one batch in flight while the next is parsed.
+ * Without `partial`, staging stops at the first bad row (the file will be rejected) while the
+ * rest is still checked and counted. More than `maxLines` order lines is a 422 for the whole
  * file. Nothing reaches `sales_rows` here: see `commitImport`.
+ *
+ * Why literals and not bound parameters: D1 binds at most 100 parameters a statement (7 lines of
+ * 14 columns) and runs at most 1,000 queries per invocation, so 100,000 lines bound would take
+ * 14,286 statements; as literals a statement holds ~470 typical lines (~210 statements per
+ * 100,000, ~580 for a 50 MB file). Every value is a validated string or finite number, written
+ * by `sqlLiteral` only.
  */
 async function readFile(
   deps: Pick<Deps, "db" | "files">,
@@ -272,6 +279,7 @@ async function readFile(
   const result: Validation & { staged: number } = { rowsTotal: 0, rowsFailed: 0, errors: [], errorsMore: 0, staged: 0 };
   const keys = new LineKeys();
   let staging_ = staging;
+  if (staging_ && !UUID.test(staging_.importId)) throw new Error("sales import: the import id is not a UUID");
   const fail = (error: string) => {
     result.rowsFailed++;
     if (result.errors.length < MAX_REPORTED_ERRORS) result.errors.push(error);
@@ -279,31 +287,39 @@ async function readFile(
     // A file that will be rejected stages nothing more.
     if (staging_ && !staging_.partial) staging_ = null;
   };
-  let chunk: string[] = [];
-  let chunkBytes = 0;
-  let seq = 0;
-  let pending: { seq: number; rows: number; payload: string }[] = [];
+  const head = staging_ ? `INSERT INTO sales_import_lines (${STAGED_COLUMNS}) VALUES ` : "";
+  /** The statement being filled: its `(…)` tuples and their bytes. */
+  let tuples: string[] = [];
+  let statementBytes = head.length;
+  /** Statements ready for the next batch, and its lines and bytes. */
+  let statements: string[] = [];
+  let batchRows = 0;
+  let batchBytes = 0;
   let inFlight: Promise<unknown> = Promise.resolve();
+  const endStatement = () => {
+    if (tuples.length === 0) return;
+    statements.push(head + tuples.join(","));
+    batchRows += tuples.length;
+    batchBytes += statementBytes;
+    tuples = [];
+    statementBytes = head.length;
+  };
   const flushBatch = async () => {
+    endStatement();
     const target = staging_;
-    if (pending.length === 0 || !target) return;
-    const chunks = pending;
-    pending = [];
+    if (statements.length === 0 || !target) return;
+    const ready = statements;
+    statements = [];
+    result.staged += batchRows;
+    batchRows = 0;
+    batchBytes = 0;
     const done = result.staged;
     // One batch at a time: the next is parsed while this one commits.
     await inFlight;
     inFlight = deps.db.batch([
-      deps.db.insert(salesImportChunks).values(chunks.map((c) => ({ importId: target.importId, ...c }))),
       deps.db.update(salesImports).set({ rowsDone: done }).where(eq(salesImports.id, target.importId)),
+      ...ready.map((text) => deps.db.run(sql.raw(text))),
     ]);
-  };
-  const flushChunk = async () => {
-    if (chunk.length === 0) return;
-    pending.push({ seq: seq++, rows: chunk.length, payload: `[${chunk.join(",")}]` });
-    result.staged += chunk.length;
-    chunk = [];
-    chunkBytes = 0;
-    if (pending.length >= CHUNKS_PER_BATCH) await flushBatch();
   };
   try {
     for await (const records of csvRecordBatches(await openOriginal(deps.files, key))) {
@@ -333,13 +349,14 @@ async function readFile(
           continue;
         }
         if (!staging_) continue;
-        const json = JSON.stringify(lineTuple(checked.line));
-        chunk.push(json);
-        chunkBytes += json.length + 1;
-        if (chunk.length >= ROWS_PER_CHUNK || chunkBytes >= MAX_CHUNK_JSON) await flushChunk();
+        const tuple = stagedValues(staging_.importId, row, checked.line);
+        const bytes = utf8Length(tuple) + 1;
+        if (statementBytes + bytes > MAX_STAGE_SQL_BYTES) endStatement();
+        tuples.push(tuple);
+        statementBytes += bytes;
+        if (batchRows + tuples.length >= ROWS_PER_BATCH || batchBytes + statementBytes >= MAX_BATCH_SQL_BYTES) await flushBatch();
       }
     }
-    await flushChunk();
     await flushBatch();
   } catch (err) {
     await inFlight.catch(() => undefined);
@@ -359,35 +376,69 @@ export async function validateFile(deps: Pick<Deps, "files" | "db">, key: string
   return validation;
 }
 
-/** Deletes an import's staged chunks (a rejected or failed import). */
-const dropChunks = (deps: Pick<Deps, "db">, importId: string) => deps.db.delete(salesImportChunks).where(eq(salesImportChunks.importId, importId));
+/** Deletes an import's staged lines (a rejected or failed import). */
+const dropStagedLines = (deps: Pick<Deps, "db">, importId: string) => deps.db.delete(salesImportLines).where(eq(salesImportLines.importId, importId));
 
-/** A line as the JSON array the commit unpacks (the 14 columns in file order). */
-const lineTuple = (l: SalesLine) => [
-  l.order_number,
-  l.created_at,
-  l.sku,
-  l.name,
-  l.qty,
-  l.price,
-  l.status,
-  l.currency,
-  l.grand_total,
-  l.customer_email,
-  l.customer_full_name,
-  l.billing_address,
-  l.shipping_address,
-  l.customer_group_code,
-];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** `$[i]` of the current json_each element (a constant path, not a parameter). */
-const field = (i: number) => sql`json_extract(value, ${sql.raw(`'$[${i}]'`)})`;
+/** The staged columns, in the order `stagedValues` writes them. */
+const STAGED_COLUMNS = [
+  "import_id",
+  "row",
+  "order_number",
+  "ordered_at",
+  "sku",
+  "name",
+  "qty",
+  "price",
+  "status",
+  "currency",
+  "grand_total",
+  "customer_email",
+  "customer_full_name",
+  "billing_address",
+  "shipping_address",
+  "customer_group_code",
+].join(", ");
+
+const NON_ASCII = /[\u0080-\uffff]/;
+const UTF8 = new TextEncoder();
+/** Bytes of `text` in UTF-8 (what D1 counts against its statement limit). */
+const utf8Length = (text: string) => (NON_ASCII.test(text) ? UTF8.encode(text).length : text.length);
+
+/**
+ * A value as an SQLite literal: a finite number as itself; a string quoted with `'` doubled
+ * (SQLite's only escape in a string literal; backslashes mean nothing), or as a hex blob cast to
+ * text when it holds a NUL (which would end the SQL text). Anything else throws: no other value
+ * ever reaches SQL this way.
+ */
+export function sqlLiteral(value: string | number): string {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new Error("sales import: a staged number is not finite");
+    return String(value);
+  }
+  if (typeof value !== "string") throw new Error("sales import: a staged value is neither text nor a number");
+  if (value.includes("\0")) {
+    let hex = "";
+    for (const byte of UTF8.encode(value)) hex += byte.toString(16).padStart(2, "0");
+    return `CAST(X'${hex}' AS TEXT)`;
+  }
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** One staged line as `(…)` of literals, in STAGED_COLUMNS order (`importId` checked to be a UUID). */
+const stagedValues = (importId: string, row: number, l: SalesLine) =>
+  `('${importId}',${row},${sqlLiteral(l.order_number)},${sqlLiteral(l.created_at)},${sqlLiteral(l.sku)},${sqlLiteral(l.name)},` +
+  `${sqlLiteral(l.qty)},${sqlLiteral(l.price)},${sqlLiteral(l.status)},${sqlLiteral(l.currency)},${sqlLiteral(l.grand_total)},` +
+  `${sqlLiteral(l.customer_email)},${sqlLiteral(l.customer_full_name)},${sqlLiteral(l.billing_address)},` +
+  `${sqlLiteral(l.shipping_address)},${sqlLiteral(l.customer_group_code)})`;
+
 const excluded = (column: { name: string }) => sql`excluded.${sql.identifier(column.name)}`;
 
 /**
  * The swap, one transaction: every staged line of the import upserted into `sales_rows` on its
- * natural key by ONE `INSERT … SELECT` over the chunks (`json_each` of each chunk's JSON, in
- * file order), the chunks deleted, and the import marked completed. Until this batch commits,
+ * natural key by ONE `INSERT … SELECT` of the staged lines (plain columns, in file order), the
+ * staged lines deleted, and the import marked completed. Until this batch commits,
  * no line of the file is visible; if it fails, none is.
  */
 async function commitImport(
@@ -396,13 +447,28 @@ async function commitImport(
   outcome: { message: string; rowsImported: number },
 ): Promise<void> {
   const t = salesRows;
-  const c = salesImportChunks;
+  const l = salesImportLines;
   const now = deps.now().toISOString();
-  const columns = Array.from({ length: 14 }, (_, i) => field(i));
+  const columns = [
+    l.orderNumber,
+    l.orderedAt,
+    l.sku,
+    l.name,
+    l.qty,
+    l.price,
+    l.status,
+    l.currency,
+    l.grandTotal,
+    l.customerEmail,
+    l.customerFullName,
+    l.billingAddress,
+    l.shippingAddress,
+    l.customerGroupCode,
+  ];
   const upsert = deps.db
     .insert(t)
     .select(
-      sql`select null, ${run.region}, ${sql.join(columns, sql`, `)}, ${run.importId}, ${now}, ${now} from ${c}, json_each(${c.payload}) where ${c.importId} = ${run.importId}`,
+      sql`select null, ${run.region}, ${sql.join(columns, sql`, `)}, ${run.importId}, ${now}, ${now} from ${l} where ${l.importId} = ${run.importId} order by ${l.row}`,
     )
     .onConflictDoUpdate({
       target: [t.region, t.orderNumber, t.sku],
@@ -426,7 +492,7 @@ async function commitImport(
   const ended = deps.now();
   await deps.db.batch([
     upsert,
-    dropChunks(deps, run.importId),
+    dropStagedLines(deps, run.importId),
     deps.db
       .update(salesImports)
       .set({
@@ -449,7 +515,7 @@ export const STALLED_IMPORT_MS = 10 * 60 * 1000;
  * write (`updated_at`, moved by every batch's `rows_done`) is older than STALLED_IMPORT_MS. An
  * isolate that dies mid-import (a deploy, the `waitUntil` allowance running out) records
  * nothing; without this the import would show as running forever. No batch of a live import
- * takes minutes, so only dead ones match; their staged chunks are deleted. Returns how many were marked.
+ * takes minutes, so only dead ones match; their staged lines are deleted. Returns how many were marked.
  */
 export async function sweepStalledImports(deps: Pick<Deps, "db" | "now">, stalledAfterMs = STALLED_IMPORT_MS): Promise<number> {
   const t = salesImports;
@@ -468,9 +534,9 @@ export async function sweepStalledImports(deps: Pick<Deps, "db" | "now">, stalle
     .returning({ id: t.id });
   if (swept.length > 0) {
     // What they staged will never be committed.
-    await deps.db.delete(salesImportChunks).where(
+    await deps.db.delete(salesImportLines).where(
       inArray(
-        salesImportChunks.importId,
+        salesImportLines.importId,
         swept.map((r) => r.id),
       ),
     );

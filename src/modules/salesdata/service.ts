@@ -8,14 +8,15 @@
  * 2. the same bytes (region + SHA-256) already imported → recorded as `duplicate`, nothing written;
  * 3. ONE pass parses the original back from R2 as a stream (csv.ts's own reader), checks every
  *    row (a repeat of an earlier line's order number + SKU is a bad row: the upsert would
- *    overwrite the first) and stages the valid lines in `sales_import_chunks`: 2,000 lines per
- *    chunk as one JSON text, 8 chunks + the import's `rows_done` per `db.batch`, one batch in
- *    flight while the next is parsed. Any bad row and no `partial` → `rejected`, 422 naming every
- *    bad row (the first 100, and how many more), its chunks deleted, nothing written; more than
+ *    overwrite the first) and stages the valid lines in `sales_import_lines` (typed columns):
+ *    multi-row `INSERT … VALUES` of SQL literals up to D1's 100 KB a statement (~470 lines),
+ *    16,000 lines + the import's `rows_done` per `db.batch`, one batch in flight while the next
+ *    is parsed. Any bad row and no `partial` → `rejected`, 422 naming every
+ *    bad row (the first 100, and how many more), its staged lines deleted, nothing written; more than
  *    MAX_FILE_LINES lines → `rejected`, 422;
- * 4. the commit: ONE `INSERT … SELECT … FROM sales_import_chunks, json_each(payload)` upserts
- *    every staged line on its natural key (region + order number + SKU; D1's 100-parameter limit
- *    never binds: the lines are values of a table, not parameters), deletes the chunks and marks
+ * 4. the commit: ONE `INSERT … SELECT … FROM sales_import_lines` upserts every staged line on
+ *    its natural key (region + order number + SKU; D1's 100-parameter limit never binds: the
+ *    lines are values of a table, not parameters), deletes the staged lines and marks
  *    the import completed, in one `db.batch`: a file is all in or not at all, whatever its size.
  *    A re-run (the same file uploaded again after a failure, or the same orders in another file)
  *    rewrites the same lines, so nothing doubles.
@@ -27,7 +28,7 @@ export {
   MAX_FILE_LINES,
   MAX_REPORTED_ERRORS,
   REGION_TABS,
-  ROWS_PER_CHUNK,
+  ROWS_PER_BATCH,
   regionsOf,
   SALES_FILE_PREFIX,
   toSalesImport,

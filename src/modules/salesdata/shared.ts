@@ -29,12 +29,15 @@ export function assertRegion(actor: Principal, region: SalesRegion): void {
 export const SALES_FILE_PREFIX = "salesdata/";
 /** Row errors kept and answered; the rest are counted (`errors_more`). */
 export const MAX_REPORTED_ERRORS = 100;
-/** Valid lines per staged chunk (one row of `sales_import_chunks`, one JSON text). */
-export const ROWS_PER_CHUNK = 2000;
-/** A chunk's JSON stays well under D1's 2 MB per value (a chunk ends at whichever comes first). */
-export const MAX_CHUNK_JSON = 768 * 1024;
-/** Chunks per staging `db.batch` (one D1 round trip, at most ~6 MB). */
-export const CHUNKS_PER_BATCH = 8;
+/**
+ * Staging statements (multi-row `INSERT … VALUES` of SQL literals, see import.ts) end before this
+ * many bytes of SQL: D1 refuses a statement over 100,000 bytes.
+ */
+export const MAX_STAGE_SQL_BYTES = 95_000;
+/** Valid lines staged per `db.batch` (one D1 round trip, with the import's `rows_done`). */
+export const ROWS_PER_BATCH = 16_000;
+/** …or fewer, once the batch's SQL reaches this many bytes. */
+export const MAX_BATCH_SQL_BYTES = 6 * 1024 * 1024;
 /**
  * Order lines per file: bounds the memory of the per-file duplicate check (`LineKeys`, at most
  * ~40 MB with the longest keys) and keeps an import well inside the CPU limit (100,000 lines
