@@ -43,6 +43,7 @@ export const PRESENCE_MAX_WAIT_MS = 5_000;
 /** How often requests sweep expired Socket.IO sessions (idle polls, never connected). */
 const SWEEP_INTERVAL_MS = 5_000;
 const RECENT_KEY = "inventory:recent";
+const CLOSING = 2;
 
 /**
  * The inventory collaboration room (RM365), one per location: who is on, where their cursors are,
@@ -65,6 +66,11 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
   #presenceTimer: ReturnType<typeof setTimeout> | null = null;
   #presenceSince: number | null = null;
   #lastSweep = 0;
+  // Who is on, kept as joins and leaves happen so neither reads every socket: the joined sockets
+  // (plain and Socket.IO) by user, in the order users arrived; the connected Socket.IO sessions by
+  // user (the per-user cap). Rebuilt from the sockets once per lifetime (after hibernation the
+  // constructor runs again and the maps start empty), see `index()`.
+  #index: { members: Map<string, Member>; sioUsers: Map<string, Set<string>> } | null = null;
 
   /** Pushes a server event; stock changes are also remembered for the snapshot. */
   override async publish(message: ServerMessageOf<InventoryEvents>): Promise<{ seq: number; delivered: number }> {
@@ -106,8 +112,11 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
    * `presence_update` follows once per burst of changes (see {@link PRESENCE_SETTLE_MS}).
    */
   protected override onConnect(conn: Connection<Cursor>): void {
-    const others = this.connected().filter((c) => c.id !== conn.id);
-    const firstSocket = !others.some((c) => c.principal.userId === conn.principal.userId);
+    const members = this.index().members;
+    const entry = members.get(conn.principal.userId);
+    const firstSocket = !entry || [...entry.ids].every((id) => id === conn.id);
+    if (entry) entry.ids.add(conn.id);
+    else members.set(conn.principal.userId, { who: who(conn), ids: new Set([conn.id]) });
     if (firstSocket) this.broadcast({ type: "user_joined", data: who(conn) }, (c) => c.id !== conn.id);
     // After the join the others were told of, so its `last_seq` covers it: the next numbered
     // event this socket gets is `last_seq + 1`.
@@ -131,10 +140,57 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
     // A Socket.IO socket that never joined was never announced.
     const sio = sioStateOf(conn.ws.deserializeAttachment());
     if (sio && !sio.joined) return;
-    if (!this.connected().some((c) => c.principal.userId === conn.principal.userId)) {
-      this.broadcast({ type: "user_left", data: who(conn) });
-      this.presenceChanged();
+    // O(1) unless it was the user's last socket (then the others are told: one send each).
+    const fresh = this.#index === null;
+    const members = this.index().members;
+    const entry = members.get(conn.principal.userId);
+    if (entry) {
+      entry.ids.delete(conn.id);
+      if (entry.ids.size > 0) return;
+      members.delete(conn.principal.userId);
+    } else if (!fresh) {
+      return; // Already announced (its user's last socket went before).
     }
+    this.broadcast({ type: "user_left", data: who(conn) });
+    this.presenceChanged();
+  }
+
+  /**
+   * The presence index, built from the sockets the first time this lifetime needs it (one read of
+   * every attachment per wake, not per event), then kept by onConnect, onClose and `gone`. Sockets
+   * already closing are in it until their close hook runs; the one being closed is not.
+   */
+  private index(): { members: Map<string, Member>; sioUsers: Map<string, Set<string>> } {
+    if (this.#index) return this.#index;
+    const members = new Map<string, Member>();
+    // Sockets already closing count until their close hook runs (it removes them).
+    for (const c of this.connected(true)) {
+      const entry = members.get(c.principal.userId);
+      if (entry) entry.ids.add(c.id);
+      else members.set(c.principal.userId, { who: who(c), ids: new Set([c.id]) });
+    }
+    const sioUsers = new Map<string, Set<string>>();
+    for (const sock of this.sioSockets()) {
+      if (this.hasGone(sock) || sock.readyState > CLOSING) continue;
+      const sio = sioStateOf(sock.deserializeAttachment());
+      if (!sio?.connected || !sio.principal) continue;
+      const sids = sioUsers.get(sio.principal.userId) ?? new Set<string>();
+      sids.add(sio.sid);
+      sioUsers.set(sio.principal.userId, sids);
+    }
+    this.#index = { members, sioUsers };
+    return this.#index;
+  }
+
+  /** A Socket.IO session ended: it no longer counts toward its user's cap. */
+  protected override async gone(ws: RoomSocket, code: number, reason: string): Promise<void> {
+    const sio = sioStateOf(ws.deserializeAttachment());
+    if (sio?.principal && this.#index) {
+      const sids = this.#index.sioUsers.get(sio.principal.userId);
+      sids?.delete(sio.sid);
+      if (sids?.size === 0) this.#index.sioUsers.delete(sio.principal.userId);
+    }
+    await super.gone(ws, code, reason);
   }
 
   /**
@@ -151,7 +207,7 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
     this.#presenceTimer = setTimeout(() => {
       this.#presenceTimer = null;
       this.#presenceSince = null;
-      if (this.connected().length > 0) this.broadcast({ type: "presence_update", data: { users: this.users() } });
+      if (this.index().members.size > 0) this.broadcast({ type: "presence_update", data: { users: this.users() } });
     }, wait);
   }
 
@@ -451,6 +507,8 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
         return;
       }
       writeSio(sock, { ...sio, principal, sessionId, authError: null, connected: true });
+      const sioUsers = this.index().sioUsers;
+      sioUsers.set(principal.userId, (sioUsers.get(principal.userId) ?? new Set<string>()).add(sio.sid));
       this.sendSio(sock, { type: PacketType.CONNECT, nsp: "/", data: { sid: sio.sid } });
       this.sendEio(sock, {
         type: "message",
@@ -511,13 +569,9 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
     }
   }
 
+  /** Connected Socket.IO sessions of `userId` (from the index: no socket is read). */
   private socketsOf(userId: string): number {
-    let n = 0;
-    for (const sock of this.sioSockets()) {
-      const sio = sioStateOf(sock.deserializeAttachment());
-      if (sio?.connected && sio.principal?.userId === userId) n++;
-    }
-    return n;
+    return this.index().sioUsers.get(userId)?.size ?? 0;
   }
 
   private sendEio(sock: PollingSocket | SioWebSocket, packet: EioPacket): void {
@@ -557,11 +611,9 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
     }
   }
 
-  /** Distinct users connected, in the order they arrived. */
+  /** Distinct users connected, in the order they arrived (from the index: no socket is read). */
   private users(): Who[] {
-    const seen = new Map<string, Who>();
-    for (const c of this.connected()) if (!seen.has(c.principal.userId)) seen.set(c.principal.userId, who(c));
-    return [...seen.values()];
+    return [...this.index().members.values()].map((m) => m.who);
   }
 
   /** Distinct users with the cursors of their sockets. */
@@ -574,6 +626,12 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
     }
     return [...seen.values()];
   }
+}
+
+/** A user in the room: who they are and the ids of their joined sockets. */
+interface Member {
+  who: Who;
+  ids: Set<string>;
 }
 
 const who = (conn: Connection<Cursor>): Who => ({ user_id: conn.principal.userId, username: conn.principal.username });
