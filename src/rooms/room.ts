@@ -400,7 +400,8 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
       const conn = this.connectionOf(socket);
       if (conn) conns.push(conn);
     }
-    return conns.sort((a, b) => a.connectedAt.localeCompare(b.connectedAt));
+    // ISO-8601 UTC strings order as plain strings (localeCompare costs far more per comparison).
+    return conns.sort((a, b) => (a.connectedAt < b.connectedAt ? -1 : a.connectedAt > b.connectedAt ? 1 : 0));
   }
 
   /** Sends one message to one socket (no sequence number). Returns whether it was sent. */
