@@ -7,7 +7,9 @@
 //              one room, a POST emits to it; presence as deltas (user_joined to the others, the
 //              list to the joiner); no auth, no storage.
 // Each target also reports its join time: how long N sockets take to connect and join (50 at a
-// time), which is where presence costs show (every join tells the others).
+// time), which is where presence costs show (every join tells the others); the two Floorline
+// targets also their leave time: all N sockets close at once, until the room lists nobody
+// (polled through the plain room's snapshot every 250 ms, within the 120 s drain bound).
 // Workers are the `wrangler deploy --dry-run` bundles served by Miniflare (bench/workers.mjs).
 // Socket.IO clients connect with `transports: ['websocket']` (the transport a session upgrades to;
 // polling is exercised by the tests), authenticated by ?token=; a user may hold 10 Socket.IO
@@ -45,7 +47,7 @@ const SKU = "SIO-BENCH-0001";
  * after another, each waiting until every socket has seen one more event. Returns the join time
  * (ms), msgs/s and p50/p99 of trigger → last socket (ms).
  */
-async function measure({ clients, rounds, open, trigger }) {
+async function measure({ clients, rounds, open, trigger, drained }) {
   const counts = new Array(clients).fill(0);
   let waiting = null;
   const closers = [];
@@ -88,7 +90,19 @@ async function measure({ clients, rounds, open, trigger }) {
     const elapsed = (performance.now() - started) / 1000;
     const sorted = latencies.sort((a, b) => a - b);
     const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-    return { joinMs, rps: (clients * rounds) / elapsed, p50: pct(50), p99: pct(99) };
+    // Leave: all N sockets close at once; timed until the room lists nobody (targets with a room check).
+    let leaveMs = null;
+    if (drained) {
+      const leaveStarted = performance.now();
+      for (const close of closers.splice(0)) close();
+      try {
+        await drained();
+        leaveMs = performance.now() - leaveStarted;
+      } catch {
+        leaveMs = Number.POSITIVE_INFINITY; // not empty within the drain bound
+      }
+    }
+    return { joinMs, rps: (clients * rounds) / elapsed, p50: pct(50), p99: pct(99), leaveMs };
   } finally {
     for (const close of closers) close();
   }
@@ -226,7 +240,7 @@ export async function socketioFanout({ apiUrl, bareUrl, adminToken, clients = CL
         });
       });
       if (users <= 1) return;
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((r) => setTimeout(r, 250));
     }
     throw new Error(`the inventory room did not empty within ${DRAIN_TIMEOUT_MS / 1000} s`);
   };
@@ -274,11 +288,11 @@ export async function socketioFanout({ apiUrl, bareUrl, adminToken, clients = CL
       for (const [key, label, open, trigger] of targets.filter(([key]) => TARGETS.includes(key))) {
         try {
           if (key === "sio" || key === "plain") await drain();
-          const r = await measure({ clients: n, rounds, open, trigger });
+          const r = await measure({ clients: n, rounds, open, trigger, drained: key === "sio" || key === "plain" ? drain : undefined });
           byTarget[key] = r;
           rows.push({ clients: n, target: key, label, ...r });
           console.log(
-            `  ${label.padEnd(40)} join ${(r.joinMs / 1000).toFixed(2).padStart(7)} s   ${r.rps.toFixed(0).padStart(7)} msg/s   p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms`,
+            `  ${label.padEnd(40)} join ${(r.joinMs / 1000).toFixed(2).padStart(7)} s   ${r.rps.toFixed(0).padStart(7)} msg/s   p50 ${r.p50.toFixed(1).padStart(7)} ms   p99 ${r.p99.toFixed(1).padStart(7)} ms${r.leaveMs === null ? "" : r.leaveMs === Number.POSITIVE_INFINITY ? `   leave > ${DRAIN_TIMEOUT_MS / 1000} s` : `   leave ${(r.leaveMs / 1000).toFixed(2).padStart(7)} s`}`,
           );
         } catch (err) {
           const failure = `Socket.IO fan-out N=${n} ${label}: ${err instanceof Error ? err.message : err}`;

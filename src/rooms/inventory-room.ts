@@ -12,9 +12,11 @@ import {
   eioError,
   encodePacket,
   encodePayload,
+  MAX_ANONYMOUS_PENDING,
+  MAX_ANONYMOUS_PENDING_PER_CLIENT,
   MAX_HTTP_BUFFER_BYTES,
   MAX_PACKETS_BEFORE_CONNECT,
-  MAX_PENDING_SESSIONS,
+  MAX_PENDING_PER_USER,
   MAX_POLLING_SESSIONS,
   MAX_SOCKETS_PER_USER,
   newSid,
@@ -43,6 +45,7 @@ export const PRESENCE_MAX_WAIT_MS = 5_000;
 /** How often requests sweep expired Socket.IO sessions (idle polls, never connected). */
 const SWEEP_INTERVAL_MS = 5_000;
 const RECENT_KEY = "inventory:recent";
+const CLOSING = 2;
 
 /**
  * The inventory collaboration room (RM365), one per location: who is on, where their cursors are,
@@ -65,6 +68,11 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
   #presenceTimer: ReturnType<typeof setTimeout> | null = null;
   #presenceSince: number | null = null;
   #lastSweep = 0;
+  // Who is on, kept as joins and leaves happen so neither reads every socket: the joined sockets
+  // (plain and Socket.IO) by user, in the order users arrived; the connected Socket.IO sessions by
+  // user (the per-user cap). Rebuilt from the sockets once per lifetime (after hibernation the
+  // constructor runs again and the maps start empty), see `index()`.
+  #index: Index | null = null;
 
   /** Pushes a server event; stock changes are also remembered for the snapshot. */
   override async publish(message: ServerMessageOf<InventoryEvents>): Promise<{ seq: number; delivered: number }> {
@@ -106,8 +114,11 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
    * `presence_update` follows once per burst of changes (see {@link PRESENCE_SETTLE_MS}).
    */
   protected override onConnect(conn: Connection<Cursor>): void {
-    const others = this.connected().filter((c) => c.id !== conn.id);
-    const firstSocket = !others.some((c) => c.principal.userId === conn.principal.userId);
+    const members = this.index().members;
+    const entry = members.get(conn.principal.userId);
+    const firstSocket = !entry || [...entry.ids].every((id) => id === conn.id);
+    if (entry) entry.ids.add(conn.id);
+    else members.set(conn.principal.userId, { who: who(conn), ids: new Set([conn.id]) });
     if (firstSocket) this.broadcast({ type: "user_joined", data: who(conn) }, (c) => c.id !== conn.id);
     // After the join the others were told of, so its `last_seq` covers it: the next numbered
     // event this socket gets is `last_seq + 1`.
@@ -131,10 +142,92 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
     // A Socket.IO socket that never joined was never announced.
     const sio = sioStateOf(conn.ws.deserializeAttachment());
     if (sio && !sio.joined) return;
-    if (!this.connected().some((c) => c.principal.userId === conn.principal.userId)) {
-      this.broadcast({ type: "user_left", data: who(conn) });
-      this.presenceChanged();
+    // O(1) unless it was the user's last socket (then the others are told: one send each).
+    const fresh = this.#index === null;
+    const members = this.index().members;
+    const entry = members.get(conn.principal.userId);
+    if (entry) {
+      entry.ids.delete(conn.id);
+      if (entry.ids.size > 0) return;
+      members.delete(conn.principal.userId);
+    } else if (!fresh) {
+      return; // Already announced (its user's last socket went before).
     }
+    this.broadcast({ type: "user_left", data: who(conn) });
+    this.presenceChanged();
+  }
+
+  /**
+   * The presence index, built from the sockets the first time this lifetime needs it (one read of
+   * every attachment per wake, not per event), then kept by onConnect, onClose and `gone`. Sockets
+   * already closing are in it until their close hook runs; the one being closed is not.
+   */
+  private index(): Index {
+    if (this.#index) return this.#index;
+    const members = new Map<string, Member>();
+    // Sockets already closing count until their close hook runs (it removes them).
+    for (const c of this.connected(true)) {
+      const entry = members.get(c.principal.userId);
+      if (entry) entry.ids.add(c.id);
+      else members.set(c.principal.userId, { who: who(c), ids: new Set([c.id]) });
+    }
+    const sioUsers = new Map<string, Set<string>>();
+    const pending: [SioState, PollingSocket | SioWebSocket][] = [];
+    for (const sock of this.sioSockets()) {
+      if (this.hasGone(sock) || sock.readyState > CLOSING) continue;
+      const sio = sioStateOf(sock.deserializeAttachment());
+      if (sio && !sio.connected) pending.push([sio, sock]);
+      if (!sio?.connected || !sio.principal) continue;
+      const sids = sioUsers.get(sio.principal.userId) ?? new Set<string>();
+      sids.add(sio.sid);
+      sioUsers.set(sio.principal.userId, sids);
+    }
+    this.#index = { members, sioUsers, pending: new Map(), pendingBy: new Map(), anonymous: 0 };
+    // Oldest first, as new ones are added: expiry walks from the front.
+    for (const [sio, sock] of pending.sort((a, b) => a[0].createdAt - b[0].createdAt)) this.addPending(sio, sock);
+    return this.#index;
+  }
+
+  /** A session that has not connected yet: counted against its user, or its client address when anonymous. */
+  private addPending(sio: SioState, sock: PollingSocket | SioWebSocket): void {
+    const index = this.index();
+    const key = pendingKey(sio);
+    index.pending.set(sio.sid, { sock, at: sio.createdAt, key });
+    index.pendingBy.set(key, (index.pendingBy.get(key) ?? 0) + 1);
+    if (sio.handshake === null) index.anonymous++;
+  }
+
+  /** The session connected (or ended): it no longer counts as pending. */
+  private dropPending(sid: string): void {
+    const index = this.#index;
+    const entry = index?.pending.get(sid);
+    if (!index || !entry) return;
+    index.pending.delete(sid);
+    const left = (index.pendingBy.get(entry.key) ?? 1) - 1;
+    if (left > 0) index.pendingBy.set(entry.key, left);
+    else index.pendingBy.delete(entry.key);
+    if (entry.key.startsWith("client:")) index.anonymous--;
+  }
+
+  /** Ends the pending sessions older than CONNECT_TIMEOUT_MS (the oldest come first: stops at the first young one). */
+  private async expirePending(now: number): Promise<void> {
+    for (const [sid, entry] of this.index().pending) {
+      if (now - entry.at <= CONNECT_TIMEOUT_MS) break;
+      this.dropPending(sid);
+      await this.sioClose(entry.sock, 1000, "Session expired");
+    }
+  }
+
+  /** A Socket.IO session ended: it no longer counts toward its user's cap. */
+  protected override async gone(ws: RoomSocket, code: number, reason: string): Promise<void> {
+    const sio = sioStateOf(ws.deserializeAttachment());
+    if (sio) this.dropPending(sio.sid);
+    if (sio?.principal && this.#index) {
+      const sids = this.#index.sioUsers.get(sio.principal.userId);
+      sids?.delete(sio.sid);
+      if (sids?.size === 0) this.#index.sioUsers.delete(sio.principal.userId);
+    }
+    await super.gone(ws, code, reason);
   }
 
   /**
@@ -151,7 +244,7 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
     this.#presenceTimer = setTimeout(() => {
       this.#presenceTimer = null;
       this.#presenceSince = null;
-      if (this.connected().length > 0) this.broadcast({ type: "presence_update", data: { users: this.users() } });
+      if (this.index().members.size > 0) this.broadcast({ type: "presence_update", data: { users: this.users() } });
     }, wait);
   }
 
@@ -184,6 +277,11 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
     if (!sid) return this.sioOpen(meta);
     const session = this.#polling.get(sid);
     if (!session || session.readyState !== OPEN) return eioError(EIO_ERRORS.unknownSid);
+    // A poll carrying a cookie or ?token= must carry the handshake's (as an upgrade must): another
+    // user's credential, or any on a session opened without one, is refused (the session stays).
+    if (meta.credential && !sameCredential(sioStateOf(session.deserializeAttachment()), meta.credential)) {
+      return eioError(EIO_ERRORS.forbidden, 403);
+    }
     if (request.method === "GET") {
       // A second GET while one waits is a protocol error: Engine.IO closes the session.
       if (session.waiting) {
@@ -302,32 +400,46 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
     return sockets;
   }
 
-  private newSession(sid: string, meta: SioMeta, upgraded: boolean): SioState | string {
-    const sockets = this.sioSockets();
+  /**
+   * A new session's state, or why it is refused (503): an anonymous handshake within its client's
+   * and the room's anonymous caps, one with credentials within its user's (see MAX_ANONYMOUS_PENDING).
+   */
+  private async newSession(sid: string, meta: SioMeta, upgraded: boolean): Promise<SioState | string> {
     if (this.#polling.size >= MAX_POLLING_SESSIONS) return "Too many sessions";
-    if (sockets.filter((s) => !sioStateOf(s.deserializeAttachment())?.connected).length >= MAX_PENDING_SESSIONS) return "Too many sessions";
-    return {
+    const now = Date.now();
+    await this.expirePending(now);
+    const state: SioState = {
       sid,
       principal: meta.principal ?? null,
       sessionId: meta.sessionId ?? null,
       authError: meta.authError ?? null,
       handshake: meta.principal ? { userId: meta.principal.userId, sessionId: meta.sessionId ?? null } : null,
+      credential: meta.credential?.fingerprint ?? null,
+      client: meta.client ?? null,
       connected: false,
       joined: false,
       upgraded,
       packets: 0,
-      createdAt: Date.now(),
+      createdAt: now,
     };
+    const index = this.index();
+    const mine = index.pendingBy.get(pendingKey(state)) ?? 0;
+    if (state.handshake !== null) return mine < MAX_PENDING_PER_USER ? state : `At most ${MAX_PENDING_PER_USER} sessions opening at once per user`;
+    if (mine >= MAX_ANONYMOUS_PENDING_PER_CLIENT || index.anonymous >= MAX_ANONYMOUS_PENDING) {
+      return "Too many sessions opening without credentials: sign in (session cookie) or pass ?token=";
+    }
+    return state;
   }
 
   /** The polling handshake: a session and its open packet. */
-  private sioOpen(meta: SioMeta): Response {
+  private async sioOpen(meta: SioMeta): Promise<Response> {
     const sid = newSid(meta.room);
-    const state = this.newSession(sid, meta, false);
+    const state = await this.newSession(sid, meta, false);
     if (typeof state === "string") return Response.json({ code: 3, message: state }, { status: 503 });
     const session = new PollingSocket();
     writeSio(session, state);
     this.#polling.set(sid, session);
+    this.addPending(state, session);
     let body = "";
     encodePayload([{ type: "open", data: openData(sid, ["websocket"]) }], (payload) => {
       body = payload;
@@ -353,10 +465,11 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
       session.probe = server;
       return new Response(null, { status: 101, webSocket: client });
     }
-    const state = this.newSession(newSid(meta.room), meta, true);
+    const state = await this.newSession(newSid(meta.room), meta, true);
     if (typeof state === "string") return Response.json({ code: 3, message: state }, { status: 503 });
     this.ctx.acceptWebSocket(server, [SIO_TAG]);
     writeSio(server, state);
+    this.addPending(state, this.wrap(server));
     this.wrap(server).sendRaw({ type: "open", data: openData(state.sid, []) });
     await this.armPings();
     return new Response(null, { status: 101, webSocket: client });
@@ -385,6 +498,8 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
     ws.serializeAttachment(session.deserializeAttachment());
     const wrapper = this.wrap(ws);
     writeSio(wrapper, { ...sio, upgraded: true });
+    const pending = this.index().pending.get(sid);
+    if (pending) pending.sock = wrapper;
     const queued = session.drain();
     this.#polling.delete(sid);
     session.readyState = 3;
@@ -451,6 +566,9 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
         return;
       }
       writeSio(sock, { ...sio, principal, sessionId, authError: null, connected: true });
+      this.dropPending(sio.sid);
+      const sioUsers = this.index().sioUsers;
+      sioUsers.set(principal.userId, (sioUsers.get(principal.userId) ?? new Set<string>()).add(sio.sid));
       this.sendSio(sock, { type: PacketType.CONNECT, nsp: "/", data: { sid: sio.sid } });
       this.sendEio(sock, {
         type: "message",
@@ -511,13 +629,9 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
     }
   }
 
+  /** Connected Socket.IO sessions of `userId` (from the index: no socket is read). */
   private socketsOf(userId: string): number {
-    let n = 0;
-    for (const sock of this.sioSockets()) {
-      const sio = sioStateOf(sock.deserializeAttachment());
-      if (sio?.connected && sio.principal?.userId === userId) n++;
-    }
-    return n;
+    return this.index().sioUsers.get(userId)?.size ?? 0;
   }
 
   private sendEio(sock: PollingSocket | SioWebSocket, packet: EioPacket): void {
@@ -557,11 +671,9 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
     }
   }
 
-  /** Distinct users connected, in the order they arrived. */
+  /** Distinct users connected, in the order they arrived (from the index: no socket is read). */
   private users(): Who[] {
-    const seen = new Map<string, Who>();
-    for (const c of this.connected()) if (!seen.has(c.principal.userId)) seen.set(c.principal.userId, who(c));
-    return [...seen.values()];
+    return [...this.index().members.values()].map((m) => m.who);
   }
 
   /** Distinct users with the cursors of their sockets. */
@@ -574,6 +686,31 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
     }
     return [...seen.values()];
   }
+}
+
+/** A session that has not connected yet, and what it counts against (`user:<id>` or `client:<address>`). */
+interface PendingSession {
+  sock: PollingSocket | SioWebSocket;
+  at: number;
+  key: string;
+}
+
+/** InventoryRoom's in-memory bookkeeping (see `index()`). */
+interface Index {
+  members: Map<string, Member>;
+  sioUsers: Map<string, Set<string>>;
+  /** Pending sessions by sid, oldest first; how many per key; how many anonymous. */
+  pending: Map<string, PendingSession>;
+  pendingBy: Map<string, number>;
+  anonymous: number;
+}
+
+const pendingKey = (sio: SioState): string => (sio.handshake ? `user:${sio.handshake.userId}` : `client:${sio.client ?? "unknown"}`);
+
+/** A user in the room: who they are and the ids of their joined sockets. */
+interface Member {
+  who: Who;
+  ids: Set<string>;
 }
 
 const who = (conn: Connection<Cursor>): Who => ({ user_id: conn.principal.userId, username: conn.principal.username });
@@ -610,6 +747,19 @@ function targets(target: SocketTarget, principal: RoomPrincipal, sessionId: stri
 function sameCredentials(handshake: SioState["handshake"], meta: SioMeta): boolean {
   if (handshake === null) return !meta.principal && !meta.authError;
   return meta.principal?.userId === handshake.userId && (meta.sessionId ?? null) === handshake.sessionId;
+}
+
+/**
+ * Whether a poll's credential is the handshake's: the very same (fingerprint), or one naming the
+ * same user and login session as a valid handshake credential (a cookie renewed by a refresh).
+ */
+function sameCredential(sio: SioState | null, credential: NonNullable<SioMeta["credential"]>): boolean {
+  if (!sio) return false;
+  // The very credential the handshake presented (a refused one too: its CONNECT explains why).
+  if (typeof sio.credential === "string" && credential.fingerprint === sio.credential) return true;
+  const handshake = sio.handshake;
+  if (handshake === null) return false;
+  return credential.userId === handshake.userId && (credential.sessionId ?? null) === handshake.sessionId;
 }
 
 /** Whether a CONNECT packet's data carries an `auth.token`. */

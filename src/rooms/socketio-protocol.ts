@@ -16,9 +16,18 @@ export const PING_TIMEOUT_MS = 20_000;
 export const MAX_HTTP_BUFFER_BYTES = 64 * 1024;
 /** Socket.IO sockets (polling or upgraded) one user may hold in one room. */
 export const MAX_SOCKETS_PER_USER = 10;
-/** Sessions that have not connected a namespace yet, per room; they expire after `CONNECT_TIMEOUT_MS`. */
-export const MAX_PENDING_SESSIONS = 200;
-export const CONNECT_TIMEOUT_MS = 45_000;
+/**
+ * Sessions that have not connected a namespace yet ("pending"); they expire after
+ * `CONNECT_TIMEOUT_MS` (socket.io-client sends its CONNECT at once). A handshake without
+ * credentials (no cookie, no ?token=: a client that will send auth.token, or anyone) is anonymous:
+ * at most `MAX_ANONYMOUS_PENDING_PER_CLIENT` per client address (CF-Connecting-IP) and
+ * `MAX_ANONYMOUS_PENDING` per room. A handshake with credentials counts against its user only
+ * (`MAX_PENDING_PER_USER`), never against the anonymous caps: anonymous callers cannot take its slots.
+ */
+export const MAX_ANONYMOUS_PENDING = 100;
+export const MAX_ANONYMOUS_PENDING_PER_CLIENT = 8;
+export const MAX_PENDING_PER_USER = 10;
+export const CONNECT_TIMEOUT_MS = 10_000;
 /** Engine.IO packets a session may send before its Socket.IO CONNECT. */
 export const MAX_PACKETS_BEFORE_CONNECT = 8;
 /** Polling sessions per room, all states (a room's memory is bounded). */
@@ -38,6 +47,20 @@ export const SioMeta = z.object({
   sessionId: z.string().min(1).max(128).optional(),
   /** Why a presented token was refused: sent as the `connect_error` message. */
   authError: z.string().min(1).max(200).optional(),
+  /**
+   * The cookie or ?token= this request carries, if any: a fingerprint (SHA-256, hex) of it, and who
+   * it names when its signature verifies (expiry aside, the session is not looked up). A session's
+   * later requests must carry the handshake's credential, or one naming the same user and login session.
+   */
+  credential: z
+    .object({
+      fingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+      userId: z.string().min(1).max(64).optional(),
+      sessionId: z.string().min(1).max(128).optional(),
+    })
+    .optional(),
+  /** The client's address (CF-Connecting-IP): anonymous handshakes are counted by it. */
+  client: z.string().min(1).max(64).optional(),
 });
 export type SioMeta = z.infer<typeof SioMeta>;
 

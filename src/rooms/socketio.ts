@@ -42,6 +42,10 @@ export interface SioState {
    * a WebSocket upgrade of the session must carry the same (see InventoryRoom.sioUpgrade).
    */
   handshake: { userId: string; sessionId: string | null } | null;
+  /** The fingerprint of the cookie or ?token= the handshake presented (valid or not), if any. */
+  credential?: string | null;
+  /** The handshake's client address (CF-Connecting-IP): anonymous pending sessions are capped by it. */
+  client?: string | null;
   /** Connected to the `/` namespace (after an accepted CONNECT). */
   connected: boolean;
   /** In the room (after `join_inventory_room`): `connected()` lists it from then on. */

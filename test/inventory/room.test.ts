@@ -1,3 +1,4 @@
+import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { inventoryItems } from "../../src/db/schema";
@@ -176,6 +177,65 @@ describe("inventory room (per location)", () => {
     const known = await realLocation(unique("Known"));
     const { socket } = await join(known, user.token);
     socket.close();
+  });
+
+  it("a leave reads O(1) sockets, not every socket in the room, also after hibernation (attachment reads counted)", async () => {
+    const [w, f, x] = [await loginAs("operator", INV), await loginAs("operator", INV), await loginAs("operator", INV)];
+    const location = await realLocation(unique("Leave"));
+    const { socket: watcher } = await join(location, w.token);
+    const FILLER = 30;
+    const LEAVERS = 10;
+    const fillers: TestSocket[] = [];
+    for (let i = 0; i < FILLER; i++) fillers.push((await join(location, f.token)).socket);
+    const leavers: TestSocket[] = [];
+    for (let i = 0; i < LEAVERS; i++) leavers.push((await join(location, x.token)).socket);
+    const all = 1 + FILLER + LEAVERS;
+    expect((await room(location).connections()).length).toBe(all);
+    // Hibernation: the room's in-memory presence is gone and must be rebuilt once, not per leave.
+    await evictDurableObject(room(location));
+
+    // The test hook: every attachment read of a server-side socket (the room's sockets live in
+    // this isolate, so the prototype is theirs too).
+    const proto = WebSocket.prototype as { deserializeAttachment(): unknown };
+    const original = proto.deserializeAttachment;
+    let reads = 0;
+    proto.deserializeAttachment = function (this: WebSocket) {
+      reads++;
+      return original.call(this);
+    };
+    try {
+      // One after another, each close answered by the room, then a round trip on the watcher: every
+      // leave has been handled inside the counted window.
+      for (const s of leavers) {
+        s.close(1000, "bye");
+        await s.closed();
+      }
+      watcher.send({ type: "ping", timestamp: "after the leaves" });
+      await watcher.next("pong");
+    } finally {
+      proto.deserializeAttachment = original;
+    }
+    const userLeft = watcher
+      .pending()
+      .filter((m) => m.type === "user_left")
+      .map((m) => String(m.data?.user_id));
+    // One rebuild after the wake (≤ 2 reads per socket), a few reads per leave (and the ping's), and
+    // one user_left to those who stay (≤ 3 reads each). Before: every leave listed the whole room
+    // (1–2 reads per socket each time: over 10 × 41).
+    const bound = 2 * all + 6 * (LEAVERS + 1) + 3 * (all - LEAVERS);
+    expect(reads).toBeGreaterThan(0);
+    expect(reads).toBeLessThanOrEqual(bound);
+    expect(userLeft).toEqual([x.id]);
+    // Presence is still right: the others are on, the leaver is not, and one filler leaving is not a user_left.
+    const users = new Set((await room(location).connections()).map((c) => c.userId));
+    expect([...users].sort()).toEqual([w.id, f.id].sort());
+    fillers[0]?.close(1000, "bye");
+    await eventually(async () => (await room(location).connections()).length === all - LEAVERS - 1, 2000, "filler removed");
+    watcher.send({ type: "ping", timestamp: "now" });
+    await watcher.next("pong");
+    for (const s of fillers.slice(1)) s.close(1000, "bye");
+    expect(await watcher.next((m) => m.type === "user_left" && String(m.data?.user_id) !== x.id, 10_000)).toMatchObject({ data: { user_id: f.id } });
+    watcher.close();
   });
 
   it("a change of rights reaches inventory rooms too: a role change closes the socket (1008)", async () => {

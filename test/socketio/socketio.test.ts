@@ -197,6 +197,38 @@ describe("Socket.IO authentication", () => {
     expect(await upgrade(bare, "", { cookie })).toBe(403);
   });
 
+  it("refuses a poll (GET or POST) carrying another credential than the handshake's; the session goes on", async () => {
+    const halToken = await operator("hal");
+    const open = async (query: string): Promise<string> => {
+      const res = await fetch(`${worker.url}/ws/socket.io/?EIO=4&transport=polling${query}`);
+      expect(res.status).toBe(200);
+      return (JSON.parse((await res.text()).slice(1)) as { sid: string }).sid;
+    };
+    const sid = await open(`&token=${adminToken}`);
+    const poll = (extra: string, init: RequestInit = {}) =>
+      fetch(`${worker.url}/ws/socket.io/?EIO=4&transport=polling&sid=${encodeURIComponent(sid)}${extra}`, init);
+    // Another user's token, a bad token, or the same user's other login session: refused before anything is read or sent.
+    for (const token of [halToken, "not-a-jwt", (await login(ADMIN.username, ADMIN.password)).token]) {
+      const post = await poll(`&token=${token}`, { method: "POST", body: "40" });
+      expect(post.status).toBe(403);
+      expect(await post.json()).toEqual({ code: 4, message: "Forbidden" });
+      expect((await poll(`&token=${token}`)).status).toBe(403);
+    }
+    // The handshake's own credential: the CONNECT is accepted as the handshake's user.
+    expect((await poll(`&token=${adminToken}`, { method: "POST", body: "40" })).status).toBe(200);
+    const answer = await (await poll(`&token=${adminToken}`)).text();
+    expect(answer).toMatch(/^40\{"sid"/);
+    expect(answer).toContain(`"username":"${ADMIN.username}"`);
+
+    // A session opened without credentials: a poll carrying someone's is refused too.
+    const bare = await open("");
+    const res = await fetch(`${worker.url}/ws/socket.io/?EIO=4&transport=polling&sid=${encodeURIComponent(bare)}&token=${halToken}`, {
+      method: "POST",
+      body: "40",
+    });
+    expect(res.status).toBe(403);
+  });
+
   it("joins another location's room only for a signed-in caller and a real location", async () => {
     const open = (query: string) => fetch(`${worker.url}/ws/socket.io/?EIO=4&transport=polling${query}`);
     expect((await open(`&location=${LOCATION}`)).status).toBe(403);
@@ -476,4 +508,43 @@ describe("the inventory room over Socket.IO", () => {
     for (let i = 0; i < 100; i++) eva.emit("request_presence");
     await closed;
   });
+});
+
+describe("sessions before their CONNECT (pending)", () => {
+  const open = (ip: string, query = "") => fetch(`${worker.url}/ws/socket.io/?EIO=4&transport=polling${query}`, { headers: { "cf-connecting-ip": ip } });
+
+  it("caps anonymous handshakes per client address and per room; handshakes with credentials keep their slots; pending sessions expire", async () => {
+    // One address: 8 sessions without credentials, then 503 with the reason.
+    for (let i = 0; i < 8; i++) expect((await open("203.0.113.1")).status).toBe(200);
+    const refused = await open("203.0.113.1");
+    expect(refused.status).toBe(503);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/without credentials/);
+    // Another address still gets in, and so does a signed-in caller from the full one.
+    expect((await open("203.0.113.2")).status).toBe(200);
+    expect((await open("203.0.113.1", `&token=${adminToken}`)).status).toBe(200);
+
+    // Many addresses fill the room's anonymous cap (100): then every anonymous handshake waits…
+    // (earlier tests' anonymous sessions may still be pending: they count too).
+    let admitted = 9;
+    for (let a = 0; a < 13; a++) {
+      for (let i = 0; i < 8; i++) if ((await open(`198.51.100.${a}`)).status === 200) admitted++;
+    }
+    expect(admitted).toBeLessThanOrEqual(100);
+    expect(admitted).toBeGreaterThan(80);
+    expect((await open("192.0.2.99")).status).toBe(503);
+    // …but a signed-in user still connects and joins (cookie or ?token=), even from a flooding address.
+    const ok = client({ transports: ["polling"], query: { token: adminToken }, extraHeaders: { "cf-connecting-ip": "198.51.100.1" } });
+    await next(ok, "connect");
+    ok.emit("join_inventory_room", {});
+    expect((await next<Joined>(ok, "room_joined")).user.username).toBe(ADMIN.username);
+
+    // A user's own pending sessions are capped too (10), without touching anyone else's.
+    const gusToken = await operator("gus");
+    for (let i = 0; i < 10; i++) expect((await open("192.0.2.1", `&token=${gusToken}`)).status).toBe(200);
+    expect((await open("192.0.2.1", `&token=${gusToken}`)).status).toBe(503);
+    expect((await open("192.0.2.1", `&token=${adminToken}`)).status).toBe(200);
+
+    // Unconnected sessions expire after CONNECT_TIMEOUT_MS (10 s): the address gets in again.
+    await vi.waitUntil(async () => (await open("203.0.113.1")).status === 200, { timeout: 25_000, interval: 500 });
+  }, 60_000);
 });

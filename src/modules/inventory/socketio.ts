@@ -19,7 +19,7 @@
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import { authenticateToken } from "../../lib/auth";
+import { authenticateToken, verifyAccessToken } from "../../lib/auth";
 import { AppError } from "../../lib/errors";
 import { isUpgradeRequest, roomPrincipal } from "../../lib/rooms";
 import { createRouter, defineRoute } from "../../lib/route";
@@ -92,6 +92,27 @@ async function handshakeAuth(c: Context<AppEnv>): Promise<Authenticated> {
   return cookie ? authenticate(c, cookie) : {};
 }
 
+/** The request's credential (?token=, else the cookie from this origin), fingerprinted, and who it names if it verifies. */
+async function requestCredential(c: Context<AppEnv>): Promise<SioMeta["credential"]> {
+  const token = c.req.query("token") || (sameOriginOrNone(c) ? getCookie(c, SIO_COOKIE) : undefined);
+  if (!token) return undefined;
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
+  const fingerprint = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  if (token.length > MAX_TOKEN_LENGTH) return { fingerprint };
+  try {
+    const claims = await verifyAccessToken(c.var.deps.config, token);
+    return { fingerprint, userId: claims.sub, sessionId: claims.sid };
+  } catch (err) {
+    if (err instanceof AppError && err.code === "AUTHENTICATION_ERROR") return { fingerprint };
+    throw err;
+  }
+}
+
+const sameOriginOrNone = (c: Context<AppEnv>): boolean => {
+  const origin = c.req.header("origin");
+  return origin === undefined || origin === new URL(c.req.url).origin;
+};
+
 const Query = z.object({
   EIO: z.string().max(8).optional().openapi({ description: "Engine.IO protocol version: 4" }),
   transport: z.string().max(16).optional().openapi({ description: "polling or websocket" }),
@@ -138,7 +159,10 @@ async function handle(c: Context<AppEnv>): Promise<Response> {
     if (typeof token === "string" && token !== "invalid") auth = await authenticate(c, token);
   }
 
-  const meta: SioMeta = { room, ...auth };
+  // Anonymous handshakes are capped per client address (the edge sets CF-Connecting-IP).
+  const client = (c.req.header("cf-connecting-ip") ?? "local").slice(0, 64) || "local";
+  const credential = await requestCredential(c);
+  const meta: SioMeta = { room, ...auth, client, ...(credential ? { credential } : {}) };
   const url = `${SIO_URL}${sid ? `?sid=${encodeURIComponent(sid)}` : ""}`;
   const headers: Record<string, string> = { [SIO_HEADER]: encodeSioMeta(meta) };
   if (upgrade) headers.Upgrade = "websocket";
