@@ -168,6 +168,13 @@ describe("RM365 import (real Postgres through Hyperdrive)", () => {
     expect(hours.status, JSON.stringify(hours.json)).toBe(200);
     expect(hours.json.length).toBeGreaterThan(0);
     expect(hours.json.every((h) => h.employee === "Employee 001" && h.hours_worked > 0)).toBe(true);
+
+    // The employee's RM365 card clocks them in Floorline, from the state the import left (out).
+    const uid = (3735928559 + 3).toString(16).toUpperCase();
+    const clock = await call("/api/v1/attendance/clock-by-card", { token: admin.token, body: { card_uid: uid.toLowerCase() } });
+    expect(clock.status, JSON.stringify(clock.json)).toBe(200);
+    const [three] = await db().select().from(attendanceEmployees).where(eq(attendanceEmployees.code, "RM-0003"));
+    expect(three?.clockState).toBe("in");
   });
 
   it("reads RM365's comma-separated tabs", () => {
