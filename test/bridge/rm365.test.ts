@@ -122,12 +122,20 @@ describe("RM365 import (real Postgres through Hyperdrive)", () => {
        SELECT id, timestamp '2026-03-01 08:00', 'in' FROM employees WHERE employee_code = 'RM-0001'
        UNION ALL SELECT id, timestamp '2026-03-01 16:30', 'out' FROM employees WHERE employee_code = 'RM-0001'`,
     );
+    // RM365 stored the plant's wall clock (`datetime.now()`, no zone): summer times are BST.
+    await pg.query(
+      `INSERT INTO attendance_logs (employee_id, log_time, direction)
+       SELECT id, timestamp '2026-07-01 09:00', 'in' FROM employees WHERE employee_code = 'RM-0004'
+       UNION ALL SELECT id, timestamp '2026-07-01 17:00', 'out' FROM employees WHERE employee_code = 'RM-0004'`,
+    );
     await pg.query(
       "UPDATE employees SET nfc_uid = NULL WHERE employee_code = 'RM-0002'; UPDATE employees SET nfc_uid = 'ab:cd:ef:01' WHERE employee_code = 'RM-0002'",
     );
     const third = await runImport();
-    // The two new events, and the employee's previous latest 'out' (no longer the latest).
-    expect(third.tables.attendance_logs).toMatchObject({ read: LOG_ROWS + 2, written: 2, updated: 1, failed: 0 });
+    // The four new events, and each employee's previous latest 'out' (no longer the latest).
+    expect(third.tables.attendance_logs).toMatchObject({ read: LOG_ROWS + 4, written: 4, updated: 2, failed: 0 });
+    const [four] = await db().select().from(attendanceEmployees).where(eq(attendanceEmployees.code, "RM-0004"));
+    expect(four).toMatchObject({ clockState: "out", clockSince: "2026-07-01T16:00:00.000Z" });
     expect(third.tables.employee_cards).toMatchObject({ read: 17, written: 1, failed: 0 });
     const [one] = await db().select().from(attendanceEmployees).where(eq(attendanceEmployees.code, "RM-0001"));
     expect(one).toMatchObject({ clockState: "out", clockSince: "2026-03-01T16:30:00.000Z" });

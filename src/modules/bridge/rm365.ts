@@ -20,6 +20,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client";
 import { attendanceEmployees, attendanceEvents, enrollmentCards, enrollmentFingerprints, legacyKeys, users } from "../../db/schema";
 import { usernameKey } from "../../lib/fields";
+import { isTimeZone } from "../attendance/time";
 import { openPostgres } from "./postgres";
 import type { LegacySource } from "./source";
 import { defineTable, type MapContext } from "./source";
@@ -205,9 +206,20 @@ const logsTable = defineTable<EventValues>({
   },
 });
 
+/**
+ * RM365 wrote its times with `datetime.now()` into `timestamp` columns: the plant's wall clock,
+ * without a zone. Read them in the plant's time zone (ATTENDANCE_TIME_ZONE) as instants. The
+ * name goes into the SQL text, so only a plain IANA name is accepted.
+ */
+function plantTime(column: string, timeZone: string): string {
+  if (!isTimeZone(timeZone) || !/^[A-Za-z0-9_+\-/]{1,64}$/.test(timeZone)) throw new Error(`Unusable plant time zone ${JSON.stringify(timeZone)}`);
+  return `(${column} AT TIME ZONE '${timeZone}')`;
+}
+
 /** An employee's events in time order (ties by id): the one after and the one before each. */
-const LOGS = `
-  SELECT a.id, a.employee_id, a.log_time, a.direction, nx.id AS next_id, nx.direction AS next_direction, pv.id AS prev_id, pv.direction AS prev_direction
+const logsRelation = (timeZone: string) => `
+  SELECT a.id, a.employee_id, ${plantTime("a.log_time", timeZone)} AS log_time, a.direction,
+         nx.id AS next_id, nx.direction AS next_direction, pv.id AS prev_id, pv.direction AS prev_direction
   FROM public.attendance_logs a
   LEFT JOIN LATERAL (SELECT n.id, n.direction FROM public.attendance_logs n
     WHERE n.employee_id = a.employee_id AND (n.log_time, n.id) > (a.log_time, a.id) ORDER BY n.log_time, n.id LIMIT 1) nx ON true
@@ -216,14 +228,16 @@ const LOGS = `
 
 export const rm365Source: LegacySource = {
   name: "rm365",
-  open: (ctx) =>
-    openPostgres(ctx.hyperdrive("rm365").connectionString, {
+  open: (ctx) => {
+    const timeZone = ctx.plantTimeZone();
+    return openPostgres(ctx.hyperdrive("rm365").connectionString, {
       schema: "public",
       relations: {
         employee_cards: "SELECT id, nfc_uid FROM public.employees WHERE nfc_uid IS NOT NULL AND btrim(nfc_uid) <> ''",
-        employee_fingerprints: "SELECT id, employee_id, name, created_at, encode(sha256(template), 'hex') AS template_sha256 FROM public.employee_fingerprints",
-        attendance_logs: LOGS,
+        employee_fingerprints: `SELECT id, employee_id, name, ${plantTime("created_at", timeZone)} AS created_at, encode(sha256(template), 'hex') AS template_sha256 FROM public.employee_fingerprints`,
+        attendance_logs: logsRelation(timeZone),
       },
-    }),
+    });
+  },
   tables: [usersTable, employeesTable, cardsTable, fingerprintsTable, logsTable],
 };
