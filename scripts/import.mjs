@@ -3,8 +3,10 @@
 // verification.
 //
 //   npm run import -- ms5 --url postgres://user:pass@host:5432/ms5
-//       Local: starts the API (`wrangler dev` on --port, default 8795) with its Hyperdrive binding
-//       LEGACY_DB pointed at --url (CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_LEGACY_DB), imports
+//   npm run import -- rm365 --url postgres://user:pass@host:5432/attendance
+//       Local: starts the API (`wrangler dev` on --port, default 8795) with the source's Hyperdrive
+//       binding (LEGACY_DB for MS5, LEGACY_RM365_DB for RM365) pointed at --url
+//       (CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_<binding>), imports
 //       into the local D1 (the one `npm run dev` uses; migrated and given its demo admin first), then
 //       stops it. Without --url the binding's localConnectionString (the embedded demo Postgres) is used.
 //   npm run import -- ms5 --api https://floorline.example --token <admin access token or API key>
@@ -15,7 +17,7 @@
 // (local sign-in; default admin / DEMO_PASSWORD of .dev.vars).
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
-import { connectionString, resetMs5, startLegacyPostgres } from "./legacy-pg.mjs";
+import { connectionString, resetMs5, resetRm365, startLegacyPostgres } from "./legacy-pg.mjs";
 import { bin, ensureDevVars, root, run } from "./lib.mjs";
 
 const { values, positionals } = parseArgs({
@@ -63,17 +65,22 @@ try {
     // The local D1: migrations and the demo users (idempotent), as `npm run dev` does.
     run(process.execPath, ["scripts/dev-setup.mjs"]);
     const env = { ...process.env, CI: "true" };
-    if (values.url) env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_LEGACY_DB = values.url;
-    else {
+    // Each Postgres source has its own Hyperdrive binding (src/modules/bridge/sources.ts).
+    const binding = source === "rm365" ? "LEGACY_RM365_DB" : "LEGACY_DB";
+    if (values.url) env[`CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_${binding}`] = values.url;
+    else if (source === "ms5" || source === "rm365") {
       // The binding's localConnectionString: the embedded demo Postgres (started here if it is not running).
       legacy = await startLegacyPostgres();
-      const url = await legacy.ensureDatabase("ms5");
+      const url = await legacy.ensureDatabase(source);
       const probe = await import("pg").then(({ default: pg }) => new pg.Client({ connectionString: url }));
       await probe.connect();
-      const { rowCount } = await probe.query("SELECT 1 FROM information_schema.schemata WHERE schema_name = 'factory_telemetry'");
+      const { rowCount } =
+        source === "ms5"
+          ? await probe.query("SELECT 1 FROM information_schema.schemata WHERE schema_name = 'factory_telemetry'")
+          : await probe.query("SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'attendance_logs'");
       await probe.end();
-      if (rowCount === 0) await resetMs5(url);
-      console.log(`• legacy demo Postgres: ${connectionString(legacy.port, "ms5").replace(/:[^:@/]+@/, ":***@")}`);
+      if (rowCount === 0) await (source === "ms5" ? resetMs5(url) : resetRm365(url));
+      console.log(`• legacy demo Postgres: ${connectionString(legacy.port, source).replace(/:[^:@/]+@/, ":***@")}`);
     }
     base = `http://127.0.0.1:${values.port}`;
     dev = spawn(bin("wrangler"), ["dev", "-c", "wrangler.toml", "--port", values.port, "--ip", "127.0.0.1"], {

@@ -257,6 +257,57 @@ export async function resetMs5(connection, { oeeRows = 2_000, andonRows = 500 } 
   }
 }
 
+/** The password of every demo RM365 user (stored as RM365's passlib stored it: bcrypt `$2b$`). */
+export const RM365_DEMO_PASSWORD = "rm365-legacy-pass";
+
+/**
+ * Drops RM365's tables and loads them again (test/fixtures/legacy/rm365-schema.sql) with demo
+ * rows: 3 login users (bcrypt, RM365_DEMO_PASSWORD), `employees` employees (every third with an
+ * NFC card, every fifth with a fingerprint) and `logRows` clock events, alternating in/out per
+ * employee every 4 hours from 2026-01-05 (deterministic values).
+ */
+export async function resetRm365(connection, { employees = 50, logRows = 2_000 } = {}) {
+  const client = new pg.Client({ connectionString: connection });
+  await client.connect();
+  try {
+    await client.query("DROP TABLE IF EXISTS attendance_logs, employee_fingerprints, employees, login_users CASCADE");
+    await client.query(readFileSync(join(root, "test", "fixtures", "legacy", "rm365-schema.sql"), "utf8"));
+    const hash = bcrypt.hashSync(RM365_DEMO_PASSWORD, 4).replace(/^\$2a\$/, "$2b$");
+    await client.query(
+      `INSERT INTO login_users (username, password_hash, role, allowed_tabs)
+       VALUES ('rm_admin', $1, 'admin', 'attendance,enrollment,inventory,usermanagement'),
+              ('rm_clerk', $1, 'user', 'attendance.overview, attendance.logs'),
+              ('rm_packer', $1, 'user', '')`,
+      [hash],
+    );
+    await client.query(
+      `INSERT INTO employees (name, employee_code, location, status, nfc_uid)
+       SELECT 'Employee ' || lpad(n::text, 3, '0'), 'RM-' || lpad(n::text, 4, '0'), (ARRAY['UK','FR','NL'])[1 + n % 3],
+              CASE WHEN n % 10 = 0 THEN 'inactive' ELSE 'active' END,
+              CASE WHEN n % 3 = 0 THEN upper(to_hex(3735928559 + n)) END
+       FROM generate_series(1, $1::int) AS n`,
+      [employees],
+    );
+    await client.query(
+      `INSERT INTO employee_fingerprints (employee_id, template, name, created_at)
+       SELECT id, decode(md5('template-' || id), 'hex'), 'Right index', timestamp '2026-01-01 08:00' FROM employees WHERE id % 5 = 0`,
+    );
+    // Event n belongs to employee 1 + n % employees and is that employee's k-th (k = n / employees):
+    // 'in' when k is even, 'out' when odd, 4 hours apart.
+    await client.query(
+      `INSERT INTO attendance_logs (employee_id, log_time, direction)
+       SELECT e.id, timestamp '2026-01-05 06:00' + (n / $2::int) * interval '4 hours' + (n % $2::int) * interval '1 minute',
+              CASE WHEN (n / $2::int) % 2 = 0 THEN 'in' ELSE 'out' END
+       FROM generate_series(0, $1::int - 1) AS n
+       JOIN employees e ON e.employee_code = 'RM-' || lpad((1 + n % $2::int)::text, 4, '0')
+       ORDER BY n`,
+      [logRows, employees],
+    );
+  } finally {
+    await client.end();
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   // `node scripts/legacy-pg.mjs [--keep] [-- command …]`: start (and with --keep, keep the demo
   // rows already there), then run the command after `--` and stop Postgres when it ends (what
@@ -266,8 +317,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const flags = dash >= 0 ? process.argv.slice(2, dash) : process.argv.slice(2);
   const server = await startLegacyPostgres({ quiet: true });
   const ms5 = await server.ensureDatabase("ms5");
-  if (!flags.includes("--keep")) await resetMs5(ms5);
-  console.log(`• legacy Postgres on 127.0.0.1:${server.port}: MS5 demo database "ms5" (users' password: ${MS5_DEMO_PASSWORD})`);
+  const rm365 = await server.ensureDatabase("rm365");
+  if (!flags.includes("--keep")) {
+    await resetMs5(ms5);
+    await resetRm365(rm365);
+  }
+  console.log(
+    `• legacy Postgres on 127.0.0.1:${server.port}: MS5 demo database "ms5" (users' password: ${MS5_DEMO_PASSWORD}), RM365's "rm365" (${RM365_DEMO_PASSWORD})`,
+  );
   let child;
   const stop = async (code = 0) => {
     if (child && child.exitCode === null) child.kill("SIGTERM");

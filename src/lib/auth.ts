@@ -271,7 +271,7 @@ export async function authenticateToken(deps: Pick<Deps, "primary" | "trackD1" |
 }
 
 /** A WebSocket's `?token=`: an access token or a socket token, resolved to the user's rights now. */
-export async function authenticateSocketToken(deps: Pick<Deps, "db" | "now" | "config">, token: string): Promise<UserPrincipal> {
+export async function authenticateSocketToken(deps: Pick<Deps, "primary" | "trackD1" | "now" | "config">, token: string): Promise<UserPrincipal> {
   return loadUserPrincipal(deps, await verifyAccessToken(deps.config, token, [JWT_AUDIENCE, SOCKET_AUDIENCE]));
 }
 

@@ -8,11 +8,13 @@ import { eq } from "drizzle-orm";
 import { consumeBatch } from "../../../workers/shared";
 import { createDb } from "../../db/client";
 import { importJobs } from "../../db/schema";
+import { featureReader } from "../../lib/config";
 import { failDeadLettered } from "../../lib/jobs";
 import { ImportMessage } from "../../queues/messages";
+import { attendanceConfig } from "../attendance/config";
 import { IMPORT_JOB_MAX_ATTEMPTS, importJobKind } from "./lease";
 import { runImport } from "./runner";
-import { LEGACY_SOURCES_BY_NAME } from "./sources";
+import { LEGACY_SOURCES_BY_NAME, legacyHyperdrive } from "./sources";
 
 /** Deliveries of one message: the first plus wrangler.toml's `max_retries` (2). */
 const MAX_DELIVERIES = 3;
@@ -26,7 +28,17 @@ export async function consumeImports(batch: MessageBatch, env: Env): Promise<voi
     ImportMessage,
     async (message) => {
       if (message.type === "probe") return;
-      await runImport({ db, files: env.FILES, hyperdrive: () => env.LEGACY_DB, now }, LEGACY_SOURCES_BY_NAME, message.jobId);
+      await runImport(
+        {
+          db,
+          files: env.FILES,
+          hyperdrive: (source) => legacyHyperdrive(env, source),
+          plantTimeZone: () => featureReader(env)(attendanceConfig).timeZone,
+          now,
+        },
+        LEGACY_SOURCES_BY_NAME,
+        message.jobId,
+      );
     },
     {
       maxAttempts: Math.min(MAX_DELIVERIES, IMPORT_JOB_MAX_ATTEMPTS),

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import { ImportJob, ImportJobList, ImportListQuery, ImportParams, ImportVerification, StartImport } from "./schemas";
 import { getImport, listImports, startImport, verifyImport, watchImport } from "./service";
+import { legacyHyperdrive } from "./sources";
 
 const TAGS = ["imports"];
 /** Imports write users with their password hashes and every domain's rows: administrators only. */
@@ -95,6 +96,6 @@ export const importRoutes = createRouter()
     }),
     async (c) => {
       const deps = c.var.deps;
-      return c.json(await verifyImport(deps, () => deps.legacyDb, c.req.valid("param").id), 200);
+      return c.json(await verifyImport(deps, (source) => legacyHyperdrive(deps.env, source), c.req.valid("param").id), 200);
     },
   );

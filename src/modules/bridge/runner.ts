@@ -31,6 +31,8 @@ export interface RunDeps {
   db: Db;
   files: R2Bucket;
   hyperdrive: (source: LegacySourceName) => Hyperdrive;
+  /** SourceContext.plantTimeZone. */
+  plantTimeZone: () => string;
   now: () => Date;
 }
 
@@ -184,7 +186,7 @@ export async function runImport(deps: RunDeps, sources: RunSources, jobId: strin
   const progress: Progress = { report: { ...job.report }, failures: [...job.failures], failureCount: job.failureCount };
   let reader: SourceReader | undefined;
   try {
-    reader = await source.open({ hyperdrive: deps.hyperdrive, files: deps.files, input });
+    reader = await source.open({ hyperdrive: deps.hyperdrive, files: deps.files, input, plantTimeZone: deps.plantTimeZone });
     const startAt = job.cursor ? source.tables.findIndex((t) => t.read.name === job.cursor?.table) : 0;
     for (let i = Math.max(0, startAt); i < source.tables.length; i++) {
       const spec = source.tables[i] as AnyTableSpec;

@@ -2,6 +2,7 @@
  * Legacy imports (issue 19): start, read, list, watch and verify import jobs. The run itself is
  * ./runner.ts, driven by the import queue (src/index.ts `queue`).
  */
+
 import { and, asc, desc, eq, getTableColumns, getTableName, gt, inArray, type SQL } from "drizzle-orm";
 import type { z } from "zod";
 import { isConstraintError } from "../../db/client";
@@ -13,6 +14,7 @@ import { describeError, log } from "../../lib/logging";
 import { type Page, paginate } from "../../lib/pagination";
 import { actorOf, type Principal } from "../../lib/principal";
 import type { ImportJobMessage } from "../../queues/messages";
+import { attendanceConfig } from "../attendance/config";
 import { importJobKind } from "./lease";
 import { canonical, mapPage } from "./runner";
 import type { ImportJob, ImportListQuery, ImportVerification, StartImport } from "./schemas";
@@ -169,14 +171,14 @@ const pick = (values: Record<string, unknown>, keys: readonly string[]) => Objec
  * and from the Floorline rows their legacy keys name.
  */
 export async function verifyImport(
-  deps: JobDeps & Pick<Deps, "files">,
+  deps: JobDeps & Pick<Deps, "files" | "feature">,
   hyperdrive: (source: LegacySourceName) => Hyperdrive,
   id: string,
 ): Promise<z.infer<typeof ImportVerification>> {
   const job = await loadJob(deps, id);
   if (job.state !== "completed") throw new AppError("CONFLICT", `The import is ${job.state}; verify it once it has completed`);
   const source = sourceOf(job.source);
-  const reader = await source.open({ hyperdrive, files: deps.files, input: job.input });
+  const reader = await source.open({ hyperdrive, files: deps.files, input: job.input, plantTimeZone: () => deps.feature(attendanceConfig).timeZone });
   const tables: z.infer<typeof ImportVerification>["tables"] = [];
   try {
     for (const spec of source.tables) {

@@ -112,6 +112,11 @@ export interface SourceContext {
   /** R2: uploaded legacy files (SQLite databases, exports) live under `input.file_key`. */
   files: R2Bucket;
   input: ImportInput;
+  /**
+   * The plant's IANA time zone (ATTENDANCE_TIME_ZONE), for legacy times kept as naive wall-clock
+   * times (RM365's `datetime.now()`). Read on call: throws when the setting is bad.
+   */
+  plantTimeZone(): string;
 }
 
 /** The job's input as the admin route stored it (`import_jobs.input`). */

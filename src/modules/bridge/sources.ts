@@ -2,11 +2,20 @@
 import { ccbackendSource } from "./ccbackend/source";
 import { ms5Source } from "./ms5";
 import { partsSource } from "./parts/source";
-import type { LegacySource } from "./source";
+import { rm365Source } from "./rm365";
+import type { LegacySource, LegacySourceName } from "./source";
 
 /** sql.js's WebAssembly, loaded on the first Part Management/Aerie import (see parts/sqlite.ts). */
 const sqlWasm = async (): Promise<WebAssembly.Module> => (await import("sql.js/dist/sql-wasm-browser.wasm")).default;
 
 export const LEGACY_SOURCES_BY_NAME: ReadonlyMap<string, LegacySource> = new Map<string, LegacySource>(
-  [ms5Source, ccbackendSource, partsSource("parts", sqlWasm), partsSource("aerie", sqlWasm)].map((s) => [s.name, s]),
+  [ms5Source, rm365Source, ccbackendSource, partsSource("parts", sqlWasm), partsSource("aerie", sqlWasm)].map((s) => [s.name, s]),
 );
+
+/**
+ * The Hyperdrive binding that reaches a Postgres source: each legacy database is its own
+ * Hyperdrive configuration (LEGACY_DB: MS5; LEGACY_RM365_DB: RM365's attendance database).
+ */
+export function legacyHyperdrive(env: Pick<Env, "LEGACY_DB" | "LEGACY_RM365_DB">, source: LegacySourceName): Hyperdrive {
+  return source === "rm365" ? env.LEGACY_RM365_DB : env.LEGACY_DB;
+}

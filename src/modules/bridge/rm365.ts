@@ -1,0 +1,243 @@
+/**
+ * RM365's importer: its attendance database (PostgreSQL, schema `public`; helenrm365/
+ * rm365-tools-testing `backend/`) into Floorline's tables. Read through the Hyperdrive binding
+ * LEGACY_RM365_DB. RM365's backend creates none of these tables itself: their columns are those
+ * its modules' SQL reads and writes (test/fixtures/legacy/rm365-schema.sql lists where).
+ *
+ *   login_users → users                 passlib bcrypt (`$2b$`) kept as stored: verified on first
+ *                                       login, then rehashed; `allowed_tabs` (CSV) → allowed_tabs
+ *   employees → attendance_employees     location → department, status 'inactive' → not active
+ *   employees.nfc_uid → enrollment_cards (legacy table `employee_cards`: one card per employee)
+ *   employee_fingerprints → enrollment_fingerprints (template kept as its SHA-256, as Floorline keeps it)
+ *   attendance_logs → attendance_events  an 'in' is closed by the employee's next event when that
+ *                                       is an 'out'; the employee's latest event sets their clock state
+ *
+ * None of RM365's tables keeps an update time: every run reads every row and writes only those
+ * whose mapped values changed (row hash).
+ */
+import { and, eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../../db/client";
+import { attendanceEmployees, attendanceEvents, enrollmentCards, enrollmentFingerprints, legacyKeys, users } from "../../db/schema";
+import { usernameKey } from "../../lib/fields";
+import { isTimeZone } from "../attendance/time";
+import { openPostgres } from "./postgres";
+import type { LegacySource } from "./source";
+import { defineTable, type MapContext } from "./source";
+import { BadValue, legacyKey, optionalText, optionalTime, requiredText, requiredTime } from "./values";
+
+/** Who Floorline records as the author of rows RM365 kept no author for. */
+const IMPORTER = "legacy:rm365";
+const ACTOR_NAME = "RM365 (imported)";
+
+/** A reference that must resolve (its row imported earlier). */
+function mustRef(ctx: MapContext, table: string, id: unknown, what: string): string {
+  const found = ctx.ref(table, id);
+  if (!found) throw new BadValue(`${what} ${String(id)} was not imported`);
+  return found;
+}
+
+/** RM365's comma-separated tabs → a list; empty → null (the role's tabs). */
+export function tabsOf(value: unknown): string[] | null {
+  const text = optionalText(value, "allowed_tabs", 5000);
+  if (text === null) return null;
+  const tabs = [
+    ...new Set(
+      text
+        .split(",")
+        .map((t) => t.trim())
+        .filter((t) => t.length > 0),
+    ),
+  ];
+  if (tabs.length > 100) throw new BadValue("allowed_tabs: more than 100 tabs");
+  for (const tab of tabs)
+    if (!/^[a-z0-9][a-z0-9._-]{0,99}$/i.test(tab)) throw new BadValue(`allowed_tabs: ${JSON.stringify(tab.slice(0, 40))} is not a tab name`);
+  return tabs.length ? tabs : null;
+}
+
+const usersTable = defineTable({
+  read: { name: "login_users", key: "username", keyType: "text", columns: ["username", "password_hash", "role", "allowed_tabs"] },
+  target: { table: users, checksum: ["username", "role", "passwordHash", "allowedTabs"] },
+  map: (row) => {
+    const username = requiredText(row.username, "username", 100);
+    const role = optionalText(row.role, "role", 100)?.trim().toLowerCase() || "user";
+    return {
+      values: {
+        username,
+        usernameKey: usernameKey(username),
+        passwordHash: requiredText(row.password_hash, "password_hash", 500),
+        // RM365 has `admin` and everyone else (`user`, custom names), whose rights are their tabs.
+        role: role === "admin" ? "admin" : "viewer",
+        allowedTabs: tabsOf(row.allowed_tabs),
+        isActive: true,
+      },
+    };
+  },
+});
+
+const employeesTable = defineTable({
+  read: { name: "employees", key: "id", keyType: "int", columns: ["id", "name", "employee_code", "location", "status"] },
+  target: { table: attendanceEmployees, checksum: ["code", "name", "department", "active"] },
+  map: (row) => {
+    const code = optionalText(row.employee_code, "employee_code", 100)?.trim();
+    return {
+      values: {
+        // RM365's code is optional; Floorline's is the unique badge number.
+        code: code || `RM365-${legacyKey(row.id)}`,
+        name: requiredText(row.name, "name", 200).trim(),
+        department: optionalText(row.location, "location", 100)?.trim() || null,
+        active: (optionalText(row.status, "status", 50) ?? "").trim().toLowerCase() !== "inactive",
+        createdBy: IMPORTER,
+      },
+    };
+  },
+});
+
+const cardsTable = defineTable({
+  read: { name: "employee_cards", key: "id", keyType: "int", columns: ["id", "nfc_uid"] },
+  refs: { id: "employees" },
+  target: { table: enrollmentCards, checksum: ["employeeId", "uid"] },
+  map: (row, ctx) => {
+    const uid = requiredText(row.nfc_uid, "nfc_uid", 64)
+      .trim()
+      .replace(/[\s:-]/g, "")
+      .toUpperCase();
+    if (!/^[0-9A-F]{4,32}$/.test(uid)) throw new BadValue("nfc_uid: not 4-32 hex digits");
+    return { values: { employeeId: mustRef(ctx, "employees", row.id, "employee"), uid, label: "RM365 card", createdBy: IMPORTER } };
+  },
+});
+
+const fingerprintsTable = defineTable({
+  read: { name: "employee_fingerprints", key: "id", keyType: "int", columns: ["id", "employee_id", "name", "created_at", "template_sha256"] },
+  refs: { employee_id: "employees" },
+  target: { table: enrollmentFingerprints, checksum: ["employeeId", "templateId", "templateHash"] },
+  map: (row, ctx) => ({
+    values: {
+      employeeId: mustRef(ctx, "employees", row.employee_id, "employee"),
+      // RM365 matched templates on its host; readers enrolled anew report their own ids.
+      templateId: `rm365-${legacyKey(row.id)}`,
+      templateHash: optionalText(row.template_sha256, "template", 64),
+      createdBy: IMPORTER,
+      createdAt: optionalTime(row.created_at, "created_at") ?? undefined,
+    },
+  }),
+});
+
+interface EventValues extends Record<string, unknown> {
+  employeeId: string;
+  direction: "in" | "out";
+  at: string;
+  /** The legacy id of the event this one pairs with: an 'in''s closing 'out', an 'out''s 'in'. */
+  pairLegacyId: string | null;
+  /** The employee's latest event: it sets their clock state. */
+  latest: boolean;
+}
+
+/** The Floorline id of an attendance_logs row already imported (a subquery). */
+const eventIdOf = (db: Db, legacyId: string) =>
+  db
+    .select({ id: legacyKeys.floorlineId })
+    .from(legacyKeys)
+    .where(and(eq(legacyKeys.legacySource, "rm365"), eq(legacyKeys.legacyTable, "attendance_logs"), eq(legacyKeys.legacyId, legacyId)));
+
+function writeEvent(db: Db, id: string, v: EventValues): BatchItem<"sqlite">[] {
+  const row = { employeeId: v.employeeId, direction: v.direction, at: v.at };
+  const out: BatchItem<"sqlite">[] = [
+    db
+      .insert(attendanceEvents)
+      .values({ id, ...row, source: "manual", actorId: null, actorName: ACTOR_NAME })
+      .onConflictDoUpdate({ target: attendanceEvents.id, set: row }),
+  ];
+  const ev = attendanceEvents;
+  if (v.pairLegacyId !== null) {
+    // Whichever of the pair lands second links them (ids come from legacy_keys, which the
+    // runner writes after each row's statements, in order).
+    const pair = eventIdOf(db, v.pairLegacyId);
+    if (v.direction === "in") {
+      out.push(
+        db
+          .update(ev)
+          .set({ closedBy: sql`${pair}` })
+          .where(and(eq(ev.id, id), sql`exists ${pair}`)),
+      );
+    } else {
+      out.push(
+        db
+          .update(ev)
+          .set({ closedBy: id })
+          .where(and(sql`${ev.id} = ${pair}`, eq(ev.direction, "in"))),
+      );
+    }
+  }
+  if (v.latest) {
+    const e = attendanceEmployees;
+    out.push(
+      db
+        .update(e)
+        .set({ clockState: v.direction, clockSince: v.at, lastEventId: id })
+        .where(and(eq(e.id, v.employeeId), sql`(${e.clockSince} is null or ${e.clockSince} <= ${v.at})`)),
+    );
+  }
+  return out;
+}
+
+const logsTable = defineTable<EventValues>({
+  read: {
+    name: "attendance_logs",
+    key: "id",
+    keyType: "int",
+    columns: ["id", "employee_id", "log_time", "direction", "next_id", "next_direction", "prev_id", "prev_direction"],
+  },
+  refs: { employee_id: "employees" },
+  target: { table: attendanceEvents, checksum: ["employeeId", "direction", "at"], write: writeEvent },
+  map: (row, ctx) => {
+    const direction = row.direction === "in" || row.direction === "out" ? row.direction : undefined;
+    if (!direction) throw new BadValue(`direction: ${JSON.stringify(String(row.direction)).slice(0, 20)} is not in or out`);
+    const pair = direction === "in" ? (row.next_direction === "out" ? row.next_id : null) : row.prev_direction === "in" ? row.prev_id : null;
+    return {
+      values: {
+        employeeId: mustRef(ctx, "employees", row.employee_id, "employee"),
+        direction,
+        at: requiredTime(row.log_time, "log_time"),
+        pairLegacyId: pair === null || pair === undefined ? null : legacyKey(pair),
+        latest: row.next_id === null || row.next_id === undefined,
+      },
+    };
+  },
+});
+
+/**
+ * RM365 wrote its times with `datetime.now()` into `timestamp` columns: the plant's wall clock,
+ * without a zone. Read them in the plant's time zone (ATTENDANCE_TIME_ZONE) as instants. The
+ * name goes into the SQL text, so only a plain IANA name is accepted.
+ */
+function plantTime(column: string, timeZone: string): string {
+  if (!isTimeZone(timeZone) || !/^[A-Za-z0-9_+\-/]{1,64}$/.test(timeZone)) throw new Error(`Unusable plant time zone ${JSON.stringify(timeZone)}`);
+  return `(${column} AT TIME ZONE '${timeZone}')`;
+}
+
+/** An employee's events in time order (ties by id): the one after and the one before each. */
+const logsRelation = (timeZone: string) => `
+  SELECT a.id, a.employee_id, ${plantTime("a.log_time", timeZone)} AS log_time, a.direction,
+         nx.id AS next_id, nx.direction AS next_direction, pv.id AS prev_id, pv.direction AS prev_direction
+  FROM public.attendance_logs a
+  LEFT JOIN LATERAL (SELECT n.id, n.direction FROM public.attendance_logs n
+    WHERE n.employee_id = a.employee_id AND (n.log_time, n.id) > (a.log_time, a.id) ORDER BY n.log_time, n.id LIMIT 1) nx ON true
+  LEFT JOIN LATERAL (SELECT p.id, p.direction FROM public.attendance_logs p
+    WHERE p.employee_id = a.employee_id AND (p.log_time, p.id) < (a.log_time, a.id) ORDER BY p.log_time DESC, p.id DESC LIMIT 1) pv ON true`;
+
+export const rm365Source: LegacySource = {
+  name: "rm365",
+  open: (ctx) => {
+    const timeZone = ctx.plantTimeZone();
+    return openPostgres(ctx.hyperdrive("rm365").connectionString, {
+      schema: "public",
+      relations: {
+        employee_cards: "SELECT id, nfc_uid FROM public.employees WHERE nfc_uid IS NOT NULL AND btrim(nfc_uid) <> ''",
+        employee_fingerprints: `SELECT id, employee_id, name, ${plantTime("created_at", timeZone)} AS created_at, encode(sha256(template), 'hex') AS template_sha256 FROM public.employee_fingerprints`,
+        attendance_logs: logsRelation(timeZone),
+      },
+    });
+  },
+  tables: [usersTable, employeesTable, cardsTable, fingerprintsTable, logsTable],
+};

@@ -1,0 +1,194 @@
+/**
+ * RM365's importer against a real Postgres (test/legacy-pg.setup.mjs: embedded PostgreSQL with
+ * RM365's tables as test/fixtures/legacy/rm365-schema.sql declares them and 10,000 clock events,
+ * reached through the LEGACY_RM365_DB Hyperdrive binding's localConnectionString): import,
+ * verify, change 100 source rows, re-import, exactly those 100 change; an RM365 user signs in
+ * with their RM365 password; an imported employee's clock history shows through RM365's
+ * attendance routes.
+ */
+import { env } from "cloudflare:workers";
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { Client } from "pg";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { z } from "zod";
+import { attendanceEmployees, attendanceEvents, enrollmentCards, enrollmentFingerprints, legacyKeys, users } from "../../src/db/schema";
+import { legacyClient } from "../../src/modules/bridge/postgres";
+import { tabsOf } from "../../src/modules/bridge/rm365";
+import { ImportJob, ImportVerification } from "../../src/modules/bridge/schemas";
+import { call, db, loginAs } from "../helpers";
+
+const LOG_ROWS = 10_000;
+const EMPLOYEES = 50;
+const RM365_PASSWORD = "rm365-legacy-pass";
+
+let pg: Client;
+let admin: { token: string };
+
+beforeAll(async () => {
+  pg = legacyClient(env.LEGACY_RM365_DB.connectionString);
+  await pg.connect();
+  admin = await loginAs("admin");
+});
+afterAll(async () => {
+  await pg.end();
+});
+
+async function runImport(body: Record<string, unknown> = { source: "rm365" }) {
+  const started = await call("/api/v1/imports", { token: admin.token, body, schema: ImportJob });
+  expect(started.status).toBe(202);
+  let job = started.json;
+  await vi.waitUntil(
+    async () => {
+      job = (await call(`/api/v1/imports/${started.json.id}`, { token: admin.token, schema: ImportJob })).json;
+      return job.state === "completed" || job.state === "failed";
+    },
+    { timeout: 180_000, interval: 250 },
+  );
+  expect(job.error).toBeNull();
+  expect(job.state).toBe("completed");
+  return job;
+}
+
+describe("RM365 import (real Postgres through Hyperdrive)", () => {
+  let first: z.infer<typeof ImportJob>;
+
+  it("imports users, employees, cards, fingerprints and clock events, and verifies", { timeout: 240_000 }, async () => {
+    first = await runImport();
+    expect(first.tables.login_users).toEqual({ read: 3, written: 3, updated: 0, skipped: 0, failed: 0 });
+    expect(first.tables.employees).toMatchObject({ read: EMPLOYEES, written: EMPLOYEES, failed: 0 });
+    // Every third employee has an NFC card, every fifth a fingerprint.
+    expect(first.tables.employee_cards).toMatchObject({ read: 16, written: 16, failed: 0 });
+    expect(first.tables.employee_fingerprints).toMatchObject({ read: 10, written: 10, failed: 0 });
+    expect(first.tables.attendance_logs).toEqual({ read: LOG_ROWS, written: LOG_ROWS, updated: 0, skipped: 0, failed: 0 });
+    expect(first.failure_count).toBe(0);
+
+    const verify = await call(`/api/v1/imports/${first.id}/verify`, { token: admin.token, schema: ImportVerification });
+    expect(verify.status).toBe(200);
+    for (const t of verify.json.tables) expect(t, t.table).toMatchObject({ match: true });
+    expect(verify.json.tables.find((t) => t.table === "attendance_logs")).toMatchObject({ source_rows: LOG_ROWS, floorline_rows: LOG_ROWS });
+    expect(verify.json.match).toBe(true);
+
+    // Each 'in' is closed by the 'out' after it (every employee's history alternates and ends on
+    // an 'out'); each employee's clock state is their latest event.
+    const [open] = await db()
+      .select({ n: sql<number>`count(*)` })
+      .from(attendanceEvents)
+      .where(and(eq(attendanceEvents.direction, "in"), isNull(attendanceEvents.closedBy)));
+    expect(open?.n).toBe(0);
+    const [paired] = await db()
+      .select({ n: sql<number>`count(*)` })
+      .from(attendanceEvents)
+      .innerJoin(sql`attendance_events AS o`, sql`o.id = ${attendanceEvents.closedBy}`)
+      .where(sql`o.direction = 'out' AND o.employee_id = ${attendanceEvents.employeeId} AND o.at > ${attendanceEvents.at}`);
+    expect(paired?.n).toBe(LOG_ROWS / 2);
+    const staff = await db().select().from(attendanceEmployees);
+    expect(staff).toHaveLength(EMPLOYEES);
+    for (const e of staff) expect({ state: e.clockState, last: e.lastEventId !== null }).toEqual({ state: "out", last: true });
+    const tenth = staff.find((e) => e.code === "RM-0010");
+    expect(tenth).toMatchObject({ name: "Employee 010", department: "FR", active: false });
+    const [card] = await db()
+      .select()
+      .from(enrollmentCards)
+      .where(eq(enrollmentCards.employeeId, staff.find((e) => e.code === "RM-0003")?.id ?? ""));
+    expect(card?.uid).toBe((3735928559 + 3).toString(16).toUpperCase());
+    const [print] = await db()
+      .select()
+      .from(enrollmentFingerprints)
+      .where(eq(enrollmentFingerprints.employeeId, tenth?.id ?? ""));
+    expect(print?.templateHash).toMatch(/^[0-9a-f]{64}$/);
+    const [clerk] = await db().select().from(users).where(eq(users.username, "rm_clerk"));
+    expect(clerk).toMatchObject({ role: "viewer", allowedTabs: ["attendance.overview", "attendance.logs"] });
+    expect(clerk?.passwordHash).toMatch(/^\$2b\$/);
+  });
+
+  it("re-import after 100 source rows changed writes exactly those 100", { timeout: 240_000 }, async () => {
+    await pg.query(
+      "UPDATE attendance_logs SET log_time = log_time + interval '30 seconds' WHERE id IN (SELECT id FROM attendance_logs ORDER BY id LIMIT 100 OFFSET 5000)",
+    );
+    const second = await runImport();
+    expect(second.tables.attendance_logs).toEqual({ read: LOG_ROWS, written: 0, updated: 100, skipped: LOG_ROWS - 100, failed: 0 });
+    for (const [table, counts] of Object.entries(second.tables)) {
+      if (table !== "attendance_logs") expect({ table, written: counts.written, updated: counts.updated }).toEqual({ table, written: 0, updated: 0 });
+    }
+    const [touched] = await db().select({ n: sql<number>`count(*)` }).from(legacyKeys).where(eq(legacyKeys.jobId, second.id));
+    expect(touched?.n).toBe(100);
+    const verify = await call(`/api/v1/imports/${second.id}/verify`, { token: admin.token, schema: ImportVerification });
+    expect(verify.json.match).toBe(true);
+  });
+
+  it("a new clock-out in RM365 closes the imported clock-in and moves the clock state", { timeout: 240_000 }, async () => {
+    await pg.query(
+      `INSERT INTO attendance_logs (employee_id, log_time, direction)
+       SELECT id, timestamp '2026-03-01 08:00', 'in' FROM employees WHERE employee_code = 'RM-0001'
+       UNION ALL SELECT id, timestamp '2026-03-01 16:30', 'out' FROM employees WHERE employee_code = 'RM-0001'`,
+    );
+    // RM365 stored the plant's wall clock (`datetime.now()`, no zone): summer times are BST.
+    await pg.query(
+      `INSERT INTO attendance_logs (employee_id, log_time, direction)
+       SELECT id, timestamp '2026-07-01 09:00', 'in' FROM employees WHERE employee_code = 'RM-0004'
+       UNION ALL SELECT id, timestamp '2026-07-01 17:00', 'out' FROM employees WHERE employee_code = 'RM-0004'`,
+    );
+    await pg.query(
+      "UPDATE employees SET nfc_uid = NULL WHERE employee_code = 'RM-0002'; UPDATE employees SET nfc_uid = 'ab:cd:ef:01' WHERE employee_code = 'RM-0002'",
+    );
+    const third = await runImport();
+    // The four new events, and each employee's previous latest 'out' (no longer the latest).
+    expect(third.tables.attendance_logs).toMatchObject({ read: LOG_ROWS + 4, written: 4, updated: 2, failed: 0 });
+    const [four] = await db().select().from(attendanceEmployees).where(eq(attendanceEmployees.code, "RM-0004"));
+    expect(four).toMatchObject({ clockState: "out", clockSince: "2026-07-01T16:00:00.000Z" });
+    expect(third.tables.employee_cards).toMatchObject({ read: 17, written: 1, failed: 0 });
+    const [one] = await db().select().from(attendanceEmployees).where(eq(attendanceEmployees.code, "RM-0001"));
+    expect(one).toMatchObject({ clockState: "out", clockSince: "2026-03-01T16:30:00.000Z" });
+    const events = await db()
+      .select()
+      .from(attendanceEvents)
+      .where(and(eq(attendanceEvents.employeeId, one?.id ?? ""), sql`${attendanceEvents.at} >= '2026-03-01'`));
+    const clockIn = events.find((e) => e.direction === "in");
+    const clockOut = events.find((e) => e.direction === "out");
+    expect(clockIn?.closedBy).toBe(clockOut?.id);
+    expect(one?.lastEventId).toBe(clockOut?.id);
+    // A bad row is reported with its key, not dropped.
+    await pg.query("INSERT INTO employees (name, employee_code, nfc_uid) VALUES ('Bad Card', 'RM-BAD', 'not-a-uid!')");
+    const fourth = await runImport();
+    expect(fourth.tables.employee_cards).toMatchObject({ written: 0, failed: 1 });
+    expect(fourth.failures).toEqual([expect.objectContaining({ table: "employee_cards", reason: expect.stringContaining("nfc_uid") })]);
+  });
+
+  it("an RM365 user signs in with their RM365 password; an imported employee's history shows through RM365's attendance routes", async () => {
+    const login = await call("/api/v1/auth/login", { body: { username: "rm_clerk", password: RM365_PASSWORD } });
+    expect(login.status).toBe(200);
+    const wrong = await call("/api/v1/auth/login", { body: { username: "rm_clerk", password: "not-it" } });
+    expect(wrong.status).toBe(401);
+
+    const logs = await call("/api/v1/attendance/logs?from_date=2026-01-05&to_date=2026-01-06&search=Employee%20001", {
+      token: admin.token,
+      schema: z.array(z.object({ employee: z.string(), date: z.string(), time: z.string(), direction: z.string() })),
+    });
+    expect(logs.status, JSON.stringify(logs.json)).toBe(200);
+    expect(logs.json.length).toBeGreaterThanOrEqual(6);
+    expect(new Set(logs.json.map((l) => l.employee))).toEqual(new Set(["Employee 001"]));
+    expect(new Set(logs.json.map((l) => l.direction))).toEqual(new Set(["in", "out"]));
+    // Work hours pair each clock-in with its clock-out: the import linked them.
+    const hours = await call("/api/v1/attendance/work-hours?from_date=2026-01-05&to_date=2026-01-06&name_search=Employee%20001", {
+      token: admin.token,
+      schema: z.array(z.object({ employee: z.string(), date: z.string(), hours_worked: z.number() })),
+    });
+    expect(hours.status, JSON.stringify(hours.json)).toBe(200);
+    expect(hours.json.length).toBeGreaterThan(0);
+    expect(hours.json.every((h) => h.employee === "Employee 001" && h.hours_worked > 0)).toBe(true);
+
+    // The employee's RM365 card clocks them in Floorline, from the state the import left (out).
+    const uid = (3735928559 + 3).toString(16).toUpperCase();
+    const clock = await call("/api/v1/attendance/clock-by-card", { token: admin.token, body: { card_uid: uid.toLowerCase() } });
+    expect(clock.status, JSON.stringify(clock.json)).toBe(200);
+    const [three] = await db().select().from(attendanceEmployees).where(eq(attendanceEmployees.code, "RM-0003"));
+    expect(three?.clockState).toBe("in");
+  });
+
+  it("reads RM365's comma-separated tabs", () => {
+    expect(tabsOf(" attendance , labels.history,,attendance")).toEqual(["attendance", "labels.history"]);
+    expect(tabsOf("")).toBeNull();
+    expect(tabsOf(null)).toBeNull();
+    expect(() => tabsOf("attendance,<script>")).toThrow(/not a tab name/);
+  });
+});
