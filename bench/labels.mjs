@@ -62,19 +62,17 @@ execFileSync(
   },
 );
 const rows = [];
-{
-  for (const [templateId, count] of RUNS) {
-    const r = JSON.parse(
-      execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--child", bundle, String(count), templateId], { encoding: "utf8" })
-        .trim()
-        .split("\n")
-        .at(-1),
-    );
-    rows.push(
-      `| ${templateId} | ${count.toLocaleString("en")} | ${r.pages} | ${(r.ms / 1000).toFixed(2)} s | ${Math.round(count / (r.ms / 1000)).toLocaleString("en")} | ${(r.pdf / 1048576).toFixed(1)} MB | ${(r.heap / 1048576).toFixed(0)} MB |`,
-    );
-    console.error(`${templateId} × ${count}: done`);
-  }
+for (const [templateId, count] of RUNS) {
+  const r = JSON.parse(
+    execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--child", bundle, String(count), templateId], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .at(-1),
+  );
+  rows.push(
+    `| ${templateId} | ${count.toLocaleString("en")} | ${r.pages} | ${(r.ms / 1000).toFixed(2)} s | ${Math.round(count / (r.ms / 1000)).toLocaleString("en")} | ${(r.pdf / 1048576).toFixed(1)} MB | ${(r.heap / 1048576).toFixed(0)} MB |`,
+  );
+  console.error(`${templateId} × ${count}: done`);
 }
 rmSync(tmp, { recursive: true, force: true });
 console.log("| template | labels | pages | render + save | labels/s | PDF | JS heap growth |");
