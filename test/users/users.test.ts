@@ -156,6 +156,17 @@ describe("/api/v1/roles", () => {
     expect(arr(operator?.permissions)).not.toContain("andon:acknowledge");
   });
 
+  it("GET /roles/{name} answers one role as the list does (RM365's getRole); unknown 404; /permissions stays static", async () => {
+    const admin = await loginAs("admin");
+    const one = await call("/api/v1/roles/operator", { token: admin.token });
+    expect(one.status).toBe(200);
+    const list = await call("/api/v1/roles", { token: admin.token });
+    expect(one.json).toEqual(arr(list.json).find((r) => String(r.role_name) === "operator"));
+    expect((await call("/api/v1/roles/no-such-role", { token: admin.token })).status).toBe(404);
+    expect((await call("/api/v1/roles/bad%20name", { token: admin.token })).status).toBe(422);
+    expect(Array.isArray((await call("/api/v1/roles/permissions", { token: admin.token })).json)).toBe(true);
+  });
+
   it("a custom role grants exactly its permissions and tabs", async () => {
     const admin = await loginAs("admin");
     const role = unique("auditor");

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { PERMISSIONS } from "../../lib/rbac";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
-import { CreateRoleBody, RoleNameQuery, RoleResponse, UpdateRoleBody } from "./schemas";
-import { createRole, deleteRole, listRoles, updateRole } from "./service";
+import { CreateRoleBody, RoleName, RoleNameQuery, RoleResponse, UpdateRoleBody } from "./schemas";
+import { createRole, deleteRole, getRole, listRoles, updateRole } from "./service";
 
 const TAGS = ["roles"];
 const TAB = "usermanagement";
@@ -34,6 +34,20 @@ export const roleRoutes = createRouter()
       responses: { 200: json(z.array(z.string()), "Permission names") },
     }),
     (c) => c.json([...PERMISSIONS], 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/{role_name}",
+      access: "roles:read",
+      pureRead: true,
+      tab: TAB,
+      summary: "One role with its tabs and permissions (RM365's getRole; after /permissions, so that path stays static)",
+      tags: TAGS,
+      request: { params: z.object({ role_name: RoleName }) },
+      responses: { 200: json(RoleResponse, "The role") },
+    }),
+    async (c) => c.json(await getRole(c.var.deps, c.req.valid("param").role_name), 200),
   )
   .openapi(
     defineRoute({

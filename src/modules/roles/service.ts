@@ -23,6 +23,11 @@ export async function listRoles({ db }: Pick<Deps, "db">): Promise<RoleResponse[
   return (await db.select().from(roles).orderBy(asc(roles.name))).map(toRoleResponse);
 }
 
+/** One role by name (RM365's `GET /roles/{name}`); 404 when there is none. */
+export async function getRole(deps: Pick<Deps, "db">, name: string): Promise<RoleResponse> {
+  return toRoleResponse(await findRole(deps, name));
+}
+
 async function findRole({ db }: Pick<Deps, "db">, name: string): Promise<RoleRow> {
   const [row] = await db.select().from(roles).where(eq(roles.name, name)).limit(1);
   if (!row) throw notFound(`Role '${name}'`);

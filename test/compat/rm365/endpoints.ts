@@ -30,6 +30,8 @@ export interface Rm365Endpoint {
 export const SEED_SERVED_IN_CATALOGUE = 86;
 
 export const ENDPOINTS: Rm365Endpoint[] = [
+  // ---- roles (frontend/js/services/api/rolesApi.js getRole) ----
+  { method: "GET", path: "/api/v1/roles/operator", role: "admin", reads: ["role_name", "allowed_tabs"] },
   // ---- enrollment (frontend/js/services/api/enrollmentApi.js, modules/enrollment/*) ----
   {
     method: "GET",
