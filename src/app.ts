@@ -8,6 +8,7 @@ import { ccbackendAuthRoutes } from "./compat/ccbackend/auth";
 import { ccbackendEquipmentRootRoutes, ccbackendEquipmentRoutes } from "./compat/ccbackend/equipment";
 import { ccbackendPhotoRoutes, ccbackendReportRoutes } from "./compat/ccbackend/reports";
 import { ccbackendSurface } from "./compat/ccbackend/surface";
+import { ms5ChecklistRoutes } from "./compat/ms5/checklists";
 import { ms5EquipmentRoutes } from "./compat/ms5/equipment";
 import { ms5AndonRoutes, ms5DashboardRoutes, ms5DowntimeRoutes, ms5OeeRoutes } from "./compat/ms5/floor";
 import { ms5ProductionRoutes } from "./compat/ms5/production";
@@ -134,6 +135,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/oee", ms5OeeRoutes);
   app.route("/api/v1/dashboard", ms5DashboardRoutes);
   app.route("/api/v1/websocket", ms5SocketRoutes);
+  app.route("/api/v1/checklists", ms5ChecklistRoutes);
   app.route("/api/v1/users", userRoutes);
   app.route("/api/v1/roles", roleRoutes);
   app.route("/api/v1/api-keys", apiKeyRoutes);

@@ -5,7 +5,7 @@
  * the 45 MS5's own backend served. catalogue.test.ts makes one test per row.
  */
 import { arr, type Json } from "../../helpers";
-import type { Ctx, Who } from "./fixtures";
+import { type Ctx, checklistAnswers, checklistBody, type Who } from "./fixtures";
 
 export interface Row {
   method: "GET" | "POST" | "PUT" | "DELETE";
@@ -38,6 +38,8 @@ const EQUIPMENT = ["id", "code", "equipment_code", "name", "production_line", "s
 const FAULT = ["id", "equipment_code", "equipmentId", "faultCode", "description", "status", "startTime", "reportedBy", "resolution"];
 const SCHEDULE_M = ["id", "equipment_code", "equipmentId", "equipmentName", "type", "description", "scheduledDate", "status", "estimatedDuration"];
 const ESCALATION = ["id", "eventId", "priority", "escalationLevel", "status", "createdAt", "escalatedAt", "escalationReason", "line_id"];
+const CHECKLIST = ["id", "name", "description", "items", "required_signature", "created_at", "is_active", "line_id"];
+const RUN = ["id", "checklist_id", "template_id", "status", "responses", "notes", "completed_by", "completed_at", "created_at"];
 const SCHEDULED = ["id", "name", "template_id", "frequency", "recipients", "is_active"];
 
 /** A new schedule on the context's item (through the canonical route). */
@@ -945,6 +947,110 @@ export const ROWS: Row[] = [
     status: 200,
     shape: "object",
     fields: ["message"],
+  },
+  // --- checklists (beyond the seed: MS5's backend never served them; modules/quality)
+  {
+    method: "POST",
+    path: "/api/v1/checklists",
+    seed: false,
+    url: () => "/api/v1/checklists",
+    body: (c) => checklistBody(c.lineId),
+    status: 201,
+    shape: "object",
+    fields: CHECKLIST,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/checklists",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/checklists?line_id=${c.lineId}&equipment_code=BP01.PACK.BAG1&is_active=true`,
+    status: 200,
+    shape: "array",
+    fields: CHECKLIST,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/checklists/{x}",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/checklists/${c.checklistId}`,
+    status: 200,
+    shape: "object",
+    fields: CHECKLIST,
+    check: (j) => {
+      const items = arr(j.items);
+      if (items.length !== 3 || JSON.stringify(items[0]).indexOf('"guards"') < 0) throw new Error(`items: ${JSON.stringify(items)}`);
+    },
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/checklists/{x}",
+    seed: false,
+    url: async (c) => `/api/v1/checklists/${await c.freshChecklist()}`,
+    body: () => ({ description: "Night shift", requiredSignature: true }),
+    status: 200,
+    shape: "object",
+    fields: CHECKLIST,
+    check: (j) => {
+      expectField(j, "description", "Night shift");
+      expectField(j, "required_signature", true);
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/api/v1/checklists/{x}",
+    seed: false,
+    url: async (c) => `/api/v1/checklists/${await c.freshChecklist()}`,
+    status: 200,
+    shape: "object",
+  },
+  {
+    method: "POST",
+    path: "/api/v1/checklists/instances",
+    seed: false,
+    who: "op",
+    url: () => "/api/v1/checklists/instances",
+    body: (c) => ({ checklist_id: c.checklistId, job_id: "job-1", line_id: c.lineId }),
+    status: 201,
+    shape: "object",
+    fields: RUN,
+    check: (j) => expectField(j, "status", "pending"),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/checklists/instances",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/checklists/instances?checklist_id=${c.checklistId}&status=pending`,
+    status: 200,
+    shape: "array",
+    fields: RUN,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/checklists/instances/{x}",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/checklists/instances/${await c.freshChecklistRun()}`,
+    status: 200,
+    shape: "object",
+    fields: RUN,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/checklists/instances/{x}/complete",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/checklists/instances/${await c.freshChecklistRun()}/complete`,
+    body: () => ({ responses: checklistAnswers(), notes: "All good" }),
+    status: 200,
+    shape: "object",
+    fields: RUN,
+    check: (j) => {
+      expectField(j, "status", "completed");
+      if (arr(j.responses).length !== 2) throw new Error("responses not kept");
+    },
   },
   {
     method: "POST",
