@@ -12,6 +12,7 @@ import { ms5ChecklistRoutes } from "./compat/ms5/checklists";
 import { ms5EquipmentRoutes } from "./compat/ms5/equipment";
 import { ms5AndonRoutes, ms5DashboardRoutes, ms5DowntimeRoutes, ms5OeeRoutes } from "./compat/ms5/floor";
 import { ms5ProductionRoutes } from "./compat/ms5/production";
+import { ms5QualityRoutes } from "./compat/ms5/quality";
 import { ms5ReportRoutes } from "./compat/ms5/reports";
 import { ms5SocketRoutes } from "./compat/ms5/socket";
 import { partsAuthRoutes } from "./compat/parts/auth";
@@ -136,6 +137,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/api/v1/dashboard", ms5DashboardRoutes);
   app.route("/api/v1/websocket", ms5SocketRoutes);
   app.route("/api/v1/checklists", ms5ChecklistRoutes);
+  app.route("/api/v1/quality", ms5QualityRoutes);
   app.route("/api/v1/users", userRoutes);
   app.route("/api/v1/roles", roleRoutes);
   app.route("/api/v1/api-keys", apiKeyRoutes);

@@ -5,7 +5,7 @@
  * the 45 MS5's own backend served. catalogue.test.ts makes one test per row.
  */
 import { arr, type Json } from "../../helpers";
-import { type Ctx, checklistAnswers, checklistBody, type Who } from "./fixtures";
+import { type Ctx, checklistAnswers, checklistBody, inspectionResults, type Who } from "./fixtures";
 
 export interface Row {
   method: "GET" | "POST" | "PUT" | "DELETE";
@@ -40,6 +40,21 @@ const SCHEDULE_M = ["id", "equipment_code", "equipmentId", "equipmentName", "typ
 const ESCALATION = ["id", "eventId", "priority", "escalationLevel", "status", "createdAt", "escalatedAt", "escalationReason", "line_id"];
 const CHECKLIST = ["id", "name", "description", "items", "required_signature", "created_at", "is_active", "line_id"];
 const RUN = ["id", "checklist_id", "template_id", "status", "responses", "notes", "completed_by", "completed_at", "created_at"];
+const INSPECTION = [
+  "id",
+  "lineId",
+  "lineCode",
+  "inspectionType",
+  "status",
+  "scheduledDate",
+  "completedDate",
+  "inspector",
+  "results",
+  "defects",
+  "notes",
+  "created_at",
+  "updated_at",
+];
 const SCHEDULED = ["id", "name", "template_id", "frequency", "recipients", "is_active"];
 
 /** A new schedule on the context's item (through the canonical route). */
@@ -1051,6 +1066,87 @@ export const ROWS: Row[] = [
       expectField(j, "status", "completed");
       if (arr(j.responses).length !== 2) throw new Error("responses not kept");
     },
+  },
+  // --- quality inspections (beyond the seed; modules/quality)
+  {
+    method: "POST",
+    path: "/api/v1/quality/inspections",
+    seed: false,
+    who: "op",
+    url: () => "/api/v1/quality/inspections",
+    body: (c) => ({ lineId: c.lineId, inspectionType: "spot", scheduledDate: "2030-01-05T08:00:00Z", notes: "Seal check" }),
+    status: 201,
+    shape: "object",
+    fields: INSPECTION,
+    check: (j) => expectField(j, "status", "scheduled"),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/quality/inspections",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/quality/inspections?line_id=${c.lineId}&status=scheduled`,
+    status: 200,
+    shape: "array",
+    fields: INSPECTION,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/quality/inspections/{x}",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/quality/inspections/${await c.freshInspection()}`,
+    status: 200,
+    shape: "object",
+    fields: INSPECTION,
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/quality/inspections/{x}",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/quality/inspections/${await c.freshInspection()}`,
+    body: () => ({ status: "in_progress", inspector: "Ana" }),
+    status: 200,
+    shape: "object",
+    fields: INSPECTION,
+    check: (j) => expectField(j, "status", "in_progress"),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/quality/inspections/{x}/complete",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/quality/inspections/${await c.freshInspection()}/complete`,
+    body: () => inspectionResults(),
+    status: 200,
+    shape: "object",
+    fields: INSPECTION,
+    check: (j) => {
+      expectField(j, "status", "completed");
+      expectField(j, "overallResult", "pass");
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/quality/inspections/{x}/approve",
+    seed: false,
+    url: async (c) => `/api/v1/quality/inspections/${await c.freshInspection(true)}/approve`,
+    status: 200,
+    shape: "object",
+    fields: INSPECTION,
+    check: (j) => expectField(j, "status", "approved"),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/quality/inspections/{x}/reject",
+    seed: false,
+    url: async (c) => `/api/v1/quality/inspections/${await c.freshInspection(true)}/reject`,
+    body: () => ({ rejection_reason: "Seal strength measured on the wrong batch" }),
+    status: 200,
+    shape: "object",
+    fields: INSPECTION,
+    check: (j) => expectField(j, "status", "rejected"),
   },
   {
     method: "POST",

@@ -42,6 +42,8 @@ export interface Ctx {
   freshChecklist(): Promise<string>;
   /** A new pending run of that checklist, started by the operator. */
   freshChecklistRun(): Promise<string>;
+  /** A new inspection on the line, scheduled by the operator; `completed` completes it too. */
+  freshInspection(completed?: boolean): Promise<string>;
   /** The job the operator walks through accept → start → complete. */
   flowJobId?: string;
   scheduledId?: string;
@@ -137,9 +139,15 @@ export async function makeCtx(): Promise<Ctx> {
   const checklistId = await freshChecklist();
   const freshChecklistRun = async () =>
     str((await ok(call("/api/v1/checklists/instances", { token: op.token, body: { checklist_id: checklistId, line_id: lineId } }))).id);
+  const freshInspection = async (completed = false) => {
+    const id = str((await ok(call("/api/v1/quality/inspections", { token: op.token, body: { lineId, inspectionType: "routine" } }))).id);
+    if (completed) await ok(call(`/api/v1/quality/inspections/${id}/complete`, { token: op.token, body: inspectionResults() }), 200);
+    return id;
+  };
   return {
     pm,
     op,
+    freshInspection,
     checklistId,
     freshChecklist,
     freshChecklistRun,
@@ -178,3 +186,14 @@ export const checklistAnswers = () => [
   { item_id: "guards", value: true, completed: true },
   { item_id: "pressure", value: 6.2, completed: true, notes: "gauge 2" },
 ];
+
+/** The client's `completeQualityInspection` body. */
+export const inspectionResults = () => ({
+  results: [
+    { id: "r1", parameterId: "p1", parameterName: "Seal strength", value: 12.5, unit: "N", status: "pass", timestamp: new Date().toISOString() },
+    { id: "r2", parameterId: "p2", parameterName: "Print legible", value: true, status: "pass", timestamp: new Date().toISOString() },
+  ],
+  overall_result: "pass",
+  score: 97.5,
+  notes: "Within spec",
+});

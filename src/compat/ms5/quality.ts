@@ -1,0 +1,202 @@
+/**
+ * MS5's quality screens on `/api/v1/quality` (issue 17; MS5's backend never served them):
+ * inspections as the client's QualityInspection reads them (camelCase), listed as bare arrays
+ * with `X-Total-Count` and filtered by its snake_case query. Bodies in camelCase as the client's
+ * slice sends `Partial<QualityInspection>`, snake_case accepted beside; `complete` takes
+ * `{results, overall_result, score, notes}`, `reject` `{rejection_reason}`. Recording needs
+ * `quality:write`; approving and rejecting `quality:approve` (MS5's role model: not operators).
+ */
+import type { Context } from "hono";
+import { z } from "zod";
+import { expectedVersion, setETag } from "../../lib/etag";
+import { LongText, ShortText } from "../../lib/fields";
+import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import {
+  approveInspection,
+  completeInspection,
+  createInspection,
+  getInspection,
+  INSPECTION_RESULTS,
+  INSPECTION_STATUSES,
+  INSPECTION_TYPES,
+  Inspection,
+  InspectionResultIn,
+  listInspections,
+  MAX_INSPECTION_RESULTS,
+  rejectInspection,
+  updateInspection,
+} from "../../modules/quality/inspections";
+import { bare, DateOrTime, DateOrTimeEnd, jsonBody, Ms5Paging, pageParams, TAGS } from "./shared";
+
+const IdParams = z.object({ id: z.uuid() });
+const Instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString());
+const ProductType = z.string().trim().max(64).nullable().optional();
+
+const InspectionFields = {
+  lineId: z.uuid().optional(),
+  line_id: z.uuid().optional(),
+  productTypeId: ProductType,
+  product_type_id: ProductType,
+  inspectionType: z.enum(INSPECTION_TYPES).optional(),
+  inspection_type: z.enum(INSPECTION_TYPES).optional(),
+  scheduledDate: Instant.optional(),
+  scheduled_date: Instant.optional(),
+  inspector: ShortText.min(1).optional(),
+  notes: LongText.nullable().optional(),
+};
+const CreateBody = z.object(InspectionFields).refine((b) => (b.lineId ?? b.line_id) !== undefined, { message: "lineId is required", path: ["lineId"] });
+const UpdateBody = z.object({ ...InspectionFields, status: z.enum(["scheduled", "in_progress", "cancelled"]).optional() });
+const CompleteBody = z.object({
+  results: z.array(InspectionResultIn).max(MAX_INSPECTION_RESULTS),
+  overall_result: z.enum(INSPECTION_RESULTS),
+  score: z.number().finite().min(0).max(100).optional(),
+  notes: LongText.optional(),
+});
+const RejectBody = z.object({ rejection_reason: z.string().trim().min(1).max(2000) });
+const ListQuery = Ms5Paging.extend({
+  line_id: z.uuid().optional(),
+  /** The client sends its check's id; inspections are not tied to checks here, so it is accepted and ignored. */
+  check_id: z.string().max(64).optional(),
+  status: z.enum(INSPECTION_STATUSES).optional(),
+  start_date: DateOrTime.optional(),
+  end_date: DateOrTimeEnd.optional(),
+});
+const IfMatch = z.object({ "if-match": z.string().max(64).optional().describe('The inspection\'s version from its ETag, e.g. "2"') });
+
+/** The inspection, its version in `ETag`. */
+const done = (c: Context, i: Inspection) => {
+  setETag(c, i.version);
+  return i;
+};
+
+/** Mounted at `/api/v1/quality`. */
+export const ms5QualityRoutes = createRouter()
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/inspections",
+      access: "quality:read",
+      pureRead: true,
+      summary: "MS5: quality inspections, latest scheduled first, a bare array (X-Total-Count)",
+      tags: TAGS,
+      request: { query: ListQuery },
+      responses: { 200: json(z.array(Inspection), "The inspections") },
+    }),
+    async (c) => {
+      const { skip, offset, limit, line_id, status, start_date, end_date } = c.req.valid("query");
+      return c.json(
+        bare(c, await listInspections(c.var.deps, { line_id, status, from: start_date, to: end_date, ...pageParams({ skip, offset, limit }) })),
+        200,
+      );
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/inspections",
+      access: "quality:write",
+      summary: "MS5: schedule a quality inspection on a line (scheduledDate defaults to now, inspector to the caller)",
+      tags: TAGS,
+      request: jsonBody(CreateBody),
+      errors: { 404: "No such line" },
+      responses: { 201: json(Inspection, "The inspection") },
+    }),
+    async (c) => {
+      const b = c.req.valid("json");
+      const made = await createInspection(
+        c.var.deps,
+        {
+          line_id: b.lineId ?? b.line_id ?? "",
+          product_type_id: b.productTypeId !== undefined ? b.productTypeId : b.product_type_id,
+          inspection_type: b.inspectionType ?? b.inspection_type,
+          scheduled_date: b.scheduledDate ?? b.scheduled_date,
+          inspector: b.inspector,
+          notes: b.notes,
+        },
+        principalOf(c),
+      );
+      return c.json(done(c, made), 201);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/inspections/{id}",
+      access: "quality:read",
+      pureRead: true,
+      summary: "MS5: one quality inspection",
+      tags: TAGS,
+      request: { params: IdParams },
+      errors: { 404: "No such inspection" },
+      responses: { 200: json(Inspection, "The inspection") },
+    }),
+    async (c) => c.json(done(c, await getInspection(c.var.deps, c.req.valid("param").id)), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "put",
+      path: "/inspections/{id}",
+      access: "quality:write",
+      summary: "MS5: change an open inspection (status: in_progress to start it, cancelled to cancel it)",
+      tags: TAGS,
+      request: { params: IdParams, headers: IfMatch, ...jsonBody(UpdateBody) },
+      errors: { 404: "No such inspection", 409: "Not open, or changed since read" },
+      responses: { 200: json(Inspection, "The inspection") },
+    }),
+    async (c) => {
+      const b = c.req.valid("json");
+      const updated = await updateInspection(
+        c.var.deps,
+        c.req.valid("param").id,
+        {
+          inspection_type: b.inspectionType ?? b.inspection_type,
+          scheduled_date: b.scheduledDate ?? b.scheduled_date,
+          inspector: b.inspector,
+          notes: b.notes,
+          product_type_id: b.productTypeId !== undefined ? b.productTypeId : b.product_type_id,
+          status: b.status,
+        },
+        expectedVersion(c.req.header("if-match")),
+      );
+      return c.json(done(c, updated), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/inspections/{id}/complete",
+      access: "quality:write",
+      summary: "MS5: complete an open inspection once with {results, overall_result, score, notes}",
+      tags: TAGS,
+      request: { params: IdParams, ...jsonBody(CompleteBody) },
+      errors: { 404: "No such inspection", 409: "Already completed, reviewed or cancelled" },
+      responses: { 200: json(Inspection, "The inspection") },
+    }),
+    async (c) => c.json(done(c, await completeInspection(c.var.deps, c.req.valid("param").id, c.req.valid("json"), principalOf(c))), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/inspections/{id}/approve",
+      access: "quality:approve",
+      summary: "MS5: approve a completed inspection (once)",
+      tags: TAGS,
+      request: { params: IdParams },
+      errors: { 404: "No such inspection", 409: "Not completed, or already reviewed" },
+      responses: { 200: json(Inspection, "The inspection") },
+    }),
+    async (c) => c.json(done(c, await approveInspection(c.var.deps, c.req.valid("param").id, principalOf(c))), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/inspections/{id}/reject",
+      access: "quality:approve",
+      summary: "MS5: reject a completed inspection (once) with {rejection_reason}",
+      tags: TAGS,
+      request: { params: IdParams, ...jsonBody(RejectBody) },
+      errors: { 404: "No such inspection", 409: "Not completed, or already reviewed" },
+      responses: { 200: json(Inspection, "The inspection") },
+    }),
+    async (c) => c.json(done(c, await rejectInspection(c.var.deps, c.req.valid("param").id, c.req.valid("json").rejection_reason, principalOf(c))), 200),
+  );
