@@ -51,7 +51,7 @@ export const Inspection = z
       }),
     ),
     /** Defects are not recorded yet (issue 17 remainder): always empty. */
-    defects: z.array(z.never()),
+    defects: z.array(z.object({ id: z.string() })).max(0),
     overallResult: z.enum(INSPECTION_RESULTS).nullable(),
     score: z.number().nullable(),
     notes: z.string().nullable(),
