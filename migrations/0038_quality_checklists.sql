@@ -64,3 +64,30 @@ CREATE TABLE `quality_inspections` (
 --> statement-breakpoint
 CREATE INDEX `quality_inspections_line_idx` ON `quality_inspections` (`line_id`,`scheduled_date`);--> statement-breakpoint
 CREATE INDEX `quality_inspections_scheduled_idx` ON `quality_inspections` (`scheduled_date`,`id`);
+--> statement-breakpoint
+CREATE TABLE `quality_defects` (
+	`id` text PRIMARY KEY NOT NULL,
+	`line_id` text NOT NULL,
+	`inspection_id` text,
+	`defect_code` text NOT NULL,
+	`description` text NOT NULL,
+	`severity` text DEFAULT 'medium' NOT NULL,
+	`category` text DEFAULT 'functional' NOT NULL,
+	`quantity` integer DEFAULT 1 NOT NULL,
+	`location` text,
+	`root_cause` text,
+	`corrective_action` text,
+	`status` text DEFAULT 'open' NOT NULL,
+	`reported_by` text NOT NULL,
+	`resolved_by` text,
+	`resolved_at` text,
+	`resolution_notes` text,
+	`created_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`updated_at` text DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')) NOT NULL,
+	`version` integer DEFAULT 1 NOT NULL,
+	FOREIGN KEY (`line_id`) REFERENCES `production_lines`(`id`) ON UPDATE no action ON DELETE no action,
+	FOREIGN KEY (`inspection_id`) REFERENCES `quality_inspections`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `quality_defects_line_idx` ON `quality_defects` (`line_id`,`created_at`);--> statement-breakpoint
+CREATE INDEX `quality_defects_created_idx` ON `quality_defects` (`created_at`,`id`);

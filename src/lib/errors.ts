@@ -64,6 +64,8 @@ export const ERROR_REASONS = [
   "concurrent_clock",
   "conversion_failed",
   "conversion_unconvertible",
+  "defect_not_found",
+  "defect_state",
   "employee_code_taken",
   "employee_inactive",
   "employee_not_found",

@@ -5,12 +5,24 @@
  * slice sends `Partial<QualityInspection>`, snake_case accepted beside; `complete` takes
  * `{results, overall_result, score, notes}`, `reject` `{rejection_reason}`. Recording needs
  * `quality:write`; approving and rejecting `quality:approve` (MS5's role model: not operators).
+ * Defects: reported, changed and resolved once (`{resolution_notes}`) with `quality:write`.
  */
 import type { Context } from "hono";
 import { z } from "zod";
 import { expectedVersion, setETag } from "../../lib/etag";
-import { LongText, ShortText } from "../../lib/fields";
+import { Code, LongText, ShortText } from "../../lib/fields";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
+import {
+  createDefect,
+  DEFECT_CATEGORIES,
+  DEFECT_SEVERITIES,
+  DEFECT_STATUSES,
+  Defect,
+  getDefect,
+  listDefects,
+  resolveDefect,
+  updateDefect,
+} from "../../modules/quality/defects";
 import {
   approveInspection,
   completeInspection,
@@ -62,6 +74,48 @@ const ListQuery = Ms5Paging.extend({
   end_date: DateOrTimeEnd.optional(),
 });
 const IfMatch = z.object({ "if-match": z.string().max(64).optional().describe('The inspection\'s version from its ETag, e.g. "2"') });
+
+const DefectFieldsIn = {
+  defectCode: Code.optional(),
+  defect_code: Code.optional(),
+  description: z.string().trim().min(1).max(2000).optional(),
+  severity: z.enum(DEFECT_SEVERITIES).optional(),
+  category: z.enum(DEFECT_CATEGORIES).optional(),
+  quantity: z.number().int().min(1).max(1_000_000).optional(),
+  location: ShortText.nullable().optional(),
+  rootCause: LongText.nullable().optional(),
+  root_cause: LongText.nullable().optional(),
+  correctiveAction: LongText.nullable().optional(),
+  corrective_action: LongText.nullable().optional(),
+};
+const CreateDefectBody = z.object({
+  ...DefectFieldsIn,
+  lineId: z.uuid().optional(),
+  line_id: z.uuid().optional(),
+  inspectionId: z.uuid().nullable().optional(),
+  inspection_id: z.uuid().nullable().optional(),
+});
+const UpdateDefectBody = z.object({ ...DefectFieldsIn, status: z.enum(["open", "investigating"]).optional() });
+const ResolveDefectBody = z.object({ resolution_notes: z.string().trim().min(1).max(2000) });
+const DefectQuery = Ms5Paging.extend({
+  line_id: z.uuid().optional(),
+  inspection_id: z.uuid().optional(),
+  defect_category: z.enum(DEFECT_CATEGORIES).optional(),
+  severity: z.enum(DEFECT_SEVERITIES).optional(),
+  status: z.enum(DEFECT_STATUSES).optional(),
+  start_date: DateOrTime.optional(),
+  end_date: DateOrTimeEnd.optional(),
+});
+const defectFields = (b: z.infer<typeof UpdateDefectBody>) => ({
+  defect_code: b.defectCode ?? b.defect_code,
+  description: b.description,
+  severity: b.severity,
+  category: b.category,
+  quantity: b.quantity,
+  location: b.location,
+  root_cause: b.rootCause !== undefined ? b.rootCause : b.root_cause,
+  corrective_action: b.correctiveAction !== undefined ? b.correctiveAction : b.corrective_action,
+});
 
 /** The inspection, its version in `ETag`. */
 const done = (c: Context, i: Inspection) => {
@@ -199,4 +253,110 @@ export const ms5QualityRoutes = createRouter()
       responses: { 200: json(Inspection, "The inspection") },
     }),
     async (c) => c.json(done(c, await rejectInspection(c.var.deps, c.req.valid("param").id, c.req.valid("json").rejection_reason, principalOf(c))), 200),
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/defects",
+      access: "quality:read",
+      pureRead: true,
+      summary: "MS5: quality defects, newest first, a bare array (X-Total-Count)",
+      tags: TAGS,
+      request: { query: DefectQuery },
+      responses: { 200: json(z.array(Defect), "The defects") },
+    }),
+    async (c) => {
+      const { skip, offset, limit, line_id, inspection_id, defect_category, severity, status, start_date, end_date } = c.req.valid("query");
+      const page = await listDefects(c.var.deps, {
+        line_id,
+        inspection_id,
+        category: defect_category,
+        severity,
+        status,
+        from: start_date,
+        to: end_date,
+        ...pageParams({ skip, offset, limit }),
+      });
+      return c.json(bare(c, page), 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/defects",
+      access: "quality:write",
+      summary: "MS5: report a defect on a line or against an inspection (the caller is the reporter)",
+      tags: TAGS,
+      request: jsonBody(CreateDefectBody),
+      errors: { 404: "No such line or inspection" },
+      responses: { 201: json(Defect, "The defect") },
+    }),
+    async (c) => {
+      const b = c.req.valid("json");
+      const made = await createDefect(
+        c.var.deps,
+        { ...defectFields(b), line_id: b.lineId ?? b.line_id, inspection_id: b.inspectionId !== undefined ? b.inspectionId : b.inspection_id },
+        principalOf(c),
+      );
+      setETag(c, made.version);
+      return c.json(made, 201);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/defects/{id}",
+      access: "quality:read",
+      pureRead: true,
+      summary: "MS5: one quality defect",
+      tags: TAGS,
+      request: { params: IdParams },
+      errors: { 404: "No such defect" },
+      responses: { 200: json(Defect, "The defect") },
+    }),
+    async (c) => {
+      const found = await getDefect(c.var.deps, c.req.valid("param").id);
+      setETag(c, found.version);
+      return c.json(found, 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "put",
+      path: "/defects/{id}",
+      access: "quality:write",
+      summary: "MS5: change an open defect (status open | investigating; resolve has its own route)",
+      tags: TAGS,
+      request: { params: IdParams, headers: IfMatch, ...jsonBody(UpdateDefectBody) },
+      errors: { 404: "No such defect", 409: "Resolved or closed, or changed since read" },
+      responses: { 200: json(Defect, "The defect") },
+    }),
+    async (c) => {
+      const b = c.req.valid("json");
+      const updated = await updateDefect(
+        c.var.deps,
+        c.req.valid("param").id,
+        { ...defectFields(b), status: b.status },
+        expectedVersion(c.req.header("if-match")),
+      );
+      setETag(c, updated.version);
+      return c.json(updated, 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "post",
+      path: "/defects/{id}/resolve",
+      access: "quality:write",
+      summary: "MS5: resolve an open defect once with {resolution_notes}",
+      tags: TAGS,
+      request: { params: IdParams, ...jsonBody(ResolveDefectBody) },
+      errors: { 404: "No such defect", 409: "Already resolved or closed" },
+      responses: { 200: json(Defect, "The defect") },
+    }),
+    async (c) => {
+      const resolved = await resolveDefect(c.var.deps, c.req.valid("param").id, c.req.valid("json").resolution_notes, principalOf(c));
+      setETag(c, resolved.version);
+      return c.json(resolved, 200);
+    },
   );

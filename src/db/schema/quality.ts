@@ -123,3 +123,34 @@ export const qualityInspections = sqliteTable(
   },
   (t) => [index("quality_inspections_line_idx").on(t.lineId, t.scheduledDate), index("quality_inspections_scheduled_idx").on(t.scheduledDate, t.id)],
 );
+
+export const DEFECT_SEVERITIES = ["low", "medium", "high", "critical"] as const;
+export const DEFECT_CATEGORIES = ["dimensional", "surface", "functional", "aesthetic", "safety"] as const;
+export const DEFECT_STATUSES = ["open", "investigating", "resolved", "closed"] as const;
+
+export const qualityDefects = sqliteTable(
+  "quality_defects",
+  {
+    id: id(),
+    lineId: text("line_id")
+      .notNull()
+      .references(() => productionLines.id),
+    inspectionId: text("inspection_id").references(() => qualityInspections.id),
+    defectCode: text("defect_code").notNull(),
+    description: text("description").notNull(),
+    severity: text("severity", { enum: DEFECT_SEVERITIES }).notNull().default("medium"),
+    category: text("category", { enum: DEFECT_CATEGORIES }).notNull().default("functional"),
+    quantity: integer("quantity").notNull().default(1),
+    location: text("location"),
+    rootCause: text("root_cause"),
+    correctiveAction: text("corrective_action"),
+    status: text("status", { enum: DEFECT_STATUSES }).notNull().default("open"),
+    reportedBy: text("reported_by").notNull(),
+    resolvedBy: text("resolved_by"),
+    resolvedAt: timestamp("resolved_at"),
+    resolutionNotes: text("resolution_notes"),
+    ...timestamps(),
+    version: version(),
+  },
+  (t) => [index("quality_defects_line_idx").on(t.lineId, t.createdAt), index("quality_defects_created_idx").on(t.createdAt, t.id)],
+);

@@ -55,6 +55,21 @@ const INSPECTION = [
   "created_at",
   "updated_at",
 ];
+const DEFECT = [
+  "id",
+  "inspectionId",
+  "defectCode",
+  "description",
+  "severity",
+  "category",
+  "quantity",
+  "status",
+  "reportedBy",
+  "reportedAt",
+  "resolvedBy",
+  "resolvedAt",
+  "created_at",
+];
 const SCHEDULED = ["id", "name", "template_id", "frequency", "recipients", "is_active"];
 
 /** A new schedule on the context's item (through the canonical route). */
@@ -1148,6 +1163,63 @@ export const ROWS: Row[] = [
     fields: INSPECTION,
     check: (j) => expectField(j, "status", "rejected"),
   },
+  // --- quality defects (beyond the seed; modules/quality)
+  {
+    method: "POST",
+    path: "/api/v1/quality/defects",
+    seed: false,
+    who: "op",
+    url: () => "/api/v1/quality/defects",
+    body: (c) => ({ lineId: c.lineId, defectCode: "SEAL-01", description: "Weak seal", severity: "high", category: "functional", quantity: 3 }),
+    status: 201,
+    shape: "object",
+    fields: DEFECT,
+    check: (j) => expectField(j, "status", "open"),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/quality/defects",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/quality/defects?line_id=${c.lineId}&defect_category=functional&severity=high&status=open`,
+    status: 200,
+    shape: "array",
+    fields: DEFECT,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/quality/defects/{x}",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/quality/defects/${await freshDefect(c)}`,
+    status: 200,
+    shape: "object",
+    fields: DEFECT,
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/quality/defects/{x}",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/quality/defects/${await freshDefect(c)}`,
+    body: () => ({ status: "investigating", rootCause: "Heater bar worn" }),
+    status: 200,
+    shape: "object",
+    fields: DEFECT,
+    check: (j) => expectField(j, "rootCause", "Heater bar worn"),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/quality/defects/{x}/resolve",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/quality/defects/${await freshDefect(c)}/resolve`,
+    body: () => ({ resolution_notes: "Heater bar replaced" }),
+    status: 200,
+    shape: "object",
+    fields: DEFECT,
+    check: (j) => expectField(j, "status", "resolved"),
+  },
   {
     method: "POST",
     path: "/api/v1/auth/change-password",
@@ -1177,4 +1249,12 @@ async function freshLine(c: Ctx): Promise<string> {
   const { call } = await import("../../helpers");
   const line = await call("/api/v1/production/lines", { token: c.pm.token, body: { line_code: `L-${crypto.randomUUID().slice(0, 8)}`, name: "Spare" } });
   return String(line.json.id);
+}
+
+/** A new open defect on the context's line, reported by the operator. */
+async function freshDefect(c: Ctx): Promise<string> {
+  const { call, str } = await import("../../helpers");
+  const made = await call("/api/v1/quality/defects", { token: c.op.token, body: { lineId: c.lineId, defectCode: "SEAL-01", description: "Weak seal" } });
+  if (made.status !== 201) throw new Error(`defect: ${made.status} ${JSON.stringify(made.json)}`);
+  return str(made.json.id);
 }
