@@ -54,3 +54,46 @@ describe("quality defects", () => {
     expect((await call(`/api/v1/quality/defects/${id}/resolve`, { token: viewer.token, body: { resolution_notes: "x" } })).status).toBe(403);
   });
 });
+
+describe("quality metrics", () => {
+  it("counts a line's results and defects in the window, and refuses a window over a year", async () => {
+    const boss = await loginAs("production_manager");
+    const worker = await loginAs("operator");
+    const line = await call("/api/v1/production/lines", { token: boss.token, body: { line_code: `L-${crypto.randomUUID().slice(0, 8)}`, name: "Metrics" } });
+    const id = str(line.json.id);
+    for (const overall of ["pass", "pass", "fail"]) {
+      const insp = await call("/api/v1/quality/inspections", { token: worker.token, body: { lineId: id } });
+      const results = [{ parameterName: "Seal strength", value: 3, status: overall === "fail" ? "fail" : "pass" }];
+      expect(
+        (await call(`/api/v1/quality/inspections/${insp.json.id}/complete`, { token: worker.token, body: { results, overall_result: overall } })).status,
+      ).toBe(200);
+    }
+    await call("/api/v1/quality/inspections", { token: worker.token, body: { lineId: id } }); // not completed: not counted
+    for (const [code, severity] of [
+      ["SEAL", "high"],
+      ["SEAL", "critical"],
+      ["DENT", "low"],
+    ]) {
+      await call("/api/v1/quality/defects", { token: worker.token, body: { lineId: id, defectCode: code, description: code, severity } });
+    }
+    const today = new Date().toISOString().slice(0, 10);
+    const m = await call(`/api/v1/quality/metrics/${id}?start_date=${today}&end_date=${today}`, { token: worker.token });
+    expect(m.status, JSON.stringify(m.json)).toBe(200);
+    expect(m.json).toMatchObject({
+      totalInspections: 3,
+      passedInspections: 2,
+      failedInspections: 1,
+      passRate: 66.67,
+      totalDefects: 3,
+      defectRate: 100,
+      averageDefectSeverity: 2.67,
+      topDefects: [
+        { defectCode: "SEAL", count: 2, percentage: 66.67 },
+        { defectCode: "DENT", count: 1, percentage: 33.33 },
+      ],
+      parameterDeviations: [{ parameterName: "Seal strength", deviationCount: 1 }],
+    });
+    expect((await call(`/api/v1/quality/metrics/${id}?start_date=2020-01-01&end_date=2022-01-01`, { token: worker.token })).status).toBe(422);
+    expect((await call(`/api/v1/quality/metrics/${crypto.randomUUID()}?start_date=${today}&end_date=${today}`, { token: worker.token })).status).toBe(404);
+  });
+});

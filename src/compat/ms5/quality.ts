@@ -38,6 +38,7 @@ import {
   rejectInspection,
   updateInspection,
 } from "../../modules/quality/inspections";
+import { QualityMetrics, qualityMetrics } from "../../modules/quality/metrics";
 import { bare, DateOrTime, DateOrTimeEnd, jsonBody, Ms5Paging, pageParams, TAGS } from "./shared";
 
 const IdParams = z.object({ id: z.uuid() });
@@ -116,6 +117,13 @@ const defectFields = (b: z.infer<typeof UpdateDefectBody>) => ({
   root_cause: b.rootCause !== undefined ? b.rootCause : b.root_cause,
   corrective_action: b.correctiveAction !== undefined ? b.correctiveAction : b.corrective_action,
 });
+
+const MetricsQuery = z
+  .object({ start_date: DateOrTime, end_date: DateOrTimeEnd, product_type_id: z.string().trim().max(64).optional() })
+  .refine((q) => q.start_date < q.end_date && Date.parse(q.end_date) - Date.parse(q.start_date) <= 366 * 86_400_000, {
+    message: "end_date must follow start_date, at most 366 days later",
+    path: ["end_date"],
+  });
 
 /** The inspection, its version in `ETag`. */
 const done = (c: Context, i: Inspection) => {
@@ -358,5 +366,22 @@ export const ms5QualityRoutes = createRouter()
       const resolved = await resolveDefect(c.var.deps, c.req.valid("param").id, c.req.valid("json").resolution_notes, principalOf(c));
       setETag(c, resolved.version);
       return c.json(resolved, 200);
+    },
+  )
+  .openapi(
+    defineRoute({
+      method: "get",
+      path: "/metrics/{id}",
+      access: "quality:read",
+      pureRead: true,
+      summary: "MS5: a line's quality figures over start_date..end_date (at most 366 days): pass rate, defects, top defects, deviating parameters",
+      tags: TAGS,
+      request: { params: IdParams, query: MetricsQuery },
+      errors: { 404: "No such line", 422: "Window missing, reversed or longer than 366 days" },
+      responses: { 200: json(QualityMetrics, "The figures") },
+    }),
+    async (c) => {
+      const { start_date, end_date, product_type_id } = c.req.valid("query");
+      return c.json(await qualityMetrics(c.var.deps, { line_id: c.req.valid("param").id, from: start_date, to: end_date, product_type_id }), 200);
     },
   );
