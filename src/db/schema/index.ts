@@ -14,3 +14,4 @@ export * from "./platform";
 export * from "./production";
 export * from "./reports";
 export * from "./salesdata";
+export * from "./quality";

@@ -5,7 +5,7 @@
  * the 45 MS5's own backend served. catalogue.test.ts makes one test per row.
  */
 import { arr, type Json } from "../../helpers";
-import type { Ctx, Who } from "./fixtures";
+import { type Ctx, checklistAnswers, checklistBody, inspectionResults, type Who } from "./fixtures";
 
 export interface Row {
   method: "GET" | "POST" | "PUT" | "DELETE";
@@ -38,6 +38,38 @@ const EQUIPMENT = ["id", "code", "equipment_code", "name", "production_line", "s
 const FAULT = ["id", "equipment_code", "equipmentId", "faultCode", "description", "status", "startTime", "reportedBy", "resolution"];
 const SCHEDULE_M = ["id", "equipment_code", "equipmentId", "equipmentName", "type", "description", "scheduledDate", "status", "estimatedDuration"];
 const ESCALATION = ["id", "eventId", "priority", "escalationLevel", "status", "createdAt", "escalatedAt", "escalationReason", "line_id"];
+const CHECKLIST = ["id", "name", "description", "items", "required_signature", "created_at", "is_active", "line_id"];
+const RUN = ["id", "checklist_id", "template_id", "status", "responses", "notes", "completed_by", "completed_at", "created_at"];
+const INSPECTION = [
+  "id",
+  "lineId",
+  "lineCode",
+  "inspectionType",
+  "status",
+  "scheduledDate",
+  "completedDate",
+  "inspector",
+  "results",
+  "defects",
+  "notes",
+  "created_at",
+  "updated_at",
+];
+const DEFECT = [
+  "id",
+  "inspectionId",
+  "defectCode",
+  "description",
+  "severity",
+  "category",
+  "quantity",
+  "status",
+  "reportedBy",
+  "reportedAt",
+  "resolvedBy",
+  "resolvedAt",
+  "created_at",
+];
 const SCHEDULED = ["id", "name", "template_id", "frequency", "recipients", "is_active"];
 
 /** A new schedule on the context's item (through the canonical route). */
@@ -946,6 +978,272 @@ export const ROWS: Row[] = [
     shape: "object",
     fields: ["message"],
   },
+  // --- checklists (beyond the seed: MS5's backend never served them; modules/quality)
+  {
+    method: "POST",
+    path: "/api/v1/checklists",
+    seed: false,
+    url: () => "/api/v1/checklists",
+    body: (c) => checklistBody(c.lineId),
+    status: 201,
+    shape: "object",
+    fields: CHECKLIST,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/checklists",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/checklists?line_id=${c.lineId}&equipment_code=BP01.PACK.BAG1&is_active=true`,
+    status: 200,
+    shape: "array",
+    fields: CHECKLIST,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/checklists/{x}",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/checklists/${c.checklistId}`,
+    status: 200,
+    shape: "object",
+    fields: CHECKLIST,
+    check: (j) => {
+      const items = arr(j.items);
+      if (items.length !== 3 || JSON.stringify(items[0]).indexOf('"guards"') < 0) throw new Error(`items: ${JSON.stringify(items)}`);
+    },
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/checklists/{x}",
+    seed: false,
+    url: async (c) => `/api/v1/checklists/${await c.freshChecklist()}`,
+    body: () => ({ description: "Night shift", requiredSignature: true }),
+    status: 200,
+    shape: "object",
+    fields: CHECKLIST,
+    check: (j) => {
+      expectField(j, "description", "Night shift");
+      expectField(j, "required_signature", true);
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/api/v1/checklists/{x}",
+    seed: false,
+    url: async (c) => `/api/v1/checklists/${await c.freshChecklist()}`,
+    status: 200,
+    shape: "object",
+  },
+  {
+    method: "POST",
+    path: "/api/v1/checklists/instances",
+    seed: false,
+    who: "op",
+    url: () => "/api/v1/checklists/instances",
+    body: (c) => ({ checklist_id: c.checklistId, job_id: "job-1", line_id: c.lineId }),
+    status: 201,
+    shape: "object",
+    fields: RUN,
+    check: (j) => expectField(j, "status", "pending"),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/checklists/instances",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/checklists/instances?checklist_id=${c.checklistId}&status=pending`,
+    status: 200,
+    shape: "array",
+    fields: RUN,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/checklists/instances/{x}",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/checklists/instances/${await c.freshChecklistRun()}`,
+    status: 200,
+    shape: "object",
+    fields: RUN,
+  },
+  {
+    method: "POST",
+    path: "/api/v1/checklists/instances/{x}/complete",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/checklists/instances/${await c.freshChecklistRun()}/complete`,
+    body: () => ({ responses: checklistAnswers(), notes: "All good" }),
+    status: 200,
+    shape: "object",
+    fields: RUN,
+    check: (j) => {
+      expectField(j, "status", "completed");
+      if (arr(j.responses).length !== 2) throw new Error("responses not kept");
+    },
+  },
+  // --- quality inspections (beyond the seed; modules/quality)
+  {
+    method: "POST",
+    path: "/api/v1/quality/inspections",
+    seed: false,
+    who: "op",
+    url: () => "/api/v1/quality/inspections",
+    body: (c) => ({ lineId: c.lineId, inspectionType: "spot", scheduledDate: "2030-01-05T08:00:00Z", notes: "Seal check" }),
+    status: 201,
+    shape: "object",
+    fields: INSPECTION,
+    check: (j) => expectField(j, "status", "scheduled"),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/quality/inspections",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/quality/inspections?line_id=${c.lineId}&status=scheduled`,
+    status: 200,
+    shape: "array",
+    fields: INSPECTION,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/quality/inspections/{x}",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/quality/inspections/${await c.freshInspection()}`,
+    status: 200,
+    shape: "object",
+    fields: INSPECTION,
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/quality/inspections/{x}",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/quality/inspections/${await c.freshInspection()}`,
+    body: () => ({ status: "in_progress", inspector: "Ana" }),
+    status: 200,
+    shape: "object",
+    fields: INSPECTION,
+    check: (j) => expectField(j, "status", "in_progress"),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/quality/inspections/{x}/complete",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/quality/inspections/${await c.freshInspection()}/complete`,
+    body: () => inspectionResults(),
+    status: 200,
+    shape: "object",
+    fields: INSPECTION,
+    check: (j) => {
+      expectField(j, "status", "completed");
+      expectField(j, "overallResult", "pass");
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/quality/inspections/{x}/approve",
+    seed: false,
+    url: async (c) => `/api/v1/quality/inspections/${await c.freshInspection(true)}/approve`,
+    status: 200,
+    shape: "object",
+    fields: INSPECTION,
+    check: (j) => expectField(j, "status", "approved"),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/quality/inspections/{x}/reject",
+    seed: false,
+    url: async (c) => `/api/v1/quality/inspections/${await c.freshInspection(true)}/reject`,
+    body: () => ({ rejection_reason: "Seal strength measured on the wrong batch" }),
+    status: 200,
+    shape: "object",
+    fields: INSPECTION,
+    check: (j) => expectField(j, "status", "rejected"),
+  },
+  // --- quality defects (beyond the seed; modules/quality)
+  {
+    method: "POST",
+    path: "/api/v1/quality/defects",
+    seed: false,
+    who: "op",
+    url: () => "/api/v1/quality/defects",
+    body: (c) => ({ lineId: c.lineId, defectCode: "SEAL-01", description: "Weak seal", severity: "high", category: "functional", quantity: 3 }),
+    status: 201,
+    shape: "object",
+    fields: DEFECT,
+    check: (j) => expectField(j, "status", "open"),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/quality/defects",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/quality/defects?line_id=${c.lineId}&defect_category=functional&severity=high&status=open`,
+    status: 200,
+    shape: "array",
+    fields: DEFECT,
+  },
+  {
+    method: "GET",
+    path: "/api/v1/quality/defects/{x}",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/quality/defects/${await freshDefect(c)}`,
+    status: 200,
+    shape: "object",
+    fields: DEFECT,
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/quality/defects/{x}",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/quality/defects/${await freshDefect(c)}`,
+    body: () => ({ status: "investigating", rootCause: "Heater bar worn" }),
+    status: 200,
+    shape: "object",
+    fields: DEFECT,
+    check: (j) => expectField(j, "rootCause", "Heater bar worn"),
+  },
+  {
+    method: "POST",
+    path: "/api/v1/quality/defects/{x}/resolve",
+    seed: false,
+    who: "op",
+    url: async (c) => `/api/v1/quality/defects/${await freshDefect(c)}/resolve`,
+    body: () => ({ resolution_notes: "Heater bar replaced" }),
+    status: 200,
+    shape: "object",
+    fields: DEFECT,
+    check: (j) => expectField(j, "status", "resolved"),
+  },
+  {
+    method: "GET",
+    path: "/api/v1/quality/metrics/{x}",
+    seed: false,
+    who: "op",
+    url: (c) => `/api/v1/quality/metrics/${c.lineId}?start_date=${new Date().toISOString().slice(0, 10)}&end_date=${new Date().toISOString().slice(0, 10)}`,
+    status: 200,
+    shape: "object",
+    fields: [
+      "lineId",
+      "lineCode",
+      "period",
+      "totalInspections",
+      "passedInspections",
+      "failedInspections",
+      "passRate",
+      "totalDefects",
+      "defectRate",
+      "averageDefectSeverity",
+      "topDefects",
+      "parameterDeviations",
+      "lastUpdate",
+    ],
+  },
   {
     method: "POST",
     path: "/api/v1/auth/change-password",
@@ -975,4 +1273,12 @@ async function freshLine(c: Ctx): Promise<string> {
   const { call } = await import("../../helpers");
   const line = await call("/api/v1/production/lines", { token: c.pm.token, body: { line_code: `L-${crypto.randomUUID().slice(0, 8)}`, name: "Spare" } });
   return String(line.json.id);
+}
+
+/** A new open defect on the context's line, reported by the operator. */
+async function freshDefect(c: Ctx): Promise<string> {
+  const { call, str } = await import("../../helpers");
+  const made = await call("/api/v1/quality/defects", { token: c.op.token, body: { lineId: c.lineId, defectCode: "SEAL-01", description: "Weak seal" } });
+  if (made.status !== 201) throw new Error(`defect: ${made.status} ${JSON.stringify(made.json)}`);
+  return str(made.json.id);
 }

@@ -37,6 +37,13 @@ export interface Ctx {
   freshJob(): Promise<string>;
   freshAndon(): Promise<string>;
   freshReport(state: "queued" | "ready" | "failed"): Promise<string>;
+  /** A pre-start checklist of the line (guards: boolean, pressure: number 4..8, remarks: text). */
+  checklistId: string;
+  freshChecklist(): Promise<string>;
+  /** A new pending run of that checklist, started by the operator. */
+  freshChecklistRun(): Promise<string>;
+  /** A new inspection on the line, scheduled by the operator; `completed` completes it too. */
+  freshInspection(completed?: boolean): Promise<string>;
   /** The job the operator walks through accept → start → complete. */
   flowJobId?: string;
   scheduledId?: string;
@@ -128,9 +135,22 @@ export async function makeCtx(): Promise<Ctx> {
     if (!row) throw new Error("no fault");
     return row.id;
   };
+  const freshChecklist = async () => str((await ok(call("/api/v1/checklists", { token: pm.token, body: checklistBody(lineId) }))).id);
+  const checklistId = await freshChecklist();
+  const freshChecklistRun = async () =>
+    str((await ok(call("/api/v1/checklists/instances", { token: op.token, body: { checklist_id: checklistId, line_id: lineId } }))).id);
+  const freshInspection = async (completed = false) => {
+    const id = str((await ok(call("/api/v1/quality/inspections", { token: op.token, body: { lineId, inspectionType: "routine" } }))).id);
+    if (completed) await ok(call(`/api/v1/quality/inspections/${id}/complete`, { token: op.token, body: inspectionResults() }), 200);
+    return id;
+  };
   return {
     pm,
     op,
+    freshInspection,
+    checklistId,
+    freshChecklist,
+    freshChecklistRun,
     lineId,
     productId,
     scheduleId,
@@ -145,3 +165,35 @@ export async function makeCtx(): Promise<Ctx> {
     freshFault,
   };
 }
+
+/** The body of a pre-start checklist as a manager's form would send it. */
+export const checklistBody = (lineId: string, extra: Record<string, unknown> = {}) => ({
+  name: unique("Pre-start"),
+  description: "Before the first bag",
+  line_id: lineId,
+  equipment_codes: ["BP01.PACK.BAG1"],
+  items: [
+    { id: "guards", title: "Guards in place", required: true, type: "boolean" },
+    { id: "pressure", title: "Air pressure (bar)", required: true, type: "number", min_value: 4, max_value: 8 },
+    { id: "remarks", title: "Remarks", required: false, type: "text" },
+  ],
+  required_signature: false,
+  ...extra,
+});
+
+/** Answers that complete that checklist (as the client's form sends them). */
+export const checklistAnswers = () => [
+  { item_id: "guards", value: true, completed: true },
+  { item_id: "pressure", value: 6.2, completed: true, notes: "gauge 2" },
+];
+
+/** The client's `completeQualityInspection` body. */
+export const inspectionResults = () => ({
+  results: [
+    { id: "r1", parameterId: "p1", parameterName: "Seal strength", value: 12.5, unit: "N", status: "pass", timestamp: new Date().toISOString() },
+    { id: "r2", parameterId: "p2", parameterName: "Print legible", value: true, status: "pass", timestamp: new Date().toISOString() },
+  ],
+  overall_result: "pass",
+  score: 97.5,
+  notes: "Within spec",
+});
