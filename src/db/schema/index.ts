@@ -12,6 +12,6 @@ export * from "./onshape";
 export * from "./parts";
 export * from "./platform";
 export * from "./production";
+export * from "./quality";
 export * from "./reports";
 export * from "./salesdata";
-export * from "./quality";

@@ -158,16 +158,29 @@ async function claim(db: Db, jobId: string, now: string): Promise<JobRow | undef
   return row;
 }
 
+/**
+ * This run's hold on the job: running, and still at the attempt this run claimed. A run whose job
+ * was reaped (stale heartbeat) and claimed again by another delivery sees a higher `attempts`, so
+ * its writes match nothing and it stops (`LostLease`) instead of writing beside the new run.
+ */
+const held = (job: Pick<JobRow, "id" | "attempts">) => and(eq(importJobs.id, job.id), eq(importJobs.state, "running"), eq(importJobs.attempts, job.attempts));
+
 /** The statement that records progress, only while this run still holds the job. */
-function progressUpdate(db: Db, jobId: string, progress: Progress, cursor: ImportCursor | null, now: string) {
+function progressUpdate(db: Db, job: Pick<JobRow, "id" | "attempts">, progress: Progress, cursor: ImportCursor | null, now: string) {
   return db
     .update(importJobs)
     .set({ report: progress.report, failures: progress.failures, failureCount: progress.failureCount, cursor, heartbeatAt: now })
-    .where(and(eq(importJobs.id, jobId), eq(importJobs.state, "running")));
+    .where(held(job));
+}
+
+/** Renews the heartbeat before a page is written; throws `LostLease` when the run no longer holds the job. */
+export async function assertHeld(db: Db, job: Pick<JobRow, "id" | "attempts">, now: string): Promise<void> {
+  const [res] = await db.batch([db.update(importJobs).set({ heartbeatAt: now }).where(held(job))]);
+  if (res.meta.changes === 0) throw new LostLease();
 }
 
 /** The run lost its job (reaped or failed meanwhile): stop without writing more. */
-class LostLease extends Error {}
+export class LostLease extends Error {}
 
 export interface RunSources {
   get(name: string): LegacySource | undefined;
@@ -179,7 +192,7 @@ export async function runImport(deps: RunDeps, sources: RunSources, jobId: strin
   if (!job) return "skipped";
   const source = sources.get(job.source);
   if (!source) {
-    await finish(deps, job.id, { state: "failed", error: `Unknown legacy source ${job.source}` });
+    await finish(deps, job, { state: "failed", error: `Unknown legacy source ${job.source}` });
     return "completed";
   }
   const input = job.input as ImportInput;
@@ -201,28 +214,22 @@ export async function runImport(deps: RunDeps, sources: RunSources, jobId: strin
     // Back to queued at its cursor so the queue's next delivery resumes it, or failed for good.
     const reason = `The import stopped: ${describeError(err).error}`.slice(0, 500);
     if (job.attempts >= IMPORT_JOB_MAX_ATTEMPTS) {
-      await finish(deps, job.id, { state: "failed", error: `${reason} (attempt ${job.attempts} of ${IMPORT_JOB_MAX_ATTEMPTS})` });
+      await finish(deps, job, { state: "failed", error: `${reason} (attempt ${job.attempts} of ${IMPORT_JOB_MAX_ATTEMPTS})` });
       return "completed";
     }
-    await deps.db
-      .update(importJobs)
-      .set({ state: "queued", error: reason, heartbeatAt: deps.now().toISOString() })
-      .where(and(eq(importJobs.id, job.id), eq(importJobs.state, "running")));
+    await deps.db.update(importJobs).set({ state: "queued", error: reason, heartbeatAt: deps.now().toISOString() }).where(held(job));
     throw err;
   } finally {
     await reader?.close();
   }
-  await finish(deps, job.id, { state: "completed", error: null });
+  await finish(deps, job, { state: "completed", error: null });
   log("info", "import job completed", { jobId, source: job.source, failures: progress.failureCount });
   return "completed";
 }
 
-async function finish(deps: RunDeps, jobId: string, end: { state: "completed" | "failed"; error: string | null }): Promise<void> {
+async function finish(deps: RunDeps, job: Pick<JobRow, "id" | "attempts">, end: { state: "completed" | "failed"; error: string | null }): Promise<void> {
   const now = deps.now().toISOString();
-  await deps.db
-    .update(importJobs)
-    .set({ state: end.state, error: end.error, finishedAt: now, heartbeatAt: now, cursor: null })
-    .where(and(eq(importJobs.id, jobId), eq(importJobs.state, "running")));
+  await deps.db.update(importJobs).set({ state: end.state, error: end.error, finishedAt: now, heartbeatAt: now, cursor: null }).where(held(job));
 }
 
 async function importTable(
@@ -291,12 +298,13 @@ async function importTable(
     }
     after = String(keyText(rows[rows.length - 1]?.[spec.read.key]) ?? after);
     const cursor: ImportCursor = { table: name, after, since, high };
+    await assertHeld(deps.db, job, deps.now().toISOString());
     const landed = await writePage(deps.db, writes, (w, reason) => addFailure(progress, name, w.legacyId, reason));
     for (const w of landed) {
       if (w.isNew) counts.written++;
       else counts.updated++;
     }
-    const [res] = await deps.db.batch([progressUpdate(deps.db, job.id, progress, cursor, at)]);
+    const [res] = await deps.db.batch([progressUpdate(deps.db, job, progress, cursor, at)]);
     if (res.meta.changes === 0) throw new LostLease();
     if (rows.length < PAGE_ROWS) break;
   }
@@ -313,7 +321,7 @@ async function importTable(
   }
   const next = source.tables[source.tables.indexOf(spec) + 1];
   const cursor: ImportCursor | null = next ? { table: next.read.name, after: null, since: null, high: null } : null;
-  statements.push(progressUpdate(deps.db, job.id, progress, cursor, at));
+  statements.push(progressUpdate(deps.db, job, progress, cursor, at));
   const results = await deps.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   const last = results[results.length - 1] as { meta: { changes: number } };
   if (last.meta.changes === 0) throw new LostLease();
