@@ -10,7 +10,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { z } from "zod";
-import { importJobs, legacyKeys, productionLines } from "../../src/db/schema";
+import { importJobs, legacyKeys, productionLines, users } from "../../src/db/schema";
 import { ErrorSchema } from "../../src/lib/surface";
 import { legacyClient } from "../../src/modules/bridge/postgres";
 import { ImportJob, ImportVerification } from "../../src/modules/bridge/schemas";
@@ -221,5 +221,20 @@ describe("MS5 import (real Postgres through Hyperdrive)", () => {
     expect(job.tables.andon_events).toEqual({ read: 1000, written: 0, updated: 0, skipped: 1000, failed: 0 });
     expect(job.tables.oee_calculations?.read).toBe(OEE_ROWS + 1);
     expect(job.attempts).toBe(2);
+  });
+
+  it("a re-import refreshes an imported user's profile but never their password, role or activation as Floorline set them", { timeout: 240_000 }, async () => {
+    const [before] = await db().select().from(users).where(eq(users.username, "ms5_op1"));
+    expect(before).toBeDefined();
+    // In Floorline: demoted, deactivated, a new password. In MS5 meanwhile: a login and a new department.
+    await db().update(users).set({ role: "viewer", isActive: false, passwordHash: "floorline-set" }).where(eq(users.username, "ms5_op1"));
+    await pg.query(
+      "UPDATE factory_telemetry.users SET department = 'Shipping', role = 'admin', is_active = true, last_login = now(), updated_at = now() WHERE username = 'ms5_op1'",
+    );
+    admin = await loginAs("admin"); // another admin: the imports budget is per user
+    const again = await runImport();
+    expect(again.tables.users?.updated).toBeGreaterThanOrEqual(1);
+    const [after] = await db().select().from(users).where(eq(users.username, "ms5_op1"));
+    expect(after).toMatchObject({ department: "Shipping", role: "viewer", isActive: false, passwordHash: "floorline-set" });
   });
 });

@@ -30,6 +30,7 @@ import {
 import { usernameKey } from "../../lib/fields";
 import { openPostgres } from "./postgres";
 import { defineTable, type LegacyRow, type LegacySource } from "./source";
+import { writeImportedUser } from "./users";
 import { BadValue, optionalBool, optionalInt, optionalNumber, optionalText, optionalTime, requiredNumber, requiredText, requiredTime } from "./values";
 
 const SCHEMA = "factory_telemetry";
@@ -84,6 +85,7 @@ const usersTable = defineTable({
   target: {
     table: users,
     checksum: ["username", "email", "role", "passwordHash", "isActive"],
+    write: writeImportedUser,
   },
   map: (row: LegacyRow) => {
     const username = requiredText(row.username, "username", 100);

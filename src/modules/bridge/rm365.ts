@@ -24,6 +24,7 @@ import { isTimeZone } from "../attendance/time";
 import { openPostgres } from "./postgres";
 import type { LegacySource } from "./source";
 import { defineTable, type MapContext } from "./source";
+import { writeImportedUser } from "./users";
 import { BadValue, legacyKey, optionalText, optionalTime, requiredText, requiredTime } from "./values";
 
 /** Who Floorline records as the author of rows RM365 kept no author for. */
@@ -57,7 +58,7 @@ export function tabsOf(value: unknown): string[] | null {
 
 const usersTable = defineTable({
   read: { name: "login_users", key: "username", keyType: "text", columns: ["username", "password_hash", "role", "allowed_tabs"] },
-  target: { table: users, checksum: ["username", "role", "passwordHash", "allowedTabs"] },
+  target: { table: users, checksum: ["username", "role", "passwordHash", "allowedTabs"], write: writeImportedUser },
   map: (row) => {
     const username = requiredText(row.username, "username", 100);
     const role = optionalText(row.role, "role", 100)?.trim().toLowerCase() || "user";
