@@ -51,8 +51,29 @@ function workersRuntime(migrations: D1Migration[], storage: StorageBindings) {
         USER_LIMIT_EXPORTS: { namespace_id: "1008", simple: { limit: 3, period: 60 } },
         USER_LIMIT_REPORTS: { namespace_id: "1009", simple: { limit: 100, period: 60 } }, // tests race 12 generates per user
       },
+      hyperdrives: legacyHyperdrives(),
     },
   });
+}
+
+/**
+ * The Hyperdrive bindings of wrangler.toml, on the port the legacy Postgres runs on for this run
+ * (`LEGACY_PG_PORT`, as scripts/legacy-pg.mjs reads it): two worktrees can run the bridge tests at
+ * once on different ports. Unset, wrangler.toml's localConnectionString stands.
+ */
+function legacyHyperdrives(): Record<string, string> | undefined {
+  const port = process.env.LEGACY_PG_PORT;
+  if (!port) return undefined;
+  if (!/^\d{2,5}$/.test(port)) throw new Error(`LEGACY_PG_PORT must be a port number, not ${port}`);
+  const config = unstable_readConfig({ config: "./wrangler.toml" });
+  const out: Record<string, string> = {};
+  for (const h of config.hyperdrive as { binding: string; localConnectionString?: string }[]) {
+    if (!h.localConnectionString) continue;
+    const url = new URL(h.localConnectionString);
+    url.port = port;
+    out[h.binding] = url.toString();
+  }
+  return out;
 }
 
 /** The storage bindings of wrangler.toml by kind: test/storage.ts empties them between test files. */
