@@ -6,6 +6,7 @@
 //   startLegacyPostgres({ port })   start (initdb on first use, data under .wrangler/legacy-pg/<port>);
 //                                   reuses a server already answering on the port
 //   resetMs5(client, { oeeRows })   drop and reload MS5's schema and demo rows
+//   resetRm365(…), resetRm365Inventory(…)  the same for RM365's attendance and inventory databases
 //   node scripts/legacy-pg.mjs      start on LEGACY_PG_PORT (54329) with the demo data, until Ctrl-C
 //
 // MS5's schema: test/fixtures/legacy/ms5-schema.sql (the tables the bridge reads, as MS5's
@@ -320,6 +321,80 @@ export async function resetRm365(connection, { employees = 50, logRows = 2_000 }
   }
 }
 
+/** The item_id (barcode) RM365 gave the n-th demo item: 18 digits starting with 7, as its generate_item_id made them. */
+export const rm365ItemId = (n) => `77${String(n).padStart(16, "0")}`;
+
+/**
+ * Drops RM365's inventory database tables and loads them again (test/fixtures/legacy/
+ * rm365-inventory-schema.sql, RM365's own CREATE TABLEs) with demo rows, deterministic:
+ *   - `items` SKUs (RM-SKU-0001…) in inventory_metadata with their Magento names, each with stock
+ *     on the "<1" shelf, the ">1" shelf and the top floor;
+ *   - `logRows` adjustments in inventory_logs, round-robin over the items and the three shelves,
+ *     by rm_admin, rm_clerk (RM365 login users) and `old_picker` (no longer a user); every 50th
+ *     has status 'Error' (RM365 never applied it), the rest 'Success'; each item's shelf
+ *     quantities are 100 plus its applied deltas, as RM365's adjustments left them;
+ *   - `jobs` label print jobs of 1–25 labels each (every 10th job also has a label for an item_id
+ *     RM365 no longer knows).
+ */
+export async function resetRm365Inventory(connection, { items = 120, logRows = 1_500, jobs = 12 } = {}) {
+  const client = new pg.Client({ connectionString: connection });
+  await client.connect();
+  try {
+    await client.query("DROP TABLE IF EXISTS label_print_items, label_print_jobs, inventory_logs, magento_product_list, inventory_metadata CASCADE");
+    await client.query(readFileSync(join(root, "test", "fixtures", "legacy", "rm365-inventory-schema.sql"), "utf8"));
+    await client.query(
+      `INSERT INTO magento_product_list (sku, name, categories, additional_attributes, discontinued_status)
+       SELECT 'RM-SKU-' || lpad(n::text, 4, '0'), 'Product ' || lpad(n::text, 4, '0'), 'Default Category/Shop',
+              'discontinued_status=' || CASE WHEN n % 7 = 0 THEN 'Pre Order' ELSE 'Active' END, CASE WHEN n % 7 = 0 THEN 'Pre Order' ELSE 'Active' END
+       FROM generate_series(1, $1::int) AS n`,
+      [items],
+    );
+    await client.query(
+      `INSERT INTO inventory_metadata (sku, item_id, location, shelf_lt1, shelf_gt1, status)
+       SELECT 'RM-SKU-' || lpad(n::text, 4, '0'), '77' || lpad(n::text, 16, '0'), CASE WHEN n % 4 = 0 THEN 'Warehouse B' END,
+              'A-' || lpad((n % 20)::text, 2, '0'), 'B-' || lpad((n % 9)::text, 2, '0'), 'Active'
+       FROM generate_series(1, $1::int) AS n`,
+      [items],
+    );
+    // Log n: item 1 + n % items, shelf n % 3, delta ((n * 7) % 11) - 4 (never 0: 4 becomes 5).
+    await client.query(
+      `INSERT INTO inventory_logs (barcode, quantity, reason, field, status, response_message, adjusted_by, created_at)
+       SELECT '77' || lpad((1 + n % $2::int)::text, 16, '0'),
+              CASE WHEN (n * 7) % 11 = 4 THEN 5 ELSE ((n * 7) % 11) - 4 END,
+              (ARRAY['Stock count','Damaged','Goods in','Picked'])[1 + n % 4],
+              (ARRAY['shelf_lt1_qty','shelf_gt1_qty','top_floor_total'])[1 + n % 3],
+              CASE WHEN n % 50 = 49 THEN 'Error' ELSE 'Success' END,
+              CASE WHEN n % 50 = 49 THEN 'Corrupted barcode data - contains invalid characters' ELSE 'Adjustment applied to inventory_metadata' END,
+              (ARRAY['rm_admin','rm_clerk','old_picker'])[1 + n % 3],
+              timestamp '2026-02-02 07:00' + n * interval '3 minutes'
+       FROM generate_series(0, $1::int - 1) AS n ORDER BY n`,
+      [logRows, items],
+    );
+    await client.query(`
+      UPDATE inventory_metadata m SET
+        shelf_lt1_qty = 100 + coalesce((SELECT sum(quantity) FROM inventory_logs l WHERE l.barcode = m.item_id AND l.status = 'Success' AND l.field = 'shelf_lt1_qty'), 0),
+        shelf_gt1_qty = 100 + coalesce((SELECT sum(quantity) FROM inventory_logs l WHERE l.barcode = m.item_id AND l.status = 'Success' AND l.field = 'shelf_gt1_qty'), 0),
+        top_floor_total = 100 + coalesce((SELECT sum(quantity) FROM inventory_logs l WHERE l.barcode = m.item_id AND l.status = 'Success' AND l.field = 'top_floor_total'), 0)`);
+    await client.query(
+      `INSERT INTO label_print_jobs (created_by, line_date, created_at)
+       SELECT (ARRAY['rm_admin','rm_clerk'])[1 + j % 2], date '2026-02-01' + j, timestamp '2026-02-01 09:00' + j * interval '1 day'
+       FROM generate_series(1, $1::int) AS j ORDER BY j`,
+      [jobs],
+    );
+    await client.query(
+      `INSERT INTO label_print_items (job_id, item_id, sku, product_name, uk_6m_data, fr_6m_data, price)
+       SELECT j.id, '77' || lpad((1 + (j.id * 13 + k) % $1::int)::text, 16, '0'), 'RM-SKU-' || lpad((1 + (j.id * 13 + k) % $1::int)::text, 4, '0'),
+              'Product ' || lpad((1 + (j.id * 13 + k) % $1::int)::text, 4, '0'), k * 3, k, 4.99 + k
+       FROM label_print_jobs j, LATERAL generate_series(1, 1 + j.id % 25) AS k
+       UNION ALL
+       SELECT j.id, '799999999999999999', 'GONE-SKU', 'Discontinued', 0, 0, 1.00 FROM label_print_jobs j WHERE j.id % 10 = 0`,
+      [items],
+    );
+  } finally {
+    await client.end();
+  }
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   // `node scripts/legacy-pg.mjs [--keep] [-- command …]`: start (and with --keep, keep the demo
   // rows already there), then run the command after `--` and stop Postgres when it ends (what
@@ -330,12 +405,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const server = await startLegacyPostgres({ quiet: true });
   const ms5 = await server.ensureDatabase("ms5");
   const rm365 = await server.ensureDatabase("rm365");
+  const rm365Inventory = await server.ensureDatabase("rm365_inventory");
   if (!flags.includes("--keep")) {
     await resetMs5(ms5);
     await resetRm365(rm365);
+    await resetRm365Inventory(rm365Inventory);
   }
   console.log(
-    `• legacy Postgres on 127.0.0.1:${server.port}: MS5 demo database "ms5" (users' password: ${MS5_DEMO_PASSWORD}), RM365's "rm365" (${RM365_DEMO_PASSWORD})`,
+    `• legacy Postgres on 127.0.0.1:${server.port}: MS5 demo database "ms5" (users' password: ${MS5_DEMO_PASSWORD}), RM365's "rm365" (${RM365_DEMO_PASSWORD}) and "rm365_inventory"`,
   );
   let child;
   const stop = async (code = 0) => {

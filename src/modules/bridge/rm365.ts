@@ -12,6 +12,13 @@
  *   attendance_logs → attendance_events  an 'in' is closed by the employee's next event when that
  *                                       is an 'out'; the employee's latest event sets their clock state
  *
+ * RM365's inventory database (stock, adjustments, label jobs) is imported in the same run, after
+ * these tables: ./rm365-inventory.ts, read through the LEGACY_RM365_INVENTORY_DB binding.
+ *
+ * A login user whose password hash is of a format Floorline's verifier does not recognise
+ * (src/lib/passwords.ts `hashFormat`) is a failed row (username + reason): imported, they could
+ * never sign in.
+ *
  * None of RM365's tables keeps an update time: every run reads every row and writes only those
  * whose mapped values changed (row hash).
  */
@@ -20,9 +27,11 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client";
 import { attendanceEmployees, attendanceEvents, enrollmentCards, enrollmentFingerprints, legacyKeys, users } from "../../db/schema";
 import { usernameKey } from "../../lib/fields";
+import { hashFormat } from "../../lib/passwords";
 import { isTimeZone } from "../attendance/time";
 import { openPostgres } from "./postgres";
-import type { LegacySource } from "./source";
+import { RM365_INVENTORY_TABLES, rm365InventoryRelations, rm365InventoryTables } from "./rm365-inventory";
+import type { LegacySource, SourceReader } from "./source";
 import { defineTable, type MapContext } from "./source";
 import { writeImportedUser } from "./users";
 import { BadValue, legacyKey, optionalText, optionalTime, requiredText, requiredTime } from "./values";
@@ -56,6 +65,17 @@ export function tabsOf(value: unknown): string[] | null {
   return tabs.length ? tabs : null;
 }
 
+/**
+ * A stored password hash Floorline's verifier recognises (passlib's bcrypt as RM365 wrote it,
+ * Werkzeug, native), or BadValue: a user imported with any other would never sign in. The
+ * reason names no part of the hash.
+ */
+export function knownHash(value: unknown): string {
+  const hash = requiredText(value, "password_hash", 500);
+  if (hashFormat(hash) === "unknown") throw new BadValue("password_hash: not a format Floorline verifies (bcrypt, Werkzeug pbkdf2/scrypt)");
+  return hash;
+}
+
 const usersTable = defineTable({
   read: { name: "login_users", key: "username", keyType: "text", columns: ["username", "password_hash", "role", "allowed_tabs"] },
   target: { table: users, checksum: ["username", "role", "passwordHash", "allowedTabs"], write: writeImportedUser },
@@ -66,7 +86,7 @@ const usersTable = defineTable({
       values: {
         username,
         usernameKey: usernameKey(username),
-        passwordHash: requiredText(row.password_hash, "password_hash", 500),
+        passwordHash: knownHash(row.password_hash),
         // RM365 has `admin` and everyone else (`user`, custom names), whose rights are their tabs.
         role: role === "admin" ? "admin" : "viewer",
         allowedTabs: tabsOf(row.allowed_tabs),
@@ -227,11 +247,29 @@ const logsRelation = (timeZone: string) => `
   LEFT JOIN LATERAL (SELECT p.id, p.direction FROM public.attendance_logs p
     WHERE p.employee_id = a.employee_id AND (p.log_time, p.id) < (a.log_time, a.id) ORDER BY p.log_time DESC, p.id DESC LIMIT 1) pv ON true`;
 
+/**
+ * One reader over RM365's two databases: the inventory tables page through `inventory` (opened
+ * on first use, so a run that stops before them never connects), the rest through `attendance`.
+ */
+export function twoDatabases(attendance: SourceReader, inventory: () => Promise<SourceReader>): SourceReader {
+  let opened: Promise<SourceReader> | undefined;
+  const readerOf = (table: string) => (RM365_INVENTORY_TABLES.has(table) ? (opened ??= inventory()) : Promise.resolve(attendance));
+  return {
+    page: async (table, after, limit, since) => (await readerOf(table.name)).page(table, after, limit, since),
+    count: async (table) => (await readerOf(table.name)).count(table),
+    async close() {
+      const second = opened;
+      opened = undefined;
+      await Promise.allSettled([attendance.close(), second?.then((r) => r.close())]);
+    },
+  };
+}
+
 export const rm365Source: LegacySource = {
   name: "rm365",
-  open: (ctx) => {
+  open: async (ctx) => {
     const timeZone = ctx.plantTimeZone();
-    return openPostgres(ctx.hyperdrive("rm365").connectionString, {
+    const attendance = await openPostgres(ctx.hyperdrive("rm365").connectionString, {
       schema: "public",
       relations: {
         employee_cards: "SELECT id, nfc_uid FROM public.employees WHERE nfc_uid IS NOT NULL AND btrim(nfc_uid) <> ''",
@@ -239,6 +277,12 @@ export const rm365Source: LegacySource = {
         attendance_logs: logsRelation(timeZone),
       },
     });
+    return twoDatabases(attendance, () =>
+      openPostgres(ctx.hyperdrive("rm365_inventory").connectionString, {
+        schema: "public",
+        relations: rm365InventoryRelations((column) => plantTime(column, timeZone)),
+      }),
+    );
   },
-  tables: [usersTable, employeesTable, cardsTable, fingerprintsTable, logsTable],
+  tables: [usersTable, employeesTable, cardsTable, fingerprintsTable, logsTable, ...rm365InventoryTables],
 };

@@ -54,6 +54,11 @@ import type { Db } from "../../db/client";
 /** The legacy systems the bridge reads (`legacy_keys.legacy_source`, `import_jobs.source`). */
 export const LEGACY_SOURCE_NAMES = ["ms5", "rm365", "parts", "aerie", "ccbackend"] as const;
 export type LegacySourceName = (typeof LEGACY_SOURCE_NAMES)[number];
+/**
+ * A legacy Postgres database a Hyperdrive binding reaches: each Postgres source's, and RM365's
+ * second one (`rm365_inventory`: its stock and label jobs, apart from its attendance database).
+ */
+export type LegacyDatabase = LegacySourceName | "rm365_inventory";
 
 /** Rows per page read from the source and written to D1 in one batch. */
 export const PAGE_ROWS = 500;
@@ -107,8 +112,8 @@ export interface SourceReader {
 
 /** What `open()` gets: the bindings a reader may need and the job's input. */
 export interface SourceContext {
-  /** The Hyperdrive binding that reaches this source's Postgres (MS5, RM365). */
-  hyperdrive(source: LegacySourceName): Hyperdrive;
+  /** The Hyperdrive binding that reaches a legacy Postgres database (MS5, RM365's two). */
+  hyperdrive(database: LegacyDatabase): Hyperdrive;
   /** R2: uploaded legacy files (SQLite databases, exports) live under `input.file_key`. */
   files: R2Bucket;
   input: ImportInput;

@@ -3,7 +3,7 @@ import { ccbackendSource } from "./ccbackend/source";
 import { ms5Source } from "./ms5";
 import { partsSource } from "./parts/source";
 import { rm365Source } from "./rm365";
-import type { LegacySource, LegacySourceName } from "./source";
+import type { LegacyDatabase, LegacySource } from "./source";
 
 /** sql.js's WebAssembly, loaded on the first Part Management/Aerie import (see parts/sqlite.ts). */
 const sqlWasm = async (): Promise<WebAssembly.Module> => (await import("sql.js/dist/sql-wasm-browser.wasm")).default;
@@ -13,9 +13,12 @@ export const LEGACY_SOURCES_BY_NAME: ReadonlyMap<string, LegacySource> = new Map
 );
 
 /**
- * The Hyperdrive binding that reaches a Postgres source: each legacy database is its own
- * Hyperdrive configuration (LEGACY_DB: MS5; LEGACY_RM365_DB: RM365's attendance database).
+ * The Hyperdrive binding that reaches a legacy Postgres database: each is its own Hyperdrive
+ * configuration (LEGACY_DB: MS5; LEGACY_RM365_DB: RM365's attendance database;
+ * LEGACY_RM365_INVENTORY_DB: RM365's inventory database, its stock and label jobs).
  */
-export function legacyHyperdrive(env: Pick<Env, "LEGACY_DB" | "LEGACY_RM365_DB">, source: LegacySourceName): Hyperdrive {
-  return source === "rm365" ? env.LEGACY_RM365_DB : env.LEGACY_DB;
+export function legacyHyperdrive(env: Pick<Env, "LEGACY_DB" | "LEGACY_RM365_DB" | "LEGACY_RM365_INVENTORY_DB">, database: LegacyDatabase): Hyperdrive {
+  if (database === "rm365") return env.LEGACY_RM365_DB;
+  if (database === "rm365_inventory") return env.LEGACY_RM365_INVENTORY_DB;
+  return env.LEGACY_DB;
 }
