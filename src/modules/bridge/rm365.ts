@@ -253,7 +253,11 @@ const logsRelation = (timeZone: string) => `
  */
 export function twoDatabases(attendance: SourceReader, inventory: () => Promise<SourceReader>): SourceReader {
   let opened: Promise<SourceReader> | undefined;
-  const readerOf = (table: string) => (RM365_INVENTORY_TABLES.has(table) ? (opened ??= inventory()) : Promise.resolve(attendance));
+  const readerOf = (table: string): Promise<SourceReader> => {
+    if (!RM365_INVENTORY_TABLES.has(table)) return Promise.resolve(attendance);
+    opened ??= inventory();
+    return opened;
+  };
   return {
     page: async (table, after, limit, since) => (await readerOf(table.name)).page(table, after, limit, since),
     count: async (table) => (await readerOf(table.name)).count(table),
