@@ -3,12 +3,13 @@
 // verification.
 //
 //   npm run import -- ms5 --url postgres://user:pass@host:5432/ms5
-//   npm run import -- rm365 --url postgres://user:pass@host:5432/attendance
+//   npm run import -- rm365 --url postgres://user:pass@host:5432/attendance --inventory-url postgres://…/inventory_logs
 //       Local: starts the API (`wrangler dev` on --port, default 8795) with the source's Hyperdrive
 //       binding (LEGACY_DB for MS5, LEGACY_RM365_DB for RM365) pointed at --url
 //       (CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_<binding>), imports
 //       into the local D1 (the one `npm run dev` uses; migrated and given its demo admin first), then
 //       stops it. Without --url the binding's localConnectionString (the embedded demo Postgres) is used.
+//       RM365's inventory database has its own binding (LEGACY_RM365_INVENTORY_DB): --inventory-url.
 //   npm run import -- ms5 --api https://floorline.example --token <admin access token or API key>
 //       Deployed: starts the import on that API; the legacy database is the one its Hyperdrive
 //       configuration names (`wrangler hyperdrive create … --connection-string=…`).
@@ -17,13 +18,14 @@
 // (local sign-in; default admin / DEMO_PASSWORD of .dev.vars).
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
-import { connectionString, resetMs5, resetRm365, startLegacyPostgres } from "./legacy-pg.mjs";
+import { connectionString, resetMs5, resetRm365, resetRm365Inventory, startLegacyPostgres } from "./legacy-pg.mjs";
 import { bin, ensureDevVars, root, run } from "./lib.mjs";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     url: { type: "string" },
+    "inventory-url": { type: "string" },
     api: { type: "string" },
     token: { type: "string" },
     port: { type: "string", default: "8795" },
@@ -41,6 +43,10 @@ if (!source || !SOURCES.includes(source)) {
 }
 if (values.url && values.api) {
   console.error("✗ --url configures the local API's Hyperdrive binding; a deployed API (--api) reads the database its Hyperdrive configuration names");
+  process.exit(2);
+}
+if (values["inventory-url"] && (source !== "rm365" || values.api || !/^postgres(ql)?:\/\//.test(values["inventory-url"]))) {
+  console.error("✗ --inventory-url is RM365's inventory database (postgres://…) for a local import");
   process.exit(2);
 }
 if (values.url && !/^postgres(ql)?:\/\//.test(values.url)) {
@@ -70,7 +76,7 @@ try {
     if (values.url) env[`CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_${binding}`] = values.url;
     else if (source === "ms5" || source === "rm365") {
       // The binding's localConnectionString: the embedded demo Postgres (started here if it is not running).
-      legacy = await startLegacyPostgres();
+      legacy ??= await startLegacyPostgres();
       const url = await legacy.ensureDatabase(source);
       const probe = await import("pg").then(({ default: pg }) => new pg.Client({ connectionString: url }));
       await probe.connect();
@@ -81,6 +87,17 @@ try {
       await probe.end();
       if (rowCount === 0) await (source === "ms5" ? resetMs5(url) : resetRm365(url));
       console.log(`• legacy demo Postgres: ${connectionString(legacy.port, source).replace(/:[^:@/]+@/, ":***@")}`);
+    }
+    if (values["inventory-url"]) env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_LEGACY_RM365_INVENTORY_DB = values["inventory-url"];
+    else if (source === "rm365") {
+      // RM365's inventory database has its own binding: the demo one, made when missing.
+      legacy ??= await startLegacyPostgres();
+      const url = await legacy.ensureDatabase("rm365_inventory");
+      const probe = await import("pg").then(({ default: pg }) => new pg.Client({ connectionString: url }));
+      await probe.connect();
+      const { rowCount } = await probe.query("SELECT 1 FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'inventory_logs'");
+      await probe.end();
+      if (rowCount === 0) await resetRm365Inventory(url);
     }
     base = `http://127.0.0.1:${values.port}`;
     dev = spawn(bin("wrangler"), ["dev", "-c", "wrangler.toml", "--port", values.port, "--ip", "127.0.0.1"], {
