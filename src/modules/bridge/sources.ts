@@ -16,6 +16,6 @@ export const LEGACY_SOURCES_BY_NAME: ReadonlyMap<string, LegacySource> = new Map
  * The Hyperdrive binding that reaches a Postgres source: each legacy database is its own
  * Hyperdrive configuration (LEGACY_DB: MS5; LEGACY_RM365_DB: RM365's attendance database).
  */
-export function legacyHyperdrive(env: Pick<Env, "LEGACY_DB" | "LEGACY_RM365_DB">, source: LegacySourceName): Hyperdrive {
+export function legacyHyperdrive(env: { LEGACY_DB: Hyperdrive; LEGACY_RM365_DB: Hyperdrive }, source: LegacySourceName): Hyperdrive {
   return source === "rm365" ? env.LEGACY_RM365_DB : env.LEGACY_DB;
 }
