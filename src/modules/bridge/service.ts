@@ -16,8 +16,8 @@ import { type Page, paginate } from "../../lib/pagination";
 import { actorOf, type Principal } from "../../lib/principal";
 import type { ImportJobMessage } from "../../queues/messages";
 import { importJobKind } from "./lease";
-import { attachUpload, uploadState } from "./upload-outbox";
 import type { ImportJob, ImportListQuery, ImportVerification, StartImport } from "./schemas";
+import { attachUpload, uploadState } from "./upload-outbox";
 
 type JobRow = typeof importJobs.$inferSelect;
 type ImportJobOut = z.infer<typeof ImportJob>;

@@ -11,6 +11,7 @@
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { importJobs, pendingFileDeletions } from "../../db/schema";
+import { sqlNow } from "../../db/schema/columns";
 import { holdFiles, purgeFiles, referencedIn, releaseFiles } from "../../lib/files";
 
 /** How long an upload waits for its import before the sweep deletes it. */
@@ -42,10 +43,20 @@ export async function uploadState(db: Db, key: string): Promise<"held" | "due" |
  * ended (so a statement that follows a fenced update that matched nothing records nothing).
  */
 export function jobFileDue(db: Db, jobId: string) {
-  return db.run(sql`INSERT INTO ${pendingFileDeletions} (key, heartbeat_at)
-    SELECT ${importJobs.fileKey}, NULL FROM ${importJobs}
-    WHERE ${importJobs.id} = ${jobId} AND ${importJobs.state} IN ('completed', 'failed') AND ${importJobs.fileKey} IS NOT NULL
-    ON CONFLICT (key) DO UPDATE SET heartbeat_at = NULL`);
+  return db
+    .insert(pendingFileDeletions)
+    .select(
+      db
+        .select({
+          key: sql<string>`${importJobs.fileKey}`.as("key"),
+          requestedAt: sql<string>`${sqlNow}`.as("requested_at"),
+          attempts: sql<number>`0`.as("attempts"),
+          heartbeatAt: sql<string | null>`NULL`.as("heartbeat_at"),
+        })
+        .from(importJobs)
+        .where(and(eq(importJobs.id, jobId), inArray(importJobs.state, ["completed", "failed"]), isNotNull(importJobs.fileKey))),
+    )
+    .onConflictDoUpdate({ target: pendingFileDeletions.key, set: { heartbeatAt: null } });
 }
 
 /** Deletes the file of an ended job now (what `jobFileDue` recorded); on failure the sweep retries. */
