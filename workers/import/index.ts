@@ -9,7 +9,7 @@ import { consumeImports } from "../../src/modules/bridge/consumer";
  * stay out of the API's bundle; the API only sends (IMPORT_QUEUE) and reads the jobs.
  */
 export default {
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     await consumeImports(batch, env);
   },
 } satisfies ExportedHandler<ImportEnv>;
