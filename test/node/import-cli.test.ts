@@ -88,7 +88,7 @@ describe("npm run import -- <file source> --file", () => {
 
   it("exits non-zero when the import fails, and refuses a file for a database source", { timeout: 180_000 }, async () => {
     const file = join(tmp, "not-an-export.json");
-    writeFileSync(file, '{"NOT_CCBACKEND": []}');
+    writeFileSync(file, '{"NOT_CCBACKEND": true}');
     const failed = await cli(["ccbackend", "--file", file, "--api", String(server?.url), "--token", await token()]);
     expect(failed.stdout).toMatch(/: failed \(.*Not a CCbackend export/);
     expect(failed.code).toBe(1);
