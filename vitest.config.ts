@@ -29,7 +29,10 @@ const summary: Reporter = {
 function workersRuntime(migrations: D1Migration[], storage: StorageBindings) {
   return cloudflareTest({
     wrangler: { configPath: "./wrangler.toml" },
+    // The API worker plus the import worker's queue handler (test/main.ts), so imports run end to end.
+    main: "./test/main.ts",
     miniflare: {
+      queueConsumers: importQueueConsumers(),
       bindings: {
         ENVIRONMENT: "test",
         JWT_SECRET: "test-only-jwt-secret-0123456789abcdefghijklmnop",
@@ -74,6 +77,21 @@ function legacyHyperdrives(): Record<string, string> | undefined {
     out[h.binding] = url.toString();
   }
   return out;
+}
+
+/**
+ * The import worker's queue consumer (workers/import/wrangler.toml), delivered to test/main.ts:
+ * the API's wrangler.toml only produces to that queue.
+ */
+function importQueueConsumers() {
+  const config = unstable_readConfig({ config: "./workers/import/wrangler.toml" });
+  type Consumer = { queue: string; max_batch_size?: number; max_batch_timeout?: number; max_retries?: number; dead_letter_queue?: string };
+  return Object.fromEntries(
+    (config.queues.consumers as Consumer[]).map((c) => [
+      c.queue,
+      { maxBatchSize: c.max_batch_size, maxBatchTimeout: c.max_batch_timeout, maxRetries: c.max_retries, deadLetterQueue: c.dead_letter_queue },
+    ]),
+  );
 }
 
 /** The storage bindings of wrangler.toml by kind: test/storage.ts empties them between test files. */

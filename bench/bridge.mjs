@@ -1,8 +1,8 @@
 // Legacy import (issue 19): MS5 rows per second through Hyperdrive into D1, beside an anchor in
 // the same run: the same tables moved between two Postgres servers on this machine with COPY.
 //
-// The API (a Miniflare of the deploy bundle, its import queue consumed by itself) reads the
-// embedded legacy Postgres on 54329 (wrangler.toml's localConnectionString), reloaded with
+// The API and the import worker (deploy bundles in one Miniflare; the import worker consumes the
+// API's import queue: bench/workers.mjs importWorker) read the embedded legacy Postgres on 54329 (wrangler.toml's localConnectionString), reloaded with
 // `oeeRows` OEE rows; one import is started with POST /api/v1/imports and followed until it
 // completes. Anchor: `COPY <table> TO '<file>'` on that server, then `COPY <table> FROM '<file>'`
 // into a second embedded Postgres (54330, LEGACY_PG_ANCHOR_PORT) holding the same schema, table by

@@ -27,7 +27,19 @@ import { csvImport } from "./salesdata.mjs";
 import { BENCH_USER, scenarios } from "./scenarios.mjs";
 import { d1RoundTrips } from "./server-timing.mjs";
 import { socketioFanout } from "./socketio.mjs";
-import { apiBindings, applyMigrations, bundle, insertUser, readApiConfig, root, serve, userRow, versions, writeBaselineConfig } from "./workers.mjs";
+import {
+  apiBindings,
+  applyMigrations,
+  bundle,
+  importWorker,
+  insertUser,
+  readApiConfig,
+  root,
+  serve,
+  userRow,
+  versions,
+  writeBaselineConfig,
+} from "./workers.mjs";
 
 const settings = {
   duration: positiveNumber("BENCH_DURATION", 8),
@@ -134,7 +146,9 @@ async function main() {
   const targets = {};
   try {
     const { env, exports, triggers } = apiBindings(apiConfig, apiConfig.name, API_VARS);
-    targets.api = await startTarget("api", { name: apiConfig.name, bundle: apiBundle, env, exports, triggers, ...runtime });
+    // Beside the API, the import worker that consumes its import queue (the legacy import scenario).
+    const others = [importWorker(join(tmp, "import"))];
+    targets.api = await startTarget("api", { name: apiConfig.name, bundle: apiBundle, env, exports, triggers, others, ...runtime });
     // The bare worker's hibernating room, the fan-out baseline (bench/bare-worker.mjs).
     const bareRoom = {
       env: { BARE_ROOM: { type: "durable-object", worker: "floorline-bench-bare", exportName: "BareRoom" } },

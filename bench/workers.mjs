@@ -124,7 +124,7 @@ export function apiBindings(config, workerName, extraVars) {
     return Array.isArray(value) ? value.length > 0 : Boolean(value);
   });
   if (unsupported.length) throw new Error(`bench/workers.mjs does not map these wrangler.toml bindings yet: ${unsupported.join(", ")}`);
-  // Queues the API consumes itself (the legacy import queue): delivered to this worker.
+  // Queues this worker consumes (the import worker's import queue): delivered to it.
   const triggers = (config.queues?.consumers ?? []).map((c) => ({
     type: "queue",
     name: c.queue,
@@ -140,7 +140,19 @@ export function apiBindings(config, workerName, extraVars) {
  * Starts one worker bundle on 127.0.0.1 (ephemeral port) in its own Miniflare/workerd.
  * Returns the instance and its base URL.
  */
-export async function serve({ name, bundle: built, compatibilityDate, compatibilityFlags, env = {}, exports = {}, triggers, stateDir, onLog, inspectorPort }) {
+export async function serve({
+  name,
+  bundle: built,
+  compatibilityDate,
+  compatibilityFlags,
+  env = {},
+  exports = {},
+  triggers,
+  stateDir,
+  onLog,
+  inspectorPort,
+  others = [],
+}) {
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
@@ -154,10 +166,22 @@ export async function serve({ name, bundle: built, compatibilityDate, compatibil
     resourcePersistencePath: stateDir,
     // console.* from the worker arrives here instead of this terminal (the API logs every request).
     handleStructuredLogs: onLog ?? (() => {}),
+    // The worker served at the URL first, then `others` beside it (e.g. the import worker, which
+    // consumes the API's import queue): one Miniflare, so they share D1, R2 and the queues.
     workers: [
       {
         config: { name, compatibilityDate, compatibilityFlags, manifest: manifestOf(built), env, exports, ...(triggers?.length ? { triggers } : {}) },
       },
+      ...others.map((o) => ({
+        config: {
+          name: o.name,
+          compatibilityDate: o.compatibilityDate ?? compatibilityDate,
+          compatibilityFlags: o.compatibilityFlags ?? compatibilityFlags,
+          manifest: manifestOf(o.bundle),
+          env: o.env ?? {},
+          ...(o.triggers?.length ? { triggers: o.triggers } : {}),
+        },
+      })),
     ],
   });
   try {
@@ -167,6 +191,33 @@ export async function serve({ name, bundle: built, compatibilityDate, compatibil
     await mf.dispose().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * The import worker (workers/import), bundled into `outdir`, as an entry of `serve({ others })`:
+ * it consumes the API's import queue against the same D1 and R2. Its Hyperdrive bindings point at
+ * `legacyPort` (default: its wrangler.toml's localConnectionString).
+ */
+export function importWorker(outdir, { legacyPort, vars = {} } = {}) {
+  const configPath = join(root, "workers", "import", "wrangler.toml");
+  const config = readApiConfig(configPath);
+  if (legacyPort) {
+    for (const h of config.hyperdrive ?? []) {
+      if (!h.localConnectionString) continue;
+      const url = new URL(h.localConnectionString);
+      url.port = String(legacyPort);
+      h.localConnectionString = url.toString();
+    }
+  }
+  const { env, triggers } = apiBindings(config, config.name, vars);
+  return {
+    name: config.name,
+    bundle: bundle(configPath, outdir),
+    env,
+    triggers,
+    compatibilityDate: config.compatibility_date,
+    compatibilityFlags: config.compatibility_flags ?? [],
+  };
 }
 
 /** Applies migrations/*.sql in name order through the D1 binding (as `wrangler d1 migrations apply`). */

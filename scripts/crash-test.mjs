@@ -40,6 +40,8 @@ function startDev() {
       "workers/convert/wrangler.toml",
       "-c",
       "workers/documents/wrangler.toml",
+      "-c",
+      "workers/import/wrangler.toml",
       "--port",
       String(PORT),
       "--ip",

@@ -1,6 +1,6 @@
 // Bundles every worker with `wrangler deploy --dry-run` (no account needed), for each
 // environment, so a bundle or configuration error fails `npm test` rather than a deploy.
-// Prints each bundle's upload size. The nine runs go DRY_RUN_JOBS at a time (default: the
+// Prints each bundle's upload size. The twelve runs go DRY_RUN_JOBS at a time (default: the
 // number of cores); each writes to its own directory.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -14,7 +14,7 @@ const out = mkdtempSync(join(tmpdir(), "floorline-dry-run-"));
 const jobs = Math.max(1, Number(process.env.DRY_RUN_JOBS) || availableParallelism());
 
 const runs = [];
-for (const config of ["wrangler.toml", "workers/convert/wrangler.toml", "workers/documents/wrangler.toml"]) {
+for (const config of ["wrangler.toml", "workers/convert/wrangler.toml", "workers/documents/wrangler.toml", "workers/import/wrangler.toml"]) {
   for (const env of ["", "staging", "production"]) runs.push({ config, env });
 }
 

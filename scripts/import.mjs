@@ -14,9 +14,19 @@
 //       Deployed: starts the import on that API; the legacy database is the one its Hyperdrive
 //       configuration names (`wrangler hyperdrive create … --connection-string=…`).
 //
+//   npm run import -- parts --file parts.db            (or aerie; parts.db, or a .tar.gz with uploads/)
+//   npm run import -- ccbackend --file export.json      (the sqlcmd export, optionally gzipped)
+//       File sources: the file is uploaded through POST /api/v1/imports/files (streamed, progress on
+//       stderr), then imported; locally or with --api/--token as above. Files larger than the API's
+//       MAX_UPLOAD_BYTES go to R2 with `wrangler r2 object put` and are imported by --file-key.
+//
 // Options: --mode full|incremental (default incremental), --no-verify, --username/--password
-// (local sign-in; default admin / DEMO_PASSWORD of .dev.vars).
+// (local sign-in; default admin / DEMO_PASSWORD of .dev.vars). Exits 1 when the import fails or
+// does not verify.
 import { spawn } from "node:child_process";
+import { createReadStream, statSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { parseArgs } from "node:util";
 import { connectionString, resetMs5, resetRm365, resetRm365Inventory, startLegacyPostgres } from "./legacy-pg.mjs";
 import { bin, ensureDevVars, root, run } from "./lib.mjs";
@@ -26,6 +36,8 @@ const { values, positionals } = parseArgs({
   options: {
     url: { type: "string" },
     "inventory-url": { type: "string" },
+    file: { type: "string" },
+    "file-key": { type: "string" },
     api: { type: "string" },
     token: { type: "string" },
     port: { type: "string", default: "8795" },
@@ -37,9 +49,32 @@ const { values, positionals } = parseArgs({
 });
 const source = positionals[0];
 const SOURCES = ["ms5", "rm365", "parts", "aerie", "ccbackend"];
+const FILE_SOURCES = ["parts", "aerie", "ccbackend"];
 if (!source || !SOURCES.includes(source)) {
-  console.error(`usage: npm run import -- <${SOURCES.join("|")}> [--url postgres://…] [--api URL --token T] [--mode full|incremental]`);
+  console.error(
+    `usage: npm run import -- <${SOURCES.join("|")}> [--url postgres://… | --file PATH | --file-key imports/…] [--api URL --token T] [--mode full|incremental]`,
+  );
   process.exit(2);
+}
+const isFileSource = FILE_SOURCES.includes(source);
+if (isFileSource && !values.file === !values["file-key"]) {
+  console.error(`✗ ${source} imports a file: give --file PATH (uploaded here) or --file-key imports/… (already in R2)`);
+  process.exit(2);
+}
+if (!isFileSource && (values.file || values["file-key"])) {
+  console.error(`✗ ${source} is read from its Postgres database (--url), not from a file`);
+  process.exit(2);
+}
+let fileSize = 0;
+if (values.file) {
+  try {
+    const stat = statSync(values.file);
+    if (!stat.isFile() || stat.size === 0) throw new Error("not a non-empty file");
+    fileSize = stat.size;
+  } catch (error) {
+    console.error(`✗ --file ${values.file}: ${error instanceof Error ? error.message : error}`);
+    process.exit(2);
+  }
 }
 if (values.url && values.api) {
   console.error("✗ --url configures the local API's Hyperdrive binding; a deployed API (--api) reads the database its Hyperdrive configuration names");
@@ -47,6 +82,10 @@ if (values.url && values.api) {
 }
 if (values["inventory-url"] && (source !== "rm365" || values.api || !/^postgres(ql)?:\/\//.test(values["inventory-url"]))) {
   console.error("✗ --inventory-url is RM365's inventory database (postgres://…) for a local import");
+  process.exit(2);
+}
+if (values.url && isFileSource) {
+  console.error(`✗ ${source} imports a file (--file), not a database (--url)`);
   process.exit(2);
 }
 if (values.url && !/^postgres(ql)?:\/\//.test(values.url)) {
@@ -100,7 +139,8 @@ try {
       if (rowCount === 0) await resetRm365Inventory(url);
     }
     base = `http://127.0.0.1:${values.port}`;
-    dev = spawn(bin("wrangler"), ["dev", "-c", "wrangler.toml", "--port", values.port, "--ip", "127.0.0.1"], {
+    // The API and the import worker, which consumes the import queue (workers/import).
+    dev = spawn(bin("wrangler"), ["dev", "-c", "wrangler.toml", "-c", "workers/import/wrangler.toml", "--port", values.port, "--ip", "127.0.0.1"], {
       cwd: root,
       env,
       stdio: ["ignore", "pipe", "inherit"],
@@ -112,7 +152,9 @@ try {
   }
   if (!token) throw new Error("--token is required with --api");
   const auth = { authorization: `Bearer ${token}` };
-  const job = await api("POST", "/api/v1/imports", { source, mode: values.mode }, auth);
+  let fileKey = values["file-key"];
+  if (values.file) fileKey = (await upload(values.file, fileSize, auth)).file_key;
+  const job = await api("POST", "/api/v1/imports", { source, mode: values.mode, ...(fileKey ? { file_key: fileKey } : {}) }, auth);
   console.log(`• import ${job.id} of ${source} queued`);
   const done = await follow(job.id, auth);
   printReport(done);
@@ -143,6 +185,54 @@ async function api(method, path, body, headers = {}) {
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 500)}`);
   return JSON.parse(text);
+}
+
+/**
+ * Streams the file to POST /api/v1/imports/files (the body is the file, with its length), printing
+ * progress on stderr; returns the API's answer ({ file_key, size, kind }).
+ */
+function upload(path, size, headers) {
+  const target = new URL(`${base}/api/v1/imports/files`);
+  const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+  const progress = process.stderr.isTTY ? (text) => process.stderr.write(`\r${text}`) : (text, last) => last && process.stderr.write(`${text}\n`);
+  let sent = 0;
+  let lastPrinted = 0;
+  const mb = (n) => (n / 1_048_576).toFixed(1);
+  return new Promise((resolve, reject) => {
+    const req = send(target, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/octet-stream", "content-length": String(size) },
+    });
+    req.on("response", (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => {
+        text += c;
+      });
+      res.on("end", () => {
+        if (process.stderr.isTTY) process.stderr.write("\n");
+        if (res.statusCode !== 201) return reject(new Error(`upload of ${path} answered ${res.statusCode}: ${text.slice(0, 500)}`));
+        const stored = JSON.parse(text);
+        console.log(`• uploaded ${path} (${stored.size} bytes, ${stored.kind}) as ${stored.file_key}`);
+        resolve(stored);
+      });
+    });
+    req.on("error", reject);
+    const file = createReadStream(path);
+    file.on("data", (chunk) => {
+      sent += chunk.length;
+      const done = sent === size;
+      if (done || sent - lastPrinted >= 1_048_576) {
+        lastPrinted = sent;
+        progress(`  uploading ${path}: ${mb(sent)} / ${mb(size)} MB (${Math.floor((sent / size) * 100)} %)`, done);
+      }
+    });
+    file.on("error", (error) => {
+      req.destroy(error);
+      reject(error);
+    });
+    file.pipe(req);
+  });
 }
 
 async function waitForHealth(url) {

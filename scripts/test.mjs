@@ -19,6 +19,7 @@ const checks = [
   { name: "tsc (api)", cmd: [bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]] },
   { name: "tsc (convert)", cmd: [bin("tsc"), ["--noEmit", "-p", "workers/convert/tsconfig.json"]] },
   { name: "tsc (documents)", cmd: [bin("tsc"), ["--noEmit", "-p", "workers/documents/tsconfig.json"]] },
+  { name: "tsc (import)", cmd: [bin("tsc"), ["--noEmit", "-p", "workers/import/tsconfig.json"]] },
   { name: "biome ci", cmd: [bin("biome"), ["ci", "."]] },
   { name: "dry-run", cmd: [node, ["scripts/dry-run.mjs"]] },
 ];

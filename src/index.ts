@@ -2,7 +2,6 @@ import { createApp } from "./app";
 import { createDeps } from "./lib/deps";
 import { sweepFiles } from "./lib/files";
 import { reapExpired } from "./lib/jobs";
-import { consumeImports } from "./modules/bridge/consumer";
 import { importJobKind } from "./modules/bridge/lease";
 import { labelJobKind } from "./modules/labels/lease";
 import { cleanupExpired } from "./modules/maintenance/cleanup";
@@ -23,7 +22,7 @@ export default {
    * Hourly: drop expired rate-limit windows, idempotency records, sessions and reset tokens, and
    * key imported usernames that migration 0004 could not (rekeyUsernames); mark sales imports
    * whose isolate died mid-run as failed (sweepStalledImports); re-queue or fail every job whose
-   * lease expired (src/lib/jobs.ts); queue the scheduled reports that are due (reports/runner.ts); then delete the files due in the file outbox, abandoned
+   * lease expired (src/lib/jobs.ts; imports are run by workers/import, re-queued from here); queue the scheduled reports that are due (reports/runner.ts); then delete the files due in the file outbox, abandoned
    * uploads and outputs included (src/lib/files.ts).
    */
   async scheduled(_controller, env, ctx) {
@@ -37,9 +36,5 @@ export default {
     await reapExpired(deps, importJobKind);
     await runScheduledReports(deps);
     await sweepFiles(deps);
-  },
-  /** The import queue (legacy bridge, issue 19): one import job per message. */
-  async queue(batch, env) {
-    await consumeImports(batch, env);
   },
 } satisfies ExportedHandler<Env>;

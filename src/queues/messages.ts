@@ -65,6 +65,6 @@ export const ImportJobMessage = z.object({
 });
 export type ImportJobMessage = z.infer<typeof ImportJobMessage>;
 
-/** Messages of the import queue (consumed by the API worker itself: src/index.ts). */
+/** Messages of the import queue (consumed by the import worker: workers/import). */
 export const ImportMessage = z.discriminatedUnion("type", [ProbeMessage, ImportJobMessage]);
 export type ImportMessage = z.infer<typeof ImportMessage>;

@@ -65,6 +65,18 @@ export interface ImportFailure {
 }
 
 /** Where a run stopped: the table being imported and the last legacy key fully written. */
+/** What the import worker found comparing the source with D1 at the end of a run (GET …/verify). */
+export interface ImportVerificationTable {
+  table: string;
+  floorline_table: string;
+  source_rows: number;
+  source_mapped: number;
+  floorline_rows: number;
+  source_checksum: string;
+  floorline_checksum: string;
+  match: boolean;
+}
+
 export interface ImportCursor {
   table: string;
   after: string | null;
@@ -85,6 +97,11 @@ export const importJobs = sqliteTable(
       .default("incremental"),
     /** The job's input (src/modules/bridge/source.ts ImportInput), JSON. */
     input: text("input", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /**
+     * The uploaded legacy file the job reads (R2 `imports/…`), if any. One job per file: the file
+     * is deleted when that job ends (completed or failed for good) through the file outbox.
+     */
+    fileKey: text("file_key"),
     /** Per legacy table counts, in import order (JSON object). */
     report: text("report", { mode: "json" }).$type<Record<string, ImportTableCounts>>().notNull(),
     failures: text("failures", { mode: "json" }).$type<ImportFailure[]>().notNull(),
@@ -97,6 +114,8 @@ export const importJobs = sqliteTable(
     username: text("username").notNull(),
     startedAt: timestamp("started_at"),
     finishedAt: timestamp("finished_at"),
+    /** Source against D1 per table, computed by the import worker before the job completes. */
+    verification: text("verification", { mode: "json" }).$type<ImportVerificationTable[]>(),
     ...timestamps(),
   },
   (t) => [
@@ -104,5 +123,6 @@ export const importJobs = sqliteTable(
     index("import_jobs_lease_idx").on(t.state, t.heartbeatAt),
     // One active import per source: two runs of one source would race on its legacy keys.
     uniqueIndex("import_jobs_one_active_idx").on(t.source).where(sql`state IN ('queued', 'running')`),
+    uniqueIndex("import_jobs_file_key_idx").on(t.fileKey),
   ],
 );

@@ -1,8 +1,8 @@
 /**
- * The import queue's consumer (the API worker consumes it itself: src/index.ts `queue`): each
- * message runs or resumes one import job (./runner.ts). A run that throws (the legacy database
+ * The import queue's consumer, run by the import worker (workers/import/index.ts): each message
+ * runs or resumes one import job (./runner.ts). A run that throws (the legacy database
  * unreachable, D1 down) is retried with back-off; after the last delivery the job is marked
- * failed with the error (dead letter).
+ * failed with the error (dead letter) and its uploaded file deleted.
  */
 import { eq } from "drizzle-orm";
 import { consumeBatch } from "../../../workers/shared";
@@ -13,32 +13,47 @@ import { failDeadLettered } from "../../lib/jobs";
 import { ImportMessage } from "../../queues/messages";
 import { attendanceConfig } from "../attendance/config";
 import { IMPORT_JOB_MAX_ATTEMPTS, importJobKind } from "./lease";
-import { runImport } from "./runner";
+import { type RunDeps, runImport } from "./runner";
 import { LEGACY_SOURCES_BY_NAME, legacyHyperdrive } from "./sources";
+import { purgeJobFile } from "./upload-outbox";
 
-/** Deliveries of one message: the first plus wrangler.toml's `max_retries` (2). */
+/** Deliveries of one message: the first plus workers/import/wrangler.toml's `max_retries` (2). */
 const MAX_DELIVERIES = 3;
 
-export async function consumeImports(batch: MessageBatch, env: Env): Promise<void> {
+/**
+ * The bindings the import worker needs (workers/import/wrangler.toml; its generated ImportEnv
+ * satisfies this), plus its optional vars (ATTENDANCE_TIME_ZONE: RM365's clock times).
+ */
+export interface ImportWorkerEnv {
+  DB: D1Database;
+  FILES: R2Bucket;
+  LEGACY_DB: Hyperdrive;
+  LEGACY_RM365_DB: Hyperdrive;
+  LEGACY_RM365_INVENTORY_DB: Hyperdrive;
+}
+
+export async function consumeImports(batch: MessageBatch, env: ImportWorkerEnv): Promise<void> {
   const db = createDb(env.DB);
   const now = () => new Date();
+  const deps: RunDeps = {
+    db,
+    files: env.FILES,
+    hyperdrive: (source) => legacyHyperdrive(env, source),
+    plantTimeZone: () => featureReader(env)(attendanceConfig).timeZone,
+    now,
+  };
   await consumeBatch(
-    "imports",
+    batch.queue,
     batch.messages,
     ImportMessage,
     async (message) => {
-      if (message.type === "probe") return;
-      await runImport(
-        {
-          db,
-          files: env.FILES,
-          hyperdrive: (source) => legacyHyperdrive(env, source),
-          plantTimeZone: () => featureReader(env)(attendanceConfig).timeZone,
-          now,
-        },
-        LEGACY_SOURCES_BY_NAME,
-        message.jobId,
-      );
+      switch (message.type) {
+        case "probe":
+          return;
+        case "import_job":
+          await runImport(deps, LEGACY_SOURCES_BY_NAME, message.jobId);
+          return;
+      }
     },
     {
       maxAttempts: Math.min(MAX_DELIVERIES, IMPORT_JOB_MAX_ATTEMPTS),
@@ -51,6 +66,7 @@ export async function consumeImports(batch: MessageBatch, env: Env): Promise<voi
           attempts,
           err,
         );
+        await purgeJobFile(deps, message.jobId);
       },
     },
   );

@@ -6,6 +6,7 @@ import { and, asc, eq, inArray, isNull, lte, or } from "drizzle-orm";
 import { importJobs } from "../../db/schema";
 import type { JobKind } from "../../lib/jobs";
 import type { ImportJobMessage } from "../../queues/messages";
+import { jobFileDue } from "./upload-outbox";
 
 type Row = typeof importJobs.$inferSelect;
 
@@ -35,14 +36,18 @@ export const importJobKind: JobKind<Row> = {
       .limit(limit),
   requeue: async (db, row, { now, attempts, reason }) =>
     (await db.update(importJobs).set({ state: "queued", heartbeatAt: now, attempts, error: reason }).where(unchanged(row)).returning())[0],
-  fail: async (db, row, { now, reason }) =>
-    (
-      await db
+  // Failed for good: its uploaded file is due in the same batch (the hourly sweep deletes it).
+  fail: async (db, row, { now, reason }) => {
+    const [failed] = await db.batch([
+      db
         .update(importJobs)
         .set({ state: "failed", error: reason, finishedAt: now, heartbeatAt: now })
         .where(and(unchanged(row), inArray(importJobs.state, ACTIVE)))
-        .returning()
-    )[0],
+        .returning(),
+      jobFileDue(db, row.id),
+    ]);
+    return failed[0];
+  },
   send: async (deps, row) => {
     if (!deps.queues.imports) throw new Error("No import queue bound");
     const message: ImportJobMessage = { type: "import_job", jobId: row.id, requestId: deps.requestId };

@@ -2,7 +2,6 @@ import { z } from "zod";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import { ImportJob, ImportJobList, ImportListQuery, ImportParams, ImportVerification, StartImport } from "./schemas";
 import { getImport, listImports, startImport, verifyImport, watchImport } from "./service";
-import { legacyHyperdrive } from "./sources";
 
 const TAGS = ["imports"];
 /** Imports write users with their password hashes and every domain's rows: administrators only. */
@@ -19,7 +18,11 @@ export const importRoutes = createRouter()
       summary: "Start importing a legacy system (MS5, RM365, …): 202 with the job; one import per source at a time",
       tags: TAGS,
       request: { body: { content: { "application/json": { schema: StartImport } } } },
-      errors: { 409: "An import of that source is queued or running", 503: "The import could not be queued" },
+      errors: {
+        409: "An import of that source is queued or running, or its file was given to another import",
+        422: "file_key missing, unknown or deleted (file sources), or given to a database source",
+        503: "The import could not be queued",
+      },
       responses: { 202: json(ImportJob, "The queued import") },
     }),
     async (c) => c.json(await startImport(c.var.deps, c.req.valid("json"), principalOf(c)), 202),
@@ -88,14 +91,11 @@ export const importRoutes = createRouter()
       path: "/{id}/verify",
       access: ACCESS,
       userLimit: "imports",
-      summary: "Compare a completed import's source with D1: row counts and a checksum of key columns per table",
+      summary: "A completed import's source compared with D1 as the run ended: row counts and a checksum of key columns per table",
       tags: TAGS,
       request: { params: ImportParams },
       errors: { 404: "No such import", 409: "The import has not completed" },
       responses: { 200: json(ImportVerification, "Per table: counts, checksums, match") },
     }),
-    async (c) => {
-      const deps = c.var.deps;
-      return c.json(await verifyImport(deps, (source) => legacyHyperdrive(deps.env, source), c.req.valid("param").id), 200);
-    },
+    async (c) => c.json(await verifyImport(c.var.deps, c.req.valid("param").id), 200),
   );

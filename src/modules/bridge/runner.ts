@@ -8,11 +8,30 @@
 import { and, eq, getTableName, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client";
-import { type ImportCursor, type ImportFailure, type ImportTableCounts, importJobs, legacyKeys, legacyWatermarks } from "../../db/schema";
+import {
+  type ImportCursor,
+  type ImportFailure,
+  type ImportTableCounts,
+  type ImportVerificationTable,
+  importJobs,
+  legacyKeys,
+  legacyWatermarks,
+} from "../../db/schema";
 import { describeError, log } from "../../lib/logging";
 import { IMPORT_JOB_MAX_ATTEMPTS } from "./lease";
-import { type AnyTableSpec, type ImportInput, type LegacyRow, type LegacySource, type LegacySourceName, PAGE_ROWS, type SourceReader } from "./source";
+import {
+  type AnyTableSpec,
+  type ImportInput,
+  type LegacyDatabase,
+  type LegacyRow,
+  type LegacySource,
+  type LegacySourceName,
+  PAGE_ROWS,
+  type SourceReader,
+} from "./source";
+import { jobFileDue, purgeJobFile } from "./upload-outbox";
 import { BadValue, legacyKey } from "./values";
+import { verifyTable } from "./verify";
 
 /** Failures kept on a job with their legacy key and reason; the rest are counted. */
 export const MAX_KEPT_FAILURES = 100;
@@ -30,7 +49,7 @@ export const WATERMARK_OVERLAP_MS = 10 * 60_000;
 export interface RunDeps {
   db: Db;
   files: R2Bucket;
-  hyperdrive: (source: LegacySourceName) => Hyperdrive;
+  hyperdrive: (database: LegacyDatabase) => Hyperdrive;
   /** SourceContext.plantTimeZone. */
   plantTimeZone: () => string;
   now: () => Date;
@@ -198,6 +217,7 @@ export async function runImport(deps: RunDeps, sources: RunSources, jobId: strin
   const input = job.input as ImportInput;
   const progress: Progress = { report: { ...job.report }, failures: [...job.failures], failureCount: job.failureCount };
   let reader: SourceReader | undefined;
+  const verification: ImportVerificationTable[] = [];
   try {
     reader = await source.open({ hyperdrive: deps.hyperdrive, files: deps.files, input, plantTimeZone: deps.plantTimeZone });
     const startAt = job.cursor ? source.tables.findIndex((t) => t.read.name === job.cursor?.table) : 0;
@@ -205,6 +225,11 @@ export async function runImport(deps: RunDeps, sources: RunSources, jobId: strin
       const spec = source.tables[i] as AnyTableSpec;
       const resumed = job.cursor && job.cursor.table === spec.read.name ? job.cursor : null;
       await importTable(deps, reader, source, spec, job, progress, resumed);
+    }
+    // Verified while the source is open (an uploaded file is deleted when the job ends).
+    for (const spec of source.tables) {
+      await assertHeld(deps.db, job, deps.now().toISOString());
+      verification.push(await verifyTable(deps.db, source, reader, spec as AnyTableSpec, deps.now()));
     }
   } catch (err) {
     if (err instanceof LostLease) {
@@ -222,14 +247,26 @@ export async function runImport(deps: RunDeps, sources: RunSources, jobId: strin
   } finally {
     await reader?.close();
   }
-  await finish(deps, job, { state: "completed", error: null });
+  await finish(deps, job, { state: "completed", error: null, verification });
   log("info", "import job completed", { jobId, source: job.source, failures: progress.failureCount });
   return "completed";
 }
 
-async function finish(deps: RunDeps, job: Pick<JobRow, "id" | "attempts">, end: { state: "completed" | "failed"; error: string | null }): Promise<void> {
+/** Ends the job (while this run holds it) and, in the same batch, records its uploaded file as due; then deletes it. */
+async function finish(
+  deps: RunDeps,
+  job: Pick<JobRow, "id" | "attempts">,
+  end: { state: "completed" | "failed"; error: string | null; verification?: ImportVerificationTable[] },
+): Promise<void> {
   const now = deps.now().toISOString();
-  await deps.db.update(importJobs).set({ state: end.state, error: end.error, finishedAt: now, heartbeatAt: now, cursor: null }).where(held(job));
+  await deps.db.batch([
+    deps.db
+      .update(importJobs)
+      .set({ state: end.state, error: end.error, finishedAt: now, heartbeatAt: now, cursor: null, verification: end.verification ?? null })
+      .where(held(job)),
+    jobFileDue(deps.db, job.id),
+  ]);
+  await purgeJobFile(deps, job.id);
 }
 
 async function importTable(

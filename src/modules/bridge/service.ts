@@ -1,12 +1,13 @@
 /**
  * Legacy imports (issue 19): start, read, list, watch and verify import jobs. The run itself is
- * ./runner.ts, driven by the import queue (src/index.ts `queue`).
+ * ./runner.ts, driven by the import queue, which the import worker consumes (workers/import): this
+ * module runs in the API and imports no importer (the bundle carries neither sql.js nor `pg`).
  */
 
-import { and, asc, desc, eq, getTableColumns, getTableName, gt, inArray, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, type SQL } from "drizzle-orm";
 import type { z } from "zod";
 import { isConstraintError } from "../../db/client";
-import { importJobs, legacyKeys } from "../../db/schema";
+import { importJobs } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError, notFound } from "../../lib/errors";
 import { reapIfExpired } from "../../lib/jobs";
@@ -14,16 +15,14 @@ import { describeError, log } from "../../lib/logging";
 import { type Page, paginate } from "../../lib/pagination";
 import { actorOf, type Principal } from "../../lib/principal";
 import type { ImportJobMessage } from "../../queues/messages";
-import { attendanceConfig } from "../attendance/config";
 import { importJobKind } from "./lease";
-import { canonical, mapPage } from "./runner";
 import type { ImportJob, ImportListQuery, ImportVerification, StartImport } from "./schemas";
-import { type AnyTableSpec, type LegacySource, type LegacySourceName, PAGE_ROWS } from "./source";
-import { LEGACY_SOURCES_BY_NAME } from "./sources";
+import { attachUpload, uploadState } from "./upload-outbox";
 
 type JobRow = typeof importJobs.$inferSelect;
 type ImportJobOut = z.infer<typeof ImportJob>;
 type JobDeps = Pick<Deps, "db" | "queues" | "requestId" | "now" | "config">;
+type StartDeps = JobDeps & Pick<Deps, "files">;
 
 export function toImportJob(row: JobRow): ImportJobOut {
   const totals = { read: 0, written: 0, updated: 0, skipped: 0, failed: 0 };
@@ -54,18 +53,33 @@ export function toImportJob(row: JobRow): ImportJobOut {
   };
 }
 
-function sourceOf(name: string): LegacySource {
-  const source = LEGACY_SOURCES_BY_NAME.get(name);
-  if (!source) throw new AppError("VALIDATION_ERROR", `No importer for ${name} in this build`, { details: [{ path: "body.source", message: "no importer" }] });
-  return source;
+const FILE_SOURCES: ReadonlySet<string> = new Set(["parts", "aerie", "ccbackend"]);
+
+const badFileKey = (message: string) => new AppError("VALIDATION_ERROR", message, { details: [{ path: "body.file_key", message, code: "invalid" }] });
+
+/**
+ * The uploaded file a job of a file source reads: it must be in the bucket, not already taken by
+ * another job (one job per file: the file is deleted when that job ends) nor due for deletion.
+ */
+async function checkFileKey(deps: StartDeps, input: z.infer<typeof StartImport>): Promise<void> {
+  if (!FILE_SOURCES.has(input.source)) {
+    if (input.file_key) throw badFileKey(`${input.source} is read through its database connection; it takes no file_key`);
+    return;
+  }
+  const key = input.file_key;
+  if (!key) throw badFileKey(`An import of ${input.source} needs the file_key of an uploaded file (POST /api/v1/imports/files)`);
+  const [taken] = await deps.db.select({ id: importJobs.id }).from(importJobs).where(eq(importJobs.fileKey, key));
+  if (taken) throw new AppError("CONFLICT", `That file was already given to import ${taken.id} (a file is deleted when its import ends); upload it again`);
+  if ((await uploadState(deps.db, key)) === "due") throw badFileKey("That upload has been deleted (it waited too long for an import); upload it again");
+  if (!(await deps.files.head(key))) throw badFileKey("No uploaded file has that key; upload it again");
 }
 
 /**
  * Records an import job and queues it (202). One import per source may be queued or running
  * (409 otherwise: two runs would race on the same legacy keys); a failed send deletes the job.
  */
-export async function startImport(deps: JobDeps, input: z.infer<typeof StartImport>, actor: Principal): Promise<ImportJobOut> {
-  sourceOf(input.source);
+export async function startImport(deps: StartDeps, input: z.infer<typeof StartImport>, actor: Principal): Promise<ImportJobOut> {
+  await checkFileKey(deps, input);
   // An active job of this source whose lease expired is re-queued or failed first.
   const active = await deps.db
     .select()
@@ -76,21 +90,29 @@ export async function startImport(deps: JobDeps, input: z.infer<typeof StartImpo
   const id = crypto.randomUUID();
   let row: JobRow | undefined;
   try {
-    [row] = await deps.db
+    const insert = deps.db
       .insert(importJobs)
       .values({
         id,
         source: input.source,
         mode: input.mode,
         input: input.file_key ? { file_key: input.file_key, mode: input.mode } : { mode: input.mode },
+        fileKey: input.file_key ?? null,
         report: {},
         failures: [],
         createdBy: who.userId,
         username: who.name,
       })
       .returning();
+    // The upload's hold ends with the job row that takes it (the job's end deletes the file).
+    [[row]] = input.file_key ? await deps.db.batch([insert, attachUpload(deps.db, input.file_key)]) : [await insert];
   } catch (err) {
-    if (isConstraintError(err, "UNIQUE")) throw new AppError("CONFLICT", `An import of ${input.source} is already queued or running; wait for it to finish`);
+    if (isConstraintError(err, "UNIQUE")) {
+      if (/file_key/.test(`${err instanceof Error ? `${err.message} ${String(err.cause ?? "")}` : ""}`)) {
+        throw new AppError("CONFLICT", "That file was already given to another import; upload it again");
+      }
+      throw new AppError("CONFLICT", `An import of ${input.source} is already queued or running; wait for it to finish`);
+    }
     throw err;
   }
   const message: ImportJobMessage = { type: "import_job", jobId: id, requestId: deps.requestId };
@@ -149,94 +171,13 @@ export async function* watchImport(deps: JobDeps, id: string, options: { interva
   }
 }
 
-/** Sum of per-row hashes modulo 2^64, as 16 hex digits: the same set of rows in any order gives the same sum. */
-class Checksum {
-  private sum = 0n;
-  async add(legacyId: string, values: unknown): Promise<void> {
-    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${legacyId}\u001f${canonical(values)}`)));
-    let n = 0n;
-    for (let i = 0; i < 8; i++) n = (n << 8n) | BigInt(digest[i] as number);
-    this.sum = (this.sum + n) & 0xffffffffffffffffn;
-  }
-  hex(): string {
-    return this.sum.toString(16).padStart(16, "0");
-  }
-}
-
-const pick = (values: Record<string, unknown>, keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, values[k] ?? null]));
-
 /**
- * Compares each table of the job's source with D1: row counts, and a checksum of the key
- * columns (`target.checksum`) of every mapped row, computed from the legacy rows (mapped again)
- * and from the Floorline rows their legacy keys name.
+ * A completed import's verification: each table of the source against D1 (counts and a checksum
+ * of key columns), as the import worker found it at the end of the run (./verify.ts).
  */
-export async function verifyImport(
-  deps: JobDeps & Pick<Deps, "files" | "feature">,
-  hyperdrive: (source: LegacySourceName) => Hyperdrive,
-  id: string,
-): Promise<z.infer<typeof ImportVerification>> {
+export async function verifyImport(deps: JobDeps, id: string): Promise<z.infer<typeof ImportVerification>> {
   const job = await loadJob(deps, id);
   if (job.state !== "completed") throw new AppError("CONFLICT", `The import is ${job.state}; verify it once it has completed`);
-  const source = sourceOf(job.source);
-  const reader = await source.open({ hyperdrive, files: deps.files, input: job.input, plantTimeZone: () => deps.feature(attendanceConfig).timeZone });
-  const tables: z.infer<typeof ImportVerification>["tables"] = [];
-  try {
-    for (const spec of source.tables) {
-      const sourceSum = new Checksum();
-      let mappedRows = 0;
-      let after: string | null = null;
-      for (;;) {
-        const rows = await reader.page(spec.read, after, PAGE_ROWS, null);
-        if (rows.length === 0) break;
-        for (const { legacyId, result } of await mapPage(deps.db, source, spec, rows, deps.now())) {
-          if (!("values" in result)) continue;
-          mappedRows++;
-          await sourceSum.add(legacyId, pick(result.values, spec.checksum));
-        }
-        after = String(rows[rows.length - 1]?.[spec.read.key]);
-        if (rows.length < PAGE_ROWS) break;
-      }
-      const d1 = await floorlineChecksum(deps, source.name, spec);
-      const sourceRows = await reader.count(spec.read);
-      const sourceChecksum = sourceSum.hex();
-      tables.push({
-        table: spec.read.name,
-        floorline_table: getTableName(spec.table),
-        source_rows: sourceRows,
-        source_mapped: mappedRows,
-        floorline_rows: d1.rows,
-        source_checksum: sourceChecksum,
-        floorline_checksum: d1.checksum,
-        match: mappedRows === d1.rows && sourceChecksum === d1.checksum,
-      });
-    }
-  } finally {
-    await reader.close();
-  }
-  return { import_id: job.id, source: job.source, match: tables.every((t) => t.match), tables };
-}
-
-async function floorlineChecksum(deps: Pick<Deps, "db">, source: string, spec: AnyTableSpec): Promise<{ rows: number; checksum: string }> {
-  const columns = getTableColumns(spec.table);
-  const selected = Object.fromEntries(spec.checksum.map((k) => [k, columns[k] as (typeof columns)[string]]));
-  const sum = new Checksum();
-  let rows = 0;
-  let after = "";
-  for (;;) {
-    const page = await deps.db
-      .select({ legacyId: legacyKeys.legacyId, ...selected })
-      .from(legacyKeys)
-      .innerJoin(spec.table, eq(spec.table.id, legacyKeys.floorlineId))
-      .where(and(eq(legacyKeys.legacySource, source), eq(legacyKeys.legacyTable, spec.read.name), gt(legacyKeys.legacyId, after)))
-      .orderBy(asc(legacyKeys.legacyId))
-      .limit(1000);
-    for (const row of page) {
-      const { legacyId, ...values } = row as Record<string, unknown> & { legacyId: string };
-      rows++;
-      await sum.add(legacyId, pick(values, spec.checksum));
-    }
-    if (page.length < 1000) break;
-    after = (page[page.length - 1] as { legacyId: string }).legacyId;
-  }
-  return { rows, checksum: sum.hex() };
+  if (!job.verification) throw new AppError("CONFLICT", "This import completed before imports were verified as they end; run it again to verify it");
+  return { import_id: job.id, source: job.source, match: job.verification.every((t) => t.match), tables: job.verification };
 }

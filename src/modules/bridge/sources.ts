@@ -17,7 +17,10 @@ export const LEGACY_SOURCES_BY_NAME: ReadonlyMap<string, LegacySource> = new Map
  * configuration (LEGACY_DB: MS5; LEGACY_RM365_DB: RM365's attendance database;
  * LEGACY_RM365_INVENTORY_DB: RM365's inventory database, its stock and label jobs).
  */
-export function legacyHyperdrive(env: Pick<Env, "LEGACY_DB" | "LEGACY_RM365_DB" | "LEGACY_RM365_INVENTORY_DB">, database: LegacyDatabase): Hyperdrive {
+export function legacyHyperdrive(
+  env: { LEGACY_DB: Hyperdrive; LEGACY_RM365_DB: Hyperdrive; LEGACY_RM365_INVENTORY_DB: Hyperdrive },
+  database: LegacyDatabase,
+): Hyperdrive {
   if (database === "rm365") return env.LEGACY_RM365_DB;
   if (database === "rm365_inventory") return env.LEGACY_RM365_INVENTORY_DB;
   return env.LEGACY_DB;

@@ -10,10 +10,15 @@
  * up to 100 MB on Cloudflare's plans): larger ones are put in the bucket with
  * `wrangler r2 object put floorline-files/imports/<name>` and imported by key (README "Moving
  * from the old systems").
+ *
+ * The key is held in the file outbox before the first byte (./upload-outbox.ts): an upload no job
+ * takes within a day is swept, and the job that takes it deletes it when it ends.
  */
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
+import { deleteFiles } from "../../lib/files";
 import type { IncomingUpload } from "../../lib/uploads";
+import { holdUpload } from "./upload-outbox";
 
 export type ImportFileKind = "sqlite" | "gzip" | "tar" | "json";
 
@@ -38,7 +43,7 @@ export interface StoredImportFile {
 const refused = (message: string) => new AppError("UNSUPPORTED_MEDIA_TYPE", message, { details: [{ path: "body", message, code: "unsupported" }] });
 
 /** Streams the body to R2; 411-like 422 without a length, 413 past the cap, 415 for another kind. */
-export async function storeImportFile(deps: Pick<Deps, "files" | "config">, upload: IncomingUpload): Promise<StoredImportFile> {
+export async function storeImportFile(deps: Pick<Deps, "db" | "files" | "config" | "now">, upload: IncomingUpload): Promise<StoredImportFile> {
   const max = deps.config.MAX_UPLOAD_BYTES;
   const declared = Number(upload.headers.get("content-length") ?? Number.NaN);
   if (!Number.isSafeInteger(declared) || declared <= 0 || !upload.body) {
@@ -82,10 +87,12 @@ export async function storeImportFile(deps: Pick<Deps, "files" | "config">, uplo
     },
   });
   const key = `imports/${crypto.randomUUID()}`;
+  await holdUpload(deps.db, key, deps.now(), deps.config.JOB_LEASE_SECONDS);
   const sized = new FixedLengthStream(declared);
   const piping = upload.body.pipeThrough(judge).pipeTo(sized.writable);
   // R2 stores the object only when its stream ends whole: a refused or cut body leaves nothing.
   const [stored, piped] = await Promise.allSettled([deps.files.put(key, sized.readable), piping]);
+  if (stored.status === "rejected" || piped.status === "rejected") await deleteFiles(deps, [key]);
   if (piped.status === "rejected" && piped.reason instanceof AppError) throw piped.reason;
   if (stored.status === "rejected" || piped.status === "rejected") {
     throw new AppError("VALIDATION_ERROR", "The body ended before its Content-Length (or went past it); nothing was stored", {
