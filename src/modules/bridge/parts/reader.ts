@@ -15,7 +15,7 @@
  */
 import { KIND_INFO, sanitizeFilename, sniffKind } from "../../../lib/uploads/kinds";
 import type { LegacyId, LegacyRow, SourceReader, TableRead } from "../source";
-import { ArchiveError, partFileOf, tarEntries } from "./archive";
+import { ArchiveError, ArchiveLimitError, partFileOf, tarEntries } from "./archive";
 import { LegacyDbError, LegacySqlite, MAX_SQLITE_BYTES } from "./sqlite";
 
 /** Largest part file copied (the conversion's own cap, PARTS_MAX_STEP_BYTES, judges STEP files again). */
@@ -99,6 +99,7 @@ export class PartsUploadReader implements SourceReader {
         return new PartsUploadReader(bucket, key, await LegacySqlite.open(wasm, bytes), true);
       }
     } catch (err) {
+      if (err instanceof ArchiveLimitError) throw new PartsUploadError(err.message);
       if (err instanceof ArchiveError) throw new PartsUploadError("Upload the SQLite database (parts.db) or a .tar.gz of it with the uploads folder");
       throw err;
     }
