@@ -2,10 +2,17 @@
  * The Part Management / Aerie readers inside workerd: sql.js opens a database built from the
  * seeds' models, the tar reader streams the uploads archive fixture.
  */
+
+import { env } from "cloudflare:workers";
+import type { Database } from "sql.js";
 import sqlWasm from "sql.js/dist/sql-wasm-browser.wasm";
 import { describe, expect, it } from "vitest";
 import { ArchiveError, partFileOf, tarEntries } from "../../src/modules/bridge/parts/archive";
+import { MAX_VALUE_CHARS, PART_FILES_TABLE, PartsUploadReader } from "../../src/modules/bridge/parts/reader";
+import { partsSource } from "../../src/modules/bridge/parts/source";
 import { LegacyDbError, LegacySqlite, sqlJsFor } from "../../src/modules/bridge/parts/sqlite";
+import type { TableRead } from "../../src/modules/bridge/source";
+import { optionalText } from "../../src/modules/bridge/values";
 import { buildPartsDb, partRows } from "../fixtures/legacy/parts-db";
 import archiveB64 from "../fixtures/legacy/parts-uploads.tar.gz.b64?raw";
 
@@ -123,5 +130,60 @@ describe("uploads archive reader (tar, gzip)", () => {
     expect(partFileOf("12/gear.step")).toEqual({ legacyId: "12", filename: "gear.step" });
     expect(partFileOf("uploads/12/views/view_0.png")).toBeNull();
     expect(partFileOf("uploads/readme.txt")).toBeNull();
+  });
+});
+
+describe("a crafted parts.db (attack review)", () => {
+  const tableOf = () => partsSource("parts", async () => sqlWasm).tables.find((t) => t.read.name === "parts")?.read as TableRead;
+  const open = async (build: (db: Database) => void) => {
+    const SQL = await sqlJsFor(sqlWasm);
+    const db = new SQL.Database();
+    build(db);
+    const key = `imports/${crypto.randomUUID()}`;
+    await env.FILES.put(key, db.export());
+    db.close();
+    return PartsUploadReader.open(sqlWasm, env.FILES, key);
+  };
+  const PARTS = "CREATE TABLE parts (id INTEGER PRIMARY KEY, type TEXT, name TEXT, notes TEXT, file TEXT)";
+
+  it("refuses generated columns and virtual tables: values computed on read could expand without bound", async () => {
+    // (One that expands when computed runs into SQLite's heap cap, SQLITE_HEAP_LIMIT: "out of memory".)
+    const generated = await open((db) => {
+      db.exec("CREATE TABLE parts (id INTEGER PRIMARY KEY, type TEXT, name TEXT, notes TEXT GENERATED ALWAYS AS (name || name) VIRTUAL)");
+      db.exec("INSERT INTO parts (id, type, name) VALUES (1, 'cnc', 'x')");
+    });
+    await expect(generated.page(tableOf(), null, 500, null)).rejects.toThrow(/generated or hidden column/);
+    await generated.close();
+    const virtual = await open((db) => db.exec("CREATE VIRTUAL TABLE parts USING fts3(id, name)"));
+    await expect(virtual.page(tableOf(), null, 500, null)).rejects.toThrow(/virtual table/);
+    await virtual.close();
+  });
+
+  it("never hands a huge value to JavaScript: it is cut one character past the cap, so the mapper reports it too long", async () => {
+    const reader = await open((db) => {
+      db.exec(PARTS);
+      db.exec(`INSERT INTO parts VALUES (1, 'cnc', 'gear', hex(zeroblob(${512 * 1024})), NULL), (2, 'cnc', 'axle', 'fine', NULL)`);
+    });
+    const rows = await reader.page(tableOf(), null, 500, null);
+    expect(String(rows[0]?.notes).length).toBe(MAX_VALUE_CHARS + 1);
+    expect(rows[1]?.notes).toBe("fine");
+    expect(() => optionalText(rows[0]?.notes, "notes", 2000)).toThrow(/notes: longer than/); // what mapPart reads it with
+    await reader.close();
+  });
+
+  it("reports a part whose file is not a file name (a blob, a huge name) instead of dropping it, and writes only under its R2 prefix", async () => {
+    const reader = await open((db) => {
+      db.exec(PARTS);
+      db.exec(
+        `INSERT INTO parts VALUES (1, 'cnc', 'a', NULL, x'00ff'), (2, 'cnc', 'b', NULL, '${"x".repeat(1000)}.step'), (3, 'cnc', 'c', NULL, '../../etc/passwd')`,
+      );
+    });
+    const rows = await reader.page({ ...tableOf(), name: PART_FILES_TABLE, key: "part_id" }, null, 500, null);
+    expect(rows.map((r) => [r.part_id, r.problem])).toEqual([
+      [1, "file is not a file name (not text)"],
+      [2, "file name is longer than 255 characters"],
+      [3, expect.stringMatching(/not in the archive|no uploads archive/)],
+    ]);
+    await reader.close();
   });
 });

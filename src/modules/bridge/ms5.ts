@@ -30,7 +30,7 @@ import {
 import { usernameKey } from "../../lib/fields";
 import { openPostgres } from "./postgres";
 import { defineTable, type LegacyRow, type LegacySource } from "./source";
-import { writeImportedUser } from "./users";
+import { legacyPasswordHash, writeImportedUser } from "./users";
 import { BadValue, optionalBool, optionalInt, optionalNumber, optionalText, optionalTime, requiredNumber, requiredText, requiredTime } from "./values";
 
 const SCHEMA = "factory_telemetry";
@@ -94,7 +94,7 @@ const usersTable = defineTable({
         username,
         usernameKey: usernameKey(username),
         email: optionalText(row.email, "email", 254),
-        passwordHash: requiredText(row.password_hash, "password_hash", 500),
+        passwordHash: legacyPasswordHash(row.password_hash, "password_hash"),
         role: oneOf(row.role ?? "operator", "role", MS5_ROLES),
         firstName: optionalText(row.first_name, "first_name", 100),
         lastName: optionalText(row.last_name, "last_name", 100),

@@ -42,10 +42,10 @@ export function workersSocket(): { stream: () => unknown } | Record<string, neve
 }
 
 /** A pg client that connects from Workers (and from the test runtime). */
-export function legacyClient(connectionString: string, options: { statementTimeoutMs?: number } = {}): Client {
+export function legacyClient(connectionString: string, options: { statementTimeoutMs?: number; connectionTimeoutMs?: number } = {}): Client {
   const client = new Client({
     connectionString,
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     statement_timeout: options.statementTimeoutMs ?? 60_000,
     ...(workersSocket() as Record<string, never>),
   });

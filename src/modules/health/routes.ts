@@ -13,7 +13,12 @@ const Health = z
   })
   .meta({ id: "Health" });
 
-const Component = z.object({ status: z.enum(["up", "down"]), latencyMs: z.number() });
+const Component = z.object({
+  status: z.enum(["up", "down"]),
+  latencyMs: z.number(),
+  /** Why it is down: never a host, port, user or connection string. */
+  reason: z.enum(["timeout", "unreachable", "rejected", "failed"]).optional(),
+});
 const DetailedHealth = z
   .object({
     status: z.enum(["healthy", "degraded", "unhealthy"]),

@@ -2,7 +2,8 @@
  * A streaming reader of CCbackend's export: the one JSON document that the `sqlcmd … FOR JSON`
  * command in README "Moving from the old systems" writes, `{"CC_USER":[{…},…],"CC_MASTER":[…],…}`
  * (gzip-compressed or not). Memory stays bounded: one row's text at a time (MAX_ROW_CHARS), never
- * the document.
+ * the document; and so does the work: EXPORT_LIMITS bounds the decompressed bytes (a gzip bomb
+ * stops there), the tables and the rows of each.
  *
  * sqlcmd prints a FOR JSON result as rows of 2,033 characters, each on its own line, so line
  * breaks can fall anywhere, inside a string too. JSON never holds a raw line break (FOR JSON
@@ -10,13 +11,32 @@
  */
 import { maybeGunzip } from "../parts/archive";
 
-/** Longest text of one row (a CC_REPORT with long notes is a few KB). */
+/** Longest text of one row (a CC_REPORT with long notes is a few KB); rows of tables not read count too. */
 export const MAX_ROW_CHARS = 256 * 1024;
 const MAX_NAME_CHARS = 128;
 
 export class ExportError extends Error {
   override name = "ExportError";
 }
+
+/** Bounds on what one export may make the importer read (a gzip bomb, a crafted document). */
+export interface ExportLimits {
+  /** Bytes of the JSON document once decompressed (about 200 a CC_LOG row: 512 MiB is some 2.5 million). */
+  maxBytes: number;
+  /** Tables (top-level keys) in the document: the command writes five. */
+  maxTables: number;
+  /** Rows in one table. */
+  maxRowsPerTable: number;
+}
+
+export const EXPORT_LIMITS: ExportLimits = { maxBytes: 512 * 1024 * 1024, maxTables: 32, maxRowsPerTable: 10_000_000 };
+
+const textTooLarge = (max: number) =>
+  new ExportError(`The export holds more than ${max} bytes of JSON once decompressed (a gzip bomb?); at most ${max} are imported`);
+
+/** The export's plain bytes (gunzipped when compressed), failing with ExportError past `maxBytes`. */
+const exportText = (stream: ReadableStream<Uint8Array>, limits: ExportLimits = EXPORT_LIMITS) =>
+  maybeGunzip(stream, { maxBytes: limits.maxBytes, tooLarge: textTooLarge });
 
 export interface ExportRow {
   table: string;
@@ -30,8 +50,12 @@ type State = "start" | "key" | "colon" | "value" | "null" | "array" | "row" | "a
  * (the others are scanned, not parsed). Throws ExportError on anything that is not the export's
  * shape.
  */
-export async function* exportRows(stream: ReadableStream<Uint8Array>, wanted?: ReadonlySet<string>): AsyncGenerator<ExportRow> {
-  const reader = (await maybeGunzip(stream)).pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>).getReader();
+export async function* exportRows(
+  stream: ReadableStream<Uint8Array>,
+  wanted?: ReadonlySet<string>,
+  limits: ExportLimits = EXPORT_LIMITS,
+): AsyncGenerator<ExportRow> {
+  const reader = (await exportText(stream, limits)).pipeThrough(new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>).getReader();
   let state: State = "start";
   let table = "";
   let name = "";
@@ -43,6 +67,8 @@ export async function* exportRows(stream: ReadableStream<Uint8Array>, wanted?: R
   let escaped = false;
   let first = true;
   let nullLeft = 0;
+  let tables = 0;
+  let rows = 0;
   const fail = (what: string): never => {
     throw new ExportError(`Not a CCbackend export (${what}); produce it with the sqlcmd command in the README`);
   };
@@ -59,10 +85,10 @@ export async function* exportRows(stream: ReadableStream<Uint8Array>, wanted?: R
       let segStart = 0;
       const keepRow = () => wanted === undefined || wanted.has(table);
       const flush = (end: number) => {
-        if (state === "row" && keepRow() && end > segStart) {
-          rowText.push(text.slice(segStart, end));
+        if (state === "row" && end > segStart) {
           rowChars += end - segStart;
           if (rowChars > MAX_ROW_CHARS) throw new ExportError(`A ${table} row is longer than ${MAX_ROW_CHARS} characters`);
+          if (keepRow()) rowText.push(text.slice(segStart, end));
         }
       };
       for (let i = 0; i < text.length; i++) {
@@ -126,8 +152,10 @@ export async function* exportRows(stream: ReadableStream<Uint8Array>, wanted?: R
           case "key":
             if (c === "}") state = "end";
             else if (c === '"') {
+              if (++tables > limits.maxTables) throw new ExportError(`The export has more than ${limits.maxTables} tables`);
               inName = true;
               name = "";
+              rows = 0;
             } else fail("expected a table name");
             break;
           case "colon":
@@ -149,6 +177,7 @@ export async function* exportRows(stream: ReadableStream<Uint8Array>, wanted?: R
           case "array":
           case "afterRow":
             if (c === "{" && state === "array") {
+              if (++rows > limits.maxRowsPerTable) throw new ExportError(`${table} has more than ${limits.maxRowsPerTable} rows`);
               state = "row";
               depth = 1;
               inString = false;

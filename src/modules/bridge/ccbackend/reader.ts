@@ -12,7 +12,7 @@
  * them into UTC. Without it (an older export) times are taken as UTC.
  */
 import type { LegacyId, LegacyRow, SourceReader, TableRead } from "../source";
-import { type ExportRow, exportRows } from "./export";
+import { EXPORT_LIMITS, type ExportRow, exportRows } from "./export";
 
 /** Columns that hold a SQL Server `datetime`, by table. */
 export const TIME_COLUMNS: Readonly<Record<string, readonly string[]>> = {
@@ -23,8 +23,8 @@ export const TIME_COLUMNS: Readonly<Record<string, readonly string[]>> = {
 
 export const EXPORT_INFO = "EXPORT_INFO";
 
-/** The largest export an import takes (the JSON; about 200 bytes a log row). */
-export const MAX_EXPORT_BYTES = 2 * 1024 * 1024 * 1024;
+/** The largest export file an import takes (compressed or not: its JSON is bounded by EXPORT_LIMITS.maxBytes, the same). */
+export const MAX_EXPORT_BYTES = EXPORT_LIMITS.maxBytes;
 
 export class ExportFileError extends Error {
   override name = "ExportFileError";
@@ -67,11 +67,17 @@ export class CcExportReader implements SourceReader {
     readonly offset: string,
   ) {}
 
-  /** Opens the export at `key`: checks it exists and is within MAX_EXPORT_BYTES, reads EXPORT_INFO. */
+  /**
+   * Opens the export at `key`: checks it exists and is within MAX_EXPORT_BYTES, then reads it
+   * through once without parsing rows, so that an export past EXPORT_LIMITS (a gzip bomb, too
+   * many tables or rows, an oversized row) or not whole (truncated, not the command's shape)
+   * fails the run before any row is written; then reads EXPORT_INFO.
+   */
   static async open(files: R2Bucket, key: string): Promise<CcExportReader> {
     const head = await files.head(key);
     if (!head) throw new ExportFileError("The uploaded export is gone (upload it again)");
     if (head.size > MAX_EXPORT_BYTES) throw new ExportFileError(`The export is ${head.size} bytes; at most ${MAX_EXPORT_BYTES}`);
+    for await (const _ of exportRows(await CcExportReader.stream(files, key), new Set())) void _;
     let offset = "Z";
     const info = await CcExportReader.stream(files, key);
     const rows = exportRows(info, new Set([EXPORT_INFO]));

@@ -6,8 +6,10 @@
  * - CC_USER → users, with the password hash exactly as CCbackend stored it (Werkzeug's
  *   `pbkdf2:sha256…` / `scrypt:…`, or bcrypt): the login verifies it and rehashes it natively
  *   (src/lib/passwords.ts). New accounts get the `operator` role (CCbackend had no roles; an
- *   admin promotes whoever processed reports). A re-import changes only the password hash of an
- *   existing account, and only when CCbackend's changed: roles and activation set in Floorline stay.
+ *   admin promotes whoever processed reports). A hash of any other shape fails the row
+ *   (../users.ts `legacyPasswordHash`). A re-import writes an existing account as every importer
+ *   does (../users.ts `writeImportedUser`): never its password, role or activation, so a login or
+ *   password reset in CCbackend during the cutover cannot undo a password changed in Floorline.
  * - CC_MASTER → equipment (kind `ccbackend`). `UPD_CNT` is not copied: Floorline's version
  *   counts the item's log rows, as CCbackend's `GET /api/equipment` recomputes it.
  * - CC_LOG → equipment_log, in `CCL_ID` order: a new row takes the item's next version (the
@@ -17,16 +19,16 @@
  *
  * No CCbackend table keeps an update time for every change, so each run compares rows (hashes).
  */
-import { and, eq, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../../db/client";
 import { equipment, equipmentLog, issueReports, users } from "../../../db/schema";
 import { Username, usernameKey } from "../../../lib/fields";
-import { hashFormat } from "../../../lib/passwords";
 import { EquipmentCode } from "../../equipment/schemas";
 import { STATUS_WORDS } from "../../issue-reports/schemas";
 import { intId, type KeyedValues, keyOfInserted } from "../integer-target";
 import { defineTable, type LegacyRow, type LegacySource, type MapContext, type MapResult } from "../source";
+import { legacyPasswordHash, writeImportedUser } from "../users";
 import { BadValue, legacyKey, optionalText, optionalTime, requiredText, requiredTime } from "../values";
 import { CcExportReader } from "./reader";
 
@@ -52,21 +54,8 @@ export interface UserValues extends Record<string, unknown> {
 export function mapUser(row: LegacyRow): MapResult<UserValues> {
   const name = Username.safeParse(row.USER_NAME);
   if (!name.success) return { error: `USER_NAME ${JSON.stringify(String(row.USER_NAME)).slice(0, 80)}: ${issueOf(name.error.issues)}` };
-  const hash = requiredText(row.PASSWORD, "PASSWORD", 1024);
-  if (hashFormat(hash) === "unknown") {
-    return { error: "PASSWORD is not a password hash Floorline verifies (Werkzeug pbkdf2/scrypt, bcrypt); set a new password after the import" };
-  }
+  const hash = legacyPasswordHash(row.PASSWORD, "PASSWORD");
   return { values: { username: name.data, usernameKey: usernameKey(name.data), passwordHash: hash, role: IMPORTED_USER_ROLE, isActive: true } };
-}
-
-function writeUser(db: Db, id: string, v: UserValues, existing: boolean): BatchItem<"sqlite">[] {
-  if (!existing) return [db.insert(users).values({ id, ...v })];
-  return [
-    db
-      .update(users)
-      .set({ passwordHash: v.passwordHash, passwordChangedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ','now'))`, version: sql`${users.version} + 1` })
-      .where(and(eq(users.id, id), sql`${users.passwordHash} <> ${v.passwordHash}`)),
-  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -228,7 +217,7 @@ export const ccbackendSource: LegacySource = {
     defineTable<UserValues>({
       read: { name: "CC_USER", key: "USER_NAME", keyType: "text", columns: ["USER_NAME", "PASSWORD"] },
       map: mapUser,
-      target: { table: users, checksum: ["username", "usernameKey"], write: writeUser },
+      target: { table: users, checksum: ["username", "usernameKey"], write: writeImportedUser },
     }),
     defineTable<EquipmentValues>({
       read: { name: "CC_MASTER", key: "CCM_ID", keyType: "text", columns: ["CCM_ID", "CC_SIZE", "BOX_ID", "USER_NAME", "CC_STARTTIME", "UPD_CNT"] },

@@ -19,6 +19,11 @@ export class ArchiveError extends Error {
   override name = "ArchiveError";
 }
 
+/** An archive past one of the bounds above: too many entries or bytes (its message says which). */
+export class ArchiveLimitError extends ArchiveError {
+  override name = "ArchiveLimitError";
+}
+
 /** Pulls exact byte counts from a stream of chunks. */
 class ByteReader {
   private chunk: Uint8Array = new Uint8Array(0);
@@ -111,8 +116,52 @@ export interface ArchiveEntry {
 /** True when the bytes start like gzip. */
 const isGzip = (head: Uint8Array): boolean => head[0] === 0x1f && head[1] === 0x8b;
 
-/** Turns a stream that may be gzip-compressed into the plain bytes (judged by its first bytes). */
-export async function maybeGunzip(stream: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
+/**
+ * Compressed bytes are fed to the decompressor in pieces of at most this many: deflate expands a
+ * byte to at most ~1,032, so one piece yields at most ~4 MB however the stream was chunked, and
+ * the byte cap below stops a bomb after a few such pieces.
+ */
+const INFLATE_PIECE = 4 * 1024;
+
+export interface GunzipLimits {
+  /** The most bytes the plain stream may hold (after decompression, or as it is). */
+  maxBytes: number;
+  /** The error the stream fails with past `maxBytes`. */
+  tooLarge: (maxBytes: number) => Error;
+}
+
+/** The decompressed archive's size cap (a gzip bomb stops here). */
+export const MAX_ARCHIVE_BYTES = 8 * 1024 * 1024 * 1024;
+
+export const archiveTooLarge = (max: number) => new ArchiveLimitError(`The archive holds more than ${max} bytes once decompressed (a gzip bomb?)`);
+
+/** Splits chunks into pieces of at most `size` bytes. */
+function pieces(size: number): TransformStream<Uint8Array, Uint8Array> {
+  return new TransformStream({
+    transform(chunk, controller) {
+      for (let at = 0; at < chunk.length; at += size) controller.enqueue(chunk.subarray(at, at + size));
+    },
+  });
+}
+
+/** Passes bytes through; fails the stream with `limits.tooLarge` once more than `limits.maxBytes` went by. */
+export function capBytes(limits: GunzipLimits): TransformStream<Uint8Array, Uint8Array> {
+  let total = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      total += chunk.length;
+      if (total > limits.maxBytes) throw limits.tooLarge(limits.maxBytes);
+      controller.enqueue(chunk);
+    },
+  });
+}
+
+/**
+ * Turns a stream that may be gzip-compressed into the plain bytes (judged by its first bytes),
+ * at most `limits.maxBytes` of them: past that the stream fails with `limits.tooLarge()`, and the
+ * decompressor and the source are cancelled (nothing more is inflated).
+ */
+export async function maybeGunzip(stream: ReadableStream<Uint8Array>, limits: GunzipLimits): Promise<ReadableStream<Uint8Array>> {
   const reader = stream.getReader();
   const first = await reader.read();
   const head = first.done ? new Uint8Array(0) : first.value;
@@ -129,15 +178,19 @@ export async function maybeGunzip(stream: ReadableStream<Uint8Array>): Promise<R
       return reader.cancel(reason);
     },
   });
-  return isGzip(head) ? rest.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>) : rest;
+  const plain = isGzip(head)
+    ? rest.pipeThrough(pieces(INFLATE_PIECE)).pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>)
+    : rest;
+  return plain.pipeThrough(capBytes(limits));
 }
 
 /**
  * The regular files of a tar stream, in order. Directories, links and other entry types are
- * skipped. Refuses (ArchiveError) a stream that is not tar, is truncated, or has too many entries.
+ * skipped. Refuses (ArchiveError) a stream that is not tar, is truncated, has too many entries, or
+ * holds more than `maxBytes` (MAX_ARCHIVE_BYTES) once decompressed.
  */
-export async function* tarEntries(stream: ReadableStream<Uint8Array>): AsyncGenerator<ArchiveEntry> {
-  const bytes = new ByteReader((await maybeGunzip(stream)).getReader());
+export async function* tarEntries(stream: ReadableStream<Uint8Array>, maxBytes = MAX_ARCHIVE_BYTES): AsyncGenerator<ArchiveEntry> {
+  const bytes = new ByteReader((await maybeGunzip(stream, { maxBytes, tooLarge: archiveTooLarge })).getReader());
   let entries = 0;
   let longName: string | null = null;
   try {
@@ -153,7 +206,7 @@ export async function* tarEntries(stream: ReadableStream<Uint8Array>): AsyncGene
       });
       if (header === null || header.every((b) => b === 0)) return; // end-of-archive blocks
       if (!checksumOk(header)) throw new ArchiveError(entries === 0 ? "Not a tar archive (.tar or .tar.gz expected)" : "Corrupt tar header");
-      if (++entries > MAX_ARCHIVE_ENTRIES) throw new ArchiveError(`The archive has more than ${MAX_ARCHIVE_ENTRIES} entries`);
+      if (++entries > MAX_ARCHIVE_ENTRIES) throw new ArchiveLimitError(`The archive has more than ${MAX_ARCHIVE_ENTRIES} entries`);
       const size = numeric(header.subarray(124, 136));
       const type = String.fromCharCode(header[156] ?? 0);
       const padded = Math.ceil(size / BLOCK) * BLOCK;

@@ -15,7 +15,7 @@
  */
 import { KIND_INFO, sanitizeFilename, sniffKind } from "../../../lib/uploads/kinds";
 import type { LegacyId, LegacyRow, SourceReader, TableRead } from "../source";
-import { ArchiveError, partFileOf, tarEntries } from "./archive";
+import { ArchiveError, ArchiveLimitError, partFileOf, tarEntries } from "./archive";
 import { LegacyDbError, LegacySqlite, MAX_SQLITE_BYTES } from "./sqlite";
 
 /** Largest part file copied (the conversion's own cap, PARTS_MAX_STEP_BYTES, judges STEP files again). */
@@ -24,6 +24,11 @@ export const MAX_LEGACY_FILE_BYTES = 50 * 1024 * 1024;
 export const MAX_PARTS_UPLOAD_BYTES = 4 * 1024 * 1024 * 1024;
 
 export const PART_FILES_TABLE = "part_files";
+
+/** The longest value read from a legacy row (misc_info, the longest column, takes 64 KiB). */
+export const MAX_VALUE_CHARS = 64 * 1024;
+/** The longest part file name looked for in the archive. */
+const MAX_FILE_NAME_CHARS = 255;
 
 const DB_NAME = /(^|\/)[^/]+\.(db|sqlite|sqlite3)$/i;
 
@@ -99,6 +104,7 @@ export class PartsUploadReader implements SourceReader {
         return new PartsUploadReader(bucket, key, await LegacySqlite.open(wasm, bytes), true);
       }
     } catch (err) {
+      if (err instanceof ArchiveLimitError) throw new PartsUploadError(err.message);
       if (err instanceof ArchiveError) throw new PartsUploadError("Upload the SQLite database (parts.db) or a .tar.gz of it with the uploads folder");
       throw err;
     }
@@ -116,7 +122,14 @@ export class PartsUploadReader implements SourceReader {
     const have = new Set(this.db.columns(table.name));
     const columns = table.columns.filter((c) => have.has(c));
     if (!have.has(table.key)) throw new PartsUploadError(`${table.name} has no ${table.key} column`);
-    const quoted = columns.map((c) => `"${c.replaceAll('"', '""')}"`).join(", ");
+    // A value longer than any column takes is cut to one character past MAX_VALUE_CHARS: the
+    // mapper reports it as too long, without the whole value ever reaching JavaScript.
+    const quoted = columns
+      .map((c) => {
+        const q = `"${c.replaceAll('"', '""')}"`;
+        return c === table.key ? q : `CASE WHEN length(${q}) > ${MAX_VALUE_CHARS} THEN substr(${q}, 1, ${MAX_VALUE_CHARS + 1}) ELSE ${q} END AS ${q}`;
+      })
+      .join(", ");
     return this.db.rows(`SELECT ${quoted} FROM "${table.name}" WHERE "${table.key}" > ? ORDER BY "${table.key}" LIMIT ?`, [from, limit]);
   }
 
@@ -133,8 +146,14 @@ export class PartsUploadReader implements SourceReader {
   private async partFiles(): Promise<PartFileRow[]> {
     if (this.files) return this.files;
     const wanted = new Map<number, string>();
-    for (const row of this.db.rows("SELECT id, file FROM parts WHERE file IS NOT NULL AND file <> '' ORDER BY id")) {
-      if (typeof row.id === "number" && typeof row.file === "string") wanted.set(row.id, row.file);
+    const unreadable = new Map<number, string>();
+    for (const row of this.db.rows(
+      `SELECT id, typeof(file) AS type, length(file) AS n, substr(file, 1, ${MAX_FILE_NAME_CHARS}) AS file FROM parts WHERE file IS NOT NULL AND file <> '' ORDER BY id`,
+    )) {
+      if (typeof row.id !== "number" || !Number.isSafeInteger(row.id)) continue; // its parts row fails on its own
+      if (row.type !== "text" || typeof row.file !== "string") unreadable.set(row.id, "file is not a file name (not text)");
+      else if (Number(row.n) > MAX_FILE_NAME_CHARS) unreadable.set(row.id, `file name is longer than ${MAX_FILE_NAME_CHARS} characters`);
+      else wanted.set(row.id, row.file);
     }
     const found = new Map<number, PartFileRow>();
     if (this.isArchive && wanted.size > 0) {
@@ -148,13 +167,16 @@ export class PartsUploadReader implements SourceReader {
       }
     }
     const rows: PartFileRow[] = [];
+    for (const [id, problem] of unreadable) {
+      rows.push({ part_id: id, file: "", key: null, kind: null, content_type: null, size: null, sha256: null, problem });
+    }
     for (const [id, file] of wanted) {
       const problem = this.isArchive
         ? `file ${JSON.stringify(file).slice(0, 120)} is not in the archive at uploads/${id}/`
         : "the upload has no uploads archive";
       rows.push(found.get(id) ?? { part_id: id, file, key: null, kind: null, content_type: null, size: null, sha256: null, problem });
     }
-    this.files = rows;
+    this.files = rows.sort((a, b) => a.part_id - b.part_id);
     return rows;
   }
 

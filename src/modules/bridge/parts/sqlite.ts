@@ -16,6 +16,14 @@ import initSqlJs from "sql.js/dist/sql-wasm-browser.js";
 /** The largest database file an import takes (the seeds' `parts.db` is a few MB at most). */
 export const MAX_SQLITE_BYTES = 32 * 1024 * 1024;
 
+/**
+ * SQLite's own allocations (page cache, values, sorting) are capped: a crafted file whose values
+ * expand when read fails with "out of memory" instead of growing the Worker past 128 MB. The cap
+ * is SQLite's, so it holds for all databases open in the isolate together (the file's own bytes
+ * live outside it, in sql.js's in-memory file system).
+ */
+export const SQLITE_HEAP_LIMIT = 32 * 1024 * 1024;
+
 let sqlJs: Promise<SqlJsStatic> | undefined;
 
 /** sql.js, instantiated once per isolate from the precompiled module (Workers cannot compile WASM from bytes). */
@@ -60,39 +68,55 @@ export class LegacySqlite {
     if (bytes.byteLength > maxBytes) throw new LegacyDbError(`The database file is ${bytes.byteLength} bytes; at most ${maxBytes} can be imported`);
     if (new TextDecoder().decode(bytes.subarray(0, 16)) !== SQLITE_MAGIC) throw new LegacyDbError("Not an SQLite database file");
     const SQL = await sqlJsFor(wasm);
-    let db: Database;
+    let db: Database | undefined;
     try {
       db = new SQL.Database(bytes);
       // Reading only: refuse to let a crafted file make us write, and check it is whole.
       db.exec("PRAGMA query_only = ON");
+      // No functions with side effects from the file's schema, and a bound on SQLite's memory.
+      db.exec(`PRAGMA trusted_schema = OFF; PRAGMA hard_heap_limit = ${SQLITE_HEAP_LIMIT}`);
       const [check] = db.exec("PRAGMA quick_check");
       const verdict = check?.values[0]?.[0];
       if (verdict !== "ok") throw new LegacyDbError(`The database file is damaged (${String(verdict).slice(0, 200)})`);
     } catch (err) {
+      db?.close(); // frees its heap: a refused file holds nothing
       if (err instanceof LegacyDbError) throw err;
       throw new LegacyDbError(`Not a readable SQLite database (${err instanceof Error ? err.message.slice(0, 200) : "unknown error"})`);
     }
     return new LegacySqlite(db);
   }
 
-  /** Whether a table exists. */
+  /**
+   * Whether a table exists. Refuses (LegacyDbError) a virtual table by that name: its module,
+   * not stored rows, would answer the reads.
+   */
   hasTable(name: string): boolean {
-    const stmt = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+    const stmt = this.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?");
     try {
       stmt.bind([name]);
-      return stmt.step();
+      if (!stmt.step()) return false;
+      if (/^\s*CREATE\s+VIRTUAL\b/i.test(String(stmt.get()[0] ?? ""))) throw new LegacyDbError(`${name} is a virtual table, not one the seeds' models create`);
+      return true;
     } finally {
       stmt.free();
     }
   }
 
-  /** A table's column names, in order. */
+  /**
+   * A table's column names, in order. Refuses (LegacyDbError) generated or hidden columns: their
+   * values are computed when read (a crafted expression could expand without bound), and the
+   * seeds' models have none.
+   */
   columns(table: string): string[] {
-    const stmt = this.db.prepare("SELECT name FROM pragma_table_info(?)");
+    const stmt = this.db.prepare("SELECT name, hidden FROM pragma_table_xinfo(?)");
     const names: string[] = [];
     try {
       stmt.bind([table]);
-      while (stmt.step()) names.push(String(stmt.get()[0]));
+      while (stmt.step()) {
+        const [name, hidden] = stmt.get();
+        if (hidden !== 0) throw new LegacyDbError(`${table}.${String(name).slice(0, 60)} is a generated or hidden column, not one the seeds' models create`);
+        names.push(String(name));
+      }
     } finally {
       stmt.free();
     }
