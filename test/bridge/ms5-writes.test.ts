@@ -155,17 +155,17 @@ describe("bridge write path (MS5 specs, in-memory reader)", () => {
     // D1 runs at most 1,000 queries an invocation (a batch's statements count each).
     const queries = calls.reduce((n, c) => n + c.length, 0);
     expect(queries).toBeLessThan(100);
-    // D1 calls: the claim; lines: lookups, lease check, write, table end; OEE: lookups, lease check and
-    // write per page (3 pages), table end; the finish.
-    expect(calls.length).toBe(1 + 4 + 3 * 3 + 1 + 1);
+    // D1 calls: the claim; per page one batch of the lease check and the lookups, then the write
+    // batch (lines: 1 page, OEE: 3); a batch per table end (watermark, cursor); the finish.
+    expect(calls.length).toBe(1 + 2 * (1 + 3) + 2 + 1);
 
-    // Again, nothing changed: no row written, no lease round trip (the progress update checks it).
+    // Again, nothing changed: no row written.
     calls.length = 0;
     const again = await runJob(memoryMs5({ production_lines: LINES, oee_calculations: rows }), d1);
     expect(again.job.report.oee_calculations).toEqual({ read: 1_200, written: 0, updated: 0, skipped: 1_200, failed: 0 });
     expect(calls.flat().filter((t) => /^insert into "(oee_calculations|legacy_keys)"/i.test(t))).toEqual([]);
-    // The claim; lines: lookups and progress, table end; OEE: lookups and progress per page, table end; the finish.
-    expect(calls.length).toBe(1 + 3 + 2 * 3 + 1 + 1);
+    // The same calls, the write batches holding only the progress.
+    expect(calls.length).toBe(1 + 2 * (1 + 3) + 2 + 1);
 
     // 100 rows changed in the legacy table: exactly those 100 rewritten, their keys moved to this job.
     const changed = rows.map((r, i) => (i >= 600 && i < 700 ? oeeRow(i + 1, 7) : r));

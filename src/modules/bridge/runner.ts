@@ -5,9 +5,9 @@
  * that committed (the lease re-queues it), and a page written twice changes nothing (legacy
  * keys and row hashes).
  *
- * D1 calls per page: one batch of lookups (the legacy keys the page points at and its own), the
- * lease check when the page has rows to write, and one batch that writes them with the job's
- * progress (a page with nothing to write: only the progress, which checks the lease itself).
+ * D1 calls per page: one batch of the lease check and lookups (the legacy keys the page points
+ * at and its own), then one batch that writes its new and changed rows with the job's progress
+ * (only the progress when nothing changed).
  * Rows of a table with the default write, and every page's legacy keys, go in multi-row
  * `INSERT … VALUES … ON CONFLICT DO UPDATE` statements of SQL literals (`upsertStatements`):
  * a few statements a page instead of two a row, within D1's limits of 100 bound parameters and
@@ -89,20 +89,37 @@ export async function lookupKeys(db: Db, source: string, table: string, ids: rea
   return (await lookupMany(db, source, new Map([[table, ids]]))).get(table) ?? new Map();
 }
 
-/** The legacy keys of several legacy tables (table → ids) in one D1 batch; table → legacyId → key. */
-async function lookupMany(db: Db, source: string, wanted: ReadonlyMap<string, readonly string[]>): Promise<Map<string, KeyMap>> {
+/**
+ * The legacy keys of several legacy tables (table → ids) in one D1 batch; table → legacyId → key.
+ * With `lease` (the run's heartbeat, `renewHold`), it leads the batch: throws `LostLease` when it
+ * matched nothing.
+ */
+async function lookupMany(
+  db: Db,
+  source: string,
+  wanted: ReadonlyMap<string, readonly string[]>,
+  lease?: ReturnType<typeof renewHold>,
+): Promise<Map<string, KeyMap>> {
   const out = new Map<string, KeyMap>();
   const tables = [...wanted].filter(([table, ids]) => {
     out.set(table, new Map());
     return ids.length > 0;
   });
-  const [first, ...rest] = tables.map(([table, ids]) => keysQuery(db, source, table, ids));
-  if (!first) return out;
-  const results = await db.batch([first, ...rest]);
-  results.forEach((rows, i) => {
-    const found = out.get((tables[i] as [string, unknown])[0]) as KeyMap;
-    for (const r of rows) found.set(r.legacyId, { floorlineId: r.floorlineId, rowHash: r.rowHash });
-  });
+  const queries = tables.map(([table, ids]) => keysQuery(db, source, table, ids));
+  if (lease) {
+    const [held, ...results] = await db.batch([lease, ...queries]);
+    if (held.meta.changes === 0) throw new LostLease();
+    collect(results);
+  } else {
+    const [first, ...rest] = queries;
+    if (first) collect(await db.batch([first, ...rest]));
+  }
+  function collect(results: readonly { legacyId: string; floorlineId: string; rowHash: string }[][]) {
+    results.forEach((rows, i) => {
+      const found = out.get((tables[i] as [string, unknown])[0]) as KeyMap;
+      for (const r of rows) found.set(r.legacyId, { floorlineId: r.floorlineId, rowHash: r.rowHash });
+    });
+  }
   return out;
 }
 
@@ -119,12 +136,13 @@ type MappedRow = { legacyId: string; result: ReturnType<AnyTableSpec["map"]> };
 
 /** Maps a page's rows; resolves their references first. */
 export async function mapPage(db: Db, source: LegacySource, spec: AnyTableSpec, rows: readonly LegacyRow[], now: Date): Promise<MappedRow[]> {
-  return (await preparePage(db, source, spec, rows, now, false)).mapped;
+  return (await preparePage(db, source, spec, rows, now)).mapped;
 }
 
 /**
- * Maps a page's rows, with the legacy keys their references name and, with `own`, the page's own
- * legacy keys (which rows exist and their hashes): every lookup in one D1 batch.
+ * Maps a page's rows, with the legacy keys their references name and, with `lease` (an import
+ * run), the page's own legacy keys (which rows exist and their hashes): every lookup in one D1
+ * batch, led by the lease check (`LostLease` when the run no longer holds its job).
  */
 async function preparePage(
   db: Db,
@@ -132,8 +150,9 @@ async function preparePage(
   spec: AnyTableSpec,
   rows: readonly LegacyRow[],
   now: Date,
-  own: boolean,
+  lease?: ReturnType<typeof renewHold>,
 ): Promise<{ mapped: MappedRow[]; existing: KeyMap }> {
+  const own = lease !== undefined;
   const wanted = new Map<string, string[]>();
   const want = (table: string, ids: readonly string[]) => {
     const list = wanted.get(table);
@@ -150,7 +169,7 @@ async function preparePage(
       spec.read.name,
       rows.map((r) => keyText(r[spec.read.key])).filter((v): v is string => v !== undefined),
     );
-  const found = await lookupMany(db, source.name, wanted);
+  const found = await lookupMany(db, source.name, wanted, lease);
   // Only the tables the spec declares: its own keys are looked up for `existing`, not as refs.
   const refTables = new Set(Object.values(spec.refs));
   const ctx = {
@@ -226,9 +245,15 @@ function progressUpdate(db: Db, job: Pick<JobRow, "id" | "attempts">, progress: 
     .where(held(job));
 }
 
-/** Renews the heartbeat before a page is written; throws `LostLease` when the run no longer holds the job. */
+/** The statement that renews the heartbeat while this run holds the job (changes nothing otherwise). */
+const renewHold = (db: Db, job: Pick<JobRow, "id" | "attempts">, now: string) => db.update(importJobs).set({ heartbeatAt: now }).where(held(job));
+
+/**
+ * Renews the heartbeat; throws `LostLease` when the run no longer holds the job. The runner runs
+ * the same statement at the head of each page's lookup batch, before the page is mapped and written.
+ */
 export async function assertHeld(db: Db, job: Pick<JobRow, "id" | "attempts">, now: string): Promise<void> {
-  const [res] = await db.batch([db.update(importJobs).set({ heartbeatAt: now }).where(held(job))]);
+  const [res] = await db.batch([renewHold(db, job, now)]);
   if (res.meta.changes === 0) throw new LostLease();
 }
 
@@ -313,7 +338,8 @@ async function importTable(
     if (rows.length === 0) break;
     const now = deps.now();
     const at = now.toISOString();
-    const { mapped, existing } = await preparePage(deps.db, source, spec, rows, now, true);
+    // The lease check leads the page's lookups: a run that lost its job stops before writing.
+    const { mapped, existing } = await preparePage(deps.db, source, spec, rows, now, renewHold(deps.db, job, at));
     const counts = progress.report[name] as ImportTableCounts;
     const writes: RowWrite[] = [];
     for (const row of rows) high = later(high, updateTime(row, spec.read.updatedAt));
@@ -339,13 +365,9 @@ async function importTable(
     const cursor: ImportCursor = { table: name, after, since, high };
     const page: PageWrite = { db: deps.db, spec, source: source.name, table: name, floorlineTable, jobId: job.id, at };
     if (writes.length === 0) {
-      // Nothing to write: the progress update checks the lease itself (it matches only a held job).
       const [res] = await deps.db.batch([progressUpdate(deps.db, job, progress, cursor, at)]);
       if (res.meta.changes === 0) throw new LostLease();
-    } else {
-      await assertHeld(deps.db, job, deps.now().toISOString());
-      await writePage(page, writes, progress, counts, (done) => progressUpdate(deps.db, job, done, cursor, at));
-    }
+    } else await writePage(page, writes, progress, counts, (done) => progressUpdate(deps.db, job, done, cursor, at));
     if (rows.length < PAGE_ROWS) break;
   }
   // The table is done: its watermark moves to the latest update time read.
@@ -449,8 +471,7 @@ function pageStatements(p: PageWrite, writes: readonly RowWrite[]): BatchItem<"s
 }
 
 /**
- * Writes a page's rows and the job's progress in one batch (one transaction), after the lease
- * check. When it fails (a row breaks a constraint), writes the rows one by one so only the bad
+ * Writes a page's rows and the job's progress in one batch (one transaction). When it fails (a row breaks a constraint), writes the rows one by one so only the bad
  * rows fail (reported with D1's reason), then the progress. Counts land in `counts` as written
  * or updated. Throws `LostLease` when the progress update finds the job no longer held.
  */
