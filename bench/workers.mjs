@@ -108,8 +108,11 @@ export function apiBindings(config, workerName, extraVars) {
     env[rl.name] = { type: "rate-limit", namespace: String(rl.namespace_id), simple: { limit: 1_000_000_000, period: rl.simple?.period ?? 60 } };
   }
   for (const h of config.hyperdrive ?? []) {
-    // Only /health/detailed opens it; nothing needs to listen on the connection string.
-    env[h.binding] = { type: "hyperdrive", id: h.id, dev: { connectionString: h.localConnectionString ?? "postgres://bench:bench@127.0.0.1:5432/bench" } };
+    // /health/detailed and the legacy import (bench/bridge.mjs) open it. LEGACY_PG_PORT moves it
+    // with the legacy Postgres bench/bridge.mjs starts (as vitest.config.ts does for the tests).
+    const url = new URL(h.localConnectionString ?? "postgres://bench:bench@127.0.0.1:5432/bench");
+    if (process.env.LEGACY_PG_PORT && h.localConnectionString) url.port = process.env.LEGACY_PG_PORT;
+    env[h.binding] = { type: "hyperdrive", id: h.id, dev: { connectionString: url.toString() } };
   }
   // Durable Objects: the classes are exported by the same bundle. A class listed in a
   // `new_sqlite_classes` migration gets SQLite-backed storage, as deployed.
@@ -198,7 +201,7 @@ export async function serve({
  * it consumes the API's import queue against the same D1 and R2. Its Hyperdrive bindings point at
  * `legacyPort` (default: its wrangler.toml's localConnectionString).
  */
-export function importWorker(outdir, { legacyPort, vars = {} } = {}) {
+export function importWorker(outdir, { legacyPort = process.env.LEGACY_PG_PORT, vars = {} } = {}) {
   const configPath = join(root, "workers", "import", "wrangler.toml");
   const config = readApiConfig(configPath);
   if (legacyPort) {

@@ -4,9 +4,18 @@
  * failures, cursor) are one D1 batch, so a run killed at any point resumes after the last page
  * that committed (the lease re-queues it), and a page written twice changes nothing (legacy
  * keys and row hashes).
+ *
+ * D1 calls per page: one batch of the lease check and lookups (the legacy keys the page points
+ * at and its own), then one batch that writes its new and changed rows with the job's progress
+ * (only the progress when nothing changed).
+ * Rows of a table with the default write, and every page's legacy keys, go in multi-row
+ * `INSERT … VALUES … ON CONFLICT DO UPDATE` statements of SQL literals (`upsertStatements`):
+ * a few statements a page instead of two a row, within D1's limits of 100 bound parameters and
+ * 100 KB a statement and 1,000 queries an invocation.
  */
-import { and, eq, getTableName, sql } from "drizzle-orm";
+import { and, type Column, eq, getTableColumns, getTableName, is, SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
+import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "../../db/client";
 import {
   type ImportCursor,
@@ -30,7 +39,7 @@ import {
   type SourceReader,
 } from "./source";
 import { jobFileDue, purgeJobFile } from "./upload-outbox";
-import { BadValue, legacyKey } from "./values";
+import { BadValue, legacyKey, sqlLiteral } from "./values";
 import { verifyTable } from "./verify";
 
 /** Failures kept on a job with their legacy key and reason; the rest are counted. */
@@ -78,16 +87,11 @@ export async function rowHash(values: unknown): Promise<string> {
   return [...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Floorline ids of legacy keys of one legacy table, as a map legacyId → floorlineId. */
-export async function lookupKeys(
-  db: Db,
-  source: string,
-  table: string,
-  ids: readonly string[],
-): Promise<Map<string, { floorlineId: string; rowHash: string }>> {
-  const found = new Map<string, { floorlineId: string; rowHash: string }>();
-  if (ids.length === 0) return found;
-  const rows = await db
+type KeyMap = Map<string, { floorlineId: string; rowHash: string }>;
+
+/** The legacy keys of `ids` in one legacy table: `keysQuery` for one table, `lookupMany` for several. */
+function keysQuery(db: Db, source: string, table: string, ids: readonly string[]) {
+  return db
     .select({ legacyId: legacyKeys.legacyId, floorlineId: legacyKeys.floorlineId, rowHash: legacyKeys.rowHash })
     .from(legacyKeys)
     .where(
@@ -97,8 +101,45 @@ export async function lookupKeys(
         sql`${legacyKeys.legacyId} IN (SELECT value FROM json_each(${JSON.stringify([...new Set(ids)])}))`,
       ),
     );
-  for (const r of rows) found.set(r.legacyId, { floorlineId: r.floorlineId, rowHash: r.rowHash });
-  return found;
+}
+
+/** Floorline ids of legacy keys of one legacy table, as a map legacyId → floorlineId. */
+export async function lookupKeys(db: Db, source: string, table: string, ids: readonly string[]): Promise<KeyMap> {
+  return (await lookupMany(db, source, new Map([[table, ids]]))).get(table) ?? new Map();
+}
+
+/**
+ * The legacy keys of several legacy tables (table → ids) in one D1 batch; table → legacyId → key.
+ * With `lease` (the run's heartbeat, `renewHold`), it leads the batch: throws `LostLease` when it
+ * matched nothing.
+ */
+async function lookupMany(
+  db: Db,
+  source: string,
+  wanted: ReadonlyMap<string, readonly string[]>,
+  lease?: ReturnType<typeof renewHold>,
+): Promise<Map<string, KeyMap>> {
+  const out = new Map<string, KeyMap>();
+  const tables = [...wanted].filter(([table, ids]) => {
+    out.set(table, new Map());
+    return ids.length > 0;
+  });
+  const queries = tables.map(([table, ids]) => keysQuery(db, source, table, ids));
+  if (lease) {
+    const [held, ...results] = await db.batch([lease, ...queries]);
+    if (held.meta.changes === 0) throw new LostLease();
+    collect(results);
+  } else {
+    const [first, ...rest] = queries;
+    if (first) collect(await db.batch([first, ...rest]));
+  }
+  function collect(results: readonly { legacyId: string; floorlineId: string; rowHash: string }[][]) {
+    results.forEach((rows, i) => {
+      const found = out.get((tables[i] as [string, unknown])[0]) as KeyMap;
+      for (const r of rows) found.set(r.legacyId, { floorlineId: r.floorlineId, rowHash: r.rowHash });
+    });
+  }
+  return out;
 }
 
 /** The text of a legacy key value, or undefined when it is not usable. */
@@ -110,24 +151,54 @@ function keyText(value: unknown): string | undefined {
   }
 }
 
+type MappedRow = { legacyId: string; result: ReturnType<AnyTableSpec["map"]> };
+
 /** Maps a page's rows; resolves their references first. */
-export async function mapPage(db: Db, source: LegacySource, spec: AnyTableSpec, rows: readonly LegacyRow[], now: Date) {
-  const refs = new Map<string, Map<string, { floorlineId: string }>>();
-  for (const [column, table] of Object.entries(spec.refs)) {
-    const ids = rows.map((r) => keyText(r[column])).filter((v): v is string => v !== undefined);
-    const found = await lookupKeys(db, source.name, table, ids);
-    const existing = refs.get(table);
-    if (existing) for (const [k, v] of found) existing.set(k, v);
-    else refs.set(table, found);
-  }
+export async function mapPage(db: Db, source: LegacySource, spec: AnyTableSpec, rows: readonly LegacyRow[], now: Date): Promise<MappedRow[]> {
+  return (await preparePage(db, source, spec, rows, now)).mapped;
+}
+
+/**
+ * Maps a page's rows, with the legacy keys their references name and, with `lease` (an import
+ * run), the page's own legacy keys (which rows exist and their hashes): every lookup in one D1
+ * batch, led by the lease check (`LostLease` when the run no longer holds its job).
+ */
+async function preparePage(
+  db: Db,
+  source: LegacySource,
+  spec: AnyTableSpec,
+  rows: readonly LegacyRow[],
+  now: Date,
+  lease?: ReturnType<typeof renewHold>,
+): Promise<{ mapped: MappedRow[]; existing: KeyMap }> {
+  const own = lease !== undefined;
+  const wanted = new Map<string, string[]>();
+  const want = (table: string, ids: readonly string[]) => {
+    const list = wanted.get(table);
+    if (list) list.push(...ids);
+    else wanted.set(table, [...ids]);
+  };
+  for (const [column, table] of Object.entries(spec.refs))
+    want(
+      table,
+      rows.map((r) => keyText(r[column])).filter((v): v is string => v !== undefined),
+    );
+  if (own)
+    want(
+      spec.read.name,
+      rows.map((r) => keyText(r[spec.read.key])).filter((v): v is string => v !== undefined),
+    );
+  const found = await lookupMany(db, source.name, wanted, lease);
+  // Only the tables the spec declares: its own keys are looked up for `existing`, not as refs.
+  const refTables = new Set(Object.values(spec.refs));
   const ctx = {
     now,
     ref(table: string, legacyId: unknown): string | undefined {
       const key = keyText(legacyId);
-      return key === undefined ? undefined : refs.get(table)?.get(key)?.floorlineId;
+      return key === undefined || !refTables.has(table) ? undefined : found.get(table)?.get(key)?.floorlineId;
     },
   };
-  return rows.map((row) => {
+  const mapped = rows.map((row): MappedRow => {
     const legacyId = keyText(row[spec.read.key]) ?? String(row[spec.read.key]).slice(0, 60);
     try {
       if (keyText(row[spec.read.key]) === undefined) return { legacyId, result: { error: "unusable legacy key" } as const };
@@ -137,6 +208,7 @@ export async function mapPage(db: Db, source: LegacySource, spec: AnyTableSpec, 
       return { legacyId, result: { error: reason } as const };
     }
   });
+  return { mapped, existing: own ? (found.get(spec.read.name) ?? new Map()) : new Map() };
 }
 
 /** The latest of two ISO times (either may be null). */
@@ -192,9 +264,15 @@ function progressUpdate(db: Db, job: Pick<JobRow, "id" | "attempts">, progress: 
     .where(held(job));
 }
 
-/** Renews the heartbeat before a page is written; throws `LostLease` when the run no longer holds the job. */
+/** The statement that renews the heartbeat while this run holds the job (changes nothing otherwise). */
+const renewHold = (db: Db, job: Pick<JobRow, "id" | "attempts">, now: string) => db.update(importJobs).set({ heartbeatAt: now }).where(held(job));
+
+/**
+ * Renews the heartbeat; throws `LostLease` when the run no longer holds the job. The runner runs
+ * the same statement at the head of each page's lookup batch, before the page is mapped and written.
+ */
 export async function assertHeld(db: Db, job: Pick<JobRow, "id" | "attempts">, now: string): Promise<void> {
-  const [res] = await db.batch([db.update(importJobs).set({ heartbeatAt: now }).where(held(job))]);
+  const [res] = await db.batch([renewHold(db, job, now)]);
   if (res.meta.changes === 0) throw new LostLease();
 }
 
@@ -297,15 +375,10 @@ async function importTable(
     if (rows.length === 0) break;
     const now = deps.now();
     const at = now.toISOString();
-    const mapped = await mapPage(deps.db, source, spec, rows, now);
-    const existing = await lookupKeys(
-      deps.db,
-      source.name,
-      name,
-      mapped.map((m) => m.legacyId),
-    );
+    // The lease check leads the page's lookups: a run that lost its job stops before writing.
+    const { mapped, existing } = await preparePage(deps.db, source, spec, rows, now, renewHold(deps.db, job, at));
     const counts = progress.report[name] as ImportTableCounts;
-    const writes: { legacyId: string; statements: BatchItem<"sqlite">[]; isNew: boolean }[] = [];
+    const writes: RowWrite[] = [];
     for (const row of rows) high = later(high, updateTime(row, spec.read.updatedAt));
     for (const { legacyId, result } of mapped) {
       counts.read++;
@@ -323,26 +396,15 @@ async function importTable(
         counts.skipped++;
         continue;
       }
-      const id = known?.floorlineId ?? crypto.randomUUID();
-      const key = deps.db
-        .insert(legacyKeys)
-        .values({ legacySource: source.name, legacyTable: name, legacyId, floorlineTable, floorlineId: id, rowHash: hash, jobId: job.id })
-        .onConflictDoUpdate({
-          target: [legacyKeys.legacySource, legacyKeys.legacyTable, legacyKeys.legacyId],
-          set: { rowHash: hash, jobId: job.id, updatedAt: at },
-        });
-      writes.push({ legacyId, statements: [...spec.write(deps.db, id, result.values, known !== undefined), key], isNew: known === undefined });
+      writes.push({ legacyId, id: known?.floorlineId ?? crypto.randomUUID(), values: result.values, isNew: known === undefined, hash });
     }
     after = String(keyText(rows[rows.length - 1]?.[spec.read.key]) ?? after);
     const cursor: ImportCursor = { table: name, after, since, high };
-    await assertHeld(deps.db, job, deps.now().toISOString());
-    const landed = await writePage(deps.db, writes, (w, reason) => addFailure(progress, name, w.legacyId, reason));
-    for (const w of landed) {
-      if (w.isNew) counts.written++;
-      else counts.updated++;
-    }
-    const [res] = await deps.db.batch([progressUpdate(deps.db, job, progress, cursor, at)]);
-    if (res.meta.changes === 0) throw new LostLease();
+    const page: PageWrite = { db: deps.db, spec, source: source.name, table: name, floorlineTable, jobId: job.id, at };
+    if (writes.length === 0) {
+      const [res] = await deps.db.batch([progressUpdate(deps.db, job, progress, cursor, at)]);
+      if (res.meta.changes === 0) throw new LostLease();
+    } else await writePage(page, writes, progress, counts, (done) => progressUpdate(deps.db, job, done, cursor, at));
     if (rows.length < PAGE_ROWS) break;
   }
   // The table is done: its watermark moves to the latest update time read.
@@ -364,29 +426,239 @@ async function importTable(
   if (last.meta.changes === 0) throw new LostLease();
 }
 
+/** One new or changed row of a page. */
+interface RowWrite {
+  legacyId: string;
+  /** Its Floorline id: the legacy key's, or a new UUID. */
+  id: string;
+  values: Record<string, unknown>;
+  isNew: boolean;
+  hash: string;
+}
+
+/** What every write of one page shares. */
+interface PageWrite {
+  db: Db;
+  spec: AnyTableSpec;
+  source: LegacySourceName;
+  table: string;
+  floorlineTable: string;
+  jobId: string;
+  at: string;
+}
+
+/** The legacy_keys row of a written row (on conflict: its hash, job and update time). */
+const keyRow = (p: PageWrite, w: RowWrite) => ({
+  legacySource: p.source,
+  legacyTable: p.table,
+  legacyId: w.legacyId,
+  floorlineTable: p.floorlineTable,
+  floorlineId: w.id,
+  rowHash: w.hash,
+  jobId: p.jobId,
+  updatedAt: p.at,
+});
+
+const KEY_CONFLICT = ["legacySource", "legacyTable", "legacyId"] as const;
+const KEY_UPDATE = ["rowHash", "jobId", "updatedAt"] as const;
+
+/** A row's legacy key upsert, bound. */
+const keyStatement = (p: PageWrite, w: RowWrite) =>
+  p.db
+    .insert(legacyKeys)
+    .values(keyRow(p, w))
+    .onConflictDoUpdate({
+      target: [legacyKeys.legacySource, legacyKeys.legacyTable, legacyKeys.legacyId],
+      set: { rowHash: w.hash, jobId: p.jobId, updatedAt: p.at },
+    });
+
+/** One row's statements, bound: the spec's write, then its legacy key upsert. */
+const rowStatements = (p: PageWrite, w: RowWrite): BatchItem<"sqlite">[] => [...p.spec.write(p.db, w.id, w.values, !w.isNew), keyStatement(p, w)];
+
 /**
- * Writes a page's rows in one batch; when it fails (a row breaks a constraint), writes them one
- * by one so only the bad rows fail (`onFail` with D1's reason). Returns the rows that landed.
+ * A page's statements. Default write (`plainUpsert`): the rows in multi-row upserts, then their
+ * legacy keys likewise (a row that cannot be a literal is bound on its own). Custom write: row by
+ * row, each followed by its key, as the write may read the keys of the rows before it (RM365's
+ * pairs) or insert the key itself (./integer-target.ts); the keys' upsert then only sets hash
+ * and job.
  */
-async function writePage<W extends { statements: BatchItem<"sqlite">[] }>(db: Db, writes: W[], onFail: (w: W, reason: string) => void): Promise<W[]> {
-  if (writes.length === 0) return [];
-  const all = writes.flatMap((w) => w.statements);
+function pageStatements(p: PageWrite, writes: readonly RowWrite[]): BatchItem<"sqlite">[] {
+  if (!p.spec.plainUpsert) return writes.flatMap((w) => rowStatements(p, w));
+  const out: BatchItem<"sqlite">[] = [];
+  const rows = upsertStatements(
+    p.spec.table,
+    writes.map((w) => ({ ...w.values, id: w.id })),
+    ["id"],
+    "all",
+  );
+  for (const text of rows.statements) out.push(p.db.run(sql.raw(text)));
+  for (const i of rows.rest) {
+    const w = writes[i] as RowWrite;
+    out.push(...p.spec.write(p.db, w.id, w.values, !w.isNew));
+  }
+  const keys = upsertStatements(
+    legacyKeys,
+    writes.map((w) => keyRow(p, w)),
+    KEY_CONFLICT,
+    KEY_UPDATE,
+  );
+  for (const text of keys.statements) out.push(p.db.run(sql.raw(text)));
+  for (const i of keys.rest) out.push(keyStatement(p, writes[i] as RowWrite));
+  return out;
+}
+
+/**
+ * Writes a page's rows and the job's progress in one batch (one transaction). When it fails (a row breaks a constraint), writes the rows one by one so only the bad
+ * rows fail (reported with D1's reason), then the progress. Counts land in `counts` as written
+ * or updated. Throws `LostLease` when the progress update finds the job no longer held.
+ */
+async function writePage(
+  p: PageWrite,
+  writes: readonly RowWrite[],
+  progress: Progress,
+  counts: ImportTableCounts,
+  update: (progress: Progress) => BatchItem<"sqlite">,
+): Promise<void> {
+  const added = writes.filter((w) => w.isNew).length;
+  // The progress as it will be once the page landed, written in the same batch.
+  const done: Progress = {
+    ...progress,
+    report: { ...progress.report, [p.table]: { ...counts, written: counts.written + added, updated: counts.updated + writes.length - added } },
+  };
+  let results: { meta?: { changes: number } }[] | undefined;
   try {
-    await db.batch(all as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-    return writes;
+    const statements: BatchItem<"sqlite">[] = [...pageStatements(p, writes), update(done)];
+    results = (await p.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as typeof results;
   } catch (err) {
     log("warn", "import page failed as a whole; writing its rows one by one", describeError(err));
   }
-  const landed: W[] = [];
+  if (results) {
+    counts.written += added;
+    counts.updated += writes.length - added;
+    if (results[results.length - 1]?.meta?.changes === 0) throw new LostLease();
+    return;
+  }
   for (const w of writes) {
     try {
-      await db.batch(w.statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-      landed.push(w);
+      await p.db.batch(rowStatements(p, w) as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+      if (w.isNew) counts.written++;
+      else counts.updated++;
     } catch (err) {
-      onFail(w, `D1 refused the row: ${rootMessage(err)}`);
+      addFailure(progress, p.table, w.legacyId, `D1 refused the row: ${rootMessage(err)}`);
     }
   }
-  return landed;
+  const [res] = await p.db.batch([update(progress)]);
+  if (res.meta.changes === 0) throw new LostLease();
+}
+
+/** D1 refuses a statement over 100,000 bytes of SQL; the runner's stay below this. */
+export const MAX_STATEMENT_BYTES = 90_000;
+
+const UTF8 = new TextEncoder();
+// biome-ignore lint/suspicious/noControlCharactersInRegex: any byte beyond ASCII
+const NON_ASCII = /[^\x00-\x7f]/;
+const utf8Length = (text: string) => (NON_ASCII.test(text) ? UTF8.encode(text).length : text.length);
+const quoteName = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * Multi-row upserts of SQL literals into `table`: what drizzle's
+ * `insert(table).values(row).onConflictDoUpdate({ target: conflict, set })` does for each row,
+ * with the rows `INSERT … VALUES (…), (…) … ON CONFLICT (…) DO UPDATE SET c = excluded.c` in
+ * statements of at most MAX_STATEMENT_BYTES. Rows are keyed by drizzle property names; an
+ * undefined value is left to the column's default as drizzle does (a `$defaultFn` is called, an
+ * SQL default is the database's), and rows are grouped by the properties they set, so each
+ * statement has one column list. `update`: the properties set on conflict (`"all"`: every one
+ * the row sets but the conflict target); columns with `$onUpdate` are set too, as drizzle's
+ * update does. Values go through each column's `mapToDriverValue` and `sqlLiteral`.
+ * Returns the statements' SQL text and the indexes of the rows it could not write as literals
+ * (a value `sqlLiteral` refuses, an SQL expression, a row too large for a statement): the caller
+ * binds those.
+ */
+export function upsertStatements(
+  table: SQLiteTable,
+  rows: readonly Record<string, unknown>[],
+  conflict: readonly string[],
+  update: "all" | readonly string[],
+): { statements: string[]; rest: number[] } {
+  const columns = getTableColumns(table) as Record<string, Column>;
+  const entries = Object.entries(columns);
+  const nameOf = (prop: string) => quoteName((columns[prop] as Column).name);
+  const statements: string[] = [];
+  const rest: number[] = [];
+  // Rows by the properties they set: one column list and one update per statement.
+  const groups = new Map<string, number[]>();
+  rows.forEach((row, i) => {
+    const signature = entries
+      .filter(([prop]) => row[prop] !== undefined)
+      .map(([prop]) => prop)
+      .join(",");
+    const group = groups.get(signature);
+    if (group) group.push(i);
+    else groups.set(signature, [i]);
+  });
+  for (const [signature, members] of groups) {
+    const given = new Set(signature ? signature.split(",") : []);
+    // What drizzle inserts: the values given and, for the others, a `$defaultFn`/`$onUpdate` value
+    // when the column has no SQL default (the database's default otherwise).
+    const inserted = entries.filter(([prop, column]) => given.has(prop) || insertDefault(column) !== undefined);
+    const setProps = update === "all" ? [...given].filter((prop) => !conflict.includes(prop)) : update.filter((prop) => given.has(prop));
+    const set = setProps.map((prop) => `${nameOf(prop)} = excluded.${nameOf(prop)}`);
+    // Columns with `$onUpdate` that the update leaves out get its value, as drizzle's update does.
+    let literalSet = true;
+    for (const [prop, column] of entries) {
+      if (setProps.includes(prop) || conflict.includes(prop) || column.onUpdateFn === undefined) continue;
+      const literal = literalOf(column, column.onUpdateFn());
+      if (literal === undefined) literalSet = false;
+      set.push(`${quoteName(column.name)} = ${literal}`);
+    }
+    if (!literalSet || set.length === 0) {
+      rest.push(...members);
+      continue;
+    }
+    const head = `INSERT INTO ${quoteName(getTableName(table))} (${inserted.map(([, column]) => quoteName(column.name)).join(", ")}) VALUES `;
+    const tail = ` ON CONFLICT (${conflict.map(nameOf).join(", ")}) DO UPDATE SET ${set.join(", ")}`;
+    const room = MAX_STATEMENT_BYTES - utf8Length(head) - utf8Length(tail);
+    let tuples: string[] = [];
+    let bytes = 0;
+    for (const i of members) {
+      const row = rows[i] as Record<string, unknown>;
+      const literals: string[] = [];
+      for (const [prop, column] of inserted) {
+        const literal = literalOf(column, given.has(prop) ? row[prop] : insertDefault(column)?.());
+        if (literal === undefined) break;
+        literals.push(literal);
+      }
+      const tuple = `(${literals.join(", ")})`;
+      const size = utf8Length(tuple) + 2;
+      if (literals.length < inserted.length || size > room) {
+        rest.push(i);
+        continue;
+      }
+      if (bytes + size > room) {
+        statements.push(head + tuples.join(", ") + tail);
+        tuples = [];
+        bytes = 0;
+      }
+      tuples.push(tuple);
+      bytes += size;
+    }
+    if (tuples.length > 0) statements.push(head + tuples.join(", ") + tail);
+  }
+  return { statements, rest: rest.sort((a, b) => a - b) };
+}
+
+/** The function drizzle calls for a column a row leaves undefined, when the column has no SQL default. */
+function insertDefault(column: Column): (() => unknown) | undefined {
+  if (column.default !== undefined && column.default !== null) return undefined;
+  return column.defaultFn ?? column.onUpdateFn;
+}
+
+/** `value` as the column's driver value, as an SQL literal; undefined when it cannot be one. */
+function literalOf(column: Column, value: unknown): string | undefined {
+  if (value === null || value === undefined) return value === null ? "NULL" : undefined;
+  if (is(value, SQL)) return undefined;
+  const driver = column.mapToDriverValue(value);
+  return is(driver, SQL) ? undefined : sqlLiteral(driver);
 }
 
 function rootMessage(err: unknown): string {

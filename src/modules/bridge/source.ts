@@ -13,8 +13,10 @@
  *     mapped  = spec.map(row, ctx)  → { values } | { skip } | { error }   (or throws BadValue from
  *               ./values.ts: reported as that row's failure with the error's message)
  *     hash    = rowHash(values)     rows whose legacy key already has this hash are skipped
- *     D1      = one db.batch per page: spec.write(...) for each new/changed row + its legacy_keys
- *               upsert; if the batch fails, the rows are retried one by one so a bad row fails
+ *     D1      = one db.batch per page (after the lease check): the new/changed rows + their
+ *               legacy_keys upserts + the job's progress; with the default write, rows and keys in
+ *               multi-row statements, with a custom spec.write(...) row by row, each followed by
+ *               its key; if the batch fails, the rows are retried one by one so a bad row fails
  *               alone (reported with its legacy key and D1's reason) and the rest still land
  *
  * So a re-run updates rather than duplicates (the legacy key is unique: `legacy_keys`), and an
@@ -185,6 +187,12 @@ export interface AnyTableSpec {
   checksum: readonly string[];
   map(row: LegacyRow, ctx: MapContext): MapResult<Record<string, unknown>>;
   write(db: Db, id: string, values: Record<string, unknown>, existing: boolean): BatchItem<"sqlite">[];
+  /**
+   * `write` is the default upsert (no `target.write`): the runner may write a page's rows in
+   * multi-row statements, and their legacy keys after them. A custom `write` gets its rows one by
+   * one, each followed by its key, since it may read the keys of rows before it in the page.
+   */
+  plainUpsert: boolean;
 }
 
 /** One importer. */
@@ -217,5 +225,6 @@ export function defineTable<V extends Record<string, unknown>>(spec: TableSpec<V
     checksum: spec.target.checksum,
     map: spec.map,
     write: (db, id, values, existing) => write(db, id, values as V, existing),
+    plainUpsert: spec.target.write === undefined,
   };
 }

@@ -105,3 +105,38 @@ export function optionalJson(value: unknown, column: string, maxBytes: number): 
   if (JSON.stringify(parsed).length > maxBytes) throw new BadValue(`${column}: larger than ${maxBytes} bytes`);
   return parsed;
 }
+
+const UTF8 = new TextEncoder();
+
+/**
+ * A value as D1 would bind it, written as an SQLite literal (the runner's multi-row writes:
+ * D1 binds at most 100 parameters a statement, a page holds thousands of values). `null` is
+ * NULL; a finite number is itself; a boolean is 1/0 (as D1 binds it); a bigint is its digits;
+ * text is quoted with `'` doubled (SQLite's only escape in a string literal: backslashes mean
+ * nothing), or, when it holds a NUL (which would end the SQL text), its UTF-8 bytes as a hex
+ * blob cast to text; bytes are a hex blob. Anything else — NaN, ±Infinity, an object — is
+ * `undefined`: the caller binds that row instead.
+ */
+export function sqlLiteral(value: unknown): string | undefined {
+  if (value === null) return "NULL";
+  switch (typeof value) {
+    case "number":
+      return Number.isFinite(value) ? String(value) : undefined;
+    case "boolean":
+      return value ? "1" : "0";
+    case "bigint":
+      return value.toString();
+    case "string":
+      return value.includes("\0") ? `CAST(${hexBlob(UTF8.encode(value))} AS TEXT)` : `'${value.replaceAll("'", "''")}'`;
+    default:
+      if (value instanceof Uint8Array) return hexBlob(value);
+      if (value instanceof ArrayBuffer) return hexBlob(new Uint8Array(value));
+      return undefined;
+  }
+}
+
+function hexBlob(bytes: Uint8Array): string {
+  let hex = "";
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
+  return `X'${hex}'`;
+}

@@ -1,0 +1,267 @@
+/**
+ * The bridge's write path (src/modules/bridge/runner.ts) with MS5's table specs over an
+ * in-memory legacy reader, so every D1 call can be counted: a page of rows and their legacy keys
+ * is a few multi-row statements in one batch with the job's progress (not a statement per row
+ * and per key), within D1's limits; literals write exactly what bound parameters write; a page
+ * D1 refuses is retried row by row; the lease check comes before a page's write.
+ * (test/bridge/ms5.test.ts covers the same path end to end through Hyperdrive and the queue.)
+ */
+import { env } from "cloudflare:workers";
+import { and, eq, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { beforeEach, describe, expect, it } from "vitest";
+import { createDb } from "../../src/db/client";
+import { importJobs, legacyKeys, oeeCalculations, productionLines } from "../../src/db/schema";
+import { ms5Source } from "../../src/modules/bridge/ms5";
+import { MAX_STATEMENT_BYTES, runImport, upsertStatements } from "../../src/modules/bridge/runner";
+import type { AnyTableSpec, LegacyRow, LegacySource, TableRead } from "../../src/modules/bridge/source";
+import { sqlLiteral } from "../../src/modules/bridge/values";
+import { db } from "../helpers";
+
+/** D1 as the runner sees it, recording each call: a batch (its statements' SQL) or one statement. */
+function countingD1(d1: D1Database) {
+  const calls: string[][] = [];
+  const sqlOf = new WeakMap<D1PreparedStatement, string>();
+  const track = (stmt: D1PreparedStatement, text: string): D1PreparedStatement => {
+    sqlOf.set(stmt, text);
+    const methods = stmt as unknown as Record<string, (...args: unknown[]) => unknown>;
+    for (const name of ["all", "run", "raw", "first"]) {
+      const original = methods[name]?.bind(stmt);
+      if (!original) continue;
+      methods[name] = (...args: unknown[]) => {
+        calls.push([text]);
+        return original(...args);
+      };
+    }
+    const bind = stmt.bind.bind(stmt);
+    stmt.bind = (...values: unknown[]) => track(bind(...values), text);
+    return stmt;
+  };
+  const wrapped = {
+    prepare: (query: string) => track(d1.prepare(query), query),
+    batch: (statements: D1PreparedStatement[]) => {
+      calls.push(statements.map((s) => sqlOf.get(s) ?? "?"));
+      return d1.batch(statements);
+    },
+    exec: (query: string) => d1.exec(query),
+    withSession: () => {
+      throw new Error("not used by the runner");
+    },
+    dump: () => d1.dump(),
+  };
+  return { d1: wrapped as unknown as D1Database, calls };
+}
+
+const spec = (name: string) => ms5Source.tables.find((t) => t.read.name === name) as AnyTableSpec;
+
+const compare = (read: TableRead, a: unknown, b: unknown) =>
+  read.keyType === "int" ? Number(a) - Number(b) : String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+
+/** MS5's lines and OEE tables read from memory; `beforePage` runs before each page is read. */
+function memoryMs5(tables: Record<string, LegacyRow[]>, beforePage?: (table: string) => Promise<void>): LegacySource {
+  return {
+    name: "ms5",
+    tables: [spec("production_lines"), spec("oee_calculations")],
+    open: async () => ({
+      async page(read, after, limit) {
+        await beforePage?.(read.name);
+        const rows = [...(tables[read.name] ?? [])].sort((a, b) => compare(read, a[read.key], b[read.key]));
+        return rows.filter((r) => after === null || compare(read, r[read.key], after) > 0).slice(0, limit);
+      },
+      async count(read) {
+        return tables[read.name]?.length ?? 0;
+      },
+      async close() {},
+    }),
+  };
+}
+
+const LINES = [1, 2, 3].map((n) => ({
+  id: `00000000-0000-4000-8000-00000000000${n}`,
+  line_code: `L-MEM${n}`,
+  name: `Line ${n}`,
+  description: null,
+  equipment_codes: [`EQ${n}.A`],
+  target_speed: 60,
+  enabled: true,
+  created_at: new Date("2026-01-01T00:00:00Z"),
+  updated_at: new Date("2026-01-01T00:00:00Z"),
+}));
+
+const oeeRow = (n: number, goodParts = 400 + (n % 50)): LegacyRow => ({
+  id: n,
+  line_id: LINES[n % 3]?.id,
+  equipment_code: `EQ${1 + (n % 3)}.A`,
+  calculation_time: new Date(Date.UTC(2026, 0, 1) + n * 300_000),
+  availability: 0.9,
+  performance: 0.85,
+  quality: 0.99,
+  oee: 0.75735,
+  planned_production_time: 300,
+  actual_production_time: 290,
+  ideal_cycle_time: 0.6,
+  actual_cycle_time: 0.7,
+  good_parts: goodParts,
+  total_parts: 450,
+});
+
+async function runJob(source: LegacySource, d1: D1Database = env.DB) {
+  const id = crypto.randomUUID();
+  await db()
+    .insert(importJobs)
+    .values({ id, source: "ms5", mode: "full", input: { mode: "full" }, report: {}, failures: [], createdBy: "test", username: "test" });
+  const deps = { db: createDb(d1), files: env.FILES, hyperdrive: () => env.LEGACY_DB, plantTimeZone: () => "UTC", now: () => new Date() };
+  const outcome = await runImport(deps, { get: (name) => (name === "ms5" ? source : undefined) }, id);
+  const [job] = await db().select().from(importJobs).where(eq(importJobs.id, id));
+  return { outcome, job: job as typeof importJobs.$inferSelect };
+}
+
+const count = async (table: typeof oeeCalculations | typeof productionLines) => (await db().select({ n: sql<number>`count(*)` }).from(table))[0]?.n;
+const keyCount = async (table: string) =>
+  (
+    await db()
+      .select({ n: sql<number>`count(*)` })
+      .from(legacyKeys)
+      .where(and(eq(legacyKeys.legacySource, "ms5"), eq(legacyKeys.legacyTable, table)))
+  )[0]?.n;
+
+beforeEach(async () => {
+  await db().delete(oeeCalculations);
+  await db().delete(productionLines);
+  await db().delete(legacyKeys);
+  await db().delete(importJobs);
+});
+
+describe("bridge write path (MS5 specs, in-memory reader)", () => {
+  it("writes a page of 500 rows and their keys in a few multi-row statements, one batch with the progress; every statement within D1's limits", async () => {
+    const rows = Array.from({ length: 1_200 }, (_, i) => oeeRow(i + 1));
+    const { d1, calls } = countingD1(env.DB);
+    const { outcome, job } = await runJob(memoryMs5({ production_lines: LINES, oee_calculations: rows }), d1);
+    expect(outcome).toBe("completed");
+    expect(job.report.oee_calculations).toEqual({ read: 1_200, written: 1_200, updated: 0, skipped: 0, failed: 0 });
+    expect(await count(oeeCalculations)).toBe(1_200);
+    expect(await keyCount("oee_calculations")).toBe(1_200);
+
+    const writes = calls.filter((c) => c.some((text) => text.startsWith('INSERT INTO "oee_calculations"')));
+    // 1,200 rows = pages of 500, 500, 200: each one batch of row upserts, key upserts and the progress.
+    expect(writes).toHaveLength(3);
+    for (const batch of writes) {
+      expect(batch.length).toBeLessThanOrEqual(6);
+      expect(batch.filter((t) => t.startsWith('INSERT INTO "legacy_keys"')).length).toBeGreaterThanOrEqual(1);
+      expect(batch[batch.length - 1]).toMatch(/^update "import_jobs"/);
+    }
+    const utf8 = new TextEncoder();
+    for (const text of calls.flat()) expect(utf8.encode(text).length).toBeLessThanOrEqual(100_000);
+    // D1 runs at most 1,000 queries an invocation (a batch's statements count each).
+    const queries = calls.reduce((n, c) => n + c.length, 0);
+    expect(queries).toBeLessThan(100);
+    // D1 calls: the claim; per page one batch of the lease check and the lookups, then the write
+    // batch (lines: 1 page, OEE: 3); a batch per table end (watermark, cursor); the finish.
+    expect(calls.length).toBe(1 + 2 * (1 + 3) + 2 + 1);
+
+    // Again, nothing changed: no row written.
+    calls.length = 0;
+    const again = await runJob(memoryMs5({ production_lines: LINES, oee_calculations: rows }), d1);
+    expect(again.job.report.oee_calculations).toEqual({ read: 1_200, written: 0, updated: 0, skipped: 1_200, failed: 0 });
+    expect(calls.flat().filter((t) => /^insert into "(oee_calculations|legacy_keys)"/i.test(t))).toEqual([]);
+    // The same calls, the write batches holding only the progress.
+    expect(calls.length).toBe(1 + 2 * (1 + 3) + 2 + 1);
+
+    // 100 rows changed in the legacy table: exactly those 100 rewritten, their keys moved to this job.
+    const changed = rows.map((r, i) => (i >= 600 && i < 700 ? oeeRow(i + 1, 7) : r));
+    const third = await runJob(memoryMs5({ production_lines: LINES, oee_calculations: changed }));
+    expect(third.job.report.oee_calculations).toEqual({ read: 1_200, written: 0, updated: 100, skipped: 1_100, failed: 0 });
+    expect((await db().select({ n: sql<number>`count(*)` }).from(legacyKeys).where(eq(legacyKeys.jobId, third.job.id)))[0]?.n).toBe(100);
+    expect((await db().select({ n: sql<number>`count(*)` }).from(oeeCalculations).where(eq(oeeCalculations.goodParts, 7)))[0]?.n).toBe(100);
+    expect(await count(oeeCalculations)).toBe(1_200);
+  });
+
+  it("literals write exactly what bound parameters write: quotes, NUL, non-ASCII, JSON, booleans, numbers, nulls; on conflict the same update", async () => {
+    const values = {
+      name: "O'Brien's line \\ \"quoted\" -- not a comment; DROP TABLE users;",
+      description: "line\nbreak\u0000and NUL ✓",
+      equipmentCodes: ["EQ'1", 'EQ"2', "Ünïcødé 🏭", "nul\u0000byte"],
+      targetSpeed: -0.000001,
+      enabled: false,
+      createdAt: "2026-01-01T00:00:00.000Z",
+    };
+    const literalId = crypto.randomUUID();
+    const boundId = crypto.randomUUID();
+    /** The same values through the runner's literals (L-LIT) and through the spec's bound write (L-BND). */
+    const write = async (v: Record<string, unknown>, existing: boolean) => {
+      const built = upsertStatements(productionLines, [{ ...v, lineCode: "L-LIT", id: literalId }], ["id"], "all");
+      expect(built.rest).toEqual([]);
+      expect(built.statements).toHaveLength(1);
+      await db().run(sql.raw(built.statements[0] as string));
+      const [bound] = spec("production_lines").write(db(), boundId, { ...v, lineCode: "L-BND" }, existing);
+      await db().batch([bound as BatchItem<"sqlite">]);
+    };
+    const read = async () => {
+      const found = await db().select().from(productionLines);
+      const byId = (id: string) => {
+        const row = found.find((r) => r.id === id);
+        expect(row).toBeDefined();
+        const { id: _id, lineCode: _code, updatedAt: _updated, ...rest } = row as (typeof found)[number];
+        return rest;
+      };
+      return { literal: byId(literalId), bound: byId(boundId) };
+    };
+    await write(values, false);
+    const first = await read();
+    expect(first.literal).toEqual(first.bound);
+    expect(first.literal).toMatchObject({ ...values, status: "idle", version: 1 });
+
+    // Again with other values: both update the same columns the same way (created_at kept).
+    await write({ ...values, name: "Renamed", description: null, enabled: true, equipmentCodes: [], createdAt: undefined }, true);
+    const second = await read();
+    expect(second.literal).toEqual(second.bound);
+    expect(second.literal).toMatchObject({ name: "Renamed", description: null, enabled: true, equipmentCodes: [], createdAt: "2026-01-01T00:00:00.000Z" });
+  });
+
+  it("splits a page's upsert by statement size and binds what cannot be a literal", () => {
+    const long = "x".repeat(30_000);
+    const rows = [1, 2, 3, 4, 5].map((n) => ({ id: `id-${n}`, lineCode: `L${n}`, name: long, enabled: true }));
+    const nan = { id: "id-nan", lineCode: "LN", name: "n", targetSpeed: Number.NaN };
+    const huge = { id: "id-huge", lineCode: "LH", name: "y".repeat(MAX_STATEMENT_BYTES) };
+    const built = upsertStatements(productionLines, [...rows, nan, huge], ["id"], "all");
+    expect(built.rest).toEqual([5, 6]);
+    expect(built.statements.length).toBeGreaterThanOrEqual(2);
+    for (const text of built.statements) expect(new TextEncoder().encode(text).length).toBeLessThanOrEqual(MAX_STATEMENT_BYTES);
+    expect(built.statements.join("").match(/\('id-\d'/g)).toHaveLength(5);
+    expect(sqlLiteral("it's")).toBe("'it''s'");
+    expect(sqlLiteral("a\u0000b")).toBe("CAST(X'610062' AS TEXT)");
+    expect(sqlLiteral(Number.POSITIVE_INFINITY)).toBeUndefined();
+    expect(sqlLiteral({})).toBeUndefined();
+    expect(sqlLiteral(true)).toBe("1");
+    expect(sqlLiteral(null)).toBe("NULL");
+  });
+
+  it("a page D1 refuses as a whole is written row by row: the bad row is reported with its key and D1's reason, the rest land", async () => {
+    // Two legacy lines with one code: Floorline's line codes are unique.
+    const clash = { ...(LINES[0] as LegacyRow), id: "00000000-0000-4000-8000-000000000009", name: "Clash" };
+    const { outcome, job } = await runJob(memoryMs5({ production_lines: [...LINES, clash], oee_calculations: [oeeRow(1), oeeRow(2)] }));
+    expect(outcome).toBe("completed");
+    expect(job.report.production_lines).toEqual({ read: 4, written: 3, updated: 0, skipped: 0, failed: 1 });
+    expect(job.failures).toEqual([{ table: "production_lines", legacy_id: clash.id, reason: expect.stringMatching(/^D1 refused the row: .*UNIQUE/) }]);
+    expect(await count(productionLines)).toBe(3);
+    expect(await keyCount("production_lines")).toBe(3);
+    expect(job.report.oee_calculations).toMatchObject({ written: 2, failed: 0 });
+  });
+
+  it("checks the lease before writing a page: a run whose job was claimed again writes nothing more", async () => {
+    const rows = Array.from({ length: 700 }, (_, i) => oeeRow(i + 1));
+    let oeePages = 0;
+    const source = memoryMs5({ production_lines: LINES, oee_calculations: rows }, async (table) => {
+      if (table !== "oee_calculations" || ++oeePages !== 2) return;
+      // After the first OEE page: the job is reaped and claimed by another delivery (attempts + 1).
+      await db()
+        .update(importJobs)
+        .set({ attempts: sql`${importJobs.attempts} + 1` })
+        .where(eq(importJobs.state, "running"));
+    });
+    const { outcome } = await runJob(source);
+    expect(outcome).toBe("lost");
+    expect(await count(oeeCalculations)).toBe(500);
+    expect(await keyCount("oee_calculations")).toBe(500);
+  });
+});
