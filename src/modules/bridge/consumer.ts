@@ -12,6 +12,7 @@ import { featureReader } from "../../lib/config";
 import { failDeadLettered } from "../../lib/jobs";
 import { ImportMessage } from "../../queues/messages";
 import { attendanceConfig } from "../attendance/config";
+import { consumeSalesImport } from "../salesdata/service";
 import { IMPORT_JOB_MAX_ATTEMPTS, importJobKind } from "./lease";
 import { runImport } from "./runner";
 import { LEGACY_SOURCES_BY_NAME, legacyHyperdrive } from "./sources";
@@ -28,6 +29,7 @@ export async function consumeImports(batch: MessageBatch, env: Env): Promise<voi
     ImportMessage,
     async (message) => {
       if (message.type === "probe") return;
+      if (message.type === "sales_import") return consumeSalesImport(env, message);
       await runImport(
         {
           db,

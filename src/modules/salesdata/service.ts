@@ -22,15 +22,29 @@
  *    rewrites the same lines, so nothing doubles.
  */
 
-export { importSalesFile, STALLED_IMPORT_MS, sweepStalledImports, type UploadInput, validateFile } from "./import";
-export { getSalesImport, listSalesImports, listSalesRows, SALES_TABLES, salesSummary, salesTablesStatus } from "./queries";
 export {
+  consumeSalesImport,
+  type ImportHooks,
+  importSalesFile,
+  LostImport,
+  runSalesJob,
+  STALLED_IMPORT_MS,
+  sweepStalledImports,
+  type UploadInput,
+  type UploadOutcome,
+  validateFile,
+} from "./import";
+export { salesImportJobKind } from "./lease";
+export { getSalesImport, listSalesImports, listSalesRows, SALES_TABLES, salesSummary, salesTablesStatus, watchSalesImport } from "./queries";
+export {
+  BACKGROUND_IMPORT_BYTES,
   MAX_FILE_LINES,
   MAX_REPORTED_ERRORS,
   REGION_TABS,
   ROWS_PER_BATCH,
   regionsOf,
   SALES_FILE_PREFIX,
+  SALES_JOB_MAX_ATTEMPTS,
   toSalesImport,
   toSalesRow,
 } from "./shared";
