@@ -206,7 +206,7 @@ describe("sales imports as queue jobs", () => {
     expect(await runSalesJob(deps, id, die)).toBe("failed");
     const row = await record(id);
     expect(row).toMatchObject({ status: "failed", attempts: 3, rowsImported: 0 });
-    expect(row?.message).toBe("The import stopped on an error on its last attempt (3 of 3): D1 went away; nothing was imported");
+    expect(row?.message).toBe("The import stopped on an error on its last attempt (3 of 3): Error: D1 went away; nothing was imported");
     expect(await staged(id)).toBe(0);
     expect(await visible(tag)).toBe(0);
   });
