@@ -80,6 +80,7 @@ export async function csvImport({ url, headers, rows, uploads }) {
     }
     let result = JSON.parse(body);
     const answered = performance.now() - started;
+    const answeredStatus = result.status;
     if (res.status === 202) {
       // The queue job: poll its record until it ends (bounded: 10 minutes).
       const deadline = Date.now() + 600_000;
