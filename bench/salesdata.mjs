@@ -84,18 +84,22 @@ export async function csvImport({ url, headers, rows, uploads }) {
     if (res.status === 202) {
       // The queue job: poll its record until it ends (bounded: 10 minutes).
       const deadline = Date.now() + 600_000;
+      /** When the poll first saw each status (the pass ends at `importing`; the commit at `completed`). */
+      const seen = { [result.status]: answered };
       while (["queued", "validating", "importing"].includes(result.status)) {
         if (Date.now() > deadline) throw new Error(`import ${result.id} still ${result.status} after 10 minutes`);
         await new Promise((resolve) => setTimeout(resolve, 100));
         const poll = await fetch(`${url}/api/v1/salesdata/imports/${result.id}`, { headers });
         if (poll.status !== 200) throw new Error(`GET import ${result.id} answered ${poll.status}`);
         result = await poll.json();
+        seen[result.status] ??= performance.now() - started;
       }
       if (result.status !== "completed") throw new Error(`import of ${rows} rows ended ${result.status}: ${result.message}`);
       jobs.push({ answeredMs: answered, attempts: result.attempts, chunks: result.chunks_done });
       console.log(
-        `    queued upload of ${rows.toLocaleString("en")} rows: 202 after ${answered.toFixed(0)} ms, completed after ${(performance.now() - started).toFixed(0)} ms ` +
-          `(${result.chunks_done} chunks, attempt ${result.attempts}; D1 import ${result.duration_ms} ms from the upload's record to the commit)`,
+        `    queued upload of ${rows.toLocaleString("en")} rows: 202 (${answeredStatus}) after ${answered.toFixed(0)} ms, completed after ${(performance.now() - started).toFixed(0)} ms ` +
+          `(${result.chunks_done} chunks, attempt ${result.attempts}; first seen validating ${seen.validating?.toFixed(0) ?? "—"} ms, ` +
+          `importing ${seen.importing?.toFixed(0) ?? "—"} ms; the record's duration ${result.duration_ms} ms)`,
       );
     }
     times.push(performance.now() - started);
