@@ -65,6 +65,18 @@ export const ImportJobMessage = z.object({
 });
 export type ImportJobMessage = z.infer<typeof ImportJobMessage>;
 
+/**
+ * Run (or resume) a background sales CSV import (src/modules/salesdata). The `sales_imports` row
+ * holds the region, the file's R2 key and the last committed chunk; the consumer claims it, so a
+ * message delivered twice does no harm.
+ */
+export const SalesImportMessage = z.object({
+  type: z.literal("sales_import"),
+  importId: z.uuid(),
+  requestId: z.string().max(100),
+});
+export type SalesImportMessage = z.infer<typeof SalesImportMessage>;
+
 /** Messages of the import queue (consumed by the import worker: workers/import). */
-export const ImportMessage = z.discriminatedUnion("type", [ProbeMessage, ImportJobMessage]);
+export const ImportMessage = z.discriminatedUnion("type", [ProbeMessage, ImportJobMessage, SalesImportMessage]);
 export type ImportMessage = z.infer<typeof ImportMessage>;

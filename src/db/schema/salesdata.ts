@@ -1,12 +1,16 @@
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { id, timestamp, timestamps } from "./columns";
+import { heartbeatAt, id, timestamp, timestamps } from "./columns";
 
 /** Regions with a sales export (RM365's uk, fr, nl; de added). */
 export const SALES_REGIONS = ["uk", "fr", "nl", "de"] as const;
 export type SalesRegion = (typeof SALES_REGIONS)[number];
 
-/** Where an import stands: `validating` → `importing` → `completed`; or `rejected` / `failed` / `duplicate`. */
-export const SALES_IMPORT_STATUSES = ["validating", "importing", "completed", "rejected", "failed", "duplicate"] as const;
+/**
+ * Where an import stands: `validating` → `importing` → `completed`; or `rejected` / `failed` /
+ * `duplicate`. A large upload runs as a queue job and starts `queued` (again `queued` between
+ * deliveries of a retry).
+ */
+export const SALES_IMPORT_STATUSES = ["queued", "validating", "importing", "completed", "rejected", "failed", "duplicate"] as const;
 export type SalesImportStatus = (typeof SALES_IMPORT_STATUSES)[number];
 
 /**
@@ -41,8 +45,11 @@ export const salesRows = sqliteTable(
   },
   (t) => [
     uniqueIndex("sales_rows_natural_key").on(t.region, t.orderNumber, t.sku),
+    // Region lists, condensed views, summaries of a region: region + order date.
     index("sales_rows_region_ordered_idx").on(t.region, t.orderedAt),
-    index("sales_rows_sku_idx").on(t.sku, t.orderedAt),
+    // Cross-region windows (labels to print, inventory demand, summaries of every region).
+    // No SKU index: no query leads with a plain `sku` (they compare `upper(sku)`), so one was
+    // pure write cost (migration 0040 dropped it).
     index("sales_rows_ordered_idx").on(t.orderedAt),
   ],
 );
@@ -79,9 +86,22 @@ export const salesImports = sqliteTable(
     startedAt: timestamp("started_at").notNull(),
     finishedAt: timestamp("finished_at"),
     durationMs: integer("duration_ms"),
+    /** Run as a queue job (a large file: 202), not within the upload's request. */
+    background: integer("background", { mode: "boolean" }).notNull().default(false),
+    /** Deliveries that claimed the job (its lease fence: a run writes only while this is still its claim). */
+    attempts: integer("attempts").notNull().default(0),
+    /** Renewed by every committed chunk; a queued or running job silent for the lease is re-queued or failed. */
+    heartbeatAt: heartbeatAt(),
+    /** Chunks (staging batches) committed so far, and the file row the last one ended at: a retry stages from the next row. */
+    chunksDone: integer("chunks_done").notNull().default(0),
+    cursorRow: integer("cursor_row").notNull().default(0),
     ...timestamps(),
   },
-  (t) => [index("sales_imports_created_idx").on(t.createdAt, t.id), index("sales_imports_sha_idx").on(t.region, t.sha256, t.status)],
+  (t) => [
+    index("sales_imports_created_idx").on(t.createdAt, t.id),
+    index("sales_imports_sha_idx").on(t.region, t.sha256, t.status),
+    index("sales_imports_lease_idx").on(t.status, t.heartbeatAt),
+  ],
 );
 
 /**

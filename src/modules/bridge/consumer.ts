@@ -12,6 +12,7 @@ import { featureReader } from "../../lib/config";
 import { failDeadLettered } from "../../lib/jobs";
 import { ImportMessage } from "../../queues/messages";
 import { attendanceConfig } from "../attendance/config";
+import { consumeSalesImport } from "../salesdata/import";
 import { IMPORT_JOB_MAX_ATTEMPTS, importJobKind } from "./lease";
 import { type RunDeps, runImport } from "./runner";
 import { LEGACY_SOURCES_BY_NAME, legacyHyperdrive } from "./sources";
@@ -52,6 +53,9 @@ export async function consumeImports(batch: MessageBatch, env: ImportWorkerEnv):
           return;
         case "import_job":
           await runImport(deps, LEGACY_SOURCES_BY_NAME, message.jobId);
+          return;
+        case "sales_import":
+          await consumeSalesImport(env, message);
           return;
       }
     },

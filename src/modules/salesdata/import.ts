@@ -1,17 +1,25 @@
-/** Sales data imports: upload, one streaming pass (validate + stage), the commit, and the sweep of stalled imports (see service.ts). */
+/**
+ * Sales data imports: upload, one streaming pass (validate + stage), the commit, the queue job of
+ * a large file, and the sweep of stalled imports (see service.ts).
+ */
 import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { createDb, type Db } from "../../db/client";
 import { type SalesImportStatus, type SalesRegion, salesImportLines, salesImports, salesRows } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import type { FieldIssue } from "../../lib/errors";
 import { AppError } from "../../lib/errors";
+import { type ReapDeps, reapExpired } from "../../lib/jobs";
 import { describeError, log } from "../../lib/logging";
 import { actorOf } from "../../lib/principal";
 import { type IncomingUpload, receiveUpload } from "../../lib/uploads";
+import type { SalesImportMessage } from "../../queues/messages";
 import type { Principal } from "../../types";
 import { CsvFormatError, csvRecordBatches, EXPECTED_COLUMNS, type SalesLine, validateRow } from "./csv";
-import { UploadFields, type UploadResult } from "./schemas";
+import { salesImportJobKind } from "./lease";
+import { type SalesImport, UploadFields, type UploadResult } from "./schemas";
 import {
   assertRegion,
+  BACKGROUND_IMPORT_BYTES,
   type ImportRow,
   MAX_BATCH_SQL_BYTES,
   MAX_FILE_LINES,
@@ -19,6 +27,8 @@ import {
   MAX_STAGE_SQL_BYTES,
   ROWS_PER_BATCH,
   SALES_FILE_PREFIX,
+  SALES_JOB_MAX_ATTEMPTS,
+  toSalesImport,
 } from "./shared";
 
 /** What pass 1 found. */
@@ -29,24 +39,39 @@ interface Validation {
   errorsMore: number;
 }
 
-/** The upload's input: the upload (streamed), its region and `?partial=`. */
+/** The upload's input: the upload (streamed), its region, `?partial=` and `?background=`. */
 export interface UploadInput {
   upload: IncomingUpload;
   region: SalesRegion;
   partial?: boolean | undefined;
+  background?: boolean | undefined;
 }
 
 /**
- * Imports one region's CSV upload (see the module comment for the steps). Answers RM365's
- * `{status, message, rows_imported, errors}` plus the import's id; a file with bad rows (without
- * `partial`) is a 422 naming them, with nothing written. Importing a region needs that region's
- * tab too (the route checks `salesdata.upload`): refused before any byte is stored.
+ * Fault injection for tests (never set in production code): called after each staging chunk
+ * commits and before the final commit, so a test can stop a run there (throw) or act meanwhile
+ * (sweep it) without timing anything.
  */
-export async function importSalesFile(
-  deps: Pick<Deps, "db" | "files" | "now" | "waitUntil" | "config">,
-  input: UploadInput,
-  actor: Principal,
-): Promise<UploadResult> {
+export interface ImportHooks {
+  afterChunk?(chunk: number): void | Promise<void>;
+  beforeCommit?(): void | Promise<void>;
+}
+
+/** What an upload answers: the import done within the request (200), or queued as a job (202). */
+export type UploadOutcome = { queued: false; result: UploadResult } | { queued: true; job: SalesImport };
+
+type UploadDeps = Pick<Deps, "db" | "files" | "now" | "waitUntil" | "config" | "queues" | "requestId">;
+
+/**
+ * Imports one region's CSV upload (see the module comment for the steps). A small file is
+ * imported within the request and answers RM365's `{status, message, rows_imported, errors}` plus
+ * the import's id; a file with bad rows (without `partial`) is a 422 naming them, with nothing
+ * written. A file over BACKGROUND_IMPORT_BYTES (or any with `background`) is stored, recorded
+ * `queued` and handed to the import queue: the answer is the import record (202), followed by
+ * `GET /imports/{id}` or its SSE stream. Importing a region needs that region's tab too (the
+ * route checks `salesdata.upload`): refused before any byte is stored.
+ */
+export async function importSalesFile(deps: UploadDeps, input: UploadInput, actor: Principal, hooks: ImportHooks = {}): Promise<UploadOutcome> {
   // Before the body is read: one who may not read a region may not overwrite its rows either.
   assertRegion(actor, input.region);
   const upload = await receiveUpload(input.upload, {
@@ -61,7 +86,7 @@ export async function importSalesFile(
     waitUntil: deps.waitUntil,
   });
   const file = upload.files[0];
-  let fields: { partial?: boolean | undefined };
+  let fields: { partial?: boolean | undefined; background?: boolean | undefined };
   try {
     const parsed = UploadFields.safeParse(upload.fields);
     if (!parsed.success) {
@@ -78,6 +103,8 @@ export async function importSalesFile(
     throw err;
   }
   const partial = input.partial ?? fields.partial ?? false;
+  const queue = deps.queues.imports;
+  const background = queue !== undefined && ((input.background ?? fields.background ?? false) || file.size > BACKGROUND_IMPORT_BYTES);
   const started = deps.now();
   const importId = crypto.randomUUID();
   const who = { userId: actor.kind === "user" ? actor.userId : null, username: actorOf(actor).name };
@@ -96,11 +123,13 @@ export async function importSalesFile(
       sha256: file.sha256,
       r2Key: file.key,
       sizeBytes: file.size,
-      status: "validating",
+      status: background ? "queued" : "validating",
       partial,
+      background,
       errors: [],
       ...who,
       startedAt: started.toISOString(),
+      heartbeatAt: started.toISOString(),
     }),
     // The file stops being pending with the record that points to it.
     ...(release ? [release] : []),
@@ -116,17 +145,39 @@ export async function importSalesFile(
     const message = `This file was already imported for ${input.region.toUpperCase()} (import ${original.id}); nothing was changed`;
     await finish(deps, importId, started, { status: "duplicate", duplicateOf: original.id, r2Key: original.r2Key, message });
     await upload.discard();
-    return { status: "success", message, rows_imported: 0, errors: [], rows_failed: 0, errors_more: 0, import_id: importId, duplicate_of: original.id };
+    return {
+      queued: false,
+      result: { status: "success", message, rows_imported: 0, errors: [], rows_failed: 0, errors_more: 0, import_id: importId, duplicate_of: original.id },
+    };
   }
+
+  if (queue) {
+    if (background) return { queued: true, job: await enqueue(deps, queue, importId, started) };
+  } else if (file.size > BACKGROUND_IMPORT_BYTES) log("warn", "no import queue bound: a large sales file is imported within its request", { importId });
 
   // From here on the request body is fully read: the work goes on if the client disconnects
   // (`waitUntil` keeps the isolate up, within the platform's allowance after a disconnect), so a
   // dropped tablet does not cut an import short; one that is cut off is `failed` with its
   // `rows_done` (at once on an error; by the hourly `sweepStalledImports` when the isolate died),
   // and uploading the file again finishes it.
-  const work = runImport(deps, { importId, key: file.key, region: input.region, partial, started });
+  const work = runImport(deps, { importId, key: file.key, region: input.region, partial, started, attempt: 0, resume: null }, hooks);
   deps.waitUntil(work);
-  return work;
+  return { queued: false, result: await work };
+}
+
+/** Sends the job's message (its record is written); an import that cannot be queued is failed and the upload answered 503. */
+async function enqueue(deps: Pick<Deps, "db" | "now" | "requestId">, queue: Queue, importId: string, started: Date): Promise<SalesImport> {
+  const message: SalesImportMessage = { type: "sales_import", importId, requestId: deps.requestId.slice(0, 100) };
+  try {
+    await queue.send(message, { contentType: "json" });
+  } catch (err) {
+    log("error", "could not enqueue a sales import", { importId, ...describeError(err) });
+    await finish(deps, importId, started, { status: "failed", message: "The import could not be queued; nothing was imported. Upload the file again." });
+    throw new AppError("SERVICE_UNAVAILABLE", "The import could not be queued; nothing was imported. Upload the file again.");
+  }
+  const [row] = await deps.db.select().from(salesImports).where(eq(salesImports.id, importId));
+  if (!row) throw new Error(`sales import ${importId} vanished after it was queued`);
+  return toSalesImport(row);
 }
 
 interface ImportRun {
@@ -135,39 +186,70 @@ interface ImportRun {
   region: SalesRegion;
   partial: boolean;
   started: Date;
+  /** The claim this run holds (0: an import within its upload's request). Every write is fenced by it. */
+  attempt: number;
+  /** Where a retried job resumes: the chunks, lines and file row already committed to staging. */
+  resume: { chunks: number; staged: number; row: number } | null;
 }
 
-/** The pass and the commit of an upload whose record exists (status `validating`). */
-async function runImport(deps: Pick<Deps, "db" | "files" | "now">, run: ImportRun): Promise<UploadResult> {
+/** The run no longer holds its import (swept, failed, or claimed again by a newer delivery): it stops, writing nothing more. */
+export class LostImport extends Error {
+  constructor(importId: string) {
+    super(`sales import ${importId}: this run no longer holds it (swept or claimed again); it stopped without writing`);
+    this.name = "LostImport";
+  }
+}
+
+/**
+ * This run's hold on its import: the record is still in `status` and at the attempt the run
+ * claimed. The sweep (failed) or the lease reaper (queued again, then claimed with attempts + 1)
+ * moves one of them, so a late run's fenced writes match nothing.
+ */
+const held = (importId: string, attempt: number, status: SalesImportStatus) =>
+  and(eq(salesImports.id, importId), eq(salesImports.status, status), eq(salesImports.attempts, attempt));
+
+/** Moves a held import to `importing` (the commit's fence); throws LostImport when it is no longer held. */
+async function startCommit(deps: Pick<Deps, "db">, run: ImportRun, counts: ReturnType<typeof validationCounts>): Promise<void> {
+  const moved = await deps.db
+    .update(salesImports)
+    .set({ status: "importing", ...counts, heartbeatAt: new Date().toISOString() })
+    .where(held(run.importId, run.attempt, "validating"))
+    .returning({ id: salesImports.id });
+  if (moved.length !== 1) throw new LostImport(run.importId);
+}
+
+/** The pass and the commit of an import whose record exists (status `validating`, claimed by `run.attempt`). */
+async function runImport(deps: Pick<Deps, "db" | "files" | "now">, run: ImportRun, hooks: ImportHooks = {}): Promise<UploadResult> {
   const { importId, started, partial } = run;
   const input = { region: run.region };
   try {
-    const checked = await readFile(deps, run.key, input.region, { importId, partial }).catch(async (err: unknown) => {
-      // A file that is not a sales CSV at all (header width, broken quoting) is recorded too.
-      if (err instanceof AppError) await finish(deps, importId, started, { status: "rejected", message: err.message, errors: [err.message] }, true);
-      throw err;
-    });
+    const checked = await readFile(deps, run.key, input.region, { importId, partial, attempt: run.attempt, resume: run.resume, hooks }).catch(
+      async (err: unknown) => {
+        // A file that is not a sales CSV at all (header width, broken quoting) is recorded too.
+        if (err instanceof AppError)
+          await finish(deps, importId, started, { status: "rejected", message: err.message, errors: [err.message] }, true, run.attempt);
+        throw err;
+      },
+    );
     if (checked.rowsTotal === 0) {
       const message = "The file has no order lines (a header row, then one line per order item)";
-      await finish(deps, importId, started, { status: "rejected", message, ...validationCounts(checked) }, true);
+      await finish(deps, importId, started, { status: "rejected", message, ...validationCounts(checked) }, true, run.attempt);
       throw new AppError("VALIDATION_ERROR", message, { details: [{ path: "body.file", message, code: "empty_file" }] });
     }
     if (checked.rowsFailed > 0 && (!partial || checked.rowsFailed === checked.rowsTotal)) {
       const more = checked.errorsMore > 0 ? ` (the first ${checked.errors.length} are listed)` : "";
       const message = `${checked.rowsFailed} of ${checked.rowsTotal} rows failed validation${more}; nothing was imported`;
-      await finish(deps, importId, started, { status: "rejected", message, ...validationCounts(checked) }, true);
+      await finish(deps, importId, started, { status: "rejected", message, ...validationCounts(checked) }, true, run.attempt);
       const details: FieldIssue[] = checked.errors.map((error) => ({ path: "body.file", message: error, code: "invalid_row" }));
       if (checked.errorsMore > 0) details.push({ path: "body.file", message: `…and ${checked.errorsMore} more rows`, code: "more_invalid_rows" });
       throw new AppError("VALIDATION_ERROR", message, { details, reason: "sales_rows_invalid" });
     }
-    await deps.db
-      .update(salesImports)
-      .set({ status: "importing", ...validationCounts(checked) })
-      .where(eq(salesImports.id, importId));
+    await hooks.beforeCommit?.();
+    await startCommit(deps, run, validationCounts(checked));
     const written = checked.staged;
     const skipped = checked.rowsFailed > 0 ? `; ${checked.rowsFailed} rows with errors were skipped` : "";
     const message = `Imported ${written} rows into ${input.region.toUpperCase()} sales data${skipped}`;
-    await commitImport(deps, { importId, region: input.region, started }, { message, rowsImported: written });
+    await commitImport(deps, { importId, region: input.region, started, attempt: run.attempt }, { message, rowsImported: written });
     return {
       status: "success",
       message,
@@ -179,7 +261,8 @@ async function runImport(deps: Pick<Deps, "db" | "files" | "now">, run: ImportRu
       duplicate_of: null,
     };
   } catch (err) {
-    if (!(err instanceof AppError)) {
+    // A queue job's failures are the job's to record (retry or fail: runSalesJob).
+    if (!(err instanceof AppError) && !(err instanceof LostImport) && run.attempt === 0) {
       log("error", "sales import failed", { importId, ...describeError(err) });
       await finish(
         deps,
@@ -187,6 +270,7 @@ async function runImport(deps: Pick<Deps, "db" | "files" | "now">, run: ImportRu
         started,
         { status: "failed", message: "The import stopped on an internal error; upload the file again to finish it" },
         true,
+        0,
       ).catch(() => undefined);
     }
     throw err;
@@ -205,14 +289,24 @@ async function finish(
   >,
   /** Also delete what the import staged (it ends without committing). */
   dropStaged = false,
+  /** Only while the run at this attempt still holds it (validating or importing); undefined: whatever its state. */
+  attempt?: number,
 ): Promise<void> {
   const ended = deps.now();
+  const where =
+    attempt === undefined
+      ? eq(salesImports.id, importId)
+      : and(eq(salesImports.id, importId), inArray(salesImports.status, ["validating", "importing"]), eq(salesImports.attempts, attempt));
   const update = deps.db
     .update(salesImports)
     .set({ ...outcome, finishedAt: ended.toISOString(), durationMs: Math.max(0, ended.getTime() - started.getTime()) })
-    .where(eq(salesImports.id, importId));
-  if (dropStaged) await deps.db.batch([update, dropStagedLines(deps, importId)]);
-  else await update;
+    .where(where);
+  if (!dropStaged) {
+    await update;
+    return;
+  }
+  // The staged lines go only with the record's end (`changes()`): a lost run leaves the holder's lines alone.
+  await deps.db.batch([update, deps.db.delete(salesImportLines).where(and(eq(salesImportLines.importId, importId), sql`changes() = 1`))]);
 }
 
 async function openOriginal(files: R2Bucket, key: string): Promise<ReadableStream<Uint8Array>> {
@@ -251,6 +345,11 @@ interface Staging {
   importId: string;
   /** Keep valid lines even when others fail (`?partial=`). */
   partial: boolean;
+  /** The claim the run holds: each chunk's batch writes only while the record is still `validating` at it. */
+  attempt: number;
+  /** A retried job's committed chunks: rows up to `row` are read and checked again but not staged. */
+  resume: ImportRun["resume"];
+  hooks: ImportHooks;
 }
 
 /**
@@ -276,10 +375,15 @@ async function readFile(
   staging: Staging | null,
   maxLines = MAX_FILE_LINES,
 ): Promise<Validation & { staged: number }> {
-  const result: Validation & { staged: number } = { rowsTotal: 0, rowsFailed: 0, errors: [], errorsMore: 0, staged: 0 };
+  const result: Validation & { staged: number } = { rowsTotal: 0, rowsFailed: 0, errors: [], errorsMore: 0, staged: staging?.resume?.staged ?? 0 };
   const keys = new LineKeys();
   let staging_ = staging;
   if (staging_ && !UUID.test(staging_.importId)) throw new Error("sales import: the import id is not a UUID");
+  /** Rows already staged by an earlier delivery of this job (committed chunks). */
+  const skipThrough = staging?.resume?.row ?? 0;
+  let chunks = staging?.resume?.chunks ?? 0;
+  /** The file row of the last record read: a chunk's cursor. */
+  let lastRow = skipThrough;
   const fail = (error: string) => {
     result.rowsFailed++;
     if (result.errors.length < MAX_REPORTED_ERRORS) result.errors.push(error);
@@ -314,12 +418,13 @@ async function readFile(
     batchRows = 0;
     batchBytes = 0;
     const done = result.staged;
+    const chunk = ++chunks;
+    const cursor = lastRow;
     // One batch at a time: the next is parsed while this one commits.
     await inFlight;
-    inFlight = deps.db.batch([
-      deps.db.update(salesImports).set({ rowsDone: done }).where(eq(salesImports.id, target.importId)),
-      ...ready.map((text) => deps.db.run(sql.raw(text))),
-    ]);
+    inFlight = commitChunk(deps.db, target, ready, { done, chunk, cursor }).then(() => target.hooks.afterChunk?.(chunk));
+    // Awaited by the next flush or the pass's end; marked handled so a failure meanwhile is not reported as unhandled.
+    inFlight.catch(() => undefined);
   };
   try {
     for await (const records of csvRecordBatches(await openOriginal(deps.files, key))) {
@@ -334,6 +439,7 @@ async function readFile(
           continue;
         }
         result.rowsTotal++;
+        lastRow = row;
         if (result.rowsTotal > maxLines) {
           const message = `The file has more than ${maxLines.toLocaleString("en-GB")} order lines; split it into smaller files`;
           throw new AppError("VALIDATION_ERROR", `${message}; nothing was imported`, { details: [{ path: "body.file", message, code: "too_many_lines" }] });
@@ -348,7 +454,7 @@ async function readFile(
           fail(duplicateLine(row, first));
           continue;
         }
-        if (!staging_) continue;
+        if (!staging_ || row <= skipThrough) continue;
         const tuple = stagedValues(staging_.importId, row, checked.line);
         const bytes = utf8Length(tuple) + 1;
         if (statementBytes + bytes > MAX_STAGE_SQL_BYTES) endStatement();
@@ -376,8 +482,32 @@ export async function validateFile(deps: Pick<Deps, "files" | "db">, key: string
   return validation;
 }
 
-/** Deletes an import's staged lines (a rejected or failed import). */
-const dropStagedLines = (deps: Pick<Deps, "db">, importId: string) => deps.db.delete(salesImportLines).where(eq(salesImportLines.importId, importId));
+/**
+ * One chunk, one D1 batch (one transaction): the progress (lines staged, chunks, the file row the
+ * chunk ends at, the heartbeat) written only while the run still holds the import, a guard that
+ * fails the whole batch when that write matched nothing, then the chunk's staged lines. So a
+ * run that was swept or superseded stages nothing; a retry resumes after the last chunk that committed.
+ */
+async function commitChunk(db: Db, target: Staging, statements: string[], at: { done: number; chunk: number; cursor: number }): Promise<void> {
+  try {
+    await db.batch([
+      db
+        .update(salesImports)
+        .set({ rowsDone: at.done, chunksDone: at.chunk, cursorRow: at.cursor, heartbeatAt: new Date().toISOString() })
+        .where(held(target.importId, target.attempt, "validating")),
+      // json() of a non-JSON text raises an error: the batch rolls back when the fence did not hold.
+      db.run(sql`select json(case when changes() = 1 then '1' else 'lost lease' end)`),
+      ...statements.map((text) => db.run(sql.raw(text))),
+    ]);
+  } catch (err) {
+    const [row] = await db
+      .select({ n: sql<number>`count(*)` })
+      .from(salesImports)
+      .where(held(target.importId, target.attempt, "validating"));
+    if (!row || row.n === 0) throw new LostImport(target.importId);
+    throw err;
+  }
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -443,7 +573,7 @@ const excluded = (column: { name: string }) => sql`excluded.${sql.identifier(col
  */
 async function commitImport(
   deps: Pick<Deps, "db" | "now">,
-  run: { importId: string; region: SalesRegion; started: Date },
+  run: { importId: string; region: SalesRegion; started: Date; attempt: number },
   outcome: { message: string; rowsImported: number },
 ): Promise<void> {
   const t = salesRows;
@@ -468,7 +598,8 @@ async function commitImport(
   const upsert = deps.db
     .insert(t)
     .select(
-      sql`select null, ${run.region}, ${sql.join(columns, sql`, `)}, ${run.importId}, ${now}, ${now} from ${l} where ${l.importId} = ${run.importId} order by ${l.row}`,
+      // `changes() = 1`: only when the batch's first statement (the fenced completion) matched.
+      sql`select null, ${run.region}, ${sql.join(columns, sql`, `)}, ${run.importId}, ${now}, ${now} from ${l} where ${l.importId} = ${run.importId} and changes() = 1 order by ${l.row}`,
     )
     .onConflictDoUpdate({
       target: [t.region, t.orderNumber, t.sku],
@@ -490,9 +621,10 @@ async function commitImport(
       },
     });
   const ended = deps.now();
-  await deps.db.batch([
-    upsert,
-    dropStagedLines(deps, run.importId),
+  const [completed] = await deps.db.batch([
+    // The fence first: only an import still `importing` at this run's attempt completes. One the
+    // sweep marked failed meanwhile (or a newer delivery claimed) matches nothing, and then the
+    // upsert (`changes() = 1`) and the delete (its record not completed by this run) write nothing.
     deps.db
       .update(salesImports)
       .set({
@@ -502,22 +634,37 @@ async function commitImport(
         rowsDone: outcome.rowsImported,
         finishedAt: ended.toISOString(),
         durationMs: Math.max(0, ended.getTime() - run.started.getTime()),
+        heartbeatAt: ended.toISOString(),
       })
-      .where(eq(salesImports.id, run.importId)),
+      .where(held(run.importId, run.attempt, "importing")),
+    upsert,
+    deps.db
+      .delete(salesImportLines)
+      .where(
+        and(
+          eq(salesImportLines.importId, run.importId),
+          sql`exists (select 1 from ${salesImports} where ${salesImports.id} = ${run.importId} and ${salesImports.status} = 'completed' and ${salesImports.attempts} = ${run.attempt})`,
+        ),
+      ),
   ]);
+  if (completed.meta.changes !== 1) throw new LostImport(run.importId);
 }
 
 /** An import that has not moved for this long (ms) has lost its isolate: see `sweepStalledImports`. */
 export const STALLED_IMPORT_MS = 10 * 60 * 1000;
 
 /**
- * For the hourly cron: marks `failed` every import still `validating` or `importing` whose last
- * write (`updated_at`, moved by every batch's `rows_done`) is older than STALLED_IMPORT_MS. An
- * isolate that dies mid-import (a deploy, the `waitUntil` allowance running out) records
- * nothing; without this the import would show as running forever. No batch of a live import
- * takes minutes, so only dead ones match; their staged lines are deleted. Returns how many were marked.
+ * For the hourly cron: marks `failed` every import run within its upload (not a queue job) still
+ * `validating` or `importing` whose last write (`updated_at`, moved by every batch's `rows_done`)
+ * is older than STALLED_IMPORT_MS. An isolate that dies mid-import (a deploy, the `waitUntil`
+ * allowance running out) records nothing; without this the import would show as running
+ * forever. Their staged lines are deleted, and a run that was only slow, not dead, is fenced
+ * out: its later chunks and its commit match nothing (`held`), so a swept import never lands.
+ * Queue jobs (`background`) are leased instead: one whose heartbeat is older than the lease is
+ * re-queued at its last committed chunk while it has attempts left, else failed (`salesImportJobKind`).
+ * Returns how many imports were marked failed.
  */
-export async function sweepStalledImports(deps: Pick<Deps, "db" | "now">, stalledAfterMs = STALLED_IMPORT_MS): Promise<number> {
+export async function sweepStalledImports(deps: ReapDeps, stalledAfterMs = STALLED_IMPORT_MS): Promise<number> {
   const t = salesImports;
   const now = deps.now();
   const ended = now.toISOString();
@@ -530,7 +677,9 @@ export async function sweepStalledImports(deps: Pick<Deps, "db" | "now">, stalle
       finishedAt: ended,
       durationMs: sql<number>`max(0, cast(round((julianday(${ended}) - julianday(${t.startedAt})) * 86400000) as integer))`,
     })
-    .where(and(inArray(t.status, ["validating", "importing"]), lt(t.updatedAt, new Date(now.getTime() - stalledAfterMs).toISOString())))
+    .where(
+      and(inArray(t.status, ["validating", "importing"]), eq(t.background, false), lt(t.updatedAt, new Date(now.getTime() - stalledAfterMs).toISOString())),
+    )
     .returning({ id: t.id });
   if (swept.length > 0) {
     // What they staged will never be committed.
@@ -542,5 +691,82 @@ export async function sweepStalledImports(deps: Pick<Deps, "db" | "now">, stalle
     );
     log("warn", "stalled sales imports marked failed", { ids: swept.map((r) => r.id) });
   }
-  return swept.length;
+  const reaped = await reapExpired(deps, salesImportJobKind);
+  return swept.length + reaped.failed;
+}
+
+type JobDeps = Pick<Deps, "db" | "files" | "now">;
+
+/**
+ * Runs (or resumes) one background import: claims it (`queued` → `validating`, attempts + 1),
+ * reads the file once (rows up to the last committed chunk are checked again, not staged again),
+ * stages the rest chunk by chunk, then commits all of it in one batch or, with a bad row and no
+ * `partial`, ends `rejected` with the first 100 bad rows and their count, having written nothing.
+ * An error puts the job back to `queued` at its last chunk and throws, so the queue delivers it
+ * again; on its last attempt the job is `failed` (nothing written) instead.
+ * Returns what happened to this delivery.
+ */
+export async function runSalesJob(
+  deps: JobDeps,
+  importId: string,
+  hooks: ImportHooks = {},
+): Promise<"completed" | "rejected" | "failed" | "retry" | "skipped" | "lost"> {
+  const claimedAt = deps.now().toISOString();
+  const [job] = await deps.db
+    .update(salesImports)
+    .set({ status: "validating", attempts: sql`${salesImports.attempts} + 1`, heartbeatAt: claimedAt })
+    .where(and(eq(salesImports.id, importId), eq(salesImports.status, "queued"), eq(salesImports.background, true)))
+    .returning();
+  if (!job) return "skipped";
+  const run: ImportRun = {
+    importId,
+    key: job.r2Key,
+    region: job.region,
+    partial: job.partial,
+    started: new Date(job.startedAt),
+    attempt: job.attempts,
+    resume: job.chunksDone > 0 ? { chunks: job.chunksDone, staged: job.rowsDone, row: job.cursorRow } : null,
+  };
+  try {
+    await runImport(deps, run, hooks);
+    return "completed";
+  } catch (err) {
+    if (err instanceof LostImport) {
+      log("warn", "sales import job lost its hold; stopping", { importId });
+      return "lost";
+    }
+    if (err instanceof AppError) return "rejected";
+    const reason = describeError(err).error.slice(0, 300);
+    if (job.attempts >= SALES_JOB_MAX_ATTEMPTS) {
+      log("error", "sales import job failed", { importId, attempts: job.attempts, error: reason });
+      await finish(
+        deps,
+        importId,
+        run.started,
+        {
+          status: "failed",
+          message: `The import stopped on an error on its last attempt (${job.attempts} of ${SALES_JOB_MAX_ATTEMPTS}): ${reason}; nothing was imported`,
+        },
+        true,
+        job.attempts,
+      );
+      return "failed";
+    }
+    // Back to queued at its last committed chunk: the queue's next delivery resumes there.
+    await deps.db
+      .update(salesImports)
+      .set({
+        status: "queued",
+        message: sql`${`Attempt ${job.attempts} of ${SALES_JOB_MAX_ATTEMPTS} stopped (${reason}); the next resumes after committed chunk `} || ${salesImports.chunksDone}`,
+        heartbeatAt: deps.now().toISOString(),
+      })
+      .where(and(eq(salesImports.id, importId), inArray(salesImports.status, ["validating", "importing"]), eq(salesImports.attempts, job.attempts)));
+    log("warn", "sales import job will be retried", { importId, attempts: job.attempts, error: reason });
+    throw err;
+  }
+}
+
+/** The import queue's `sales_import` message (src/modules/bridge/consumer.ts dispatches it here). */
+export async function consumeSalesImport(env: { DB: D1Database; FILES: R2Bucket }, message: SalesImportMessage): Promise<void> {
+  await runSalesJob({ db: createDb(env.DB), files: env.FILES, now: () => new Date() }, message.importId);
 }

@@ -3,9 +3,11 @@ import { and, asc, count, desc, eq, gte, inArray, lt, type SQL, sql } from "driz
 import { SALES_REGIONS, type SalesRegion, salesImports, salesRows } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { notFound } from "../../lib/errors";
+import { type ReapDeps, reapIfExpired } from "../../lib/jobs";
 import { type Page, paginate } from "../../lib/pagination";
 import { likeContains } from "../../lib/sql";
 import type { Principal } from "../../types";
+import { salesImportJobKind } from "./lease";
 import type { ImportListQuery, SalesImport, SalesList, SalesListQuery, Summary, SummaryQuery } from "./schemas";
 import { assertRegion, regionsOf, toSalesImport, toSalesRow } from "./shared";
 
@@ -47,11 +49,43 @@ export async function listSalesImports(deps: Pick<Deps, "db">, query: ImportList
   return { ...page, items: page.items.map(toSalesImport) };
 }
 
-/** One import, with its progress while it runs; one of a region whose tab the caller lacks is not found. */
-export async function getSalesImport(deps: Pick<Deps, "db">, id: string, actor: Principal): Promise<SalesImport> {
+/**
+ * One import, with its progress while it runs; one of a region whose tab the caller lacks is not
+ * found. A queue job whose lease ran out is re-queued or failed first (src/lib/jobs.ts), so a
+ * caller never watches a dead job.
+ */
+export async function getSalesImport(deps: ReapDeps, id: string, actor: Principal): Promise<SalesImport> {
   const [row] = await deps.db.select().from(salesImports).where(eq(salesImports.id, id)).limit(1);
   if (!row || !regionsOf(actor).includes(row.region)) throw notFound(`Sales import ${id}`);
-  return toSalesImport(row);
+  return toSalesImport(salesImportJobKind.isActive(row) ? await reapIfExpired(deps, salesImportJobKind, row) : row);
+}
+
+/** An import's states that are still moving. */
+const RUNNING: readonly string[] = ["queued", "validating", "importing"];
+/** Longest an SSE stream of one import stays open (the client reconnects for more). */
+export const WATCH_MAX_MS = 300_000;
+
+/**
+ * An import's record as it moves: now, then each time its status, `rows_done`, `rows_total` or
+ * `attempts` changes (read once a second), until it ends or WATCH_MAX_MS pass.
+ */
+export async function* watchSalesImport(
+  deps: ReapDeps,
+  id: string,
+  actor: Principal,
+  options: { intervalMs?: number; maxMs?: number } = {},
+): AsyncGenerator<SalesImport> {
+  let last = await getSalesImport(deps, id, actor);
+  yield last;
+  const deadline = Date.now() + Math.min(options.maxMs ?? WATCH_MAX_MS, WATCH_MAX_MS);
+  while (RUNNING.includes(last.status) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1000));
+    const now = await getSalesImport(deps, id, actor);
+    if (now.status !== last.status || now.rows_done !== last.rows_done || now.rows_total !== last.rows_total || now.attempts !== last.attempts) {
+      last = now;
+      yield now;
+    }
+  }
 }
 
 const nextDay = (day: string) => new Date(Date.parse(`${day}T00:00:00.000Z`) + 86_400_000).toISOString();

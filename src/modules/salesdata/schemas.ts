@@ -55,10 +55,11 @@ const Flag = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" |
 /** `?partial=true`: import the valid rows of a file with bad ones (default: all or nothing). */
 export const UploadQuery = z.object({
   partial: Flag.optional().describe("true: import the valid rows and report the bad ones; default false: a bad row rejects the whole file"),
+  background: Flag.optional().describe("true: import as a queue job (202 with the import) whatever the file's size; files over 4 MiB always are"),
 });
 
 /** The form's text fields (`file` is the CSV itself, streamed, never a text field). */
-export const UploadFields = z.object({ partial: Flag.optional() }).strict();
+export const UploadFields = z.object({ partial: Flag.optional(), background: Flag.optional() }).strict();
 
 /** The multipart form, for the docs (an OpenAPI schema object: the body streams, never through zod). */
 export const UploadForm = {
@@ -67,6 +68,7 @@ export const UploadForm = {
   properties: {
     file: { type: "string" as const, format: "binary", description: "The CSV: header row, then 14 columns by position (UTF-8; `,` `;` or tab)" },
     partial: { type: "string" as const, enum: ["true", "false"], description: "Same as ?partial=" },
+    background: { type: "string" as const, enum: ["true", "false"], description: "Same as ?background=" },
   },
 };
 
@@ -108,6 +110,9 @@ export const SalesImport = z
     started_at: z.string(),
     finished_at: z.string().nullable(),
     duration_ms: z.number().int().nullable(),
+    background: z.boolean().describe("Run as a queue job (the upload answered 202)"),
+    attempts: z.number().int().describe("Deliveries of the job that claimed it (0 for an import run within its upload)"),
+    chunks_done: z.number().int().describe("Staging chunks committed: a retried job stages from the row after the last one"),
   })
   .meta({ id: "SalesImport" });
 export type SalesImport = z.infer<typeof SalesImport>;

@@ -20,17 +20,37 @@
  *    the import completed, in one `db.batch`: a file is all in or not at all, whatever its size.
  *    A re-run (the same file uploaded again after a failure, or the same orders in another file)
  *    rewrites the same lines, so nothing doubles.
+ * 5. a file over BACKGROUND_IMPORT_BYTES (or `?background=true`) is recorded `queued` after step 2
+ *    and the upload answers 202: steps 3–4 run in the import queue's consumer (`runSalesJob`, a
+ *    `sales_import` message), each chunk recording `chunks_done` / `cursor_row` and a heartbeat, so
+ *    a retried delivery stages only the rows after the last committed chunk (lease.ts re-queues
+ *    a silent one). Every chunk and the commit are fenced by the run's claim (`held`): a run the
+ *    sweep or the reaper took away writes nothing.
  */
 
-export { importSalesFile, STALLED_IMPORT_MS, sweepStalledImports, type UploadInput, validateFile } from "./import";
-export { getSalesImport, listSalesImports, listSalesRows, SALES_TABLES, salesSummary, salesTablesStatus } from "./queries";
 export {
+  consumeSalesImport,
+  type ImportHooks,
+  importSalesFile,
+  LostImport,
+  runSalesJob,
+  STALLED_IMPORT_MS,
+  sweepStalledImports,
+  type UploadInput,
+  type UploadOutcome,
+  validateFile,
+} from "./import";
+export { salesImportJobKind } from "./lease";
+export { getSalesImport, listSalesImports, listSalesRows, SALES_TABLES, salesSummary, salesTablesStatus, watchSalesImport } from "./queries";
+export {
+  BACKGROUND_IMPORT_BYTES,
   MAX_FILE_LINES,
   MAX_REPORTED_ERRORS,
   REGION_TABS,
   ROWS_PER_BATCH,
   regionsOf,
   SALES_FILE_PREFIX,
+  SALES_JOB_MAX_ATTEMPTS,
   toSalesImport,
   toSalesRow,
 } from "./shared";

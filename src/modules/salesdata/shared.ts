@@ -44,6 +44,14 @@ export const MAX_BATCH_SQL_BYTES = 6 * 1024 * 1024;
  * take about 12 CPU-seconds). A longer file is rejected whole: split it.
  */
 export const MAX_FILE_LINES = 200_000;
+/**
+ * Files larger than this (bytes, ≈ 20,000 typical lines) are imported by a queue job: the upload
+ * answers 202 with the import once the file is stored and the job queued (`?background=true` asks
+ * for a job whatever the size). Smaller files are imported within the request, as before.
+ */
+export const BACKGROUND_IMPORT_BYTES = 4 * 1024 * 1024;
+/** Claims of one background import (its first delivery and retries) before it is failed. */
+export const SALES_JOB_MAX_ATTEMPTS = 3;
 
 export type ImportRow = typeof salesImports.$inferSelect;
 export type Row = typeof salesRows.$inferSelect;
@@ -71,6 +79,9 @@ export const toSalesImport = (row: ImportRow): SalesImport => ({
   started_at: row.startedAt,
   finished_at: row.finishedAt,
   duration_ms: row.durationMs,
+  background: row.background,
+  attempts: row.attempts,
+  chunks_done: row.chunksDone,
 });
 
 /** The one place an order line becomes a response. */
