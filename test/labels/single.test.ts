@@ -123,6 +123,7 @@ describe("single labels, rendered by the documents worker", () => {
       ["unreachable", failing(() => Promise.reject(new Error("Network connection lost."))), 503, /did not answer/],
       ["renderer failed", failing(async () => ({ ok: false, error: "failed", message: "bwip-js: boom" })), 502, /could not render/],
       ["not a PDF", failing(async () => ({ ok: true, pdf: new TextEncoder().encode("<html>oops</html>") })), 502, /not a PDF/],
+      ["no answer at all", failing(async () => undefined as unknown as RenderLabelResult), 502, /could not render/],
     ];
     for (const [what, bindings, status, message] of cases) {
       const res = await fetchLabel(path, manager.token, bindings);

@@ -317,8 +317,8 @@ export async function singleLabel(
     log("error", "label renderer unreachable", { sku: item.sku, symbology: template.symbology, ...describeError(err) });
     throw rendererDown("The label renderer (documents worker) did not answer; try again");
   }
-  if (!answer.ok) {
-    log("error", "label renderer refused", { sku: item.sku, symbology: template.symbology, error: answer.error, message: answer.message });
+  if (answer?.ok !== true) {
+    log("error", "label renderer refused", { sku: item.sku, symbology: template.symbology, error: answer?.error, message: answer?.message });
     throw new AppError("BAD_GATEWAY", "The label renderer (documents worker) could not render this label");
   }
   const { pdf } = answer;
