@@ -4,7 +4,8 @@
  * A job is one row (what to print, the template, who asked, progress) and one message on the
  * documents queue; the documents worker renders the PDF and CSV into R2 and writes `done` every
  * few hundred labels (workers/documents/labels.ts), so progress is readable while it runs and
- * streamed to the requester by `GET /labels/job/{id}/events`. One label renders synchronously.
+ * streamed to the requester by `GET /labels/job/{id}/events`. One label renders synchronously, in
+ * the documents worker too: the API calls its `LabelRenderer` over the `DOCUMENTS` service binding.
  *
  * Who may print what: labels carry item data (SKU, name, barcode, location), so creating a job,
  * rendering a label and downloading a job's PDF or CSV also need read access to inventory
