@@ -1,3 +1,6 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { extname, join, resolve } from "node:path";
 import { cloudflareTest, type D1Migration, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import type { Reporter } from "vitest/node";
@@ -26,7 +29,7 @@ const summary: Reporter = {
  * The workerd runtime every in-Workers project runs in: the bindings of wrangler.toml plus test
  * secrets and tight throttles. One plugin instance per project, built from the same options.
  */
-function workersRuntime(migrations: D1Migration[], storage: StorageBindings) {
+function workersRuntime(migrations: D1Migration[], storage: StorageBindings, documents: AuxiliaryWorker) {
   return cloudflareTest({
     wrangler: { configPath: "./wrangler.toml" },
     // The API worker plus the import worker's queue handler (test/main.ts), so imports run end to end.
@@ -54,9 +57,80 @@ function workersRuntime(migrations: D1Migration[], storage: StorageBindings) {
         USER_LIMIT_EXPORTS: { namespace_id: "1008", simple: { limit: 3, period: 60 } },
         USER_LIMIT_REPORTS: { namespace_id: "1009", simple: { limit: 100, period: 60 } }, // tests race 12 generates per user
       },
-      hyperdrives: legacyHyperdrives(),
+      ...legacyHyperdrives(),
+      // The documents worker beside the API: wrangler.toml's DOCUMENTS service binding reaches its
+      // LabelRenderer entrypoint, so the single-label route's tests render in the real worker.
+      workers: [documents],
     },
   });
+}
+
+/** An auxiliary worker in Miniflare's (V4) options, as the plugin's `miniflare.workers` takes it. */
+type AuxiliaryWorker = {
+  name: string;
+  modules: { type: "ESModule" | "CompiledWasm" | "Data"; path: string }[];
+  modulesRoot: string;
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+};
+
+const MODULE_TYPES: Record<string, AuxiliaryWorker["modules"][number]["type"]> = { ".js": "ESModule", ".wasm": "CompiledWasm", ".bin": "Data" };
+
+/** The newest modification time (ms) of the files under `paths` (directories walked, generated output included). */
+function newestMtime(paths: string[]): number {
+  let newest = 0;
+  const visit = (path: string) => {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (!stat) return;
+    if (stat.isDirectory()) for (const entry of readdirSync(path)) visit(join(path, entry));
+    else if (!path.endsWith(".test.ts")) newest = Math.max(newest, stat.mtimeMs);
+  };
+  for (const path of paths) visit(path);
+  return newest;
+}
+
+/**
+ * The documents worker's deploy bundle (`wrangler deploy --dry-run`, the bytes a deploy uploads)
+ * in .wrangler/vitest-documents, rebuilt when anything under src/ or workers/, the lockfile or its
+ * config is newer than the last build (a fresh clone builds it on its first run). It runs as
+ * itself: no bindings (its label renderer needs none), no queue consumer (the tests run label
+ * and report jobs directly).
+ */
+function documentsWorker(): AuxiliaryWorker {
+  const configPath = "./workers/documents/wrangler.toml";
+  const outdir = resolve(".wrangler/vitest-documents");
+  const stampPath = join(outdir, "built-at");
+  const built = existsSync(stampPath) ? Number(readFileSync(stampPath, "utf8")) : 0;
+  if (newestMtime(["src", "workers", "package-lock.json"]) >= built) {
+    // The report font it imports (gitignored), when npm ci skipped postinstall.
+    const font = spawnSync(process.execPath, ["scripts/report-font.mjs"], { stdio: "inherit" });
+    if (font.status !== 0) throw new Error("scripts/report-font.mjs failed: the documents worker cannot be built");
+    const started = Date.now();
+    const tmp = `${outdir}.tmp-${process.pid}`;
+    const args = ["deploy", "--dry-run", "-c", configPath, "--env=", "--outdir", tmp];
+    const result = spawnSync(resolve("node_modules/.bin/wrangler"), args, {
+      encoding: "utf8",
+      env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+    });
+    if (result.status !== 0) throw new Error(`wrangler ${args.join(" ")} failed (exit ${result.status ?? result.signal})\n${result.stdout}\n${result.stderr}`);
+    writeFileSync(join(tmp, "built-at"), String(started));
+    rmSync(outdir, { recursive: true, force: true });
+    renameSync(tmp, outdir);
+  }
+  const modules = readdirSync(outdir).flatMap((file) => {
+    const type = MODULE_TYPES[extname(file)];
+    // index.js first: Miniflare's entry module.
+    return type ? [{ type, path: join(outdir, file) }] : [];
+  });
+  modules.sort((a, b) => Number(b.path.endsWith("/index.js")) - Number(a.path.endsWith("/index.js")));
+  const config = unstable_readConfig({ config: configPath });
+  return {
+    name: config.name ?? "floorline-documents",
+    modules,
+    modulesRoot: outdir,
+    compatibilityDate: config.compatibility_date ?? "2026-10-01",
+    compatibilityFlags: config.compatibility_flags,
+  };
 }
 
 /**
@@ -64,9 +138,9 @@ function workersRuntime(migrations: D1Migration[], storage: StorageBindings) {
  * (`LEGACY_PG_PORT`, as scripts/legacy-pg.mjs reads it): two worktrees can run the bridge tests at
  * once on different ports. Unset, wrangler.toml's localConnectionString stands.
  */
-function legacyHyperdrives(): Record<string, string> | undefined {
+function legacyHyperdrives(): { hyperdrives?: Record<string, string> } {
   const port = process.env.LEGACY_PG_PORT;
-  if (!port) return undefined;
+  if (!port) return {}; // (an undefined `hyperdrives` key would crash Miniflare)
   if (!/^\d{2,5}$/.test(port)) throw new Error(`LEGACY_PG_PORT must be a port number, not ${port}`);
   const config = unstable_readConfig({ config: "./wrangler.toml" });
   const out: Record<string, string> = {};
@@ -76,7 +150,7 @@ function legacyHyperdrives(): Record<string, string> | undefined {
     url.port = port;
     out[h.binding] = url.toString();
   }
-  return out;
+  return { hyperdrives: out };
 }
 
 /**
@@ -116,6 +190,7 @@ async function storageBindings(): Promise<StorageBindings> {
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
   const storage = await storageBindings();
+  const documents = documentsWorker();
   return {
     test: {
       reporters: ["default", summary],
@@ -125,7 +200,7 @@ export default defineConfig(async () => {
       onConsoleLog: (log: string) => !log.includes('"msg":"request"'),
       projects: [
         {
-          plugins: [workersRuntime(migrations, storage)],
+          plugins: [workersRuntime(migrations, storage, documents)],
           test: {
             name: "workers",
             include: ["test/**/*.test.ts", "workers/**/*.test.ts"],
@@ -140,7 +215,7 @@ export default defineConfig(async () => {
           },
         },
         {
-          plugins: [workersRuntime(migrations, storage)],
+          plugins: [workersRuntime(migrations, storage, documents)],
           // Pure-JS key derivation runs far slower in the test runtime than in production V8.
           test: { name: "slow", include: ["test/slow/**/*.test.ts"], setupFiles: ["./test/setup.ts"], testTimeout: 60_000 },
         },

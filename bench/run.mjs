@@ -116,11 +116,17 @@ async function main() {
   if (!settings.only.length || settings.only.some((o) => COLD_START.includes(o))) {
     console.log("• cold start: starting each bundle 3 times in a fresh Miniflare, timing the first answer …");
     const { env, exports } = apiBindings(apiConfig, apiConfig.name, API_VARS);
+    // `api`: as served everywhere else, the documents worker (DOCUMENTS binding) in the same workerd,
+    // which loads it at start too. `api alone`: the API's isolate by itself, as a deployed API starts
+    // (the documents worker is its own isolate there, started by the first label); /health never
+    // reaches the binding, so it is left out.
+    const { DOCUMENTS: _documents, ...alone } = env;
     cold = await coldStart({
       tmp,
       runtime,
       bundles: {
         api: { bundle: apiBundle, options: { name: apiConfig.name, env, exports }, path: "/health" },
+        "api alone": { bundle: apiBundle, options: { name: apiConfig.name, env: alone, exports }, path: "/health" },
         bare: {
           bundle: bareBundle,
           options: {

@@ -1,5 +1,7 @@
 // Builds and serves the benchmarked workers: the Floorline API and the two baselines (the bare
-// Hono worker and the minimal JWT + one-query worker).
+// Hono worker and the minimal JWT + one-query worker). The API's service bindings are served too:
+// the workers they name (COMPANIONS: the documents worker's label renderer) run beside it in the
+// same Miniflare, as `wrangler dev -c wrangler.toml -c workers/documents/wrangler.toml` runs them.
 //
 // All go through the same path: `wrangler deploy --dry-run` bundles them (the exact bytes a
 // deploy would upload), then the `miniflare` package's `Miniflare` class serves each bundle on
@@ -7,8 +9,9 @@
 // between, so what is measured is workerd + Miniflare's entry worker + the bundle.
 import { spawnSync } from "node:child_process";
 import { pbkdf2Sync, randomBytes, randomUUID } from "node:crypto";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { basename, dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Miniflare } from "miniflare";
@@ -82,6 +85,8 @@ function manifestOf({ dir: bundleDir, mainModule }) {
     const ext = extname(file);
     if (ext === ".js" || ext === ".mjs") modules[file] = { type: "esm", contents: readFileSync(join(bundleDir, file), "utf8") };
     else if (ext === ".wasm") modules[file] = { type: "wasm", contents: new Uint8Array(readFileSync(join(bundleDir, file))) };
+    // The documents worker's report font.
+    else if (ext === ".bin") modules[file] = { type: "data", contents: new Uint8Array(readFileSync(join(bundleDir, file))) };
     // *.js.map and README.md are not modules.
   }
   if (!modules[mainModule]) throw new Error(`wrangler emitted no ${mainModule} in ${bundleDir}`);
@@ -122,7 +127,12 @@ export function apiBindings(config, workerName, extraVars) {
     env[dob.name] = { type: "durable-object", worker: workerName, exportName: dob.class_name };
     exports[dob.class_name] = { type: "durable-object", storage: sqliteClasses.has(dob.class_name) ? "sqlite" : "legacy-kv" };
   }
-  const unsupported = ["services", "workflows", "vectorize", "ai", "analytics_engine_datasets", "send_email", "browser"].filter((key) => {
+  // Service bindings: `serve` runs the named worker beside this one (`companionsOf`).
+  for (const svc of config.services ?? []) {
+    if (!COMPANIONS[svc.service]) throw new Error(`bench/workers.mjs does not know how to serve ${svc.service} (service binding ${svc.binding})`);
+    env[svc.binding] = { type: "worker", worker: svc.service, ...(svc.entrypoint ? { exportName: svc.entrypoint } : {}) };
+  }
+  const unsupported = ["workflows", "vectorize", "ai", "analytics_engine_datasets", "send_email", "browser"].filter((key) => {
     const value = config[key];
     return Array.isArray(value) ? value.length > 0 : Boolean(value);
   });
@@ -140,7 +150,8 @@ export function apiBindings(config, workerName, extraVars) {
 }
 
 /**
- * Starts one worker bundle on 127.0.0.1 (ephemeral port) in its own Miniflare/workerd.
+ * Starts one worker bundle on 127.0.0.1 (ephemeral port) in its own Miniflare/workerd, with the
+ * workers its service bindings reach beside it (`companions`: by default those `env` names).
  * Returns the instance and its base URL.
  */
 export async function serve({
@@ -155,6 +166,7 @@ export async function serve({
   onLog,
   inspectorPort,
   others = [],
+  companions = companionsOf(env),
 }) {
   const mf = new Miniflare({
     host: "127.0.0.1",
@@ -183,6 +195,16 @@ export async function serve({
           manifest: manifestOf(o.bundle),
           env: o.env ?? {},
           ...(o.triggers?.length ? { triggers: o.triggers } : {}),
+        },
+      })),
+      // Workers the first one reaches through service bindings (not served on the port).
+      ...companions.map((c) => ({
+        config: {
+          name: c.name,
+          compatibilityDate: c.compatibilityDate,
+          compatibilityFlags: c.compatibilityFlags,
+          manifest: manifestOf(c.bundle),
+          env: c.env ?? {},
         },
       })),
     ],
@@ -221,6 +243,39 @@ export function importWorker(outdir, { legacyPort = process.env.LEGACY_PG_PORT, 
     compatibilityDate: config.compatibility_date,
     compatibilityFlags: config.compatibility_flags ?? [],
   };
+}
+
+/**
+ * Workers the API reaches through service bindings, by service name: their wrangler config. The
+ * documents worker is served as its label renderer only (its RPC entrypoint needs no bindings):
+ * no queue consumer, so the bench's API queues label jobs exactly as before, with nothing
+ * consuming them.
+ */
+const COMPANIONS = { "floorline-documents": "workers/documents/wrangler.toml" };
+
+const companionBundles = new Map();
+
+/**
+ * The worker a service binding names, bundled (`wrangler deploy --dry-run`) once per process into
+ * a temporary directory removed at exit, ready for `serve`.
+ */
+function companion(name) {
+  let built = companionBundles.get(name);
+  if (!built) {
+    const configPath = join(root, COMPANIONS[name]);
+    const own = unstable_readConfig({ config: configPath, env: undefined });
+    const dir = mkdtempSync(join(tmpdir(), "floorline-bench-companion-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    built = { name, bundle: bundle(configPath, dir), compatibilityDate: own.compatibility_date, compatibilityFlags: own.compatibility_flags ?? [] };
+    companionBundles.set(name, built);
+  }
+  return built;
+}
+
+/** The companions `env`'s service bindings need (`apiBindings` maps only services it knows). */
+export function companionsOf(env) {
+  const names = new Set(Object.values(env).flatMap((b) => (b?.type === "worker" && COMPANIONS[b.worker] ? [b.worker] : [])));
+  return [...names].map(companion);
 }
 
 /** Applies migrations/*.sql in name order through the D1 binding (as `wrangler d1 migrations apply`). */

@@ -12,6 +12,9 @@ import reportFont from "./generated/report-font.bin";
 import { handleLabelJob } from "./labels";
 import { renderProductionReport } from "./reports";
 
+/** The single-label renderer the API calls through its DOCUMENTS service binding (RPC only). */
+export { LabelRenderer } from "./single-label";
+
 /** Consumer of the documents queue. Label and report PDF jobs arrive with their issues. */
 export default {
   async queue(batch, env, _ctx) {

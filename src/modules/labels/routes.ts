@@ -129,11 +129,20 @@ export const labelRoutes = createRouter()
       access: ["labels:generate", "inventory:read"],
       tab: [GENERATOR, ITEMS_TAB],
       userLimit: "labels",
-      summary: "One item's label as a PDF, rendered now (?template=, ?line_date=, ?copies= up to 100); the item by id or SKU; needs inventory:read too",
+      summary:
+        "One item's label as a PDF, rendered now by the documents worker (?template=, ?line_date=, ?copies= up to 100); the item by id or SKU; needs inventory:read too",
       tags: TAGS,
       request: { params: ItemParams, query: SingleLabelQuery },
-      errors: { 403: "No inventory:read or inventory tab", 404: "No such item", 422: "Unknown template, or a value its symbology cannot encode" },
-      responses: { 200: { description: "The PDF", content: { "application/pdf": { schema: Binary } } } },
+      errors: {
+        403: "No inventory:read or inventory tab",
+        404: "No such item",
+        422: "Unknown template, or a value its symbology cannot encode",
+        502: "The documents worker could not render the label (nothing written)",
+        503: "The documents worker is not bound or did not answer (nothing written)",
+      },
+      responses: {
+        200: { description: "The PDF, drawn by the documents worker (DOCUMENTS service binding)", content: { "application/pdf": { schema: Binary } } },
+      },
     }),
     async (c) => {
       const { pdf, filename } = await singleLabel(c.var.deps, c.req.valid("param").item, c.req.valid("query"), principalOf(c));

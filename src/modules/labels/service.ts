@@ -4,7 +4,8 @@
  * A job is one row (what to print, the template, who asked, progress) and one message on the
  * documents queue; the documents worker renders the PDF and CSV into R2 and writes `done` every
  * few hundred labels (workers/documents/labels.ts), so progress is readable while it runs and
- * streamed to the requester by `GET /labels/job/{id}/events`. One label renders synchronously.
+ * streamed to the requester by `GET /labels/job/{id}/events`. One label renders synchronously, in
+ * the documents worker too: the API calls its `LabelRenderer` over the `DOCUMENTS` service binding.
  *
  * Who may print what: labels carry item data (SKU, name, barcode, location), so creating a job,
  * rendering a label and downloading a job's PDF or CSV also need read access to inventory
@@ -29,8 +30,8 @@ import type { LabelJobMessage } from "../../queues/messages";
 import type { Principal } from "../../types";
 import { itemsByRef, jobKeys, labelData } from "./items";
 import { labelJobKind } from "./lease";
-import { LabelDocument } from "./pdf";
 import { type LabelTemplate, symbologyProblem } from "./render";
+import { type LabelRendererRpc, MAX_SINGLE_COPIES, MAX_SINGLE_PDF_BYTES, type RenderLabelResult } from "./renderer";
 import { type JobListQuery, type LabelJob, MAX_JOB_VALUES_2D, type SingleLabelQuery, type StartJobBody } from "./schemas";
 import { BUILTIN_TEMPLATES, DEFAULT_TEMPLATE, resolveTemplate } from "./templates";
 
@@ -275,12 +276,28 @@ export async function deleteJob(deps: Pick<Deps, "db" | "files" | "waitUntil">, 
   deps.waitUntil(purgeFiles(deps, [keys.pdf, keys.csv]));
 }
 
-/** Most copies of one label rendered synchronously. */
-export const MAX_SINGLE_COPIES = 100;
+/**
+ * The documents worker's label renderer (the `DOCUMENTS` service binding's `LabelRenderer`
+ * entrypoint, src/modules/labels/renderer.ts), or undefined when this deployment has no such
+ * binding. `wrangler types` types a service binding as a plain `Service`; its RPC methods are the
+ * contract's.
+ */
+function labelRenderer(env: Pick<Deps["env"], "DOCUMENTS"> | undefined): LabelRendererRpc | undefined {
+  const binding: unknown = env?.DOCUMENTS;
+  return binding ? (binding as LabelRendererRpc) : undefined;
+}
 
-/** One item's label as a PDF, rendered now (no job): `copies` of it on the template's sheet. */
+const rendererDown = (message: string) => new AppError("SERVICE_UNAVAILABLE", message);
+
+/**
+ * One item's label as a PDF, rendered now (no job): `copies` of it on the template's sheet. The
+ * access checks, the query, the item and its value are checked here; the documents worker draws
+ * (its `LabelRenderer` over the `DOCUMENTS` binding), so the API bundle carries no barcode
+ * encoder. Nothing is written either way: a renderer that is missing or unreachable answers 503,
+ * one that refuses or fails (or answers something that is not a PDF) 502.
+ */
 export async function singleLabel(
-  deps: Pick<Deps, "db">,
+  deps: Pick<Deps, "db" | "env">,
   ref: string,
   query: SingleLabelQuery,
   _actor: Principal,
@@ -291,9 +308,33 @@ export async function singleLabel(
   const label = labelData(item, template.symbology, query.line_date ?? null);
   const problem = symbologyProblem(template.symbology, label.value);
   if (problem) throw new AppError("VALIDATION_ERROR", `Item '${item.sku}': ${problem}`, { details: [{ path: "query.template", message: problem }] });
-  const doc = await LabelDocument.create(template, `Label ${item.sku}`);
-  for (let i = 0; i < Math.min(query.copies, MAX_SINGLE_COPIES); i++) doc.add(label);
-  return { pdf: await doc.save(), filename: `label-${item.sku.replace(/[^A-Z0-9._-]/g, "_")}.pdf` };
+  const renderer = labelRenderer(deps.env);
+  if (!renderer) throw rendererDown("Label rendering is not available: the documents worker is not bound (DOCUMENTS)");
+  const request = { title: `Label ${item.sku}`, template, label, copies: Math.min(query.copies, MAX_SINGLE_COPIES) };
+  let answer: RenderLabelResult;
+  try {
+    answer = await renderer.renderLabel(request);
+  } catch (err) {
+    log("error", "label renderer unreachable", { sku: item.sku, symbology: template.symbology, ...describeError(err) });
+    throw rendererDown("The label renderer (documents worker) did not answer; try again");
+  }
+  if (answer?.ok !== true) {
+    log("error", "label renderer refused", { sku: item.sku, symbology: template.symbology, error: answer?.error, message: answer?.message });
+    throw new AppError("BAD_GATEWAY", "The label renderer (documents worker) could not render this label");
+  }
+  const { pdf } = answer;
+  if (!(pdf instanceof Uint8Array) || pdf.byteLength > MAX_SINGLE_PDF_BYTES || !isPdf(pdf)) {
+    log("error", "label renderer answered no PDF", { sku: item.sku, bytes: pdf instanceof Uint8Array ? pdf.byteLength : null });
+    throw new AppError("BAD_GATEWAY", "The label renderer (documents worker) answered something that is not a PDF");
+  }
+  return { pdf, filename: `label-${item.sku.replace(/[^A-Z0-9._-]/g, "_")}.pdf` };
+}
+
+/** Whether `bytes` start with a PDF header and end with its end-of-file marker. */
+function isPdf(bytes: Uint8Array): boolean {
+  const head = new TextDecoder("latin1").decode(bytes.subarray(0, 5));
+  const tail = new TextDecoder("latin1").decode(bytes.subarray(Math.max(0, bytes.byteLength - 16)));
+  return head === "%PDF-" && tail.includes("%%EOF");
 }
 
 /** One progress event of a job, as the SSE stream sends it. */
