@@ -14,6 +14,10 @@
 // ("serialisation"). "(program)" is V8/workerd native work outside any JavaScript frame
 // (request parsing, the D1 binding's C++ side, promise plumbing).
 //
+// Before the profiled load, an unprofiled one of the same length measures the workerd process's
+// CPU per request (/proc/<pid>/stat): minimal/api of that is a cost ratio that contention on a
+// shared machine moves far less than req/s.
+//
 // Settings: BENCH_PROFILE_SECONDS (default 6) of load per scenario and target,
 // BENCH_CONNECTIONS (default 10), BENCH_SCENARIOS (substrings; default the issue-20 reads),
 // BENCH_PROFILE_TOP (functions listed per scenario, default 12).
@@ -195,6 +199,32 @@ function attribute(profile, maps) {
   return { layers, functions };
 }
 
+/**
+ * The workerd process serving a target (found by its inspector port on the command line), for
+ * its CPU time: utime + stime from /proc, in ms. null where /proc is not there.
+ */
+function workerdPid(inspectorPort) {
+  try {
+    for (const pid of readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      let cmd;
+      try {
+        cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      } catch {
+        continue;
+      }
+      if (cmd.includes("workerd") && cmd.includes(`--inspector-addr=127.0.0.1:${inspectorPort}`)) return pid;
+    }
+  } catch {}
+  return null;
+}
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+function cpuMs(pid) {
+  if (!pid) return null;
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
 async function profileRun(target, request, label) {
   const inspector = await cdp(`ws://127.0.0.1:${target.inspectorPort}/core:user:${target.workerName}`);
   try {
@@ -202,11 +232,18 @@ async function profileRun(target, request, label) {
     await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
     // Warm-up (JIT, caches), unprofiled.
     await load({ ...request, connections, duration: 2 });
+    // The whole workerd process's CPU per request (the worker, its local D1, Miniflare's hops),
+    // unprofiled: unlike req/s, it hardly moves with what else the machine runs.
+    const pid = workerdPid(target.inspectorPort);
+    const cpuBefore = cpuMs(pid);
+    const measured = await load({ ...request, connections, duration: seconds });
+    const cpuAfter = cpuMs(pid);
+    const cpuPerRequest = cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / measured.requests;
     await inspector.send("Profiler.start");
     const run = await load({ ...request, connections, duration: seconds });
     const { profile } = await inspector.send("Profiler.stop");
-    if (run.non2xx || run.errors) throw new Error(`${label}: ${run.non2xx} non-2xx, ${run.errors} errors under load`);
-    return { run, ...attribute(profile, target.maps) };
+    if (run.non2xx || run.errors || measured.non2xx || measured.errors) throw new Error(`${label}: non-2xx or errors under load`);
+    return { run, cpuPerRequest, unprofiledRps: measured.rps, ...attribute(profile, target.maps) };
   } finally {
     inspector.close();
   }
@@ -283,6 +320,11 @@ function report(name, { api, minimal }) {
   const apiBusy = perRequest(api, busy(api));
   const minimalBusy = perRequest(minimal, busy(minimal));
   console.log(`${name}`);
+  if (api.cpuPerRequest !== null && minimal.cpuPerRequest !== null) {
+    console.log(
+      `  workerd CPU per request (unprofiled run): api ${api.cpuPerRequest.toFixed(2)} ms at ${api.unprofiledRps.toFixed(0)} req/s, minimal ${minimal.cpuPerRequest.toFixed(2)} ms at ${minimal.unprofiledRps.toFixed(0)} req/s; minimal/api ${(minimal.cpuPerRequest / api.cpuPerRequest).toFixed(2)}×`,
+    );
+  }
   console.log(
     `  api ${api.run.rps.toFixed(0)} req/s, isolate busy ${apiBusy.toFixed(0)} µs/request; minimal ${minimal.run.rps.toFixed(0)} req/s, ${minimalBusy.toFixed(0)} µs/request (same run)`,
   );

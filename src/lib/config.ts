@@ -128,6 +128,34 @@ export const ConfigSchema = z.object({
         "a second card or fingerprint tap by the same employee within this many seconds (a double tap, a reader's retry) answers the first tap's event with `duplicate: true` and writes nothing; 0 turns it off; a manager's manual clock is never debounced",
       ),
     ),
+  REQUEST_LOG: z
+    .enum(["all", "sampled"])
+    .optional()
+    .meta(
+      envDoc(
+        "var",
+        "the per-request log line (src/lib/request-log.ts): `all`, or `sampled`: every non-2xx and every request slower than `REQUEST_LOG_SLOW_MS`, and `REQUEST_LOG_SAMPLE_RATE` of the rest",
+        "`all` when `ENVIRONMENT` is `development` or `test`, else `sampled`",
+      ),
+    ),
+  REQUEST_LOG_SLOW_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(600_000)
+    .default(1000)
+    .meta(envDoc("var", "with `REQUEST_LOG=sampled`: a 2xx that took longer than this (ms, in the worker) is always logged")),
+  REQUEST_LOG_SAMPLE_RATE: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.01)
+    .meta(
+      envDoc(
+        "var",
+        "with `REQUEST_LOG=sampled`: the share of the other (fast 2xx) requests logged, each line carrying `sample` (so counts scale by 1/rate); 0 logs none of them",
+      ),
+    ),
   JWT_SECRET: z
     .string()
     .min(32, "JWT_SECRET must be at least 32 characters")

@@ -59,8 +59,9 @@ export interface Deps {
   trackD1: <T>(run: () => Promise<T>) => Promise<T>;
   /**
    * Runs a read on the primary, sharing a round trip where it can: when the request's D1 session
-   * starts on the primary (`first-primary`: no bookmark) and its first call is a batch, the read
-   * is put at the head of that batch (one D1 call for both, on the primary, in one snapshot).
+   * starts on the primary (`first-primary`: no bookmark) and its first call is a batch, an
+   * `all()` or a `first()`, the read is put at the head of it (one D1 batch for both, on the
+   * primary, in one snapshot).
    * Otherwise it runs alone on `primary` as soon as anything else touches D1, or at `flushD1()`.
    * For the session check beside a pure read (lib/route.ts); the caller must flush before it
    * waits on the result.
@@ -142,6 +143,37 @@ class RequestD1 {
     this.flush();
     this.used = true;
   }
+  /**
+   * The waiting primary read, when it may ride at the head of the session's first call (the
+   * session starts on the primary and has made no call yet); taken, so nothing sends it twice.
+   */
+  takeJoinable(): PendingRead | undefined {
+    const p = this.pending;
+    if (!p || this.used || !this.firstPrimary) return undefined;
+    this.pending = undefined;
+    this.used = true;
+    return p;
+  }
+  /**
+   * One D1 call for the session's first statements and the waiting primary read at their head:
+   * the read gets the head's result, the caller the rest. If the batch fails (its own
+   * statements), the read still gets its answer, sent alone.
+   */
+  joined<T>(target: D1Database | D1DatabaseSession, joining: PendingRead, inner: D1PreparedStatement[]): Promise<D1Result<T>[]> {
+    const head = target.prepare(joining.sql).bind(...joining.params);
+    return this.track(() => target.batch<unknown>([head, ...inner])).then(
+      ([first, ...rest]) => {
+        if (first) joining.resolve(first as D1Result<Record<string, unknown>>);
+        else joining.reject(new Error("D1 batch returned no result for the joined read"));
+        return rest as D1Result<T>[];
+      },
+      (error: unknown) => {
+        this.pending = joining;
+        this.flush();
+        throw error;
+      },
+    );
+  }
 }
 
 /**
@@ -153,11 +185,24 @@ class CountedStatement {
   constructor(
     readonly inner: D1PreparedStatement,
     private readonly state: RequestD1,
+    /** The binding or session it was prepared on (a joined call batches there). */
+    private readonly target: D1Database | D1DatabaseSession,
   ) {}
   bind(...values: unknown[]): CountedStatement {
-    return new CountedStatement(this.inner.bind(...values), this.state);
+    return new CountedStatement(this.inner.bind(...values), this.state, this.target);
   }
   first<T>(column?: string): Promise<T | null> {
+    const joining = this.state.takeJoinable();
+    if (joining) {
+      // As D1's own first(): the first row (or one column of it; an unknown column is an error), or null.
+      return this.state.joined<Record<string, unknown>>(this.target, joining, [this.inner]).then(([result]) => {
+        const row = result?.results[0];
+        if (row === undefined) return null;
+        if (column === undefined) return row as T;
+        if (!(column in row)) throw new Error(`D1_COLUMN_NOTFOUND: Column not found (${column})`);
+        return (row[column] ?? null) as T | null;
+      });
+    }
     this.state.beforeCall();
     return this.state.track(() => (column === undefined ? this.inner.first<T>() : this.inner.first<T>(column)));
   }
@@ -165,7 +210,19 @@ class CountedStatement {
     this.state.beforeCall();
     return this.state.track(() => this.inner.run<T>());
   }
+  /**
+   * The rows as objects. A session's first call on the primary carries the waiting session
+   * check at its head (one D1 call for both): a batch answers each statement as `all()` does.
+   * `raw()` never joins: a batch names columns, so two of the same name would collapse.
+   */
   all<T>(): Promise<D1Result<T>> {
+    const joining = this.state.takeJoinable();
+    if (joining) {
+      return this.state.joined<T>(this.target, joining, [this.inner]).then(([result]) => {
+        if (!result) throw new Error("D1 batch returned no result for the statement");
+        return result;
+      });
+    }
     this.state.beforeCall();
     return this.state.track(() => this.inner.all<T>());
   }
@@ -183,35 +240,16 @@ class CountedD1 {
     private readonly state: RequestD1,
   ) {}
   prepare(query: string): CountedStatement {
-    return new CountedStatement(this.target.prepare(query), this.state);
+    return new CountedStatement(this.target.prepare(query), this.state, this.target);
   }
   batch<T>(statements: (D1PreparedStatement | CountedStatement)[]): Promise<D1Result<T>[]> {
     const inner = statements.map((s) => (s instanceof CountedStatement ? s.inner : s));
     const { state } = this;
-    const joining = state.pending && !state.used && state.firstPrimary ? state.pending : undefined;
-    if (!joining) {
-      state.beforeCall();
-      return state.track(() => this.target.batch<T>(inner));
-    }
     // The session's first call goes to the primary: the waiting read rides at the head of it.
-    state.pending = undefined;
-    state.used = true;
-    const head = this.target.prepare(joining.sql).bind(...joining.params);
-    return state
-      .track(() => this.target.batch<unknown>([head, ...inner]))
-      .then(
-        ([first, ...rest]) => {
-          if (first) joining.resolve(first as D1Result<Record<string, unknown>>);
-          else joining.reject(new Error("D1 batch returned no result for the joined read"));
-          return rest as D1Result<T>[];
-        },
-        (error: unknown) => {
-          // The batch failed (its own statements): the read still needs its answer, alone.
-          state.pending = joining;
-          state.flush();
-          throw error;
-        },
-      );
+    const joining = state.takeJoinable();
+    if (joining) return state.joined<T>(this.target, joining, inner);
+    state.beforeCall();
+    return state.track(() => this.target.batch<T>(inner));
   }
   /** A session has no exec(): it runs on the binding (DDL and scripts: tests and migrations). */
   exec(query: string): Promise<D1ExecResult> {

@@ -7,8 +7,8 @@
  * only if the statement before it changed exactly one row: "spend the token, then set the
  * password", "rotate the refresh token, then insert its successor".
  */
-import { getTableColumns, is, SQL, type SQLWrapper, sql } from "drizzle-orm";
-import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import { Column, fillPlaceholders, type GetColumnData, getTableColumns, is, SQL, type SQLWrapper, sql } from "drizzle-orm";
+import { SQLiteAsyncDialect, type SQLiteColumn, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "../db/client";
 
 /** Batch condition: the previous statement changed exactly one row. */
@@ -65,3 +65,71 @@ export const rowsPerInsert = (table: SQLiteTable): number => Math.max(1, Math.fl
 
 /** Ids per `IN (…)` list, leaving room for a statement's other parameters. */
 export const IDS_PER_STATEMENT = D1_MAX_PARAMS - 10;
+
+// ---------------------------------------------------------------------------------------------
+// Plain reads (hot lists): SQL text built once from drizzle's `sql` template and table columns,
+// run as D1 statements, rows used as D1 returns them.
+
+/** What a plain read selects: output name → a table column, or a typed `sql<T>` expression. */
+export type ReadColumns = Record<string, SQLiteColumn | SQL<unknown>>;
+
+/** A row of a plain read: each column typed as its drizzle table declares it (`sql<T>`: T). */
+export type ReadRow<C extends ReadColumns> = {
+  [K in keyof C]: C[K] extends Column ? GetColumnData<C[K]> : C[K] extends SQL<infer T> ? T : never;
+};
+
+/** Column types whose stored value is what drizzle returns (others decode: booleans, JSON, timestamps). */
+const STORED_AS_READ = new Set(["SQLiteText", "SQLiteInteger", "SQLiteReal"]);
+const dialect = new SQLiteAsyncDialect();
+
+/**
+ * One read query, built once: `select <column> as "<name>", … <rest>`, with `sql.placeholder()`s
+ * in `rest` filled per call. Each column is named by its key (distinct names: a D1 batch answers
+ * rows as objects), and the row comes back as D1 answers it, decoded in place only for columns
+ * whose type needs it (booleans, JSON): no drizzle query building or row mapping per request,
+ * so the caller maps each row once, into its response. On `deps.d1`, the statement's `all()`
+ * (or a `deps.d1.batch`) carries a pure read's session check (lib/deps.ts).
+ */
+export class PlainRead<Row> {
+  readonly sql: string;
+  private readonly params: unknown[];
+  private readonly decoders: [string, SQLiteColumn][];
+  constructor(columns: ReadColumns, rest: SQL) {
+    const names = Object.keys(columns);
+    const list = sql.join(
+      names.map((name) => sql`${columns[name]} as ${sql.identifier(name)}`),
+      sql`, `,
+    );
+    const query = dialect.sqlToQuery(sql`select ${list} ${rest}`);
+    this.sql = query.sql;
+    this.params = query.params;
+    this.decoders = names.flatMap((name): [string, SQLiteColumn][] => {
+      const column = columns[name];
+      return is(column, Column) && !STORED_AS_READ.has(column.columnType) ? [[name, column as SQLiteColumn]] : [];
+    });
+  }
+  /** The statement on `d1` with `values` for the placeholders. */
+  statement(d1: D1Database, values: Record<string, unknown> = {}): D1PreparedStatement {
+    return d1.prepare(this.sql).bind(...fillPlaceholders(this.params, values));
+  }
+  /** The rows of a result of `statement()` (its `all()`, or its place in a batch). */
+  rows(result: D1Result<unknown> | undefined): Row[] {
+    const rows = (result?.results ?? []) as Record<string, unknown>[];
+    if (this.decoders.length > 0) {
+      for (const row of rows) {
+        for (const [name, column] of this.decoders) {
+          const value = row[name];
+          if (value !== null && value !== undefined) row[name] = column.mapFromDriverValue(value);
+        }
+      }
+    }
+    return rows as Row[];
+  }
+  /** Runs it: every row. */
+  async all(d1: D1Database, values?: Record<string, unknown>): Promise<Row[]> {
+    return this.rows(await this.statement(d1, values).all());
+  }
+}
+
+/** A plain read of `columns` (see `PlainRead`): `plainRead({ id: t.id }, sql\`from ${t} where …\`)`. */
+export const plainRead = <C extends ReadColumns>(columns: C, rest: SQL): PlainRead<ReadRow<C>> => new PlainRead<ReadRow<C>>(columns, rest);

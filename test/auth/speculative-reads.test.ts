@@ -18,10 +18,14 @@ describe("reads beside the session check", () => {
     const lines = await call("/api/v1/production/lines", { token: u.token });
     expect(lines.status).toBe(200);
     expect(d1(lines.res)).toEqual({ queries: 1, waits: 1 });
-    // A read that is not a batch: the check runs beside it.
+    // A single select (a statement's all()): the check rides with it in one D1 batch too.
     const single = await call("/api/equipment", { token: u.token });
     expect(single.status).toBe(200);
-    expect(d1(single.res)).toEqual({ queries: 2, waits: 1 });
+    expect(d1(single.res)).toEqual({ queries: 1, waits: 1 });
+    // A drizzle builder select (raw rows, which a batch cannot give): the check runs beside it.
+    const counts = await call("/api/v1/equipment/status-counts", { token: u.token });
+    expect(counts.status).toBe(200);
+    expect(d1(counts.res)).toEqual({ queries: 2, waits: 1 });
     // /me answers with the user row the session check read: one query in all.
     const me = await call("/api/v1/auth/me", { token: u.token });
     expect(me.status).toBe(200);
@@ -46,6 +50,33 @@ describe("reads beside the session check", () => {
     const lines = await call("/api/v1/production/lines", { token: u.token });
     expect(lines.status).toBe(401);
     expect(Array.isArray(lines.json)).toBe(false);
+    // A single select that carried the check (CCbackend's list, one statement): refused too.
+    const single = await call("/api/equipment", { token: u.token });
+    expect(single.status).toBe(401);
+    expect(Array.isArray(single.json)).toBe(false);
+    expect(d1(single.res)).toEqual({ queries: 1, waits: 1 });
+  });
+
+  it("a single-select read that carried the check answers with the rights as they are now", async () => {
+    const admin = await loginAs("admin");
+    const u = await loginAs("operator");
+    const before = await call("/api/equipment", { token: u.token });
+    expect(before.status).toBe(200);
+    expect(Array.isArray(before.json)).toBe(true);
+    // Deactivated: the next list is a 401, not the items.
+    const off = await call("/api/v1/users", { method: "PATCH", token: admin.token, body: { username: u.username, is_active: false } });
+    expect(off.status).toBe(200);
+    const refused = await call("/api/equipment", { token: u.token });
+    expect(refused.status).toBe(401);
+    expect(Array.isArray(refused.json)).toBe(false);
+    // Demoted (another role: its rights changed since the token): 401 to refresh, not the items.
+    const v = await loginAs("operator");
+    expect((await call("/api/equipment", { token: v.token })).status).toBe(200);
+    const demote = await call("/api/v1/users", { method: "PATCH", token: admin.token, body: { username: v.username, role: "viewer" } });
+    expect(demote.status).toBe(200);
+    const stale = await call("/api/equipment", { token: v.token });
+    expect(stale.status).toBe(401);
+    expect(Array.isArray(stale.json)).toBe(false);
   });
 
   it("rights that changed after the token was issued: 403 if now refused, else 401 to refresh; the stale answer is discarded", async () => {

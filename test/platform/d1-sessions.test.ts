@@ -69,6 +69,12 @@ describe("D1 sessions and bookmarks", () => {
     const withBookmark = await call("/api/v1/production/lines", { token: u.token, headers: { [BOOKMARK_HEADER]: bookmarkIn(plain.res) } });
     expect(withBookmark.status).toBe(200);
     expect(withBookmark.res.headers.get("server-timing")).toContain('d1q;desc="2", d1w;desc="1"');
+    // Nor a single select's (CCbackend's list: one statement, joined without a bookmark).
+    const single = await call("/api/equipment", { token: u.token });
+    expect(single.res.headers.get("server-timing")).toContain('d1q;desc="1", d1w;desc="1"');
+    const singleWithBookmark = await call("/api/equipment", { token: u.token, headers: { [BOOKMARK_HEADER]: bookmarkIn(single.res) } });
+    expect(singleWithBookmark.status).toBe(200);
+    expect(singleWithBookmark.res.headers.get("server-timing")).toContain('d1q;desc="2", d1w;desc="1"');
   });
 
   it("a request that reads nothing hands the client's bookmark back", async () => {

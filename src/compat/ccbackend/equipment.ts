@@ -35,7 +35,7 @@ import {
   statusCounts,
   updateEquipment,
 } from "../../modules/equipment/service";
-import { CcEquipment, httpDate, toCc } from "./records";
+import { CcEquipment, ccFromRow, httpDate } from "./records";
 import { ccbackendSurface } from "./surface";
 
 const defineRoute = routeDefiner(ccbackendSurface);
@@ -125,7 +125,7 @@ export const ccbackendEquipmentRoutes = createRouter()
       request: { query: ListQuery },
       responses: { 200: json(z.array(CcEquipment), "Every live item") },
     }),
-    async (c) => c.json((await listAllEquipment(c.var.deps, c.req.valid("query"), KIND)).map(toCc), 200),
+    async (c) => c.json((await listAllEquipment(c.var.deps, c.req.valid("query"), KIND)).map(ccFromRow), 200),
   )
   .openapi(
     defineRoute({

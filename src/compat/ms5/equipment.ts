@@ -24,6 +24,7 @@ import {
   UpdateSchedule,
   updateMaintenanceSchedule,
 } from "../../modules/equipment/maintenance";
+import { type EquipmentRow, toEquipment } from "../../modules/equipment/repo";
 import { CodeParams, Equipment, EquipmentListQuery } from "../../modules/equipment/schemas";
 import { getEquipment, listEquipment } from "../../modules/equipment/service";
 import { ReportIdParams } from "../../modules/issue-reports/schemas";
@@ -32,6 +33,8 @@ import { bare, Ms5Paging, pageParams, TAGS } from "./shared";
 /** The item as MS5's client reads it: the canonical fields plus `equipment_code`. */
 export const Ms5Equipment = Equipment.extend({ equipment_code: z.string() }).meta({ id: "Ms5Equipment" });
 const withCode = (item: Equipment) => ({ ...item, equipment_code: item.code });
+/** A list row straight to MS5's item (one object per item). */
+const ms5Item = (row: EquipmentRow) => Object.assign(toEquipment(row), { equipment_code: row.code });
 
 /** The client's filters (`status`, `line_id`; `type` and `criticality_level` have no column and are ignored) and the canonical ones. */
 const ListQuery = Ms5Paging.extend({
@@ -74,7 +77,7 @@ export const ms5EquipmentRoutes = createRouter()
     async (c) => {
       const { skip, offset, limit, line_id, production_line, ...filters } = c.req.valid("query");
       const page = await listEquipment(c.var.deps, { ...filters, production_line: production_line ?? line_id, ...pageParams({ skip, offset, limit }) });
-      return c.json(bare(c, { ...page, items: page.items.map(withCode) }), 200);
+      return c.json(bare(c, { ...page, items: page.items.map(ms5Item) }), 200);
     },
   )
   .openapi(

@@ -5,7 +5,7 @@ import { type attendanceCorrections, attendanceEvents } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import type { EmployeeRow } from "../enrollment/repo";
 import type { Correction, Employee, LogEntry } from "./schemas";
-import { plantDate, plantTime } from "./time";
+import { plantDateTime } from "./time";
 
 export type EventRow = typeof attendanceEvents.$inferSelect;
 /** The events table under another name, for "this event exists" sub-selects inside writes to it. */
@@ -33,15 +33,15 @@ export function toEmployee(row: EmployeeRow): Employee {
 
 /** RM365's log row (plant date and time) from an event and its employee. */
 export function toLogEntry(event: EventRow, employee: Pick<EmployeeRow, "name" | "code" | "department">, timeZone: string): LogEntry {
-  const at = new Date(event.at);
+  const { date, time } = plantDateTime(new Date(event.at), timeZone);
   return {
     id: event.id,
     employee: employee.name,
     employee_id: event.employeeId,
     employee_code: employee.code,
     department: employee.department,
-    date: plantDate(at, timeZone),
-    time: plantTime(at, timeZone),
+    date,
+    time,
     direction: event.direction,
     timestamp: event.at,
     source: event.source,

@@ -63,6 +63,12 @@ export function plantTime(instant: Date, timeZone: string): string {
   return `${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
 }
 
+/** `plantDate` and `plantTime` from one reading of the zone (a log row shows both; Intl is the costly part). */
+export function plantDateTime(instant: Date, timeZone: string): { date: string; time: string } {
+  const w = wallClock(instant, timeZone);
+  return { date: `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}`, time: `${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}` };
+}
+
 /** Offset of the zone from UTC at an instant, in milliseconds (London in summer: +3,600,000). */
 function offsetAt(instant: number, timeZone: string): number {
   const w = wallClock(new Date(instant), timeZone);

@@ -15,7 +15,7 @@ import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { type Page, type PageParams, paginate } from "../../lib/pagination";
 import { actorOf } from "../../lib/principal";
-import { chunk, IDS_PER_STATEMENT, likeContains, rowsPerInsert } from "../../lib/sql";
+import { chunk, escapeLike, IDS_PER_STATEMENT, likeContains, type PlainRead, plainRead, rowsPerInsert } from "../../lib/sql";
 import type { Principal } from "../../types";
 import { currentLogJoin, type EquipmentRow, equipmentColumns, equipmentNotFound, ofKind, requireEquipment, selectEquipment, toEquipment } from "./repo";
 import type {
@@ -436,19 +436,57 @@ function listFilters(query: Partial<Pick<EquipmentListQuery, "status" | "sub_sta
   );
 }
 
-/** A page of live items by code, filtered by status, sub-status, line or a search text. */
-export async function listEquipment(deps: Pick<Deps, "db">, query: EquipmentListQuery): Promise<Page<Equipment>> {
-  const page = await paginate(deps.db, selectEquipment(deps, listFilters(query)).$dynamic(), query, {
-    orderBy: [asc(equipment.code)],
-    tiebreaker: equipment.id,
-  });
-  return { ...page, items: page.items.map(toEquipment) };
+type ListFilter = Partial<Pick<EquipmentListQuery, "status" | "sub_status" | "production_line" | "q">>;
+
+/**
+ * The hot lists as plain reads (lib/sql.ts): SQL built once per combination of filters (values
+ * are placeholders), rows as D1 answers them, mapped once by the caller. The conditions are
+ * `listFilters`' (same columns, same LIKE escaping), `kind` and the live-item rule `selectEquipment`'s.
+ */
+const listReads = new Map<string, { page: PlainRead<EquipmentRow>; count: PlainRead<{ total: number }> }>();
+function listRead(filter: ListFilter, kind: boolean, paged: boolean) {
+  const key = `${filter.status !== undefined}${filter.sub_status !== undefined}${filter.production_line !== undefined}${filter.q !== undefined}${kind}${paged}`;
+  let read = listReads.get(key);
+  if (!read) {
+    const q = sql.placeholder("q");
+    const where = and(
+      isNull(equipment.deletedAt),
+      filter.status === undefined ? undefined : sql`${equipmentLog.status} = ${sql.placeholder("status")}`,
+      filter.sub_status === undefined ? undefined : sql`${equipmentLog.subStatus} = ${sql.placeholder("sub_status")}`,
+      filter.production_line === undefined ? undefined : sql`${equipment.productionLine} = ${sql.placeholder("production_line")}`,
+      filter.q === undefined ? undefined : sql`(${equipment.code} like ${q} escape '\\' or ${equipment.name} like ${q} escape '\\')`,
+      kind ? sql`${equipment.kind} = ${sql.placeholder("kind")}` : undefined,
+    );
+    const from = sql`from ${equipment} inner join ${equipmentLog} on ${currentLogJoin} where ${where}`;
+    read = { page: plainRead(equipmentColumns, sql`${from} ${paged ? PAGE_ORDER : ALL_ORDER}`), count: plainRead({ total: sql<number>`count(*)` }, from) };
+    listReads.set(key, read);
+  }
+  return read;
+}
+const listValues = (filter: ListFilter, kind?: EquipmentKind) => ({
+  status: filter.status,
+  sub_status: filter.sub_status,
+  production_line: filter.production_line,
+  q: filter.q === undefined ? undefined : `%${escapeLike(filter.q)}%`,
+  kind,
+});
+const PAGE_ORDER = sql`order by ${equipment.code} asc, ${equipment.id} asc limit ${sql.placeholder("limit")} offset ${sql.placeholder("offset")}`;
+const ALL_ORDER = sql`order by ${equipment.code} asc, ${equipment.id} asc`;
+
+/**
+ * A page of live items by code (then id), filtered by status, sub-status, line or a search text,
+ * and their total: one D1 batch. Rows as `equipmentColumns` names them (map with `toEquipment`).
+ */
+export async function listEquipment(deps: Pick<Deps, "d1">, query: EquipmentListQuery): Promise<Page<EquipmentRow>> {
+  const read = listRead(query, false, true);
+  const values = { ...listValues(query), limit: query.limit, offset: query.offset };
+  const [page, totals] = await deps.d1.batch([read.page.statement(deps.d1, values), read.count.statement(deps.d1, values)]);
+  return { items: read.page.rows(page), total: read.count.rows(totals)[0]?.total ?? 0, limit: query.limit, offset: query.offset };
 }
 
-/** Every live item by code (CCbackend's list returns them all), optionally of one status. */
-export async function listAllEquipment(deps: Pick<Deps, "db">, filter: { status?: string | undefined }, kind?: EquipmentKind): Promise<Equipment[]> {
-  const rows = await selectEquipment(deps, and(listFilters(filter), ofKind(kind))).orderBy(asc(equipment.code), asc(equipment.id));
-  return rows.map(toEquipment);
+/** Every live item by code (CCbackend's list returns them all), optionally of one status: one query. */
+export async function listAllEquipment(deps: Pick<Deps, "d1">, filter: { status?: string | undefined }, kind?: EquipmentKind): Promise<EquipmentRow[]> {
+  return listRead(filter, kind !== undefined, false).page.all(deps.d1, listValues(filter, kind));
 }
 
 /** Live items by current status (`null` for items without one). */

@@ -1,10 +1,11 @@
-import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, inArray, type SQL, sql } from "drizzle-orm";
 import { jobAssignments, productionLines, productionSchedules, products, users } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import { AppError, conflict, forbidden, notFound } from "../../lib/errors";
 import { type PageParams, paginate } from "../../lib/pagination";
 import { actorOf } from "../../lib/principal";
 import { hasPermission } from "../../lib/rbac";
+import { type PlainRead, plainRead } from "../../lib/sql";
 import type { Principal } from "../../types";
 import { publishLine } from "./live";
 import type { CreateJob, CreateLine, CreateProduct, CreateSchedule, Job, JobAction, Line, UpdateLine, UpdateProduct, UpdateSchedule } from "./schemas";
@@ -39,18 +40,35 @@ export const toLine = (row: LineRow): Line => ({
   updated_at: row.updatedAt,
 });
 
-/** Lists lines by code. */
-export async function listLines({ db }: Pick<Deps, "db">, q: PageParams & { enabled?: "true" | "false" | undefined; status?: LineRow["status"] | undefined }) {
-  const where: SQL[] = [];
-  if (q.enabled) where.push(eq(productionLines.enabled, q.enabled === "true"));
-  if (q.status) where.push(eq(productionLines.status, q.status));
-  const query = db
-    .select()
-    .from(productionLines)
-    .where(and(...where))
-    .$dynamic();
-  const page = await paginate(db, query, q, { orderBy: [productionLines.lineCode], tiebreaker: productionLines.id });
-  return { ...page, items: page.items.map(toLine) };
+/** The line lists as plain reads (lib/sql.ts), built once per combination of filters (values are placeholders). */
+const lineReads = new Map<string, { page: PlainRead<LineRow>; count: PlainRead<{ total: number }> }>();
+function lineRead(enabled: boolean, status: boolean) {
+  const key = `${enabled}${status}`;
+  let read = lineReads.get(key);
+  if (!read) {
+    const where = and(
+      enabled ? sql`${productionLines.enabled} = ${sql.placeholder("enabled")}` : undefined,
+      status ? sql`${productionLines.status} = ${sql.placeholder("status")}` : undefined,
+    );
+    const from = sql`from ${productionLines}${where ? sql` where ${where}` : sql``}`;
+    read = {
+      page: plainRead(
+        getTableColumns(productionLines),
+        sql`${from} order by ${productionLines.lineCode} asc, ${productionLines.id} asc limit ${sql.placeholder("limit")} offset ${sql.placeholder("offset")}`,
+      ),
+      count: plainRead({ total: sql<number>`count(*)` }, from),
+    };
+    lineReads.set(key, read);
+  }
+  return read;
+}
+
+/** Lists lines by code (then id), with the total: one D1 batch. */
+export async function listLines({ d1 }: Pick<Deps, "d1">, q: PageParams & { enabled?: "true" | "false" | undefined; status?: LineRow["status"] | undefined }) {
+  const read = lineRead(q.enabled !== undefined, q.status !== undefined);
+  const values = { enabled: q.enabled === "true" ? 1 : 0, status: q.status, limit: q.limit, offset: q.offset };
+  const [page, totals] = await d1.batch([read.page.statement(d1, values), read.count.statement(d1, values)]);
+  return { items: read.page.rows(page).map(toLine), total: read.count.rows(totals)[0]?.total ?? 0, limit: q.limit, offset: q.offset };
 }
 
 /** The line row, or 404. Other domains (andon, OEE) use it to check a line exists. */

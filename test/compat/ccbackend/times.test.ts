@@ -33,3 +33,17 @@ describe("CCbackend times in a UTC+8 browser", () => {
     expect(() => getConfig({ JWT_SECRET: "x".repeat(64), CCBACKEND_TIME_ZONE: "Mars/Olympus" } as object)).toThrow();
   });
 });
+
+describe("httpDate (Flask's jsonify of a datetime)", () => {
+  it("is exactly Date's toUTCString for stored instants (day part cached) and anything else", () => {
+    // Instants spread over 1970–2096, seconds and milliseconds, plus day boundaries and leap days.
+    const instants = Array.from({ length: 5_000 }, (_, i) => new Date(Math.floor(((i * 7919) % 5_000) * 8e8 + i * 1_234_567)).toISOString());
+    instants.push("2024-02-29T23:59:59.999Z", "2026-12-31T00:00:00Z", "2027-01-01T00:00:00.000Z", "1970-01-01T00:00:00.000Z");
+    for (const iso of instants) expect(httpDate(iso)).toBe(new Date(iso).toUTCString());
+    // Not the stored form (a space, an offset, an impossible day): Date's own reading.
+    for (const odd of ["2026-02-12 10:00:00", "2026-02-12T10:00:00+08:00", "2026-02-30T10:00:00Z", "0999-01-01T00:00:00Z", "not a date"]) {
+      expect(httpDate(odd)).toBe(new Date(odd).toUTCString());
+    }
+    expect(httpDate(null)).toBeNull();
+  });
+});
