@@ -157,8 +157,18 @@ export async function seed(ctx) {
       `INSERT INTO issue_reports (id, equipment_id, reporter, reported_at, issue_type, description, images, status, status_label, processor, processed_at, updated_at) SELECT ${r.id}, ${q(r.item)}, 'operator', ${q(r.time)}, ${q(r.type)}, ${q(r.info)}, ${q(JSON.stringify(r.images.map(image)))}, ${q(r.status)}, ${q(r.label)}, ${nul(r.processor)}, ${r.processor ? q(at(7)) : "NULL"}, ${q(r.time)} WHERE EXISTS (SELECT 1 FROM equipment WHERE id = ${q(r.item)}) ON CONFLICT DO NOTHING;`,
     );
   }
+  // MS5's maintenance schedules on Bagger 1 (ids are UUIDs: MS5's routes take UUIDs), relative to
+  // today so the board shows one overdue, one under way, one ahead and one done last week.
+  const rel = (hours) => q(new Date(Date.now() + hours * 3_600_000).toISOString());
+  const maint = (n) => q(`00000000-0000-4000-c000-${String(n).padStart(12, "0")}`);
   sql.push(
-    `INSERT INTO equipment_maintenance (id, equipment_id, maintenance_type, priority, scheduled_at, estimated_duration_minutes, description, created_by) SELECT 'demo-maint-bag1', 'demo-eq-ms5-bag1', 'preventive', 'medium', '2027-01-15T06:00:00.000Z', 120, 'Quarterly belt and sealer inspection', 'maintenance' WHERE EXISTS (SELECT 1 FROM equipment WHERE id = 'demo-eq-ms5-bag1') ON CONFLICT DO NOTHING;`,
+    `INSERT INTO equipment_maintenance (id, equipment_id, maintenance_type, priority, scheduled_at, estimated_duration_minutes, description, status, assigned_to, notes, completed_at, completed_by, actual_duration_minutes, created_by, created_at, updated_at, version)
+SELECT v.* FROM (
+  SELECT ${maint(1)}, 'demo-eq-ms5-bag1', 'preventive', 'medium', ${rel(24 * 12)}, 120, 'Quarterly belt and sealer inspection', 'scheduled', 'maintenance', NULL, NULL, NULL, NULL, 'maintenance', ${rel(-24 * 20)}, NULL, 1
+  UNION ALL SELECT ${maint(2)}, 'demo-eq-ms5-bag1', 'calibration', 'high', ${rel(-40)}, 45, 'Check-weigher calibration (due every 30 days)', 'scheduled', 'maintenance', NULL, NULL, NULL, NULL, 'quality', ${rel(-24 * 9)}, NULL, 1
+  UNION ALL SELECT ${maint(3)}, 'demo-eq-ms5-bag1', 'corrective', 'critical', ${rel(-1)}, 90, 'Replace worn sealer jaw heater', 'in_progress', 'maintenance', 'Spare heater taken from stores', NULL, NULL, NULL, 'shift_manager', ${rel(-2)}, ${rel(-1)}, 2
+  UNION ALL SELECT ${maint(4)}, 'demo-eq-ms5-bag1', 'inspection', 'low', ${rel(-24 * 7)}, 30, 'Weekly guard and interlock inspection', 'completed', 'maintenance', 'All interlocks tripped as expected', ${rel(-24 * 7 + 0.5)}, 'maintenance', 25, 'maintenance', ${rel(-24 * 14)}, ${rel(-24 * 7 + 0.5)}, 2
+) AS v WHERE EXISTS (SELECT 1 FROM equipment WHERE id = 'demo-eq-ms5-bag1') ON CONFLICT DO NOTHING;`,
   );
   ctx.sql(`${sql.join("\n")}\n`, "demo-equipment");
 
@@ -169,5 +179,5 @@ export async function seed(ctx) {
     writeFileSync(path, p.bytes);
     ctx.putObject(p.key, path, "image/png");
   }
-  console.log(`equipment demo: ${items.length} items (EQ001, BP01.PACK.BAG1, CC-0001…CC-0030), 2 issue reports with photos`);
+  console.log(`equipment demo: ${items.length} items (EQ001, BP01.PACK.BAG1, CC-0001…CC-0030), 2 issue reports with photos, 4 maintenance schedules`);
 }

@@ -1,7 +1,7 @@
 // Demo pick & pack: the fake Magento shop (`npm run dev`, scripts/fake-magento.mjs) serves the
 // orders of workers/fake-magento/orders.json. Here: order 000000107 already picked (completed),
 // order 000000102 half-picked by `operator` (in progress, resumable from any tablet), and a
-// cancelled attempt at 000000106. Left to pick: 000000101, 000000103 (a bundle), 000000106. Refused
+// cancelled attempt at 000000106, with the scan log behind what was picked. Left to pick: 000000101, 000000103 (a bundle), 000000106. Refused
 // on purpose: 000000104 (invoice not paid) and 000000105 (cancelled in Magento).
 // Fixed ids and INSERT OR IGNORE: re-running changes nothing (and never clashes with a session
 // someone opened meanwhile).
@@ -20,6 +20,7 @@ export async function seed(ctx) {
   const orders = JSON.parse(readFileSync(join(ctx.root, "workers", "fake-magento", "orders.json"), "utf8"));
   const statements = [];
   for (const s of SESSIONS) {
+    const scans = [];
     const order = orders.find((o) => o.increment_id === s.order);
     const invoice = order.invoices.find((i) => i.state === 2);
     const customer = `${order.customer_firstname} ${order.customer_lastname}`;
@@ -40,7 +41,16 @@ FROM users WHERE users.username_key = 'operator';`,
 SELECT ${q(s.id)}, ${q(item.sku)}, ${q(item.name)}, ${position}, ${item.qty_ordered}, ${item.qty_invoiced}, ${item.qty_invoiced}, ${scanned}
 WHERE EXISTS (SELECT 1 FROM fulfillment_sessions WHERE id = ${q(s.id)});`,
         );
+        if (scanned > 0) scans.push(`SELECT ${q(item.sku)} AS sku, ${scanned} AS quantity`);
       });
+    // The scan log behind qty_scanned (one scan per item), written once per session: the source
+    // reads fulfillment_scans, so SQLite materialises it before inserting.
+    if (scans.length)
+      statements.push(
+        `INSERT INTO fulfillment_scans (session_id, sku, quantity, user_id, username, created_at)
+SELECT ${q(s.id)}, v.sku, v.quantity, users.id, users.username, ${q(s.at)} FROM (${scans.join(" UNION ALL ")}) AS v, users
+WHERE users.username_key = 'operator' AND EXISTS (SELECT 1 FROM fulfillment_sessions WHERE id = ${q(s.id)}) AND NOT EXISTS (SELECT 1 FROM fulfillment_scans WHERE session_id = ${q(s.id)});`,
+      );
   }
   ctx.sql(`${statements.join("\n")}\n`, "demo-magento");
 }

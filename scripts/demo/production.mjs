@@ -1,6 +1,7 @@
 // Demo data for production, andon and OEE (seed 004): line L-BAG1 with equipment BP01.PACK.BAG1,
 // a second line L-FILL2, products PROD-001…003, a schedule and three jobs for the demo operator,
-// counts and downtime over the last three hours (so today's OEE is non-trivial) and one open andon.
+// counts and downtime over the last three hours (so today's OEE is non-trivial), one open andon,
+// one escalated twice and one answered through its escalation (MS5's escalations screen).
 // Fixed ids and INSERT … ON CONFLICT DO NOTHING: safe to re-run (the first run's times stay).
 //
 // These rows go straight into D1: the line rooms hear of them only through later API calls, so the
@@ -12,6 +13,7 @@ export async function seed({ sql, q }) {
   const ago = (minutes) => q(new Date(now - minutes * 60_000).toISOString());
   const operator = "(SELECT id FROM users WHERE username_key = 'operator')";
   const manager = "(SELECT id FROM users WHERE username_key = 'production_manager')";
+  const shift = "(SELECT id FROM users WHERE username_key = 'shift_manager')";
   const text = `
 INSERT INTO production_lines (id, line_code, name, description, equipment_codes, target_speed, ideal_cycle_time, enabled, status) VALUES
   ('demo-line-bag1', 'L-BAG1', 'Bagging line 1', 'Seed 004 demo line', '["BP01.PACK.BAG1"]', 40, 1.5, 1, 'running'),
@@ -42,6 +44,18 @@ INSERT INTO downtime_events (id, line_id, equipment_code, reason, category, star
 ON CONFLICT DO NOTHING;
 INSERT INTO andon_events (id, line_id, equipment_code, event_type, priority, description, status, reported_by, reported_at) VALUES
   ('demo-andon-1', 'demo-line-bag1', 'BP01.PACK.BAG1', 'material', 'medium', 'Film roll running low / 膜卷快用完', 'open', ${operator}, ${ago(5)})
+ON CONFLICT DO NOTHING;
+-- MS5's escalations screen: a critical stop nobody answered, climbed twice on its 2-minute
+-- acknowledge clock (now with the production manager), and a quality call the shift manager
+-- answered at level 1 (the escalation's acknowledge answers the andon too).
+INSERT INTO andon_events (id, line_id, equipment_code, event_type, priority, description, status, escalation_level, reported_by, reported_at, acknowledged_by, acknowledged_at) VALUES
+  ('demo-andon-2', 'demo-line-fill2', 'FL02.CAP.01', 'stop', 'critical', 'Capper stalled, line stopped / 旋盖机卡死', 'escalated', 2, ${operator}, ${ago(12)}, NULL, NULL),
+  ('demo-andon-3', 'demo-line-bag1', 'BP01.PACK.BAG1', 'quality', 'high', 'Seal looks weak on the last pallet', 'acknowledged', 1, ${operator}, ${ago(40)}, ${shift}, ${ago(31)})
+ON CONFLICT DO NOTHING;
+INSERT INTO andon_escalations (id, event_id, level, escalated_to, reason, escalated_at, acknowledged_by, acknowledged_at) VALUES
+  ('00000000-0000-4000-b100-000000000001', 'demo-andon-2', 1, 'shift_manager', 'acknowledge_timeout', ${ago(10)}, NULL, NULL),
+  ('00000000-0000-4000-b100-000000000002', 'demo-andon-2', 2, 'production_manager', 'acknowledge_timeout', ${ago(8)}, NULL, NULL),
+  ('00000000-0000-4000-b100-000000000003', 'demo-andon-3', 1, 'shift_manager', 'acknowledge_timeout', ${ago(35)}, ${shift}, ${ago(31)})
 ON CONFLICT DO NOTHING;
 `;
   await sql(text, "production");

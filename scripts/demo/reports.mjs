@@ -26,6 +26,35 @@ export async function seed({ sql, q, root }) {
 ON CONFLICT DO NOTHING;`,
     "reports",
   );
+  // MS5's report templates and schedules: a daily and a shift template of the production report,
+  // and two schedules (daily to the managers, weekly paused). Fixed ids; re-running changes nothing.
+  const tpl = (n) => q(`00000000-0000-4000-8000-00000000d7${String(n).padStart(2, "0")}`);
+  const params = (extra) =>
+    q(
+      JSON.stringify([
+        { name: "line_ids", type: "line_list", required: true, description: "Lines to include" },
+        { name: "report_date", type: "date", required: false, description: "The day (default: yesterday)" },
+        ...extra,
+      ]),
+    );
+  const sections = q(
+    JSON.stringify([
+      { type: "summary", title: "Output and OEE" },
+      { type: "downtime", title: "Downtime" },
+      { type: "andon", title: "Andon calls" },
+    ]),
+  );
+  sql(
+    `INSERT INTO report_templates (id, name, description, template_type, parameters, sections, is_active, created_by) VALUES
+  (${tpl(11)}, 'Daily production report', 'Output, OEE, downtime and andon calls per line and day', 'production', ${params([])}, ${sections}, 1, 'production_manager'),
+  (${tpl(12)}, 'Shift report', 'The same figures per shift (shifts start at 06:00)', 'production', ${params([{ name: "group_by", type: "string", required: false, description: "day or shift" }])}, ${sections}, 1, 'production_manager')
+ON CONFLICT DO NOTHING;
+INSERT INTO scheduled_reports (id, name, template_id, frequency, hour_utc, parameters, recipients, is_active, created_by) VALUES
+  (${tpl(21)}, 'Daily report to the managers', ${tpl(11)}, 'daily', 6, ${q(JSON.stringify({ line_ids: ["demo-line-bag1", "demo-line-fill2"] }))}, ${q(JSON.stringify(["production_manager@demo.floorline.local", "shift_manager@demo.floorline.local"]))}, 1, 'production_manager'),
+  (${tpl(22)}, 'Weekly shift summary (paused)', ${tpl(12)}, 'weekly', 7, ${q(JSON.stringify({ line_ids: ["demo-line-bag1"], group_by: "shift" }))}, ${q(JSON.stringify(["production_manager@demo.floorline.local"]))}, 0, 'production_manager')
+ON CONFLICT DO NOTHING;`,
+    "report-templates",
+  );
 
   // Bundle the worker's job (TypeScript) for Node, then run it on the local bindings.
   const { build } = await import("esbuild");

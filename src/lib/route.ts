@@ -74,6 +74,36 @@ export interface RouteOptions extends AccessRule {
   ownAuth?: string;
 }
 
+/**
+ * The names of `RouteOptions`, the one list `defineRoute()` splits a definition by (what is not
+ * an option is the OpenAPI operation). A record keyed by every option, so adding an option to the
+ * interface without listing it here (or listing a name that is not one) does not compile.
+ */
+const ROUTE_OPTIONS: { readonly [K in keyof Required<RouteOptions>]: true } = {
+  access: true,
+  tab: true,
+  apiKey: true,
+  apiKeyRefusal: true,
+  throttle: true,
+  userLimit: true,
+  pureRead: true,
+  idempotent: true,
+  bodyLimit: true,
+  noStore: true,
+  errors: true,
+  upgrade: true,
+  ownAuth: true,
+};
+const isRouteOption = (key: string): key is keyof RouteOptions => Object.hasOwn(ROUTE_OPTIONS, key);
+
+/** A definition's route options apart from its OpenAPI operation (method, path, request, responses, summary, tags…). */
+function splitOptions<R extends RouteDefinition>(def: R): { options: RouteOptions; operation: Omit<R, keyof RouteOptions> } {
+  const options: Record<string, unknown> = {};
+  const operation: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(def)) (isRouteOption(key) ? options : operation)[key] = value;
+  return { options: options as unknown as RouteOptions, operation: operation as Omit<R, keyof RouteOptions> };
+}
+
 /** The declaration `route()` enforces and the guard and access matrix read. */
 export interface RouteSpec extends RouteOptions {
   summary: string;
@@ -168,42 +198,11 @@ const SECURITY_ALL = [{ bearerAuth: [] }, { apiKeyHeader: [] }, { apiKeyQuery: [
  */
 export function routeDefiner(surface: Surface) {
   return function defineRoute<R extends RouteDefinition>(def: R): R & { middleware: MiddlewareHandler<AppEnv> } {
-    const {
-      access,
-      tab,
-      apiKey,
-      apiKeyRefusal,
-      throttle,
-      userLimit,
-      pureRead,
-      idempotent,
-      bodyLimit,
-      noStore,
-      upgrade,
-      ownAuth,
-      errors: declaredErrors = {},
-      ...operation
-    } = def;
+    const { options, operation } = splitOptions(def);
+    const { access, apiKey, throttle, userLimit, pureRead, upgrade, ownAuth, tab, errors: declaredErrors = {} } = options;
     if (pureRead && def.method !== "get") throw new Error(`${def.method.toUpperCase()} ${def.path}: only a GET can be a pure read`);
     if (ownAuth !== undefined && access !== "public") throw new Error(`${def.method.toUpperCase()} ${def.path}: ownAuth is for public routes only`);
-    const spec: RouteSpec = {
-      access,
-      tab,
-      apiKey,
-      apiKeyRefusal,
-      throttle,
-      userLimit,
-      pureRead,
-      idempotent,
-      bodyLimit,
-      noStore,
-      upgrade,
-      ownAuth,
-      summary: def.summary,
-      tags: def.tags,
-      surface,
-      source: declaredAt(),
-    };
+    const spec: RouteSpec = { ...options, summary: def.summary, tags: def.tags, surface, source: declaredAt() };
     const request = operation.request;
     const validates = Boolean(request?.body || request?.query || request?.params || request?.headers || request?.cookies);
     const errors = surface.errorDocs({ authenticated: access !== "public", validates, throttled: throttle !== undefined || userLimit !== undefined });

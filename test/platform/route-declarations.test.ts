@@ -7,7 +7,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { defineRoute, route } from "../../src/lib/route";
+import { defineRoute, type RouteOptions, route, routeSpecOf } from "../../src/lib/route";
 import { call, loginAs, str } from "../helpers";
 
 describe("GET handlers and the session check", () => {
@@ -44,6 +44,30 @@ describe("GET handlers and the session check", () => {
     expect(pure.status).toBe(401);
     // The pure read may have run beside the check; the one with effects must not have.
     expect(ran).not.toContain("effects");
+  });
+
+  it("defineRoute() puts every route option in the declaration and none in the OpenAPI operation", () => {
+    const options: Required<RouteOptions> = {
+      access: ["users:read", "users:write"],
+      tab: "usermanagement",
+      apiKey: false,
+      apiKeyRefusal: "users only",
+      throttle: "probe",
+      userLimit: "exports",
+      pureRead: true,
+      idempotent: false,
+      bodyLimit: "upload",
+      noStore: true,
+      errors: { 404: "No such probe" },
+      upgrade: true,
+      ownAuth: "unused",
+    };
+    const { ownAuth: _, ...declared } = options;
+    const def = defineRoute({ method: "get", path: "/probe", summary: "probe", tags: ["test"], responses: {}, ...declared });
+    expect(routeSpecOf([def.middleware].flat()[0])).toMatchObject({ ...declared, summary: "probe", tags: ["test"] });
+    for (const key of Object.keys(options)) expect(def).not.toHaveProperty(key);
+    expect(def).toMatchObject({ method: "get", path: "/probe", summary: "probe", "x-permission": declared.access, "x-tab": "usermanagement" });
+    expect(def.responses).toHaveProperty("404");
   });
 
   it("only a GET can be declared a pure read", () => {

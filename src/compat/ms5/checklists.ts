@@ -7,7 +7,7 @@
  * operators run them (`checklist:complete`). The rules live in modules/quality/checklists.ts.
  */
 import { z } from "zod";
-import { expectedVersion, setETag } from "../../lib/etag";
+import { expectedVersion } from "../../lib/etag";
 import { Code, LongText, ShortText } from "../../lib/fields";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import {
@@ -28,9 +28,8 @@ import {
   MAX_SIGNATURE,
   updateTemplate,
 } from "../../modules/quality/checklists";
-import { bare, DateOrTime, DateOrTimeEnd, jsonBody, Ms5Paging, pageParams, QueryBool, TAGS } from "./shared";
+import { bare, DateOrTime, DateOrTimeEnd, given, ifMatchHeader, jsonBody, Ms5Paging, pageParams, QueryBool, TAGS, UuidParams, withETag } from "./shared";
 
-const IdParams = z.object({ id: z.uuid() });
 const OptionalId = z.uuid().nullable().optional();
 const Codes = z.array(Code).max(50);
 
@@ -55,11 +54,11 @@ type TemplateBody = z.infer<typeof UpdateTemplateBody>;
 const templateInput = (b: TemplateBody) => ({
   name: b.name,
   description: b.description,
-  line_id: b.line_id !== undefined ? b.line_id : b.lineId,
-  equipment_codes: b.equipment_codes ?? b.equipmentCodes,
+  line_id: given(b.line_id, b.lineId),
+  equipment_codes: given(b.equipment_codes, b.equipmentCodes),
   items: b.items,
-  required_signature: b.required_signature ?? b.requiredSignature,
-  is_active: b.is_active ?? b.isActive,
+  required_signature: given(b.required_signature, b.requiredSignature),
+  is_active: given(b.is_active, b.isActive),
 });
 
 const TemplateQuery = Ms5Paging.extend({ line_id: z.uuid().optional(), equipment_code: Code.optional(), is_active: QueryBool.optional() });
@@ -86,7 +85,7 @@ const CreateInstanceBody = z
     assigned_to: OptionalId,
     assignedTo: OptionalId,
   })
-  .refine((b) => (b.checklist_id ?? b.checklistId ?? b.template_id ?? b.templateId) !== undefined, {
+  .refine((b) => given(b.checklist_id, b.checklistId, b.template_id, b.templateId) !== undefined, {
     message: "checklist_id (or template_id) is required",
     path: ["checklist_id"],
   });
@@ -97,7 +96,7 @@ const CompleteBody = z.object({
   signature: z.string().max(MAX_SIGNATURE).optional(),
 });
 
-const IfMatch = z.object({ "if-match": z.string().max(64).optional().describe('The checklist\'s version from its ETag, e.g. "2"') });
+const IfMatch = ifMatchHeader("checklist");
 const Deleted = z.object({ message: z.string(), id: z.string() });
 
 /** Mounted at `/api/v1/checklists`. `/instances…` is declared before `/{id}`. */
@@ -140,11 +139,11 @@ export const ms5ChecklistRoutes = createRouter()
     async (c) => {
       const b = c.req.valid("json");
       const input = {
-        template_id: b.checklist_id ?? b.checklistId ?? b.template_id ?? b.templateId ?? "",
-        job_id: b.job_id !== undefined ? b.job_id : b.jobId,
-        line_id: b.line_id !== undefined ? b.line_id : b.lineId,
-        equipment_code: b.equipment_code !== undefined ? b.equipment_code : b.equipmentCode,
-        assigned_to: b.assigned_to !== undefined ? b.assigned_to : b.assignedTo,
+        template_id: given(b.checklist_id, b.checklistId, b.template_id, b.templateId, ""),
+        job_id: given(b.job_id, b.jobId),
+        line_id: given(b.line_id, b.lineId),
+        equipment_code: given(b.equipment_code, b.equipmentCode),
+        assigned_to: given(b.assigned_to, b.assignedTo),
       };
       return c.json(await createInstance(c.var.deps, input, principalOf(c)), 201);
     },
@@ -157,7 +156,7 @@ export const ms5ChecklistRoutes = createRouter()
       pureRead: true,
       summary: "MS5: one checklist run with its answers",
       tags: TAGS,
-      request: { params: IdParams },
+      request: { params: UuidParams },
       errors: { 404: "No such run" },
       responses: { 200: json(ChecklistInstance, "The run") },
     }),
@@ -170,7 +169,7 @@ export const ms5ChecklistRoutes = createRouter()
       access: "checklist:complete",
       summary: "MS5: complete a pending run once with {responses, notes, signature}: every required item done, answers fit their items",
       tags: TAGS,
-      request: { params: IdParams, ...jsonBody(CompleteBody) },
+      request: { params: UuidParams, ...jsonBody(CompleteBody) },
       errors: { 403: "Assigned to someone else", 404: "No such run", 409: "Already completed", 422: "Answers missing or not fitting" },
       responses: { 200: json(ChecklistInstance, "The completed run") },
     }),
@@ -205,9 +204,7 @@ export const ms5ChecklistRoutes = createRouter()
     }),
     async (c) => {
       const b = c.req.valid("json");
-      const made = await createTemplate(c.var.deps, { ...templateInput(b), name: b.name, items: b.items }, principalOf(c));
-      setETag(c, made.version);
-      return c.json(made, 201);
+      return c.json(withETag(c, await createTemplate(c.var.deps, { ...templateInput(b), name: b.name, items: b.items }, principalOf(c))), 201);
     },
   )
   .openapi(
@@ -218,15 +215,11 @@ export const ms5ChecklistRoutes = createRouter()
       pureRead: true,
       summary: "MS5: one checklist template",
       tags: TAGS,
-      request: { params: IdParams },
+      request: { params: UuidParams },
       errors: { 404: "No such checklist" },
       responses: { 200: json(ChecklistTemplate, "The template") },
     }),
-    async (c) => {
-      const found = await getTemplate(c.var.deps, c.req.valid("param").id);
-      setETag(c, found.version);
-      return c.json(found, 200);
-    },
+    async (c) => c.json(withETag(c, await getTemplate(c.var.deps, c.req.valid("param").id)), 200),
   )
   .openapi(
     defineRoute({
@@ -235,14 +228,13 @@ export const ms5ChecklistRoutes = createRouter()
       access: "checklist:write",
       summary: "MS5: change a checklist template (items replace the list; runs already completed keep their answers)",
       tags: TAGS,
-      request: { params: IdParams, headers: IfMatch, ...jsonBody(UpdateTemplateBody) },
+      request: { params: UuidParams, headers: IfMatch, ...jsonBody(UpdateTemplateBody) },
       errors: { 404: "No such checklist", 409: "Changed since read" },
       responses: { 200: json(ChecklistTemplate, "The template") },
     }),
     async (c) => {
       const updated = await updateTemplate(c.var.deps, c.req.valid("param").id, templateInput(c.req.valid("json")), expectedVersion(c.req.header("if-match")));
-      setETag(c, updated.version);
-      return c.json(updated, 200);
+      return c.json(withETag(c, updated), 200);
     },
   )
   .openapi(
@@ -252,7 +244,7 @@ export const ms5ChecklistRoutes = createRouter()
       access: "checklist:write",
       summary: "MS5: delete a checklist template no run uses (409 otherwise: deactivate it)",
       tags: TAGS,
-      request: { params: IdParams },
+      request: { params: UuidParams },
       errors: { 404: "No such checklist", 409: "The checklist has runs" },
       responses: { 200: json(Deleted, "Deleted") },
     }),

@@ -7,9 +7,8 @@
  * `quality:write`; approving and rejecting `quality:approve` (MS5's role model: not operators).
  * Defects: reported, changed and resolved once (`{resolution_notes}`) with `quality:write`.
  */
-import type { Context } from "hono";
 import { z } from "zod";
-import { expectedVersion, setETag } from "../../lib/etag";
+import { expectedVersion } from "../../lib/etag";
 import { Code, LongText, ShortText } from "../../lib/fields";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import {
@@ -39,9 +38,8 @@ import {
   updateInspection,
 } from "../../modules/quality/inspections";
 import { QualityMetrics, qualityMetrics } from "../../modules/quality/metrics";
-import { bare, DateOrTime, DateOrTimeEnd, jsonBody, Ms5Paging, pageParams, TAGS } from "./shared";
+import { bare, DateOrTime, DateOrTimeEnd, given, ifMatchHeader, jsonBody, Ms5Paging, pageParams, TAGS, UuidParams, withETag } from "./shared";
 
-const IdParams = z.object({ id: z.uuid() });
 const Instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString());
 const ProductType = z.string().trim().max(64).nullable().optional();
 
@@ -74,7 +72,7 @@ const ListQuery = Ms5Paging.extend({
   start_date: DateOrTime.optional(),
   end_date: DateOrTimeEnd.optional(),
 });
-const IfMatch = z.object({ "if-match": z.string().max(64).optional().describe('The inspection\'s version from its ETag, e.g. "2"') });
+const IfMatch = ifMatchHeader("inspection");
 
 const DefectFieldsIn = {
   defectCode: Code.optional(),
@@ -108,14 +106,14 @@ const DefectQuery = Ms5Paging.extend({
   end_date: DateOrTimeEnd.optional(),
 });
 const defectFields = (b: z.infer<typeof UpdateDefectBody>) => ({
-  defect_code: b.defectCode ?? b.defect_code,
+  defect_code: given(b.defectCode, b.defect_code),
   description: b.description,
   severity: b.severity,
   category: b.category,
   quantity: b.quantity,
   location: b.location,
-  root_cause: b.rootCause !== undefined ? b.rootCause : b.root_cause,
-  corrective_action: b.correctiveAction !== undefined ? b.correctiveAction : b.corrective_action,
+  root_cause: given(b.rootCause, b.root_cause),
+  corrective_action: given(b.correctiveAction, b.corrective_action),
 });
 
 const MetricsQuery = z
@@ -124,12 +122,6 @@ const MetricsQuery = z
     message: "end_date must follow start_date, at most 366 days later",
     path: ["end_date"],
   });
-
-/** The inspection, its version in `ETag`. */
-const done = (c: Context, i: Inspection) => {
-  setETag(c, i.version);
-  return i;
-};
 
 /** Mounted at `/api/v1/quality`. */
 export const ms5QualityRoutes = createRouter()
@@ -168,16 +160,16 @@ export const ms5QualityRoutes = createRouter()
       const made = await createInspection(
         c.var.deps,
         {
-          line_id: b.lineId ?? b.line_id ?? "",
-          product_type_id: b.productTypeId !== undefined ? b.productTypeId : b.product_type_id,
-          inspection_type: b.inspectionType ?? b.inspection_type,
-          scheduled_date: b.scheduledDate ?? b.scheduled_date,
+          line_id: given(b.lineId, b.line_id, ""),
+          product_type_id: given(b.productTypeId, b.product_type_id),
+          inspection_type: given(b.inspectionType, b.inspection_type),
+          scheduled_date: given(b.scheduledDate, b.scheduled_date),
           inspector: b.inspector,
           notes: b.notes,
         },
         principalOf(c),
       );
-      return c.json(done(c, made), 201);
+      return c.json(withETag(c, made), 201);
     },
   )
   .openapi(
@@ -188,11 +180,11 @@ export const ms5QualityRoutes = createRouter()
       pureRead: true,
       summary: "MS5: one quality inspection",
       tags: TAGS,
-      request: { params: IdParams },
+      request: { params: UuidParams },
       errors: { 404: "No such inspection" },
       responses: { 200: json(Inspection, "The inspection") },
     }),
-    async (c) => c.json(done(c, await getInspection(c.var.deps, c.req.valid("param").id)), 200),
+    async (c) => c.json(withETag(c, await getInspection(c.var.deps, c.req.valid("param").id)), 200),
   )
   .openapi(
     defineRoute({
@@ -201,7 +193,7 @@ export const ms5QualityRoutes = createRouter()
       access: "quality:write",
       summary: "MS5: change an open inspection (status: in_progress to start it, cancelled to cancel it)",
       tags: TAGS,
-      request: { params: IdParams, headers: IfMatch, ...jsonBody(UpdateBody) },
+      request: { params: UuidParams, headers: IfMatch, ...jsonBody(UpdateBody) },
       errors: { 404: "No such inspection", 409: "Not open, or changed since read" },
       responses: { 200: json(Inspection, "The inspection") },
     }),
@@ -211,16 +203,16 @@ export const ms5QualityRoutes = createRouter()
         c.var.deps,
         c.req.valid("param").id,
         {
-          inspection_type: b.inspectionType ?? b.inspection_type,
-          scheduled_date: b.scheduledDate ?? b.scheduled_date,
+          inspection_type: given(b.inspectionType, b.inspection_type),
+          scheduled_date: given(b.scheduledDate, b.scheduled_date),
           inspector: b.inspector,
           notes: b.notes,
-          product_type_id: b.productTypeId !== undefined ? b.productTypeId : b.product_type_id,
+          product_type_id: given(b.productTypeId, b.product_type_id),
           status: b.status,
         },
         expectedVersion(c.req.header("if-match")),
       );
-      return c.json(done(c, updated), 200);
+      return c.json(withETag(c, updated), 200);
     },
   )
   .openapi(
@@ -230,11 +222,11 @@ export const ms5QualityRoutes = createRouter()
       access: "quality:write",
       summary: "MS5: complete an open inspection once with {results, overall_result, score, notes}",
       tags: TAGS,
-      request: { params: IdParams, ...jsonBody(CompleteBody) },
+      request: { params: UuidParams, ...jsonBody(CompleteBody) },
       errors: { 404: "No such inspection", 409: "Already completed, reviewed or cancelled" },
       responses: { 200: json(Inspection, "The inspection") },
     }),
-    async (c) => c.json(done(c, await completeInspection(c.var.deps, c.req.valid("param").id, c.req.valid("json"), principalOf(c))), 200),
+    async (c) => c.json(withETag(c, await completeInspection(c.var.deps, c.req.valid("param").id, c.req.valid("json"), principalOf(c))), 200),
   )
   .openapi(
     defineRoute({
@@ -243,11 +235,11 @@ export const ms5QualityRoutes = createRouter()
       access: "quality:approve",
       summary: "MS5: approve a completed inspection (once)",
       tags: TAGS,
-      request: { params: IdParams },
+      request: { params: UuidParams },
       errors: { 404: "No such inspection", 409: "Not completed, or already reviewed" },
       responses: { 200: json(Inspection, "The inspection") },
     }),
-    async (c) => c.json(done(c, await approveInspection(c.var.deps, c.req.valid("param").id, principalOf(c))), 200),
+    async (c) => c.json(withETag(c, await approveInspection(c.var.deps, c.req.valid("param").id, principalOf(c))), 200),
   )
   .openapi(
     defineRoute({
@@ -256,11 +248,11 @@ export const ms5QualityRoutes = createRouter()
       access: "quality:approve",
       summary: "MS5: reject a completed inspection (once) with {rejection_reason}",
       tags: TAGS,
-      request: { params: IdParams, ...jsonBody(RejectBody) },
+      request: { params: UuidParams, ...jsonBody(RejectBody) },
       errors: { 404: "No such inspection", 409: "Not completed, or already reviewed" },
       responses: { 200: json(Inspection, "The inspection") },
     }),
-    async (c) => c.json(done(c, await rejectInspection(c.var.deps, c.req.valid("param").id, c.req.valid("json").rejection_reason, principalOf(c))), 200),
+    async (c) => c.json(withETag(c, await rejectInspection(c.var.deps, c.req.valid("param").id, c.req.valid("json").rejection_reason, principalOf(c))), 200),
   )
   .openapi(
     defineRoute({
@@ -303,11 +295,10 @@ export const ms5QualityRoutes = createRouter()
       const b = c.req.valid("json");
       const made = await createDefect(
         c.var.deps,
-        { ...defectFields(b), line_id: b.lineId ?? b.line_id, inspection_id: b.inspectionId !== undefined ? b.inspectionId : b.inspection_id },
+        { ...defectFields(b), line_id: given(b.lineId, b.line_id), inspection_id: given(b.inspectionId, b.inspection_id) },
         principalOf(c),
       );
-      setETag(c, made.version);
-      return c.json(made, 201);
+      return c.json(withETag(c, made), 201);
     },
   )
   .openapi(
@@ -318,15 +309,11 @@ export const ms5QualityRoutes = createRouter()
       pureRead: true,
       summary: "MS5: one quality defect",
       tags: TAGS,
-      request: { params: IdParams },
+      request: { params: UuidParams },
       errors: { 404: "No such defect" },
       responses: { 200: json(Defect, "The defect") },
     }),
-    async (c) => {
-      const found = await getDefect(c.var.deps, c.req.valid("param").id);
-      setETag(c, found.version);
-      return c.json(found, 200);
-    },
+    async (c) => c.json(withETag(c, await getDefect(c.var.deps, c.req.valid("param").id)), 200),
   )
   .openapi(
     defineRoute({
@@ -335,7 +322,7 @@ export const ms5QualityRoutes = createRouter()
       access: "quality:write",
       summary: "MS5: change an open defect (status open | investigating; resolve has its own route)",
       tags: TAGS,
-      request: { params: IdParams, headers: IfMatch, ...jsonBody(UpdateDefectBody) },
+      request: { params: UuidParams, headers: IfMatch, ...jsonBody(UpdateDefectBody) },
       errors: { 404: "No such defect", 409: "Resolved or closed, or changed since read" },
       responses: { 200: json(Defect, "The defect") },
     }),
@@ -347,8 +334,7 @@ export const ms5QualityRoutes = createRouter()
         { ...defectFields(b), status: b.status },
         expectedVersion(c.req.header("if-match")),
       );
-      setETag(c, updated.version);
-      return c.json(updated, 200);
+      return c.json(withETag(c, updated), 200);
     },
   )
   .openapi(
@@ -358,14 +344,13 @@ export const ms5QualityRoutes = createRouter()
       access: "quality:write",
       summary: "MS5: resolve an open defect once with {resolution_notes}",
       tags: TAGS,
-      request: { params: IdParams, ...jsonBody(ResolveDefectBody) },
+      request: { params: UuidParams, ...jsonBody(ResolveDefectBody) },
       errors: { 404: "No such defect", 409: "Already resolved or closed" },
       responses: { 200: json(Defect, "The defect") },
     }),
     async (c) => {
       const resolved = await resolveDefect(c.var.deps, c.req.valid("param").id, c.req.valid("json").resolution_notes, principalOf(c));
-      setETag(c, resolved.version);
-      return c.json(resolved, 200);
+      return c.json(withETag(c, resolved), 200);
     },
   )
   .openapi(
@@ -376,7 +361,7 @@ export const ms5QualityRoutes = createRouter()
       pureRead: true,
       summary: "MS5: a line's quality figures over start_date..end_date (at most 366 days): pass rate, defects, top defects, deviating parameters",
       tags: TAGS,
-      request: { params: IdParams, query: MetricsQuery },
+      request: { params: UuidParams, query: MetricsQuery },
       errors: { 404: "No such line", 422: "Window missing, reversed or longer than 366 days" },
       responses: { 200: json(QualityMetrics, "The figures") },
     }),

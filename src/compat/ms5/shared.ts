@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
+import { setETag } from "../../lib/etag";
 import type { Page } from "../../lib/pagination";
 import type { AppEnv } from "../../types";
 
@@ -44,3 +45,27 @@ export const QueryBool = z.enum(["true", "false"]).transform((v) => v === "true"
 
 export const TAGS = ["ms5"];
 export const jsonBody = <T>(schema: T) => ({ body: { content: { "application/json": { schema } } } });
+
+/** `/{id}` of a row with a UUID. */
+export const UuidParams = z.object({ id: z.uuid() });
+
+/** The optional `If-Match` of a versioned write (`what`: the row's name in the docs). */
+export const ifMatchHeader = (what: string) =>
+  z.object({ "if-match": z.string().max(64).optional().describe(`The ${what}'s version from its ETag, e.g. "2"`) });
+
+/** A versioned row as answered: its version in `ETag`. */
+export function withETag<T extends { version: number }>(c: Context<AppEnv>, row: T): T {
+  setETag(c, row.version);
+  return row;
+}
+
+/**
+ * The value a body gives under one of its names (MS5's forms send snake_case, its slices
+ * camelCase; checklists also say template for checklist): the first that is present, in the
+ * order given. `null` is a value (it clears a field), only `undefined` is absent.
+ */
+export function given<T>(...values: readonly [...(T | undefined)[], T]): T {
+  for (const value of values) if (value !== undefined) return value;
+  // Every value was undefined, the last too, so T includes undefined.
+  return undefined as T;
+}

@@ -4,12 +4,13 @@
  */
 import type { z } from "zod";
 import { createRouter, json, principalOf, routeDefiner } from "../../lib/route";
+import { incomingUpload } from "../../lib/uploads";
 import { getPartDrawing } from "../../modules/parts/drawing";
 import { getConversion, openModel, openPartFile, uploadPartFile } from "../../modules/parts/files";
-import { DrawingResponses, serveDrawing, serveView, streamFile } from "../../modules/parts/routes";
+import { Binary, DrawingResponses, serveDrawing, serveModel, serveView, streamFile } from "../../modules/parts/http";
 import { ConversionJob, PartIdParam, PartViewParam } from "../../modules/parts/schemas";
 import { listPartViews, openPartView, uploadPartViews } from "../../modules/parts/views";
-import { Binary, CompatViews, CompatViewsUploaded, compatViews, FileResponse, Image, NOT_FOUND, TAGS, UploadAnswer } from "./shapes";
+import { CompatViews, CompatViewsUploaded, compatViews, FileResponse, Image, NOT_FOUND, TAGS, UploadAnswer } from "./shapes";
 import { partsSurface } from "./surface";
 
 const defineRoute = routeDefiner(partsSurface);
@@ -29,7 +30,7 @@ export const partFileRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const result = await uploadPartFile(c.var.deps, { id, request: c.req.raw }, principalOf(c));
+      const result = await uploadPartFile(c.var.deps, { id, upload: incomingUpload(c.req.raw) }, principalOf(c));
       const answer: z.infer<typeof UploadAnswer> = { message: "File uploaded successfully", filename: result.filename, file_path: `/api/parts/${id}/file` };
       if (result.job) {
         const failed = result.job.state === "failed";
@@ -85,11 +86,7 @@ export const partFileRoutes = createRouter()
       },
       responses: { 200: { description: "The GLB", content: { "model/gltf-binary": { schema: Binary } } }, 202: json(ConversionJob, "Not converted yet") },
     }),
-    async (c) => {
-      const model = await openModel(c.var.deps, c.req.valid("param").id);
-      if ("pending" in model) return c.json(model.pending, 202);
-      return streamFile(c, model.ready, "inline");
-    },
+    async (c) => serveModel(c, await openModel(c.var.deps, c.req.valid("param").id)),
   )
   .openapi(
     defineRoute({
@@ -118,7 +115,7 @@ export const partFileRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const views = await uploadPartViews(c.var.deps, { id, request: c.req.raw }, principalOf(c));
+      const views = await uploadPartViews(c.var.deps, { id, upload: incomingUpload(c.req.raw) }, principalOf(c));
       return c.json({ success: true as const, message: "Views uploaded successfully", ...compatViews(id, views) }, 201);
     },
   )

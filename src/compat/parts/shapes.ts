@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { LongText } from "../../lib/fields";
 import { json } from "../../lib/route";
+import { Binary } from "../../modules/parts/http";
 import { MiscInfo, type Part, PartCategory, PartStatus, PartType, SORT_FIELDS, WorkerName } from "../../modules/parts/schemas";
 import { listParts } from "../../modules/parts/service";
 import type { PartViewInfo } from "../../modules/parts/views";
@@ -190,7 +191,6 @@ export const CompleteBody = z.preprocess(camelizeOptional, z.object({ miscInfo: 
 export const Optional = z.preprocess(camelizeOptional, z.object({}).loose());
 
 export const Message = z.object({ message: z.string() });
-export const Binary = z.string().meta({ format: "binary" });
 export const FileResponse = { 200: { description: "The file", content: { "application/octet-stream": { schema: Binary } } } };
 /** The seed's upload answer; `conversion` (STEP only) says the job is queued. */
 export const UploadAnswer = z

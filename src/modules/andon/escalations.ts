@@ -10,7 +10,7 @@
  * - `escalated`: the andon has since climbed above this level;
  * - `active`: otherwise (the call is with this tier).
  */
-import { and, desc, eq, gt, isNotNull, isNull, ne, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNotNull, isNull, ne, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { ANDON_PRIORITIES, andonEscalations, andonEvents } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
@@ -18,7 +18,7 @@ import { AppError } from "../../lib/errors";
 import { type Page, type PageParams, paginate } from "../../lib/pagination";
 import type { Principal } from "../../types";
 import { actorId } from "../production/service";
-import { acknowledgeAndon, resolveAndon } from "./service";
+import { announceAcknowledged, resolveAndon } from "./service";
 
 export const ESCALATION_STATUSES = ["active", "acknowledged", "escalated", "resolved"] as const;
 export type EscalationStatus = (typeof ESCALATION_STATUSES)[number];
@@ -170,28 +170,49 @@ type EscDeps = Pick<Deps, "db" | "rooms" | "requestId" | "now">;
  * The tier answers the call: the escalation is acknowledged once (409 `andon_state` when it
  * was, or its andon is resolved), and its andon is acknowledged too while still unanswered
  * (that stops the andon's acknowledge clock and pushes `andon_event`).
+ *
+ * Both writes are one D1 batch (one transaction), so no crash leaves the escalation answered and
+ * its andon open. A row left that way before (the two writes used to be separate) is finished by
+ * a retry: the andon takes the escalation's acknowledger and time, the room is told, and the
+ * answer is the first success's. Someone answering the andon itself at the same moment wins the
+ * andon; the escalation's answer stands either way.
  */
 export async function acknowledgeEscalation(deps: EscDeps, id: string, actor: Principal): Promise<AndonEscalation> {
-  const current = await getEscalation(deps, id);
-  if (current.status === "resolved" || current.acknowledged_at !== null)
-    throw new AppError("CONFLICT", `Cannot acknowledge an escalation that is ${current.status}`, {
+  const { db } = deps;
+  const e = andonEscalations;
+  const a = andonEvents;
+  const ofEscalation = (column: typeof e.acknowledgedBy | typeof e.acknowledgedAt) => sql`(select ${column} from ${e} where ${e.id} = ${id})`;
+  const [answered, andonRows, found] = await db.batch([
+    db
+      .update(e)
+      .set({ acknowledgedBy: actorId(actor), acknowledgedAt: deps.now().toISOString() })
+      .where(and(eq(e.id, id), isNull(e.acknowledgedAt), sql`exists (select 1 from ${a} where ${a.id} = ${e.eventId} and ${a.status} <> 'resolved')`))
+      .returning({ id: e.id }),
+    // Runs whether or not the first statement changed a row: that is what finishes a half-write.
+    db
+      .update(a)
+      .set({ status: "acknowledged", acknowledgedBy: ofEscalation(e.acknowledgedBy), acknowledgedAt: ofEscalation(e.acknowledgedAt) })
+      .where(
+        and(
+          sql`${a.id} = (select ${e.eventId} from ${e} where ${e.id} = ${id} and ${e.acknowledgedAt} is not null)`,
+          inArray(a.status, ["open", "escalated"]),
+          isNull(a.acknowledgedAt),
+        ),
+      )
+      .returning(),
+    joined(db).where(eq(e.id, id)).limit(1),
+  ]);
+  const r = found[0];
+  if (!r) throw escalationNotFound();
+  const escalation = toEscalation(r.esc, r.event);
+  const [andon] = andonRows;
+  if (andon) await announceAcknowledged(deps, andon);
+  else if (answered.length === 0)
+    throw new AppError("CONFLICT", `Cannot acknowledge an escalation that is ${escalation.status}`, {
       reason: "andon_state",
-      details: { status: current.status },
+      details: { status: escalation.status },
     });
-  const [row] = await deps.db
-    .update(andonEscalations)
-    .set({ acknowledgedBy: actorId(actor), acknowledgedAt: deps.now().toISOString() })
-    .where(and(eq(andonEscalations.id, id), isNull(andonEscalations.acknowledgedAt)))
-    .returning({ eventId: andonEscalations.eventId });
-  if (!row) throw new AppError("CONFLICT", "Someone acknowledged this escalation meanwhile", { reason: "andon_state", details: { status: "acknowledged" } });
-  const [event] = await deps.db.select({ status: andonEvents.status }).from(andonEvents).where(eq(andonEvents.id, row.eventId)).limit(1);
-  if (event && (event.status === "open" || event.status === "escalated")) {
-    // Someone may answer the andon itself at the same moment; the escalation's answer stands either way.
-    await acknowledgeAndon(deps, row.eventId, actor).catch((err: unknown) => {
-      if (!(err instanceof AppError && err.reason === "andon_state")) throw err;
-    });
-  }
-  return getEscalation(deps, id);
+  return escalation;
 }
 
 /** The tier resolves the call: its andon resolves with the notes (409 `andon_state` once resolved). */

@@ -107,9 +107,18 @@ export async function acknowledgeAndon(deps: AndonDeps, id: string, actor: Princ
     .where(and(eq(andonEvents.id, id), inArray(andonEvents.status, ["open", "escalated"])))
     .returning();
   if (!row) return refuse(deps, id, "acknowledge");
+  return announceAcknowledged(deps, row);
+}
+
+/**
+ * Tells the andon's line room of an acknowledgement that has committed: its acknowledge clock
+ * stops and `andon_event` (`action: "acknowledged"`) is pushed. Every path that acknowledges an
+ * andon (its own route, an escalation's acknowledge) ends here.
+ */
+export async function announceAcknowledged(deps: AndonDeps, row: typeof andonEvents.$inferSelect): Promise<AndonEventResponse> {
   const andon = toAndonEvent(row);
   // The clock change and the pushes are independent: one round trip, not two.
-  await Promise.all([lineRoom(deps, row.lineId).acknowledgeAndon(id), push(deps, andon, "acknowledged")]);
+  await Promise.all([lineRoom(deps, row.lineId).acknowledgeAndon(row.id), push(deps, andon, "acknowledged")]);
   return andon;
 }
 

@@ -1,13 +1,13 @@
 import type { Context } from "hono";
 import { z } from "zod";
-import { fileHeaders } from "../../lib/download";
 import { expectedVersion, setETag } from "../../lib/etag";
 import { PageQuery } from "../../lib/pagination";
 import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import { incomingUpload } from "../../lib/uploads";
 import type { AppEnv } from "../../types";
-import { type DrawingResult, getPartDrawing } from "./drawing";
-import { getConversion, openModel, openPartFile, type StoredFile, uploadPartFile } from "./files";
+import { getPartDrawing } from "./drawing";
+import { getConversion, openModel, openPartFile, uploadPartFile } from "./files";
+import { Binary, DrawingResponses, serveDrawing, serveModel, serveView, streamFile } from "./http";
 import {
   ApproveBody,
   AssignBody,
@@ -16,7 +16,6 @@ import {
   ConversionJob,
   CreatePartBody,
   Deleted,
-  DrawingPending,
   Leaderboard,
   ListPartsQuery,
   Part,
@@ -31,40 +30,11 @@ import {
   UploadResponse,
 } from "./schemas";
 import { createPart, deletePart, getPart, leaderboard, listParts, partHistory, partStats, transitionPart, updatePart } from "./service";
-import { listPartViews, openPartView, type PartViewInfo, uploadPartViews, type ViewImage } from "./views";
+import { listPartViews, openPartView, type PartViewInfo, uploadPartViews } from "./views";
 
 const TAGS = ["parts"];
-const Binary = z.string().meta({ format: "binary" });
 const DownloadQuery = z.object({ download: z.enum(["true", "false"]).optional() });
 
-/** Streams a stored file with its type, length and disposition. */
-export function streamFile(c: Context<AppEnv>, file: StoredFile, disposition: "inline" | "attachment") {
-  return c.body(file.body, 200, fileHeaders(file, disposition));
-}
-/**
- * Serves a view image with its ETag (its SHA-256), or 304 when the client already holds it.
- * Views are replaced under the same URL, so caches must revalidate (`no-cache`).
- */
-export function serveView(c: Context<AppEnv>, view: { notModified: string } | { image: ViewImage }) {
-  const headers = { "Cache-Control": "private, no-cache", "X-Content-Type-Options": "nosniff" };
-  if ("notModified" in view) return c.body(null, 304, { ...headers, ETag: view.notModified });
-  const { image } = view;
-  return c.body(image.body, 200, { ...headers, ETag: image.etag, "Content-Type": image.contentType, "Content-Length": String(image.size) });
-}
-/** The drawing PDF (inline, cached by the client until revalidated), or 202 while Onshape exports it. */
-export function serveDrawing(c: Context<AppEnv>, drawing: DrawingResult) {
-  if ("pending" in drawing) {
-    c.header("Retry-After", String(drawing.pending.retry_after));
-    return c.json(drawing.pending, 202);
-  }
-  const { ready } = drawing;
-  return c.body(ready.body, 200, fileHeaders({ contentType: "application/pdf", size: ready.size, filename: ready.filename }, "inline"));
-}
-/** The drawing route's answers (both surfaces). */
-export const DrawingResponses = {
-  200: { description: "The drawing PDF", content: { "application/pdf": { schema: Binary } } },
-  202: json(DrawingPending, "Onshape is exporting the drawing; ask again after Retry-After seconds"),
-};
 const v1Views = (id: number, views: PartViewInfo[]) => ({
   items: views.map((v) => ({ ...v, url: `/api/v1/parts/${id}/views/${v.n}` })),
   total: views.length,
@@ -320,11 +290,7 @@ export const partRoutes = createRouter()
         202: json(ConversionJob, "Not converted yet: the job"),
       },
     }),
-    async (c) => {
-      const model = await openModel(c.var.deps, c.req.valid("param").id);
-      if ("pending" in model) return c.json(model.pending, 202);
-      return streamFile(c, model.ready, "inline");
-    },
+    async (c) => serveModel(c, await openModel(c.var.deps, c.req.valid("param").id)),
   )
   .openapi(
     defineRoute({
