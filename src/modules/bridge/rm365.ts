@@ -16,7 +16,7 @@
  * these tables: ./rm365-inventory.ts, read through the LEGACY_RM365_INVENTORY_DB binding.
  *
  * A login user whose password hash is of a format Floorline's verifier does not recognise
- * (src/lib/passwords.ts `hashFormat`) is a failed row (username + reason): imported, they could
+ * (src/lib/passwords.ts `legacyHashProblem`: the shapes their writers give them) is a failed row (username + reason): imported, they could
  * never sign in.
  *
  * None of RM365's tables keeps an update time: every run reads every row and writes only those
@@ -27,13 +27,12 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client";
 import { attendanceEmployees, attendanceEvents, enrollmentCards, enrollmentFingerprints, legacyKeys, users } from "../../db/schema";
 import { usernameKey } from "../../lib/fields";
-import { hashFormat } from "../../lib/passwords";
 import { isTimeZone } from "../attendance/time";
 import { openPostgres } from "./postgres";
 import { RM365_INVENTORY_TABLES, rm365InventoryRelations, rm365InventoryTables } from "./rm365-inventory";
 import type { LegacySource, SourceReader } from "./source";
 import { defineTable, type MapContext } from "./source";
-import { writeImportedUser } from "./users";
+import { legacyPasswordHash, writeImportedUser } from "./users";
 import { BadValue, legacyKey, optionalText, optionalTime, requiredText, requiredTime } from "./values";
 
 /** Who Floorline records as the author of rows RM365 kept no author for. */
@@ -71,9 +70,7 @@ export function tabsOf(value: unknown): string[] | null {
  * reason names no part of the hash.
  */
 export function knownHash(value: unknown): string {
-  const hash = requiredText(value, "password_hash", 500);
-  if (hashFormat(hash) === "unknown") throw new BadValue("password_hash: not a format Floorline verifies (bcrypt, Werkzeug pbkdf2/scrypt)");
-  return hash;
+  return legacyPasswordHash(value, "password_hash");
 }
 
 const usersTable = defineTable({
