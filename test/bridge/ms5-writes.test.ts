@@ -7,7 +7,7 @@
  * (test/bridge/ms5.test.ts covers the same path end to end through Hyperdrive and the queue.)
  */
 import { env } from "cloudflare:workers";
-import { and, eq, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
@@ -105,6 +105,13 @@ const oeeRow = (n: number, goodParts = 400 + (n % 50)): LegacyRow => ({
   total_parts: 450,
 });
 
+/** The import's D1 calls for 3 lines + 1,200 OEE rows: the claim, per page a lookup and a write batch, a batch per table end. */
+const IMPORT_CALLS = 1 + 2 * (1 + 3) + 2;
+/** The verification's: the phase marker; a hold before each page read (1 + 3); the OEE pages' key lookups (3); D1's checksum pages (lines 1, OEE 2). */
+const VERIFY_CALLS = 1 + 4 + 3 + 1 + 2;
+/** The finish batch (with the file outbox) and its file check. */
+const END_CALLS = 2;
+
 async function runJob(source: LegacySource, d1: D1Database = env.DB) {
   const id = crypto.randomUUID();
   await db()
@@ -156,8 +163,9 @@ describe("bridge write path (MS5 specs, in-memory reader)", () => {
     const queries = calls.reduce((n, c) => n + c.length, 0);
     expect(queries).toBeLessThan(100);
     // D1 calls: the claim; per page one batch of the lease check and the lookups, then the write
-    // batch (lines: 1 page, OEE: 3); a batch per table end (watermark, cursor); the finish.
-    expect(calls.length).toBe(1 + 2 * (1 + 3) + 2 + 1);
+    // batch (lines: 1 page, OEE: 3); a batch per table end (watermark, cursor); then the
+    // verification (below); then the finish and its file check.
+    expect(calls.length).toBe(IMPORT_CALLS + VERIFY_CALLS + END_CALLS);
 
     // Again, nothing changed: no row written.
     calls.length = 0;
@@ -165,7 +173,7 @@ describe("bridge write path (MS5 specs, in-memory reader)", () => {
     expect(again.job.report.oee_calculations).toEqual({ read: 1_200, written: 0, updated: 0, skipped: 1_200, failed: 0 });
     expect(calls.flat().filter((t) => /^insert into "(oee_calculations|legacy_keys)"/i.test(t))).toEqual([]);
     // The same calls, the write batches holding only the progress.
-    expect(calls.length).toBe(1 + 2 * (1 + 3) + 2 + 1);
+    expect(calls.length).toBe(IMPORT_CALLS + VERIFY_CALLS + END_CALLS);
 
     // 100 rows changed in the legacy table: exactly those 100 rewritten, their keys moved to this job.
     const changed = rows.map((r, i) => (i >= 600 && i < 700 ? oeeRow(i + 1, 7) : r));
@@ -263,5 +271,36 @@ describe("bridge write path (MS5 specs, in-memory reader)", () => {
     expect(outcome).toBe("lost");
     expect(await count(oeeCalculations)).toBe(500);
     expect(await keyCount("oee_calculations")).toBe(500);
+  });
+  it("a run that stops while verifying resumes the verification, not the import: the report counts each row once", async () => {
+    const rows = Array.from({ length: 600 }, (_, i) => oeeRow(i + 1));
+    let linePasses = 0;
+    let pagesRead = 0;
+    const failing = memoryMs5({ production_lines: LINES, oee_calculations: rows }, async (table) => {
+      pagesRead++;
+      // The import reads the lines once; the second pass is the verification's.
+      if (table === "production_lines" && ++linePasses === 2) throw new Error("legacy database went away");
+    });
+    const first = await runJob(failing).catch((err: unknown) => err);
+    expect(first).toBeInstanceOf(Error);
+    const [stopped] = await db().select().from(importJobs).orderBy(desc(importJobs.createdAt)).limit(1);
+    expect(stopped?.state).toBe("queued");
+    expect(stopped?.report.oee_calculations?.read).toBe(600);
+
+    // The next delivery: reads only what verification reads (no page of the import again).
+    pagesRead = 0;
+    const deps = { db: db(), files: env.FILES, hyperdrive: () => env.LEGACY_DB, plantTimeZone: () => "UTC", now: () => new Date() };
+    const outcome = await runImport(deps, { get: () => failing }, stopped?.id as string);
+    expect(outcome).toBe("completed");
+    const [done] = await db()
+      .select()
+      .from(importJobs)
+      .where(eq(importJobs.id, stopped?.id as string));
+    expect(done?.state).toBe("completed");
+    expect(done?.report.oee_calculations).toEqual({ read: 600, written: 600, updated: 0, skipped: 0, failed: 0 });
+    expect(done?.report.production_lines?.read).toBe(3);
+    expect(done?.verification?.every((t) => t.match)).toBe(true);
+    // Lines 1 page + OEE 2 pages (500 + 100), each read once by the verification.
+    expect(pagesRead).toBe(3);
   });
 });

@@ -283,6 +283,9 @@ export interface RunSources {
   get(name: string): LegacySource | undefined;
 }
 
+/** The cursor of a job whose rows are all imported and that is verifying (no table has this name). */
+export const VERIFY_PHASE = "<verify>";
+
 /** Runs (or resumes) one import job. Throws on source/D1 errors so the queue retries it. */
 export async function runImport(deps: RunDeps, sources: RunSources, jobId: string): Promise<"completed" | "skipped" | "lost"> {
   const job = await claim(deps.db, jobId, deps.now().toISOString());
@@ -298,16 +301,26 @@ export async function runImport(deps: RunDeps, sources: RunSources, jobId: strin
   const verification: ImportVerificationTable[] = [];
   try {
     reader = await source.open({ hyperdrive: deps.hyperdrive, files: deps.files, input, plantTimeZone: deps.plantTimeZone });
-    const startAt = job.cursor ? source.tables.findIndex((t) => t.read.name === job.cursor?.table) : 0;
+    const verifying = job.cursor?.table === VERIFY_PHASE;
+    const startAt = verifying ? source.tables.length : job.cursor ? source.tables.findIndex((t) => t.read.name === job.cursor?.table) : 0;
     for (let i = Math.max(0, startAt); i < source.tables.length; i++) {
       const spec = source.tables[i] as AnyTableSpec;
       const resumed = job.cursor && job.cursor.table === spec.read.name ? job.cursor : null;
       await importTable(deps, reader, source, spec, job, progress, resumed);
     }
-    // Verified while the source is open (an uploaded file is deleted when the job ends).
+    // Every row is in: a run that stops from here on resumes at the verification, never
+    // re-imports (which would count every row again in the report).
+    if (!verifying) {
+      const [res] = await deps.db.batch([
+        progressUpdate(deps.db, job, progress, { table: VERIFY_PHASE, after: null, since: null, high: null }, deps.now().toISOString()),
+      ]);
+      if (res.meta.changes === 0) throw new LostLease();
+    }
+    // Verified while the source is open (an uploaded file is deleted when the job ends); the hold
+    // is renewed before each page read, so a long verification keeps its lease.
+    const hold = () => assertHeld(deps.db, job, deps.now().toISOString());
     for (const spec of source.tables) {
-      await assertHeld(deps.db, job, deps.now().toISOString());
-      verification.push(await verifyTable(deps.db, source, reader, spec as AnyTableSpec, deps.now()));
+      verification.push(await verifyTable(deps.db, source, reader, spec as AnyTableSpec, deps.now(), hold));
     }
   } catch (err) {
     if (err instanceof LostLease) {

@@ -28,11 +28,19 @@ class Checksum {
 const pick = (values: Record<string, unknown>, keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, values[k] ?? null]));
 
 /** Compares one table of the open source with D1. */
-export async function verifyTable(db: Db, source: LegacySource, reader: SourceReader, spec: AnyTableSpec, now: Date): Promise<ImportVerificationTable> {
+export async function verifyTable(
+  db: Db,
+  source: LegacySource,
+  reader: SourceReader,
+  spec: AnyTableSpec,
+  now: Date,
+  hold: () => Promise<void> = async () => {},
+): Promise<ImportVerificationTable> {
   const sourceSum = new Checksum();
   let mappedRows = 0;
   let after: string | null = null;
   for (;;) {
+    await hold();
     const rows = await reader.page(spec.read, after, PAGE_ROWS, null);
     if (rows.length === 0) break;
     for (const { legacyId, result } of await mapPage(db, source, spec, rows, now)) {
