@@ -156,12 +156,16 @@ export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
         (principal) => ({ principal }),
         (error: unknown) => ({ error }),
       );
+      let failed: { error: unknown } | undefined;
       try {
         await run();
+      } catch (error) {
+        failed = { error };
       } finally {
         // The check joins the read's first D1 batch when there is one; otherwise it goes now.
         deps.flushD1();
       }
+      // Even a handler's error waits for the check: a revoked token must not learn 403 from 404.
       const outcome = await confirmed;
       if ("error" in outcome) throw outcome.error;
       if (!sameAccess(outcome.principal, auth.claimed)) {
@@ -169,6 +173,7 @@ export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
         if (!isAllowed(outcome.principal, spec)) throw refusal(spec, outcome.principal);
         throw unauthenticated("Your access changed since this token was issued; refresh it", "revoked");
       }
+      if (failed) throw failed.error;
       return;
     }
     deps.flushD1();

@@ -55,6 +55,15 @@ describe("reads beside the session check", () => {
     expect(single.status).toBe(401);
     expect(Array.isArray(single.json)).toBe(false);
     expect(d1(single.res)).toEqual({ queries: 1, waits: 1 });
+    const missing = await call("/api/v1/production/lines/00000000-0000-4000-8000-000000000999", { token: u.token });
+    expect(missing.status).toBe(401);
+  });
+
+  it("a read whose handler refuses before any D1 call still waits for the check: a revoked token learns nothing (review finding)", async () => {
+    const fr = await loginAs("production_manager", { allowed_tabs: ["salesdata.history", "salesdata.fr-sales"] });
+    expect((await call("/api/v1/salesdata/imports?region=uk", { token: fr.token })).status).toBe(403);
+    expect((await call("/api/v1/auth/logout", { method: "POST", token: fr.token })).status).toBe(200);
+    expect((await call("/api/v1/salesdata/imports?region=uk", { token: fr.token })).status).toBe(401);
   });
 
   it("a single-select read that carried the check answers with the rights as they are now", async () => {
