@@ -101,6 +101,10 @@ describe("sales imports as queue jobs", () => {
     // Another region's history tab does not open it.
     const other = await loginAs("production_manager", { allowed_tabs: ["salesdata.history", "salesdata.fr-sales"] });
     expect((await call(`/api/v1/salesdata/imports/${res.json.id}/events`, { token: other.token })).status).toBe(404);
+    // Each stream polls D1 for up to 5 minutes: a user opens at most 10 a minute (USER_LIMIT_IMPORTS).
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await call(`/api/v1/salesdata/imports/${res.json.id}/events`, { token: admin.token })).status);
+    expect(statuses).toContain(429);
   });
 
   it("a small file stays synchronous (200, RM365's answer) unless background=true asks for a job", async () => {

@@ -57,6 +57,7 @@ export const importRoutes = createRouter()
       method: "get",
       path: "/{id}/events",
       access: ACCESS,
+      userLimit: "imports",
       summary: "An import's progress as Server-Sent Events (`progress` while it runs, then `completed` or `failed`)",
       tags: TAGS,
       request: { params: ImportParams },

@@ -62,6 +62,8 @@ const router = createRouter()
       path: "/imports/{id}/events",
       access: "salesdata:read",
       tab: "salesdata.history",
+      // Each stream polls D1 for up to 5 minutes: opened at most 10 a minute per user (review finding).
+      userLimit: "imports",
       summary:
         "An import's progress as Server-Sent Events: `progress` (the SalesImport) while it is queued, validating or importing, then `completed`, or `failed` (status rejected, failed or duplicate); at most 5 minutes a stream",
       tags: TAGS,
