@@ -13,7 +13,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { importJobs, legacyKeys, oeeCalculations, productionLines } from "../../src/db/schema";
 import { ms5Source } from "../../src/modules/bridge/ms5";
-import { MAX_STATEMENT_BYTES, runImport, upsertStatements } from "../../src/modules/bridge/runner";
+import { countQueries, D1_QUERY_BUDGET, MAX_STATEMENT_BYTES, runImport, upsertStatements } from "../../src/modules/bridge/runner";
 import type { AnyTableSpec, LegacyRow, LegacySource, TableRead } from "../../src/modules/bridge/source";
 import { sqlLiteral } from "../../src/modules/bridge/values";
 import { db } from "../helpers";
@@ -110,7 +110,16 @@ async function runJob(source: LegacySource, d1: D1Database = env.DB) {
   await db()
     .insert(importJobs)
     .values({ id, source: "ms5", mode: "full", input: { mode: "full" }, report: {}, failures: [], createdBy: "test", username: "test" });
-  const deps = { db: createDb(d1), files: env.FILES, hyperdrive: () => env.LEGACY_DB, plantTimeZone: () => "UTC", now: () => new Date() };
+  const queries = { spent: 0, budget: D1_QUERY_BUDGET };
+  const deps = {
+    db: createDb(countQueries(d1, queries)),
+    queries,
+    queue: env.IMPORT_QUEUE,
+    files: env.FILES,
+    hyperdrive: () => env.LEGACY_DB,
+    plantTimeZone: () => "UTC",
+    now: () => new Date(),
+  };
   const outcome = await runImport(deps, { get: (name) => (name === "ms5" ? source : undefined) }, id);
   const [job] = await db().select().from(importJobs).where(eq(importJobs.id, id));
   return { outcome, job: job as typeof importJobs.$inferSelect };
