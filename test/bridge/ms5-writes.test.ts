@@ -12,6 +12,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { importJobs, legacyKeys, oeeCalculations, productionLines } from "../../src/db/schema";
+import { ExportFileError } from "../../src/modules/bridge/ccbackend/reader";
 import { ms5Source } from "../../src/modules/bridge/ms5";
 import { countQueries, D1_QUERY_BUDGET, MAX_STATEMENT_BYTES, runImport, upsertStatements } from "../../src/modules/bridge/runner";
 import type { AnyTableSpec, LegacyRow, LegacySource, TableRead } from "../../src/modules/bridge/source";
@@ -272,5 +273,116 @@ describe("bridge write path (MS5 specs, in-memory reader)", () => {
     expect(outcome).toBe("lost");
     expect(await count(oeeCalculations)).toBe(500);
     expect(await keyCount("oee_calculations")).toBe(500);
+  });
+});
+
+/**
+ * Runs a job as the import queue would: one delivery per message, each with its own count of D1
+ * queries under `budget` (D1's limit is per invocation); a delivery that throws is retried, as the
+ * queue retries its message. Returns each delivery's outcome, queries and the job after it.
+ */
+async function deliver(source: LegacySource, budget: number) {
+  const id = crypto.randomUUID();
+  await db()
+    .insert(importJobs)
+    .values({ id, source: "ms5", mode: "full", input: { mode: "full" }, report: {}, failures: [], createdBy: "test", username: "test" });
+  const sent: unknown[] = [];
+  const queue = { send: async (body: unknown) => void sent.push(body) } as unknown as Queue;
+  const deliveries: { outcome: string; spent: number; sent: unknown[]; job: typeof importJobs.$inferSelect }[] = [];
+  for (;;) {
+    const queries = { spent: 0, budget };
+    const deps = {
+      db: createDb(countQueries(env.DB, queries)),
+      queries,
+      queue,
+      files: env.FILES,
+      hyperdrive: () => env.LEGACY_DB,
+      plantTimeZone: () => "UTC",
+      now: () => new Date(),
+    };
+    const before = sent.length;
+    const outcome = await runImport(deps, { get: (name) => (name === "ms5" ? source : undefined) }, id, "r1").catch((err: unknown) => `threw: ${String(err)}`);
+    const [job] = await db().select().from(importJobs).where(eq(importJobs.id, id));
+    deliveries.push({ outcome, spent: queries.spent, sent: sent.slice(before), job: job as typeof importJobs.$inferSelect });
+    if (outcome !== "handed_off" && !outcome.startsWith("threw")) break;
+    if (deliveries.length > 40) throw new Error("the job never ended");
+  }
+  return deliveries;
+}
+
+describe("D1 query budget per invocation (hand-off to a fresh delivery)", () => {
+  const oee = Array.from({ length: 3_000 }, (_, i) => oeeRow(i + 1));
+  const BUDGET = 40;
+
+  it("an import past the budget spans several deliveries, each within it, and ends as one delivery would: same rows, keys, verification, attempts", async () => {
+    const deliveries = await deliver(memoryMs5({ production_lines: LINES, oee_calculations: oee }), BUDGET);
+    expect(deliveries.length).toBeGreaterThan(2);
+    const last = deliveries[deliveries.length - 1] as (typeof deliveries)[number];
+    expect(last.outcome).toBe("completed");
+    for (const d of deliveries.slice(0, -1)) {
+      expect(d.outcome).toBe("handed_off");
+      // Back to queued at its cursor, the attempt given back, its message sent again.
+      expect(d.job).toMatchObject({ state: "queued", attempts: 0 });
+      expect(d.sent).toEqual([{ type: "import_job", jobId: d.job.id, requestId: "r1" }]);
+    }
+    // Within the budget, plus the hand-off's own two queries.
+    for (const d of deliveries) expect(d.spent).toBeLessThanOrEqual(BUDGET + 2);
+    // Some hand-offs came between verified tables.
+    expect(deliveries.some((d) => d.job.state === "queued" && (d.job.verification?.length ?? 0) > 0)).toBe(true);
+    expect(last.sent).toEqual([]);
+    expect(last.job).toMatchObject({ state: "completed", error: null, attempts: 1, cursor: null, failureCount: 0 });
+    expect(last.job.report.oee_calculations).toEqual({ read: 3_000, written: 3_000, updated: 0, skipped: 0, failed: 0 });
+    expect(last.job.report.production_lines).toEqual({ read: 3, written: 3, updated: 0, skipped: 0, failed: 0 });
+    expect(await count(oeeCalculations)).toBe(3_000);
+    expect(await keyCount("oee_calculations")).toBe(3_000);
+    expect(await count(productionLines)).toBe(3);
+    expect(last.job.verification?.map((t) => [t.table, t.source_rows, t.floorline_rows, t.match])).toEqual([
+      ["production_lines", 3, 3, true],
+      ["oee_calculations", 3_000, 3_000, true],
+    ]);
+
+    // The same import in one delivery finds every row as the split one wrote it, and verifies the same.
+    const [single] = await deliver(memoryMs5({ production_lines: LINES, oee_calculations: oee }), D1_QUERY_BUDGET);
+    expect(single?.outcome).toBe("completed");
+    expect(single?.sent).toEqual([]);
+    expect(single?.job.report.oee_calculations).toEqual({ read: 3_000, written: 0, updated: 0, skipped: 3_000, failed: 0 });
+    expect(single?.job.report.production_lines).toEqual({ read: 3, written: 0, updated: 0, skipped: 3, failed: 0 });
+    expect(single?.job.verification).toEqual(last.job.verification);
+    expect(await count(oeeCalculations)).toBe(3_000);
+    expect(await keyCount("oee_calculations")).toBe(3_000);
+  });
+
+  it("a crash between hand-offs still counts an attempt; the job resumes at its cursor", async () => {
+    let oeePages = 0;
+    const source = memoryMs5({ production_lines: LINES, oee_calculations: oee }, async (table) => {
+      if (table === "oee_calculations" && ++oeePages === 4) throw new Error("connection reset");
+    });
+    const deliveries = await deliver(source, BUDGET);
+    const crashed = deliveries.findIndex((d) => d.outcome.startsWith("threw"));
+    expect(crashed).toBeGreaterThan(0);
+    expect(deliveries[crashed]?.job).toMatchObject({ state: "queued", attempts: 1, error: expect.stringMatching(/^The import stopped: .*connection reset/) });
+    expect(deliveries.filter((d) => d.outcome.startsWith("threw"))).toHaveLength(1);
+    const last = deliveries[deliveries.length - 1];
+    expect(last?.job).toMatchObject({ state: "completed", error: null, attempts: 2 });
+    expect(last?.job.report.oee_calculations).toEqual({ read: 3_000, written: 3_000, updated: 0, skipped: 0, failed: 0 });
+    expect(await count(oeeCalculations)).toBe(3_000);
+  });
+
+  it("a file the importers refuse fails its job at once: one delivery, no retry", async () => {
+    const source: LegacySource = {
+      ...memoryMs5({}),
+      open: async () => {
+        throw new ExportFileError("The file is not a CCbackend export");
+      },
+    };
+    const deliveries = await deliver(source, D1_QUERY_BUDGET);
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0]?.outcome).toBe("completed");
+    expect(deliveries[0]?.sent).toEqual([]);
+    expect(deliveries[0]?.job).toMatchObject({
+      state: "failed",
+      attempts: 1,
+      error: "The import stopped: ExportFileError: The file is not a CCbackend export",
+    });
   });
 });
