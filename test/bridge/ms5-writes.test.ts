@@ -12,8 +12,9 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { importJobs, legacyKeys, oeeCalculations, productionLines } from "../../src/db/schema";
+import { ExportFileError } from "../../src/modules/bridge/ccbackend/reader";
 import { ms5Source } from "../../src/modules/bridge/ms5";
-import { MAX_STATEMENT_BYTES, runImport, upsertStatements } from "../../src/modules/bridge/runner";
+import { countQueries, D1_QUERY_BUDGET, MAX_STATEMENT_BYTES, runImport, upsertStatements } from "../../src/modules/bridge/runner";
 import type { AnyTableSpec, LegacyRow, LegacySource, TableRead } from "../../src/modules/bridge/source";
 import { sqlLiteral } from "../../src/modules/bridge/values";
 import { db } from "../helpers";
@@ -105,19 +106,21 @@ const oeeRow = (n: number, goodParts = 400 + (n % 50)): LegacyRow => ({
   total_parts: 450,
 });
 
-/** The import's D1 calls for 3 lines + 1,200 OEE rows: the claim, per page a lookup and a write batch, a batch per table end. */
-const IMPORT_CALLS = 1 + 2 * (1 + 3) + 2;
-/** The verification's: the phase marker; a hold before each page read (1 + 3); the OEE pages' key lookups (3); D1's checksum pages (lines 1, OEE 2). */
-const VERIFY_CALLS = 1 + 4 + 3 + 1 + 2;
-/** The finish batch (with the file outbox) and its file check. */
-const END_CALLS = 2;
-
 async function runJob(source: LegacySource, d1: D1Database = env.DB) {
   const id = crypto.randomUUID();
   await db()
     .insert(importJobs)
     .values({ id, source: "ms5", mode: "full", input: { mode: "full" }, report: {}, failures: [], createdBy: "test", username: "test" });
-  const deps = { db: createDb(d1), files: env.FILES, hyperdrive: () => env.LEGACY_DB, plantTimeZone: () => "UTC", now: () => new Date() };
+  const queries = { spent: 0, budget: D1_QUERY_BUDGET };
+  const deps = {
+    db: createDb(countQueries(d1, queries)),
+    queries,
+    queue: env.IMPORT_QUEUE,
+    files: env.FILES,
+    hyperdrive: () => env.LEGACY_DB,
+    plantTimeZone: () => "UTC",
+    now: () => new Date(),
+  };
   const outcome = await runImport(deps, { get: (name) => (name === "ms5" ? source : undefined) }, id);
   const [job] = await db().select().from(importJobs).where(eq(importJobs.id, id));
   return { outcome, job: job as typeof importJobs.$inferSelect };
@@ -163,9 +166,12 @@ describe("bridge write path (MS5 specs, in-memory reader)", () => {
     const queries = calls.reduce((n, c) => n + c.length, 0);
     expect(queries).toBeLessThan(100);
     // D1 calls: the claim; per page one batch of the lease check and the lookups, then the write
-    // batch (lines: 1 page, OEE: 3); a batch per table end (watermark, cursor); then the
-    // verification (below); then the finish and its file check.
-    expect(calls.length).toBe(IMPORT_CALLS + VERIFY_CALLS + END_CALLS);
+    // batch (lines: 1 page, OEE: 3); a batch per table end (watermark, cursor); the verification
+    // (its phase marker; before each page read the hold: lines 1, OEE 3; a lookup of its
+    // references a page: OEE 3; its D1 checksum's pages of 1,000: lines 1, OEE 2); the finish;
+    // the read of the job's file to purge.
+    const CALLS = 1 + 2 * (1 + 3) + 2 + (1 + 4 + 3 + 1 + 2) + 1 + 1;
+    expect(calls.length).toBe(CALLS);
 
     // Again, nothing changed: no row written.
     calls.length = 0;
@@ -173,7 +179,7 @@ describe("bridge write path (MS5 specs, in-memory reader)", () => {
     expect(again.job.report.oee_calculations).toEqual({ read: 1_200, written: 0, updated: 0, skipped: 1_200, failed: 0 });
     expect(calls.flat().filter((t) => /^insert into "(oee_calculations|legacy_keys)"/i.test(t))).toEqual([]);
     // The same calls, the write batches holding only the progress.
-    expect(calls.length).toBe(IMPORT_CALLS + VERIFY_CALLS + END_CALLS);
+    expect(calls.length).toBe(CALLS);
 
     // 100 rows changed in the legacy table: exactly those 100 rewritten, their keys moved to this job.
     const changed = rows.map((r, i) => (i >= 600 && i < 700 ? oeeRow(i + 1, 7) : r));
@@ -289,7 +295,15 @@ describe("bridge write path (MS5 specs, in-memory reader)", () => {
 
     // The next delivery: reads only what verification reads (no page of the import again).
     pagesRead = 0;
-    const deps = { db: db(), files: env.FILES, hyperdrive: () => env.LEGACY_DB, plantTimeZone: () => "UTC", now: () => new Date() };
+    const deps = {
+      db: db(),
+      queries: { spent: 0, budget: 800 },
+      queue: { send: async () => {} } as unknown as Queue,
+      files: env.FILES,
+      hyperdrive: () => env.LEGACY_DB,
+      plantTimeZone: () => "UTC",
+      now: () => new Date(),
+    };
     const outcome = await runImport(deps, { get: () => failing }, stopped?.id as string);
     expect(outcome).toBe("completed");
     const [done] = await db()
@@ -302,5 +316,117 @@ describe("bridge write path (MS5 specs, in-memory reader)", () => {
     expect(done?.verification?.every((t) => t.match)).toBe(true);
     // Lines 1 page + OEE 2 pages (500 + 100), each read once by the verification.
     expect(pagesRead).toBe(3);
+  });
+});
+
+/**
+ * Runs a job as the import queue would: one delivery per message, each with its own count of D1
+ * queries under `budget` (D1's limit is per invocation); a delivery that throws is retried, as the
+ * queue retries its message. Returns each delivery's outcome, queries and the job after it.
+ */
+async function deliver(source: LegacySource, budget: number) {
+  const id = crypto.randomUUID();
+  await db()
+    .insert(importJobs)
+    .values({ id, source: "ms5", mode: "full", input: { mode: "full" }, report: {}, failures: [], createdBy: "test", username: "test" });
+  const sent: unknown[] = [];
+  const queue = { send: async (body: unknown) => void sent.push(body) } as unknown as Queue;
+  const deliveries: { outcome: string; spent: number; sent: unknown[]; job: typeof importJobs.$inferSelect }[] = [];
+  for (;;) {
+    const queries = { spent: 0, budget };
+    const deps = {
+      db: createDb(countQueries(env.DB, queries)),
+      queries,
+      queue,
+      files: env.FILES,
+      hyperdrive: () => env.LEGACY_DB,
+      plantTimeZone: () => "UTC",
+      now: () => new Date(),
+    };
+    const before = sent.length;
+    const outcome = await runImport(deps, { get: (name) => (name === "ms5" ? source : undefined) }, id, "r1").catch((err: unknown) => `threw: ${String(err)}`);
+    const [job] = await db().select().from(importJobs).where(eq(importJobs.id, id));
+    deliveries.push({ outcome, spent: queries.spent, sent: sent.slice(before), job: job as typeof importJobs.$inferSelect });
+    if (outcome !== "handed_off" && !outcome.startsWith("threw")) break;
+    if (deliveries.length > 40) throw new Error("the job never ended");
+  }
+  return deliveries;
+}
+
+describe("D1 query budget per invocation (hand-off to a fresh delivery)", () => {
+  const oee = Array.from({ length: 3_000 }, (_, i) => oeeRow(i + 1));
+  const BUDGET = 45;
+
+  it("an import past the budget spans several deliveries, each within it, and ends as one delivery would: same rows, keys, verification, attempts", async () => {
+    const deliveries = await deliver(memoryMs5({ production_lines: LINES, oee_calculations: oee }), BUDGET);
+    expect(deliveries.length).toBeGreaterThan(2);
+    const last = deliveries[deliveries.length - 1] as (typeof deliveries)[number];
+    expect(last.outcome).toBe("completed");
+    for (const d of deliveries.slice(0, -1)) {
+      expect(d.outcome).toBe("handed_off");
+      // Back to queued at its cursor, the attempt given back, its message sent again.
+      expect(d.job).toMatchObject({ state: "queued", attempts: 0 });
+      expect(d.sent).toEqual([{ type: "import_job", jobId: d.job.id, requestId: "r1" }]);
+    }
+    // Within the budget, plus the hand-off's own two queries.
+    for (const d of deliveries) expect(d.spent).toBeLessThanOrEqual(BUDGET + 2);
+    // One hand-off came between pages, one between verified tables (the first table's result kept).
+    expect(deliveries.some((d) => d.job.cursor?.table === "oee_calculations")).toBe(true);
+    expect(deliveries.some((d) => d.job.state === "queued" && d.job.verification?.length === 1)).toBe(true);
+    expect(last.sent).toEqual([]);
+    expect(last.job).toMatchObject({ state: "completed", error: null, attempts: 1, cursor: null, failureCount: 0 });
+    expect(last.job.report.oee_calculations).toEqual({ read: 3_000, written: 3_000, updated: 0, skipped: 0, failed: 0 });
+    expect(last.job.report.production_lines).toEqual({ read: 3, written: 3, updated: 0, skipped: 0, failed: 0 });
+    expect(await count(oeeCalculations)).toBe(3_000);
+    expect(await keyCount("oee_calculations")).toBe(3_000);
+    expect(await count(productionLines)).toBe(3);
+    expect(last.job.verification?.map((t) => [t.table, t.source_rows, t.floorline_rows, t.match])).toEqual([
+      ["production_lines", 3, 3, true],
+      ["oee_calculations", 3_000, 3_000, true],
+    ]);
+
+    // The same import in one delivery finds every row as the split one wrote it, and verifies the same.
+    const [single] = await deliver(memoryMs5({ production_lines: LINES, oee_calculations: oee }), D1_QUERY_BUDGET);
+    expect(single?.outcome).toBe("completed");
+    expect(single?.sent).toEqual([]);
+    expect(single?.job.report.oee_calculations).toEqual({ read: 3_000, written: 0, updated: 0, skipped: 3_000, failed: 0 });
+    expect(single?.job.report.production_lines).toEqual({ read: 3, written: 0, updated: 0, skipped: 3, failed: 0 });
+    expect(single?.job.verification).toEqual(last.job.verification);
+    expect(await count(oeeCalculations)).toBe(3_000);
+    expect(await keyCount("oee_calculations")).toBe(3_000);
+  });
+
+  it("a crash between hand-offs still counts an attempt; the job resumes at its cursor", async () => {
+    let oeePages = 0;
+    const source = memoryMs5({ production_lines: LINES, oee_calculations: oee }, async (table) => {
+      if (table === "oee_calculations" && ++oeePages === 4) throw new Error("connection reset");
+    });
+    const deliveries = await deliver(source, BUDGET);
+    const crashed = deliveries.findIndex((d) => d.outcome.startsWith("threw"));
+    expect(crashed).toBeGreaterThan(0);
+    expect(deliveries[crashed]?.job).toMatchObject({ state: "queued", attempts: 1, error: expect.stringMatching(/^The import stopped: .*connection reset/) });
+    expect(deliveries.filter((d) => d.outcome.startsWith("threw"))).toHaveLength(1);
+    const last = deliveries[deliveries.length - 1];
+    expect(last?.job).toMatchObject({ state: "completed", error: null, attempts: 2 });
+    expect(last?.job.report.oee_calculations).toEqual({ read: 3_000, written: 3_000, updated: 0, skipped: 0, failed: 0 });
+    expect(await count(oeeCalculations)).toBe(3_000);
+  });
+
+  it("a file the importers refuse fails its job at once: one delivery, no retry", async () => {
+    const source: LegacySource = {
+      ...memoryMs5({}),
+      open: async () => {
+        throw new ExportFileError("The file is not a CCbackend export");
+      },
+    };
+    const deliveries = await deliver(source, D1_QUERY_BUDGET);
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0]?.outcome).toBe("completed");
+    expect(deliveries[0]?.sent).toEqual([]);
+    expect(deliveries[0]?.job).toMatchObject({
+      state: "failed",
+      attempts: 1,
+      error: "The import stopped: ExportFileError: The file is not a CCbackend export",
+    });
   });
 });

@@ -2,7 +2,8 @@
  * The import queue's consumer, run by the import worker (workers/import/index.ts): each message
  * runs or resumes one import job (./runner.ts). A run that throws (the legacy database
  * unreachable, D1 down) is retried with back-off; after the last delivery the job is marked
- * failed with the error (dead letter) and its uploaded file deleted.
+ * failed with the error (dead letter) and its uploaded file deleted. A run near D1's 1,000 queries
+ * an invocation (counted here, per batch) sends its job's message again to IMPORT_QUEUE and stops.
  */
 import { eq } from "drizzle-orm";
 import { consumeBatch } from "../../../workers/shared";
@@ -14,7 +15,7 @@ import { ImportMessage } from "../../queues/messages";
 import { attendanceConfig } from "../attendance/config";
 import { consumeSalesImport } from "../salesdata/import";
 import { IMPORT_JOB_MAX_ATTEMPTS, importJobKind } from "./lease";
-import { type RunDeps, runImport } from "./runner";
+import { countQueries, D1_QUERY_BUDGET, type RunDeps, runImport } from "./runner";
 import { LEGACY_SOURCES_BY_NAME, legacyHyperdrive } from "./sources";
 import { purgeJobFile } from "./upload-outbox";
 
@@ -28,16 +29,22 @@ const MAX_DELIVERIES = 3;
 export interface ImportWorkerEnv {
   DB: D1Database;
   FILES: R2Bucket;
+  /** The import queue itself: a run at its D1 query budget hands its job on (./runner.ts `handOff`). */
+  IMPORT_QUEUE: Queue;
   LEGACY_DB: Hyperdrive;
   LEGACY_RM365_DB: Hyperdrive;
   LEGACY_RM365_INVENTORY_DB: Hyperdrive;
 }
 
 export async function consumeImports(batch: MessageBatch, env: ImportWorkerEnv): Promise<void> {
-  const db = createDb(env.DB);
+  // One count per invocation: D1's limit is the invocation's, whatever runs in it.
+  const queries = { spent: 0, budget: D1_QUERY_BUDGET };
+  const db = createDb(countQueries(env.DB, queries));
   const now = () => new Date();
   const deps: RunDeps = {
     db,
+    queries,
+    queue: env.IMPORT_QUEUE,
     files: env.FILES,
     hyperdrive: (source) => legacyHyperdrive(env, source),
     plantTimeZone: () => featureReader(env)(attendanceConfig).timeZone,
@@ -52,7 +59,7 @@ export async function consumeImports(batch: MessageBatch, env: ImportWorkerEnv):
         case "probe":
           return;
         case "import_job":
-          await runImport(deps, LEGACY_SOURCES_BY_NAME, message.jobId);
+          await runImport(deps, LEGACY_SOURCES_BY_NAME, message.jobId, message.requestId);
           return;
         case "sales_import":
           await consumeSalesImport(env, message);

@@ -48,9 +48,12 @@ export const importJobKind: JobKind<Row> = {
     ]);
     return failed[0];
   },
-  send: async (deps, row) => {
-    if (!deps.queues.imports) throw new Error("No import queue bound");
-    const message: ImportJobMessage = { type: "import_job", jobId: row.id, requestId: deps.requestId };
-    await deps.queues.imports.send(message, { contentType: "json" });
-  },
+  send: (deps, row) => sendImportJob(deps.queues.imports, row.id, deps.requestId),
 };
+
+/** Sends a job's `import_job` message (the reaper's re-queue, and a run's budget hand-off: ./runner.ts). */
+export async function sendImportJob(queue: Queue | undefined, jobId: string, requestId: string): Promise<void> {
+  if (!queue) throw new Error("No import queue bound");
+  const message: ImportJobMessage = { type: "import_job", jobId, requestId };
+  await queue.send(message, { contentType: "json" });
+}

@@ -11,7 +11,15 @@
  * Rows of a table with the default write, and every page's legacy keys, go in multi-row
  * `INSERT … VALUES … ON CONFLICT DO UPDATE` statements of SQL literals (`upsertStatements`):
  * a few statements a page instead of two a row, within D1's limits of 100 bound parameters and
- * 100 KB a statement and 1,000 queries an invocation.
+ * 100 KB a statement.
+ *
+ * D1 also runs at most 1,000 queries in one Worker invocation (each statement of a batch counts;
+ * local workerd does not enforce it): a run counts its queries (`countQueries`) and, before a page
+ * or a table's verification that could take it past `D1_QUERY_BUDGET`, hands the job to a fresh
+ * delivery (`handOff`): back to queued at its cursor through the reaper's own re-queue
+ * (./lease.ts), its message sent again, the attempt given back (attempts count failures).
+ * An uploaded file the importers refuse (`BAD_FILE_ERRORS`) fails its job at once: it would
+ * fail the same way on every delivery.
  */
 import { and, type Column, eq, getTableColumns, getTableName, is, SQL, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
@@ -27,7 +35,12 @@ import {
   legacyWatermarks,
 } from "../../db/schema";
 import { describeError, log } from "../../lib/logging";
-import { IMPORT_JOB_MAX_ATTEMPTS } from "./lease";
+import { ExportError } from "./ccbackend/export";
+import { ExportFileError } from "./ccbackend/reader";
+import { IMPORT_JOB_MAX_ATTEMPTS, importJobKind, sendImportJob } from "./lease";
+import { ArchiveError } from "./parts/archive";
+import { PartsUploadError } from "./parts/reader";
+import { LegacyDbError } from "./parts/sqlite";
 import {
   type AnyTableSpec,
   type ImportInput,
@@ -55,8 +68,35 @@ const MAX_REASON = 300;
  */
 export const WATERMARK_OVERLAP_MS = 10 * 60_000;
 
+/**
+ * D1 queries a run lets its invocation reach before it hands the job on (`handOff`): D1 allows
+ * 1,000; the rest is the margin for a page dearer than any before it, the hand-off itself (3)
+ * and, on the consumer's side, a dead-letter's writes.
+ */
+export const D1_QUERY_BUDGET = 800;
+
+/** What a page is assumed to cost before the run has measured one (lookups, writes, progress). */
+const MIN_PAGE_QUERIES = 20;
+
+/** The cursor of a job whose tables are imported and whose verification resumes at `after` (a table's name). */
+const VERIFYING = "*verify";
+
+/** Errors of an uploaded file the importers refuse: the job fails at once (a retry reads the same bytes). */
+const BAD_FILE_ERRORS = [ExportError, ExportFileError, PartsUploadError, LegacyDbError, ArchiveError] as const;
+const badFile = (err: unknown) => BAD_FILE_ERRORS.some((type) => err instanceof type);
+
+/** D1 queries spent so far in this invocation: each statement, alone or in a batch, counts one. */
+export interface QueryCount {
+  spent: number;
+}
+
 export interface RunDeps {
+  /** Over a D1 wrapped by `countQueries(…, queries)`. */
   db: Db;
+  /** The invocation's count of D1 queries (`countQueries`), and the most a run lets it reach (`D1_QUERY_BUDGET`). */
+  queries: QueryCount & { budget: number };
+  /** The import queue: a run at its budget sends its job's message here (`handOff`). */
+  queue: Queue;
   files: R2Bucket;
   hyperdrive: (database: LegacyDatabase) => Hyperdrive;
   /** SourceContext.plantTimeZone. */
@@ -237,7 +277,8 @@ function addFailure(progress: Progress, table: string, legacyId: string, reason:
 }
 
 /**
- * Claims a queued job (counts the attempt, stamps the heartbeat). Returns the row, or
+ * Claims a queued job (counts the attempt, stamps the heartbeat; a budget hand-off gave its
+ * attempt back, so its next claim counts none). Returns the row, or
  * undefined when it is not queued (done, failed, or another delivery holds it).
  */
 async function claim(db: Db, jobId: string, now: string): Promise<JobRow | undefined> {
@@ -283,11 +324,27 @@ export interface RunSources {
   get(name: string): LegacySource | undefined;
 }
 
-/** The cursor of a job whose rows are all imported and that is verifying (no table has this name). */
-export const VERIFY_PHASE = "<verify>";
+/** The run reached its query budget: the job goes on in a fresh delivery (`handOff`). */
+class HandOff {
+  /** `cursor`/`verification`: to record first (a hand-off between verified tables); a page's cursor is already stored. */
+  constructor(readonly pending?: { cursor: ImportCursor; verification: ImportVerificationTable[] }) {}
+}
 
-/** Runs (or resumes) one import job. Throws on source/D1 errors so the queue retries it. */
-export async function runImport(deps: RunDeps, sources: RunSources, jobId: string): Promise<"completed" | "skipped" | "lost"> {
+/** Throws `HandOff` when `cost` more queries could take the invocation past the run's budget. */
+function spend(deps: RunDeps, cost: number, pending?: HandOff["pending"]): void {
+  if (deps.queries.spent + cost > deps.queries.budget) throw new HandOff(pending);
+}
+
+/**
+ * Runs (or resumes) one import job. Throws on source/D1 errors so the queue retries it.
+ * "handed_off": it reached its query budget and sent the job's message again (`handOff`).
+ */
+export async function runImport(
+  deps: RunDeps,
+  sources: RunSources,
+  jobId: string,
+  requestId: string = crypto.randomUUID(),
+): Promise<"completed" | "skipped" | "lost" | "handed_off"> {
   const job = await claim(deps.db, jobId, deps.now().toISOString());
   if (!job) return "skipped";
   const source = sources.get(job.source);
@@ -298,37 +355,61 @@ export async function runImport(deps: RunDeps, sources: RunSources, jobId: strin
   const input = job.input as ImportInput;
   const progress: Progress = { report: { ...job.report }, failures: [...job.failures], failureCount: job.failureCount };
   let reader: SourceReader | undefined;
-  const verification: ImportVerificationTable[] = [];
+  // Resuming a verification a hand-off stopped: the tables are imported, some already verified.
+  const verifyFrom = job.cursor?.table === VERIFYING ? job.cursor.after : null;
+  const verification: ImportVerificationTable[] = verifyFrom === null ? [] : [...(job.verification ?? [])];
+  const pageCost = { max: MIN_PAGE_QUERIES };
+  const verifiedBefore = verification.length;
   try {
     reader = await source.open({ hyperdrive: deps.hyperdrive, files: deps.files, input, plantTimeZone: deps.plantTimeZone });
-    const verifying = job.cursor?.table === VERIFY_PHASE;
-    const startAt = verifying ? source.tables.length : job.cursor ? source.tables.findIndex((t) => t.read.name === job.cursor?.table) : 0;
+    const startAt = verifyFrom !== null ? source.tables.length : job.cursor ? source.tables.findIndex((t) => t.read.name === job.cursor?.table) : 0;
     for (let i = Math.max(0, startAt); i < source.tables.length; i++) {
       const spec = source.tables[i] as AnyTableSpec;
       const resumed = job.cursor && job.cursor.table === spec.read.name ? job.cursor : null;
-      await importTable(deps, reader, source, spec, job, progress, resumed);
+      await importTable(deps, reader, source, spec, job, progress, resumed, pageCost);
     }
-    // Every row is in: a run that stops from here on resumes at the verification, never
-    // re-imports (which would count every row again in the report).
-    if (!verifying) {
+    // Every row is in: a run that stops from here on (a crash, the legacy database gone, a reaped
+    // lease) resumes at the verification and never re-imports, which would count every row again.
+    if (verifyFrom === null) {
+      const first = (source.tables[0] as AnyTableSpec).read.name;
       const [res] = await deps.db.batch([
-        progressUpdate(deps.db, job, progress, { table: VERIFY_PHASE, after: null, since: null, high: null }, deps.now().toISOString()),
+        progressUpdate(deps.db, job, progress, { table: VERIFYING, after: first, since: null, high: null }, deps.now().toISOString()),
       ]);
       if (res.meta.changes === 0) throw new LostLease();
     }
-    // Verified while the source is open (an uploaded file is deleted when the job ends); the hold
-    // is renewed before each page read, so a long verification keeps its lease.
+    // The hold is renewed before each verified page, so a long verification keeps its lease.
     const hold = () => assertHeld(deps.db, job, deps.now().toISOString());
-    for (const spec of source.tables) {
-      verification.push(await verifyTable(deps.db, source, reader, spec as AnyTableSpec, deps.now(), hold));
+    // Verified while the source is open (an uploaded file is deleted when the job ends).
+    const first =
+      verifyFrom === null
+        ? 0
+        : Math.max(
+            0,
+            source.tables.findIndex((t) => t.read.name === verifyFrom),
+          );
+    for (const spec of source.tables.slice(first) as AnyTableSpec[]) {
+      // Its pages (each the hold and a lookup batch of its references), the D1 checksum's pages, a margin.
+      const rows = await reader.count(spec.read);
+      const cost = (Math.ceil(rows / PAGE_ROWS) + 1) * (2 + Object.keys(spec.refs).length) + Math.ceil(rows / 1000) + 2;
+      // Not before anything was done in this invocation: a table too dear for a whole budget is verified anyway.
+      if (verifyFrom === null || verification.length > verifiedBefore)
+        spend(deps, cost, { cursor: { table: VERIFYING, after: spec.read.name, since: null, high: null }, verification });
+      verification.push(await verifyTable(deps.db, source, reader, spec, deps.now(), hold));
     }
   } catch (err) {
     if (err instanceof LostLease) {
       log("warn", "import job lost its lease; stopping", { jobId });
       return "lost";
     }
-    // Back to queued at its cursor so the queue's next delivery resumes it, or failed for good.
+    if (err instanceof HandOff) return await handOff(deps, job, err, requestId);
     const reason = `The import stopped: ${describeError(err).error}`.slice(0, 500);
+    // A file the importers refuse fails the same way on every delivery: failed at once.
+    if (badFile(err)) {
+      await finish(deps, job, { state: "failed", error: reason });
+      log("warn", "import job failed: its file was refused", { jobId, ...describeError(err) });
+      return "completed";
+    }
+    // Back to queued at its cursor so the queue's next delivery resumes it, or failed for good.
     if (job.attempts >= IMPORT_JOB_MAX_ATTEMPTS) {
       await finish(deps, job, { state: "failed", error: `${reason} (attempt ${job.attempts} of ${IMPORT_JOB_MAX_ATTEMPTS})` });
       return "completed";
@@ -341,6 +422,33 @@ export async function runImport(deps: RunDeps, sources: RunSources, jobId: strin
   await finish(deps, job, { state: "completed", error: null, verification });
   log("info", "import job completed", { jobId, source: job.source, failures: progress.failureCount });
   return "completed";
+}
+
+/**
+ * Hands the job to a fresh delivery: records the pending cursor (a verification's), then
+ * re-queues it as the reaper does (`importJobKind.requeue`: only while the row is as read, i.e.
+ * still held by this run's attempt) with the attempt given back, and sends its message again.
+ * A send that fails throws: the queue retries this message, whose delivery resumes the job.
+ */
+async function handOff(deps: RunDeps, job: Pick<JobRow, "id" | "attempts">, stop: HandOff, requestId: string): Promise<"lost" | "handed_off"> {
+  const now = deps.now().toISOString();
+  const spent = deps.queries.spent;
+  const [row] = stop.pending
+    ? await deps.db
+        .update(importJobs)
+        .set({ cursor: stop.pending.cursor, verification: stop.pending.verification, heartbeatAt: now })
+        .where(held(job))
+        .returning()
+    : await deps.db.select().from(importJobs).where(held(job));
+  const reason = `Handed on to a fresh delivery after ${spent} D1 queries (D1 runs at most 1,000 in one invocation)`;
+  const requeued = row && (await importJobKind.requeue(deps.db, row, { now, attempts: row.attempts - 1, reason }));
+  if (!requeued) {
+    log("warn", "import job lost its lease at its hand-off; stopping", { jobId: job.id });
+    return "lost";
+  }
+  await sendImportJob(deps.queue, job.id, requestId);
+  log("info", "import job handed on to a fresh delivery", { jobId: job.id, queries: spent });
+  return "handed_off";
 }
 
 /** Ends the job (while this run holds it) and, in the same batch, records its uploaded file as due; then deletes it. */
@@ -368,12 +476,14 @@ async function importTable(
   job: JobRow,
   progress: Progress,
   resumed: ImportCursor | null,
+  pageCost: { max: number },
 ): Promise<void> {
   const name = spec.read.name;
   const floorlineTable = getTableName(spec.table);
   progress.report[name] ??= emptyCounts();
   let since: string | null = null;
-  if (resumed) since = resumed.since;
+  // A table resumed before its first page (after the previous table ended) starts afresh: an incremental run reads from its watermark.
+  if (resumed && resumed.after !== null) since = resumed.since;
   else if (job.mode === "incremental" && spec.read.updatedAt) {
     const [mark] = await deps.db
       .select({ watermark: legacyWatermarks.watermark })
@@ -384,6 +494,9 @@ async function importTable(
   let after = resumed?.after ?? null;
   let high = resumed?.high ?? null;
   for (;;) {
+    // Stopped before a page as dear as the dearest so far could pass the budget (the last page's cursor is stored).
+    spend(deps, pageCost.max);
+    const spentBefore = deps.queries.spent;
     const rows = await reader.page(spec.read, after, PAGE_ROWS, since);
     if (rows.length === 0) break;
     const now = deps.now();
@@ -418,6 +531,7 @@ async function importTable(
       const [res] = await deps.db.batch([progressUpdate(deps.db, job, progress, cursor, at)]);
       if (res.meta.changes === 0) throw new LostLease();
     } else await writePage(page, writes, progress, counts, (done) => progressUpdate(deps.db, job, done, cursor, at));
+    pageCost.max = Math.max(pageCost.max, deps.queries.spent - spentBefore);
     if (rows.length < PAGE_ROWS) break;
   }
   // The table is done: its watermark moves to the latest update time read.
@@ -678,4 +792,63 @@ function rootMessage(err: unknown): string {
   let e: unknown = err;
   while (e instanceof Error && e.cause instanceof Error) e = e.cause;
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * `d1` with each query counted into `count` (D1's per-invocation limit counts every statement,
+ * a batch's each): what the import worker's runs see (`RunDeps.queries`). Plain classes, as
+ * src/lib/deps.ts's counted D1 (drizzle prepares, binds, runs and batches).
+ */
+export function countQueries(d1: D1Database, count: QueryCount): D1Database {
+  return new CountingD1(d1, count) as unknown as D1Database;
+}
+
+class CountingStatement {
+  constructor(
+    readonly inner: D1PreparedStatement,
+    private readonly count: QueryCount,
+  ) {}
+  bind(...values: unknown[]): CountingStatement {
+    return new CountingStatement(this.inner.bind(...values), this.count);
+  }
+  first<T>(column?: string): Promise<T | null> {
+    this.count.spent++;
+    return column === undefined ? this.inner.first<T>() : this.inner.first<T>(column);
+  }
+  run<T>(): Promise<D1Result<T>> {
+    this.count.spent++;
+    return this.inner.run<T>();
+  }
+  all<T>(): Promise<D1Result<T>> {
+    this.count.spent++;
+    return this.inner.all<T>();
+  }
+  raw<T>(options?: { columnNames?: boolean }): Promise<T[] | [string[], ...T[]]> {
+    this.count.spent++;
+    return options?.columnNames ? this.inner.raw<T>({ columnNames: true }) : this.inner.raw<T>();
+  }
+}
+
+class CountingD1 {
+  constructor(
+    private readonly d1: D1Database,
+    private readonly count: QueryCount,
+  ) {}
+  prepare(query: string): CountingStatement {
+    return new CountingStatement(this.d1.prepare(query), this.count);
+  }
+  batch<T>(statements: (D1PreparedStatement | CountingStatement)[]): Promise<D1Result<T>[]> {
+    this.count.spent += statements.length;
+    return this.d1.batch<T>(statements.map((s) => (s instanceof CountingStatement ? s.inner : s)));
+  }
+  exec(query: string): Promise<D1ExecResult> {
+    this.count.spent++;
+    return this.d1.exec(query);
+  }
+  withSession(constraintOrBookmark?: string): D1DatabaseSession {
+    return this.d1.withSession(constraintOrBookmark);
+  }
+  dump(): Promise<ArrayBuffer> {
+    return this.d1.dump();
+  }
 }
