@@ -25,7 +25,18 @@ import { MAX_ORDERS_PER_SYNC, syncMagentoRegion, testSyncMagento } from "../../m
 import { condensedSales, condensedSkuCount } from "../../modules/salesdata/condensed";
 import type { AppEnv } from "../../types";
 import { defineRoute, jsonBody, setTotal } from "./common";
-import { CondensedList, CondensedQuery, CustomRangeQuery, InitResult, Page, RefreshAll, RefreshRegion, TablesStatus } from "./sales-views";
+import {
+  CondensedList,
+  CondensedQuery,
+  CustomRangeQuery,
+  InitResult,
+  initAnswer,
+  Page,
+  RefreshAll,
+  RefreshRegion,
+  statusAnswer,
+  TablesStatus,
+} from "./sales-views";
 
 const TAGS = ["rm365"];
 
@@ -138,19 +149,7 @@ const router = createRouter()
       tags: TAGS,
       responses: { 200: json(InitResult, "The tables") },
     }),
-    async (c) => {
-      const status = await magentoTablesStatus(c.var.deps);
-      const tables = MAGENTO_DATA_TABLES.filter((t) => status[t]);
-      const ready = tables.length === MAGENTO_DATA_TABLES.length;
-      return c.json(
-        {
-          status: ready ? ("success" as const) : ("error" as const),
-          message: ready ? "Magento data tables initialized successfully" : "Magento data tables are missing: apply the migrations",
-          tables,
-        },
-        200,
-      );
-    },
+    async (c) => c.json(initAnswer(await magentoTablesStatus(c.var.deps), MAGENTO_DATA_TABLES, "Magento data"), 200),
   )
   .openapi(
     defineRoute({
@@ -163,10 +162,7 @@ const router = createRouter()
       tags: TAGS,
       responses: { 200: json(TablesStatus, "Per table") },
     }),
-    async (c) => {
-      const status = await magentoTablesStatus(c.var.deps);
-      return c.json({ status: "success" as const, tables_status: status, all_tables_exist: Object.values(status).every(Boolean) }, 200);
-    },
+    async (c) => c.json(statusAnswer(await magentoTablesStatus(c.var.deps)), 200),
   )
   .openapi(
     defineRoute({

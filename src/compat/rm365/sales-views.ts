@@ -84,3 +84,21 @@ export const InitResult = z.object({ status: z.enum(["success", "error"]), messa
 export const TablesStatus = z
   .object({ status: z.literal("success"), tables_status: z.record(z.string(), z.boolean()), all_tables_exist: z.boolean() })
   .meta({ id: "Rm365TablesStatus" });
+
+/** RM365's `/init` answer from which of a surface's tables exist (`what`: "Sales data", "Magento data"). */
+export function initAnswer(status: Record<string, boolean>, names: readonly string[], what: string): z.infer<typeof InitResult> {
+  const tables = names.filter((t) => status[t]);
+  const ready = tables.length === names.length;
+  return {
+    status: ready ? "success" : "error",
+    message: ready ? `${what} tables initialized successfully` : `${what} tables are missing: apply the migrations`,
+    tables,
+  };
+}
+
+/** RM365's `/status` answer from which of a surface's tables exist. */
+export const statusAnswer = (status: Record<string, boolean>): z.infer<typeof TablesStatus> => ({
+  status: "success",
+  tables_status: status,
+  all_tables_exist: Object.values(status).every(Boolean),
+});

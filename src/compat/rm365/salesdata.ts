@@ -28,7 +28,18 @@ import { Region, SalesList, type SalesRegion } from "../../modules/salesdata/sch
 import { listSalesRows, REGION_TABS, regionsOf, SALES_TABLES, salesTablesStatus } from "../../modules/salesdata/service";
 import type { AppEnv } from "../../types";
 import { defineRoute, setTotal } from "./common";
-import { CondensedList, CondensedQuery, CustomRangeQuery, InitResult, Page, RefreshAll, RefreshRegion, TablesStatus } from "./sales-views";
+import {
+  CondensedList,
+  CondensedQuery,
+  CustomRangeQuery,
+  InitResult,
+  initAnswer,
+  Page,
+  RefreshAll,
+  RefreshRegion,
+  statusAnswer,
+  TablesStatus,
+} from "./sales-views";
 
 const TAGS = ["rm365"];
 
@@ -75,19 +86,7 @@ const router = createRouter()
       tags: TAGS,
       responses: { 200: json(InitResult, "The tables") },
     }),
-    async (c) => {
-      const status = await salesTablesStatus(c.var.deps);
-      const tables = SALES_TABLES.filter((t) => status[t]);
-      const ready = tables.length === SALES_TABLES.length;
-      return c.json(
-        {
-          status: ready ? ("success" as const) : ("error" as const),
-          message: ready ? "Sales data tables initialized successfully" : "Sales data tables are missing: apply the migrations",
-          tables,
-        },
-        200,
-      );
-    },
+    async (c) => c.json(initAnswer(await salesTablesStatus(c.var.deps), SALES_TABLES, "Sales data"), 200),
   )
   .openapi(
     defineRoute({
@@ -100,10 +99,7 @@ const router = createRouter()
       tags: TAGS,
       responses: { 200: json(TablesStatus, "Per table") },
     }),
-    async (c) => {
-      const status = await salesTablesStatus(c.var.deps);
-      return c.json({ status: "success" as const, tables_status: status, all_tables_exist: Object.values(status).every(Boolean) }, 200);
-    },
+    async (c) => c.json(statusAnswer(await salesTablesStatus(c.var.deps)), 200),
   )
   .openapi(
     defineRoute({
