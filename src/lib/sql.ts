@@ -38,16 +38,27 @@ export function insertWhere<T extends SQLiteTable>({ db }: { db: Db }, table: T,
 /** `text` with `%`, `_` and `\` taken literally in a LIKE pattern (used with `ESCAPE '\'`). */
 export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
+/** The LIKE pattern "contains `text`" (`%`, `_` and `\` taken literally, with `ESCAPE '\'`). */
+export const likePattern = (text: string): string => `%${escapeLike(text)}%`;
+
+/** `column like <pattern> escape '\'` for each column, or-ed: the pattern a `SQL` or a placeholder. */
+function likeAny(columns: SQLWrapper | readonly SQLWrapper[], pattern: unknown): SQL {
+  const list = Array.isArray(columns) ? columns : [columns as SQLWrapper];
+  const each = list.map((column) => sql`${column} like ${pattern} escape '\\'`);
+  return each.length === 1 ? (each[0] as SQL) : sql`(${sql.join(each, sql` or `)})`;
+}
+
 /**
  * A search condition: `text` appears in any of `columns` (SQLite's LIKE: case-insensitive for
  * ASCII), with `%`, `_` and `\` in the text taken literally. One bound parameter per column.
  */
-export function likeContains(columns: SQLWrapper | readonly SQLWrapper[], text: string): SQL {
-  const list = Array.isArray(columns) ? columns : [columns as SQLWrapper];
-  const pattern = `%${escapeLike(text)}%`;
-  const each = list.map((column) => sql`${column} like ${pattern} escape '\\'`);
-  return each.length === 1 ? (each[0] as SQL) : sql`(${sql.join(each, sql` or `)})`;
-}
+export const likeContains = (columns: SQLWrapper | readonly SQLWrapper[], text: string): SQL => likeAny(columns, likePattern(text));
+
+/**
+ * `likeContains` for a plain read built once: the pattern is the placeholder `name`, to be
+ * given `likePattern(text)` per call.
+ */
+export const likePlaceholder = (columns: SQLWrapper | readonly SQLWrapper[], name: string): SQL => likeAny(columns, sql.placeholder(name));
 
 /** D1 binds at most this many parameters per statement (local D1 enforces it too). */
 export const D1_MAX_PARAMS = 100;

@@ -1,10 +1,10 @@
 /** The attendance log: list and CSV export. */
-import { and, asc, desc, eq, gt, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gt, lt, or, type SQL, sql } from "drizzle-orm";
 import { attendanceEmployees, attendanceEvents } from "../../db/schema";
 import { CSV_PAGE_ROWS, csvStream } from "../../lib/csv";
 import type { Deps } from "../../lib/deps";
-import { type Page, paginate } from "../../lib/pagination";
-import { likeContains } from "../../lib/sql";
+import type { Page } from "../../lib/pagination";
+import { likeContains, likePattern, likePlaceholder, type PlainRead, plainRead, type ReadRow } from "../../lib/sql";
 import { attendanceConfig } from "./config";
 import { toLogEntry } from "./mappers";
 import type { LogEntry, LogQuery } from "./schemas";
@@ -24,19 +24,68 @@ function logConditions(deps: Pick<Deps, "feature">, query: Omit<LogQuery, "limit
   );
 }
 
-/** Clock events, newest first, with RM365's filters (plant dates, search, employee, direction). */
-export async function listLogs(deps: Pick<Deps, "db" | "feature">, query: LogQuery): Promise<Page<LogEntry>> {
+/** What a log row is read as: the event's columns a log entry shows, and its employee's. */
+const logColumns = {
+  id: attendanceEvents.id,
+  employeeId: attendanceEvents.employeeId,
+  direction: attendanceEvents.direction,
+  at: attendanceEvents.at,
+  source: attendanceEvents.source,
+  actorName: attendanceEvents.actorName,
+  employeeName: attendanceEmployees.name,
+  employeeCode: attendanceEmployees.code,
+  department: attendanceEmployees.department,
+};
+type LogRow = ReadRow<typeof logColumns>;
+type LogFilter = Omit<LogQuery, "limit" | "offset">;
+
+/**
+ * The log as plain reads (lib/sql.ts): SQL built once per combination of filters (values are
+ * placeholders), the same conditions as `logConditions`, rows as D1 answers them.
+ */
+const logReads = new Map<string, { page: PlainRead<LogRow>; count: PlainRead<{ total: number }> }>();
+function logRead(f: LogFilter) {
+  const key = [f.from_date, f.to_date, f.employee_id, f.direction, f.department, f.search].map((v) => (v ? "1" : "0")).join("");
+  let read = logReads.get(key);
+  if (!read) {
+    const ev = attendanceEvents;
+    const e = attendanceEmployees;
+    const p = sql.placeholder;
+    const where = and(
+      f.from_date ? sql`${ev.at} >= ${p("from")}` : undefined,
+      f.to_date ? sql`${ev.at} < ${p("to")}` : undefined,
+      f.employee_id ? sql`(${e.id} = ${p("employee")} or ${e.code} = ${p("employee")})` : undefined,
+      f.direction ? sql`${ev.direction} = ${p("direction")}` : undefined,
+      f.department ? sql`${e.department} = ${p("department")}` : undefined,
+      f.search ? likePlaceholder([e.name, e.code], "search") : undefined,
+    );
+    const from = sql`from ${ev} inner join ${e} on ${e.id} = ${ev.employeeId}${where ? sql` where ${where}` : sql``}`;
+    read = {
+      page: plainRead(logColumns, sql`${from} order by ${ev.at} desc, ${ev.seq} desc limit ${p("limit")} offset ${p("offset")}`),
+      count: plainRead({ total: sql<number>`count(*)` }, from),
+    };
+    logReads.set(key, read);
+  }
+  return read;
+}
+
+/** Clock events, newest first, with RM365's filters (plant dates, search, employee, direction): one D1 batch. */
+export async function listLogs(deps: Pick<Deps, "d1" | "feature">, query: LogQuery): Promise<Page<LogEntry>> {
   const { timeZone } = deps.feature(attendanceConfig);
-  const ev = attendanceEvents;
-  const e = attendanceEmployees;
-  const q = deps.db
-    .select({ event: ev, employee: { name: e.name, code: e.code, department: e.department } })
-    .from(ev)
-    .innerJoin(e, eq(e.id, ev.employeeId))
-    .where(logConditions(deps, query))
-    .$dynamic();
-  const page = await paginate(deps.db, q, query, { orderBy: [desc(ev.at), desc(ev.seq)], tiebreaker: ev.seq });
-  return { ...page, items: page.items.map((r) => toLogEntry(r.event, r.employee, timeZone)) };
+  const read = logRead(query);
+  const values = {
+    from: query.from_date ? plantDayBounds(query.from_date, timeZone).start.toISOString() : undefined,
+    to: query.to_date ? plantDayBounds(query.to_date, timeZone).end.toISOString() : undefined,
+    employee: query.employee_id,
+    direction: query.direction,
+    department: query.department,
+    search: query.search ? likePattern(query.search) : undefined,
+    limit: query.limit,
+    offset: query.offset,
+  };
+  const [page, totals] = await deps.d1.batch([read.page.statement(deps.d1, values), read.count.statement(deps.d1, values)]);
+  const items = read.page.rows(page).map((r) => toLogEntry(r, { name: r.employeeName, code: r.employeeCode, department: r.department }, timeZone));
+  return { items, total: read.count.rows(totals)[0]?.total ?? 0, limit: query.limit, offset: query.offset };
 }
 
 /** The filtered log as CSV, in recording order, streamed a page at a time (keyset on seq). */

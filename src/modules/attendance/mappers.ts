@@ -32,7 +32,11 @@ export function toEmployee(row: EmployeeRow): Employee {
 }
 
 /** RM365's log row (plant date and time) from an event and its employee. */
-export function toLogEntry(event: EventRow, employee: Pick<EmployeeRow, "name" | "code" | "department">, timeZone: string): LogEntry {
+export function toLogEntry(
+  event: Pick<EventRow, "id" | "employeeId" | "direction" | "at" | "source" | "actorName">,
+  employee: Pick<EmployeeRow, "name" | "code" | "department">,
+  timeZone: string,
+): LogEntry {
   const { date, time } = plantDateTime(new Date(event.at), timeZone);
   return {
     id: event.id,

@@ -10,7 +10,7 @@ import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import type { EmployeeRow } from "../enrollment/repo";
 import { attendanceConfig } from "./config";
-import { plantDate, plantDayBounds, plantTime } from "./time";
+import { plantDate, plantDateTime, plantDayBounds } from "./time";
 
 /** The most employees one roster read returns (RM365 returned its whole table). */
 export const MAX_ROSTER = 2000;
@@ -215,8 +215,8 @@ export async function eventsInRange(
     deps.db.select({ n: sql<number>`count(*)` }).from(ev).innerJoin(e, eq(e.id, ev.employeeId)).where(where),
   ]);
   const events = rows.map((r) => {
-    const at = new Date(r.at);
-    return { employee: r.name, employeeNumber: r.number, date: plantDate(at, timeZone), time: plantTime(at, timeZone), direction: r.direction, at: r.at };
+    const { date, time } = plantDateTime(new Date(r.at), timeZone);
+    return { employee: r.name, employeeNumber: r.number, date, time, direction: r.direction, at: r.at };
   });
   return { events, total: counted[0]?.n ?? 0 };
 }

@@ -42,11 +42,71 @@ interface WallClock {
   second: number;
 }
 
-/** The wall-clock reading of an instant in a time zone. */
-export function wallClock(instant: Date, timeZone: string): WallClock {
+/** The wall-clock reading of an instant in a time zone, from Intl (the reference; costly per call). */
+function intlWallClock(instant: Date, timeZone: string): WallClock {
   const parts: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(instant)) if (p.type !== "literal") parts[p.type] = Number(p.value);
   return { year: parts.year ?? 0, month: parts.month ?? 0, day: parts.day ?? 0, hour: parts.hour ?? 0, minute: parts.minute ?? 0, second: parts.second ?? 0 };
+}
+
+const HOUR = 3_600_000;
+/** Instants read without Intl: 1001-01-01 to 9998-12-31 UTC (a day's margin for any offset). */
+const FAST_FROM = Date.UTC(1001, 0, 1);
+const FAST_TO = Date.UTC(9998, 11, 31);
+/** Hours remembered per zone before the memo starts again (a log page touches a handful). */
+const MEMO_HOURS = 4096;
+/** Per zone: UTC hour (ms since the epoch ÷ HOUR) → the zone's offset through that whole hour, or NaN if it changes inside it. */
+const hourOffsets = new Map<string, Map<number, number>>();
+
+/** Offset from UTC (ms) at a whole-second instant, read through Intl. */
+function intlOffset(second: number, timeZone: string): number {
+  const w = intlWallClock(new Date(second), timeZone);
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - second;
+}
+
+/**
+ * The zone's offset at `ms` when it holds for the whole UTC hour around it (read through Intl
+ * once per zone and hour: at the hour's first and last second), else undefined. Offsets change
+ * on whole seconds, so equal readings at both ends mean no change inside the hour.
+ */
+function hourOffset(ms: number, timeZone: string): number | undefined {
+  let memo = hourOffsets.get(timeZone);
+  if (!memo) {
+    memo = new Map();
+    hourOffsets.set(timeZone, memo);
+  }
+  const hour = Math.floor(ms / HOUR);
+  let offset = memo.get(hour);
+  if (offset === undefined) {
+    const start = hour * HOUR;
+    const first = intlOffset(start, timeZone);
+    offset = intlOffset(start + HOUR - 1000, timeZone) === first ? first : Number.NaN;
+    if (memo.size >= MEMO_HOURS) memo.clear();
+    memo.set(hour, offset);
+  }
+  return Number.isNaN(offset) ? undefined : offset;
+}
+
+/**
+ * The wall-clock reading of an instant in a time zone. The same as Intl's (test/attendance/
+ * time.test.ts compares them across DST changes), but Intl is read once per zone and UTC hour,
+ * not per instant: a log page of 50 rows formatted 50 dates (bench/README.md).
+ */
+export function wallClock(instant: Date, timeZone: string): WallClock {
+  const ms = instant.getTime();
+  // Years 1000–9999 only (Date.UTC reads years 0–99 as 19xx; Intl's year has no era): others go to Intl.
+  const offset = ms >= FAST_FROM && ms <= FAST_TO ? hourOffset(ms, timeZone) : undefined;
+  if (offset === undefined) return intlWallClock(instant, timeZone);
+  // Intl shows whole seconds (it truncates the milliseconds): the same from the shifted second.
+  const wall = new Date(Math.floor(ms / 1000) * 1000 + offset);
+  return {
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
+  };
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");

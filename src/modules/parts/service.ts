@@ -3,7 +3,7 @@
  * Both surfaces (`/api/v1/parts` and seed 001/002's `/api/parts`) call these functions; they
  * return the v1 shape, which the compat surface renames.
  */
-import { and, asc, desc, eq, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import {
   conversionJobs,
   type MiscInfo,
@@ -19,10 +19,10 @@ import {
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { purgeFiles, queueFileDeletionsOf } from "../../lib/files";
-import { paginate } from "../../lib/pagination";
+import { type Page, paginate } from "../../lib/pagination";
 import { actorOf } from "../../lib/principal";
 import { hasPermission } from "../../lib/rbac";
-import { afterOneChange, insertWhere, likeContains } from "../../lib/sql";
+import { afterOneChange, insertWhere, likePattern, likePlaceholder, type PlainRead, plainRead, type ReadRow } from "../../lib/sql";
 import type { Principal } from "../../types";
 import type { ListPartsInput, Part, PartFields, PartStats, TransitionInput, UpdatePartInput } from "./schemas";
 
@@ -101,7 +101,7 @@ export function planTransition(part: PartRow, input: TransitionInput, now: Date)
 // Mappers and reads
 
 /** The one place a part row becomes a response. */
-export function toPart(row: PartRow): Part {
+export function toPart(row: PartView): Part {
   return {
     id: row.id,
     type: row.type,
@@ -150,26 +150,73 @@ export async function getPart(deps: Pick<Deps, "db">, id: number): Promise<Part>
 
 const SORT_COLUMNS = { name: parts.name, status: parts.status, assigned: parts.assigned, created_at: parts.createdAt } as const;
 
+/** The columns a part response is made of (`toPart` reads these and no other). */
+const partColumns = {
+  id: parts.id,
+  type: parts.type,
+  name: parts.name,
+  partId: parts.partId,
+  material: parts.material,
+  materialThickness: parts.materialThickness,
+  subsystem: parts.subsystem,
+  assigned: parts.assigned,
+  status: parts.status,
+  category: parts.category,
+  notes: parts.notes,
+  file: parts.file,
+  onshapeUrl: parts.onshapeUrl,
+  claimedDate: parts.claimedDate,
+  miscInfo: parts.miscInfo,
+  amount: parts.amount,
+  version: parts.version,
+  createdAt: parts.createdAt,
+  updatedAt: parts.updatedAt,
+};
+/** A part row as the lists read it (`PartRow` without the file's storage columns). */
+export type PartView = ReadRow<typeof partColumns>;
+
+/**
+ * The part lists as plain reads (lib/sql.ts): SQL built once per combination of filter, sort
+ * column and direction (values are placeholders), rows as D1 answers them (`misc_info` decoded),
+ * mapped once by `toPart`. Every surface that lists parts (v1, by category, seed 001/002's
+ * `/api/parts/` and Aerie's) comes through `listParts`.
+ */
+const listReads = new Map<string, { page: PlainRead<PartView>; count: PlainRead<{ total: number }> }>();
+function partsRead(category: boolean, search: boolean, sortBy: ListPartsInput["sort_by"], sortOrder: ListPartsInput["sort_order"]) {
+  const key = `${category}${search}${sortBy}${sortOrder}`;
+  let read = listReads.get(key);
+  if (!read) {
+    const where = and(
+      category ? sql`${parts.category} = ${sql.placeholder("category")}` : undefined,
+      search ? likePlaceholder([parts.name, parts.notes, parts.subsystem, parts.assigned, parts.material, parts.partId], "search") : undefined,
+    );
+    const from = sql`from ${parts}${where ? sql` where ${where}` : sql``}`;
+    // Text sorts ignore case ("alpha" before "Bravo"), as a person reading the board expects.
+    const column = sortBy === "created_at" ? sql`${SORT_COLUMNS.created_at}` : sql`${SORT_COLUMNS[sortBy]} collate nocase`;
+    const direction = sortOrder === "desc" ? sql`desc` : sql`asc`;
+    read = {
+      page: plainRead(
+        partColumns,
+        sql`${from} order by ${column} ${direction}, ${parts.id} asc limit ${sql.placeholder("limit")} offset ${sql.placeholder("offset")}`,
+      ),
+      count: plainRead({ total: sql<number>`count(*)` }, from),
+    };
+    listReads.set(key, read);
+  }
+  return read;
+}
+
 /**
  * A page of parts: `category`, `search` (name, notes, subsystem, assigned, material, part id;
- * case-insensitive substring), sorted by `sort_by`/`sort_order` with the id as tiebreaker.
+ * case-insensitive substring), sorted by `sort_by`/`sort_order` with the id as tiebreaker, and
+ * the total: one D1 batch.
  */
-export async function listParts({ db }: Pick<Deps, "db">, input: ListPartsInput) {
-  const conditions: SQL[] = [];
-  if (input.category) conditions.push(sql`${parts.category} = ${input.category}`);
+export async function listParts({ d1 }: Pick<Deps, "d1">, input: ListPartsInput): Promise<Page<Part>> {
   const search = input.search?.trim();
-  if (search) {
-    conditions.push(likeContains([parts.name, parts.notes, parts.subsystem, parts.assigned, parts.material, parts.partId], search));
-  }
-  const query = db
-    .select()
-    .from(parts)
-    .where(conditions.length > 0 ? and(...conditions) : undefined)
-    .$dynamic();
-  // Text sorts ignore case ("alpha" before "Bravo"), as a person reading the board expects.
-  const column = input.sort_by === "created_at" ? SORT_COLUMNS.created_at : sql`${SORT_COLUMNS[input.sort_by]} collate nocase`;
-  const page = await paginate(db, query, input, { orderBy: [input.sort_order === "desc" ? desc(column) : asc(column)], tiebreaker: parts.id });
-  return { ...page, items: page.items.map(toPart) };
+  const read = partsRead(Boolean(input.category), Boolean(search), input.sort_by, input.sort_order);
+  const values = { category: input.category, search: search ? likePattern(search) : undefined, limit: input.limit, offset: input.offset };
+  const [page, totals] = await d1.batch([read.page.statement(d1, values), read.count.statement(d1, values)]);
+  return { items: read.page.rows(page).map(toPart), total: read.count.rows(totals)[0]?.total ?? 0, limit: input.limit, offset: input.offset };
 }
 
 /** Counts by category, by status and by assignment, in one query. */
