@@ -1,8 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { ccbackendAuthRoutes } from "./compat/ccbackend/auth";
 import { ccbackendEquipmentRootRoutes, ccbackendEquipmentRoutes } from "./compat/ccbackend/equipment";
@@ -25,6 +23,7 @@ import { getConfig } from "./lib/config";
 import { BOOKMARK_HEADER, depsMiddleware } from "./lib/deps";
 import { AppError, toAppError } from "./lib/errors";
 import { guard, platformMiddleware } from "./lib/guard";
+import { corsHeaders, requestIdHeader } from "./lib/headers";
 import { describeError, log } from "./lib/logging";
 import { requestLog } from "./lib/request-log";
 import { errorResponse, SurfaceMap, v1Surface } from "./lib/surface";
@@ -76,7 +75,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   surfaces.add("/api/auth/onshape", onshapeSurface).add("/api/parts/auth/onshape", onshapeSurface);
 
   const use = (mw: MiddlewareHandler<AppEnv>) => app.use(platformMiddleware(mw));
-  use(requestId({ generator: () => crypto.randomUUID() }));
+  use(requestIdHeader(() => crypto.randomUUID()));
   use(surfaces.middleware());
   use(requestLog());
   use(depsMiddleware());
@@ -92,7 +91,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
         // Credentialed requests (RM365's uploads send credentials: 'include') need a named origin:
         // a configured list names it; `*` reflects the caller's only in development.
         const reflect = origins === "*" && config.ENVIRONMENT === "development";
-        mw = cors({
+        mw = corsHeaders({
           origin: origins === "*" ? (reflect ? (origin) => origin || "*" : "*") : (origin) => (origins.includes(origin) ? origin : null),
           credentials: origins !== "*" || reflect,
           // X-Timestamp, X-Request-ID and X-Client-Version: MS5's tablet client sends them on every request.

@@ -10,6 +10,7 @@ import type { MiddlewareHandler } from "hono";
 import { createDb, type Db } from "../db/client";
 import type { AppEnv } from "../types";
 import { type Config, type FeatureConfig, featureReader, getConfig } from "./config";
+import { setResponseHeader } from "./headers";
 
 /**
  * The header a client returns to read its own writes (D1 Sessions API): every API response
@@ -360,10 +361,10 @@ export const depsMiddleware = (): MiddlewareHandler<AppEnv> => async (c, next) =
     await next();
   } finally {
     if (c.res.status !== 101) {
-      c.header("Server-Timing", `d1q;desc="${deps.d1Stats.queries}", d1w;desc="${deps.d1Stats.waits}"`, { append: true });
+      setResponseHeader(c, "Server-Timing", `d1q;desc="${deps.d1Stats.queries}", d1w;desc="${deps.d1Stats.waits}"`, true);
       // The client's position for its next request: what this one saw, never older than what it sent.
       const bookmark = laterBookmark(deps.bookmark(), returned);
-      if (bookmark) c.header(BOOKMARK_HEADER, bookmark);
+      if (bookmark) setResponseHeader(c, BOOKMARK_HEADER, bookmark);
     }
   }
 };

@@ -22,6 +22,7 @@ import type { ZodType } from "zod";
 import type { AppEnv, Principal } from "../types";
 import { beginAuthentication, sameAccess } from "./auth";
 import { type FieldIssue, forbidden, unauthenticated, validationError } from "./errors";
+import { setResponseHeader } from "./headers";
 import { withIdempotency } from "./idempotency";
 import { limitUser, throttle, type UserLimit } from "./rate-limit";
 import { type AccessRule, accessLabel, isAllowed, missingAccess } from "./rbac";
@@ -138,7 +139,7 @@ export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
       // Upload bodies stream to R2: their request hash leaves the body unread.
       if (spec.idempotent === false) await next();
       else await withIdempotency(c, next, { hashBody: spec.bodyLimit !== "upload" });
-      if (spec.noStore) c.header("Cache-Control", "no-store");
+      if (spec.noStore) setResponseHeader(c, "Cache-Control", "no-store");
     };
     if (spec.access === "public") return run();
     if (spec.upgrade && isUpgradeRequest(c)) return authenticateUpgrade(c, spec, next);
