@@ -108,6 +108,16 @@ describe("attendance log", () => {
     expect(paged.json.map((r) => r.id)).toEqual([ids[2], ids[1]]);
     expect(paged.res.headers.get("x-total-count")).toBe("5");
     expect((await call(`/api/v1/attendance/events?department=${unique("none")}`, { token: m.token, schema: Log })).json).toEqual([]);
+
+    // Without a condition on the employee the total counts events alone: the same figure.
+    const day2044 = ["2044-02-29T09:00:00.000Z", "2044-02-29T17:00:00.000Z", "2044-03-01T09:00:00.000Z"];
+    for (const t of day2044)
+      await db().insert(attendanceEvents).values({ id: crypto.randomUUID(), employeeId: id, direction: "in", at: t, source: "card", actorName: "r" });
+    const leap = await call("/api/v1/attendance/events?from_date=2044-02-29&to_date=2044-02-29&direction=in", { token: m.token, schema: Log });
+    expect(leap.json).toHaveLength(2);
+    expect(leap.res.headers.get("x-total-count")).toBe("2");
+    const later = await call("/api/v1/attendance/events?from_date=2044-02-29&limit=1", { token: m.token, schema: Log });
+    expect(later.res.headers.get("x-total-count")).toBe("3");
   });
 
   it("a logged-out session or a demoted user is refused on the next read of the log", async () => {
