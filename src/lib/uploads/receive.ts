@@ -105,7 +105,26 @@ export interface ReceiveUploadOptions {
   maxBodyBytes?: number;
   /** `c.executionCtx.waitUntil`: lets the clean-up after a failure outlive a client disconnect. */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /** Adds the milliseconds of each stage here (for a route's stage log; see UploadTimings). */
+  timings?: UploadTimings;
 }
+
+/**
+ * Where receiving an upload spends its time, in milliseconds, summed over the body: waiting for
+ * the body's bytes (`readMs`), the SHA-256 (`hashMs`), the kind and UTF-8 checks (`checkMs`),
+ * R2 writes (`storeMs`: parts, the single put, completing) and the pending records (`holdMs`).
+ * The rest of the receive is the multipart parse and the copies into the part buffer.
+ */
+export interface UploadTimings {
+  readMs: number;
+  hashMs: number;
+  checkMs: number;
+  storeMs: number;
+  holdMs: number;
+}
+
+/** Fresh counters for `ReceiveUploadOptions.timings`. */
+export const uploadTimings = (): UploadTimings => ({ readMs: 0, hashMs: 0, checkMs: 0, storeMs: 0, holdMs: 0 });
 
 /** One stored file. */
 export interface UploadedFile {
@@ -158,7 +177,7 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
   const stored: Stored = { keys: [], inflight: undefined };
   const run = async () => {
     try {
-      return await readForm(new MultipartReader(reader, boundary, limits.maxBodyBytes), options, limits, stored);
+      return await readForm(new MultipartReader(timedReader(reader, options.timings), boundary, limits.maxBodyBytes), options, limits, stored);
     } catch (err) {
       await reader.cancel().catch(() => undefined);
       await removeStored(options, stored);
@@ -180,6 +199,24 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
     fields,
     discard: () => removeStored(options, { keys: [...keys], inflight: undefined }),
     release: (when) => (keys.length === 0 ? undefined : releaseFiles(options.db, keys, when)),
+  };
+}
+
+/** The body's reader, adding its waits to `timings.readMs` when timings are asked for. */
+function timedReader(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  timings: UploadTimings | undefined,
+): Pick<ReadableStreamDefaultReader<Uint8Array>, "read"> {
+  if (!timings) return reader;
+  return {
+    read: async () => {
+      const t0 = performance.now();
+      try {
+        return await reader.read();
+      } finally {
+        timings.readMs += performance.now() - t0;
+      }
+    },
   };
 }
 
@@ -315,7 +352,9 @@ class FileSink {
     if (this.size > this.options.maxFileBytes) {
       throw tooLarge(this.path, `File '${this.filename}' exceeds ${this.options.maxFileBytes} bytes`);
     }
+    const t0 = performance.now();
     await this.hashWriter.write(bytes);
+    const t1 = performance.now();
     let rest = bytes;
     if (this.kind === undefined) {
       const take = Math.min(SNIFF_BYTES - this.headLength, bytes.length);
@@ -326,6 +365,11 @@ class FileSink {
     }
     this.checkKindLimit();
     if (this.text && rest.length > 0 && !this.text.feed(rest)) throw this.notText();
+    const timings = this.options.timings;
+    if (timings) {
+      timings.hashMs += t1 - t0;
+      timings.checkMs += performance.now() - t1;
+    }
     // SNIFF_BYTES < PART_BYTES: the kind is known before the first part leaves.
     let pending = bytes;
     while (pending.length > 0) {
@@ -344,14 +388,25 @@ class FileSink {
     const key = this.keyOf(kind);
     if (this.upload === undefined) {
       await this.hold(key);
-      await this.options.bucket.put(key, this.buffer.bytes(), { httpMetadata: { contentType: this.contentType }, sha256 });
+      await this.store(() => this.options.bucket.put(key, this.buffer.bytes(), { httpMetadata: { contentType: this.contentType }, sha256 }));
     } else {
       if (this.buffer.length > 0) await this.sendPart();
-      await this.upload.complete(this.parts);
+      const upload = this.upload;
+      await this.store(() => upload.complete(this.parts));
       this.stored.inflight = undefined;
     }
     this.buffer.clear();
     return { key, size: this.size, kind, contentType: this.contentType, sha256 };
+  }
+
+  /** An R2 call, its time added to `timings.storeMs`. */
+  private async store<T>(write: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await write();
+    } finally {
+      if (this.options.timings) this.options.timings.storeMs += performance.now() - t0;
+    }
   }
 
   private keyOf(kind: UploadKind): string {
@@ -375,18 +430,23 @@ class FileSink {
    */
   private async hold(key: string): Promise<void> {
     if (!this.stored.keys.includes(key)) this.stored.keys.push(key);
+    const t0 = performance.now();
     await holdFiles(this.options.db, [key], this.options.now());
+    if (this.options.timings) this.options.timings.holdMs += performance.now() - t0;
   }
 
   private async sendPart(): Promise<void> {
     // Held (first part) or renewed (each later part) before the part goes out.
     await this.hold(this.keyOf(this.kind as UploadKind));
     if (this.upload === undefined) {
-      this.upload = await this.options.bucket.createMultipartUpload(this.keyOf(this.kind as UploadKind), { httpMetadata: { contentType: this.contentType } });
+      this.upload = await this.store(() =>
+        this.options.bucket.createMultipartUpload(this.keyOf(this.kind as UploadKind), { httpMetadata: { contentType: this.contentType } }),
+      );
       this.stored.inflight = this.upload;
     }
     // Awaited before the buffer is refilled: R2 has the bytes once the promise resolves.
-    this.parts.push(await this.upload.uploadPart(this.parts.length + 1, this.buffer.bytes()));
+    const upload = this.upload;
+    this.parts.push(await this.store(() => upload.uploadPart(this.parts.length + 1, this.buffer.bytes())));
     this.buffer.clear();
   }
 

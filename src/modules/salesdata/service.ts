@@ -31,13 +31,10 @@
 export {
   consumeSalesImport,
   type ImportHooks,
-  importSalesFile,
   LostImport,
   runSalesJob,
   STALLED_IMPORT_MS,
   sweepStalledImports,
-  type UploadInput,
-  type UploadOutcome,
   validateFile,
 } from "./import";
 export { salesImportJobKind } from "./lease";
@@ -54,3 +51,4 @@ export {
   toSalesImport,
   toSalesRow,
 } from "./shared";
+export { importSalesFile, type UploadInput, type UploadOutcome } from "./upload";
