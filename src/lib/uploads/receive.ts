@@ -15,8 +15,9 @@
  *   } catch (err) { await upload.discard(); throw err; }
  *
  * Platform rules this follows:
- * - 128 MB per isolate: each file passes through one part buffer of PART_BYTES (5 MiB) on its
- *   way to R2, so memory stays about one part whatever the file size. Files that fit in one
+ * - 128 MB per isolate: each file passes through two part buffers of PART_BYTES (5 MiB) on its
+ *   way to R2, one filling while the other's part is sent, so memory stays about two parts
+ *   whatever the file size and R2's writes overlap the body's arrival. Files that fit in one
  *   part are stored with one `put` (with its SHA-256, which R2 verifies); larger ones with an R2
  *   multipart upload, whose parts must all be the same size (at least 5 MiB) except the last.
  * - The caps are checked on bytes as they arrive (per file, per kind, on the whole body, and on
@@ -112,7 +113,9 @@ export interface ReceiveUploadOptions {
 /**
  * Where receiving an upload spends its time, in milliseconds, summed over the body: waiting for
  * the body's bytes (`readMs`), the SHA-256 (`hashMs`), the kind and UTF-8 checks (`checkMs`),
- * R2 writes (`storeMs`: parts, the single put, completing) and the pending records (`holdMs`).
+ * waiting on R2 (`storeMs`: for the part in flight, the single put, completing; a part is sent
+ * while the next fills, so its time is counted only when the receive waits for it) and the
+ * pending records (`holdMs`).
  * The rest of the receive is the multipart parse and the copies into the part buffer.
  */
 export interface UploadTimings {
@@ -280,7 +283,7 @@ async function readForm(
   let fieldCount = 0;
   let fieldBytes = 0;
   let fileParts = 0;
-  const buffer = new PartBuffer();
+  const buffers: PartBuffers = { filling: new PartBuffer(), spare: new PartBuffer() };
 
   await body.readBody(() => undefined); // the preamble, ignored
   while ((await body.afterDelimiter()) === "part") {
@@ -311,7 +314,7 @@ async function readForm(
     // Every file part counts, an empty one (a file input left empty) too: each costs parsing.
     if (++fileParts > options.maxFiles) throw tooLarge(path, `At most ${options.maxFiles} files are accepted`);
     const filename = sanitizeFilename(part.filename);
-    const sink = new FileSink(options, stored, buffer, path, filename);
+    const sink = new FileSink(options, stored, buffers, path, filename);
     await body.readBody((bytes) => sink.write(bytes));
     if (sink.size === 0) {
       if (part.filename === "") continue;
@@ -324,7 +327,8 @@ async function readForm(
 
 /**
  * Passes a file's bytes to R2 as they arrive: hashes them, judges the kind from the first
- * bytes, and fills the shared part buffer, sending each full part before taking more.
+ * bytes, and fills the request's part buffers: each full part is sent while the other buffer
+ * fills, and the part before it has reached R2 before a buffer is refilled.
  */
 class FileSink {
   size = 0;
@@ -338,11 +342,14 @@ class FileSink {
   private key: string | undefined;
   private upload: R2MultipartUpload | undefined;
   private readonly parts: R2UploadedPart[] = [];
+  /** The part being sent (resolved when none is), and whether one is. */
+  private sending: Promise<void> = Promise.resolve();
+  private partsSending = 0;
 
   constructor(
     private readonly options: ReceiveUploadOptions,
     private readonly stored: Stored,
-    private readonly buffer: PartBuffer,
+    private readonly buffers: PartBuffers,
     private readonly path: string,
     private readonly filename: string,
   ) {}
@@ -373,8 +380,8 @@ class FileSink {
     // SNIFF_BYTES < PART_BYTES: the kind is known before the first part leaves.
     let pending = bytes;
     while (pending.length > 0) {
-      if (this.buffer.full) await this.sendPart();
-      pending = pending.subarray(this.buffer.append(pending));
+      if (this.buffers.filling.full) await this.sendPart();
+      pending = pending.subarray(this.buffers.filling.append(pending));
     }
   }
 
@@ -388,14 +395,16 @@ class FileSink {
     const key = this.keyOf(kind);
     if (this.upload === undefined) {
       await this.hold(key);
-      await this.store(() => this.options.bucket.put(key, this.buffer.bytes(), { httpMetadata: { contentType: this.contentType }, sha256 }));
+      const bytes = this.buffers.filling.bytes();
+      await this.store(() => this.options.bucket.put(key, bytes, { httpMetadata: { contentType: this.contentType }, sha256 }));
     } else {
-      if (this.buffer.length > 0) await this.sendPart();
+      if (this.buffers.filling.length > 0) await this.sendPart();
+      await this.store(() => this.sending);
       const upload = this.upload;
       await this.store(() => upload.complete(this.parts));
       this.stored.inflight = undefined;
     }
-    this.buffer.clear();
+    this.buffers.filling.clear();
     return { key, size: this.size, kind, contentType: this.contentType, sha256 };
   }
 
@@ -444,10 +453,23 @@ class FileSink {
       );
       this.stored.inflight = this.upload;
     }
-    // Awaited before the buffer is refilled: R2 has the bytes once the promise resolves.
+    // The part before this one has reached R2 (its buffer is free) before this one goes out, and
+    // the buffers swap: this part is sent from the full one while the other fills. Parts are
+    // numbered and listed in order: one at a time is in flight.
+    await this.store(() => this.sending);
+    const full = this.buffers.filling;
+    this.buffers.filling = this.buffers.spare;
+    this.buffers.spare = full;
     const upload = this.upload;
-    this.parts.push(await this.store(() => upload.uploadPart(this.parts.length + 1, this.buffer.bytes())));
-    this.buffer.clear();
+    const number = this.parts.length + this.partsSending + 1;
+    this.partsSending = 1;
+    this.sending = upload.uploadPart(number, full.bytes()).then((part) => {
+      this.parts.push(part);
+      this.partsSending = 0;
+      full.clear();
+    });
+    // Awaited before the next part, at the end or never (a failure aborts the upload): not unhandled meanwhile.
+    this.sending.catch(() => undefined);
   }
 
   private decide(): void {
@@ -480,6 +502,12 @@ class FileSink {
       ? unsupported(this.path, `File '${this.filename}' is not UTF-8 text; accepted here: ${this.options.accept.join(", ")}`)
       : this.refused("is of an unrecognised type");
   }
+}
+
+/** A request's two part buffers: the one being filled and the one whose part is in flight (or free). */
+interface PartBuffers {
+  filling: PartBuffer;
+  spare: PartBuffer;
 }
 
 /** One reusable part-sized buffer; it grows only as far as the files need (at most PART_BYTES). */

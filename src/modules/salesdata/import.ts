@@ -303,10 +303,10 @@ async function readFile(
     // A file that will be rejected stages nothing more.
     if (staging_ && !staging_.partial) staging_ = null;
   };
-  const head = staging_ ? `INSERT INTO sales_import_lines (${STAGED_COLUMNS}) VALUES ` : "";
+  const head = staging_ ? stagingHead(staging_.importId) : "";
   /** The statement being filled: its `(…)` tuples and their bytes. */
   let tuples: string[] = [];
-  let statementBytes = head.length;
+  let statementBytes = head.length + 1;
   /** Statements ready for the next batch, and its lines and bytes. */
   let statements: string[] = [];
   let batchRows = 0;
@@ -314,11 +314,11 @@ async function readFile(
   let inFlight: Promise<unknown> = Promise.resolve();
   const endStatement = () => {
     if (tuples.length === 0) return;
-    statements.push(head + tuples.join(","));
+    statements.push(`${head}${tuples.join(",")})`);
     batchRows += tuples.length;
     batchBytes += statementBytes;
     tuples = [];
-    statementBytes = head.length;
+    statementBytes = head.length + 1;
   };
   const flushBatch = async () => {
     endStatement();
@@ -382,7 +382,7 @@ async function readFile(
           continue;
         }
         if (!staging_ || row <= skipThrough) continue;
-        const tuple = stagedValues(staging_.importId, row, checked.line);
+        const tuple = stagedValues(row, checked.line);
         const bytes = utf8Length(tuple) + 1;
         if (statementBytes + bytes > MAX_STAGE_SQL_BYTES) endStatement();
         tuples.push(tuple);
@@ -458,27 +458,21 @@ function sqlDuration(results: readonly unknown[]): number {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** The staged columns, in the order `stagedValues` writes them. */
-const STAGED_COLUMNS = [
-  "import_id",
-  "row",
-  "order_number",
-  "ordered_at",
-  "sku",
-  "name",
-  "qty",
-  "price",
-  "status",
-  "currency",
-  "grand_total",
-  "customer_email",
-  "customer_full_name",
-  "billing_address",
-  "shipping_address",
-  "customer_group_code",
-].join(", ");
+/**
+ * The head of one staging statement: `INSERT … SELECT` of the import's id (once, a literal: it is
+ * checked to be a UUID) and the 15 columns of a `VALUES` list (`column1` … `column15`, SQLite's
+ * names for them), which `stagedValues` fills, a tuple per line, and the caller closes with `)`.
+ * A shipping address equal to the billing address (most lines) is sent as NULL and restored here,
+ * so it is not sent twice: every staged column is NOT NULL, so NULL means nothing else.
+ */
+const stagingHead = (importId: string) =>
+  "INSERT INTO sales_import_lines (import_id, row, order_number, ordered_at, sku, name, qty, price, status, currency, grand_total, " +
+  "customer_email, customer_full_name, billing_address, shipping_address, customer_group_code) " +
+  `SELECT '${importId}', column1, column2, column3, column4, column5, column6, column7, column8, column9, column10, column11, ` +
+  "column12, column13, coalesce(column14, column13), column15 FROM (VALUES ";
 
 const NON_ASCII = /[\u0080-\uffff]/;
+const NEEDS_ESCAPE = /['\0]/;
 const UTF8 = new TextEncoder();
 /** Bytes of `text` in UTF-8 (what D1 counts against its statement limit). */
 const utf8Length = (text: string) => (NON_ASCII.test(text) ? UTF8.encode(text).length : text.length);
@@ -495,6 +489,8 @@ export function sqlLiteral(value: string | number): string {
     return String(value);
   }
   if (typeof value !== "string") throw new Error("sales import: a staged value is neither text nor a number");
+  // Most values hold neither a quote nor a NUL: no copy to make.
+  if (!NEEDS_ESCAPE.test(value)) return `'${value}'`;
   if (value.includes("\0")) {
     let hex = "";
     for (const byte of UTF8.encode(value)) hex += byte.toString(16).padStart(2, "0");
@@ -503,12 +499,12 @@ export function sqlLiteral(value: string | number): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-/** One staged line as `(…)` of literals, in STAGED_COLUMNS order (`importId` checked to be a UUID). */
-const stagedValues = (importId: string, row: number, l: SalesLine) =>
-  `('${importId}',${row},${sqlLiteral(l.order_number)},${sqlLiteral(l.created_at)},${sqlLiteral(l.sku)},${sqlLiteral(l.name)},` +
+/** One staged line as `(…)` of literals, in `stagingHead`'s column order (its shipping address NULL when it is the billing address). */
+const stagedValues = (row: number, l: SalesLine) =>
+  `(${row},${sqlLiteral(l.order_number)},${sqlLiteral(l.created_at)},${sqlLiteral(l.sku)},${sqlLiteral(l.name)},` +
   `${sqlLiteral(l.qty)},${sqlLiteral(l.price)},${sqlLiteral(l.status)},${sqlLiteral(l.currency)},${sqlLiteral(l.grand_total)},` +
   `${sqlLiteral(l.customer_email)},${sqlLiteral(l.customer_full_name)},${sqlLiteral(l.billing_address)},` +
-  `${sqlLiteral(l.shipping_address)},${sqlLiteral(l.customer_group_code)})`;
+  `${l.shipping_address === l.billing_address ? "NULL" : sqlLiteral(l.shipping_address)},${sqlLiteral(l.customer_group_code)})`;
 
 const excluded = (column: { name: string }) => sql`excluded.${sql.identifier(column.name)}`;
 
