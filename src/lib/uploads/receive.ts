@@ -177,7 +177,7 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
   if (upload.body.locked) throw new Error("receiveUpload(): the body is already being read");
 
   const reader = upload.body.getReader();
-  const stored: Stored = { keys: [], inflight: undefined };
+  const stored: Stored = { keys: [], inflight: undefined, sending: undefined };
   const run = async () => {
     try {
       return await readForm(new MultipartReader(timedReader(reader, options.timings), boundary, limits.maxBodyBytes), options, limits, stored);
@@ -200,7 +200,7 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
   return {
     files,
     fields,
-    discard: () => removeStored(options, { keys: [...keys], inflight: undefined }),
+    discard: () => removeStored(options, { keys: [...keys], inflight: undefined, sending: undefined }),
     release: (when) => (keys.length === 0 ? undefined : releaseFiles(options.db, keys, when)),
   };
 }
@@ -234,6 +234,8 @@ interface Stored {
   /** Keys written or being written (deleting a key that does not exist is harmless). */
   keys: string[];
   inflight: R2MultipartUpload | undefined;
+  /** The part being sent to `inflight`, if one is: settled before the upload is aborted. */
+  sending: Promise<unknown> | undefined;
 }
 
 function checkOptions(options: ReceiveUploadOptions): Limits {
@@ -257,6 +259,9 @@ function checkOptions(options: ReceiveUploadOptions): Limits {
 async function removeStored(options: Pick<ReceiveUploadOptions, "bucket" | "db">, stored: Stored): Promise<void> {
   const inflight = stored.inflight;
   stored.inflight = undefined;
+  // No abort under a part still being written: let it land (or fail) first.
+  await stored.sending?.catch(() => undefined);
+  stored.sending = undefined;
   const keys = stored.keys.splice(0);
   await Promise.all([
     inflight?.abort().catch((err: unknown) => log("warn", "upload clean-up: abort failed", { key: inflight.key, ...describeError(err) })),
@@ -468,8 +473,9 @@ class FileSink {
       this.partsSending = 0;
       full.clear();
     });
-    // Awaited before the next part, at the end or never (a failure aborts the upload): not unhandled meanwhile.
+    // Awaited before the next part, at the end, or by the clean-up before it aborts the upload: not unhandled meanwhile.
     this.sending.catch(() => undefined);
+    this.stored.sending = this.sending;
   }
 
   private decide(): void {

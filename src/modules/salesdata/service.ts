@@ -28,6 +28,7 @@
  *    sweep or the reaper took away writes nothing.
  */
 
+export { REGION_TABS, regionsOf } from "./access";
 export {
   consumeSalesImport,
   type ImportHooks,
@@ -43,9 +44,7 @@ export {
   BACKGROUND_IMPORT_BYTES,
   MAX_FILE_LINES,
   MAX_REPORTED_ERRORS,
-  REGION_TABS,
   ROWS_PER_BATCH,
-  regionsOf,
   SALES_FILE_PREFIX,
   SALES_JOB_MAX_ATTEMPTS,
   toSalesImport,

@@ -14,9 +14,10 @@ import { actorOf } from "../../lib/principal";
 import { type IncomingUpload, receiveUpload, type UploadTimings, uploadTimings } from "../../lib/uploads";
 import type { SalesImportMessage } from "../../queues/messages";
 import type { Principal } from "../../types";
+import { assertRegion } from "./access";
 import { finish, type ImportHooks, runImport } from "./import";
 import { type SalesImport, UploadFields, type UploadResult } from "./schemas";
-import { assertRegion, BACKGROUND_IMPORT_BYTES, SALES_FILE_PREFIX, toSalesImport } from "./shared";
+import { BACKGROUND_IMPORT_BYTES, SALES_FILE_PREFIX, toSalesImport } from "./shared";
 
 /** The upload's input: the upload (streamed), its region, `?partial=` and `?background=`. */
 export interface UploadInput {
