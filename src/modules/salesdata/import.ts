@@ -266,8 +266,8 @@ interface Staging {
 /**
  * The one pass over a file: reads every record as the bytes arrive from R2, checks it (a repeated
  * order number + SKU is a bad row), and, with `staging`, writes the valid lines to
- * `sales_import_lines` as it goes: multi-row `INSERT … VALUES` statements of SQL literals
- * (`stagedValues`) up to MAX_STAGE_SQL_BYTES each, ROWS_PER_BATCH lines (or MAX_BATCH_SQL_BYTES)
+ * `sales_import_lines` as it goes: multi-row `INSERT … SELECT … FROM (VALUES …)` statements of
+ * SQL literals (`stagingHead`, `stagedValues`) up to MAX_STAGE_SQL_BYTES each, ROWS_PER_BATCH lines (or MAX_BATCH_SQL_BYTES)
  * and the import's `rows_done` per `db.batch`, one batch in flight while the next is parsed.
  * Without `partial`, staging stops at the first bad row (the file will be rejected) while the
  * rest is still checked and counted. More than `maxLines` order lines is a 422 for the whole
@@ -275,8 +275,8 @@ interface Staging {
  *
  * Why literals and not bound parameters: D1 binds at most 100 parameters a statement (7 lines of
  * 14 columns) and runs at most 1,000 queries per invocation, so 100,000 lines bound would take
- * 14,286 statements; as literals a statement holds ~470 typical lines (~210 statements per
- * 100,000, ~580 for a 50 MB file). Every value is a validated string or finite number, written
+ * 14,286 statements; as literals a statement holds ~570 typical lines (~175 statements per
+ * 100,000, < 550 for a 50 MB file). Every value is a validated string or finite number, written
  * by `sqlLiteral` only.
  */
 async function readFile(

@@ -9,7 +9,8 @@
  * 3. ONE pass parses the original back from R2 as a stream (csv.ts's own reader), checks every
  *    row (a repeat of an earlier line's order number + SKU is a bad row: the upsert would
  *    overwrite the first) and stages the valid lines in `sales_import_lines` (typed columns):
- *    multi-row `INSERT … VALUES` of SQL literals up to D1's 100 KB a statement (~470 lines),
+ *    multi-row `INSERT … SELECT` of a `VALUES` list of SQL literals (the import's id once a
+ *    statement) up to D1's 100 KB a statement (~570 lines),
  *    16,000 lines + the import's `rows_done` per `db.batch`, one batch in flight while the next
  *    is parsed. Any bad row and no `partial` → `rejected`, 422 naming every
  *    bad row (the first 100, and how many more), its staged lines deleted, nothing written; more than

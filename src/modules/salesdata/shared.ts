@@ -11,7 +11,7 @@ export const SALES_FILE_PREFIX = "salesdata/";
 /** Row errors kept and answered; the rest are counted (`errors_more`). */
 export const MAX_REPORTED_ERRORS = 100;
 /**
- * Staging statements (multi-row `INSERT … VALUES` of SQL literals, see import.ts) end before this
+ * Staging statements (multi-row `INSERT … SELECT … FROM (VALUES …)` of SQL literals, see import.ts) end before this
  * many bytes of SQL: D1 refuses a statement over 100,000 bytes.
  */
 export const MAX_STAGE_SQL_BYTES = 95_000;
