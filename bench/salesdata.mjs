@@ -124,3 +124,75 @@ export async function csvImport({ url, headers, rows, uploads }) {
     bytes: Buffer.byteLength(generateCsv(1, "X")) * rows,
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// `node bench/salesdata.mjs [rows] [uploads]` (default 100000 2): where one upload's time goes.
+//
+// Serves the API's deploy bundle with the import worker beside it (as bench/run.mjs does), runs
+// `csvImport`, and prints, per upload, the stage timings the API and the job log (`sales upload
+// stages`: receive = body reads, multipart parse, SHA-256, UTF-8 check, R2 writes, pending
+// records; record; enqueue — `sales import stages`: claim, R2 open, parse, check + SQL, staging
+// batches, commit) beside the client's own times.
+
+async function stages() {
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { BENCH_USER } = await import("./scenarios.mjs");
+  const { apiBindings, applyMigrations, bundle, importWorker, insertUser, readApiConfig, root, serve, userRow } = await import("./workers.mjs");
+  const rows = Number(process.argv[2] ?? 100_000);
+  const uploads = Number(process.argv[3] ?? 2);
+  const tmp = mkdtempSync(join(tmpdir(), "floorline-bench-sales-"));
+  const logged = [];
+  let server;
+  try {
+    const config = readApiConfig();
+    const vars = { JWT_SECRET: "bench-only-jwt-secret-0123456789abcdef-0123456789", ENVIRONMENT: "production", LOGIN_RATE_LIMIT_PER_USERNAME: "100000000" };
+    const { env, exports, triggers } = apiBindings(config, config.name, vars);
+    console.log("• bundling the API and the import worker …");
+    server = await serve({
+      name: config.name,
+      bundle: bundle(join(root, "wrangler.toml"), join(tmp, "api")),
+      env,
+      exports,
+      triggers,
+      others: [importWorker(join(tmp, "import"))],
+      compatibilityDate: config.compatibility_date,
+      compatibilityFlags: config.compatibility_flags ?? [],
+      stateDir: join(tmp, "state"),
+      onLog: (entry) => {
+        if (!entry.message.includes("stages")) return;
+        try {
+          logged.push(JSON.parse(entry.message));
+        } catch {
+          // not one of ours
+        }
+      },
+    });
+    await applyMigrations(server.mf, "DB", join(root, "migrations"));
+    await insertUser(server.mf, "DB", userRow(BENCH_USER));
+    const res = await fetch(`${server.url}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: BENCH_USER.username, password: BENCH_USER.password }),
+    });
+    const token = (await res.json()).access_token;
+    const run = await csvImport({ url: server.url, headers: { authorization: `Bearer ${token}` }, rows, uploads });
+    console.log(
+      `${rows.toLocaleString("en")} rows × ${uploads}: ${Math.round(run.rps).toLocaleString("en")} rows/s, p50 ${run.p50.toFixed(0)} ms; workerd CPU ${run.cpuSeconds.map((s) => s.toFixed(2)).join(", ")} s`,
+    );
+    for (const entry of logged) {
+      const { level: _l, time: _t, msg, importId, ...fields } = entry;
+      console.log(
+        `  ${msg} ${importId?.slice(0, 8) ?? ""}: ${Object.entries(fields)
+          .map(([k, v]) => `${k} ${typeof v === "number" ? v.toLocaleString("en") : v}`)
+          .join(", ")}`,
+      );
+    }
+  } finally {
+    await server?.mf.dispose().catch(() => undefined);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === (await import("node:url")).pathToFileURL(process.argv[1]).href) await stages();

@@ -108,6 +108,8 @@ function streamOf(body: Uint8Array, opts: SendOptions): ReadableStream<Uint8Arra
 /** Records what reached R2, and how much the client had sent at each step. */
 interface Spy {
   events: { op: string; key: string; size?: number; sent?: number; uploadId?: string }[];
+  /** This part number's upload is refused by R2 (after the part before it has been sent). */
+  failPart?: number;
 }
 let spy: Spy | undefined;
 let progress: { sent: number } | undefined;
@@ -137,6 +139,7 @@ function spiedBucket(bucket: R2Bucket, record: Spy): R2Bucket {
               if (p === "uploadPart") {
                 return (n: number, value: ArrayBufferView) => {
                   record.events.push({ op: "part", key, size: sizeOf(value), sent: progress?.sent });
+                  if (n === record.failPart) return Promise.reject(new Error("R2 refused the part"));
                   return u.uploadPart(n, value);
                 };
               }
@@ -277,6 +280,20 @@ describe("receiveUpload: storing", () => {
     expect(parts.map((p) => p.size)).toEqual([PART_BYTES, PART_BYTES, big.length - 2 * PART_BYTES]);
     expect(parts[0]?.sent).toBeLessThan(PART_BYTES + 256 * 1024);
     expect(record.events.at(-1)?.op).toBe("complete");
+  });
+
+  it("a part R2 refuses while the next one fills fails the request, aborts the upload and keeps nothing", async () => {
+    const before = await storedKeys();
+    const big = bytes("ISO-10303-21;\n", filler(PART_BYTES * 2 + 12345, 9));
+    const record: Spy = { events: [], failPart: 2 };
+    spy = record;
+    const { status } = await send("documents", multipart([{ name: "file", filename: "bracket.stp", data: big }]));
+    expect(status).toBe(500);
+    // Part 2 went out while part 3 filled; nothing after the refusal completed the upload.
+    expect(record.events.filter((e) => e.op === "part").map((e) => e.size)).toEqual([PART_BYTES, PART_BYTES]);
+    expect(record.events.some((e) => e.op === "complete")).toBe(false);
+    await expectAborted(record);
+    expect(await storedKeys()).toEqual(before);
   });
 
   it("discard() removes what was stored when a later step refuses the request", async () => {

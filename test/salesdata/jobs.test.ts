@@ -4,11 +4,12 @@
  * mid-job resumes after the last committed chunk; a bad file ends `rejected` with its first bad
  * rows and writes nothing; and a swept or superseded run's commit writes nothing.
  */
+import { env } from "cloudflare:workers";
 import { eq, like, sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import type { Db } from "../../src/db/client";
 import { salesImportLines, salesImports, salesRows } from "../../src/db/schema";
-import { incomingUpload } from "../../src/lib/uploads";
+import { incomingUpload, PART_BYTES } from "../../src/lib/uploads";
 import { SalesImport } from "../../src/modules/salesdata/schemas";
 import {
   BACKGROUND_IMPORT_BYTES,
@@ -191,6 +192,68 @@ describe("sales imports as queue jobs", () => {
     expect(await staged(id)).toBe(0);
     // A third delivery of the same message finds nothing to claim.
     expect(await runSalesJob(deps, id)).toBe("skipped");
+  });
+
+  it("a staging batch that fails part-way (its statements half run) rolls back whole; the retry resumes at the last committed chunk and imports every line exactly once", async () => {
+    const { deps } = heldQueueDeps();
+    const tag = unique("MID");
+    const n = 3 * ROWS_PER_BATCH + 700;
+    const outcome = await importSalesFile(deps, { upload: incomingUpload(form(csv(lines(tag, n)), "mid.csv")), region: "uk", background: true }, actor);
+    if (!outcome.queued) throw new Error("expected a queued import");
+    const id = outcome.job.id;
+    // The third staging batch runs its progress write and its lines, then a statement that fails: D1 rolls the batch back.
+    let stagingBatches = 0;
+    const db = new Proxy(deps.db, {
+      get(target, prop) {
+        if (prop === "batch") {
+          return (statements: Parameters<Db["batch"]>[0]) => {
+            // Staging batches (progress, guard, lines) come before the commit's: the third of three or more statements is chunk 3.
+            if (statements.length >= 3 && ++stagingBatches === 3) {
+              return target.batch([...statements, target.run(sql`select json('a crash mid-batch')`)] as unknown as Parameters<Db["batch"]>[0]);
+            }
+            return target.batch(statements);
+          };
+        }
+        const v: unknown = Reflect.get(target, prop, target);
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    await expect(runSalesJob({ ...deps, db }, id)).rejects.toThrow();
+    expect(await record(id)).toMatchObject({ status: "queued", chunksDone: 2, rowsDone: 2 * ROWS_PER_BATCH });
+    expect(await staged(id)).toBe(2 * ROWS_PER_BATCH);
+    expect(await visible(tag)).toBe(0);
+    expect(await runSalesJob(deps, id)).toBe("completed");
+    expect(await record(id)).toMatchObject({ status: "completed", rowsImported: n, attempts: 2 });
+    expect(await visible(tag)).toBe(n);
+    const distinct = await testDeps()
+      .db.select({ n: sql<number>`count(distinct ${salesRows.orderNumber})` })
+      .from(salesRows)
+      .where(like(salesRows.orderNumber, `${tag}-%`));
+    expect(distinct[0]?.n).toBe(n);
+    expect(await staged(id)).toBe(0);
+  });
+
+  it("an upload that ends before its closing boundary (a file past one R2 part, cut off) is 400 and leaves nothing: no import, no stored file", async () => {
+    const admin = await loginAs("admin");
+    const tag = unique("CUT");
+    const text = csv(lines(tag, 45_000));
+    expect(text.length).toBeGreaterThan(PART_BYTES + 100_000);
+
+    const boundary = `----floorline-${tag}`;
+    const cut = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${tag}.csv"\r\nContent-Type: text/csv\r\n\r\n${text}`;
+    const keys = async () => (await env.FILES.list({ prefix: "salesdata/" })).objects.map((o) => o.key).sort();
+    const imports = async () => (await testDeps().db.select({ n: sql<number>`count(*)` }).from(salesImports))[0]?.n;
+    const [keysBefore, importsBefore] = [await keys(), await imports()];
+    const res = await call("/api/v1/salesdata/uk/upload", {
+      token: admin.token,
+      body: cut,
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+    });
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ error: "BAD_REQUEST" });
+    expect(await imports()).toBe(importsBefore);
+    expect(await keys()).toEqual(keysBefore);
+    expect(await visible(tag)).toBe(0);
   });
 
   it("a job that fails on its last attempt ends failed, its staged lines deleted, nothing written", async () => {

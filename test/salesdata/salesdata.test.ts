@@ -420,6 +420,35 @@ describe("sales CSV import", () => {
     );
   });
 
+  it("stages a shipping address equal to the billing address once and restores it: equal, different, empty and quoted addresses read back as written", async () => {
+    const admin = await loginAs("admin");
+    const tag = unique("ADDR");
+    const q = (v: string) => `"${v.replaceAll('"', '""')}"`;
+    const pairs: [string, string][] = [
+      ["1 High St, Leeds", "1 High St, Leeds"],
+      ["1 High St, Leeds", "2 Low Rd, York"],
+      ["", ""],
+      ["", "2 Low Rd, York"],
+      ["3 Mill Lane, Hull", ""],
+      ["O'Neill's Yard, Cork", "O'Neill's Yard, Cork"],
+      ["NULL", "NULL"],
+    ];
+    const lines = pairs.map(([billing, shipping], i) =>
+      [`${tag}-${i}`, "2026-03-04 10:11:12", "S", "N", "1", "2", "complete", "GBP", "2", "", "", q(billing), q(shipping), "General"].join(","),
+    );
+    const form = new FormData();
+    form.append("file", new File([csv(lines)], `${unique("addr")}.csv`));
+    const res = await call("/api/v1/salesdata/uk/upload", { token: admin.token, body: form });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ rows_imported: pairs.length });
+    const rows = await testDeps()
+      .db.select()
+      .from(salesRows)
+      .where(like(salesRows.orderNumber, `${tag}-%`))
+      .orderBy(salesRows.orderNumber);
+    expect(rows.map((r) => [r.billingAddress, r.shippingAddress])).toEqual(pairs);
+  });
+
   it("writes staged values as SQLite literals that read back as the same value (a NUL too, which uploads never carry)", async () => {
     const values = ["", "'", "''", "a'b", "\\'", "nul\u0000inside", "中文 🚚", "x'); DELETE FROM users; --", 0, -0.5, 1e21, 123456.789, 0.1 + 0.2];
     for (const value of values) {
@@ -683,6 +712,16 @@ describe("sales CSV rules", () => {
     expect(parseRegionDate("29/02/2025", "uk")).toBeUndefined();
     expect(parseRegionDate("29/02/2024", "uk")).toBe("2024-02-29T00:00:00.000Z");
     expect(parseRegionDate("2026-03-04 24:00:00", "uk")).toBeUndefined();
+  });
+
+  it("answers a repeated date (an order's lines) from the line before only for the same text and region", () => {
+    // UK dates use `/` only; NL takes `-`: the same text twice in a row, one answer per region.
+    expect(parseRegionDate("04-03-2026", "uk")).toBeUndefined();
+    expect(parseRegionDate("04-03-2026", "nl")).toBe("2026-03-04T00:00:00.000Z");
+    expect(parseRegionDate("04-03-2026", "uk")).toBeUndefined();
+    expect(parseRegionDate("04/03/2026", "uk")).toBe("2026-03-04T00:00:00.000Z");
+    expect(parseRegionDate("04/03/2026", "uk")).toBe("2026-03-04T00:00:00.000Z");
+    expect(parseRegionDate("05/03/2026", "uk")).toBe("2026-03-05T00:00:00.000Z");
   });
 
   it("names a row's first problem in RM365's words", () => {

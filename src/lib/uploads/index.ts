@@ -16,4 +16,6 @@ export {
   type ReceiveUploadOptions,
   receiveUpload,
   type UploadedFile,
+  type UploadTimings,
+  uploadTimings,
 } from "./receive";

@@ -125,7 +125,7 @@ export class MultipartReader {
   private received = 0;
 
   constructor(
-    private readonly reader: ReadableStreamDefaultReader<Uint8Array>,
+    private readonly reader: Pick<ReadableStreamDefaultReader<Uint8Array>, "read">,
     boundary: string,
     private readonly maxBodyBytes: number,
   ) {

@@ -15,8 +15,9 @@
  *   } catch (err) { await upload.discard(); throw err; }
  *
  * Platform rules this follows:
- * - 128 MB per isolate: each file passes through one part buffer of PART_BYTES (5 MiB) on its
- *   way to R2, so memory stays about one part whatever the file size. Files that fit in one
+ * - 128 MB per isolate: each file passes through two part buffers of PART_BYTES (5 MiB) on its
+ *   way to R2, one filling while the other's part is sent, so memory stays about two parts
+ *   whatever the file size and R2's writes overlap the body's arrival. Files that fit in one
  *   part are stored with one `put` (with its SHA-256, which R2 verifies); larger ones with an R2
  *   multipart upload, whose parts must all be the same size (at least 5 MiB) except the last.
  * - The caps are checked on bytes as they arrive (per file, per kind, on the whole body, and on
@@ -105,7 +106,28 @@ export interface ReceiveUploadOptions {
   maxBodyBytes?: number;
   /** `c.executionCtx.waitUntil`: lets the clean-up after a failure outlive a client disconnect. */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /** Adds the milliseconds of each stage here (for a route's stage log; see UploadTimings). */
+  timings?: UploadTimings;
 }
+
+/**
+ * Where receiving an upload spends its time, in milliseconds, summed over the body: waiting for
+ * the body's bytes (`readMs`), the SHA-256 (`hashMs`), the kind and UTF-8 checks (`checkMs`),
+ * waiting on R2 (`storeMs`: for the part in flight, the single put, completing; a part is sent
+ * while the next fills, so its time is counted only when the receive waits for it) and the
+ * pending records (`holdMs`).
+ * The rest of the receive is the multipart parse and the copies into the part buffer.
+ */
+export interface UploadTimings {
+  readMs: number;
+  hashMs: number;
+  checkMs: number;
+  storeMs: number;
+  holdMs: number;
+}
+
+/** Fresh counters for `ReceiveUploadOptions.timings`. */
+export const uploadTimings = (): UploadTimings => ({ readMs: 0, hashMs: 0, checkMs: 0, storeMs: 0, holdMs: 0 });
 
 /** One stored file. */
 export interface UploadedFile {
@@ -155,10 +177,10 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
   if (upload.body.locked) throw new Error("receiveUpload(): the body is already being read");
 
   const reader = upload.body.getReader();
-  const stored: Stored = { keys: [], inflight: undefined };
+  const stored: Stored = { keys: [], inflight: undefined, sending: undefined };
   const run = async () => {
     try {
-      return await readForm(new MultipartReader(reader, boundary, limits.maxBodyBytes), options, limits, stored);
+      return await readForm(new MultipartReader(timedReader(reader, options.timings), boundary, limits.maxBodyBytes), options, limits, stored);
     } catch (err) {
       await reader.cancel().catch(() => undefined);
       await removeStored(options, stored);
@@ -178,8 +200,26 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
   return {
     files,
     fields,
-    discard: () => removeStored(options, { keys: [...keys], inflight: undefined }),
+    discard: () => removeStored(options, { keys: [...keys], inflight: undefined, sending: undefined }),
     release: (when) => (keys.length === 0 ? undefined : releaseFiles(options.db, keys, when)),
+  };
+}
+
+/** The body's reader, adding its waits to `timings.readMs` when timings are asked for. */
+function timedReader(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  timings: UploadTimings | undefined,
+): Pick<ReadableStreamDefaultReader<Uint8Array>, "read"> {
+  if (!timings) return reader;
+  return {
+    read: async () => {
+      const t0 = performance.now();
+      try {
+        return await reader.read();
+      } finally {
+        timings.readMs += performance.now() - t0;
+      }
+    },
   };
 }
 
@@ -194,6 +234,8 @@ interface Stored {
   /** Keys written or being written (deleting a key that does not exist is harmless). */
   keys: string[];
   inflight: R2MultipartUpload | undefined;
+  /** The part being sent to `inflight`, if one is: settled before the upload is aborted. */
+  sending: Promise<unknown> | undefined;
 }
 
 function checkOptions(options: ReceiveUploadOptions): Limits {
@@ -217,6 +259,9 @@ function checkOptions(options: ReceiveUploadOptions): Limits {
 async function removeStored(options: Pick<ReceiveUploadOptions, "bucket" | "db">, stored: Stored): Promise<void> {
   const inflight = stored.inflight;
   stored.inflight = undefined;
+  // No abort under a part still being written: let it land (or fail) first.
+  await stored.sending?.catch(() => undefined);
+  stored.sending = undefined;
   const keys = stored.keys.splice(0);
   await Promise.all([
     inflight?.abort().catch((err: unknown) => log("warn", "upload clean-up: abort failed", { key: inflight.key, ...describeError(err) })),
@@ -243,7 +288,7 @@ async function readForm(
   let fieldCount = 0;
   let fieldBytes = 0;
   let fileParts = 0;
-  const buffer = new PartBuffer();
+  const buffers: PartBuffers = { filling: new PartBuffer(), spare: new PartBuffer() };
 
   await body.readBody(() => undefined); // the preamble, ignored
   while ((await body.afterDelimiter()) === "part") {
@@ -274,7 +319,7 @@ async function readForm(
     // Every file part counts, an empty one (a file input left empty) too: each costs parsing.
     if (++fileParts > options.maxFiles) throw tooLarge(path, `At most ${options.maxFiles} files are accepted`);
     const filename = sanitizeFilename(part.filename);
-    const sink = new FileSink(options, stored, buffer, path, filename);
+    const sink = new FileSink(options, stored, buffers, path, filename);
     await body.readBody((bytes) => sink.write(bytes));
     if (sink.size === 0) {
       if (part.filename === "") continue;
@@ -287,7 +332,8 @@ async function readForm(
 
 /**
  * Passes a file's bytes to R2 as they arrive: hashes them, judges the kind from the first
- * bytes, and fills the shared part buffer, sending each full part before taking more.
+ * bytes, and fills the request's part buffers: each full part is sent while the other buffer
+ * fills, and the part before it has reached R2 before a buffer is refilled.
  */
 class FileSink {
   size = 0;
@@ -301,11 +347,14 @@ class FileSink {
   private key: string | undefined;
   private upload: R2MultipartUpload | undefined;
   private readonly parts: R2UploadedPart[] = [];
+  /** The part being sent (resolved when none is), and whether one is. */
+  private sending: Promise<void> = Promise.resolve();
+  private partsSending = 0;
 
   constructor(
     private readonly options: ReceiveUploadOptions,
     private readonly stored: Stored,
-    private readonly buffer: PartBuffer,
+    private readonly buffers: PartBuffers,
     private readonly path: string,
     private readonly filename: string,
   ) {}
@@ -315,7 +364,9 @@ class FileSink {
     if (this.size > this.options.maxFileBytes) {
       throw tooLarge(this.path, `File '${this.filename}' exceeds ${this.options.maxFileBytes} bytes`);
     }
+    const t0 = performance.now();
     await this.hashWriter.write(bytes);
+    const t1 = performance.now();
     let rest = bytes;
     if (this.kind === undefined) {
       const take = Math.min(SNIFF_BYTES - this.headLength, bytes.length);
@@ -326,11 +377,16 @@ class FileSink {
     }
     this.checkKindLimit();
     if (this.text && rest.length > 0 && !this.text.feed(rest)) throw this.notText();
+    const timings = this.options.timings;
+    if (timings) {
+      timings.hashMs += t1 - t0;
+      timings.checkMs += performance.now() - t1;
+    }
     // SNIFF_BYTES < PART_BYTES: the kind is known before the first part leaves.
     let pending = bytes;
     while (pending.length > 0) {
-      if (this.buffer.full) await this.sendPart();
-      pending = pending.subarray(this.buffer.append(pending));
+      if (this.buffers.filling.full) await this.sendPart();
+      pending = pending.subarray(this.buffers.filling.append(pending));
     }
   }
 
@@ -344,14 +400,27 @@ class FileSink {
     const key = this.keyOf(kind);
     if (this.upload === undefined) {
       await this.hold(key);
-      await this.options.bucket.put(key, this.buffer.bytes(), { httpMetadata: { contentType: this.contentType }, sha256 });
+      const bytes = this.buffers.filling.bytes();
+      await this.store(() => this.options.bucket.put(key, bytes, { httpMetadata: { contentType: this.contentType }, sha256 }));
     } else {
-      if (this.buffer.length > 0) await this.sendPart();
-      await this.upload.complete(this.parts);
+      if (this.buffers.filling.length > 0) await this.sendPart();
+      await this.store(() => this.sending);
+      const upload = this.upload;
+      await this.store(() => upload.complete(this.parts));
       this.stored.inflight = undefined;
     }
-    this.buffer.clear();
+    this.buffers.filling.clear();
     return { key, size: this.size, kind, contentType: this.contentType, sha256 };
+  }
+
+  /** An R2 call, its time added to `timings.storeMs`. */
+  private async store<T>(write: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await write();
+    } finally {
+      if (this.options.timings) this.options.timings.storeMs += performance.now() - t0;
+    }
   }
 
   private keyOf(kind: UploadKind): string {
@@ -375,19 +444,38 @@ class FileSink {
    */
   private async hold(key: string): Promise<void> {
     if (!this.stored.keys.includes(key)) this.stored.keys.push(key);
+    const t0 = performance.now();
     await holdFiles(this.options.db, [key], this.options.now());
+    if (this.options.timings) this.options.timings.holdMs += performance.now() - t0;
   }
 
   private async sendPart(): Promise<void> {
     // Held (first part) or renewed (each later part) before the part goes out.
     await this.hold(this.keyOf(this.kind as UploadKind));
     if (this.upload === undefined) {
-      this.upload = await this.options.bucket.createMultipartUpload(this.keyOf(this.kind as UploadKind), { httpMetadata: { contentType: this.contentType } });
+      this.upload = await this.store(() =>
+        this.options.bucket.createMultipartUpload(this.keyOf(this.kind as UploadKind), { httpMetadata: { contentType: this.contentType } }),
+      );
       this.stored.inflight = this.upload;
     }
-    // Awaited before the buffer is refilled: R2 has the bytes once the promise resolves.
-    this.parts.push(await this.upload.uploadPart(this.parts.length + 1, this.buffer.bytes()));
-    this.buffer.clear();
+    // The part before this one has reached R2 (its buffer is free) before this one goes out, and
+    // the buffers swap: this part is sent from the full one while the other fills. Parts are
+    // numbered and listed in order: one at a time is in flight.
+    await this.store(() => this.sending);
+    const full = this.buffers.filling;
+    this.buffers.filling = this.buffers.spare;
+    this.buffers.spare = full;
+    const upload = this.upload;
+    const number = this.parts.length + this.partsSending + 1;
+    this.partsSending = 1;
+    this.sending = upload.uploadPart(number, full.bytes()).then((part) => {
+      this.parts.push(part);
+      this.partsSending = 0;
+      full.clear();
+    });
+    // Awaited before the next part, at the end, or by the clean-up before it aborts the upload: not unhandled meanwhile.
+    this.sending.catch(() => undefined);
+    this.stored.sending = this.sending;
   }
 
   private decide(): void {
@@ -420,6 +508,12 @@ class FileSink {
       ? unsupported(this.path, `File '${this.filename}' is not UTF-8 text; accepted here: ${this.options.accept.join(", ")}`)
       : this.refused("is of an unrecognised type");
   }
+}
+
+/** A request's two part buffers: the one being filled and the one whose part is in flight (or free). */
+interface PartBuffers {
+  filling: PartBuffer;
+  spare: PartBuffer;
 }
 
 /** One reusable part-sized buffer; it grows only as far as the files need (at most PART_BYTES). */

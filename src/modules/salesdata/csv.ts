@@ -152,6 +152,16 @@ const daysInMonth = (y: number, mo: number) => (mo === 2 ? (leap(y) ? 29 : 28) :
  * Impossible dates (31/02) are refused; times without a zone are UTC.
  */
 export function parseRegionDate(text: string, region: SalesRegion): string | undefined {
+  // An order's lines carry its one timestamp: the line before's answer, when it is the same text.
+  if (text === lastDate.text && region === lastDate.region) return lastDate.value;
+  const value = parseDate(text, region);
+  lastDate = { text, region, value };
+  return value;
+}
+
+let lastDate: { text: string; region: SalesRegion | undefined; value: string | undefined } = { text: "", region: undefined, value: undefined };
+
+function parseDate(text: string, region: SalesRegion): string | undefined {
   const value = text.trim();
   const iso = ISO_DATE.exec(value);
   const local = iso ? null : numberPatterns(region).localDate.exec(value);

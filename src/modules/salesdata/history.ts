@@ -8,7 +8,7 @@ import { count, desc, eq, inArray, sql } from "drizzle-orm";
 import { SALES_REGIONS, type SalesImportStatus, type SalesRegion, salesImports } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 import type { Principal } from "../../types";
-import { assertRegion, regionsOf } from "./shared";
+import { assertRegion, regionsOf } from "./access";
 
 export interface ImportHistoryQuery {
   limit: number;

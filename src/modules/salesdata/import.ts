@@ -1,35 +1,36 @@
 /**
- * Sales data imports: upload, one streaming pass (validate + stage), the commit, the queue job of
- * a large file, and the sweep of stalled imports (see service.ts).
+ * Sales data imports, the job half: one run over a stored file (one streaming pass that parses,
+ * checks and stages; then the commit), the queue job of a large file (`runSalesJob`, run by the
+ * import queue's consumer in workers/import), and the sweep of stalled imports. Needs only D1, R2
+ * and a clock (`JobDeps`): the upload side (./upload.ts) is the API's alone.
  */
-import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { createDb, type Db } from "../../db/client";
 import { type SalesImportStatus, type SalesRegion, salesImportLines, salesImports, salesRows } from "../../db/schema";
-import type { Deps } from "../../lib/deps";
 import type { FieldIssue } from "../../lib/errors";
 import { AppError } from "../../lib/errors";
 import { type ReapDeps, reapExpired } from "../../lib/jobs";
 import { describeError, log } from "../../lib/logging";
-import { actorOf } from "../../lib/principal";
-import { type IncomingUpload, receiveUpload } from "../../lib/uploads";
 import type { SalesImportMessage } from "../../queues/messages";
-import type { Principal } from "../../types";
 import { CsvFormatError, csvRecordBatches, EXPECTED_COLUMNS, type SalesLine, validateRow } from "./csv";
 import { salesImportJobKind } from "./lease";
-import { type SalesImport, UploadFields, type UploadResult } from "./schemas";
+import type { UploadResult } from "./schemas";
 import {
-  assertRegion,
-  BACKGROUND_IMPORT_BYTES,
   type ImportRow,
   MAX_BATCH_SQL_BYTES,
   MAX_FILE_LINES,
   MAX_REPORTED_ERRORS,
   MAX_STAGE_SQL_BYTES,
   ROWS_PER_BATCH,
-  SALES_FILE_PREFIX,
   SALES_JOB_MAX_ATTEMPTS,
-  toSalesImport,
 } from "./shared";
+
+/** What a run needs: D1 (drizzle), R2 and a clock. A subset of the API's Deps, built by the queue consumer without them. */
+export interface JobDeps {
+  db: Db;
+  files: R2Bucket;
+  now: () => Date;
+}
 
 /** What pass 1 found. */
 interface Validation {
@@ -37,14 +38,6 @@ interface Validation {
   rowsFailed: number;
   errors: string[];
   errorsMore: number;
-}
-
-/** The upload's input: the upload (streamed), its region, `?partial=` and `?background=`. */
-export interface UploadInput {
-  upload: IncomingUpload;
-  region: SalesRegion;
-  partial?: boolean | undefined;
-  background?: boolean | undefined;
 }
 
 /**
@@ -57,130 +50,7 @@ export interface ImportHooks {
   beforeCommit?(): void | Promise<void>;
 }
 
-/** What an upload answers: the import done within the request (200), or queued as a job (202). */
-export type UploadOutcome = { queued: false; result: UploadResult } | { queued: true; job: SalesImport };
-
-type UploadDeps = Pick<Deps, "db" | "files" | "now" | "waitUntil" | "config" | "queues" | "requestId">;
-
-/**
- * Imports one region's CSV upload (see the module comment for the steps). A small file is
- * imported within the request and answers RM365's `{status, message, rows_imported, errors}` plus
- * the import's id; a file with bad rows (without `partial`) is a 422 naming them, with nothing
- * written. A file over BACKGROUND_IMPORT_BYTES (or any with `background`) is stored, recorded
- * `queued` and handed to the import queue: the answer is the import record (202), followed by
- * `GET /imports/{id}` or its SSE stream. Importing a region needs that region's tab too (the
- * route checks `salesdata.upload`): refused before any byte is stored.
- */
-export async function importSalesFile(deps: UploadDeps, input: UploadInput, actor: Principal, hooks: ImportHooks = {}): Promise<UploadOutcome> {
-  // Before the body is read: one who may not read a region may not overwrite its rows either.
-  assertRegion(actor, input.region);
-  const upload = await receiveUpload(input.upload, {
-    bucket: deps.files,
-    db: deps.db,
-    now: deps.now,
-    prefix: SALES_FILE_PREFIX,
-    accept: ["csv", "text"],
-    maxFileBytes: deps.config.MAX_UPLOAD_BYTES,
-    maxFiles: 1,
-    fileFields: ["file"],
-    waitUntil: deps.waitUntil,
-  });
-  const file = upload.files[0];
-  let fields: { partial?: boolean | undefined; background?: boolean | undefined };
-  try {
-    const parsed = UploadFields.safeParse(upload.fields);
-    if (!parsed.success) {
-      const issues: FieldIssue[] = parsed.error.issues.map((i) => ({ path: ["body", ...i.path.map(String)].join("."), message: i.message, code: i.code }));
-      throw new AppError("VALIDATION_ERROR", `Invalid request body: ${issues[0]?.path} ${issues[0]?.message}`, { details: issues });
-    }
-    fields = parsed.data;
-    if (!file)
-      throw new AppError("VALIDATION_ERROR", "A CSV file is required in the 'file' field", {
-        details: [{ path: "body.file", message: "required", code: "required" }],
-      });
-  } catch (err) {
-    await upload.discard();
-    throw err;
-  }
-  const partial = input.partial ?? fields.partial ?? false;
-  const queue = deps.queues.imports;
-  const background = queue !== undefined && ((input.background ?? fields.background ?? false) || file.size > BACKGROUND_IMPORT_BYTES);
-  const started = deps.now();
-  const importId = crypto.randomUUID();
-  const who = { userId: actor.kind === "user" ? actor.userId : null, username: actorOf(actor).name };
-  const release = upload.release();
-  const recorded = deps.db.batch([
-    deps.db
-      .select({ id: salesImports.id, r2Key: salesImports.r2Key, finishedAt: salesImports.finishedAt })
-      .from(salesImports)
-      .where(and(eq(salesImports.region, input.region), eq(salesImports.sha256, file.sha256), eq(salesImports.status, "completed")))
-      .orderBy(asc(salesImports.createdAt))
-      .limit(1),
-    deps.db.insert(salesImports).values({
-      id: importId,
-      region: input.region,
-      filename: file.filename,
-      sha256: file.sha256,
-      r2Key: file.key,
-      sizeBytes: file.size,
-      status: background ? "queued" : "validating",
-      partial,
-      background,
-      errors: [],
-      ...who,
-      startedAt: started.toISOString(),
-      heartbeatAt: started.toISOString(),
-    }),
-    // The file stops being pending with the record that points to it.
-    ...(release ? [release] : []),
-  ]);
-  // No record, no kept original: the stored file goes if the record cannot be written.
-  const [previous] = await recorded.catch(async (err: unknown) => {
-    await upload.discard();
-    throw err;
-  });
-  const original = previous[0];
-  if (original) {
-    // The same bytes were imported before: nothing to write, and no second copy to keep.
-    const message = `This file was already imported for ${input.region.toUpperCase()} (import ${original.id}); nothing was changed`;
-    await finish(deps, importId, started, { status: "duplicate", duplicateOf: original.id, r2Key: original.r2Key, message });
-    await upload.discard();
-    return {
-      queued: false,
-      result: { status: "success", message, rows_imported: 0, errors: [], rows_failed: 0, errors_more: 0, import_id: importId, duplicate_of: original.id },
-    };
-  }
-
-  if (queue) {
-    if (background) return { queued: true, job: await enqueue(deps, queue, importId, started) };
-  } else if (file.size > BACKGROUND_IMPORT_BYTES) log("warn", "no import queue bound: a large sales file is imported within its request", { importId });
-
-  // From here on the request body is fully read: the work goes on if the client disconnects
-  // (`waitUntil` keeps the isolate up, within the platform's allowance after a disconnect), so a
-  // dropped tablet does not cut an import short; one that is cut off is `failed` with its
-  // `rows_done` (at once on an error; by the hourly `sweepStalledImports` when the isolate died),
-  // and uploading the file again finishes it.
-  const work = runImport(deps, { importId, key: file.key, region: input.region, partial, started, attempt: 0, resume: null }, hooks);
-  deps.waitUntil(work);
-  return { queued: false, result: await work };
-}
-
-/** Sends the job's message (its record is written); an import that cannot be queued is failed and the upload answered 503. */
-async function enqueue(deps: Pick<Deps, "db" | "now" | "requestId">, queue: Queue, importId: string, started: Date): Promise<SalesImport> {
-  const message: SalesImportMessage = { type: "sales_import", importId, requestId: deps.requestId.slice(0, 100) };
-  try {
-    await queue.send(message, { contentType: "json" });
-  } catch (err) {
-    log("error", "could not enqueue a sales import", { importId, ...describeError(err) });
-    await finish(deps, importId, started, { status: "failed", message: "The import could not be queued; nothing was imported. Upload the file again." });
-    throw new AppError("SERVICE_UNAVAILABLE", "The import could not be queued; nothing was imported. Upload the file again.");
-  }
-  const [row] = await deps.db.select().from(salesImports).where(eq(salesImports.id, importId));
-  if (!row) throw new Error(`sales import ${importId} vanished after it was queued`);
-  return toSalesImport(row);
-}
-
-interface ImportRun {
+export interface ImportRun {
   importId: string;
   key: string;
   region: SalesRegion;
@@ -209,7 +79,7 @@ const held = (importId: string, attempt: number, status: SalesImportStatus) =>
   and(eq(salesImports.id, importId), eq(salesImports.status, status), eq(salesImports.attempts, attempt));
 
 /** Moves a held import to `importing` (the commit's fence); throws LostImport when it is no longer held. */
-async function startCommit(deps: Pick<Deps, "db">, run: ImportRun, counts: ReturnType<typeof validationCounts>): Promise<void> {
+async function startCommit(deps: Pick<JobDeps, "db">, run: ImportRun, counts: ReturnType<typeof validationCounts>): Promise<void> {
   const moved = await deps.db
     .update(salesImports)
     .set({ status: "importing", ...counts, heartbeatAt: new Date().toISOString() })
@@ -219,18 +89,17 @@ async function startCommit(deps: Pick<Deps, "db">, run: ImportRun, counts: Retur
 }
 
 /** The pass and the commit of an import whose record exists (status `validating`, claimed by `run.attempt`). */
-async function runImport(deps: Pick<Deps, "db" | "files" | "now">, run: ImportRun, hooks: ImportHooks = {}): Promise<UploadResult> {
+export async function runImport(deps: JobDeps, run: ImportRun, hooks: ImportHooks = {}, stages = importStages()): Promise<UploadResult> {
   const { importId, started, partial } = run;
   const input = { region: run.region };
   try {
-    const checked = await readFile(deps, run.key, input.region, { importId, partial, attempt: run.attempt, resume: run.resume, hooks }).catch(
-      async (err: unknown) => {
-        // A file that is not a sales CSV at all (header width, broken quoting) is recorded too.
-        if (err instanceof AppError)
-          await finish(deps, importId, started, { status: "rejected", message: err.message, errors: [err.message] }, true, run.attempt);
-        throw err;
-      },
-    );
+    const pass = { importId, partial, attempt: run.attempt, resume: run.resume, hooks };
+    const checked = await readFile(deps, run.key, input.region, pass, MAX_FILE_LINES, stages).catch(async (err: unknown) => {
+      // A file that is not a sales CSV at all (header width, broken quoting) is recorded too.
+      if (err instanceof AppError)
+        await finish(deps, importId, started, { status: "rejected", message: err.message, errors: [err.message] }, true, run.attempt);
+      throw err;
+    });
     if (checked.rowsTotal === 0) {
       const message = "The file has no order lines (a header row, then one line per order item)";
       await finish(deps, importId, started, { status: "rejected", message, ...validationCounts(checked) }, true, run.attempt);
@@ -245,11 +114,16 @@ async function runImport(deps: Pick<Deps, "db" | "files" | "now">, run: ImportRu
       throw new AppError("VALIDATION_ERROR", message, { details, reason: "sales_rows_invalid" });
     }
     await hooks.beforeCommit?.();
+    const committing = performance.now();
     await startCommit(deps, run, validationCounts(checked));
     const written = checked.staged;
     const skipped = checked.rowsFailed > 0 ? `; ${checked.rowsFailed} rows with errors were skipped` : "";
     const message = `Imported ${written} rows into ${input.region.toUpperCase()} sales data${skipped}`;
-    await commitImport(deps, { importId, region: input.region, started, attempt: run.attempt }, { message, rowsImported: written });
+    const sqlMs = await commitImport(deps, { importId, region: input.region, started, attempt: run.attempt }, { message, rowsImported: written });
+    stages.commitMs += performance.now() - committing;
+    stages.upsertSqlMs += sqlMs.upsertSqlMs;
+    stages.deleteSqlMs += sqlMs.deleteSqlMs;
+    log("info", "sales import stages", { importId, rows: written, attempt: run.attempt, ...roundedStages(stages) });
     return {
       status: "success",
       message,
@@ -277,11 +151,14 @@ async function runImport(deps: Pick<Deps, "db" | "files" | "now">, run: ImportRu
   }
 }
 
+/** Stage timings as whole milliseconds, for a log line. */
+const roundedStages = (stages: ImportStages) => Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, Math.round(v)]));
+
 const validationCounts = (v: Validation) => ({ rowsTotal: v.rowsTotal, rowsFailed: v.rowsFailed, errors: v.errors, errorsMore: v.errorsMore });
 
 /** Ends an import: its status, message and timings (and counts when given). */
-async function finish(
-  deps: Pick<Deps, "db" | "now">,
+export async function finish(
+  deps: Pick<JobDeps, "db" | "now">,
   importId: string,
   started: Date,
   outcome: { status: SalesImportStatus; message: string } & Partial<
@@ -340,6 +217,40 @@ class LineKeys {
 
 const duplicateLine = (row: number, first: number) => `Row ${row}: duplicate order_number + sku (first at row ${first})`;
 
+/**
+ * Where a run spends its time, in milliseconds (logged as `sales import stages` at its end):
+ * opening the original in R2, reading + parsing its records (`parseMs`, R2's reads included),
+ * checking the lines and writing their SQL (`checkMs`), the staging batches (`stageMs`, summed
+ * while they run beside the parse; `stageWaitMs`, the part the pass waited for them), the claim,
+ * and the commit (the swap into `sales_rows`).
+ */
+export interface ImportStages {
+  claimMs: number;
+  openMs: number;
+  parseMs: number;
+  checkMs: number;
+  stageMs: number;
+  stageWaitMs: number;
+  /** D1's own time (`meta.duration`) of the staging statements, of the commit's upsert and of its deletion of the staged lines. */
+  stageSqlMs: number;
+  commitMs: number;
+  upsertSqlMs: number;
+  deleteSqlMs: number;
+}
+
+export const importStages = (): ImportStages => ({
+  claimMs: 0,
+  openMs: 0,
+  parseMs: 0,
+  checkMs: 0,
+  stageMs: 0,
+  stageWaitMs: 0,
+  stageSqlMs: 0,
+  commitMs: 0,
+  upsertSqlMs: 0,
+  deleteSqlMs: 0,
+});
+
 /** Where a pass stages the valid lines it reads (none: only validate). */
 interface Staging {
   importId: string;
@@ -355,8 +266,8 @@ interface Staging {
 /**
  * The one pass over a file: reads every record as the bytes arrive from R2, checks it (a repeated
  * order number + SKU is a bad row), and, with `staging`, writes the valid lines to
- * `sales_import_lines` as it goes: multi-row `INSERT … VALUES` statements of SQL literals
- * (`stagedValues`) up to MAX_STAGE_SQL_BYTES each, ROWS_PER_BATCH lines (or MAX_BATCH_SQL_BYTES)
+ * `sales_import_lines` as it goes: multi-row `INSERT … SELECT … FROM (VALUES …)` statements of
+ * SQL literals (`stagingHead`, `stagedValues`) up to MAX_STAGE_SQL_BYTES each, ROWS_PER_BATCH lines (or MAX_BATCH_SQL_BYTES)
  * and the import's `rows_done` per `db.batch`, one batch in flight while the next is parsed.
  * Without `partial`, staging stops at the first bad row (the file will be rejected) while the
  * rest is still checked and counted. More than `maxLines` order lines is a 422 for the whole
@@ -364,16 +275,17 @@ interface Staging {
  *
  * Why literals and not bound parameters: D1 binds at most 100 parameters a statement (7 lines of
  * 14 columns) and runs at most 1,000 queries per invocation, so 100,000 lines bound would take
- * 14,286 statements; as literals a statement holds ~470 typical lines (~210 statements per
- * 100,000, ~580 for a 50 MB file). Every value is a validated string or finite number, written
+ * 14,286 statements; as literals a statement holds ~570 typical lines (~175 statements per
+ * 100,000, < 550 for a 50 MB file). Every value is a validated string or finite number, written
  * by `sqlLiteral` only.
  */
 async function readFile(
-  deps: Pick<Deps, "db" | "files">,
+  deps: Pick<JobDeps, "db" | "files">,
   key: string,
   region: SalesRegion,
   staging: Staging | null,
   maxLines = MAX_FILE_LINES,
+  stages: ImportStages = importStages(),
 ): Promise<Validation & { staged: number }> {
   const result: Validation & { staged: number } = { rowsTotal: 0, rowsFailed: 0, errors: [], errorsMore: 0, staged: staging?.resume?.staged ?? 0 };
   const keys = new LineKeys();
@@ -391,10 +303,10 @@ async function readFile(
     // A file that will be rejected stages nothing more.
     if (staging_ && !staging_.partial) staging_ = null;
   };
-  const head = staging_ ? `INSERT INTO sales_import_lines (${STAGED_COLUMNS}) VALUES ` : "";
+  const head = staging_ ? stagingHead(staging_.importId) : "";
   /** The statement being filled: its `(…)` tuples and their bytes. */
   let tuples: string[] = [];
-  let statementBytes = head.length;
+  let statementBytes = head.length + 1;
   /** Statements ready for the next batch, and its lines and bytes. */
   let statements: string[] = [];
   let batchRows = 0;
@@ -402,11 +314,11 @@ async function readFile(
   let inFlight: Promise<unknown> = Promise.resolve();
   const endStatement = () => {
     if (tuples.length === 0) return;
-    statements.push(head + tuples.join(","));
+    statements.push(`${head}${tuples.join(",")})`);
     batchRows += tuples.length;
     batchBytes += statementBytes;
     tuples = [];
-    statementBytes = head.length;
+    statementBytes = head.length + 1;
   };
   const flushBatch = async () => {
     endStatement();
@@ -421,13 +333,28 @@ async function readFile(
     const chunk = ++chunks;
     const cursor = lastRow;
     // One batch at a time: the next is parsed while this one commits.
+    const waited = performance.now();
     await inFlight;
-    inFlight = commitChunk(deps.db, target, ready, { done, chunk, cursor }).then(() => target.hooks.afterChunk?.(chunk));
+    stages.stageWaitMs += performance.now() - waited;
+    const sent = performance.now();
+    inFlight = commitChunk(deps.db, target, ready, { done, chunk, cursor }).then((sqlMs) => {
+      stages.stageMs += performance.now() - sent;
+      stages.stageSqlMs += sqlMs;
+      return target.hooks.afterChunk?.(chunk);
+    });
     // Awaited by the next flush or the pass's end; marked handled so a failure meanwhile is not reported as unhandled.
     inFlight.catch(() => undefined);
   };
   try {
-    for await (const records of csvRecordBatches(await openOriginal(deps.files, key))) {
+    let t = performance.now();
+    const body = await openOriginal(deps.files, key);
+    stages.openMs += performance.now() - t;
+    t = performance.now();
+    for await (const records of csvRecordBatches(body)) {
+      // t: when the current stretch began (parse: waiting for records; check: the lines' own work).
+      const parsed = performance.now();
+      stages.parseMs += parsed - t;
+      t = parsed;
       for (const { row, fields } of records) {
         if (row === 1) {
           // The header: its names are not checked (exports name them differently), its width is.
@@ -455,13 +382,20 @@ async function readFile(
           continue;
         }
         if (!staging_ || row <= skipThrough) continue;
-        const tuple = stagedValues(staging_.importId, row, checked.line);
+        const tuple = stagedValues(row, checked.line);
         const bytes = utf8Length(tuple) + 1;
         if (statementBytes + bytes > MAX_STAGE_SQL_BYTES) endStatement();
         tuples.push(tuple);
         statementBytes += bytes;
-        if (batchRows + tuples.length >= ROWS_PER_BATCH || batchBytes + statementBytes >= MAX_BATCH_SQL_BYTES) await flushBatch();
+        if (batchRows + tuples.length >= ROWS_PER_BATCH || batchBytes + statementBytes >= MAX_BATCH_SQL_BYTES) {
+          stages.checkMs += performance.now() - t;
+          await flushBatch();
+          t = performance.now();
+        }
       }
+      const checked = performance.now();
+      stages.checkMs += checked - t;
+      t = checked;
     }
     await flushBatch();
   } catch (err) {
@@ -469,7 +403,9 @@ async function readFile(
     if (err instanceof CsvFormatError) throw unreadable(err);
     throw err;
   }
+  const waited = performance.now();
   await inFlight;
+  stages.stageWaitMs += performance.now() - waited;
   return result;
 }
 
@@ -477,7 +413,7 @@ async function readFile(
  * Checks a stored file without writing anything (the pass `importSalesFile` runs, minus the
  * staging): counts its lines and keeps the first row errors.
  */
-export async function validateFile(deps: Pick<Deps, "files" | "db">, key: string, region: SalesRegion, maxLines = MAX_FILE_LINES): Promise<Validation> {
+export async function validateFile(deps: Pick<JobDeps, "files" | "db">, key: string, region: SalesRegion, maxLines = MAX_FILE_LINES): Promise<Validation> {
   const { staged: _, ...validation } = await readFile(deps, key, region, null, maxLines);
   return validation;
 }
@@ -488,9 +424,9 @@ export async function validateFile(deps: Pick<Deps, "files" | "db">, key: string
  * fails the whole batch when that write matched nothing, then the chunk's staged lines. So a
  * run that was swept or superseded stages nothing; a retry resumes after the last chunk that committed.
  */
-async function commitChunk(db: Db, target: Staging, statements: string[], at: { done: number; chunk: number; cursor: number }): Promise<void> {
+async function commitChunk(db: Db, target: Staging, statements: string[], at: { done: number; chunk: number; cursor: number }): Promise<number> {
   try {
-    await db.batch([
+    const results = await db.batch([
       db
         .update(salesImports)
         .set({ rowsDone: at.done, chunksDone: at.chunk, cursorRow: at.cursor, heartbeatAt: new Date().toISOString() })
@@ -499,6 +435,7 @@ async function commitChunk(db: Db, target: Staging, statements: string[], at: { 
       db.run(sql`select json(case when changes() = 1 then '1' else 'lost lease' end)`),
       ...statements.map((text) => db.run(sql.raw(text))),
     ]);
+    return sqlDuration(results);
   } catch (err) {
     const [row] = await db
       .select({ n: sql<number>`count(*)` })
@@ -509,29 +446,33 @@ async function commitChunk(db: Db, target: Staging, statements: string[], at: { 
   }
 }
 
+/** D1's own time (`meta.duration`, ms) for some results of a batch: SQLite's share of a round trip. */
+function sqlDuration(results: readonly unknown[]): number {
+  let ms = 0;
+  for (const r of results) {
+    const duration = (r as { meta?: { duration?: unknown } } | null)?.meta?.duration;
+    if (typeof duration === "number") ms += duration;
+  }
+  return ms;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** The staged columns, in the order `stagedValues` writes them. */
-const STAGED_COLUMNS = [
-  "import_id",
-  "row",
-  "order_number",
-  "ordered_at",
-  "sku",
-  "name",
-  "qty",
-  "price",
-  "status",
-  "currency",
-  "grand_total",
-  "customer_email",
-  "customer_full_name",
-  "billing_address",
-  "shipping_address",
-  "customer_group_code",
-].join(", ");
+/**
+ * The head of one staging statement: `INSERT … SELECT` of the import's id (once, a literal: it is
+ * checked to be a UUID) and the 15 columns of a `VALUES` list (`column1` … `column15`, SQLite's
+ * names for them), which `stagedValues` fills, a tuple per line, and the caller closes with `)`.
+ * A shipping address equal to the billing address (most lines) is sent as NULL and restored here,
+ * so it is not sent twice: every staged column is NOT NULL, so NULL means nothing else.
+ */
+const stagingHead = (importId: string) =>
+  "INSERT INTO sales_import_lines (import_id, row, order_number, ordered_at, sku, name, qty, price, status, currency, grand_total, " +
+  "customer_email, customer_full_name, billing_address, shipping_address, customer_group_code) " +
+  `SELECT '${importId}', column1, column2, column3, column4, column5, column6, column7, column8, column9, column10, column11, ` +
+  "column12, column13, coalesce(column14, column13), column15 FROM (VALUES ";
 
 const NON_ASCII = /[\u0080-\uffff]/;
+const NEEDS_ESCAPE = /['\0]/;
 const UTF8 = new TextEncoder();
 /** Bytes of `text` in UTF-8 (what D1 counts against its statement limit). */
 const utf8Length = (text: string) => (NON_ASCII.test(text) ? UTF8.encode(text).length : text.length);
@@ -548,6 +489,8 @@ export function sqlLiteral(value: string | number): string {
     return String(value);
   }
   if (typeof value !== "string") throw new Error("sales import: a staged value is neither text nor a number");
+  // Most values hold neither a quote nor a NUL: no copy to make.
+  if (!NEEDS_ESCAPE.test(value)) return `'${value}'`;
   if (value.includes("\0")) {
     let hex = "";
     for (const byte of UTF8.encode(value)) hex += byte.toString(16).padStart(2, "0");
@@ -556,12 +499,12 @@ export function sqlLiteral(value: string | number): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
-/** One staged line as `(…)` of literals, in STAGED_COLUMNS order (`importId` checked to be a UUID). */
-const stagedValues = (importId: string, row: number, l: SalesLine) =>
-  `('${importId}',${row},${sqlLiteral(l.order_number)},${sqlLiteral(l.created_at)},${sqlLiteral(l.sku)},${sqlLiteral(l.name)},` +
+/** One staged line as `(…)` of literals, in `stagingHead`'s column order (its shipping address NULL when it is the billing address). */
+const stagedValues = (row: number, l: SalesLine) =>
+  `(${row},${sqlLiteral(l.order_number)},${sqlLiteral(l.created_at)},${sqlLiteral(l.sku)},${sqlLiteral(l.name)},` +
   `${sqlLiteral(l.qty)},${sqlLiteral(l.price)},${sqlLiteral(l.status)},${sqlLiteral(l.currency)},${sqlLiteral(l.grand_total)},` +
   `${sqlLiteral(l.customer_email)},${sqlLiteral(l.customer_full_name)},${sqlLiteral(l.billing_address)},` +
-  `${sqlLiteral(l.shipping_address)},${sqlLiteral(l.customer_group_code)})`;
+  `${l.shipping_address === l.billing_address ? "NULL" : sqlLiteral(l.shipping_address)},${sqlLiteral(l.customer_group_code)})`;
 
 const excluded = (column: { name: string }) => sql`excluded.${sql.identifier(column.name)}`;
 
@@ -572,10 +515,10 @@ const excluded = (column: { name: string }) => sql`excluded.${sql.identifier(col
  * no line of the file is visible; if it fails, none is.
  */
 async function commitImport(
-  deps: Pick<Deps, "db" | "now">,
+  deps: Pick<JobDeps, "db" | "now">,
   run: { importId: string; region: SalesRegion; started: Date; attempt: number },
   outcome: { message: string; rowsImported: number },
-): Promise<void> {
+): Promise<{ upsertSqlMs: number; deleteSqlMs: number }> {
   const t = salesRows;
   const l = salesImportLines;
   const now = deps.now().toISOString();
@@ -621,7 +564,7 @@ async function commitImport(
       },
     });
   const ended = deps.now();
-  const [completed] = await deps.db.batch([
+  const [completed, upserted, deleted] = await deps.db.batch([
     // The fence first: only an import still `importing` at this run's attempt completes. One the
     // sweep marked failed meanwhile (or a newer delivery claimed) matches nothing, and then the
     // upsert (`changes() = 1`) and the delete (its record not completed by this run) write nothing.
@@ -648,6 +591,7 @@ async function commitImport(
       ),
   ]);
   if (completed.meta.changes !== 1) throw new LostImport(run.importId);
+  return { upsertSqlMs: sqlDuration([upserted]), deleteSqlMs: sqlDuration([deleted]) };
 }
 
 /** An import that has not moved for this long (ms) has lost its isolate: see `sweepStalledImports`. */
@@ -695,8 +639,6 @@ export async function sweepStalledImports(deps: ReapDeps, stalledAfterMs = STALL
   return swept.length + reaped.failed;
 }
 
-type JobDeps = Pick<Deps, "db" | "files" | "now">;
-
 /**
  * Runs (or resumes) one background import: claims it (`queued` → `validating`, attempts + 1),
  * reads the file once (rows up to the last committed chunk are checked again, not staged again),
@@ -712,12 +654,15 @@ export async function runSalesJob(
   hooks: ImportHooks = {},
 ): Promise<"completed" | "rejected" | "failed" | "retry" | "skipped" | "lost"> {
   const claimedAt = deps.now().toISOString();
+  const stages = importStages();
+  const claiming = performance.now();
   const [job] = await deps.db
     .update(salesImports)
     .set({ status: "validating", attempts: sql`${salesImports.attempts} + 1`, heartbeatAt: claimedAt })
     .where(and(eq(salesImports.id, importId), eq(salesImports.status, "queued"), eq(salesImports.background, true)))
     .returning();
   if (!job) return "skipped";
+  stages.claimMs = performance.now() - claiming;
   const run: ImportRun = {
     importId,
     key: job.r2Key,
@@ -728,7 +673,7 @@ export async function runSalesJob(
     resume: job.chunksDone > 0 ? { chunks: job.chunksDone, staged: job.rowsDone, row: job.cursorRow } : null,
   };
   try {
-    await runImport(deps, run, hooks);
+    await runImport(deps, run, hooks, stages);
     return "completed";
   } catch (err) {
     if (err instanceof LostImport) {

@@ -7,9 +7,10 @@ import { type ReapDeps, reapIfExpired } from "../../lib/jobs";
 import { type Page, paginate } from "../../lib/pagination";
 import { likeContains } from "../../lib/sql";
 import type { Principal } from "../../types";
+import { assertRegion, regionsOf } from "./access";
 import { salesImportJobKind } from "./lease";
 import type { ImportListQuery, SalesImport, SalesList, SalesListQuery, Summary, SummaryQuery } from "./schemas";
-import { assertRegion, regionsOf, toSalesImport, toSalesRow } from "./shared";
+import { toSalesImport, toSalesRow } from "./shared";
 
 /** RM365's region list: newest orders first, `search` over order, SKU, product and customer. */
 export async function listSalesRows(deps: Pick<Deps, "db">, region: SalesRegion, query: SalesListQuery): Promise<SalesList> {

@@ -9,7 +9,8 @@
  * 3. ONE pass parses the original back from R2 as a stream (csv.ts's own reader), checks every
  *    row (a repeat of an earlier line's order number + SKU is a bad row: the upsert would
  *    overwrite the first) and stages the valid lines in `sales_import_lines` (typed columns):
- *    multi-row `INSERT … VALUES` of SQL literals up to D1's 100 KB a statement (~470 lines),
+ *    multi-row `INSERT … SELECT` of a `VALUES` list of SQL literals (the import's id once a
+ *    statement) up to D1's 100 KB a statement (~570 lines),
  *    16,000 lines + the import's `rows_done` per `db.batch`, one batch in flight while the next
  *    is parsed. Any bad row and no `partial` → `rejected`, 422 naming every
  *    bad row (the first 100, and how many more), its staged lines deleted, nothing written; more than
@@ -28,16 +29,14 @@
  *    sweep or the reaper took away writes nothing.
  */
 
+export { REGION_TABS, regionsOf } from "./access";
 export {
   consumeSalesImport,
   type ImportHooks,
-  importSalesFile,
   LostImport,
   runSalesJob,
   STALLED_IMPORT_MS,
   sweepStalledImports,
-  type UploadInput,
-  type UploadOutcome,
   validateFile,
 } from "./import";
 export { salesImportJobKind } from "./lease";
@@ -46,11 +45,10 @@ export {
   BACKGROUND_IMPORT_BYTES,
   MAX_FILE_LINES,
   MAX_REPORTED_ERRORS,
-  REGION_TABS,
   ROWS_PER_BATCH,
-  regionsOf,
   SALES_FILE_PREFIX,
   SALES_JOB_MAX_ATTEMPTS,
   toSalesImport,
   toSalesRow,
 } from "./shared";
+export { importSalesFile, type UploadInput, type UploadOutcome } from "./upload";

@@ -1,36 +1,17 @@
-import { SALES_REGIONS, type SalesRegion, type salesImports, type salesRows } from "../../db/schema";
-import { forbidden } from "../../lib/errors";
-import { tabAllows } from "../../lib/rbac";
-import type { Principal } from "../../types";
-import type { SalesImport, SalesRow } from "./schemas";
-
 /**
- * The RM365 tab each region's data belongs to. DE, which RM365 had no tab for, has its own
- * (`salesdata.de-sales`): a region's rows, totals and imports are opened only by its sub-tab or
- * by the whole `salesdata` module tab, never by another sub-tab.
+ * What both halves of the module share: limits, and the one place a row becomes a response. No
+ * API types here (the job half, which the import worker runs, reads this file); the callers'
+ * region checks are in ./access.ts.
  */
-export const REGION_TABS: Record<SalesRegion, string> = {
-  uk: "salesdata.uk-sales",
-  fr: "salesdata.fr-sales",
-  nl: "salesdata.nl-sales",
-  de: "salesdata.de-sales",
-};
-
-/** The regions whose data `actor` may read: those whose tab it holds. */
-export const regionsOf = (actor: Principal): SalesRegion[] =>
-  SALES_REGIONS.filter((region) => actor.permissions.has("*") || tabAllows(actor.tabs, REGION_TABS[region]));
-
-/** Refuses a region whose tab `actor` lacks (403). */
-export function assertRegion(actor: Principal, region: SalesRegion): void {
-  if (!regionsOf(actor).includes(region)) throw forbidden(`Your account does not have the '${REGION_TABS[region]}' tab`);
-}
+import type { salesImports, salesRows } from "../../db/schema";
+import type { SalesImport, SalesRow } from "./schemas";
 
 /** R2 prefix of kept originals. */
 export const SALES_FILE_PREFIX = "salesdata/";
 /** Row errors kept and answered; the rest are counted (`errors_more`). */
 export const MAX_REPORTED_ERRORS = 100;
 /**
- * Staging statements (multi-row `INSERT … VALUES` of SQL literals, see import.ts) end before this
+ * Staging statements (multi-row `INSERT … SELECT … FROM (VALUES …)` of SQL literals, see import.ts) end before this
  * many bytes of SQL: D1 refuses a statement over 100,000 bytes.
  */
 export const MAX_STAGE_SQL_BYTES = 95_000;
