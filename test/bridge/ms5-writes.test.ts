@@ -167,10 +167,10 @@ describe("bridge write path (MS5 specs, in-memory reader)", () => {
     expect(queries).toBeLessThan(100);
     // D1 calls: the claim; per page one batch of the lease check and the lookups, then the write
     // batch (lines: 1 page, OEE: 3); a batch per table end (watermark, cursor); the verification
-    // (its phase marker; before each page read the hold: lines 1, OEE 3; a lookup of its
-    // references a page: OEE 3; its D1 checksum's pages of 1,000: lines 1, OEE 2); the finish;
-    // the read of the job's file to purge.
-    const CALLS = 1 + 2 * (1 + 3) + 2 + (1 + 4 + 3 + 1 + 2) + 1 + 1;
+    // (its phase marker; its steps, each led by the hold: legacy pages (lines 1, OEE 3, each OEE
+    // page with a lookup of its references) and its D1 checksum's pages of 1,000 (lines 1, OEE 2));
+    // the finish; the read of the job's file to purge.
+    const CALLS = 1 + 2 * (1 + 3) + 2 + (1 + 2 * (1 + 3) + 3 + 2 * (1 + 2)) + 1 + 1;
     expect(calls.length).toBe(CALLS);
 
     // Again, nothing changed: no row written.

@@ -359,27 +359,28 @@ export async function runImport(
   const verifyFrom = job.cursor?.table === VERIFYING ? job.cursor.after : null;
   const verification: ImportVerificationTable[] = verifyFrom === null ? [] : [...(job.verification ?? [])];
   const pageCost = { max: MIN_PAGE_QUERIES };
-  const verifiedBefore = verification.length;
+  // The `since` of each table this run imported (its verification's scope), carried on every cursor.
+  const ranges = { done: { ...(job.cursor?.ranges ?? {}) } };
   try {
     reader = await source.open({ hyperdrive: deps.hyperdrive, files: deps.files, input, plantTimeZone: deps.plantTimeZone });
     const startAt = verifyFrom !== null ? source.tables.length : job.cursor ? source.tables.findIndex((t) => t.read.name === job.cursor?.table) : 0;
     for (let i = Math.max(0, startAt); i < source.tables.length; i++) {
       const spec = source.tables[i] as AnyTableSpec;
       const resumed = job.cursor && job.cursor.table === spec.read.name ? job.cursor : null;
-      await importTable(deps, reader, source, spec, job, progress, resumed, pageCost);
+      await importTable(deps, reader, source, spec, job, progress, resumed, pageCost, ranges);
     }
     // Every row is in: a run that stops from here on (a crash, the legacy database gone, a reaped
     // lease) resumes at the verification and never re-imports, which would count every row again.
     if (verifyFrom === null) {
       const first = (source.tables[0] as AnyTableSpec).read.name;
       const [res] = await deps.db.batch([
-        progressUpdate(deps.db, job, progress, { table: VERIFYING, after: first, since: null, high: null }, deps.now().toISOString()),
+        progressUpdate(deps.db, job, progress, { table: VERIFYING, after: first, since: null, high: null, ranges: ranges.done }, deps.now().toISOString()),
       ]);
       if (res.meta.changes === 0) throw new LostLease();
     }
-    // The hold is renewed before each verified page, so a long verification keeps its lease.
-    const hold = () => assertHeld(deps.db, job, deps.now().toISOString());
-    // Verified while the source is open (an uploaded file is deleted when the job ends).
+    // Verified while the source is open (an uploaded file is deleted when the job ends), step by
+    // step (a legacy page, a D1 page): before each, the budget (a hand-off stores where the table's
+    // verification is) and the hold.
     const first =
       verifyFrom === null
         ? 0
@@ -388,13 +389,19 @@ export async function runImport(
             source.tables.findIndex((t) => t.read.name === verifyFrom),
           );
     for (const spec of source.tables.slice(first) as AnyTableSpec[]) {
-      // Its pages (each the hold and a lookup batch of its references), the D1 checksum's pages, a margin.
-      const rows = await reader.count(spec.read);
-      const cost = (Math.ceil(rows / PAGE_ROWS) + 1) * (2 + Object.keys(spec.refs).length) + Math.ceil(rows / 1000) + 2;
-      // Not before anything was done in this invocation: a table too dear for a whole budget is verified anyway.
-      if (verifyFrom === null || verification.length > verifiedBefore)
-        spend(deps, cost, { cursor: { table: VERIFYING, after: spec.read.name, since: null, high: null }, verification });
-      verification.push(await verifyTable(deps.db, source, reader, spec, deps.now(), hold));
+      const name = spec.read.name;
+      const resumedState = verifyFrom === name ? job.cursor?.verify : undefined;
+      verification.push(
+        await verifyTable(deps.db, source, reader, spec, deps.now(), {
+          since: ranges.done[name] ?? null,
+          state: resumedState,
+          before: async (cost, state) => {
+            // One query kept for the hand-off's record of where the verification is.
+            spend(deps, cost + 1, { cursor: { table: VERIFYING, after: name, since: null, high: null, ranges: ranges.done, verify: state }, verification });
+            await assertHeld(deps.db, job, deps.now().toISOString());
+          },
+        }),
+      );
     }
   } catch (err) {
     if (err instanceof LostLease) {
@@ -477,6 +484,7 @@ async function importTable(
   progress: Progress,
   resumed: ImportCursor | null,
   pageCost: { max: number },
+  ranges: { done: Record<string, string | null> },
 ): Promise<void> {
   const name = spec.read.name;
   const floorlineTable = getTableName(spec.table);
@@ -503,34 +511,29 @@ async function importTable(
     const at = now.toISOString();
     // The lease check leads the page's lookups: a run that lost its job stops before writing.
     const { mapped, existing } = await preparePage(deps.db, source, spec, rows, now, renewHold(deps.db, job, at));
-    const counts = progress.report[name] as ImportTableCounts;
-    const writes: RowWrite[] = [];
-    for (const row of rows) high = later(high, updateTime(row, spec.read.updatedAt));
-    for (const { legacyId, result } of mapped) {
-      counts.read++;
+    // The page's rows in order, each with what it does and the cursor that resumes right after it.
+    const steps: Step[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as LegacyRow;
+      const { legacyId, result } = mapped[i] as MappedRow;
+      high = later(high, updateTime(row, spec.read.updatedAt));
+      after = keyText(row[spec.read.key]) ?? after;
+      const cursor: ImportCursor = { table: name, after, since, high, ranges: ranges.done };
       if ("error" in result) {
-        addFailure(progress, name, legacyId, result.error);
+        steps.push({ legacyId, cursor, error: result.error });
         continue;
       }
       if ("skip" in result) {
-        counts.skipped++;
+        steps.push({ legacyId, cursor });
         continue;
       }
       const hash = await rowHash(result.values);
       const known = existing.get(legacyId);
-      if (known && known.rowHash === hash) {
-        counts.skipped++;
-        continue;
-      }
-      writes.push({ legacyId, id: known?.floorlineId ?? crypto.randomUUID(), values: result.values, isNew: known === undefined, hash });
+      if (known && known.rowHash === hash) steps.push({ legacyId, cursor });
+      else steps.push({ legacyId, cursor, write: { legacyId, id: known?.floorlineId ?? crypto.randomUUID(), values: result.values, isNew: known === undefined, hash } });
     }
-    after = String(keyText(rows[rows.length - 1]?.[spec.read.key]) ?? after);
-    const cursor: ImportCursor = { table: name, after, since, high };
     const page: PageWrite = { db: deps.db, spec, source: source.name, table: name, floorlineTable, jobId: job.id, at };
-    if (writes.length === 0) {
-      const [res] = await deps.db.batch([progressUpdate(deps.db, job, progress, cursor, at)]);
-      if (res.meta.changes === 0) throw new LostLease();
-    } else await writePage(page, writes, progress, counts, (done) => progressUpdate(deps.db, job, done, cursor, at));
+    await writePage(deps, job, page, steps, progress);
     pageCost.max = Math.max(pageCost.max, deps.queries.spent - spentBefore);
     if (rows.length < PAGE_ROWS) break;
   }
@@ -545,8 +548,10 @@ async function importTable(
         .onConflictDoUpdate({ target: [legacyWatermarks.legacySource, legacyWatermarks.legacyTable], set: { watermark: high, jobId: job.id, updatedAt: at } }),
     );
   }
+  // The table's range joins the cursor's: what an incremental verification checks.
+  ranges.done = { ...ranges.done, [name]: since };
   const next = source.tables[source.tables.indexOf(spec) + 1];
-  const cursor: ImportCursor | null = next ? { table: next.read.name, after: null, since: null, high: null } : null;
+  const cursor: ImportCursor | null = next ? { table: next.read.name, after: null, since: null, high: null, ranges: ranges.done } : null;
   statements.push(progressUpdate(deps.db, job, progress, cursor, at));
   const results = await deps.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   const last = results[results.length - 1] as { meta: { changes: number } };
@@ -634,48 +639,101 @@ function pageStatements(p: PageWrite, writes: readonly RowWrite[]): BatchItem<"s
   return out;
 }
 
+/** One row of a page, in page order: a failure (`error`), a write (`write`), or skipped (neither); `cursor` resumes after it. */
+interface Step {
+  legacyId: string;
+  cursor: ImportCursor;
+  error?: string;
+  write?: RowWrite;
+}
+
+const cloneProgress = (p: Progress): Progress => ({
+  report: Object.fromEntries(Object.entries(p.report).map(([table, counts]) => [table, { ...counts }])),
+  failures: [...p.failures],
+  failureCount: p.failureCount,
+});
+
+/** Counts `step` into `progress`: read, and failed, skipped, written or updated (`refused`: D1's reason for refusing its write). */
+function count(progress: Progress, table: string, step: Step, refused?: string): void {
+  const counts = (progress.report[table] ??= emptyCounts());
+  counts.read++;
+  if (step.error !== undefined) addFailure(progress, table, step.legacyId, step.error);
+  else if (refused !== undefined) addFailure(progress, table, step.legacyId, `D1 refused the row: ${refused}`);
+  else if (!step.write) counts.skipped++;
+  else if (step.write.isNew) counts.written++;
+  else counts.updated++;
+}
+
 /**
- * Writes a page's rows and the job's progress in one batch (one transaction). When it fails (a row breaks a constraint), writes the rows one by one so only the bad
- * rows fail (reported with D1's reason), then the progress. Counts land in `counts` as written
- * or updated. Throws `LostLease` when the progress update finds the job no longer held.
+ * Writes a page's rows, each batch with the job's progress through its last row and the cursor
+ * after it (one transaction), so a run stopped anywhere resumes after the last row that landed,
+ * no row counted twice. The whole page is one batch when it fits the run's query budget. A batch
+ * D1 refuses (a row breaks a constraint), or one that would pass the budget, is split in two
+ * halves written in order, down to single rows: a bad row among n costs about 2·log2(n) batches,
+ * not n, and is reported once with D1's reason (with the next batch's progress). A single row
+ * that would pass the budget stops the run there: the progress so far is stored (cursor in the
+ * middle of the page) and the job handed on (`HandOff`). `progress` ends as stored.
+ * Throws `LostLease` when a progress update finds the job no longer held.
  */
-async function writePage(
-  p: PageWrite,
-  writes: readonly RowWrite[],
-  progress: Progress,
-  counts: ImportTableCounts,
-  update: (progress: Progress) => BatchItem<"sqlite">,
-): Promise<void> {
-  const added = writes.filter((w) => w.isNew).length;
-  // The progress as it will be once the page landed, written in the same batch.
-  const done: Progress = {
-    ...progress,
-    report: { ...progress.report, [p.table]: { ...counts, written: counts.written + added, updated: counts.updated + writes.length - added } },
+async function writePage(deps: RunDeps, job: Pick<JobRow, "id" | "attempts">, p: PageWrite, steps: readonly Step[], progress: Progress): Promise<void> {
+  /** Steps counted in `progress`, and whether D1 holds that progress (a refused row's failure is held back for the next batch). */
+  let counted = 0;
+  let stored = true;
+  const writes = steps.flatMap((step, i) => (step.write ? [i] : []));
+  const through = (end: number, refused?: { index: number; reason: string }) => {
+    const next = cloneProgress(progress);
+    for (let i = counted; i < end; i++) count(next, p.table, steps[i] as Step, i === refused?.index ? refused.reason : undefined);
+    return next;
   };
-  let results: { meta?: { changes: number } }[] | undefined;
-  try {
-    const statements: BatchItem<"sqlite">[] = [...pageStatements(p, writes), update(done)];
-    results = (await p.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as typeof results;
-  } catch (err) {
-    log("warn", "import page failed as a whole; writing its rows one by one", describeError(err));
-  }
-  if (results) {
-    counts.written += added;
-    counts.updated += writes.length - added;
-    if (results[results.length - 1]?.meta?.changes === 0) throw new LostLease();
-    return;
-  }
-  for (const w of writes) {
-    try {
-      await p.db.batch(rowStatements(p, w) as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-      if (w.isNew) counts.written++;
-      else counts.updated++;
-    } catch (err) {
-      addFailure(progress, p.table, w.legacyId, `D1 refused the row: ${rootMessage(err)}`);
+  const store = async (next: Progress, end: number) => {
+    const [res] = await p.db.batch([progressUpdate(p.db, job, next, (steps[end - 1] as Step).cursor, p.at)]);
+    if (res.meta.changes === 0) throw new LostLease();
+  };
+  /** Writes `writes[lo, hi)` with the progress through the step before the next write (the page's end for the last). */
+  const chunk = async (lo: number, hi: number): Promise<void> => {
+    const end = hi < writes.length ? (writes[hi] as number) : steps.length;
+    const statements = pageStatements(
+      p,
+      writes.slice(lo, hi).map((i) => (steps[i] as Step).write as RowWrite),
+    );
+    // Its statements, its progress update, and one kept for the progress a hand-off stores.
+    if (deps.queries.spent + statements.length + 2 > deps.queries.budget) {
+      if (hi - lo > 1) return await halves(lo, hi);
+      if (!stored) await store(progress, counted);
+      throw new HandOff();
     }
+    const next = through(end);
+    let results: { meta?: { changes: number } }[];
+    try {
+      statements.push(progressUpdate(p.db, job, next, (steps[end - 1] as Step).cursor, p.at));
+      results = (await p.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as typeof results;
+    } catch (err) {
+      if (hi - lo > 1) {
+        if (lo === 0 && hi === writes.length) log("warn", "import page failed as a whole; writing it in halves", describeError(err));
+        return await halves(lo, hi);
+      }
+      Object.assign(progress, through(end, { index: writes[lo] as number, reason: rootMessage(err) }));
+      counted = end;
+      stored = false;
+      return;
+    }
+    if (results[results.length - 1]?.meta?.changes === 0) throw new LostLease();
+    Object.assign(progress, next);
+    counted = end;
+    stored = true;
+  };
+  const halves = async (lo: number, hi: number) => {
+    const mid = (lo + hi) >> 1;
+    await chunk(lo, mid);
+    await chunk(mid, hi);
+  };
+  if (writes.length > 0) await chunk(0, writes.length);
+  // A page without writes, or ending in skipped or refused rows: its progress.
+  if (counted < steps.length || !stored) {
+    const next = through(steps.length);
+    await store(next, steps.length);
+    Object.assign(progress, next);
   }
-  const [res] = await p.db.batch([update(progress)]);
-  if (res.meta.changes === 0) throw new LostLease();
 }
 
 /** D1 refuses a statement over 100,000 bytes of SQL; the runner's stay below this. */
