@@ -109,9 +109,7 @@ const oeeRow = (n: number, goodParts = 400 + (n % 50)): LegacyRow => ({
 
 async function runJob(source: LegacySource, d1: D1Database = env.DB, mode: "full" | "incremental" = "full") {
   const id = crypto.randomUUID();
-  await db()
-    .insert(importJobs)
-    .values({ id, source: "ms5", mode, input: { mode }, report: {}, failures: [], createdBy: "test", username: "test" });
+  await db().insert(importJobs).values({ id, source: "ms5", mode, input: { mode }, report: {}, failures: [], createdBy: "test", username: "test" });
   const queries = { spent: 0, budget: D1_QUERY_BUDGET };
   const deps = {
     db: createDb(countQueries(d1, queries)),
@@ -536,8 +534,10 @@ describe("budget within a page and within a table's verification", () => {
 
   it("a table whose verification alone passes the budget is verified across deliveries, each within it, to the same result as in one", async () => {
     const oee = Array.from({ length: 7_000 }, (_, i) => oeeRow(i + 1));
-    const deliveries = await deliver(memoryMs5({ production_lines: LINES, oee_calculations: oee }), BUDGET);
-    for (const d of deliveries) expect(d.spent).toBeLessThanOrEqual(BUDGET + 2);
+    // Verifying the OEE table takes 35 queries (14 legacy pages, each the hold and a lookup; 7 D1 pages): more than a budget of 30.
+    const budget = 30;
+    const deliveries = await deliver(memoryMs5({ production_lines: LINES, oee_calculations: oee }), budget);
+    for (const d of deliveries) expect(d.spent).toBeLessThanOrEqual(budget + 2);
     // Handed on inside the OEE table's verification, on the legacy side and on D1's.
     const inside = deliveries.filter((d) => d.job.cursor?.table === "*verify" && d.job.cursor.after === "oee_calculations" && d.job.cursor.verify);
     expect(inside.length).toBeGreaterThan(0);

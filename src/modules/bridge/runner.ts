@@ -530,7 +530,12 @@ async function importTable(
       const hash = await rowHash(result.values);
       const known = existing.get(legacyId);
       if (known && known.rowHash === hash) steps.push({ legacyId, cursor });
-      else steps.push({ legacyId, cursor, write: { legacyId, id: known?.floorlineId ?? crypto.randomUUID(), values: result.values, isNew: known === undefined, hash } });
+      else
+        steps.push({
+          legacyId,
+          cursor,
+          write: { legacyId, id: known?.floorlineId ?? crypto.randomUUID(), values: result.values, isNew: known === undefined, hash },
+        });
     }
     const page: PageWrite = { db: deps.db, spec, source: source.name, table: name, floorlineTable, jobId: job.id, at };
     await writePage(deps, job, page, steps, progress);
