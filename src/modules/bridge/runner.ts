@@ -660,7 +660,8 @@ const cloneProgress = (p: Progress): Progress => ({
 
 /** Counts `step` into `progress`: read, and failed, skipped, written or updated (`refused`: D1's reason for refusing its write). */
 function count(progress: Progress, table: string, step: Step, refused?: string): void {
-  const counts = (progress.report[table] ??= emptyCounts());
+  progress.report[table] ??= emptyCounts();
+  const counts = progress.report[table] as ImportTableCounts;
   counts.read++;
   if (step.error !== undefined) addFailure(progress, table, step.legacyId, step.error);
   else if (refused !== undefined) addFailure(progress, table, step.legacyId, `D1 refused the row: ${refused}`);
