@@ -7,17 +7,22 @@
  *
  * D1 calls per page: one batch of the lease check and lookups (the legacy keys the page points
  * at and its own), then one batch that writes its new and changed rows with the job's progress
- * (only the progress when nothing changed).
+ * (only the progress when nothing changed); more only when the page is split (`writePage`).
  * Rows of a table with the default write, and every page's legacy keys, go in multi-row
  * `INSERT … VALUES … ON CONFLICT DO UPDATE` statements of SQL literals (`upsertStatements`):
  * a few statements a page instead of two a row, within D1's limits of 100 bound parameters and
  * 100 KB a statement.
  *
  * D1 also runs at most 1,000 queries in one Worker invocation (each statement of a batch counts;
- * local workerd does not enforce it): a run counts its queries (`countQueries`) and, before a page
- * or a table's verification that could take it past `D1_QUERY_BUDGET`, hands the job to a fresh
- * delivery (`handOff`): back to queued at its cursor through the reaper's own re-queue
- * (./lease.ts), its message sent again, the attempt given back (attempts count failures).
+ * local workerd does not enforce it): a run counts its queries (`countQueries`) and, before a page,
+ * a write batch (`writePage`: a page's writes split in halves when they would pass the budget or
+ * D1 refuses them, each batch with its progress and the cursor after its last row) or a
+ * verification step (./verify.ts: a legacy page or a D1 page) that could take it past
+ * `D1_QUERY_BUDGET`, hands the job to a fresh delivery (`handOff`): back to queued at its cursor
+ * (inside a page, or inside a table's verification with its partial state) through the reaper's
+ * own re-queue (./lease.ts), its message sent again, the attempt given back (attempts count failures).
+ * Each cursor carries the `since` of the tables imported so far (`ranges`): an incremental run
+ * verifies a table with an update time on that range only (./verify.ts, scope `changed`).
  * An uploaded file the importers refuse (`BAD_FILE_ERRORS`) fails its job at once: it would
  * fail the same way on every delivery.
  */

@@ -16,8 +16,9 @@
  *     D1      = one db.batch per page (after the lease check): the new/changed rows + their
  *               legacy_keys upserts + the job's progress; with the default write, rows and keys in
  *               multi-row statements, with a custom spec.write(...) row by row, each followed by
- *               its key; if the batch fails, the rows are retried one by one so a bad row fails
- *               alone (reported with its legacy key and D1's reason) and the rest still land
+ *               its key; if the batch fails (or would pass the run's D1 query budget), it is
+ *               split in halves written in order, down to single rows, so a bad row fails alone
+ *               (reported with its legacy key and D1's reason) and the rest still land
  *
  * So a re-run updates rather than duplicates (the legacy key is unique: `legacy_keys`), and an
  * incremental run writes only what changed: by update time where the legacy table has one
@@ -29,7 +30,8 @@
  * the number of legacy keys, and a checksum over `target.checksum` columns: the source side maps
  * every row again and hashes those columns of the mapped values, the D1 side reads the same
  * columns back from the Floorline table through legacy_keys. Order does not matter (sum of
- * per-row hashes).
+ * per-row hashes). An incremental run verifies a table with `read.updatedAt` on the rows it read
+ * (from its watermark), a full run every row (./verify.ts).
  *
  * Writing an importer (see src/modules/bridge/ms5.ts):
  *   export const ms5Source: LegacySource = {
