@@ -131,12 +131,15 @@ describe("RM365 import (real Postgres through Hyperdrive)", () => {
     await pg.query(
       "UPDATE employees SET nfc_uid = NULL WHERE employee_code = 'RM-0002'; UPDATE employees SET nfc_uid = 'ab:cd:ef:01' WHERE employee_code = 'RM-0002'",
     );
+    // A bad row is reported with its key, not dropped (in the same run).
+    await pg.query("INSERT INTO employees (name, employee_code, nfc_uid) VALUES ('Bad Card', 'RM-BAD', 'not-a-uid!')");
     const third = await runImport();
     // The four new events, and each employee's previous latest 'out' (no longer the latest).
     expect(third.tables.attendance_logs).toMatchObject({ read: LOG_ROWS + 4, written: 4, updated: 2, failed: 0 });
     const [four] = await db().select().from(attendanceEmployees).where(eq(attendanceEmployees.code, "RM-0004"));
     expect(four).toMatchObject({ clockState: "out", clockSince: "2026-07-01T16:00:00.000Z" });
-    expect(third.tables.employee_cards).toMatchObject({ read: 17, written: 1, failed: 0 });
+    expect(third.tables.employee_cards).toMatchObject({ read: 18, written: 1, failed: 1 });
+    expect(third.failures).toEqual([expect.objectContaining({ table: "employee_cards", reason: expect.stringContaining("nfc_uid") })]);
     const [one] = await db().select().from(attendanceEmployees).where(eq(attendanceEmployees.code, "RM-0001"));
     expect(one).toMatchObject({ clockState: "out", clockSince: "2026-03-01T16:30:00.000Z" });
     const events = await db()
@@ -147,11 +150,6 @@ describe("RM365 import (real Postgres through Hyperdrive)", () => {
     const clockOut = events.find((e) => e.direction === "out");
     expect(clockIn?.closedBy).toBe(clockOut?.id);
     expect(one?.lastEventId).toBe(clockOut?.id);
-    // A bad row is reported with its key, not dropped.
-    await pg.query("INSERT INTO employees (name, employee_code, nfc_uid) VALUES ('Bad Card', 'RM-BAD', 'not-a-uid!')");
-    const fourth = await runImport();
-    expect(fourth.tables.employee_cards).toMatchObject({ written: 0, failed: 1 });
-    expect(fourth.failures).toEqual([expect.objectContaining({ table: "employee_cards", reason: expect.stringContaining("nfc_uid") })]);
   });
 
   it("an RM365 user signs in with their RM365 password; an imported employee's history shows through RM365's attendance routes", async () => {
