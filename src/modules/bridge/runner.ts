@@ -625,6 +625,13 @@ const rowStatements = (p: PageWrite, w: RowWrite): BatchItem<"sqlite">[] => [...
  * and job.
  */
 function pageStatements(p: PageWrite, writes: readonly RowWrite[]): BatchItem<"sqlite">[] {
+  if (p.spec.writeMany) {
+    const many = p.spec.writeMany(
+      p.db,
+      writes.map((w) => ({ id: w.id, values: w.values, existing: !w.isNew })),
+    );
+    return [...many.rows, ...keyStatements(p, writes), ...many.afterKeys];
+  }
   if (!p.spec.plainUpsert) return writes.flatMap((w) => rowStatements(p, w));
   const out: BatchItem<"sqlite">[] = [];
   const rows = upsertStatements(
@@ -638,6 +645,13 @@ function pageStatements(p: PageWrite, writes: readonly RowWrite[]): BatchItem<"s
     const w = writes[i] as RowWrite;
     out.push(...p.spec.write(p.db, w.id, w.values, !w.isNew));
   }
+  out.push(...keyStatements(p, writes));
+  return out;
+}
+
+/** The legacy keys of `writes`, in multi-row upserts (a key that cannot be literals bound on its own). */
+function keyStatements(p: PageWrite, writes: readonly RowWrite[]): BatchItem<"sqlite">[] {
+  const out: BatchItem<"sqlite">[] = [];
   const keys = upsertStatements(
     legacyKeys,
     writes.map((w) => keyRow(p, w)),
@@ -764,7 +778,8 @@ const quoteName = (name: string) => `"${name.replaceAll('"', '""')}"`;
  * undefined value is left to the column's default as drizzle does (a `$defaultFn` is called, an
  * SQL default is the database's), and rows are grouped by the properties they set, so each
  * statement has one column list. `update`: the properties set on conflict (`"all"`: every one
- * the row sets but the conflict target); columns with `$onUpdate` are set too, as drizzle's
+ * the row sets but the conflict target); `extraSet`: more `column = expression` SQL for the
+ * update (e.g. a version moved); columns with `$onUpdate` are set too, as drizzle's
  * update does. Values go through each column's `mapToDriverValue` and `sqlLiteral`.
  * Returns the statements' SQL text and the indexes of the rows it could not write as literals
  * (a value `sqlLiteral` refuses, an SQL expression, a row too large for a statement): the caller
@@ -775,6 +790,7 @@ export function upsertStatements(
   rows: readonly Record<string, unknown>[],
   conflict: readonly string[],
   update: "all" | readonly string[],
+  extraSet: readonly string[] = [],
 ): { statements: string[]; rest: number[] } {
   const columns = getTableColumns(table) as Record<string, Column>;
   const entries = Object.entries(columns);
@@ -798,7 +814,7 @@ export function upsertStatements(
     // when the column has no SQL default (the database's default otherwise).
     const inserted = entries.filter(([prop, column]) => given.has(prop) || insertDefault(column) !== undefined);
     const setProps = update === "all" ? [...given].filter((prop) => !conflict.includes(prop)) : update.filter((prop) => given.has(prop));
-    const set = setProps.map((prop) => `${nameOf(prop)} = excluded.${nameOf(prop)}`);
+    const set = [...setProps.map((prop) => `${nameOf(prop)} = excluded.${nameOf(prop)}`), ...extraSet];
     // Columns with `$onUpdate` that the update leaves out get its value, as drizzle's update does.
     let literalSet = true;
     for (const [prop, column] of entries) {
@@ -841,6 +857,37 @@ export function upsertStatements(
     if (tuples.length > 0) statements.push(head + tuples.join(", ") + tail);
   }
   return { statements, rest: rest.sort((a, b) => a - b) };
+}
+
+/**
+ * `items` as SQL literals of JSON arrays (for `json_each(…)` in literal SQL: drizzle's D1 batch
+ * cannot bind a raw statement's parameters), split so each is at most `maxBytes`, in order. An
+ * item too large alone is left out, its index in `large`: the caller binds it.
+ */
+export function jsonLiterals(items: readonly unknown[], maxBytes = MAX_STATEMENT_BYTES - 10_000): { literals: string[]; large: number[] } {
+  const literals: string[] = [];
+  const large: number[] = [];
+  let group: string[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (group.length > 0) literals.push(sqlLiteral(`[${group.join(",")}]`) as string);
+    group = [];
+    bytes = 0;
+  };
+  items.forEach((item, i) => {
+    const json = JSON.stringify(item);
+    // Quotes double in the literal.
+    const size = utf8Length(json) + (json.match(/'/g)?.length ?? 0) + 1;
+    if (size > maxBytes) {
+      large.push(i);
+      return;
+    }
+    if (bytes + size > maxBytes) flush();
+    group.push(json);
+    bytes += size;
+  });
+  flush();
+  return { literals, large };
 }
 
 /** The function drizzle calls for a column a row leaves undefined, when the column has no SQL default. */
