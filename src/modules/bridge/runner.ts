@@ -8,7 +8,7 @@
  * D1 calls per page: one batch of the lease check and lookups (the legacy keys the page points
  * at and its own), then one batch that writes its new and changed rows with the job's progress
  * (only the progress when nothing changed); more only when the page is split (`writePage`).
- * Rows of a table with the default write, and every page's legacy keys, go in multi-row
+ * Rows of a table with the default write or a `writeMany`, and every page's legacy keys, go in multi-row
  * `INSERT … VALUES … ON CONFLICT DO UPDATE` statements of SQL literals (`upsertStatements`):
  * a few statements a page instead of two a row, within D1's limits of 100 bound parameters and
  * 100 KB a statement.
@@ -619,10 +619,11 @@ const rowStatements = (p: PageWrite, w: RowWrite): BatchItem<"sqlite">[] => [...
 
 /**
  * A page's statements. Default write (`plainUpsert`): the rows in multi-row upserts, then their
- * legacy keys likewise (a row that cannot be a literal is bound on its own). Custom write: row by
- * row, each followed by its key, as the write may read the keys of the rows before it (RM365's
- * pairs) or insert the key itself (./integer-target.ts); the keys' upsert then only sets hash
- * and job.
+ * legacy keys likewise (a row that cannot be a literal is bound on its own). `writeMany`: its
+ * statements for the rows, their keys likewise, then its statements that read those keys
+ * (RM365's event pairs). Custom write: row by row, each followed by its key, as the write may
+ * read the keys of the rows before it or insert the key itself (./integer-target.ts); the keys'
+ * upsert then only sets hash and job.
  */
 function pageStatements(p: PageWrite, writes: readonly RowWrite[]): BatchItem<"sqlite">[] {
   if (p.spec.writeMany) {
