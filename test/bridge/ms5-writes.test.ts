@@ -11,7 +11,7 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
-import { importJobs, legacyKeys, oeeCalculations, productionLines } from "../../src/db/schema";
+import { importJobs, legacyKeys, legacyWatermarks, oeeCalculations, productionLines } from "../../src/db/schema";
 import { ExportFileError } from "../../src/modules/bridge/ccbackend/reader";
 import { ms5Source } from "../../src/modules/bridge/ms5";
 import { countQueries, D1_QUERY_BUDGET, MAX_STATEMENT_BYTES, runImport, upsertStatements } from "../../src/modules/bridge/runner";
@@ -64,10 +64,11 @@ function memoryMs5(tables: Record<string, LegacyRow[]>, beforePage?: (table: str
     name: "ms5",
     tables: [spec("production_lines"), spec("oee_calculations")],
     open: async () => ({
-      async page(read, after, limit) {
+      async page(read, after, limit, since) {
         await beforePage?.(read.name);
         const rows = [...(tables[read.name] ?? [])].sort((a, b) => compare(read, a[read.key], b[read.key]));
-        return rows.filter((r) => after === null || compare(read, r[read.key], after) > 0).slice(0, limit);
+        const changed = (r: LegacyRow) => since === null || !read.updatedAt || (r[read.updatedAt] as Date).toISOString() >= since;
+        return rows.filter((r) => (after === null || compare(read, r[read.key], after) > 0) && changed(r)).slice(0, limit);
       },
       async count(read) {
         return tables[read.name]?.length ?? 0;
@@ -106,11 +107,9 @@ const oeeRow = (n: number, goodParts = 400 + (n % 50)): LegacyRow => ({
   total_parts: 450,
 });
 
-async function runJob(source: LegacySource, d1: D1Database = env.DB) {
+async function runJob(source: LegacySource, d1: D1Database = env.DB, mode: "full" | "incremental" = "full") {
   const id = crypto.randomUUID();
-  await db()
-    .insert(importJobs)
-    .values({ id, source: "ms5", mode: "full", input: { mode: "full" }, report: {}, failures: [], createdBy: "test", username: "test" });
+  await db().insert(importJobs).values({ id, source: "ms5", mode, input: { mode }, report: {}, failures: [], createdBy: "test", username: "test" });
   const queries = { spent: 0, budget: D1_QUERY_BUDGET };
   const deps = {
     db: createDb(countQueries(d1, queries)),
@@ -139,6 +138,7 @@ beforeEach(async () => {
   await db().delete(oeeCalculations);
   await db().delete(productionLines);
   await db().delete(legacyKeys);
+  await db().delete(legacyWatermarks);
   await db().delete(importJobs);
 });
 
@@ -167,10 +167,10 @@ describe("bridge write path (MS5 specs, in-memory reader)", () => {
     expect(queries).toBeLessThan(100);
     // D1 calls: the claim; per page one batch of the lease check and the lookups, then the write
     // batch (lines: 1 page, OEE: 3); a batch per table end (watermark, cursor); the verification
-    // (its phase marker; before each page read the hold: lines 1, OEE 3; a lookup of its
-    // references a page: OEE 3; its D1 checksum's pages of 1,000: lines 1, OEE 2); the finish;
-    // the read of the job's file to purge.
-    const CALLS = 1 + 2 * (1 + 3) + 2 + (1 + 4 + 3 + 1 + 2) + 1 + 1;
+    // (its phase marker; its steps, each led by the hold: legacy pages (lines 1, OEE 3, each OEE
+    // page with a lookup of its references) and its D1 checksum's pages of 1,000 (lines 1, OEE 2));
+    // the finish; the read of the job's file to purge.
+    const CALLS = 1 + 2 * (1 + 3) + 2 + (1 + (1 + 3) + 3 + 2 * (1 + 2)) + 1 + 1;
     expect(calls.length).toBe(CALLS);
 
     // Again, nothing changed: no row written.
@@ -324,7 +324,7 @@ describe("bridge write path (MS5 specs, in-memory reader)", () => {
  * queries under `budget` (D1's limit is per invocation); a delivery that throws is retried, as the
  * queue retries its message. Returns each delivery's outcome, queries and the job after it.
  */
-async function deliver(source: LegacySource, budget: number) {
+async function deliver(source: LegacySource, budget: number, d1: D1Database = env.DB, most = 40) {
   const id = crypto.randomUUID();
   await db()
     .insert(importJobs)
@@ -335,7 +335,7 @@ async function deliver(source: LegacySource, budget: number) {
   for (;;) {
     const queries = { spent: 0, budget };
     const deps = {
-      db: createDb(countQueries(env.DB, queries)),
+      db: createDb(countQueries(d1, queries)),
       queries,
       queue,
       files: env.FILES,
@@ -348,6 +348,7 @@ async function deliver(source: LegacySource, budget: number) {
     const [job] = await db().select().from(importJobs).where(eq(importJobs.id, id));
     deliveries.push({ outcome, spent: queries.spent, sent: sent.slice(before), job: job as typeof importJobs.$inferSelect });
     if (outcome !== "handed_off" && !outcome.startsWith("threw")) break;
+    if (deliveries.length === most) break;
     if (deliveries.length > 40) throw new Error("the job never ended");
   }
   return deliveries;
@@ -428,5 +429,163 @@ describe("D1 query budget per invocation (hand-off to a fresh delivery)", () => 
       attempts: 1,
       error: "The import stopped: ExportFileError: The file is not a CCbackend export",
     });
+  });
+});
+
+/** Line `n` of a larger legacy table: its update time `n` hours into 2026 unless told. */
+const lineRow = (n: number, updatedAt = new Date(Date.UTC(2026, 0, 1) + n * 3_600_000), name = `Line ${n}`): LegacyRow => ({
+  id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
+  line_code: `L-BIG${n}`,
+  name,
+  description: null,
+  equipment_codes: [`EQ${n}.A`],
+  target_speed: 60,
+  enabled: true,
+  created_at: new Date("2026-01-01T00:00:00Z"),
+  updated_at: updatedAt,
+});
+
+/** 500 lines (one page), three of which take the code of line 1: D1 refuses them (unique line codes). */
+const CLASHING = [101, 251, 401];
+const clashingLines = () => Array.from({ length: 500 }, (_, i) => (CLASHING.includes(i + 1) ? { ...lineRow(i + 1), line_code: "L-BIG1" } : lineRow(i + 1)));
+const clashIds = CLASHING.map((n) => lineRow(n).id as string);
+
+/** D1 that dies after its `after`-th batch committed: that batch and every call after it throw, as in a worker killed mid-page. */
+function dyingD1(d1: D1Database, after: number) {
+  let batches = 0;
+  let dead = false;
+  const wrapped = {
+    prepare: (query: string) => {
+      if (dead) throw new Error("worker died");
+      return d1.prepare(query);
+    },
+    batch: async (statements: D1PreparedStatement[]) => {
+      if (dead) throw new Error("worker died");
+      const results = await d1.batch(statements);
+      if (++batches === after) {
+        dead = true;
+        throw new Error("worker died");
+      }
+      return results;
+    },
+    exec: (query: string) => d1.exec(query),
+    withSession: () => {
+      throw new Error("not used by the runner");
+    },
+    dump: () => d1.dump(),
+  };
+  return wrapped as unknown as D1Database;
+}
+
+describe("budget within a page and within a table's verification", () => {
+  const BUDGET = 45;
+
+  it("a page D1 refuses is written in halves, not row by row: within the budget, handed on mid-page, every row counted once, each bad row reported once", async () => {
+    const deliveries = await deliver(memoryMs5({ production_lines: clashingLines(), oee_calculations: [] }), BUDGET);
+    // Row by row, the page alone would spend 1,000 queries (a row and its key each) in one invocation.
+    for (const d of deliveries) expect(d.spent).toBeLessThanOrEqual(BUDGET + 2);
+    const midPage = deliveries.filter((d) => d.outcome === "handed_off" && d.job.cursor?.table === "production_lines" && d.job.cursor.after !== null);
+    expect(midPage.length).toBeGreaterThan(0);
+    for (const d of midPage) expect(d.job.report.production_lines?.read).toBeLessThan(500);
+    const last = deliveries[deliveries.length - 1];
+    expect(last?.job).toMatchObject({ state: "completed", attempts: 1, failureCount: 3 });
+    expect(last?.job.report.production_lines).toEqual({ read: 500, written: 497, updated: 0, skipped: 0, failed: 3 });
+    expect(last?.job.failures.map((f) => f.legacy_id)).toEqual(clashIds);
+    for (const f of last?.job.failures ?? []) expect(f.reason).toMatch(/^D1 refused the row: .*UNIQUE/);
+    expect(await count(productionLines)).toBe(497);
+    expect(await keyCount("production_lines")).toBe(497);
+    // Halving finds 3 bad rows among 500 in far fewer queries than the 1,000 of row by row.
+    expect(deliveries.reduce((n, d) => n + d.spent, 0)).toBeLessThan(400);
+  });
+
+  it("a worker killed in the middle of a refused page resumes after the last rows that landed: none written twice, none lost, each bad row reported once", async () => {
+    const source = memoryMs5({ production_lines: clashingLines(), oee_calculations: [] });
+    // The claim, the lookups, the whole page (refused): the 9th batch is a few halvings in.
+    const [dead] = await deliver(source, D1_QUERY_BUDGET, dyingD1(env.DB, 9), 1);
+    expect(dead?.outcome).toMatch(/^threw: .*worker died/);
+    // What the dead run left: a cursor inside the page and the counts of the rows before it.
+    const [left] = await db().select().from(importJobs).orderBy(desc(importJobs.createdAt)).limit(1);
+    const job = left as typeof importJobs.$inferSelect;
+    expect(job.state).toBe("running");
+    expect(job.cursor?.table).toBe("production_lines");
+    const read = job.report.production_lines?.read ?? 0;
+    expect(read).toBeGreaterThan(0);
+    expect(read).toBeLessThan(500);
+    expect(job.cursor?.after).toBe(lineRow(read).id);
+    expect(await keyCount("production_lines")).toBe(job.report.production_lines?.written);
+    // The reaper re-queues it; the next delivery resumes at the cursor.
+    await db().update(importJobs).set({ state: "queued" }).where(eq(importJobs.id, job.id));
+    const queries = { spent: 0, budget: D1_QUERY_BUDGET };
+    const deps = {
+      db: createDb(countQueries(env.DB, queries)),
+      queries,
+      queue: { send: async () => {} } as unknown as Queue,
+      files: env.FILES,
+      hyperdrive: () => env.LEGACY_DB,
+      plantTimeZone: () => "UTC",
+      now: () => new Date(),
+    };
+    expect(await runImport(deps, { get: () => source }, job.id)).toBe("completed");
+    const [done] = await db().select().from(importJobs).where(eq(importJobs.id, job.id));
+    expect(done?.report.production_lines).toEqual({ read: 500, written: 497, updated: 0, skipped: 0, failed: 3 });
+    expect(done?.failures.map((f) => f.legacy_id)).toEqual(clashIds);
+    expect(await count(productionLines)).toBe(497);
+  });
+
+  it("a table whose verification alone passes the budget is verified across deliveries, each within it, to the same result as in one", async () => {
+    const oee = Array.from({ length: 7_000 }, (_, i) => oeeRow(i + 1));
+    // Verifying the OEE table takes 35 queries (14 legacy pages, each the hold and a lookup; 7 D1 pages): more than a budget of 30.
+    const budget = 30;
+    const deliveries = await deliver(memoryMs5({ production_lines: LINES, oee_calculations: oee }), budget);
+    for (const d of deliveries) expect(d.spent).toBeLessThanOrEqual(budget + 2);
+    // Handed on inside the OEE table's verification, on the legacy side and on D1's.
+    const inside = deliveries.filter((d) => d.job.cursor?.table === "*verify" && d.job.cursor.after === "oee_calculations" && d.job.cursor.verify);
+    expect(inside.length).toBeGreaterThan(0);
+    const last = deliveries[deliveries.length - 1];
+    expect(last?.job.state).toBe("completed");
+    expect(last?.job.verification?.map((t) => [t.table, t.source_mapped, t.floorline_rows, t.match, t.scope])).toEqual([
+      ["production_lines", 3, 3, true, "all"],
+      ["oee_calculations", 7_000, 7_000, true, "all"],
+    ]);
+    const [single] = await deliver(memoryMs5({ production_lines: LINES, oee_calculations: oee }), D1_QUERY_BUDGET);
+    expect(single?.outcome).toBe("completed");
+    expect(single?.job.verification).toEqual(last?.job.verification);
+  });
+
+  it("an incremental run verifies the rows it read (its watermark's range), a full run every row", async () => {
+    const lines = Array.from({ length: 1_200 }, (_, i) => lineRow(i + 1));
+    const oee = [oeeRow(1), oeeRow(2)];
+    const first = await runJob(memoryMs5({ production_lines: lines, oee_calculations: oee }), env.DB, "incremental");
+    expect(first.job.verification?.[0]).toMatchObject({ table: "production_lines", scope: "all", source_mapped: 1_200, floorline_rows: 1_200, match: true });
+
+    // Twelve lines renamed in MS5 since; the next incremental run reads them and the last line (the overlap behind the watermark).
+    const renamed = lines.map((l, i) => (i % 100 === 0 ? lineRow(i + 1, new Date("2026-06-01T00:00:00Z"), `Renamed ${i + 1}`) : l));
+    let linePasses = 0;
+    let verifyPages = 0;
+    const tamper = async (table: string) => {
+      if (table !== "production_lines") return;
+      // The second pass over the lines is the verification's: first, Floorline's rows drift.
+      if (++linePasses === 2) {
+        await db().update(productionLines).set({ name: "Drifted" }).where(eq(productionLines.lineCode, "L-BIG101"));
+        await db().update(productionLines).set({ name: "Drifted" }).where(eq(productionLines.lineCode, "L-BIG2"));
+      }
+      if (linePasses >= 2) verifyPages++;
+    };
+    const second = await runJob(memoryMs5({ production_lines: renamed, oee_calculations: oee }, tamper), env.DB, "incremental");
+    expect(second.job.report.production_lines).toEqual({ read: 13, written: 0, updated: 12, skipped: 1, failed: 0 });
+    const lineCheck = second.job.verification?.[0];
+    // One page of thirteen rows, not the table's three: a renamed line that drifted is caught, line 2 (not read) is not.
+    expect(verifyPages).toBe(1);
+    expect(lineCheck).toMatchObject({ scope: "changed", since: expect.any(String), source_rows: 1_200, source_mapped: 13, floorline_rows: 13, match: false });
+    // OEE has no update time: every row is read, and verified.
+    expect(second.job.verification?.[1]).toMatchObject({ table: "oee_calculations", scope: "all", source_mapped: 2, match: true });
+
+    // A full run verifies every row: with the renamed line put right, it still finds line 2's drift.
+    await db().update(productionLines).set({ name: "Renamed 101" }).where(eq(productionLines.lineCode, "L-BIG101"));
+    const full = await runJob(memoryMs5({ production_lines: renamed, oee_calculations: oee }));
+    expect(full.job.verification?.[0]).toMatchObject({ scope: "all", source_mapped: 1_200, floorline_rows: 1_200, match: false });
+    await db().update(productionLines).set({ name: "Line 2" }).where(eq(productionLines.lineCode, "L-BIG2"));
+    const again = await runJob(memoryMs5({ production_lines: renamed, oee_calculations: oee }));
+    expect(again.job.verification?.[0]).toMatchObject({ scope: "all", source_mapped: 1_200, floorline_rows: 1_200, match: true });
   });
 });

@@ -133,13 +133,18 @@ describe("MS5 import (real Postgres through Hyperdrive)", () => {
       ]),
     );
     const verify = await call(`/api/v1/imports/${third.id}/verify`, { token: admin.token, schema: ImportVerification });
-    // Verify points at exactly the tables that are not whole in D1: the refused user, and the
-    // line whose update time lies before the watermark (an incremental run cannot see it).
-    expect(verify.json.tables.filter((t) => !t.match).map((t) => t.table)).toEqual(["users", "production_lines"]);
-    // A full run reads every row: the line comes over, and then its OEE row.
+    // An incremental run verifies what it read: the refused user is named. The line whose update
+    // time lies before the watermark is outside what the run read (the import cannot see it either).
+    expect(verify.json.tables.filter((t) => !t.match).map((t) => t.table)).toEqual(["users"]);
+    expect(verify.json.tables.find((t) => t.table === "production_lines")).toMatchObject({ scope: "changed", match: true });
+    // A full run reads and verifies every row: the line comes over, and then its OEE row; only the refused user is left.
     const full = await runImport({ source: "ms5", mode: "full" });
     expect(full.tables.production_lines).toMatchObject({ written: 1, failed: 0 });
     expect(full.tables.oee_calculations).toMatchObject({ read: OEE_ROWS + 1, written: 1, failed: 0 });
+    // (Read from D1: the route counts against the admin's imports budget.)
+    const [fullJob] = await db().select().from(importJobs).where(eq(importJobs.id, full.id));
+    expect(new Set(fullJob?.verification?.map((t) => t.scope))).toEqual(new Set(["all"]));
+    expect(fullJob?.verification?.filter((t) => !t.match).map((t) => t.table)).toEqual(["users"]);
     const [row] = await db()
       .select()
       .from(legacyKeys)

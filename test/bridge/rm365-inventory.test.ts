@@ -145,35 +145,67 @@ describe("RM365 inventory import (real Postgres through Hyperdrive)", () => {
     await verifyInventory(second.id);
   });
 
-  it("an adjustment made in RM365 during the cutover moves the item's stock and adds one line of history", { timeout: 300_000 }, async () => {
+  it("an adjustment made in RM365 during the cutover moves the item's stock and adds one line of history; rows that cannot be imported are reported with their legacy key and reason, the rest imported", {
+    timeout: 300_000,
+  }, async () => {
     const before = await legacyStock("RM-SKU-0011");
-    // What RM365's adjustment does: a 'Success' log row and the shelf quantity moved.
-    await inv.query(
-      `INSERT INTO inventory_logs (barcode, quantity, reason, field, status, response_message, adjusted_by, created_at)
-       VALUES ('770000000000000011', -3, 'Picked', 'shelf_gt1_qty', 'Success', 'Adjustment applied to inventory_metadata', 'rm_clerk', timestamp '2026-07-01 10:00')`,
-    );
-    await inv.query("UPDATE inventory_metadata SET shelf_gt1_qty = shelf_gt1_qty - 3 WHERE item_id = '770000000000000011'");
-    const third = await runImport();
-    expect(third.tables.inventory_metadata).toMatchObject({ written: 0, updated: 1, failed: 0 });
-    // Only the new line: the earlier lines' reconstructed quantities did not move.
-    expect(third.tables.inventory_logs).toMatchObject({ read: LOGS + 1, written: 1, updated: 0, failed: 0 });
-    const [item] = await db().select().from(inventoryItems).where(eq(inventoryItems.sku, "RM-SKU-0011"));
-    expect(item?.quantity).toBe(before - 3);
-    expect(item?.version).toBe(2);
-    const [latest] = await db()
-      .select()
-      .from(inventoryAdjustments)
-      .where(eq(inventoryAdjustments.itemId, item?.id ?? ""))
-      .orderBy(sql`${inventoryAdjustments.seq} DESC`)
-      .limit(1);
-    // RM365 wrote the plant's wall clock: 10:00 in July is 09:00Z (BST).
-    expect(latest).toMatchObject({
-      delta: -3,
-      reason: "Picked (shelf >1)",
-      quantityAfter: before - 3,
-      username: "rm_clerk",
-      createdAt: "2026-07-01T09:00:00.000Z",
-    });
+    try {
+      // What RM365's adjustment does: a 'Success' log row and the shelf quantity moved.
+      await inv.query(
+        `INSERT INTO inventory_logs (barcode, quantity, reason, field, status, response_message, adjusted_by, created_at)
+         VALUES ('770000000000000011', -3, 'Picked', 'shelf_gt1_qty', 'Success', 'Adjustment applied to inventory_metadata', 'rm_clerk', timestamp '2026-07-01 10:00')`,
+      );
+      await inv.query("UPDATE inventory_metadata SET shelf_gt1_qty = shelf_gt1_qty - 3 WHERE item_id = '770000000000000011'");
+      // In the same run, rows that cannot be imported (an unknown password hash among them) beside good ones.
+      await attendance.query(
+        "INSERT INTO login_users (username, password_hash, role) VALUES ('rm_md5', '5f4dcc3b5aa765d61d8327deb882cf99', 'user'), ('rm_fine', '$2b$04$abcdefghijklmnopqrstuu5Hh7y9sXvNqY3s2ZcYl2m0aNf0iYtZa', 'user')",
+      );
+      await inv.query(
+        `INSERT INTO inventory_metadata (sku, item_id, shelf_lt1, shelf_lt1_qty) VALUES ('RM-NEG-1', '780000000000000001', 'A-01', -4), ('RM-NEW-1', '780000000000000002', 'C 3 / top', 9);
+         INSERT INTO inventory_logs (barcode, quantity, reason, field, status, adjusted_by) VALUES ('781111111111111111', 2, 'Goods in', 'shelf_lt1_qty', 'Success', 'rm_admin')`,
+      );
+      const { rows } = await inv.query<{ id: number }>("SELECT max(id)::int AS id FROM inventory_logs");
+      const third = await runImport();
+      expect(third.failures).toEqual(
+        expect.arrayContaining([
+          { table: "login_users", legacy_id: "rm_md5", reason: expect.stringContaining("password_hash: not a") },
+          { table: "inventory_metadata", legacy_id: "RM-NEG-1", reason: expect.stringContaining("sum to -4") },
+          { table: "inventory_logs", legacy_id: String(rows[0]?.id), reason: expect.stringContaining("no item in inventory_metadata") },
+        ]),
+      );
+      expect(third.tables.login_users).toMatchObject({ written: 1, failed: 1 });
+      // RM-NEW-1 new, RM-SKU-0011 moved, RM-NEG-1 refused.
+      expect(third.tables.inventory_metadata).toMatchObject({ written: 1, updated: 1, failed: 1 });
+      // Only the new line (and the bad one): the earlier lines' reconstructed quantities did not move.
+      expect(third.tables.inventory_logs).toMatchObject({ read: LOGS + 2, written: 1, updated: 0, failed: 1 });
+      const [item] = await db().select().from(inventoryItems).where(eq(inventoryItems.sku, "RM-SKU-0011"));
+      expect(item?.quantity).toBe(before - 3);
+      expect(item?.version).toBe(2);
+      const [latest] = await db()
+        .select()
+        .from(inventoryAdjustments)
+        .where(eq(inventoryAdjustments.itemId, item?.id ?? ""))
+        .orderBy(sql`${inventoryAdjustments.seq} DESC`)
+        .limit(1);
+      // RM365 wrote the plant's wall clock: 10:00 in July is 09:00Z (BST).
+      expect(latest).toMatchObject({
+        delta: -3,
+        reason: "Picked (shelf >1)",
+        quantityAfter: before - 3,
+        username: "rm_clerk",
+        createdAt: "2026-07-01T09:00:00.000Z",
+      });
+      const imported = await db()
+        .select({ username: users.username })
+        .from(users)
+        .where(inArray(users.username, ["rm_md5", "rm_fine"]));
+      expect(imported).toEqual([{ username: "rm_fine" }]);
+      const [fresh] = await db().select().from(inventoryItems).where(eq(inventoryItems.sku, "RM-NEW-1"));
+      expect(fresh).toMatchObject({ quantity: 9, location: "C 3 - top" });
+    } finally {
+      await attendance.query("DELETE FROM login_users WHERE username IN ('rm_md5', 'rm_fine')");
+      await inv.query("DELETE FROM inventory_logs WHERE barcode = '781111111111111111'; DELETE FROM inventory_metadata WHERE sku IN ('RM-NEG-1', 'RM-NEW-1')");
+    }
   });
 
   it("an imported item shows its stock and its label history through the routes RM365's client calls", async () => {
@@ -249,39 +281,6 @@ describe("RM365 inventory import (real Postgres through Hyperdrive)", () => {
     expect(toPrint.json.find((r) => r.sku === "RM-SKU-0011")?.item_id).toBe("770000000000000011");
     const started = await call("/api/v1/labels/start-job", { token: admin.token, body: { item_ids: ["770000000000000011"], created_by: "admin" } });
     expect(started.status, JSON.stringify(started.json)).toBe(202);
-  });
-
-  it("reports rows it cannot import with their legacy key and reason, and imports the rest", { timeout: 300_000 }, async () => {
-    try {
-      await attendance.query(
-        "INSERT INTO login_users (username, password_hash, role) VALUES ('rm_md5', '5f4dcc3b5aa765d61d8327deb882cf99', 'user'), ('rm_fine', '$2b$04$abcdefghijklmnopqrstuu5Hh7y9sXvNqY3s2ZcYl2m0aNf0iYtZa', 'user')",
-      );
-      await inv.query(
-        `INSERT INTO inventory_metadata (sku, item_id, shelf_lt1, shelf_lt1_qty) VALUES ('RM-NEG-1', '780000000000000001', 'A-01', -4), ('RM-NEW-1', '780000000000000002', 'C 3 / top', 9);
-         INSERT INTO inventory_logs (barcode, quantity, reason, field, status, adjusted_by) VALUES ('781111111111111111', 2, 'Goods in', 'shelf_lt1_qty', 'Success', 'rm_admin')`,
-      );
-      const { rows } = await inv.query<{ id: number }>("SELECT max(id)::int AS id FROM inventory_logs");
-      const job = await runImport();
-      expect(job.failures).toEqual(
-        expect.arrayContaining([
-          { table: "login_users", legacy_id: "rm_md5", reason: expect.stringContaining("password_hash: not a") },
-          { table: "inventory_metadata", legacy_id: "RM-NEG-1", reason: expect.stringContaining("sum to -4") },
-          { table: "inventory_logs", legacy_id: String(rows[0]?.id), reason: expect.stringContaining("no item in inventory_metadata") },
-        ]),
-      );
-      expect(job.tables.login_users).toMatchObject({ written: 1, failed: 1 });
-      expect(job.tables.inventory_metadata).toMatchObject({ written: 1, failed: 1 });
-      const imported = await db()
-        .select({ username: users.username })
-        .from(users)
-        .where(inArray(users.username, ["rm_md5", "rm_fine"]));
-      expect(imported).toEqual([{ username: "rm_fine" }]);
-      const [fresh] = await db().select().from(inventoryItems).where(eq(inventoryItems.sku, "RM-NEW-1"));
-      expect(fresh).toMatchObject({ quantity: 9, location: "C 3 - top" });
-    } finally {
-      await attendance.query("DELETE FROM login_users WHERE username IN ('rm_md5', 'rm_fine')");
-      await inv.query("DELETE FROM inventory_logs WHERE barcode = '781111111111111111'; DELETE FROM inventory_metadata WHERE sku IN ('RM-NEG-1', 'RM-NEW-1')");
-    }
   });
 
   it("maps RM365's SKUs, locations and password hashes", () => {

@@ -11,10 +11,13 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { attendanceEmployees, attendanceEvents, enrollmentCards, enrollmentFingerprints, legacyKeys, users } from "../../src/db/schema";
+import { createDb } from "../../src/db/client";
+import { attendanceEmployees, attendanceEvents, enrollmentCards, enrollmentFingerprints, importJobs, legacyKeys, users } from "../../src/db/schema";
 import { legacyClient } from "../../src/modules/bridge/postgres";
-import { tabsOf } from "../../src/modules/bridge/rm365";
+import { rm365Source, tabsOf } from "../../src/modules/bridge/rm365";
+import { countQueries, D1_QUERY_BUDGET, runImport as runJob } from "../../src/modules/bridge/runner";
 import { ImportJob, ImportVerification } from "../../src/modules/bridge/schemas";
+import type { AnyTableSpec, LegacyRow, LegacySource } from "../../src/modules/bridge/source";
 import { call, db, loginAs } from "../helpers";
 
 const LOG_ROWS = 10_000;
@@ -131,12 +134,15 @@ describe("RM365 import (real Postgres through Hyperdrive)", () => {
     await pg.query(
       "UPDATE employees SET nfc_uid = NULL WHERE employee_code = 'RM-0002'; UPDATE employees SET nfc_uid = 'ab:cd:ef:01' WHERE employee_code = 'RM-0002'",
     );
+    // A bad row is reported with its key, not dropped (in the same run).
+    await pg.query("INSERT INTO employees (name, employee_code, nfc_uid) VALUES ('Bad Card', 'RM-BAD', 'not-a-uid!')");
     const third = await runImport();
     // The four new events, and each employee's previous latest 'out' (no longer the latest).
     expect(third.tables.attendance_logs).toMatchObject({ read: LOG_ROWS + 4, written: 4, updated: 2, failed: 0 });
     const [four] = await db().select().from(attendanceEmployees).where(eq(attendanceEmployees.code, "RM-0004"));
     expect(four).toMatchObject({ clockState: "out", clockSince: "2026-07-01T16:00:00.000Z" });
-    expect(third.tables.employee_cards).toMatchObject({ read: 17, written: 1, failed: 0 });
+    expect(third.tables.employee_cards).toMatchObject({ read: 18, written: 1, failed: 1 });
+    expect(third.failures).toEqual([expect.objectContaining({ table: "employee_cards", reason: expect.stringContaining("nfc_uid") })]);
     const [one] = await db().select().from(attendanceEmployees).where(eq(attendanceEmployees.code, "RM-0001"));
     expect(one).toMatchObject({ clockState: "out", clockSince: "2026-03-01T16:30:00.000Z" });
     const events = await db()
@@ -147,11 +153,6 @@ describe("RM365 import (real Postgres through Hyperdrive)", () => {
     const clockOut = events.find((e) => e.direction === "out");
     expect(clockIn?.closedBy).toBe(clockOut?.id);
     expect(one?.lastEventId).toBe(clockOut?.id);
-    // A bad row is reported with its key, not dropped.
-    await pg.query("INSERT INTO employees (name, employee_code, nfc_uid) VALUES ('Bad Card', 'RM-BAD', 'not-a-uid!')");
-    const fourth = await runImport();
-    expect(fourth.tables.employee_cards).toMatchObject({ written: 0, failed: 1 });
-    expect(fourth.failures).toEqual([expect.objectContaining({ table: "employee_cards", reason: expect.stringContaining("nfc_uid") })]);
   });
 
   it("an RM365 user signs in with their RM365 password; an imported employee's history shows through RM365's attendance routes", async () => {
@@ -190,5 +191,156 @@ describe("RM365 import (real Postgres through Hyperdrive)", () => {
     expect(tabsOf("")).toBeNull();
     expect(tabsOf(null)).toBeNull();
     expect(() => tabsOf("attendance,<script>")).toThrow(/not a tab name/);
+  });
+});
+
+/** RM365's employees and clock events read from memory (keys compare as integers). */
+function memoryRm365(tables: Record<string, LegacyRow[]>): LegacySource {
+  const spec = (name: string) => rm365Source.tables.find((t) => t.read.name === name) as AnyTableSpec;
+  return {
+    name: "rm365",
+    tables: [spec("employees"), spec("attendance_logs")],
+    open: async () => ({
+      async page(read, after, limit) {
+        const rows = [...(tables[read.name] ?? [])].sort((a, b) => Number(a[read.key]) - Number(b[read.key]));
+        return rows.filter((r) => after === null || Number(r[read.key]) > Number(after)).slice(0, limit);
+      },
+      async count(read) {
+        return tables[read.name]?.length ?? 0;
+      },
+      async close() {},
+    }),
+  };
+}
+
+/**
+ * `d1`, recording each batch's statement count; a batch whose SQL names `refuse` (a legacy id as
+ * an SQL literal) fails, as D1 fails a batch with a row it refuses.
+ */
+function recordingD1(d1: D1Database, refuse?: string) {
+  const batches: number[] = [];
+  const sqlOf = new WeakMap<D1PreparedStatement, string>();
+  const wrapped = {
+    prepare(query: string) {
+      const stmt = d1.prepare(query);
+      sqlOf.set(stmt, query);
+      const bind = stmt.bind.bind(stmt);
+      stmt.bind = (...values: unknown[]) => {
+        const bound = bind(...values);
+        sqlOf.set(bound, query);
+        return bound;
+      };
+      return stmt;
+    },
+    batch(statements: D1PreparedStatement[]) {
+      batches.push(statements.length);
+      if (refuse && statements.some((st) => sqlOf.get(st)?.includes(`'${refuse}'`))) return Promise.reject(new Error("refused for the test"));
+      return d1.batch(statements);
+    },
+    exec: (query: string) => d1.exec(query),
+    withSession: () => {
+      throw new Error("not used by the runner");
+    },
+    dump: () => d1.dump(),
+  };
+  return { d1: wrapped as unknown as D1Database, batches };
+}
+
+describe("RM365 clock events: a page in a few statements", () => {
+  const EMP = [9101, 9102];
+  /** 1,000 events (two pages), each employee's alternating in/out, each with its neighbours. */
+  function history(): LegacyRow[] {
+    const rows: LegacyRow[] = [];
+    for (const [e, emp] of EMP.entries()) {
+      for (let n = 0; n < 500; n++) {
+        const id = 900_000 + n * EMP.length + e;
+        const dir = (i: number) => (i % 2 === 0 ? "in" : "out");
+        rows.push({
+          id,
+          employee_id: emp,
+          log_time: new Date(Date.UTC(2025, 0, 1) + n * 3_600_000),
+          direction: dir(n),
+          next_id: n < 499 ? id + EMP.length : null,
+          next_direction: n < 499 ? dir(n + 1) : null,
+          prev_id: n > 0 ? id - EMP.length : null,
+          prev_direction: n > 0 ? dir(n - 1) : null,
+        });
+      }
+    }
+    return rows;
+  }
+  const employees = EMP.map((id) => ({ id, name: `Memory ${id}`, employee_code: `MEM-${id}`, location: null, status: null }));
+
+  async function run(source: LegacySource, d1: D1Database) {
+    const id = crypto.randomUUID();
+    await db()
+      .insert(importJobs)
+      .values({ id, source: "rm365", mode: "full", input: { mode: "full" }, report: {}, failures: [], createdBy: "test", username: "test" });
+    const queries = { spent: 0, budget: D1_QUERY_BUDGET };
+    const deps = {
+      db: createDb(countQueries(d1, queries)),
+      queries,
+      queue: env.IMPORT_QUEUE,
+      files: env.FILES,
+      hyperdrive: () => env.LEGACY_DB,
+      plantTimeZone: () => "UTC",
+      now: () => new Date(),
+    };
+    const outcome = await runJob(deps, { get: () => source }, id);
+    const [job] = await db().select().from(importJobs).where(eq(importJobs.id, id));
+    return { outcome, job: job as typeof importJobs.$inferSelect, spent: queries.spent };
+  }
+
+  const eventsOf = async (code: string) => {
+    const [emp] = await db().select().from(attendanceEmployees).where(eq(attendanceEmployees.code, code));
+    const events = await db()
+      .select()
+      .from(attendanceEvents)
+      .where(eq(attendanceEvents.employeeId, emp?.id ?? ""))
+      .orderBy(attendanceEvents.at);
+    return { emp, events };
+  };
+
+  it("a page of 500 events is one write batch of a few statements: 1,000 in one delivery, pairs linked, clock states set", async () => {
+    const rows = history();
+    const { d1, batches } = recordingD1(env.DB);
+    const { outcome, job, spent } = await run(memoryRm365({ employees, attendance_logs: rows }), d1);
+    expect(outcome).toBe("completed");
+    expect(job.report.attendance_logs).toEqual({ read: 1000, written: 1000, updated: 0, skipped: 0, failed: 0 });
+    // Row by row (the event, its pair's link, its legacy key) a page was 1,500 statements and more.
+    expect(Math.max(...batches)).toBeLessThanOrEqual(10);
+    expect(spent).toBeLessThan(100);
+    for (const code of ["MEM-9101", "MEM-9102"]) {
+      const { emp, events } = await eventsOf(code);
+      expect(events).toHaveLength(500);
+      // Each 'in' closed by the 'out' after it; the last event ('out') sets the state.
+      for (let i = 0; i < events.length; i += 2) expect(events[i]?.closedBy).toBe(events[i + 1]?.id);
+      expect(emp).toMatchObject({ clockState: "out", clockSince: events[499]?.at, lastEventId: events[499]?.id });
+    }
+    // Again: nothing changed, nothing written.
+    const again = await run(memoryRm365({ employees, attendance_logs: rows }), env.DB);
+    expect(again.job.report.attendance_logs).toEqual({ read: 1000, written: 0, updated: 0, skipped: 1000, failed: 0 });
+  });
+
+  it("a row D1 refuses in a page is found by halving the page and reported once; the rest land, linked", async () => {
+    const rows = history().map((r) => ({
+      ...r,
+      id: Number(r.id) + 10_000,
+      next_id: r.next_id === null ? null : Number(r.next_id) + 10_000,
+      prev_id: r.prev_id === null ? null : Number(r.prev_id) + 10_000,
+    }));
+    const moved = employees.map((e) => ({ ...e, id: e.id + 100, employee_code: `${e.employee_code}-B` }));
+    for (const r of rows as Record<string, unknown>[]) r.employee_id = Number(r.employee_id) + 100;
+    // 910_200: employee 9201's clock-in n=100 (its 'out' is 910_202).
+    const { d1, batches } = recordingD1(env.DB, "910200");
+    const { outcome, job } = await run(memoryRm365({ employees: moved, attendance_logs: rows }), d1);
+    expect(outcome).toBe("completed");
+    expect(job.report.attendance_logs).toEqual({ read: 1000, written: 999, updated: 0, skipped: 0, failed: 1 });
+    expect(job.failures).toEqual([{ table: "attendance_logs", legacy_id: "910200", reason: expect.stringContaining("refused for the test") }]);
+    // Halves, not row by row: about 2·log2(500) batches more than the page's one.
+    expect(batches.length).toBeLessThan(60);
+    const { events } = await eventsOf("MEM-9101-B");
+    expect(events).toHaveLength(499);
+    expect(events.filter((e) => e.direction === "in" && e.closedBy === null)).toHaveLength(0);
   });
 });

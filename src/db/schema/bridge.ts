@@ -75,6 +75,24 @@ export interface ImportVerificationTable {
   source_checksum: string;
   floorline_checksum: string;
   match: boolean;
+  /**
+   * `all`: every row of the table on both sides. `changed`: an incremental run's rows (legacy
+   * update time at or after `since`) on both sides; `source_rows` still counts the whole table.
+   * Absent on verifications stored before scopes existed (they were `all`).
+   */
+  scope?: "all" | "changed";
+  since?: string | null;
+}
+
+/** A table's verification a budget hand-off stopped part way (src/modules/bridge/verify.ts). */
+export interface ImportVerifyState {
+  /** `source`: reading legacy pages after `after`; `floorline`: reading D1's pages after `after`. */
+  phase: "source" | "floorline";
+  after: string | null;
+  sourceMapped: number;
+  sourceSum: string;
+  floorlineRows: number;
+  floorlineSum: string;
 }
 
 export interface ImportCursor {
@@ -84,6 +102,10 @@ export interface ImportCursor {
   since: string | null;
   /** The latest update time read so far in `table`. */
   high: string | null;
+  /** The tables this run imported before `table` → the `since` each was read from (what an incremental verification checks). */
+  ranges?: Record<string, string | null>;
+  /** While verifying (`table` is `*verify`): the state of the table `after` names, when a hand-off stopped inside it. */
+  verify?: ImportVerifyState;
 }
 
 export const importJobs = sqliteTable(

@@ -39,14 +39,16 @@ import { eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client";
 import { inventoryAdjustments, inventoryItems, labelJobs } from "../../db/schema";
+import { isoNow } from "../../db/schema/columns";
 import { Barcode, Location, Sku } from "../inventory/schemas";
 import type { LabelTemplate } from "../labels/render";
 import { MAX_JOB_LABELS } from "../labels/schemas";
 import { resolveTemplate } from "../labels/templates";
 import { ident } from "./postgres";
-import type { AnyTableSpec, LegacyRow, MapContext } from "./source";
+import { jsonLiterals, upsertStatements } from "./runner";
+import type { AnyTableSpec, LegacyRow, MapContext, WriteMany, WriteRow } from "./source";
 import { defineTable } from "./source";
-import { BadValue, legacyKey, optionalDate, optionalInt, optionalText, requiredNumber, requiredText, requiredTime } from "./values";
+import { BadValue, legacyKey, optionalDate, optionalInt, optionalText, requiredNumber, requiredText, requiredTime, sqlLiteral } from "./values";
 
 /** Who Floorline records as the author of rows RM365 kept no (known) author for. */
 const IMPORTER = "legacy:rm365";
@@ -103,6 +105,26 @@ const MAX_QUANTITY = 1_000_000_000;
 
 type ItemValues = Omit<typeof inventoryItems.$inferInsert, "id">;
 
+/**
+ * Items in multi-row upserts; a re-import moves the version, so a client holding the item's ETag
+ * sees it changed. A row that cannot be literals is bound on its own.
+ */
+function writeItems(db: Db, rows: readonly WriteRow<ItemValues>[]): WriteMany {
+  const items = rows.map((r) => ({ ...r.values, id: r.id }));
+  const upserts = upsertStatements(inventoryItems, items, ["id"], "all", ['"version" = "inventory_items"."version" + 1']);
+  const out: BatchItem<"sqlite">[] = upserts.statements.map((text) => db.run(sql.raw(text)));
+  for (const i of upserts.rest) {
+    const { id, ...values } = items[i] as (typeof items)[number];
+    out.push(
+      db
+        .insert(inventoryItems)
+        .values({ ...values, id })
+        .onConflictDoUpdate({ target: inventoryItems.id, set: { ...values, version: sql`${inventoryItems.version} + 1` } }),
+    );
+  }
+  return { rows: out, afterKeys: [] };
+}
+
 const itemsTable = defineTable<ItemValues>({
   read: {
     name: "inventory_metadata",
@@ -113,13 +135,7 @@ const itemsTable = defineTable<ItemValues>({
   target: {
     table: inventoryItems,
     checksum: ["sku", "name", "barcode", "location", "quantity"],
-    // A re-import moves the version, so a client holding the item's ETag sees it changed.
-    write: (db, id, values) => [
-      db
-        .insert(inventoryItems)
-        .values({ ...values, id })
-        .onConflictDoUpdate({ target: inventoryItems.id, set: { ...values, version: sql`${inventoryItems.version} + 1` } }),
-    ],
+    writeMany: writeItems,
   },
   map: (row) => {
     const sku = rm365Sku(row.sku);
@@ -220,10 +236,7 @@ interface JobValues extends Record<string, unknown> {
   finishedAt: string;
 }
 
-/**
- * A job's item ids: its labels' legacy SKUs resolved through legacy_keys in one statement, in
- * print order; labels whose item was not imported drop out (counted as `skipped`).
- */
+/** A job's item ids: its labels' legacy SKUs resolved through legacy_keys, in print order. */
 function itemIdsOf(skus: readonly string[]) {
   return sql`(SELECT coalesce(json_group_array(k.floorline_id), '[]') FROM (
     SELECT lk.floorline_id FROM json_each(${JSON.stringify(skus)}) AS je
@@ -231,25 +244,65 @@ function itemIdsOf(skus: readonly string[]) {
     ORDER BY je.key) AS k)`;
 }
 
-function writeJob(db: Db, id: string, v: JobValues): BatchItem<"sqlite">[] {
-  const { itemSkus, ...row } = v;
-  const itemIds = itemIdsOf(itemSkus);
-  return [
-    db
-      .insert(labelJobs)
-      .values({ id, ...row, itemIds, heartbeatAt: row.finishedAt })
-      .onConflictDoUpdate({ target: labelJobs.id, set: { ...row, itemIds } }),
-    db
-      .update(labelJobs)
-      .set({ skipped: sql`${labelJobs.total} - json_array_length(${labelJobs.itemIds})` })
-      .where(eq(labelJobs.id, id)),
-  ];
+/**
+ * Label jobs, a few statements for a chunk of a page: the jobs in multi-row upserts (their items
+ * still RM365's SKUs), then one `UPDATE … FROM json_each('[…]')` that resolves each job's SKUs to item
+ * ids through legacy_keys, in print order (labels whose item was not imported drop out, counted
+ * as the job's `skipped`). A row that cannot be literals is bound on its own.
+ */
+function writeJobs(db: Db, rows: readonly WriteRow<JobValues>[]): WriteMany {
+  const jobs = rows.map(({ id, values: { itemSkus, ...row } }) => ({ ...row, id, itemIds: itemSkus, heartbeatAt: row.finishedAt }));
+  const first = jobs[0];
+  if (!first) return { rows: [], afterKeys: [] };
+  // On conflict what the mapping sets and the items; the heartbeat only on insert.
+  const update = Object.keys(first).filter((k) => k !== "id" && k !== "heartbeatAt");
+  const upserts = upsertStatements(labelJobs, jobs, ["id"], update);
+  const out: BatchItem<"sqlite">[] = upserts.statements.map((text) => db.run(sql.raw(text)));
+  for (const i of upserts.rest) {
+    const { id, heartbeatAt, ...row } = jobs[i] as (typeof jobs)[number];
+    out.push(
+      db
+        .insert(labelJobs)
+        .values({ ...row, id, heartbeatAt })
+        .onConflictDoUpdate({ target: labelJobs.id, set: row }),
+    );
+  }
+  const skus = rows.map((r) => [r.id, r.values.itemSkus]);
+  const lists = jsonLiterals(skus);
+  for (const list of lists.literals)
+    out.push(
+      db.run(
+        sql.raw(`UPDATE label_jobs SET item_ids = p.ids, skipped = label_jobs.total - json_array_length(p.ids), updated_at = ${sqlLiteral(isoNow())}
+          FROM (SELECT json_extract(j.value, '$[0]') AS id,
+                       (SELECT coalesce(json_group_array(k.floorline_id), '[]') FROM (
+                          SELECT lk.floorline_id FROM json_each(j.value, '$[1]') AS je
+                          JOIN legacy_keys AS lk ON lk.legacy_source = 'rm365' AND lk.legacy_table = 'inventory_metadata' AND lk.legacy_id = je.value
+                          ORDER BY je.key) AS k) AS ids
+                FROM json_each(${list}) AS j) AS p
+          WHERE label_jobs.id = p.id`),
+      ),
+    );
+  // A job whose labels are too many for one literal statement: its SKUs bound.
+  for (const i of lists.large) {
+    const { id, values } = rows[i] as WriteRow<JobValues>;
+    out.push(
+      db
+        .update(labelJobs)
+        .set({ itemIds: itemIdsOf(values.itemSkus) })
+        .where(eq(labelJobs.id, id)),
+      db
+        .update(labelJobs)
+        .set({ skipped: sql`${labelJobs.total} - json_array_length(${labelJobs.itemIds})` })
+        .where(eq(labelJobs.id, id)),
+    );
+  }
+  return { rows: out, afterKeys: [] };
 }
 
 const jobsTable = defineTable<JobValues>({
   read: { name: "label_print_jobs", key: "id", keyType: "int", columns: ["id", "created_by", "line_date", "created_at", "labels", "item_skus"] },
   refs: { created_by: "login_users" },
-  target: { table: labelJobs, checksum: ["status", "lineDate", "total", "username", "createdAt"], write: writeJob },
+  target: { table: labelJobs, checksum: ["status", "lineDate", "total", "username", "createdAt"], writeMany: writeJobs },
   map: (row, ctx) => {
     const total = requiredNumber(row.labels, "labels");
     if (total > MAX_JOB_LABELS) throw new BadValue(`${total} labels: a Floorline job holds at most ${MAX_JOB_LABELS}`);

@@ -22,18 +22,20 @@
  * None of RM365's tables keeps an update time: every run reads every row and writes only those
  * whose mapped values changed (row hash).
  */
-import { and, eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../../db/client";
-import { attendanceEmployees, attendanceEvents, enrollmentCards, enrollmentFingerprints, legacyKeys, users } from "../../db/schema";
+import { attendanceEmployees, attendanceEvents, enrollmentCards, enrollmentFingerprints, users } from "../../db/schema";
+import { isoNow } from "../../db/schema/columns";
 import { usernameKey } from "../../lib/fields";
 import { isTimeZone } from "../attendance/time";
 import { openPostgres } from "./postgres";
 import { RM365_INVENTORY_TABLES, rm365InventoryRelations, rm365InventoryTables } from "./rm365-inventory";
-import type { LegacySource, SourceReader } from "./source";
+import { jsonLiterals, upsertStatements } from "./runner";
+import type { LegacySource, SourceReader, WriteMany, WriteRow } from "./source";
 import { defineTable, type MapContext } from "./source";
 import { legacyPasswordHash, writeImportedUser } from "./users";
-import { BadValue, legacyKey, optionalText, optionalTime, requiredText, requiredTime } from "./values";
+import { BadValue, legacyKey, optionalText, optionalTime, requiredText, requiredTime, sqlLiteral } from "./values";
 
 /** Who Floorline records as the author of rows RM365 kept no author for. */
 const IMPORTER = "legacy:rm365";
@@ -151,52 +153,85 @@ interface EventValues extends Record<string, unknown> {
   latest: boolean;
 }
 
-/** The Floorline id of an attendance_logs row already imported (a subquery). */
-const eventIdOf = (db: Db, legacyId: string) =>
-  db
-    .select({ id: legacyKeys.floorlineId })
-    .from(legacyKeys)
-    .where(and(eq(legacyKeys.legacySource, "rm365"), eq(legacyKeys.legacyTable, "attendance_logs"), eq(legacyKeys.legacyId, legacyId)));
+/** The join condition on an attendance_logs legacy key (`legacyId`: SQL giving the key). */
+const logKey = (legacyId: string) => `lk.legacy_source = 'rm365' AND lk.legacy_table = 'attendance_logs' AND lk.legacy_id = ${legacyId}`;
 
-function writeEvent(db: Db, id: string, v: EventValues): BatchItem<"sqlite">[] {
-  const row = { employeeId: v.employeeId, direction: v.direction, at: v.at };
-  const out: BatchItem<"sqlite">[] = [
-    db
-      .insert(attendanceEvents)
-      .values({ id, ...row, source: "manual", actorId: null, actorName: ACTOR_NAME })
-      .onConflictDoUpdate({ target: attendanceEvents.id, set: row }),
-  ];
-  const ev = attendanceEvents;
-  if (v.pairLegacyId !== null) {
-    // Whichever of the pair lands second links them (ids come from legacy_keys, which the
-    // runner writes after each row's statements, in order).
-    const pair = eventIdOf(db, v.pairLegacyId);
-    if (v.direction === "in") {
-      out.push(
-        db
-          .update(ev)
-          .set({ closedBy: sql`${pair}` })
-          .where(and(eq(ev.id, id), sql`exists ${pair}`)),
-      );
-    } else {
-      out.push(
-        db
-          .update(ev)
-          .set({ closedBy: id })
-          .where(and(sql`${ev.id} = ${pair}`, eq(ev.direction, "in"))),
-      );
-    }
-  }
-  if (v.latest) {
-    const e = attendanceEmployees;
+/**
+ * A chunk of a page's clock events, a few statements for all of them (`writeMany`): the events in
+ * multi-row upserts, then, after their legacy keys, each pair linked and each employee's clock
+ * state moved by one `UPDATE … FROM json_each('[…]')` each (the rows as a JSON literal).
+ * The same outcome as writing them one by one: whichever event of a pair lands second links them
+ * (ids from legacy_keys, which hold the keys of this chunk by then), and the state goes to the
+ * employee's latest event unless a later one set it already.
+ */
+export function writeEvents(db: Db, rows: readonly WriteRow<EventValues>[]): WriteMany {
+  const out: BatchItem<"sqlite">[] = [];
+  const events = rows.map(({ id, values: v }) => ({
+    id,
+    employeeId: v.employeeId,
+    direction: v.direction,
+    at: v.at,
+    source: "manual" as const,
+    actorId: null,
+    actorName: ACTOR_NAME,
+  }));
+  const upserts = upsertStatements(attendanceEvents, events, ["id"], ["employeeId", "direction", "at"]);
+  for (const text of upserts.statements) out.push(db.run(sql.raw(text)));
+  for (const i of upserts.rest) {
+    const { id, employeeId, direction, at, ...rest } = events[i] as (typeof events)[number];
+    const row = { employeeId, direction, at };
     out.push(
       db
-        .update(e)
-        .set({ clockState: v.direction, clockSince: v.at, lastEventId: id })
-        .where(and(eq(e.id, v.employeeId), sql`(${e.clockSince} is null or ${e.clockSince} <= ${v.at})`)),
+        .insert(attendanceEvents)
+        .values({ id, ...row, ...rest })
+        .onConflictDoUpdate({ target: attendanceEvents.id, set: row }),
     );
   }
-  return out;
+  const after: BatchItem<"sqlite">[] = [];
+  // An 'in' whose closing 'out' is imported: closed by it.
+  const ins = rows.filter((r) => r.values.direction === "in" && r.values.pairLegacyId !== null).map((r) => [r.id, r.values.pairLegacyId]);
+  for (const list of jsonLiterals(ins).literals)
+    after.push(
+      db.run(
+        sql.raw(`UPDATE attendance_events SET closed_by = p.closer
+          FROM (SELECT json_extract(j.value, '$[0]') AS id, lk.floorline_id AS closer
+                FROM json_each(${list}) AS j JOIN legacy_keys AS lk ON ${logKey("json_extract(j.value, '$[1]')")}) AS p
+          WHERE attendance_events.id = p.id`),
+      ),
+    );
+  // An 'out' whose 'in' is imported closes it (the last such 'out' of the chunk, as one by one).
+  const outs = new Map<string, string>();
+  for (const r of rows) if (r.values.direction === "out" && r.values.pairLegacyId !== null) outs.set(r.values.pairLegacyId, r.id);
+  for (const list of jsonLiterals([...outs]).literals)
+    after.push(
+      db.run(
+        sql.raw(`UPDATE attendance_events SET closed_by = p.closer
+          FROM (SELECT lk.floorline_id AS id, json_extract(j.value, '$[1]') AS closer
+                FROM json_each(${list}) AS j JOIN legacy_keys AS lk ON ${logKey("json_extract(j.value, '$[0]')")}) AS p
+          WHERE attendance_events.id = p.id AND attendance_events.direction = 'in'`),
+      ),
+    );
+  // Each employee's latest event sets their clock state, unless a later event set it already;
+  // of two for one employee (a source changed mid-run), the one that one by one would leave.
+  const latest = new Map<string, WriteRow<EventValues>>();
+  for (const r of rows) {
+    if (!r.values.latest) continue;
+    const seen = latest.get(r.values.employeeId);
+    if (!seen || seen.values.at <= r.values.at) latest.set(r.values.employeeId, r);
+  }
+  const states = [...latest.values()].map((r) => [r.id, r.values.employeeId, r.values.direction, r.values.at]);
+  for (const list of jsonLiterals(states).literals)
+    after.push(
+      db.run(
+        sql.raw(`UPDATE attendance_employees SET clock_state = p.direction, clock_since = p.at, last_event_id = p.id, updated_at = ${sqlLiteral(isoNow())}
+          FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS employee_id,
+                       json_extract(value, '$[2]') AS direction, json_extract(value, '$[3]') AS at
+                FROM json_each(${list})) AS p
+          WHERE attendance_employees.id = p.employee_id
+            AND (attendance_employees.clock_since IS NULL OR attendance_employees.clock_since <= p.at)`),
+      ),
+    );
+  return { rows: out, afterKeys: after };
 }
 
 const logsTable = defineTable<EventValues>({
@@ -207,7 +242,7 @@ const logsTable = defineTable<EventValues>({
     columns: ["id", "employee_id", "log_time", "direction", "next_id", "next_direction", "prev_id", "prev_direction"],
   },
   refs: { employee_id: "employees" },
-  target: { table: attendanceEvents, checksum: ["employeeId", "direction", "at"], write: writeEvent },
+  target: { table: attendanceEvents, checksum: ["employeeId", "direction", "at"], writeMany: writeEvents },
   map: (row, ctx) => {
     const direction = row.direction === "in" || row.direction === "out" ? row.direction : undefined;
     if (!direction) throw new BadValue(`direction: ${JSON.stringify(String(row.direction)).slice(0, 20)} is not in or out`);

@@ -7,17 +7,22 @@
  *
  * D1 calls per page: one batch of the lease check and lookups (the legacy keys the page points
  * at and its own), then one batch that writes its new and changed rows with the job's progress
- * (only the progress when nothing changed).
- * Rows of a table with the default write, and every page's legacy keys, go in multi-row
+ * (only the progress when nothing changed); more only when the page is split (`writePage`).
+ * Rows of a table with the default write or a `writeMany`, and every page's legacy keys, go in multi-row
  * `INSERT … VALUES … ON CONFLICT DO UPDATE` statements of SQL literals (`upsertStatements`):
  * a few statements a page instead of two a row, within D1's limits of 100 bound parameters and
  * 100 KB a statement.
  *
  * D1 also runs at most 1,000 queries in one Worker invocation (each statement of a batch counts;
- * local workerd does not enforce it): a run counts its queries (`countQueries`) and, before a page
- * or a table's verification that could take it past `D1_QUERY_BUDGET`, hands the job to a fresh
- * delivery (`handOff`): back to queued at its cursor through the reaper's own re-queue
- * (./lease.ts), its message sent again, the attempt given back (attempts count failures).
+ * local workerd does not enforce it): a run counts its queries (`countQueries`) and, before a page,
+ * a write batch (`writePage`: a page's writes split in halves when they would pass the budget or
+ * D1 refuses them, each batch with its progress and the cursor after its last row) or a
+ * verification step (./verify.ts: a legacy page or a D1 page) that could take it past
+ * `D1_QUERY_BUDGET`, hands the job to a fresh delivery (`handOff`): back to queued at its cursor
+ * (inside a page, or inside a table's verification with its partial state) through the reaper's
+ * own re-queue (./lease.ts), its message sent again, the attempt given back (attempts count failures).
+ * Each cursor carries the `since` of the tables imported so far (`ranges`): an incremental run
+ * verifies a table with an update time on that range only (./verify.ts, scope `changed`).
  * An uploaded file the importers refuse (`BAD_FILE_ERRORS`) fails its job at once: it would
  * fail the same way on every delivery.
  */
@@ -359,27 +364,28 @@ export async function runImport(
   const verifyFrom = job.cursor?.table === VERIFYING ? job.cursor.after : null;
   const verification: ImportVerificationTable[] = verifyFrom === null ? [] : [...(job.verification ?? [])];
   const pageCost = { max: MIN_PAGE_QUERIES };
-  const verifiedBefore = verification.length;
+  // The `since` of each table this run imported (its verification's scope), carried on every cursor.
+  const ranges = { done: { ...(job.cursor?.ranges ?? {}) } };
   try {
     reader = await source.open({ hyperdrive: deps.hyperdrive, files: deps.files, input, plantTimeZone: deps.plantTimeZone });
     const startAt = verifyFrom !== null ? source.tables.length : job.cursor ? source.tables.findIndex((t) => t.read.name === job.cursor?.table) : 0;
     for (let i = Math.max(0, startAt); i < source.tables.length; i++) {
       const spec = source.tables[i] as AnyTableSpec;
       const resumed = job.cursor && job.cursor.table === spec.read.name ? job.cursor : null;
-      await importTable(deps, reader, source, spec, job, progress, resumed, pageCost);
+      await importTable(deps, reader, source, spec, job, progress, resumed, pageCost, ranges);
     }
     // Every row is in: a run that stops from here on (a crash, the legacy database gone, a reaped
     // lease) resumes at the verification and never re-imports, which would count every row again.
     if (verifyFrom === null) {
       const first = (source.tables[0] as AnyTableSpec).read.name;
       const [res] = await deps.db.batch([
-        progressUpdate(deps.db, job, progress, { table: VERIFYING, after: first, since: null, high: null }, deps.now().toISOString()),
+        progressUpdate(deps.db, job, progress, { table: VERIFYING, after: first, since: null, high: null, ranges: ranges.done }, deps.now().toISOString()),
       ]);
       if (res.meta.changes === 0) throw new LostLease();
     }
-    // The hold is renewed before each verified page, so a long verification keeps its lease.
-    const hold = () => assertHeld(deps.db, job, deps.now().toISOString());
-    // Verified while the source is open (an uploaded file is deleted when the job ends).
+    // Verified while the source is open (an uploaded file is deleted when the job ends), step by
+    // step (a legacy page, a D1 page): before each, the budget (a hand-off stores where the table's
+    // verification is) and the hold.
     const first =
       verifyFrom === null
         ? 0
@@ -388,13 +394,19 @@ export async function runImport(
             source.tables.findIndex((t) => t.read.name === verifyFrom),
           );
     for (const spec of source.tables.slice(first) as AnyTableSpec[]) {
-      // Its pages (each the hold and a lookup batch of its references), the D1 checksum's pages, a margin.
-      const rows = await reader.count(spec.read);
-      const cost = (Math.ceil(rows / PAGE_ROWS) + 1) * (2 + Object.keys(spec.refs).length) + Math.ceil(rows / 1000) + 2;
-      // Not before anything was done in this invocation: a table too dear for a whole budget is verified anyway.
-      if (verifyFrom === null || verification.length > verifiedBefore)
-        spend(deps, cost, { cursor: { table: VERIFYING, after: spec.read.name, since: null, high: null }, verification });
-      verification.push(await verifyTable(deps.db, source, reader, spec, deps.now(), hold));
+      const name = spec.read.name;
+      const resumedState = verifyFrom === name ? job.cursor?.verify : undefined;
+      verification.push(
+        await verifyTable(deps.db, source, reader, spec, deps.now(), {
+          since: ranges.done[name] ?? null,
+          state: resumedState,
+          before: async (cost, state) => {
+            // One query kept for the hand-off's record of where the verification is.
+            spend(deps, cost + 1, { cursor: { table: VERIFYING, after: name, since: null, high: null, ranges: ranges.done, verify: state }, verification });
+            await assertHeld(deps.db, job, deps.now().toISOString());
+          },
+        }),
+      );
     }
   } catch (err) {
     if (err instanceof LostLease) {
@@ -477,6 +489,7 @@ async function importTable(
   progress: Progress,
   resumed: ImportCursor | null,
   pageCost: { max: number },
+  ranges: { done: Record<string, string | null> },
 ): Promise<void> {
   const name = spec.read.name;
   const floorlineTable = getTableName(spec.table);
@@ -503,34 +516,34 @@ async function importTable(
     const at = now.toISOString();
     // The lease check leads the page's lookups: a run that lost its job stops before writing.
     const { mapped, existing } = await preparePage(deps.db, source, spec, rows, now, renewHold(deps.db, job, at));
-    const counts = progress.report[name] as ImportTableCounts;
-    const writes: RowWrite[] = [];
-    for (const row of rows) high = later(high, updateTime(row, spec.read.updatedAt));
-    for (const { legacyId, result } of mapped) {
-      counts.read++;
+    // The page's rows in order, each with what it does and the cursor that resumes right after it.
+    const steps: Step[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as LegacyRow;
+      const { legacyId, result } = mapped[i] as MappedRow;
+      high = later(high, updateTime(row, spec.read.updatedAt));
+      after = keyText(row[spec.read.key]) ?? after;
+      const cursor: ImportCursor = { table: name, after, since, high, ranges: ranges.done };
       if ("error" in result) {
-        addFailure(progress, name, legacyId, result.error);
+        steps.push({ legacyId, cursor, error: result.error });
         continue;
       }
       if ("skip" in result) {
-        counts.skipped++;
+        steps.push({ legacyId, cursor });
         continue;
       }
       const hash = await rowHash(result.values);
       const known = existing.get(legacyId);
-      if (known && known.rowHash === hash) {
-        counts.skipped++;
-        continue;
-      }
-      writes.push({ legacyId, id: known?.floorlineId ?? crypto.randomUUID(), values: result.values, isNew: known === undefined, hash });
+      if (known && known.rowHash === hash) steps.push({ legacyId, cursor });
+      else
+        steps.push({
+          legacyId,
+          cursor,
+          write: { legacyId, id: known?.floorlineId ?? crypto.randomUUID(), values: result.values, isNew: known === undefined, hash },
+        });
     }
-    after = String(keyText(rows[rows.length - 1]?.[spec.read.key]) ?? after);
-    const cursor: ImportCursor = { table: name, after, since, high };
     const page: PageWrite = { db: deps.db, spec, source: source.name, table: name, floorlineTable, jobId: job.id, at };
-    if (writes.length === 0) {
-      const [res] = await deps.db.batch([progressUpdate(deps.db, job, progress, cursor, at)]);
-      if (res.meta.changes === 0) throw new LostLease();
-    } else await writePage(page, writes, progress, counts, (done) => progressUpdate(deps.db, job, done, cursor, at));
+    await writePage(deps, job, page, steps, progress);
     pageCost.max = Math.max(pageCost.max, deps.queries.spent - spentBefore);
     if (rows.length < PAGE_ROWS) break;
   }
@@ -545,8 +558,10 @@ async function importTable(
         .onConflictDoUpdate({ target: [legacyWatermarks.legacySource, legacyWatermarks.legacyTable], set: { watermark: high, jobId: job.id, updatedAt: at } }),
     );
   }
+  // The table's range joins the cursor's: what an incremental verification checks.
+  ranges.done = { ...ranges.done, [name]: since };
   const next = source.tables[source.tables.indexOf(spec) + 1];
-  const cursor: ImportCursor | null = next ? { table: next.read.name, after: null, since: null, high: null } : null;
+  const cursor: ImportCursor | null = next ? { table: next.read.name, after: null, since: null, high: null, ranges: ranges.done } : null;
   statements.push(progressUpdate(deps.db, job, progress, cursor, at));
   const results = await deps.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
   const last = results[results.length - 1] as { meta: { changes: number } };
@@ -604,12 +619,20 @@ const rowStatements = (p: PageWrite, w: RowWrite): BatchItem<"sqlite">[] => [...
 
 /**
  * A page's statements. Default write (`plainUpsert`): the rows in multi-row upserts, then their
- * legacy keys likewise (a row that cannot be a literal is bound on its own). Custom write: row by
- * row, each followed by its key, as the write may read the keys of the rows before it (RM365's
- * pairs) or insert the key itself (./integer-target.ts); the keys' upsert then only sets hash
- * and job.
+ * legacy keys likewise (a row that cannot be a literal is bound on its own). `writeMany`: its
+ * statements for the rows, their keys likewise, then its statements that read those keys
+ * (RM365's event pairs). Custom write: row by row, each followed by its key, as the write may
+ * read the keys of the rows before it or insert the key itself (./integer-target.ts); the keys'
+ * upsert then only sets hash and job.
  */
 function pageStatements(p: PageWrite, writes: readonly RowWrite[]): BatchItem<"sqlite">[] {
+  if (p.spec.writeMany) {
+    const many = p.spec.writeMany(
+      p.db,
+      writes.map((w) => ({ id: w.id, values: w.values, existing: !w.isNew })),
+    );
+    return [...many.rows, ...keyStatements(p, writes), ...many.afterKeys];
+  }
   if (!p.spec.plainUpsert) return writes.flatMap((w) => rowStatements(p, w));
   const out: BatchItem<"sqlite">[] = [];
   const rows = upsertStatements(
@@ -623,6 +646,13 @@ function pageStatements(p: PageWrite, writes: readonly RowWrite[]): BatchItem<"s
     const w = writes[i] as RowWrite;
     out.push(...p.spec.write(p.db, w.id, w.values, !w.isNew));
   }
+  out.push(...keyStatements(p, writes));
+  return out;
+}
+
+/** The legacy keys of `writes`, in multi-row upserts (a key that cannot be literals bound on its own). */
+function keyStatements(p: PageWrite, writes: readonly RowWrite[]): BatchItem<"sqlite">[] {
+  const out: BatchItem<"sqlite">[] = [];
   const keys = upsertStatements(
     legacyKeys,
     writes.map((w) => keyRow(p, w)),
@@ -634,48 +664,102 @@ function pageStatements(p: PageWrite, writes: readonly RowWrite[]): BatchItem<"s
   return out;
 }
 
+/** One row of a page, in page order: a failure (`error`), a write (`write`), or skipped (neither); `cursor` resumes after it. */
+interface Step {
+  legacyId: string;
+  cursor: ImportCursor;
+  error?: string;
+  write?: RowWrite;
+}
+
+const cloneProgress = (p: Progress): Progress => ({
+  report: Object.fromEntries(Object.entries(p.report).map(([table, counts]) => [table, { ...counts }])),
+  failures: [...p.failures],
+  failureCount: p.failureCount,
+});
+
+/** Counts `step` into `progress`: read, and failed, skipped, written or updated (`refused`: D1's reason for refusing its write). */
+function count(progress: Progress, table: string, step: Step, refused?: string): void {
+  progress.report[table] ??= emptyCounts();
+  const counts = progress.report[table] as ImportTableCounts;
+  counts.read++;
+  if (step.error !== undefined) addFailure(progress, table, step.legacyId, step.error);
+  else if (refused !== undefined) addFailure(progress, table, step.legacyId, `D1 refused the row: ${refused}`);
+  else if (!step.write) counts.skipped++;
+  else if (step.write.isNew) counts.written++;
+  else counts.updated++;
+}
+
 /**
- * Writes a page's rows and the job's progress in one batch (one transaction). When it fails (a row breaks a constraint), writes the rows one by one so only the bad
- * rows fail (reported with D1's reason), then the progress. Counts land in `counts` as written
- * or updated. Throws `LostLease` when the progress update finds the job no longer held.
+ * Writes a page's rows, each batch with the job's progress through its last row and the cursor
+ * after it (one transaction), so a run stopped anywhere resumes after the last row that landed,
+ * no row counted twice. The whole page is one batch when it fits the run's query budget. A batch
+ * D1 refuses (a row breaks a constraint), or one that would pass the budget, is split in two
+ * halves written in order, down to single rows: a bad row among n costs about 2·log2(n) batches,
+ * not n, and is reported once with D1's reason (with the next batch's progress). A single row
+ * that would pass the budget stops the run there: the progress so far is stored (cursor in the
+ * middle of the page) and the job handed on (`HandOff`). `progress` ends as stored.
+ * Throws `LostLease` when a progress update finds the job no longer held.
  */
-async function writePage(
-  p: PageWrite,
-  writes: readonly RowWrite[],
-  progress: Progress,
-  counts: ImportTableCounts,
-  update: (progress: Progress) => BatchItem<"sqlite">,
-): Promise<void> {
-  const added = writes.filter((w) => w.isNew).length;
-  // The progress as it will be once the page landed, written in the same batch.
-  const done: Progress = {
-    ...progress,
-    report: { ...progress.report, [p.table]: { ...counts, written: counts.written + added, updated: counts.updated + writes.length - added } },
+async function writePage(deps: RunDeps, job: Pick<JobRow, "id" | "attempts">, p: PageWrite, steps: readonly Step[], progress: Progress): Promise<void> {
+  /** Steps counted in `progress`, and whether D1 holds that progress (a refused row's failure is held back for the next batch). */
+  let counted = 0;
+  let stored = true;
+  const writes = steps.flatMap((step, i) => (step.write ? [i] : []));
+  const through = (end: number, refused?: { index: number; reason: string }) => {
+    const next = cloneProgress(progress);
+    for (let i = counted; i < end; i++) count(next, p.table, steps[i] as Step, i === refused?.index ? refused.reason : undefined);
+    return next;
   };
-  let results: { meta?: { changes: number } }[] | undefined;
-  try {
-    const statements: BatchItem<"sqlite">[] = [...pageStatements(p, writes), update(done)];
-    results = (await p.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as typeof results;
-  } catch (err) {
-    log("warn", "import page failed as a whole; writing its rows one by one", describeError(err));
-  }
-  if (results) {
-    counts.written += added;
-    counts.updated += writes.length - added;
-    if (results[results.length - 1]?.meta?.changes === 0) throw new LostLease();
-    return;
-  }
-  for (const w of writes) {
-    try {
-      await p.db.batch(rowStatements(p, w) as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
-      if (w.isNew) counts.written++;
-      else counts.updated++;
-    } catch (err) {
-      addFailure(progress, p.table, w.legacyId, `D1 refused the row: ${rootMessage(err)}`);
+  const store = async (next: Progress, end: number) => {
+    const [res] = await p.db.batch([progressUpdate(p.db, job, next, (steps[end - 1] as Step).cursor, p.at)]);
+    if (res.meta.changes === 0) throw new LostLease();
+  };
+  /** Writes `writes[lo, hi)` with the progress through the step before the next write (the page's end for the last). */
+  const chunk = async (lo: number, hi: number): Promise<void> => {
+    const end = hi < writes.length ? (writes[hi] as number) : steps.length;
+    const statements = pageStatements(
+      p,
+      writes.slice(lo, hi).map((i) => (steps[i] as Step).write as RowWrite),
+    );
+    // Its statements, its progress update, and one kept for the progress a hand-off stores.
+    if (deps.queries.spent + statements.length + 2 > deps.queries.budget) {
+      if (hi - lo > 1) return await halves(lo, hi);
+      if (!stored) await store(progress, counted);
+      throw new HandOff();
     }
+    const next = through(end);
+    let results: { meta?: { changes: number } }[];
+    try {
+      statements.push(progressUpdate(p.db, job, next, (steps[end - 1] as Step).cursor, p.at));
+      results = (await p.db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as typeof results;
+    } catch (err) {
+      if (hi - lo > 1) {
+        if (lo === 0 && hi === writes.length) log("warn", "import page failed as a whole; writing it in halves", describeError(err));
+        return await halves(lo, hi);
+      }
+      Object.assign(progress, through(end, { index: writes[lo] as number, reason: rootMessage(err) }));
+      counted = end;
+      stored = false;
+      return;
+    }
+    if (results[results.length - 1]?.meta?.changes === 0) throw new LostLease();
+    Object.assign(progress, next);
+    counted = end;
+    stored = true;
+  };
+  const halves = async (lo: number, hi: number) => {
+    const mid = (lo + hi) >> 1;
+    await chunk(lo, mid);
+    await chunk(mid, hi);
+  };
+  if (writes.length > 0) await chunk(0, writes.length);
+  // A page without writes, or ending in skipped or refused rows: its progress.
+  if (counted < steps.length || !stored) {
+    const next = through(steps.length);
+    await store(next, steps.length);
+    Object.assign(progress, next);
   }
-  const [res] = await p.db.batch([update(progress)]);
-  if (res.meta.changes === 0) throw new LostLease();
 }
 
 /** D1 refuses a statement over 100,000 bytes of SQL; the runner's stay below this. */
@@ -695,7 +779,8 @@ const quoteName = (name: string) => `"${name.replaceAll('"', '""')}"`;
  * undefined value is left to the column's default as drizzle does (a `$defaultFn` is called, an
  * SQL default is the database's), and rows are grouped by the properties they set, so each
  * statement has one column list. `update`: the properties set on conflict (`"all"`: every one
- * the row sets but the conflict target); columns with `$onUpdate` are set too, as drizzle's
+ * the row sets but the conflict target); `extraSet`: more `column = expression` SQL for the
+ * update (e.g. a version moved); columns with `$onUpdate` are set too, as drizzle's
  * update does. Values go through each column's `mapToDriverValue` and `sqlLiteral`.
  * Returns the statements' SQL text and the indexes of the rows it could not write as literals
  * (a value `sqlLiteral` refuses, an SQL expression, a row too large for a statement): the caller
@@ -706,6 +791,7 @@ export function upsertStatements(
   rows: readonly Record<string, unknown>[],
   conflict: readonly string[],
   update: "all" | readonly string[],
+  extraSet: readonly string[] = [],
 ): { statements: string[]; rest: number[] } {
   const columns = getTableColumns(table) as Record<string, Column>;
   const entries = Object.entries(columns);
@@ -729,7 +815,7 @@ export function upsertStatements(
     // when the column has no SQL default (the database's default otherwise).
     const inserted = entries.filter(([prop, column]) => given.has(prop) || insertDefault(column) !== undefined);
     const setProps = update === "all" ? [...given].filter((prop) => !conflict.includes(prop)) : update.filter((prop) => given.has(prop));
-    const set = setProps.map((prop) => `${nameOf(prop)} = excluded.${nameOf(prop)}`);
+    const set = [...setProps.map((prop) => `${nameOf(prop)} = excluded.${nameOf(prop)}`), ...extraSet];
     // Columns with `$onUpdate` that the update leaves out get its value, as drizzle's update does.
     let literalSet = true;
     for (const [prop, column] of entries) {
@@ -772,6 +858,37 @@ export function upsertStatements(
     if (tuples.length > 0) statements.push(head + tuples.join(", ") + tail);
   }
   return { statements, rest: rest.sort((a, b) => a - b) };
+}
+
+/**
+ * `items` as SQL literals of JSON arrays (for `json_each(…)` in literal SQL: drizzle's D1 batch
+ * cannot bind a raw statement's parameters), split so each is at most `maxBytes`, in order. An
+ * item too large alone is left out, its index in `large`: the caller binds it.
+ */
+export function jsonLiterals(items: readonly unknown[], maxBytes = MAX_STATEMENT_BYTES - 10_000): { literals: string[]; large: number[] } {
+  const literals: string[] = [];
+  const large: number[] = [];
+  let group: string[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (group.length > 0) literals.push(sqlLiteral(`[${group.join(",")}]`) as string);
+    group = [];
+    bytes = 0;
+  };
+  items.forEach((item, i) => {
+    const json = JSON.stringify(item);
+    // Quotes double in the literal.
+    const size = utf8Length(json) + (json.match(/'/g)?.length ?? 0) + 1;
+    if (size > maxBytes) {
+      large.push(i);
+      return;
+    }
+    if (bytes + size > maxBytes) flush();
+    group.push(json);
+    bytes += size;
+  });
+  flush();
+  return { literals, large };
 }
 
 /** The function drizzle calls for a column a row leaves undefined, when the column has no SQL default. */

@@ -69,6 +69,13 @@ export const TableVerification = z.object({
   source_checksum: z.string(),
   floorline_checksum: z.string(),
   match: z.boolean(),
+  /**
+   * `all`: every row of the table on both sides. `changed`: an incremental run's rows (legacy
+   * update time at or after `since`) on both sides; `source_rows` still counts the whole table.
+   */
+  scope: z.enum(["all", "changed"]),
+  /** `changed`: the update time the run read the table from (the watermark less the overlap). */
+  since: z.string().nullable(),
 });
 
 export const ImportVerification = z

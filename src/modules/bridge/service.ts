@@ -179,5 +179,7 @@ export async function verifyImport(deps: JobDeps, id: string): Promise<z.infer<t
   const job = await loadJob(deps, id);
   if (job.state !== "completed") throw new AppError("CONFLICT", `The import is ${job.state}; verify it once it has completed`);
   if (!job.verification) throw new AppError("CONFLICT", "This import completed before imports were verified as they end; run it again to verify it");
-  return { import_id: job.id, source: job.source, match: job.verification.every((t) => t.match), tables: job.verification };
+  // Verifications stored before scopes existed compared every row.
+  const tables = job.verification.map((t) => ({ ...t, scope: t.scope ?? "all", since: t.since ?? null }));
+  return { import_id: job.id, source: job.source, match: tables.every((t) => t.match), tables };
 }

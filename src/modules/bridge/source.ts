@@ -16,8 +16,10 @@
  *     D1      = one db.batch per page (after the lease check): the new/changed rows + their
  *               legacy_keys upserts + the job's progress; with the default write, rows and keys in
  *               multi-row statements, with a custom spec.write(...) row by row, each followed by
- *               its key; if the batch fails, the rows are retried one by one so a bad row fails
- *               alone (reported with its legacy key and D1's reason) and the rest still land
+ *               its key, with spec.writeMany(...) its statements for the rows, then the keys in
+ *               multi-row statements, then its statements that read those keys; if the batch fails (or would pass the run's D1 query budget), it is
+ *               split in halves written in order, down to single rows, so a bad row fails alone
+ *               (reported with its legacy key and D1's reason) and the rest still land
  *
  * So a re-run updates rather than duplicates (the legacy key is unique: `legacy_keys`), and an
  * incremental run writes only what changed: by update time where the legacy table has one
@@ -29,7 +31,8 @@
  * the number of legacy keys, and a checksum over `target.checksum` columns: the source side maps
  * every row again and hashes those columns of the mapped values, the D1 side reads the same
  * columns back from the Floorline table through legacy_keys. Order does not matter (sum of
- * per-row hashes).
+ * per-row hashes). An incremental run verifies a table with `read.updatedAt` on the rows it read
+ * (from its watermark), a full run every row (./verify.ts).
  *
  * Writing an importer (see src/modules/bridge/ms5.ts):
  *   export const ms5Source: LegacySource = {
@@ -168,6 +171,28 @@ export interface TableTarget<V> {
    * keyed by `id` so that running it twice changes nothing more.
    */
   write?(db: Db, id: string, values: V, existing: boolean): BatchItem<"sqlite">[];
+  /**
+   * Instead of `write`: the statements that write several rows at once (a page's new and changed
+   * rows in page order, or a part of them when the runner splits the page, down to one row), so
+   * a page costs a few statements instead of a few per row (multi-row `INSERT … VALUES`, an
+   * `UPDATE … FROM json_each(?)`). `rows` run before the rows' legacy keys are upserted,
+   * `afterKeys` after them (statements that read the keys of rows just written, e.g. RM365's
+   * clock-event pairs). The outcome must be what `write` row by row would give.
+   */
+  writeMany?(db: Db, rows: readonly WriteRow<V>[]): WriteMany;
+}
+
+/** One row `writeMany` writes: its Floorline id, its mapped values, whether it exists already. */
+export interface WriteRow<V> {
+  id: string;
+  values: V;
+  existing: boolean;
+}
+
+/** `writeMany`'s statements: before the rows' legacy keys, and after them. */
+export interface WriteMany {
+  rows: BatchItem<"sqlite">[];
+  afterKeys: BatchItem<"sqlite">[];
 }
 
 /** One legacy table: how to read it, map it, and where it lands. */
@@ -193,6 +218,8 @@ export interface AnyTableSpec {
    * one, each followed by its key, since it may read the keys of rows before it in the page.
    */
   plainUpsert: boolean;
+  /** `target.writeMany`, when the spec has one: the runner then writes a page (or part) at once. */
+  writeMany?(db: Db, rows: readonly WriteRow<Record<string, unknown>>[]): WriteMany;
 }
 
 /** One importer. */
@@ -207,8 +234,15 @@ export interface LegacySource {
 /** Types a table spec and erases its row type (the runner passes `write` only what `map` made). */
 export function defineTable<V extends Record<string, unknown>>(spec: TableSpec<V>): AnyTableSpec {
   const table = spec.target.table;
+  const many = spec.target.writeMany;
   const write =
     spec.target.write ??
+    // One row through `writeMany` (the runner itself calls `writeMany`, with the keys between).
+    (many &&
+      ((db: Db, id: string, values: V, existing: boolean) => {
+        const one = many(db, [{ id, values, existing }]);
+        return [...one.rows, ...one.afterKeys];
+      })) ??
     ((db: Db, id: string, values: V): BatchItem<"sqlite">[] => {
       const row = { ...values, id } as SQLiteTable["$inferInsert"];
       return [
@@ -225,6 +259,7 @@ export function defineTable<V extends Record<string, unknown>>(spec: TableSpec<V
     checksum: spec.target.checksum,
     map: spec.map,
     write: (db, id, values, existing) => write(db, id, values as V, existing),
-    plainUpsert: spec.target.write === undefined,
+    plainUpsert: spec.target.write === undefined && many === undefined,
+    writeMany: many && ((db, rows) => many(db, rows as readonly WriteRow<V>[])),
   };
 }
