@@ -29,7 +29,7 @@ const summary: Reporter = {
  * The workerd runtime every in-Workers project runs in: the bindings of wrangler.toml plus test
  * secrets and tight throttles. One plugin instance per project, built from the same options.
  */
-function workersRuntime(migrations: D1Migration[], storage: StorageBindings, documents: AuxiliaryWorker) {
+function workersRuntime(migrations: D1Migration[], documents: AuxiliaryWorker) {
   return cloudflareTest({
     wrangler: { configPath: "./wrangler.toml" },
     // The API worker plus the import worker's queue handler (test/main.ts), so imports run end to end.
@@ -40,7 +40,6 @@ function workersRuntime(migrations: D1Migration[], storage: StorageBindings, doc
         ENVIRONMENT: "test",
         JWT_SECRET: "test-only-jwt-secret-0123456789abcdefghijklmnop",
         TEST_MIGRATIONS: migrations,
-        TEST_STORAGE_BINDINGS: storage,
         LOGIN_RATE_LIMIT_PER_USERNAME: "5",
         DEV_RETURN_RESET_TOKEN: "true",
         // A fake Onshape (test/parts/onshape.test.ts mocks these hosts; nothing reaches the internet).
@@ -168,19 +167,6 @@ function importQueueConsumers() {
   );
 }
 
-/** The storage bindings of wrangler.toml by kind: test/storage.ts empties them between test files. */
-type StorageBindings = { d1: string[]; r2: string[]; kv: string[]; durableObjects: string[] };
-
-async function storageBindings(): Promise<StorageBindings> {
-  const config = unstable_readConfig({ config: "./wrangler.toml" });
-  return {
-    d1: config.d1_databases.map((b: { binding: string }) => b.binding),
-    r2: config.r2_buckets.map((b: { binding: string }) => b.binding),
-    kv: config.kv_namespaces.map((b: { binding: string }) => b.binding),
-    durableObjects: config.durable_objects.bindings.map((b: { name: string }) => b.name),
-  };
-}
-
 // Tests run inside workerd (miniflare) with the bindings of wrangler.toml. Migrations are read
 // here (Node) and applied in test/setup.ts (inside the runtime).
 //
@@ -189,7 +175,6 @@ async function storageBindings(): Promise<StorageBindings> {
 // `vitest run` (and so `npm test` and CI) runs all three.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
-  const storage = await storageBindings();
   const documents = documentsWorker();
   return {
     test: {
@@ -200,7 +185,7 @@ export default defineConfig(async () => {
       onConsoleLog: (log: string) => !log.includes('"msg":"request"'),
       projects: [
         {
-          plugins: [workersRuntime(migrations, storage, documents)],
+          plugins: [workersRuntime(migrations, documents)],
           test: {
             name: "workers",
             include: ["test/**/*.test.ts", "workers/**/*.test.ts"],
@@ -215,7 +200,7 @@ export default defineConfig(async () => {
           },
         },
         {
-          plugins: [workersRuntime(migrations, storage, documents)],
+          plugins: [workersRuntime(migrations, documents)],
           // Pure-JS key derivation runs far slower in the test runtime than in production V8.
           test: { name: "slow", include: ["test/slow/**/*.test.ts"], setupFiles: ["./test/setup.ts"], testTimeout: 60_000 },
         },
