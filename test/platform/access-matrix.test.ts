@@ -15,6 +15,7 @@ import { createApp } from "../../src/app";
 import { routeTable } from "../../src/lib/guard";
 import { ALL_TABS, accessLabel, BUILTIN_ROLE_NAMES, BUILTIN_ROLES, isAllowed, type Permission, permissionSet } from "../../src/lib/rbac";
 import type { RouteSpec } from "../../src/lib/route";
+import { UserResponse } from "../../src/modules/users/schemas";
 import type { Principal } from "../../src/types";
 import { arr, call, loginAs, str, unique } from "../helpers";
 
@@ -67,13 +68,14 @@ async function sessionStands(creds: Credentials): Promise<boolean> {
   const principal = creds.principal;
   if (principal?.kind !== "user") return true;
   const { status, json } = await call("/api/v1/auth/me", { headers: creds.headers });
+  if (status !== 200) return false;
+  const me = UserResponse.parse(json);
   return (
-    status === 200 &&
-    json.id === principal.userId &&
-    json.role === principal.role &&
-    json.is_active === true &&
-    JSON.stringify(sorted(arr(json.allowed_tabs).map(str))) === JSON.stringify(sorted(principal.tabs)) &&
-    JSON.stringify(sorted(arr(json.permissions).map(str))) === JSON.stringify(sorted(principal.permissions))
+    me.id === principal.userId &&
+    me.role === principal.role &&
+    me.is_active &&
+    JSON.stringify(sorted(me.allowed_tabs)) === JSON.stringify(sorted(principal.tabs)) &&
+    JSON.stringify(sorted(me.permissions)) === JSON.stringify(sorted(principal.permissions))
   );
 }
 
