@@ -79,7 +79,7 @@ function legacyPgFiles(): string[] {
   return found.sort();
 }
 
-function workersRuntime(migrations: D1Migration[], documents: AuxiliaryWorker) {
+function workersRuntime(migrations: D1Migration[], storage: StorageBindings, documents: AuxiliaryWorker) {
   return cloudflareTest({
     wrangler: { configPath: "./wrangler.toml" },
     // The API worker plus the import worker's queue handler (test/main.ts), so imports run end to end.
@@ -90,6 +90,7 @@ function workersRuntime(migrations: D1Migration[], documents: AuxiliaryWorker) {
         ENVIRONMENT: "test",
         JWT_SECRET: "test-only-jwt-secret-0123456789abcdefghijklmnop",
         TEST_MIGRATIONS: migrations,
+        TEST_STORAGE_BINDINGS: storage,
         TEST_LEGACY_PG_FILES: legacyPgFiles(),
         LOGIN_RATE_LIMIT_PER_USERNAME: "5",
         DEV_RETURN_RESET_TOKEN: "true",
@@ -218,6 +219,19 @@ function importQueueConsumers() {
   );
 }
 
+/** The storage bindings of wrangler.toml by kind: test/storage.ts empties them between test files. */
+type StorageBindings = { d1: string[]; r2: string[]; kv: string[]; durableObjects: string[] };
+
+async function storageBindings(): Promise<StorageBindings> {
+  const config = unstable_readConfig({ config: "./wrangler.toml" });
+  return {
+    d1: config.d1_databases.map((b: { binding: string }) => b.binding),
+    r2: config.r2_buckets.map((b: { binding: string }) => b.binding),
+    kv: config.kv_namespaces.map((b: { binding: string }) => b.binding),
+    durableObjects: config.durable_objects.bindings.map((b: { name: string }) => b.name),
+  };
+}
+
 // Tests run inside workerd (miniflare) with the bindings of wrangler.toml. Migrations are read
 // here (Node) and applied in test/setup.ts (inside the runtime).
 //
@@ -226,6 +240,7 @@ function importQueueConsumers() {
 // `vitest run` (and so `npm test` and CI) runs all three.
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
+  const storage = await storageBindings();
   const documents = documentsWorker();
   return {
     test: {
@@ -240,7 +255,7 @@ export default defineConfig(async () => {
       onConsoleLog: (log: string) => !log.includes('"msg":"request"'),
       projects: [
         {
-          plugins: [workersRuntime(migrations, documents)],
+          plugins: [workersRuntime(migrations, storage, documents)],
           test: {
             name: "workers",
             include: ["test/**/*.test.ts", "workers/**/*.test.ts"],
@@ -255,7 +270,7 @@ export default defineConfig(async () => {
           },
         },
         {
-          plugins: [workersRuntime(migrations, documents)],
+          plugins: [workersRuntime(migrations, storage, documents)],
           // Pure-JS key derivation runs far slower in the test runtime than in production V8.
           // A stall guard: 600,000 rounds took 10 s, and 60 s beside the other worker on a loaded machine.
           test: { name: "slow", include: ["test/slow/**/*.test.ts"], setupFiles: ["./test/setup.ts"], testTimeout: 180_000 },

@@ -4,15 +4,15 @@
  * Test files share a runtime (vitest.config.ts: `isolate: false`), so each one starts by
  * bringing that runtime's storage back to an empty, fully migrated state: every test file sees
  * exactly what a fresh runtime would show it, never another file's rows, objects or rooms.
- * - `reset()` deletes what every binding holds: D1, R2, KV, every Durable Object's storage and
- *   alarm, and the rate limiters' counters; every Durable Object instance is aborted, so
- *   in-memory room state and sockets go too.
- * - D1 is migrated again: by the migrations the first time in a runtime, then by replaying the
- *   image of that migrated database in one batch (test/storage.ts).
+ * - D1: migrations are applied once per runtime (later files find them recorded and skip them),
+ *   then every table is emptied and AUTOINCREMENT counters restart, in one transaction.
+ * - R2 and KV: every object and key is deleted. Durable Objects: each object's storage (and
+ *   alarm) is deleted, then every instance is aborted, so in-memory room state and sockets go too.
  * - A file that reaches the legacy Postgres (vitest.config.ts lists them) holds an advisory lock
  *   on it while it runs: files run two at a time, and those share one Postgres.
  * - Spies, stubbed globals and fake timers a file left behind are restored after it.
- * Module state in src/ (caches) lives as long as the runtime: use fresh keys (`freshIp()`,
+ * Every D1, R2, KV and Durable Object binding of wrangler.toml is reset (test/storage.ts).
+ * Rate-limiting bindings keep their counters for the runtime's life: use fresh keys (`freshIp()`,
  * `unique()`) as the tests already do.
  */
 import { env } from "cloudflare:workers";

@@ -1,78 +1,84 @@
 /**
  * Brings the test runtime's storage back to an empty, fully migrated state (see test/setup.ts,
- * which runs it before every test file).
- *
- * `reset()` (cloudflare:test) deletes the data of every binding at once: each D1 database, R2
- * bucket and KV namespace, every Durable Object's storage and alarm (their instances are
- * aborted), and the rate limiters' counters. D1 then holds nothing, not even its schema, so the
- * migrations run again: the first time in a runtime through `applyD1Migrations` itself, which
- * leaves the database this file records as its image (every schema entry in creation order and
- * every row the migrations stored, e.g. the built-in roles, plus `d1_migrations` and the
- * AUTOINCREMENT counters); every later reset in that runtime replays that image in one batch,
- * several times faster than the migrations (test/platform/test-isolation.test.ts checks the
- * replay equals a migrated database).
+ * which runs it before every test file). The storage bindings come from wrangler.toml
+ * (vitest.config.ts passes their names as TEST_STORAGE_BINDINGS), so one added there is reset
+ * without editing this file.
  */
-import { abortAllDurableObjects, applyD1Migrations, reset } from "cloudflare:test";
+import { abortAllDurableObjects, applyD1Migrations, listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 
+/** Tables that hold a copy of what the migrations stored (e.g. the built-in roles), and their list. */
+const SEED = "_test_seed";
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-interface Statement {
-  sql: string;
-  params: unknown[];
-}
-
-/** A migrated database as statements that rebuild it in an empty one. */
-export type D1Image = Statement[];
-
-/** The image of the migrated database, on globalThis: it lives exactly as long as the runtime. */
-const runtime = globalThis as { __floorlineD1Image?: D1Image };
-
-/** Internal tables: SQLite's own (AUTOINCREMENT counters are restored separately) and D1's. */
-const internal = (name: string) => name.startsWith("sqlite_") || name.startsWith("_cf_");
-
-/** Reads the schema (in creation order) and every row of a database into statements that rebuild it. */
-export async function captureD1Image(db: D1Database): Promise<D1Image> {
-  const { results: schema } = await db
-    .prepare("select type, name, sql from sqlite_master where sql is not null order by rowid")
-    .all<{ type: string; name: string; sql: string }>();
-  const entries = schema.filter((e) => !internal(e.name));
-  const tables = entries.filter((e) => e.type === "table").map((e) => e.name);
-  const image: D1Image = [{ sql: "pragma defer_foreign_keys = on", params: [] }, ...entries.map((e) => ({ sql: e.sql, params: [] }))];
-  const contents = await db.batch(tables.map((t) => db.prepare(`select * from ${quote(t)}`)));
-  tables.forEach((table, i) => {
-    for (const row of (contents[i]?.results ?? []) as Record<string, unknown>[]) {
-      const columns = Object.keys(row);
-      image.push({
-        sql: `insert into ${quote(table)} (${columns.map(quote).join(", ")}) values (${columns.map(() => "?").join(", ")})`,
-        // D1 answers a blob as an array of bytes; it binds one as bytes.
-        params: columns.map((c) => (Array.isArray(row[c]) ? new Uint8Array(row[c] as number[]) : row[c])),
-      });
-    }
-  });
-  if (schema.some((e) => e.name === "sqlite_sequence")) {
-    const { results: counters } = await db.prepare("select name, seq from sqlite_sequence").all<{ name: string; seq: number }>();
-    image.push({ sql: "delete from sqlite_sequence", params: [] });
-    for (const c of counters) image.push({ sql: "insert into sqlite_sequence (name, seq) values (?, ?)", params: [c.name, c.seq] });
+/**
+ * Returns a D1 database to the state its migrations left it in. The first call on a database
+ * copies every table the migrations filled into a `_test_seed*` table; later calls empty every
+ * table and copy those rows back, in one transaction (foreign keys checked at its end).
+ */
+async function resetD1(db: D1Database) {
+  const { results } = await db.prepare("select name from sqlite_master where type = 'table'").all<{ name: string }>();
+  const all = results.map((r) => r.name);
+  const tables = all.filter((name) => !name.startsWith("sqlite_") && !name.startsWith("_cf_") && !name.startsWith(SEED) && name !== "d1_migrations");
+  if (all.includes("sqlite_sequence")) tables.push("sqlite_sequence");
+  if (!all.includes(SEED)) {
+    const counts = await db.batch<{ n: number }>(tables.map((t) => db.prepare(`select count(*) as n from ${quote(t)}`)));
+    const seeded = tables.filter((_, i) => (counts[i]?.results[0]?.n ?? 0) > 0);
+    await db.batch([
+      ...seeded.map((t) => db.prepare(`create table ${quote(`${SEED}_${t}`)} as select * from ${quote(t)}`)),
+      db.prepare(`create table ${SEED} (name text primary key)`),
+      ...seeded.map((t) => db.prepare(`insert into ${SEED} (name) values (?)`).bind(t)),
+    ]);
+    return;
   }
-  return image;
+  const seeded = new Set((await db.prepare(`select name from ${SEED}`).all<{ name: string }>()).results.map((r) => r.name));
+  await db.batch([
+    db.prepare("pragma defer_foreign_keys = on"),
+    ...tables.flatMap((t) => [
+      db.prepare(`delete from ${quote(t)}`),
+      ...(seeded.has(t) ? [db.prepare(`insert into ${quote(t)} select * from ${quote(`${SEED}_${t}`)}`)] : []),
+    ]),
+  ]);
 }
 
-/** Rebuilds a captured database in an empty one, in one batch (one transaction). */
-async function replayD1Image(db: D1Database, image: D1Image) {
-  await db.batch(image.map((s) => db.prepare(s.sql).bind(...s.params)));
+async function emptyR2(bucket: R2Bucket) {
+  for (;;) {
+    const page = await bucket.list({ limit: 1000 });
+    if (page.objects.length === 0) return;
+    await bucket.delete(page.objects.map((o) => o.key));
+  }
+}
+
+async function emptyKv(kv: KVNamespace) {
+  for (;;) {
+    const page = await kv.list();
+    if (page.keys.length === 0) return;
+    await Promise.all(page.keys.map((k) => kv.delete(k.name)));
+  }
+}
+
+async function emptyDurableObjects(namespace: DurableObjectNamespace) {
+  for (const id of await listDurableObjectIds(namespace)) {
+    await runInDurableObject(namespace.get(id), async (_instance: unknown, state: DurableObjectState) => {
+      await state.storage.deleteAlarm();
+      await state.storage.deleteAll();
+    });
+  }
 }
 
 /**
- * Deletes everything every binding holds (`reset()`), aborts every Durable Object instance
- * (in-memory state, sockets), and migrates D1 again: with the migrations the first time in this
- * runtime, from their image after that.
+ * Applies the migrations (only the ones this runtime has not recorded), returns every D1 table
+ * to what the migrations left in it (AUTOINCREMENT counters too), empties every R2 bucket, KV
+ * namespace and Durable Object storage (with its alarm), and aborts every Durable Object
+ * instance (in-memory state, sockets).
  */
 export async function resetStorage() {
-  await reset();
-  await abortAllDurableObjects();
-  const image = runtime.__floorlineD1Image;
-  if (image) return replayD1Image(env.DB, image);
+  const names = env.TEST_STORAGE_BINDINGS;
+  const binding = <T>(name: string) => (env as unknown as Record<string, T>)[name] as T;
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
-  runtime.__floorlineD1Image = await captureD1Image(env.DB);
+  for (const name of names.d1) await resetD1(binding<D1Database>(name));
+  for (const name of names.r2) await emptyR2(binding<R2Bucket>(name));
+  for (const name of names.kv) await emptyKv(binding<KVNamespace>(name));
+  for (const name of names.durableObjects) await emptyDurableObjects(binding<DurableObjectNamespace>(name));
+  await abortAllDurableObjects();
 }
