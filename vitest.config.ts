@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { extname, join, resolve } from "node:path";
 import { cloudflareTest, type D1Migration, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import type { Reporter } from "vitest/node";
+import { BaseSequencer, type Reporter, type TestSpecification } from "vitest/node";
 import { unstable_readConfig } from "wrangler";
 
 /** Ends the run with one plain `N passed, N failed` line that CI reads. */
@@ -26,9 +27,58 @@ const summary: Reporter = {
 };
 
 /**
+ * vitest's order (project by project, so a runtime serves a whole project; the longest files
+ * first, from the last run's durations), with the legacy Postgres's files spread out: the order
+ * is laid out on the workers as they free up, and a Postgres file that would start while another
+ * still holds the lock (test/setup.ts) gives its place to the next file of its project.
+ */
+class LegacyPgSpreadSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const queue = await super.sort(files);
+    const pg = new Set(legacyPgFiles().map((file) => resolve(file)));
+    const duration = (spec: TestSpecification) => this.ctx.cache.getTestSpecificationResult(spec)?.duration ?? 0;
+    const lanes: number[] = Array.from({ length: Math.max(1, this.ctx.config.maxWorkers) }, () => 0);
+    let lockFreeAt = 0;
+    const order: TestSpecification[] = [];
+    while (queue.length > 0) {
+      const lane = lanes.indexOf(Math.min(...lanes));
+      const now = lanes[lane] ?? 0;
+      const project = queue[0]?.project.name;
+      const free = queue.findIndex((spec) => spec.project.name === project && !(pg.has(spec.moduleId) && lockFreeAt > now));
+      const [spec] = queue.splice(Math.max(0, free), 1);
+      if (!spec) break;
+      const start = pg.has(spec.moduleId) ? Math.max(now, lockFreeAt) : now;
+      lanes[lane] = start + duration(spec);
+      if (pg.has(spec.moduleId)) lockFreeAt = lanes[lane] ?? 0;
+      order.push(spec);
+    }
+    return order;
+  }
+}
+
+/**
  * The workerd runtime every in-Workers project runs in: the bindings of wrangler.toml plus test
  * secrets and tight throttles. One plugin instance per project, built from the same options.
  */
+/**
+ * The test files that reach the legacy Postgres (they name a `LEGACY_*` Hyperdrive binding or
+ * open a `legacyClient`), relative to the root. Test files run two at a time (`maxWorkers`) and
+ * these share one Postgres (issue 19), so test/setup.ts runs them one at a time (an advisory
+ * lock): e.g. rm365-inventory.test.ts adds RM365 users that rm365.test.ts would import.
+ */
+function legacyPgFiles(): string[] {
+  const found: string[] = [];
+  const visit = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) visit(path);
+      else if (entry.name.endsWith(".test.ts") && /\benv\.LEGACY_\w+|\blegacyClient\(/.test(readFileSync(path, "utf8"))) found.push(path);
+    }
+  };
+  for (const dir of ["test", "workers"]) visit(dir);
+  return found.sort();
+}
+
 function workersRuntime(migrations: D1Migration[], storage: StorageBindings, documents: AuxiliaryWorker) {
   return cloudflareTest({
     wrangler: { configPath: "./wrangler.toml" },
@@ -41,6 +91,7 @@ function workersRuntime(migrations: D1Migration[], storage: StorageBindings, doc
         JWT_SECRET: "test-only-jwt-secret-0123456789abcdefghijklmnop",
         TEST_MIGRATIONS: migrations,
         TEST_STORAGE_BINDINGS: storage,
+        TEST_LEGACY_PG_FILES: legacyPgFiles(),
         LOGIN_RATE_LIMIT_PER_USERNAME: "5",
         DEV_RETURN_RESET_TOKEN: "true",
         // A fake Onshape (test/parts/onshape.test.ts mocks these hosts; nothing reaches the internet).
@@ -194,6 +245,10 @@ export default defineConfig(async () => {
   return {
     test: {
       reporters: ["default", summary],
+      // Two test files at a time even on two cores (vitest's default there is one): a file often
+      // waits (on workerd, Postgres, a bundle build, a socket), so a second one fills the gaps.
+      maxWorkers: Math.max(2, availableParallelism() - 1),
+      sequence: { sequencer: LegacyPgSpreadSequencer },
       // The reports' CJK font (gitignored), when npm ci skipped postinstall; the legacy Postgres (issue 19).
       globalSetup: ["./scripts/report-font.mjs", "./test/legacy-pg.setup.mjs"],
       // One JSON line per request is right in production and noise in a test run.
@@ -217,7 +272,8 @@ export default defineConfig(async () => {
         {
           plugins: [workersRuntime(migrations, storage, documents)],
           // Pure-JS key derivation runs far slower in the test runtime than in production V8.
-          test: { name: "slow", include: ["test/slow/**/*.test.ts"], setupFiles: ["./test/setup.ts"], testTimeout: 60_000 },
+          // A stall guard: 600,000 rounds took 10 s, and 60 s beside the other worker on a loaded machine.
+          test: { name: "slow", include: ["test/slow/**/*.test.ts"], setupFiles: ["./test/setup.ts"], testTimeout: 180_000 },
         },
         // Checks that need Node (e.g. OpenAPI validation with ajv, which compiles code at run time).
         { test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" } },

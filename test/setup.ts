@@ -8,13 +8,32 @@
  *   then every table is emptied and AUTOINCREMENT counters restart, in one transaction.
  * - R2 and KV: every object and key is deleted. Durable Objects: each object's storage (and
  *   alarm) is deleted, then every instance is aborted, so in-memory room state and sockets go too.
+ * - A file that reaches the legacy Postgres (vitest.config.ts lists them) holds an advisory lock
+ *   on it while it runs: files run two at a time, and those share one Postgres.
  * - Spies, stubbed globals and fake timers a file left behind are restored after it.
  * Every D1, R2, KV and Durable Object binding of wrangler.toml is reset (test/storage.ts).
  * Rate-limiting bindings keep their counters for the runtime's life: use fresh keys (`freshIp()`,
  * `unique()`) as the tests already do.
  */
-import { afterAll, vi } from "vitest";
+import { env } from "cloudflare:workers";
+import { afterAll, expect, vi } from "vitest";
+import { legacyClient } from "../src/modules/bridge/postgres";
 import { resetStorage } from "./storage";
+
+/** The advisory lock (on the MS5 database) the legacy Postgres's test files take in turn. */
+const LEGACY_PG_LOCK = 19_0001;
+
+const testPath = expect.getState().testPath ?? "";
+if (env.TEST_LEGACY_PG_FILES.some((file) => testPath.endsWith(`/${file}`))) {
+  // Waits while another file holds it (no statement timeout: that file may take minutes).
+  const lock = legacyClient(env.LEGACY_DB.connectionString, { statementTimeoutMs: 0 });
+  await lock.connect();
+  await lock.query("select pg_advisory_lock($1)", [LEGACY_PG_LOCK]);
+  afterAll(async () => {
+    await lock.query("select pg_advisory_unlock($1)", [LEGACY_PG_LOCK]);
+    await lock.end();
+  });
+}
 
 await resetStorage();
 

@@ -15,6 +15,7 @@ import { createApp } from "../../src/app";
 import { routeTable } from "../../src/lib/guard";
 import { ALL_TABS, accessLabel, BUILTIN_ROLE_NAMES, BUILTIN_ROLES, isAllowed, type Permission, permissionSet } from "../../src/lib/rbac";
 import type { RouteSpec } from "../../src/lib/route";
+import { UserResponse } from "../../src/modules/users/schemas";
 import type { Principal } from "../../src/types";
 import { arr, call, loginAs, str, unique } from "../helpers";
 
@@ -44,10 +45,38 @@ const OWN_403: Record<string, unknown> = {
 
 const KEY_SCOPE: Permission[] = ["users:read", "roles:read", "equipment:read", "parts:read", "inventory:read", "system:read"];
 
+interface Credentials {
+  headers: Record<string, string>;
+  principal: Principal | undefined;
+}
+
 interface Caller {
   name: string;
-  /** Fresh credentials; called again after a call that may have ended the session. */
-  credentials: () => Promise<{ headers: Record<string, string>; principal: Principal | undefined }>;
+  /** Fresh credentials; called again after a call that ended the session or changed its access. */
+  credentials: () => Promise<Credentials>;
+}
+
+const sorted = (values: Iterable<string>) => [...values].sort();
+
+/**
+ * Whether a user's session still stands exactly as the principal describes it: `/auth/me`
+ * answers 200 with the same user, role, tabs and permissions. Checked after every call that got
+ * through and was not a read, since such a call may have ended the session (logout) or changed
+ * the user; when it did, the caller signs in afresh (as a new user) before the next route.
+ */
+async function sessionStands(creds: Credentials): Promise<boolean> {
+  const principal = creds.principal;
+  if (principal?.kind !== "user") return true;
+  const { status, json } = await call("/api/v1/auth/me", { headers: creds.headers });
+  if (status !== 200) return false;
+  const me = UserResponse.parse(json);
+  return (
+    me.id === principal.userId &&
+    me.role === principal.role &&
+    me.is_active &&
+    JSON.stringify(sorted(me.allowed_tabs)) === JSON.stringify(sorted(principal.tabs)) &&
+    JSON.stringify(sorted(me.permissions)) === JSON.stringify(sorted(principal.permissions))
+  );
 }
 
 function userCaller(role: (typeof BUILTIN_ROLE_NAMES)[number]): Caller {
@@ -135,8 +164,9 @@ describe("access matrix", () => {
         seen.add(`${caller.name}:${got}`);
         seen.add(`${caller.name} ${route.method} ${route.path}:${got}`);
         if (got !== expected) mismatches.push(`${caller.name} ${route.method} ${route.path}: expected ${expected}, got ${status}`);
-        // A call that got through may have ended the session (logout); start afresh.
-        if (got === "through" && route.method !== "GET" && creds.principal?.kind === "user") creds = await caller.credentials();
+        // A call that got through may have ended the session (logout) or changed the user: start
+        // afresh unless the session still stands as it was.
+        if (got === "through" && route.method !== "GET" && !(await sessionStands(creds))) creds = await caller.credentials();
       }
       expect(mismatches).toEqual([]);
     }, 180_000);

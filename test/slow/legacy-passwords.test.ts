@@ -3,7 +3,7 @@ import { hashFormat, needsRehash, verifyPassword } from "../../src/lib/passwords
 import { PASSWORD, WERKZEUG_PBKDF2, WERKZEUG_SCRYPT } from "./legacy-hashes";
 
 // Pure-JS key derivation runs far slower under the test runtime than in production V8
-// (600,000 PBKDF2 rounds: ~0.5 s in Node, ~13 s here); the slow project allows 60 s per test.
+// (600,000 PBKDF2 rounds: ~0.5 s in Node, ~13 s here); the slow project allows 180 s per test.
 describe("legacy hashes of imported users, at their real work factors", () => {
   it("verifies Werkzeug pbkdf2:sha256:600000 without WebCrypto", async () => {
     expect(hashFormat(WERKZEUG_PBKDF2)).toBe("werkzeug-pbkdf2");
