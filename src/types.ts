@@ -11,6 +11,11 @@ export interface AppVariables {
   deps: Deps;
   /** The API surface serving this path (error format). */
   surface: Surface;
+  /**
+   * Set when a pure read's session check refused it after the handler ran: its error response is
+   * built afresh, carrying nothing the handler set (a total, an ETag).
+   */
+  discardHandlerHeaders?: true;
 }
 
 /** The Hono environment every router in the app shares. `Env` comes from `wrangler types`. */

@@ -168,6 +168,11 @@ export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
       }
       // Even a handler's error waits for the check: a revoked token must not learn 403 from 404.
       const outcome = await confirmed;
+      if ("error" in outcome || !sameAccess(outcome.principal, auth.claimed)) {
+        // The refusal must not carry what the read already set (a total, an ETag): drop its response.
+        c.res = undefined;
+        c.set("discardHandlerHeaders", true);
+      }
       if ("error" in outcome) throw outcome.error;
       if (!sameAccess(outcome.principal, auth.claimed)) {
         c.set("principal", outcome.principal);

@@ -157,5 +157,8 @@ export function errorResponse(c: Context<AppEnv>, err: AppError): Response {
   const { status, body } = (c.get("surface") ?? v1Surface).render(err, c.get("requestId") ?? "");
   const headers: Record<string, string> = { ...err.headers };
   if (err.retryAfter !== undefined) headers["Retry-After"] = String(err.retryAfter);
+  // A handler's own headers ride along on its errors (a cleared cookie), except on a pure read
+  // its session check refused: that answer is built afresh (`c.json` would merge them back).
+  if (c.get("discardHandlerHeaders")) return new Response(JSON.stringify(body), { status, headers: { ...headers, "Content-Type": "application/json" } });
   return c.json(body, status, headers);
 }

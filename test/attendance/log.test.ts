@@ -124,7 +124,10 @@ describe("attendance log", () => {
     const m = await manager();
     expect((await call("/api/v1/attendance/events?limit=1", { token: m.token })).status).toBe(200);
     expect((await call("/api/v1/auth/logout", { method: "POST", token: m.token })).status).toBe(200);
-    expect((await call("/api/v1/attendance/events?limit=1", { token: m.token })).status).toBe(401);
+    const loggedOut = await call("/api/v1/attendance/events?limit=1", { token: m.token });
+    expect(loggedOut.status).toBe(401);
+    // The read ran beside the session check; the refusal carries nothing it set (no counting oracle).
+    expect(loggedOut.res.headers.get("x-total-count")).toBeNull();
 
     const other = await manager();
     expect((await call("/api/v1/attendance/events?limit=1", { token: other.token })).status).toBe(200);
@@ -133,5 +136,6 @@ describe("attendance log", () => {
     // A viewer has no logs tab: refused, and no rows.
     expect(demoted.status).toBe(403);
     expect(demoted.json.message).toMatch(/'attendance.logs' tab/);
+    expect(demoted.res.headers.get("x-total-count")).toBeNull();
   });
 });
