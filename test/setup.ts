@@ -16,23 +16,26 @@
  * `unique()`) as the tests already do.
  */
 import { env } from "cloudflare:workers";
-import { afterAll, expect, vi } from "vitest";
+import { afterAll, beforeAll, expect, vi } from "vitest";
 import { legacyClient } from "../src/modules/bridge/postgres";
 import { resetStorage } from "./storage";
 
 /** The advisory lock (on the MS5 database) the legacy Postgres's test files take in turn. */
 const LEGACY_PG_LOCK = 19_0001;
 
-const testPath = expect.getState().testPath ?? "";
+const testPath = expect.getState().testPath;
+if (!testPath) throw new Error("test/setup.ts: vitest gave no test path; the legacy Postgres lock cannot be chosen");
 if (env.TEST_LEGACY_PG_FILES.some((file) => testPath.endsWith(`/${file}`))) {
-  // Waits while another file holds it (no statement timeout: that file may take minutes).
+  // Taken in a hook, not at load: a file that fails to load runs no hooks, so it can never hold
+  // the lock it would then not release. Closing the connection releases it, whatever happened.
   const lock = legacyClient(env.LEGACY_DB.connectionString, { statementTimeoutMs: 0 });
-  await lock.connect();
-  await lock.query("select pg_advisory_lock($1)", [LEGACY_PG_LOCK]);
-  afterAll(async () => {
-    await lock.query("select pg_advisory_unlock($1)", [LEGACY_PG_LOCK]);
-    await lock.end();
-  });
+  beforeAll(async () => {
+    await lock.connect();
+    // Waits while another file holds it (that file may take minutes), but not for ever.
+    await lock.query("set lock_timeout = '10min'");
+    await lock.query("select pg_advisory_lock($1)", [LEGACY_PG_LOCK]);
+  }, 11 * 60_000);
+  afterAll(() => lock.end());
 }
 
 await resetStorage();

@@ -57,12 +57,20 @@ async function emptyKv(kv: KVNamespace) {
   }
 }
 
+/** How many Durable Objects are emptied at once: a file that opened hundreds of rooms resets in chunks. */
+const DO_RESET_CONCURRENCY = 16;
+
 async function emptyDurableObjects(namespace: DurableObjectNamespace) {
-  for (const id of await listDurableObjectIds(namespace)) {
-    await runInDurableObject(namespace.get(id), async (_instance: unknown, state: DurableObjectState) => {
-      await state.storage.deleteAlarm();
-      await state.storage.deleteAll();
-    });
+  const ids = await listDurableObjectIds(namespace);
+  for (let i = 0; i < ids.length; i += DO_RESET_CONCURRENCY) {
+    await Promise.all(
+      ids.slice(i, i + DO_RESET_CONCURRENCY).map((id) =>
+        runInDurableObject(namespace.get(id), async (_instance: unknown, state: DurableObjectState) => {
+          await state.storage.deleteAlarm();
+          await state.storage.deleteAll();
+        }),
+      ),
+    );
   }
 }
 
