@@ -262,6 +262,53 @@ describe("bridge write path (MS5 specs, in-memory reader)", () => {
     expect(job.report.oee_calculations).toMatchObject({ written: 2, failed: 0 });
   });
 
+  it("a page that fails for want of D1 (not a refused row) is retried with the job, never written off row by row", async () => {
+    // D1 loses its connection on every batch that writes OEE rows: no row is at fault.
+    const lossy = {
+      ...env.DB,
+      prepare: (query: string) => env.DB.prepare(query),
+      exec: (query: string) => env.DB.exec(query),
+      dump: () => env.DB.dump(),
+      withSession: () => env.DB.withSession(),
+      batch: (statements: D1PreparedStatement[]) => {
+        const text = statements.map((st) => String((st as unknown as { statement?: string }).statement ?? "")).join("\n");
+        if (/insert into "oee_calculations"/i.test(text)) return Promise.reject(new Error("D1_ERROR: Network connection lost."));
+        return env.DB.batch(statements);
+      },
+    } as unknown as D1Database;
+    const rows = Array.from({ length: 100 }, (_, i) => oeeRow(i + 1));
+    const source = memoryMs5({ production_lines: LINES, oee_calculations: rows });
+    const id = crypto.randomUUID();
+    await db()
+      .insert(importJobs)
+      .values({ id, source: "ms5", mode: "full", input: { mode: "full" }, report: {}, failures: [], createdBy: "test", username: "test" });
+    const queries = { spent: 0, budget: D1_QUERY_BUDGET };
+    const deps = {
+      db: createDb(countQueries(lossy, queries)),
+      queries,
+      queue: env.IMPORT_QUEUE,
+      files: env.FILES,
+      hyperdrive: () => env.LEGACY_DB,
+      plantTimeZone: () => "UTC",
+      now: () => new Date(),
+    };
+    await expect(runImport(deps, { get: () => source }, id)).rejects.toThrow(/Network connection lost/);
+    const [job] = await db().select().from(importJobs).where(eq(importJobs.id, id));
+    expect(job?.state).toBe("queued");
+    expect(job?.failures).toEqual([]);
+    expect(job?.failureCount).toBe(0);
+    expect(await count(oeeCalculations)).toBe(0);
+
+    // The queue's next delivery, with D1 back, writes every row: none lost, none reported.
+    const fresh = { spent: 0, budget: D1_QUERY_BUDGET };
+    const again = await runImport({ ...deps, queries: fresh, db: createDb(countQueries(env.DB, fresh)) }, { get: () => source }, id);
+    expect(again).toBe("completed");
+    const [done] = await db().select().from(importJobs).where(eq(importJobs.id, id));
+    expect(done?.report.oee_calculations).toMatchObject({ read: 100, written: 100, failed: 0 });
+    expect(done?.failures).toEqual([]);
+    expect(await count(oeeCalculations)).toBe(100);
+  });
+
   it("checks the lease before writing a page: a run whose job was claimed again writes nothing more", async () => {
     const rows = Array.from({ length: 700 }, (_, i) => oeeRow(i + 1));
     let oeePages = 0;

@@ -234,7 +234,8 @@ function recordingD1(d1: D1Database, refuse?: string) {
     },
     batch(statements: D1PreparedStatement[]) {
       batches.push(statements.length);
-      if (refuse && statements.some((st) => sqlOf.get(st)?.includes(`'${refuse}'`))) return Promise.reject(new Error("refused for the test"));
+      if (refuse && statements.some((st) => sqlOf.get(st)?.includes(`'${refuse}'`)))
+        return Promise.reject(new Error("D1_ERROR: CHECK constraint failed: refused for the test: SQLITE_CONSTRAINT"));
       return d1.batch(statements);
     },
     exec: (query: string) => d1.exec(query),

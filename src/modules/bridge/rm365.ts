@@ -157,6 +157,17 @@ interface EventValues extends Record<string, unknown> {
 const logKey = (legacyId: string) => `lk.legacy_source = 'rm365' AND lk.legacy_table = 'attendance_logs' AND lk.legacy_id = ${legacyId}`;
 
 /**
+ * The JSON-array literals of the links a page of clock events sets. Each item is a few ids and a
+ * time, far below a statement's size; one that is not (never expected) fails the page, which the
+ * runner retries or reports, rather than dropping a link without a word.
+ */
+function literalsOf(items: readonly unknown[]): string[] {
+  const { literals, large } = jsonLiterals(items);
+  if (large.length > 0) throw new Error(`${large.length} clock-event link(s) too large for one statement`);
+  return literals;
+}
+
+/**
  * A chunk of a page's clock events, a few statements for all of them (`writeMany`): the events in
  * multi-row upserts, then, after their legacy keys, each pair linked and each employee's clock
  * state moved by one `UPDATE … FROM json_each('[…]')` each (the rows as a JSON literal).
@@ -190,7 +201,7 @@ export function writeEvents(db: Db, rows: readonly WriteRow<EventValues>[]): Wri
   const after: BatchItem<"sqlite">[] = [];
   // An 'in' whose closing 'out' is imported: closed by it.
   const ins = rows.filter((r) => r.values.direction === "in" && r.values.pairLegacyId !== null).map((r) => [r.id, r.values.pairLegacyId]);
-  for (const list of jsonLiterals(ins).literals)
+  for (const list of literalsOf(ins))
     after.push(
       db.run(
         sql.raw(`UPDATE attendance_events SET closed_by = p.closer
@@ -202,7 +213,7 @@ export function writeEvents(db: Db, rows: readonly WriteRow<EventValues>[]): Wri
   // An 'out' whose 'in' is imported closes it (the last such 'out' of the chunk, as one by one).
   const outs = new Map<string, string>();
   for (const r of rows) if (r.values.direction === "out" && r.values.pairLegacyId !== null) outs.set(r.values.pairLegacyId, r.id);
-  for (const list of jsonLiterals([...outs]).literals)
+  for (const list of literalsOf([...outs]))
     after.push(
       db.run(
         sql.raw(`UPDATE attendance_events SET closed_by = p.closer
@@ -220,7 +231,7 @@ export function writeEvents(db: Db, rows: readonly WriteRow<EventValues>[]): Wri
     if (!seen || seen.values.at <= r.values.at) latest.set(r.values.employeeId, r);
   }
   const states = [...latest.values()].map((r) => [r.id, r.values.employeeId, r.values.direction, r.values.at]);
-  for (const list of jsonLiterals(states).literals)
+  for (const list of literalsOf(states))
     after.push(
       db.run(
         sql.raw(`UPDATE attendance_employees SET clock_state = p.direction, clock_since = p.at, last_event_id = p.id, updated_at = ${sqlLiteral(isoNow())}

@@ -738,6 +738,9 @@ async function writePage(deps: RunDeps, job: Pick<JobRow, "id" | "attempts">, p:
         if (lo === 0 && hi === writes.length) log("warn", "import page failed as a whole; writing it in halves", describeError(err));
         return await halves(lo, hi);
       }
+      // One row left: written off only when D1 refused the row itself; anything else (a lost
+      // connection, an overloaded database) is retried with the job, the row still unwritten.
+      if (!isRowRefusal(err)) throw err;
       Object.assign(progress, through(end, { index: writes[lo] as number, reason: rootMessage(err) }));
       counted = end;
       stored = false;
@@ -903,6 +906,19 @@ function literalOf(column: Column, value: unknown): string | undefined {
   if (is(value, SQL)) return undefined;
   const driver = column.mapToDriverValue(value);
   return is(driver, SQL) ? undefined : sqlLiteral(driver);
+}
+
+/** What D1 says when it refuses a row's values (a constraint, a type, a size), as opposed to failing to run. */
+const ROW_REFUSAL = /constraint failed|SQLITE_(CONSTRAINT|TOOBIG|MISMATCH|RANGE)|too big|too long|datatype mismatch|malformed JSON/i;
+
+/** Whether `err` (or an error it was caused by) is D1 refusing the row's own values. */
+export function isRowRefusal(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (ROW_REFUSAL.test(message)) return true;
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return false;
 }
 
 function rootMessage(err: unknown): string {
