@@ -565,7 +565,7 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
         this.sendSio(sock, { type: PacketType.CONNECT_ERROR, nsp: "/", data: { message: refusal ?? "Authentication required" } });
         return;
       }
-      writeSio(sock, { ...sio, principal, sessionId, authError: null, connected: true });
+      writeSio(sock, { ...sio, principal, sessionId, authError: null, connected: true }, this.startingBudget(principal.userId));
       this.dropPending(sio.sid);
       const sioUsers = this.index().sioUsers;
       sioUsers.set(principal.userId, (sioUsers.get(principal.userId) ?? new Set<string>()).add(sio.sid));

@@ -130,6 +130,13 @@ function refilled(budget: Budget | undefined, now: number): Budget {
   };
 }
 
+/**
+ * Budgets a room remembers of users whose sockets closed: a user's new socket starts with what
+ * their last one left (refilled for the time between), so reconnecting after a 1008 or 1013
+ * buys no fresh burst. In memory, newest last: at most this many users, the oldest forgotten.
+ */
+export const CARRIED_BUDGETS = 1_000;
+
 // The runtime refuses attachments over 16 KiB; stay clear of it with JSON's size as the gauge.
 const MAX_ATTACHMENT_BYTES = 15 * 1024;
 const SEQ_KEY = "room:seq";
@@ -187,6 +194,8 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
 
   // Sockets whose close or error has been handled in this lifetime; they may still be listed.
   readonly #gone = new WeakSet<RoomSocket>();
+  // What the last closed socket of each user left of its budget (`CARRIED_BUDGETS`).
+  readonly #carried = new Map<string, Budget>();
   #seq: number | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -269,7 +278,7 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
       principal: connect.principal,
       connectedAt: new Date().toISOString(),
       state: null,
-      budget: fullBudget(Date.now()),
+      budget: this.startingBudget(connect.principal.userId),
     };
     server.serializeAttachment(attachment);
     const conn = this.toConnection(server, attachment);
@@ -521,6 +530,22 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
     return closed;
   }
 
+  /** A new socket's budget: what the user's last closed socket left, refilled since; else full. */
+  protected startingBudget(userId: string): Budget {
+    const now = Date.now();
+    const carried = this.#carried.get(userId);
+    return carried ? refilled(carried, now) : fullBudget(now);
+  }
+
+  private carry(userId: string, budget: Budget): void {
+    this.#carried.delete(userId);
+    this.#carried.set(userId, budget);
+    if (this.#carried.size > CARRIED_BUDGETS) {
+      const oldest = this.#carried.keys().next();
+      if (!oldest.done) this.#carried.delete(oldest.value);
+    }
+  }
+
   private budgetOf(ws: RoomSocket): Budget {
     const attachment: unknown = ws.deserializeAttachment();
     return refilled(isAttachment<State>(attachment) ? attachment.budget : undefined, Date.now());
@@ -605,7 +630,9 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
     if (this.#gone.has(ws)) return;
     this.#gone.add(ws);
     const conn = this.connectionOf(ws);
-    if (conn) await this.runHook("onClose", () => this.onClose(conn, code, reason));
+    if (!conn) return;
+    this.carry(conn.principal.userId, this.budgetOf(ws));
+    await this.runHook("onClose", () => this.onClose(conn, code, reason));
   }
 
   private async runHook(name: string, hook: () => void | Promise<void>): Promise<void> {

@@ -22,7 +22,7 @@
 import { decodePacket, decodePayload, type Packet as EioPacket, encodePacket, encodePayload } from "engine.io-parser";
 import { Encoder, PacketType, type Packet as SioPacket } from "socket.io-parser";
 import type { JsonObject, RoomPrincipal } from "./messages";
-import { type Attachment, fullBudget, isAttachment, OPEN, type RoomSocket } from "./room";
+import { type Attachment, type Budget, fullBudget, isAttachment, OPEN, type RoomSocket } from "./room";
 import { PING_INTERVAL_MS } from "./socketio-protocol";
 
 export * from "./socketio-protocol";
@@ -65,8 +65,11 @@ export function sioStateOf(attachment: unknown): SioState | null {
   return typeof sio === "object" && sio !== null ? (sio as SioState) : null;
 }
 
-/** Writes `sio` into a socket's attachment; once connected it carries the room's fields too. */
-export function writeSio<S>(sock: RoomSocket, sio: SioState): void {
+/**
+ * Writes `sio` into a socket's attachment; once connected it carries the room's fields too,
+ * starting with `budget` (the room's `startingBudget` for the user).
+ */
+export function writeSio<S>(sock: RoomSocket, sio: SioState, budget: Budget = fullBudget(Date.now())): void {
   const current: unknown = sock.deserializeAttachment();
   if (isAttachment<S>(current)) {
     sock.serializeAttachment({ ...current, sio });
@@ -79,7 +82,7 @@ export function writeSio<S>(sock: RoomSocket, sio: SioState): void {
       principal: sio.principal,
       connectedAt: new Date().toISOString(),
       state: null,
-      budget: fullBudget(Date.now()),
+      budget,
       sio,
     };
     sock.serializeAttachment(attachment);

@@ -174,6 +174,17 @@ describe("hole 4: a socket's budget", () => {
     // Everything the first replay sent arrived (every event since 0: the line's creation and
     // the 200); the second sent nothing.
     expect(socket.pending().filter((m) => m.type === "line_status_update")).toHaveLength(Number(confirmed.data?.seq));
+
+    // Reconnecting buys no fresh budget: the user's new socket starts with what the last one left.
+    const again = await join(`/ws/lines/${lineId}`, op.token);
+    again.send({ type: "subscribe", subscription_type: "line", last_seq: 0 });
+    expect(await again.closed()).toEqual({ code: 1013, reason: "Resync budget exceeded; reconnect later" });
+    expect(again.pending().filter((m) => m.type === "line_status_update")).toHaveLength(0);
+    // Another user's budget is their own: they get the replay.
+    const other = await join(`/ws/lines/${lineId}`, (await loginAs("operator")).token);
+    other.send({ type: "subscribe", subscription_type: "line", last_seq: 0 });
+    expect(await other.next("subscription_confirmed")).toMatchObject({ data: { resync: "replay" } });
+    other.close();
   });
 });
 
