@@ -144,3 +144,45 @@ export class PlainRead<Row> {
 
 /** A plain read of `columns` (see `PlainRead`): `plainRead({ id: t.id }, sql\`from ${t} where …\`)`. */
 export const plainRead = <C extends ReadColumns>(columns: C, rest: SQL): PlainRead<ReadRow<C>> => new PlainRead<ReadRow<C>>(columns, rest);
+
+/** The column a paged read's rows carry the total in (removed before the rows are returned). */
+const TOTAL = "__total";
+
+/**
+ * A page and the total, in **one** statement: `select <columns>, (select count(*) <countFrom>)
+ * as __total <from> <order> limit :limit offset :offset`. SQLite runs the uncorrelated count once,
+ * and D1 gets one statement where a page + count batch sent two (on `deps.d1` it still carries a
+ * pure read's session check). A page that comes back empty past the first row (`offset > 0`)
+ * carries no total: then the count runs alone. `countFrom` is the `from … where …` to count (by
+ * default `from`; a cheaper one when it counts the same rows, e.g. without a join). Placeholders
+ * appear in both and are filled from the same values, with `limit` and `offset`.
+ */
+export class PagedRead<Row> {
+  private readonly page: PlainRead<Row & { [TOTAL]: number }>;
+  private readonly count: PlainRead<{ total: number }>;
+  constructor(columns: ReadColumns, from: SQL, order: SQL, countFrom: SQL = from) {
+    if (TOTAL in columns) throw new Error(`pagedRead: '${TOTAL}' is reserved`);
+    this.page = new PlainRead(
+      { ...columns, [TOTAL]: sql<number>`(select count(*) ${countFrom})` },
+      sql`${from} ${order} limit ${sql.placeholder("limit")} offset ${sql.placeholder("offset")}`,
+    );
+    this.count = new PlainRead({ total: sql<number>`count(*)` }, countFrom);
+  }
+  /** The SQL of the page statement (tests, EXPLAIN). */
+  get sql(): string {
+    return this.page.sql;
+  }
+  /** Runs it: the page's rows (without the total column) and the total. */
+  async run(d1: D1Database, values: Record<string, unknown> & { limit: number; offset: number }): Promise<{ rows: Row[]; total: number }> {
+    const rows = await this.page.all(d1, values);
+    const first = rows[0];
+    if (first === undefined) return { rows: [], total: values.offset === 0 && values.limit > 0 ? 0 : ((await this.count.all(d1, values))[0]?.total ?? 0) };
+    const total = Number(first[TOTAL]);
+    for (const row of rows) delete (row as Record<string, unknown>)[TOTAL];
+    return { rows, total };
+  }
+}
+
+/** A paged read (see `PagedRead`). */
+export const pagedRead = <C extends ReadColumns>(columns: C, from: SQL, order: SQL, countFrom?: SQL): PagedRead<ReadRow<C>> =>
+  new PagedRead<ReadRow<C>>(columns, from, order, countFrom);

@@ -6,7 +6,9 @@ import { env } from "cloudflare:workers";
 import { eq, inArray } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { attendanceEmployees, attendanceEvents, inventoryAdjustments } from "../../src/db/schema";
+import { sameAccess } from "../../src/lib/auth";
 import { actorOf, principalKey } from "../../src/lib/principal";
+import { rolePermissions } from "../../src/lib/rbac";
 import type { Principal } from "../../src/types";
 import { db, unique } from "../helpers";
 
@@ -67,5 +69,35 @@ describe("migration 0020", () => {
     expect(events.map((e) => e.actorName)).toEqual(expected);
     const adjustments = await db().select().from(inventoryAdjustments).where(inArray(inventoryAdjustments.id, adjustmentIds)).orderBy(inventoryAdjustments.seq);
     expect(adjustments.map((a) => a.username)).toEqual(expected);
+  });
+});
+
+describe("sameAccess (a pure read's claim against the session check)", () => {
+  const user = (over: Partial<Extract<Principal, { kind: "user" }>> = {}): Principal => ({
+    kind: "user",
+    userId: "u1",
+    username: "ana",
+    role: "operator",
+    permissions: rolePermissions("operator", null),
+    tabs: ["production", "andon"],
+    sessionId: "s1",
+    ...over,
+  });
+
+  it("equal rights compare equal however they were built: a shared role set or a copy, tabs in any order", () => {
+    expect(rolePermissions("operator", null)).toBe(rolePermissions("operator", null));
+    expect(sameAccess(user(), user())).toBe(true);
+    expect(sameAccess(user(), user({ permissions: new Set(rolePermissions("operator", null)) }))).toBe(true);
+    expect(sameAccess(user(), user({ tabs: ["andon", "production"] }))).toBe(true);
+  });
+
+  it("any difference in role, permissions, tabs, user, name or session is a difference", () => {
+    expect(sameAccess(user(), user({ role: "viewer", permissions: rolePermissions("viewer", null) }))).toBe(false);
+    expect(sameAccess(user(), user({ permissions: new Set([...rolePermissions("operator", null)].slice(1)) }))).toBe(false);
+    expect(sameAccess(user(), user({ tabs: ["production", "inventory"] }))).toBe(false);
+    expect(sameAccess(user(), user({ tabs: ["production"] }))).toBe(false);
+    expect(sameAccess(user(), user({ userId: "u2" }))).toBe(false);
+    expect(sameAccess(user(), user({ username: "bo" }))).toBe(false);
+    expect(sameAccess(user(), user({ sessionId: "s2" }))).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import { attendanceEmployees, attendanceEvents } from "../../db/schema";
 import { CSV_PAGE_ROWS, csvStream } from "../../lib/csv";
 import type { Deps } from "../../lib/deps";
 import type { Page } from "../../lib/pagination";
-import { likeContains, likePattern, likePlaceholder, type PlainRead, plainRead, type ReadRow } from "../../lib/sql";
+import { likeContains, likePattern, likePlaceholder, type PagedRead, pagedRead, type ReadRow } from "../../lib/sql";
 import { attendanceConfig } from "./config";
 import { toLogEntry } from "./mappers";
 import type { LogEntry, LogQuery } from "./schemas";
@@ -43,7 +43,7 @@ type LogFilter = Omit<LogQuery, "limit" | "offset">;
  * The log as plain reads (lib/sql.ts): SQL built once per combination of filters (values are
  * placeholders), the same conditions as `logConditions`, rows as D1 answers them.
  */
-const logReads = new Map<string, { page: PlainRead<LogRow>; count: PlainRead<{ total: number }> }>();
+const logReads = new Map<string, PagedRead<LogRow>>();
 function logRead(f: LogFilter) {
   const key = [f.from_date, f.to_date, f.employee_id, f.direction, f.department, f.search].map((v) => (v ? "1" : "0")).join("");
   let read = logReads.get(key);
@@ -68,16 +68,18 @@ function logRead(f: LogFilter) {
       f.to_date ? sql`${ev.at} < ${p("to")}` : undefined,
       f.direction ? sql`${ev.direction} = ${p("direction")}` : undefined,
     );
-    read = {
-      page: plainRead(logColumns, sql`${from} order by ${ev.at} desc, ${ev.seq} desc limit ${p("limit")} offset ${p("offset")}`),
-      count: plainRead({ total: sql<number>`count(*)` }, onEmployee ? from : sql`from ${ev}${eventsOnly ? sql` where ${eventsOnly}` : sql``}`),
-    };
+    read = pagedRead(
+      logColumns,
+      from,
+      sql`order by ${ev.at} desc, ${ev.seq} desc`,
+      onEmployee ? from : sql`from ${ev}${eventsOnly ? sql` where ${eventsOnly}` : sql``}`,
+    );
     logReads.set(key, read);
   }
   return read;
 }
 
-/** Clock events, newest first, with RM365's filters (plant dates, search, employee, direction): one D1 batch. */
+/** Clock events, newest first, with RM365's filters (plant dates, search, employee, direction): one D1 statement. */
 export async function listLogs(deps: Pick<Deps, "d1" | "feature">, query: LogQuery): Promise<Page<LogEntry>> {
   const { timeZone } = deps.feature(attendanceConfig);
   const read = logRead(query);
@@ -91,9 +93,9 @@ export async function listLogs(deps: Pick<Deps, "d1" | "feature">, query: LogQue
     limit: query.limit,
     offset: query.offset,
   };
-  const [page, totals] = await deps.d1.batch([read.page.statement(deps.d1, values), read.count.statement(deps.d1, values)]);
-  const items = read.page.rows(page).map((r) => toLogEntry(r, { name: r.employeeName, code: r.employeeCode, department: r.department }, timeZone));
-  return { items, total: read.count.rows(totals)[0]?.total ?? 0, limit: query.limit, offset: query.offset };
+  const { rows, total } = await read.run(deps.d1, values);
+  const items = rows.map((r) => toLogEntry(r, { name: r.employeeName, code: r.employeeCode, department: r.department }, timeZone));
+  return { items, total, limit: query.limit, offset: query.offset };
 }
 
 /** The filtered log as CSV, in recording order, streamed a page at a time (keyset on seq). */

@@ -15,7 +15,7 @@ import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { type Page, type PageParams, paginate } from "../../lib/pagination";
 import { actorOf } from "../../lib/principal";
-import { chunk, escapeLike, IDS_PER_STATEMENT, likeContains, type PlainRead, plainRead, rowsPerInsert } from "../../lib/sql";
+import { chunk, escapeLike, IDS_PER_STATEMENT, likeContains, type PagedRead, type PlainRead, pagedRead, plainRead, rowsPerInsert } from "../../lib/sql";
 import type { Principal } from "../../types";
 import { currentLogJoin, type EquipmentRow, equipmentColumns, equipmentNotFound, ofKind, requireEquipment, selectEquipment, toEquipment } from "./repo";
 import type {
@@ -443,9 +443,9 @@ type ListFilter = Partial<Pick<EquipmentListQuery, "status" | "sub_status" | "pr
  * are placeholders), rows as D1 answers them, mapped once by the caller. The conditions are
  * `listFilters`' (same columns, same LIKE escaping), `kind` and the live-item rule `selectEquipment`'s.
  */
-const listReads = new Map<string, { page: PlainRead<EquipmentRow>; count: PlainRead<{ total: number }> }>();
-function listRead(filter: ListFilter, kind: boolean, paged: boolean) {
-  const key = `${filter.status !== undefined}${filter.sub_status !== undefined}${filter.production_line !== undefined}${filter.q !== undefined}${kind}${paged}`;
+const listReads = new Map<string, { all: PlainRead<EquipmentRow>; paged: PagedRead<EquipmentRow> }>();
+function listRead(filter: ListFilter, kind: boolean) {
+  const key = `${filter.status !== undefined}${filter.sub_status !== undefined}${filter.production_line !== undefined}${filter.q !== undefined}${kind}`;
   let read = listReads.get(key);
   if (!read) {
     const q = sql.placeholder("q");
@@ -458,7 +458,7 @@ function listRead(filter: ListFilter, kind: boolean, paged: boolean) {
       kind ? sql`${equipment.kind} = ${sql.placeholder("kind")}` : undefined,
     );
     const from = sql`from ${equipment} inner join ${equipmentLog} on ${currentLogJoin} where ${where}`;
-    read = { page: plainRead(equipmentColumns, sql`${from} ${paged ? PAGE_ORDER : ALL_ORDER}`), count: plainRead({ total: sql<number>`count(*)` }, from) };
+    read = { all: plainRead(equipmentColumns, sql`${from} ${ORDER}`), paged: pagedRead(equipmentColumns, from, ORDER) };
     listReads.set(key, read);
   }
   return read;
@@ -470,23 +470,20 @@ const listValues = (filter: ListFilter, kind?: EquipmentKind) => ({
   q: filter.q === undefined ? undefined : `%${escapeLike(filter.q)}%`,
   kind,
 });
-const PAGE_ORDER = sql`order by ${equipment.code} asc, ${equipment.id} asc limit ${sql.placeholder("limit")} offset ${sql.placeholder("offset")}`;
-const ALL_ORDER = sql`order by ${equipment.code} asc, ${equipment.id} asc`;
+const ORDER = sql`order by ${equipment.code} asc, ${equipment.id} asc`;
 
 /**
  * A page of live items by code (then id), filtered by status, sub-status, line or a search text,
- * and their total: one D1 batch. Rows as `equipmentColumns` names them (map with `toEquipment`).
+ * and their total: one D1 statement. Rows as `equipmentColumns` names them (map with `toEquipment`).
  */
 export async function listEquipment(deps: Pick<Deps, "d1">, query: EquipmentListQuery): Promise<Page<EquipmentRow>> {
-  const read = listRead(query, false, true);
-  const values = { ...listValues(query), limit: query.limit, offset: query.offset };
-  const [page, totals] = await deps.d1.batch([read.page.statement(deps.d1, values), read.count.statement(deps.d1, values)]);
-  return { items: read.page.rows(page), total: read.count.rows(totals)[0]?.total ?? 0, limit: query.limit, offset: query.offset };
+  const { rows, total } = await listRead(query, false).paged.run(deps.d1, { ...listValues(query), limit: query.limit, offset: query.offset });
+  return { items: rows, total, limit: query.limit, offset: query.offset };
 }
 
 /** Every live item by code (CCbackend's list returns them all), optionally of one status: one query. */
 export async function listAllEquipment(deps: Pick<Deps, "d1">, filter: { status?: string | undefined }, kind?: EquipmentKind): Promise<EquipmentRow[]> {
-  return listRead(filter, kind !== undefined, false).page.all(deps.d1, listValues(filter, kind));
+  return listRead(filter, kind !== undefined).all.all(deps.d1, listValues(filter, kind));
 }
 
 /** Live items by current status (`null` for items without one). */

@@ -22,7 +22,7 @@ import { purgeFiles, queueFileDeletionsOf } from "../../lib/files";
 import { type Page, paginate } from "../../lib/pagination";
 import { actorOf } from "../../lib/principal";
 import { hasPermission } from "../../lib/rbac";
-import { afterOneChange, insertWhere, likePattern, likePlaceholder, type PlainRead, plainRead, type ReadRow } from "../../lib/sql";
+import { afterOneChange, insertWhere, likePattern, likePlaceholder, type PagedRead, pagedRead, type ReadRow } from "../../lib/sql";
 import type { Principal } from "../../types";
 import type { ListPartsInput, Part, PartFields, PartStats, TransitionInput, UpdatePartInput } from "./schemas";
 
@@ -176,12 +176,12 @@ const partColumns = {
 export type PartView = ReadRow<typeof partColumns>;
 
 /**
- * The part lists as plain reads (lib/sql.ts): SQL built once per combination of filter, sort
+ * The part lists as paged reads (lib/sql.ts: page and total in one statement): SQL built once per combination of filter, sort
  * column and direction (values are placeholders), rows as D1 answers them (`misc_info` decoded),
  * mapped once by `toPart`. Every surface that lists parts (v1, by category, seed 001/002's
  * `/api/parts/` and Aerie's) comes through `listParts`.
  */
-const listReads = new Map<string, { page: PlainRead<PartView>; count: PlainRead<{ total: number }> }>();
+const listReads = new Map<string, PagedRead<PartView>>();
 function partsRead(category: boolean, search: boolean, sortBy: ListPartsInput["sort_by"], sortOrder: ListPartsInput["sort_order"]) {
   const key = `${category}${search}${sortBy}${sortOrder}`;
   let read = listReads.get(key);
@@ -194,13 +194,7 @@ function partsRead(category: boolean, search: boolean, sortBy: ListPartsInput["s
     // Text sorts ignore case ("alpha" before "Bravo"), as a person reading the board expects.
     const column = sortBy === "created_at" ? sql`${SORT_COLUMNS.created_at}` : sql`${SORT_COLUMNS[sortBy]} collate nocase`;
     const direction = sortOrder === "desc" ? sql`desc` : sql`asc`;
-    read = {
-      page: plainRead(
-        partColumns,
-        sql`${from} order by ${column} ${direction}, ${parts.id} asc limit ${sql.placeholder("limit")} offset ${sql.placeholder("offset")}`,
-      ),
-      count: plainRead({ total: sql<number>`count(*)` }, from),
-    };
+    read = pagedRead(partColumns, from, sql`order by ${column} ${direction}, ${parts.id} asc`);
     listReads.set(key, read);
   }
   return read;
@@ -209,14 +203,14 @@ function partsRead(category: boolean, search: boolean, sortBy: ListPartsInput["s
 /**
  * A page of parts: `category`, `search` (name, notes, subsystem, assigned, material, part id;
  * case-insensitive substring), sorted by `sort_by`/`sort_order` with the id as tiebreaker, and
- * the total: one D1 batch.
+ * the total: one D1 statement.
  */
 export async function listParts({ d1 }: Pick<Deps, "d1">, input: ListPartsInput): Promise<Page<Part>> {
   const search = input.search?.trim();
   const read = partsRead(Boolean(input.category), Boolean(search), input.sort_by, input.sort_order);
   const values = { category: input.category, search: search ? likePattern(search) : undefined, limit: input.limit, offset: input.offset };
-  const [page, totals] = await d1.batch([read.page.statement(d1, values), read.count.statement(d1, values)]);
-  return { items: read.page.rows(page).map(toPart), total: read.count.rows(totals)[0]?.total ?? 0, limit: input.limit, offset: input.offset };
+  const { rows, total } = await read.run(d1, values);
+  return { items: rows.map(toPart), total, limit: input.limit, offset: input.offset };
 }
 
 /** Counts by category, by status and by assignment, in one query. */

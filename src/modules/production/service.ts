@@ -5,7 +5,7 @@ import { AppError, conflict, forbidden, notFound } from "../../lib/errors";
 import { type PageParams, paginate } from "../../lib/pagination";
 import { actorOf } from "../../lib/principal";
 import { hasPermission } from "../../lib/rbac";
-import { type PlainRead, plainRead } from "../../lib/sql";
+import { type PagedRead, pagedRead } from "../../lib/sql";
 import type { Principal } from "../../types";
 import { publishLine } from "./live";
 import type { CreateJob, CreateLine, CreateProduct, CreateSchedule, Job, JobAction, Line, UpdateLine, UpdateProduct, UpdateSchedule } from "./schemas";
@@ -40,8 +40,8 @@ export const toLine = (row: LineRow): Line => ({
   updated_at: row.updatedAt,
 });
 
-/** The line lists as plain reads (lib/sql.ts), built once per combination of filters (values are placeholders). */
-const lineReads = new Map<string, { page: PlainRead<LineRow>; count: PlainRead<{ total: number }> }>();
+/** The line lists as paged reads (lib/sql.ts), built once per combination of filters (values are placeholders). */
+const lineReads = new Map<string, PagedRead<LineRow>>();
 function lineRead(enabled: boolean, status: boolean) {
   const key = `${enabled}${status}`;
   let read = lineReads.get(key);
@@ -51,24 +51,17 @@ function lineRead(enabled: boolean, status: boolean) {
       status ? sql`${productionLines.status} = ${sql.placeholder("status")}` : undefined,
     );
     const from = sql`from ${productionLines}${where ? sql` where ${where}` : sql``}`;
-    read = {
-      page: plainRead(
-        getTableColumns(productionLines),
-        sql`${from} order by ${productionLines.lineCode} asc, ${productionLines.id} asc limit ${sql.placeholder("limit")} offset ${sql.placeholder("offset")}`,
-      ),
-      count: plainRead({ total: sql<number>`count(*)` }, from),
-    };
+    read = pagedRead(getTableColumns(productionLines), from, sql`order by ${productionLines.lineCode} asc, ${productionLines.id} asc`);
     lineReads.set(key, read);
   }
   return read;
 }
 
-/** Lists lines by code (then id), with the total: one D1 batch. */
+/** Lists lines by code (then id), with the total: one D1 statement. */
 export async function listLines({ d1 }: Pick<Deps, "d1">, q: PageParams & { enabled?: "true" | "false" | undefined; status?: LineRow["status"] | undefined }) {
   const read = lineRead(q.enabled !== undefined, q.status !== undefined);
-  const values = { enabled: q.enabled === "true" ? 1 : 0, status: q.status, limit: q.limit, offset: q.offset };
-  const [page, totals] = await d1.batch([read.page.statement(d1, values), read.count.statement(d1, values)]);
-  return { items: read.page.rows(page).map(toLine), total: read.count.rows(totals)[0]?.total ?? 0, limit: q.limit, offset: q.offset };
+  const { rows, total } = await read.run(d1, { enabled: q.enabled === "true" ? 1 : 0, status: q.status, limit: q.limit, offset: q.offset });
+  return { items: rows.map(toLine), total, limit: q.limit, offset: q.offset };
 }
 
 /** The line row, or 404. Other domains (andon, OEE) use it to check a line exists. */
