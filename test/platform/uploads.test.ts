@@ -11,6 +11,7 @@ import {
   PART_BYTES,
   type ReceiveUploadOptions,
   receiveUpload,
+  SMALL_BUFFER_BYTES,
   sanitizeFilename,
   sniffKind,
   UploadMemory,
@@ -207,7 +208,7 @@ async function send(name: string, body: Uint8Array, opts: SendOptions = {}) {
   const res = await app.fetch(new Request(`http://localhost/api/v1/test/uploads/${name}`, { method: "POST", headers, body: streamOf(body, opts) }), env, ctx);
   await waitOnExecutionContext(ctx);
   const json = (await res.json()) as Json;
-  return { status: res.status, json };
+  return { status: res.status, json, headers: res.headers };
 }
 
 async function storedKeys(): Promise<string[]> {
@@ -657,6 +658,83 @@ describe("UploadMemory: the pool of slots for large uploads", () => {
     (await waiters[0])?.release();
     (await waiters[1])?.release();
     expect([pool.free, pool.waiting]).toEqual([1, 0]);
+  });
+});
+
+describe("receiveUpload: large uploads take a slot of the isolate's pool", () => {
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  /** A STEP file one byte past what the small buffers hold: it needs a slot. */
+  const large = bytes("ISO-10303-21;\n", filler(2 * 1024 * 1024, 9));
+
+  /** Holds every slot of the isolate's pool, with a short wait, for `body`; then gives them back. */
+  async function withPoolFull<T>(waitMs: number, body: (held: UploadSlot[]) => Promise<T>): Promise<T> {
+    const wait = uploadMemory.waitMs;
+    const held = await Promise.all(Array.from({ length: uploadMemory.slots }, () => uploadMemory.acquire()));
+    uploadMemory.waitMs = waitMs;
+    try {
+      return await body(held);
+    } finally {
+      for (const slot of held) slot.release();
+      uploadMemory.waitMs = wait;
+    }
+  }
+
+  it("with every slot taken a large file is 503 with Retry-After and nothing is kept; small files still pass; then it succeeds", async () => {
+    const before = await storedKeys();
+    await withPoolFull(200, async () => {
+      const record: Spy = { events: [] };
+      spy = record;
+      const body = multipart([
+        { name: "file", filename: "first.pdf", data: pdf() },
+        { name: "file", filename: "bracket.stp", data: large },
+      ]);
+      const refused = await send("documents", body);
+      expect(refused.status).toBe(503);
+      expect(refused.json.error).toBe("SERVICE_UNAVAILABLE");
+      expect(refused.json.message).toMatch(/^Too many large uploads are being received at once; retry in \d+ seconds$/);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(refused.headers.get("retry-after")).toBe(String(refused.json.retry_after));
+      // The first file was stored, then removed; the large one never reached R2.
+      const puts = record.events.filter((e) => e.op === "put").map((e) => e.key);
+      expect(puts).toHaveLength(1);
+      expect(record.events.filter((e) => e.op === "delete").map((e) => e.key)).toEqual(puts);
+      expect(record.events.some((e) => e.op === "create" || e.op === "part")).toBe(false);
+      expect(await storedKeys()).toEqual(before);
+      expect([uploadMemory.free, uploadMemory.waiting]).toEqual([0, 0]);
+      spy = undefined;
+
+      // Files the small buffers hold never ask the pool: the largest one still passes, one byte more does not.
+      const fits = bytes("%PDF-1.7\n", filler(SMALL_BUFFER_BYTES - 9, 12));
+      const small = await send("documents", multipart([{ name: "file", filename: "manual.pdf", data: fits }]));
+      expect(small.status).toBe(201);
+      expect(await objectBytes((small.json.files as unknown as { key: string }[])[0]?.key ?? "")).toEqual(fits);
+      const over = await send("documents", multipart([{ name: "file", filename: "manual.pdf", data: bytes(fits, [0]) }]));
+      expect(over.status).toBe(503);
+    });
+    const ok = await send("documents", multipart([{ name: "file", filename: "bracket.stp", data: large }]));
+    expect(ok.status).toBe(201);
+    const file = (ok.json.files as unknown as { key: string; sha256: string }[])[0];
+    expect(file?.sha256).toBe(await sha256(large));
+    expect(await objectBytes(file?.key ?? "")).toEqual(large);
+  });
+
+  it("a large upload waits for a slot with its body unread, and goes on when one is released", async () => {
+    await withPoolFull(10_000, async (held) => {
+      const sent = { sent: 0 };
+      const pending = send("documents", multipart([{ name: "file", filename: "bracket.stp", data: large }]), { progress: sent });
+      for (let i = 0; i < 200 && uploadMemory.waiting === 0; i++) await sleep(10);
+      expect(uploadMemory.waiting).toBe(1);
+      const reached = sent.sent;
+      await sleep(100);
+      expect(sent.sent).toBe(reached); // backpressure: nothing more read while it waits
+      expect(reached).toBeLessThan(SMALL_BUFFER_BYTES + 256 * 1024);
+      held.pop()?.release();
+      const { status, json } = await pending;
+      expect(status).toBe(201);
+      expect(await objectBytes((json.files as unknown as { key: string }[])[0]?.key ?? "")).toEqual(large);
+      // It gave the slot back when it ended: the one released above is free again.
+      expect([uploadMemory.free, uploadMemory.waiting]).toEqual([1, 0]);
+    });
   });
 });
 

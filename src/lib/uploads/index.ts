@@ -25,6 +25,7 @@ export {
   type ReceivedUpload,
   type ReceiveUploadOptions,
   receiveUpload,
+  SMALL_BUFFER_BYTES,
   type UploadedFile,
   type UploadTimings,
   uploadTimings,
