@@ -3,9 +3,21 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { createDb } from "../../src/db/client";
+import { AppError } from "../../src/lib/errors";
 import { isPending } from "../../src/lib/files";
 import { route } from "../../src/lib/route";
-import { incomingUpload, PART_BYTES, type ReceiveUploadOptions, receiveUpload, sanitizeFilename, sniffKind } from "../../src/lib/uploads";
+import {
+  incomingUpload,
+  PART_BYTES,
+  type ReceiveUploadOptions,
+  receiveUpload,
+  SMALL_BUFFER_BYTES,
+  sanitizeFilename,
+  sniffKind,
+  UploadMemory,
+  type UploadSlot,
+  uploadMemory,
+} from "../../src/lib/uploads";
 import type { Json } from "../helpers";
 
 // ---------------------------------------------------------------------------------------------
@@ -196,7 +208,7 @@ async function send(name: string, body: Uint8Array, opts: SendOptions = {}) {
   const res = await app.fetch(new Request(`http://localhost/api/v1/test/uploads/${name}`, { method: "POST", headers, body: streamOf(body, opts) }), env, ctx);
   await waitOnExecutionContext(ctx);
   const json = (await res.json()) as Json;
-  return { status: res.status, json };
+  return { status: res.status, json, headers: res.headers };
 }
 
 async function storedKeys(): Promise<string[]> {
@@ -228,6 +240,10 @@ async function expectAborted(record: Spy) {
 afterEach(() => {
   spy = undefined;
   progress = undefined;
+  // Every receive gave its slot of the isolate's pool back, however it ended (413s, R2 refusals,
+  // clients gone…), and nobody is left waiting.
+  expect(uploadMemory.free).toBe(uploadMemory.slots);
+  expect(uploadMemory.waiting).toBe(0);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -540,6 +556,185 @@ describe("receiveUpload: chunk boundaries", () => {
       expect(status, `cut at ${cut}`).toBe(201);
       expect((json.files as unknown as { size: number }[])[0]?.size).toBe(step().length);
     }
+  });
+});
+
+describe("UploadMemory: the pool of slots for large uploads", () => {
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  /** Records the order in which acquisitions settle. */
+  const track = (order: string[], name: string, p: Promise<UploadSlot>) =>
+    p.then(
+      (slot) => {
+        order.push(name);
+        return slot;
+      },
+      (err: unknown) => {
+        order.push(`${name}:refused`);
+        throw err;
+      },
+    );
+
+  it("grants its slots at once; the next request waits until one is released; a second release() gives nothing back", async () => {
+    const pool = new UploadMemory({ slots: 3, waitMs: 5_000 });
+    const held = await Promise.all([pool.acquire(), pool.acquire(), pool.acquire()]);
+    expect(pool.free).toBe(0);
+    const order: string[] = [];
+    const fourth = track(order, "fourth", pool.acquire());
+    await sleep(50);
+    expect(order).toEqual([]);
+    expect(pool.waiting).toBe(1);
+    held[0]?.release();
+    const slot = await fourth;
+    expect(order).toEqual(["fourth"]);
+    expect([pool.free, pool.waiting]).toEqual([0, 0]);
+    held[0]?.release(); // already released: must not free a slot the fourth request holds
+    expect(pool.free).toBe(0);
+    for (const s of [slot, held[1], held[2]]) s?.release();
+    expect(pool.free).toBe(3);
+  });
+
+  it("serves waiters first come first served; a newcomer does not overtake a woken waiter", async () => {
+    const pool = new UploadMemory({ slots: 1, waitMs: 5_000 });
+    const first = await pool.acquire();
+    const order: string[] = [];
+    const a = track(order, "a", pool.acquire());
+    const b = track(order, "b", pool.acquire());
+    const c = track(order, "c", pool.acquire());
+    await sleep(20);
+    expect(pool.waiting).toBe(3);
+    first.release();
+    // Arrives in the same tick as the release, before a has run: it queues behind c.
+    const late = track(order, "late", pool.acquire());
+    const slotA = await a;
+    await sleep(20);
+    expect(order).toEqual(["a"]);
+    slotA.release();
+    const slotB = await b;
+    slotB.release();
+    const slotC = await c;
+    await sleep(20);
+    expect(order).toEqual(["a", "b", "c"]);
+    slotC.release();
+    (await late).release();
+    expect(order).toEqual(["a", "b", "c", "late"]);
+    expect([pool.free, pool.waiting]).toEqual([1, 0]);
+  });
+
+  it("refuses a waiter past its wait with a 503 and Retry-After; it leaves the queue and no slot leaks", async () => {
+    const pool = new UploadMemory({ slots: 2, waitMs: 60 });
+    const held = await Promise.all([pool.acquire(), pool.acquire()]);
+    const patient = pool.acquire(5_000);
+    const started = Date.now();
+    const refused = await pool.acquire().catch((err: unknown) => err);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(50);
+    expect(refused).toBeInstanceOf(AppError);
+    const err = refused as AppError;
+    expect([err.status, err.code]).toEqual([503, "SERVICE_UNAVAILABLE"]);
+    expect(err.retryAfter).toBeGreaterThan(0);
+    expect(err.message).toBe(`Too many large uploads are being received at once; retry in ${err.retryAfter} seconds`);
+    // The refused one is gone; the patient one, queued before it, still waits and gets the slot.
+    expect(pool.waiting).toBe(1);
+    held[0]?.release();
+    const slot = await patient;
+    expect([pool.free, pool.waiting]).toEqual([0, 0]);
+    slot.release();
+    held[1]?.release();
+    expect(pool.free).toBe(2);
+    const again = await Promise.all([pool.acquire(10), pool.acquire(10)]);
+    expect(pool.free).toBe(0);
+    for (const s of again) s.release();
+    expect(pool.free).toBe(2);
+  });
+
+  it("refuses at once when the queue is full", async () => {
+    const pool = new UploadMemory({ slots: 1, waitMs: 5_000, maxWaiting: 2 });
+    const held = await pool.acquire();
+    const waiters = [pool.acquire(), pool.acquire()];
+    const started = Date.now();
+    await expect(pool.acquire()).rejects.toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(pool.waiting).toBe(2);
+    held.release();
+    (await waiters[0])?.release();
+    (await waiters[1])?.release();
+    expect([pool.free, pool.waiting]).toEqual([1, 0]);
+  });
+});
+
+describe("receiveUpload: large uploads take a slot of the isolate's pool", () => {
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  /** A STEP file one byte past what the small buffers hold: it needs a slot. */
+  const large = bytes("ISO-10303-21;\n", filler(2 * 1024 * 1024, 9));
+
+  /** Holds every slot of the isolate's pool, with a short wait, for `body`; then gives them back. */
+  async function withPoolFull<T>(waitMs: number, body: (held: UploadSlot[]) => Promise<T>): Promise<T> {
+    const wait = uploadMemory.waitMs;
+    const held = await Promise.all(Array.from({ length: uploadMemory.slots }, () => uploadMemory.acquire()));
+    uploadMemory.waitMs = waitMs;
+    try {
+      return await body(held);
+    } finally {
+      for (const slot of held) slot.release();
+      uploadMemory.waitMs = wait;
+    }
+  }
+
+  it("with every slot taken a large file is 503 with Retry-After and nothing is kept; small files still pass; then it succeeds", async () => {
+    const before = await storedKeys();
+    await withPoolFull(200, async () => {
+      const record: Spy = { events: [] };
+      spy = record;
+      const body = multipart([
+        { name: "file", filename: "first.pdf", data: pdf() },
+        { name: "file", filename: "bracket.stp", data: large },
+      ]);
+      const refused = await send("documents", body);
+      expect(refused.status).toBe(503);
+      expect(refused.json.error).toBe("SERVICE_UNAVAILABLE");
+      expect(refused.json.message).toMatch(/^Too many large uploads are being received at once; retry in \d+ seconds$/);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(refused.headers.get("retry-after")).toBe(String(refused.json.retry_after));
+      // The first file was stored, then removed; the large one never reached R2.
+      const puts = record.events.filter((e) => e.op === "put").map((e) => e.key);
+      expect(puts).toHaveLength(1);
+      expect(record.events.filter((e) => e.op === "delete").map((e) => e.key)).toEqual(puts);
+      expect(record.events.some((e) => e.op === "create" || e.op === "part")).toBe(false);
+      expect(await storedKeys()).toEqual(before);
+      expect([uploadMemory.free, uploadMemory.waiting]).toEqual([0, 0]);
+      spy = undefined;
+
+      // Files the small buffers hold never ask the pool: the largest one still passes, one byte more does not.
+      const fits = bytes("%PDF-1.7\n", filler(SMALL_BUFFER_BYTES - 9, 12));
+      const small = await send("documents", multipart([{ name: "file", filename: "manual.pdf", data: fits }]));
+      expect(small.status).toBe(201);
+      expect(await objectBytes((small.json.files as unknown as { key: string }[])[0]?.key ?? "")).toEqual(fits);
+      const over = await send("documents", multipart([{ name: "file", filename: "manual.pdf", data: bytes(fits, [0]) }]));
+      expect(over.status).toBe(503);
+    });
+    const ok = await send("documents", multipart([{ name: "file", filename: "bracket.stp", data: large }]));
+    expect(ok.status).toBe(201);
+    const file = (ok.json.files as unknown as { key: string; sha256: string }[])[0];
+    expect(file?.sha256).toBe(await sha256(large));
+    expect(await objectBytes(file?.key ?? "")).toEqual(large);
+  });
+
+  it("a large upload waits for a slot with its body unread, and goes on when one is released", async () => {
+    await withPoolFull(10_000, async (held) => {
+      const sent = { sent: 0 };
+      const pending = send("documents", multipart([{ name: "file", filename: "bracket.stp", data: large }]), { progress: sent });
+      for (let i = 0; i < 200 && uploadMemory.waiting === 0; i++) await sleep(10);
+      expect(uploadMemory.waiting).toBe(1);
+      const reached = sent.sent;
+      await sleep(100);
+      expect(sent.sent).toBe(reached); // backpressure: nothing more read while it waits
+      expect(reached).toBeLessThan(SMALL_BUFFER_BYTES + 256 * 1024);
+      held.pop()?.release();
+      const { status, json } = await pending;
+      expect(status).toBe(201);
+      expect(await objectBytes((json.files as unknown as { key: string }[])[0]?.key ?? "")).toEqual(large);
+      // It gave the slot back when it ended: the one released above is free again.
+      expect([uploadMemory.free, uploadMemory.waiting]).toEqual([1, 0]);
+    });
   });
 });
 

@@ -3,9 +3,19 @@
  * - receive.ts   receiveUpload(), the upload object a service takes, the per-file sink
  * - multipart.ts the multipart/form-data reader
  * - kinds.ts     kinds judged by content, file names made safe
+ * - memory.ts    the isolate's pool of slots for large uploads (full-size part buffers)
  * - errors.ts    the 4xx errors uploads answer
  */
 export { MAX_FILENAME_LENGTH, sanitizeFilename, sniffKind, type UploadKind } from "./kinds";
+export {
+  LARGE_UPLOAD_WAIT_MS,
+  MAX_LARGE_UPLOADS,
+  MAX_LARGE_UPLOADS_WAITING,
+  UploadMemory,
+  type UploadSlot,
+  uploadMemory,
+  uploadsBusy,
+} from "./memory";
 export { MultipartReader } from "./multipart";
 export {
   type IncomingUpload,
@@ -15,6 +25,7 @@ export {
   type ReceivedUpload,
   type ReceiveUploadOptions,
   receiveUpload,
+  SMALL_BUFFER_BYTES,
   type UploadedFile,
   type UploadTimings,
   uploadTimings,

@@ -20,6 +20,11 @@
  *   whatever the file size and R2's writes overlap the body's arrival. Files that fit in one
  *   part are stored with one `put` (with its SHA-256, which R2 verifies); larger ones with an R2
  *   multipart upload, whose parts must all be the same size (at least 5 MiB) except the last.
+ * - The buffers stay small (at most SMALL_BUFFER_BYTES, 1 MiB) until a file needs more; then the
+ *   request first takes a slot of the isolate's pool (`uploadMemory`, ./memory.ts: at most
+ *   MAX_LARGE_UPLOADS requests hold full-size buffers at once). Without a free slot it waits,
+ *   its body unread, then fails with a 503 and Retry-After. The slot is released when the
+ *   receive ends, however it ends.
  * - The caps are checked on bytes as they arrive (per file, per kind, on the whole body, and on
  *   the number of file parts, empty ones included), so an oversized or endless body is refused
  *   without being read to its end.
@@ -31,7 +36,8 @@
  *   deletes those files once the lease has passed. Pending files are not served (`isPending`).
  * - Any failure part-way deletes what this request stored (through the file outbox) and aborts
  *   its multipart upload before the error is thrown. A client that disconnects cancels the
- *   request, so pass `waitUntil`: the clean-up then runs to its end after the disconnect.
+ *   request, so pass `waitUntil`: the clean-up (and the release of a pool slot) then runs to its
+ *   end after the disconnect.
  */
 import type { SQL } from "drizzle-orm";
 import type { Db } from "../../db/client";
@@ -41,6 +47,7 @@ import { deleteFiles, holdFiles, MAX_KEYS_PER_STATEMENT, releaseFiles } from "..
 import { describeError, log } from "../logging";
 import { malformed, tooLarge, unsupported } from "./errors";
 import { KIND_INFO, SNIFF_BYTES, sanitizeFilename, sniffKind, type UploadKind } from "./kinds";
+import { type UploadSlot, uploadMemory } from "./memory";
 import { boundaryOf, concat, decodeUtf8, MAX_PART_HEADER_BYTES, MultipartReader, partOf } from "./multipart";
 
 /**
@@ -66,6 +73,8 @@ export function incomingUpload(request: Request): IncomingUpload {
 
 /** R2 multipart part size: the minimum R2 allows, and the memory one file in flight costs. */
 export const PART_BYTES = 5 * 1024 * 1024;
+/** A part buffer grows past this (straight to PART_BYTES) only with a slot of `uploadMemory`. */
+export const SMALL_BUFFER_BYTES = 1024 * 1024;
 /** One outbox statement must be able to release or discard a whole request's files. */
 const MAX_FILES_LIMIT = MAX_KEYS_PER_STATEMENT;
 
@@ -104,7 +113,10 @@ export interface ReceiveUploadOptions {
    * text fields and part headers).
    */
   maxBodyBytes?: number;
-  /** `c.executionCtx.waitUntil`: lets the clean-up after a failure outlive a client disconnect. */
+  /**
+   * `c.executionCtx.waitUntil`: lets the clean-up after a failure, and the release of the
+   * request's slot of the upload pool, outlive a client disconnect.
+   */
   waitUntil?: (promise: Promise<unknown>) => void;
   /** Adds the milliseconds of each stage here (for a route's stage log; see UploadTimings). */
   timings?: UploadTimings;
@@ -114,8 +126,8 @@ export interface ReceiveUploadOptions {
  * Where receiving an upload spends its time, in milliseconds, summed over the body: waiting for
  * the body's bytes (`readMs`), the SHA-256 (`hashMs`), the kind and UTF-8 checks (`checkMs`),
  * waiting on R2 (`storeMs`: for the part in flight, the single put, completing; a part is sent
- * while the next fills, so its time is counted only when the receive waits for it) and the
- * pending records (`holdMs`).
+ * while the next fills, so its time is counted only when the receive waits for it), the
+ * pending records (`holdMs`) and a slot of the isolate's large-upload pool (`slotMs`).
  * The rest of the receive is the multipart parse and the copies into the part buffer.
  */
 export interface UploadTimings {
@@ -124,10 +136,11 @@ export interface UploadTimings {
   checkMs: number;
   storeMs: number;
   holdMs: number;
+  slotMs: number;
 }
 
 /** Fresh counters for `ReceiveUploadOptions.timings`. */
-export const uploadTimings = (): UploadTimings => ({ readMs: 0, hashMs: 0, checkMs: 0, storeMs: 0, holdMs: 0 });
+export const uploadTimings = (): UploadTimings => ({ readMs: 0, hashMs: 0, checkMs: 0, storeMs: 0, holdMs: 0, slotMs: 0 });
 
 /** One stored file. */
 export interface UploadedFile {
@@ -164,7 +177,8 @@ export interface ReceivedUpload {
  * collects the text fields, and returns both. On any failure nothing this request stored is left
  * behind, and the error is an AppError: 415 (not multipart, or a file of a kind not accepted),
  * 413 (a size or count cap), 400 (malformed multipart, or the client went away), 422 (a file in
- * a field not listed in `fileFields`, an empty file).
+ * a field not listed in `fileFields`, an empty file), 503 (a large file and no slot of the
+ * isolate's upload pool within its wait).
  */
 export async function receiveUpload(upload: IncomingUpload, options: ReceiveUploadOptions): Promise<ReceivedUpload> {
   const limits = checkOptions(options);
@@ -283,12 +297,30 @@ async function readForm(
   limits: Limits,
   stored: Stored,
 ): Promise<{ files: UploadedFile[]; fields: Record<string, string | string[]> }> {
+  const buffers: PartBuffers = { filling: new PartBuffer(), spare: new PartBuffer(), slot: undefined };
+  try {
+    return await readParts(body, options, limits, stored, buffers);
+  } finally {
+    // The part last sent references its buffer until R2 has it (or refused it): only then is
+    // the memory the slot stands for free. The slot is released here once, however the receive ends.
+    await stored.sending?.catch(() => undefined);
+    buffers.slot?.release();
+    buffers.slot = undefined;
+  }
+}
+
+async function readParts(
+  body: MultipartReader,
+  options: ReceiveUploadOptions,
+  limits: Limits,
+  stored: Stored,
+  buffers: PartBuffers,
+): Promise<{ files: UploadedFile[]; fields: Record<string, string | string[]> }> {
   const files: UploadedFile[] = [];
   const fields: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
   let fieldCount = 0;
   let fieldBytes = 0;
   let fileParts = 0;
-  const buffers: PartBuffers = { filling: new PartBuffer(), spare: new PartBuffer() };
 
   await body.readBody(() => undefined); // the preamble, ignored
   while ((await body.afterDelimiter()) === "part") {
@@ -386,7 +418,8 @@ class FileSink {
     let pending = bytes;
     while (pending.length > 0) {
       if (this.buffers.filling.full) await this.sendPart();
-      pending = pending.subarray(this.buffers.filling.append(pending));
+      if (this.buffers.slot === undefined && this.buffers.filling.growsLarge(pending.length)) await this.takeSlot();
+      pending = pending.subarray(this.buffers.filling.append(pending, this.buffers.slot !== undefined));
     }
   }
 
@@ -411,6 +444,19 @@ class FileSink {
     }
     this.buffers.filling.clear();
     return { key, size: this.size, kind, contentType: this.contentType, sha256 };
+  }
+
+  /**
+   * A slot of the isolate's pool before the buffers grow to full parts; waits (the body unread)
+   * or throws the pool's 503. Released by readForm when the receive ends.
+   */
+  private async takeSlot(): Promise<void> {
+    const t0 = performance.now();
+    try {
+      this.buffers.slot = await uploadMemory.acquire();
+    } finally {
+      if (this.options.timings) this.options.timings.slotMs += performance.now() - t0;
+    }
   }
 
   /** An R2 call, its time added to `timings.storeMs`. */
@@ -510,10 +556,14 @@ class FileSink {
   }
 }
 
-/** A request's two part buffers: the one being filled and the one whose part is in flight (or free). */
+/**
+ * A request's two part buffers: the one being filled and the one whose part is in flight (or
+ * free), and the pool slot that lets them grow past SMALL_BUFFER_BYTES (both of them: one slot).
+ */
 interface PartBuffers {
   filling: PartBuffer;
   spare: PartBuffer;
+  slot: UploadSlot | undefined;
 }
 
 /** One reusable part-sized buffer; it grows only as far as the files need (at most PART_BYTES). */
@@ -525,13 +575,27 @@ class PartBuffer {
     return this.length === PART_BYTES;
   }
 
-  /** Copies as much of `bytes` as fits; returns how many. */
-  append(bytes: Uint8Array): number {
+  /** The size appending `n` more bytes makes the buffer (its current size if they fit). */
+  private sizeFor(n: number): number {
+    const end = this.length + Math.min(n, PART_BYTES - this.length);
+    if (end <= this.data.length) return this.data.length;
+    // Doubling while small; past SMALL_BUFFER_BYTES straight to a full part, so no 4 + 5 MiB copy.
+    const wanted = Math.max(end, this.data.length * 2);
+    return wanted > SMALL_BUFFER_BYTES ? PART_BYTES : wanted;
+  }
+
+  /** Whether appending `n` more bytes grows the buffer past SMALL_BUFFER_BYTES (it needs a pool slot). */
+  growsLarge(n: number): boolean {
+    return this.data.length <= SMALL_BUFFER_BYTES && this.sizeFor(n) > SMALL_BUFFER_BYTES;
+  }
+
+  /** Copies as much of `bytes` as fits; returns how many. Grows past SMALL_BUFFER_BYTES only with `large`. */
+  append(bytes: Uint8Array, large: boolean): number {
     const n = Math.min(bytes.length, PART_BYTES - this.length);
-    if (this.length + n > this.data.length) {
-      // Doubling while small; past 1 MiB straight to a full part, so no 4 + 5 MiB copy.
-      const wanted = Math.max(this.length + n, this.data.length * 2);
-      const grown = new Uint8Array(wanted > 1024 * 1024 ? PART_BYTES : wanted);
+    const size = this.sizeFor(n);
+    if (size !== this.data.length) {
+      if (size > SMALL_BUFFER_BYTES && !large) throw new Error("PartBuffer: growing to a full part without a slot of the upload pool");
+      const grown = new Uint8Array(size);
       grown.set(this.data.subarray(0, this.length));
       this.data = grown;
     }

@@ -152,7 +152,7 @@ export async function importSalesFile(deps: UploadDeps, input: UploadInput, acto
  * the rest of the receive: the multipart parse and the copies), recording it and queueing it.
  */
 function logUploadStages(importId: string, bytes: number, t: UploadTimings & { receiveMs: number; recordMs: number; enqueueMs: number }): void {
-  const parseMs = t.receiveMs - t.readMs - t.hashMs - t.checkMs - t.storeMs - t.holdMs;
+  const parseMs = t.receiveMs - t.readMs - t.hashMs - t.checkMs - t.storeMs - t.holdMs - t.slotMs;
   const stages = Object.fromEntries(Object.entries({ ...t, parseMs }).map(([k, v]) => [k, Math.round(v)]));
   log("info", "sales upload stages", { importId, bytes, ...stages });
 }
