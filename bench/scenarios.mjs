@@ -182,7 +182,7 @@ export const scenarios = [
     // line floods `subscribe` with a recent `last_seq` (bench/flood.mjs). Target: flood p99 ≤
     // 1.5 × quiet p99. API only: the bare room has no replay to abuse.
     name: "andon latency, line quiet vs flooded (p99 ratio ≤ 1.5×)",
-    flood: { rounds: Number(process.env.BENCH_FLOOD_ROUNDS ?? 60) },
+    flood: { rounds: Number(process.env.BENCH_FLOOD_ROUNDS ?? 300) },
     method: "POST",
     path: "/api/v1/andon/events",
     headers: { "content-type": "application/json" },

@@ -130,6 +130,14 @@ function refilled(budget: Budget | undefined, now: number): Budget {
   };
 }
 
+/** A 101 whose socket is already closed with `code` and `reason` (≤ 123 bytes: ours are short ASCII). */
+function closedSocket(code: number, reason: string): Response {
+  const pair = new WebSocketPair();
+  pair[1].accept();
+  pair[1].close(code, reason);
+  return new Response(null, { status: 101, webSocket: pair[0] });
+}
+
 /**
  * Budgets a room remembers of users whose sockets closed: a user's new socket starts with what
  * their last one left (refilled for the time between), so reconnecting after a 1008 or 1013
@@ -265,6 +273,12 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
     }
     const kv = this.ctx.storage.kv;
     if (kv.get(NAME_KEY) === undefined) kv.put(NAME_KEY, connect.room);
+    // A user whose last socket spent its budget gets no room work (no welcome, no hook, no
+    // subscribe to refuse) until it refills: the socket is closed with 1013 at once.
+    const budget = this.startingBudget(connect.principal.userId);
+    if (budget.messages < 1 || budget.resyncBytes <= 0) {
+      return closedSocket(CLOSE_TRY_LATER, budget.messages < 1 ? "Message rate exceeded; reconnect later" : "Resync budget exceeded; reconnect later");
+    }
 
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
@@ -278,7 +292,7 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
       principal: connect.principal,
       connectedAt: new Date().toISOString(),
       state: null,
-      budget: this.startingBudget(connect.principal.userId),
+      budget,
     };
     server.serializeAttachment(attachment);
     const conn = this.toConnection(server, attachment);
