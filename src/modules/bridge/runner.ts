@@ -908,17 +908,26 @@ function literalOf(column: Column, value: unknown): string | undefined {
   return is(driver, SQL) ? undefined : sqlLiteral(driver);
 }
 
-/** What D1 says when it refuses a row's values (a constraint, a type, a size), as opposed to failing to run. */
-const ROW_REFUSAL = /constraint failed|SQLITE_(CONSTRAINT|TOOBIG|MISMATCH|RANGE)|too big|too long|datatype mismatch|malformed JSON/i;
+/**
+ * What D1 says when it refuses a row's values (a constraint, a type, a size), as opposed to
+ * failing to run. SQLite's own wording only: D1's "overloaded … queued for too long" must not
+ * read as a value "too long".
+ */
+const ROW_REFUSAL =
+  /constraint failed|SQLITE_(CONSTRAINT|TOOBIG|MISMATCH|RANGE)|string or blob too big|datatype mismatch|malformed JSON|D1_TYPE_ERROR|not supported for value/i;
+/** What D1 and the runtime say when the database, not the row, failed: always retried. */
+const TRANSIENT =
+  /overloaded|queued for too long|network connection lost|connection (reset|closed|refused)|storage (was )?reset|timed? ?out|try again|temporarily unavailable|internal error/i;
 
 /** Whether `err` (or an error it was caused by) is D1 refusing the row's own values. */
 export function isRowRefusal(err: unknown): boolean {
+  const messages: string[] = [];
   for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
-    const message = e instanceof Error ? e.message : String(e);
-    if (ROW_REFUSAL.test(message)) return true;
+    messages.push(e instanceof Error ? e.message : String(e));
     e = e instanceof Error ? e.cause : undefined;
   }
-  return false;
+  if (messages.some((m) => TRANSIENT.test(m))) return false;
+  return messages.some((m) => ROW_REFUSAL.test(m));
 }
 
 function rootMessage(err: unknown): string {
