@@ -130,6 +130,18 @@ function refilled(budget: Budget | undefined, now: number): Budget {
   };
 }
 
+/** Each bucket at the lower of the two (both refilled to the same instant). */
+function lowerBudget(a: Budget, b: Budget): Budget {
+  return { messages: Math.min(a.messages, b.messages), resyncBytes: Math.min(a.resyncBytes, b.resyncBytes), at: Math.max(a.at, b.at) };
+}
+
+/**
+ * Sockets one user may hold in one room (plain WebSocket; Socket.IO has its own cap). Each has a
+ * budget of its own, so the cap bounds what one user can make a room send at once. Generous for
+ * one account shown on several screens of one line.
+ */
+export const MAX_ROOM_SOCKETS_PER_USER = 20;
+
 /** A 101 whose socket is already closed with `code` and `reason` (≤ 123 bytes: ours are short ASCII). */
 function closedSocket(code: number, reason: string): Response {
   const pair = new WebSocketPair();
@@ -275,6 +287,13 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
     if (kv.get(NAME_KEY) === undefined) kv.put(NAME_KEY, connect.room);
     // A user whose last socket spent its budget gets no room work (no welcome, no hook, no
     // subscribe to refuse) until it refills: the socket is closed with 1013 at once.
+    const userTag = `user:${connect.principal.userId}`;
+    let held = 0;
+    for (const ws of this.ctx.getWebSockets(userTag)) {
+      const socket = this.adapt(ws);
+      if (socket && socket.readyState === OPEN && !this.#gone.has(socket)) held++;
+    }
+    if (held >= MAX_ROOM_SOCKETS_PER_USER) return closedSocket(CLOSE_POLICY, `At most ${MAX_ROOM_SOCKETS_PER_USER} connections per user in a room`);
     const budget = this.startingBudget(connect.principal.userId);
     if (budget.messages < 1 || budget.resyncBytes <= 0) {
       return closedSocket(CLOSE_TRY_LATER, budget.messages < 1 ? "Message rate exceeded; reconnect later" : "Resync budget exceeded; reconnect later");
@@ -283,7 +302,7 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     // Tags (≤ 10, ≤ 256 chars each) find a user's, a session's or a role's sockets when rights change.
-    const tags = [`user:${connect.principal.userId}`, `role:${connect.principal.role}`];
+    const tags = [userTag, `role:${connect.principal.role}`];
     if (connect.sessionId) tags.push(`session:${connect.sessionId}`);
     this.ctx.acceptWebSocket(server, tags);
     const attachment: Attachment<State> = {
@@ -551,9 +570,15 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
     return carried ? refilled(carried, now) : fullBudget(now);
   }
 
+  /** Remembers what a closing socket left: the lower of it and what the user's sockets left before. */
   private carry(userId: string, budget: Budget): void {
+    const now = Date.now();
+    const before = this.#carried.get(userId);
+    const left = refilled(budget, now);
+    const kept = before ? lowerBudget(refilled(before, now), left) : left;
+    // An idle second socket closing after a spent one must not launder a full budget in.
     this.#carried.delete(userId);
-    this.#carried.set(userId, budget);
+    this.#carried.set(userId, kept);
     if (this.#carried.size > CARRIED_BUDGETS) {
       const oldest = this.#carried.keys().next();
       if (!oldest.done) this.#carried.delete(oldest.value);

@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MESSAGE_BURST } from "../../src/rooms/room";
+import { MAX_ROOM_SOCKETS_PER_USER, MESSAGE_BURST } from "../../src/rooms/room";
 import { call, loginAs, str, unique } from "../helpers";
 import { openSocket, type TestSocket } from "../ws";
 import { makeSchedule } from "./fixtures";
@@ -185,6 +185,47 @@ describe("hole 4: a socket's budget", () => {
     other.send({ type: "subscribe", subscription_type: "line", last_seq: 0 });
     expect(await other.next("subscription_confirmed")).toMatchObject({ data: { resync: "replay" } });
     other.close();
+  });
+});
+
+describe("hole 4: a user's budget is not laundered through other sockets", () => {
+  it("an idle second socket closing after a spent one does not hand the next socket a fresh budget", async () => {
+    const op = await loginAs("operator");
+    const lineId = await makeLine((await loginAs("production_manager")).token);
+    const [spare, flooder] = [await join(`/ws/lines/${lineId}`, op.token), await join(`/ws/lines/${lineId}`, op.token)];
+    for (let i = 0; i < MESSAGE_BURST * 3; i++) flooder.send({ type: "unsubscribe", subscription_type: "line" });
+    expect(await flooder.closed()).toEqual({ code: 1008, reason: "Message rate exceeded" });
+    // The spare closes after the flooder: what is carried stays the lower of the two.
+    spare.close();
+    await spare.closed();
+    // Whether the room refuses it at once (no token refilled yet) or takes it with the few tokens
+    // refilled since, it has no fresh burst: 25 messages close it.
+    const again = await openSocket(`/ws/lines/${lineId}`, { token: op.token });
+    try {
+      for (let i = 0; i < MESSAGE_BURST - 5; i++) again.send({ type: "unsubscribe", subscription_type: "line" });
+    } catch {
+      // already closed by the room
+    }
+    expect([
+      { code: 1013, reason: "Message rate exceeded; reconnect later" },
+      { code: 1008, reason: "Message rate exceeded" },
+    ]).toContainEqual(await again.closed());
+  });
+
+  it(`at most ${MAX_ROOM_SOCKETS_PER_USER} sockets of one user in one room; another user is not affected`, async () => {
+    const op = await loginAs("operator");
+    const lineId = await makeLine((await loginAs("production_manager")).token);
+    const sockets = [];
+    for (let i = 0; i < MAX_ROOM_SOCKETS_PER_USER; i++) sockets.push(await join(`/ws/lines/${lineId}`, op.token));
+    const extra = await openSocket(`/ws/lines/${lineId}`, { token: op.token });
+    expect(await extra.closed()).toEqual({ code: 1008, reason: `At most ${MAX_ROOM_SOCKETS_PER_USER} connections per user in a room` });
+    const other = await join(`/ws/lines/${lineId}`, (await loginAs("operator")).token);
+    // One closes: the user may connect again.
+    const first = sockets[0] as TestSocket;
+    first.close();
+    await first.closed();
+    const replacement = await join(`/ws/lines/${lineId}`, op.token);
+    for (const s of [...sockets.slice(1), other, replacement]) s.close();
   });
 });
 
