@@ -738,6 +738,88 @@ describe("receiveUpload: large uploads take a slot of the isolate's pool", () =>
   });
 });
 
+describe("receiveUpload: a body that stops making progress is refused and frees its slot", () => {
+  const documentsRoute = ROUTES.documents as Omit<ReceiveUploadOptions, "bucket" | "waitUntil" | "db" | "now">;
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const head = (filename: string) =>
+    bytes(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\n\r\n`,
+      "ISO-10303-21;\n",
+      filler(SMALL_BUFFER_BYTES + 64 * 1024, 21),
+    );
+  /** Receives a body that sends `first`, then `trickle` bytes every `everyMs` (none: nothing more), never ending. */
+  function stalling(first: Uint8Array, options: { stallMs: number; trickle?: number; everyMs?: number }) {
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(first);
+        if (options.trickle) timer = setInterval(() => c.enqueue(filler(options.trickle ?? 1, 5)), options.everyMs ?? 100);
+      },
+      cancel() {
+        clearInterval(timer);
+      },
+    });
+    const upload = { headers: new Headers({ "content-type": `multipart/form-data; boundary=${BOUNDARY}` }), body };
+    const outcome = receiveUpload(upload, {
+      ...documentsRoute,
+      bucket: env.FILES,
+      db: createDb(env.DB),
+      now: () => new Date(),
+      stallMs: options.stallMs,
+    }).then(
+      () => "stored",
+      (err: unknown) => err,
+    );
+    return { outcome, stop: () => clearInterval(timer) };
+  }
+
+  it("bodies that stop after taking every slot are refused (400, upload_stalled); the slots go to the next large upload", async () => {
+    const before = await storedKeys();
+    const stalled = Array.from({ length: uploadMemory.slots }, (_, i) => stalling(head(`stall${i}.stp`), { stallMs: 300 }));
+    for (let i = 0; i < 300 && uploadMemory.free > 0; i++) await sleep(10);
+    expect(uploadMemory.free).toBe(0);
+    for (const s of stalled) {
+      const err = await s.outcome;
+      expect(err).toBeInstanceOf(AppError);
+      expect(err).toMatchObject({ status: 400, details: [{ code: "upload_stalled" }] });
+    }
+    expect([uploadMemory.free, uploadMemory.waiting]).toEqual([uploadMemory.slots, 0]);
+    expect(await storedKeys()).toEqual(before);
+    const victim = await send("documents", multipart([{ name: "file", filename: "ok.stp", data: bytes("ISO-10303-21;\n", filler(2 * 1024 * 1024, 9)) }]));
+    expect(victim.status).toBe(201);
+  });
+
+  it("a slot holder trickling a few bytes at a time is refused; time spent waiting for the slot is not counted against the client", async () => {
+    const trickler = stalling(head("trickle.stp"), { stallMs: 400, trickle: 10, everyMs: 50 });
+    expect(await trickler.outcome).toMatchObject({ status: 400, details: [{ code: "upload_stalled" }] });
+    trickler.stop();
+    expect(uploadMemory.free).toBe(uploadMemory.slots);
+
+    // Waiting 600 ms for a slot with a 200 ms progress deadline: the client sent all it could.
+    const held = await Promise.all(Array.from({ length: uploadMemory.slots }, () => uploadMemory.acquire()));
+    const large = bytes("ISO-10303-21;\n", filler(2 * 1024 * 1024, 9));
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(multipart([{ name: "file", filename: "waits.stp", data: large }]));
+        c.close();
+      },
+    });
+    const upload = { headers: new Headers({ "content-type": `multipart/form-data; boundary=${BOUNDARY}` }), body };
+    const pending = receiveUpload(upload, {
+      ...documentsRoute,
+      bucket: env.FILES,
+      db: createDb(env.DB),
+      now: () => new Date(),
+      stallMs: 200,
+    });
+    await sleep(600);
+    for (const slot of held) slot.release();
+    const received = await pending;
+    expect(received.files[0]?.size).toBe(large.length);
+    await received.discard();
+  });
+});
+
 describe("sanitizeFilename", () => {
   it.each([
     ["report.pdf", "report.pdf"],

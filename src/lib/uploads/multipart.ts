@@ -138,6 +138,8 @@ export class MultipartReader {
     try {
       result = await this.reader.read();
     } catch (err) {
+      // The reader's own refusal (a stalled body) is already the answer.
+      if (err instanceof AppError) throw err;
       throw new AppError("BAD_REQUEST", "The upload was interrupted", {
         cause: err,
         details: [{ path: "body", message: "the request body ended with an error", code: "interrupted" }],

@@ -118,6 +118,8 @@ export interface ReceiveUploadOptions {
    * request's slot of the upload pool, outlive a client disconnect.
    */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /** Progress deadline of the body, in ms (default UPLOAD_STALL_MS; tests shorten it). */
+  stallMs?: number;
   /** Adds the milliseconds of each stage here (for a route's stage log; see UploadTimings). */
   timings?: UploadTimings;
 }
@@ -192,9 +194,11 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
 
   const reader = upload.body.getReader();
   const stored: Stored = { keys: [], inflight: undefined, sending: undefined };
+  const buffers: PartBuffers = { filling: new PartBuffer(), spare: new PartBuffer(), slot: undefined };
+  const body = progressReader(timedReader(reader, options.timings), () => buffers.slot !== undefined, options.stallMs ?? UPLOAD_STALL_MS);
   const run = async () => {
     try {
-      return await readForm(new MultipartReader(timedReader(reader, options.timings), boundary, limits.maxBodyBytes), options, limits, stored);
+      return await readForm(new MultipartReader(body, boundary, limits.maxBodyBytes), options, limits, stored, buffers);
     } catch (err) {
       await reader.cancel().catch(() => undefined);
       await removeStored(options, stored);
@@ -216,6 +220,71 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
     fields,
     discard: () => removeStored(options, { keys: [...keys], inflight: undefined, sending: undefined }),
     release: (when) => (keys.length === 0 ? undefined : releaseFiles(options.db, keys, when)),
+  };
+}
+
+/**
+ * How long (ms) a body may go without progress before the upload is refused (400): no byte at
+ * all, or, while the request holds a slot of the isolate's large-upload pool, fewer than
+ * SLOT_PROGRESS_BYTES. A client that stalls, or trickles a byte at a time, cannot keep a slot
+ * (and the memory it stands for) from everyone else.
+ */
+export const UPLOAD_STALL_MS = 30_000;
+/** Bytes a slot holder must send per UPLOAD_STALL_MS (64 KiB: ~2 KB/s; slower would take an hour per 8 MiB). */
+export const SLOT_PROGRESS_BYTES = 64 * 1024;
+
+const stalled = (ms: number) => {
+  const message = `the upload stalled: too little arrived in ${Math.round(ms / 1000)} s`;
+  return new AppError("BAD_REQUEST", `Malformed multipart body: ${message}`, { details: [{ path: "body", message, code: "upload_stalled" }] });
+};
+
+/**
+ * `reader` with a progress deadline: every `stallMs` spent waiting on the client (time in
+ * `read()`, not the server's own work or its wait for a pool slot) must bring at least one byte,
+ * or SLOT_PROGRESS_BYTES while `holdsSlot()`; otherwise the pending read fails with a 400.
+ */
+function progressReader(
+  reader: Pick<ReadableStreamDefaultReader<Uint8Array>, "read">,
+  holdsSlot: () => boolean,
+  stallMs: number,
+): Pick<ReadableStreamDefaultReader<Uint8Array>, "read"> {
+  /** Time waited on the client in this window, and bytes it brought. */
+  let waited = 0;
+  let bytes = 0;
+  const enough = () => bytes >= (holdsSlot() ? SLOT_PROGRESS_BYTES : 1);
+  return {
+    read: async () => {
+      let started = Date.now();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        const check = () => {
+          waited += Date.now() - started;
+          started = Date.now();
+          if (!enough()) {
+            reject(stalled(stallMs));
+            return;
+          }
+          // This window made its progress: a new one starts now.
+          waited = 0;
+          bytes = 0;
+          timer = setTimeout(check, stallMs);
+        };
+        timer = setTimeout(check, Math.max(0, stallMs - waited));
+      });
+      try {
+        const result = await Promise.race([reader.read(), deadline]);
+        waited += Date.now() - started;
+        if (!result.done) bytes += result.value.byteLength;
+        if (waited >= stallMs) {
+          if (!enough()) throw stalled(stallMs);
+          waited = 0;
+          bytes = 0;
+        }
+        return result;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
   };
 }
 
@@ -296,8 +365,8 @@ async function readForm(
   options: ReceiveUploadOptions,
   limits: Limits,
   stored: Stored,
+  buffers: PartBuffers,
 ): Promise<{ files: UploadedFile[]; fields: Record<string, string | string[]> }> {
-  const buffers: PartBuffers = { filling: new PartBuffer(), spare: new PartBuffer(), slot: undefined };
   try {
     return await readParts(body, options, limits, stored, buffers);
   } finally {
