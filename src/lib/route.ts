@@ -217,6 +217,12 @@ export function routeDefiner(surface: Surface) {
     const request = operation.request;
     const validates = Boolean(request?.body || request?.query || request?.params || request?.headers || request?.cookies);
     const errors = surface.errorDocs({ authenticated: access !== "public", validates, throttled: throttle !== undefined || userLimit !== undefined });
+    // Every multipart upload can be refused for a malformed or stalled body, or for want of the
+    // isolate's upload memory (src/lib/uploads): documented unless the route says more.
+    if (options.bodyLimit === "upload") {
+      errors[400] = surface.errorDoc(400, "Malformed multipart body, or the upload stalled (no progress in 30 s)");
+      errors[503] = surface.errorDoc(503, "Too many large uploads are being received at once; see Retry-After");
+    }
     for (const [status, description] of Object.entries(declaredErrors)) errors[Number(status)] = surface.errorDoc(Number(status), description);
     const config = {
       ...operation,

@@ -36,6 +36,12 @@ describe("OpenAPI document", () => {
     expect(ref(paths["/api/reset_password"]?.put, "403")).toBe("#/components/schemas/CcbackendError");
     // Part Management: {error}.
     expect(ref(paths["/api/parts/auth/check"]?.get, "401")).toBe("#/components/schemas/PartsError");
+    // Every upload route documents the upload refusals in its own surface's shape: a stalled or
+    // malformed body (400) and the isolate's upload memory being taken (503).
+    for (const status of ["400", "503"]) {
+      expect(ref(paths["/api/v1/issue-reports"]?.post, status), status).toBe("#/components/schemas/Error");
+      expect(ref(paths["/api/report/upload"]?.post, status), status).toBe("#/components/schemas/CcbackendError");
+    }
     const schemas = json.components?.schemas ?? {};
     for (const name of ["Error", "CcbackendError", "FlaskJwtError", "PartsError"]) expect(schemas[name], name).toBeDefined();
   });
