@@ -151,9 +151,10 @@ function closedSocket(code: number, reason: string): Response {
 }
 
 /**
- * Budgets a room remembers of users whose sockets closed: a user's new socket starts with what
- * their last one left (refilled for the time between), so reconnecting after a 1008 or 1013
- * buys no fresh burst. In memory, newest last: at most this many users, the oldest forgotten.
+ * Budgets a room remembers of users whose sockets closed: a user's new socket starts with the
+ * lowest budget their closed sockets left (refilled for the time between), so reconnecting after
+ * a 1008 or 1013 buys no fresh burst. In memory, newest last: at most this many users, the oldest
+ * forgotten.
  */
 export const CARRIED_BUDGETS = 1_000;
 
@@ -214,7 +215,7 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
 
   // Sockets whose close or error has been handled in this lifetime; they may still be listed.
   readonly #gone = new WeakSet<RoomSocket>();
-  // What the last closed socket of each user left of its budget (`CARRIED_BUDGETS`).
+  // The lowest budget each user's closed sockets left (`CARRIED_BUDGETS`).
   readonly #carried = new Map<string, Budget>();
   #seq: number | undefined;
 
@@ -285,8 +286,9 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
     }
     const kv = this.ctx.storage.kv;
     if (kv.get(NAME_KEY) === undefined) kv.put(NAME_KEY, connect.room);
-    // A user whose last socket spent its budget gets no room work (no welcome, no hook, no
-    // subscribe to refuse) until it refills: the socket is closed with 1013 at once.
+    // At most MAX_ROOM_SOCKETS_PER_USER sockets per user (1008 beyond); and a user whose closed
+    // sockets spent their budget gets no room work (no welcome, no hook, no subscribe to refuse)
+    // until it refills: the socket is closed with 1013 at once.
     const userTag = `user:${connect.principal.userId}`;
     let held = 0;
     for (const ws of this.ctx.getWebSockets(userTag)) {
@@ -563,7 +565,7 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
     return closed;
   }
 
-  /** A new socket's budget: what the user's last closed socket left, refilled since; else full. */
+  /** A new socket's budget: what the user's closed sockets left (`carry`), refilled since; else full. */
   protected startingBudget(userId: string): Budget {
     const now = Date.now();
     const carried = this.#carried.get(userId);
