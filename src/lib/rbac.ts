@@ -266,17 +266,15 @@ export function permissionSet(stored: readonly string[] | null | undefined): Rea
 
 /** The permissions a role grants: built-in roles from code, others from their stored list. */
 export function rolePermissions(role: string, stored: readonly string[] | null | undefined): ReadonlySet<Permission | "*"> {
-  if (!isBuiltinRole(role)) return permissionSet(stored);
-  // Built once per role and shared (read-only): every request's principal holds one, and two
-  // principals of one built-in role compare equal by identity (`sameAccess`).
-  let set = BUILTIN_SETS.get(role);
-  if (!set) {
-    set = new Set(BUILTIN_ROLES[role]);
-    BUILTIN_SETS.set(role, set);
-  }
-  return set;
+  return isBuiltinRole(role) ? (BUILTIN_SETS.get(role) as ReadonlySet<Permission | "*">) : permissionSet(stored);
 }
-const BUILTIN_SETS = new Map<string, ReadonlySet<Permission | "*">>();
+/**
+ * Each built-in role's permissions as one shared (read-only) set: every request's principal holds
+ * one, and two principals of one built-in role compare equal by identity (`sameAccess`).
+ */
+const BUILTIN_SETS = new Map<string, ReadonlySet<Permission | "*">>(
+  Object.entries(BUILTIN_ROLES).map(([role, list]) => [role, new Set<Permission | "*">(list)]),
+);
 
 /**
  * Whether someone holding `held` may grant `wanted` or act on someone who holds it. Nobody

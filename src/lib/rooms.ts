@@ -142,13 +142,13 @@ export function roomPrincipal(p: UserPrincipal): RoomPrincipal {
 }
 
 /**
- * A 101 whose socket is already closed with 1008: the client sees the close code and reason.
- * Close reasons are limited to 123 bytes; ours are short and ASCII.
+ * A 101 whose socket is already closed with `code` (1008 unless told): the client sees the close
+ * code and reason. Close reasons are limited to 123 bytes; ours are short and ASCII.
  */
-export function refuseSocket(reason: string): Response {
+export function refuseSocket(reason: string, code: number = POLICY_VIOLATION): Response {
   const pair = new WebSocketPair();
   const [client, server] = [pair[0], pair[1]];
   server.accept();
-  server.close(POLICY_VIOLATION, reason.slice(0, 120));
+  server.close(code, reason.slice(0, 120));
   return new Response(null, { status: 101, webSocket: client });
 }

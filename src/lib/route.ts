@@ -172,9 +172,7 @@ export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
         // The refusal must not carry what the read already set (a total, an ETag): drop its response.
         c.res = undefined;
         c.set("discardHandlerHeaders", true);
-      }
-      if ("error" in outcome) throw outcome.error;
-      if (!sameAccess(outcome.principal, auth.claimed)) {
+        if ("error" in outcome) throw outcome.error;
         c.set("principal", outcome.principal);
         if (!isAllowed(outcome.principal, spec)) throw refusal(spec, outcome.principal);
         throw unauthenticated("Your access changed since this token was issued; refresh it", "revoked");

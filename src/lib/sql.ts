@@ -145,7 +145,7 @@ export class PlainRead<Row> {
 /** A plain read of `columns` (see `PlainRead`): `plainRead({ id: t.id }, sql\`from ${t} where …\`)`. */
 export const plainRead = <C extends ReadColumns>(columns: C, rest: SQL): PlainRead<ReadRow<C>> => new PlainRead<ReadRow<C>>(columns, rest);
 
-/** The column a paged read's rows carry the total in (removed before the rows are returned). */
+/** The column a paged read's rows carry the total in (cleared before the rows are returned). */
 const TOTAL = "__total";
 
 /**

@@ -29,6 +29,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
 import { AppError } from "../lib/errors";
 import { describeError, log } from "../lib/logging";
+import { refuseSocket } from "../lib/rooms";
 import {
   type BaseEvents,
   ClientEnvelope,
@@ -141,14 +142,6 @@ function lowerBudget(a: Budget, b: Budget): Budget {
  * one account shown on several screens of one line.
  */
 export const MAX_ROOM_SOCKETS_PER_USER = 20;
-
-/** A 101 whose socket is already closed with `code` and `reason` (≤ 123 bytes: ours are short ASCII). */
-function closedSocket(code: number, reason: string): Response {
-  const pair = new WebSocketPair();
-  pair[1].accept();
-  pair[1].close(code, reason);
-  return new Response(null, { status: 101, webSocket: pair[0] });
-}
 
 /**
  * Budgets a room remembers of users whose sockets closed: a user's new socket starts with the
@@ -295,10 +288,10 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
       const socket = this.adapt(ws);
       if (socket && socket.readyState === OPEN && !this.#gone.has(socket)) held++;
     }
-    if (held >= MAX_ROOM_SOCKETS_PER_USER) return closedSocket(CLOSE_POLICY, `At most ${MAX_ROOM_SOCKETS_PER_USER} connections per user in a room`);
+    if (held >= MAX_ROOM_SOCKETS_PER_USER) return refuseSocket(`At most ${MAX_ROOM_SOCKETS_PER_USER} connections per user in a room`, CLOSE_POLICY);
     const budget = this.startingBudget(connect.principal.userId);
     if (budget.messages < 1 || budget.resyncBytes <= 0) {
-      return closedSocket(CLOSE_TRY_LATER, budget.messages < 1 ? "Message rate exceeded; reconnect later" : "Resync budget exceeded; reconnect later");
+      return refuseSocket(budget.messages < 1 ? "Message rate exceeded; reconnect later" : "Resync budget exceeded; reconnect later", CLOSE_TRY_LATER);
     }
 
     const pair = new WebSocketPair();

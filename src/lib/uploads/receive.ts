@@ -251,7 +251,14 @@ function progressReader(
   /** Time waited on the client in this window, and bytes it brought. */
   let waited = 0;
   let bytes = 0;
-  const enough = () => bytes >= (holdsSlot() ? SLOT_PROGRESS_BYTES : 1);
+  /** Ends the window once it has lasted `stallMs`: false when it brought too little. */
+  const windowOk = (): boolean => {
+    if (waited < stallMs) return true;
+    if (bytes < (holdsSlot() ? SLOT_PROGRESS_BYTES : 1)) return false;
+    waited = 0;
+    bytes = 0;
+    return true;
+  };
   return {
     read: async () => {
       let started = Date.now();
@@ -260,14 +267,8 @@ function progressReader(
         const check = () => {
           waited += Date.now() - started;
           started = Date.now();
-          if (!enough()) {
-            reject(stalled(stallMs));
-            return;
-          }
-          // This window made its progress: a new one starts now.
-          waited = 0;
-          bytes = 0;
-          timer = setTimeout(check, stallMs);
+          if (!windowOk()) reject(stalled(stallMs));
+          else timer = setTimeout(check, stallMs - waited);
         };
         timer = setTimeout(check, Math.max(0, stallMs - waited));
       });
@@ -275,11 +276,7 @@ function progressReader(
         const result = await Promise.race([reader.read(), deadline]);
         waited += Date.now() - started;
         if (!result.done) bytes += result.value.byteLength;
-        if (waited >= stallMs) {
-          if (!enough()) throw stalled(stallMs);
-          waited = 0;
-          bytes = 0;
-        }
+        if (!windowOk()) throw stalled(stallMs);
         return result;
       } finally {
         clearTimeout(timer);
