@@ -46,6 +46,40 @@ export async function load({ url, method = "GET", headers = {}, body, connection
     errors: result.errors,
     timeouts: result.timeouts,
     duration: result.duration,
+    latencies: sorted,
+  };
+}
+
+/**
+ * Several runs of one target as one (rounds interleaved with another target's: bench/run.mjs):
+ * requests and seconds summed, percentiles over every response's latency, failures summed.
+ */
+export function mergeRuns(runs) {
+  const total = runs.reduce((n, r) => n + r.latencies.length, 0);
+  const latencies = new Float64Array(total);
+  let at = 0;
+  for (const r of runs) {
+    latencies.set(r.latencies, at);
+    at += r.latencies.length;
+  }
+  latencies.sort();
+  const sum = (key) => runs.reduce((n, r) => n + r[key], 0);
+  const statusCodes = {};
+  for (const r of runs) for (const [code, n] of Object.entries(r.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + n;
+  const requests = sum("requests");
+  const duration = sum("duration");
+  return {
+    requests,
+    rps: requests / duration,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    non2xx: sum("non2xx"),
+    statusCodes,
+    errors: sum("errors"),
+    timeouts: sum("timeouts"),
+    duration,
+    latencies,
+    rounds: runs.map((r) => r.rps),
   };
 }
 

@@ -7,6 +7,7 @@
 //   BENCH_DURATION     seconds of measured load per scenario and target (default 8)
 //   BENCH_WARMUP       seconds of unrecorded load before each measurement (default 2; 0 = none)
 //   BENCH_CONNECTIONS  concurrent keep-alive connections (default 10)
+//   BENCH_ROUNDS       slices the measured seconds are cut into, taken by the targets in turn (default 4)
 //   BENCH_SCENARIOS    comma-separated substrings; only scenarios whose name contains one run
 //                      ("socketio" selects the Socket.IO fan-out section, which runs last)
 //   BENCH_SIO_CLIENTS, BENCH_SIO_ROUNDS   the Socket.IO fan-out's N (default 100,1000) and rounds (10)
@@ -21,7 +22,7 @@ import { printDocumentGoals } from "./documents-goals.mjs";
 import { fanout } from "./fanout.mjs";
 import { floodLatency } from "./flood.mjs";
 import { COLD_START, coldStart, renderColdStart, renderIssue20 } from "./issue20.mjs";
-import { failureOf, load } from "./load.mjs";
+import { failureOf, load, mergeRuns } from "./load.mjs";
 import { renderChecks, renderTable } from "./report.mjs";
 import { csvImport } from "./salesdata.mjs";
 import { BENCH_USER, scenarios } from "./scenarios.mjs";
@@ -45,6 +46,7 @@ const settings = {
   duration: positiveNumber("BENCH_DURATION", 8),
   warmup: positiveNumber("BENCH_WARMUP", 2, { allowZero: true }),
   connections: positiveNumber("BENCH_CONNECTIONS", 10, { integer: true }),
+  rounds: positiveNumber("BENCH_ROUNDS", 4, { integer: true }),
   only: (process.env.BENCH_SCENARIOS ?? "")
     .split(",")
     .map((s) => s.trim())
@@ -190,7 +192,7 @@ async function main() {
     `minimal: ${targets.minimal.url}  (bench/minimal-worker.mjs: bare Hono + jose + one D1 query; same migrations and user; accepts the API's tokens)`,
   );
   console.log(
-    `load:    autocannon ${v.autocannon}, ${settings.connections} connections, ${settings.warmup} s warm-up + ${settings.duration} s measured per scenario and target; ` +
+    `load:    autocannon ${v.autocannon}, ${settings.connections} connections, ${settings.warmup} s warm-up + ${settings.duration} s measured per scenario and target, in ${settings.rounds} interleaved rounds; ` +
       `${availableParallelism()} CPUs, Node ${process.version}`,
   );
   console.log("");
@@ -199,18 +201,60 @@ async function main() {
   for (const scenario of selected) {
     const row = { name: scenario.name, failures: [] };
     rows.push(row);
-    for (const targetName of scenario.targets ?? ["api", "bare", "minimal"]) {
-      const target = targets[targetName];
-      if (!target) throw new Error(`scenario "${scenario.name}" names unknown target "${targetName}"`);
+    const fail = (label, target, error) => {
+      const failure = `${label}: ${error instanceof Error ? error.message : error}`;
+      row.failures.push(failure);
+      console.error(`  ✗ ${failure}`);
+      printRecentLogs(target);
+    };
+    const names = scenario.targets ?? ["api", "bare", "minimal"];
+    for (const targetName of names) if (!targets[targetName]) throw new Error(`scenario "${scenario.name}" names unknown target "${targetName}"`);
+    if (!isLoadScenario(scenario)) {
+      // Fan-out, flood and import scenarios drive their own clients, one target after the other.
+      for (const targetName of names) {
+        const label = `${scenario.name} [${targetName}]`;
+        try {
+          row[targetName] = await measure(scenario, targets[targetName], label);
+        } catch (error) {
+          fail(label, targets[targetName], error);
+        }
+      }
+      continue;
+    }
+    // Load scenarios: each target set up, checked and warmed, then measured in BENCH_ROUNDS
+    // slices taken in turn (api, bare, minimal, api, …), so a drift in the machine's load during
+    // the scenario falls on every target alike instead of on whichever ran last.
+    const prepared = new Map();
+    for (const targetName of names) {
       const label = `${scenario.name} [${targetName}]`;
       try {
-        row[targetName] = await measure(scenario, target, label);
+        prepared.set(targetName, { label, ...(await prepare(scenario, targets[targetName], label)), runs: [] });
       } catch (error) {
-        const failure = `${label}: ${error instanceof Error ? error.message : error}`;
-        row.failures.push(failure);
-        console.error(`  ✗ ${failure}`);
-        printRecentLogs(target);
+        fail(label, targets[targetName], error);
       }
+    }
+    for (let round = 0; round < settings.rounds; round++) {
+      for (const [targetName, p] of prepared) {
+        if (p.failed) continue;
+        try {
+          p.runs.push(await load({ ...p.load, connections: settings.connections, duration: settings.duration / settings.rounds }));
+        } catch (error) {
+          p.failed = true;
+          fail(p.label, targets[targetName], error);
+        }
+      }
+    }
+    for (const [targetName, p] of prepared) {
+      if (p.failed) continue;
+      const run = mergeRuns(p.runs);
+      const problem = failureOf(run);
+      const { d1 } = p;
+      const rounds = run.rounds.length > 1 ? `   rounds ${run.rounds.map((r) => r.toFixed(0)).join("/")}` : "";
+      console.log(
+        `  ${p.label.padEnd(42)} ${run.rps.toFixed(1).padStart(9)} req/s   p50 ${run.p50.toFixed(2).padStart(8)} ms   p99 ${run.p99.toFixed(2).padStart(8)} ms${d1.queries !== null || d1.waits !== null ? `   D1 ${d1.queries ?? "—"} q / ${d1.waits ?? "—"} w` : ""}${rounds}${problem ? `   ✗ ${problem}` : ""}`,
+      );
+      if (problem) fail(p.label, targets[targetName], problem);
+      else row[targetName] = { ...run, d1 };
     }
   }
 
@@ -268,11 +312,8 @@ function printRecentLogs(target) {
   for (const line of target.recent) console.error(`      ${line.length > 400 ? `${line.slice(0, 400)}…` : line}`);
 }
 
-/**
- * Runs one scenario against one target: setup, a single checked request (so a broken route
- * fails with its status and body, not just a count), warm-up, then the measured load.
- */
-async function measure(scenario, target, label) {
+/** A scenario's setup on one target, and the request it then sends there. */
+async function requestFor(scenario, target) {
   const ctx = {
     target: target.name,
     url: target.url,
@@ -287,7 +328,12 @@ async function measure(scenario, target, label) {
     headers: { ...scenario.headers, ...extra.headers },
     body: body === undefined || typeof body === "string" ? body : JSON.stringify(body),
   };
+  return { request, extra };
+}
 
+/** Runs a scenario that drives its own clients (fan-out, flood, imports) against one target. */
+async function measure(scenario, target, label) {
+  const { request, extra } = await requestFor(scenario, target);
   if (scenario.fanout) {
     const post = async () => {
       const res = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
@@ -339,24 +385,33 @@ async function measure(scenario, target, label) {
     );
     return run;
   }
+  throw new Error(`${label}: not a fan-out, flood or import scenario`);
+}
+
+/** Whether a scenario is an autocannon load (not a fan-out, flood or import with its own clients). */
+function isLoadScenario(scenario) {
+  return !scenario.fanout && !scenario.flood && !scenario.legacyImport && !scenario.csvImport;
+}
+
+/**
+ * Readies one target for a load scenario: its setup, a single checked request (so a broken route
+ * fails with its status and body, not just a count; its Server-Timing gives the D1 round trips),
+ * and the warm-up. Returns the load's request and the round trips.
+ */
+async function prepare(scenario, target, label) {
+  const { request, extra } = await requestFor(scenario, target);
   const probe = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body });
   const probeText = await probe.text();
   if (probe.status < 200 || probe.status > 299) throw new Error(`${request.method} ${request.url} answered ${probe.status}: ${probeText.slice(0, 300)}`);
   // Round trips are counted on this one request; the load does not read headers.
   const d1 = d1RoundTrips(probe.headers);
-
+  const loadRequest = { ...request, nextPath: extra.nextPath, nextBody: extra.nextBody };
   if (settings.warmup > 0) {
-    const warm = await load({ ...request, nextPath: extra.nextPath, nextBody: extra.nextBody, connections: settings.connections, duration: settings.warmup });
+    const warm = await load({ ...loadRequest, connections: settings.connections, duration: settings.warmup });
     const problem = failureOf(warm);
-    if (problem) throw new Error(`during warm-up: ${problem}`);
+    if (problem) throw new Error(`during warm-up of ${label}: ${problem}`);
   }
-  const run = await load({ ...request, nextPath: extra.nextPath, nextBody: extra.nextBody, connections: settings.connections, duration: settings.duration });
-  const problem = failureOf(run);
-  console.log(
-    `  ${label.padEnd(42)} ${run.rps.toFixed(1).padStart(9)} req/s   p50 ${run.p50.toFixed(2).padStart(8)} ms   p99 ${run.p99.toFixed(2).padStart(8)} ms${d1.queries !== null || d1.waits !== null ? `   D1 ${d1.queries ?? "—"} q / ${d1.waits ?? "—"} w` : ""}${problem ? `   ✗ ${problem}` : ""}`,
-  );
-  if (problem) throw new Error(problem);
-  return { ...run, d1 };
+  return { load: loadRequest, d1 };
 }
 
 /**

@@ -60,7 +60,7 @@ export function bundle(configPath, outdir, extraArgs = []) {
 
 /**
  * Writes a wrangler config for a baseline worker (`bench/<file>`) next to the other temporary
- * files and returns its path. It copies the API's compatibility date, flags and minify setting so
+ * files and returns its path. It copies the API's compatibility date, flags, minify and keep_names settings so
  * every bundle runs on the same runtime behaviour; it declares no bindings (run.mjs gives the
  * minimal worker its D1 and secret when serving it).
  */
@@ -72,6 +72,7 @@ export function writeBaselineConfig(apiConfig, dir, { name, file }) {
     `compatibility_date = ${JSON.stringify(apiConfig.compatibility_date)}`,
     `compatibility_flags = ${JSON.stringify(apiConfig.compatibility_flags ?? [])}`,
     `minify = ${apiConfig.minify ? "true" : "false"}`,
+    `keep_names = ${apiConfig.keep_names === false ? "false" : "true"}`,
     "",
   ].join("\n");
   writeFileSync(path, toml);

@@ -16,6 +16,10 @@ const SLIPS: readonly (readonly [slipped: string, canonical: string])[] = [
 
 /** The canonical URL for a slipped RM365 URL, or null when the URL did not slip. */
 export function rm365CanonicalUrl(url: string): string | null {
+  // A request's URL is absolute and serialised (its authority holds no "/"): its path starts at
+  // the first "/" after "//". Only a slipped one is parsed (every request passes here).
+  const path = url.indexOf("/", url.indexOf("//") + 2);
+  if (path < 0 || !SLIPS.some(([slipped]) => url.startsWith(slipped, path))) return null;
   const parsed = new URL(url);
   for (const [slipped, canonical] of SLIPS) {
     if (parsed.pathname.startsWith(slipped)) {

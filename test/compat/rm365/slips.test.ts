@@ -31,6 +31,11 @@ describe("RM365 client URL slips", () => {
     for (const path of ["/api/v1/labels/jobs", "/v1/auth/login", "/api/api/parts", "/v1/labelsx", "/x/api/api/v1/a"]) {
       expect(rm365CanonicalUrl(`${base}${path}`), path).toBeNull();
     }
+    // Only the path counts: not a host, port, query or fragment that spells a prefix.
+    for (const url of ["http://x", "http://x:8787/?next=/v1/labels/a", "http://v1/labels/", "http://x/a#/api/api/v1/b", "https://x/api/v1/x?u=/api/api/v1/"]) {
+      expect(rm365CanonicalUrl(url), url).toBeNull();
+    }
+    expect(rm365CanonicalUrl("https://h:8443/v1/labels/job/7/csv?x=/v1/labels/#f")).toBe("https://h:8443/api/v1/labels/job/7/csv?x=/v1/labels/#f");
   });
 
   it("a caller without the permission is refused on the slipped URL as on the canonical one", async () => {
