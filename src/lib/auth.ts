@@ -216,7 +216,8 @@ export async function confirmUserPrincipal(deps: Pick<Deps, "primaryRead" | "now
     throw unauthenticated("Session is no longer valid", "revoked");
   }
   const role = String(row.role);
-  const permissions = rolePermissions(role, jsonList(row.role_permissions));
+  // A built-in role's permissions are in code (rolePermissions ignores the stored list): not parsed.
+  const permissions = rolePermissions(role, isBuiltinRole(role) ? null : jsonList(row.role_permissions));
   return {
     kind: "user",
     userId: claims.sub,
@@ -313,7 +314,7 @@ export async function bodyApiKeyOf(c: Context<AppEnv>): Promise<string | undefin
   const mediaType = (c.req.header("content-type") ?? "").split(";", 1)[0]?.trim().toLowerCase();
   const length = c.req.header("content-length")?.trim();
   if (mediaType !== "application/json" || !length || !/^\d{1,16}$/.test(length)) return undefined;
-  if (Number(length) === 0 || Number(length) > c.var.deps.config.MAX_BODY_BYTES) return undefined;
+  if (Number(length) === 0 || Number(length) > c.get("deps").config.MAX_BODY_BYTES) return undefined;
   let body: unknown;
   try {
     body = JSON.parse(new TextDecoder().decode(await c.req.arrayBuffer()));
@@ -380,7 +381,7 @@ export interface PendingAuthentication {
  * may act before it completes (reads) must await `confirmed` before answering.
  */
 export async function beginAuthentication(c: Context<AppEnv>, options: { beside?: boolean } = {}): Promise<PendingAuthentication> {
-  const deps = c.var.deps;
+  const deps = c.get("deps");
   const header = c.req.header("authorization");
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);

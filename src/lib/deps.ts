@@ -1,7 +1,7 @@
 /**
  * One dependency object per request: every service takes `(deps, input, actor)`.
  *
- * Built once by the `deps()` middleware and kept on `c.var.deps`; tests build their own with
+ * Built once by the `deps()` middleware and kept on `c.get("deps")`; tests build their own with
  * `createDeps(env)`. Holding the bindings here (rather than each handler calling
  * `createDb(c.env.DB)`) gives one place to count D1 round trips, fix the clock in tests and add
  * the next binding a domain needs.

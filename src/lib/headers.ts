@@ -32,7 +32,7 @@ const REQUEST_ID_REFUSED = /[^\w\-=]/;
 
 /**
  * As `hono/request-id`: the client's `X-Request-Id` when it is short and plain, else a new one
- * from `generate`, in `c.var.requestId` and on the response (set after the handler, in place).
+ * from `generate`, in `c.get("requestId")` and on the response (set after the handler, in place).
  */
 export const requestIdHeader =
   (generate: () => string): MiddlewareHandler =>

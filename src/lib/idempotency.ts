@@ -79,7 +79,7 @@ export async function withIdempotency(c: Context<AppEnv>, next: Next, options: I
       details: [{ path: "header.Idempotency-Key", message: "1-255 visible ASCII characters" }],
     });
   }
-  const { db, config } = c.var.deps;
+  const { db, config } = c.get("deps");
   const scope = await idempotencyScope(c);
   const hash = await requestHash(c, options.hashBody ?? true);
   const now = Date.now();

@@ -4,7 +4,7 @@
  *
  *   router.openapi(defineRoute({ method: "get", path: "/lines/{id}/ws", access: "line:read", upgrade: true,
  *       summary: "Live events of one line (WebSocket, ?token=)", tags: ["production"], request: { params } }),
- *     (c) => connectToRoom(c, c.var.deps.rooms.line, c.req.valid("param").id, { exists: () => lineExists(c.var.deps, id) }));
+ *     (c) => connectToRoom(c, c.get("deps").rooms.line, c.req.valid("param").id, { exists: () => lineExists(c.get("deps"), id) }));
  *
  * `route()` hands an upgrade request to `authenticateUpgrade()` below: browsers cannot put
  * headers on a WebSocket, so it reads `?token=`, checks the declared access and tab, and refuses
@@ -67,7 +67,7 @@ export async function authenticateUpgrade(c: Context<AppEnv>, spec: RouteSpec, n
   if (token.length > MAX_TOKEN_LENGTH) return refuseSocket("Malformed token");
   let principal: UserPrincipal;
   try {
-    principal = await authenticateSocketToken(c.var.deps, token);
+    principal = await authenticateSocketToken(c.get("deps"), token);
   } catch (err) {
     if (err instanceof AppError && err.code === "AUTHENTICATION_ERROR") return refuseSocket(err.message);
     throw err;

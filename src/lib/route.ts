@@ -6,7 +6,7 @@
  *     defineRoute({ method: "get", path: "/{id}", access: "users:read", tab: "usermanagement",
  *       summary: "…", tags: ["users"], request: { params: IdParams },
  *       responses: { 200: json(UserResponse, "The user") } }),
- *     async (c) => c.json(await getUser(c.var.deps, c.req.valid("param").id), 200),
+ *     async (c) => c.json(await getUser(c.get("deps"), c.req.valid("param").id), 200),
  *   );
  *
  * `defineRoute()` builds an @hono/zod-openapi route whose first middleware is `route(spec)`:
@@ -130,7 +130,7 @@ export const json = <S extends ZodType>(schema: S, description: string) => ({ de
 /** Enforces a route's declaration: throttle, authentication, authorisation, idempotency, no-store. */
 export function route(spec: RouteSpec): MiddlewareHandler<AppEnv> {
   const handler: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const { deps } = c.var;
+    const deps = c.get("deps");
     if (spec.throttle) await throttle(deps, spec.throttle, c.req.header("cf-connecting-ip") ?? "local");
     const limit = async (principal: Principal) => {
       if (spec.userLimit) await limitUser(deps, spec.userLimit, principal);

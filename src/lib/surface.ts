@@ -123,7 +123,7 @@ export const v1Surface: Surface = {
 
 /**
  * Which surface serves a path: the longest registered prefix wins. Built once by createApp();
- * its middleware puts the surface on `c.var.surface` before anything can fail.
+ * its middleware puts the surface on `c.get("surface")` before anything can fail.
  */
 export class SurfaceMap {
   readonly #entries: [prefix: string, surface: Surface][] = [];

@@ -47,7 +47,7 @@ export const ccbackendAuthRoutes = createRouter()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const { tokens, user, deviceToken } = await login(c.var.deps, {
+      const { tokens, user, deviceToken } = await login(c.get("deps"), {
         username: body.username,
         password: body.password,
         userAgent: c.req.header("user-agent"),
@@ -70,7 +70,7 @@ export const ccbackendAuthRoutes = createRouter()
       responses: { 201: json(Ok.extend({ pending_approval: z.boolean() }), "Registered") },
     }),
     async (c) => {
-      const { pending } = await selfRegister(c.var.deps, c.req.valid("json"));
+      const { pending } = await selfRegister(c.get("deps"), c.req.valid("json"));
       return c.json({ success: true as const, message: pending ? "註冊成功，待管理員啟用" : "註冊成功", pending_approval: pending }, 201);
     },
   )
@@ -87,7 +87,7 @@ export const ccbackendAuthRoutes = createRouter()
       responses: { 200: json(Ok, "It exists") },
     }),
     async (c) => {
-      if (!(await findUserByUsername(c.var.deps, c.req.valid("json").username))) throw userNotFound();
+      if (!(await findUserByUsername(c.get("deps"), c.req.valid("json").username))) throw userNotFound();
       return c.json({ success: true as const, message: "使用者存在" }, 200);
     },
   )
@@ -105,7 +105,7 @@ export const ccbackendAuthRoutes = createRouter()
       responses: { 200: json(Ok.extend({ expires_at: z.string(), delivered: z.boolean(), reset_token: z.string().optional() }), "Token issued") },
     }),
     async (c) => {
-      const { expiresAt, delivered, devToken } = await requestPasswordReset(c.var.deps, c.req.valid("json").username);
+      const { expiresAt, delivered, devToken } = await requestPasswordReset(c.get("deps"), c.req.valid("json").username);
       return c.json(
         { success: true as const, message: "已建立密碼重設請求", expires_at: expiresAt, delivered, ...(devToken ? { reset_token: devToken } : {}) },
         200,
@@ -128,7 +128,7 @@ export const ccbackendAuthRoutes = createRouter()
     async (c) => {
       const body = c.req.valid("json");
       if (!body.reset_token) throw new AppError("VALIDATION_ERROR", "reset_token is required", { reason: "reset_token_required" });
-      await resetPasswordWithToken(c.var.deps, body.username, body.reset_token, body.new_password);
+      await resetPasswordWithToken(c.get("deps"), body.username, body.reset_token, body.new_password);
       return c.json({ success: true as const, message: "密碼重設成功" }, 200);
     },
   )
@@ -149,7 +149,7 @@ export const ccbackendAuthRoutes = createRouter()
       const body = c.req.valid("json");
       // No current password is asked (the seed's contract): others only, and no session of the
       // target survives, so a stolen access token cannot turn into a lasting account.
-      await adminSetPassword(c.var.deps, principalOf(c), body.target_username, body.new_password);
+      await adminSetPassword(c.get("deps"), principalOf(c), body.target_username, body.new_password);
       return c.json({ success: true as const, message: "密碼已更新" }, 200);
     },
   );

@@ -125,7 +125,7 @@ export const ccbackendEquipmentRoutes = createRouter()
       request: { query: ListQuery },
       responses: { 200: json(z.array(CcEquipment), "Every live item") },
     }),
-    async (c) => c.json((await listAllEquipment(c.var.deps, c.req.valid("query"), KIND)).map(ccFromRow), 200),
+    async (c) => c.json((await listAllEquipment(c.get("deps"), c.req.valid("query"), KIND)).map(ccFromRow), 200),
   )
   .openapi(
     defineRoute({
@@ -138,7 +138,7 @@ export const ccbackendEquipmentRoutes = createRouter()
       errors: { 409: "CCM ID 已存在，請使用不同的 ID" },
       responses: { 201: json(Ok, "器材 X 新增成功") },
     }),
-    async (c) => c.json(await addEquipment(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
+    async (c) => c.json(await addEquipment(c.get("deps"), c.req.valid("json"), principalOf(c)), 201),
   )
   .openapi(
     defineRoute({
@@ -150,7 +150,7 @@ export const ccbackendEquipmentRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(z.record(z.string(), z.number().int()), "Counts by status") },
     }),
-    async (c) => c.json((await statusCounts(c.var.deps, KIND)).counts, 200),
+    async (c) => c.json((await statusCounts(c.get("deps"), KIND)).counts, 200),
   )
   .openapi(
     defineRoute({
@@ -165,7 +165,7 @@ export const ccbackendEquipmentRoutes = createRouter()
       responses: { 200: json(z.object({ success: z.literal(true), data: z.array(CcLogEntry) }), "The log") },
     }),
     async (c) => {
-      const log = await equipmentLogOf(c.var.deps, c.req.valid("param").ccm_id, undefined, KIND);
+      const log = await equipmentLogOf(c.get("deps"), c.req.valid("param").ccm_id, undefined, KIND);
       return c.json({ success: true as const, data: log.items.map(toCcLog) }, 200);
     },
   )
@@ -184,7 +184,7 @@ export const ccbackendEquipmentRoutes = createRouter()
       const items = c.req
         .valid("json")
         .map((i) => ({ code: i.CCM_ID, status: i.CC_STATUS, sub_status: i.CC_SUBSTATUS, comment: i.COMMENT, version: i.UPD_CNT }));
-      const updated = await batchUpdateEquipment(c.var.deps, items, principalOf(c), KIND);
+      const updated = await batchUpdateEquipment(c.get("deps"), items, principalOf(c), KIND);
       return c.json({ success: true as const, message: `成功更新 ${updated.length} 筆資料`, updated_ids: updated.map((e) => e.code) }, 200);
     },
   )
@@ -202,7 +202,7 @@ export const ccbackendEquipmentRoutes = createRouter()
     async (c) => {
       const body = c.req.valid("json");
       await updateEquipment(
-        c.var.deps,
+        c.get("deps"),
         c.req.valid("param").ccm_id,
         {
           size: body.CC_SIZE,
@@ -234,7 +234,7 @@ export const ccbackendEquipmentRoutes = createRouter()
       responses: { 200: json(Ok, "器材刪除成功") },
     }),
     async (c) => {
-      await deleteEquipment(c.var.deps, c.req.valid("param").ccm_id, principalOf(c), expectedVersion(c.req.header("if-match")), KIND);
+      await deleteEquipment(c.get("deps"), c.req.valid("param").ccm_id, principalOf(c), expectedVersion(c.req.header("if-match")), KIND);
       return c.json({ success: true as const, message: "器材刪除成功" }, 200);
     },
   );
@@ -271,5 +271,5 @@ export const ccbackendEquipmentRootRoutes = createRouter().openapi(
     errors: { 409: "CCM ID 已存在，請使用不同的 ID" },
     responses: { 201: json(Ok, "器材 X 新增成功") },
   }),
-  async (c) => c.json(await addEquipment(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
+  async (c) => c.json(await addEquipment(c.get("deps"), c.req.valid("json"), principalOf(c)), 201),
 );

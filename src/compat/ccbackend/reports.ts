@@ -133,7 +133,7 @@ export const ccbackendReportRoutes = createRouter()
     }),
     async (c) => {
       await fileIssueReport(
-        c.var.deps,
+        c.get("deps"),
         c.req.raw,
         (fields) => {
           const f = parseWith(UploadFields, fields);
@@ -156,7 +156,7 @@ export const ccbackendReportRoutes = createRouter()
     }),
     async (c) =>
       c.json(
-        { success: true as const, reports: (await listAllIssueReports(c.var.deps)).map((r) => toCcReport(r, c.var.deps.config.CCBACKEND_TIME_ZONE)) },
+        { success: true as const, reports: (await listAllIssueReports(c.get("deps"))).map((r) => toCcReport(r, c.get("deps").config.CCBACKEND_TIME_ZONE)) },
         200,
       ),
   )
@@ -172,7 +172,7 @@ export const ccbackendReportRoutes = createRouter()
       responses: { 200: json(Ok, "回報資料更新成功") },
     }),
     async (c) => {
-      await processIssueReport(c.var.deps, c.req.valid("param").report_id, c.req.valid("json"), principalOf(c));
+      await processIssueReport(c.get("deps"), c.req.valid("param").report_id, c.req.valid("json"), principalOf(c));
       return c.json({ success: true as const, message: "回報資料更新成功" }, 200);
     },
   )
@@ -188,7 +188,7 @@ export const ccbackendReportRoutes = createRouter()
       responses: { 200: json(Ok, "回報已成功刪除") },
     }),
     async (c) => {
-      await deleteIssueReport(c.var.deps, c.req.valid("param").report_id);
+      await deleteIssueReport(c.get("deps"), c.req.valid("param").report_id);
       return c.json({ success: true as const, message: "回報已成功刪除" }, 200);
     },
   );
@@ -214,8 +214,8 @@ const photoRoute = (path: string) =>
 
 /** `/uploads/<file>` and `/static/uploads/<file>`: photos streamed from R2 with an ETag. */
 export const ccbackendPhotoRoutes = createRouter()
-  .openapi(photoRoute("/uploads/{filename}"), (c) => servePhoto(c.var.deps, c.req.valid("param").filename, c.req.header("if-none-match")))
-  .openapi(photoRoute("/static/uploads/{filename}"), (c) => servePhoto(c.var.deps, c.req.valid("param").filename, c.req.header("if-none-match")));
+  .openapi(photoRoute("/uploads/{filename}"), (c) => servePhoto(c.get("deps"), c.req.valid("param").filename, c.req.header("if-none-match")))
+  .openapi(photoRoute("/static/uploads/{filename}"), (c) => servePhoto(c.get("deps"), c.req.valid("param").filename, c.req.header("if-none-match")));
 
 /** Streams a photo: immutable under its random name, so cacheable for a year; 304 on a matching ETag. */
 async function servePhoto(deps: Parameters<typeof openPhoto>[0], filename: string, ifNoneMatch: string | undefined): Promise<Response> {

@@ -114,7 +114,7 @@ export const ms5ChecklistRoutes = createRouter()
     }),
     async (c) => {
       const { skip, offset, limit, checklist_id, status, assigned_to, start_date, end_date } = c.req.valid("query");
-      const page = await listInstances(c.var.deps, {
+      const page = await listInstances(c.get("deps"), {
         template_id: checklist_id,
         status,
         assigned_to,
@@ -145,7 +145,7 @@ export const ms5ChecklistRoutes = createRouter()
         equipment_code: given(b.equipment_code, b.equipmentCode),
         assigned_to: given(b.assigned_to, b.assignedTo),
       };
-      return c.json(await createInstance(c.var.deps, input, principalOf(c)), 201);
+      return c.json(await createInstance(c.get("deps"), input, principalOf(c)), 201);
     },
   )
   .openapi(
@@ -160,7 +160,7 @@ export const ms5ChecklistRoutes = createRouter()
       errors: { 404: "No such run" },
       responses: { 200: json(ChecklistInstance, "The run") },
     }),
-    async (c) => c.json(await getInstance(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await getInstance(c.get("deps"), c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute({
@@ -173,7 +173,7 @@ export const ms5ChecklistRoutes = createRouter()
       errors: { 403: "Assigned to someone else", 404: "No such run", 409: "Already completed", 422: "Answers missing or not fitting" },
       responses: { 200: json(ChecklistInstance, "The completed run") },
     }),
-    async (c) => c.json(await completeInstance(c.var.deps, c.req.valid("param").id, c.req.valid("json"), principalOf(c)), 200),
+    async (c) => c.json(await completeInstance(c.get("deps"), c.req.valid("param").id, c.req.valid("json"), principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -188,7 +188,7 @@ export const ms5ChecklistRoutes = createRouter()
     }),
     async (c) => {
       const { skip, offset, limit, ...filters } = c.req.valid("query");
-      return c.json(bare(c, await listTemplates(c.var.deps, { ...filters, ...pageParams({ skip, offset, limit }) })), 200);
+      return c.json(bare(c, await listTemplates(c.get("deps"), { ...filters, ...pageParams({ skip, offset, limit }) })), 200);
     },
   )
   .openapi(
@@ -204,7 +204,7 @@ export const ms5ChecklistRoutes = createRouter()
     }),
     async (c) => {
       const b = c.req.valid("json");
-      return c.json(withETag(c, await createTemplate(c.var.deps, { ...templateInput(b), name: b.name, items: b.items }, principalOf(c))), 201);
+      return c.json(withETag(c, await createTemplate(c.get("deps"), { ...templateInput(b), name: b.name, items: b.items }, principalOf(c))), 201);
     },
   )
   .openapi(
@@ -219,7 +219,7 @@ export const ms5ChecklistRoutes = createRouter()
       errors: { 404: "No such checklist" },
       responses: { 200: json(ChecklistTemplate, "The template") },
     }),
-    async (c) => c.json(withETag(c, await getTemplate(c.var.deps, c.req.valid("param").id)), 200),
+    async (c) => c.json(withETag(c, await getTemplate(c.get("deps"), c.req.valid("param").id)), 200),
   )
   .openapi(
     defineRoute({
@@ -233,7 +233,12 @@ export const ms5ChecklistRoutes = createRouter()
       responses: { 200: json(ChecklistTemplate, "The template") },
     }),
     async (c) => {
-      const updated = await updateTemplate(c.var.deps, c.req.valid("param").id, templateInput(c.req.valid("json")), expectedVersion(c.req.header("if-match")));
+      const updated = await updateTemplate(
+        c.get("deps"),
+        c.req.valid("param").id,
+        templateInput(c.req.valid("json")),
+        expectedVersion(c.req.header("if-match")),
+      );
       return c.json(withETag(c, updated), 200);
     },
   )
@@ -250,7 +255,7 @@ export const ms5ChecklistRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      await deleteTemplate(c.var.deps, id);
+      await deleteTemplate(c.get("deps"), id);
       return c.json({ message: "Checklist deleted successfully", id }, 200);
     },
   );

@@ -76,7 +76,7 @@ export const ms5EquipmentRoutes = createRouter()
     }),
     async (c) => {
       const { skip, offset, limit, line_id, production_line, ...filters } = c.req.valid("query");
-      const page = await listEquipment(c.var.deps, { ...filters, production_line: production_line ?? line_id, ...pageParams({ skip, offset, limit }) });
+      const page = await listEquipment(c.get("deps"), { ...filters, production_line: production_line ?? line_id, ...pageParams({ skip, offset, limit }) });
       return c.json(bare(c, { ...page, items: page.items.map(ms5Item) }), 200);
     },
   )
@@ -93,7 +93,7 @@ export const ms5EquipmentRoutes = createRouter()
     }),
     async (c) => {
       const { skip, offset, limit, equipment_id, equipment_code, status } = c.req.valid("query");
-      const page = await listFaults(c.var.deps, { equipment_code: equipment_code ?? equipment_id, status, ...pageParams({ skip, offset, limit }) });
+      const page = await listFaults(c.get("deps"), { equipment_code: equipment_code ?? equipment_id, status, ...pageParams({ skip, offset, limit }) });
       return c.json(bare(c, page), 200);
     },
   )
@@ -108,7 +108,7 @@ export const ms5EquipmentRoutes = createRouter()
       errors: { 404: "No such fault", 409: "Already acknowledged or resolved" },
       responses: { 200: json(Fault, "The fault") },
     }),
-    async (c) => c.json(await acknowledgeFault(c.var.deps, c.req.valid("param").id, principalOf(c)), 200),
+    async (c) => c.json(await acknowledgeFault(c.get("deps"), c.req.valid("param").id, principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -123,7 +123,7 @@ export const ms5EquipmentRoutes = createRouter()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      return c.json(await resolveFault(c.var.deps, c.req.valid("param").id, body?.resolution_notes ?? body?.notes ?? null, principalOf(c)), 200);
+      return c.json(await resolveFault(c.get("deps"), c.req.valid("param").id, body?.resolution_notes ?? body?.notes ?? null, principalOf(c)), 200);
     },
   )
   .openapi(
@@ -139,7 +139,7 @@ export const ms5EquipmentRoutes = createRouter()
     }),
     async (c) => {
       const { skip, offset, limit, equipment_id, equipment_code, status, priority } = c.req.valid("query");
-      const page = await listMaintenanceSchedules(c.var.deps, {
+      const page = await listMaintenanceSchedules(c.get("deps"), {
         equipment_code: equipment_code ?? equipment_id,
         status,
         priority,
@@ -161,7 +161,7 @@ export const ms5EquipmentRoutes = createRouter()
       responses: { 201: json(MaintenanceSchedule, "The schedule") },
     }),
     async (c) => {
-      const made = await createMaintenanceSchedule(c.var.deps, c.req.valid("json"), principalOf(c));
+      const made = await createMaintenanceSchedule(c.get("deps"), c.req.valid("json"), principalOf(c));
       setETag(c, made.version);
       return c.json(made, 201);
     },
@@ -179,7 +179,7 @@ export const ms5EquipmentRoutes = createRouter()
       responses: { 200: json(MaintenanceSchedule, "The schedule") },
     }),
     async (c) => {
-      const found = await getMaintenanceSchedule(c.var.deps, c.req.valid("param").id);
+      const found = await getMaintenanceSchedule(c.get("deps"), c.req.valid("param").id);
       setETag(c, found.version);
       return c.json(found, 200);
     },
@@ -196,7 +196,7 @@ export const ms5EquipmentRoutes = createRouter()
       responses: { 200: json(MaintenanceSchedule, "The schedule") },
     }),
     async (c) => {
-      const updated = await updateMaintenanceSchedule(c.var.deps, c.req.valid("param").id, c.req.valid("json"), expectedVersion(c.req.header("if-match")));
+      const updated = await updateMaintenanceSchedule(c.get("deps"), c.req.valid("param").id, c.req.valid("json"), expectedVersion(c.req.header("if-match")));
       setETag(c, updated.version);
       return c.json(updated, 200);
     },
@@ -214,7 +214,7 @@ export const ms5EquipmentRoutes = createRouter()
     }),
     async (c) => {
       const body = c.req.valid("json") ?? { actual_duration_minutes: null, notes: null };
-      const done = await completeMaintenanceSchedule(c.var.deps, c.req.valid("param").id, body, principalOf(c), expectedVersion(c.req.header("if-match")));
+      const done = await completeMaintenanceSchedule(c.get("deps"), c.req.valid("param").id, body, principalOf(c), expectedVersion(c.req.header("if-match")));
       setETag(c, done.version);
       return c.json(done, 200);
     },
@@ -232,7 +232,7 @@ export const ms5EquipmentRoutes = createRouter()
       responses: { 200: json(Ms5Equipment, "The item") },
     }),
     async (c) => {
-      const item = await getEquipment(c.var.deps, c.req.valid("param").code);
+      const item = await getEquipment(c.get("deps"), c.req.valid("param").code);
       setETag(c, item.version);
       return c.json(withCode(item), 200);
     },

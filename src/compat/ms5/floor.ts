@@ -261,7 +261,7 @@ export const ms5AndonRoutes = createRouter()
     }),
     async (c) => {
       const { skip, offset, limit, ...filters } = c.req.valid("query");
-      return c.json(bare(c, await listAndons(c.var.deps, { ...filters, ...pageParams({ skip, offset, limit }) })), 200);
+      return c.json(bare(c, await listAndons(c.get("deps"), { ...filters, ...pageParams({ skip, offset, limit }) })), 200);
     },
   )
   .openapi(
@@ -274,9 +274,9 @@ export const ms5AndonRoutes = createRouter()
       request: jsonBody(Ms5CreateAndon),
       responses: { 201: json(AndonEvent, "The andon") },
     }),
-    async (c) => c.json(await createAndon(c.var.deps, toCreateAndon(c.req.valid("json")), principalOf(c)), 201),
+    async (c) => c.json(await createAndon(c.get("deps"), toCreateAndon(c.req.valid("json")), principalOf(c)), 201),
   )
-  .openapi(ack("post"), async (c) => c.json(await acknowledgeAndon(c.var.deps, c.req.valid("param").id, principalOf(c)), 200))
+  .openapi(ack("post"), async (c) => c.json(await acknowledgeAndon(c.get("deps"), c.req.valid("param").id, principalOf(c)), 200))
   .openapi(
     defineRoute({
       method: "post",
@@ -290,7 +290,7 @@ export const ms5AndonRoutes = createRouter()
     }),
     async (c) => {
       const notes = c.req.valid("json")?.resolution_notes ?? c.req.valid("query").resolution_notes ?? null;
-      return c.json(await resolveAndon(c.var.deps, c.req.valid("param").id, notes, principalOf(c)), 200);
+      return c.json(await resolveAndon(c.get("deps"), c.req.valid("param").id, notes, principalOf(c)), 200);
     },
   )
   .openapi(
@@ -304,7 +304,7 @@ export const ms5AndonRoutes = createRouter()
       errors: { 404: "No such andon", 409: "Resolved, or already at or above that level" },
       responses: { 200: json(AndonEvent, "The andon") },
     }),
-    async (c) => c.json(await escalateAndon(c.var.deps, c.req.valid("param").id, c.req.valid("json")?.escalation_level), 200),
+    async (c) => c.json(await escalateAndon(c.get("deps"), c.req.valid("param").id, c.req.valid("json")?.escalation_level), 200),
   )
   .openapi(
     defineRoute({
@@ -320,7 +320,7 @@ export const ms5AndonRoutes = createRouter()
     }),
     async (c) => {
       const { skip, offset, limit, ...filters } = c.req.valid("query");
-      return c.json(bare(c, await listEscalations(c.var.deps, { ...filters, ...pageParams({ skip, offset, limit }) })), 200);
+      return c.json(bare(c, await listEscalations(c.get("deps"), { ...filters, ...pageParams({ skip, offset, limit }) })), 200);
     },
   )
   .openapi(
@@ -335,7 +335,7 @@ export const ms5AndonRoutes = createRouter()
       errors: { 404: "No such escalation" },
       responses: { 200: json(AndonEscalation, "The escalation") },
     }),
-    async (c) => c.json(await getEscalation(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await getEscalation(c.get("deps"), c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute({
@@ -348,7 +348,7 @@ export const ms5AndonRoutes = createRouter()
       errors: { 404: "No such escalation", 409: "Already acknowledged, or its andon is resolved" },
       responses: { 200: json(AndonEscalation, "The escalation") },
     }),
-    async (c) => c.json(await acknowledgeEscalation(c.var.deps, c.req.valid("param").id, principalOf(c)), 200),
+    async (c) => c.json(await acknowledgeEscalation(c.get("deps"), c.req.valid("param").id, principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -361,7 +361,7 @@ export const ms5AndonRoutes = createRouter()
       errors: { 404: "No such escalation", 409: "Its andon is already resolved" },
       responses: { 200: json(AndonEscalation, "The escalation") },
     }),
-    async (c) => c.json(await resolveEscalation(c.var.deps, c.req.valid("param").id, c.req.valid("json")?.resolution_notes ?? null, principalOf(c)), 200),
+    async (c) => c.json(await resolveEscalation(c.get("deps"), c.req.valid("param").id, c.req.valid("json")?.resolution_notes ?? null, principalOf(c)), 200),
   );
 
 /** Mounted at `/api/v1/downtime`, before the canonical downtime routes. */
@@ -379,7 +379,7 @@ export const ms5DowntimeRoutes = createRouter()
     async (c) => {
       const { skip, offset, limit, start_date, end_date, start_time, end_time, ...filters } = c.req.valid("query");
       const q = { ...filters, ...pageParams({ skip, offset, limit }), start_time: start_time ?? start_date, end_time: end_time ?? end_date };
-      return c.json(bare(c, await listDowntime(c.var.deps, q)), 200);
+      return c.json(bare(c, await listDowntime(c.get("deps"), q)), 200);
     },
   )
   .openapi(
@@ -393,7 +393,7 @@ export const ms5DowntimeRoutes = createRouter()
       errors: { 404: "No such downtime event" },
       responses: { 200: json(Downtime, "The stop") },
     }),
-    async (c) => c.json(await getDowntime(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await getDowntime(c.get("deps"), c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute({
@@ -406,7 +406,7 @@ export const ms5DowntimeRoutes = createRouter()
       errors: { 404: "No such downtime event", 409: "Changed by someone else" },
       responses: { 200: json(Downtime, "The stop") },
     }),
-    async (c) => c.json(await updateDowntime(c.var.deps, c.req.valid("param").id, c.req.valid("json")), 200),
+    async (c) => c.json(await updateDowntime(c.get("deps"), c.req.valid("param").id, c.req.valid("json")), 200),
   )
   .openapi(
     defineRoute({
@@ -419,7 +419,7 @@ export const ms5DowntimeRoutes = createRouter()
       errors: { 404: "No such downtime event", 409: "Already confirmed" },
       responses: { 200: json(Downtime, "The stop") },
     }),
-    async (c) => c.json(await confirmDowntime(c.var.deps, c.req.valid("param").id, c.req.valid("json")?.notes, principalOf(c)), 200),
+    async (c) => c.json(await confirmDowntime(c.get("deps"), c.req.valid("param").id, c.req.valid("json")?.notes, principalOf(c)), 200),
   );
 
 /** Mounted at `/api/v1/oee`, before the canonical OEE routes. */
@@ -434,7 +434,7 @@ export const ms5OeeRoutes = createRouter()
       request: { query: CalculateQuery, body: { required: false, content: { "application/json": { schema: CalculateBody } } } },
       responses: { 201: json(OeeResult, "The OEE and every input") },
     }),
-    async (c) => c.json(await calculateOee(c.var.deps, toCalculate(c.req.valid("query"), c.req.valid("json"))), 201),
+    async (c) => c.json(await calculateOee(c.get("deps"), toCalculate(c.req.valid("query"), c.req.valid("json"))), 201),
   )
   .openapi(
     defineRoute({
@@ -449,7 +449,7 @@ export const ms5OeeRoutes = createRouter()
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const page = await oeeHistory(c.var.deps, c.req.valid("param").id, {
+      const page = await oeeHistory(c.get("deps"), c.req.valid("param").id, {
         ...pageParams(q),
         start_time: q.start_time ?? q.start_date,
         end_time: q.end_time ?? q.end_date,
@@ -492,7 +492,7 @@ ms5OeeRoutes
     }),
     async (c) => {
       const { line_id } = c.req.valid("query");
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       if (line_id) return c.json([await currentOee(deps, line_id)], 200);
       const lines = await listLines(deps, { limit: 50, offset: 0, enabled: "true" });
       return c.json(await Promise.all(lines.items.map((line) => currentOee(deps, line.id))), 200);
@@ -511,10 +511,10 @@ ms5OeeRoutes
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const now = c.var.deps.now();
+      const now = c.get("deps").now();
       const to = q.end_date ? new Date(Math.min(Date.parse(q.end_date), now.getTime())) : now;
       const from = q.start_date ? new Date(q.start_date) : new Date(to.getTime() - 7 * 86_400_000);
-      return c.json(await oeeSeries(c.var.deps, c.req.valid("param").id, from, to, GRANULARITY_MS[q.granularity]), 200);
+      return c.json(await oeeSeries(c.get("deps"), c.req.valid("param").id, from, to, GRANULARITY_MS[q.granularity]), 200);
     },
   )
   .openapi(
@@ -530,8 +530,8 @@ ms5OeeRoutes
     }),
     async (c) => {
       const period = c.req.valid("query").period ?? "24h";
-      const to = c.var.deps.now();
-      const r = await measureOee(c.var.deps, c.req.valid("param").id, null, new Date(to.getTime() - periodHours(period) * 3_600_000), to);
+      const to = c.get("deps").now();
+      const r = await measureOee(c.get("deps"), c.req.valid("param").id, null, new Date(to.getTime() - periodHours(period) * 3_600_000), to);
       const ideal = r.ideal_cycle_time === null ? null : r.ideal_cycle_time * r.total_parts;
       return c.json(
         {
@@ -563,7 +563,7 @@ export const ms5DashboardRoutes = createRouter().openapi(
   async (c) => {
     const q = c.req.valid("query");
     const range = q.period ?? q.time_range;
-    const metrics = await dashboardMetrics(c.var.deps, { line_id: q.line_id, hours: periodHours(range) });
+    const metrics = await dashboardMetrics(c.get("deps"), { line_id: q.line_id, hours: periodHours(range) });
     return c.json({ ...metrics, time_range: range ?? "24h" }, 200);
   },
 );
@@ -629,8 +629,8 @@ ms5OeeRoutes
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const { from, to } = oeeWindow(c.var.deps.now(), q, 7 * 24);
-      const series = await oeeSeries(c.var.deps, q.line_id, from, to, GRANULARITY_MS[q.aggregation_level], q.equipment_code ?? null);
+      const { from, to } = oeeWindow(c.get("deps").now(), q, 7 * 24);
+      const series = await oeeSeries(c.get("deps"), q.line_id, from, to, GRANULARITY_MS[q.aggregation_level], q.equipment_code ?? null);
       return c.json(
         series.map((r) => ({
           ...r,
@@ -657,8 +657,8 @@ ms5OeeRoutes
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const { from, to } = oeeWindow(c.var.deps.now(), q, 24);
-      const r = await measureOee(c.var.deps, q.line_id, q.equipment_code ?? null, from, to);
+      const { from, to } = oeeWindow(c.get("deps").now(), q, 24);
+      const r = await measureOee(c.get("deps"), q.line_id, q.equipment_code ?? null, from, to);
       const base = { line_id: r.line_id, equipment_code: r.equipment_code, period_start: r.period_start, period_end: r.period_end };
       const ideal = r.ideal_cycle_time;
       const rejects = r.total_parts - r.good_parts;
@@ -731,9 +731,9 @@ ms5DashboardRoutes
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const to = c.var.deps.now();
+      const to = c.get("deps").now();
       const from = new Date(to.getTime() - periodHours(q.period ?? q.time_range) * 3_600_000);
-      return c.json(await lineProduction(c.var.deps, { line_id: q.line_id, from, to }), 200);
+      return c.json(await lineProduction(c.get("deps"), { line_id: q.line_id, from, to }), 200);
     },
   )
   .openapi(
@@ -751,7 +751,7 @@ ms5DashboardRoutes
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const now = c.var.deps.now();
+      const now = c.get("deps").now();
       const to = q.end_date ? new Date(q.end_date) : now;
       const from = q.start_date ? new Date(q.start_date) : new Date(to.getTime() - 86_400_000);
       const days = (to.getTime() - from.getTime()) / 86_400_000;
@@ -759,7 +759,7 @@ ms5DashboardRoutes
         const message = `end_date must be after start_date, at most ${MAX_SUMMARY_DAYS} days later`;
         throw new AppError("VALIDATION_ERROR", `Invalid query: end_date ${message}`, { details: [{ path: "query.end_date", message }] });
       }
-      return c.json(await productionSummary(c.var.deps, { line_id: q.line_id, from, to }), 200);
+      return c.json(await productionSummary(c.get("deps"), { line_id: q.line_id, from, to }), 200);
     },
   )
   .openapi(
@@ -777,7 +777,7 @@ ms5DashboardRoutes
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const page = await equipmentDashboard(c.var.deps, { line_id: q.line_id, hours: periodHours(q.period ?? q.time_range) });
+      const page = await equipmentDashboard(c.get("deps"), { line_id: q.line_id, hours: periodHours(q.period ?? q.time_range) });
       c.header("X-Total-Count", String(page.total));
       return c.json(page.items, 200);
     },

@@ -50,7 +50,11 @@ export const ms5ProductionRoutes = createRouter()
     async (c) => {
       const q = c.req.valid("query");
       const enabled = q.enabled ?? q.enabled_only;
-      const page = await listLines(c.var.deps, { ...pageParams(q), status: q.status, enabled: enabled === undefined ? undefined : enabled ? "true" : "false" });
+      const page = await listLines(c.get("deps"), {
+        ...pageParams(q),
+        status: q.status,
+        enabled: enabled === undefined ? undefined : enabled ? "true" : "false",
+      });
       return c.json(bare(c, page), 200);
     },
   )
@@ -66,7 +70,7 @@ export const ms5ProductionRoutes = createRouter()
     }),
     async (c) => {
       const q = c.req.valid("query");
-      return c.json(bare(c, await listSchedules(c.var.deps, { ...pageParams(q), line_id: q.line_id, status: q.status })), 200);
+      return c.json(bare(c, await listSchedules(c.get("deps"), { ...pageParams(q), line_id: q.line_id, status: q.status })), 200);
     },
   )
   .openapi(
@@ -81,7 +85,7 @@ export const ms5ProductionRoutes = createRouter()
       responses: { 204: { description: "Deleted" } },
     }),
     async (c) => {
-      await deleteSchedule(c.var.deps, c.req.valid("param").id);
+      await deleteSchedule(c.get("deps"), c.req.valid("param").id);
       return c.body(null, 204);
     },
   )
@@ -97,7 +101,7 @@ export const ms5ProductionRoutes = createRouter()
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const page = await listJobs(c.var.deps, { ...pageParams(q), line_id: q.line_id, status: q.status, user_id: q.user_id }, principalOf(c));
+      const page = await listJobs(c.get("deps"), { ...pageParams(q), line_id: q.line_id, status: q.status, user_id: q.user_id }, principalOf(c));
       return c.json(bare(c, page), 200);
     },
   )
@@ -111,7 +115,7 @@ export const ms5ProductionRoutes = createRouter()
       request: jsonBody(CreateJob),
       responses: { 201: json(Job, "The new job") },
     }),
-    async (c) => c.json(await assignJob(c.var.deps, c.req.valid("json")), 201),
+    async (c) => c.json(await assignJob(c.get("deps"), c.req.valid("json")), 201),
   )
   .openapi(
     defineRoute({
@@ -124,7 +128,7 @@ export const ms5ProductionRoutes = createRouter()
       errors: { 404: "No such job" },
       responses: { 200: json(Job, "The job") },
     }),
-    async (c) => c.json(await getJob(c.var.deps, c.req.valid("param").id, principalOf(c)), 200),
+    async (c) => c.json(await getJob(c.get("deps"), c.req.valid("param").id, principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -139,7 +143,7 @@ export const ms5ProductionRoutes = createRouter()
     }),
     async (c) => {
       const input = { id: c.req.valid("param").id, notes: c.req.valid("json").notes, expectedVersion: expectedVersion(c.req.header("if-match")) };
-      return c.json(await updateJobNotes(c.var.deps, input, principalOf(c)), 200);
+      return c.json(await updateJobNotes(c.get("deps"), input, principalOf(c)), 200);
     },
   );
 
@@ -151,6 +155,6 @@ for (const [name, access, summary] of [
 ] as const) {
   ms5ProductionRoutes.openapi(jobAction(name, access, `${summary}; pushes job_update`), async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(await transitionJob(c.var.deps, { id, action: name, expectedVersion: expectedVersion(c.req.header("if-match")) }, principalOf(c)), 200);
+    return c.json(await transitionJob(c.get("deps"), { id, action: name, expectedVersion: expectedVersion(c.req.header("if-match")) }, principalOf(c)), 200);
   });
 }

@@ -139,7 +139,7 @@ export const ms5QualityRoutes = createRouter()
     async (c) => {
       const { skip, offset, limit, line_id, status, start_date, end_date } = c.req.valid("query");
       return c.json(
-        bare(c, await listInspections(c.var.deps, { line_id, status, from: start_date, to: end_date, ...pageParams({ skip, offset, limit }) })),
+        bare(c, await listInspections(c.get("deps"), { line_id, status, from: start_date, to: end_date, ...pageParams({ skip, offset, limit }) })),
         200,
       );
     },
@@ -158,7 +158,7 @@ export const ms5QualityRoutes = createRouter()
     async (c) => {
       const b = c.req.valid("json");
       const made = await createInspection(
-        c.var.deps,
+        c.get("deps"),
         {
           line_id: given(b.lineId, b.line_id, ""),
           product_type_id: given(b.productTypeId, b.product_type_id),
@@ -184,7 +184,7 @@ export const ms5QualityRoutes = createRouter()
       errors: { 404: "No such inspection" },
       responses: { 200: json(Inspection, "The inspection") },
     }),
-    async (c) => c.json(withETag(c, await getInspection(c.var.deps, c.req.valid("param").id)), 200),
+    async (c) => c.json(withETag(c, await getInspection(c.get("deps"), c.req.valid("param").id)), 200),
   )
   .openapi(
     defineRoute({
@@ -200,7 +200,7 @@ export const ms5QualityRoutes = createRouter()
     async (c) => {
       const b = c.req.valid("json");
       const updated = await updateInspection(
-        c.var.deps,
+        c.get("deps"),
         c.req.valid("param").id,
         {
           inspection_type: given(b.inspectionType, b.inspection_type),
@@ -226,7 +226,7 @@ export const ms5QualityRoutes = createRouter()
       errors: { 404: "No such inspection", 409: "Already completed, reviewed or cancelled" },
       responses: { 200: json(Inspection, "The inspection") },
     }),
-    async (c) => c.json(withETag(c, await completeInspection(c.var.deps, c.req.valid("param").id, c.req.valid("json"), principalOf(c))), 200),
+    async (c) => c.json(withETag(c, await completeInspection(c.get("deps"), c.req.valid("param").id, c.req.valid("json"), principalOf(c))), 200),
   )
   .openapi(
     defineRoute({
@@ -239,7 +239,7 @@ export const ms5QualityRoutes = createRouter()
       errors: { 404: "No such inspection", 409: "Not completed, or already reviewed" },
       responses: { 200: json(Inspection, "The inspection") },
     }),
-    async (c) => c.json(withETag(c, await approveInspection(c.var.deps, c.req.valid("param").id, principalOf(c))), 200),
+    async (c) => c.json(withETag(c, await approveInspection(c.get("deps"), c.req.valid("param").id, principalOf(c))), 200),
   )
   .openapi(
     defineRoute({
@@ -252,7 +252,7 @@ export const ms5QualityRoutes = createRouter()
       errors: { 404: "No such inspection", 409: "Not completed, or already reviewed" },
       responses: { 200: json(Inspection, "The inspection") },
     }),
-    async (c) => c.json(withETag(c, await rejectInspection(c.var.deps, c.req.valid("param").id, c.req.valid("json").rejection_reason, principalOf(c))), 200),
+    async (c) => c.json(withETag(c, await rejectInspection(c.get("deps"), c.req.valid("param").id, c.req.valid("json").rejection_reason, principalOf(c))), 200),
   )
   .openapi(
     defineRoute({
@@ -267,7 +267,7 @@ export const ms5QualityRoutes = createRouter()
     }),
     async (c) => {
       const { skip, offset, limit, line_id, inspection_id, defect_category, severity, status, start_date, end_date } = c.req.valid("query");
-      const page = await listDefects(c.var.deps, {
+      const page = await listDefects(c.get("deps"), {
         line_id,
         inspection_id,
         category: defect_category,
@@ -294,7 +294,7 @@ export const ms5QualityRoutes = createRouter()
     async (c) => {
       const b = c.req.valid("json");
       const made = await createDefect(
-        c.var.deps,
+        c.get("deps"),
         { ...defectFields(b), line_id: given(b.lineId, b.line_id), inspection_id: given(b.inspectionId, b.inspection_id) },
         principalOf(c),
       );
@@ -313,7 +313,7 @@ export const ms5QualityRoutes = createRouter()
       errors: { 404: "No such defect" },
       responses: { 200: json(Defect, "The defect") },
     }),
-    async (c) => c.json(withETag(c, await getDefect(c.var.deps, c.req.valid("param").id)), 200),
+    async (c) => c.json(withETag(c, await getDefect(c.get("deps"), c.req.valid("param").id)), 200),
   )
   .openapi(
     defineRoute({
@@ -329,7 +329,7 @@ export const ms5QualityRoutes = createRouter()
     async (c) => {
       const b = c.req.valid("json");
       const updated = await updateDefect(
-        c.var.deps,
+        c.get("deps"),
         c.req.valid("param").id,
         { ...defectFields(b), status: b.status },
         expectedVersion(c.req.header("if-match")),
@@ -349,7 +349,7 @@ export const ms5QualityRoutes = createRouter()
       responses: { 200: json(Defect, "The defect") },
     }),
     async (c) => {
-      const resolved = await resolveDefect(c.var.deps, c.req.valid("param").id, c.req.valid("json").resolution_notes, principalOf(c));
+      const resolved = await resolveDefect(c.get("deps"), c.req.valid("param").id, c.req.valid("json").resolution_notes, principalOf(c));
       return c.json(withETag(c, resolved), 200);
     },
   )
@@ -367,6 +367,6 @@ export const ms5QualityRoutes = createRouter()
     }),
     async (c) => {
       const { start_date, end_date, product_type_id } = c.req.valid("query");
-      return c.json(await qualityMetrics(c.var.deps, { line_id: c.req.valid("param").id, from: start_date, to: end_date, product_type_id }), 200);
+      return c.json(await qualityMetrics(c.get("deps"), { line_id: c.req.valid("param").id, from: start_date, to: end_date, product_type_id }), 200);
     },
   );

@@ -83,7 +83,7 @@ export const ms5ReportRoutes = createRouter()
       responses: { 200: json(z.array(ReportTemplate), "The templates") },
     }),
     async (c) => {
-      const templates = await listTemplates(c.var.deps, c.req.valid("query"));
+      const templates = await listTemplates(c.get("deps"), c.req.valid("query"));
       return c.json(bare(c, { items: templates, total: templates.length, limit: templates.length, offset: 0 }), 200);
     },
   )
@@ -98,7 +98,7 @@ export const ms5ReportRoutes = createRouter()
       errors: { 409: "A template of that name exists" },
       responses: { 201: json(ReportTemplate, "The template") },
     }),
-    async (c) => c.json(await createTemplate(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
+    async (c) => c.json(await createTemplate(c.get("deps"), c.req.valid("json"), principalOf(c)), 201),
   )
   .openapi(
     defineRoute({
@@ -111,7 +111,7 @@ export const ms5ReportRoutes = createRouter()
       errors: { 404: "No such template" },
       responses: { 200: json(ReportTemplate, "The template") },
     }),
-    async (c) => c.json(await getTemplate(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await getTemplate(c.get("deps"), c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute({
@@ -125,7 +125,7 @@ export const ms5ReportRoutes = createRouter()
       responses: { 200: json(ReportTemplate, "The template") },
     }),
     async (c) =>
-      c.json(await updateTemplate(c.var.deps, c.req.valid("param").id, c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match"))), 200),
+      c.json(await updateTemplate(c.get("deps"), c.req.valid("param").id, c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match"))), 200),
   )
   .openapi(
     defineRoute({
@@ -140,7 +140,7 @@ export const ms5ReportRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      await deleteTemplate(c.var.deps, id, principalOf(c));
+      await deleteTemplate(c.get("deps"), id, principalOf(c));
       return c.json({ message: "Report template deleted successfully", id }, 200);
     },
   )
@@ -155,7 +155,7 @@ export const ms5ReportRoutes = createRouter()
       responses: { 200: json(z.array(ScheduledReport), "The scheduled reports") },
     }),
     async (c) => {
-      const items = await listScheduled(c.var.deps, c.req.valid("query"));
+      const items = await listScheduled(c.get("deps"), c.req.valid("query"));
       return c.json(bare(c, { items, total: items.length, limit: items.length, offset: 0 }), 200);
     },
   )
@@ -169,7 +169,7 @@ export const ms5ReportRoutes = createRouter()
       request: jsonBody(CreateScheduled),
       responses: { 201: json(ScheduledReport, "The scheduled report") },
     }),
-    async (c) => c.json(await createScheduled(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
+    async (c) => c.json(await createScheduled(c.get("deps"), c.req.valid("json"), principalOf(c)), 201),
   )
   .openapi(
     defineRoute({
@@ -182,7 +182,7 @@ export const ms5ReportRoutes = createRouter()
       errors: { 404: "No such scheduled report" },
       responses: { 200: json(ScheduledReport, "The scheduled report") },
     }),
-    async (c) => c.json(await getScheduled(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await getScheduled(c.get("deps"), c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute({
@@ -196,7 +196,10 @@ export const ms5ReportRoutes = createRouter()
       responses: { 200: json(ScheduledReport, "The scheduled report") },
     }),
     async (c) =>
-      c.json(await updateScheduled(c.var.deps, c.req.valid("param").id, c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match"))), 200),
+      c.json(
+        await updateScheduled(c.get("deps"), c.req.valid("param").id, c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match"))),
+        200,
+      ),
   )
   .openapi(
     defineRoute({
@@ -209,7 +212,7 @@ export const ms5ReportRoutes = createRouter()
       errors: { 404: "No such scheduled report" },
       responses: { 200: json(ScheduledReport, "The scheduled report") },
     }),
-    async (c) => c.json(await updateScheduled(c.var.deps, c.req.valid("param").id, { toggle: true }, principalOf(c)), 200),
+    async (c) => c.json(await updateScheduled(c.get("deps"), c.req.valid("param").id, { toggle: true }, principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -224,7 +227,7 @@ export const ms5ReportRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      await deleteScheduled(c.var.deps, id, principalOf(c));
+      await deleteScheduled(c.get("deps"), id, principalOf(c));
       return c.json({ message: "Scheduled report deleted successfully", id }, 200);
     },
   )
@@ -241,7 +244,7 @@ export const ms5ReportRoutes = createRouter()
       responses: { 202: json(Ms5Report, "The queued report") },
     }),
     async (c) => {
-      const report = await generateFromTemplate(c.var.deps, c.req.valid("json"), principalOf(c));
+      const report = await generateFromTemplate(c.get("deps"), c.req.valid("json"), principalOf(c));
       c.header("Location", `/api/v1/reports/${report.id}`);
       return c.json(toMs5Report(report), 202);
     },
@@ -258,7 +261,7 @@ export const ms5ReportRoutes = createRouter()
     }),
     async (c) => {
       const q = c.req.valid("query");
-      const page = await listReports(c.var.deps, { ...pageParams(q), state: q.status ? STATE_OF[q.status] : undefined }, principalOf(c));
+      const page = await listReports(c.get("deps"), { ...pageParams(q), state: q.status ? STATE_OF[q.status] : undefined }, principalOf(c));
       return c.json(bare(c, { ...page, items: page.items.map(toMs5Report) }), 200);
     },
   )
@@ -273,7 +276,7 @@ export const ms5ReportRoutes = createRouter()
       errors: { 404: "No such report" },
       responses: { 200: json(Ms5Report, "The report") },
     }),
-    async (c) => c.json(toMs5Report(await getReport(c.var.deps, c.req.valid("param").id, principalOf(c))), 200),
+    async (c) => c.json(toMs5Report(await getReport(c.get("deps"), c.req.valid("param").id, principalOf(c))), 200),
   )
   .openapi(
     defineRoute({
@@ -287,7 +290,7 @@ export const ms5ReportRoutes = createRouter()
       responses: { 200: json(Ms5Report, "Ready: fetch fileUrl"), 202: json(Ms5Report, "Not rendered yet") },
     }),
     async (c) => {
-      const report = toMs5Report(await getReport(c.var.deps, c.req.valid("param").id, principalOf(c)));
+      const report = toMs5Report(await getReport(c.get("deps"), c.req.valid("param").id, principalOf(c)));
       if (report.state === "failed") {
         throw new AppError("CONFLICT", `The report failed: ${report.error ?? "unknown error"}`, { reason: "report_failed", details: report });
       }
@@ -311,7 +314,7 @@ export const ms5ReportRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      await deleteReport(c.var.deps, id, principalOf(c));
+      await deleteReport(c.get("deps"), id, principalOf(c));
       return c.json({ message: "Report deleted successfully", id }, 200);
     },
   );

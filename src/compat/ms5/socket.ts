@@ -38,7 +38,7 @@ export const ms5SocketRoutes = createRouter().openapi(
     const principal = principalOf(c);
     // `apiKey: false` already refuses keys; the check is what types the principal as a user.
     if (principal.kind !== "user") throw new AppError("AUTHORIZATION_ERROR", "This endpoint is for signed-in users, not API keys");
-    const { token, expiresIn } = await signSocketToken(c.var.deps.config, principal, c.var.deps.now());
+    const { token, expiresIn } = await signSocketToken(c.get("deps").config, principal, c.get("deps").now());
     return c.json({ token, token_type: "socket" as const, expires_in: expiresIn, ws_url: `/ws/?token=${encodeURIComponent(token)}` }, 200);
   },
 );

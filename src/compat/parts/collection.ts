@@ -49,7 +49,7 @@ export const partsCompatRootRoutes = createRouter()
       request: { query: ListQuery },
       responses: { 200: json(CompatList, "Parts") },
     }),
-    async (c) => c.json(await list(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await list(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -71,7 +71,7 @@ export const partsCompatRootRoutes = createRouter()
         material: body.material,
         subsystem: body.subsystem,
       };
-      return c.json(toCompatPart(await createPart(c.var.deps, input, principalOf(c))), 201);
+      return c.json(toCompatPart(await createPart(c.get("deps"), input, principalOf(c))), 201);
     },
   );
 
@@ -87,7 +87,7 @@ export const partsCollectionRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(z.record(z.string(), z.unknown()), "Stats") },
     }),
-    async (c) => c.json(await partStats(c.var.deps), 200),
+    async (c) => c.json(await partStats(c.get("deps")), 200),
   )
   .openapi(
     defineRoute({
@@ -99,7 +99,7 @@ export const partsCollectionRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(DetailedStats, "Detailed statistics") },
     }),
-    async (c) => c.json(await detailedStats(c.var.deps), 200),
+    async (c) => c.json(await detailedStats(c.get("deps")), 200),
   )
   .openapi(
     defineRoute({
@@ -113,7 +113,7 @@ export const partsCollectionRoutes = createRouter()
       errors: { 403: "Incorrect password" },
       responses: { 200: json(z.object({ message: z.string(), count: z.number().int() }), "Wiped") },
     }),
-    async (c) => c.json(await wipeParts(c.var.deps, c.req.valid("json").password, principalOf(c)), 200),
+    async (c) => c.json(await wipeParts(c.get("deps"), c.req.valid("json").password, principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -125,7 +125,7 @@ export const partsCollectionRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(z.object({ leaderboard: z.array(z.object({ name: z.string(), score: z.number() })) }), "Leaderboard") },
     }),
-    async (c) => c.json(await leaderboard(c.var.deps), 200),
+    async (c) => c.json(await leaderboard(c.get("deps")), 200),
   )
   .openapi(
     defineRoute({
@@ -138,5 +138,5 @@ export const partsCollectionRoutes = createRouter()
       request: { params: CategoryParam, query: ListOnly },
       responses: { 200: json(CompatList, "Parts") },
     }),
-    async (c) => c.json(await list(c.var.deps, c.req.valid("query"), c.req.valid("param").category), 200),
+    async (c) => c.json(await list(c.get("deps"), c.req.valid("query"), c.req.valid("param").category), 200),
   );

@@ -30,7 +30,7 @@ export const partFileRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const result = await uploadPartFile(c.var.deps, { id, upload: incomingUpload(c.req.raw) }, principalOf(c));
+      const result = await uploadPartFile(c.get("deps"), { id, upload: incomingUpload(c.req.raw) }, principalOf(c));
       const answer: z.infer<typeof UploadAnswer> = { message: "File uploaded successfully", filename: result.filename, file_path: `/api/parts/${id}/file` };
       if (result.job) {
         const failed = result.job.state === "failed";
@@ -56,7 +56,7 @@ export const partFileRoutes = createRouter()
       errors: { 404: "No file associated with this part" },
       responses: FileResponse,
     }),
-    async (c) => streamFile(c, await openPartFile(c.var.deps, c.req.valid("param").id), "attachment"),
+    async (c) => streamFile(c, await openPartFile(c.get("deps"), c.req.valid("param").id), "attachment"),
   )
   .openapi(
     defineRoute({
@@ -69,7 +69,7 @@ export const partFileRoutes = createRouter()
       errors: { 404: "No file associated with this part" },
       responses: FileResponse,
     }),
-    async (c) => streamFile(c, await openPartFile(c.var.deps, c.req.valid("param").id), "inline"),
+    async (c) => streamFile(c, await openPartFile(c.get("deps"), c.req.valid("param").id), "inline"),
   )
   .openapi(
     defineRoute({
@@ -86,7 +86,7 @@ export const partFileRoutes = createRouter()
       },
       responses: { 200: { description: "The GLB", content: { "model/gltf-binary": { schema: Binary } } }, 202: json(ConversionJob, "Not converted yet") },
     }),
-    async (c) => serveModel(c, await openModel(c.var.deps, c.req.valid("param").id)),
+    async (c) => serveModel(c, await openModel(c.get("deps"), c.req.valid("param").id)),
   )
   .openapi(
     defineRoute({
@@ -99,7 +99,7 @@ export const partFileRoutes = createRouter()
       errors: { 404: "No STEP file" },
       responses: { 200: json(ConversionJob, "The job") },
     }),
-    async (c) => c.json(await getConversion(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await getConversion(c.get("deps"), c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute({
@@ -115,7 +115,7 @@ export const partFileRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const views = await uploadPartViews(c.var.deps, { id, upload: incomingUpload(c.req.raw) }, principalOf(c));
+      const views = await uploadPartViews(c.get("deps"), { id, upload: incomingUpload(c.req.raw) }, principalOf(c));
       return c.json({ success: true as const, message: "Views uploaded successfully", ...compatViews(id, views) }, 201);
     },
   )
@@ -132,7 +132,7 @@ export const partFileRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      return c.json(compatViews(id, await listPartViews(c.var.deps, id)), 200);
+      return c.json(compatViews(id, await listPartViews(c.get("deps"), id)), 200);
     },
   )
   .openapi(
@@ -148,7 +148,7 @@ export const partFileRoutes = createRouter()
     }),
     async (c) => {
       const { id, n } = c.req.valid("param");
-      return serveView(c, await openPartView(c.var.deps, { id, n, ifNoneMatch: c.req.header("if-none-match") }));
+      return serveView(c, await openPartView(c.get("deps"), { id, n, ifNoneMatch: c.req.header("if-none-match") }));
     },
   )
   .openapi(
@@ -163,5 +163,5 @@ export const partFileRoutes = createRouter()
       errors: { ...NOT_FOUND, 409: "Onshape account not connected", 503: "Onshape is not configured or unreachable" },
       responses: DrawingResponses,
     }),
-    async (c) => serveDrawing(c, await getPartDrawing(c.var.deps, c.req.valid("param").id, principalOf(c))),
+    async (c) => serveDrawing(c, await getPartDrawing(c.get("deps"), c.req.valid("param").id, principalOf(c))),
   );

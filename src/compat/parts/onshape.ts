@@ -76,7 +76,7 @@ export const onshapeAuthRoutes = createRouter()
       responses: { 200: json(Connect, "Where to sign in") },
     }),
     async (c) => {
-      const { connect, browserNonce } = await startOnshapeConnect(c.var.deps, { origin: new URL(c.req.url).origin }, principalOf(c));
+      const { connect, browserNonce } = await startOnshapeConnect(c.get("deps"), { origin: new URL(c.req.url).origin }, principalOf(c));
       setFlowCookie(c, browserNonce);
       return c.json(connect, 200);
     },
@@ -97,7 +97,7 @@ export const onshapeAuthRoutes = createRouter()
     async (c) => {
       const browserNonce = getCookie(c, FLOW_COOKIE);
       clearFlowCookie(c);
-      return c.json(await finishOnshapeConnect(c.var.deps, { ...c.req.valid("query"), origin: new URL(c.req.url).origin, browserNonce }), 200);
+      return c.json(await finishOnshapeConnect(c.get("deps"), { ...c.req.valid("query"), origin: new URL(c.req.url).origin, browserNonce }), 200);
     },
   )
   .openapi(
@@ -110,7 +110,7 @@ export const onshapeAuthRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(Status, "Status") },
     }),
-    async (c) => c.json(await onshapeStatus(c.var.deps, principalOf(c)), 200),
+    async (c) => c.json(await onshapeStatus(c.get("deps"), principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -123,5 +123,5 @@ export const onshapeAuthRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(Disconnected, "Disconnected") },
     }),
-    async (c) => c.json(await disconnectOnshape(c.var.deps, principalOf(c)), 200),
+    async (c) => c.json(await disconnectOnshape(c.get("deps"), principalOf(c)), 200),
   );

@@ -23,7 +23,7 @@ export const partWorkflowRoutes = createRouter()
       errors: NOT_FOUND,
       responses: PartResponse,
     }),
-    async (c) => c.json(toCompatPart(await getPart(c.var.deps, c.req.valid("param").id)), 200),
+    async (c) => c.json(toCompatPart(await getPart(c.get("deps"), c.req.valid("param").id)), 200),
   )
   .openapi(
     defineRoute({
@@ -40,7 +40,7 @@ export const partWorkflowRoutes = createRouter()
     async (c) => {
       const { status, ...fields } = c.req.valid("json");
       const input = { id: c.req.valid("param").id, patch: toInput(fields), status };
-      return c.json(toCompatPart(await editPart(c.var.deps, input, principalOf(c))), 200);
+      return c.json(toCompatPart(await editPart(c.get("deps"), input, principalOf(c))), 200);
     },
   )
   .openapi(
@@ -54,7 +54,7 @@ export const partWorkflowRoutes = createRouter()
       errors: NOT_FOUND,
       responses: { 200: json(Message, "Deleted") },
     }),
-    async (c) => c.json(await deletePart(c.var.deps, { id: c.req.valid("param").id }, principalOf(c)), 200),
+    async (c) => c.json(await deletePart(c.get("deps"), { id: c.req.valid("param").id }, principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -70,7 +70,7 @@ export const partWorkflowRoutes = createRouter()
     async (c) => {
       const { reviewer, miscInfo } = c.req.valid("json");
       const transition = { action: "approve" as const, reviewer, misc_info: miscInfo };
-      return c.json(toCompatPart(await transitionPart(c.var.deps, { id: c.req.valid("param").id, transition }, principalOf(c))), 200);
+      return c.json(toCompatPart(await transitionPart(c.get("deps"), { id: c.req.valid("param").id, transition }, principalOf(c))), 200);
     },
   )
   .openapi(
@@ -87,7 +87,7 @@ export const partWorkflowRoutes = createRouter()
     async (c) => {
       const { assigned } = c.req.valid("json");
       return c.json(
-        toCompatPart(await transitionPart(c.var.deps, { id: c.req.valid("param").id, transition: { action: "assign", assigned } }, principalOf(c))),
+        toCompatPart(await transitionPart(c.get("deps"), { id: c.req.valid("param").id, transition: { action: "assign", assigned } }, principalOf(c))),
         200,
       );
     },
@@ -104,7 +104,7 @@ export const partWorkflowRoutes = createRouter()
       responses: PartResponse,
     }),
     async (c) =>
-      c.json(toCompatPart(await transitionPart(c.var.deps, { id: c.req.valid("param").id, transition: { action: "unclaim" } }, principalOf(c))), 200),
+      c.json(toCompatPart(await transitionPart(c.get("deps"), { id: c.req.valid("param").id, transition: { action: "unclaim" } }, principalOf(c))), 200),
   )
   .openapi(
     defineRoute({
@@ -119,7 +119,7 @@ export const partWorkflowRoutes = createRouter()
     }),
     async (c) => {
       const transition = { action: "complete" as const, misc_info: c.req.valid("json").miscInfo };
-      return c.json(toCompatPart(await transitionPart(c.var.deps, { id: c.req.valid("param").id, transition }, principalOf(c))), 200);
+      return c.json(toCompatPart(await transitionPart(c.get("deps"), { id: c.req.valid("param").id, transition }, principalOf(c))), 200);
     },
   )
   .openapi(
@@ -133,5 +133,6 @@ export const partWorkflowRoutes = createRouter()
       errors: { ...NOT_FOUND, 400: "Part is not completed" },
       responses: PartResponse,
     }),
-    async (c) => c.json(toCompatPart(await transitionPart(c.var.deps, { id: c.req.valid("param").id, transition: { action: "revert" } }, principalOf(c))), 200),
+    async (c) =>
+      c.json(toCompatPart(await transitionPart(c.get("deps"), { id: c.req.valid("param").id, transition: { action: "revert" } }, principalOf(c))), 200),
   );

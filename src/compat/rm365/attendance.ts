@@ -159,7 +159,7 @@ const employeeListRoute = (path: string, summary: string) =>
 
 export const rm365AttendanceRoutes = createRouter()
   .openapi(employeeListRoute("/employees", "RM365: employees with card, location and today's status (bare array)"), async (c) => {
-    const deps = c.var.deps;
+    const deps = c.get("deps");
     const { timeZone } = deps.feature(attendanceConfig);
     const { entries, total } = await roster(deps, filterOf(c.req.valid("query")));
     setTotal(c, total);
@@ -169,7 +169,7 @@ export const rm365AttendanceRoutes = createRouter()
     );
   })
   .openapi(employeeListRoute("/employees/status", "RM365: employees with today's status, filtered by location and name"), async (c) => {
-    const deps = c.var.deps;
+    const deps = c.get("deps");
     const { timeZone } = deps.feature(attendanceConfig);
     const { entries, total } = await roster(deps, filterOf(c.req.valid("query")));
     setTotal(c, total);
@@ -200,7 +200,7 @@ export const rm365AttendanceRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(z.array(z.string()), "Locations, sorted") },
     }),
-    async (c) => c.json(await locations(c.var.deps), 200),
+    async (c) => c.json(await locations(c.get("deps")), 200),
   )
   .openapi(
     defineRoute({
@@ -223,7 +223,7 @@ export const rm365AttendanceRoutes = createRouter()
     }),
     async (c) => {
       const { employee_id, direction } = c.req.valid("json");
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       const ref = typeof employee_id === "number" ? (await employeeByNumber(deps, employee_id)).id : employee_id;
       return c.json(await clock(deps, { employee_id: ref, direction }, principalOf(c)), 200);
     },
@@ -251,7 +251,7 @@ export const rm365AttendanceRoutes = createRouter()
     async (c) => {
       const q = c.req.valid("query");
       const { events, total } = await eventsInRange(
-        c.var.deps,
+        c.get("deps"),
         { from: q.from_date, to: q.to_date, search: q.search || undefined, ...filterOf(q) },
         q.limit + q.offset,
       );
@@ -275,7 +275,7 @@ export const rm365AttendanceRoutes = createRouter()
     }),
     async (c) => {
       const counts = new Map<string, number>();
-      for (const e of await aggregateEvents(c.var.deps, c.req.valid("query"))) counts.set(e.employee, (counts.get(e.employee) ?? 0) + 1);
+      for (const e of await aggregateEvents(c.get("deps"), c.req.valid("query"))) counts.set(e.employee, (counts.get(e.employee) ?? 0) + 1);
       const rows = [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, count]) => ({ name, count }));
       return c.json(rows, 200);
     },
@@ -297,7 +297,7 @@ export const rm365AttendanceRoutes = createRouter()
       },
     }),
     async (c) => {
-      const { entries, total } = await roster(c.var.deps, filterOf(c.req.valid("query")));
+      const { entries, total } = await roster(c.get("deps"), filterOf(c.req.valid("query")));
       const count = (d: "in" | "out" | null) => entries.filter((e) => (e.today?.direction ?? null) === d).length;
       return c.json({ total_employees: total, checked_in: count("in"), checked_out: count("out"), absent: count(null) }, 200);
     },
@@ -321,7 +321,7 @@ export const rm365AttendanceRoutes = createRouter()
       },
     }),
     async (c) => {
-      const days = byEmployeeDay(await aggregateEvents(c.var.deps, c.req.valid("query")));
+      const days = byEmployeeDay(await aggregateEvents(c.get("deps"), c.req.valid("query")));
       return c.json(
         days.map(({ employee, date, events }) => ({
           employee,
@@ -345,5 +345,5 @@ export const rm365AttendanceRoutes = createRouter()
       request: { query: RangeQuery },
       responses: { 200: json(z.array(WorkHoursRow), "Days with both a clock-in and a clock-out, by name then date") },
     }),
-    async (c) => c.json(workHoursRows(await aggregateEvents(c.var.deps, c.req.valid("query"))), 200),
+    async (c) => c.json(workHoursRows(await aggregateEvents(c.get("deps"), c.req.valid("query"))), 200),
   );

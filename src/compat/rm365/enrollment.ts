@@ -145,7 +145,7 @@ export const rm365EnrollmentRoutes = createRouter()
       responses: { 200: json(z.array(Rm365EnrollEmployee), "Employees by name") },
     }),
     async (c) => {
-      const { entries, total } = await roster(c.var.deps);
+      const { entries, total } = await roster(c.get("deps"));
       setTotal(c, total);
       return c.json(entries.map(toEnrollEmployee), 200);
     },
@@ -166,7 +166,7 @@ export const rm365EnrollmentRoutes = createRouter()
       const body = c.req.valid("json");
       const actor = principalOf(c);
       requireManage(actor);
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       await assertCardFree(deps, body.nfc_uid);
       const created = await createWithNextCode(deps, { name: body.name, department: body.location ?? null, active: body.status !== "inactive" }, actor);
       if (body.nfc_uid) await setCard(deps, created.id, body.nfc_uid, actor);
@@ -188,7 +188,7 @@ export const rm365EnrollmentRoutes = createRouter()
     async (c) => {
       const body = c.req.valid("json");
       const actor = principalOf(c);
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       const row = await employeeByNumber(deps, c.req.valid("param").id);
       const update = {
         ...(body.name !== undefined ? { name: body.name } : {}),
@@ -217,7 +217,7 @@ export const rm365EnrollmentRoutes = createRouter()
       responses: { 200: json(BulkDeleteResult, "`deleted`: 1, or 0 when already inactive") },
     }),
     async (c) => {
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       requireManage(principalOf(c));
       const row = await employeeByNumber(deps, c.req.valid("param").id);
       if (!row.active) return c.json({ status: "noop" as const, deleted: 0 }, 200);
@@ -239,7 +239,7 @@ export const rm365EnrollmentRoutes = createRouter()
     async (c) => {
       const { ids } = c.req.valid("json");
       if (ids.length === 0) return c.json({ status: "noop" as const, deleted: 0 }, 200);
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       const actor = principalOf(c);
       requireManage(actor);
       let deleted = 0;
@@ -289,8 +289,8 @@ export const rm365EnrollmentRoutes = createRouter()
     }),
     async (c) => {
       const { employee_id, uid } = c.req.valid("json");
-      const row = await employeeByNumber(c.var.deps, employee_id);
-      await setCard(c.var.deps, row.id, uid, principalOf(c));
+      const row = await employeeByNumber(c.get("deps"), employee_id);
+      await setCard(c.get("deps"), row.id, uid, principalOf(c));
       return c.json({ status: "success" as const, employee_id, uid }, 200);
     },
   )
@@ -308,8 +308,8 @@ export const rm365EnrollmentRoutes = createRouter()
     }),
     async (c) => {
       const { employee_id } = c.req.valid("json");
-      const row = await employeeByNumber(c.var.deps, employee_id);
-      await setCard(c.var.deps, row.id, null, principalOf(c));
+      const row = await employeeByNumber(c.get("deps"), employee_id);
+      await setCard(c.get("deps"), row.id, null, principalOf(c));
       return c.json({ status: "success" as const, employee_id }, 200);
     },
   )
@@ -327,9 +327,9 @@ export const rm365EnrollmentRoutes = createRouter()
     }),
     async (c) => {
       const { employee_id, template_b64, name } = c.req.valid("json");
-      const row = await employeeByNumber(c.var.deps, employee_id);
+      const row = await employeeByNumber(c.get("deps"), employee_id);
       const suffix = crypto.randomUUID().replace(/-/g, "").slice(0, 8);
-      await registerFingerprint(c.var.deps, { employee_id: row.id, template_id: `${name}#${suffix}`, template_b64 }, principalOf(c));
+      await registerFingerprint(c.get("deps"), { employee_id: row.id, template_id: `${name}#${suffix}`, template_b64 }, principalOf(c));
       return c.json({ status: "success" as const, employee_id }, 200);
     },
   )
@@ -347,8 +347,8 @@ export const rm365EnrollmentRoutes = createRouter()
     }),
     async (c) => {
       const { fingerprint_id } = c.req.valid("json");
-      const id = await fingerprintIdByNumber(c.var.deps, fingerprint_id);
-      await revokeFingerprint(c.var.deps, id, { reason: "Removed in RM365's enrollment screen" }, principalOf(c));
+      const id = await fingerprintIdByNumber(c.get("deps"), fingerprint_id);
+      await revokeFingerprint(c.get("deps"), id, { reason: "Removed in RM365's enrollment screen" }, principalOf(c));
       return c.json({ status: "success" as const, fingerprint_id }, 200);
     },
   );

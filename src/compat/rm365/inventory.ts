@@ -115,7 +115,7 @@ export const rm365InventoryRoutes = createRouter()
       const { page, per_page } = query;
       const empty = { items: [], total: 0, demand: new Map<string, Demand>() };
       const found = keepsActive(query.discontinued_status)
-        ? await managementPage(c.var.deps, { page, perPage: per_page, search: query.search || undefined })
+        ? await managementPage(c.get("deps"), { page, perPage: per_page, search: query.search || undefined })
         : empty;
       const sees = salesVisibility(principalOf(c));
       setTotal(c, found.total);
@@ -158,7 +158,7 @@ export const rm365InventoryRoutes = createRouter()
       responses: { 200: json(z.array(Metadata), "By SKU") },
     }),
     async (c) => {
-      const { rows, total } = await catalogue(c.var.deps);
+      const { rows, total } = await catalogue(c.get("deps"));
       setTotal(c, total);
       return c.json(
         rows.map((row) => ({
@@ -197,7 +197,7 @@ export const rm365InventoryRoutes = createRouter()
         setTotal(c, 0);
         return c.json([], 200);
       }
-      const { rows, total } = await catalogue(c.var.deps);
+      const { rows, total } = await catalogue(c.get("deps"));
       setTotal(c, total);
       return c.json(
         rows.map((row) => ({ sku: row.sku, name: row.name, product_name: row.name, item_id: row.id, discontinued_status: STATUS, status: STATUS })),

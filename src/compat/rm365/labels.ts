@@ -66,7 +66,7 @@ export const rm365LabelRoutes = createRouter()
     }),
     async (c) => {
       const { created_by: _ignored, ...body } = c.req.valid("json");
-      return c.json(await startJob(c.var.deps, body, principalOf(c)), 202);
+      return c.json(await startJob(c.get("deps"), body, principalOf(c)), 202);
     },
   )
   .openapi(
@@ -89,7 +89,7 @@ export const rm365LabelRoutes = createRouter()
     async (c) => {
       const { region } = c.req.valid("query");
       const sees = salesVisibility(principalOf(c));
-      const { rows, total } = await itemsToPrint(c.var.deps, region);
+      const { rows, total } = await itemsToPrint(c.get("deps"), region);
       setTotal(c, total);
       return c.json(
         rows.map((r) => ({
@@ -124,7 +124,7 @@ export const rm365LabelRoutes = createRouter()
       const actor = principalOf(c);
       const everyone = isAllowed(actor, { access: "labels:read", tab: "labels.history" });
       const query = c.req.valid("query");
-      const page = await listJobs(c.var.deps, { ...query, mine: everyone ? query.mine : "true" }, actor);
+      const page = await listJobs(c.get("deps"), { ...query, mine: everyone ? query.mine : "true" }, actor);
       setTotal(c, page.total);
       // RM365's history shows `created_by` as a name.
       return c.json({ ...page, jobs: page.items.map((job) => ({ ...job, created_by: job.username, created_by_id: job.created_by })) }, 200);

@@ -149,7 +149,7 @@ const router = createRouter()
       tags: TAGS,
       responses: { 200: json(InitResult, "The tables") },
     }),
-    async (c) => c.json(initAnswer(await magentoTablesStatus(c.var.deps), MAGENTO_DATA_TABLES, "Magento data"), 200),
+    async (c) => c.json(initAnswer(await magentoTablesStatus(c.get("deps")), MAGENTO_DATA_TABLES, "Magento data"), 200),
   )
   .openapi(
     defineRoute({
@@ -162,7 +162,7 @@ const router = createRouter()
       tags: TAGS,
       responses: { 200: json(TablesStatus, "Per table") },
     }),
-    async (c) => c.json(statusAnswer(await magentoTablesStatus(c.var.deps)), 200),
+    async (c) => c.json(statusAnswer(await magentoTablesStatus(c.get("deps"))), 200),
   )
   .openapi(
     defineRoute({
@@ -181,7 +181,7 @@ const router = createRouter()
       const { region, limit, offset } = c.req.valid("query");
       const mine = magentoRegionsOf(principalOf(c));
       if (region !== undefined && !mine.includes(region)) throw forbidden(`Your account does not have the '${MAGENTO_REGION_TABS[region]}' tab`);
-      const page = await magentoSyncHistory(c.var.deps, region === undefined ? mine : [region], { limit, offset });
+      const page = await magentoSyncHistory(c.get("deps"), region === undefined ? mine : [region], { limit, offset });
       setTotal(c, page.total_count);
       return c.json({ status: "success" as const, ...page }, 200);
     },
@@ -198,7 +198,7 @@ const router = createRouter()
       errors: { 502: "Magento failed or answered something unexpected", 503: "Magento is not configured" },
       responses: { 200: json(SyncResult, "What the sync wrote") },
     }),
-    async (c) => c.json(await testSyncMagento(c.var.deps, principalOf(c)), 200),
+    async (c) => c.json(await testSyncMagento(c.get("deps"), principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -215,7 +215,7 @@ const router = createRouter()
       const results: Record<string, { success: boolean; rows_aggregated: number }> = {};
       let total = 0;
       for (const region of regions) {
-        const count = await condensedSkuCount(c.var.deps, "magento", region);
+        const count = await condensedSkuCount(c.get("deps"), "magento", region);
         results[region] = { success: true, rows_aggregated: count };
         total += count;
       }
@@ -247,7 +247,7 @@ function regionList(app: OpenAPIHono<AppEnv>, region: MagentoScreenRegion) {
     }),
     async (c) => {
       const { limit, offset, search } = c.req.valid("query");
-      const page = await listMagentoLines(c.var.deps, region, { limit, offset, search });
+      const page = await listMagentoLines(c.get("deps"), region, { limit, offset, search });
       setTotal(c, page.total_count);
       return c.json({ status: "success" as const, region, ...page, total: page.total_count }, 200);
     },
@@ -272,7 +272,7 @@ function regionRoutes(app: OpenAPIHono<AppEnv>, region: "uk" | "fr" | "nl") {
         errors: { 502: "Magento failed or answered something unexpected", 503: "Magento is not configured" },
         responses: { 200: json(SyncResult, "What the sync wrote") },
       }),
-      async (c) => c.json(await syncMagentoRegion(c.var.deps, region, c.req.valid("json"), principalOf(c)), 200),
+      async (c) => c.json(await syncMagentoRegion(c.get("deps"), region, c.req.valid("json"), principalOf(c)), 200),
     )
     .openapi(
       defineRoute({
@@ -288,7 +288,7 @@ function regionRoutes(app: OpenAPIHono<AppEnv>, region: "uk" | "fr" | "nl") {
       }),
       async (c) => {
         const { limit, offset, search } = c.req.valid("query");
-        const page = await condensedSales(c.var.deps, "magento", region, { range: { type: "six_months" }, limit, offset, search });
+        const page = await condensedSales(c.get("deps"), "magento", region, { range: { type: "six_months" }, limit, offset, search });
         setTotal(c, page.total_count);
         return c.json({ status: "success" as const, region, ...page }, 200);
       },
@@ -307,7 +307,7 @@ function regionRoutes(app: OpenAPIHono<AppEnv>, region: "uk" | "fr" | "nl") {
       }),
       async (c) => {
         const { range, limit, offset, search, range_type, range_value } = c.req.valid("query");
-        const page = await condensedSales(c.var.deps, "magento", region, { range, limit, offset, search });
+        const page = await condensedSales(c.get("deps"), "magento", region, { range, limit, offset, search });
         setTotal(c, page.total_count);
         return c.json({ status: "success" as const, region, range_type, range_value, ...page }, 200);
       },
@@ -323,7 +323,7 @@ function regionRoutes(app: OpenAPIHono<AppEnv>, region: "uk" | "fr" | "nl") {
         responses: { 200: json(RefreshRegion, "Products in the view") },
       }),
       async (c) => {
-        const count = await condensedSkuCount(c.var.deps, "magento", region);
+        const count = await condensedSkuCount(c.get("deps"), "magento", region);
         return c.json(
           { status: "success" as const, message: `Successfully refreshed condensed data for ${name}`, region, rows_aggregated: count, table: CONDENSED_TABLE },
           200,

@@ -177,7 +177,7 @@ export const rm365OrderRoutes = createRouter()
       responses: { 200: json(CheckResult, "The order's state") },
     }),
     async (c) => {
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       const orderNumber = c.req.valid("param").order_number;
       const [latest] = await sessionsWithItems(deps, { orderNumber, limit: 1 });
       if (latest) {
@@ -235,7 +235,7 @@ export const rm365OrderRoutes = createRouter()
     }),
     async (c) => {
       const { session_id, sku, quantity } = c.req.valid("json");
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       const id = await sessionIdOf(deps, session_id);
       const result = await scanItem(deps, { session_id: id, sku, quantity }, principalOf(c));
       const session = await getSession(deps, id);
@@ -256,7 +256,7 @@ export const rm365OrderRoutes = createRouter()
       responses: { 200: json(Rm365Session, "The session") },
     }),
     async (c) => {
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       const id = await sessionIdOf(deps, c.req.valid("param").session_id);
       const [found] = await sessionsWithItems(deps, { id, limit: 1 });
       if (!found) throw new AppError("NOT_FOUND", `Session not found: ${c.req.valid("param").session_id}`, { reason: "session_not_found" });
@@ -278,7 +278,7 @@ export const rm365OrderRoutes = createRouter()
       responses: { 200: json(Session.extend({ success: z.literal(true), message: z.string() }), "The completed session") },
     }),
     async (c) => {
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       const id = await sessionIdOf(deps, c.req.valid("json").session_id);
       const session = await completeSession(deps, { session_id: id }, principalOf(c), expectedVersion(c.req.header("if-match")));
       setETag(c, session.version);
@@ -298,7 +298,7 @@ export const rm365OrderRoutes = createRouter()
       responses: { 200: json(Done, "Cancelled") },
     }),
     async (c) => {
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       const id = await sessionIdOf(deps, c.req.valid("param").session_id);
       const session = await cancelSession(deps, { session_id: id, reason: "Cancelled in RM365's fulfillment screen" }, principalOf(c), undefined);
       return c.json({ success: true as const, message: "Session cancelled", session_id: session.session_id }, 200);
@@ -315,7 +315,7 @@ export const rm365OrderRoutes = createRouter()
       responses: { 200: json(z.array(Rm365Session), "Newest first") },
     }),
     async (c) => {
-      const found = await sessionsWithItems(c.var.deps, { statuses: ["in_progress", "ready_to_check"], ownerId: mine(principalOf(c)) });
+      const found = await sessionsWithItems(c.get("deps"), { statuses: ["in_progress", "ready_to_check"], ownerId: mine(principalOf(c)) });
       setTotal(c, found.length);
       return c.json(
         found.map((s) => toRm365(s.row, s.items)),
@@ -335,7 +335,7 @@ export const rm365OrderRoutes = createRouter()
       responses: { 200: json(Rm365Board, "The board") },
     }),
     async (c) => {
-      const board = await trackingBoard(c.var.deps, c.req.valid("query"));
+      const board = await trackingBoard(c.get("deps"), c.req.valid("query"));
       const { columns } = board;
       return c.json(
         {
@@ -363,7 +363,7 @@ export const rm365OrderRoutes = createRouter()
     }),
     async (c) => {
       const orderNumber = c.req.valid("param").order_number;
-      const found = await invoiceOf(c.var.deps, orderNumber);
+      const found = await invoiceOf(c.get("deps"), orderNumber);
       if (!found) throw new AppError("NOT_FOUND", `No invoice found for order number: ${orderNumber}`, { reason: "magento_order_not_found" });
       const { order, invoice, lines } = found;
       const billing = [order.customer_firstname, order.customer_lastname].filter(Boolean).join(" ") || null;
@@ -397,7 +397,7 @@ export const rm365OrderRoutes = createRouter()
     }),
     async (c) => {
       const all = c.req.valid("query").include_completed === "true";
-      const found = await sessionsWithItems(c.var.deps, all ? {} : { statuses: OPEN_STATUSES });
+      const found = await sessionsWithItems(c.get("deps"), all ? {} : { statuses: OPEN_STATUSES });
       return c.json({ sessions: found.map((s) => toRm365(s.row, s.items)), total: found.length }, 200);
     },
   )
@@ -415,7 +415,7 @@ export const rm365OrderRoutes = createRouter()
       responses: { 200: json(Done, "Claimed") },
     }),
     async (c) => {
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       const id = await sessionIdOf(deps, c.req.valid("param").session_id);
       const session = await claimSession(deps, id, principalOf(c));
       return c.json({ success: true as const, message: "Session claimed successfully", session_id: session.session_id }, 200);
@@ -435,7 +435,7 @@ export const rm365OrderRoutes = createRouter()
       responses: { 200: json(Done, "Released") },
     }),
     async (c) => {
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       const id = await sessionIdOf(deps, c.req.valid("param").session_id);
       const session = await releaseSession(deps, id, principalOf(c));
       return c.json({ success: true as const, message: "Session released successfully", session_id: session.session_id }, 200);
@@ -455,7 +455,7 @@ export const rm365OrderRoutes = createRouter()
       responses: { 200: json(Done, "Waiting to be checked") },
     }),
     async (c) => {
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       const id = await sessionIdOf(deps, c.req.valid("json").session_id);
       const session = await markReadyToCheck(deps, id, principalOf(c));
       return c.json({ success: true as const, message: "Order marked as ready to check", session_id: session.session_id }, 200);
@@ -474,7 +474,7 @@ export const rm365OrderRoutes = createRouter()
       responses: { 200: json(z.object({ orders: z.array(PendingOrder), count: z.number().int() }), "Waiting for approval") },
     }),
     async (c) => {
-      const orders = (await pendingOrders(c.var.deps)).map(toPendingOrder);
+      const orders = (await pendingOrders(c.get("deps"))).map(toPendingOrder);
       setTotal(c, orders.length);
       return c.json({ orders, count: orders.length }, 200);
     },
@@ -497,7 +497,7 @@ export const rm365OrderRoutes = createRouter()
     }),
     async (c) => {
       const orderNumber = c.req.valid("json").order_number;
-      const session = await approveOrder(c.var.deps, orderNumber, principalOf(c));
+      const session = await approveOrder(c.get("deps"), orderNumber, principalOf(c));
       return c.json(
         { success: true as const, message: `Order ${orderNumber} approved for picking`, session_id: session.session_id, order_number: orderNumber },
         200,
@@ -517,7 +517,7 @@ export const rm365OrderRoutes = createRouter()
       responses: { 200: json(z.object({ success: z.literal(true), message: z.string(), cancelled_by: z.string() }), "Cancelled") },
     }),
     async (c) => {
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       const actor = principalOf(c);
       const id = await sessionIdOf(deps, c.req.valid("param").session_id);
       const session = await forceCancel(deps, id, c.req.valid("json").reason, actor);
@@ -541,7 +541,7 @@ export const rm365OrderRoutes = createRouter()
       },
     }),
     async (c) => {
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       const actor = principalOf(c);
       const id = await sessionIdOf(deps, c.req.valid("param").session_id);
       const target = await resolveAssignee(deps, c.req.valid("json").target_user_id);
@@ -570,7 +570,7 @@ export const rm365OrderRoutes = createRouter()
       },
     }),
     async (c) => {
-      const deps = c.var.deps;
+      const deps = c.get("deps");
       const actor = principalOf(c);
       const id = await sessionIdOf(deps, c.req.valid("param").session_id);
       const who = actorOf(actor);

@@ -86,7 +86,7 @@ const router = createRouter()
       tags: TAGS,
       responses: { 200: json(InitResult, "The tables") },
     }),
-    async (c) => c.json(initAnswer(await salesTablesStatus(c.var.deps), SALES_TABLES, "Sales data"), 200),
+    async (c) => c.json(initAnswer(await salesTablesStatus(c.get("deps")), SALES_TABLES, "Sales data"), 200),
   )
   .openapi(
     defineRoute({
@@ -99,7 +99,7 @@ const router = createRouter()
       tags: TAGS,
       responses: { 200: json(TablesStatus, "Per table") },
     }),
-    async (c) => c.json(statusAnswer(await salesTablesStatus(c.var.deps)), 200),
+    async (c) => c.json(statusAnswer(await salesTablesStatus(c.get("deps"))), 200),
   )
   .openapi(
     defineRoute({
@@ -115,7 +115,7 @@ const router = createRouter()
       responses: { 200: json(HistoryList, "A page of imports") },
     }),
     async (c) => {
-      const page = await importHistory(c.var.deps, c.req.valid("query"), principalOf(c));
+      const page = await importHistory(c.get("deps"), c.req.valid("query"), principalOf(c));
       setTotal(c, page.total_count);
       return c.json({ status: "success" as const, ...page }, 200);
     },
@@ -135,7 +135,7 @@ const router = createRouter()
       const results: Record<string, { success: boolean; rows_aggregated: number }> = {};
       let total = 0;
       for (const region of regions) {
-        const count = await condensedSkuCount(c.var.deps, "sales", region);
+        const count = await condensedSkuCount(c.get("deps"), "sales", region);
         results[region] = { success: true, rows_aggregated: count };
         total += count;
       }
@@ -167,7 +167,7 @@ function regionList(app: OpenAPIHono<AppEnv>, region: SalesRegion) {
     }),
     async (c) => {
       const { limit, offset, search } = c.req.valid("query");
-      const list = await listSalesRows(c.var.deps, Region.parse(region), { limit, offset, search });
+      const list = await listSalesRows(c.get("deps"), Region.parse(region), { limit, offset, search });
       setTotal(c, list.total_count);
       return c.json(list, 200);
     },
@@ -192,7 +192,7 @@ function regionCondensed(app: OpenAPIHono<AppEnv>, region: SalesRegion) {
       }),
       async (c) => {
         const { limit, offset, search } = c.req.valid("query");
-        const page = await condensedSales(c.var.deps, "sales", region, { range: { type: "six_months" }, limit, offset, search });
+        const page = await condensedSales(c.get("deps"), "sales", region, { range: { type: "six_months" }, limit, offset, search });
         setTotal(c, page.total_count);
         return c.json({ status: "success" as const, region, ...page }, 200);
       },
@@ -211,7 +211,7 @@ function regionCondensed(app: OpenAPIHono<AppEnv>, region: SalesRegion) {
       }),
       async (c) => {
         const { range, limit, offset, search, range_type, range_value } = c.req.valid("query");
-        const page = await condensedSales(c.var.deps, "sales", region, { range, limit, offset, search });
+        const page = await condensedSales(c.get("deps"), "sales", region, { range, limit, offset, search });
         setTotal(c, page.total_count);
         return c.json({ status: "success" as const, region, range_type, range_value, ...page }, 200);
       },
@@ -227,7 +227,7 @@ function regionCondensed(app: OpenAPIHono<AppEnv>, region: SalesRegion) {
         responses: { 200: json(RefreshRegion, "Products in the view") },
       }),
       async (c) => {
-        const count = await condensedSkuCount(c.var.deps, "sales", region);
+        const count = await condensedSkuCount(c.get("deps"), "sales", region);
         return c.json(
           { status: "success" as const, message: `Successfully refreshed condensed data for ${name}`, region, rows_aggregated: count, table: CONDENSED_TABLE },
           200,

@@ -2,7 +2,7 @@
  * Uploads that stream: a multipart/form-data body goes to R2 as it arrives, never held whole.
  *
  *   // route: hand the service the upload, not the Request
- *   async (c) => c.json(await fileReport(c.var.deps, { upload: incomingUpload(c.req.raw) }, principalOf(c)), 201)
+ *   async (c) => c.json(await fileReport(c.get("deps"), { upload: incomingUpload(c.req.raw) }, principalOf(c)), 201)
  *
  *   // service
  *   const upload = await receiveUpload(input.upload, {

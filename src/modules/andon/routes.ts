@@ -18,7 +18,7 @@ export const andonRoutes = createRouter()
       errors: { 404: "No such andon" },
       responses: { 200: json(AndonEventDetail, "The andon") },
     }),
-    async (c) => c.json(await getAndon(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await getAndon(c.get("deps"), c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute({
@@ -31,7 +31,7 @@ export const andonRoutes = createRouter()
       errors: { 404: "No such andon", 409: "Already acknowledged or resolved" },
       responses: { 200: json(AndonEvent, "The andon") },
     }),
-    async (c) => c.json(await acknowledgeAndon(c.var.deps, c.req.valid("param").id, principalOf(c)), 200),
+    async (c) => c.json(await acknowledgeAndon(c.get("deps"), c.req.valid("param").id, principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -50,6 +50,6 @@ export const andonRoutes = createRouter()
     }),
     async (c) => {
       const notes = c.req.valid("json")?.resolution_notes ?? c.req.valid("query").resolution_notes ?? null;
-      return c.json(await resolveAndon(c.var.deps, c.req.valid("param").id, notes, principalOf(c)), 200);
+      return c.json(await resolveAndon(c.get("deps"), c.req.valid("param").id, notes, principalOf(c)), 200);
     },
   );

@@ -16,7 +16,7 @@ export const apiKeyRoutes = createRouter()
       request: { body: { content: { "application/json": { schema: CreateApiKeyBody } } } },
       responses: { 201: json(CreatedApiKeyResponse, "The key, with its secret") },
     }),
-    async (c) => c.json(await createApiKey(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
+    async (c) => c.json(await createApiKey(c.get("deps"), c.req.valid("json"), principalOf(c)), 201),
   )
   .openapi(
     defineRoute({
@@ -30,7 +30,7 @@ export const apiKeyRoutes = createRouter()
       request: { query: ListQuery },
       responses: { 200: json(ApiKeyList, "A page of keys") },
     }),
-    async (c) => c.json(await listApiKeys(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await listApiKeys(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -44,5 +44,5 @@ export const apiKeyRoutes = createRouter()
       request: { params: IdParam },
       responses: { 200: json(ApiKeyResponse, "The revoked key") },
     }),
-    async (c) => c.json(await revokeApiKey(c.var.deps, c.req.valid("param").id, principalOf(c)), 200),
+    async (c) => c.json(await revokeApiKey(c.get("deps"), c.req.valid("param").id, principalOf(c)), 200),
   );

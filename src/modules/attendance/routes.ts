@@ -74,7 +74,7 @@ export const attendanceRoutes = createRouter()
       request: { query: EmployeeListQuery },
       responses: { 200: json(EmployeePage, "One page of employees") },
     }),
-    async (c) => c.json(await listEmployees(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await listEmployees(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -89,7 +89,7 @@ export const attendanceRoutes = createRouter()
       responses: { 201: json(Employee, "The new employee; ETag carries its version") },
     }),
     async (c) => {
-      const employee = await createEmployee(c.var.deps, c.req.valid("json"), principalOf(c));
+      const employee = await createEmployee(c.get("deps"), c.req.valid("json"), principalOf(c));
       setETag(c, employee.version);
       return c.json(employee, 201);
     },
@@ -108,7 +108,7 @@ export const attendanceRoutes = createRouter()
       responses: { 200: json(Employee, "The employee; ETag carries its version") },
     }),
     async (c) => {
-      const employee = await getEmployee(c.var.deps, c.req.valid("param").id);
+      const employee = await getEmployee(c.get("deps"), c.req.valid("param").id);
       setETag(c, employee.version);
       return c.json(employee, 200);
     },
@@ -127,7 +127,7 @@ export const attendanceRoutes = createRouter()
     }),
     async (c) => {
       const employee = await updateEmployee(
-        c.var.deps,
+        c.get("deps"),
         c.req.valid("param").id,
         c.req.valid("json"),
         principalOf(c),
@@ -149,7 +149,7 @@ export const attendanceRoutes = createRouter()
       errors: CLOCK_ERRORS,
       responses: { 200: json(ClockResult, "The event recorded") },
     }),
-    async (c) => c.json(await clockByCard(c.var.deps, c.req.valid("json"), principalOf(c)), 200),
+    async (c) => c.json(await clockByCard(c.get("deps"), c.req.valid("json"), principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -163,7 +163,7 @@ export const attendanceRoutes = createRouter()
       errors: CLOCK_ERRORS,
       responses: { 200: json(ClockResult, "The event recorded") },
     }),
-    async (c) => c.json(await clockByFingerprint(c.var.deps, c.req.valid("json"), principalOf(c)), 200),
+    async (c) => c.json(await clockByFingerprint(c.get("deps"), c.req.valid("json"), principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -179,7 +179,7 @@ export const attendanceRoutes = createRouter()
       responses: { 200: json(z.array(LogEntry), "One page of events (RM365 reads a bare array; the total is in X-Total-Count)") },
     }),
     async (c) => {
-      const page = await listLogs(c.var.deps, c.req.valid("query"));
+      const page = await listLogs(c.get("deps"), c.req.valid("query"));
       c.header("X-Total-Count", String(page.total));
       return c.json(page.items, 200);
     },
@@ -201,7 +201,7 @@ export const attendanceRoutes = createRouter()
         },
       },
     }),
-    (c) => c.body(exportLogsCsv(c.var.deps, c.req.valid("query")), 200, csvHeaders("attendance-log.csv")),
+    (c) => c.body(exportLogsCsv(c.get("deps"), c.req.valid("query")), 200, csvHeaders("attendance-log.csv")),
   )
   .openapi(
     defineRoute({
@@ -215,7 +215,7 @@ export const attendanceRoutes = createRouter()
       request: { query: CorrectionQuery.omit({ event_id: true }) },
       responses: { 200: json(OpenInPage, "One page of open clock-ins") },
     }),
-    async (c) => c.json(await listForgotten(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await listForgotten(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -229,7 +229,7 @@ export const attendanceRoutes = createRouter()
       errors: { 404: "No such event", 409: "Not an open clock-in (or closed meanwhile)" },
       responses: { 201: json(CorrectionResult, "The audit row and the clock-out added") },
     }),
-    async (c) => c.json(await closeOpenIn(c.var.deps, c.req.valid("param").id, c.req.valid("json"), principalOf(c)), 201),
+    async (c) => c.json(await closeOpenIn(c.get("deps"), c.req.valid("param").id, c.req.valid("json"), principalOf(c)), 201),
   )
   .openapi(
     defineRoute({
@@ -243,7 +243,7 @@ export const attendanceRoutes = createRouter()
       errors: { 404: "No such event", 409: "Changed meanwhile" },
       responses: { 200: json(CorrectionResult, "The audit row and the event as stored") },
     }),
-    async (c) => c.json(await editEventTime(c.var.deps, c.req.valid("param").id, c.req.valid("json"), principalOf(c)), 200),
+    async (c) => c.json(await editEventTime(c.get("deps"), c.req.valid("param").id, c.req.valid("json"), principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -257,7 +257,7 @@ export const attendanceRoutes = createRouter()
       request: { query: CorrectionQuery },
       responses: { 200: json(CorrectionPage, "One page of corrections") },
     }),
-    async (c) => c.json(await listCorrections(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await listCorrections(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -271,7 +271,7 @@ export const attendanceRoutes = createRouter()
       request: { query: DayQuery },
       responses: { 200: json(Summary, "The day's summary") },
     }),
-    async (c) => c.json(await summary(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await summary(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -285,7 +285,7 @@ export const attendanceRoutes = createRouter()
       request: { query: RangeQuery },
       responses: { 200: json(DailyStats, "One row per day") },
     }),
-    async (c) => c.json(await dailyStats(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await dailyStats(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -299,7 +299,7 @@ export const attendanceRoutes = createRouter()
       request: { query: WeekQuery },
       responses: { 200: json(WeeklyChart, "The week's series") },
     }),
-    async (c) => c.json(await weeklyChart(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await weeklyChart(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -313,7 +313,7 @@ export const attendanceRoutes = createRouter()
       request: { query: WorkHoursQuery },
       responses: { 200: json(WorkHours, "Rows per employee and period") },
     }),
-    async (c) => c.json(await workHours(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await workHours(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -333,5 +333,5 @@ export const attendanceRoutes = createRouter()
         },
       },
     }),
-    async (c) => c.body(await workHoursCsv(c.var.deps, c.req.valid("query")), 200, csvHeaders("work-hours.csv")),
+    async (c) => c.body(await workHoursCsv(c.get("deps"), c.req.valid("query")), 200, csvHeaders("work-hours.csv")),
   );

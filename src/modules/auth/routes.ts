@@ -37,7 +37,7 @@ export const authRoutes = createRouter()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const { tokens, user, deviceToken } = await login(c.var.deps, {
+      const { tokens, user, deviceToken } = await login(c.get("deps"), {
         username: body.username,
         password: body.password,
         rememberMe: body.remember_me,
@@ -65,7 +65,7 @@ export const authRoutes = createRouter()
       responses: { 200: json(TokenResponse, "New tokens") },
     }),
     async (c) => {
-      const tokens = await refresh(c.var.deps, c.req.valid("json").refresh_token);
+      const tokens = await refresh(c.get("deps"), c.req.valid("json").refresh_token);
       setSocketCookie(c, tokens.access_token, tokens.expires_in);
       return c.json(tokens, 200);
     },
@@ -81,7 +81,7 @@ export const authRoutes = createRouter()
       responses: { 200: json(MessageResponse, "Logged out") },
     }),
     async (c) => {
-      await revokeSession(c.var.deps, userPrincipal(principalOf(c)).sessionId, "logout");
+      await revokeSession(c.get("deps"), userPrincipal(principalOf(c)).sessionId, "logout");
       clearSocketCookie(c);
       return c.json({ message: "Logged out" }, 200);
     },
@@ -98,7 +98,7 @@ export const authRoutes = createRouter()
     }),
     // Not a pure read: it waits for the session check and answers with the user row that check
     // read (one D1 query in all), rather than reading the user again beside it.
-    async (c) => c.json(await myProfile(c.var.deps, userPrincipal(principalOf(c))), 200),
+    async (c) => c.json(await myProfile(c.get("deps"), userPrincipal(principalOf(c))), 200),
   )
   .openapi(
     defineRoute({
@@ -112,7 +112,7 @@ export const authRoutes = createRouter()
     }),
     // Not a pure read: it waits for the session check and answers with the user row that check
     // read (one D1 query in all), rather than reading the user again beside it.
-    async (c) => c.json(await myProfile(c.var.deps, userPrincipal(principalOf(c))), 200),
+    async (c) => c.json(await myProfile(c.get("deps"), userPrincipal(principalOf(c))), 200),
   )
   .openapi(
     defineRoute({
@@ -125,7 +125,7 @@ export const authRoutes = createRouter()
       request: jsonBody(ProfileUpdate),
       responses: { 200: json(UserResponse, "My profile as stored") },
     }),
-    async (c) => c.json(await updateProfile(c.var.deps, c.req.valid("json"), userPrincipal(principalOf(c))), 200),
+    async (c) => c.json(await updateProfile(c.get("deps"), c.req.valid("json"), userPrincipal(principalOf(c))), 200),
   )
   .openapi(
     defineRoute({
@@ -141,7 +141,7 @@ export const authRoutes = createRouter()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      await changePassword(c.var.deps, userPrincipal(principalOf(c)), body.current_password, body.new_password);
+      await changePassword(c.get("deps"), userPrincipal(principalOf(c)), body.current_password, body.new_password);
       return c.json({ message: "Password changed" }, 200);
     },
   );

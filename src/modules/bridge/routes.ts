@@ -25,7 +25,7 @@ export const importRoutes = createRouter()
       },
       responses: { 202: json(ImportJob, "The queued import") },
     }),
-    async (c) => c.json(await startImport(c.var.deps, c.req.valid("json"), principalOf(c)), 202),
+    async (c) => c.json(await startImport(c.get("deps"), c.req.valid("json"), principalOf(c)), 202),
   )
   .openapi(
     defineRoute({
@@ -37,7 +37,7 @@ export const importRoutes = createRouter()
       request: { query: ImportListQuery },
       responses: { 200: json(ImportJobList, "Imports") },
     }),
-    async (c) => c.json(await listImports(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await listImports(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -50,7 +50,7 @@ export const importRoutes = createRouter()
       errors: { 404: "No such import" },
       responses: { 200: json(ImportJob, "The import") },
     }),
-    async (c) => c.json(await getImport(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await getImport(c.get("deps"), c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute({
@@ -65,7 +65,7 @@ export const importRoutes = createRouter()
       responses: { 200: { description: "text/event-stream of ImportJob", content: { "text/event-stream": { schema: z.string() } } } },
     }),
     async (c) => {
-      const events = watchImport(c.var.deps, c.req.valid("param").id);
+      const events = watchImport(c.get("deps"), c.req.valid("param").id);
       const first = await events.next(); // 404 before the stream starts
       const encoder = new TextEncoder();
       const frame = (job: { state: string }) =>
@@ -98,5 +98,5 @@ export const importRoutes = createRouter()
       errors: { 404: "No such import", 409: "The import has not completed" },
       responses: { 200: json(ImportVerification, "Per table: counts, checksums, match") },
     }),
-    async (c) => c.json(await verifyImport(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await verifyImport(c.get("deps"), c.req.valid("param").id), 200),
   );

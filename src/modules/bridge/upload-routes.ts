@@ -26,5 +26,5 @@ export const importFileRoutes = createRouter().openapi(
     errors: { 413: "Larger than MAX_UPLOAD_BYTES", 415: "Not SQLite, tar(.gz) or JSON", 422: "No body or no Content-Length" },
     responses: { 201: json(ImportFile, "Stored; start the import with its file_key") },
   }),
-  async (c) => c.json(await storeImportFile(c.var.deps, incomingUpload(c.req.raw)), 201),
+  async (c) => c.json(await storeImportFile(c.get("deps"), incomingUpload(c.req.raw)), 201),
 );

@@ -16,7 +16,7 @@ export const dashboardRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(DashboardLines, "The lines") },
     }),
-    async (c) => c.json(await dashboardLines(c.var.deps), 200),
+    async (c) => c.json(await dashboardLines(c.get("deps")), 200),
   )
   .openapi(
     defineRoute({
@@ -28,7 +28,7 @@ export const dashboardRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(Summary, "The totals") },
     }),
-    async (c) => c.json(await dashboardSummary(c.var.deps), 200),
+    async (c) => c.json(await dashboardSummary(c.get("deps")), 200),
   )
   .openapi(
     defineRoute({
@@ -42,7 +42,7 @@ export const dashboardRoutes = createRouter()
       errors: { 404: "No such line" },
       responses: { 200: json(LineStatus, "The line") },
     }),
-    async (c) => c.json(await dashboardLineStatus(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await dashboardLineStatus(c.get("deps"), c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute({
@@ -56,5 +56,5 @@ export const dashboardRoutes = createRouter()
       errors: { 404: "No such line" },
       responses: { 200: json(LineOee, "The OEE") },
     }),
-    async (c) => c.json(await dashboardLineOee(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await dashboardLineOee(c.get("deps"), c.req.valid("param").id), 200),
   );

@@ -34,7 +34,7 @@ export const enrollmentRoutes = createRouter()
       errors: { 404: "No such employee" },
       responses: { 200: json(EmployeeEnrollment, "The employee's credentials") },
     }),
-    async (c) => c.json(await employeeEnrollment(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await employeeEnrollment(c.get("deps"), c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute({
@@ -48,7 +48,7 @@ export const enrollmentRoutes = createRouter()
       request: { query: CredentialListQuery },
       responses: { 200: json(CardPage, "One page of cards") },
     }),
-    async (c) => c.json(await listCards(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await listCards(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -62,7 +62,7 @@ export const enrollmentRoutes = createRouter()
       errors: { 404: "No such employee", 409: "Card enrolled to someone, or employee inactive" },
       responses: { 201: json(Card, "The card") },
     }),
-    async (c) => c.json(await registerCard(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
+    async (c) => c.json(await registerCard(c.get("deps"), c.req.valid("json"), principalOf(c)), 201),
   )
   .openapi(
     defineRoute({
@@ -76,7 +76,7 @@ export const enrollmentRoutes = createRouter()
       errors: { 404: "No such card", 409: "Card revoked already, or the new UID is in use" },
       responses: { 200: json(ReplacedCard, "The revoked card and its replacement") },
     }),
-    async (c) => c.json(await replaceCard(c.var.deps, c.req.valid("param").id, c.req.valid("json"), principalOf(c)), 200),
+    async (c) => c.json(await replaceCard(c.get("deps"), c.req.valid("param").id, c.req.valid("json"), principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -90,7 +90,7 @@ export const enrollmentRoutes = createRouter()
       errors: { 404: "No such card", 409: "Already revoked" },
       responses: { 200: json(Card, "The revoked card") },
     }),
-    async (c) => c.json(await revokeCard(c.var.deps, c.req.valid("param").id, c.req.valid("json"), principalOf(c)), 200),
+    async (c) => c.json(await revokeCard(c.get("deps"), c.req.valid("param").id, c.req.valid("json"), principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -104,7 +104,7 @@ export const enrollmentRoutes = createRouter()
       request: { query: CredentialListQuery },
       responses: { 200: json(FingerprintPage, "One page of enrolments") },
     }),
-    async (c) => c.json(await listFingerprints(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await listFingerprints(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -118,7 +118,7 @@ export const enrollmentRoutes = createRouter()
       errors: { 404: "No such employee", 409: "Template enrolled already, or employee inactive" },
       responses: { 201: json(Fingerprint, "The enrolment") },
     }),
-    async (c) => c.json(await registerFingerprint(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
+    async (c) => c.json(await registerFingerprint(c.get("deps"), c.req.valid("json"), principalOf(c)), 201),
   )
   .openapi(
     defineRoute({
@@ -132,5 +132,5 @@ export const enrollmentRoutes = createRouter()
       errors: { 404: "No such enrolment", 409: "Already revoked" },
       responses: { 200: json(Fingerprint, "The revoked enrolment") },
     }),
-    async (c) => c.json(await revokeFingerprint(c.var.deps, c.req.valid("param").id, c.req.valid("json"), principalOf(c)), 200),
+    async (c) => c.json(await revokeFingerprint(c.get("deps"), c.req.valid("param").id, c.req.valid("json"), principalOf(c)), 200),
   );

@@ -56,7 +56,7 @@ export const equipmentRoutes = createRouter()
       responses: { 201: json(Equipment, "The new item; ETag carries its version") },
     }),
     async (c) => {
-      const created = await createEquipment(c.var.deps, c.req.valid("json"), principalOf(c));
+      const created = await createEquipment(c.get("deps"), c.req.valid("json"), principalOf(c));
       setETag(c, created.version);
       return c.json(created, 201);
     },
@@ -71,7 +71,7 @@ export const equipmentRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(StatusCounts, "Counts by status") },
     }),
-    async (c) => c.json(await statusCounts(c.var.deps), 200),
+    async (c) => c.json(await statusCounts(c.get("deps")), 200),
   )
   .openapi(
     defineRoute({
@@ -84,7 +84,7 @@ export const equipmentRoutes = createRouter()
       request: { query: EquipmentListQuery },
       responses: { 200: json(EquipmentStatusList, "A page of items with open fault counts") },
     }),
-    async (c) => c.json(await listEquipmentStatus(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await listEquipmentStatus(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -97,7 +97,7 @@ export const equipmentRoutes = createRouter()
       errors: { 409: "An item is unknown, repeated, empty or stale: nothing changed; `details` names each" },
       responses: { 200: json(BatchResult, "Every item as it now is") },
     }),
-    async (c) => c.json({ updated: await batchUpdateEquipment(c.var.deps, c.req.valid("json").items, principalOf(c)) }, 200),
+    async (c) => c.json({ updated: await batchUpdateEquipment(c.get("deps"), c.req.valid("json").items, principalOf(c)) }, 200),
   )
   .openapi(
     defineRoute({
@@ -112,7 +112,7 @@ export const equipmentRoutes = createRouter()
     }),
     async (c) => {
       const updated = await updateEquipment(
-        c.var.deps,
+        c.get("deps"),
         c.req.valid("param").code,
         c.req.valid("json"),
         principalOf(c),
@@ -133,7 +133,7 @@ export const equipmentRoutes = createRouter()
       errors: { 404: "No such item", 409: "Stale If-Match" },
       responses: { 200: json(Deleted, "Deleted") },
     }),
-    async (c) => c.json(await deleteEquipment(c.var.deps, c.req.valid("param").code, principalOf(c), expectedVersion(c.req.header("if-match"))), 200),
+    async (c) => c.json(await deleteEquipment(c.get("deps"), c.req.valid("param").code, principalOf(c), expectedVersion(c.req.header("if-match"))), 200),
   )
   .openapi(
     defineRoute({
@@ -147,7 +147,7 @@ export const equipmentRoutes = createRouter()
       errors: { 404: "No such item" },
       responses: { 200: json(LogList, "A page of log rows") },
     }),
-    async (c) => c.json(await equipmentLogOf(c.var.deps, c.req.valid("param").code, c.req.valid("query")), 200),
+    async (c) => c.json(await equipmentLogOf(c.get("deps"), c.req.valid("param").code, c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -161,7 +161,7 @@ export const equipmentRoutes = createRouter()
       errors: { 404: "No such item" },
       responses: { 200: json(EquipmentDetail, "The item's detail") },
     }),
-    async (c) => c.json(await equipmentDetail(c.var.deps, c.req.valid("param").code), 200),
+    async (c) => c.json(await equipmentDetail(c.get("deps"), c.req.valid("param").code), 200),
   )
   .openapi(
     defineRoute({
@@ -174,7 +174,7 @@ export const equipmentRoutes = createRouter()
       request: { params: CodeParams, query: FaultsQuery },
       responses: { 200: json(IssueReportList, "A page of reports, newest first") },
     }),
-    async (c) => c.json(await listIssueReports(c.var.deps, { ...c.req.valid("query"), equipment_code: c.req.valid("param").code }), 200),
+    async (c) => c.json(await listIssueReports(c.get("deps"), { ...c.req.valid("query"), equipment_code: c.req.valid("param").code }), 200),
   )
   .openapi(
     defineRoute({
@@ -187,5 +187,5 @@ export const equipmentRoutes = createRouter()
       errors: { 404: "No such item" },
       responses: { 201: json(Maintenance, "The scheduled maintenance") },
     }),
-    async (c) => c.json(await scheduleMaintenance(c.var.deps, c.req.valid("param").code, c.req.valid("json"), principalOf(c)), 201),
+    async (c) => c.json(await scheduleMaintenance(c.get("deps"), c.req.valid("param").code, c.req.valid("json"), principalOf(c)), 201),
   );

@@ -39,7 +39,7 @@ export const healthRoutes = createRouter()
       responses: { 200: json(Health, "The worker is up") },
     }),
     (c) =>
-      c.json({ status: "healthy" as const, service: "floorline-api", environment: c.var.deps.config.ENVIRONMENT, timestamp: new Date().toISOString() }, 200),
+      c.json({ status: "healthy" as const, service: "floorline-api", environment: c.get("deps").config.ENVIRONMENT, timestamp: new Date().toISOString() }, 200),
   )
   .openapi(
     defineRoute({
@@ -53,7 +53,7 @@ export const healthRoutes = createRouter()
       responses: { 200: json(DetailedHealth, "Every binding, up or down"), 503: json(DetailedHealth, "D1 is unreachable") },
     }),
     async (c) => {
-      const health = await checkAll(c.var.deps);
+      const health = await checkAll(c.get("deps"));
       return health.status === "unhealthy" ? c.json(health, 503) : c.json(health, 200);
     },
   );

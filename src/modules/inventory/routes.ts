@@ -56,7 +56,7 @@ export const inventoryRoutes = createRouter()
       request: { query: ItemListQuery },
       responses: { 200: json(ItemPage, "One page of items, by SKU") },
     }),
-    async (c) => c.json(await listItems(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await listItems(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -71,7 +71,7 @@ export const inventoryRoutes = createRouter()
       responses: { 201: json(Item, "The new item") },
     }),
     async (c) => {
-      const item = await createItem(c.var.deps, c.req.valid("json"), principalOf(c));
+      const item = await createItem(c.get("deps"), c.req.valid("json"), principalOf(c));
       setETag(c, item.version);
       return c.json(item, 201);
     },
@@ -88,7 +88,7 @@ export const inventoryRoutes = createRouter()
       request: { query: LowStockQuery.pick({ location: true }) },
       responses: { 200: csv("CSV: sku, name, barcode, location, quantity, reorder_level, allow_negative, low_stock, updated_at") },
     }),
-    (c) => c.body(exportItemsCsv(c.var.deps, c.req.valid("query").location), 200, csvHeaders("inventory-items.csv")),
+    (c) => c.body(exportItemsCsv(c.get("deps"), c.req.valid("query").location), 200, csvHeaders("inventory-items.csv")),
   )
   .openapi(
     defineRoute({
@@ -104,7 +104,7 @@ export const inventoryRoutes = createRouter()
       responses: { 200: json(Item, "The item") },
     }),
     async (c) => {
-      const item = await getItemByBarcode(c.var.deps, c.req.valid("param").code);
+      const item = await getItemByBarcode(c.get("deps"), c.req.valid("param").code);
       setETag(c, item.version);
       return c.json(item, 200);
     },
@@ -123,7 +123,7 @@ export const inventoryRoutes = createRouter()
       responses: { 200: json(Item, "The item") },
     }),
     async (c) => {
-      const item = await getItem(c.var.deps, c.req.valid("param").sku);
+      const item = await getItem(c.get("deps"), c.req.valid("param").sku);
       setETag(c, item.version);
       return c.json(item, 200);
     },
@@ -141,7 +141,7 @@ export const inventoryRoutes = createRouter()
       responses: { 200: json(Item, "The item as stored; ETag carries its version") },
     }),
     async (c) => {
-      const item = await updateItem(c.var.deps, c.req.valid("param").sku, c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match")));
+      const item = await updateItem(c.get("deps"), c.req.valid("param").sku, c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match")));
       setETag(c, item.version);
       return c.json(item, 200);
     },
@@ -160,7 +160,7 @@ export const inventoryRoutes = createRouter()
     }),
     async (c) => {
       const { sku } = c.req.valid("param");
-      await deleteItem(c.var.deps, sku, principalOf(c), expectedVersion(c.req.header("if-match")));
+      await deleteItem(c.get("deps"), sku, principalOf(c), expectedVersion(c.req.header("if-match")));
       return c.json({ message: `Item '${sku}' deleted` }, 200);
     },
   )
@@ -176,7 +176,7 @@ export const inventoryRoutes = createRouter()
       errors: { 404: "No such item", 409: "Not enough stock: `details.quantity` is the current quantity; nothing was written" },
       responses: { 201: json(AdjustmentResult, "The recorded adjustment and the item after it") },
     }),
-    async (c) => c.json(await adjustItem(c.var.deps, c.req.valid("param").sku, c.req.valid("json"), principalOf(c)), 201),
+    async (c) => c.json(await adjustItem(c.get("deps"), c.req.valid("param").sku, c.req.valid("json"), principalOf(c)), 201),
   )
   .openapi(
     defineRoute({
@@ -191,7 +191,7 @@ export const inventoryRoutes = createRouter()
       errors: { 404: "No such item" },
       responses: { 200: json(AdjustmentPage, "One page of adjustments") },
     }),
-    async (c) => c.json(await listAdjustments(c.var.deps, c.req.valid("param").sku, c.req.valid("query")), 200),
+    async (c) => c.json(await listAdjustments(c.get("deps"), c.req.valid("param").sku, c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -205,7 +205,7 @@ export const inventoryRoutes = createRouter()
       errors: { 404: "A line names no item; nothing was written", 409: "A line would go below zero; nothing was written" },
       responses: { 201: json(BulkResult, "Every recorded adjustment and the items after them") },
     }),
-    async (c) => c.json(await bulkAdjust(c.var.deps, c.req.valid("json").adjustments, principalOf(c)), 201),
+    async (c) => c.json(await bulkAdjust(c.get("deps"), c.req.valid("json").adjustments, principalOf(c)), 201),
   )
   .openapi(
     defineRoute({
@@ -219,7 +219,7 @@ export const inventoryRoutes = createRouter()
       request: { query: HistoryExportQuery },
       responses: { 200: csv("CSV: seq, created_at, sku, location, delta, quantity_after, reason, username, user_id") },
     }),
-    (c) => c.body(exportAdjustmentsCsv(c.var.deps, c.req.valid("query")), 200, csvHeaders("inventory-adjustments.csv")),
+    (c) => c.body(exportAdjustmentsCsv(c.get("deps"), c.req.valid("query")), 200, csvHeaders("inventory-adjustments.csv")),
   )
   .openapi(
     defineRoute({
@@ -233,7 +233,7 @@ export const inventoryRoutes = createRouter()
       request: { query: LowStockQuery },
       responses: { 200: json(ItemPage, "One page of low-stock items") },
     }),
-    async (c) => c.json(await listLowStock(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await listLowStock(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -251,6 +251,6 @@ export const inventoryRoutes = createRouter()
     (c) => {
       // Only real locations get a room: an unknown name is refused before any Durable Object is touched.
       const { location } = c.req.valid("param");
-      return connectToRoom(c, c.var.deps.rooms.inventory, location, { exists: () => locationExists(c.var.deps, location), unknown: "Unknown location" });
+      return connectToRoom(c, c.get("deps").rooms.inventory, location, { exists: () => locationExists(c.get("deps"), location), unknown: "Unknown location" });
     },
   );

@@ -74,7 +74,7 @@ type Authenticated = Pick<SioMeta, "principal" | "sessionId" | "authError">;
 async function authenticate(c: Context<AppEnv>, token: string): Promise<Authenticated> {
   if (token.length > MAX_TOKEN_LENGTH) return { authError: "Invalid token: malformed" };
   try {
-    const principal = await authenticateToken(c.var.deps, token);
+    const principal = await authenticateToken(c.get("deps"), token);
     return { principal: roomPrincipal(principal), sessionId: principal.sessionId };
   } catch (err) {
     if (err instanceof AppError && err.code === "AUTHENTICATION_ERROR") return { authError: `Invalid token: ${err.message}`.slice(0, 200) };
@@ -100,7 +100,7 @@ async function requestCredential(c: Context<AppEnv>): Promise<SioMeta["credentia
   const fingerprint = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
   if (token.length > MAX_TOKEN_LENGTH) return { fingerprint };
   try {
-    const claims = await verifyAccessToken(c.var.deps.config, token);
+    const claims = await verifyAccessToken(c.get("deps").config, token);
     return { fingerprint, userId: claims.sub, sessionId: claims.sid };
   } catch (err) {
     if (err instanceof AppError && err.code === "AUTHENTICATION_ERROR") return { fingerprint };
@@ -130,7 +130,7 @@ async function handle(c: Context<AppEnv>): Promise<Response> {
   if (transport !== "polling" && transport !== "websocket") return eioError(EIO_ERRORS.unknownTransport);
   const upgrade = isUpgradeRequest(c);
   if ((transport === "websocket") !== upgrade) return eioError(EIO_ERRORS.badRequest);
-  const { deps } = c.var;
+  const deps = c.get("deps");
 
   let room: string;
   let auth: Authenticated = {};

@@ -35,7 +35,7 @@ export const issueReportRoutes = createRouter()
     }),
     async (c) => {
       const report = await fileIssueReport(
-        c.var.deps,
+        c.get("deps"),
         incomingUpload(c.req.raw),
         (fields) => {
           const { images: _files, ...input } = parseWith(FormFields, fields);
@@ -58,7 +58,7 @@ export const issueReportRoutes = createRouter()
       request: { query: IssueReportListQuery },
       responses: { 200: json(IssueReportList, "A page of reports") },
     }),
-    async (c) => c.json(await listIssueReports(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await listIssueReports(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -73,7 +73,7 @@ export const issueReportRoutes = createRouter()
       responses: { 200: json(IssueReport, "The report; ETag carries its version") },
     }),
     async (c) => {
-      const report = await getIssueReport(c.var.deps, c.req.valid("param").id);
+      const report = await getIssueReport(c.get("deps"), c.req.valid("param").id);
       setETag(c, report.version);
       return c.json(report, 200);
     },
@@ -91,7 +91,7 @@ export const issueReportRoutes = createRouter()
     }),
     async (c) => {
       const report = await processIssueReport(
-        c.var.deps,
+        c.get("deps"),
         c.req.valid("param").id,
         c.req.valid("json"),
         principalOf(c),
@@ -112,5 +112,5 @@ export const issueReportRoutes = createRouter()
       errors: { 404: "No such report" },
       responses: { 200: json(DeletedReport, "Deleted, photos with it") },
     }),
-    async (c) => c.json(await deleteIssueReport(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await deleteIssueReport(c.get("deps"), c.req.valid("param").id), 200),
   );

@@ -51,7 +51,7 @@ export const labelRoutes = createRouter()
       errors: { 404: "No such job, or not yours and no labels.history tab" },
       responses: { 200: json(LabelJob, "The job") },
     }),
-    async (c) => c.json(await getJob(c.var.deps, c.req.valid("param").id, principalOf(c)), 200),
+    async (c) => c.json(await getJob(c.get("deps"), c.req.valid("param").id, principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -68,7 +68,7 @@ export const labelRoutes = createRouter()
       },
     }),
     async (c) => {
-      const watch = await watchJob(c.var.deps, c.req.valid("param").id, principalOf(c));
+      const watch = await watchJob(c.get("deps"), c.req.valid("param").id, principalOf(c));
       return c.body(sseStream(watch), 200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no" });
     },
   )
@@ -88,7 +88,7 @@ export const labelRoutes = createRouter()
       },
       responses: { 200: { description: "The PDF", content: { "application/pdf": { schema: Binary } } } },
     }),
-    async (c) => download(c, await openJobFile(c.var.deps, c.req.valid("param").id, "pdf", principalOf(c)), true),
+    async (c) => download(c, await openJobFile(c.get("deps"), c.req.valid("param").id, "pdf", principalOf(c)), true),
   )
   .openapi(
     defineRoute({
@@ -102,7 +102,7 @@ export const labelRoutes = createRouter()
       errors: { 403: "No inventory:read or inventory tab", 404: "No such job, or not yours and no labels.history tab", 409: "Not completed yet" },
       responses: { 200: { description: "CSV", content: { "text/csv": { schema: z.string() } } } },
     }),
-    async (c) => download(c, await openJobFile(c.var.deps, c.req.valid("param").id, "csv", principalOf(c)), false),
+    async (c) => download(c, await openJobFile(c.get("deps"), c.req.valid("param").id, "csv", principalOf(c)), false),
   )
   .openapi(
     defineRoute({
@@ -118,7 +118,7 @@ export const labelRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      await deleteJob(c.var.deps, id, principalOf(c));
+      await deleteJob(c.get("deps"), id, principalOf(c));
       return c.json({ message: `Label job '${id}' deleted` }, 200);
     },
   )
@@ -145,7 +145,7 @@ export const labelRoutes = createRouter()
       },
     }),
     async (c) => {
-      const { pdf, filename } = await singleLabel(c.var.deps, c.req.valid("param").item, c.req.valid("query"), principalOf(c));
+      const { pdf, filename } = await singleLabel(c.get("deps"), c.req.valid("param").item, c.req.valid("query"), principalOf(c));
       return download(c, { body: pdf, size: pdf.byteLength, contentType: "application/pdf", filename }, true);
     },
   );

@@ -30,7 +30,7 @@ export const magentoRoutes = createRouter()
       responses: { 201: json(Session, "The new session with its lines") },
     }),
     async (c) => {
-      const session = await startSession(c.var.deps, c.req.valid("json"), principalOf(c));
+      const session = await startSession(c.get("deps"), c.req.valid("json"), principalOf(c));
       setETag(c, session.version);
       return c.json(session, 201);
     },
@@ -49,7 +49,7 @@ export const magentoRoutes = createRouter()
       responses: { 200: json(Session, "The cancelled session") },
     }),
     async (c) => {
-      const session = await cancelSession(c.var.deps, c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match")));
+      const session = await cancelSession(c.get("deps"), c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match")));
       setETag(c, session.version);
       return c.json(session, 200);
     },
@@ -68,7 +68,7 @@ export const magentoRoutes = createRouter()
       responses: { 200: json(Session, "The session with its lines") },
     }),
     async (c) => {
-      const session = await getSession(c.var.deps, c.req.valid("param").session_id);
+      const session = await getSession(c.get("deps"), c.req.valid("param").session_id);
       setETag(c, session.version);
       return c.json(session, 200);
     },
@@ -86,5 +86,5 @@ export const magentoRoutes = createRouter()
       errors: UPSTREAM,
       responses: { 200: json(InvoiceList, "A page of invoices") },
     }),
-    async (c) => c.json(await listInvoices(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await listInvoices(c.get("deps"), c.req.valid("query")), 200),
   );

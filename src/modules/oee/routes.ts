@@ -18,7 +18,7 @@ export const oeeRoutes = createRouter()
       errors: { 404: "No such line" },
       responses: { 200: json(OeeResult, "The OEE and every input") },
     }),
-    async (c) => c.json(await currentOee(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await currentOee(c.get("deps"), c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute({
@@ -32,7 +32,7 @@ export const oeeRoutes = createRouter()
       errors: { 404: "No such line" },
       responses: { 200: json(DailySummary, "The day") },
     }),
-    async (c) => c.json(await dailySummary(c.var.deps, c.req.valid("param").id, c.req.valid("query").date), 200),
+    async (c) => c.json(await dailySummary(c.get("deps"), c.req.valid("param").id, c.req.valid("query").date), 200),
   );
 
 /** `/api/v1/downtime`: stops, planned and unplanned. */
@@ -47,7 +47,7 @@ export const downtimeRoutes = createRouter()
       request: { body: { content: { "application/json": { schema: CreateDowntime } } } },
       responses: { 201: json(Downtime, "The stop") },
     }),
-    async (c) => c.json(await recordDowntime(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
+    async (c) => c.json(await recordDowntime(c.get("deps"), c.req.valid("json"), principalOf(c)), 201),
   )
   .openapi(
     defineRoute({
@@ -60,7 +60,7 @@ export const downtimeRoutes = createRouter()
       errors: { 404: "No such stop", 409: "Already ended" },
       responses: { 200: json(Downtime, "The stop") },
     }),
-    async (c) => c.json(await endDowntime(c.var.deps, c.req.valid("param").id, c.req.valid("json").end_time), 200),
+    async (c) => c.json(await endDowntime(c.get("deps"), c.req.valid("param").id, c.req.valid("json").end_time), 200),
   );
 
 /** `/api/v1/production/counts`: parts made per period. */
@@ -74,5 +74,5 @@ export const countRoutes = createRouter().openapi(
     request: { body: { content: { "application/json": { schema: CreateCounts } } } },
     responses: { 201: json(Counts, "The count") },
   }),
-  async (c) => c.json(await recordCounts(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
+  async (c) => c.json(await recordCounts(c.get("deps"), c.req.valid("json"), principalOf(c)), 201),
 );

@@ -49,7 +49,7 @@ const ImageResponse = {
 const ifMatch = (c: Context<AppEnv>) => expectedVersion(c.req.header("if-match"));
 /** Runs one lifecycle action on a part (If-Match honoured) and sets the part's ETag. */
 async function applyTransition(c: Context<AppEnv>, id: number, transition: TransitionInput) {
-  const part = await transitionPart(c.var.deps, { id, transition, expectedVersion: ifMatch(c) }, principalOf(c));
+  const part = await transitionPart(c.get("deps"), { id, transition, expectedVersion: ifMatch(c) }, principalOf(c));
   setETag(c, part.version);
   return part;
 }
@@ -84,7 +84,7 @@ export const partRoutes = createRouter()
       request: { query: ListPartsQuery },
       responses: { 200: json(PartList, "A page of parts") },
     }),
-    async (c) => c.json(await listParts(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await listParts(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -96,7 +96,7 @@ export const partRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(PartStats, "Statistics") },
     }),
-    async (c) => c.json(await partStats(c.var.deps), 200),
+    async (c) => c.json(await partStats(c.get("deps")), 200),
   )
   .openapi(
     defineRoute({
@@ -108,7 +108,7 @@ export const partRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(Leaderboard, "The leaderboard, highest first") },
     }),
-    async (c) => c.json(await leaderboard(c.var.deps), 200),
+    async (c) => c.json(await leaderboard(c.get("deps")), 200),
   )
   .openapi(
     defineRoute({
@@ -121,7 +121,7 @@ export const partRoutes = createRouter()
       request: { params: CategoryParam, query: ListPartsQuery.omit({ category: true }) },
       responses: { 200: json(PartList, "A page of parts") },
     }),
-    async (c) => c.json(await listParts(c.var.deps, { ...c.req.valid("query"), category: c.req.valid("param").category }), 200),
+    async (c) => c.json(await listParts(c.get("deps"), { ...c.req.valid("query"), category: c.req.valid("param").category }), 200),
   )
   .openapi(
     defineRoute({
@@ -134,7 +134,7 @@ export const partRoutes = createRouter()
       responses: { 201: json(Part, "The new part") },
     }),
     async (c) => {
-      const part = await createPart(c.var.deps, c.req.valid("json"), principalOf(c));
+      const part = await createPart(c.get("deps"), c.req.valid("json"), principalOf(c));
       setETag(c, part.version);
       return c.json(part, 201);
     },
@@ -152,7 +152,7 @@ export const partRoutes = createRouter()
       responses: { 200: json(Part, "The part") },
     }),
     async (c) => {
-      const part = await getPart(c.var.deps, c.req.valid("param").id);
+      const part = await getPart(c.get("deps"), c.req.valid("param").id);
       setETag(c, part.version);
       return c.json(part, 200);
     },
@@ -169,7 +169,7 @@ export const partRoutes = createRouter()
       responses: { 200: json(Part, "The part") },
     }),
     async (c) => {
-      const part = await updatePart(c.var.deps, { id: c.req.valid("param").id, patch: c.req.valid("json"), expectedVersion: ifMatch(c) }, principalOf(c));
+      const part = await updatePart(c.get("deps"), { id: c.req.valid("param").id, patch: c.req.valid("json"), expectedVersion: ifMatch(c) }, principalOf(c));
       setETag(c, part.version);
       return c.json(part, 200);
     },
@@ -185,7 +185,7 @@ export const partRoutes = createRouter()
       errors: { 404: "No such part", 409: "Stale If-Match" },
       responses: { 200: json(Deleted, "Deleted") },
     }),
-    async (c) => c.json(await deletePart(c.var.deps, { id: c.req.valid("param").id, expectedVersion: ifMatch(c) }, principalOf(c)), 200),
+    async (c) => c.json(await deletePart(c.get("deps"), { id: c.req.valid("param").id, expectedVersion: ifMatch(c) }, principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -199,7 +199,7 @@ export const partRoutes = createRouter()
       errors: { 404: "No such part" },
       responses: { 200: json(TransitionList, "A page of transitions") },
     }),
-    async (c) => c.json(await partHistory(c.var.deps, { id: c.req.valid("param").id, ...c.req.valid("query") }), 200),
+    async (c) => c.json(await partHistory(c.get("deps"), { id: c.req.valid("param").id, ...c.req.valid("query") }), 200),
   )
   .openapi(
     defineRoute({
@@ -256,7 +256,7 @@ export const partRoutes = createRouter()
       responses: { 201: json(UploadResponse, "Stored; a STEP's conversion is queued") },
     }),
     async (c) => {
-      const result = await uploadPartFile(c.var.deps, { id: c.req.valid("param").id, upload: incomingUpload(c.req.raw) }, principalOf(c));
+      const result = await uploadPartFile(c.get("deps"), { id: c.req.valid("param").id, upload: incomingUpload(c.req.raw) }, principalOf(c));
       return c.json({ part: result.part, filename: result.filename, kind: result.kind, conversion: result.job }, 201);
     },
   )
@@ -272,7 +272,7 @@ export const partRoutes = createRouter()
       responses: { 200: { description: "The file", content: { "application/octet-stream": { schema: Binary } } } },
     }),
     async (c) => {
-      const file = await openPartFile(c.var.deps, c.req.valid("param").id);
+      const file = await openPartFile(c.get("deps"), c.req.valid("param").id);
       return streamFile(c, file, c.req.valid("query").download === "true" ? "attachment" : "inline");
     },
   )
@@ -290,7 +290,7 @@ export const partRoutes = createRouter()
         202: json(ConversionJob, "Not converted yet: the job"),
       },
     }),
-    async (c) => serveModel(c, await openModel(c.var.deps, c.req.valid("param").id)),
+    async (c) => serveModel(c, await openModel(c.get("deps"), c.req.valid("param").id)),
   )
   .openapi(
     defineRoute({
@@ -303,7 +303,7 @@ export const partRoutes = createRouter()
       errors: { 404: "No such part or no STEP file" },
       responses: { 200: json(ConversionJob, "The job") },
     }),
-    async (c) => c.json(await getConversion(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await getConversion(c.get("deps"), c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute({
@@ -325,7 +325,7 @@ export const partRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      return c.json(v1Views(id, await uploadPartViews(c.var.deps, { id, upload: incomingUpload(c.req.raw) }, principalOf(c))), 201);
+      return c.json(v1Views(id, await uploadPartViews(c.get("deps"), { id, upload: incomingUpload(c.req.raw) }, principalOf(c))), 201);
     },
   )
   .openapi(
@@ -341,7 +341,7 @@ export const partRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      return c.json(v1Views(id, await listPartViews(c.var.deps, id)), 200);
+      return c.json(v1Views(id, await listPartViews(c.get("deps"), id)), 200);
     },
   )
   .openapi(
@@ -357,7 +357,7 @@ export const partRoutes = createRouter()
     }),
     async (c) => {
       const { id, n } = c.req.valid("param");
-      return serveView(c, await openPartView(c.var.deps, { id, n, ifNoneMatch: c.req.header("if-none-match") }));
+      return serveView(c, await openPartView(c.get("deps"), { id, n, ifNoneMatch: c.req.header("if-none-match") }));
     },
   )
   .openapi(
@@ -377,5 +377,5 @@ export const partRoutes = createRouter()
       },
       responses: DrawingResponses,
     }),
-    async (c) => serveDrawing(c, await getPartDrawing(c.var.deps, c.req.valid("param").id, principalOf(c))),
+    async (c) => serveDrawing(c, await getPartDrawing(c.get("deps"), c.req.valid("param").id, principalOf(c))),
   );

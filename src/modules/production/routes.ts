@@ -58,7 +58,7 @@ export const productionRoutes = createRouter()
       responses: { 201: json(Line, "The new line") },
     }),
     async (c) => {
-      const line = await createLine(c.var.deps, c.req.valid("json"));
+      const line = await createLine(c.get("deps"), c.req.valid("json"));
       setETag(c, line.version);
       return c.json(line, 201);
     },
@@ -76,7 +76,7 @@ export const productionRoutes = createRouter()
       responses: { 200: json(Line, "The line") },
     }),
     async (c) => {
-      const line = await getLine(c.var.deps, c.req.valid("param").id);
+      const line = await getLine(c.get("deps"), c.req.valid("param").id);
       setETag(c, line.version);
       return c.json(line, 200);
     },
@@ -93,7 +93,7 @@ export const productionRoutes = createRouter()
       responses: { 200: json(Line, "The updated line") },
     }),
     async (c) => {
-      const line = await updateLine(c.var.deps, c.req.valid("param").id, c.req.valid("json"), expectedVersion(c.req.header("if-match")));
+      const line = await updateLine(c.get("deps"), c.req.valid("param").id, c.req.valid("json"), expectedVersion(c.req.header("if-match")));
       setETag(c, line.version);
       return c.json(line, 200);
     },
@@ -109,7 +109,7 @@ export const productionRoutes = createRouter()
       errors: { 404: "No such line", 409: "The line has schedules" },
       responses: { 200: json(z.object({ id: z.string(), deleted: z.literal(true) }), "Deleted") },
     }),
-    async (c) => c.json(await deleteLine(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await deleteLine(c.get("deps"), c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute({
@@ -122,7 +122,7 @@ export const productionRoutes = createRouter()
       request: { query: PageQuery },
       responses: { 200: json(ProductList, "A page of products") },
     }),
-    async (c) => c.json(await listProducts(c.var.deps, c.req.valid("query")), 200),
+    async (c) => c.json(await listProducts(c.get("deps"), c.req.valid("query")), 200),
   )
   .openapi(
     defineRoute({
@@ -135,7 +135,7 @@ export const productionRoutes = createRouter()
       errors: { 409: "A product with that code exists" },
       responses: { 201: json(Product, "The new product") },
     }),
-    async (c) => c.json(await createProduct(c.var.deps, c.req.valid("json")), 201),
+    async (c) => c.json(await createProduct(c.get("deps"), c.req.valid("json")), 201),
   )
   .openapi(
     defineRoute({
@@ -149,7 +149,7 @@ export const productionRoutes = createRouter()
       errors: { 404: "No such product" },
       responses: { 200: json(Product, "The product") },
     }),
-    async (c) => c.json(await getProduct(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await getProduct(c.get("deps"), c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute({
@@ -162,7 +162,7 @@ export const productionRoutes = createRouter()
       errors: { 404: "No such product" },
       responses: { 200: json(Product, "The product") },
     }),
-    async (c) => c.json(await updateProduct(c.var.deps, c.req.valid("param").id, c.req.valid("json")), 200),
+    async (c) => c.json(await updateProduct(c.get("deps"), c.req.valid("param").id, c.req.valid("json")), 200),
   )
   .openapi(
     defineRoute({
@@ -176,7 +176,7 @@ export const productionRoutes = createRouter()
       errors: { 404: "No such schedule" },
       responses: { 200: json(Schedule, "The schedule") },
     }),
-    async (c) => c.json(await getSchedule(c.var.deps, c.req.valid("param").id), 200),
+    async (c) => c.json(await getSchedule(c.get("deps"), c.req.valid("param").id), 200),
   )
   .openapi(
     defineRoute({
@@ -189,7 +189,7 @@ export const productionRoutes = createRouter()
       errors: { 404: "No such schedule", 409: "Changed concurrently" },
       responses: { 200: json(Schedule, "The schedule") },
     }),
-    async (c) => c.json(await updateSchedule(c.var.deps, c.req.valid("param").id, c.req.valid("json")), 200),
+    async (c) => c.json(await updateSchedule(c.get("deps"), c.req.valid("param").id, c.req.valid("json")), 200),
   )
   .openapi(
     defineRoute({
@@ -201,7 +201,7 @@ export const productionRoutes = createRouter()
       request: { body: { content: { "application/json": { schema: CreateSchedule } } } },
       responses: { 201: json(Schedule, "The new schedule") },
     }),
-    async (c) => c.json(await createSchedule(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
+    async (c) => c.json(await createSchedule(c.get("deps"), c.req.valid("json"), principalOf(c)), 201),
   );
 
 const action = (name: JobAction, access: "job:accept" | "job:complete" | "job:assign", summary: string) =>
@@ -228,7 +228,7 @@ export const jobRoutes = createRouter()
       request: { body: { content: { "application/json": { schema: CreateJob } } } },
       responses: { 201: json(Job, "The new job") },
     }),
-    async (c) => c.json(await assignJob(c.var.deps, c.req.valid("json")), 201),
+    async (c) => c.json(await assignJob(c.get("deps"), c.req.valid("json")), 201),
   )
   .openapi(
     defineRoute({
@@ -241,7 +241,7 @@ export const jobRoutes = createRouter()
       request: { query: MyJobsQuery },
       responses: { 200: json(JobList, "A page of jobs") },
     }),
-    async (c) => c.json(await myJobs(c.var.deps, c.req.valid("query"), principalOf(c)), 200),
+    async (c) => c.json(await myJobs(c.get("deps"), c.req.valid("query"), principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -255,7 +255,7 @@ export const jobRoutes = createRouter()
       errors: { 404: "No such job" },
       responses: { 200: json(Job, "The job") },
     }),
-    async (c) => c.json(await getJob(c.var.deps, c.req.valid("param").id, principalOf(c)), 200),
+    async (c) => c.json(await getJob(c.get("deps"), c.req.valid("param").id, principalOf(c)), 200),
   );
 
 for (const [name, access, summary] of [
@@ -267,7 +267,7 @@ for (const [name, access, summary] of [
 ] as const) {
   jobRoutes.openapi(action(name, access, `${summary}; pushes job_update`), async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(await transitionJob(c.var.deps, { id, action: name, expectedVersion: expectedVersion(c.req.header("if-match")) }, principalOf(c)), 200);
+    return c.json(await transitionJob(c.get("deps"), { id, action: name, expectedVersion: expectedVersion(c.req.header("if-match")) }, principalOf(c)), 200);
   });
 }
 
@@ -303,8 +303,8 @@ export const wsRoutes = createRouter();
 for (const path of ["/ws/", "/ws"] as const) {
   wsRoutes.openapi(floorSocket(path), async (c) => {
     const lineId = c.req.valid("query").line_id;
-    if (!lineId) return connectToRoom(c, c.var.deps.rooms.line, FLOOR_ROOM);
-    return connectToRoom(c, c.var.deps.rooms.line, lineId, { exists: () => lineExists(c.var.deps, lineId), unknown: UNKNOWN_LINE });
+    if (!lineId) return connectToRoom(c, c.get("deps").rooms.line, FLOOR_ROOM);
+    return connectToRoom(c, c.get("deps").rooms.line, lineId, { exists: () => lineExists(c.get("deps"), lineId), unknown: UNKNOWN_LINE });
   });
 }
 wsRoutes.openapi(
@@ -323,6 +323,6 @@ wsRoutes.openapi(
     // No room is made for a line that does not exist (a caller cannot mint Durable Objects);
     // that is asked only once the token and permission are checked (no existence oracle).
     const { id } = c.req.valid("param");
-    return connectToRoom(c, c.var.deps.rooms.line, id, { exists: () => lineExists(c.var.deps, id), unknown: UNKNOWN_LINE });
+    return connectToRoom(c, c.get("deps").rooms.line, id, { exists: () => lineExists(c.get("deps"), id), unknown: UNKNOWN_LINE });
   },
 );

@@ -45,13 +45,13 @@ const pdfSpec = (path: string, summary: string) =>
   });
 
 async function generate(c: Context<AppEnv>, input: GenerateReport) {
-  const report = await generateReport(c.var.deps, input, principalOf(c));
+  const report = await generateReport(c.get("deps"), input, principalOf(c));
   c.header("Location", `/api/v1/reports/production/${report.id}`);
   return report;
 }
 
 async function pdf(c: Context<AppEnv>, id: string) {
-  const result = await openReportPdf(c.var.deps, id, principalOf(c));
+  const result = await openReportPdf(c.get("deps"), id, principalOf(c));
   if ("pending" in result) {
     c.header("Retry-After", RETRY_AFTER);
     return { pending: result.pending };
@@ -75,7 +75,7 @@ export const reportRoutes = createRouter()
       request: { query: ReportListQuery },
       responses: { 200: json(ReportList, "A page of reports") },
     }),
-    async (c) => c.json(await listReports(c.var.deps, c.req.valid("query"), principalOf(c)), 200),
+    async (c) => c.json(await listReports(c.get("deps"), c.req.valid("query"), principalOf(c)), 200),
   )
   .openapi(generateSpec("/production/generate", "Generate a production PDF report (queued on the documents queue)"), async (c) =>
     c.json(await generate(c, c.req.valid("json")), 202),
@@ -94,7 +94,7 @@ export const reportRoutes = createRouter()
       request: { params: ReportIdParam },
       responses: { 200: json(ProductionReport, "The report") },
     }),
-    async (c) => c.json(await getReport(c.var.deps, c.req.valid("param").id, principalOf(c)), 200),
+    async (c) => c.json(await getReport(c.get("deps"), c.req.valid("param").id, principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -109,7 +109,7 @@ export const reportRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      await deleteReport(c.var.deps, id, principalOf(c));
+      await deleteReport(c.get("deps"), id, principalOf(c));
       return c.json({ message: `Report '${id}' deleted` }, 200);
     },
   )

@@ -20,7 +20,7 @@ export const roleRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(z.array(RoleResponse), "Every role") },
     }),
-    async (c) => c.json(await listRoles(c.var.deps), 200),
+    async (c) => c.json(await listRoles(c.get("deps")), 200),
   )
   .openapi(
     defineRoute({
@@ -47,7 +47,7 @@ export const roleRoutes = createRouter()
       request: { params: z.object({ role_name: RoleName }) },
       responses: { 200: json(RoleResponse, "The role") },
     }),
-    async (c) => c.json(await getRole(c.var.deps, c.req.valid("param").role_name), 200),
+    async (c) => c.json(await getRole(c.get("deps"), c.req.valid("param").role_name), 200),
   )
   .openapi(
     defineRoute({
@@ -61,7 +61,7 @@ export const roleRoutes = createRouter()
       request: { body: { content: { "application/json": { schema: CreateRoleBody } } } },
       responses: { 201: json(RoleResponse, "The new role") },
     }),
-    async (c) => c.json(await createRole(c.var.deps, c.req.valid("json"), principalOf(c)), 201),
+    async (c) => c.json(await createRole(c.get("deps"), c.req.valid("json"), principalOf(c)), 201),
   )
   .openapi(
     defineRoute({
@@ -75,7 +75,7 @@ export const roleRoutes = createRouter()
       request: { body: { content: { "application/json": { schema: UpdateRoleBody } } } },
       responses: { 200: json(RoleResponse, "The role as stored") },
     }),
-    async (c) => c.json(await updateRole(c.var.deps, c.req.valid("json"), principalOf(c)), 200),
+    async (c) => c.json(await updateRole(c.get("deps"), c.req.valid("json"), principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -91,7 +91,7 @@ export const roleRoutes = createRouter()
     }),
     async (c) => {
       const { role_name } = c.req.valid("query");
-      await deleteRole(c.var.deps, role_name, principalOf(c));
+      await deleteRole(c.get("deps"), role_name, principalOf(c));
       return c.json({ message: `Role '${role_name}' deleted` }, 200);
     },
   );

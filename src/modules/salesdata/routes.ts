@@ -39,7 +39,7 @@ const router = createRouter()
       errors: { 403: "Not allowed: missing permission or tab, or `region` names a region whose tab the caller lacks" },
       responses: { 200: json(ImportList, "A page of imports") },
     }),
-    async (c) => c.json(await listSalesImports(c.var.deps, c.req.valid("query"), principalOf(c)), 200),
+    async (c) => c.json(await listSalesImports(c.get("deps"), c.req.valid("query"), principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -54,7 +54,7 @@ const router = createRouter()
       errors: { 404: "No such import, or one of a region whose tab the caller lacks" },
       responses: { 200: json(SalesImport, "The import") },
     }),
-    async (c) => c.json(await getSalesImport(c.var.deps, c.req.valid("param").id, principalOf(c)), 200),
+    async (c) => c.json(await getSalesImport(c.get("deps"), c.req.valid("param").id, principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -72,7 +72,7 @@ const router = createRouter()
       responses: { 200: { description: "text/event-stream of SalesImport", content: { "text/event-stream": { schema: z.string() } } } },
     }),
     async (c) => {
-      const events = watchSalesImport(c.var.deps, c.req.valid("param").id, principalOf(c));
+      const events = watchSalesImport(c.get("deps"), c.req.valid("param").id, principalOf(c));
       const first = await events.next(); // 404 before the stream starts
       const encoder = new TextEncoder();
       const frame = (job: SalesImport) => {
@@ -107,7 +107,7 @@ const router = createRouter()
       request: { query: SummaryQuery },
       responses: { 200: json(Summary, "The groups") },
     }),
-    async (c) => c.json(await salesSummary(c.var.deps, c.req.valid("query"), principalOf(c)), 200),
+    async (c) => c.json(await salesSummary(c.get("deps"), c.req.valid("query"), principalOf(c)), 200),
   )
   .openapi(
     defineRoute({
@@ -139,7 +139,7 @@ const router = createRouter()
     async (c) => {
       const { region } = c.req.valid("param");
       const { partial, background } = c.req.valid("query");
-      const outcome = await importSalesFile(c.var.deps, { upload: incomingUpload(c.req.raw), region, partial, background }, principalOf(c));
+      const outcome = await importSalesFile(c.get("deps"), { upload: incomingUpload(c.req.raw), region, partial, background }, principalOf(c));
       return outcome.queued ? c.json(outcome.job, 202) : c.json(outcome.result, 200);
     },
   );

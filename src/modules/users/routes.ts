@@ -22,7 +22,7 @@ export const userRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(z.array(z.string()), "Every username") },
     }),
-    async (c) => c.json(await listUsernames(c.var.deps), 200),
+    async (c) => c.json(await listUsernames(c.get("deps")), 200),
   )
   .openapi(
     defineRoute({
@@ -35,7 +35,7 @@ export const userRoutes = createRouter()
       tags: TAGS,
       responses: { 200: json(z.array(UserResponse), "Every user") },
     }),
-    async (c) => c.json(await listDetailed(c.var.deps), 200),
+    async (c) => c.json(await listDetailed(c.get("deps")), 200),
   )
   .openapi(
     defineRoute({
@@ -49,7 +49,7 @@ export const userRoutes = createRouter()
       request: { body: { content: { "application/json": { schema: CreateUserBody } } } },
       responses: { 201: json(UserResponse, "The new user") },
     }),
-    async (c) => c.json(toUserResponse(await createUser(c.var.deps, c.req.valid("json"), principalOf(c))), 201),
+    async (c) => c.json(toUserResponse(await createUser(c.get("deps"), c.req.valid("json"), principalOf(c))), 201),
   )
   .openapi(
     defineRoute({
@@ -64,7 +64,7 @@ export const userRoutes = createRouter()
       responses: { 200: json(UserResponse, "The user as stored; ETag carries its version") },
     }),
     async (c) => {
-      const updated = toUserResponse(await updateUser(c.var.deps, c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match"))));
+      const updated = toUserResponse(await updateUser(c.get("deps"), c.req.valid("json"), principalOf(c), expectedVersion(c.req.header("if-match"))));
       setETag(c, updated.version);
       return c.json(updated, 200);
     },
@@ -83,7 +83,7 @@ export const userRoutes = createRouter()
     }),
     async (c) => {
       const { username } = c.req.valid("query");
-      await deleteUser(c.var.deps, username, principalOf(c));
+      await deleteUser(c.get("deps"), username, principalOf(c));
       return c.json({ message: `User '${username}' deleted` }, 200);
     },
   )
@@ -101,7 +101,7 @@ export const userRoutes = createRouter()
       responses: { 201: json(ResetToken, "The token, shown once") },
     }),
     async (c) => {
-      const issued = await createPasswordResetToken(c.var.deps, c.req.valid("json").username, principalOf(c));
+      const issued = await createPasswordResetToken(c.get("deps"), c.req.valid("json").username, principalOf(c));
       return c.json({ username: issued.username, reset_token: issued.token, expires_at: issued.expiresAt }, 201);
     },
   );
