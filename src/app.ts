@@ -1,7 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import { secureHeaders } from "hono/secure-headers";
 import { ccbackendAuthRoutes } from "./compat/ccbackend/auth";
 import { ccbackendEquipmentRootRoutes, ccbackendEquipmentRoutes } from "./compat/ccbackend/equipment";
 import { ccbackendPhotoRoutes, ccbackendReportRoutes } from "./compat/ccbackend/reports";
@@ -20,12 +19,12 @@ import { onshapeSurface, partsSurface } from "./compat/parts/surface";
 import { rm365Routes } from "./compat/rm365";
 import { rm365Unslip } from "./compat/rm365/slips";
 import { getConfig } from "./lib/config";
-import { BOOKMARK_HEADER, depsMiddleware } from "./lib/deps";
+import { BOOKMARK_HEADER } from "./lib/deps";
 import { AppError, toAppError } from "./lib/errors";
 import { guard, platformMiddleware } from "./lib/guard";
-import { corsHeaders, requestIdHeader } from "./lib/headers";
+import { type CorsPolicy, corsPolicy } from "./lib/headers";
 import { describeError, log } from "./lib/logging";
-import { requestLog } from "./lib/request-log";
+import { platform } from "./lib/platform";
 import { errorResponse, SurfaceMap, v1Surface } from "./lib/surface";
 import { andonRoutes } from "./modules/andon/routes";
 import { apiKeyRoutes } from "./modules/api-keys/routes";
@@ -57,14 +56,9 @@ export interface CreateAppOptions {
   extend?: (app: OpenAPIHono<AppEnv>) => void;
 }
 
-/** Header-editing middleware must leave WebSocket upgrades (101) alone. */
-const unlessUpgrade =
-  (mw: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> =>
-  (c, next) =>
-    c.req.header("upgrade")?.toLowerCase() === "websocket" ? next() : mw(c, next);
-
 /**
- * Builds the API: middleware (request id → log → secure headers → CORS → 405 → guard), every
+ * Builds the API: middleware (lib/platform.ts: request id, surface, deps, CORS, and after the
+ * route the app-wide headers and the log line; then the 405 check and the guard), every
  * module and compat surface, and the JSON error/404 handlers. Production and tests share it.
  */
 export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
@@ -74,53 +68,56 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   surfaces.add("/equipment", ccbackendSurface).add("/uploads", ccbackendSurface).add("/static/uploads", ccbackendSurface);
   surfaces.add("/api/auth/onshape", onshapeSurface).add("/api/parts/auth/onshape", onshapeSurface);
 
-  const use = (mw: MiddlewareHandler<AppEnv>) => app.use(platformMiddleware(mw));
-  use(requestIdHeader(() => crypto.randomUUID()));
-  use(surfaces.middleware());
-  use(requestLog());
-  use(depsMiddleware());
-  use(unlessUpgrade(secureHeaders({ crossOriginResourcePolicy: "cross-origin" })));
-  // One CORS middleware per configuration (CORS_ORIGINS), built on first use.
-  const corsFor = new WeakMap<object, MiddlewareHandler<AppEnv>>();
-  use(
-    unlessUpgrade((c, next) => {
-      const config = getConfig(c.env);
-      let mw = corsFor.get(config);
-      if (!mw) {
-        const origins = config.corsOrigins;
-        // Credentialed requests (RM365's uploads send credentials: 'include') need a named origin:
-        // a configured list names it; `*` reflects the caller's only in development.
-        const reflect = origins === "*" && config.ENVIRONMENT === "development";
-        mw = corsHeaders({
-          origin: origins === "*" ? (reflect ? (origin) => origin || "*" : "*") : (origin) => (origins.includes(origin) ? origin : null),
-          credentials: origins !== "*" || reflect,
-          // X-Timestamp, X-Request-ID and X-Client-Version: MS5's tablet client sends them on every request.
-          allowHeaders: [
-            "Authorization",
-            "Content-Type",
-            "X-API-Key",
-            "X-Device-Token",
-            "Idempotency-Key",
-            "If-Match",
-            "X-Request-Id",
-            "X-Timestamp",
-            "X-Client-Version",
-            BOOKMARK_HEADER,
-          ],
-          exposeHeaders: ["X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed", "X-Total-Count", BOOKMARK_HEADER],
-          maxAge: 600,
-        });
-        corsFor.set(config, mw);
-      }
-      return mw(c, next);
-    }),
-  );
-  use(
-    methodNotAllowed({
-      app,
-      onMethodNotAllowed: (c, methods) =>
-        errorResponse(c, new AppError("METHOD_NOT_ALLOWED", `Method ${c.req.method} is not allowed here`, { headers: { Allow: methods.join(", ") } })),
-    }),
+  const onError = (err: Error, c: Context<AppEnv>) => {
+    const appError = toAppError(err);
+    if (appError.status >= 500) {
+      log("error", "unhandled error", { requestId: c.get("requestId"), path: c.req.path, ...describeError(err) });
+    }
+    return errorResponse(c, appError);
+  };
+  // One CORS policy per configuration (CORS_ORIGINS), built on first use.
+  const corsFor = new WeakMap<object, CorsPolicy>();
+  const corsOf = (c: Context<AppEnv>) => {
+    const config = getConfig(c.env);
+    let policy = corsFor.get(config);
+    if (!policy) {
+      const origins = config.corsOrigins;
+      // Credentialed requests (RM365's uploads send credentials: 'include') need a named origin:
+      // a configured list names it; `*` reflects the caller's only in development.
+      const reflect = origins === "*" && config.ENVIRONMENT === "development";
+      policy = corsPolicy({
+        origin: origins === "*" ? (reflect ? (origin) => origin || "*" : "*") : (origin) => (origins.includes(origin) ? origin : null),
+        credentials: origins !== "*" || reflect,
+        // X-Timestamp, X-Request-ID and X-Client-Version: MS5's tablet client sends them on every request.
+        allowHeaders: [
+          "Authorization",
+          "Content-Type",
+          "X-API-Key",
+          "X-Device-Token",
+          "Idempotency-Key",
+          "If-Match",
+          "X-Request-Id",
+          "X-Timestamp",
+          "X-Client-Version",
+          BOOKMARK_HEADER,
+        ],
+        exposeHeaders: ["X-Request-Id", "ETag", "Retry-After", "Idempotent-Replayed", "X-Total-Count", BOOKMARK_HEADER],
+        maxAge: 600,
+      });
+      corsFor.set(config, policy);
+    }
+    return policy;
+  };
+  // Request id, surface, deps, CORS, then (after the route) the app-wide headers and the log line: lib/platform.ts.
+  app.use(platform({ surfaces, cors: corsOf, onError }));
+  app.use(
+    platformMiddleware(
+      methodNotAllowed({
+        app,
+        onMethodNotAllowed: (c, methods) =>
+          errorResponse(c, new AppError("METHOD_NOT_ALLOWED", `Method ${c.req.method} is not allowed here`, { headers: { Allow: methods.join(", ") } })),
+      }),
+    ),
   );
   app.use(guard());
 
@@ -180,13 +177,7 @@ export function createApp(options: CreateAppOptions = {}): OpenAPIHono<AppEnv> {
   options.extend?.(app);
 
   app.notFound((c) => errorResponse(c, new AppError("NOT_FOUND", "Route not found", { reason: "route_not_found" })));
-  app.onError((err, c) => {
-    const appError = toAppError(err);
-    if (appError.status >= 500) {
-      log("error", "unhandled error", { requestId: c.get("requestId"), path: c.req.path, ...describeError(err) });
-    }
-    return errorResponse(c, appError);
-  });
+  app.onError(onError);
   // RM365's client URL slips are rewritten to their canonical path before routing (the guard,
   // the surface and the route that answers all see the canonical request): src/compat/rm365/slips.ts.
   const dispatch = app.fetch;

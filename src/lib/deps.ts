@@ -6,7 +6,7 @@
  * `createDb(c.env.DB)`) gives one place to count D1 round trips, fix the clock in tests and add
  * the next binding a domain needs.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { createDb, type Db } from "../db/client";
 import type { AppEnv } from "../types";
 import { type Config, type FeatureConfig, featureReader, getConfig } from "./config";
@@ -337,13 +337,17 @@ export function createDeps(env: Env, options: DepsOptions = {}): Deps {
   };
 }
 
+/** A request's deps as `startRequestDeps` made them, and the bookmark the client returned. */
+export interface RequestDeps {
+  deps: Deps;
+  returned: string | undefined;
+}
+
 /**
- * Middleware: puts this request's `deps` on `c.var`, its D1 a session started at the bookmark
- * the client returned in `X-D1-Bookmark` (else `first-primary`); answers with the session's
- * latest bookmark in `X-D1-Bookmark`, and its D1 round trips in `Server-Timing` (`d1q` queries,
- * `d1w` sequential waits) for the bench and for clients measuring latency.
+ * Puts this request's `deps` on the context (lib/platform.ts), its D1 a session started at the
+ * bookmark the client returned in `X-D1-Bookmark` (else `first-primary`).
  */
-export const depsMiddleware = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+export function startRequestDeps(c: Context<AppEnv>): RequestDeps {
   const returned = bookmarkOf(c.req.header(BOOKMARK_HEADER));
   const deps = createDeps(c.env, {
     session: returned ?? "first-primary",
@@ -357,14 +361,18 @@ export const depsMiddleware = (): MiddlewareHandler<AppEnv> => async (c, next) =
       ),
   });
   c.set("deps", deps);
-  try {
-    await next();
-  } finally {
-    if (c.res.status !== 101) {
-      setResponseHeader(c, "Server-Timing", `d1q;desc="${deps.d1Stats.queries}", d1w;desc="${deps.d1Stats.waits}"`, true);
-      // The client's position for its next request: what this one saw, never older than what it sent.
-      const bookmark = laterBookmark(deps.bookmark(), returned);
-      if (bookmark) setResponseHeader(c, BOOKMARK_HEADER, bookmark);
-    }
-  }
-};
+  return { deps, returned };
+}
+
+/**
+ * Once the answer exists: the session's latest bookmark in `X-D1-Bookmark`, and the request's D1
+ * round trips in `Server-Timing` (`d1q` queries, `d1w` sequential waits) for the bench and for
+ * clients measuring latency. Not on a 101.
+ */
+export function answerRequestDeps(c: Context<AppEnv>, { deps, returned }: RequestDeps): void {
+  if (c.res.status === 101) return;
+  setResponseHeader(c, "Server-Timing", `d1q;desc="${deps.d1Stats.queries}", d1w;desc="${deps.d1Stats.waits}"`, true);
+  // The client's position for its next request: what this one saw, never older than what it sent.
+  const bookmark = laterBookmark(deps.bookmark(), returned);
+  if (bookmark) setResponseHeader(c, BOOKMARK_HEADER, bookmark);
+}

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { AppEnv } from "../types";
 import { type Config, getConfig } from "./config";
 import { log } from "./logging";
@@ -47,14 +47,13 @@ function policyOf(env: object): RequestLogPolicy {
 }
 
 /**
- * One log line per request: id, method, path, status, duration and who called. In production
- * (REQUEST_LOG=sampled) only every non-2xx, every slow request and a sample of the rest: the
- * line was ~10 % of an authenticated read's CPU (bench/README.md, issue 20), and the platform's
- * own invocation logs already record every request's status and duration.
+ * The request's log line (lib/platform.ts calls it once the answer exists): id, method, path,
+ * status, duration since `started` and who called. In production (REQUEST_LOG=sampled) only
+ * every non-2xx, every slow request and a sample of the rest: the line was ~10 % of an
+ * authenticated read's CPU (bench/README.md, issue 20), and the platform's own invocation logs
+ * already record every request's status and duration.
  */
-export const requestLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-  const started = Date.now();
-  await next();
+export function logRequest(c: Context<AppEnv>, started: number): void {
   const status = c.res.status;
   const durationMs = Date.now() - started;
   const sample = logDecision(policyOf(c.env), status, durationMs);
@@ -69,4 +68,4 @@ export const requestLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {
     principal: principal ? principalKey(principal) : null,
     ...(sample === undefined ? {} : { sample }),
   });
-};
+}

@@ -7,7 +7,7 @@
  * names no seed path, and no compat handler catches an error to reword it.
  */
 import type { ResponseConfig } from "@asteasolutions/zod-to-openapi";
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import type { AppEnv } from "../types";
@@ -142,13 +142,6 @@ export class SurfaceMap {
       if (path === prefix || path.startsWith(prefix.endsWith("/") ? prefix : `${prefix}/`)) return surface;
     }
     return this.fallback;
-  }
-
-  middleware(): MiddlewareHandler<AppEnv> {
-    return async (c, next) => {
-      c.set("surface", this.of(c.req.path));
-      await next();
-    };
   }
 }
 

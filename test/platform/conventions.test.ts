@@ -1,10 +1,13 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { zValidator } from "@hono/zod-validator";
+import { Hono } from "hono";
+import { secureHeaders } from "hono/secure-headers";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createApp } from "../../src/app";
 import { routeTable } from "../../src/lib/guard";
+import { SECURE_HEADERS } from "../../src/lib/headers";
 import { route } from "../../src/lib/route";
 import { arr, call, loginAs } from "../helpers";
 
@@ -139,6 +142,27 @@ describe("headers", () => {
     expect(res.headers.get("x-request-id")).toBe("tablet-42-req-7");
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+  });
+
+  it("sets the secure headers hono/secure-headers would, with a cross-origin resource policy", async () => {
+    const hono = new Hono();
+    hono.use(secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
+    hono.get("/", (c) => c.text("x"));
+    const expected = [...(await hono.request("/")).headers].filter(([name]) => name !== "content-type");
+    const { res } = await call("/health");
+    for (const [name, value] of expected) expect(res.headers.get(name), name).toBe(value);
+    expect(SECURE_HEADERS.map(([name, value]) => [name.toLowerCase(), value]).sort()).toEqual(expected.sort());
+  });
+
+  it("a worker whose configuration is broken answers 503 before any route, with the request id and the app-wide headers", async () => {
+    const app = createApp();
+    const ctx = createExecutionContext();
+    const res = await app.fetch(new Request("http://localhost/api/v1/auth/me", { headers: { "x-request-id": "cfg-1" } }), { ...env, JWT_SECRET: "short" }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: string }).error).toBe("SERVICE_UNAVAILABLE");
+    expect(res.headers.get("x-request-id")).toBe("cfg-1");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
   });
 
   it("with a CORS_ORIGINS list, only listed origins are allowed", async () => {
