@@ -1,6 +1,6 @@
 import { type Cursor, type InventoryEvents, InventoryMessages, type RecentChange, SESSION_EVENTS, type Who } from "./inventory-protocol";
 import type { ClientMessageOf, RoomPrincipal, ServerMessageOf, SocketTarget } from "./messages";
-import { CLOSE_POLICY, type Connection, NAME_KEY, OPEN, Room, type RoomSocket } from "./room";
+import { CLOSE_POLICY, CLOSE_TRY_LATER, type Connection, NAME_KEY, OPEN, Room, type RoomSocket } from "./room";
 import {
   CONNECT_TIMEOUT_MS,
   decodePacket,
@@ -565,7 +565,11 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
         this.sendSio(sock, { type: PacketType.CONNECT_ERROR, nsp: "/", data: { message: refusal ?? "Authentication required" } });
         return;
       }
-      writeSio(sock, { ...sio, principal, sessionId, authError: null, connected: true }, this.startingBudget(principal.userId));
+      // As on the plain room: a user whose closed sockets spent their budget gets no room work
+      // until it refills; the session is closed with 1013 (the client reconnects with its backoff).
+      const budget = this.startingBudget(principal.userId);
+      if (budget.messages < 1 || budget.resyncBytes <= 0) return this.sioClose(sock, CLOSE_TRY_LATER, "Message rate exceeded; reconnect later");
+      writeSio(sock, { ...sio, principal, sessionId, authError: null, connected: true }, budget);
       this.dropPending(sio.sid);
       const sioUsers = this.index().sioUsers;
       sioUsers.set(principal.userId, (sioUsers.get(principal.userId) ?? new Set<string>()).add(sio.sid));

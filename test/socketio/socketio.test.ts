@@ -507,6 +507,17 @@ describe("the inventory room over Socket.IO", () => {
     const closed = next(eva, "disconnect", 10_000);
     for (let i = 0; i < 100; i++) eva.emit("request_presence");
     await closed;
+    // Reconnecting buys nothing: while the budget her socket spent refills, a new session is
+    // closed at its CONNECT (1013), before any room work; another user connects as usual.
+    for (const transports of [["polling"], ["websocket"]] as const) {
+      const again = client({ transports: [...transports], auth: { token: evaToken }, query: { token: evaToken } });
+      const connected = vi.fn();
+      again.on("connect", connected);
+      await next(again, "disconnect", 10_000);
+      expect(connected, transports[0]).not.toHaveBeenCalled();
+    }
+    const other = client({ transports: ["polling"], auth: { token: await operator("eve") } });
+    await next(other, "connect");
   });
 });
 
