@@ -60,12 +60,16 @@ export function platform(options: PlatformOptions): MiddlewareHandler<AppEnv> {
       c.error = err;
       c.res = await options.onError(err, c);
     }
-    if (!upgrade) {
-      if (cors && c.req.method !== "OPTIONS") cors.answer(c, allowed);
-      setSecureHeaders(c);
+    try {
+      if (!upgrade) {
+        if (cors && c.req.method !== "OPTIONS") cors.answer(c, allowed);
+        setSecureHeaders(c);
+      }
+      if (request) answerRequestDeps(c, request);
+    } finally {
+      // Whatever happened above, the answer keeps its id and its log line.
+      logRequest(c, started);
+      if (c.res.status !== 101) setResponseHeader(c, REQUEST_ID_HEADER, requestId);
     }
-    if (request) answerRequestDeps(c, request);
-    logRequest(c, started);
-    if (c.res.status !== 101) setResponseHeader(c, REQUEST_ID_HEADER, requestId);
   });
 }
