@@ -26,14 +26,16 @@ export function openClient(url) {
 }
 
 /**
- * Opens `clients` sockets to `${wsUrl}`, then runs `rounds` andon POSTs (`post()` resolves to
- * the new andon's id) one after another, each waiting for every socket to see that id.
+ * Opens `clients` sockets (the i-th to `wsUrl(i)`, or all to `wsUrl` when it is a string), then
+ * runs `rounds` andon POSTs (`post()` resolves to the new andon's id) one after another, each
+ * waiting for every socket to see that id.
  */
 export async function fanout({ wsUrl, post, clients, rounds }) {
+  const urlOf = typeof wsUrl === "function" ? wsUrl : () => wsUrl;
   const sockets = [];
   try {
     for (let i = 0; i < clients; i += 50) {
-      const batch = await Promise.all(Array.from({ length: Math.min(50, clients - i) }, () => openClient(wsUrl)));
+      const batch = await Promise.all(Array.from({ length: Math.min(50, clients - i) }, (_, j) => openClient(urlOf(i + j))));
       sockets.push(...batch);
     }
     // Per andon id: how many sockets have it, and when the last one got it.

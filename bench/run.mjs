@@ -341,7 +341,9 @@ async function measure(scenario, target, label) {
       if (res.status !== 201) throw new Error(`${request.method} ${request.url} answered ${res.status}: ${text.slice(0, 300)}`);
       return JSON.parse(text).id;
     };
-    const run = await fanout({ wsUrl: `${target.url.replace(/^http/, "ws")}${extra.ws}`, post, ...scenario.fanout });
+    const wsBase = target.url.replace(/^http/, "ws");
+    const wsUrl = typeof extra.ws === "function" ? (i) => `${wsBase}${extra.ws(i)}` : `${wsBase}${extra.ws}`;
+    const run = await fanout({ wsUrl, post, ...scenario.fanout });
     console.log(
       `  ${label.padEnd(42)} ${run.rps.toFixed(1).padStart(9)} msg/s   p50 ${run.p50.toFixed(2).padStart(8)} ms   p99 ${run.p99.toFixed(2).padStart(8)} ms (POST → last client)`,
     );

@@ -169,11 +169,22 @@ export const scenarios = [
     targets: ["api", "bare"],
     setup: async (ctx) => {
       const token = await ctx.login();
-      const lineId = ctx.target === "api" ? await benchLine(ctx, token) : `bare-${clients}`;
+      if (ctx.target !== "api") {
+        const lineId = `bare-${clients}`;
+        return {
+          headers: { authorization: `Bearer ${token}` },
+          body: { line_id: lineId, event_type: "stop", priority: "low", description: "fan-out" },
+          ws: `/ws/lines/${lineId}?token=${token}`,
+        };
+      }
+      const lineId = await benchLine(ctx, token);
+      // A user holds at most 20 sockets in a room (src/rooms/room.ts): the clients are tablets of
+      // several users, FANOUT_PER_USER each.
+      const watchers = await fanoutTokens(ctx, token, Math.ceil(clients / FANOUT_PER_USER));
       return {
         headers: { authorization: `Bearer ${token}` },
         body: { line_id: lineId, event_type: "stop", priority: "low", description: "fan-out" },
-        ws: `/ws/lines/${lineId}?token=${token}`,
+        ws: (i) => `/ws/lines/${lineId}?token=${watchers[Math.floor(i / FANOUT_PER_USER)]}`,
       };
     },
   })),
@@ -464,6 +475,41 @@ async function benchLine(ctx, token) {
   });
   if (res.status !== 201) throw new Error(`creating the bench line: ${res.status} ${await res.text()}`);
   return (await res.json()).id;
+}
+
+/** Fan-out clients per user (a user may hold 20 sockets in one room). */
+const FANOUT_PER_USER = 10;
+/** Access tokens of the fan-out's users, per target URL: created and signed in once, reused by every N. */
+const fanoutUsers = new Map();
+
+/** `count` access tokens of distinct operators on the target (created through the API by the admin `token`). */
+async function fanoutTokens(ctx, token, count) {
+  const tokens = fanoutUsers.get(ctx.url) ?? [];
+  fanoutUsers.set(ctx.url, tokens);
+  const post = async (path, body, auth) => {
+    const res = await fetch(`${ctx.url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`POST ${path} answered ${res.status}: ${text.slice(0, 300)}`);
+    return JSON.parse(text);
+  };
+  while (tokens.length < count) {
+    // Ten at a time: each is two PBKDF2 hashes (create, sign in).
+    const batch = Array.from({ length: Math.min(10, count - tokens.length) }, (_, j) => tokens.length + j);
+    const signedIn = await Promise.all(
+      batch.map(async (n) => {
+        const username = `bench-fan-${n}`;
+        const password = `bench-fan-password-${n}`;
+        await post("/api/v1/users", { username, password, role: "operator" }, token);
+        return (await post("/api/v1/auth/login", { username, password })).access_token;
+      }),
+    );
+    tokens.push(...signedIn);
+  }
+  return tokens.slice(0, count);
 }
 
 /** Number of registry items the equipment scenarios read. */
