@@ -8,6 +8,7 @@ import { isPending } from "../../src/lib/files";
 import { route } from "../../src/lib/route";
 import {
   incomingUpload,
+  MAX_UPLOADS,
   PART_BYTES,
   type ReceiveUploadOptions,
   receiveUpload,
@@ -16,6 +17,7 @@ import {
   sniffKind,
   UploadMemory,
   type UploadSlot,
+  uploadAdmission,
   uploadMemory,
 } from "../../src/lib/uploads";
 import type { Json } from "../helpers";
@@ -244,6 +246,7 @@ afterEach(() => {
   // clients gone…), and nobody is left waiting.
   expect(uploadMemory.free).toBe(uploadMemory.slots);
   expect(uploadMemory.waiting).toBe(0);
+  expect([uploadAdmission.free, uploadAdmission.waiting]).toEqual([uploadAdmission.slots, 0]);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -658,6 +661,39 @@ describe("UploadMemory: the pool of slots for large uploads", () => {
     (await waiters[0])?.release();
     (await waiters[1])?.release();
     expect([pool.free, pool.waiting]).toEqual([1, 0]);
+  });
+});
+
+describe("receiveUpload: at most MAX_UPLOADS receive at once in an isolate", () => {
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+  it("with every admission taken an upload waits with its body unread, then is 503 (nothing kept); one released lets it through", async () => {
+    expect(uploadAdmission.slots).toBe(MAX_UPLOADS);
+    const wait = uploadAdmission.waitMs;
+    const held = await Promise.all(Array.from({ length: uploadAdmission.slots }, () => uploadAdmission.acquire()));
+    try {
+      uploadAdmission.waitMs = 200;
+      const before = await storedKeys();
+      const refused = await send("documents", multipart([{ name: "file", filename: "manual.pdf", data: pdf() }]));
+      expect(refused.status).toBe(503);
+      expect(refused.json.message).toMatch(/^Too many uploads are being received at once; retry in \d+ seconds$/);
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(await storedKeys()).toEqual(before);
+
+      uploadAdmission.waitMs = 10_000;
+      const sent = { sent: 0 };
+      const pending = send("documents", multipart([{ name: "file", filename: "manual.pdf", data: pdf() }]), { progress: sent });
+      for (let i = 0; i < 200 && uploadAdmission.waiting === 0; i++) await sleep(10);
+      expect(uploadAdmission.waiting).toBe(1);
+      held.pop()?.release();
+      const { status } = await pending;
+      expect(status).toBe(201);
+      // It gave its admission back when it ended.
+      expect([uploadAdmission.free, uploadAdmission.waiting]).toEqual([1, 0]);
+    } finally {
+      for (const slot of held) slot.release();
+      uploadAdmission.waitMs = wait;
+    }
   });
 });
 

@@ -3,7 +3,7 @@
  * - receive.ts   receiveUpload(), the upload object a service takes, the per-file sink
  * - multipart.ts the multipart/form-data reader
  * - kinds.ts     kinds judged by content, file names made safe
- * - memory.ts    the isolate's pool of slots for large uploads (full-size part buffers)
+ * - memory.ts    the isolate's admission of uploads and its pool of slots for large ones (full-size part buffers)
  * - errors.ts    the 4xx errors uploads answer
  */
 export { MAX_FILENAME_LENGTH, sanitizeFilename, sniffKind, type UploadKind } from "./kinds";
@@ -11,8 +11,11 @@ export {
   LARGE_UPLOAD_WAIT_MS,
   MAX_LARGE_UPLOADS,
   MAX_LARGE_UPLOADS_WAITING,
+  MAX_UPLOADS,
+  MAX_UPLOADS_WAITING,
   UploadMemory,
   type UploadSlot,
+  uploadAdmission,
   uploadMemory,
   uploadsBusy,
 } from "./memory";

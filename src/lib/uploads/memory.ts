@@ -1,5 +1,6 @@
 /**
- * The isolate's memory for large uploads: how many requests may hold full-size part buffers at once.
+ * The isolate's memory for uploads: how many requests may receive a body at once
+ * (`uploadAdmission`), and how many of them may hold full-size part buffers (`uploadMemory`).
  *
  * receiveUpload() (./receive.ts) keeps two part buffers per request. They stay small (at most
  * 1 MiB) while the request's files fit in them; the moment a file needs more, the buffers grow
@@ -53,11 +54,13 @@ export interface UploadMemoryOptions {
   waitMs?: number;
   /** Most requests waiting at once (default MAX_LARGE_UPLOADS_WAITING). */
   maxWaiting?: number;
+  /** What the 503 says is busy (default "large uploads"). */
+  what?: string;
 }
 
-/** The 503 of a large upload that found no slot in time (or no place in the queue). */
-export const uploadsBusy = (retryAfter: number) => {
-  const message = `Too many large uploads are being received at once; retry in ${retryAfter} seconds`;
+/** The 503 of an upload that found no slot in time (or no place in the queue); `what`: "large uploads" or "uploads". */
+export const uploadsBusy = (retryAfter: number, what = "large uploads") => {
+  const message = `Too many ${what} are being received at once; retry in ${retryAfter} seconds`;
   return new AppError("SERVICE_UNAVAILABLE", message, { retryAfter, details: [{ path: "body", message, code: "uploads_busy" }] });
 };
 
@@ -93,6 +96,7 @@ export class UploadMemory {
   /** The wait `acquire()` uses when given none, in ms. Settable (tests shorten it). */
   waitMs: number;
   retryAfterSeconds = LARGE_UPLOAD_RETRY_AFTER_SECONDS;
+  readonly what: string;
   #free: number;
   readonly #queue: Waiter[] = [];
 
@@ -100,6 +104,7 @@ export class UploadMemory {
     this.slots = options.slots ?? MAX_LARGE_UPLOADS;
     this.waitMs = options.waitMs ?? LARGE_UPLOAD_WAIT_MS;
     this.maxWaiting = options.maxWaiting ?? MAX_LARGE_UPLOADS_WAITING;
+    this.what = options.what ?? "large uploads";
     if (!Number.isSafeInteger(this.slots) || this.slots < 1 || !Number.isSafeInteger(this.maxWaiting) || this.maxWaiting < 0) {
       throw new Error("UploadMemory: slots must be a positive integer and maxWaiting a non-negative one");
     }
@@ -124,7 +129,7 @@ export class UploadMemory {
   async acquire(waitMs: number = this.waitMs): Promise<UploadSlot> {
     this.#prune();
     if (this.#free > 0 && this.#queue.length === 0) return this.#take();
-    if (this.#queue.length >= this.maxWaiting) throw uploadsBusy(this.retryAfterSeconds);
+    if (this.#queue.length >= this.maxWaiting) throw uploadsBusy(this.retryAfterSeconds, this.what);
     const waiter = new Waiter(Date.now() + Math.max(0, waitMs));
     this.#queue.push(waiter);
     try {
@@ -133,7 +138,7 @@ export class UploadMemory {
         // Woken with nothing free (another request took it first): wait on, until the deadline.
         // At the deadline a slot nobody claimed is still taken rather than refused.
         if (this.#free > 0) return this.#take();
-        if (!woken) throw uploadsBusy(this.retryAfterSeconds);
+        if (!woken) throw uploadsBusy(this.retryAfterSeconds, this.what);
       }
     } finally {
       const at = this.#queue.indexOf(waiter);
@@ -177,3 +182,17 @@ export class UploadMemory {
 
 /** This isolate's pool: every receiveUpload() in the isolate shares it. */
 export const uploadMemory = new UploadMemory();
+
+/**
+ * Uploads one isolate receives at once, whatever their size: each holds its two part buffers
+ * while they are small (up to 1 MiB each) and a body chunk, about 2.5 MiB. Of these, at most
+ * MAX_LARGE_UPLOADS also hold full-size buffers (`uploadMemory`): 8 × 2.5 + 4 × 15 = 80 MiB at
+ * worst, leaving the rest of the isolate's 128 MB to the bundle and every other request.
+ */
+export const MAX_UPLOADS = 12;
+
+/** Uploads that may wait for admission at once (their bodies unread: they hold no buffer). */
+export const MAX_UPLOADS_WAITING = 64;
+
+/** Admission of every receiveUpload() in the isolate (a slot from the body's first byte to the receive's end). */
+export const uploadAdmission = new UploadMemory({ slots: MAX_UPLOADS, maxWaiting: MAX_UPLOADS_WAITING, what: "uploads" });

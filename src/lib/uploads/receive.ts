@@ -47,7 +47,7 @@ import { deleteFiles, holdFiles, MAX_KEYS_PER_STATEMENT, releaseFiles } from "..
 import { describeError, log } from "../logging";
 import { malformed, tooLarge, unsupported } from "./errors";
 import { KIND_INFO, SNIFF_BYTES, sanitizeFilename, sniffKind, type UploadKind } from "./kinds";
-import { type UploadSlot, uploadMemory } from "./memory";
+import { type UploadSlot, uploadAdmission, uploadMemory } from "./memory";
 import { boundaryOf, concat, decodeUtf8, MAX_PART_HEADER_BYTES, MultipartReader, partOf } from "./multipart";
 
 /**
@@ -192,7 +192,22 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
   if (upload.body === null) throw malformed("the body is empty");
   if (upload.body.locked) throw new Error("receiveUpload(): the body is already being read");
 
-  const reader = upload.body.getReader();
+  // Admission first (at most MAX_UPLOADS receive at once in an isolate): waits with the body
+  // unread, or throws the pool's 503. Released when the receive ends (`run`).
+  const t0 = performance.now();
+  let admission: UploadSlot;
+  try {
+    admission = await uploadAdmission.acquire();
+  } finally {
+    if (options.timings) options.timings.slotMs += performance.now() - t0;
+  }
+  let reader: ReadableStreamDefaultReader<Uint8Array>;
+  try {
+    reader = upload.body.getReader();
+  } catch (err) {
+    admission.release();
+    throw err;
+  }
   const stored: Stored = { keys: [], inflight: undefined, sending: undefined };
   const buffers: PartBuffers = { filling: new PartBuffer(), spare: new PartBuffer(), slot: undefined };
   const body = progressReader(timedReader(reader, options.timings), () => buffers.slot !== undefined, options.stallMs ?? UPLOAD_STALL_MS);
@@ -203,6 +218,9 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
       await reader.cancel().catch(() => undefined);
       await removeStored(options, stored);
       throw err;
+    } finally {
+      // However the receive ends (readForm has let the last part settle by now).
+      admission.release();
     }
   };
   const outcome = run();
