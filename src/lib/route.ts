@@ -218,7 +218,7 @@ export function routeDefiner(surface: Surface) {
     // Every multipart upload can be refused for a malformed or stalled body, or for want of the
     // isolate's upload memory (src/lib/uploads): documented unless the route says more.
     if (options.bodyLimit === "upload") {
-      errors[400] = surface.errorDoc(400, "Malformed multipart body, or the upload stalled (no progress in 30 s)");
+      errors[400] = surface.errorDoc(400, "Malformed multipart body, or the upload stalled (less than 64 KiB in 30 s of waiting)");
       errors[503] = surface.errorDoc(503, "Too many large uploads are being received at once; see Retry-After");
     }
     for (const [status, description] of Object.entries(declaredErrors)) errors[Number(status)] = surface.errorDoc(Number(status), description);

@@ -825,6 +825,14 @@ describe("receiveUpload: a body that stops making progress is refused and frees 
     expect(victim.status).toBe(201);
   });
 
+  it("a small upload trickling a few bytes at a time is refused too, and gives its admission back", async () => {
+    const small = multipart([{ name: "file", filename: "manual.pdf", data: pdf() }]);
+    const trickler = stalling(small.subarray(0, 200), { stallMs: 400, trickle: 10, everyMs: 50 });
+    expect(await trickler.outcome).toMatchObject({ status: 400, details: [{ code: "upload_stalled" }] });
+    trickler.stop();
+    expect([uploadAdmission.free, uploadMemory.free]).toEqual([uploadAdmission.slots, uploadMemory.slots]);
+  });
+
   it("a slot holder trickling a few bytes at a time is refused; time spent waiting for the slot is not counted against the client", async () => {
     const trickler = stalling(head("trickle.stp"), { stallMs: 400, trickle: 10, everyMs: 50 });
     expect(await trickler.outcome).toMatchObject({ status: 400, details: [{ code: "upload_stalled" }] });

@@ -210,7 +210,7 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
   }
   const stored: Stored = { keys: [], inflight: undefined, sending: undefined };
   const buffers: PartBuffers = { filling: new PartBuffer(), spare: new PartBuffer(), slot: undefined };
-  const body = progressReader(timedReader(reader, options.timings), () => buffers.slot !== undefined, options.stallMs ?? UPLOAD_STALL_MS);
+  const body = progressReader(timedReader(reader, options.timings), options.stallMs ?? UPLOAD_STALL_MS);
   const run = async () => {
     try {
       return await readForm(new MultipartReader(body, boundary, limits.maxBodyBytes), options, limits, stored, buffers);
@@ -242,13 +242,12 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
 }
 
 /**
- * How long (ms) a body may go without progress before the upload is refused (400): no byte at
- * all, or, while the request holds a slot of the isolate's large-upload pool, fewer than
- * SLOT_PROGRESS_BYTES. A client that stalls, or trickles a byte at a time, cannot keep a slot
- * (and the memory it stands for) from everyone else.
+ * The window (ms) in which a body must bring SLOT_PROGRESS_BYTES, or the upload is refused (400).
+ * A client that stalls, or trickles a byte at a time, cannot keep its admission or a slot of the
+ * large-upload pool (and the memory they stand for) from everyone else.
  */
 export const UPLOAD_STALL_MS = 30_000;
-/** Bytes a slot holder must send per UPLOAD_STALL_MS (64 KiB: ~2 KB/s; slower would take an hour per 8 MiB). */
+/** Bytes an upload must send per UPLOAD_STALL_MS of waiting on it (64 KiB: ~2 KB/s; slower would take an hour per 8 MiB). */
 export const SLOT_PROGRESS_BYTES = 64 * 1024;
 
 const stalled = (ms: number) => {
@@ -258,21 +257,18 @@ const stalled = (ms: number) => {
 
 /**
  * `reader` with a progress deadline: every `stallMs` spent waiting on the client (time in
- * `read()`, not the server's own work or its wait for a pool slot) must bring at least one byte,
- * or SLOT_PROGRESS_BYTES while `holdsSlot()`; otherwise the pending read fails with a 400.
+ * `read()`, not the server's own work or its wait for a pool slot) must bring at least
+ * SLOT_PROGRESS_BYTES; otherwise the pending read fails with a 400. Every receive holds an
+ * admission (and a large one a pool slot), so none may keep it by trickling.
  */
-function progressReader(
-  reader: Pick<ReadableStreamDefaultReader<Uint8Array>, "read">,
-  holdsSlot: () => boolean,
-  stallMs: number,
-): Pick<ReadableStreamDefaultReader<Uint8Array>, "read"> {
+function progressReader(reader: Pick<ReadableStreamDefaultReader<Uint8Array>, "read">, stallMs: number): Pick<ReadableStreamDefaultReader<Uint8Array>, "read"> {
   /** Time waited on the client in this window, and bytes it brought. */
   let waited = 0;
   let bytes = 0;
   /** Ends the window once it has lasted `stallMs`: false when it brought too little. */
   const windowOk = (): boolean => {
     if (waited < stallMs) return true;
-    if (bytes < (holdsSlot() ? SLOT_PROGRESS_BYTES : 1)) return false;
+    if (bytes < SLOT_PROGRESS_BYTES) return false;
     waited = 0;
     bytes = 0;
     return true;
