@@ -217,11 +217,19 @@ export function routeDefiner(surface: Surface) {
     const errors = surface.errorDocs({ authenticated: access !== "public", validates, throttled: throttle !== undefined || userLimit !== undefined });
     // Every multipart upload can be refused for a malformed or stalled body, or for want of the
     // isolate's upload memory (src/lib/uploads): documented unless the route says more.
-    if (options.bodyLimit === "upload") {
-      errors[400] = surface.errorDoc(400, "Malformed multipart body, or the upload stalled (less than 64 KiB in 30 s of waiting)");
-      errors[503] = surface.errorDoc(503, "Too many large uploads are being received at once; see Retry-After");
+    const uploadErrors: Record<number, string> =
+      options.bodyLimit === "upload"
+        ? {
+            400: "Malformed multipart body, or the upload stalled (less than 64 KiB in 30 s of waiting) or took over 20 min",
+            503: "Too many uploads (or large uploads) are being received at once; see Retry-After",
+          }
+        : {};
+    for (const [status, description] of Object.entries(uploadErrors)) errors[Number(status)] = surface.errorDoc(Number(status), description);
+    // A route's own 400/503 adds to the upload refusals rather than hiding them.
+    for (const [status, description] of Object.entries(declaredErrors)) {
+      const upload = uploadErrors[Number(status)];
+      errors[Number(status)] = surface.errorDoc(Number(status), upload ? `${description}; or: ${upload}` : description);
     }
-    for (const [status, description] of Object.entries(declaredErrors)) errors[Number(status)] = surface.errorDoc(Number(status), description);
     const config = {
       ...operation,
       // A declared body is required, so a request without one (or without its content type)

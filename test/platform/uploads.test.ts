@@ -888,3 +888,67 @@ describe("sanitizeFilename", () => {
     expect(Array.from(sanitizeFilename("😀".repeat(300)))).toHaveLength(200);
   });
 });
+
+describe("review: admissions cannot be held cheaply", () => {
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  it("a body bringing just 64 KiB per progress window cannot keep its admission past the receive deadline", async () => {
+    // 64 KiB every 80 ms against a 100 ms window: passes every progress check, forever (bounded
+    // only by maxBodyBytes: 50 MiB at 64 KiB / 30 s is ~6.7 h per admission in production).
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(enc.encode(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="slow.pdf"\r\n\r\n%PDF-1.7\n`));
+        timer = setInterval(() => c.enqueue(filler(64 * 1024, 7)), 80);
+      },
+      cancel() {
+        clearInterval(timer);
+      },
+    });
+    const upload = { headers: new Headers({ "content-type": `multipart/form-data; boundary=${BOUNDARY}` }), body };
+    let settled: unknown = "pending";
+    const outcome = receiveUpload(upload, {
+      ...(ROUTES.documents as Omit<ReceiveUploadOptions, "bucket" | "waitUntil" | "db" | "now">),
+      bucket: env.FILES,
+      db: createDb(env.DB),
+      now: () => new Date(),
+      stallMs: 100,
+      maxReceiveMs: 600,
+    } as ReceiveUploadOptions).then(
+      () => "stored",
+      (err: unknown) => err,
+    );
+    void outcome.then((v) => {
+      settled = v;
+    });
+    try {
+      await sleep(1_200); // ~15 windows, under 1 MiB: no large slot involved
+      expect(settled).toMatchObject({ status: 400, details: [{ code: "upload_too_slow" }] });
+    } finally {
+      clearInterval(timer); // the client stops: the stall rule ends it either way
+      await outcome;
+    }
+    expect([uploadAdmission.free, uploadAdmission.waiting]).toEqual([uploadAdmission.slots, 0]);
+  });
+
+  it("every multipart upload route documents the admission 503 and the stalled 400", async () => {
+    const res = await app.fetch(new Request("http://localhost/openapi.json"), env, createExecutionContext());
+    const doc = (await res.json()) as {
+      paths: Record<string, Record<string, { requestBody?: { content?: Record<string, unknown> }; responses?: Record<string, { description?: string }> }>>;
+    };
+    // The seven `bodyLimit: "upload"` routes that go through receiveUpload (not the bridge's raw-body one).
+    const ops = [
+      ["post", "/api/v1/issue-reports"],
+      ["post", "/api/v1/salesdata/{region}/upload"],
+      ["post", "/api/v1/parts/{id}/file"],
+      ["post", "/api/v1/parts/{id}/views"],
+      ["post", "/api/report/upload"],
+      ["post", "/api/parts/{id}/upload"],
+      ["post", "/api/parts/{id}/views"],
+    ].map(([m, path]) => {
+      const op = doc.paths[path as string]?.[m as string];
+      return { at: `${m} ${path}`, d400: op?.responses?.["400"]?.description ?? "(no op)", d503: op?.responses?.["503"]?.description ?? "" };
+    });
+    const wrong = ops.filter((o) => !/Too many uploads/.test(o.d503) || !/stall/.test(o.d400)).map((o) => `${o.at}: 400=${o.d400} | 503=${o.d503}`);
+    expect(wrong).toEqual([]);
+  });
+});

@@ -120,6 +120,8 @@ export interface ReceiveUploadOptions {
   waitUntil?: (promise: Promise<unknown>) => void;
   /** Progress deadline of the body, in ms (default UPLOAD_STALL_MS; tests shorten it). */
   stallMs?: number;
+  /** Longest a receive may take from its admission, in ms (default UPLOAD_MAX_MS; tests shorten it). */
+  maxReceiveMs?: number;
   /** Adds the milliseconds of each stage here (for a route's stage log; see UploadTimings). */
   timings?: UploadTimings;
 }
@@ -129,7 +131,7 @@ export interface ReceiveUploadOptions {
  * the body's bytes (`readMs`), the SHA-256 (`hashMs`), the kind and UTF-8 checks (`checkMs`),
  * waiting on R2 (`storeMs`: for the part in flight, the single put, completing; a part is sent
  * while the next fills, so its time is counted only when the receive waits for it), the
- * pending records (`holdMs`) and a slot of the isolate's large-upload pool (`slotMs`).
+ * pending records (`holdMs`) and the admission and a slot of the isolate's large-upload pool (`slotMs`).
  * The rest of the receive is the multipart parse and the copies into the part buffer.
  */
 export interface UploadTimings {
@@ -197,7 +199,16 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
   const t0 = performance.now();
   let admission: UploadSlot;
   try {
-    admission = await uploadAdmission.acquire();
+    const admitted = uploadAdmission.acquire();
+    // A client gone while it waits: the wait still ends in this request's code (its slot is
+    // taken, the body's read fails, the slot goes back) instead of lingering as a dead waiter.
+    options.waitUntil?.(
+      admitted.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    admission = await admitted;
   } finally {
     if (options.timings) options.timings.slotMs += performance.now() - t0;
   }
@@ -210,16 +221,18 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
   }
   const stored: Stored = { keys: [], inflight: undefined, sending: undefined };
   const buffers: PartBuffers = { filling: new PartBuffer(), spare: new PartBuffer(), slot: undefined };
-  const body = progressReader(timedReader(reader, options.timings), options.stallMs ?? UPLOAD_STALL_MS);
+  const body = progressReader(timedReader(reader, options.timings), options.stallMs ?? UPLOAD_STALL_MS, Date.now() + (options.maxReceiveMs ?? UPLOAD_MAX_MS));
   const run = async () => {
     try {
       return await readForm(new MultipartReader(body, boundary, limits.maxBodyBytes), options, limits, stored, buffers);
     } catch (err) {
+      // The buffers are free (readForm let the last part settle): the clean-up needs no admission.
+      admission.release();
       await reader.cancel().catch(() => undefined);
       await removeStored(options, stored);
       throw err;
     } finally {
-      // However the receive ends (readForm has let the last part settle by now).
+      // However the receive ends; a second release does nothing.
       admission.release();
     }
   };
@@ -249,6 +262,17 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
 export const UPLOAD_STALL_MS = 30_000;
 /** Bytes an upload must send per UPLOAD_STALL_MS of waiting on it (64 KiB: ~2 KB/s; slower would take an hour per 8 MiB). */
 export const SLOT_PROGRESS_BYTES = 64 * 1024;
+/**
+ * The longest one receive may hold its admission, however steadily it trickles (ms): without it a
+ * body bringing 64 KiB per 30 s holds one for maxBodyBytes / 64 KiB x 30 s (6.7 h for 50 MiB), and
+ * 12 such bodies (~26 KB/s in all) close an isolate's uploads. 20 min: 50 MiB at ~45 KB/s.
+ */
+export const UPLOAD_MAX_MS = 20 * 60_000;
+
+const tooSlow = (ms: number) => {
+  const message = `the upload did not finish within ${ms >= 120_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`}`;
+  return new AppError("BAD_REQUEST", `Malformed multipart body: ${message}`, { details: [{ path: "body", message, code: "upload_too_slow" }] });
+};
 
 const stalled = (ms: number) => {
   const message = `the upload stalled: too little arrived in ${Math.round(ms / 1000)} s`;
@@ -261,7 +285,12 @@ const stalled = (ms: number) => {
  * SLOT_PROGRESS_BYTES; otherwise the pending read fails with a 400. Every receive holds an
  * admission (and a large one a pool slot), so none may keep it by trickling.
  */
-function progressReader(reader: Pick<ReadableStreamDefaultReader<Uint8Array>, "read">, stallMs: number): Pick<ReadableStreamDefaultReader<Uint8Array>, "read"> {
+function progressReader(
+  reader: Pick<ReadableStreamDefaultReader<Uint8Array>, "read">,
+  stallMs: number,
+  endsAt: number,
+): Pick<ReadableStreamDefaultReader<Uint8Array>, "read"> {
+  const maxMs = endsAt - Date.now();
   /** Time waited on the client in this window, and bytes it brought. */
   let waited = 0;
   let bytes = 0;
@@ -277,7 +306,9 @@ function progressReader(reader: Pick<ReadableStreamDefaultReader<Uint8Array>, "r
     read: async () => {
       let started = Date.now();
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let overall: ReturnType<typeof setTimeout> | undefined;
       const deadline = new Promise<never>((_, reject) => {
+        overall = setTimeout(() => reject(tooSlow(maxMs)), Math.max(0, endsAt - Date.now()));
         const check = () => {
           waited += Date.now() - started;
           started = Date.now();
@@ -291,9 +322,11 @@ function progressReader(reader: Pick<ReadableStreamDefaultReader<Uint8Array>, "r
         waited += Date.now() - started;
         if (!result.done) bytes += result.value.byteLength;
         if (!windowOk()) throw stalled(stallMs);
+        if (!result.done && Date.now() >= endsAt) throw tooSlow(maxMs);
         return result;
       } finally {
         clearTimeout(timer);
+        clearTimeout(overall);
       }
     },
   };
