@@ -6,8 +6,8 @@
  * a second Response that Hono then merges into a third. Per authenticated read that was four
  * Response copies beside the one `c.json()` builds. Here the app-wide headers (request id,
  * secure headers, CORS, Server-Timing, the D1 bookmark, `no-store`) are set on `c.res.headers`
- * after the handler, in place (lib/platform.ts); only a response whose headers are immutable (a `fetch()` answer passed through) is
- * copied, by `c.header()`.
+ * after the handler, in place (lib/platform.ts); only a response whose headers are immutable
+ * (a `fetch()` answer passed through) is copied, by `c.header()`.
  */
 import type { Context } from "hono";
 import { cors } from "hono/cors";
