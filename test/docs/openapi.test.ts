@@ -46,6 +46,26 @@ describe("OpenAPI document", () => {
     for (const name of ["Error", "CcbackendError", "FlaskJwtError", "PartsError"]) expect(schemas[name], name).toBeDefined();
   });
 
+  it("every multipart upload route documents the admission 503 and the stalled 400, beside its own", async () => {
+    const { json } = await call("/openapi.json");
+    const paths = (json.paths ?? {}) as Record<string, Record<string, { responses?: Record<string, { description?: string }> }>>;
+    // The seven `bodyLimit: "upload"` routes that go through receiveUpload (not the bridge's raw-body one).
+    const ops = [
+      ["post", "/api/v1/issue-reports"],
+      ["post", "/api/v1/salesdata/{region}/upload"],
+      ["post", "/api/v1/parts/{id}/file"],
+      ["post", "/api/v1/parts/{id}/views"],
+      ["post", "/api/report/upload"],
+      ["post", "/api/parts/{id}/upload"],
+      ["post", "/api/parts/{id}/views"],
+    ].map(([m, path]) => {
+      const op = paths[path as string]?.[m as string];
+      return { at: `${m} ${path}`, d400: op?.responses?.["400"]?.description ?? "(no op)", d503: op?.responses?.["503"]?.description ?? "" };
+    });
+    const wrong = ops.filter((o) => !/Too many uploads/.test(o.d503) || !/stall/.test(o.d400)).map((o) => `${o.at}: 400=${o.d400} | 503=${o.d503}`);
+    expect(wrong).toEqual([]);
+  });
+
   it("/api/docs serves the interactive reference page", async () => {
     const { status, res, json } = await call("/api/docs");
     expect(status).toBe(200);

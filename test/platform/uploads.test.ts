@@ -783,8 +783,15 @@ describe("receiveUpload: a body that stops making progress is refused and frees 
       "ISO-10303-21;\n",
       filler(SMALL_BUFFER_BYTES + 64 * 1024, 21),
     );
+  /** receiveUpload() of a multipart `body` stream, with the documents route's limits and `extra` options. */
+  const receiveBody = (body: ReadableStream<Uint8Array>, extra: Partial<ReceiveUploadOptions>) =>
+    receiveUpload(
+      { headers: new Headers({ "content-type": `multipart/form-data; boundary=${BOUNDARY}` }), body },
+      { ...documentsRoute, bucket: env.FILES, db: createDb(env.DB), now: () => new Date(), ...extra },
+    );
+
   /** Receives a body that sends `first`, then `trickle` bytes every `everyMs` (none: nothing more), never ending. */
-  function stalling(first: Uint8Array, options: { stallMs: number; trickle?: number; everyMs?: number }) {
+  function stalling(first: Uint8Array, options: { stallMs: number; trickle?: number; everyMs?: number; maxReceiveMs?: number }) {
     let timer: ReturnType<typeof setInterval> | undefined;
     const body = new ReadableStream<Uint8Array>({
       start(c) {
@@ -795,14 +802,7 @@ describe("receiveUpload: a body that stops making progress is refused and frees 
         clearInterval(timer);
       },
     });
-    const upload = { headers: new Headers({ "content-type": `multipart/form-data; boundary=${BOUNDARY}` }), body };
-    const outcome = receiveUpload(upload, {
-      ...documentsRoute,
-      bucket: env.FILES,
-      db: createDb(env.DB),
-      now: () => new Date(),
-      stallMs: options.stallMs,
-    }).then(
+    const outcome = receiveBody(body, { stallMs: options.stallMs, maxReceiveMs: options.maxReceiveMs }).then(
       () => "stored",
       (err: unknown) => err,
     );
@@ -833,6 +833,22 @@ describe("receiveUpload: a body that stops making progress is refused and frees 
     expect([uploadAdmission.free, uploadMemory.free]).toEqual([uploadAdmission.slots, uploadMemory.slots]);
   });
 
+  it("a body bringing just 64 KiB per progress window cannot keep its admission past the receive deadline", async () => {
+    // 64 KiB every 80 ms against a 100 ms window passes every progress check, forever (bounded
+    // only by maxBodyBytes: 50 MiB at 64 KiB / 30 s is ~6.7 h per admission in production).
+    const first = enc.encode(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="slow.pdf"\r\n\r\n%PDF-1.7\n`);
+    const slow = stalling(first, { stallMs: 100, trickle: 64 * 1024, everyMs: 80, maxReceiveMs: 600 });
+    try {
+      // ~15 windows, under 1 MiB: no large slot involved.
+      const settled = await Promise.race([slow.outcome, sleep(1_200).then(() => "pending")]);
+      expect(settled).toMatchObject({ status: 400, details: [{ code: "upload_too_slow" }] });
+    } finally {
+      slow.stop(); // the client stops: the stall rule ends it either way
+      await slow.outcome;
+    }
+    expect([uploadAdmission.free, uploadAdmission.waiting]).toEqual([uploadAdmission.slots, 0]);
+  });
+
   it("a slot holder trickling a few bytes at a time is refused; time spent waiting for the slot is not counted against the client", async () => {
     const trickler = stalling(head("trickle.stp"), { stallMs: 400, trickle: 10, everyMs: 50 });
     expect(await trickler.outcome).toMatchObject({ status: 400, details: [{ code: "upload_stalled" }] });
@@ -848,14 +864,7 @@ describe("receiveUpload: a body that stops making progress is refused and frees 
         c.close();
       },
     });
-    const upload = { headers: new Headers({ "content-type": `multipart/form-data; boundary=${BOUNDARY}` }), body };
-    const pending = receiveUpload(upload, {
-      ...documentsRoute,
-      bucket: env.FILES,
-      db: createDb(env.DB),
-      now: () => new Date(),
-      stallMs: 200,
-    });
+    const pending = receiveBody(body, { stallMs: 200 });
     await sleep(600);
     for (const slot of held) slot.release();
     const received = await pending;
@@ -886,69 +895,5 @@ describe("sanitizeFilename", () => {
     expect(Array.from(long)).toHaveLength(200);
     expect(long.endsWith("é.jpeg")).toBe(true);
     expect(Array.from(sanitizeFilename("😀".repeat(300)))).toHaveLength(200);
-  });
-});
-
-describe("review: admissions cannot be held cheaply", () => {
-  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-  it("a body bringing just 64 KiB per progress window cannot keep its admission past the receive deadline", async () => {
-    // 64 KiB every 80 ms against a 100 ms window: passes every progress check, forever (bounded
-    // only by maxBodyBytes: 50 MiB at 64 KiB / 30 s is ~6.7 h per admission in production).
-    let timer: ReturnType<typeof setInterval> | undefined;
-    const body = new ReadableStream<Uint8Array>({
-      start(c) {
-        c.enqueue(enc.encode(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="slow.pdf"\r\n\r\n%PDF-1.7\n`));
-        timer = setInterval(() => c.enqueue(filler(64 * 1024, 7)), 80);
-      },
-      cancel() {
-        clearInterval(timer);
-      },
-    });
-    const upload = { headers: new Headers({ "content-type": `multipart/form-data; boundary=${BOUNDARY}` }), body };
-    let settled: unknown = "pending";
-    const outcome = receiveUpload(upload, {
-      ...(ROUTES.documents as Omit<ReceiveUploadOptions, "bucket" | "waitUntil" | "db" | "now">),
-      bucket: env.FILES,
-      db: createDb(env.DB),
-      now: () => new Date(),
-      stallMs: 100,
-      maxReceiveMs: 600,
-    } as ReceiveUploadOptions).then(
-      () => "stored",
-      (err: unknown) => err,
-    );
-    void outcome.then((v) => {
-      settled = v;
-    });
-    try {
-      await sleep(1_200); // ~15 windows, under 1 MiB: no large slot involved
-      expect(settled).toMatchObject({ status: 400, details: [{ code: "upload_too_slow" }] });
-    } finally {
-      clearInterval(timer); // the client stops: the stall rule ends it either way
-      await outcome;
-    }
-    expect([uploadAdmission.free, uploadAdmission.waiting]).toEqual([uploadAdmission.slots, 0]);
-  });
-
-  it("every multipart upload route documents the admission 503 and the stalled 400", async () => {
-    const res = await app.fetch(new Request("http://localhost/openapi.json"), env, createExecutionContext());
-    const doc = (await res.json()) as {
-      paths: Record<string, Record<string, { requestBody?: { content?: Record<string, unknown> }; responses?: Record<string, { description?: string }> }>>;
-    };
-    // The seven `bodyLimit: "upload"` routes that go through receiveUpload (not the bridge's raw-body one).
-    const ops = [
-      ["post", "/api/v1/issue-reports"],
-      ["post", "/api/v1/salesdata/{region}/upload"],
-      ["post", "/api/v1/parts/{id}/file"],
-      ["post", "/api/v1/parts/{id}/views"],
-      ["post", "/api/report/upload"],
-      ["post", "/api/parts/{id}/upload"],
-      ["post", "/api/parts/{id}/views"],
-    ].map(([m, path]) => {
-      const op = doc.paths[path as string]?.[m as string];
-      return { at: `${m} ${path}`, d400: op?.responses?.["400"]?.description ?? "(no op)", d503: op?.responses?.["503"]?.description ?? "" };
-    });
-    const wrong = ops.filter((o) => !/Too many uploads/.test(o.d503) || !/stall/.test(o.d400)).map((o) => `${o.at}: 400=${o.d400} | 503=${o.d503}`);
-    expect(wrong).toEqual([]);
   });
 });
