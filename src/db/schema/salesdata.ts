@@ -45,12 +45,13 @@ export const salesRows = sqliteTable(
   },
   (t) => [
     uniqueIndex("sales_rows_natural_key").on(t.region, t.orderNumber, t.sku),
-    // Region lists, condensed views, summaries of a region: region + order date.
+    // Every date window: a region's lists, condensed views and summaries, and the cross-region
+    // ones (labels to print, summaries of every region), which name every region
+    // (`region IN (…)`) so SQLite seeks this index once per region. No index on `ordered_at`
+    // alone (migration 0042 dropped it): it cost ~40 % of an import's upsert, as its random
+    // inserts fill SQLite's page cache. No SKU index: no query leads with a plain `sku` (they
+    // compare `upper(sku)`), so one was pure write cost (migration 0040 dropped it).
     index("sales_rows_region_ordered_idx").on(t.region, t.orderedAt),
-    // Cross-region windows (labels to print, inventory demand, summaries of every region).
-    // No SKU index: no query leads with a plain `sku` (they compare `upper(sku)`), so one was
-    // pure write cost (migration 0040 dropped it).
-    index("sales_rows_ordered_idx").on(t.orderedAt),
   ],
 );
 

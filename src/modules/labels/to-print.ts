@@ -3,8 +3,8 @@
  * region's sales last recorded for its SKU, and six months of units sold in the UK and in FR+NL
  * (RM365's `uk_6m_data` / `fr_6m_data`), from the imported sales rows. Two queries.
  */
-import { asc, gte, sql } from "drizzle-orm";
-import { inventoryItems, salesRows } from "../../db/schema";
+import { and, asc, gte, inArray, sql } from "drizzle-orm";
+import { inventoryItems, SALES_REGIONS, salesRows } from "../../db/schema";
 import type { Deps } from "../../lib/deps";
 
 /** The most items one list returns (RM365 returned its whole catalogue). */
@@ -32,7 +32,8 @@ export async function itemsToPrint(deps: Pick<Deps, "db" | "now">, region: "uk" 
     deps.db
       .select({ sku: sql<string>`upper(${s.sku})`, region: s.region, qty: sql<number>`sum(${s.qty})` })
       .from(s)
-      .where(gte(s.orderedAt, since))
+      // Every region named: SQLite seeks the region + date index once per region.
+      .where(and(inArray(s.region, SALES_REGIONS), gte(s.orderedAt, since)))
       .groupBy(sql`upper(${s.sku})`, s.region),
     // SQLite returns the bare columns of the row holding max(): the latest sale's name and price.
     deps.db

@@ -104,7 +104,8 @@ export async function salesSummary(deps: Pick<Deps, "db">, query: SummaryQuery, 
   const key: SQL<string> =
     query.group_by === "sku" ? sql<string>`${t.sku}` : query.group_by === "country" ? sql<string>`${t.region}` : sql<string>`substr(${t.orderedAt}, 1, 7)`;
   const where = and(
-    query.region === undefined ? (regions.length === SALES_REGIONS.length ? undefined : inArray(t.region, regions)) : eq(t.region, query.region),
+    // The held regions named even when they are all: SQLite seeks the region + date index once per region.
+    query.region === undefined ? inArray(t.region, regions) : eq(t.region, query.region),
     query.from === undefined ? undefined : gte(t.orderedAt, `${query.from}T00:00:00.000Z`),
     query.to === undefined ? undefined : lt(t.orderedAt, nextDay(query.to)),
   );
