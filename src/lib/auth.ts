@@ -68,10 +68,46 @@ export async function signAccessToken(config: Config, claims: AccessClaims, now 
 }
 
 /**
+ * Tokens this isolate verified recently, per configuration (its key) and audience: the claims
+ * and `exp`. A tablet sends the same token with every request, and the HMAC check, the
+ * base64url decoding and jose's claim checks were the largest single share of an authenticated
+ * read's CPU (bench/README.md, sixth round). Only tokens that passed every check are kept; the
+ * one check that depends on the time (`exp`) is made again on every use, exactly as jose makes
+ * it. This is not the session check: that still runs on every request, so a logout or a
+ * demotion is refused on the next request as before. At most MAX_VERIFIED_TOKENS entries per
+ * configuration, the oldest dropped first.
+ */
+const verifiedTokens = new WeakMap<Config, Map<string, { claims: AccessClaims; exp: number }>>();
+export const MAX_VERIFIED_TOKENS = 1_000;
+
+/** How many verified tokens the isolate holds for a configuration (tests, diagnostics). */
+export const verifiedTokensHeld = (config: Config): number => verifiedTokens.get(config)?.size ?? 0;
+
+/** A verified token's cache key: its audiences, then the token (whose three parts hold no space). */
+const verifiedKey = (token: string, audience: string | string[]) => `${typeof audience === "string" ? audience : audience.join(",")} ${token}`;
+
+/** Claims a caller may change without touching the cache's own copy. */
+const copyClaims = (claims: AccessClaims): AccessClaims => ({ ...claims, tabs: claims.tabs ? [...claims.tabs] : undefined });
+
+/**
  * Verifies an access token: HS256 only (so `alg: none` and algorithm confusion fail), our
- * issuer and audience, an `exp` that has not passed. Failures are 401s that say why.
+ * issuer and audience, an `exp` that has not passed. Failures are 401s that say why. A token
+ * verified before (`verifiedTokens`) has only its `exp` checked again.
  */
 export async function verifyAccessToken(config: Config, token: string, audience: string | string[] = JWT_AUDIENCE): Promise<AccessClaims> {
+  let cache = verifiedTokens.get(config);
+  if (!cache) {
+    cache = new Map();
+    verifiedTokens.set(config, cache);
+  }
+  const key = verifiedKey(token, audience);
+  const known = cache.get(key);
+  if (known) {
+    // jose's rule: expired once `exp` <= now, in whole seconds.
+    if (known.exp > Math.floor(Date.now() / 1000)) return copyClaims(known.claims);
+    cache.delete(key);
+    throw unauthenticated("Token has expired", "expired");
+  }
   if (token.split(".").length !== 3) throw unauthenticated("Malformed token", "malformed");
   try {
     // `exp` is required: jose only checks it when present, and a token without one never expires.
@@ -86,7 +122,15 @@ export async function verifyAccessToken(config: Config, token: string, audience:
       throw unauthenticated("Token is missing required claims", "invalid");
     }
     const tabList = Array.isArray(tabs) && tabs.length <= MAX_TOKEN_TABS && tabs.every((t) => typeof t === "string") ? (tabs as string[]) : undefined;
-    return { sub, sid, username, role, tabs: tabList };
+    const claims: AccessClaims = { sub, sid, username, role, tabs: tabList };
+    if (typeof payload.exp === "number") {
+      if (cache.size >= MAX_VERIFIED_TOKENS) {
+        const oldest = cache.keys().next();
+        if (!oldest.done) cache.delete(oldest.value);
+      }
+      cache.set(key, { claims: copyClaims(claims), exp: payload.exp });
+    }
+    return claims;
   } catch (err) {
     if (err instanceof AppError) throw err;
     if (err instanceof joseErrors.JWTExpired) throw unauthenticated("Token has expired", "expired");
