@@ -28,6 +28,7 @@ import { limitUser, throttle, type UserLimit } from "./rate-limit";
 import { type AccessRule, accessLabel, isAllowed, missingAccess } from "./rbac";
 import { authenticateUpgrade, isUpgradeRequest } from "./rooms";
 import { type Surface, v1Surface } from "./surface";
+import { MAX_UPLOADS_PER_SENDER } from "./uploads/memory";
 
 export type { Access } from "./rbac";
 
@@ -215,16 +216,21 @@ export function routeDefiner(surface: Surface) {
     const request = operation.request;
     const validates = Boolean(request?.body || request?.query || request?.params || request?.headers || request?.cookies);
     const errors = surface.errorDocs({ authenticated: access !== "public", validates, throttled: throttle !== undefined || userLimit !== undefined });
-    // Every multipart upload can be refused for a malformed or stalled body, or for want of the
-    // isolate's upload memory (src/lib/uploads): documented unless the route says more.
+    // Every multipart upload can be refused for a malformed or stalled body, for its sender's
+    // uploads in progress, or for want of the isolate's upload memory (src/lib/uploads):
+    // documented beside what the surface already says for that status.
     const uploadErrors: Record<number, string> =
       options.bodyLimit === "upload"
         ? {
             400: "Malformed multipart body, or the upload stalled (less than 64 KiB in 30 s of waiting) or took over 20 min",
+            429: `You already have ${MAX_UPLOADS_PER_SENDER} uploads in progress (per user, an API key counting for its creator); see Retry-After`,
             503: "Too many uploads (or large uploads) are being received at once; see Retry-After",
           }
         : {};
-    for (const [status, description] of Object.entries(uploadErrors)) errors[Number(status)] = surface.errorDoc(Number(status), description);
+    for (const [status, description] of Object.entries(uploadErrors)) {
+      const usual = errors[Number(status)]?.description;
+      errors[Number(status)] = surface.errorDoc(Number(status), usual ? `${usual}; or: ${description}` : description);
+    }
     // A route's own 400/503 adds to the upload refusals rather than hiding them.
     for (const [status, description] of Object.entries(declaredErrors)) {
       const upload = uploadErrors[Number(status)];

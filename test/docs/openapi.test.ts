@@ -60,9 +60,12 @@ describe("OpenAPI document", () => {
       ["post", "/api/parts/{id}/views"],
     ].map(([m, path]) => {
       const op = paths[path as string]?.[m as string];
-      return { at: `${m} ${path}`, d400: op?.responses?.["400"]?.description ?? "(no op)", d503: op?.responses?.["503"]?.description ?? "" };
+      const d = (status: string) => op?.responses?.[status]?.description ?? "(none)";
+      return { at: `${m} ${path}`, d400: d("400"), d429: d("429"), d503: d("503") };
     });
-    const wrong = ops.filter((o) => !/Too many uploads/.test(o.d503) || !/stall/.test(o.d400)).map((o) => `${o.at}: 400=${o.d400} | 503=${o.d503}`);
+    const wrong = ops
+      .filter((o) => !/Too many uploads/.test(o.d503) || !/stall/.test(o.d400) || !/uploads in progress/.test(o.d429))
+      .map((o) => `${o.at}: 400=${o.d400} | 429=${o.d429} | 503=${o.d503}`);
     expect(wrong).toEqual([]);
   });
 

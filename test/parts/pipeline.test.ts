@@ -8,6 +8,7 @@ import { env, exports } from "cloudflare:workers";
 import occtWasm from "occt-import-js/dist/occt-import-js.wasm";
 import { describe, expect, it } from "vitest";
 import { featureReader } from "../../src/lib/config";
+import { incomingUpload } from "../../src/lib/uploads";
 import { getConversion, openModel, uploadPartFile } from "../../src/modules/parts/files";
 import { ConvertMessage } from "../../src/queues/messages";
 import type { Principal } from "../../src/types";
@@ -174,15 +175,15 @@ describe("STEP → GLB pipeline", () => {
     const request = (name: string, text: string) => {
       const form = new FormData();
       form.append("file", new File([text], name));
-      return new Request("http://x/upload", { method: "POST", body: form });
+      return incomingUpload(new Request("http://x/upload", { method: "POST", body: form }), actor);
     };
-    await expect(uploadPartFile(deps, { id, request: request("a.stp", "<html>not a model</html>") }, actor)).rejects.toMatchObject({ status: 415 });
+    await expect(uploadPartFile(deps, { id, upload: request("a.stp", "<html>not a model</html>") }, actor)).rejects.toMatchObject({ status: 415 });
     expect(sent).toEqual([]);
     expect((await env.FILES.list({ prefix: "parts/files/" })).objects.length).toBe(sizeBefore);
-    const pdf = await uploadPartFile(deps, { id, request: request("drawing.pdf", "%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n") }, actor);
+    const pdf = await uploadPartFile(deps, { id, upload: request("drawing.pdf", "%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n") }, actor);
     expect(pdf).toMatchObject({ kind: "pdf", job: null, filename: "drawing.pdf" });
     expect(sent).toEqual([]);
-    const step = await uploadPartFile(deps, { id, request: request("cube.stp", cube) }, actor);
+    const step = await uploadPartFile(deps, { id, upload: request("cube.stp", cube) }, actor);
     expect(step.job?.state).toBe("queued");
     expect(sent).toEqual([
       { type: "convert_step", partId: id, jobId: step.job?.job_id, stepKey: expect.stringMatching(/^parts\/files\//), requestId: expect.any(String) },
@@ -209,7 +210,9 @@ describe("STEP → GLB pipeline", () => {
     };
     const form = new FormData();
     form.append("file", new File([cube], "cube.stp"));
-    const err = await uploadPartFile(deps, { id, request: new Request("http://x/u", { method: "POST", body: form }) }, actor).catch((e: unknown) => e);
+    const err = await uploadPartFile(deps, { id, upload: incomingUpload(new Request("http://x/u", { method: "POST", body: form }), actor) }, actor).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ status: 413, reason: "step_too_large" });
     expect(String((err as Error).message)).toMatch(/too large to convert/);
     expect(sent).toEqual([]);
@@ -264,7 +267,11 @@ describe("STEP → GLB pipeline", () => {
     };
     const form = new FormData();
     form.append("file", new File([cube], "cube.stp"));
-    await uploadPartFile({ ...deps, now: () => new Date() }, { id, request: new Request("http://x/u", { method: "POST", body: form }) }, actor);
+    await uploadPartFile(
+      { ...deps, now: () => new Date() },
+      { id, upload: incomingUpload(new Request("http://x/u", { method: "POST", body: form }), actor) },
+      actor,
+    );
     expect(sent).toHaveLength(1);
     await Promise.all([getConversion(deps, id), getConversion(deps, id), openModel(deps, id)]);
     await Promise.all(pending);

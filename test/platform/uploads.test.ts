@@ -9,9 +9,11 @@ import { route } from "../../src/lib/route";
 import {
   incomingUpload,
   MAX_UPLOADS,
+  MAX_UPLOADS_PER_SENDER,
   PART_BYTES,
   type ReceiveUploadOptions,
   receiveUpload,
+  SenderPlaces,
   SMALL_BUFFER_BYTES,
   sanitizeFilename,
   sniffKind,
@@ -19,7 +21,9 @@ import {
   type UploadSlot,
   uploadAdmission,
   uploadMemory,
+  uploadSenders,
 } from "../../src/lib/uploads";
+import type { Principal } from "../../src/types";
 import type { Json } from "../helpers";
 
 // ---------------------------------------------------------------------------------------------
@@ -90,6 +94,8 @@ interface SendOptions {
   failAt?: number;
   /** Record how far the client got, read by the bucket spy. */
   progress?: { sent: number };
+  /** The user the upload is sent for (`x-test-sender`; default a new one per request). */
+  sender?: string;
 }
 
 /** The body as a client streams it: chunk by chunk, only as fast as the server reads. */
@@ -175,12 +181,23 @@ const ROUTES: Record<string, Omit<ReceiveUploadOptions, "bucket" | "waitUntil" |
   documents: { prefix: "test/docs/", accept: ["pdf", "step", "csv"], maxFileBytes: 12 * 1024 * 1024, maxFiles: 2, fileFields: ["file"] },
 };
 
+/** The probe routes are public: a request names the user it sends for in `x-test-sender` (default: a new one each), as a signed-in route's principal would. */
+const probeSender = (userId: string = crypto.randomUUID()): Principal => ({
+  kind: "user",
+  userId,
+  username: userId,
+  role: "admin",
+  permissions: new Set(),
+  tabs: [],
+  sessionId: "",
+});
+
 const app = createApp({
   extend: (a) => {
     for (const [name, opts] of Object.entries(ROUTES)) {
       a.post(`/api/v1/test/uploads/${name}`, route({ access: "public", summary: `probe: ${name}`, tags: ["test"], bodyLimit: "upload" }), async (c) => {
         const bucket = spy ? spiedBucket(c.env.FILES, spy) : c.env.FILES;
-        const upload = await receiveUpload(incomingUpload(c.req.raw), {
+        const upload = await receiveUpload(incomingUpload(c.req.raw, probeSender(c.req.header("x-test-sender"))), {
           ...opts,
           bucket,
           db: createDb(c.env.DB),
@@ -203,6 +220,7 @@ async function send(name: string, body: Uint8Array, opts: SendOptions = {}) {
     "content-type": opts.contentType ?? `multipart/form-data; boundary=${opts.boundary ?? BOUNDARY}`,
     "cf-connecting-ip": "192.0.2.77",
   });
+  if (opts.sender) headers.set("x-test-sender", opts.sender);
   // With a Content-Length the guard checks the number and leaves the stream alone.
   headers.set("content-length", String(body.length));
   const ctx = createExecutionContext();
@@ -246,6 +264,8 @@ afterEach(() => {
   // clients gone…), and nobody is left waiting.
   expect(uploadMemory.free).toBe(uploadMemory.slots);
   expect(uploadMemory.waiting).toBe(0);
+  // …and every sender's place.
+  expect(uploadSenders.held()).toBe(0);
   expect([uploadAdmission.free, uploadAdmission.waiting]).toEqual([uploadAdmission.slots, 0]);
 });
 
@@ -664,6 +684,24 @@ describe("UploadMemory: the pool of slots for large uploads", () => {
   });
 });
 
+describe("SenderPlaces: uploads in progress per sender", () => {
+  it("gives a sender max places, then 429s with Retry-After; a release (once) frees one, and a sender with none is forgotten", () => {
+    const places = new SenderPlaces(2);
+    const a1 = places.take("user:a");
+    const a2 = places.take("user:a");
+    expect(() => places.take("user:a")).toThrow(expect.objectContaining({ status: 429, retryAfter: 10 }));
+    const b = places.take("user:b");
+    expect([places.held("user:a"), places.held("user:b"), places.held()]).toEqual([2, 1, 3]);
+    a1.release();
+    a1.release();
+    expect(places.held("user:a")).toBe(1);
+    const a3 = places.take("user:a");
+    expect(() => places.take("user:a")).toThrow(expect.objectContaining({ status: 429 }));
+    for (const p of [a2, a3, b]) p.release();
+    expect(places.held()).toBe(0);
+  });
+});
+
 describe("receiveUpload: at most MAX_UPLOADS receive at once in an isolate", () => {
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -784,14 +822,14 @@ describe("receiveUpload: a body that stops making progress is refused and frees 
       filler(SMALL_BUFFER_BYTES + 64 * 1024, 21),
     );
   /** receiveUpload() of a multipart `body` stream, with the documents route's limits and `extra` options. */
-  const receiveBody = (body: ReadableStream<Uint8Array>, extra: Partial<ReceiveUploadOptions>) =>
+  const receiveBody = (body: ReadableStream<Uint8Array>, extra: Partial<ReceiveUploadOptions>, sender = `user:direct-${crypto.randomUUID()}`) =>
     receiveUpload(
-      { headers: new Headers({ "content-type": `multipart/form-data; boundary=${BOUNDARY}` }), body },
+      { headers: new Headers({ "content-type": `multipart/form-data; boundary=${BOUNDARY}` }), body, sender },
       { ...documentsRoute, bucket: env.FILES, db: createDb(env.DB), now: () => new Date(), ...extra },
     );
 
   /** Receives a body that sends `first`, then `trickle` bytes every `everyMs` (none: nothing more), never ending. */
-  function stalling(first: Uint8Array, options: { stallMs: number; trickle?: number; everyMs?: number; maxReceiveMs?: number }) {
+  function stalling(first: Uint8Array, options: { stallMs: number; trickle?: number; everyMs?: number; maxReceiveMs?: number; sender?: string }) {
     let timer: ReturnType<typeof setInterval> | undefined;
     const body = new ReadableStream<Uint8Array>({
       start(c) {
@@ -802,7 +840,7 @@ describe("receiveUpload: a body that stops making progress is refused and frees 
         clearInterval(timer);
       },
     });
-    const outcome = receiveBody(body, { stallMs: options.stallMs, maxReceiveMs: options.maxReceiveMs }).then(
+    const outcome = receiveBody(body, { stallMs: options.stallMs, maxReceiveMs: options.maxReceiveMs }, options.sender).then(
       () => "stored",
       (err: unknown) => err,
     );
@@ -870,6 +908,42 @@ describe("receiveUpload: a body that stops making progress is refused and frees 
     const received = await pending;
     expect(received.files[0]?.size).toBe(large.length);
     await received.discard();
+  });
+
+  it(`one sender has at most ${MAX_UPLOADS_PER_SENDER} uploads in progress: the next is a 429 before its body is read, others still go through`, async () => {
+    const sender = `user:greedy-${crypto.randomUUID()}`;
+    const first = enc.encode(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="hold.pdf"\r\n\r\n%PDF-1.7\n`);
+    const holding = Array.from({ length: MAX_UPLOADS_PER_SENDER }, () => stalling(first, { stallMs: 400, sender }));
+    for (let i = 0; i < 200 && uploadSenders.held(sender) < MAX_UPLOADS_PER_SENDER; i++) await sleep(10);
+    expect(uploadSenders.held(sender)).toBe(MAX_UPLOADS_PER_SENDER);
+    let pulled = 0;
+    const unread = new ReadableStream<Uint8Array>(
+      {
+        pull(c) {
+          pulled++;
+          c.enqueue(first);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const refused = await receiveBody(unread, {}, sender).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(AppError);
+    expect(refused).toMatchObject({ status: 429, retryAfter: 10 });
+    expect(String((refused as Error).message)).toMatch(/already have 4 uploads in progress/);
+    expect(pulled).toBe(0);
+    // Over HTTP, in the surface's shape, with Retry-After; another user's upload is stored meanwhile.
+    const body = multipart([{ name: "file", filename: "other.pdf", data: pdf() }]);
+    const blocked = await send("documents", body, { sender: sender.slice("user:".length) });
+    expect(blocked.status).toBe(429);
+    expect(blocked.headers.get("retry-after")).toBe("10");
+    expect(blocked.json).toMatchObject({ error: "RATE_LIMITED" });
+    const other = await send("documents", body, { sender: "someone-else" });
+    expect(other.status).toBe(201);
+    for (const h of holding) expect(await h.outcome).toMatchObject({ status: 400, details: [{ code: "upload_stalled" }] });
+    // Every place came back (and a refused upload took none).
+    expect([uploadSenders.held(sender), uploadSenders.held()]).toEqual([0, 0]);
+    const after = await send("documents", body, { sender: sender.slice("user:".length) });
+    expect(after.status).toBe(201);
   });
 });
 

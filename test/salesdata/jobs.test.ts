@@ -154,7 +154,11 @@ describe("sales imports as queue jobs", () => {
     const { deps, sent } = heldQueueDeps();
     const tag = unique("RESUME");
     const n = 2 * ROWS_PER_BATCH + 700;
-    const outcome = await importSalesFile(deps, { upload: incomingUpload(form(csv(lines(tag, n)), "resume.csv")), region: "uk", background: true }, actor);
+    const outcome = await importSalesFile(
+      deps,
+      { upload: incomingUpload(form(csv(lines(tag, n)), "resume.csv"), actor), region: "uk", background: true },
+      actor,
+    );
     if (!outcome.queued) throw new Error("expected a queued import");
     const id = outcome.job.id;
     expect(sent).toEqual([expect.objectContaining({ type: "sales_import", importId: id })]);
@@ -198,7 +202,7 @@ describe("sales imports as queue jobs", () => {
     const { deps } = heldQueueDeps();
     const tag = unique("MID");
     const n = 3 * ROWS_PER_BATCH + 700;
-    const outcome = await importSalesFile(deps, { upload: incomingUpload(form(csv(lines(tag, n)), "mid.csv")), region: "uk", background: true }, actor);
+    const outcome = await importSalesFile(deps, { upload: incomingUpload(form(csv(lines(tag, n)), "mid.csv"), actor), region: "uk", background: true }, actor);
     if (!outcome.queued) throw new Error("expected a queued import");
     const id = outcome.job.id;
     // The third staging batch runs its progress write and its lines, then a statement that fails: D1 rolls the batch back.
@@ -261,7 +265,7 @@ describe("sales imports as queue jobs", () => {
     const tag = unique("LAST");
     const outcome = await importSalesFile(
       deps,
-      { upload: incomingUpload(form(csv(lines(tag, ROWS_PER_BATCH + 5)), "last.csv")), region: "uk", background: true },
+      { upload: incomingUpload(form(csv(lines(tag, ROWS_PER_BATCH + 5)), "last.csv"), actor), region: "uk", background: true },
       actor,
     );
     if (!outcome.queued) throw new Error("expected a queued import");
@@ -286,7 +290,7 @@ describe("the sweep fences the commit", () => {
     const future = () => new Date(Date.now() + STALLED_IMPORT_MS + 60_000);
     const upload = importSalesFile(
       { ...deps, queues: { ...deps.queues, imports: undefined } },
-      { upload: incomingUpload(form(csv(lines(tag, ROWS_PER_BATCH + 50)), `${tag}.csv`)), region: "uk" },
+      { upload: incomingUpload(form(csv(lines(tag, ROWS_PER_BATCH + 50)), `${tag}.csv`), actor), region: "uk" },
       actor,
       // Between the last staged chunk and the commit, the hourly sweep judges the import dead.
       { beforeCommit: async () => void (await sweepStalledImports(testDeps({ now: future }))) },
@@ -306,7 +310,11 @@ describe("the sweep fences the commit", () => {
     const { deps, sent } = heldQueueDeps();
     const tag = unique("REAPED");
     const n = ROWS_PER_BATCH + 30;
-    const outcome = await importSalesFile(deps, { upload: incomingUpload(form(csv(lines(tag, n)), "reaped.csv")), region: "uk", background: true }, actor);
+    const outcome = await importSalesFile(
+      deps,
+      { upload: incomingUpload(form(csv(lines(tag, n)), "reaped.csv"), actor), region: "uk", background: true },
+      actor,
+    );
     if (!outcome.queued) throw new Error("expected a queued import");
     const id = outcome.job.id;
     const later = () => new Date(Date.now() + 3_600_000);
@@ -331,7 +339,7 @@ describe("the sweep fences the commit", () => {
     const tag = unique("FENCED");
     const outcome = await importSalesFile(
       deps,
-      { upload: incomingUpload(form(csv(lines(tag, 2 * ROWS_PER_BATCH + 10)), "fenced.csv")), region: "uk", background: true },
+      { upload: incomingUpload(form(csv(lines(tag, 2 * ROWS_PER_BATCH + 10)), "fenced.csv"), actor), region: "uk", background: true },
       actor,
     );
     if (!outcome.queued) throw new Error("expected a queued import");

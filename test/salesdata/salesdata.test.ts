@@ -328,7 +328,7 @@ describe("sales CSV import", () => {
     // Without an import queue bound, even a file over the background threshold is imported within the request.
     const result = await importSalesFile(
       { ...deps, db, queues: { ...deps.queues, imports: undefined } },
-      { upload: incomingUpload(new Request("http://localhost/", { method: "POST", body: form })), region: "uk" },
+      { upload: incomingUpload(new Request("http://localhost/", { method: "POST", body: form }), actor), region: "uk" },
       actor,
     );
     expect(result).toMatchObject({ queued: false, result: { rows_imported: 36_000 } });
@@ -359,7 +359,7 @@ describe("sales CSV import", () => {
       return new Request("http://localhost/", { method: "POST", body: f });
     };
     const actor: Principal = { kind: "user", userId: "u-cut", username: "cut", role: "admin", permissions: new Set(["*"]), tabs: [], sessionId: "" };
-    await expect(importSalesFile({ ...deps, db }, { upload: incomingUpload(form()), region: "uk" }, actor)).rejects.toThrow("D1 went away");
+    await expect(importSalesFile({ ...deps, db }, { upload: incomingUpload(form(), actor), region: "uk" }, actor)).rejects.toThrow("D1 went away");
     const [cut] = await deps.db.select().from(salesImports).where(eq(salesImports.filename, "cut.csv")).orderBy(salesImports.startedAt);
     expect(cut).toMatchObject({ status: "failed", rowsDone: 6_000, rowsTotal: 6_000 });
     expect(cut?.finishedAt).not.toBeNull();
@@ -372,7 +372,7 @@ describe("sales CSV import", () => {
         .where(eq(salesImportLines.importId, cut?.id ?? "")),
     ).toEqual([]);
 
-    const again = await importSalesFile(testDeps(), { upload: incomingUpload(form()), region: "uk" }, actor);
+    const again = await importSalesFile(testDeps(), { upload: incomingUpload(form(), actor), region: "uk" }, actor);
     expect(again).toMatchObject({ queued: false, result: { rows_imported: 6_000, duplicate_of: null } });
     expect((await listRegion(admin.token, "uk", tag)).total_count).toBe(6_000);
   });

@@ -14,6 +14,7 @@
 import { z } from "zod";
 import { Code, LongText, ShortText } from "../../lib/fields";
 import { createRouter, json, principalOf, routeDefiner } from "../../lib/route";
+import { incomingUpload } from "../../lib/uploads";
 import type { IssueReport } from "../../modules/issue-reports/schemas";
 import { STATUS_WORDS } from "../../modules/issue-reports/schemas";
 import { deleteIssueReport, fileIssueReport, listAllIssueReports, openPhoto, parseWith, processIssueReport } from "../../modules/issue-reports/service";
@@ -134,7 +135,7 @@ export const ccbackendReportRoutes = createRouter()
     async (c) => {
       await fileIssueReport(
         c.get("deps"),
-        c.req.raw,
+        incomingUpload(c.req.raw, principalOf(c)),
         (fields) => {
           const f = parseWith(UploadFields, fields);
           return { equipment_code: f.ccm_id, issue_type: f.issue_type, description: f.issue_description };

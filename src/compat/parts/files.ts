@@ -30,7 +30,7 @@ export const partFileRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const result = await uploadPartFile(c.get("deps"), { id, upload: incomingUpload(c.req.raw) }, principalOf(c));
+      const result = await uploadPartFile(c.get("deps"), { id, upload: incomingUpload(c.req.raw, principalOf(c)) }, principalOf(c));
       const answer: z.infer<typeof UploadAnswer> = { message: "File uploaded successfully", filename: result.filename, file_path: `/api/parts/${id}/file` };
       if (result.job) {
         const failed = result.job.state === "failed";
@@ -115,7 +115,7 @@ export const partFileRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const views = await uploadPartViews(c.get("deps"), { id, upload: incomingUpload(c.req.raw) }, principalOf(c));
+      const views = await uploadPartViews(c.get("deps"), { id, upload: incomingUpload(c.req.raw, principalOf(c)) }, principalOf(c));
       return c.json({ success: true as const, message: "Views uploaded successfully", ...compatViews(id, views) }, 201);
     },
   )

@@ -12,11 +12,14 @@ export {
   MAX_LARGE_UPLOADS,
   MAX_LARGE_UPLOADS_WAITING,
   MAX_UPLOADS,
+  MAX_UPLOADS_PER_SENDER,
   MAX_UPLOADS_WAITING,
+  SenderPlaces,
   UploadMemory,
   type UploadSlot,
   uploadAdmission,
   uploadMemory,
+  uploadSenders,
   uploadsBusy,
 } from "./memory";
 export { MultipartReader } from "./multipart";
@@ -31,5 +34,6 @@ export {
   SMALL_BUFFER_BYTES,
   type UploadedFile,
   type UploadTimings,
+  uploadSender,
   uploadTimings,
 } from "./receive";

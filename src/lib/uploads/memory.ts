@@ -196,3 +196,55 @@ export const MAX_UPLOADS_WAITING = 64;
 
 /** Admission of every receiveUpload() in the isolate (a slot from the body's first byte to the receive's end). */
 export const uploadAdmission = new UploadMemory({ slots: MAX_UPLOADS, maxWaiting: MAX_UPLOADS_WAITING, what: "uploads" });
+
+/**
+ * Uploads one sender (a user; an API key counts for its creator) may have in an isolate at once,
+ * waiting for admission or receiving. Without it one account could take every admission (a
+ * client sending 64 KiB per 30 s keeps one for up to UPLOAD_MAX_MS) and every place in the queue.
+ * A third of MAX_UPLOADS: the seeds' clients send one file request at a time.
+ */
+export const MAX_UPLOADS_PER_SENDER = 4;
+
+/** The Retry-After, in seconds, of an upload refused because its sender has MAX_UPLOADS_PER_SENDER in progress. */
+export const SENDER_RETRY_AFTER_SECONDS = 10;
+
+/** Uploads in progress per sender, in this isolate. Holds only senders with one in progress. */
+export class SenderPlaces {
+  readonly #held = new Map<string, number>();
+
+  constructor(readonly max = MAX_UPLOADS_PER_SENDER) {}
+
+  /** A place for one more upload of `sender`, or a 429 when it has `max` in progress. `release()` gives it back once. */
+  take(sender: string): UploadSlot {
+    const now = this.#held.get(sender) ?? 0;
+    if (now >= this.max) {
+      const message = `You already have ${this.max} uploads in progress; retry in ${SENDER_RETRY_AFTER_SECONDS} seconds, when one has finished`;
+      throw new AppError("RATE_LIMITED", message, {
+        retryAfter: SENDER_RETRY_AFTER_SECONDS,
+        details: [{ path: "body", message, code: "uploads_in_progress" }],
+      });
+    }
+    this.#held.set(sender, now + 1);
+    let held = true;
+    return {
+      release: () => {
+        if (!held) return;
+        held = false;
+        const left = (this.#held.get(sender) ?? 1) - 1;
+        if (left > 0) this.#held.set(sender, left);
+        else this.#held.delete(sender);
+      },
+    };
+  }
+
+  /** Uploads `sender` has in progress (or, without one, every sender's). */
+  held(sender?: string): number {
+    if (sender !== undefined) return this.#held.get(sender) ?? 0;
+    let all = 0;
+    for (const n of this.#held.values()) all += n;
+    return all;
+  }
+}
+
+/** This isolate's places per sender: every receiveUpload() takes one before its admission. */
+export const uploadSenders = new SenderPlaces();

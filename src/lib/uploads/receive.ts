@@ -2,7 +2,7 @@
  * Uploads that stream: a multipart/form-data body goes to R2 as it arrives, never held whole.
  *
  *   // route: hand the service the upload, not the Request
- *   async (c) => c.json(await fileReport(c.get("deps"), { upload: incomingUpload(c.req.raw) }, principalOf(c)), 201)
+ *   async (c) => c.json(await fileReport(c.get("deps"), { upload: incomingUpload(c.req.raw, principalOf(c)) }, principalOf(c)), 201)
  *
  *   // service
  *   const upload = await receiveUpload(input.upload, {
@@ -45,30 +45,39 @@ import { toHex } from "../encoding";
 import { AppError } from "../errors";
 import { deleteFiles, holdFiles, MAX_KEYS_PER_STATEMENT, releaseFiles } from "../files";
 import { describeError, log } from "../logging";
+import { actorOf, type Principal, principalKey } from "../principal";
 import { malformed, tooLarge, unsupported } from "./errors";
 import { KIND_INFO, SNIFF_BYTES, sanitizeFilename, sniffKind, type UploadKind } from "./kinds";
-import { type UploadSlot, uploadAdmission, uploadMemory } from "./memory";
+import { type UploadSlot, uploadAdmission, uploadMemory, uploadSenders } from "./memory";
 import { boundaryOf, concat, decodeUtf8, MAX_PART_HEADER_BYTES, MultipartReader, partOf } from "./multipart";
 
 /**
  * A request's upload, as a service receives it: the body stream and the headers that describe it
- * (`Content-Type` with its boundary, `Content-Length`), not the Request. Tests build one from
- * bytes (`uploadOf(form)`) without an HTTP layer.
+ * (`Content-Type` with its boundary, `Content-Length`), not the Request, and who sends it (the
+ * per-sender cap, `uploadSenders`). Tests build one from bytes without an HTTP layer.
  */
 export interface IncomingUpload {
   readonly headers: { get(name: string): string | null };
   readonly body: ReadableStream<Uint8Array> | null;
+  /** Who sends it: `user:<id>` (an API key counts for its creator). */
+  readonly sender: string;
 }
 
-/** The upload in a request (the route's part: `incomingUpload(c.req.raw)`). */
-export function incomingUpload(request: Request): IncomingUpload {
+/** Who an upload counts against: the acting user (an API key's creator; a key without one, itself). */
+export const uploadSender = (principal: Principal): string => {
+  const { userId } = actorOf(principal);
+  return userId ? `user:${userId}` : principalKey(principal);
+};
+
+/** The upload in a request, sent by `principal` (the route's part: `incomingUpload(c.req.raw, principalOf(c))`). */
+export function incomingUpload(request: Request, principal: Principal): IncomingUpload {
   if (request.bodyUsed) throw new Error("incomingUpload(): the request body was already read (was it hashed for idempotency?)");
   const headers = new Headers();
   for (const name of ["content-type", "content-length"]) {
     const value = request.headers.get(name);
     if (value !== null) headers.set(name, value);
   }
-  return { headers, body: request.body };
+  return { headers, body: request.body, sender: uploadSender(principal) };
 }
 
 /** R2 multipart part size: the minimum R2 allows, and the memory one file in flight costs. */
@@ -194,10 +203,12 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
   if (upload.body === null) throw malformed("the body is empty");
   if (upload.body.locked) throw new Error("receiveUpload(): the body is already being read");
 
-  // Admission first (at most MAX_UPLOADS receive at once in an isolate): waits with the body
-  // unread, or throws the pool's 503. Released when the receive ends (`run`).
+  // The sender's place first (at most MAX_UPLOADS_PER_SENDER in progress: 429), then admission
+  // (at most MAX_UPLOADS receive at once in an isolate): waits with the body unread, or throws
+  // the pool's 503. Both are released when the receive ends (`run`).
+  const place = uploadSenders.take(upload.sender);
   const t0 = performance.now();
-  let admission: UploadSlot;
+  let admitted_: UploadSlot;
   try {
     const admitted = uploadAdmission.acquire();
     // A client gone while it waits: the wait still ends in this request's code (its slot is
@@ -208,10 +219,20 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
         () => undefined,
       ),
     );
-    admission = await admitted;
+    admitted_ = await admitted;
+  } catch (err) {
+    place.release();
+    throw err;
   } finally {
     if (options.timings) options.timings.slotMs += performance.now() - t0;
   }
+  const held = admitted_;
+  const admission: UploadSlot = {
+    release: () => {
+      held.release();
+      place.release();
+    },
+  };
   let reader: ReadableStreamDefaultReader<Uint8Array>;
   try {
     reader = upload.body.getReader();

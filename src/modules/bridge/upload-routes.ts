@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { createRouter, defineRoute, json } from "../../lib/route";
+import { createRouter, defineRoute, json, principalOf } from "../../lib/route";
 import { incomingUpload } from "../../lib/uploads";
 import { storeImportFile } from "./upload";
 
@@ -26,5 +26,5 @@ export const importFileRoutes = createRouter().openapi(
     errors: { 413: "Larger than MAX_UPLOAD_BYTES", 415: "Not SQLite, tar(.gz) or JSON", 422: "No body or no Content-Length" },
     responses: { 201: json(ImportFile, "Stored; start the import with its file_key") },
   }),
-  async (c) => c.json(await storeImportFile(c.get("deps"), incomingUpload(c.req.raw)), 201),
+  async (c) => c.json(await storeImportFile(c.get("deps"), incomingUpload(c.req.raw, principalOf(c))), 201),
 );

@@ -36,7 +36,7 @@ export const issueReportRoutes = createRouter()
     async (c) => {
       const report = await fileIssueReport(
         c.get("deps"),
-        incomingUpload(c.req.raw),
+        incomingUpload(c.req.raw, principalOf(c)),
         (fields) => {
           const { images: _files, ...input } = parseWith(FormFields, fields);
           return input;

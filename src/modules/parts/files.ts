@@ -56,13 +56,13 @@ const noFile = () =>
 export async function uploadPartFile(
   deps: Pick<Deps, "db" | "files" | "queues" | "config" | "feature" | "waitUntil" | "requestId" | "now">,
   // `request` is the former name of `upload`, still passed by test/parts/pipeline.test.ts (no route passes it).
-  input: { id: number } & ({ upload: IncomingUpload } | { request: IncomingUpload }),
+  input: { id: number; upload: IncomingUpload },
   _actor: Principal,
 ): Promise<UploadResult> {
   const { db, files } = deps;
   const before = await loadPart(deps, input.id);
   const stepCap = deps.feature(partsConfig).maxStepBytes;
-  const upload = await receiveUpload("upload" in input ? input.upload : input.request, {
+  const upload = await receiveUpload(input.upload, {
     bucket: files,
     db,
     now: deps.now,

@@ -256,7 +256,7 @@ export const partRoutes = createRouter()
       responses: { 201: json(UploadResponse, "Stored; a STEP's conversion is queued") },
     }),
     async (c) => {
-      const result = await uploadPartFile(c.get("deps"), { id: c.req.valid("param").id, upload: incomingUpload(c.req.raw) }, principalOf(c));
+      const result = await uploadPartFile(c.get("deps"), { id: c.req.valid("param").id, upload: incomingUpload(c.req.raw, principalOf(c)) }, principalOf(c));
       return c.json({ part: result.part, filename: result.filename, kind: result.kind, conversion: result.job }, 201);
     },
   )
@@ -325,7 +325,7 @@ export const partRoutes = createRouter()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      return c.json(v1Views(id, await uploadPartViews(c.get("deps"), { id, upload: incomingUpload(c.req.raw) }, principalOf(c))), 201);
+      return c.json(v1Views(id, await uploadPartViews(c.get("deps"), { id, upload: incomingUpload(c.req.raw, principalOf(c)) }, principalOf(c))), 201);
     },
   )
   .openapi(

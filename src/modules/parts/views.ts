@@ -52,12 +52,12 @@ const slotOf = (file: UploadedFile) => Number(file.field.slice("view_".length));
 export async function uploadPartViews(
   deps: Pick<Deps, "db" | "files" | "waitUntil" | "now">,
   // `request` is the former name of `upload`, still passed by test/parts/pipeline.test.ts (no route passes it).
-  input: { id: number } & ({ upload: IncomingUpload } | { request: IncomingUpload }),
+  input: { id: number; upload: IncomingUpload },
   _actor: Principal,
 ): Promise<PartViewInfo[]> {
   const { db, files } = deps;
   await loadPart({ db }, input.id);
-  const upload = await receiveUpload("upload" in input ? input.upload : input.request, {
+  const upload = await receiveUpload(input.upload, {
     bucket: files,
     db,
     now: deps.now,

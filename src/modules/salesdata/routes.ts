@@ -139,7 +139,7 @@ const router = createRouter()
     async (c) => {
       const { region } = c.req.valid("param");
       const { partial, background } = c.req.valid("query");
-      const outcome = await importSalesFile(c.get("deps"), { upload: incomingUpload(c.req.raw), region, partial, background }, principalOf(c));
+      const outcome = await importSalesFile(c.get("deps"), { upload: incomingUpload(c.req.raw, principalOf(c)), region, partial, background }, principalOf(c));
       return outcome.queued ? c.json(outcome.job, 202) : c.json(outcome.result, 200);
     },
   );
