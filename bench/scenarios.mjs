@@ -466,7 +466,6 @@ export const scenarios = [
   },
 ];
 
-/** Creates a production line on the API for a scenario and returns its id. */
 /**
  * A day for every andon clock of a bench line. An andon still sets its escalation clock as any
  * other (the request does the same work), but none runs out during the bench: with MS5's
@@ -477,6 +476,7 @@ const BENCH_ESCALATION = {
   timeouts: Object.fromEntries(["low", "medium", "high", "critical"].map((priority) => [priority, { acknowledge: 1440, resolve: 1440 }])),
 };
 
+/** Creates a production line on the API for a scenario and returns its id. */
 async function benchLine(ctx, token) {
   const res = await fetch(`${ctx.url}/api/v1/production/lines`, {
     method: "POST",

@@ -228,8 +228,10 @@ export function routeDefiner(surface: Surface) {
           }
         : {};
     for (const [status, description] of Object.entries(uploadErrors)) {
-      const usual = errors[Number(status)]?.description;
-      errors[Number(status)] = surface.errorDoc(Number(status), usual ? `${usual}; or: ${description}` : description);
+      // What the surface documents for that status keeps its body schema (Part Management's 429
+      // is `PartsRateLimited`); only its description grows.
+      const usual = errors[Number(status)];
+      errors[Number(status)] = usual ? { ...usual, description: `${usual.description}; or: ${description}` } : surface.errorDoc(Number(status), description);
     }
     // A route's own 400/503 adds to the upload refusals rather than hiding them.
     for (const [status, description] of Object.entries(declaredErrors)) {

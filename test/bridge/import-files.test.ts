@@ -1,6 +1,7 @@
 /** POST /api/v1/imports/files: what it stores, and what it refuses without storing anything. */
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { MAX_UPLOADS_PER_SENDER, uploadSenders } from "../../src/lib/uploads";
 import { importFileKind } from "../../src/modules/bridge/upload";
 import { freshIp, loginAs } from "../helpers";
 import { uploadLegacyFile } from "./helpers";
@@ -43,5 +44,21 @@ describe("legacy file uploads", () => {
     const csv = await uploadLegacyFile(token, "CCM_ID,CC_SIZE\n".repeat(100));
     expect(csv).toMatchObject({ status: 415, json: { error: "UNSUPPORTED_MEDIA_TYPE" } });
     expect(await stored()).toBe(before);
+  });
+
+  it("counts against its sender's uploads in progress: the 5th is a 429 and stores nothing", async () => {
+    const admin = await loginAs("admin");
+    const places = Array.from({ length: MAX_UPLOADS_PER_SENDER }, () => uploadSenders.take(`user:${admin.id}`));
+    const before = await stored();
+    try {
+      const refused = await uploadLegacyFile(admin.token, '{"CC_USER":[]}');
+      expect(refused).toMatchObject({ status: 429, json: { error: "RATE_LIMITED", retry_after: 10 } });
+      expect(await stored()).toBe(before);
+    } finally {
+      for (const p of places) p.release();
+    }
+    // Its place came back: the same upload goes through.
+    expect(await uploadLegacyFile(admin.token, '{"CC_USER":[]}')).toMatchObject({ status: 201 });
+    expect(uploadSenders.held()).toBe(0);
   });
 });

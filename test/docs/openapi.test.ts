@@ -67,6 +67,15 @@ describe("OpenAPI document", () => {
       .filter((o) => !/Too many uploads/.test(o.d503) || !/stall/.test(o.d400) || !/uploads in progress/.test(o.d429))
       .map((o) => `${o.at}: 400=${o.d400} | 429=${o.d429} | 503=${o.d503}`);
     expect(wrong).toEqual([]);
+    // The upload's 429 joins what the surface documents for 429 without changing its body:
+    // Part Management's is `PartsRateLimited` ({error, message, retry_after}), as it answers.
+    const parts429 = (path: string) =>
+      (paths[path]?.post?.responses?.["429"] as { content?: Record<string, { schema?: { $ref?: string } }> } | undefined)?.content?.["application/json"]?.schema
+        ?.$ref;
+    expect([parts429("/api/parts/{id}/upload"), parts429("/api/parts/{id}/views")]).toEqual([
+      "#/components/schemas/PartsRateLimited",
+      "#/components/schemas/PartsRateLimited",
+    ]);
   });
 
   it("/api/docs serves the interactive reference page", async () => {

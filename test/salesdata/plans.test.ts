@@ -7,6 +7,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
+import { sixMonthDemand } from "../../src/modules/inventory/management";
 import { itemsToPrint } from "../../src/modules/labels/to-print";
 import { condensedSales } from "../../src/modules/salesdata/condensed";
 import { salesSummary } from "../../src/modules/salesdata/service";
@@ -73,6 +74,10 @@ describe("sales date windows use the region + date index", () => {
       (deps: { db: ReturnType<typeof createDb> }) => salesSummary(deps, { group_by: "sku", limit: 50, offset: 0, region: "uk", from: "2026-01-01" }, admin),
     ],
     ["labels to print (six months, every region)", (deps: { db: ReturnType<typeof createDb> }) => itemsToPrint({ ...deps, now }, "uk")],
+    [
+      "RM365's inventory management demand (six months, UK and FR + NL)",
+      (deps: { db: ReturnType<typeof createDb> }) => sixMonthDemand({ ...deps, now }, ["SKU-1", "sku-2"]),
+    ],
     [
       "a condensed view",
       (deps: { db: ReturnType<typeof createDb> }) => condensedSales({ ...deps, now }, "sales", "uk", { range: { type: "six_months" }, limit: 10, offset: 0 }),

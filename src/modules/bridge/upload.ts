@@ -17,7 +17,7 @@
 import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { deleteFiles } from "../../lib/files";
-import type { IncomingUpload } from "../../lib/uploads";
+import { type IncomingUpload, type UploadSlot, uploadSenders } from "../../lib/uploads";
 import { holdUpload } from "./upload-outbox";
 
 export type ImportFileKind = "sqlite" | "gzip" | "tar" | "json";
@@ -58,6 +58,27 @@ export async function storeImportFile(deps: Pick<Deps, "db" | "files" | "config"
       details: [{ path: "body", message: `at most ${max} bytes`, code: "too_large" }],
     });
   }
+  // One of the sender's upload places (at most MAX_UPLOADS_PER_SENDER in progress: 429), as every upload.
+  let place: UploadSlot;
+  try {
+    place = uploadSenders.take(upload.sender);
+  } catch (err) {
+    await upload.body.cancel().catch(() => undefined);
+    throw err;
+  }
+  try {
+    return await streamImportFile(deps, upload.body, declared);
+  } finally {
+    place.release();
+  }
+}
+
+/** The body into R2 under a new pending key, its kind judged by its first bytes (see `storeImportFile`). */
+async function streamImportFile(
+  deps: Pick<Deps, "db" | "files" | "config" | "now">,
+  body: ReadableStream<Uint8Array>,
+  declared: number,
+): Promise<StoredImportFile> {
   let kind: ImportFileKind | null = null;
   let head = new Uint8Array(0);
   const judge = new TransformStream<Uint8Array, Uint8Array>({
@@ -89,7 +110,7 @@ export async function storeImportFile(deps: Pick<Deps, "db" | "files" | "config"
   const key = `imports/${crypto.randomUUID()}`;
   await holdUpload(deps.db, key, deps.now(), deps.config.JOB_LEASE_SECONDS);
   const sized = new FixedLengthStream(declared);
-  const piping = upload.body.pipeThrough(judge).pipeTo(sized.writable);
+  const piping = body.pipeThrough(judge).pipeTo(sized.writable);
   // R2 stores the object only when its stream ends whole: a refused or cut body leaves nothing.
   const [stored, piped] = await Promise.allSettled([deps.files.put(key, sized.readable), piping]);
   if (stored.status === "rejected" || piped.status === "rejected") await deleteFiles(deps, [key]);

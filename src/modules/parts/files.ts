@@ -55,7 +55,6 @@ const noFile = () =>
  */
 export async function uploadPartFile(
   deps: Pick<Deps, "db" | "files" | "queues" | "config" | "feature" | "waitUntil" | "requestId" | "now">,
-  // `request` is the former name of `upload`, still passed by test/parts/pipeline.test.ts (no route passes it).
   input: { id: number; upload: IncomingUpload },
   _actor: Principal,
 ): Promise<UploadResult> {

@@ -51,7 +51,6 @@ const slotOf = (file: UploadedFile) => Number(file.field.slice("view_".length));
  */
 export async function uploadPartViews(
   deps: Pick<Deps, "db" | "files" | "waitUntil" | "now">,
-  // `request` is the former name of `upload`, still passed by test/parts/pipeline.test.ts (no route passes it).
   input: { id: number; upload: IncomingUpload },
   _actor: Principal,
 ): Promise<PartViewInfo[]> {
