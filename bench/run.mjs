@@ -24,7 +24,7 @@ import { floodLatency } from "./flood.mjs";
 import { COLD_START, coldStart, renderColdStart, renderIssue20 } from "./issue20.mjs";
 import { failureOf, load, mergeRuns } from "./load.mjs";
 import { renderChecks, renderTable } from "./report.mjs";
-import { csvImport } from "./salesdata.mjs";
+import { csvImport, stageLine } from "./salesdata.mjs";
 import { BENCH_USER, scenarios } from "./scenarios.mjs";
 import { d1RoundTrips } from "./server-timing.mjs";
 import { socketioFanout } from "./socketio.mjs";
@@ -293,17 +293,30 @@ async function main() {
   return 0;
 }
 
-/** Starts one worker and keeps the last warnings/errors it logged, for failure reports. */
+/**
+ * Starts one worker and keeps the last warnings/errors it logged, for failure reports, and the
+ * sales imports' stage lines (`sales upload stages`, `sales import stages`), printed after each
+ * import scenario.
+ */
 async function startTarget(targetName, options) {
   const recent = [];
+  const stages = [];
   const onLog = (entry) => {
+    if (entry.message.includes('"sales upload stages"') || entry.message.includes('"sales import stages"')) {
+      try {
+        if (stages.length < 100) stages.push(JSON.parse(entry.message));
+      } catch {
+        // not one of ours
+      }
+      return;
+    }
     if (entry.level !== "warn" && entry.level !== "error") return;
     recent.push(`${entry.level}: ${entry.message}`);
     if (recent.length > 5) recent.shift();
   };
   const server = await serve({ ...options, stateDir: join(tmp, `state-${targetName}`), onLog });
   servers.push(server);
-  return { name: targetName, ...server, recent };
+  return { name: targetName, ...server, recent, stages };
 }
 
 function printRecentLogs(target) {
@@ -380,7 +393,10 @@ async function measure(scenario, target, label) {
     return run;
   }
   if (scenario.csvImport) {
+    target.stages.length = 0;
     const run = await csvImport({ url: target.url, headers: request.headers, ...scenario.csvImport });
+    // Where each upload's time went (ms; see bench/salesdata.mjs), as the API and the import worker logged it.
+    for (const entry of target.stages) console.log(`    ${stageLine(entry)}`);
     const cpu = run.cpuSeconds.map((s) => s.toFixed(2)).join(", ");
     console.log(
       `  ${label.padEnd(42)} ${run.rps.toFixed(0).padStart(9)} rows/s p50 ${run.p50.toFixed(0).padStart(8)} ms   p99 ${run.p99.toFixed(0).padStart(8)} ms per upload; workerd CPU per upload ${cpu} s`,

@@ -54,6 +54,13 @@ function workerdCpuSeconds() {
   return ticks / 100;
 }
 
+/** One `sales upload stages` / `sales import stages` log entry (parsed JSON) as a line. */
+export function stageLine(entry) {
+  const { level: _l, time: _t, msg, importId, ...fields } = entry;
+  const values = Object.entries(fields).map(([k, v]) => `${k} ${typeof v === "number" ? v.toLocaleString("en") : v}`);
+  return `${msg} ${importId?.slice(0, 8) ?? ""}: ${values.join(", ")}`;
+}
+
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 
 /** Runs `uploads` imports of `rows` lines each against `url`, one at a time. */
@@ -181,14 +188,7 @@ async function stages() {
     console.log(
       `${rows.toLocaleString("en")} rows × ${uploads}: ${Math.round(run.rps).toLocaleString("en")} rows/s, p50 ${run.p50.toFixed(0)} ms; workerd CPU ${run.cpuSeconds.map((s) => s.toFixed(2)).join(", ")} s`,
     );
-    for (const entry of logged) {
-      const { level: _l, time: _t, msg, importId, ...fields } = entry;
-      console.log(
-        `  ${msg} ${importId?.slice(0, 8) ?? ""}: ${Object.entries(fields)
-          .map(([k, v]) => `${k} ${typeof v === "number" ? v.toLocaleString("en") : v}`)
-          .join(", ")}`,
-      );
-    }
+    for (const entry of logged) console.log(`  ${stageLine(entry)}`);
   } finally {
     await server?.mf.dispose().catch(() => undefined);
     rmSync(tmp, { recursive: true, force: true });
