@@ -9,9 +9,11 @@
 // can print it:
 //   rps      rows imported per second over all uploads (Σ rows ÷ Σ upload-to-completed time)
 //   p50/p99  one upload's time (request sent → answer, or → job completed), ms
-// And, per upload, the CPU seconds every workerd process under this bench spent meanwhile (read
-// from /proc; includes local D1's SQLite work, which runs in the same process locally, so it is
-// an upper bound of the Worker's own CPU time).
+// Before each upload it waits (up to 20 s) until the workerd processes are idle (< 10 % of a
+// core over 0.5 s; `settle`), so work left running by earlier scenarios is not charged to the
+// import, and prints what it saw. And, per upload, the CPU seconds every workerd process under
+// this bench spent meanwhile (read from /proc; includes local D1's SQLite work, which runs in the
+// same process locally, so it is an upper bound of the Worker's own CPU time).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
@@ -63,6 +65,25 @@ export function stageLine(entry) {
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 
+/**
+ * Waits (at most `maxMs`) until the workerd processes under this bench are idle: less than
+ * `threshold` of a core over a 500 ms window. Earlier scenarios can leave work running in the
+ * same process (jobs, alarms, a collector), which an import would otherwise be charged for.
+ * Returns the time waited and the last window's CPU share.
+ */
+export async function settle({ maxMs = 20_000, threshold = 0.1 } = {}) {
+  const started = performance.now();
+  let share = Number.NaN;
+  while (performance.now() - started < maxMs) {
+    const cpu0 = workerdCpuSeconds();
+    const t0 = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    share = (workerdCpuSeconds() - cpu0) / ((performance.now() - t0) / 1000);
+    if (!(share >= threshold)) break;
+  }
+  return { waitedMs: performance.now() - started, share };
+}
+
 /** Runs `uploads` imports of `rows` lines each against `url`, one at a time. */
 export async function csvImport({ url, headers, rows, uploads }) {
   const times = [];
@@ -76,6 +97,11 @@ export async function csvImport({ url, headers, rows, uploads }) {
     const text = generateCsv(rows, `B${crypto.randomUUID().slice(0, 8)}`);
     const form = new FormData();
     form.append("file", new Blob([text], { type: "text/csv" }), `bench-${rows}.csv`);
+    const quiet = await settle();
+    console.log(
+      `    before upload ${n + 1}: workerd at ${(quiet.share * 100).toFixed(0)} % of a core over 0.5 s` +
+        (quiet.waitedMs > 600 ? ` after waiting ${(quiet.waitedMs / 1000).toFixed(1)} s for it to go idle` : ""),
+    );
     const cpu0 = workerdCpuSeconds();
     const started = performance.now();
     const res = await fetch(`${url}/api/v1/salesdata/uk/upload`, { method: "POST", headers, body: form });
