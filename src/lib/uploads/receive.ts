@@ -208,7 +208,7 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
   // the pool's 503. Both are released when the receive ends (`run`).
   const place = uploadSenders.take(upload.sender);
   const t0 = performance.now();
-  let admitted_: UploadSlot;
+  let slot: UploadSlot;
   try {
     const admitted = uploadAdmission.acquire();
     // A client gone while it waits: the wait still ends in this request's code (its slot is
@@ -219,17 +219,17 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
         () => undefined,
       ),
     );
-    admitted_ = await admitted;
+    slot = await admitted;
   } catch (err) {
     place.release();
     throw err;
   } finally {
     if (options.timings) options.timings.slotMs += performance.now() - t0;
   }
-  const held = admitted_;
+  // The admission and the sender's place go back together (each release is idempotent).
   const admission: UploadSlot = {
     release: () => {
-      held.release();
+      slot.release();
       place.release();
     },
   };
