@@ -2,8 +2,8 @@
 //
 // Not an autocannon run: each upload is one generated file of `rows` order lines (its own order
 // numbers, so no upload is a duplicate of another), sent multipart as a client would, one after
-// another, `uploads` times. A file over the API's background threshold (4 MiB: the 100,000-line
-// file) answers 202 and runs as a queue job: its time runs from the upload's start until
+// another, `uploads` times, after `warmups` untimed ones (printed, not counted). A file over the
+// API's background threshold (4 MiB: the 100,000-line file) answers 202 and runs as a queue job: its time runs from the upload's start until
 // `GET /api/v1/salesdata/imports/{id}` reads `completed` (polled every 100 ms); a small file (the
 // 10,000-line one) answers 200 with the import done. Reported as a load() result so report.mjs
 // can print it:
@@ -84,8 +84,11 @@ export async function settle({ maxMs = 20_000, threshold = 0.1 } = {}) {
   return { waitedMs: performance.now() - started, share };
 }
 
-/** Runs `uploads` imports of `rows` lines each against `url`, one at a time. */
-export async function csvImport({ url, headers, rows, uploads }) {
+/**
+ * Runs `warmups` untimed imports (printed, not counted), then `uploads` timed imports, of `rows`
+ * lines each against `url`, one at a time.
+ */
+export async function csvImport({ url, headers, rows, uploads, warmups = 0 }) {
   const times = [];
   const cpu = [];
   const statusCodes = {};
@@ -93,13 +96,14 @@ export async function csvImport({ url, headers, rows, uploads }) {
   const jobs = [];
   let imported = 0;
   let non2xx = 0;
-  for (let n = 0; n < uploads; n++) {
+  for (let n = -warmups; n < uploads; n++) {
+    const warmup = n < 0;
     const text = generateCsv(rows, `B${crypto.randomUUID().slice(0, 8)}`);
     const form = new FormData();
     form.append("file", new Blob([text], { type: "text/csv" }), `bench-${rows}.csv`);
     const quiet = await settle();
     console.log(
-      `    before upload ${n + 1}: workerd at ${(quiet.share * 100).toFixed(0)} % of a core over 0.5 s` +
+      `    before ${warmup ? "the warm-up upload" : `upload ${n + 1}`}: workerd at ${(quiet.share * 100).toFixed(0)} % of a core over 0.5 s` +
         (quiet.waitedMs > 600 ? ` after waiting ${(quiet.waitedMs / 1000).toFixed(1)} s for it to go idle` : ""),
     );
     const cpu0 = workerdCpuSeconds();
@@ -128,16 +132,23 @@ export async function csvImport({ url, headers, rows, uploads }) {
         seen[result.status] ??= performance.now() - started;
       }
       if (result.status !== "completed") throw new Error(`import of ${rows} rows ended ${result.status}: ${result.message}`);
-      jobs.push({ answeredMs: answered, attempts: result.attempts, chunks: result.chunks_done });
+      if (!warmup) jobs.push({ answeredMs: answered, attempts: result.attempts, chunks: result.chunks_done });
       console.log(
         `    queued upload of ${rows.toLocaleString("en")} rows: 202 (${answeredStatus}) after ${answered.toFixed(0)} ms, completed after ${(performance.now() - started).toFixed(0)} ms ` +
           `(${result.chunks_done} chunks, attempt ${result.attempts}; first seen validating ${seen.validating?.toFixed(0) ?? "—"} ms, ` +
           `importing ${seen.importing?.toFixed(0) ?? "—"} ms; the record's duration ${result.duration_ms} ms)`,
       );
     }
+    if (result.rows_imported !== rows) throw new Error(`upload of ${rows} rows imported ${result.rows_imported}`);
+    if (warmup) {
+      const ms = performance.now() - started;
+      console.log(
+        `    warm-up upload of ${rows.toLocaleString("en")} rows: ${ms.toFixed(0)} ms, workerd CPU ${(workerdCpuSeconds() - cpu0).toFixed(2)} s (not counted)`,
+      );
+      continue;
+    }
     times.push(performance.now() - started);
     cpu.push(workerdCpuSeconds() - cpu0);
-    if (result.rows_imported !== rows) throw new Error(`upload of ${rows} rows imported ${result.rows_imported}`);
     imported += result.rows_imported;
   }
   const sorted = [...times].sort((a, b) => a - b);
