@@ -47,6 +47,18 @@ export interface UploadSlot {
   release(): void;
 }
 
+/** A slot whose `give` runs on the first `release()` only. */
+export function slotOf(give: () => void): UploadSlot {
+  let held = true;
+  return {
+    release: () => {
+      if (!held) return;
+      held = false;
+      give();
+    },
+  };
+}
+
 export interface UploadMemoryOptions {
   /** Slots (default MAX_LARGE_UPLOADS). */
   slots?: number;
@@ -149,15 +161,10 @@ export class UploadMemory {
 
   #take(): UploadSlot {
     this.#free--;
-    let held = true;
-    return {
-      release: () => {
-        if (!held) return;
-        held = false;
-        this.#free++;
-        this.#wakeNext();
-      },
-    };
+    return slotOf(() => {
+      this.#free++;
+      this.#wakeNext();
+    });
   }
 
   /** Wakes as many waiters, from the front, as there are free slots. */
@@ -225,16 +232,11 @@ export class SenderPlaces {
       });
     }
     this.#held.set(sender, now + 1);
-    let held = true;
-    return {
-      release: () => {
-        if (!held) return;
-        held = false;
-        const left = (this.#held.get(sender) ?? 1) - 1;
-        if (left > 0) this.#held.set(sender, left);
-        else this.#held.delete(sender);
-      },
-    };
+    return slotOf(() => {
+      const left = (this.#held.get(sender) ?? 1) - 1;
+      if (left > 0) this.#held.set(sender, left);
+      else this.#held.delete(sender);
+    });
   }
 
   /** Uploads `sender` has in progress (or, without one, every sender's). */

@@ -45,10 +45,10 @@ import { toHex } from "../encoding";
 import { AppError } from "../errors";
 import { deleteFiles, holdFiles, MAX_KEYS_PER_STATEMENT, releaseFiles } from "../files";
 import { describeError, log } from "../logging";
-import { actorOf, type Principal, principalKey } from "../principal";
+import { actorOf, type Principal } from "../principal";
 import { malformed, tooLarge, unsupported } from "./errors";
 import { KIND_INFO, SNIFF_BYTES, sanitizeFilename, sniffKind, type UploadKind } from "./kinds";
-import { type UploadSlot, uploadAdmission, uploadMemory, uploadSenders } from "./memory";
+import { slotOf, type UploadSlot, uploadAdmission, uploadMemory, uploadSenders } from "./memory";
 import { boundaryOf, concat, decodeUtf8, MAX_PART_HEADER_BYTES, MultipartReader, partOf } from "./multipart";
 
 /**
@@ -63,11 +63,8 @@ export interface IncomingUpload {
   readonly sender: string;
 }
 
-/** Who an upload counts against: the acting user (an API key's creator; a key without one, itself). */
-export const uploadSender = (principal: Principal): string => {
-  const { userId } = actorOf(principal);
-  return userId ? `user:${userId}` : principalKey(principal);
-};
+/** Who an upload counts against: the acting user (an API key counts for its creator). */
+export const uploadSender = (principal: Principal): string => `user:${actorOf(principal).userId}`;
 
 /** The upload in a request, sent by `principal` (the route's part: `incomingUpload(c.req.raw, principalOf(c))`). */
 export function incomingUpload(request: Request, principal: Principal): IncomingUpload {
@@ -226,13 +223,11 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
   } finally {
     if (options.timings) options.timings.slotMs += performance.now() - t0;
   }
-  // The admission and the sender's place go back together (each release is idempotent).
-  const admission: UploadSlot = {
-    release: () => {
-      slot.release();
-      place.release();
-    },
-  };
+  // The admission and the sender's place go back together, once.
+  const admission = slotOf(() => {
+    slot.release();
+    place.release();
+  });
   let reader: ReadableStreamDefaultReader<Uint8Array>;
   try {
     reader = upload.body.getReader();
