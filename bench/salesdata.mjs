@@ -11,7 +11,8 @@
 //   p50/p99  one upload's time (request sent → answer, or → job completed), ms
 // Before each upload it waits (up to 20 s) until the workerd processes are idle (< 10 % of a
 // core over 0.5 s; `settle`), so work left running by earlier scenarios is not charged to the
-// import, and prints what it saw. And, per upload, the CPU seconds every workerd process under
+// import, and prints what it saw, with a machine probe (`machineProbe`: the same fixed JavaScript
+// workload timed in Node now and at the bench's start). And, per upload, the CPU seconds every workerd process under
 // this bench spent meanwhile (read from /proc; includes local D1's SQLite work, which runs in the
 // same process locally, so it is an upper bound of the Worker's own CPU time).
 import { execFileSync } from "node:child_process";
@@ -63,6 +64,31 @@ export function stageLine(entry) {
   return `${msg} ${importId?.slice(0, 8) ?? ""}: ${values.join(", ")}`;
 }
 
+const PROBE_TEXT = generateCsv(20_000, "PROBE");
+/**
+ * The machine's speed for this kind of work, in Node (not workerd): the fastest of five runs of a
+ * fixed CSV-like workload (split, regex, number parse, Map), ms. Taken at the bench's start and
+ * before each upload: a probe slower than at the start means the machine itself runs JavaScript
+ * slower now (throttling, a busy sibling hyperthread), whatever Floorline does.
+ */
+export function machineProbe() {
+  let best = Number.POSITIVE_INFINITY;
+  for (let n = 0; n < 5; n++) {
+    const t0 = performance.now();
+    const keys = new Map();
+    let sum = 0;
+    for (const line of PROBE_TEXT.split("\r\n")) {
+      const fields = line.split(",");
+      for (const f of fields) if (/^[-+]?\d+(?:\.\d+)?$/.test(f)) sum += Number(f);
+      keys.set(`${fields[0]}:${fields[2]}`, fields.length);
+    }
+    best = Math.min(best, performance.now() - t0);
+    if (sum < 0 || keys.size === 0) throw new Error("probe");
+  }
+  return best;
+}
+const startProbe = machineProbe();
+
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 
 /**
@@ -102,9 +128,11 @@ export async function csvImport({ url, headers, rows, uploads, warmups = 0 }) {
     const form = new FormData();
     form.append("file", new Blob([text], { type: "text/csv" }), `bench-${rows}.csv`);
     const quiet = await settle();
+    const probe = machineProbe();
     console.log(
       `    before ${warmup ? "the warm-up upload" : `upload ${n + 1}`}: workerd at ${(quiet.share * 100).toFixed(0)} % of a core over 0.5 s` +
-        (quiet.waitedMs > 600 ? ` after waiting ${(quiet.waitedMs / 1000).toFixed(1)} s for it to go idle` : ""),
+        (quiet.waitedMs > 600 ? ` after waiting ${(quiet.waitedMs / 1000).toFixed(1)} s for it to go idle` : "") +
+        `; machine probe ${probe.toFixed(1)} ms (${startProbe.toFixed(1)} ms at the bench's start)`,
     );
     const cpu0 = workerdCpuSeconds();
     const started = performance.now();
@@ -177,6 +205,11 @@ export async function csvImport({ url, headers, rows, uploads, warmups = 0 }) {
 // stages`: receive = body reads, multipart parse, SHA-256, UTF-8 check, R2 writes, pending
 // records; record; enqueue — `sales import stages`: claim, R2 open, parse, check + SQL, staging
 // batches, commit) beside the client's own times.
+//
+// With BENCH_SALES_PROFILE=1 both workers are bundled unminified with source maps, served with
+// workerd's V8 inspector on, and each isolate (the API's, the import worker's) is CPU-profiled
+// across the uploads: printed per upload are each isolate's busy time, its garbage collection and
+// its top functions by self time (BENCH_PROFILE_TOP, default 25), mapped back to their sources.
 
 async function stages() {
   const { mkdtempSync, rmSync } = await import("node:fs");
@@ -184,6 +217,9 @@ async function stages() {
   const { join } = await import("node:path");
   const { BENCH_USER } = await import("./scenarios.mjs");
   const { apiBindings, applyMigrations, bundle, importWorker, insertUser, readApiConfig, root, serve, userRow } = await import("./workers.mjs");
+  const { attribute, cdp, freePort, sourceMapsOf } = await import("./inspect.mjs");
+  const profiling = process.env.BENCH_SALES_PROFILE === "1";
+  const bundleArgs = profiling ? ["--minify=false", "--upload-source-maps=true"] : [];
   const rows = Number(process.argv[2] ?? 100_000);
   const uploads = Number(process.argv[3] ?? 2);
   const tmp = mkdtempSync(join(tmpdir(), "floorline-bench-sales-"));
@@ -193,14 +229,18 @@ async function stages() {
     const config = readApiConfig();
     const vars = { JWT_SECRET: "bench-only-jwt-secret-0123456789abcdef-0123456789", ENVIRONMENT: "production", LOGIN_RATE_LIMIT_PER_USERNAME: "100000000" };
     const { env, exports, triggers } = apiBindings(config, config.name, vars);
-    console.log("• bundling the API and the import worker …");
+    console.log(`• bundling the API and the import worker${profiling ? " (unminified, with source maps, to profile)" : ""} …`);
+    const apiBundle = bundle(join(root, "wrangler.toml"), join(tmp, "api"), bundleArgs);
+    const importer = importWorker(join(tmp, "import"), { bundleArgs });
+    const inspectorPort = profiling ? await freePort() : undefined;
     server = await serve({
       name: config.name,
-      bundle: bundle(join(root, "wrangler.toml"), join(tmp, "api")),
+      bundle: apiBundle,
       env,
       exports,
       triggers,
-      others: [importWorker(join(tmp, "import"))],
+      others: [importer],
+      inspectorPort,
       compatibilityDate: config.compatibility_date,
       compatibilityFlags: config.compatibility_flags ?? [],
       stateDir: join(tmp, "state"),
@@ -221,7 +261,25 @@ async function stages() {
       body: JSON.stringify({ username: BENCH_USER.username, password: BENCH_USER.password }),
     });
     const token = (await res.json()).access_token;
+    const isolates = profiling
+      ? await Promise.all(
+          [
+            [config.name, apiBundle.dir],
+            [importer.name, importer.bundle.dir],
+          ].map(async ([name, dir]) => ({ name, maps: sourceMapsOf(dir), inspector: await cdp(`ws://127.0.0.1:${inspectorPort}/core:user:${name}`) })),
+        )
+      : [];
+    for (const { inspector } of isolates) {
+      await inspector.send("Profiler.enable");
+      await inspector.send("Profiler.setSamplingInterval", { interval: 200 });
+      await inspector.send("Profiler.start");
+    }
     const run = await csvImport({ url: server.url, headers: { authorization: `Bearer ${token}` }, rows, uploads });
+    for (const { name, maps, inspector } of isolates) {
+      const { profile } = await inspector.send("Profiler.stop");
+      inspector.close();
+      printProfile(name, attribute(profile, maps), uploads);
+    }
     console.log(
       `${rows.toLocaleString("en")} rows × ${uploads}: ${Math.round(run.rps).toLocaleString("en")} rows/s, p50 ${run.p50.toFixed(0)} ms; workerd CPU ${run.cpuSeconds.map((s) => s.toFixed(2)).join(", ")} s`,
     );
@@ -230,6 +288,17 @@ async function stages() {
     await server?.mf.dispose().catch(() => undefined);
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** One isolate's profile (bench/inspect.mjs `attribute`), per upload: busy time, GC, top functions. */
+function printProfile(name, { functions }, uploads) {
+  const top = Number(process.env.BENCH_PROFILE_TOP ?? 25);
+  const idle = new Set(["(idle)", "(root)"]);
+  const busy = [...functions].filter(([k]) => !idle.has(k)).reduce((sum, [, ms]) => sum + ms, 0);
+  const perUpload = (ms) => `${(ms / uploads).toFixed(1).padStart(7)} ms`;
+  console.log(`  ${name}: busy ${(busy / uploads).toFixed(0)} ms per upload, of which GC ${((functions.get("(garbage collector)") ?? 0) / uploads) | 0} ms`);
+  const fns = [...functions].filter(([k]) => !idle.has(k)).sort((a, b) => b[1] - a[1]);
+  for (const [fn, ms] of fns.slice(0, top)) console.log(`    ${perUpload(ms)}  ${fn}`);
 }
 
 if (process.argv[1] && import.meta.url === (await import("node:url")).pathToFileURL(process.argv[1]).href) await stages();

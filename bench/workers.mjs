@@ -222,9 +222,9 @@ export async function serve({
 /**
  * The import worker (workers/import), bundled into `outdir`, as an entry of `serve({ others })`:
  * it consumes the API's import queue against the same D1 and R2. Its Hyperdrive bindings point at
- * `legacyPort` (default: its wrangler.toml's localConnectionString).
+ * `legacyPort` (default: its wrangler.toml's localConnectionString); `bundleArgs` go to `bundle`.
  */
-export function importWorker(outdir, { legacyPort = process.env.LEGACY_PG_PORT, vars = {} } = {}) {
+export function importWorker(outdir, { legacyPort = process.env.LEGACY_PG_PORT, vars = {}, bundleArgs = [] } = {}) {
   const configPath = join(root, "workers", "import", "wrangler.toml");
   const config = readApiConfig(configPath);
   if (legacyPort) {
@@ -238,7 +238,7 @@ export function importWorker(outdir, { legacyPort = process.env.LEGACY_PG_PORT, 
   const { env, triggers } = apiBindings(config, config.name, vars);
   return {
     name: config.name,
-    bundle: bundle(configPath, outdir),
+    bundle: bundle(configPath, outdir, bundleArgs),
     env,
     triggers,
     compatibilityDate: config.compatibility_date,
