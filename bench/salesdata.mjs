@@ -21,14 +21,27 @@ import { readFileSync } from "node:fs";
 const HEADER =
   "order_number,created_at,sku,name,qty,price,status,currency,grand_total,customer_email,customer_full_name,billing_address,shipping_address,customer_group_code";
 
-/** A UK export of `rows` lines, two lines per order, realistic widths (~200 bytes a line). */
-export function generateCsv(rows, tag) {
+/**
+ * A UK export of `rows` lines, two lines per order, realistic widths (~200 bytes a line). As
+ * Magento exports them (`dates: "in order"`, the default): orders in date order over February,
+ * an order's lines sharing its `created_at`. `dates: "shuffled"` gives every line its own day
+ * (1 + i % 28): each lands at a different place in `sales_rows`' (region, ordered_at) index, the
+ * worst case for it (the bench's only file before the seventh round).
+ */
+export function generateCsv(rows, tag, { dates = "in order" } = {}) {
   const lines = [HEADER];
+  const orders = Math.max(1, Math.ceil(rows / 2));
+  const month = Date.UTC(2026, 1, 1);
+  const spacing = Math.floor((28 * 86_400_000) / orders);
   for (let i = 0; i < rows; i++) {
-    const order = `${tag}-${String(Math.floor(i / 2)).padStart(7, "0")}`;
-    const day = String(1 + (i % 28)).padStart(2, "0");
+    const k = Math.floor(i / 2);
+    const order = `${tag}-${String(k).padStart(7, "0")}`;
+    const created =
+      dates === "shuffled"
+        ? `2026-02-${String(1 + (i % 28)).padStart(2, "0")} 10:${String(i % 60).padStart(2, "0")}:00`
+        : new Date(month + k * spacing).toISOString().slice(0, 19).replace("T", " ");
     lines.push(
-      `${order},2026-02-${day} 10:${String(i % 60).padStart(2, "0")}:00,SKU-${i % 2 === 0 ? "A" : "B"}-${i % 500},"Hex bolt M${6 + (i % 6)}, zinc",${1 + (i % 5)},${(2.5 + (i % 40)).toFixed(2)},complete,GBP,${(20 + (i % 300)).toFixed(2)},customer${i % 997}@example.com,Customer ${i % 997},"${i % 90} High Street, Leeds LS1 4AP","${i % 90} High Street, Leeds LS1 4AP",General`,
+      `${order},${created},SKU-${i % 2 === 0 ? "A" : "B"}-${i % 500},"Hex bolt M${6 + (i % 6)}, zinc",${1 + (i % 5)},${(2.5 + (i % 40)).toFixed(2)},complete,GBP,${(20 + (i % 300)).toFixed(2)},customer${i % 997}@example.com,Customer ${i % 997},"${i % 90} High Street, Leeds LS1 4AP","${i % 90} High Street, Leeds LS1 4AP",General`,
     );
   }
   return `${lines.join("\r\n")}\r\n`;
@@ -62,6 +75,20 @@ export function stageLine(entry) {
   const { level: _l, time: _t, msg, importId, ...fields } = entry;
   const values = Object.entries(fields).map(([k, v]) => `${k} ${typeof v === "number" ? v.toLocaleString("en") : v}`);
   return `${msg} ${importId?.slice(0, 8) ?? ""}: ${values.join(", ")}`;
+}
+
+/**
+ * `text` as a multipart/form-data body with one `file` field, encoded before the clock starts (as
+ * a browser sends a file it has on disk): undici's FormData encoder, run while the upload is
+ * timed, made the bench's own process part of what was measured.
+ */
+export function multipartBody(text, filename) {
+  const boundary = `----floorline-bench-${crypto.randomUUID()}`;
+  const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/csv\r\n\r\n`;
+  return {
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    body: Buffer.concat([Buffer.from(head), Buffer.from(text), Buffer.from(`\r\n--${boundary}--\r\n`)]),
+  };
 }
 
 const PROBE_TEXT = generateCsv(20_000, "PROBE");
@@ -112,9 +139,9 @@ export async function settle({ maxMs = 20_000, threshold = 0.1 } = {}) {
 
 /**
  * Runs `warmups` untimed imports (printed, not counted), then `uploads` timed imports, of `rows`
- * lines each against `url`, one at a time.
+ * lines each against `url`, one at a time (`dates`: see `generateCsv`).
  */
-export async function csvImport({ url, headers, rows, uploads, warmups = 0 }) {
+export async function csvImport({ url, headers, rows, uploads, warmups = 0, dates = "in order" }) {
   const times = [];
   const cpu = [];
   const statusCodes = {};
@@ -124,9 +151,8 @@ export async function csvImport({ url, headers, rows, uploads, warmups = 0 }) {
   let non2xx = 0;
   for (let n = -warmups; n < uploads; n++) {
     const warmup = n < 0;
-    const text = generateCsv(rows, `B${crypto.randomUUID().slice(0, 8)}`);
-    const form = new FormData();
-    form.append("file", new Blob([text], { type: "text/csv" }), `bench-${rows}.csv`);
+    const text = generateCsv(rows, `B${crypto.randomUUID().slice(0, 8)}`, { dates });
+    const upload = multipartBody(text, `bench-${rows}.csv`);
     const quiet = await settle();
     const probe = machineProbe();
     console.log(
@@ -136,7 +162,11 @@ export async function csvImport({ url, headers, rows, uploads, warmups = 0 }) {
     );
     const cpu0 = workerdCpuSeconds();
     const started = performance.now();
-    const res = await fetch(`${url}/api/v1/salesdata/uk/upload`, { method: "POST", headers, body: form });
+    const res = await fetch(`${url}/api/v1/salesdata/uk/upload`, {
+      method: "POST",
+      headers: { ...headers, "content-type": upload.contentType },
+      body: upload.body,
+    });
     const body = await res.text();
     statusCodes[res.status] = (statusCodes[res.status] ?? 0) + 1;
     if (res.status !== 200 && res.status !== 202) {
@@ -206,6 +236,7 @@ export async function csvImport({ url, headers, rows, uploads, warmups = 0 }) {
 // records; record; enqueue — `sales import stages`: claim, R2 open, parse, check + SQL, staging
 // batches, commit) beside the client's own times.
 //
+// BENCH_SALES_DATES=shuffled uploads the worst case for the date index (see `generateCsv`).
 // With BENCH_SALES_PROFILE=1 both workers are bundled unminified with source maps, served with
 // workerd's V8 inspector on, and each isolate (the API's, the import worker's) is CPU-profiled
 // across the uploads: printed per upload are each isolate's busy time, its garbage collection and
@@ -274,7 +305,13 @@ async function stages() {
       await inspector.send("Profiler.setSamplingInterval", { interval: 200 });
       await inspector.send("Profiler.start");
     }
-    const run = await csvImport({ url: server.url, headers: { authorization: `Bearer ${token}` }, rows, uploads });
+    const run = await csvImport({
+      url: server.url,
+      headers: { authorization: `Bearer ${token}` },
+      rows,
+      uploads,
+      dates: process.env.BENCH_SALES_DATES ?? "in order",
+    });
     for (const { name, maps, inspector } of isolates) {
       const { profile } = await inspector.send("Profiler.stop");
       inspector.close();
