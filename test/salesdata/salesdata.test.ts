@@ -188,6 +188,12 @@ describe("sales CSV import", () => {
     ]);
     expect((await listRegion(admin.token, "uk", tag)).total_count).toBe(0);
 
+    // Pairs whose order number + SKU spell the same text are different lines, not repeats.
+    const spelled = unique("SPELL");
+    const apart = await upload(admin.token, "uk", csv([ukLine({ order: `${spelled}-1`, sku: "AB" }), ukLine({ order: `${spelled}-1A`, sku: "B" })]));
+    expect(apart.status, JSON.stringify(apart.json)).toBe(200);
+    expect(apart.json).toMatchObject({ rows_imported: 2, rows_failed: 0 });
+
     // Partial: the first line stands, each repeat is skipped and counted as failed.
     const partial = await upload(admin.token, "uk", text, { query: "?partial=true" });
     expect(partial.status, JSON.stringify(partial.json)).toBe(200);
@@ -712,6 +718,32 @@ describe("sales CSV rules", () => {
     expect(parseRegionDate("29/02/2025", "uk")).toBeUndefined();
     expect(parseRegionDate("29/02/2024", "uk")).toBe("2024-02-29T00:00:00.000Z");
     expect(parseRegionDate("2026-03-04 24:00:00", "uk")).toBeUndefined();
+  });
+
+  it("reads Magento's own YYYY-MM-DD HH:MM:SS digit by digit, with the same rules as every other shape", () => {
+    expect(parseRegionDate("2026-03-04 07:08:09", "uk")).toBe("2026-03-04T07:08:09.000Z");
+    expect(parseRegionDate("2026-03-04T07:08:09", "nl")).toBe("2026-03-04T07:08:09.000Z");
+    expect(parseRegionDate("2026-03-04T07:08:09Z", "de")).toBe("2026-03-04T07:08:09.000Z");
+    expect(parseRegionDate(" 2026-03-04 07:08:09 ", "uk")).toBe("2026-03-04T07:08:09.000Z");
+    expect(parseRegionDate("2024-02-29 23:59:59", "fr")).toBe("2024-02-29T23:59:59.000Z");
+    for (const bad of [
+      "2026-02-29 10:00:00",
+      "2100-02-29 10:00:00",
+      "1969-12-31 23:59:59",
+      "3000-01-01 00:00:00",
+      "2026-13-01 00:00:00",
+      "2026-00-10 00:00:00",
+      "2026-04-31 00:00:00",
+      "2026-03-00 00:00:00",
+      "2026-03-04 24:00:00",
+      "2026-03-04 07:60:00",
+      "2026-03-04 07:08:60",
+      "2026-03-04 07:08:0a",
+      "2026-03-04x07:08:09",
+      "2026-03-04 07:08:09X",
+      "２０２６-03-04 07:08:09",
+    ])
+      expect(parseRegionDate(bad, "uk"), bad).toBeUndefined();
   });
 
   it("answers a repeated date (an order's lines) from the line before only for the same text and region", () => {

@@ -34,7 +34,7 @@ export const SALES_COLUMNS = [
 export const EXPECTED_COLUMNS = SALES_COLUMNS.length;
 
 /** Longest value kept per text column; a longer one is a row error, never truncated. */
-const MAX_LENGTH: Record<string, number> = {
+export const MAX_LENGTH = {
   order_number: 64,
   sku: 64,
   name: 255,
@@ -44,7 +44,7 @@ const MAX_LENGTH: Record<string, number> = {
   billing_address: 1000,
   shipping_address: 1000,
   customer_group_code: 64,
-};
+} as const satisfies Partial<Record<(typeof SALES_COLUMNS)[number], number>>;
 /** A record longer than this (bytes) stops the parse: no honest order line is 64 KiB. */
 export const MAX_RECORD_BYTES = 64 * 1024;
 const MAX_SHOWN_VALUE = 40;
@@ -103,7 +103,7 @@ export function parseRegionNumber(text: string, region: SalesRegion): number | u
   const value = text.trim();
   if (value === "") return undefined;
   let normalised: string | undefined;
-  if (plainLocal.test(value)) normalised = value.replace(format.decimal, ".");
+  if (plainLocal.test(value)) normalised = format.decimal === "." ? value : value.replace(format.decimal, ".");
   else if (grouped.test(value)) {
     const [whole = "", fraction] = value.split(format.decimal);
     normalised = `${whole.replace(groupSeparators, "")}${fraction === undefined ? "" : `.${fraction}`}`;
@@ -161,7 +161,45 @@ export function parseRegionDate(text: string, region: SalesRegion): string | und
 
 let lastDate: { text: string; region: SalesRegion | undefined; value: string | undefined } = { text: "", region: undefined, value: undefined };
 
+/** A digit's value, or -1. */
+const digitAt = (text: string, i: number) => {
+  const c = text.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+};
+/** The 2-digit number at `i`, or -1. */
+const twoAt = (text: string, i: number) => {
+  const a = digitAt(text, i);
+  const b = digitAt(text, i + 1);
+  return a < 0 || b < 0 ? -1 : a * 10 + b;
+};
+
+/**
+ * `YYYY-MM-DD HH:MM:SS` (or `T` between, `Z` after), the shape Magento exports `created_at` in,
+ * read digit by digit: its ISO 8601 UTC form, undefined for an impossible date or time, or null
+ * when the text has another shape (then `parseDate`'s patterns decide).
+ */
+function magentoDate(text: string): string | undefined | null {
+  const n = text.length;
+  if (n !== 19 && !(n === 20 && text.charCodeAt(19) === 90)) return null;
+  const sep = text.charCodeAt(10);
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || (sep !== 32 && sep !== 84) || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58)
+    return null;
+  const century = twoAt(text, 0);
+  const yy = twoAt(text, 2);
+  const mo = twoAt(text, 5);
+  const d = twoAt(text, 8);
+  const h = twoAt(text, 11);
+  const mi = twoAt(text, 14);
+  const s = twoAt(text, 17);
+  if (century < 0 || yy < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0) return null;
+  const y = century * 100 + yy;
+  if (y < 1970 || y > 2999 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59 || d > daysInMonth(y, mo)) return undefined;
+  return `${text.slice(0, 10)}T${text.slice(11, 19)}.000Z`;
+}
+
 function parseDate(text: string, region: SalesRegion): string | undefined {
+  const fast = magentoDate(text);
+  if (fast !== null) return fast;
   const value = text.trim();
   const iso = ISO_DATE.exec(value);
   const local = iso ? null : numberPatterns(region).localDate.exec(value);
@@ -195,34 +233,41 @@ function parseDate(text: string, region: SalesRegion): string | undefined {
 
 const shown = (value: string) => JSON.stringify(value.length > MAX_SHOWN_VALUE ? `${value.slice(0, MAX_SHOWN_VALUE)}…` : value);
 
+/** A row's error in RM365's words. */
+const rowError = (row: number, error: string): RowResult => ({ ok: false, error: `Row ${row}: ${error}` });
+
 /**
  * Checks one data record (`row` is its spreadsheet row number) and turns it into an order line,
- * or names the first thing wrong with it in RM365's words.
+ * or names the first thing wrong with it in RM365's words. Trims `fields` in place (the parser's
+ * own array: this runs for every line of a file, so it copies nothing it does not keep).
  */
-export function validateRow(fields: readonly string[], row: number, region: SalesRegion): RowResult {
-  if (fields.length < EXPECTED_COLUMNS) return { ok: false, error: `Row ${row}: Not enough columns (expected ${EXPECTED_COLUMNS}, got ${fields.length})` };
-  if (fields.length > EXPECTED_COLUMNS) return { ok: false, error: `Row ${row}: Too many columns (expected ${EXPECTED_COLUMNS}, got ${fields.length})` };
-  // By position (SALES_COLUMNS order); plain indexing, as this runs for every line of a file.
-  const v: string[] = new Array(EXPECTED_COLUMNS);
-  for (let i = 0; i < EXPECTED_COLUMNS; i++) v[i] = (fields[i] ?? "").trim();
-  const fail = (error: string): RowResult => ({ ok: false, error: `Row ${row}: ${error}` });
-  for (const [i, name] of REQUIRED) if (v[i] === "") return fail(`Missing ${name}`);
-  for (const [i, name, max] of LENGTH_CHECKS) if ((v[i] as string).length > max) return fail(`${name} is longer than ${max} characters`);
+export function validateRow(fields: string[], row: number, region: SalesRegion): RowResult {
+  if (fields.length < EXPECTED_COLUMNS) return rowError(row, `Not enough columns (expected ${EXPECTED_COLUMNS}, got ${fields.length})`);
+  if (fields.length > EXPECTED_COLUMNS) return rowError(row, `Too many columns (expected ${EXPECTED_COLUMNS}, got ${fields.length})`);
+  // By position (SALES_COLUMNS order); plain indexing.
+  const v = fields;
+  for (let i = 0; i < EXPECTED_COLUMNS; i++) v[i] = (v[i] as string).trim();
+  for (let k = 0; k < REQUIRED.length; k++) {
+    const [i, name] = REQUIRED[k] as (typeof REQUIRED)[number];
+    if (v[i] === "") return rowError(row, `Missing ${name}`);
+  }
+  for (let k = 0; k < LENGTH_CHECKS.length; k++) {
+    const [i, name, max] = LENGTH_CHECKS[k] as (typeof LENGTH_CHECKS)[number];
+    if ((v[i] as string).length > max) return rowError(row, `${name} is longer than ${max} characters`);
+  }
   const format = REGION_FORMATS[region];
   const createdText = v[COL.created_at] as string;
   const createdAt = parseRegionDate(createdText, region);
-  if (createdAt === undefined) return fail(`Invalid created_at ${shown(createdText)} (expected ${format.dateExample} or YYYY-MM-DD HH:MM:SS)`);
-  const numbers = [0, 0, 0];
-  for (let k = 0; k < NUMBER_COLUMNS.length; k++) {
-    const [i, name] = NUMBER_COLUMNS[k] as (typeof NUMBER_COLUMNS)[number];
-    const text = v[i] as string;
-    const n = parseRegionNumber(text, region);
-    if (n === undefined) return fail(`Invalid ${name} ${shown(text)} (expected a number like ${format.numberExample})`);
-    if (n < 0 && name === "qty") return fail(`Invalid qty ${shown(text)} (must not be negative)`);
-    numbers[k] = n;
-  }
+  if (createdAt === undefined) return rowError(row, `Invalid created_at ${shown(createdText)} (expected ${format.dateExample} or YYYY-MM-DD HH:MM:SS)`);
+  const qty = numberAt(v, COL.qty, region);
+  if (typeof qty === "string") return rowError(row, qty);
+  if (qty < 0) return rowError(row, `Invalid qty ${shown(v[COL.qty] as string)} (must not be negative)`);
+  const price = numberAt(v, COL.price, region);
+  if (typeof price === "string") return rowError(row, price);
+  const grandTotal = numberAt(v, COL.grand_total, region);
+  if (typeof grandTotal === "string") return rowError(row, grandTotal);
   const currency = v[COL.currency] as string;
-  if (!CURRENCY.test(currency)) return fail(`Invalid currency ${shown(currency)} (expected a 3-letter code like GBP or EUR)`);
+  if (!CURRENCY.test(currency)) return rowError(row, `Invalid currency ${shown(currency)} (expected a 3-letter code like GBP or EUR)`);
   return {
     ok: true,
     line: {
@@ -230,11 +275,11 @@ export function validateRow(fields: readonly string[], row: number, region: Sale
       created_at: createdAt,
       sku: v[COL.sku] as string,
       name: v[COL.name] as string,
-      qty: numbers[0] ?? 0,
-      price: numbers[1] ?? 0,
+      qty,
+      price,
       status: v[COL.status] as string,
       currency: currency.toUpperCase(),
-      grand_total: numbers[2] ?? 0,
+      grand_total: grandTotal,
       customer_email: v[COL.customer_email] as string,
       customer_full_name: v[COL.customer_full_name] as string,
       billing_address: v[COL.billing_address] as string,
@@ -244,12 +289,18 @@ export function validateRow(fields: readonly string[], row: number, region: Sale
   };
 }
 
+/** The number in column `i` as `region` writes it, or the error naming it. */
+function numberAt(v: readonly string[], i: number, region: SalesRegion): number | string {
+  const text = v[i] as string;
+  const n = parseRegionNumber(text, region);
+  return n === undefined ? `Invalid ${SALES_COLUMNS[i]} ${shown(text)} (expected a number like ${REGION_FORMATS[region].numberExample})` : n;
+}
+
 type Column = (typeof SALES_COLUMNS)[number];
 /** Each column's position. */
 const COL = Object.fromEntries(SALES_COLUMNS.map((name, i) => [name, i])) as Record<Column, number>;
 const REQUIRED = (["order_number", "sku", "created_at"] as const).map((name) => [COL[name], name] as const);
 const LENGTH_CHECKS = Object.entries(MAX_LENGTH).map(([name, max]) => [COL[name as Column], name, max] as const);
-const NUMBER_COLUMNS = (["qty", "price", "grand_total"] as const).map((name) => [COL[name], name] as const);
 const CURRENCY = /^[A-Za-z]{3}$/;
 
 /** The delimiter a header line uses most: `,`, `;` or tab (`,` on a tie). */
@@ -265,6 +316,12 @@ export function chooseDelimiter(headerLine: string): "," | ";" | "\t" {
 export interface CsvRecord {
   row: number;
   fields: string[];
+}
+
+/** Consecutive records: `records[k]` is spreadsheet row `first + k`. */
+export interface CsvBatch {
+  first: number;
+  records: string[][];
 }
 
 /** A file that cannot be read as CSV at all (a stray quote, a record past MAX_RECORD_BYTES). */
@@ -375,12 +432,12 @@ function parseInto(records: string[][], text: string, at: number, delimiter: num
 const HEAD_BYTES = 64 * 1024;
 
 /**
- * The records of a CSV byte stream, header first, a chunk's worth at a time (one array per
- * chunk read: no await per record). Bytes are read only as fast as batches are taken; at most
+ * The records of a CSV byte stream, header first, a chunk's worth at a time (one batch per
+ * chunk read: no await and no wrapper object per record). Bytes are read only as fast as batches are taken; at most
  * one incomplete record (≤ MAX_RECORD_BYTES) is carried between chunks. UTF-8, a leading BOM
  * dropped; the delimiter is read off the header line.
  */
-export async function* csvRecordBatches(body: ReadableStream<Uint8Array>): AsyncGenerator<CsvRecord[]> {
+export async function* csvRecordBatches(body: ReadableStream<Uint8Array>): AsyncGenerator<CsvBatch> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let text = "";
@@ -417,8 +474,9 @@ export async function* csvRecordBatches(body: ReadableStream<Uint8Array>): Async
         );
       }
       if (parsed.records.length === 0) continue;
-      const batch = parsed.records.map((fields) => ({ row: ++row, fields }));
-      yield batch;
+      const first = row + 1;
+      row += parsed.records.length;
+      yield { first, records: parsed.records };
     }
   } finally {
     await reader.cancel().catch(() => undefined);
@@ -427,5 +485,6 @@ export async function* csvRecordBatches(body: ReadableStream<Uint8Array>): Async
 
 /** The records of a CSV byte stream one by one (see {@link csvRecordBatches}). */
 export async function* csvRecords(body: ReadableStream<Uint8Array>): AsyncGenerator<CsvRecord> {
-  for await (const batch of csvRecordBatches(body)) yield* batch;
+  for await (const { first, records } of csvRecordBatches(body))
+    for (let k = 0; k < records.length; k++) yield { row: first + k, fields: records[k] as string[] };
 }

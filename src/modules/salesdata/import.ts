@@ -12,7 +12,7 @@ import { AppError } from "../../lib/errors";
 import { type ReapDeps, reapExpired } from "../../lib/jobs";
 import { describeError, log } from "../../lib/logging";
 import type { SalesImportMessage } from "../../queues/messages";
-import { CsvFormatError, csvRecordBatches, EXPECTED_COLUMNS, type SalesLine, validateRow } from "./csv";
+import { CsvFormatError, csvRecordBatches, EXPECTED_COLUMNS, MAX_LENGTH, type SalesLine, validateRow } from "./csv";
 import { salesImportJobKind } from "./lease";
 import type { UploadResult } from "./schemas";
 import {
@@ -207,13 +207,17 @@ class LineKeys {
 
   /** Records `line` (on `row`); answers the row it first appeared on if it is a repeat. */
   repeatOf(line: SalesLine, row: number): number | undefined {
-    // Length-prefixed, so no order number / SKU pair can spell another's key.
-    const key = `${line.order_number.length}:${line.order_number}${line.sku}`;
+    // The SKU's length (≤ 64: validateRow) as the key's last character, so no order number / SKU
+    // pair can spell another's key.
+    const key = line.order_number + line.sku + (SKU_LENGTHS[line.sku.length] as string);
     const first = this.#first.get(key);
     if (first === undefined) this.#first.set(key, row);
     return first;
   }
 }
+
+/** One character per SKU length, 0 … MAX_LENGTH.sku (validateRow refuses a longer SKU). */
+const SKU_LENGTHS = Array.from({ length: MAX_LENGTH.sku + 1 }, (_, n) => String.fromCharCode(n));
 
 const duplicateLine = (row: number, first: number) => `Row ${row}: duplicate order_number + sku (first at row ${first})`;
 
@@ -350,12 +354,14 @@ async function readFile(
     const body = await openOriginal(deps.files, key);
     stages.openMs += performance.now() - t;
     t = performance.now();
-    for await (const records of csvRecordBatches(body)) {
+    for await (const { first: firstRow, records } of csvRecordBatches(body)) {
       // t: when the current stretch began (parse: waiting for records; check: the lines' own work).
       const parsed = performance.now();
       stages.parseMs += parsed - t;
       t = parsed;
-      for (const { row, fields } of records) {
+      for (let k = 0; k < records.length; k++) {
+        const row = firstRow + k;
+        const fields = records[k] as string[];
         if (row === 1) {
           // The header: its names are not checked (exports name them differently), its width is.
           if (fields.length !== EXPECTED_COLUMNS) {
