@@ -100,3 +100,32 @@ export async function loginAs(role: string, extra: Parameters<typeof makeUser>[1
   if (status !== 200) throw new Error(`login as ${role} failed: ${status} ${JSON.stringify(json)}`);
   return { ...user, token: str(json.access_token), refresh: str(json.refresh_token), login: json };
 }
+
+/**
+ * A body like a Workers request body or R2 object body: a byte stream that fills whatever buffer
+ * a BYOB read offers and hands a default reader 4 KiB chunks (as workerd does).
+ */
+export function socketLikeStream(body: Uint8Array): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream({
+    type: "bytes",
+    pull(c) {
+      const request = c.byobRequest;
+      if (at >= body.length) {
+        c.close();
+        request?.respond(0);
+        return;
+      }
+      if (request?.view) {
+        const n = Math.min(request.view.byteLength, body.length - at);
+        new Uint8Array(request.view.buffer, request.view.byteOffset, n).set(body.subarray(at, at + n));
+        at += n;
+        request.respond(n);
+      } else {
+        const end = Math.min(body.length, at + 4096);
+        c.enqueue(body.slice(at, end));
+        at = end;
+      }
+    },
+  });
+}

@@ -6,6 +6,7 @@ import { createDb } from "../../src/db/client";
 import { AppError } from "../../src/lib/errors";
 import { isPending } from "../../src/lib/files";
 import { route } from "../../src/lib/route";
+import { READ_CHUNK_BYTES } from "../../src/lib/streams";
 import {
   incomingUpload,
   MAX_UPLOADS,
@@ -22,9 +23,10 @@ import {
   uploadAdmission,
   uploadMemory,
   uploadSenders,
+  uploadTimings,
 } from "../../src/lib/uploads";
 import type { Principal } from "../../src/types";
-import type { Json } from "../helpers";
+import { type Json, socketLikeStream } from "../helpers";
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: files of each kind, built from their signatures.
@@ -809,6 +811,26 @@ describe("receiveUpload: large uploads take a slot of the isolate's pool", () =>
       // It gave the slot back when it ended: the one released above is free again.
       expect([uploadMemory.free, uploadMemory.waiting]).toEqual([1, 0]);
     });
+  });
+});
+
+describe("receiveUpload: a byte-stream body is read in READ_CHUNK_BYTES buffers (lib/streams.ts)", () => {
+  it("stores every byte in ~1/16 of the reads 4 KiB chunks would take", async () => {
+    const data = bytes("ISO-10303-21;\n", filler(1024 * 1024, 3));
+    const form = multipart([{ name: "file", filename: "big.stp", data }]);
+    const timings = uploadTimings();
+    const upload = await receiveUpload(
+      {
+        headers: new Headers({ "content-type": `multipart/form-data; boundary=${BOUNDARY}` }),
+        body: socketLikeStream(form),
+        sender: `user:byob-${crypto.randomUUID()}`,
+      },
+      { ...ROUTES.documents, bucket: env.FILES, db: createDb(env.DB), now: () => new Date(), timings } as ReceiveUploadOptions,
+    );
+    expect(await objectBytes(upload.files[0]?.key ?? "")).toEqual(data);
+    // 4 KiB chunks: ~258 reads; READ_CHUNK_BYTES buffers: form.length / 64 KiB + the end.
+    expect(timings.reads).toBeLessThanOrEqual(Math.ceil(form.length / READ_CHUNK_BYTES) + 2);
+    await upload.discard();
   });
 });
 

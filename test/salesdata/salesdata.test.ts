@@ -4,11 +4,11 @@ import { describe, expect, it } from "vitest";
 import type { Db } from "../../src/db/client";
 import { salesImportLines, salesImports, salesRows } from "../../src/db/schema";
 import { incomingUpload } from "../../src/lib/uploads";
-import { csvRecords, parseRegionDate, parseRegionNumber, validateRow } from "../../src/modules/salesdata/csv";
+import { csvRecordBatches, csvRecords, parseRegionDate, parseRegionNumber, validateRow } from "../../src/modules/salesdata/csv";
 import { sqlLiteral } from "../../src/modules/salesdata/import";
 import { importSalesFile, STALLED_IMPORT_MS, sweepStalledImports, validateFile } from "../../src/modules/salesdata/service";
 import type { Principal } from "../../src/types";
-import { arr, call, type Json, loginAs, str, testDeps, unique } from "../helpers";
+import { arr, call, type Json, loginAs, socketLikeStream, str, testDeps, unique } from "../helpers";
 
 const HEADER =
   "order_number,created_at,sku,name,qty,price,status,currency,grand_total,customer_email,customer_full_name,billing_address,shipping_address,customer_group_code";
@@ -778,6 +778,23 @@ describe("sales CSV rules", () => {
     expect(parseRegionDate("31-04-2026", "nl")).toBeUndefined();
     expect(parseRegionDate("30.04.2026", "de")).toBe("2026-04-30T00:00:00.000Z");
     expect(parseRegionDate("31/12/2026 23:59:59", "fr")).toBe("2026-12-31T23:59:59.000Z");
+  });
+
+  it("reads a byte-stream body (an R2 object's) in 64 KiB pieces, every record whole and numbered", async () => {
+    const lines = Array.from({ length: 5000 }, (_, i) => `O${i},"a ""quoted"", name ${i}",${i}`);
+    const text = `${HEADER}\r\n${lines.join("\r\n")}\r\n`;
+    const bytes = new TextEncoder().encode(text);
+    let batches = 0;
+    const rows: { row: number; fields: string[] }[] = [];
+    for await (const { first, records } of csvRecordBatches(socketLikeStream(bytes))) {
+      batches++;
+      records.forEach((fields, k) => rows.push({ row: first + k, fields }));
+    }
+    expect(rows).toHaveLength(5001);
+    expect(rows[4321]).toEqual({ row: 4322, fields: ["O4320", 'a "quoted", name 4320', "4320"] });
+    expect(rows.every((r, i) => r.row === i + 1)).toBe(true);
+    // 4 KiB chunks would be ~40 batches for these ~160 KB.
+    expect(batches).toBeLessThanOrEqual(Math.ceil(bytes.length / (64 * 1024)) + 1);
   });
 
   it("numbers records as spreadsheet rows, a quoted line break staying in its row", async () => {

@@ -46,6 +46,7 @@ import { AppError } from "../errors";
 import { deleteFiles, holdFiles, MAX_KEYS_PER_STATEMENT, releaseFiles } from "../files";
 import { describeError, log } from "../logging";
 import { actorOf, type Principal } from "../principal";
+import { type ChunkReader, chunkReader } from "../streams";
 import { malformed, tooLarge, unsupported } from "./errors";
 import { KIND_INFO, SNIFF_BYTES, sanitizeFilename, sniffKind, type UploadKind } from "./kinds";
 import { slotOf, type UploadSlot, uploadAdmission, uploadMemory, uploadSenders } from "./memory";
@@ -138,9 +139,11 @@ export interface ReceiveUploadOptions {
  * waiting on R2 (`storeMs`: for the part in flight, the single put, completing; a part is sent
  * while the next fills, so its time is counted only when the receive waits for it), the
  * pending records (`holdMs`) and the admission and a slot of the isolate's large-upload pool (`slotMs`).
- * The rest of the receive is the multipart parse and the copies into the part buffer.
+ * The rest of the receive is the multipart parse and the copies into the part buffer. `reads`
+ * counts the body's reads.
  */
 export interface UploadTimings {
+  reads: number;
   readMs: number;
   hashMs: number;
   checkMs: number;
@@ -150,7 +153,7 @@ export interface UploadTimings {
 }
 
 /** Fresh counters for `ReceiveUploadOptions.timings`. */
-export const uploadTimings = (): UploadTimings => ({ readMs: 0, hashMs: 0, checkMs: 0, storeMs: 0, holdMs: 0, slotMs: 0 });
+export const uploadTimings = (): UploadTimings => ({ reads: 0, readMs: 0, hashMs: 0, checkMs: 0, storeMs: 0, holdMs: 0, slotMs: 0 });
 
 /** One stored file. */
 export interface UploadedFile {
@@ -228,9 +231,10 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
     slot.release();
     place.release();
   });
-  let reader: ReadableStreamDefaultReader<Uint8Array>;
+  // 64 KiB reads where the body is a byte stream (a request body is): see lib/streams.ts.
+  let reader: ChunkReader;
   try {
-    reader = upload.body.getReader();
+    reader = chunkReader(upload.body);
   } catch (err) {
     admission.release();
     throw err;
@@ -350,7 +354,7 @@ function progressReader(
 
 /** The body's reader, adding its waits to `timings.readMs` when timings are asked for. */
 function timedReader(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
+  reader: Pick<ReadableStreamDefaultReader<Uint8Array>, "read">,
   timings: UploadTimings | undefined,
 ): Pick<ReadableStreamDefaultReader<Uint8Array>, "read"> {
   if (!timings) return reader;
@@ -360,6 +364,7 @@ function timedReader(
       try {
         return await reader.read();
       } finally {
+        timings.reads++;
         timings.readMs += performance.now() - t0;
       }
     },

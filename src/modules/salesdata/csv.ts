@@ -14,6 +14,7 @@
  *   (Magento exports its `created_at` in UTC).
  */
 import type { SalesRegion } from "../../db/schema";
+import { chunkReader } from "../../lib/streams";
 
 export const SALES_COLUMNS = [
   "order_number",
@@ -438,7 +439,8 @@ const HEAD_BYTES = 64 * 1024;
  * dropped; the delimiter is read off the header line.
  */
 export async function* csvRecordBatches(body: ReadableStream<Uint8Array>): AsyncGenerator<CsvBatch> {
-  const reader = body.getReader();
+  // 64 KiB reads where the body is a byte stream (an R2 object's is): see lib/streams.ts.
+  const reader = chunkReader(body);
   const decoder = new TextDecoder();
   let text = "";
   let delimiter = -1;
