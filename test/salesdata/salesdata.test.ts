@@ -788,7 +788,7 @@ describe("sales CSV rules", () => {
     const rows: { row: number; fields: string[] }[] = [];
     for await (const { first, records } of csvRecordBatches(socketLikeStream(bytes))) {
       batches++;
-      records.forEach((fields, k) => rows.push({ row: first + k, fields }));
+      for (const [k, fields] of records.entries()) rows.push({ row: first + k, fields });
     }
     expect(rows).toHaveLength(5001);
     expect(rows[4321]).toEqual({ row: 4322, fields: ["O4320", 'a "quoted", name 4320', "4320"] });
