@@ -100,12 +100,17 @@ interface SendOptions {
   sender?: string;
 }
 
-/** The body as a client streams it: chunk by chunk, only as fast as the server reads. */
+/**
+ * The body as a client streams it: chunk by chunk, only as fast as the server reads. A byte
+ * stream, as a Workers request body is, so the receive reads it as in production (BYOB reads:
+ * lib/streams.ts); the stalling bodies below are plain streams (the default reader's path).
+ */
 function streamOf(body: Uint8Array, opts: SendOptions): ReadableStream<Uint8Array> {
   const sizes = opts.chunks ?? [64 * 1024];
   let at = 0;
   let i = 0;
-  return new ReadableStream<Uint8Array>({
+  return new ReadableStream({
+    type: "bytes",
     pull(controller) {
       if (opts.failAt !== undefined && at >= opts.failAt) {
         controller.error(new Error("client went away"));
@@ -113,6 +118,7 @@ function streamOf(body: Uint8Array, opts: SendOptions): ReadableStream<Uint8Arra
       }
       if (at >= body.length) {
         controller.close();
+        controller.byobRequest?.respond(0);
         return;
       }
       const size = sizes[i++ % sizes.length] ?? 1;
