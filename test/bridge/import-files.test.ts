@@ -1,9 +1,10 @@
 /** POST /api/v1/imports/files: what it stores, and what it refuses without storing anything. */
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_UPLOADS_PER_SENDER, uploadSenders } from "../../src/lib/uploads";
-import { importFileKind } from "../../src/modules/bridge/upload";
-import { freshIp, loginAs } from "../helpers";
+import { AppError } from "../../src/lib/errors";
+import { MAX_UPLOADS_PER_SENDER, uploadAdmission, uploadSenders } from "../../src/lib/uploads";
+import { type ImportFileDeadlines, importFileKind, storeImportFile } from "../../src/modules/bridge/upload";
+import { freshIp, loginAs, testDeps } from "../helpers";
 import { uploadLegacyFile } from "./helpers";
 
 const stored = async () => (await env.FILES.list({ prefix: "imports/" })).objects.length;
@@ -60,5 +61,67 @@ describe("legacy file uploads", () => {
     // Its place came back: the same upload goes through.
     expect(await uploadLegacyFile(admin.token, '{"CC_USER":[]}')).toMatchObject({ status: 201 });
     expect(uploadSenders.held()).toBe(0);
+  });
+
+  /** A SQLite file's body that sends its first 4 KiB, then `trickle` bytes every `everyMs` (none: nothing more). */
+  function slowFile(trickle?: { bytes: number; everyMs: number }) {
+    let timer: ReturnType<typeof setInterval> | undefined;
+    const first = new Uint8Array(4096);
+    first.set(new TextEncoder().encode("SQLite format 3\0"));
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(first);
+        if (trickle) timer = setInterval(() => c.enqueue(new Uint8Array(trickle.bytes)), trickle.everyMs);
+      },
+      cancel() {
+        clearInterval(timer);
+      },
+    });
+    return { body, stop: () => clearInterval(timer) };
+  }
+  const store = (body: ReadableStream<Uint8Array>, declared: number, deadlines: ImportFileDeadlines, sender = `user:legacy-${crypto.randomUUID()}`) =>
+    storeImportFile(testDeps(), { headers: new Headers({ "content-length": String(declared) }), body, sender }, deadlines).then(
+      () => "stored",
+      (err: unknown) => err,
+    );
+
+  it("a body that stalls is refused (400, upload_stalled), stores nothing and gives its admission and place back", async () => {
+    const before = await stored();
+    const slow = slowFile();
+    const err = await store(slow.body, 1024 * 1024, { stallMs: 300 });
+    slow.stop();
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ status: 400, details: [{ code: "upload_stalled" }] });
+    expect(await stored()).toBe(before);
+    expect([uploadAdmission.free, uploadAdmission.waiting, uploadSenders.held()]).toEqual([uploadAdmission.slots, 0, 0]);
+  });
+
+  it("a body bringing just enough per window is still refused at the receive deadline (400, upload_too_slow)", async () => {
+    const before = await stored();
+    // 64 KiB every 50 ms passes every 200 ms window, forever: the 700 ms deadline ends it.
+    const slow = slowFile({ bytes: 64 * 1024, everyMs: 50 });
+    const err = await store(slow.body, 50 * 1024 * 1024, { stallMs: 200, maxReceiveMs: 700 });
+    slow.stop();
+    expect(err).toMatchObject({ status: 400, details: [{ code: "upload_too_slow" }] });
+    expect(await stored()).toBe(before);
+    expect([uploadAdmission.free, uploadSenders.held()]).toEqual([uploadAdmission.slots, 0]);
+  });
+
+  it("takes one of the isolate's upload admissions: with none free it waits, then is a 503, storing nothing", async () => {
+    const admin = await loginAs("admin");
+    const wait = uploadAdmission.waitMs;
+    const held = await Promise.all(Array.from({ length: uploadAdmission.slots }, () => uploadAdmission.acquire()));
+    const before = await stored();
+    try {
+      uploadAdmission.waitMs = 200;
+      const refused = await uploadLegacyFile(admin.token, '{"CC_USER":[]}');
+      expect(refused).toMatchObject({ status: 503, json: { error: "SERVICE_UNAVAILABLE" } });
+      expect(await stored()).toBe(before);
+    } finally {
+      uploadAdmission.waitMs = wait;
+      for (const slot of held) slot.release();
+    }
+    expect(await uploadLegacyFile(admin.token, '{"CC_USER":[]}')).toMatchObject({ status: 201 });
+    expect([uploadAdmission.free, uploadSenders.held()]).toEqual([uploadAdmission.slots, 0]);
   });
 });

@@ -6,6 +6,7 @@
  * - memory.ts    the isolate's admission of uploads and its pool of slots for large ones (full-size part buffers)
  * - errors.ts    the 4xx errors uploads answer
  */
+export { uploadStalled, uploadTooSlow } from "./errors";
 export { MAX_FILENAME_LENGTH, sanitizeFilename, sniffKind, type UploadKind } from "./kinds";
 export {
   LARGE_UPLOAD_WAIT_MS,
@@ -31,7 +32,10 @@ export {
   type ReceivedUpload,
   type ReceiveUploadOptions,
   receiveUpload,
+  SLOT_PROGRESS_BYTES,
   SMALL_BUFFER_BYTES,
+  UPLOAD_MAX_MS,
+  UPLOAD_STALL_MS,
   type UploadedFile,
   type UploadTimings,
   uploadSender,

@@ -47,7 +47,7 @@ import { deleteFiles, holdFiles, MAX_KEYS_PER_STATEMENT, releaseFiles } from "..
 import { describeError, log } from "../logging";
 import { actorOf, type Principal } from "../principal";
 import { type ChunkReader, chunkReader } from "../streams";
-import { malformed, tooLarge, unsupported } from "./errors";
+import { malformed, tooLarge, unsupported, uploadStalled, uploadTooSlow } from "./errors";
 import { KIND_INFO, SNIFF_BYTES, sanitizeFilename, sniffKind, type UploadKind } from "./kinds";
 import { slotOf, type UploadSlot, uploadAdmission, uploadMemory, uploadSenders } from "./memory";
 import { boundaryOf, concat, decodeUtf8, MAX_PART_HEADER_BYTES, MultipartReader, partOf } from "./multipart";
@@ -289,16 +289,6 @@ export const SLOT_PROGRESS_BYTES = 64 * 1024;
  */
 export const UPLOAD_MAX_MS = 20 * 60_000;
 
-const tooSlow = (ms: number) => {
-  const message = `the upload did not finish within ${ms >= 120_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 1000)} s`}`;
-  return new AppError("BAD_REQUEST", `Malformed multipart body: ${message}`, { details: [{ path: "body", message, code: "upload_too_slow" }] });
-};
-
-const stalled = (ms: number) => {
-  const message = `the upload stalled: too little arrived in ${Math.round(ms / 1000)} s`;
-  return new AppError("BAD_REQUEST", `Malformed multipart body: ${message}`, { details: [{ path: "body", message, code: "upload_stalled" }] });
-};
-
 /**
  * `reader` with a progress deadline: every `stallMs` spent waiting on the client (time in
  * `read()`, not the server's own work or its wait for a pool slot) must bring at least
@@ -328,11 +318,11 @@ function progressReader(
       let timer: ReturnType<typeof setTimeout> | undefined;
       let overall: ReturnType<typeof setTimeout> | undefined;
       const deadline = new Promise<never>((_, reject) => {
-        overall = setTimeout(() => reject(tooSlow(maxMs)), Math.max(0, endsAt - Date.now()));
+        overall = setTimeout(() => reject(uploadTooSlow(maxMs)), Math.max(0, endsAt - Date.now()));
         const check = () => {
           waited += Date.now() - started;
           started = Date.now();
-          if (!windowOk()) reject(stalled(stallMs));
+          if (!windowOk()) reject(uploadStalled(stallMs));
           else timer = setTimeout(check, stallMs - waited);
         };
         timer = setTimeout(check, Math.max(0, stallMs - waited));
@@ -341,8 +331,8 @@ function progressReader(
         const result = await Promise.race([reader.read(), deadline]);
         waited += Date.now() - started;
         if (!result.done) bytes += result.value.byteLength;
-        if (!windowOk()) throw stalled(stallMs);
-        if (!result.done && Date.now() >= endsAt) throw tooSlow(maxMs);
+        if (!windowOk()) throw uploadStalled(stallMs);
+        if (!result.done && Date.now() >= endsAt) throw uploadTooSlow(maxMs);
         return result;
       } finally {
         clearTimeout(timer);
