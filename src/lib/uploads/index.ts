@@ -9,6 +9,7 @@
 export { uploadStalled, uploadTooSlow } from "./errors";
 export { MAX_FILENAME_LENGTH, sanitizeFilename, sniffKind, type UploadKind } from "./kinds";
 export {
+  admitUpload,
   LARGE_UPLOAD_WAIT_MS,
   MAX_LARGE_UPLOADS,
   MAX_LARGE_UPLOADS_WAITING,
@@ -29,6 +30,7 @@ export {
   incomingUpload,
   type KindLimit,
   PART_BYTES,
+  progressReader,
   type ReceivedUpload,
   type ReceiveUploadOptions,
   receiveUpload,

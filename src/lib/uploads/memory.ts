@@ -250,3 +250,31 @@ export class SenderPlaces {
 
 /** This isolate's places per sender: every receiveUpload() takes one before its admission. */
 export const uploadSenders = new SenderPlaces();
+
+/**
+ * One of `sender`'s places (429 past MAX_UPLOADS_PER_SENDER), then one of the isolate's upload
+ * admissions (waits with the body unread, or the pool's 503): one slot that gives both back,
+ * once. Every upload takes it before reading its body (receiveUpload, the legacy-file upload).
+ * `waitUntil` keeps a client that goes while it waits from leaving a dead waiter: the wait still
+ * ends in the request's code, which gives the slot back.
+ */
+export async function admitUpload(sender: string, waitUntil?: (promise: Promise<unknown>) => void): Promise<UploadSlot> {
+  const place = uploadSenders.take(sender);
+  try {
+    const admitted = uploadAdmission.acquire();
+    waitUntil?.(
+      admitted.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    const slot = await admitted;
+    return slotOf(() => {
+      slot.release();
+      place.release();
+    });
+  } catch (err) {
+    place.release();
+    throw err;
+  }
+}

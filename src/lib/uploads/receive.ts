@@ -49,7 +49,7 @@ import { actorOf, type Principal } from "../principal";
 import { type ChunkReader, chunkReader } from "../streams";
 import { malformed, tooLarge, unsupported, uploadStalled, uploadTooSlow } from "./errors";
 import { KIND_INFO, SNIFF_BYTES, sanitizeFilename, sniffKind, type UploadKind } from "./kinds";
-import { slotOf, type UploadSlot, uploadAdmission, uploadMemory, uploadSenders } from "./memory";
+import { admitUpload, type UploadSlot, uploadMemory } from "./memory";
 import { boundaryOf, concat, decodeUtf8, MAX_PART_HEADER_BYTES, MultipartReader, partOf } from "./multipart";
 
 /**
@@ -203,34 +203,14 @@ export async function receiveUpload(upload: IncomingUpload, options: ReceiveUplo
   if (upload.body === null) throw malformed("the body is empty");
   if (upload.body.locked) throw new Error("receiveUpload(): the body is already being read");
 
-  // The sender's place first (at most MAX_UPLOADS_PER_SENDER in progress: 429), then admission
-  // (at most MAX_UPLOADS receive at once in an isolate): waits with the body unread, or throws
-  // the pool's 503. Both are released when the receive ends (`run`).
-  const place = uploadSenders.take(upload.sender);
+  // The sender's place, then admission (`admitUpload`): both go back when the receive ends (`run`).
   const t0 = performance.now();
-  let slot: UploadSlot;
+  let admission: UploadSlot;
   try {
-    const admitted = uploadAdmission.acquire();
-    // A client gone while it waits: the wait still ends in this request's code (its slot is
-    // taken, the body's read fails, the slot goes back) instead of lingering as a dead waiter.
-    options.waitUntil?.(
-      admitted.then(
-        () => undefined,
-        () => undefined,
-      ),
-    );
-    slot = await admitted;
-  } catch (err) {
-    place.release();
-    throw err;
+    admission = await admitUpload(upload.sender, options.waitUntil);
   } finally {
     if (options.timings) options.timings.slotMs += performance.now() - t0;
   }
-  // The admission and the sender's place go back together, once.
-  const admission = slotOf(() => {
-    slot.release();
-    place.release();
-  });
   // 64 KiB reads where the body is a byte stream (a request body is): see lib/streams.ts.
   let reader: ChunkReader;
   try {
@@ -292,13 +272,16 @@ export const UPLOAD_MAX_MS = 20 * 60_000;
 /**
  * `reader` with a progress deadline: every `stallMs` spent waiting on the client (time in
  * `read()`, not the server's own work or its wait for a pool slot) must bring at least
- * SLOT_PROGRESS_BYTES; otherwise the pending read fails with a 400. Every receive holds an
- * admission (and a large one a pool slot), so none may keep it by trickling.
+ * SLOT_PROGRESS_BYTES, and no read may end after `endsAt`; otherwise the pending read fails with
+ * a 400 (`uploadStalled`, `uploadTooSlow`; `what` opens its message). Every receive holds an
+ * admission (and a large one a pool slot), so none may keep it by trickling. The legacy-file
+ * upload (src/modules/bridge/upload.ts) reads its body through it too.
  */
-function progressReader(
+export function progressReader(
   reader: Pick<ReadableStreamDefaultReader<Uint8Array>, "read">,
   stallMs: number,
   endsAt: number,
+  what?: string,
 ): Pick<ReadableStreamDefaultReader<Uint8Array>, "read"> {
   const maxMs = endsAt - Date.now();
   /** Time waited on the client in this window, and bytes it brought. */
@@ -318,11 +301,11 @@ function progressReader(
       let timer: ReturnType<typeof setTimeout> | undefined;
       let overall: ReturnType<typeof setTimeout> | undefined;
       const deadline = new Promise<never>((_, reject) => {
-        overall = setTimeout(() => reject(uploadTooSlow(maxMs)), Math.max(0, endsAt - Date.now()));
+        overall = setTimeout(() => reject(uploadTooSlow(maxMs, what)), Math.max(0, endsAt - Date.now()));
         const check = () => {
           waited += Date.now() - started;
           started = Date.now();
-          if (!windowOk()) reject(uploadStalled(stallMs));
+          if (!windowOk()) reject(uploadStalled(stallMs, what));
           else timer = setTimeout(check, stallMs - waited);
         };
         timer = setTimeout(check, Math.max(0, stallMs - waited));
@@ -331,8 +314,8 @@ function progressReader(
         const result = await Promise.race([reader.read(), deadline]);
         waited += Date.now() - started;
         if (!result.done) bytes += result.value.byteLength;
-        if (!windowOk()) throw uploadStalled(stallMs);
-        if (!result.done && Date.now() >= endsAt) throw uploadTooSlow(maxMs);
+        if (!windowOk()) throw uploadStalled(stallMs, what);
+        if (!result.done && Date.now() >= endsAt) throw uploadTooSlow(maxMs, what);
         return result;
       } finally {
         clearTimeout(timer);

@@ -19,17 +19,7 @@ import type { Deps } from "../../lib/deps";
 import { AppError } from "../../lib/errors";
 import { deleteFiles } from "../../lib/files";
 import { chunkReader } from "../../lib/streams";
-import {
-  type IncomingUpload,
-  SLOT_PROGRESS_BYTES,
-  UPLOAD_MAX_MS,
-  UPLOAD_STALL_MS,
-  type UploadSlot,
-  uploadAdmission,
-  uploadSenders,
-  uploadStalled,
-  uploadTooSlow,
-} from "../../lib/uploads";
+import { admitUpload, type IncomingUpload, progressReader, UPLOAD_MAX_MS, UPLOAD_STALL_MS, type UploadSlot } from "../../lib/uploads";
 import { holdUpload } from "./upload-outbox";
 
 export type ImportFileKind = "sqlite" | "gzip" | "tar" | "json";
@@ -56,7 +46,7 @@ const refused = (message: string) => new AppError("UNSUPPORTED_MEDIA_TYPE", mess
 
 /** The receive's deadlines (tests shorten them): as every upload's (src/lib/uploads/receive.ts). */
 export interface ImportFileDeadlines {
-  /** A window (ms) in which the body must bring SLOT_PROGRESS_BYTES, else 400 `upload_stalled`. */
+  /** Each window (ms) of waiting on the client must bring SLOT_PROGRESS_BYTES, else 400 `upload_stalled`. */
   stallMs?: number;
   /** The longest the body may take (ms), else 400 `upload_too_slow`. */
   maxReceiveMs?: number;
@@ -87,53 +77,21 @@ export async function storeImportFile(
       details: [{ path: "body", message: `at most ${max} bytes`, code: "too_large" }],
     });
   }
-  // One of the sender's upload places (at most MAX_UPLOADS_PER_SENDER in progress: 429), then one
-  // of the isolate's admissions (the body unread while it waits; 503), as every upload.
-  let place: UploadSlot | undefined;
-  let admission: UploadSlot | undefined;
+  // One of the sender's places (429), then an admission (waits, or 503), as every upload.
+  let admission: UploadSlot;
   try {
-    place = uploadSenders.take(upload.sender);
-    const admitted = uploadAdmission.acquire();
-    // A client gone while it waits: the wait still ends in this request's code, which gives the
-    // admission back, instead of lingering as a dead waiter (as receiveUpload does).
-    deps.waitUntil(admitted.then(noop, noop));
-    admission = await admitted;
+    admission = await admitUpload(upload.sender, deps.waitUntil);
   } catch (err) {
-    place?.release();
-    await upload.body.cancel().catch(() => undefined);
+    await upload.body.cancel().catch(noop);
     throw err;
   }
-  const held = { place, admission };
-  const outcome = streamImportFile(deps, upload.body, declared, deadlines).finally(() => {
-    held.admission.release();
-    held.place.release();
-  });
+  const outcome = streamImportFile(deps, upload.body, declared, deadlines).finally(() => admission.release());
   // The stream runs to its end (stored, or refused and cleaned up) even if the client goes.
   deps.waitUntil(outcome.then(noop, noop));
   return await outcome;
 }
 
 const noop = () => undefined;
-
-/**
- * Aborts `controller` when the body brings less than SLOT_PROGRESS_BYTES in a window of
- * `stallMs` of wall time (`arrived()` counts its bytes) or is still arriving after `maxReceiveMs`.
- * Returns the stop.
- */
-function watchProgress(controller: AbortController, arrived: () => number, { stallMs = UPLOAD_STALL_MS, maxReceiveMs = UPLOAD_MAX_MS }: ImportFileDeadlines) {
-  const what = "The upload was refused";
-  let windowStart = arrived();
-  const window = setInterval(() => {
-    const now = arrived();
-    if (now - windowStart < SLOT_PROGRESS_BYTES) controller.abort(uploadStalled(stallMs, what));
-    windowStart = now;
-  }, stallMs);
-  const overall = setTimeout(() => controller.abort(uploadTooSlow(maxReceiveMs, what)), maxReceiveMs);
-  return () => {
-    clearInterval(window);
-    clearTimeout(overall);
-  };
-}
 
 /** The body into R2 under a new pending key, its kind judged by its first bytes (see `storeImportFile`). */
 async function streamImportFile(
@@ -144,10 +102,8 @@ async function streamImportFile(
 ): Promise<StoredImportFile> {
   let kind: ImportFileKind | null = null;
   let head = new Uint8Array(0);
-  let arrived = 0;
   const judge = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      arrived += chunk.byteLength;
       if (kind === null) {
         const joined = new Uint8Array(head.length + chunk.length);
         joined.set(head);
@@ -175,25 +131,27 @@ async function streamImportFile(
   const key = `imports/${crypto.randomUUID()}`;
   await holdUpload(deps.db, key, deps.now(), deps.config.JOB_LEASE_SECONDS);
   const sized = new FixedLengthStream(declared);
-  // The body through our own reader (64 KiB reads: lib/streams.ts), so a deadline ends even a
-  // read the client never answers: the pending read loses the race, the pipe fails with the
-  // deadline's 400, and the body is cancelled.
+  // The body through our own reader (64 KiB reads: lib/streams.ts) with the upload deadlines
+  // (`progressReader`): a deadline fails the pending read, the pipe fails with its 400, and the
+  // body is cancelled.
   const reader = chunkReader(body);
-  const abort = new AbortController();
-  const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener("abort", () => reject(abort.signal.reason), { once: true }));
-  aborted.catch(noop);
+  const progress = progressReader(
+    reader,
+    deadlines.stallMs ?? UPLOAD_STALL_MS,
+    Date.now() + (deadlines.maxReceiveMs ?? UPLOAD_MAX_MS),
+    "The upload was refused",
+  );
   const source = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const { done, value } = await Promise.race([reader.read(), aborted]);
+      const { done, value } = await progress.read();
       if (done) controller.close();
       else controller.enqueue(value);
     },
     cancel: (reason) => reader.cancel(reason),
   });
-  const stopWatching = watchProgress(abort, () => arrived, deadlines);
   const piping = source.pipeThrough(judge).pipeTo(sized.writable);
   // R2 stores the object only when its stream ends whole: a refused or cut body leaves nothing.
-  const [stored, piped] = await Promise.allSettled([deps.files.put(key, sized.readable), piping]).finally(stopWatching);
+  const [stored, piped] = await Promise.allSettled([deps.files.put(key, sized.readable), piping]);
   await reader.cancel().catch(noop);
   if (stored.status === "rejected" || piped.status === "rejected") await deleteFiles(deps, [key]);
   if (piped.status === "rejected" && piped.reason instanceof AppError) throw piped.reason;
