@@ -113,6 +113,12 @@ export interface Attachment<State> {
  */
 export const MESSAGE_BURST = 30;
 export const MESSAGE_REFILL_PER_S = 10;
+/**
+ * Seconds a user waits after a socket of theirs is closed for its message rate: the refused
+ * message leaves the bucket this far below empty, so the user's next socket in the room (which
+ * carries it) is refused at its connect until then, rather than a tenth of a second later.
+ */
+export const RATE_CLOSE_COOLDOWN_S = 5;
 export const RESYNC_BURST_BYTES = 256 * 1024;
 export const RESYNC_REFILL_BYTES_PER_S = 64 * 1024;
 /** Close codes: 1008 (policy violation: rights, message rate), 1013 (try again later: resync budget). */
@@ -590,10 +596,14 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
     if (isAttachment<State>(attachment)) ws.serializeAttachment({ ...attachment, budget });
   }
 
-  /** Takes one message token; false when the socket has none left. */
+  /** Takes one message token; false when the socket has none left (it then owes the cooldown). */
   protected spendMessage(ws: RoomSocket): boolean {
     const budget = this.budgetOf(ws);
-    if (budget.messages < 1) return false;
+    if (budget.messages < 1) {
+      // The caller closes the socket: what it carries out is the cooldown (RATE_CLOSE_COOLDOWN_S).
+      this.writeBudget(ws, { ...budget, messages: Math.min(budget.messages, 1 - RATE_CLOSE_COOLDOWN_S * MESSAGE_REFILL_PER_S) });
+      return false;
+    }
     this.writeBudget(ws, { ...budget, messages: budget.messages - 1 });
     return true;
   }

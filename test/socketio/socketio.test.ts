@@ -510,8 +510,8 @@ describe("the inventory room over Socket.IO", () => {
     const closed = next(eva, "disconnect", 25_000);
     for (let i = 0; i < 100; i++) eva.emit("request_presence");
     await closed;
-    // Reconnecting buys nothing: while the budget her socket spent refills, a new session is
-    // closed at its CONNECT (1013), before any room work; another user connects as usual.
+    // Reconnecting buys nothing: during the cooldown her closed socket left (RATE_CLOSE_COOLDOWN_S),
+    // a new session is closed at its CONNECT (1013), before any room work; another user connects.
     for (const transports of [["polling"], ["websocket"]] as const) {
       const again = client({ transports: [...transports], auth: { token: evaToken }, query: { token: evaToken } });
       const connected = vi.fn();
