@@ -1,6 +1,6 @@
 import { type Cursor, type InventoryEvents, InventoryMessages, type RecentChange, SESSION_EVENTS, type Who } from "./inventory-protocol";
 import type { ClientMessageOf, RoomPrincipal, ServerMessageOf, SocketTarget } from "./messages";
-import { CLOSE_POLICY, CLOSE_TRY_LATER, type Connection, NAME_KEY, OPEN, Room, type RoomSocket } from "./room";
+import { CLOSE_POLICY, CLOSE_TRY_LATER, type Connection, NAME_KEY, OPEN, Room, type RoomSocket, startRefusal } from "./room";
 import {
   CONNECT_TIMEOUT_MS,
   decodePacket,
@@ -565,10 +565,12 @@ export class InventoryRoom extends Room<typeof InventoryMessages, InventoryEvent
         this.sendSio(sock, { type: PacketType.CONNECT_ERROR, nsp: "/", data: { message: refusal ?? "Authentication required" } });
         return;
       }
-      // As on the plain room: a user whose closed sockets spent their budget gets no room work
-      // until it refills; the session is closed with 1013 (the client reconnects with its backoff).
+      // As on the plain room: a user whose closed sockets spent their budget, or who owes a rate
+      // close's cooldown, gets no room work until then; the session is closed with 1013 (the
+      // client reconnects with its backoff).
       const budget = this.startingBudget(principal.userId);
-      if (budget.messages < 1 || budget.resyncBytes <= 0) return this.sioClose(sock, CLOSE_TRY_LATER, "Message rate exceeded; reconnect later");
+      const spent = startRefusal(budget);
+      if (spent) return this.sioClose(sock, CLOSE_TRY_LATER, spent);
       writeSio(sock, { ...sio, principal, sessionId, authError: null, connected: true }, budget);
       this.dropPending(sio.sid);
       const sioUsers = this.index().sioUsers;

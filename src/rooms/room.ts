@@ -92,6 +92,12 @@ export interface Budget {
   resyncBytes: number;
   /** When the buckets were last refilled (epoch ms). */
   at: number;
+  /**
+   * Until when (epoch ms) the user's new sockets are refused: set when a socket is closed for its
+   * message rate (`RATE_CLOSE_COOLDOWN_S`). Kept apart from the bucket, which refills meanwhile,
+   * so the socket let in after the cooldown has the tokens a client's resubscribe needs.
+   */
+  cooldownUntil?: number;
 }
 
 /** Kept on each socket with `serializeAttachment`; survives hibernation. */
@@ -114,9 +120,10 @@ export interface Attachment<State> {
 export const MESSAGE_BURST = 30;
 export const MESSAGE_REFILL_PER_S = 10;
 /**
- * Seconds a user waits after a socket of theirs is closed for its message rate: the refused
- * message leaves the bucket this far below empty, so the user's next socket in the room (which
- * carries it) is refused at its connect until then, rather than a tenth of a second later.
+ * Seconds a user waits after a socket of theirs is closed for its message rate: the user's next
+ * socket in the room (which carries the closed one's budget) is refused at its connect until
+ * then, rather than a tenth of a second later when one token has refilled. The bucket refills
+ * during the cooldown as always, so the socket let in after it starts with 30 tokens.
  */
 export const RATE_CLOSE_COOLDOWN_S = 5;
 export const RESYNC_BURST_BYTES = 256 * 1024;
@@ -127,19 +134,39 @@ export const CLOSE_TRY_LATER = 1013;
 
 export const fullBudget = (now: number): Budget => ({ messages: MESSAGE_BURST, resyncBytes: RESYNC_BURST_BYTES, at: now });
 
+// A value that is not a finite number (never written, but NaN would pass every `<` check) counts as spent.
+const finite = (value: number): number => (Number.isFinite(value) ? value : 0);
+
 function refilled(budget: Budget | undefined, now: number): Budget {
   if (!budget) return fullBudget(now);
-  const seconds = Math.max(0, now - budget.at) / 1000;
-  return {
-    messages: Math.min(MESSAGE_BURST, budget.messages + seconds * MESSAGE_REFILL_PER_S),
-    resyncBytes: Math.min(RESYNC_BURST_BYTES, budget.resyncBytes + seconds * RESYNC_REFILL_BYTES_PER_S),
+  const seconds = Math.max(0, now - finite(budget.at)) / 1000;
+  const next: Budget = {
+    messages: Math.min(MESSAGE_BURST, finite(budget.messages) + seconds * MESSAGE_REFILL_PER_S),
+    resyncBytes: Math.min(RESYNC_BURST_BYTES, finite(budget.resyncBytes) + seconds * RESYNC_REFILL_BYTES_PER_S),
     at: now,
   };
+  // A cooldown that has run out is dropped.
+  if (budget.cooldownUntil !== undefined && finite(budget.cooldownUntil) > now) next.cooldownUntil = budget.cooldownUntil;
+  return next;
 }
 
-/** Each bucket at the lower of the two (both refilled to the same instant). */
+/** Each bucket at the lower of the two, the later cooldown (both refilled to the same instant). */
 function lowerBudget(a: Budget, b: Budget): Budget {
-  return { messages: Math.min(a.messages, b.messages), resyncBytes: Math.min(a.resyncBytes, b.resyncBytes), at: Math.max(a.at, b.at) };
+  const lower: Budget = { messages: Math.min(a.messages, b.messages), resyncBytes: Math.min(a.resyncBytes, b.resyncBytes), at: Math.max(a.at, b.at) };
+  const cooldownUntil = Math.max(a.cooldownUntil ?? 0, b.cooldownUntil ?? 0);
+  if (cooldownUntil > 0) lower.cooldownUntil = cooldownUntil;
+  return lower;
+}
+
+/**
+ * Why a user's new socket is refused (closed with 1013 before any room work), or null: a
+ * cooldown after a rate close, no message token, or the resync budget overdrawn.
+ */
+export function startRefusal(budget: Budget): string | null {
+  if (budget.cooldownUntil !== undefined && budget.cooldownUntil > budget.at) return "Message rate exceeded; reconnect later";
+  if (budget.messages < 1) return "Message rate exceeded; reconnect later";
+  if (budget.resyncBytes <= 0) return "Resync budget exceeded; reconnect later";
+  return null;
 }
 
 /**
@@ -296,9 +323,8 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
     }
     if (held >= MAX_ROOM_SOCKETS_PER_USER) return refuseSocket(`At most ${MAX_ROOM_SOCKETS_PER_USER} connections per user in a room`, CLOSE_POLICY);
     const budget = this.startingBudget(connect.principal.userId);
-    if (budget.messages < 1 || budget.resyncBytes <= 0) {
-      return refuseSocket(budget.messages < 1 ? "Message rate exceeded; reconnect later" : "Resync budget exceeded; reconnect later", CLOSE_TRY_LATER);
-    }
+    const refusal = startRefusal(budget);
+    if (refusal) return refuseSocket(refusal, CLOSE_TRY_LATER);
 
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
@@ -600,8 +626,8 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
   protected spendMessage(ws: RoomSocket): boolean {
     const budget = this.budgetOf(ws);
     if (budget.messages < 1) {
-      // The caller closes the socket: what it carries out is the cooldown (RATE_CLOSE_COOLDOWN_S).
-      this.writeBudget(ws, { ...budget, messages: Math.min(budget.messages, 1 - RATE_CLOSE_COOLDOWN_S * MESSAGE_REFILL_PER_S) });
+      // The caller closes the socket: it carries the cooldown out to the user's next socket.
+      this.writeBudget(ws, { ...budget, cooldownUntil: budget.at + RATE_CLOSE_COOLDOWN_S * 1000 });
       return false;
     }
     this.writeBudget(ws, { ...budget, messages: budget.messages - 1 });
@@ -660,7 +686,8 @@ export abstract class Room<Messages extends MessageSchemas = Record<never, never
   private describeFailure(err: unknown, conn: Connection<State>): { error: RoomErrorCode; message: string; details?: MessageIssue[] | undefined } {
     if (err instanceof MessageRejected) return { error: err.code, message: err.message, details: err.details };
     if (err instanceof AppError && isRoomErrorCode(err.code)) return { error: err.code, message: err.message };
-    log("error", "room message handler failed", { room: this.roomName(), connection: conn.id, ...describeError(err) });
+    // The user, not the connection id: a Socket.IO connection's id is its sid, which is a bearer.
+    log("error", "room message handler failed", { room: this.roomName(), user: conn.principal.userId, ...describeError(err) });
     return { error: "INTERNAL_ERROR", message: "The message could not be handled" };
   }
 

@@ -37,6 +37,8 @@ const raise = (token: string, lineId: string, description: string) =>
 // Rights changes close within a second.
 const SECOND = 1000;
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 describe("hole 1: a socket does not outlive its user's rights", () => {
   it("logout closes the sockets of that session (1008), not those of the user's other session", async () => {
     const op = await loginAs("operator");
@@ -199,19 +201,24 @@ describe("hole 4: a user's budget is not laundered through other sockets", () =>
     spare.close();
     await spare.closed();
     // The flooder left its user a cooldown (RATE_CLOSE_COOLDOWN_S) that the spare's full budget
-    // does not lift: the next socket is refused at once, before its greeting.
+    // does not lift: a socket 1.5 s later (15 tokens refilled by then) is still refused at once,
+    // before its greeting.
+    await sleep(1_500);
     const again = await openSocket(`/ws/lines/${lineId}`, { token: op.token });
     expect(await again.closed()).toEqual({ code: 1013, reason: "Message rate exceeded; reconnect later" });
   });
 
-  it("the cooldown ends: after it the user connects again, with the budget refilled since", async () => {
+  it("the cooldown ends with the bucket refilled: the next socket may resubscribe to every name at once", async () => {
     const op = await loginAs("operator");
     const lineId = await makeLine((await loginAs("production_manager")).token);
     const flooder = await join(`/ws/lines/${lineId}`, op.token);
     for (let i = 0; i < MESSAGE_BURST * 3; i++) flooder.send({ type: "unsubscribe", subscription_type: "line" });
     expect(await flooder.closed()).toEqual({ code: 1008, reason: "Message rate exceeded" });
-    await new Promise((resolve) => setTimeout(resolve, RATE_CLOSE_COOLDOWN_S * 1000 + 500));
+    await sleep(RATE_CLOSE_COOLDOWN_S * 1000 + 300);
+    // A tablet back after the cooldown resubscribes on open (MS5's client: up to 19 names); the
+    // cooldown did not leave the bucket in debt, so this and a ping fit.
     const again = await join(`/ws/lines/${lineId}`, op.token);
+    for (let i = 0; i < 19; i++) again.send({ type: "unsubscribe", subscription_type: "line" });
     again.send({ type: "ping", timestamp: "x" });
     expect(await again.next("pong")).toMatchObject({ type: "pong" });
     again.close();

@@ -511,7 +511,9 @@ describe("the inventory room over Socket.IO", () => {
     for (let i = 0; i < 100; i++) eva.emit("request_presence");
     await closed;
     // Reconnecting buys nothing: during the cooldown her closed socket left (RATE_CLOSE_COOLDOWN_S),
-    // a new session is closed at its CONNECT (1013), before any room work; another user connects.
+    // a new session is closed at its CONNECT (1013), before any room work, even a second after
+    // the close (10 tokens refilled by then); another user connects.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     for (const transports of [["polling"], ["websocket"]] as const) {
       const again = client({ transports: [...transports], auth: { token: evaToken }, query: { token: evaToken } });
       const connected = vi.fn();
