@@ -134,23 +134,28 @@ export const CLOSE_TRY_LATER = 1013;
 
 export const fullBudget = (now: number): Budget => ({ messages: MESSAGE_BURST, resyncBytes: RESYNC_BURST_BYTES, at: now });
 
-// A value that is not a finite number (never written, but NaN would pass every `<` check) counts as spent.
+// A count that is not a finite number (never written, but NaN would pass every `<` check) counts as spent.
 const finite = (value: number): number => (Number.isFinite(value) ? value : 0);
 
-function refilled(budget: Budget | undefined, now: number): Budget {
+/** The budget at `now`: refilled for the time since `at`, its cooldown kept while it runs (see `Budget`). */
+export function refilled(budget: Budget | undefined, now: number): Budget {
   if (!budget) return fullBudget(now);
-  const seconds = Math.max(0, now - finite(budget.at)) / 1000;
+  // An unreadable refill time refills nothing.
+  const seconds = Number.isFinite(budget.at) ? Math.max(0, now - budget.at) / 1000 : 0;
   const next: Budget = {
     messages: Math.min(MESSAGE_BURST, finite(budget.messages) + seconds * MESSAGE_REFILL_PER_S),
     resyncBytes: Math.min(RESYNC_BURST_BYTES, finite(budget.resyncBytes) + seconds * RESYNC_REFILL_BYTES_PER_S),
     at: now,
   };
-  // A cooldown that has run out is dropped.
-  if (budget.cooldownUntil !== undefined && finite(budget.cooldownUntil) > now) next.cooldownUntil = budget.cooldownUntil;
+  const until = budget.cooldownUntil;
+  // A cooldown that has run out is dropped; none lasts longer than its length from now (a clock
+  // that went back, or an unreadable value, cannot make it longer or endless).
+  if (until !== undefined && !(until <= now))
+    next.cooldownUntil = Number.isFinite(until) ? Math.min(until, now + RATE_CLOSE_COOLDOWN_S * 1000) : now + RATE_CLOSE_COOLDOWN_S * 1000;
   return next;
 }
 
-/** Each bucket at the lower of the two, the later cooldown (both refilled to the same instant). */
+/** Each bucket at the lower of the two, the later cooldown (both `refilled` to the same instant first). */
 function lowerBudget(a: Budget, b: Budget): Budget {
   const lower: Budget = { messages: Math.min(a.messages, b.messages), resyncBytes: Math.min(a.resyncBytes, b.resyncBytes), at: Math.max(a.at, b.at) };
   const cooldownUntil = Math.max(a.cooldownUntil ?? 0, b.cooldownUntil ?? 0);

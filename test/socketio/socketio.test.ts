@@ -510,6 +510,7 @@ describe("the inventory room over Socket.IO", () => {
     const closed = next(eva, "disconnect", 25_000);
     for (let i = 0; i < 100; i++) eva.emit("request_presence");
     await closed;
+    const closedAt = Date.now();
     // Reconnecting buys nothing: during the cooldown her closed socket left (RATE_CLOSE_COOLDOWN_S),
     // a new session is closed at its CONNECT (1013), before any room work, even a second after
     // the close (10 tokens refilled by then); another user connects.
@@ -523,6 +524,20 @@ describe("the inventory room over Socket.IO", () => {
     }
     const other = client({ transports: ["polling"], auth: { token: await operator("eve") } });
     await next(other, "connect");
+
+    // After the cooldown (RATE_CLOSE_COOLDOWN_S, 5 s, counted from the server's close, which came
+    // before the client saw it) she is back with a full bucket, on polling then WebSocket: a
+    // join and 25 events at once are all served.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, closedAt + 5_300 - Date.now())));
+    const back = client({ auth: { token: evaToken }, query: { token: evaToken } });
+    const dropped = vi.fn();
+    back.on("disconnect", dropped);
+    await next(back, "connect");
+    if (back.io.engine.transport.name !== "websocket") await new Promise<void>((resolve) => back.io.engine.once("upgrade", () => resolve()));
+    for (let i = 0; i < 25; i++) back.emit("request_presence");
+    back.emit("join_inventory_room", {});
+    await next(back, "room_joined");
+    expect(dropped).not.toHaveBeenCalled();
   }, 60_000);
 });
 
