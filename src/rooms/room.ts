@@ -128,7 +128,7 @@ export const MESSAGE_REFILL_PER_S = 10;
 export const RATE_CLOSE_COOLDOWN_S = 5;
 export const RESYNC_BURST_BYTES = 256 * 1024;
 export const RESYNC_REFILL_BYTES_PER_S = 64 * 1024;
-/** Close codes: 1008 (policy violation: rights, message rate), 1013 (try again later: resync budget). */
+/** Close codes: 1008 (policy violation: rights, message rate), 1013 (try again later: resync budget, a connect refused by `startRefusal`). */
 export const CLOSE_POLICY = 1008;
 export const CLOSE_TRY_LATER = 1013;
 
