@@ -1,6 +1,7 @@
+import { startRefusal } from "./budget";
 import { type Cursor, type InventoryEvents, InventoryMessages, type RecentChange, SESSION_EVENTS, type Who } from "./inventory-protocol";
 import type { ClientMessageOf, RoomPrincipal, ServerMessageOf, SocketTarget } from "./messages";
-import { CLOSE_POLICY, CLOSE_TRY_LATER, type Connection, NAME_KEY, OPEN, Room, type RoomSocket, startRefusal } from "./room";
+import { CLOSE_POLICY, CLOSE_TRY_LATER, type Connection, NAME_KEY, OPEN, Room, type RoomSocket } from "./room";
 import {
   CONNECT_TIMEOUT_MS,
   decodePacket,

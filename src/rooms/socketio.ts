@@ -21,8 +21,9 @@
  */
 import { decodePacket, decodePayload, type Packet as EioPacket, encodePacket, encodePayload } from "engine.io-parser";
 import { Encoder, PacketType, type Packet as SioPacket } from "socket.io-parser";
+import { type Budget, fullBudget } from "./budget";
 import type { JsonObject, RoomPrincipal } from "./messages";
-import { type Attachment, type Budget, fullBudget, isAttachment, OPEN, type RoomSocket } from "./room";
+import { type Attachment, isAttachment, OPEN, type RoomSocket } from "./room";
 import { PING_INTERVAL_MS } from "./socketio-protocol";
 
 export * from "./socketio-protocol";

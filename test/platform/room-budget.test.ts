@@ -4,7 +4,7 @@
  * (test/production/line-room-rights.test.ts, test/socketio/socketio.test.ts).
  */
 import { describe, expect, it } from "vitest";
-import { type Budget, MESSAGE_BURST, RATE_CLOSE_COOLDOWN_S, RESYNC_BURST_BYTES, refilled, startRefusal } from "../../src/rooms/room";
+import { type Budget, MESSAGE_BURST, RATE_CLOSE_COOLDOWN_S, RESYNC_BURST_BYTES, refilled, startRefusal } from "../../src/rooms/budget";
 
 const COOLDOWN_MS = RATE_CLOSE_COOLDOWN_S * 1000;
 const t0 = 1_800_000_000_000;

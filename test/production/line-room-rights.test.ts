@@ -4,7 +4,8 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_ROOM_SOCKETS_PER_USER, MESSAGE_BURST, RATE_CLOSE_COOLDOWN_S } from "../../src/rooms/room";
+import { MESSAGE_BURST, RATE_CLOSE_COOLDOWN_S } from "../../src/rooms/budget";
+import { MAX_ROOM_SOCKETS_PER_USER } from "../../src/rooms/room";
 import { call, loginAs, str, unique } from "../helpers";
 import { openSocket, type TestSocket } from "../ws";
 import { makeSchedule } from "./fixtures";

@@ -4,6 +4,7 @@
 import { request } from "node:http";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { RATE_CLOSE_COOLDOWN_S } from "../../src/rooms/budget";
 import { ADMIN, type DevWorker, startWorker } from "./server";
 
 const LOCATION = "main";
@@ -525,10 +526,10 @@ describe("the inventory room over Socket.IO", () => {
     const other = client({ transports: ["polling"], auth: { token: await operator("eve") } });
     await next(other, "connect");
 
-    // After the cooldown (RATE_CLOSE_COOLDOWN_S, 5 s, counted from the server's close, which came
+    // After the cooldown (RATE_CLOSE_COOLDOWN_S, counted from the server's close, which came
     // before the client saw it) she is back with a full bucket, on polling then WebSocket: a
     // join and 25 events at once are all served.
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, closedAt + 5_300 - Date.now())));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, closedAt + RATE_CLOSE_COOLDOWN_S * 1000 + 300 - Date.now())));
     const back = client({ auth: { token: evaToken }, query: { token: evaToken } });
     const dropped = vi.fn();
     back.on("disconnect", dropped);

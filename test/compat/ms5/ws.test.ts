@@ -5,7 +5,7 @@
  * under the same per-topic permissions.
  */
 import { describe, expect, it } from "vitest";
-import { MESSAGE_BURST } from "../../../src/rooms/room";
+import { MESSAGE_BURST } from "../../../src/rooms/budget";
 import { call, loginAs, str, unique } from "../../helpers";
 import { makeSchedule } from "../../production/fixtures";
 import { openSocket, type TestSocket, type WsMessage } from "../../ws";
